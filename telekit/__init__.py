@@ -1,0 +1,1 @@
+"""telekit — audit telehealth billing."""

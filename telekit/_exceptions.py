@@ -1,0 +1,43 @@
+"""telekit's exceptions. Every error telekit raises on purpose is a ``TelekitError``::
+
+    TelekitError
+    ├── InputError              a file or frame cannot be read as the table it should be
+    │   ├── MissingColumnError  a required column is absent (names the column, those found, the fix)
+    │   └── UnsupportedFormatError  not CSV, Parquet, XLSX or a supported X12 transaction
+    ├── MapError                a --map / map.toml file is malformed
+    ├── PolicyError             a policies.toml is malformed or contradicts the claim lines
+    └── X12Error                an X12 interchange cannot be parsed at all
+
+Messages name the file, row, column and what was expected, never a value from the data
+(values can be PHI; they go only to the rejects table).
+"""
+
+from __future__ import annotations
+
+
+class TelekitError(Exception):
+    """Base class of every error telekit raises on purpose."""
+
+
+class InputError(TelekitError):
+    """A file or frame cannot be read as the table it should be."""
+
+
+class MissingColumnError(InputError):
+    """A required column is absent."""
+
+
+class UnsupportedFormatError(InputError):
+    """The input is not a format telekit reads."""
+
+
+class MapError(TelekitError):
+    """A header/value map (``rename=``, ``--map``, ``map.toml``) is malformed."""
+
+
+class PolicyError(TelekitError):
+    """A payer-policy file is malformed or contradicts the claim lines."""
+
+
+class X12Error(TelekitError):
+    """An X12 interchange cannot be parsed."""

@@ -1,0 +1,59 @@
+"""``Table``: what every reader returns — the canonical frame, its rejects and its accounting."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from telekit._columns import ISSUES_SCHEMA, REJECTS_SCHEMA
+
+
+def empty_rejects() -> pl.DataFrame:
+    return pl.DataFrame(schema=REJECTS_SCHEMA)
+
+
+def empty_issues() -> pl.DataFrame:
+    return pl.DataFrame(schema=ISSUES_SCHEMA)
+
+
+@dataclass(frozen=True)
+class Table:
+    """One canonical table read from a source.
+
+    - ``data``: a ``pl.DataFrame`` with every canonical column of the table, in contract order
+      (absent optional columns are all-null);
+    - ``rejects``: one row per rejected input row (table, source_file, row_number, column,
+      value, reason);
+    - ``issues``: X12 problems kept as data (file, segment_number, segment_id, severity, message);
+    - ``rows_in``: input rows seen, always ``data.height + rejects.height``;
+    - ``source``: the path read (or ``"<frame>"``);
+    - ``columns_given``: the canonical columns the source supplied (after maps and aliases);
+    - ``dropped_columns``: source headers that map to no canonical column (names only).
+
+    It unpacks as ``data, rejects = tk.read_claims(...)``.
+    """
+
+    name: str
+    data: pl.DataFrame
+    rejects: pl.DataFrame = field(default_factory=empty_rejects)
+    issues: pl.DataFrame = field(default_factory=empty_issues)
+    rows_in: int = 0
+    source: str = "<frame>"
+    columns_given: tuple[str, ...] = ()
+    dropped_columns: tuple[str, ...] = ()
+
+    def __iter__(self) -> Iterator[pl.DataFrame]:
+        yield self.data
+        yield self.rejects
+
+    @property
+    def rows_rejected(self) -> int:
+        return self.rejects.height
+
+    def __repr__(self) -> str:
+        return (
+            f"Table({self.name!r}, source={self.source!r}, rows_in={self.rows_in}, "
+            f"kept={self.data.height}, rejected={self.rejects.height})"
+        )

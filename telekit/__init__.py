@@ -1,1 +1,64 @@
-"""telekit — audit telehealth billing."""
+"""telekit — audit telehealth billing.
+
+Read a practice's claim lines, encounters, coverage, provider roster and remittances; audit every
+telehealth line against the payer rules in force on its date of service; measure the revenue cycle.
+
+    import telekit as tk
+    claims = tk.read_claims("claims.csv")
+    result = tk.audit(claims, encounters="encounters.csv", coverage="coverage.csv")
+    result.summary()
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from telekit._audit import AuditResult, audit
+from telekit._exceptions import (
+    InputError,
+    MapError,
+    MissingColumnError,
+    PolicyError,
+    TelekitError,
+    UnsupportedFormatError,
+    X12Error,
+)
+from telekit._policies import Policies, load_expected_fees, load_policies
+from telekit._readers import (
+    load_map,
+    read_claims,
+    read_coverage,
+    read_encounters,
+    read_patient_payments,
+    read_providers,
+    read_remittances,
+    read_table,
+)
+from telekit._remittances import Remittances
+from telekit._table import Table
+
+__all__ = [
+    "AuditResult",
+    "InputError",
+    "MapError",
+    "MissingColumnError",
+    "Policies",
+    "PolicyError",
+    "Remittances",
+    "Table",
+    "TelekitError",
+    "UnsupportedFormatError",
+    "X12Error",
+    "__version__",
+    "audit",
+    "load_expected_fees",
+    "load_map",
+    "load_policies",
+    "read_claims",
+    "read_coverage",
+    "read_encounters",
+    "read_patient_payments",
+    "read_providers",
+    "read_remittances",
+    "read_table",
+]

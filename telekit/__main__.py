@@ -1,0 +1,3 @@
+from telekit._cli import entry
+
+entry()

@@ -1,0 +1,282 @@
+"""Annotate once: join code sets, encounters, the roster and payer policies to the claim lines.
+
+Every rule reads the columns this module adds; none joins anything itself. The definitions of
+DESIGN §5 ("telehealth indicator", "telehealth line", "CTBS", "office E/M", "superseded") live here,
+each as one expression, so a rule reads like the catalog.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from telekit import _columns as c
+from telekit import codesets
+from telekit._policies import Policies
+
+ROW = "_row"
+DOS = c.CLAIM_LINE_START_DATE
+
+TELEHEALTH_MODIFIERS = ("95", "93", "GT", "GQ", "FQ", "G0")
+TELEHEALTH_ENCOUNTER_MODALITIES = ("audio_video", "audio_only", "store_and_forward")
+MDM_RANK = {"straightforward": 1, "low": 2, "moderate": 3, "high": 4}
+CPT_TELEMEDICINE = tuple(str(x) for x in range(98000, 98016))
+CPT_TELEMEDICINE_START = pl.date(2025, 1, 1)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What the audit was given: each table, or None when not given (None differs from empty)."""
+
+    claims: pl.DataFrame
+    encounters: pl.DataFrame | None
+    coverage: pl.DataFrame | None
+    providers: pl.DataFrame | None
+    policies: Policies
+    claim_columns: frozenset[str]  # canonical claim columns the source supplied
+
+    def given(self, table: str) -> bool:
+        return getattr(self, table) is not None
+
+
+def _modifier_flags() -> list[pl.Expr]:
+    mods = pl.concat_list([pl.col(m) for m in c.MODIFIERS]).list.drop_nulls()
+    flags = [mods.alias("modifiers")]
+    for m in TELEHEALTH_MODIFIERS:
+        flags.append(mods.list.contains(m).alias(f"has_mod_{m}"))
+    return flags
+
+
+def _code_attributes(lf: pl.LazyFrame) -> pl.LazyFrame:
+    """Static code attributes (one row per code) and validity on the DOS."""
+    codes = codesets.hcpcs()
+    static_cols = [
+        col
+        for col in codes.columns
+        if col not in ("valid_start_date", "valid_end_date", "description")
+    ]
+    static = (
+        codes.select(static_cols)
+        .unique(subset=["hcpcs_code"], keep="first")
+        .with_columns(pl.lit(True).alias("code_known"))
+        .rename({k: f"code_{k}" for k in static_cols if k != "hcpcs_code"})
+    )
+    lf = lf.join(static.lazy(), on=c.HCPCS_CODE, how="left").with_columns(
+        pl.col("code_known").fill_null(False)
+    )
+    periods = codes.select(
+        c.HCPCS_CODE,
+        pl.col("valid_start_date").fill_null(pl.date(1900, 1, 1)),
+        pl.col("valid_end_date").fill_null(pl.date(9999, 12, 31)),
+    ).lazy()
+    valid = (
+        lf.select(ROW, c.HCPCS_CODE, DOS)
+        .join(periods, on=c.HCPCS_CODE, how="inner")
+        .filter(pl.col(DOS).is_between(pl.col("valid_start_date"), pl.col("valid_end_date")))
+        .select(ROW)
+        .unique()
+        .with_columns(pl.lit(True).alias("code_valid_on_dos"))
+    )
+    return lf.join(valid, on=ROW, how="left").with_columns(
+        pl.col("code_valid_on_dos").fill_null(False)
+    )
+
+
+def _pos_attributes(lf: pl.LazyFrame) -> pl.LazyFrame:
+    pos = codesets.place_of_service()
+    known = pos.select(pl.col("place_of_service_code").unique()).with_columns(
+        pl.lit(True).alias("pos_known")
+    )
+    periods = pos.select(
+        "place_of_service_code",
+        pl.col("valid_start_date").fill_null(pl.date(1900, 1, 1)),
+        pl.col("valid_end_date").fill_null(pl.date(9999, 12, 31)),
+    ).lazy()
+    valid = (
+        lf.select(ROW, c.PLACE_OF_SERVICE_CODE, DOS)
+        .join(periods, on=c.PLACE_OF_SERVICE_CODE, how="inner")
+        .filter(pl.col(DOS).is_between(pl.col("valid_start_date"), pl.col("valid_end_date")))
+        .select(ROW)
+        .unique()
+        .with_columns(pl.lit(True).alias("pos_valid_on_dos"))
+    )
+    return (
+        lf.join(known.lazy(), on=c.PLACE_OF_SERVICE_CODE, how="left")
+        .join(valid, on=ROW, how="left")
+        .with_columns(pl.col("pos_known", "pos_valid_on_dos").fill_null(False))
+    )
+
+
+def _telehealth_list(lf: pl.LazyFrame, extra_list: pl.DataFrame | None) -> pl.LazyFrame:
+    tl = codesets.telehealth_list(extra_list)
+    years = tl.select(pl.col("year").unique().alias("_list_year")).with_columns(
+        pl.lit(True).alias("list_year_shipped")
+    )
+    on_list = tl.select(
+        pl.col("year").alias("_list_year"),
+        c.HCPCS_CODE,
+        pl.lit(True).alias("on_telehealth_list"),
+        pl.col("audio_only").alias("list_audio_only"),
+    ).unique(subset=["_list_year", c.HCPCS_CODE], keep="first")
+    return (
+        lf.with_columns(pl.col(DOS).dt.year().cast(pl.Int32).alias("_list_year"))
+        .join(years.lazy().with_columns(pl.col("_list_year").cast(pl.Int32)), on="_list_year",
+              how="left")
+        .join(on_list.lazy().with_columns(pl.col("_list_year").cast(pl.Int32)),
+              on=["_list_year", c.HCPCS_CODE], how="left")
+        .with_columns(
+            pl.col("list_year_shipped", "on_telehealth_list").fill_null(False),
+        )
+        .drop("_list_year")
+    )
+
+
+ENCOUNTER_FIELDS = (
+    c.ENCOUNTER_DATE,
+    c.MODALITY,
+    c.PATIENT_LOCATION,
+    c.PATIENT_STATE,
+    c.PROVIDER_STATE,
+    c.CONSENT_DOCUMENTED,
+    c.TOTAL_MINUTES,
+    c.MDM_LEVEL,
+    c.AUDIO_ONLY_REASON,
+    c.DEVICE_DAYS,
+)
+
+
+def _encounters(lf: pl.LazyFrame, encounters: pl.DataFrame | None) -> pl.LazyFrame:
+    """The line's encounter: same encounter_id; else the single encounter of the same person,
+    rendering NPI and date. Zero or several candidates: missing (``enc_found`` false)."""
+    enc_cols = [f"enc_{f}" for f in ENCOUNTER_FIELDS]
+    if encounters is None:
+        return lf.with_columns(
+            pl.lit(False).alias("enc_found"),
+            *(pl.lit(None).cast(c.ENCOUNTERS.column(f).dtype).alias(f"enc_{f}")
+              for f in ENCOUNTER_FIELDS),
+        )
+    enc = encounters.lazy().select(
+        c.ENCOUNTER_ID, c.PERSON_ID, c.RENDERING_NPI,
+        *(pl.col(f).alias(f"enc_{f}") for f in ENCOUNTER_FIELDS),
+    )
+    by_id = lf.filter(pl.col(c.ENCOUNTER_ID).is_not_null()).select(ROW, c.ENCOUNTER_ID).join(
+        enc.select(c.ENCOUNTER_ID, *enc_cols), on=c.ENCOUNTER_ID, how="inner"
+    ).drop(c.ENCOUNTER_ID)
+    by_key_candidates = (
+        enc.filter(pl.col("enc_encounter_date").is_not_null())
+        .with_columns(pl.len().over(c.PERSON_ID, c.RENDERING_NPI, "enc_encounter_date")
+                      .alias("_n"))
+        .filter(pl.col("_n") == 1)
+        .drop("_n", c.ENCOUNTER_ID)
+    )
+    by_key = (
+        lf.filter(pl.col(c.ENCOUNTER_ID).is_null())
+        .select(ROW, c.PERSON_ID, c.RENDERING_NPI, pl.col(DOS).alias("enc_encounter_date"))
+        .join(by_key_candidates, on=[c.PERSON_ID, c.RENDERING_NPI, "enc_encounter_date"],
+              how="inner")
+        .drop(c.PERSON_ID, c.RENDERING_NPI)
+        .select(ROW, *enc_cols)
+    )
+    matched = pl.concat([by_id.select(ROW, *enc_cols), by_key], how="vertical").with_columns(
+        pl.lit(True).alias("enc_found")
+    )
+    return lf.join(matched, on=ROW, how="left").with_columns(pl.col("enc_found").fill_null(False))
+
+
+def _providers(lf: pl.LazyFrame, providers: pl.DataFrame | None) -> pl.LazyFrame:
+    if providers is None:
+        return lf.with_columns(
+            pl.lit(None, dtype=pl.String).alias("prov_type"),
+            pl.lit(None, dtype=pl.List(pl.String)).alias("prov_licensed_states"),
+            pl.lit(False).alias("prov_listed"),
+        )
+    roster = providers.lazy().select(
+        pl.col(c.NPI).alias(c.RENDERING_NPI),
+        pl.col(c.PROVIDER_TYPE).alias("prov_type"),
+        pl.col(c.LICENSED_STATES)
+        .str.to_uppercase()
+        .str.extract_all(r"[A-Z]{2}")
+        .alias("prov_licensed_states"),
+        pl.lit(True).alias("prov_listed"),
+    )
+    return lf.join(roster, on=c.RENDERING_NPI, how="left").with_columns(
+        pl.col("prov_listed").fill_null(False)
+    )
+
+
+def _superseded(lf: pl.LazyFrame) -> pl.LazyFrame:
+    """A claim named as original_claim_id by a frequency 7 or 8 claim is superseded; so are the
+    lines of frequency 8 claims."""
+    originals = (
+        lf.filter(pl.col(c.CLAIM_FREQUENCY_CODE).is_in(["7", "8"]))
+        .select(pl.col(c.ORIGINAL_CLAIM_ID).alias(c.CLAIM_ID))
+        .drop_nulls()
+        .unique()
+        .with_columns(pl.lit(True).alias("_is_original"))
+    )
+    return (
+        lf.join(originals, on=c.CLAIM_ID, how="left")
+        .with_columns(
+            (pl.col("_is_original").fill_null(False) | (pl.col(c.CLAIM_FREQUENCY_CODE) == "8"))
+            .alias("superseded")
+        )
+        .drop("_is_original")
+    )
+
+
+def annotate(inputs: Inputs, *, extra_list: pl.DataFrame | None = None) -> pl.LazyFrame:
+    """The claim lines with every derived column the rules read, in input order (``_row``)."""
+    lf = inputs.claims.lazy().with_row_index(ROW)
+    lf = inputs.policies.resolve(lf)
+    lf = _code_attributes(lf)
+    lf = _pos_attributes(lf)
+    lf = _telehealth_list(lf, extra_list)
+    lf = _encounters(lf, inputs.encounters)
+    lf = _providers(lf, inputs.providers)
+    lf = _superseded(lf)
+
+    code = pl.col(c.HCPCS_CODE)
+    is_cpt_tm = code.is_in(CPT_TELEMEDICINE)
+    lf = lf.with_columns(
+        *_modifier_flags(),
+        pl.col(c.PLACE_OF_SERVICE_CODE).is_in(["02", "10"]).alias("pos_telehealth"),
+        pl.col("code_ctbs").fill_null(False).alias("is_ctbs"),
+        (code == "Q3014").alias("is_q3014"),
+        is_cpt_tm.alias("is_cpt_telemedicine"),
+        (
+            pl.col("code_office_em").fill_null(False)
+            & (~is_cpt_tm | (pl.col(DOS) >= CPT_TELEMEDICINE_START))
+        ).alias("is_office_em"),
+        pl.col("code_audio_only_by_descriptor").fill_null(False).alias("audio_only_by_descriptor"),
+        (pl.col(c.PAYER_TYPE) == "medicare").alias("is_medicare"),
+        pl.col(c.PAYER_TYPE).is_in(["medicare", "medicare_advantage"]).alias("is_medicare_or_ma"),
+        (pl.col(c.PAYER_TYPE) == "self_pay").alias("is_self_pay"),
+        pl.col("enc_mdm_level").replace_strict(MDM_RANK, default=None, return_dtype=pl.Int8)
+        .alias("enc_mdm_rank"),
+        pl.lit(inputs.encounters is not None).alias("encounters_given"),
+    )
+    raw_indicator = pl.col("pos_telehealth") | pl.any_horizontal(
+        [pl.col(f"has_mod_{m}") for m in TELEHEALTH_MODIFIERS]
+    )
+    not_ctbs_q = ~pl.col("is_ctbs") & ~pl.col("is_q3014")
+    in_person_enc = pl.col("enc_found") & (pl.col("enc_modality") == "in_person")
+    lf = lf.with_columns(
+        raw_indicator.alias("telehealth_indicator_raw"),
+        (raw_indicator & not_ctbs_q & in_person_enc).alias("indicator_on_in_person_encounter"),
+    ).with_columns(
+        # DESIGN §5: a line with an indicator on an in_person encounter has, for every rule but
+        # PS003, no telehealth indicator and is not a telehealth line.
+        (pl.col("telehealth_indicator_raw") & ~pl.col("indicator_on_in_person_encounter"))
+        .alias("telehealth_indicator"),
+    ).with_columns(
+        (pl.col("telehealth_indicator") & not_ctbs_q).alias("telehealth_line"),
+        (pl.col("enc_found") & pl.col("enc_modality").is_in(TELEHEALTH_ENCOUNTER_MODALITIES))
+        .alias("telehealth_encounter"),
+    ).with_columns(
+        (pl.col("telehealth_line") & (pl.col("enc_modality") == "audio_only"))
+        .fill_null(False).alias("audio_only_line"),
+        (pl.col("telehealth_line") & (pl.col("enc_modality") == "audio_video"))
+        .fill_null(False).alias("audio_video_line"),
+    )
+    return lf

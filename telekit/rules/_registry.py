@@ -1,0 +1,129 @@
+"""The rule registry: a rule is a small named function returning a boolean ``pl.Expr``.
+
+The decorator carries the metadata (code, severity, message template, what the rule needs); the
+function's name is the rule's name (the problem, not the fix) and its docstring is the rule's page
+(``telekit rule CODE``). The registry refuses a reused code, a reused name and a rule without docs
+at import time.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+import polars as pl
+
+Severity = Literal["error", "warning", "info"]
+
+GROUPS: dict[str, str] = {
+    "CD": "coding",
+    "TH": "telehealth_list",
+    "PS": "place_of_service",
+    "MD": "modifiers",
+    "TM": "time",
+    "FQ": "frequency",
+    "DC": "documentation",
+    "EL": "eligibility",
+    "FL": "filing",
+    "AD": "add_on",
+    "PR": "provider",
+}
+
+_CODE = re.compile(r"^[A-Z]{2}[0-9]{3}$")
+_PLACEHOLDER = re.compile(r"\{([a-z_0-9]+)\}")
+
+
+def template_expr(template: str) -> pl.Expr:
+    """``"POS {place_of_service_code} on {claim_line_start_date}"`` as a String expression.
+
+    Each ``{column}`` becomes that column as text; a null reads ``(none)``.
+    """
+    names = _PLACEHOLDER.findall(template)
+    fmt = _PLACEHOLDER.sub("{}", template)
+    if not names:
+        return pl.lit(template, dtype=pl.String)
+    return pl.format(fmt, *(pl.col(n).cast(pl.String).fill_null("(none)") for n in names))
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One audit rule. ``expr()`` is True where a claim line breaks it."""
+
+    code: str
+    name: str
+    group: str
+    severity: Severity
+    message: str | Callable[[], pl.Expr]
+    fix: str | Callable[[], pl.Expr] | None
+    expr: Callable[[], pl.Expr]
+    doc: str
+    claim_columns: tuple[str, ...] = ()  # claim columns the source must give, else skipped
+    tables: tuple[str, ...] = ()  # tables every clause needs, else skipped
+    partial_tables: tuple[str, ...] = ()  # tables some clauses need, else partial
+    prepare: tuple[str, ...] = field(default=())  # names of window preparations it reads
+
+    @property
+    def summary(self) -> str:
+        return self.doc.strip().splitlines()[0].strip()
+
+    def message_expr(self) -> pl.Expr:
+        m = self.message
+        return template_expr(m) if isinstance(m, str) else m()
+
+    def fix_expr(self) -> pl.Expr:
+        f = self.fix
+        if f is None:
+            return pl.lit(None, dtype=pl.String)
+        return template_expr(f) if isinstance(f, str) else f()
+
+
+REGISTRY: dict[str, Rule] = {}
+
+
+def rule(
+    *,
+    code: str,
+    severity: Severity,
+    message: str | Callable[[], pl.Expr],
+    fix: str | Callable[[], pl.Expr] | None = None,
+    claim_columns: tuple[str, ...] = (),
+    tables: tuple[str, ...] = (),
+    partial_tables: tuple[str, ...] = (),
+    prepare: tuple[str, ...] = (),
+) -> Callable[[Callable[[], pl.Expr]], Callable[[], pl.Expr]]:
+    """Register the decorated function as rule ``code``."""
+
+    def register(fn: Callable[[], pl.Expr]) -> Callable[[], pl.Expr]:
+        if not _CODE.match(code) or code[:2] not in GROUPS:
+            msg = f"rule code {code!r} must be two letters of {sorted(GROUPS)} and three digits"
+            raise ValueError(msg)
+        if code in REGISTRY:
+            msg = f"rule code {code} is used twice ({REGISTRY[code].name} and {fn.__name__})"
+            raise ValueError(msg)
+        if any(r.name == fn.__name__ for r in REGISTRY.values()):
+            msg = f"rule name {fn.__name__} is used twice"
+            raise ValueError(msg)
+        doc = inspect.getdoc(fn)
+        if not doc or len(doc.splitlines()) < 3:
+            msg = f"rule {code} ({fn.__name__}) needs a docstring: what, why, source, example, fix"
+            raise ValueError(msg)
+        REGISTRY[code] = Rule(
+            code=code,
+            name=fn.__name__,
+            group=GROUPS[code[:2]],
+            severity=severity,
+            message=message,
+            fix=fix,
+            expr=fn,
+            doc=doc,
+            claim_columns=claim_columns,
+            tables=tables,
+            partial_tables=partial_tables,
+            prepare=prepare,
+        )
+        return fn
+
+    return register

@@ -1,0 +1,209 @@
+"""Every rule's failing and passing cases, as data (``tests/rules/cases/<CODE>.toml``).
+
+A case is a baseline clean world (one Medicare telehealth office visit in 2024, documented, covered,
+by a licensed MD) plus the fields that matter. Format::
+
+    rule = "CD002"
+
+    [[case]]
+    name = "POS 10 the day before it existed"
+    lines = [{ place_of_service_code = "10", claim_line_start_date = 2021-12-31 }]
+    expect = [1]                      # 1-based indices into `lines` where the rule fires
+
+Optional keys of a case:
+
+- ``encounters``: overrides merged onto the baseline encounter of line 1, 2, ... (each line
+  links to its own encounter ``E<i>`` unless it sets ``encounter_id``; ``""`` means none);
+- ``extra_encounters``: whole extra encounter rows (merged onto the baseline encounter);
+- ``coverage`` / ``providers``: replace the baseline rows (each merged onto the baseline row);
+- ``policies``: a policies table as in policies.toml (dict), passed to ``tk.audit``;
+- ``omit``: tables passed as None (``["encounters", "coverage", "providers"]``);
+- ``drop_claim_columns``: claim columns absent from the source;
+- ``also``: ``{ RULE = [line indices] }`` further rules checked exactly (precedence);
+- ``status``: the rule's expected status (``evaluated`` | ``partial`` | ``skipped``).
+
+``pytest -k CD002`` runs one rule's cases.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+import telekit as tk
+
+CASES = Path(__file__).parent / "cases"
+
+BASE_LINE: dict[str, Any] = {
+    "claim_id": "C1",
+    "person_id": "P1",
+    "member_id": "M1",
+    "payer": "MEDICARE",
+    "payer_type": "medicare",
+    "claim_frequency_code": "1",
+    "rendering_npi": "1234567893",
+    "billing_npi": "1245319599",
+    "claim_line_start_date": "2024-03-15",
+    "claim_submitted_date": "2024-03-20",
+    "place_of_service_code": "10",
+    "hcpcs_code": "99213",
+    "service_unit_quantity": "1",
+    "charge_amount": "150.00",
+    "diagnosis_code_1": "I10",
+}
+BASE_ENCOUNTER: dict[str, Any] = {
+    "person_id": "P1",
+    "rendering_npi": "1234567893",
+    "encounter_date": "2024-03-15",
+    "modality": "audio_video",
+    "patient_location": "home",
+    "patient_state": "NY",
+    "provider_state": "NY",
+    "consent_documented": "true",
+    "total_minutes": "25",
+    "mdm_level": "low",
+}
+BASE_COVERAGE: dict[str, Any] = {
+    "person_id": "P1",
+    "payer": "MEDICARE",
+    "payer_type": "medicare",
+    "member_id": "M1",
+    "plan_name": "Original Medicare Part B",
+    "enrollment_start_date": "2015-01-01",
+    "telehealth_covered": "",
+}
+BASE_PROVIDER: dict[str, Any] = {
+    "npi": "1234567893",
+    "provider_name": "Dr Example",
+    "provider_type": "MD",
+    "licensed_states": "NY;NJ",
+}
+
+
+def _text(v: Any) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return str(v)
+
+
+def _frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
+    cols: list[str] = []
+    for r in rows:
+        cols.extend(k for k in r if k not in cols)
+    return pl.DataFrame(
+        {k: [_text(r.get(k)) for r in rows] for k in cols}, schema={k: pl.String for k in cols}
+    )
+
+
+def _load_cases() -> list[Any]:
+    params = []
+    for path in sorted(CASES.glob("*.toml")):
+        spec = tomllib.loads(path.read_text())
+        code = spec["rule"]
+        assert code == path.stem, f"{path.name} declares rule {code}"
+        for i, case in enumerate(spec["case"], 1):
+            params.append(pytest.param(code, case, id=f"{code}-{i}-{case['name']}"))
+    return params
+
+
+def build(case: dict[str, Any]) -> dict[str, Any]:
+    lines = []
+    numbers: dict[str, int] = {}
+    for i, over in enumerate(case["lines"], 1):
+        line = {**BASE_LINE, "encounter_id": f"E{i}", **over}
+        claim = str(line["claim_id"])
+        numbers[claim] = numbers.get(claim, 0) + 1
+        line.setdefault("claim_line_number", numbers[claim])
+        lines.append(line)
+    enc_over = case.get("encounters", [])
+    encounters = []
+    for i, line in enumerate(lines, 1):
+        over = enc_over[i - 1] if i - 1 < len(enc_over) else {}
+        link = line.get("encounter_id")
+        enc_id = over.get("encounter_id", link if link else f"E{i}")
+        encounters.append({
+            **BASE_ENCOUNTER,
+            "person_id": line["person_id"],
+            "rendering_npi": line["rendering_npi"],
+            "encounter_date": line["claim_line_start_date"],
+            **over,
+            "encounter_id": enc_id,
+        })
+    encounters += [{**BASE_ENCOUNTER, **e} for e in case.get("extra_encounters", [])]
+    encounters = [e for e in encounters if e.get("encounter_id")]
+    coverage = [{**BASE_COVERAGE, **c} for c in case.get("coverage", [{}])]
+    providers = [{**BASE_PROVIDER, **p} for p in case.get("providers", [{}])]
+    claims = _frame(lines)
+    drop = case.get("drop_claim_columns", [])
+    if drop:
+        claims = claims.drop(drop)
+    tables: dict[str, Any] = {
+        "claims": claims,
+        "encounters": _frame(encounters) if encounters else _frame([{"encounter_id": None}]).clear(),
+        "coverage": _frame(coverage),
+        "providers": _frame(providers),
+    }
+    for t in case.get("omit", []):
+        tables[t] = None
+    return tables
+
+
+def fired(result: tk.AuditResult, code: str, case: dict[str, Any]) -> list[int]:
+    keys = []
+    numbers: dict[str, int] = {}
+    for over in case["lines"]:
+        claim = str(over.get("claim_id", BASE_LINE["claim_id"]))
+        numbers[claim] = numbers.get(claim, 0) + 1
+        keys.append((claim, int(over.get("claim_line_number", numbers[claim]))))
+    hits = result.findings.filter(pl.col("rule_code") == code)
+    got = set(zip(hits["claim_id"].to_list(), hits["claim_line_number"].to_list(), strict=True))
+    return [i for i, k in enumerate(keys, 1) if k in got]
+
+
+@pytest.mark.parametrize(("code", "case"), _load_cases())
+def test_rule_case(code: str, case: dict[str, Any]) -> None:
+    tables = build(case)
+    result = tk.audit(
+        tables["claims"],
+        encounters=tables["encounters"],
+        coverage=tables["coverage"],
+        providers=tables["providers"],
+        policies=case.get("policies"),
+    )
+    assert result.rejects.height == 0, result.rejects.to_dicts()
+    assert fired(result, code, case) == case["expect"], result.findings.select(
+        "rule_code", "claim_id", "claim_line_number", "message"
+    ).to_dicts()
+    for other, expected in case.get("also", {}).items():
+        assert fired(result, other, case) == expected, (other, result.findings.to_dicts())
+    if "status" in case:
+        status = result.rules.filter(pl.col("rule_code") == code).row(0, named=True)
+        assert status["status"] == case["status"], status
+
+
+def test_every_rule_has_failing_and_passing_cases() -> None:
+    from telekit.rules import REGISTRY
+
+    seen: dict[str, tuple[bool, bool]] = {}
+    for param in _load_cases():
+        code, case = param.values
+        fails, passes = seen.get(code, (False, False))
+        seen[code] = (fails or bool(case["expect"]), passes or not case["expect"])
+    missing = [code for code in REGISTRY if seen.get(code) != (True, True)]
+    assert not missing, f"rules without both failing and passing cases: {missing}"
+
+
+def test_baseline_world_is_clean() -> None:
+    tables = build({"lines": [{}]})
+    result = tk.audit(tables["claims"], encounters=tables["encounters"],
+                      coverage=tables["coverage"], providers=tables["providers"])
+    assert result.findings.height == 0, result.findings.to_dicts()

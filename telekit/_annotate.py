@@ -260,7 +260,9 @@ def annotate(inputs: Inputs, *, extra_list: pl.DataFrame | None = None) -> pl.La
         [pl.col(f"has_mod_{m}") for m in TELEHEALTH_MODIFIERS]
     )
     not_ctbs_q = ~pl.col("is_ctbs") & ~pl.col("is_q3014")
-    in_person_enc = pl.col("enc_found") & (pl.col("enc_modality") == "in_person")
+    in_person_enc = (pl.col("enc_found") & (pl.col("enc_modality") == "in_person")).fill_null(
+        False
+    )
     lf = lf.with_columns(
         raw_indicator.alias("telehealth_indicator_raw"),
         (raw_indicator & not_ctbs_q & in_person_enc).alias("indicator_on_in_person_encounter"),

@@ -1,0 +1,468 @@
+"""Eligibility rules (EL001–EL004): is the patient covered on the DOS, by the payer billed, for
+telehealth, and — for Medicare at home — inside the telehealth flexibilities or an exception.
+
+EL001, EL002's span clause and EL004 read the coverage table through one preparation
+(``coverage_on_dos``), which compares payers through the policy's payer keys and aliases
+(``Policies.payer_key``), exactly as the claim lines' ``payer_key`` is made. EL003 reads the
+Medicare flexibility windows and home exceptions (``flexibilities()``), shared with PR002.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from telekit import _columns as c
+from telekit import codesets
+from telekit.rules._registry import rule
+from telekit.rules._windows import preparation
+
+if TYPE_CHECKING:
+    from telekit._annotate import Inputs
+
+ROW = "_row"
+DOS = c.CLAIM_LINE_START_DATE
+COVERAGE = "coverage"
+ENCOUNTERS = "encounters"
+
+# columns added by the coverage preparation
+COV_HAS_ROWS = "cov_has_rows"  # the person has coverage rows
+COV_COVERS_DOS = "cov_covers_dos"  # some span of the person covers the DOS
+COV_BILLED_COVERS_DOS = "cov_billed_payer_covers_dos"  # some span of the billed payer does
+COV_BILLED_TELEHEALTH_FALSE = "cov_billed_telehealth_not_covered"  # ... with telehealth false
+COV_PAYERS_ON_DOS = "cov_payers_on_dos"  # the payers of the spans covering the DOS
+
+_COV_PAYER_KEY = "_cov_payer_key"
+_COV_PAYER = "_cov_payer"
+
+
+# --- Medicare telehealth flexibilities (EL003, PR002) -----------------------------------------
+
+
+@dataclass(frozen=True)
+class HomeException:
+    """One exception of EL003: home telehealth allowed from ``start`` (through ``end``) for a
+    code range and/or a diagnosis category range (``any`` diagnosis or the ``principal`` one)."""
+
+    name: str
+    start: dt.date | None
+    end: dt.date | None
+    code_from: str | None = None
+    code_to: str | None = None
+    diagnosis_from: str | None = None  # ICD-10 category, e.g. "F10"
+    diagnosis_to: str | None = None
+    diagnosis_position: str = "any"  # "any" | "principal"
+
+    def describe(self) -> str:
+        what = []
+        if self.code_from is not None:
+            what.append(f"code {self.code_from}–{self.code_to}")
+        if self.diagnosis_from is not None:
+            which = (
+                "principal diagnosis" if self.diagnosis_position == "principal" else "a diagnosis"
+            )
+            what.append(f"{which} {self.diagnosis_from}–{self.diagnosis_to}")
+        return f"{' and '.join(what)} {_span(self.start, self.end)}"
+
+
+@dataclass(frozen=True)
+class Flexibilities:
+    """The Medicare telehealth flexibility windows and EL003's home exceptions.
+
+    ``windows``: (start, end) pairs, both inclusive, ``None`` = open.
+    """
+
+    windows: tuple[tuple[dt.date | None, dt.date | None], ...]
+    exceptions: tuple[HomeException, ...]
+
+    def describe_windows(self) -> str:
+        return ", ".join(f"{s or 'open'} to {e or 'open'}" for s, e in self.windows) or "none"
+
+    def describe_exceptions(self) -> str:
+        return "; ".join(x.describe() for x in self.exceptions) or "none"
+
+
+def _span(start: dt.date | None, end: dt.date | None) -> str:
+    if end is None:
+        return f"from {start}" if start is not None else "always"
+    return f"from {start or 'open'} to {end}"
+
+
+#: DESIGN §5 EL003 — the contract: continuous 2020-03-06 to 2027-12-31 (the 2025 and 2026 lapses
+#: were restored retroactively: ref §5, [S38]–[S41]); SUPPORT Act SUD F10–F19 from 2019-07-01
+#: [S46]; mental health (principal F01–F99) from 2028-01-01 (CAA 2026 [S39]); home-dialysis ESRD
+#: assessments 90963–90970 from 2019-01-01 (BBA 2018 [S45]).
+BUILTIN_FLEXIBILITIES = Flexibilities(
+    windows=((dt.date(2020, 3, 6), dt.date(2027, 12, 31)),),
+    exceptions=(
+        HomeException(
+            "substance_use_disorder", dt.date(2019, 7, 1), None,
+            diagnosis_from="F10", diagnosis_to="F19", diagnosis_position="any",
+        ),
+        HomeException(
+            "mental_health", dt.date(2028, 1, 1), None,
+            diagnosis_from="F01", diagnosis_to="F99", diagnosis_position="principal",
+        ),
+        HomeException("home_dialysis", dt.date(2019, 1, 1), None, "90963", "90970"),
+    ),
+)  # fmt: skip
+
+_WINDOW_KIND = "built_in"
+_EXCEPTION_KIND = "exception"
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip().upper()
+    return text or None
+
+
+def _day(value: object) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    return dt.date.fromisoformat(text) if text else None
+
+
+def _from_frame(frame: pl.DataFrame) -> Flexibilities:
+    """``telekit/codesets/flexibility_windows.csv`` (one row per window or exception) as
+    ``Flexibilities``; a missing part (no window rows, no exception rows) keeps the built-in."""
+    windows: list[tuple[dt.date | None, dt.date | None]] = []
+    exceptions: list[HomeException] = []
+    for row in frame.iter_rows(named=True):  # a handful of config rows, not data rows
+        kind = (_text(row.get("kind")) or "").lower()
+        start, end = _day(row.get("valid_start_date")), _day(row.get("valid_end_date"))
+        if kind == _WINDOW_KIND:
+            windows.append((start, end))
+        elif kind == _EXCEPTION_KIND:
+            position = (_text(row.get("diagnosis_position")) or "any").lower()
+            exceptions.append(
+                HomeException(
+                    name=str(row.get("window") or "exception"),
+                    start=start,
+                    end=end,
+                    code_from=_text(row.get("hcpcs_code_from")),
+                    code_to=_text(row.get("hcpcs_code_to")),
+                    diagnosis_from=_text(row.get("diagnosis_category_from")),
+                    diagnosis_to=_text(row.get("diagnosis_category_to")),
+                    diagnosis_position=position,
+                )
+            )
+    return Flexibilities(
+        windows=tuple(windows) or BUILTIN_FLEXIBILITIES.windows,
+        exceptions=tuple(exceptions) or BUILTIN_FLEXIBILITIES.exceptions,
+    )
+
+
+@functools.cache
+def flexibilities() -> Flexibilities:
+    """The flexibility windows and home exceptions in force: ``flexibility_windows.csv`` of the
+    code sets when it ships, else the built-in values of DESIGN §5 EL003."""
+    loader = getattr(codesets, "flexibility_windows", None)
+    if loader is None:
+        return BUILTIN_FLEXIBILITIES
+    return _from_frame(loader())
+
+
+def _between(value: pl.Expr, start: dt.date | str | None, end: dt.date | str | None) -> pl.Expr:
+    out = pl.lit(True)
+    if start is not None:
+        out = out & (value >= pl.lit(start))
+    if end is not None:
+        out = out & (value <= pl.lit(end))
+    return out
+
+
+def in_flexibility_window() -> pl.Expr:
+    """True where the DOS falls inside a Medicare telehealth flexibility window."""
+    inside = [_between(pl.col(DOS), s, e) for s, e in flexibilities().windows]
+    return pl.any_horizontal(inside) if inside else pl.lit(False)
+
+
+def _category_in(col: str, low: str, high: str) -> pl.Expr:
+    """The diagnosis's ICD-10 category (first 3 characters, dot removed) is within low..high."""
+    category = pl.col(col).str.replace_all(".", "", literal=True).str.slice(0, 3)
+    return (category.str.len_chars() == 3) & category.is_between(pl.lit(low), pl.lit(high))
+
+
+def _exception_applies(x: HomeException) -> pl.Expr:
+    """The DOS is within the exception's dates and its code range holds the code, or its
+    diagnosis category range holds a diagnosis in its position (the code sets' semantics)."""
+    matches: list[pl.Expr] = []
+    if x.code_from is not None:
+        code = pl.col(c.HCPCS_CODE)
+        matches.append(
+            _between(code, x.code_from, x.code_to or x.code_from)
+            & (code.str.len_chars() == len(x.code_from))
+        )
+    if x.diagnosis_from is not None:
+        high = x.diagnosis_to or x.diagnosis_from
+        columns = c.DIAGNOSES[:1] if x.diagnosis_position == "principal" else c.DIAGNOSES
+        matches.extend(_category_in(d, x.diagnosis_from, high) for d in columns)
+    if not matches:
+        return pl.lit(False)
+    found = pl.any_horizontal([m.fill_null(False) for m in matches])
+    return (_between(pl.col(DOS), x.start, x.end) & found).fill_null(False)
+
+
+def home_exception() -> pl.Expr:
+    """EL003's exceptions (built-in: SUD diagnosis F10–F19 from 2019-07-01, mental-health
+    principal diagnosis F01–F99 from 2028-01-01, home dialysis 90963–90970 from 2019-01-01)."""
+    found = [_exception_applies(x) for x in flexibilities().exceptions]
+    return pl.any_horizontal(found) if found else pl.lit(False)
+
+
+# --- coverage preparation (EL001, EL002, EL004) ------------------------------------------------
+
+
+@preparation("coverage_on_dos")
+def _coverage_on_dos(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
+    """Per line: does the person have coverage rows, does a span cover the DOS, does a span of
+    the billed payer (compared by payer key) cover it, and does such a span say telehealth is not
+    covered. Without coverage every flag is false."""
+    flags = (COV_HAS_ROWS, COV_COVERS_DOS, COV_BILLED_COVERS_DOS, COV_BILLED_TELEHEALTH_FALSE)
+    if inputs.coverage is None:
+        return lf.with_columns(
+            *(pl.lit(False).alias(f) for f in flags),
+            pl.lit(None, dtype=pl.String).alias(COV_PAYERS_ON_DOS),
+        )
+    spans = inputs.coverage.lazy().select(
+        c.PERSON_ID,
+        inputs.policies.payer_key(c.PAYER).alias(_COV_PAYER_KEY),
+        pl.col(c.PAYER).str.strip_chars().alias(_COV_PAYER),
+        c.ENROLLMENT_START_DATE,
+        c.ENROLLMENT_END_DATE,
+        c.TELEHEALTH_COVERED,
+    )
+    covers = (pl.col(DOS) >= pl.col(c.ENROLLMENT_START_DATE)) & (
+        pl.col(c.ENROLLMENT_END_DATE).is_null() | (pl.col(DOS) <= pl.col(c.ENROLLMENT_END_DATE))
+    )
+    billed = covers & (pl.col(_COV_PAYER_KEY) == pl.col("payer_key"))
+    per_line = (
+        lf.select(ROW, c.PERSON_ID, DOS, "payer_key")
+        .join(spans, on=c.PERSON_ID, how="inner")
+        .group_by(ROW)
+        .agg(
+            pl.lit(True).alias(COV_HAS_ROWS),
+            covers.any().alias(COV_COVERS_DOS),
+            billed.any().alias(COV_BILLED_COVERS_DOS),
+            (billed & pl.col(c.TELEHEALTH_COVERED).eq_missing(False))  # null is unknown
+            .any()
+            .alias(COV_BILLED_TELEHEALTH_FALSE),
+            pl.col(_COV_PAYER)
+            .filter(covers)
+            .unique()
+            .sort()
+            .str.join(", ")
+            .alias(COV_PAYERS_ON_DOS),
+        )
+    )
+    return lf.join(per_line, on=ROW, how="left").with_columns(
+        pl.col(f).fill_null(False) for f in flags
+    )
+
+
+# --- EL001 ---------------------------------------------------------------------------------
+
+
+@rule(
+    code="EL001",
+    severity="error",
+    message=(
+        "no coverage span of this patient covers the DOS {claim_line_start_date} (the patient "
+        "has coverage rows); expected an enrollment span including the DOS"
+    ),
+    fix=(
+        "verify eligibility for {claim_line_start_date}: bill the payer the patient was enrolled "
+        "with on that date, or the patient; correct the enrollment dates if they are wrong"
+    ),
+    tables=(COVERAGE,),
+    prepare=("coverage_on_dos",),
+)
+def no_active_coverage_on_date() -> pl.Expr:
+    """The patient has coverage rows, but none covers the date of service.
+
+    What it checks: a line whose person has at least one row in the coverage table, none of
+    whose enrollment spans (enrollment_start_date through enrollment_end_date, both inclusive; an
+    empty end is open) includes the DOS. A person with no coverage rows at all is not flagged
+    (eligibility unknown), and self-pay lines are not audited.
+
+    Why: a claim for a date on which the patient was not enrolled is denied (CARC 27, expenses
+    incurred after coverage terminated, or 26, before coverage) — eligibility is the first
+    front-end check of the revenue cycle (reference §6, [S55], [S59]).
+
+    Example: 99213 on 2024-03-15 for a patient whose only span runs 2023-01-01 to 2024-02-29 —
+    flagged (a span ending 2024-03-15 would cover it).
+
+    Fix: check eligibility for the DOS; bill the payer active on that date (or the patient), or
+    correct the coverage dates.
+
+    References: DESIGN §5 EL001, §6 "Eligibility"; telehealth-billing-rules.md §6.
+    """
+    return pl.col(COV_HAS_ROWS) & ~pl.col(COV_COVERS_DOS)
+
+
+# --- EL002 ---------------------------------------------------------------------------------
+
+
+def _el002_message() -> pl.Expr:
+    what = (
+        pl.when(pl.col(COV_BILLED_TELEHEALTH_FALSE))
+        .then(pl.lit("the patient's coverage span with this payer has telehealth_covered false"))
+        .when(pl.col("policy_telehealth_covered").eq_missing(False))
+        .then(pl.lit("the payer policy on the DOS has telehealth_covered false"))
+        .otherwise(
+            pl.lit("the line is audio-only and the payer policy has audio_only_covered false")
+        )
+    )
+    return pl.format(
+        "telehealth {} on {} billed to {}: {}; expected a plan that covers telehealth",
+        pl.col(c.HCPCS_CODE),
+        pl.col(DOS).cast(pl.String),
+        pl.col(c.PAYER),
+        what,
+    )
+
+
+@rule(
+    code="EL002",
+    severity="error",
+    message=_el002_message,
+    fix=(
+        "do not bill {payer} for telehealth it does not cover: bill the patient after a signed "
+        "waiver/ABN, or furnish the service in person; if the plan does cover it, correct "
+        "telehealth_covered"
+    ),
+    partial_tables=(COVERAGE, ENCOUNTERS),
+    prepare=("coverage_on_dos",),
+)
+def telehealth_not_covered_by_plan() -> pl.Expr:
+    """Telehealth line billed to a plan or payer that does not cover telehealth.
+
+    What it checks: a telehealth line where (1) a coverage span of the billed payer (compared
+    trimmed, upper-cased and through the policy's aliases) covering the DOS has
+    telehealth_covered false, or (2) the payer's policy on the DOS has telehealth_covered false,
+    or (3) the line is audio-only (its encounter's modality is audio_only) and the policy has
+    audio_only_covered false. An empty telehealth_covered is unknown and never fires; the
+    built-in policies set neither flag. Clause (1) needs coverage and clause (3) the encounters:
+    without them the rule runs the other clauses and is marked partial.
+
+    Why: commercial and Medicaid plans differ in whether they pay for telehealth, and for
+    audio-only in particular; a non-covered service is denied (CARC 96/204) and the patient may
+    only be billed with prior notice (reference §6, [S56]; §2.5 "Many commercial payers/Medicaid
+    vary — check payer policy", [S26]).
+
+    Example: 99213 with POS 10 and modifier 95 on 2024-03-15 billed to AETNA; the patient's
+    AETNA span has telehealth_covered false — flagged.
+
+    Fix: verify the benefit before the visit; bill the patient with a signed waiver, furnish the
+    service in person, or correct the coverage/policy if the plan does cover telehealth.
+
+    References: DESIGN §3 "payer policies", §5 EL002; telehealth-billing-rules.md §6.
+    """
+    return pl.col("telehealth_line") & (
+        pl.col(COV_BILLED_TELEHEALTH_FALSE)
+        | pl.col("policy_telehealth_covered").eq_missing(False)  # null is unknown: no finding
+        | (pl.col("audio_only_line") & pl.col("policy_audio_only_covered").eq_missing(False))
+    )
+
+
+# --- EL003 ---------------------------------------------------------------------------------
+
+
+def _el003_message() -> pl.Expr:
+    flex = flexibilities()
+    return pl.format(
+        "Medicare telehealth {} on {} with the patient at home, outside the telehealth "
+        "flexibility windows ({}) and with no home exception; expected a DOS inside the "
+        "windows or an exception ({})",
+        pl.col(c.HCPCS_CODE),
+        pl.col(DOS).cast(pl.String),
+        pl.lit(flex.describe_windows()),
+        pl.lit(flex.describe_exceptions()),
+    )
+
+
+@rule(
+    code="EL003",
+    severity="error",
+    message=_el003_message,
+    fix=(
+        "the home is not a Medicare originating site outside the flexibilities: bill only if "
+        "an exception applies (code the SUD or mental-health diagnosis that was treated), "
+        "furnish the service in person, or bill the patient after an ABN"
+    ),
+    tables=(ENCOUNTERS,),
+)
+def medicare_home_telehealth_outside_flexibilities() -> pl.Expr:
+    """Medicare telehealth to a patient at home outside the flexibility windows.
+
+    What it checks: a Medicare (payer_type medicare) telehealth line whose encounter has
+    patient_location home and whose DOS is outside the Medicare telehealth flexibility windows
+    (built-in: 2020-03-06 to 2027-12-31, continuous — the lapses from 2025-10-01 and 2026-01-31
+    were restored retroactively), unless: some diagnosis is in F10–F19 and the DOS is from
+    2019-07-01 (substance use disorder); the principal diagnosis is in F01–F99 and the DOS is from
+    2028-01-01 (mental health); or the code is 90963–90970 and the DOS is from 2019-01-01 (home
+    dialysis ESRD assessments).
+
+    Why: outside the flexibilities, statute §1834(m) requires the originating site to be a listed
+    facility in a rural area; the patient's home qualifies only for the SUD, mental-health and
+    home-dialysis exceptions (reference §5 "Permanent rules", [S44]–[S47]; timeline [S38]–[S42]).
+
+    Example: 99213 with POS 02 on 2020-03-05 (the day before the windows), patient at home,
+    diagnosis I10 — flagged; the same line with diagnosis F11.20 is not (SUD).
+
+    Fix: bill only if an exception applies (code the diagnosis treated), else furnish the service
+    in person or bill the patient after an ABN.
+
+    References: DESIGN §5 EL003; telehealth-billing-rules.md §5.
+    """
+    return (
+        pl.col("is_medicare")
+        & pl.col("telehealth_line")
+        & (pl.col("enc_patient_location") == "home")
+        & ~in_flexibility_window()
+        & ~home_exception()
+    )
+
+
+# --- EL004 ---------------------------------------------------------------------------------
+
+
+@rule(
+    code="EL004",
+    severity="error",
+    message=(
+        "billed to {payer}, but the patient's coverage on {claim_line_start_date} is with "
+        "{cov_payers_on_dos}; expected the payer of a span covering the DOS"
+    ),
+    fix="bill {cov_payers_on_dos} (the coverage in force on the DOS), or correct the coverage",
+    tables=(COVERAGE,),
+    prepare=("coverage_on_dos",),
+)
+def billed_payer_differs_from_coverage() -> pl.Expr:
+    """The patient has coverage on the date of service, but not with the payer billed.
+
+    What it checks: a line whose person has at least one coverage span including the DOS, none of
+    them with the billed payer. Payers are compared trimmed, upper-cased and through the aliases
+    of the policy file (``[payer.X] aliases``), so "Aetna Better Health" and "AETNA" are one
+    payer when the policy says so.
+
+    Why: a claim sent to the wrong payer is denied (CARC 109, claim not covered by this payer;
+    CARC 22 when another payer is primary) and the timely-filing clock keeps running (reference
+    §6, §9, [S55], [S66]).
+
+    Example: 99213 on 2024-03-15 billed to AETNA; the patient's only span covering that date is
+    with MEDICARE — flagged.
+
+    Fix: bill the payer in force on the DOS; or correct the coverage table (or add an alias to the
+    policy file when the two names are the same payer).
+
+    References: DESIGN §3 "payer policies" (aliases), §5 EL004; telehealth-billing-rules.md §6.
+    """
+    return pl.col(COV_COVERS_DOS) & ~pl.col(COV_BILLED_COVERS_DOS)

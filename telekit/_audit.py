@@ -241,9 +241,10 @@ def _flags(df: pl.DataFrame, inputs: Inputs) -> tuple[pl.DataFrame, list[dict[st
         if status != "skipped":
             active.append(rule)
     needed = sorted({p for r in active for p in r.prepare})
-    lf = df.lazy()
+    # Each preparation is collected on its own: one giant lazy plan costs more to optimise than
+    # to run on small inputs, and the joins back on `_row` gain nothing from fusion.
     for name in needed:
-        lf = PREPARATIONS[name](lf, inputs)
+        df = PREPARATIONS[name](df.lazy(), inputs).collect()
     flag_exprs = []
     for rule in active:
         expr = rule.expr().fill_null(False)
@@ -255,7 +256,7 @@ def _flags(df: pl.DataFrame, inputs: Inputs) -> tuple[pl.DataFrame, list[dict[st
     for rule in REGISTRY.values():
         if rule not in active:
             flag_exprs.append(pl.lit(False).alias(f"flag_{rule.code}"))
-    out = lf.with_columns(flag_exprs).collect()
+    out = df.with_columns(flag_exprs)
     # conditions of the precedence that are narrower than a whole rule
     out = out.with_columns(
         (pl.col("flag_MD002") & pl.col("has_mod_95") & (pl.col("enc_modality") == "audio_only"))

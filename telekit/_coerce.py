@@ -1,0 +1,292 @@
+"""Coercion of raw cells to canonical dtypes, and the rejects table, as polars expressions.
+
+Each canonical column is read in two steps over the whole frame, never per row:
+
+1. ``prepare_text``: trim, empty → null, apply the value map (exact, then case-insensitive),
+   fill the column's default;
+2. ``parse``: the kind's parser; a non-null text whose parse is null is a bad value, and
+   ``reason`` says what was expected.
+
+``split_rejects`` then keeps the good rows and turns the others into one reject row each:
+the first failing column in contract order, its raw text, and ``" (+N more)"``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+import polars as pl
+
+from telekit._columns import (
+    MONEY,
+    PLACE_OF_SERVICE_CODE,
+    REJECTS_SCHEMA,
+    UNITS,
+    Column,
+)
+
+MISSING = "missing required value"
+DEFAULT_DATE_REASON = "expected a date (YYYY-MM-DD or MM/DD/YYYY)"
+REASONS = {
+    "money": "expected an amount with at most 2 decimals (e.g. 1234.50, $1,234.50 or (12.50))",
+    "units": "expected a quantity with at most 3 decimals (e.g. 1 or 0.5)",
+    "int": "expected a whole number",
+    "bool": "expected true/false, yes/no, y/n, t/f or 1/0",
+}
+
+_TRUE = ("true", "t", "yes", "y", "1")
+_FALSE = ("false", "f", "no", "n", "0")
+_INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
+_MONEY_NOISE = ["$", ",", " ", "\u00a0"]
+
+
+# --- step 1: text ------------------------------------------------------------------------------
+
+
+def prepare_text(
+    text: pl.Expr, values_map: Mapping[str, str] | None = None, default: str | None = None
+) -> pl.Expr:
+    """Trimmed text, empty as null, with the value map applied and the default filled."""
+    t = text.str.strip_chars()
+    t = pl.when(t.str.len_bytes() > 0).then(t)
+    if values_map:
+        exact = {k.strip(): v for k, v in values_map.items()}
+        folded: dict[str, str] = {}
+        for k, v in exact.items():
+            folded.setdefault(k.lower(), v)
+        lower = t.str.to_lowercase()
+        t = (
+            pl.when(t.is_in(list(exact)))
+            .then(t.replace(exact))
+            .when(lower.is_in(list(folded)))
+            .then(lower.replace(folded))
+            .otherwise(t)
+        )
+    if default is not None:
+        t = t.fill_null(pl.lit(default))
+    return t
+
+
+# --- step 2: parsers ---------------------------------------------------------------------------
+
+
+def _rest(t: pl.Expr, done: pl.Expr) -> pl.Expr:
+    """``t`` where the fast path ``done`` found nothing: the slow path's regexes then run only
+    on those rows (null cells cost nothing)."""
+    return pl.when(done.is_null()).then(t)
+
+
+def parse_date(t: pl.Expr, date_format: str | None = None) -> pl.Expr:
+    """ISO, US (``M/D/YYYY``), ``YYYYMMDD`` and zero-time ISO datetimes; or one given format."""
+    if date_format:
+        parsed = t.str.to_date(date_format, strict=False)
+    else:
+        iso = pl.when(t.str.len_bytes() <= 10).then(t.str.to_date("%Y-%m-%d", strict=False))
+        rest = _rest(t, iso)
+        us = rest.str.to_date("%m/%d/%Y", strict=False)
+        rest = _rest(rest, us)
+        compact = pl.when(rest.str.contains(r"^[0-9]{8}$")).then(
+            rest.str.to_date("%Y%m%d", strict=False)
+        )
+        midnight = rest.str.extract(
+            r"^([0-9]{4}-[0-9]{1,2}-[0-9]{1,2})[ T]00:00(?::00(?:\.0+)?)?$", 1
+        ).str.to_date("%Y-%m-%d", strict=False)
+        parsed = pl.coalesce(iso, us, compact, midnight)
+    # a two-digit year read with %Y lands in the first century: not a date anyone billed
+    return pl.when(parsed.dt.year().is_between(1000, 9999)).then(parsed)
+
+
+def parse_decimal(t: pl.Expr, *, scale: int, dtype: pl.DataType) -> pl.Expr:
+    """``$1,234.50`` → 1234.50, ``(12.50)`` → -12.50; extra decimals only when they are zeros.
+
+    Too many integer digits for the dtype make the cast, and so the value, null."""
+    plain = rf"^-?[0-9]+(?:\.[0-9]{{1,{scale}}})?$"
+    fast = pl.when(t.str.contains(plain)).then(t.cast(dtype, strict=False))
+    rest = _rest(t, fast)
+    clean = rest.str.replace_many(_MONEY_NOISE, [""] * len(_MONEY_NOISE))
+    clean = (
+        pl.when(clean.str.starts_with("(") & clean.str.ends_with(")"))
+        .then(pl.lit("-") + clean.str.strip_prefix("(").str.strip_suffix(")"))
+        .otherwise(clean)
+    )
+    shape = rf"^[+-]?(?:[0-9]+(?:\.[0-9]{{0,{scale}}}0*)?|\.[0-9]{{1,{scale}}}0*)$"
+    return pl.coalesce(
+        fast, pl.when(clean.str.contains(shape)).then(clean.cast(dtype, strict=False))
+    )
+
+
+def parse_int(t: pl.Expr) -> pl.Expr:
+    """``15`` and ``15.0`` → 15 (Int32); ``15.5``, ``x`` and out-of-range values → null."""
+    fast = t.cast(pl.Int64, strict=False)
+    rest = _rest(t, fast)
+    slow = rest.str.extract(r"^([+-]?[0-9]+)\.0*$", 1).cast(pl.Int64, strict=False)
+    number = pl.coalesce(fast, slow)
+    return pl.when(number.is_between(_INT32_MIN, _INT32_MAX)).then(number).cast(pl.Int32)
+
+
+def parse_bool(t: pl.Expr) -> pl.Expr:
+    words = dict.fromkeys(_TRUE, True) | dict.fromkeys(_FALSE, False)
+    return t.str.to_lowercase().replace_strict(words, default=None, return_dtype=pl.Boolean)
+
+
+def normalize_enum(t: pl.Expr, values: Sequence[str]) -> pl.Expr:
+    """Case-insensitive match; ``Audio-Only`` → ``audio_only``; ``01`` → ``1`` for numeric codes."""
+    allowed = list(values)
+    direct = pl.when(t.is_in(allowed)).then(t)
+    rest = _rest(t, direct)
+    if all(v.isdigit() for v in values):
+        norm = rest.str.replace(r"\.0+$", "").str.replace(r"^0+([0-9])", "${1}")
+    elif all(v == v.lower() for v in values):
+        norm = rest.str.to_lowercase().str.replace_all(r"[\s\-]+", "_")
+    else:
+        norm = rest.str.to_uppercase().str.replace_all(r"[\s\-]+", "_")
+    return pl.coalesce(direct, pl.when(norm.is_in(allowed)).then(norm))
+
+
+def parse_code(t: pl.Expr, name: str) -> pl.Expr:
+    code = t.str.to_uppercase()
+    if name == PLACE_OF_SERVICE_CODE:  # Excel and typed sources write POS 02 as 2 or 2.0
+        odd = pl.when(code.str.len_bytes() != 2).then(code)
+        fixed = odd.str.extract(r"^([0-9]{1,2})(?:\.0+)?$", 1).str.zfill(2)
+        code = pl.coalesce(fixed, code)
+    return code
+
+
+_TEXT_PARSERS: dict[str, Callable[[pl.Expr], pl.Expr]] = {
+    "money": lambda t: parse_decimal(t, scale=2, dtype=MONEY),
+    "units": lambda t: parse_decimal(t, scale=3, dtype=UNITS),
+    "int": parse_int,
+    "bool": parse_bool,
+}
+
+
+def parse(column: Column, t: pl.Expr, date_format: str | None = None) -> pl.Expr:
+    """The value of prepared text ``t`` as the column's canonical dtype; null when unreadable."""
+    if column.kind == "code":
+        return parse_code(t, column.name)
+    if column.kind == "date":
+        return parse_date(t, date_format)
+    if column.kind == "enum":
+        return normalize_enum(t, column.values)
+    if column.kind in _TEXT_PARSERS:
+        return _TEXT_PARSERS[column.kind](t)
+    return t  # id, text
+
+
+def bad_value_reason(column: Column, date_format: str | None = None) -> str | None:
+    """What a non-empty value of this column that cannot be read was expected to be."""
+    if column.kind == "date":
+        return f"expected a date ({date_format})" if date_format else DEFAULT_DATE_REASON
+    if column.kind == "enum":
+        return "expected one of: " + ", ".join(column.values)
+    return REASONS.get(column.kind)
+
+
+def reason(column: Column, t: pl.Expr, value: pl.Expr, date_format: str | None) -> pl.Expr:
+    """Why the prepared text ``t`` cannot be kept (null when it can)."""
+    expr = pl.lit(None, pl.String)
+    bad = bad_value_reason(column, date_format)
+    if bad is not None:
+        expr = pl.when(t.is_not_null() & value.is_null()).then(pl.lit(bad)).otherwise(expr)
+    if column.required:
+        expr = pl.when(t.is_null()).then(pl.lit(MISSING)).otherwise(expr)
+    return expr
+
+
+def typed_reason(column: Column, value: pl.Expr) -> pl.Expr:
+    """A source column already in the canonical dtype can only be missing."""
+    if column.required:
+        return pl.when(value.is_null()).then(pl.lit(MISSING)).otherwise(pl.lit(None, pl.String))
+    return pl.lit(None, pl.String)
+
+
+# --- rejects -----------------------------------------------------------------------------------
+
+
+def split_rejects(
+    frame: pl.DataFrame,
+    *,
+    checks: Sequence[tuple[str, str, str]],
+    key: Sequence[tuple[str, str]],
+    table: str,
+    source_file: str,
+    row: str,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Split ``frame`` into its good rows and one reject row per bad row.
+
+    ``checks`` lists, in contract order, (canonical column, reason column, raw-text column);
+    ``key`` lists (canonical column, value column) of the duplicate key; null parts never
+    duplicate, and only good rows take part.
+    """
+    reasons = [pl.col(r).is_not_null() for _, r, _ in checks]
+    n_bad = pl.sum_horizontal(reasons) if reasons else pl.lit(0)
+    frame = frame.with_columns(n_bad.cast(pl.Int64).alias("__n_bad"))
+    bad = frame.filter(pl.col("__n_bad") > 0)
+    good = frame.filter(pl.col("__n_bad") == 0)
+
+    problems = pl.concat_list(
+        [
+            pl.when(pl.col(r).is_not_null()).then(
+                pl.struct(
+                    pl.lit(name).alias("column"),
+                    pl.col(raw).cast(pl.String).alias("value"),
+                    pl.col(r).alias("reason"),
+                )
+            )
+            for name, r, raw in checks
+        ]
+    ).list.drop_nulls()
+    first = problems.list.first()
+    more = pl.col("__n_bad") - 1
+    value_rejects = bad.select(
+        pl.col(row).cast(pl.Int64).alias("row_number"),
+        first.struct.field("column").alias("column"),
+        first.struct.field("value").alias("value"),
+        pl.when(more > 0)
+        .then(pl.format("{} (+{} more)", first.struct.field("reason"), more))
+        .otherwise(first.struct.field("reason"))
+        .alias("reason"),
+    )
+
+    if key:
+        values = [v for _, v in key]
+        complete = pl.all_horizontal([pl.col(v).is_not_null() for v in values])
+        good = good.with_columns(
+            (complete & pl.struct(values).is_first_distinct().not_()).alias("__dup")
+        )
+        names = [name for name, _ in key]
+        raw_key = next(raw for name, _, raw in checks if name == names[0])
+        dups = good.filter(pl.col("__dup"))
+        if dups.height:
+            # good rows are in row order, so the first occurrence is the first row seen
+            first_seen = (
+                good.filter(complete & pl.col("__dup").not_())
+                .select(*values, pl.col(row).alias("__first_row"))
+                .join(dups.select(values).unique(), on=values, how="semi", nulls_equal=False)
+            )
+            dup_rejects = dups.join(first_seen, on=values, how="left").select(
+                pl.col(row).cast(pl.Int64).alias("row_number"),
+                pl.lit(names[0]).alias("column"),
+                pl.col(raw_key).cast(pl.String).alias("value"),
+                pl.format(
+                    "duplicate key ({}); first seen at row {}",
+                    pl.lit(", ".join(names)),
+                    pl.col("__first_row"),
+                ).alias("reason"),
+            )
+            value_rejects = pl.concat([value_rejects, dup_rejects])
+            good = good.filter(pl.col("__dup").not_())
+
+    rejects = (
+        value_rejects.sort("row_number")
+        .select(
+            pl.lit(table).alias("table"),
+            pl.lit(source_file).alias("source_file"),
+            "row_number",
+            "column",
+            "value",
+            "reason",
+        )
+        .cast(REJECTS_SCHEMA)
+    )
+    return good, rejects

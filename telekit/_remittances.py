@@ -1,0 +1,322 @@
+"""``Remittances``: what was paid, adjusted and why — from 835 files or CSV/Parquet/XLSX exports.
+
+The CSV form is two tables: ``remittances`` (one row per service line, the ``REMITTANCE_LINES``
+columns) and ``adjustments`` (one row per group/reason/amount, the ``ADJUSTMENTS`` columns).
+``.claims`` and ``.payments`` are derived from them; ``.remarks`` and ``.provider_adjustments``
+only exist in 835 files and are empty here. 835 X12 content is handed to
+``read_x12_remittances`` (the hook ``telekit.x12`` plugs into).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from telekit._columns import (
+    ADJUSTMENTS,
+    AMOUNT,
+    CHECK_NUMBER,
+    CLAIM_ID,
+    CLAIM_STATUS_CODE,
+    GROUP_CODE,
+    LINE_CHARGE_AMOUNT,
+    MONEY,
+    PAID_AMOUNT,
+    PAYER,
+    PAYER_CLAIM_CONTROL_NUMBER,
+    PAYMENT_DATE,
+    REASON_CODE,
+    REMIT_CLAIM_SEQ,
+    REMIT_ID,
+    REMITTANCE_LINES,
+    SVC_SEQ,
+    TableSpec,
+)
+from telekit._exceptions import InputError, UnsupportedFormatError
+from telekit._maps import MapSpec, TableMap, check_table_map, load_map, rename_targets
+from telekit._readers import (
+    RawSource,
+    Source,
+    build_table,
+    known_headers,
+    load_source,
+    map_headers,
+    source_name,
+)
+from telekit._table import Table, empty_issues, empty_rejects
+
+TOTAL_CHARGE_AMOUNT = "total_charge_amount"
+PATIENT_RESPONSIBILITY_AMOUNT = "patient_responsibility_amount"
+TOTAL_PAID_AMOUNT = "total_paid_amount"
+REMARK_CODE = "remark_code"
+REFERENCE = "reference"
+PATIENT_RESPONSIBILITY = "PR"
+
+CLAIMS_SCHEMA = pl.Schema(
+    {
+        REMIT_ID: pl.String(),
+        REMIT_CLAIM_SEQ: pl.Int32(),
+        CLAIM_ID: pl.String(),
+        CLAIM_STATUS_CODE: pl.String(),
+        PAYER_CLAIM_CONTROL_NUMBER: pl.String(),
+        PAYER: pl.String(),
+        PAYMENT_DATE: pl.Date(),
+        TOTAL_CHARGE_AMOUNT: MONEY,
+        PAID_AMOUNT: MONEY,
+        PATIENT_RESPONSIBILITY_AMOUNT: MONEY,
+    }
+)
+PAYMENTS_SCHEMA = pl.Schema(
+    {
+        REMIT_ID: pl.String(),
+        PAYER: pl.String(),
+        PAYMENT_DATE: pl.Date(),
+        CHECK_NUMBER: pl.String(),
+        TOTAL_PAID_AMOUNT: MONEY,
+    }
+)
+REMARKS_SCHEMA = pl.Schema(
+    {
+        REMIT_ID: pl.String(),
+        REMIT_CLAIM_SEQ: pl.Int32(),
+        SVC_SEQ: pl.Int32(),
+        REMARK_CODE: pl.String(),
+    }
+)
+PROVIDER_ADJUSTMENTS_SCHEMA = pl.Schema(
+    {REMIT_ID: pl.String(), REASON_CODE: pl.String(), REFERENCE: pl.String(), AMOUNT: MONEY}
+)
+
+_SIBLINGS = ("adjustments.parquet", "adjustments", "adjustments.csv", "adjustments.xlsx")
+
+
+@dataclass(frozen=True)
+class Remittances:
+    """Remittance advice as frames keyed by ``remit_id``, ``remit_claim_seq``, ``svc_seq``.
+
+    - ``lines``: one row per service line (``REMITTANCE_LINES`` columns);
+    - ``adjustments``: one row per group/reason/amount (``ADJUSTMENTS``; amount signed);
+    - ``claims``: one row per (remit_id, remit_claim_seq): claim_id, claim_status_code,
+      payer_claim_control_number, payer, payment_date, total_charge_amount (Σ line charges),
+      paid_amount (Σ line payments), patient_responsibility_amount (Σ PR adjustments);
+    - ``payments``: one row per remit_id: payer, payment_date, check_number, total_paid_amount;
+    - ``remarks``, ``provider_adjustments``: from 835 files (empty for CSV exports);
+    - ``issues``, ``rejects`` (both tables'), ``rows_in`` (both tables'), ``sources``,
+      ``dropped_columns``.
+    """
+
+    lines: pl.DataFrame
+    adjustments: pl.DataFrame
+    claims: pl.DataFrame
+    payments: pl.DataFrame
+    remarks: pl.DataFrame
+    provider_adjustments: pl.DataFrame
+    issues: pl.DataFrame
+    rejects: pl.DataFrame
+    rows_in: int
+    sources: tuple[str, ...]
+    dropped_columns: tuple[str, ...] = ()  # source headers no table maps (names only)
+
+    @property
+    def rows_rejected(self) -> int:
+        return self.rejects.height
+
+    def __repr__(self) -> str:
+        return (
+            f"Remittances(lines={self.lines.height}, adjustments={self.adjustments.height}, "
+            f"claims={self.claims.height}, rows_in={self.rows_in}, "
+            f"rejected={self.rejects.height}, sources={list(self.sources)!r})"
+        )
+
+
+# --- derived frames ----------------------------------------------------------------------------
+
+
+def derive_claims(lines: pl.DataFrame, adjustments: pl.DataFrame) -> pl.DataFrame:
+    """One row per (remit_id, remit_claim_seq), totals summed from lines and PR adjustments."""
+    keys = [REMIT_ID, REMIT_CLAIM_SEQ]
+    firsts = [CLAIM_ID, CLAIM_STATUS_CODE, PAYER_CLAIM_CONTROL_NUMBER, PAYER, PAYMENT_DATE]
+    claims = lines.group_by(keys, maintain_order=True).agg(
+        *(pl.col(c).drop_nulls().first() for c in firsts),
+        pl.col(LINE_CHARGE_AMOUNT).sum().alias(TOTAL_CHARGE_AMOUNT),
+        pl.col(PAID_AMOUNT).sum(),
+    )
+    responsibility = (
+        adjustments.filter(pl.col(GROUP_CODE) == PATIENT_RESPONSIBILITY)
+        .group_by(keys)
+        .agg(pl.col(AMOUNT).sum().alias(PATIENT_RESPONSIBILITY_AMOUNT))
+    )
+    return (
+        claims.join(responsibility, on=keys, how="left", maintain_order="left")
+        .with_columns(pl.col(PATIENT_RESPONSIBILITY_AMOUNT).fill_null(0))
+        .select(list(CLAIMS_SCHEMA))
+        .cast(CLAIMS_SCHEMA)
+    )
+
+
+def derive_payments(lines: pl.DataFrame) -> pl.DataFrame:
+    """One row per remit_id: who paid, when, the check and the total paid on its lines."""
+    return (
+        lines.group_by(REMIT_ID, maintain_order=True)
+        .agg(
+            *(pl.col(c).drop_nulls().first() for c in (PAYER, PAYMENT_DATE, CHECK_NUMBER)),
+            pl.col(PAID_AMOUNT).sum().alias(TOTAL_PAID_AMOUNT),
+        )
+        .select(list(PAYMENTS_SCHEMA))
+        .cast(PAYMENTS_SCHEMA)
+    )
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+def read_x12_remittances(data: bytes, name: str) -> Remittances:
+    """The hook for 835 X12 files: ``telekit.x12`` plugs in here."""
+    msg = (
+        f"{name}: X12 835 content is read by telekit.x12, which is not available yet; "
+        "export the remittances as CSV, Parquet or XLSX"
+    )
+    raise UnsupportedFormatError(msg)
+
+
+def _split_entries(
+    rename: Mapping[str, str] | None,
+    values: Mapping[str, Mapping[str, str]] | None,
+    spec: TableSpec,
+    other: TableSpec,
+) -> tuple[dict[str, str], dict[str, Mapping[str, str]]]:
+    """The explicit rename/values entries that belong to ``spec`` (targets of ``other`` go
+    there; a target of neither is left in so that validation names it)."""
+    mine = set(rename_targets(spec))
+    theirs = set(rename_targets(other))
+    rename_part = {
+        k: v for k, v in (rename or {}).items() if v in mine or v not in theirs
+    }  # fmt: skip
+    values_part = {
+        k: v for k, v in (values or {}).items() if k in spec.names or k not in other.names
+    }
+    return rename_part, values_part
+
+
+def _entries(
+    spec: TableSpec,
+    other: TableSpec,
+    *,
+    file_map: MapSpec | None,
+    rename: Mapping[str, str] | None,
+    values: Mapping[str, Mapping[str, str]] | None,
+    options: Mapping[str, object] | None,
+) -> TableMap:
+    base = file_map.for_table(spec.name) if file_map is not None else TableMap()
+    rename_part, values_part = _split_entries(rename, values, spec, other)
+    merged = base.merged(rename_part, values_part, options)
+    return check_table_map(spec, merged, "rename=/values=/options=")
+
+
+def _as_list(source: Source | Sequence[Source] | None) -> list[Source]:
+    if source is None:
+        return []
+    if isinstance(source, list | tuple):
+        return list(source)
+    return [source]  # type: ignore[list-item]
+
+
+def _sibling_adjustments(source: Source) -> Path | None:
+    """``adjustments.{parquet,csv,xlsx}`` or ``adjustments/`` beside a ``remittances`` file."""
+    if isinstance(source, pl.DataFrame | pl.LazyFrame):
+        return None
+    path = Path(source)
+    if path.stem != "remittances":
+        return None
+    for candidate in _SIBLINGS:
+        sibling = path.parent / candidate
+        if sibling.exists():
+            return sibling
+    return None
+
+
+def _is_adjustments(raw: RawSource, entries: TableMap) -> bool:
+    mapped, _ = map_headers(ADJUSTMENTS, raw.headers, entries.rename, raw.name)
+    targets = set(mapped.values())
+    return GROUP_CODE in targets and REASON_CODE in targets
+
+
+def _combine(tables: list[Table], spec: TableSpec) -> pl.DataFrame:
+    if not tables:
+        return pl.DataFrame(schema=spec.schema)
+    return pl.concat([t.data for t in tables])
+
+
+def read_remittances(
+    source: Source | Sequence[Source],
+    *,
+    adjustments: Source | Sequence[Source] | None = None,
+    rename: Mapping[str, str] | None = None,
+    values: Mapping[str, Mapping[str, str]] | None = None,
+    map: str | Path | MapSpec | None = None,
+    options: Mapping[str, Any] | None = None,
+) -> Remittances:
+    """Read remittance lines and adjustments into a ``Remittances``.
+
+    ``source`` is one path or frame, or a list of them; each is classified by its mapped
+    header (``group_code`` and ``reason_code`` make an adjustments file, anything else is
+    remittance lines). ``adjustments=`` names the adjustments explicitly. A single
+    ``remittances.*`` path also reads the ``adjustments.*`` beside it. ``rename`` / ``values``
+    entries go to the table that has the target column; ``map`` sections ``[remittances.*]``
+    and ``[adjustments.*]`` apply to each.
+    """
+    file_map = None
+    if map is not None:
+        file_map = map if isinstance(map, MapSpec) else load_map(map)
+    line_entries, adj_entries = (
+        _entries(spec, other, file_map=file_map, rename=rename, values=values, options=options)
+        for spec, other in ((REMITTANCE_LINES, ADJUSTMENTS), (ADJUSTMENTS, REMITTANCE_LINES))
+    )
+
+    sources = _as_list(source)
+    explicit = _as_list(adjustments)
+    if not sources and not explicit:
+        msg = "read_remittances needs at least one source"
+        raise InputError(msg)
+    if len(sources) == 1 and not explicit:
+        sibling = _sibling_adjustments(sources[0])
+        if sibling is not None:
+            explicit = [sibling]
+
+    known = known_headers(REMITTANCE_LINES, line_entries.rename) | known_headers(
+        ADJUSTMENTS, adj_entries.rename
+    )
+    line_tables: list[Table] = []
+    adj_tables: list[Table] = []
+    names: list[str] = []
+    for item, forced in [(s, False) for s in sources] + [(s, True) for s in explicit]:
+        entries = adj_entries if forced else line_entries
+        raw = load_source(item, REMITTANCE_LINES, entries.rename, entries.options, known)
+        if isinstance(raw, bytes):
+            return read_x12_remittances(raw, source_name(item))
+        names.append(raw.path)
+        if forced or _is_adjustments(raw, adj_entries):
+            adj_tables.append(build_table(ADJUSTMENTS, raw, adj_entries))
+        else:
+            line_tables.append(build_table(REMITTANCE_LINES, raw, line_entries))
+
+    lines = _combine(line_tables, REMITTANCE_LINES)
+    adjustment_rows = _combine(adj_tables, ADJUSTMENTS)
+    tables = line_tables + adj_tables
+    return Remittances(
+        lines=lines,
+        adjustments=adjustment_rows,
+        claims=derive_claims(lines, adjustment_rows),
+        payments=derive_payments(lines),
+        remarks=pl.DataFrame(schema=REMARKS_SCHEMA),
+        provider_adjustments=pl.DataFrame(schema=PROVIDER_ADJUSTMENTS_SCHEMA),
+        issues=pl.concat([empty_issues(), *(t.issues for t in tables)]),
+        rejects=pl.concat([empty_rejects(), *(t.rejects for t in tables)]),
+        rows_in=sum(t.rows_in for t in tables),
+        sources=tuple(names),
+        dropped_columns=tuple(dict.fromkeys(c for t in tables for c in t.dropped_columns)),
+    )

@@ -42,10 +42,10 @@ class Inputs:
 
 def _modifier_flags() -> list[pl.Expr]:
     mods = pl.concat_list([pl.col(m) for m in c.MODIFIERS]).list.drop_nulls()
-    flags = [mods.alias("modifiers")]
-    for m in TELEHEALTH_MODIFIERS:
-        flags.append(mods.list.contains(m).alias(f"has_mod_{m}"))
-    return flags
+    return [
+        mods.alias("modifiers"),
+        *(mods.list.contains(m).alias(f"has_mod_{m}") for m in TELEHEALTH_MODIFIERS),
+    ]
 
 
 def _code_attributes(lf: pl.LazyFrame) -> pl.LazyFrame:
@@ -121,10 +121,16 @@ def _telehealth_list(lf: pl.LazyFrame, extra_list: pl.DataFrame | None) -> pl.La
     ).unique(subset=["_list_year", c.HCPCS_CODE], keep="first")
     return (
         lf.with_columns(pl.col(DOS).dt.year().cast(pl.Int32).alias("_list_year"))
-        .join(years.lazy().with_columns(pl.col("_list_year").cast(pl.Int32)), on="_list_year",
-              how="left")
-        .join(on_list.lazy().with_columns(pl.col("_list_year").cast(pl.Int32)),
-              on=["_list_year", c.HCPCS_CODE], how="left")
+        .join(
+            years.lazy().with_columns(pl.col("_list_year").cast(pl.Int32)),
+            on="_list_year",
+            how="left",
+        )
+        .join(
+            on_list.lazy().with_columns(pl.col("_list_year").cast(pl.Int32)),
+            on=["_list_year", c.HCPCS_CODE],
+            how="left",
+        )
         .with_columns(
             pl.col("list_year_shipped", "on_telehealth_list").fill_null(False),
         )
@@ -153,28 +159,35 @@ def _encounters(lf: pl.LazyFrame, encounters: pl.DataFrame | None) -> pl.LazyFra
     if encounters is None:
         return lf.with_columns(
             pl.lit(False).alias("enc_found"),
-            *(pl.lit(None).cast(c.ENCOUNTERS.column(f).dtype).alias(f"enc_{f}")
-              for f in ENCOUNTER_FIELDS),
+            *(
+                pl.lit(None).cast(c.ENCOUNTERS.column(f).dtype).alias(f"enc_{f}")
+                for f in ENCOUNTER_FIELDS
+            ),
         )
     enc = encounters.lazy().select(
-        c.ENCOUNTER_ID, c.PERSON_ID, c.RENDERING_NPI,
+        c.ENCOUNTER_ID,
+        c.PERSON_ID,
+        c.RENDERING_NPI,
         *(pl.col(f).alias(f"enc_{f}") for f in ENCOUNTER_FIELDS),
     )
-    by_id = lf.filter(pl.col(c.ENCOUNTER_ID).is_not_null()).select(ROW, c.ENCOUNTER_ID).join(
-        enc.select(c.ENCOUNTER_ID, *enc_cols), on=c.ENCOUNTER_ID, how="inner"
-    ).drop(c.ENCOUNTER_ID)
+    by_id = (
+        lf.filter(pl.col(c.ENCOUNTER_ID).is_not_null())
+        .select(ROW, c.ENCOUNTER_ID)
+        .join(enc.select(c.ENCOUNTER_ID, *enc_cols), on=c.ENCOUNTER_ID, how="inner")
+        .drop(c.ENCOUNTER_ID)
+    )
     by_key_candidates = (
         enc.filter(pl.col("enc_encounter_date").is_not_null())
-        .with_columns(pl.len().over(c.PERSON_ID, c.RENDERING_NPI, "enc_encounter_date")
-                      .alias("_n"))
+        .with_columns(pl.len().over(c.PERSON_ID, c.RENDERING_NPI, "enc_encounter_date").alias("_n"))
         .filter(pl.col("_n") == 1)
         .drop("_n", c.ENCOUNTER_ID)
     )
     by_key = (
         lf.filter(pl.col(c.ENCOUNTER_ID).is_null())
         .select(ROW, c.PERSON_ID, c.RENDERING_NPI, pl.col(DOS).alias("enc_encounter_date"))
-        .join(by_key_candidates, on=[c.PERSON_ID, c.RENDERING_NPI, "enc_encounter_date"],
-              how="inner")
+        .join(
+            by_key_candidates, on=[c.PERSON_ID, c.RENDERING_NPI, "enc_encounter_date"], how="inner"
+        )
         .drop(c.PERSON_ID, c.RENDERING_NPI)
         .select(ROW, *enc_cols)
     )
@@ -218,8 +231,9 @@ def _superseded(lf: pl.LazyFrame) -> pl.LazyFrame:
     return (
         lf.join(originals, on=c.CLAIM_ID, how="left")
         .with_columns(
-            (pl.col("_is_original").fill_null(False) | (pl.col(c.CLAIM_FREQUENCY_CODE) == "8"))
-            .alias("superseded")
+            (
+                pl.col("_is_original").fill_null(False) | (pl.col(c.CLAIM_FREQUENCY_CODE) == "8")
+            ).alias("superseded")
         )
         .drop("_is_original")
     )
@@ -252,7 +266,8 @@ def annotate(inputs: Inputs, *, extra_list: pl.DataFrame | None = None) -> pl.La
         (pl.col(c.PAYER_TYPE) == "medicare").alias("is_medicare"),
         pl.col(c.PAYER_TYPE).is_in(["medicare", "medicare_advantage"]).alias("is_medicare_or_ma"),
         (pl.col(c.PAYER_TYPE) == "self_pay").alias("is_self_pay"),
-        pl.col("enc_mdm_level").replace_strict(MDM_RANK, default=None, return_dtype=pl.Int8)
+        pl.col("enc_mdm_level")
+        .replace_strict(MDM_RANK, default=None, return_dtype=pl.Int8)
         .alias("enc_mdm_rank"),
         pl.lit(inputs.encounters is not None).alias("encounters_given"),
     )
@@ -260,25 +275,32 @@ def annotate(inputs: Inputs, *, extra_list: pl.DataFrame | None = None) -> pl.La
         [pl.col(f"has_mod_{m}") for m in TELEHEALTH_MODIFIERS]
     )
     not_ctbs_q = ~pl.col("is_ctbs") & ~pl.col("is_q3014")
-    in_person_enc = (pl.col("enc_found") & (pl.col("enc_modality") == "in_person")).fill_null(
-        False
-    )
-    lf = lf.with_columns(
-        raw_indicator.alias("telehealth_indicator_raw"),
-        (raw_indicator & not_ctbs_q & in_person_enc).alias("indicator_on_in_person_encounter"),
-    ).with_columns(
-        # DESIGN §5: a line with an indicator on an in_person encounter has, for every rule but
-        # PS003, no telehealth indicator and is not a telehealth line.
-        (pl.col("telehealth_indicator_raw") & ~pl.col("indicator_on_in_person_encounter"))
-        .alias("telehealth_indicator"),
-    ).with_columns(
-        (pl.col("telehealth_indicator") & not_ctbs_q).alias("telehealth_line"),
-        (pl.col("enc_found") & pl.col("enc_modality").is_in(TELEHEALTH_ENCOUNTER_MODALITIES))
-        .alias("telehealth_encounter"),
-    ).with_columns(
-        (pl.col("telehealth_line") & (pl.col("enc_modality") == "audio_only"))
-        .fill_null(False).alias("audio_only_line"),
-        (pl.col("telehealth_line") & (pl.col("enc_modality") == "audio_video"))
-        .fill_null(False).alias("audio_video_line"),
+    in_person_enc = (pl.col("enc_found") & (pl.col("enc_modality") == "in_person")).fill_null(False)
+    lf = (
+        lf.with_columns(
+            raw_indicator.alias("telehealth_indicator_raw"),
+            (raw_indicator & not_ctbs_q & in_person_enc).alias("indicator_on_in_person_encounter"),
+        )
+        .with_columns(
+            # DESIGN §5: a line with an indicator on an in_person encounter has, for every rule but
+            # PS003, no telehealth indicator and is not a telehealth line.
+            (
+                pl.col("telehealth_indicator_raw") & ~pl.col("indicator_on_in_person_encounter")
+            ).alias("telehealth_indicator"),
+        )
+        .with_columns(
+            (pl.col("telehealth_indicator") & not_ctbs_q).alias("telehealth_line"),
+            (
+                pl.col("enc_found") & pl.col("enc_modality").is_in(TELEHEALTH_ENCOUNTER_MODALITIES)
+            ).alias("telehealth_encounter"),
+        )
+        .with_columns(
+            (pl.col("telehealth_line") & (pl.col("enc_modality") == "audio_only"))
+            .fill_null(False)
+            .alias("audio_only_line"),
+            (pl.col("telehealth_line") & (pl.col("enc_modality") == "audio_video"))
+            .fill_null(False)
+            .alias("audio_video_line"),
+        )
     )
     return lf

@@ -123,8 +123,16 @@ class AuditResult:
                 pl.col("findings", "lines").fill_null(0),
                 pl.col("dollars_at_risk").fill_null(Decimal("0")),
             )
-            .select("rule_code", "rule_name", "severity", "findings", "lines",
-                    "dollars_at_risk", "status", "reason")
+            .select(
+                "rule_code",
+                "rule_name",
+                "severity",
+                "findings",
+                "lines",
+                "dollars_at_risk",
+                "status",
+                "reason",
+            )
             .sort("rule_code")
         )
 
@@ -207,14 +215,12 @@ class AuditResult:
     def _repr_html_(self) -> str:
         n = self.counts()
         top = (
-            self.summary()
-            .filter(pl.col("findings") > 0)
-            .sort("findings", descending=True)
-            .head(10)
+            self.summary().filter(pl.col("findings") > 0).sort("findings", descending=True).head(10)
         )
         rows = "".join(
             f"<tr><td>{html.escape(r['rule_code'])}</td><td>{html.escape(r['rule_name'])}</td>"
-            f"<td>{html.escape(r['severity'])}</td><td style='text-align:right'>{r['findings']}</td>"
+            f"<td>{html.escape(r['severity'])}</td>"
+            f"<td style='text-align:right'>{r['findings']}</td>"
             f"<td style='text-align:right'>${r['dollars_at_risk']:,.2f}</td></tr>"
             for r in top.iter_rows(named=True)
         )
@@ -236,8 +242,15 @@ def _flags(df: pl.DataFrame, inputs: Inputs) -> tuple[pl.DataFrame, list[dict[st
     for code in sorted(REGISTRY):
         rule = REGISTRY[code]
         status, reason = _rule_status(rule, inputs)
-        statuses.append({"rule_code": code, "rule_name": rule.name, "severity": rule.severity,
-                         "status": status, "reason": reason})
+        statuses.append(
+            {
+                "rule_code": code,
+                "rule_name": rule.name,
+                "severity": rule.severity,
+                "status": status,
+                "reason": reason,
+            }
+        )
         if status != "skipped":
             active.append(rule)
     needed = sorted({p for r in active for p in r.prepare})
@@ -253,17 +266,20 @@ def _flags(df: pl.DataFrame, inputs: Inputs) -> tuple[pl.DataFrame, list[dict[st
         if _applies(rule.code, _SELF_PAY_SKIPS):
             expr = expr & ~pl.col("is_self_pay")
         flag_exprs.append(expr.alias(f"flag_{rule.code}"))
-    for rule in REGISTRY.values():
-        if rule not in active:
-            flag_exprs.append(pl.lit(False).alias(f"flag_{rule.code}"))
+    flag_exprs.extend(
+        pl.lit(False).alias(f"flag_{rule.code}") for rule in REGISTRY.values() if rule not in active
+    )
     out = df.with_columns(flag_exprs)
     # conditions of the precedence that are narrower than a whole rule
     out = out.with_columns(
         (pl.col("flag_MD002") & pl.col("has_mod_95") & (pl.col("enc_modality") == "audio_only"))
-        .fill_null(False).alias("cond_MD002_95_AUDIO_ONLY")
-        if "flag_MD002" in out.columns else pl.lit(False).alias("cond_MD002_95_AUDIO_ONLY"),
+        .fill_null(False)
+        .alias("cond_MD002_95_AUDIO_ONLY")
+        if "flag_MD002" in out.columns
+        else pl.lit(False).alias("cond_MD002_95_AUDIO_ONLY"),
         (pl.col("flag_TM004") & (pl.col(c.HCPCS_CODE) == "99417")).alias("cond_TM004_99417")
-        if "flag_TM004" in out.columns else pl.lit(False).alias("cond_TM004_99417"),
+        if "flag_TM004" in out.columns
+        else pl.lit(False).alias("cond_TM004_99417"),
     )
     # precedence
     suppress = []
@@ -318,13 +334,16 @@ def _findings(df: pl.DataFrame) -> pl.DataFrame:
         return pl.DataFrame(schema=FINDINGS_SCHEMA)
     findings = pl.concat(parts, how="vertical")
     findings = findings.with_columns(
-        pl.concat_str(["rule_code", c.CLAIM_ID, pl.col(c.CLAIM_LINE_NUMBER).cast(pl.String)],
-                      separator="|")
+        pl.concat_str(
+            ["rule_code", c.CLAIM_ID, pl.col(c.CLAIM_LINE_NUMBER).cast(pl.String)], separator="|"
+        )
         .map_batches(_finding_id, return_dtype=pl.String)
         .alias("finding_id")
     )
-    return findings.select(FINDINGS_SCHEMA.names()).cast(dict(FINDINGS_SCHEMA)).sort(
-        c.CLAIM_ID, c.CLAIM_LINE_NUMBER, "rule_code"
+    return (
+        findings.select(FINDINGS_SCHEMA.names())
+        .cast(FINDINGS_SCHEMA)
+        .sort(c.CLAIM_ID, c.CLAIM_LINE_NUMBER, "rule_code")
     )
 
 
@@ -374,27 +393,39 @@ def audit(
     flagged, statuses = _flags(annotated, inputs)
     findings = _findings(flagged)
     unknown = (
-        annotated.filter(~pl.col("code_known"))
-        .group_by(c.HCPCS_CODE)
-        .len()
-        .sort(c.HCPCS_CODE)
+        annotated.filter(~pl.col("code_known")).group_by(c.HCPCS_CODE).len().sort(c.HCPCS_CODE)
     )
     rejects = pl.concat([t.rejects for t in tables.values() if t is not None], how="vertical")
     accounting = pl.DataFrame(
         [
-            {"table": name, "rows_in": t.rows_in, "rows_audited": t.data.height,
-             "rows_rejected": t.rejects.height}
+            {
+                "table": name,
+                "rows_in": t.rows_in,
+                "rows_audited": t.data.height,
+                "rows_rejected": t.rejects.height,
+            }
             for name, t in tables.items()
             if t is not None
         ],
-        schema={"table": pl.String, "rows_in": pl.Int64, "rows_audited": pl.Int64,
-                "rows_rejected": pl.Int64},
+        schema={
+            "table": pl.String,
+            "rows_in": pl.Int64,
+            "rows_audited": pl.Int64,
+            "rows_rejected": pl.Int64,
+        },
     )
     if as_of is None and claim_table.data.height:
         as_of = claim_table.data.get_column(DOS).max()  # type: ignore[assignment]
-    rules = pl.DataFrame(statuses, schema={"rule_code": pl.String, "rule_name": pl.String,
-                                           "severity": pl.String, "status": pl.String,
-                                           "reason": pl.String})
+    rules = pl.DataFrame(
+        statuses,
+        schema={
+            "rule_code": pl.String,
+            "rule_name": pl.String,
+            "severity": pl.String,
+            "status": pl.String,
+            "reason": pl.String,
+        },
+    )
     return AuditResult(
         findings=findings,
         rejects=rejects,

@@ -17,8 +17,15 @@ import polars as pl
 
 from telekit._exceptions import TelekitError
 
-TABLES = ("claims", "encounters", "coverage", "providers", "remittances", "adjustments",
-          "patient_payments")
+TABLES = (
+    "claims",
+    "encounters",
+    "coverage",
+    "providers",
+    "remittances",
+    "adjustments",
+    "patient_payments",
+)
 
 EPILOG = """examples:
   telekit sample --out data/samples
@@ -63,19 +70,36 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(dest="command", required=True)
 
-    a = sub.add_parser("audit", help="audit a practice's claims and write findings and a report",
-                       epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    a.add_argument("dir", nargs="?", type=Path,
-                   help="folder holding claims.csv|.parquet|.xlsx, encounters, coverage, ...")
+    a = sub.add_parser(
+        "audit",
+        help="audit a practice's claims and write findings and a report",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    a.add_argument(
+        "dir",
+        nargs="?",
+        type=Path,
+        help="folder holding claims.csv|.parquet|.xlsx, encounters, coverage, ...",
+    )
     for t in ("claims", "encounters", "coverage", "providers"):
         a.add_argument(f"--{t}", type=Path, help=f"{t} file (overrides DIR)")
-    a.add_argument("--policies", type=Path, help="payer policies TOML (overrides DIR/policies.toml)")
-    a.add_argument("--remittances", type=Path, nargs="+",
-                   help="remittance files: remittances.csv and adjustments.csv (or 835s)")
+    a.add_argument(
+        "--policies", type=Path, help="payer policies TOML (overrides DIR/policies.toml)"
+    )
+    a.add_argument(
+        "--remittances",
+        type=Path,
+        nargs="+",
+        help="remittance files: remittances.csv and adjustments.csv (or 835s)",
+    )
     a.add_argument("--patient-payments", type=Path, help="patient payments file")
     a.add_argument("--map", type=Path, help="header/value map TOML (overrides DIR/map.toml)")
-    a.add_argument("--as-of", type=_parse_date,
-                   help="audit date (default: latest remittance payment date, else latest DOS)")
+    a.add_argument(
+        "--as-of",
+        type=_parse_date,
+        help="audit date (default: latest remittance payment date, else latest DOS)",
+    )
     a.add_argument("--out", type=Path, required=True, help="output folder")
 
     r = sub.add_parser("report", help="re-render report.html from an audit's output folder")
@@ -190,7 +214,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
     summary = _outputs.write_summary(result, out, {"tables": extra_tables})
     _outputs.write_report(summary, out)
     _outputs.write_inputs(
-        paths | ({"policies": [policies_path]} if policies_path else {})
+        paths
+        | ({"policies": [policies_path]} if policies_path else {})
         | ({"map": [map_path]} if map_path else {}),
         out,
         {"as_of": as_of.isoformat() if as_of else None},
@@ -244,8 +269,13 @@ def cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"audit": cmd_audit, "report": cmd_report, "rules": cmd_rules, "rule": cmd_rule,
-            "sample": cmd_sample}
+COMMANDS = {
+    "audit": cmd_audit,
+    "report": cmd_report,
+    "rules": cmd_rules,
+    "rule": cmd_rule,
+    "sample": cmd_sample,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -260,8 +290,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"telekit {args.command}: {e}", file=sys.stderr)
         return 2
     except OSError as e:
-        print(f"telekit {args.command}: {e.strerror or e}: {e.filename or ''}".rstrip(": "),
-              file=sys.stderr)
+        print(
+            f"telekit {args.command}: {e.strerror or e}: {e.filename or ''}".rstrip(": "),
+            file=sys.stderr,
+        )
         return 2
 
 

@@ -82,9 +82,20 @@ def write_summary(result: AuditResult, out: Path, extra: dict[str, Any]) -> dict
 def minimal_report(summary: dict[str, Any]) -> str:
     """A self-contained HTML page (no script, no network): totals, per-rule table, accounting."""
     rows = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(r[k]))}</td>" for k in
-                         ("rule_code", "rule_name", "severity", "findings", "lines",
-                          "dollars_at_risk", "status")) + "</tr>"
+        "<tr>"
+        + "".join(
+            f"<td>{html.escape(str(r[k]))}</td>"
+            for k in (
+                "rule_code",
+                "rule_name",
+                "severity",
+                "findings",
+                "lines",
+                "dollars_at_risk",
+                "status",
+            )
+        )
+        + "</tr>"
         for r in summary["rules"]
     )
     tables = "".join(

@@ -24,7 +24,10 @@ def _tool(name: str) -> str:
 def test_ruff_check_passes() -> None:
     proc = subprocess.run(
         [_tool("ruff"), "check", "--no-cache", "telekit", "tests", "benchmarks"],
-        cwd=ROOT, capture_output=True, text=True, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
@@ -32,6 +35,9 @@ def test_ruff_check_passes() -> None:
 def test_mypy_strict_passes_on_the_package() -> None:
     proc = subprocess.run(
         [_tool("mypy"), "--no-incremental", "telekit"],
-        cwd=ROOT, capture_output=True, text=True, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -28,20 +28,28 @@ def catalog() -> pl.DataFrame:
     rows = []
     for code in sorted(REGISTRY):
         r = REGISTRY[code]
-        needs = [*r.tables, *(f"{t} (some clauses)" for t in r.partial_tables),
-                 *(f"claims.{col}" for col in r.claim_columns)]
-        rows.append({
-            "rule_code": r.code,
-            "rule_name": r.name,
-            "group": r.group,
-            "severity": r.severity,
-            "summary": r.summary,
-            "doc": r.doc,
-            "requires": ", ".join(needs) if needs else "claims",
-        })
-    return pl.DataFrame(rows, schema={k: pl.String for k in
-                                      ("rule_code", "rule_name", "group", "severity", "summary",
-                                       "doc", "requires")})
+        needs = [
+            *r.tables,
+            *(f"{t} (some clauses)" for t in r.partial_tables),
+            *(f"claims.{col}" for col in r.claim_columns),
+        ]
+        rows.append(
+            {
+                "rule_code": r.code,
+                "rule_name": r.name,
+                "group": r.group,
+                "severity": r.severity,
+                "summary": r.summary,
+                "doc": r.doc,
+                "requires": ", ".join(needs) if needs else "claims",
+            }
+        )
+    return pl.DataFrame(
+        rows,
+        schema=dict.fromkeys(
+            ("rule_code", "rule_name", "group", "severity", "summary", "doc", "requires"), pl.String
+        ),
+    )
 
 
 def get(code: str) -> Rule:

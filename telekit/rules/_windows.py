@@ -40,9 +40,7 @@ def preparation(name: str) -> Callable[[Preparation], Preparation]:
     return register
 
 
-def greedy_periods(
-    lines: pl.DataFrame, group: list[str], days: int
-) -> pl.DataFrame:
+def greedy_periods(lines: pl.DataFrame, group: list[str], days: int) -> pl.DataFrame:
     """Flag lines inside another line's period (FQ001, FQ003).
 
     ``lines`` holds ``_row``, the group columns and the sort keys. Per group, in sort order, the

@@ -100,7 +100,7 @@ def _frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
     for r in rows:
         cols.extend(k for k in r if k not in cols)
     return pl.DataFrame(
-        {k: [_text(r.get(k)) for r in rows] for k in cols}, schema={k: pl.String for k in cols}
+        {k: [_text(r.get(k)) for r in rows] for k in cols}, schema=dict.fromkeys(cols, pl.String)
     )
 
 
@@ -130,14 +130,16 @@ def build(case: dict[str, Any]) -> dict[str, Any]:
         over = enc_over[i - 1] if i - 1 < len(enc_over) else {}
         link = line.get("encounter_id")
         enc_id = over.get("encounter_id", link if link else f"E{i}")
-        encounters.append({
-            **BASE_ENCOUNTER,
-            "person_id": line["person_id"],
-            "rendering_npi": line["rendering_npi"],
-            "encounter_date": line["claim_line_start_date"],
-            **over,
-            "encounter_id": enc_id,
-        })
+        encounters.append(
+            {
+                **BASE_ENCOUNTER,
+                "person_id": line["person_id"],
+                "rendering_npi": line["rendering_npi"],
+                "encounter_date": line["claim_line_start_date"],
+                **over,
+                "encounter_id": enc_id,
+            }
+        )
     encounters += [{**BASE_ENCOUNTER, **e} for e in case.get("extra_encounters", [])]
     encounters = [e for e in encounters if e.get("encounter_id")]
     coverage = [{**BASE_COVERAGE, **c} for c in case.get("coverage", [{}])]
@@ -148,7 +150,9 @@ def build(case: dict[str, Any]) -> dict[str, Any]:
         claims = claims.drop(drop)
     tables: dict[str, Any] = {
         "claims": claims,
-        "encounters": _frame(encounters) if encounters else _frame([{"encounter_id": None}]).clear(),
+        "encounters": _frame(encounters)
+        if encounters
+        else _frame([{"encounter_id": None}]).clear(),
         "coverage": _frame(coverage),
         "providers": _frame(providers),
     }
@@ -204,6 +208,10 @@ def test_every_rule_has_failing_and_passing_cases() -> None:
 
 def test_baseline_world_is_clean() -> None:
     tables = build({"lines": [{}]})
-    result = tk.audit(tables["claims"], encounters=tables["encounters"],
-                      coverage=tables["coverage"], providers=tables["providers"])
+    result = tk.audit(
+        tables["claims"],
+        encounters=tables["encounters"],
+        coverage=tables["coverage"],
+        providers=tables["providers"],
+    )
     assert result.findings.height == 0, result.findings.to_dicts()

@@ -1,0 +1,475 @@
+"""Coding rules (CD): the code, place of service, diagnoses and NPIs themselves, on the DOS.
+
+Every rule here reads the claim line alone (no encounter, coverage or roster). CD001, CD002 and
+CD003 take precedence over other groups (DESIGN §5; applied by ``telekit._audit``).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import polars as pl
+
+from telekit import _columns as c
+from telekit import codesets
+from telekit.rules._registry import rule
+
+DOS = c.CLAIM_LINE_START_DATE
+CODE = pl.col(c.HCPCS_CODE)
+POS = pl.col(c.PLACE_OF_SERVICE_CODE)
+
+# DESIGN §3: "98000-98015" (the CPT 2025 telemedicine E/M codes)
+CPT_TELEMEDICINE = tuple(str(n) for n in range(98000, 98016))
+# the office E/M of the same patient status and MDM level (98000+i audio-video, 98008+i audio-only)
+_OFFICE_EM_OF_TELEMEDICINE = {
+    **{str(98000 + i): code for i, code in enumerate(("99202", "99203", "99204", "99205"))},
+    **{str(98004 + i): code for i, code in enumerate(("99212", "99213", "99214", "99215"))},
+    **{str(98008 + i): code for i, code in enumerate(("99202", "99203", "99204", "99205"))},
+    **{str(98012 + i): code for i, code in enumerate(("99212", "99213", "99214", "99215"))},
+}
+_TELEPHONE_EM = ("99441", "99442", "99443")
+_ICD10_SHAPE = r"^[A-Z][0-9][0-9A-Z][0-9A-Z]{0,4}$"
+
+# CD001: what to bill instead of a code outside its validity (DESIGN §5 names these codes).
+_CD001_FIXES: dict[str, str] = {
+    "99201": "bill 99202 (99201 was deleted on 2021-01-01; 99202 is the straightforward "
+    "new-patient office visit)",
+    "G2012": "bill 98016 (the brief virtual check-in that replaced G2012 on 2025-01-01)",
+    "G2061": "bill 98970 (online digital E/M by a non-physician, 5-10 minutes over 7 days)",
+    "G2062": "bill 98971 (online digital E/M by a non-physician, 11-20 minutes over 7 days)",
+    "G2063": "bill 98972 (online digital E/M by a non-physician, 21+ minutes over 7 days)",
+    "98016": "bill G2012 (98016 replaced G2012 only from 2025-01-01)",
+    "99445": "not billable before 2026-01-01: the device-supply code then was 99454, which "
+    "needs 16 or more days of data",
+    "99470": "not billable before 2026-01-01: bill 99457 only when management reached 20 minutes",
+    "98979": "not billable before 2026-01-01: bill 98980 only when management reached 20 minutes",
+    "98984": "not billable before 2026-01-01: bill 98976 only with 16 or more days of data",
+    "98985": "not billable before 2026-01-01: bill 98977 only with 16 or more days of data",
+    "98986": "not billable before 2026-01-01: bill 98978 only with 16 or more days of data",
+    **{
+        tm: f"bill {em} (the office E/M of the same level; 98000-98015 start on 2025-01-01)"
+        + (", with modifier 93 for audio-only" if int(tm) >= 98008 else "")
+        for tm, em in _OFFICE_EM_OF_TELEMEDICINE.items()
+    },
+}
+
+
+def _periods_text(frame: pl.DataFrame, key: str) -> dict[str, str]:
+    """Each code's validity periods as text ("2008-01-01 to 2024-12-31; ..."), from a code set.
+
+    Back-to-back periods (a descriptor change: POS 02 to 2021-12-31, then from 2022-01-01) read
+    as one.
+    """
+    start, end = pl.col("valid_start_date"), pl.col("valid_end_date")
+    previous_end = end.shift(1).over(key)
+    new_period = (
+        previous_end.is_null() | start.is_null() | (start != previous_end.dt.offset_by("1d"))
+    )
+    merged = (
+        frame.select(pl.col(key), start, end)
+        .sort(key, "valid_start_date", nulls_last=False)
+        .with_columns(new_period.cum_sum().over(key).alias("_period"))
+        .group_by(key, "_period", maintain_order=True)
+        .agg(start.first(), end.last())
+    )
+    text = (
+        pl.when(start.is_null() & end.is_null())
+        .then(pl.lit("no date limits"))
+        .when(start.is_null())
+        .then(pl.format("through {}", end))
+        .when(end.is_null())
+        .then(pl.format("from {}", start))
+        .otherwise(pl.format("{} to {}", start, end))
+    )
+    periods = merged.group_by(key, maintain_order=True).agg(text.str.join("; ").alias("text"))
+    return dict(zip(periods[key].to_list(), periods["text"].to_list(), strict=True))
+
+
+@cache
+def _code_periods() -> dict[str, str]:
+    return _periods_text(codesets.hcpcs(), c.HCPCS_CODE)
+
+
+@cache
+def _pos_periods() -> dict[str, str]:
+    return _periods_text(codesets.place_of_service(), c.PLACE_OF_SERVICE_CODE)
+
+
+def _lookup(expr: pl.Expr, table: dict[str, str], default: str) -> pl.Expr:
+    return expr.replace_strict(table, default=pl.lit(default), return_dtype=pl.String)
+
+
+# --- CD001 -------------------------------------------------------------------------------------
+
+
+def _cd001_message() -> pl.Expr:
+    return pl.format(
+        "{} is not valid on {} (the code set has it {}); expected a code in effect on the date "
+        "of service",
+        CODE,
+        pl.col(DOS),
+        _lookup(CODE, _code_periods(), "with other dates"),
+    )
+
+
+def _cd001_fix() -> pl.Expr:
+    accepts = pl.col("policy_accepts_cpt_telemedicine_codes").fill_null(value=False)
+    return (
+        pl.when(CODE.is_in(_TELEPHONE_EM) & accepts)
+        .then(
+            pl.lit(
+                "bill the audio-only telemedicine E/M for the MDM or time: 98008-98011 (new "
+                "patient) or 98012-98015 (established); 99441-99443 were deleted on 2025-01-01"
+            )
+        )
+        .when(CODE.is_in(_TELEPHONE_EM))
+        .then(
+            pl.lit(
+                "bill the office E/M for the MDM or time (99202-99205 new, 99212-99215 "
+                "established) with modifier 93 (audio-only); 99441-99443 were deleted on "
+                "2025-01-01"
+            )
+        )
+        .otherwise(
+            _lookup(
+                CODE,
+                _CD001_FIXES,
+                "bill the code that describes the service in the code set in force on the DOS",
+            )
+        )
+    )
+
+
+@rule(
+    code="CD001",
+    severity="error",
+    message=_cd001_message,
+    fix=_cd001_fix,
+)
+def code_not_valid_on_date() -> pl.Expr:
+    """HCPCS/CPT code billed on a date of service outside the code's validity.
+
+    Checks each line whose code is in telekit's code table (``telekit/codesets/hcpcs.csv``) and
+    fires when the DOS falls outside every validity period the table gives it: 99201 from
+    2021-01-01; 99441-99443 and G2012 from 2025-01-01; G2061-G2063 from 2021-01-01; 98000-98016
+    before 2025-01-01; 99445, 99470, 98979 and 98984-98986 before 2026-01-01. Codes telekit does
+    not know never fire (they are counted in summary.json ``unknown_codes``).
+
+    Why: payers edit claims against the code set in force on the DOS; a deleted or not-yet-
+    effective code is rejected or denied (CARC 16/M51 or 181). 99201 was deleted on 2021-01-01
+    (ref §2.1 [S20]); the telephone E/M 99441-99443 on 2025-01-01 (ref §2.4 [S29], [S26]); G2012
+    was replaced by 98016 from 2025 (ref §2.5 [S27], [S28]); the CPT telemedicine codes
+    98000-98016 start on 2025-01-01 (ref §2.5 [S24]); the 2026 remote-monitoring codes on
+    2026-01-01 (ref §2.7-2.8 [S31]-[S34]).
+
+    Example: ``99441`` (telephone E/M) on 2025-02-03 → error.
+
+    Instead: 99201 → 99202; 99441-99443 → the office E/M of the MDM or time with modifier 93
+    (Medicare), or 98008-98015 where the payer accepts them; G2012 → 98016; G2061-G2063 →
+    98970-98972; 98000-98015 before 2025 → the office E/M of the same level.
+
+    This rule suppresses the TH, PS, MD, TM, FQ, AD and PR findings on the same line.
+    """
+    return pl.col("code_known") & ~pl.col("code_valid_on_dos")
+
+
+# --- CD002 -------------------------------------------------------------------------------------
+
+
+def _cd002_message() -> pl.Expr:
+    return (
+        pl.when(~pl.col("pos_known"))
+        .then(
+            pl.format(
+                "POS {} is not in the CMS Place of Service code set; expected a CMS POS code "
+                "(e.g. 11 office, 02 or 10 telehealth)",
+                POS,
+            )
+        )
+        .otherwise(
+            pl.format(
+                "POS {} is not in effect on {} (the CMS code set has it {}); expected a POS in "
+                "effect on the date of service",
+                POS,
+                pl.col(DOS),
+                _lookup(POS, _pos_periods(), "with other dates"),
+            )
+        )
+    )
+
+
+def _cd002_fix() -> pl.Expr:
+    in_person = pl.col("policy_telehealth_pos") == "in_person+95"
+    return (
+        pl.when(~pl.col("pos_known"))
+        .then(pl.lit("use a POS from the CMS code set (02 or 10 for telehealth, 11 office)"))
+        .when((POS == "10") & in_person)
+        .then(
+            pl.lit(
+                "use the POS the visit would have had in person (e.g. 11) with modifier 95 "
+                "(POS 10 took effect on 2022-01-01)"
+            )
+        )
+        .when(POS == "10")
+        .then(pl.lit("use POS 02 (POS 10 took effect on 2022-01-01)"))
+        .when(POS == "02")
+        .then(
+            pl.lit(
+                "use the POS the visit would have had in person (e.g. 11) with modifier GT "
+                "(POS 02 took effect on 2017-01-01)"
+            )
+        )
+        .otherwise(pl.lit("use a POS in effect on the date of service"))
+    )
+
+
+@rule(
+    code="CD002",
+    severity="error",
+    message=_cd002_message,
+    fix=_cd002_fix,
+)
+def place_of_service_not_valid_on_date() -> pl.Expr:
+    """Place of service not in the CMS code set, or not in effect on the date of service.
+
+    Checks the line's POS against the CMS Place of Service Code Set shipped with telekit
+    (``telekit/codesets/place_of_service.csv``, with effective dates). Fires when the code is not
+    in the set at all (e.g. ``00``), or when the DOS is outside its effective period: POS 02
+    (telehealth) before 2017-01-01, POS 10 (telehealth in the patient's home) before 2022-01-01.
+
+    Why: a POS the payer's edit tables do not hold on the DOS makes the line unprocessable or
+    denied (CARC 5 or 58 with M77). POS 10 exists from 2022-01-01 (Medicare implemented it on
+    2022-04-04; CR 12427, ref §3 [S8], [S7]); POS 02 from 2017 (ref §3).
+
+    Example: POS ``10`` on 2021-12-31 → error; on 2022-01-01 → no finding.
+
+    Instead: before 2022 bill POS 02, or, where the payer then asked for it (Medicare
+    2020-03-01 to 2023-12-31), the in-person POS with modifier 95; before 2017 the in-person POS
+    with modifier GT.
+
+    This rule suppresses the PS findings on the same line.
+    """
+    return ~pl.col("pos_valid_on_dos")
+
+
+# --- CD003 -------------------------------------------------------------------------------------
+
+
+def _cd003_fix() -> pl.Expr:
+    em = _lookup(CODE, _OFFICE_EM_OF_TELEMEDICINE, "the office E/M of the same level")
+    audio_only = CODE.cast(pl.Int32, strict=False) >= 98008
+    return (
+        pl.when(audio_only)
+        .then(pl.format("bill {} (office E/M of the same level) with modifier 93 (audio-only)", em))
+        .otherwise(pl.format("bill {} (office E/M of the same level) with POS 02 or 10", em))
+    )
+
+
+@rule(
+    code="CD003",
+    severity="error",
+    message="{hcpcs_code} (CPT telemedicine E/M 98000-98015) billed to {payer} "
+    "({payer_type}), whose policy on {claim_line_start_date} does not accept 98000-98015; "
+    "expected an office E/M 99202-99215",
+    fix=_cd003_fix,
+)
+def cpt_telemedicine_code_not_accepted() -> pl.Expr:
+    """CPT telemedicine E/M code (98000-98015) billed to a payer that does not accept it.
+
+    Checks lines coded 98000-98015 and fires when the payer's policy on the DOS
+    (``accepts_cpt_telemedicine_codes`` in policies.toml) is false. Built-in defaults: Medicare
+    and Medicare Advantage do not accept them; commercial, Medicaid and other payers do. A
+    payer's own policy overrides the default.
+
+    Why: CMS did not adopt 98000-98015 (status "I", denied); Medicare telehealth visits are still
+    billed 99202-99215 with POS 02/10 and modifier 93 when audio-only (ref §2.5 [S26], [S28]).
+    98016 (virtual check-in) is not in this range and is payable by Medicare.
+
+    Example: ``98005`` to payer_type medicare on 2025-03-03 → error.
+
+    Instead: the office E/M of the same patient status and MDM level (98000-98003 and
+    98008-98011 → 99202-99205; 98004-98007 and 98012-98015 → 99212-99215), with modifier 93 for
+    the audio-only codes 98008-98015.
+
+    This rule suppresses TH001, TM001, TM002 and the MD findings on the same line.
+    """
+    return pl.col("is_cpt_telemedicine") & (pl.col("policy_accepts_cpt_telemedicine_codes").not_())
+
+
+# --- CD004 -------------------------------------------------------------------------------------
+
+
+def _diagnoses() -> pl.Expr:
+    return pl.concat_list([pl.col(d) for d in c.DIAGNOSES]).list.drop_nulls()
+
+
+def _malformed_diagnoses() -> pl.Expr:
+    """The line's diagnosis codes that, after removing the dot, do not have the ICD-10 shape."""
+    return _diagnoses().list.eval(
+        pl.element().filter(
+            ~pl.element().str.replace(".", "", literal=True, n=1).str.contains(_ICD10_SHAPE)
+        )
+    )
+
+
+def _claim_has_no_diagnosis() -> pl.Expr:
+    line_has = pl.any_horizontal([pl.col(d).is_not_null() for d in c.DIAGNOSES])
+    return ~line_has.any().over(c.CLAIM_ID)
+
+
+def _cd004_message() -> pl.Expr:
+    bad = _malformed_diagnoses().list.join(", ")
+    return (
+        pl.when(_claim_has_no_diagnosis())
+        .then(
+            pl.format(
+                "claim {} has no diagnosis on any line; expected at least a principal diagnosis "
+                "(diagnosis_code_1)",
+                pl.col(c.CLAIM_ID),
+            )
+        )
+        .otherwise(
+            pl.format(
+                "diagnosis code {} is not shaped like an ICD-10-CM code; expected a letter, a "
+                "digit, a letter or digit, then up to 4 letters or digits (dot optional, e.g. "
+                "E11.9, F32.A)",
+                bad,
+            )
+        )
+    )
+
+
+def _cd004_fix() -> pl.Expr:
+    return (
+        pl.when(_claim_has_no_diagnosis())
+        .then(pl.lit("add the ICD-10-CM diagnosis that supports the service as diagnosis_code_1"))
+        .otherwise(
+            pl.format(
+                "correct {} to the valid ICD-10-CM code documented for the encounter",
+                _malformed_diagnoses().list.join(", "),
+            )
+        )
+    )
+
+
+@rule(
+    code="CD004",
+    severity="error",
+    message=_cd004_message,
+    fix=_cd004_fix,
+    claim_columns=(c.DIAGNOSES[0],),
+)
+def diagnosis_missing_or_malformed() -> pl.Expr:
+    """Claim without any diagnosis, or a diagnosis code that is not shaped like ICD-10-CM.
+
+    Two clauses. (1) A claim none of whose lines has a diagnosis (diagnosis_code_1 …
+    diagnosis_code_12 all empty on every line): every line of that claim fires. (2) A line one of
+    whose diagnosis codes, after removing the dot, does not match
+    ``^[A-Z][0-9][0-9A-Z][0-9A-Z]{0,4}$`` (a letter, a digit, a letter or digit, then up to four
+    letters or digits). Only the shape is checked, not whether the code exists in the ICD-10-CM
+    release of the DOS. The rule is skipped when the source has no diagnosis_code_1 column.
+
+    Why: a professional claim needs at least one ICD-10-CM diagnosis (837P HI segment, ref §10.1);
+    a missing or invalid diagnosis makes the claim unprocessable (CARC 16 with M76, ref §6), and
+    coverage rules (home telehealth exceptions, EL003) read the diagnosis.
+
+    Example: diagnosis_code_1 ``E11..9`` or ``110`` → error; ``E11.9``, ``Z79899`` → no finding.
+
+    Instead: add the principal diagnosis documented for the encounter; correct a malformed code
+    from the record (ICD-10-CM, up to 7 characters, dot after the third).
+    """
+    return _claim_has_no_diagnosis() | (_malformed_diagnoses().list.len() > 0)
+
+
+# --- CD005 -------------------------------------------------------------------------------------
+
+# Luhn over "80840" + the NPI: counting from the check digit (position 1), the NPI's 9th, 7th, 5th,
+# 3rd and 1st digits sit at even positions and are doubled; the prefix digits 0, 4, 8, 0, 8 sit at
+# positions 11-15, so only the 4 is doubled and the prefix always adds 0 + 8 + 8 + 0 + 8 = 24.
+_NPI_PREFIX_SUM = 24
+
+
+def npi_check_digit(npi: pl.Expr) -> pl.Expr:
+    """The check digit an NPI's first 9 digits call for (null unless the NPI is 10 digits)."""
+    digits = [npi.str.slice(i, 1).cast(pl.Int32, strict=False) for i in range(9)]
+    total: pl.Expr = pl.lit(_NPI_PREFIX_SUM, dtype=pl.Int32)
+    for i, d in enumerate(digits):
+        if i % 2 == 0:
+            doubled = d * 2
+            total = total + doubled - pl.when(doubled > 9).then(9).otherwise(0)
+        else:
+            total = total + d
+    return pl.when(npi.str.contains(r"^[0-9]{10}$")).then((10 - total % 10) % 10)
+
+
+def npi_invalid(npi: pl.Expr) -> pl.Expr:
+    """True for a non-null NPI that is not 10 digits or fails its check digit."""
+    last = npi.str.slice(9, 1).cast(pl.Int32, strict=False)
+    valid = (npi_check_digit(npi) == last).fill_null(value=False)
+    return npi.is_not_null() & ~valid
+
+
+def _npi_problem(column: str, label: str) -> pl.Expr:
+    npi = pl.col(column)
+    return (
+        pl.when(npi.is_not_null() & ~npi.str.contains(r"^[0-9]{10}$"))
+        .then(pl.format("{} NPI {} is not 10 digits", pl.lit(label), npi))
+        .when(npi_invalid(npi))
+        .then(
+            pl.format(
+                "{} NPI {} fails the check digit (its first 9 digits call for a last digit of {})",
+                pl.lit(label),
+                npi,
+                npi_check_digit(npi),
+            )
+        )
+    )
+
+
+def _cd005_message() -> pl.Expr:
+    found = pl.concat_str(
+        [_npi_problem(c.RENDERING_NPI, "rendering"), _npi_problem(c.BILLING_NPI, "billing")],
+        separator="; ",
+        ignore_nulls=True,
+    )
+    return pl.format(
+        "{}; expected 10 digits passing the Luhn check over 80840 + the first 9 digits", found
+    )
+
+
+def _cd005_fix() -> pl.Expr:
+    which = pl.concat_str(
+        [
+            pl.when(npi_invalid(pl.col(c.RENDERING_NPI))).then(pl.lit("rendering")),
+            pl.when(npi_invalid(pl.col(c.BILLING_NPI))).then(pl.lit("billing")),
+        ],
+        separator=" and ",
+        ignore_nulls=True,
+    )
+    return pl.format("correct the {} NPI from the NPPES registry (npiregistry.cms.hhs.gov)", which)
+
+
+@rule(
+    code="CD005",
+    severity="error",
+    message=_cd005_message,
+    fix=_cd005_fix,
+)
+def npi_check_digit_invalid() -> pl.Expr:
+    """Rendering or billing NPI that is not 10 digits or fails the NPI check digit.
+
+    Checks every non-null rendering_npi and billing_npi: an NPI is 10 digits whose last digit is
+    the Luhn check digit computed over the prefix ``80840`` followed by its first 9 digits (the
+    card-issuer prefix of the ISO standard the NPI follows). A null billing NPI is not checked.
+
+    Why: a mistyped NPI is rejected at the front end (CARC 16 with N290, ref §6) or, worse, pays
+    another provider; the check digit catches most single-digit and transposition errors
+    (837P 2010AA/2310B NM109, ref §10.1).
+
+    Example: rendering_npi ``1234567890`` → error (the first 9 digits call for a last digit of
+    3: ``1234567893`` passes).
+
+    Instead: correct the NPI from the provider's NPPES record; never compute a check digit to
+    make a number pass.
+    """
+    return npi_invalid(pl.col(c.RENDERING_NPI)) | npi_invalid(pl.col(c.BILLING_NPI))

@@ -242,6 +242,10 @@ def _flags(df: pl.DataFrame, inputs: Inputs) -> tuple[pl.DataFrame, list[dict[st
     for code in sorted(REGISTRY):
         rule = REGISTRY[code]
         status, reason = _rule_status(rule, inputs)
+        if status == "evaluated" and rule.partial_when is not None:
+            n = df.select(rule.partial_when().fill_null(False).sum()).item()
+            if n:
+                status, reason = "partial", f"{n} lines not judged: {rule.partial_reason}"
         statuses.append(
             {
                 "rule_code": code,

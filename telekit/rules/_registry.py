@@ -64,6 +64,10 @@ class Rule:
     tables: tuple[str, ...] = ()  # tables every clause needs, else skipped
     partial_tables: tuple[str, ...] = ()  # tables some clauses need, else partial
     prepare: tuple[str, ...] = field(default=())  # names of window preparations it reads
+    # lines the rule cannot judge with the shipped data (e.g. a DOS year without a telehealth
+    # list): when any line matches, the rule's status is `partial` with this reason
+    partial_when: Callable[[], pl.Expr] | None = None
+    partial_reason: str = ""
 
     @property
     def summary(self) -> str:
@@ -93,6 +97,8 @@ def rule(
     tables: tuple[str, ...] = (),
     partial_tables: tuple[str, ...] = (),
     prepare: tuple[str, ...] = (),
+    partial_when: Callable[[], pl.Expr] | None = None,
+    partial_reason: str = "",
 ) -> Callable[[Callable[[], pl.Expr]], Callable[[], pl.Expr]]:
     """Register the decorated function as rule ``code``."""
 
@@ -123,6 +129,8 @@ def rule(
             tables=tables,
             partial_tables=partial_tables,
             prepare=prepare,
+            partial_when=partial_when,
+            partial_reason=partial_reason,
         )
         return fn
 

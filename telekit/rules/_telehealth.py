@@ -49,6 +49,16 @@ AUDIO_ONLY_ANY_SERVICE_FROM = pl.date(2025, 1, 1)
         "not payable as Medicare telehealth: bill it only when furnished in person (in-person "
         "POS, no telehealth modifier), or bill the listed service that was furnished"
     ),
+    partial_when=lambda: (
+        pl.col("is_medicare")
+        & pl.col("telehealth_line")
+        & ~pl.col("list_year_shipped")
+        & ~pl.col("superseded")
+    ),
+    partial_reason=(
+        "Medicare telehealth lines in a year telekit ships no telehealth list for; pass that "
+        "year's CMS list (telekit.codesets.read_cms_telehealth_list) as telehealth_list="
+    ),
 )
 def service_not_on_telehealth_list() -> pl.Expr:
     """Medicare telehealth line whose code is not on the Medicare Telehealth Services List.

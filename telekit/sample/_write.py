@@ -1,0 +1,148 @@
+"""Writing a sample practice to a directory (DESIGN.md §4 ``telekit sample``).
+
+Tables are written chunk by chunk: CSV files are appended to, Parquet rows are buffered and
+flushed as ``<table>/part-00000.parquet`` … parts of ``PART_ROWS`` rows once a table grows past
+that, else written as one ``<table>.parquet``. The output is byte-for-byte deterministic for a
+given (seed, size, format).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import IO, Literal
+
+import polars as pl
+
+from telekit.sample import _model as m
+
+PART_ROWS = 2_000_000
+TABLES = (
+    "claims", "encounters", "coverage", "providers", "remittances", "adjustments",
+    "patient_payments",
+)  # fmt: skip
+Format = Literal["csv", "parquet"]
+
+
+class TableWriter:
+    """Appends frames of one table to ``<table>.csv`` or to Parquet (one file or parts)."""
+
+    def __init__(self, out_dir: Path, name: str, fmt: Format, schema: pl.Schema) -> None:
+        self.out_dir, self.name, self.fmt, self.schema = out_dir, name, fmt, schema
+        self.rows = 0
+        self._buffer: list[pl.DataFrame] = []
+        self._buffered = 0
+        self._parts = 0
+        self._csv: IO[bytes] | None = None
+        _remove_previous(out_dir, name)
+
+    def add(self, frame: pl.DataFrame) -> None:
+        self.rows += frame.height
+        if self.fmt == "csv":
+            if self._csv is None:
+                self._csv = (self.out_dir / f"{self.name}.csv").open("wb")
+                frame.write_csv(self._csv, include_header=True)
+            elif frame.height:
+                frame.write_csv(self._csv, include_header=False)
+            return
+        self._buffer.append(frame)
+        self._buffered += frame.height
+        while self._buffered >= PART_ROWS and self._buffered > 0:
+            whole = pl.concat(self._buffer)
+            self._write_part(whole.head(PART_ROWS))
+            rest = whole.slice(PART_ROWS)
+            self._buffer, self._buffered = [rest], rest.height
+            if rest.height == 0:
+                break
+
+    def close(self) -> int:
+        if self.fmt == "csv":
+            if self._csv is None:
+                self.add(pl.DataFrame(schema=self.schema))
+            assert self._csv is not None
+            self._csv.close()
+            return self.rows
+        whole = pl.concat(self._buffer) if self._buffer else pl.DataFrame(schema=self.schema)
+        if self._parts == 0:
+            whole.write_parquet(self.out_dir / f"{self.name}.parquet")
+        elif whole.height:
+            self._write_part(whole)
+        return self.rows
+
+    def _write_part(self, frame: pl.DataFrame) -> None:
+        folder = self.out_dir / self.name
+        folder.mkdir(exist_ok=True)
+        frame.write_parquet(folder / f"part-{self._parts:05d}.parquet")
+        self._parts += 1
+
+
+def _remove_previous(out_dir: Path, name: str) -> None:
+    """Remove this table's files from an earlier ``telekit sample`` run in the same directory."""
+    for suffix in (".csv", ".parquet"):
+        (out_dir / f"{name}{suffix}").unlink(missing_ok=True)
+    folder = out_dir / name
+    if folder.is_dir():
+        for part in folder.glob("part-*.parquet"):
+            part.unlink()
+
+
+def sample_toml(*, seed: int, size: int, fmt: str, rows: dict[str, int], version: str) -> str:
+    lines = [
+        "# telekit sample: a synthetic telehealth practice with planted defects",
+        f"seed = {seed}",
+        f"size = {size}",
+        f'format = "{fmt}"',
+        f"as_of = {m.AS_OF.isoformat()}",
+        f'telekit_version = "{version}"',
+        "",
+        "[rows]",
+        *(f"{name} = {count}" for name, count in rows.items()),
+        "",
+    ]
+    text = "\n".join(lines)
+    tomllib.loads(text)  # always valid TOML
+    return text
+
+
+# codes the practice bills, per payer family (expected fees are listed for these)
+FEE_CODES_ALL = (
+    "99202", "99203", "99204", "99205", "99212", "99213", "99214", "99215",
+    "90785", "90791", "90792", "90832", "90833", "90834", "90836", "90837",
+    "99421", "99422", "99423", "98970", "98971", "98972", "G2252",
+    "99453", "99454", "99457", "99458", "98975", "98977", "98980", "98981",
+    "97802", "97803", "92507",
+)  # fmt: skip
+FEE_CODES_MEDICARE = ("G2211", "G2212", "G2012", "98016", "Q3014")
+FEE_CODES_OTHERS = ("99417", "G2012", "98016", *m.CPT_TELEMEDICINE)
+
+
+def expected_fees_toml() -> str:
+    """``[[fee]]`` tables: the allowed amount each payer's contract sets per code."""
+    out = [
+        "# Expected allowed amounts per payer and code (contracted fee schedules).",
+        "# A line paid less than this is underpaid.",
+        "",
+    ]
+    for payer, info in m.PAYERS.items():
+        if info.payer_type == "self_pay":
+            continue
+        extra = FEE_CODES_MEDICARE if info.payer_type in m.MEDICARE_LIKE else FEE_CODES_OTHERS
+        for code in (*FEE_CODES_ALL, *extra):
+            cents = m.expected_allowed(payer, code)
+            out += [
+                "[[fee]]",
+                f'payer = "{payer}"',
+                f'hcpcs_code = "{code}"',
+                f"expected_allowed = {cents // 100}.{cents % 100:02d}",
+                "",
+            ]
+    for (payer, code, modifier), cents in m.MODIFIER_FEES.items():
+        out += [
+            "[[fee]]",
+            f'payer = "{payer}"',
+            f'hcpcs_code = "{code}"',
+            f'modifier = "{modifier}"',
+            f"expected_allowed = {cents // 100}.{cents % 100:02d}",
+            "",
+        ]
+    return "\n".join(out)

@@ -1,0 +1,146 @@
+"""The command line: exit codes, the one stdout line, one-line errors, the DIR convention."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from telekit._cli import find_table, main
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+
+
+@pytest.fixture(scope="module")
+def audited(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str, Path]:
+    out = tmp_path_factory.mktemp("audit")
+    import contextlib
+    import io
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        code = main(["audit", str(SAMPLES), "--out", str(out)])
+    return code, buf.getvalue(), out
+
+
+def test_audit_of_the_sample_writes_every_output(audited: tuple[int, str, Path]) -> None:
+    code, stdout, out = audited
+    assert code == 1  # the sample has planted errors
+    for name in (
+        "findings.csv",
+        "findings.parquet",
+        "findings.xlsx",
+        "rejects.csv",
+        "summary.json",
+        "report.html",
+        "inputs.json",
+    ):
+        assert (out / name).is_file(), name
+    line = stdout.strip()
+    assert "\n" not in line
+    assert re.fullmatch(
+        r"claims \d+ in, \d+ audited, \d+ rejected \| \d+ error, \d+ warning, \d+ info \| "
+        r"\$[\d,]+\.\d\d at risk \| .+",
+        line,
+    ), line
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["exit_code"] == 1
+    assert summary["tables"]["claims"]["rows_in"] == (
+        summary["tables"]["claims"]["rows_audited"] + summary["tables"]["claims"]["rows_rejected"]
+    )
+    findings = pl.read_csv(out / "findings.csv", infer_schema=False)
+    assert findings.height == summary["findings"]["total"]
+    assert not (out / "findings.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_findings_csv_matches_ground_truth(audited: tuple[int, str, Path]) -> None:
+    _, _, out = audited
+    findings = pl.read_csv(out / "findings.csv", infer_schema=False)
+    truth = pl.read_csv(SAMPLES / "ground_truth.csv", infer_schema=False)
+    got = findings.select("claim_id", "claim_line_number", "rule_code").sort(pl.all())
+    want = truth.select("claim_id", "claim_line_number", "rule_code").sort(pl.all())
+    missing = want.join(got, on=want.columns, how="anti")
+    extra = got.join(want, on=want.columns, how="anti")
+    assert missing.height == 0 and extra.height == 0, (
+        f"missing {missing.group_by('rule_code').len().sort('rule_code').rows()}; "
+        f"extra {extra.group_by('rule_code').len().sort('rule_code').rows()}"
+    )
+
+
+def test_report_rerenders_from_out(
+    audited: tuple[int, str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, _, out = audited
+    (out / "report.html").unlink()
+    assert main(["report", "--audit", str(out)]) == 1
+    assert (out / "report.html").read_text().startswith("<!doctype html>")
+
+
+def test_missing_required_column_is_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    claims = pl.read_csv(SAMPLES / "claims.csv", infer_schema=False).drop("claim_line_start_date")
+    claims.write_csv(tmp_path / "claims.csv")
+    code = main(["audit", str(tmp_path), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert "\n" not in err
+    assert "claim_line_start_date" in err and "claims.csv" in err
+
+
+def test_no_claims_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["audit", str(tmp_path), "--out", str(tmp_path / "out")]) == 2
+    assert "no claims given" in capsys.readouterr().err
+
+
+def test_bad_flag_is_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["audit", "--nope"]) == 2
+
+
+def test_dir_convention_prefers_parquet_then_parts_then_csv(tmp_path: Path) -> None:
+    (tmp_path / "claims.csv").write_text("x\n")
+    assert find_table(tmp_path, "claims") == tmp_path / "claims.csv"
+    (tmp_path / "claims").mkdir()
+    pl.DataFrame({"a": [1]}).write_parquet(tmp_path / "claims" / "part-00000.parquet")
+    assert find_table(tmp_path, "claims") == tmp_path / "claims"
+    pl.DataFrame({"a": [1]}).write_parquet(tmp_path / "claims.parquet")
+    assert find_table(tmp_path, "claims") == tmp_path / "claims.parquet"
+
+
+def test_clean_practice_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Only persons with no ground-truth finding, with everything else of the sample: exit 0."""
+    for name in ("encounters.csv", "coverage.csv", "providers.csv", "policies.toml"):
+        shutil.copy(SAMPLES / name, tmp_path / name)
+    claims = pl.read_csv(SAMPLES / "claims.csv", infer_schema=False)
+    truth = pl.read_csv(SAMPLES / "ground_truth.csv", infer_schema=False)
+    dirty = claims.join(truth.select("claim_id").unique(), on="claim_id").select("person_id")
+    claims.join(dirty.unique(), on="person_id", how="anti").write_csv(tmp_path / "claims.csv")
+    code = main(["audit", str(tmp_path), "--out", str(tmp_path / "out")])
+    assert code == 0, capsys.readouterr()
+
+
+def test_rules_and_rule_pages(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rules"]) == 0
+    listing = capsys.readouterr().out
+    for code in (
+        "CD001",
+        "TH001",
+        "PS002",
+        "MD001",
+        "TM004",
+        "FQ004",
+        "DC001",
+        "EL003",
+        "FL001",
+        "AD001",
+        "PR002",
+    ):
+        assert code in listing
+    assert main(["rule", "ps002"]) == 0
+    page = capsys.readouterr().out
+    assert page.startswith("PS002 telehealth_pos_contradicts_patient_location")
+    assert main(["rule", "ZZ999"]) == 2

@@ -51,32 +51,30 @@ def greedy_periods(lines: pl.DataFrame, group: list[str], days: int) -> pl.DataF
     """
     # A line at least `days` after the previous line of its group opens a period whatever came
     # before (every earlier anchor is earlier still): cut chains there, so rounds are needed only
-    # inside chains of closely spaced lines.
-    pending = (
-        lines.sort([*group, *SORT_KEYS], nulls_last=True)
-        .with_columns(pl.int_range(pl.len()).alias("_order"))
-        .with_columns(
-            ((pl.col(DOS) - pl.col(DOS).shift(1).over(group)).dt.total_days() >= days)
-            .fill_null(True)
-            .cum_sum()
-            .over(group)
-            .alias("_chain")
-        )
+    # inside chains of closely spaced lines. The frame is sorted by group, so group and chain
+    # starts are comparisons with the previous row (no `.over`: a window over many small groups is
+    # far slower), and a chain id is unique across groups.
+    new_group = (
+        pl.any_horizontal([pl.col(g).ne_missing(pl.col(g).shift(1)) for g in group])
+        if group
+        else pl.lit(value=False)
     )
-    group = [*group, "_chain"]
+    gap = (pl.col(DOS) - pl.col(DOS).shift(1)).dt.total_days() >= days
+    pending = lines.sort([*group, *SORT_KEYS], nulls_last=True).select(
+        ROW, DOS, (new_group | gap).fill_null(True).cum_sum().alias("_chain")
+    )
+    # Each round: the first pending line of each chain opens a period; the lines inside it are
+    # assigned (flagged unless the opener); the rest stay pending, still in order.
+    first = pl.col("_chain").ne_missing(pl.col("_chain").shift(1))
+    opener_dos = pl.when(first).then(pl.col(DOS)).forward_fill()
     done: list[pl.DataFrame] = []
     while pending.height:
-        anchors = pending.group_by(group).agg(
-            pl.col("_order").min().alias("_anchor_order"),
-            pl.col(DOS).sort_by("_order").first().alias("_anchor_dos"),
+        step = pending.with_columns(
+            first.alias("_first"),
+            ((pl.col(DOS) - opener_dos).dt.total_days() < days).alias("_in"),
         )
-        joined = pending.join(anchors, on=group, how="left", nulls_equal=True)
-        in_period = (pl.col(DOS) - pl.col("_anchor_dos")).dt.total_days() < days
-        assigned = joined.filter(in_period).select(
-            ROW, (pl.col("_order") != pl.col("_anchor_order")).alias("flagged")
-        )
-        done.append(assigned)
-        pending = joined.filter(~in_period).drop("_anchor_order", "_anchor_dos")
+        done.append(step.filter("_in").select(ROW, (~pl.col("_first")).alias("flagged")))
+        pending = step.filter(~pl.col("_in")).select(ROW, DOS, "_chain")
     if not done:
         return pl.DataFrame(schema={ROW: pl.UInt32, "flagged": pl.Boolean})
     return pl.concat(done)

@@ -1,0 +1,415 @@
+"""Frequency rules (FQ001–FQ005): services billed too often, bundled with a visit, duplicated or
+split across telehealth and in person. Each reads a window preparation registered here.
+
+Windows follow DESIGN §5: days are calendar-day differences of DOS ("days 0–N" includes day 0
+and day N); lines on one DOS are ordered by (claim_submitted_date nulls last, claim_id,
+claim_line_number); superseded lines never take part; CD001 and self-pay lines do.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+import polars as pl
+
+from telekit import _columns as c
+from telekit.rules._registry import rule
+from telekit.rules._windows import DOS, ROW, SORT_KEYS, greedy_periods, preparation
+
+if TYPE_CHECKING:
+    from telekit._annotate import Inputs
+
+CODE = pl.col(c.HCPCS_CODE)
+# `superseded` should never be null; guard anyway, or a null would drop every line from the windows
+NOT_SUPERSEDED = ~pl.col("superseded").fill_null(value=False)
+
+# DESIGN §5 "CTBS"
+ONLINE_DIGITAL_EM = (
+    "99421", "99422", "99423", "98970", "98971", "98972", "G2061", "G2062", "G2063",
+)  # fmt: skip
+VIRTUAL_CHECK_IN = ("G2012", "G2252", "98016", "G2010", "G2250", "G2251")
+# DESIGN FQ003: device supply codes, one sequence per person across NPIs
+DEVICE_CODES = ("99454", "99445", "98976", "98977", "98978", "98984", "98985", "98986")
+
+
+def _text(e: pl.Expr) -> pl.Expr:
+    return e.cast(pl.String).fill_null("(none)")
+
+
+def _periods(
+    lf: pl.LazyFrame, prefix: str, lines: pl.Expr, group: list[str], days: int
+) -> pl.LazyFrame:
+    """Greedy periods of ``days`` days (``greedy_periods``) over the lines selected by ``lines``,
+    per ``group``; adds ``{prefix}_flagged`` and the period's opening line
+    (``{prefix}_anchor_code``, ``{prefix}_anchor_dos``)."""
+    subset = (
+        lf.filter(lines & NOT_SUPERSEDED & pl.all_horizontal(pl.col(group).is_not_null()))
+        .select(ROW, *dict.fromkeys([*group, *SORT_KEYS]), c.HCPCS_CODE)
+        .collect()
+    )
+    flags = greedy_periods(subset.select(ROW, *dict.fromkeys([*group, *SORT_KEYS])), group, days)
+    opened = pl.col("flagged").not_()
+    detail = (
+        subset.join(flags, on=ROW, how="inner")
+        .sort([*group, *SORT_KEYS], nulls_last=True)
+        .select(
+            ROW,
+            pl.col("flagged").alias(f"{prefix}_flagged"),
+            # periods are contiguous in sort order and each group starts with an opener, so a
+            # flagged line's period opened at the latest unflagged line before it (no `.over`)
+            pl.when(opened).then(CODE).forward_fill().alias(f"{prefix}_anchor_code"),
+            pl.when(opened).then(pl.col(DOS)).forward_fill().alias(f"{prefix}_anchor_dos"),
+        )
+    )
+    return lf.join(detail.lazy(), on=ROW, how="left")
+
+
+# --- FQ001 -------------------------------------------------------------------------------------
+
+
+@preparation("fq001_periods")
+def fq001_periods(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
+    """7-day periods of online digital E/M per person and billing NPI."""
+    return _periods(lf, "fq001", CODE.is_in(ONLINE_DIGITAL_EM), [c.PERSON_ID, c.BILLING_NPI], 7)
+
+
+@rule(
+    code="FQ001",
+    severity="error",
+    message=(
+        "{hcpcs_code} on {claim_line_start_date} falls inside the 7-day period opened by "
+        "{fq001_anchor_code} on {fq001_anchor_dos} (same person and billing NPI); online digital "
+        "E/M is reported once per 7 days"
+    ),
+    fix=(
+        "do not bill {hcpcs_code} separately: add its time to the cumulative time of the "
+        "{fq001_anchor_code} of {fq001_anchor_dos} and bill that period's code for the total"
+    ),
+    claim_columns=(c.BILLING_NPI,),
+    prepare=("fq001_periods",),
+)
+def online_digital_em_more_than_once_in_7_days() -> pl.Expr:
+    """Online digital E/M (e-visit) billed more than once in a 7-day period.
+
+    Checks, per person and billing NPI, the online digital E/M lines (99421–99423, 98970–98972,
+    G2061–G2063) in order (DOS, then claim_submitted_date with nulls last, claim_id,
+    claim_line_number): the first line opens a period of days 0–6 (its DOS and the six days
+    after); every later line inside that period is flagged; a flagged line never opens a period;
+    the first line on day 7 or later opens the next one. Lines of superseded claims never take
+    part; a line without billing NPI gets no finding. Skipped when the claims give no
+    billing_npi column.
+
+    Why: an online digital E/M code covers the cumulative time of a 7-day period starting with
+    the clinician's first review, and is reported once per 7 days (reference §2.3, [S22], [S23]).
+    A second e-visit inside the period is denied or recouped.
+
+    Example: 99421 on 2024-03-01 and 99422 on 2024-03-07 for P1, billing NPI 1245319599 → the
+    99422 fires (day 6); a 99421 on 2024-03-08 (day 7) opens a new period and does not fire.
+
+    Fix: add the time to the period's first e-visit and bill one code for the cumulative time.
+    """
+    return pl.col("fq001_flagged")
+
+
+# --- FQ002 -------------------------------------------------------------------------------------
+
+_EM_BEFORE_CODE = "fq002_em_before_code"
+_EM_BEFORE_DOS = "fq002_em_before_dos"
+_EM_AFTER_CODE = "fq002_em_after_code"
+_EM_AFTER_DOS = "fq002_em_after_dos"
+
+
+@preparation("fq002_em_nearby")
+def fq002_em_nearby(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
+    """For each online digital E/M or virtual check-in: the latest office E/M 0–7 days before
+    it and the earliest 0–7 days after it (same person and rendering NPI), by as-of joins."""
+    by = [c.PERSON_ID, c.RENDERING_NPI]
+    ctbs = (
+        lf.filter(NOT_SUPERSEDED & CODE.is_in((*ONLINE_DIGITAL_EM, *VIRTUAL_CHECK_IN)))
+        .select(ROW, *by, DOS)
+        .sort(DOS)
+    )
+    em = (
+        lf.filter(NOT_SUPERSEDED & pl.col("is_office_em"))
+        .join(ctbs.select(by).unique(), on=by, how="semi")  # only people/NPIs with CTBS lines
+        .sort(SORT_KEYS, nulls_last=True)
+        .select(*by, DOS, pl.col(c.HCPCS_CODE).alias("_em_code"), pl.col(DOS).alias("_em_dos"))
+    )
+
+    def nearest(strategy: Literal["backward", "forward"], code: str, dos: str) -> pl.LazyFrame:
+        return ctbs.join_asof(
+            em.rename({"_em_code": code, "_em_dos": dos}),
+            on=DOS,
+            by=by,
+            strategy=strategy,
+            tolerance="7d",
+            check_sortedness=False,  # sorted by DOS above; polars cannot check inside groups
+        ).select(ROW, code, dos)
+
+    before = nearest("backward", _EM_BEFORE_CODE, _EM_BEFORE_DOS)
+    after = nearest("forward", _EM_AFTER_CODE, _EM_AFTER_DOS)
+    return lf.join(before, on=ROW, how="left").join(after, on=ROW, how="left")
+
+
+def _days_after_em() -> pl.Expr:
+    return (pl.col(DOS) - pl.col(_EM_BEFORE_DOS)).dt.total_days()
+
+
+def _days_before_em() -> pl.Expr:
+    return (pl.col(_EM_AFTER_DOS) - pl.col(DOS)).dt.total_days()
+
+
+def _fq002_after() -> pl.Expr:
+    """An online digital E/M or virtual check-in 0–7 days after an office E/M."""
+    return _days_after_em().is_between(0, 7)
+
+
+def _fq002_before() -> pl.Expr:
+    """A virtual check-in 0–1 days before, or an online digital E/M 0–7 days before, an office
+    E/M."""
+    return (CODE.is_in(VIRTUAL_CHECK_IN) & _days_before_em().is_between(0, 1)) | (
+        CODE.is_in(ONLINE_DIGITAL_EM) & _days_before_em().is_between(0, 7)
+    )
+
+
+def _days(n: pl.Expr) -> pl.Expr:
+    return pl.when(n == 1).then(pl.lit("1 day")).otherwise(pl.format("{} days", _text(n)))
+
+
+def _fq002_message() -> pl.Expr:
+    after = pl.format(
+        "{} on {} is {} after office E/M {} on {} (same person and rendering NPI)",
+        CODE, _text(pl.col(DOS)), _days(_days_after_em()), pl.col(_EM_BEFORE_CODE),
+        _text(pl.col(_EM_BEFORE_DOS)),
+    )  # fmt: skip
+    before = pl.format(
+        "{} on {} is {} before office E/M {} on {} (same person and rendering NPI)",
+        CODE, _text(pl.col(DOS)), _days(_days_before_em()), pl.col(_EM_AFTER_CODE),
+        _text(pl.col(_EM_AFTER_DOS)),
+    )  # fmt: skip
+    expected = pl.lit(
+        "; CTBS related to an office E/M (0–7 days after it; a virtual check-in 0–1 days or an "
+        "e-visit 0–7 days before it) is part of that E/M"
+    )
+    found = pl.when(_fq002_after().fill_null(False)).then(after).otherwise(before)
+    return pl.concat_str([found, expected])
+
+
+@rule(
+    code="FQ002",
+    severity="warning",
+    message=_fq002_message,
+    fix=(
+        "do not bill {hcpcs_code} separately: its work is part of the related office E/M "
+        "(document it in that visit)"
+    ),
+    prepare=("fq002_em_nearby",),
+)
+def ctbs_bundled_with_em() -> pl.Expr:
+    """Online digital E/M or virtual check-in billed next to an office E/M it is bundled into.
+
+    Checks, for the same person and rendering NPI: an online digital E/M (99421–99423,
+    98970–98972, G2061–G2063) or a virtual check-in (G2012, G2252, 98016, G2010, G2250, G2251)
+    0–7 days after an office E/M (99202–99205, 99212–99215; 98000–98015 from 2025-01-01); a
+    virtual check-in 0–1 days before an office E/M; an online digital E/M 0–7 days before an
+    office E/M. Days are calendar-day differences of DOS, both ends included (day 0 is the same
+    day). The CTBS line is flagged. Lines of superseded claims never take part.
+
+    Why: an e-visit related to an E/M in the prior 7 days is part of that E/M (reference §2.3,
+    [S22], [S23]); a virtual check-in or store-and-forward review may not originate from a related
+    E/M in the prior 7 days nor lead to an E/M within 24 hours / the next available appointment
+    (§2.5 98016 [S27], §2.6 G2010 [S30]). Payers bundle such CTBS into the visit.
+
+    Example: 99213 on 2024-03-15 and 99421 on 2024-03-20 for P1 by NPI 1234567893 → the 99421
+    fires (5 days after). G2012 on 2024-03-14 before that 99213 → fires (1 day before).
+
+    Fix: do not bill the CTBS service separately; document its work in the related visit.
+    """
+    return _fq002_after() | _fq002_before()
+
+
+# --- FQ003 -------------------------------------------------------------------------------------
+
+
+@preparation("fq003_periods")
+def fq003_periods(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
+    """30-day periods of remote monitoring device codes per person (any NPI)."""
+    return _periods(lf, "fq003", CODE.is_in(DEVICE_CODES), [c.PERSON_ID], 30)
+
+
+@rule(
+    code="FQ003",
+    severity="error",
+    message=(
+        "{hcpcs_code} on {claim_line_start_date} falls inside the 30-day period opened by "
+        "{fq003_anchor_code} on {fq003_anchor_dos} for the same person; one device supply code "
+        "per 30 days"
+    ),
+    fix=(
+        "do not bill {hcpcs_code}: the 30-day period of {fq003_anchor_dos} is already billed; "
+        "bill the next period from 30 days after it"
+    ),
+    prepare=("fq003_periods",),
+)
+def remote_monitoring_device_billed_twice_in_30_days() -> pl.Expr:
+    """Remote monitoring device supply billed more than once in a 30-day period.
+
+    Checks, per person across all NPIs, the device supply codes 99454, 99445 (RPM) and
+    98976–98978, 98984–98986 (RTM) in one sequence, in order (DOS, then claim_submitted_date with
+    nulls last, claim_id, claim_line_number): the first line opens a period of days 0–29; later
+    lines inside it are flagged; a flagged line never opens a period; the first line on day 30 or
+    later opens the next one. Lines of superseded claims never take part.
+
+    Why: device supply is billed once per 30-day period (99454 16–30 days, 99445 2–15 days, and
+    the two are mutually exclusive in one period; RTM 98976–98978 / 98984–98986 likewise), and
+    the device codes of RPM and RTM are not billed together for one patient in one period
+    (reference §2.7, [S31], [S32], [S33]; §2.8, [S33], [S34]).
+
+    Example: 99454 on 2024-03-01 and 98977 on 2024-03-30 for P1 (any NPI) → the 98977 fires (day
+    29); a 99454 on 2024-03-31 (day 30) opens the next period.
+
+    Fix: bill one device code per 30-day period; the next period starts 30 days after the first.
+    """
+    return pl.col("fq003_flagged")
+
+
+# --- FQ004 -------------------------------------------------------------------------------------
+
+_DUPLICATE_KEY = (
+    c.PERSON_ID, c.RENDERING_NPI, DOS, c.HCPCS_CODE, "_modifier_set", c.SERVICE_UNIT_QUANTITY,
+    c.PLACE_OF_SERVICE_CODE, c.CHARGE_AMOUNT,
+)  # fmt: skip
+
+
+@preparation("fq004_duplicates")
+def fq004_duplicates(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
+    """Groups of identical lines (person, rendering NPI, DOS, code, modifier set, units, POS,
+    charge) spanning two claims or more: each line's original (the smallest by
+    claim_submitted_date nulls last, claim_id, claim_line_number)."""
+    key = list(_DUPLICATE_KEY)
+    coarse = [k for k in key if k != "_modifier_set"]
+    order = [c.CLAIM_SUBMITTED_DATE, c.CLAIM_ID, c.CLAIM_LINE_NUMBER]
+    lines = (
+        lf.filter(NOT_SUPERSEDED & ~pl.col(c.CLAIM_FREQUENCY_CODE).fill_null("1").is_in(["7", "8"]))
+        .select(ROW, *coarse, *order, "modifiers")
+        .with_columns(pl.col(c.SERVICE_UNIT_QUANTITY).fill_null(1))  # the contract's default
+        .filter(pl.all_horizontal(pl.col(coarse).is_not_null()))
+        # cheap pre-filter on one hash of the other key columns (a collision only keeps a
+        # candidate: the exact key decides below)
+        .filter(pl.struct(coarse).hash().is_duplicated())
+        .with_columns(
+            pl.col("modifiers").list.unique().list.sort().list.join(" ").alias("_modifier_set")
+        )
+        .filter(pl.len().over(key) > 1)
+        .sort(order, nulls_last=True)
+        .select(
+            ROW,
+            (pl.col(c.CLAIM_ID).n_unique().over(key) > 1).alias("_spans_claims"),
+            pl.col(ROW).first().over(key).alias("_original_row"),
+            pl.col(c.CLAIM_ID).first().over(key).alias("fq004_original_claim_id"),
+            pl.col(c.CLAIM_LINE_NUMBER).first().over(key).alias("fq004_original_line"),
+        )
+        .select(
+            ROW,
+            (pl.col("_spans_claims") & (pl.col(ROW) != pl.col("_original_row"))).alias(
+                "fq004_duplicate"
+            ),
+            "fq004_original_claim_id",
+            "fq004_original_line",
+        )
+    )
+    return lf.join(lines, on=ROW, how="left")
+
+
+@rule(
+    code="FQ004",
+    severity="error",
+    message=(
+        "duplicate of claim {fq004_original_claim_id} line {fq004_original_line}: same person, "
+        "rendering NPI, DOS, code {hcpcs_code}, modifiers, units, POS and charge on another "
+        "claim; expected each service billed once"
+    ),
+    fix=(
+        "void this claim (frequency 8) if it was sent twice; if it corrects claim "
+        "{fq004_original_claim_id}, resubmit it as a replacement (frequency 7) naming that claim"
+    ),
+    prepare=("fq004_duplicates",),
+)
+def duplicate_line() -> pl.Expr:
+    """Claim line that duplicates a line on another claim.
+
+    Checks lines with the same person, rendering NPI, DOS, code, modifier set (order-insensitive),
+    units, POS and charge as a line on another claim. Of such a group, the line with the smallest
+    (claim_submitted_date nulls last, claim_id, claim_line_number) is the original and is not
+    flagged; every other line of the group is. Lines of frequency 7 (replacement) and 8 (void)
+    claims, and lines of superseded claims, are never flagged nor originals. Identical lines on
+    one claim only are not duplicates (a group must span two claims). A line with an empty key
+    value gets no finding.
+
+    Why: an exact duplicate (same beneficiary, provider, DOS, procedure and modifiers, place of
+    service and billed amount) is auto-denied CO/OA-18; a corrected claim must be sent as a
+    replacement (frequency 7) or void (8) with the original claim number, not as a new original
+    (reference §9, [S69], [S54]).
+
+    Example: claim C1 (submitted 2024-03-20) and claim C2 (submitted 2024-03-25) each with 99213,
+    POS 10, no modifiers, 1 unit, $150.00 for P1 on 2024-03-15 by NPI 1234567893 → C2's line
+    fires; C1's is the original.
+
+    Fix: void the duplicate claim, or resubmit a correction as frequency 7 naming the original.
+    """
+    return pl.col("fq004_duplicate")
+
+
+# --- FQ005 -------------------------------------------------------------------------------------
+
+
+@preparation("fq005_same_day_em")
+def fq005_same_day_em(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
+    """For each telehealth office E/M line: the code of a non-telehealth office E/M of the same
+    person, rendering NPI and DOS (``fq005_in_person_code``; the first in sort order)."""
+    key = [c.PERSON_ID, c.RENDERING_NPI, DOS]
+    em = lf.filter(NOT_SUPERSEDED & pl.col("is_office_em"))
+    telehealth = em.filter(pl.col("telehealth_line")).select(ROW, *key)
+    in_person = (
+        em.filter(~pl.col("telehealth_line"))
+        .join(telehealth.select(key).unique(), on=key, how="semi", nulls_equal=True)
+        .sort(SORT_KEYS, nulls_last=True)
+        .group_by(key, maintain_order=True)
+        .agg(CODE.first().alias("fq005_in_person_code"))
+    )
+    found = telehealth.join(in_person, on=key, how="inner", nulls_equal=True)
+    return lf.join(found.select(ROW, "fq005_in_person_code"), on=ROW, how="left")
+
+
+@rule(
+    code="FQ005",
+    severity="warning",
+    message=(
+        "telehealth {hcpcs_code} and in-person office E/M {fq005_in_person_code} for the same "
+        "person, rendering NPI and DOS {claim_line_start_date}; expected one office E/M per day"
+    ),
+    fix=(
+        "bill one office E/M for the day whose level covers both encounters, or document why "
+        "they were separate services"
+    ),
+    prepare=("fq005_same_day_em",),
+)
+def same_day_telehealth_and_in_person_em() -> pl.Expr:
+    """Telehealth and in-person office E/M billed for the same patient, provider and day.
+
+    Checks office E/M lines (99202–99205, 99212–99215; 98000–98015 from 2025-01-01) of one
+    person, one rendering NPI and one DOS where one is a telehealth line and another is not; the
+    telehealth line is flagged. Lines of superseded claims never take part. A line with a
+    telehealth indicator on an in_person encounter is not a telehealth line (DESIGN §5).
+
+    Why: payers expect one office E/M per patient, provider and day; a same-day telehealth and
+    in-person visit by the same provider is a suspect duplicate that payers deny or review
+    (reference §9: duplicate logic [S69], [S54]; telekit flags it as suspect).
+
+    Example: 99213 POS 11 (in person) and 99214 POS 10 with modifier 95 on an audio_video
+    encounter, both for P1 by NPI 1234567893 on 2024-03-15 → the 99214 fires.
+
+    Fix: bill one office E/M for the day at the level that covers both encounters, or document
+    the separate problem and bill per payer policy.
+    """
+    return pl.col("telehealth_line") & pl.col("fq005_in_person_code").is_not_null()

@@ -232,7 +232,8 @@ def _superseded(lf: pl.LazyFrame) -> pl.LazyFrame:
         lf.join(originals, on=c.CLAIM_ID, how="left")
         .with_columns(
             (
-                pl.col("_is_original").fill_null(False) | (pl.col(c.CLAIM_FREQUENCY_CODE) == "8")
+                pl.col("_is_original").fill_null(False)
+                | (pl.col(c.CLAIM_FREQUENCY_CODE) == "8").fill_null(False)
             ).alias("superseded")
         )
         .drop("_is_original")

@@ -253,8 +253,11 @@ COVERAGE = TableSpec(
         Column(TELEHEALTH_COVERED, "bool"),
     ),
     key=(PERSON_ID, PAYER, ENROLLMENT_START_DATE),
-    aliases={"patient_id": PERSON_ID, "start_date": ENROLLMENT_START_DATE,
-             "end_date": ENROLLMENT_END_DATE},
+    aliases={
+        "patient_id": PERSON_ID,
+        "start_date": ENROLLMENT_START_DATE,
+        "end_date": ENROLLMENT_END_DATE,
+    },
 )
 
 PROVIDERS = TableSpec(
@@ -266,8 +269,13 @@ PROVIDERS = TableSpec(
         Column(LICENSED_STATES, "text"),
     ),
     key=(NPI,),
-    aliases={"rendering_npi": NPI, "name": PROVIDER_NAME, "type": PROVIDER_TYPE,
-             "credential": PROVIDER_TYPE, "states": LICENSED_STATES},
+    aliases={
+        "rendering_npi": NPI,
+        "name": PROVIDER_NAME,
+        "type": PROVIDER_TYPE,
+        "credential": PROVIDER_TYPE,
+        "states": LICENSED_STATES,
+    },
 )
 
 REMIT_ID = "remit_id"
@@ -309,9 +317,16 @@ REMITTANCE_LINES = TableSpec(
         Column(UNITS_PAID, "units"),
     ),
     key=(REMIT_ID, REMIT_CLAIM_SEQ, SVC_SEQ),
-    aliases={"clp01": CLAIM_ID, "clp02": CLAIM_STATUS_CODE, "clp07": PAYER_CLAIM_CONTROL_NUMBER,
-             "cpt": HCPCS_CODE, "paid": PAID_AMOUNT, "allowed": ALLOWED_AMOUNT,
-             "charge": LINE_CHARGE_AMOUNT, "check": CHECK_NUMBER},
+    aliases={
+        "clp01": CLAIM_ID,
+        "clp02": CLAIM_STATUS_CODE,
+        "clp07": PAYER_CLAIM_CONTROL_NUMBER,
+        "cpt": HCPCS_CODE,
+        "paid": PAID_AMOUNT,
+        "allowed": ALLOWED_AMOUNT,
+        "charge": LINE_CHARGE_AMOUNT,
+        "check": CHECK_NUMBER,
+    },
 )
 
 LEVEL = "level"
@@ -349,8 +364,15 @@ PATIENT_PAYMENTS = TableSpec(
 
 TABLES: dict[str, TableSpec] = {
     t.name: t
-    for t in (CLAIMS, ENCOUNTERS, COVERAGE, PROVIDERS, REMITTANCE_LINES, ADJUSTMENTS,
-              PATIENT_PAYMENTS)
+    for t in (
+        CLAIMS,
+        ENCOUNTERS,
+        COVERAGE,
+        PROVIDERS,
+        REMITTANCE_LINES,
+        ADJUSTMENTS,
+        PATIENT_PAYMENTS,
+    )
 }
 
 REJECTS_SCHEMA = pl.Schema(

@@ -44,8 +44,58 @@ def _modifier_flags() -> list[pl.Expr]:
     mods = pl.concat_list([pl.col(m) for m in c.MODIFIERS]).list.drop_nulls()
     return [
         mods.alias("modifiers"),
-        *(mods.list.contains(m).alias(f"has_mod_{m}") for m in TELEHEALTH_MODIFIERS),
+        *(
+            pl.any_horizontal([pl.col(slot) == m for slot in c.MODIFIERS])
+            .fill_null(False)
+            .alias(f"has_mod_{m}")
+            for m in TELEHEALTH_MODIFIERS
+        ),
     ]
+
+
+def _periods(table: pl.DataFrame, key: str) -> pl.DataFrame:
+    """Validity periods per key with back-to-back periods merged (POS 02 changed meaning on
+    2022-01-01 but never stopped being valid): usually one row per key."""
+    lo, hi = pl.date(1900, 1, 1), pl.date(9999, 12, 31)
+    p = table.select(
+        key,
+        pl.col("valid_start_date").fill_null(lo),
+        pl.col("valid_end_date").fill_null(hi),
+    ).sort(key, "valid_start_date")
+    new_run = (
+        (pl.col(key) != pl.col(key).shift(1))
+        | (pl.col("valid_start_date") > pl.col("valid_end_date").shift(1) + pl.duration(days=1))
+    ).fill_null(True)
+    return (
+        p.with_columns(new_run.cum_sum().alias("_run"))
+        .group_by(key, "_run", maintain_order=True)
+        .agg(pl.col("valid_start_date").min(), pl.col("valid_end_date").max())
+        .drop("_run")
+    )
+
+
+def _valid_on_dos(lf: pl.LazyFrame, periods: pl.DataFrame, key: str, out: str) -> pl.LazyFrame:
+    """``out`` is True where the line's ``key`` has a validity period covering the DOS."""
+    if periods.get_column(key).is_unique().all():
+        return (
+            lf.join(periods.lazy(), on=key, how="left")
+            .with_columns(
+                pl.col(DOS)
+                .is_between(pl.col("valid_start_date"), pl.col("valid_end_date"))
+                .fill_null(False)
+                .alias(out)
+            )
+            .drop("valid_start_date", "valid_end_date")
+        )
+    valid = (
+        lf.select(ROW, key, DOS)
+        .join(periods.lazy(), on=key, how="inner")
+        .filter(pl.col(DOS).is_between(pl.col("valid_start_date"), pl.col("valid_end_date")))
+        .select(ROW)
+        .unique()
+        .with_columns(pl.lit(True).alias(out))
+    )
+    return lf.join(valid, on=ROW, how="left").with_columns(pl.col(out).fill_null(False))
 
 
 def _code_attributes(lf: pl.LazyFrame) -> pl.LazyFrame:
@@ -65,22 +115,7 @@ def _code_attributes(lf: pl.LazyFrame) -> pl.LazyFrame:
     lf = lf.join(static.lazy(), on=c.HCPCS_CODE, how="left").with_columns(
         pl.col("code_known").fill_null(False)
     )
-    periods = codes.select(
-        c.HCPCS_CODE,
-        pl.col("valid_start_date").fill_null(pl.date(1900, 1, 1)),
-        pl.col("valid_end_date").fill_null(pl.date(9999, 12, 31)),
-    ).lazy()
-    valid = (
-        lf.select(ROW, c.HCPCS_CODE, DOS)
-        .join(periods, on=c.HCPCS_CODE, how="inner")
-        .filter(pl.col(DOS).is_between(pl.col("valid_start_date"), pl.col("valid_end_date")))
-        .select(ROW)
-        .unique()
-        .with_columns(pl.lit(True).alias("code_valid_on_dos"))
-    )
-    return lf.join(valid, on=ROW, how="left").with_columns(
-        pl.col("code_valid_on_dos").fill_null(False)
-    )
+    return _valid_on_dos(lf, _periods(codes, c.HCPCS_CODE), c.HCPCS_CODE, "code_valid_on_dos")
 
 
 def _pos_attributes(lf: pl.LazyFrame) -> pl.LazyFrame:
@@ -88,23 +123,11 @@ def _pos_attributes(lf: pl.LazyFrame) -> pl.LazyFrame:
     known = pos.select(pl.col("place_of_service_code").unique()).with_columns(
         pl.lit(True).alias("pos_known")
     )
-    periods = pos.select(
-        "place_of_service_code",
-        pl.col("valid_start_date").fill_null(pl.date(1900, 1, 1)),
-        pl.col("valid_end_date").fill_null(pl.date(9999, 12, 31)),
-    ).lazy()
-    valid = (
-        lf.select(ROW, c.PLACE_OF_SERVICE_CODE, DOS)
-        .join(periods, on=c.PLACE_OF_SERVICE_CODE, how="inner")
-        .filter(pl.col(DOS).is_between(pl.col("valid_start_date"), pl.col("valid_end_date")))
-        .select(ROW)
-        .unique()
-        .with_columns(pl.lit(True).alias("pos_valid_on_dos"))
+    lf = lf.join(known.lazy(), on=c.PLACE_OF_SERVICE_CODE, how="left").with_columns(
+        pl.col("pos_known").fill_null(False)
     )
-    return (
-        lf.join(known.lazy(), on=c.PLACE_OF_SERVICE_CODE, how="left")
-        .join(valid, on=ROW, how="left")
-        .with_columns(pl.col("pos_known", "pos_valid_on_dos").fill_null(False))
+    return _valid_on_dos(
+        lf, _periods(pos, c.PLACE_OF_SERVICE_CODE), c.PLACE_OF_SERVICE_CODE, "pos_valid_on_dos"
     )
 
 

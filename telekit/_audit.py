@@ -16,7 +16,7 @@ import polars as pl
 
 from telekit import _columns as c
 from telekit import codesets
-from telekit._annotate import DOS, Inputs, annotate
+from telekit._annotate import DOS, ROW, Inputs, annotate
 from telekit._policies import Policies, load_policies
 from telekit._readers import read_table
 from telekit._table import Table
@@ -258,10 +258,19 @@ def _flags(df: pl.DataFrame, inputs: Inputs) -> tuple[pl.DataFrame, list[dict[st
         if status != "skipped":
             active.append(rule)
     needed = sorted({p for r in active for p in r.prepare})
-    # Each preparation is collected on its own: one giant lazy plan costs more to optimise than
-    # to run on small inputs, and the joins back on `_row` gain nothing from fusion.
+    # Each preparation is collected on its own (one giant lazy plan costs more to optimise than to
+    # run on small inputs). Only its new columns are materialised (projection pushdown keeps the
+    # join back on `_row` from copying every annotated column), then they are stacked beside the
+    # lines, which are in `_row` order.
+    df = df.sort(ROW)
     for name in needed:
-        df = PREPARATIONS[name](df.lazy(), inputs).collect()
+        prepared = PREPARATIONS[name](df.lazy(), inputs)
+        new_cols = [col for col in prepared.collect_schema().names() if col not in df.columns]
+        added = prepared.select(ROW, *new_cols).collect().sort(ROW)
+        if added.height != df.height or not added.get_column(ROW).equals(df.get_column(ROW)):
+            msg = f"window preparation {name} changed the lines it was given"
+            raise RuntimeError(msg)
+        df = df.hstack(added.drop(ROW))
     flag_exprs = []
     for rule in active:
         expr = rule.expr().fill_null(False)

@@ -378,7 +378,14 @@ def diagnosis_missing_or_malformed() -> pl.Expr:
     Instead: add the principal diagnosis documented for the encounter; correct a malformed code
     from the record (ICD-10-CM, up to 7 characters, dot after the third).
     """
-    return _claim_has_no_diagnosis() | (_malformed_diagnoses().list.len() > 0)
+    # one vectorised regex pass per diagnosis column (the list form is used only for messages)
+    malformed = pl.any_horizontal(
+        [
+            ~pl.col(d).str.replace(".", "", literal=True, n=1).str.contains(_ICD10_SHAPE)
+            for d in c.DIAGNOSES
+        ]
+    ).fill_null(False)
+    return _claim_has_no_diagnosis() | malformed
 
 
 # --- CD005 -------------------------------------------------------------------------------------

@@ -243,27 +243,34 @@ def _coverage_on_dos(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
         pl.col(c.ENROLLMENT_END_DATE).is_null() | (pl.col(DOS) <= pl.col(c.ENROLLMENT_END_DATE))
     )
     billed = covers & (pl.col(_COV_PAYER_KEY) == pl.col("payer_key"))
-    per_line = (
+    joined = (
         lf.select(ROW, c.PERSON_ID, DOS, "payer_key")
         .join(spans, on=c.PERSON_ID, how="inner")
-        .group_by(ROW)
-        .agg(
-            pl.lit(True).alias(COV_HAS_ROWS),
-            covers.any().alias(COV_COVERS_DOS),
-            billed.any().alias(COV_BILLED_COVERS_DOS),
-            (billed & pl.col(c.TELEHEALTH_COVERED).eq_missing(False))  # null is unknown
-            .any()
-            .alias(COV_BILLED_TELEHEALTH_FALSE),
-            pl.col(_COV_PAYER)
-            .filter(covers)
-            .unique()
-            .sort()
-            .str.join(", ")
-            .alias(COV_PAYERS_ON_DOS),
-        )
+        .with_columns(covers.alias("_covers"), billed.alias("_billed"))
+        .collect()
     )
-    return lf.join(per_line, on=ROW, how="left").with_columns(
-        pl.col(f).fill_null(False) for f in flags
+    per_line = joined.group_by(ROW).agg(
+        pl.lit(True).alias(COV_HAS_ROWS),
+        pl.col("_covers").any().alias(COV_COVERS_DOS),
+        pl.col("_billed").any().alias(COV_BILLED_COVERS_DOS),
+        (pl.col("_billed") & pl.col(c.TELEHEALTH_COVERED).eq_missing(False))  # null is unknown
+        .any()
+        .alias(COV_BILLED_TELEHEALTH_FALSE),
+    )
+    # the payers covering the DOS, as text, only where a message needs them (EL004's lines)
+    other_payer_rows = per_line.filter(
+        pl.col(COV_COVERS_DOS) & ~pl.col(COV_BILLED_COVERS_DOS)
+    ).select(ROW)
+    payers = (
+        joined.join(other_payer_rows, on=ROW, how="semi")
+        .filter(pl.col("_covers"))
+        .group_by(ROW)
+        .agg(pl.col(_COV_PAYER).unique().sort().str.join(", ").alias(COV_PAYERS_ON_DOS))
+    )
+    return (
+        lf.join(per_line.lazy(), on=ROW, how="left")
+        .join(payers.lazy(), on=ROW, how="left")
+        .with_columns(pl.col(f).fill_null(False) for f in flags)
     )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from telekit._audit import AuditResult, audit
+from telekit._eligibility import eligibility
 from telekit._exceptions import (
     InputError,
     MapError,
@@ -51,6 +52,7 @@ __all__ = [
     "X12Error",
     "__version__",
     "audit",
+    "eligibility",
     "load_expected_fees",
     "load_map",
     "load_policies",

@@ -4,6 +4,7 @@ re-render)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import html
 import json
@@ -46,29 +47,68 @@ def write_rejects(rejects: pl.DataFrame, out: Path) -> None:
     rejects.write_csv(out / "rejects.csv")
 
 
-def write_xlsx(result: AuditResult, rejects: pl.DataFrame, out: Path) -> None:
-    """findings.xlsx: Summary, Findings, Rejects; header frozen, autofilter, money and dates
-    formatted."""
-    path = out / "findings.xlsx"
+MONEY_COLUMNS = frozenset(
+    {"dollars_at_risk", "amount_at_risk", "charge_amount", "paid_amount", "allowed_amount"}
+)
+_WIDTH = {"message": 70, "suggested_fix": 60, "reason": 50, "rule_name": 34, "value": 24}
+
+
+def _sheet(wb: Any, name: str, frame: pl.DataFrame, formats: dict[str, Any]) -> None:
+    """One worksheet: bold frozen header, autofilter over the data, money and dates formatted,
+    widths fitted to the content (capped for long text)."""
+    ws = wb.add_worksheet(name)
+    ws.freeze_panes(1, 0)
+    for j, col in enumerate(frame.columns):
+        ws.write_string(0, j, col, formats["header"])
+        dtype = frame.schema[col]
+        values = frame.get_column(col)
+        if dtype == pl.Date:
+            fmt = formats["date"]
+        elif col in MONEY_COLUMNS or isinstance(dtype, pl.Decimal):
+            fmt = formats["money"]
+        else:
+            fmt = None
+        longest = values.cast(pl.String).str.len_chars().max() if frame.height else 0
+        longest = longest if isinstance(longest, int) else 0
+        width = min(max(len(col), longest) + 2, _WIDTH.get(col, 40))
+        ws.set_column(j, j, width, fmt)
+        for i, v in enumerate(values.to_list(), start=1):
+            if v is None:
+                continue
+            if dtype == pl.Date:
+                ws.write_datetime(i, j, dt.datetime.combine(v, dt.time()), formats["date"])
+            elif isinstance(dtype, pl.Decimal):
+                ws.write_number(i, j, float(v), formats["money"])
+            elif dtype.is_numeric():
+                ws.write_number(i, j, v)
+            else:
+                ws.write_string(i, j, str(v))
+    ws.autofilter(0, 0, max(frame.height, 1), max(len(frame.columns) - 1, 0))
+
+
+def write_xlsx(
+    result: AuditResult,
+    rejects: pl.DataFrame,
+    out: Path,
+    *,
+    decisions: pl.DataFrame | None = None,
+) -> None:
+    """findings.xlsx a billing team works from: sheets Summary, Findings, Rejects (and
+    Decisions when a review is given); header frozen, autofilter, money ``$#,##0.00``, dates
+    ``yyyy-mm-dd``, column widths fitted to the content."""
     import xlsxwriter  # noqa: PLC0415 - only needed when writing the workbook
 
-    money = {"dollars_at_risk": "$#,##0.00", "amount_at_risk": "$#,##0.00"}
-    with xlsxwriter.Workbook(str(path)) as wb:
-        for sheet, frame in (
-            ("Summary", result.summary()),
-            ("Findings", result.findings),
-            ("Rejects", rejects),
-        ):
-            frame.write_excel(
-                workbook=wb,
-                worksheet=sheet,
-                autofilter=True,
-                freeze_panes=(1, 0),
-                autofit=True,
-                column_formats={k: v for k, v in money.items() if k in frame.columns},
-                dtype_formats={pl.Date: "yyyy-mm-dd"},
-                float_precision=2,
-            )
+    with xlsxwriter.Workbook(str(out / "findings.xlsx"), {"strings_to_numbers": False}) as wb:
+        formats = {
+            "header": wb.add_format({"bold": True, "bg_color": "#EDEDED", "border": 1}),
+            "money": wb.add_format({"num_format": "$#,##0.00"}),
+            "date": wb.add_format({"num_format": "yyyy-mm-dd"}),
+        }
+        _sheet(wb, "Summary", result.summary(), formats)
+        _sheet(wb, "Findings", result.findings, formats)
+        _sheet(wb, "Rejects", rejects, formats)
+        if decisions is not None:
+            _sheet(wb, "Decisions", decisions, formats)
 
 
 def write_summary(result: AuditResult, out: Path, extra: dict[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from telekit import metrics
 from telekit._audit import AuditResult, audit
 from telekit._eligibility import eligibility
 from telekit._exceptions import (
@@ -56,6 +57,7 @@ __all__ = [
     "load_expected_fees",
     "load_map",
     "load_policies",
+    "metrics",
     "read_claims",
     "read_coverage",
     "read_encounters",

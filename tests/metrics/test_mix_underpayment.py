@@ -1,0 +1,251 @@
+"""telekit.metrics.telehealth_mix and telekit.metrics.underpayment on hand-built practices."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+import telekit as tk
+from telekit import metrics
+
+SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
+
+
+def claims(*rows: dict[str, Any]) -> tk.Table:
+    base = {
+        "claim_line_number": "1",
+        "person_id": "P1",
+        "payer": "MEDICARE",
+        "payer_type": "medicare",
+        "claim_frequency_code": "1",
+        "original_claim_id": None,
+        "rendering_npi": "1234567893",
+        "claim_line_start_date": "2025-05-01",
+        "claim_submitted_date": "2025-05-05",
+        "place_of_service_code": "10",
+        "hcpcs_code": "99213",
+        "hcpcs_modifier_1": None,
+        "hcpcs_modifier_2": None,
+        "charge_amount": "100.00",
+        "encounter_id": None,
+    }
+    frame = pl.DataFrame(
+        [{**base, **row} for row in rows], schema=dict.fromkeys(["claim_id", *base], pl.String)
+    )
+    table = tk.read_claims(frame)
+    assert table.rejects.height == 0, table.rejects.to_dicts()
+    return table
+
+
+# --- telehealth_mix ---------------------------------------------------------------------------
+
+
+def mix_practice() -> tuple[tk.Table, pl.DataFrame]:
+    c = claims(
+        {"claim_id": "T1", "place_of_service_code": "02", "encounter_id": "E1"},
+        {"claim_id": "T2", "place_of_service_code": "10", "charge_amount": "50.00",
+         "encounter_id": "E2"},
+        {"claim_id": "T3", "place_of_service_code": "11", "charge_amount": "150.00",
+         "encounter_id": "E3"},
+        # June: no encounter → modality unknown
+        {"claim_id": "T4", "place_of_service_code": "11", "claim_line_start_date": "2025-06-02"},
+        # a replaced original and a void (and the claim it voids) are not counted
+        {"claim_id": "T5", "place_of_service_code": "02", "charge_amount": "70.00"},
+        {"claim_id": "T5R", "claim_frequency_code": "7", "original_claim_id": "T5",
+         "place_of_service_code": "02", "charge_amount": "70.00", "claim_line_start_date":
+         "2025-07-01"},
+        {"claim_id": "T6", "place_of_service_code": "10", "charge_amount": "30.00"},
+        {"claim_id": "T6V", "claim_frequency_code": "8", "original_claim_id": "T6",
+         "place_of_service_code": "10", "charge_amount": "30.00"},
+    )  # fmt: skip
+    encounters = pl.DataFrame(
+        {
+            "encounter_id": ["E1", "E2", "E3"],
+            "modality": ["audio_video", "audio_only", "in_person"],
+        }
+    )
+    return c, encounters
+
+
+def test_mix_overall_by_hand() -> None:
+    c, encounters = mix_practice()
+    out = metrics.telehealth_mix(c, encounters, by=None)
+    assert out.columns == [
+        "dimension", "category", "lines", "charges", "line_share", "charge_share"
+    ]  # fmt: skip
+    # counted: T1 (02, 100), T2 (10, 50), T3 (11, 150), T4 (11, 100), T5R (02, 70): 5 lines, 470
+    rows = {(r["dimension"], r["category"]): r for r in out.iter_rows(named=True)}
+    assert rows["place_of_service", "02"]["lines"] == 2
+    assert rows["place_of_service", "02"]["charges"] == Decimal("170.00")
+    assert rows["place_of_service", "02"]["line_share"] == pytest.approx(2 / 5)
+    assert rows["place_of_service", "02"]["charge_share"] == pytest.approx(170 / 470)
+    assert rows["place_of_service", "10"]["charge_share"] == pytest.approx(50 / 470)
+    assert rows["place_of_service", "other"]["lines"] == 2
+    assert rows["place_of_service", "other"]["charge_share"] == pytest.approx(250 / 470)
+    # modality: T1 audio_video, T2 audio_only, T3 in_person, T4 and T5R unknown
+    assert rows["modality", "unknown"]["lines"] == 2
+    assert rows["modality", "unknown"]["charges"] == Decimal("170.00")
+    assert rows["modality", "audio_only"]["line_share"] == pytest.approx(1 / 5)
+    for dimension in ("place_of_service", "modality"):
+        part = out.filter(pl.col("dimension") == dimension)
+        assert part["line_share"].sum() == pytest.approx(1.0)
+        assert part["charge_share"].sum() == pytest.approx(1.0)
+
+
+def test_mix_by_month_and_without_encounters() -> None:
+    c, encounters = mix_practice()
+    out = metrics.telehealth_mix(c, encounters)  # by="month"
+    may = out.filter(pl.col("month") == dt.date(2025, 5, 1), pl.col("dimension") == "modality")
+    # May: T1 100, T2 50, T3 150 → 300
+    assert may.select("category", "charge_share").rows() == [
+        ("audio_only", pytest.approx(50 / 300)),
+        ("audio_video", pytest.approx(100 / 300)),
+        ("in_person", pytest.approx(150 / 300)),
+    ]
+    june = out.filter(pl.col("month") == dt.date(2025, 6, 1))
+    assert june.select("dimension", "category", "line_share").rows() == [
+        ("modality", "unknown", 1.0),
+        ("place_of_service", "other", 1.0),
+    ]
+    no_enc = metrics.telehealth_mix(c, by="payer")
+    assert set(no_enc["dimension"]) == {"place_of_service"}
+    assert no_enc["lines"].sum() == 5
+    with pytest.raises(ValueError, match="unknown key 'modality'"):
+        metrics.telehealth_mix(c, encounters, by="modality")
+
+
+def test_mix_on_the_sample() -> None:
+    c = tk.read_claims(SAMPLES / "claims.csv")
+    enc = tk.read_encounters(SAMPLES / "encounters.csv")
+    out = metrics.telehealth_mix(c, enc, by=None)
+    pos = dict(
+        zip(
+            out.filter(pl.col("dimension") == "place_of_service")["category"],
+            out.filter(pl.col("dimension") == "place_of_service")["line_share"],
+            strict=True,
+        )
+    )
+    # a telehealth practice: a good part of its lines carry POS 02 or 10
+    assert 0.1 < pos["02"] + pos["10"] < 0.9
+    modality = out.filter(pl.col("dimension") == "modality")
+    assert modality["category"].to_list()[:2] == ["audio_only", "audio_video"]
+    assert modality.filter(pl.col("category") == "unknown")["line_share"].sum() < 0.05
+
+
+# --- underpayment -----------------------------------------------------------------------------
+
+REMIT_COLUMNS = (
+    "remit_id", "remit_claim_seq", "svc_seq", "claim_id", "claim_status_code", "payment_date",
+    "hcpcs_code", "hcpcs_modifier_1", "line_charge_amount", "paid_amount", "allowed_amount",
+)  # fmt: skip
+FEES = {
+    "fee": [
+        {"payer": "MEDICARE", "hcpcs_code": "99213", "expected_allowed": "80.00"},
+        {"payer": "MEDICARE", "hcpcs_code": "99213", "modifier": "95", "expected_allowed": "90.00"},
+        {"payer": "AETNA", "hcpcs_code": "99214", "expected_allowed": "120.00"},
+    ]
+}
+
+
+def svc(
+    remit: str, claim_id: str, *, paid: str, allowed: str | None, status: str = "1", **kw: Any
+) -> dict[str, Any]:
+    return {
+        "remit_id": remit,
+        "remit_claim_seq": kw.get("seq", "1"),
+        "svc_seq": "1",
+        "claim_id": claim_id,
+        "claim_status_code": status,
+        "payment_date": kw.get("date", "2025-05-20"),
+        "hcpcs_code": kw.get("code", "99213"),
+        "hcpcs_modifier_1": kw.get("mod"),
+        "line_charge_amount": kw.get("charge", "150.00"),
+        "paid_amount": paid,
+        "allowed_amount": allowed,
+    }
+
+
+def underpaid_practice() -> tuple[tk.Table, tk.Remittances]:
+    aetna = {"payer": "AETNA", "payer_type": "commercial", "hcpcs_code": "99214"}
+    c = claims(
+        {"claim_id": "U1"},  # 99213: allowed 75 < 80 → shortfall 5
+        {"claim_id": "U2", "hcpcs_modifier_1": "95"},  # 99213-95: allowed 85 < 90 → 5
+        {"claim_id": "U3", "hcpcs_modifier_1": "95"},  # allowed 90 = 90: not underpaid
+        {"claim_id": "U4", **aetna},  # allowed 120: fine
+        {"claim_id": "U5", **aetna, "payer": "aetna better health"},  # alias: allowed 100 → 20
+        {"claim_id": "U6"},  # denied: paid 0
+        {"claim_id": "U7"},  # no allowed amount on the remittance
+        {"claim_id": "U8"},  # underpaid (70), reversed, paid again at 80: nothing left
+        {"claim_id": "U9"},  # paid 80 as primary; the secondary's lower allowed is not a shortfall
+        {"claim_id": "U10", "hcpcs_code": "99999"},  # no fee for the code
+    )
+    rows = [
+        svc("R1", "U1", paid="60.00", allowed="75.00"),
+        svc("R1", "U2", seq="2", paid="68.00", allowed="85.00", mod="95"),
+        svc("R1", "U3", seq="3", paid="72.00", allowed="90.00", mod="95"),
+        svc("R1", "U4", seq="4", paid="96.00", allowed="120.00", code="99214"),
+        svc("R1", "U5", seq="5", paid="80.00", allowed="100.00", code="99214"),
+        svc("R1", "U6", seq="6", paid="0.00", allowed="0.00"),
+        svc("R1", "U7", seq="7", paid="60.00", allowed=None),
+        svc("R1", "U8", seq="8", paid="56.00", allowed="70.00"),
+        svc("R2", "U8", status="22", paid="-56.00", allowed="-70.00", date="2025-06-01"),
+        svc("R2", "U8", seq="2", paid="64.00", allowed="80.00", date="2025-06-01"),
+        svc("R1", "U9", seq="9", paid="64.00", allowed="80.00"),
+        svc("R3", "U9", status="2", paid="10.00", allowed="20.00", date="2025-06-10"),
+        svc("R1", "U10", seq="10", paid="10.00", allowed="20.00", code="99999"),
+    ]
+    r = tk.read_remittances(pl.DataFrame(rows, schema=dict.fromkeys(REMIT_COLUMNS, pl.String)))
+    assert r.rejects.height == 0
+    return c, r
+
+
+def test_underpayment_by_hand() -> None:
+    c, r = underpaid_practice()
+    out = metrics.underpayment(c, r, tk.load_expected_fees(FEES))
+    shown = out.select("claim_id", "modifier", "allowed_amount", "expected_allowed", "shortfall")
+    assert shown.rows() == [
+        ("U1", None, Decimal("75.00"), Decimal("80.00"), Decimal("5.00")),
+        ("U2", "95", Decimal("85.00"), Decimal("90.00"), Decimal("5.00")),
+    ]
+    assert out.schema["shortfall"] == pl.Decimal(12, 2)
+    assert out["remit_id"].to_list() == ["R1", "R1"]
+    assert out["payment_date"].to_list() == [dt.date(2025, 5, 20)] * 2
+
+
+def test_underpayment_through_policy_aliases() -> None:
+    c, r = underpaid_practice()
+    policies = tk.load_policies(
+        {"payer": {"AETNA": {"payer_type": "commercial", "aliases": ["AETNA BETTER HEALTH"]}}}
+    )
+    # the fees may also be given as a mapping (or path) read with the same policies
+    out = metrics.underpayment(c, r, FEES, policies=policies)
+    assert out.select("claim_id", "payer", "shortfall").rows() == [
+        ("U1", "MEDICARE", Decimal("5.00")),
+        ("U2", "MEDICARE", Decimal("5.00")),
+        ("U5", "aetna better health", Decimal("20.00")),
+    ]
+
+
+def test_underpayment_refuses_a_frame_without_fee_columns() -> None:
+    c, r = underpaid_practice()
+    with pytest.raises(tk.InputError, match="expected_allowed"):
+        metrics.underpayment(c, r, pl.DataFrame({"payer": ["MEDICARE"], "hcpcs_code": ["99213"]}))
+
+
+def test_underpayment_on_the_sample() -> None:
+    c = tk.read_claims(SAMPLES / "claims.csv")
+    r = tk.read_remittances(SAMPLES / "remittances.csv")
+    policies = tk.load_policies(SAMPLES / "policies.toml")
+    out = metrics.underpayment(c, r, SAMPLES / "expected_fees.toml", policies=policies)
+    # the generator underpays about 3 % of initially adjudicated lines by 5–15 %
+    lines = c.data.height
+    assert 0.005 * lines < out.height < 0.06 * lines
+    assert (out["shortfall"] > 0).all()
+    ratio = out["allowed_amount"].cast(pl.Float64) / out["expected_allowed"].cast(pl.Float64)
+    assert ratio.min() >= 0.84
+    assert ratio.max() < 0.96

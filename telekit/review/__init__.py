@@ -1,0 +1,33 @@
+"""Review audit findings encounter by encounter, in a notebook.
+
+    import telekit as tk
+    from telekit.review import EncounterReview
+
+    result = tk.audit("claims.csv", encounters="encounters.csv", coverage="coverage.csv")
+    review = EncounterReview(result, db="review.sqlite", reviewer="alice")
+    review            # the app: worklist, current encounter, confirm / dismiss / needs query
+
+Decisions are per finding, grouped by encounter (the worklist key is encounter_id, or
+``claim:<claim_id>`` for findings without one) and written to an SQLite file the moment they are
+made (append-only ``decisions`` table; the current decision is the latest per finding).
+``ReviewState`` is the same review without widgets; ``read_decisions(path)`` reads a review
+file's current decisions.
+"""
+
+from __future__ import annotations
+
+from telekit.review._state import SORTS, STATUSES, EncounterView, Filters, ReviewState
+from telekit.review._store import DECISIONS, ReviewStore, read_decisions
+from telekit.review._widget import EncounterReview
+
+__all__ = [
+    "DECISIONS",
+    "SORTS",
+    "STATUSES",
+    "EncounterReview",
+    "EncounterView",
+    "Filters",
+    "ReviewState",
+    "ReviewStore",
+    "read_decisions",
+]

@@ -1,0 +1,494 @@
+"""``EncounterReview``: the ipywidgets view of a ``ReviewState``.
+
+The widget renders the state and forwards clicks; every figure it shows comes from the state
+(and through it from the review file). Each control carries a ``telekit-review-*`` CSS class so
+tests and stylesheets can find it: ``telekit-review`` (the whole app), ``-progress``, ``-prev``,
+``-next``, ``-goto``, ``-goto-key``, ``-position``, ``-confirm``, ``-dismiss``, ``-needs-query``,
+``-note``, ``-status``, ``-scope``, ``-encounter``, ``-findings``, ``-finding``, ``-select``,
+``-rule-doc``, ``-worklist``, ``-sort`` and ``-filter-<rule|severity|provider|payer|status>``.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as widgets
+import polars as pl
+
+from telekit import _columns as c
+from telekit.review._state import KEY, EncounterView, ReviewState
+from telekit.review._store import ReviewStore, normalize_decision
+
+if TYPE_CHECKING:
+    from telekit._audit import AuditResult
+
+_WORKLIST_ROWS_SHOWN = 200
+_GOTO_OPTIONS = 2000  # autocomplete suggestions sent to the browser; Go to accepts any key
+_DOC_FIELDS = (
+    c.ENCOUNTER_ID,
+    c.ENCOUNTER_DATE,
+    c.MODALITY,
+    c.PATIENT_LOCATION,
+    c.PATIENT_STATE,
+    c.PROVIDER_STATE,
+    c.CONSENT_DOCUMENTED,
+    c.TOTAL_MINUTES,
+    c.MDM_LEVEL,
+    c.AUDIO_ONLY_REASON,
+    c.DEVICE_DAYS,
+)
+_COVERAGE_FIELDS = (
+    c.PAYER,
+    c.PAYER_TYPE,
+    c.PLAN_NAME,
+    c.ENROLLMENT_START_DATE,
+    c.ENROLLMENT_END_DATE,
+    c.TELEHEALTH_COVERED,
+)
+# short headers for the claim-line table (display only; the state keeps the canonical names)
+_LINE_HEADERS = {
+    c.CLAIM_ID: "claim",
+    c.CLAIM_LINE_NUMBER: "line",
+    c.CLAIM_LINE_START_DATE: "DOS",
+    c.HCPCS_CODE: "code",
+    "modifiers": "modifiers",
+    c.PLACE_OF_SERVICE_CODE: "POS",
+    c.SERVICE_UNIT_QUANTITY: "units",
+    c.CHARGE_AMOUNT: "charge",
+    c.PAYER: "payer",
+    c.RENDERING_NPI: "rendering NPI",
+    c.CLAIM_FREQUENCY_CODE: "freq",
+    "diagnoses": "diagnoses",
+    "findings": "findings",
+}
+_DECISION_LABELS = {"confirm": "Confirm", "dismiss": "Dismiss", "needs_query": "Needs query"}
+_DECISION_CLASSES = {
+    "confirm": "telekit-review-confirm",
+    "dismiss": "telekit-review-dismiss",
+    "needs_query": "telekit-review-needs-query",
+}
+_DECISION_STYLES = {"confirm": "danger", "dismiss": "success", "needs_query": "warning"}
+_STYLE = """<style>
+.telekit-review table.telekit-review-table {border-collapse: collapse; font-size: 12px;
+  margin: 2px 0 8px 0}
+.telekit-review table.telekit-review-table th, .telekit-review table.telekit-review-table td {
+  border: 1px solid #ddd; padding: 2px 6px; text-align: left; vertical-align: top}
+.telekit-review table.telekit-review-table td {white-space: nowrap}
+.telekit-review .telekit-review-muted {color: #666; margin: 2px 0 8px 0; font-style: italic}
+</style>"""
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return f"{value:,.2f}" if value.as_tuple().exponent == -2 else f"{value.normalize():f}"
+    return str(value)
+
+
+def _table(df: pl.DataFrame, *, css: str = "") -> str:
+    """A small frame as an escaped HTML table (display only; a handful of rows)."""
+    head = "".join(f"<th>{html.escape(col)}</th>" for col in df.columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(_text(v))}</td>" for v in row) + "</tr>"
+        for row in df.rows()
+    )
+    return (
+        f"<div style='overflow-x:auto'><table class='telekit-review-table {css}'>"
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
+    )
+
+
+def _record(fields: Iterable[str], row: dict[str, Any]) -> str:
+    cells = "".join(
+        f"<tr><th>{html.escape(f)}</th><td>{html.escape(_text(row.get(f)))}</td></tr>"
+        for f in fields
+    )
+    return f"<table class='telekit-review-table'><tbody>{cells}</tbody></table>"
+
+
+def _note(text: str) -> str:
+    return f"<p class='telekit-review-muted'>{html.escape(text)}</p>"
+
+
+class EncounterReview:
+    """Review an ``AuditResult`` encounter by encounter; every decision is written to the SQLite
+    file ``db`` the moment it is made.
+
+    Display it as the last expression of a cell. ``reviewer`` names who decides; each
+    reviewer's position in the worklist is kept in the file and reopening resumes there.
+    """
+
+    def __init__(
+        self,
+        result: AuditResult,
+        *,
+        db: str | Path,
+        reviewer: str,
+        sort: str = "dollars_at_risk",
+    ) -> None:
+        self.state = ReviewState(result, store=ReviewStore(db), reviewer=reviewer, sort=sort)
+        self._finding_widgets: list[widgets.Widget] = []
+        self.finding_checks: dict[str, widgets.Checkbox] = {}
+
+        self.progress = widgets.Label()
+        self.progress.add_class("telekit-review-progress")
+
+        options = self.state.options()
+        names = self.state.provider_names()
+        self.filters: dict[str, widgets.Dropdown] = {}
+        for name, values in options.items():
+            labels = [
+                (f"{v} — {names[v]}" if name == "provider" and v in names else v, v) for v in values
+            ]
+            dropdown = widgets.Dropdown(
+                options=[("any", ""), *labels],
+                value="",
+                description=name,
+                layout=widgets.Layout(width="auto"),
+                style={"description_width": "initial"},
+            )
+            dropdown.add_class(f"telekit-review-filter-{name}")
+            dropdown.observe(self._on_filter, names="value")
+            self.filters[name] = dropdown
+        self.sort = widgets.Dropdown(
+            options=[("$ at risk", "dollars_at_risk"), ("date", "date"), ("key", "key")],
+            value=self.state.sort,
+            description="sort",
+            layout=widgets.Layout(width="auto"),
+            style={"description_width": "initial"},
+        )
+        self.sort.add_class("telekit-review-sort")
+        self.sort.observe(self._on_sort, names="value")
+
+        self.worklist_html = widgets.HTML()
+        self.worklist = widgets.Accordion(children=[self.worklist_html], titles=("Worklist",))
+        self.worklist.selected_index = None
+        self.worklist.add_class("telekit-review-worklist")
+        self.worklist.observe(lambda _: self._render_worklist(), names="selected_index")
+
+        self.prev_button = self._button("◀ Previous", "telekit-review-prev", self.previous)
+        self.next_button = self._button("Next ▶", "telekit-review-next", self.next)
+        self.position = widgets.Label()
+        self.position.add_class("telekit-review-position")
+        self.goto_key = widgets.Combobox(
+            placeholder="encounter_id or claim:<claim_id>", ensure_option=False
+        )
+        self.goto_key.add_class("telekit-review-goto-key")
+        self.goto_button = widgets.Button(description="Go to")
+        self.goto_button.add_class("telekit-review-goto")
+        self.goto_button.on_click(lambda _: self._goto_clicked())
+
+        self.encounter = widgets.HTML()
+        self.encounter.add_class("telekit-review-encounter")
+        self.findings_box = widgets.VBox()
+        self.findings_box.add_class("telekit-review-findings")
+
+        self.note = widgets.Textarea(
+            placeholder="note (saved with the next decision)",
+            layout=widgets.Layout(width="40em", height="3.5em"),
+        )
+        self.note.add_class("telekit-review-note")
+        self.decision_buttons: dict[str, widgets.Button] = {}
+        for decision, label in _DECISION_LABELS.items():
+            button = widgets.Button(
+                description=label,
+                button_style=_DECISION_STYLES[decision],
+                tooltip=f"{label}: the chosen findings, or every finding of the encounter",
+            )
+            button.add_class(_DECISION_CLASSES[decision])
+            button.on_click(lambda _, d=decision: self._decide_clicked(d))
+            self.decision_buttons[decision] = button
+        self.confirm_button = self.decision_buttons["confirm"]
+        self.dismiss_button = self.decision_buttons["dismiss"]
+        self.needs_query_button = self.decision_buttons["needs_query"]
+        self.scope = widgets.Label()
+        self.scope.add_class("telekit-review-scope")
+        self.status = widgets.Label()
+        self.status.add_class("telekit-review-status")
+
+        title = widgets.HTML(
+            f"{_STYLE}<b>Encounter review</b> — reviewer <code>{html.escape(reviewer)}</code>, "
+            f"file <code>{html.escape(Path(db).name)}</code>"
+        )
+        self.widget = widgets.VBox(
+            [
+                title,
+                self.progress,
+                widgets.HBox(
+                    [*self.filters.values(), self.sort],
+                    layout=widgets.Layout(flex_flow="row wrap"),
+                ),
+                self.worklist,
+                widgets.HBox(
+                    [
+                        self.prev_button,
+                        self.position,
+                        self.next_button,
+                        self.goto_key,
+                        self.goto_button,
+                    ]
+                ),
+                self.encounter,
+                self.findings_box,
+                widgets.HBox([self.note, *self.decision_buttons.values()]),
+                self.scope,
+                self.status,
+            ]
+        )
+        self.widget.add_class("telekit-review")
+        self._render()
+
+    # --- public API (the widget's buttons call these) ----------------------------------------
+
+    def next(self) -> str | None:
+        """Move to the next encounter; returns its key."""
+        key = self.state.next()
+        self._render()
+        return key
+
+    def previous(self) -> str | None:
+        """Move to the previous encounter; returns its key."""
+        key = self.state.previous()
+        self._render()
+        return key
+
+    def goto(self, key: str) -> str:
+        """Move to worklist ``key`` (encounter_id or ``claim:<claim_id>``); returns it."""
+        target = self.state.goto(key)
+        self._render()
+        return target
+
+    def decide(
+        self, decision: str, *, note: str = "", finding_ids: Iterable[str] | None = None
+    ) -> int:
+        """Record ``decision`` (confirm | dismiss | needs_query) for the current encounter's
+        findings, or only ``finding_ids``; written to the review file at once. Returns how many
+        findings were decided."""
+        key = self.state.current_key
+        n = self.state.decide(decision, note=note, finding_ids=finding_ids)
+        label = _DECISION_LABELS[normalize_decision(decision)]
+        self.status.value = f"{label}: {n} finding{'' if n == 1 else 's'} of {key} saved"
+        self._render()
+        return n
+
+    def decisions(self) -> pl.DataFrame:
+        """The current decision per decided finding (latest per finding, any reviewer)."""
+        return self.state.decisions()
+
+    def set_filters(self, **changes: str | None) -> list[str]:
+        """Filter the worklist (rule=, severity=, provider=, payer=, status=); returns its keys.
+        Updates the dropdowns too."""
+        keys = self.state.set_filters(**changes)
+        for name, dropdown in self.filters.items():
+            value = getattr(self.state.filters, name) or ""
+            if dropdown.value != value:
+                dropdown.unobserve(self._on_filter, names="value")
+                dropdown.value = value
+                dropdown.observe(self._on_filter, names="value")
+        self._render()
+        return keys
+
+    @property
+    def current_key(self) -> str | None:
+        return self.state.current_key
+
+    def close(self) -> None:
+        """Close the widgets and the review file."""
+        self._clear_findings()
+        self.widget.close()
+        self.state.store.close()
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def __repr__(self) -> str:
+        return (
+            f"EncounterReview({self.state.progress_text()}; reviewer {self.state.reviewer!r}, "
+            f"file {self.state.store.path.name!r})"
+        )
+
+    # --- events ---------------------------------------------------------------------------
+
+    def _button(self, label: str, css: str, action: Any) -> widgets.Button:
+        button = widgets.Button(description=label)
+        button.add_class(css)
+        button.on_click(lambda _: action())
+        return button
+
+    def _chosen(self) -> list[str] | None:
+        chosen = [fid for fid, box in self.finding_checks.items() if box.value]
+        return chosen or None
+
+    def _decide_clicked(self, decision: str) -> None:
+        try:
+            self.decide(decision, note=self.note.value, finding_ids=self._chosen())
+        except (ValueError, KeyError) as exc:
+            self.status.value = str(exc).strip("'\"")
+            return
+        self.note.value = ""
+
+    def _goto_clicked(self) -> None:
+        try:
+            self.goto(self.goto_key.value)
+        except KeyError as exc:
+            self.status.value = str(exc).strip("'\"")
+            return
+        self.status.value = ""
+
+    def _on_filter(self, _: Any) -> None:
+        self.state.set_filters(**{name: d.value for name, d in self.filters.items()})
+        self._render()
+
+    def _on_sort(self, _: Any) -> None:
+        self.state.set_sort(self.sort.value)
+        self._render()
+
+    def _on_check(self, _: Any) -> None:
+        self._render_scope()
+
+    # --- rendering ------------------------------------------------------------------------
+
+    def _render(self) -> None:
+        view = self.state.view()
+        self.progress.value = self.state.progress_text()
+        self.goto_key.options = tuple(self.state.keys[:_GOTO_OPTIONS])
+        self._render_worklist()
+        has = view is not None
+        for button in (*self.decision_buttons.values(), self.prev_button, self.next_button):
+            button.disabled = not has
+        if view is None:
+            self.position.value = "0 of 0"
+            self.encounter.value = _note("No encounter matches the filters.")
+            self._clear_findings()
+            self._render_scope()
+            return
+        self.prev_button.disabled = view.position == 1
+        self.next_button.disabled = view.position == view.total
+        self.position.value = f"{view.position} of {view.total}: {view.key}"
+        self.encounter.value = self._encounter_html(view)
+        self._render_findings(view)
+        self._render_scope()
+
+    def _render_scope(self) -> None:
+        chosen = self._chosen()
+        total = len(self.finding_checks)
+        if not total:
+            self.scope.value = ""
+        elif chosen is None and total == 1:
+            self.scope.value = "Decisions apply to the one finding of this encounter"
+        elif chosen is None:
+            self.scope.value = f"Decisions apply to all {total} findings of this encounter"
+        else:
+            self.scope.value = f"Decisions apply to {len(chosen)} chosen of {total} findings"
+
+    def _render_worklist(self) -> None:
+        if self.worklist.selected_index is None:
+            return
+        table = self.state.worklist().select(
+            KEY,
+            "status",
+            "findings",
+            "decided",
+            "dollars_at_risk",
+            c.CLAIM_LINE_START_DATE,
+            "rule_codes",
+            "payers",
+        )
+        more = table.height - _WORKLIST_ROWS_SHOWN
+        shown = _table(table.head(_WORKLIST_ROWS_SHOWN))
+        if more > 0:
+            shown += _note(f"{more} more; use the filters or Go to")
+        self.worklist_html.value = f"<div style='max-height:24em;overflow:auto'>{shown}</div>"
+
+    def _encounter_html(self, view: EncounterView) -> str:
+        parts = [
+            f"<h3 style='margin:6px 0'>{html.escape(view.key)}</h3>",
+            f"<p style='margin:2px 0 8px 0'>{view.findings.height} "
+            f"finding{'' if view.findings.height == 1 else 's'} · "
+            f"${view.dollars_at_risk:,.2f} at risk · {html.escape(view.status)}"
+            f"{' · DOS ' + view.date_of_service.isoformat() if view.date_of_service else ''}</p>",
+            "<b>Claim lines</b>",
+            _table(
+                view.lines.rename(
+                    {k: v for k, v in _LINE_HEADERS.items() if k in view.lines.columns}
+                ),
+                css="telekit-review-lines",
+            ),
+            "<b>Documentation</b>",
+        ]
+        if view.documentation is not None:
+            if view.documentation_note:
+                parts.append(_note(view.documentation_note))
+            parts.append(_record(_DOC_FIELDS, view.documentation))
+        else:
+            parts.append(_note(view.documentation_note))
+        parts.append(
+            "<b>Coverage on "
+            f"{view.date_of_service.isoformat() if view.date_of_service else 'the date'}</b>"
+        )
+        if view.coverage is not None and view.coverage.height:
+            parts.append(_table(view.coverage.select(_COVERAGE_FIELDS)))
+        else:
+            parts.append(_note(view.coverage_note))
+        parts.append("<b>Findings</b>")
+        return "".join(parts)
+
+    def _clear_findings(self) -> None:
+        for w in self._finding_widgets:
+            w.close()
+        self._finding_widgets = []
+        self.finding_checks = {}
+        self.findings_box.children = ()
+
+    def _render_findings(self, view: EncounterView) -> None:
+        self._clear_findings()
+        rows = []
+        for f in view.findings.iter_rows(named=True):  # a handful per encounter (display)
+            check = widgets.Checkbox(value=False, indent=False, layout=widgets.Layout(width="2em"))
+            check.add_class("telekit-review-select")
+            check.observe(self._on_check, names="value")
+            self.finding_checks[f["finding_id"]] = check
+            if f["decision"] is None:
+                decided = "<span style='color:#666'>no decision yet</span>"
+            else:
+                when = f["decided_at"].strftime("%Y-%m-%d %H:%M UTC")
+                decided = (
+                    f"<b>{html.escape(_DECISION_LABELS[f['decision']])}</b> by "
+                    f"{html.escape(f['reviewer'])}, {when}"
+                    + (f" — “{html.escape(f['note'])}”" if f["note"] else "")
+                )
+            body = widgets.HTML(
+                f"<div><b>{html.escape(f['rule_code'])}</b> {html.escape(f['rule_name'])} "
+                f"<span style='color:#a00'>[{html.escape(f['severity'])}]</span> · line "
+                f"{html.escape(f[c.CLAIM_ID])}/{f[c.CLAIM_LINE_NUMBER]} "
+                f"{html.escape(f[c.HCPCS_CODE])} · ${f['amount_at_risk']:,.2f}<br>"
+                f"{html.escape(f['message'])}<br>"
+                f"<i>Suggested fix:</i> {html.escape(f['suggested_fix'] or '')}<br>"
+                f"Decision: {decided}</div>"
+            )
+            doc = widgets.Accordion(
+                children=[
+                    widgets.HTML(
+                        "<pre style='white-space:pre-wrap;font-size:12px'>"
+                        f"{html.escape(view.rule_docs[f['rule_code']])}</pre>"
+                    )
+                ],
+                titles=(f"{f['rule_code']} — rule documentation",),
+            )
+            doc.selected_index = None
+            doc.add_class("telekit-review-rule-doc")
+            item = widgets.VBox([widgets.HBox([check, body]), doc])
+            item.add_class("telekit-review-finding")
+            self._finding_widgets.extend([check, body, doc, item])
+            rows.append(item)
+        self.findings_box.children = tuple(rows)

@@ -1,0 +1,223 @@
+"""EncounterReview driven as a user would, with ``button.click()`` (no browser)."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import ipywidgets as widgets
+import polars as pl
+import pytest
+
+import telekit as tk
+from telekit import rules
+from telekit.review import EncounterReview, ReviewStore
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "data" / "samples"
+
+
+@pytest.fixture(scope="module")
+def result() -> tk.AuditResult:
+    return tk.audit(
+        SAMPLES / "claims.csv",
+        encounters=SAMPLES / "encounters.csv",
+        coverage=SAMPLES / "coverage.csv",
+        providers=SAMPLES / "providers.csv",
+        policies=SAMPLES / "policies.toml",
+        as_of=date(2026, 10, 30),
+    )
+
+
+@pytest.fixture
+def review(result: tk.AuditResult, tmp_path: Path) -> Iterator[EncounterReview]:
+    app = EncounterReview(result, db=tmp_path / "review.sqlite", reviewer="alice")
+    yield app
+    app.close()
+
+
+def _classes(w: widgets.Widget) -> list[str]:
+    return list(w._dom_classes)
+
+
+def _all_widgets(root: widgets.Widget) -> Iterator[widgets.Widget]:
+    yield root
+    for child in getattr(root, "children", ()):
+        yield from _all_widgets(child)
+
+
+def test_css_classes_for_tests_and_styling(review: EncounterReview) -> None:
+    assert "telekit-review" in _classes(review.widget)
+    expected = {
+        review.confirm_button: "telekit-review-confirm",
+        review.dismiss_button: "telekit-review-dismiss",
+        review.needs_query_button: "telekit-review-needs-query",
+        review.next_button: "telekit-review-next",
+        review.prev_button: "telekit-review-prev",
+        review.note: "telekit-review-note",
+        review.progress: "telekit-review-progress",
+    }
+    shown = list(_all_widgets(review.widget))
+    for w, css in expected.items():
+        assert css in _classes(w)
+        assert w in shown, f"{css} is not inside the app"
+    assert {f"telekit-review-filter-{n}" for n in review.filters} == {
+        c for n in review.filters for c in _classes(review.filters[n])
+    }
+    assert isinstance(review.note, widgets.Textarea)
+
+
+def test_clicking_confirm_records_the_decision_and_updates_the_page(
+    review: EncounterReview, tmp_path: Path
+) -> None:
+    assert review.progress.value == "0 of 187 encounters reviewed"
+    key = review.current_key
+    assert review.position.value == f"1 of 187: {key}"
+    n = len(review.finding_checks)
+    review.note.value = "modifier 95 missing on the claim"
+    review.confirm_button.click()
+    assert review.progress.value == "1 of 187 encounters reviewed"
+    assert review.status.value == f"Confirm: {n} findings of {key} saved"
+    assert review.note.value == ""  # the note went with the decision
+    with ReviewStore(tmp_path / "review.sqlite") as store:
+        saved = store.current()
+    assert saved.height == n
+    assert set(saved.get_column("encounter_id")) == {key}
+    assert saved.get_column("note").unique().to_list() == ["modifier 95 missing on the claim"]
+    texts = [w.value for w in _all_widgets(review.findings_box) if isinstance(w, widgets.HTML)]
+    assert sum("<b>Confirm</b> by alice" in t for t in texts) == n
+    assert sum("modifier 95 missing on the claim" in t for t in texts) == n
+
+
+def test_next_previous_and_go_to(review: EncounterReview) -> None:
+    keys = review.state.keys
+    assert review.prev_button.disabled
+    review.next_button.click()
+    assert review.position.value == f"2 of 187: {keys[1]}"
+    assert not review.prev_button.disabled
+    review.prev_button.click()
+    assert review.current_key == keys[0]
+    review.goto_key.value = "C0000690"
+    review.goto_button.click()
+    assert review.current_key == "claim:C0000690"
+    assert "claim:C0000690" in review.encounter.value
+    review.goto_key.value = "nope"
+    review.goto_button.click()
+    assert review.current_key == "claim:C0000690"
+    assert review.status.value.startswith("no worklist entry with that key")
+    review.goto(keys[-1])
+    assert review.next_button.disabled
+    assert review.previous() == keys[-2]
+    assert review.next() == keys[-1]
+
+
+def test_chosen_findings_only(review: EncounterReview) -> None:
+    review.goto("E0000009")
+    assert review.scope.value == "Decisions apply to all 2 findings of this encounter"
+    first, second = review.finding_checks
+    review.finding_checks[second].value = True
+    assert review.scope.value == "Decisions apply to 1 chosen of 2 findings"
+    review.needs_query_button.click()
+    decided = review.decisions()
+    assert decided.select("finding_id", "decision").rows() == [(second, "needs_query")]
+    assert review.progress.value == "0 of 187 encounters reviewed"
+    assert not any(box.value for box in review.finding_checks.values())  # choice is reset
+    review.dismiss_button.click()  # nothing chosen: the whole encounter
+    assert review.progress.value == "1 of 187 encounters reviewed"
+    assert dict(review.decisions().select("finding_id", "decision").iter_rows()) == {
+        first: "dismiss",
+        second: "dismiss",
+    }
+
+
+def test_encounter_panel_shows_lines_documentation_coverage_and_rule_docs(
+    review: EncounterReview,
+) -> None:
+    review.goto("E0001474")
+    page = review.encounter.value
+    for text in ("C0001506", "90834", "in_person", "total_minutes", "AETNA", "Aetna Choice POS II"):
+        assert html.escape(text) in page, text
+    assert "Coverage on 2026-08-04" in page
+    docs = [w for w in _all_widgets(review.findings_box) if isinstance(w, widgets.Accordion)]
+    assert len(docs) == 2
+    for accordion in docs:
+        assert accordion.selected_index is None  # collapsed until opened
+        assert accordion.titles == ("FQ004 — rule documentation",)
+        assert html.escape(rules.get("FQ004").doc) in accordion.children[0].value
+        assert "telekit-review-rule-doc" in _classes(accordion)
+
+
+def test_a_filter_dropdown_narrows_the_worklist(
+    review: EncounterReview, result: tk.AuditResult
+) -> None:
+    expected = (
+        result.findings.filter(pl.col("rule_code") == "TM005")
+        .select(pl.coalesce("encounter_id", pl.lit("claim:") + pl.col("claim_id")))
+        .n_unique()
+    )
+    review.filters["rule"].value = "TM005"
+    assert review.progress.value == (
+        f"0 of {expected} encounters reviewed (filtered; 0 of 187 overall)"
+    )
+    assert review.position.value.startswith(f"1 of {expected}: ")
+    assert set(review.goto_key.options) == set(review.state.keys)
+    review.filters["status"].value = "reviewed"
+    assert review.position.value == "0 of 0"
+    assert review.confirm_button.disabled
+    assert review.next_button.disabled
+    assert "No encounter matches the filters." in review.encounter.value
+    review.set_filters(rule=None, status=None)
+    assert review.filters["rule"].value == ""
+    assert review.progress.value == "0 of 187 encounters reviewed"
+    assert not review.confirm_button.disabled
+
+
+def test_provider_filter_shows_names_from_the_roster(review: EncounterReview) -> None:
+    labels = dict(review.filters["provider"].options)
+    assert labels["any"] == ""
+    assert any(label.endswith(" — Samuel Adeyemi") for label in labels)
+
+
+def test_worklist_table_renders_when_opened(review: EncounterReview) -> None:
+    assert review.worklist_html.value == ""
+    review.worklist.selected_index = 0
+    assert review.worklist_html.value.count("<tr>") == 188  # header + 187 entries
+    first = review.state.keys[0]
+    assert review.worklist_html.value.index(first) < review.worklist_html.value.index(
+        review.state.keys[1]
+    )
+
+
+def test_reopening_resumes_where_the_reviewer_was(result: tk.AuditResult, tmp_path: Path) -> None:
+    db = tmp_path / "review.sqlite"
+    app = EncounterReview(result, db=db, reviewer="alice")
+    app.next_button.click()
+    app.next_button.click()
+    where = app.current_key
+    app.close()
+    again = EncounterReview(result, db=db, reviewer="alice")
+    try:
+        assert again.current_key == where
+        assert again.position.value == f"3 of 187: {where}"
+    finally:
+        again.close()
+
+
+def test_display_is_the_app_widget(review: EncounterReview) -> None:
+    bundle = review._repr_mimebundle_()
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == (
+        review.widget.model_id
+    )
+    assert repr(review).startswith("EncounterReview(0 of 187 encounters reviewed; reviewer")
+
+
+def test_decide_method_updates_the_page_too(review: EncounterReview) -> None:
+    key = review.current_key
+    n = len(review.finding_checks)
+    assert review.decide("Needs query", note="ask the clinician") == n
+    assert review.status.value == f"Needs query: {n} finding{'' if n == 1 else 's'} of {key} saved"
+    assert review.progress.value == "1 of 187 encounters reviewed"
+    with pytest.raises(ValueError, match="decision must be one of"):
+        review.decide("approve")

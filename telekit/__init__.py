@@ -36,6 +36,7 @@ from telekit._readers import (
     read_remittances,
     read_table,
 )
+from telekit._reconcile import Reconciliation, reconcile
 from telekit._remittances import Remittances
 from telekit._table import Table
 
@@ -46,6 +47,7 @@ __all__ = [
     "MissingColumnError",
     "Policies",
     "PolicyError",
+    "Reconciliation",
     "Remittances",
     "Table",
     "TelekitError",
@@ -65,4 +67,5 @@ __all__ = [
     "read_providers",
     "read_remittances",
     "read_table",
+    "reconcile",
 ]

@@ -392,12 +392,18 @@ def is_x12(data: bytes) -> bool:
 
 
 def read_x12(table_name: str, data: bytes, name: str) -> Table:
-    """The hook for X12 input (837P claims, 271 coverage, 835 remittances).
+    """The hook for X12 input: an 837P for claims, a 271 for coverage (``telekit.x12``).
 
-    ``telekit.x12`` plugs in here; until then X12 content is a clear error."""
+    Other tables have no X12 form (835 remittances go through ``read_remittances``)."""
+    from telekit.x12 import _271, _837p  # noqa: PLC0415 - telekit.x12 imports this module
+
+    if table_name == CLAIMS.name:
+        return _837p.read_837p(data, name=name).table()
+    if table_name == COVERAGE.name:
+        return _271.read_271(data, name=name)
     msg = (
-        f"{name}: X12 content ({table_name}) is read by telekit.x12, which is not available "
-        "yet; export the data as CSV, Parquet or XLSX"
+        f"{name}: X12 content cannot be read as {table_name}; telekit reads an 837P as claims, "
+        "a 271 as coverage and an 835 as remittances. Export the data as CSV, Parquet or XLSX"
     )
     raise UnsupportedFormatError(msg)
 

@@ -10,7 +10,7 @@ only exist in 835 files and are empty here. 835 X12 content is handed to
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from telekit._columns import (
     CLAIM_ID,
     CLAIM_STATUS_CODE,
     GROUP_CODE,
+    ISSUES_SCHEMA,
     LINE_CHARGE_AMOUNT,
     MONEY,
     PAID_AMOUNT,
@@ -36,12 +37,13 @@ from telekit._columns import (
     SVC_SEQ,
     TableSpec,
 )
-from telekit._exceptions import InputError, UnsupportedFormatError
+from telekit._exceptions import InputError
 from telekit._maps import MapSpec, TableMap, check_table_map, load_map, rename_targets
 from telekit._readers import (
     RawSource,
     Source,
     build_table,
+    is_x12,
     known_headers,
     load_source,
     map_headers,
@@ -175,12 +177,62 @@ def derive_payments(lines: pl.DataFrame) -> pl.DataFrame:
 
 
 def read_x12_remittances(data: bytes, name: str) -> Remittances:
-    """The hook for 835 X12 files: ``telekit.x12`` plugs in here."""
-    msg = (
-        f"{name}: X12 835 content is read by telekit.x12, which is not available yet; "
-        "export the remittances as CSV, Parquet or XLSX"
+    """The hook for 835 X12 files: ``telekit.x12.read_835``."""
+    from telekit.x12._835 import read_835  # noqa: PLC0415 (telekit.x12 imports this module)
+
+    return read_835(data, name=name)
+
+
+def _merge(csv: Remittances | None, x12: list[Remittances], names: list[str]) -> Remittances:
+    """The CSV form and 835 files read together as one ``Remittances``.
+
+    835 frames carry a few columns the CSV form lacks (null for CSV rows). A ``remit_id``
+    (ISA13-GS06-ST02) read from more than one 835 file is a warning: keys no longer tell the
+    files apart."""
+    parts = ([csv] if csv is not None else []) + x12
+    if len(parts) == 1:
+        return replace(parts[0], sources=tuple(names))
+    issues = [p.issues for p in parts]
+    seen: set[str] = set()
+    for part in x12:
+        ids = set(part.payments[REMIT_ID].drop_nulls().to_list())
+        repeated = ids & seen
+        seen |= ids
+        if repeated:
+            source = Path(part.sources[0]).name
+            msg = (
+                f"{source}: {len(repeated)} transaction set(s) have a remit_id (ISA13-GS06-ST02) "
+                "already read from another file; their rows share keys with that file's."
+            )
+            row = (source, None, "ST", "warning", msg)
+            issues.append(pl.DataFrame([row], schema=ISSUES_SCHEMA, orient="row"))
+
+    def concat(frames: list[pl.DataFrame]) -> pl.DataFrame:
+        return pl.concat(frames, how="diagonal")
+
+    return Remittances(
+        lines=concat([p.lines for p in parts]),
+        adjustments=concat([p.adjustments for p in parts]),
+        claims=concat([p.claims for p in parts]),
+        payments=concat([p.payments for p in parts]),
+        remarks=concat([p.remarks for p in parts]),
+        provider_adjustments=concat([p.provider_adjustments for p in parts]),
+        issues=concat(issues),
+        rejects=concat([p.rejects for p in parts]),
+        rows_in=sum(p.rows_in for p in parts),
+        sources=tuple(names),
+        dropped_columns=tuple(dict.fromkeys(c for p in parts for c in p.dropped_columns)),
     )
-    raise UnsupportedFormatError(msg)
+
+
+def _looks_x12(source: Source) -> bool:
+    if isinstance(source, pl.DataFrame | pl.LazyFrame):
+        return False
+    try:
+        with Path(source).open("rb") as fh:
+            return is_x12(fh.read(64))
+    except OSError:
+        return False
 
 
 def _split_entries(
@@ -284,7 +336,7 @@ def read_remittances(
         raise InputError(msg)
     if len(sources) == 1 and not explicit:
         sibling = _sibling_adjustments(sources[0])
-        if sibling is not None:
+        if sibling is not None and not _looks_x12(sources[0]):
             explicit = [sibling]
 
     known = known_headers(REMITTANCE_LINES, line_entries.rename) | known_headers(
@@ -293,21 +345,27 @@ def read_remittances(
     line_tables: list[Table] = []
     adj_tables: list[Table] = []
     names: list[str] = []
+    x12: list[Remittances] = []
     for item, forced in [(s, False) for s in sources] + [(s, True) for s in explicit]:
         entries = adj_entries if forced else line_entries
         raw = load_source(item, REMITTANCE_LINES, entries.rename, entries.options, known)
         if isinstance(raw, bytes):
-            return read_x12_remittances(raw, source_name(item))
+            part = read_x12_remittances(raw, source_name(item))
+            names.append(str(item))
+            x12.append(replace(part, sources=(str(item),)))
+            continue
         names.append(raw.path)
         if forced or _is_adjustments(raw, adj_entries):
             adj_tables.append(build_table(ADJUSTMENTS, raw, adj_entries))
         else:
             line_tables.append(build_table(REMITTANCE_LINES, raw, line_entries))
 
+    tables = line_tables + adj_tables
+    if x12 and not tables:
+        return _merge(None, x12, names)
     lines = _combine(line_tables, REMITTANCE_LINES)
     adjustment_rows = _combine(adj_tables, ADJUSTMENTS)
-    tables = line_tables + adj_tables
-    return Remittances(
+    csv = Remittances(
         lines=lines,
         adjustments=adjustment_rows,
         claims=derive_claims(lines, adjustment_rows),
@@ -320,3 +378,4 @@ def read_remittances(
         sources=tuple(names),
         dropped_columns=tuple(dict.fromkeys(c for t in tables for c in t.dropped_columns)),
     )
+    return _merge(csv, x12, names) if x12 else csv

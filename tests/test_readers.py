@@ -21,7 +21,7 @@ from telekit._columns import CLAIMS, COVERAGE, REJECTS_SCHEMA, TABLES
 from telekit._exceptions import (
     InputError,
     MissingColumnError,
-    UnsupportedFormatError,
+    X12Error,
 )
 from telekit._readers import (
     read_claims,
@@ -389,9 +389,10 @@ def test_string_frame_matches_csv(tmp_path: Path) -> None:
 
 
 def test_x12_content_is_recognised(tmp_path: Path) -> None:
+    """A .txt whose content is X12 goes to the X12 reader (here: a truncated ISA, its error)."""
     path = tmp_path / "claims.txt"
     path.write_text("ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER~")
-    with pytest.raises(UnsupportedFormatError, match=r"claims\.txt: X12 .*telekit\.x12"):
+    with pytest.raises(X12Error, match=r"claims\.txt: segment 1 \(ISA\)"):
         read_claims(path)
 
 

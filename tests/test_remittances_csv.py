@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from telekit._columns import ADJUSTMENTS, REMITTANCE_LINES
-from telekit._exceptions import InputError, MapError, UnsupportedFormatError
+from telekit._exceptions import InputError, MapError, X12Error
 from telekit._readers import read_remittances as read_remittances_reexport
 from telekit._remittances import (
     CLAIMS_SCHEMA,
@@ -172,7 +172,7 @@ def test_rename_to_a_column_of_neither_table(tmp_path: Path) -> None:
 def test_x12_835_hook(tmp_path: Path) -> None:
     path = tmp_path / "era.835"
     path.write_text("ISA*00*          *00*          *ZZ*PAYER~GS*HP*~ST*835*0001~")
-    with pytest.raises(UnsupportedFormatError, match=r"era\.835: X12 835 .*telekit\.x12"):
+    with pytest.raises(X12Error, match=r"era\.835: segment 1 \(ISA\)"):
         read_remittances(path)
 
 

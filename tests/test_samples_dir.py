@@ -17,8 +17,8 @@ SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 
 def test_samples_dir_is_byte_for_byte_the_generator_output(tmp_path: Path) -> None:
     assert main(["sample", "--out", str(tmp_path)]) == 0
-    ours = sorted(p.name for p in SAMPLES.iterdir())
-    fresh = sorted(p.name for p in tmp_path.iterdir())
+    ours = sorted(p.relative_to(SAMPLES) for p in SAMPLES.rglob("*") if p.is_file())
+    fresh = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
     assert ours == fresh
     for name in fresh:
         assert (SAMPLES / name).read_bytes() == (tmp_path / name).read_bytes(), (

@@ -2,7 +2,8 @@
 
 ``practice(seed=, size=)`` builds it in memory; ``write(out_dir, ...)`` writes what
 ``telekit sample`` writes (DESIGN.md §4): the seven tables, ``policies.toml``,
-``expected_fees.toml``, ``sample.toml`` and ``ground_truth.csv``.
+``expected_fees.toml``, ``sample.toml``, ``ground_truth.csv`` and ``x12/`` (the claims,
+remittances and coverage as 837P, 835 and 271 files).
 
 The practice is mostly clean: its baseline is generated so that no rule of DESIGN.md §5 fires on
 it. Defects are planted by one hand-written planter per rule clause (``_planters.py``), each in
@@ -117,6 +118,7 @@ def write(
     truth_rows = 0
     w = _assemble.widths(size)
     writers["providers"].add(_assemble.providers())
+    x12 = _write.X12Files(out, _assemble.providers())
     with (out / "ground_truth.csv").open("wb") as truth:
         for i, n in enumerate(_assemble.chunk_sizes(size)):
             chunk = _assemble.build(seed, i, n, w)
@@ -129,9 +131,11 @@ def write(
                 "patient_payments",
             ):
                 writers[name].add(getattr(chunk, name))
+            x12.add(chunk)
             chunk.ground_truth.write_csv(truth, include_header=i == 0)
             truth_rows += chunk.ground_truth.height
     rows = {name: writer.close() for name, writer in writers.items()}
+    x12.close()
     rows["ground_truth"] = truth_rows
     (out / "policies.toml").write_text(m.POLICIES_TOML, encoding="utf-8", newline="\n")
     (out / "expected_fees.toml").write_text(

@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO, TYPE_CHECKING, Literal
 
 import polars as pl
 
+from telekit import _columns as col
 from telekit.sample import _model as m
+from telekit.x12 import _write as x12
+
+if TYPE_CHECKING:
+    from telekit.sample._assemble import Chunk
 
 PART_ROWS = 2_000_000
 TABLES = (
@@ -74,6 +79,34 @@ class TableWriter:
         folder.mkdir(exist_ok=True)
         frame.write_parquet(folder / f"part-{self._parts:05d}.parquet")
         self._parts += 1
+
+
+class X12Files:
+    """The practice as X12: ``x12/claims.837``, ``x12/remittances.835``, ``x12/eligibility.271``
+    (``telekit.x12._write``), written at ``close`` from the chunks added."""
+
+    def __init__(self, out_dir: Path, providers: pl.DataFrame) -> None:
+        self.folder, self.providers = out_dir / "x12", providers
+        self.frames: dict[str, list[pl.DataFrame]] = {
+            name: [] for name in ("claims", "coverage", "remittances", "adjustments")
+        }
+
+    def add(self, chunk: Chunk) -> None:
+        for name, frames in self.frames.items():
+            frames.append(getattr(chunk, name))
+
+    def close(self) -> None:
+        claims, coverage, lines, adjustments = (pl.concat(f) for f in self.frames.values())
+        payer_types = dict(
+            claims.select(col.PAYER, col.PAYER_TYPE)
+            .unique(col.PAYER, keep="first", maintain_order=True)
+            .iter_rows()
+        )
+        x12.write_837p(claims, self.folder / "claims.837", providers=self.providers)
+        x12.write_835(
+            (lines, adjustments), self.folder / "remittances.835", payer_types=payer_types
+        )
+        x12.write_271(coverage, self.folder / "eligibility.271", created=m.AS_OF)
 
 
 def _remove_previous(out_dir: Path, name: str) -> None:

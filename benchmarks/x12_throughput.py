@@ -1,0 +1,204 @@
+"""X12 throughput: telekit's tokenizer and 837P reader beside pyx12's validation of the same file.
+
+Generates an 837P of about 5 MB (telehealth visits: POS 02/10, modifiers 95/93, dependants and
+corrected claims with REF*F8 mixed in; pyx12 finds it valid), then prints segments/s and MB/s for
+
+- ``telekit.x12.iter_segments`` (tokenizing only),
+- ``telekit.x12.read_837p`` (claim lines with the CSV reader's coercion and rejects),
+- pyx12's ``x12n_document`` validation (the ``bench`` dependency group),
+
+and the ratio pyx12 time / telekit time (target: at least 20; telekit's time is the best of
+``--repeat`` runs, pyx12's a single run). ``--big`` also writes an 837P of about 500 MB to a
+temporary directory and times telekit alone on it, with the process's peak memory.
+
+    .uv/bin/uv run --frozen --group bench python benchmarks/x12_throughput.py [--big]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import logging
+import random
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+MB = 1 << 20
+ISA = (
+    "ISA*00*          *00*          *ZZ*TELEKITBENCH   *ZZ*CLEARINGHOUSE  "
+    "*240110*0930*^*00501*{icn:09d}*0*T*:~\n"
+)
+CODES = [("99213", "95"), ("99214", "95"), ("99443", "93"), ("90834", "95"), ("99212", "")]
+CODES += [("90837", "95"), ("99214", "93"), ("G2012", ""), ("99453", ""), ("98006", "95")]
+DX = ["F329", "F419", "Z733", "G4700", "F909", "E119", "I10", "J069", "R05", "M545"]
+PAYERS = [("MB", "MCRB01"), ("16", "MA0001"), ("MC", "MCD01"), ("CI", "60054"), ("BL", "BCBS1")]
+
+
+def _claims(rng: random.Random, start: int, count: int) -> Iterator[str]:
+    """``count`` claims with their subscriber loops (one HL 22, sometimes an HL 23 dependant)."""
+    hl = 1
+    for k in range(start, start + count):
+        sbr09, payer = PAYERS[k % len(PAYERS)]
+        member = f"M{k:09d}"
+        dependant = k % 4 == 0
+        hl += 1
+        sub = hl
+        parts = [
+            f"HL*{sub}*1*22*{int(dependant)}~\n",
+            f"SBR*P*{'' if dependant else '18'}*GRP{k % 97:03d}******{sbr09}~\n",
+            f"NM1*IL*1*SUBSCRIBER*NAME{k % 1000}****MI*{member}~\n",
+            "N3*1 MAIN ST~\nN4*ALBANY*NY*12207~\n",
+            f"DMG*D8*19{50 + k % 40:02d}0{1 + k % 9}1{k % 9}*F~\n",
+            f"NM1*PR*2*PAYER {payer}*****PI*{payer}~\n",
+        ]
+        if dependant:
+            hl += 1
+            parts.append(f"HL*{hl}*{sub}*23*0~\nPAT*19~\nNM1*QC*1*CHILD*NAME{k % 7}~\n")
+            parts.append("N3*1 MAIN ST~\nN4*ALBANY*NY*12207~\n")
+            parts.append(f"DMG*D8*20{10 + k % 9}0{1 + k % 9}15*M~\n")
+        n_lines = 1 + rng.randrange(3)
+        lines = [CODES[rng.randrange(len(CODES))] for _ in range(n_lines)]
+        charges = [rng.randrange(40, 300) for _ in range(n_lines)]
+        pos = "02" if k % 3 else "10"
+        frequency = "7" if k % 50 == 0 else "1"
+        day = 1 + k % 28
+        parts.append(f"CLM*C{k:010d}*{sum(charges)}***{pos}:B:{frequency}*Y*A*Y*Y~\n")
+        if frequency == "7":
+            parts.append(f"REF*F8*ICN{k:012d}~\n")
+        dx = [DX[(k + i) % len(DX)] for i in range(1 + k % 3)]
+        parts.append("HI*" + "*".join(("ABK:" if i == 0 else "ABF:") + d for i, d in enumerate(dx)))
+        parts.append("~\nNM1*82*1*RENDERING*DOC****XX*1497758544~\nPRV*PE*PXC*207Q00000X~\n")
+        for i, ((code, modifier), charge) in enumerate(zip(lines, charges, strict=True), 1):
+            sv101 = f"HC:{code}:{modifier}" if modifier else f"HC:{code}"
+            pointers = ":".join(str(p) for p in range(1, len(dx) + 1))
+            parts.append(f"LX*{i}~\nSV1*{sv101}*{charge}*UN*1***{pointers}~\n")
+            parts.append(f"DTP*472*D8*2024{1 + k % 12:02d}{day:02d}~\nREF*6R*L{k:010d}{i}~\n")
+        yield "".join(parts)
+
+
+def write_837p(path: Path, target_bytes: int, *, claims_per_st: int = 500) -> int:
+    """Write an 837P of about ``target_bytes``; return the number of segments."""
+    rng = random.Random(20240110)
+    segments = 0
+    written = 0
+    k = 0
+    st = 0
+    with path.open("w", encoding="ascii", newline="") as fh:
+        head = (
+            ISA.format(icn=1) + "GS*HC*TELEKITBENCH*CLEARINGHOUSE*20240110*0930*1*X*005010X222A1~\n"
+        )
+        fh.write(head)
+        written += len(head)
+        segments += 2
+        while written < target_bytes:
+            st += 1
+            body = "".join(_claims(rng, k, claims_per_st))
+            k += claims_per_st
+            header = (
+                f"ST*837*{st:04d}*005010X222A1~\nBHT*0019*00*B{st:06d}*20240110*0930*CH~\n"
+                "NM1*41*2*TELEKIT BENCH*****46*TK0001~\nPER*IC*BILLING*TE*5555550100~\n"
+                "NM1*40*2*CLEARINGHOUSE*****46*CH0001~\nHL*1**20*1~\n"
+                "NM1*85*2*TELEKIT CLINIC*****XX*1234567893~\nN3*1 MAIN ST~\n"
+                "N4*ALBANY*NY*12207~\nREF*EI*123456789~\n"
+            )
+            count = header.count("~") + body.count("~") + 1
+            text = f"{header}{body}SE*{count}*{st:04d}~\n"
+            fh.write(text)
+            written += len(text)
+            segments += count
+        tail = f"GE*{st}*1~\nIEA*1*{1:09d}~\n"
+        fh.write(tail)
+        segments += 2
+    return segments
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def time_telekit(path: Path, segments: int, repeat: int = 1) -> dict[str, float]:
+    """Best of ``repeat`` runs of the tokenizer alone and of ``read_837p``."""
+    from telekit.x12 import iter_segments, read_837p
+
+    size_mb = path.stat().st_size / MB
+    tokenize_s = read_s = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        n = sum(1 for _ in iter_segments(path))
+        tokenize_s = min(tokenize_s, time.perf_counter() - t0)
+        assert n == segments, (n, segments)
+        t1 = time.perf_counter()
+        result = read_837p(path)
+        read_s = min(read_s, time.perf_counter() - t1)
+    best = f"best of {repeat}" if repeat > 1 else "one run"
+    print(
+        f"  telekit iter_segments: {tokenize_s:8.2f} s  {n / tokenize_s:>12,.0f} segments/s  "
+        f"{size_mb / tokenize_s:7.1f} MB/s  ({best})"
+    )
+    print(
+        f"  telekit read_837p:     {read_s:8.2f} s  {n / read_s:>12,.0f} segments/s  "
+        f"{size_mb / read_s:7.1f} MB/s  ({result.claims.height:,} claims, "
+        f"{result.lines.height:,} lines, {result.rejects.height} rejects, "
+        f"{result.issues.height} issues; {best})"
+    )
+    return {"tokenize_s": tokenize_s, "read_s": read_s}
+
+
+def time_pyx12(path: Path, segments: int) -> float | None:
+    try:
+        import pyx12.params
+        import pyx12.x12n_document
+    except ImportError:
+        print("  pyx12 is not installed: run with --group bench")
+        return None
+    logging.getLogger("pyx12").setLevel(logging.CRITICAL)
+    param = pyx12.params.params()
+    size_mb = path.stat().st_size / MB
+    t0 = time.perf_counter()
+    ok = pyx12.x12n_document.x12n_document(param, str(path), io.StringIO(), None)
+    seconds = time.perf_counter() - t0
+    print(
+        f"  pyx12 x12n_document:   {seconds:8.2f} s  {segments / seconds:>12,.0f} segments/s  "
+        f"{size_mb / seconds:7.1f} MB/s  (valid: {ok})"
+    )
+    return seconds
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mb", type=float, default=5.0, help="size of the compared file")
+    parser.add_argument("--big", action="store_true", help="also time telekit on about 500 MB")
+    parser.add_argument("--big-mb", type=float, default=500.0)
+    parser.add_argument("--repeat", type=int, default=3, help="telekit runs on the small file")
+    parser.add_argument("--no-pyx12", action="store_true")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="telekit-x12-bench-") as tmp:
+        small = Path(tmp) / "claims_5mb.837"
+        segments = write_837p(small, int(args.mb * MB))
+        print(f"{small.name}: {small.stat().st_size / MB:.1f} MB, {segments:,} segments")
+        telekit = time_telekit(small, segments, repeat=args.repeat)
+        pyx12_s = None if args.no_pyx12 else time_pyx12(small, segments)
+        if pyx12_s is not None:
+            print(
+                f"  ratio pyx12 / telekit: {pyx12_s / telekit['read_s']:.1f}x (read_837p), "
+                f"{pyx12_s / telekit['tokenize_s']:.1f}x (iter_segments); target >= 20x"
+            )
+        if args.big:
+            big = Path(tmp) / "claims_500mb.837"
+            t0 = time.perf_counter()
+            segments = write_837p(big, int(args.big_mb * MB))
+            print(
+                f"{big.name}: {big.stat().st_size / MB:.0f} MB, {segments:,} segments "
+                f"(written in {time.perf_counter() - t0:.0f} s)"
+            )
+            time_telekit(big, segments)
+        print(f"peak RSS: {_peak_mb():,.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

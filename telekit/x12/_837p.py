@@ -1,0 +1,759 @@
+"""837P professional claims (005010X222A1) → claim lines in the ``CLAIMS`` contract.
+
+Loops of the implementation guide and what is read from them (DESIGN §3 "837P → claim lines")::
+
+    BHT*0019*00*0123*20240105*1200*CH~           BHT04 claim_submitted_date
+    HL*1**20*1~                                  2000A billing provider
+    NM1*85*2*CLINIC*****XX*1234567893~           2010AA NM109 billing_npi (rendering fallback)
+    HL*2*1*22*1~  SBR*P*18*******MB~             2000B subscriber; SBR09 → payer_type
+    NM1*IL*1*DOE*JANE****MI*M123~                2010BA NM109 member_id and person_id
+    NM1*PR*2*MEDICARE*****PI*00435~              2010BB NM109 payer
+    HL*3*2*23*0~  NM1*QC*1*DOE*JIM~  DMG*D8*...  2000C/2010CA other patient: person_id M123:01
+    CLM*C1*150***02:B:7*Y*A*Y*Y~                 2300 CLM01 claim_id, CLM02, CLM05-1 POS, CLM05-3
+    REF*F8*ICN0001~                              2300 original_payer_claim_control_number
+    HI*ABK:F329*ABF:Z733~                        2300 diagnoses (ICD-10 ABK/ABF, ICD-9 BK/BF)
+    NM1*82*1*SMITH*ANN****XX*1234567890~         2310B rendering provider
+    LX*1~                                        2400 claim_line_number
+    SV1*HC:99213:95*150*UN*1*10**1:2~            SV101 code and modifiers, SV102, SV104, SV105
+    DTP*472*D8*20240102~                         DOS (D8, or the start of RD8)
+    REF*6R*LN0001~                               line_control_number
+    NM1*82*1*LEE*AL****XX*1992753880~            2420A line rendering provider
+
+Patient names and birth dates are read only to tell dependants apart, as a digest in memory, and
+never kept. Lines are coerced by the same expressions as a CSV (``telekit._readers.build_table``)
+with ``row_number`` = the SV1's segment ordinal, so a value that cannot be represented is a reject
+with the CSV reader's reason. Envelope problems, and CLM02 differing from the sum of its lines, are
+warnings in ``.issues``; a line that cannot be placed (SV1 before any CLM) is an error there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+from telekit import _coerce
+from telekit._columns import (
+    BILLING_NPI,
+    CHARGE_AMOUNT,
+    CLAIM_FREQUENCY_CODE,
+    CLAIM_ID,
+    CLAIM_LINE_NUMBER,
+    CLAIM_LINE_START_DATE,
+    CLAIM_SUBMITTED_DATE,
+    CLAIMS,
+    DIAGNOSES,
+    DIAGNOSES_DELIMITED,
+    ENCOUNTER_ID,
+    HCPCS_CODE,
+    LINE_CONTROL_NUMBER,
+    MEMBER_ID,
+    MODIFIERS,
+    MONEY,
+    ORIGINAL_CLAIM_ID,
+    ORIGINAL_PAYER_CLAIM_CONTROL_NUMBER,
+    PAYER,
+    PAYER_TYPE,
+    PERSON_ID,
+    PLACE_OF_SERVICE_CODE,
+    RENDERING_NPI,
+    SERVICE_UNIT_QUANTITY,
+)
+from telekit._exceptions import UnsupportedFormatError
+from telekit._table import Table
+from telekit.x12._envelope import Envelope
+from telekit.x12._tokenizer import Segment, Source, iter_segments, source_label
+
+__all__ = ["CLAIMS_SCHEMA", "X837P", "read_837p"]
+
+TOTAL_CHARGE_AMOUNT = "total_charge_amount"
+LINE_COUNT = "line_count"
+SEGMENT_NUMBER = "segment_number"
+FILING_INDICATOR_CODE = "claim_filing_indicator_code"
+PAYER_RESPONSIBILITY_CODE = "payer_responsibility_code"
+INTERCHANGE_CONTROL_NUMBER = "interchange_control_number"
+GROUP_CONTROL_NUMBER = "group_control_number"
+TRANSACTION_CONTROL_NUMBER = "transaction_control_number"
+
+CLAIMS_SCHEMA = pl.Schema(
+    {
+        CLAIM_ID: pl.String(),
+        PERSON_ID: pl.String(),
+        MEMBER_ID: pl.String(),
+        PAYER: pl.String(),
+        PAYER_TYPE: pl.String(),
+        FILING_INDICATOR_CODE: pl.String(),
+        PAYER_RESPONSIBILITY_CODE: pl.String(),
+        CLAIM_FREQUENCY_CODE: pl.String(),
+        ORIGINAL_PAYER_CLAIM_CONTROL_NUMBER: pl.String(),
+        BILLING_NPI: pl.String(),
+        RENDERING_NPI: pl.String(),
+        PLACE_OF_SERVICE_CODE: pl.String(),
+        CLAIM_SUBMITTED_DATE: pl.Date(),
+        TOTAL_CHARGE_AMOUNT: MONEY,
+        DIAGNOSES_DELIMITED: pl.List(pl.String()),
+        LINE_COUNT: pl.Int32(),
+        SEGMENT_NUMBER: pl.Int64(),
+        INTERCHANGE_CONTROL_NUMBER: pl.String(),
+        GROUP_CONTROL_NUMBER: pl.String(),
+        TRANSACTION_CONTROL_NUMBER: pl.String(),
+    }
+)
+"""The claim level of an 837P: one row per CLM, in file order."""
+
+SUPPORTED = ("005010X222", "005010X222A1", "005010X222A2")
+PAYER_TYPE_BY_SBR09 = {"MB": "medicare", "MA": "medicare", "16": "medicare_advantage"}
+PAYER_TYPE_BY_SBR09 |= {"MC": "medicaid", "ZZ": "other"}
+DIAGNOSIS_QUALIFIERS = frozenset({b"ABK", b"ABF", b"BK", b"BF"})
+_VERSION_SHAPE = re.compile(r"[0-9]{6}X[0-9]{3}[A-Z0-9]{0,4}")
+_BATCH = 1 << 16
+
+# raw text of a line, in the order a line tuple holds it; claim-level values are joined on in
+# polars through the CLM's segment ordinal (``_SEQ``)
+_LINE_FIELDS: tuple[str, ...] = (
+    _SEQ := "__clm_row",  # the CLM's segment ordinal: which claim a line belongs to
+    _ROW := "__row",  # the SV1's segment ordinal: the line's row_number
+    CLAIM_LINE_NUMBER,
+    "__line_rendering",
+    CLAIM_LINE_START_DATE,
+    "__line_pos",
+    HCPCS_CODE,
+    *MODIFIERS,
+    SERVICE_UNIT_QUANTITY,
+    CHARGE_AMOUNT,
+    "__pointers",
+    LINE_CONTROL_NUMBER,
+)
+_DX = "__dx"
+_DX_JOIN = "\x1f"  # joins a claim's diagnosis codes until polars splits them
+# raw claim fields, in the order a claim tuple holds them
+_CLAIM_FIELDS: tuple[str, ...] = (
+    SEGMENT_NUMBER,
+    LINE_COUNT,
+    CLAIM_ID,
+    PERSON_ID,
+    MEMBER_ID,
+    PAYER,
+    FILING_INDICATOR_CODE,
+    PAYER_RESPONSIBILITY_CODE,
+    CLAIM_FREQUENCY_CODE,
+    ORIGINAL_PAYER_CLAIM_CONTROL_NUMBER,
+    BILLING_NPI,
+    RENDERING_NPI,
+    PLACE_OF_SERVICE_CODE,
+    CLAIM_SUBMITTED_DATE,
+    TOTAL_CHARGE_AMOUNT,
+    INTERCHANGE_CONTROL_NUMBER,
+    GROUP_CONTROL_NUMBER,
+    TRANSACTION_CONTROL_NUMBER,
+    _DX,
+)
+_INTS = {_SEQ, _ROW, SEGMENT_NUMBER, LINE_COUNT}
+
+
+@dataclass(frozen=True)
+class X837P:
+    """An 837P read: ``claims`` (one row per CLM, ``CLAIMS_SCHEMA``), ``lines`` (claim lines in
+    the ``CLAIMS`` contract), ``issues`` (``ISSUES_SCHEMA``), ``rejects`` (lines that cannot be
+    represented; ``row_number`` = the SV1's segment ordinal), ``rows_in`` (SV1 lines seen)."""
+
+    claims: pl.DataFrame
+    lines: pl.DataFrame
+    issues: pl.DataFrame
+    rejects: pl.DataFrame
+    rows_in: int
+    source: str
+
+    def table(self) -> Table:
+        """The lines as the ``Table`` ``read_claims`` returns."""
+        absent = (ORIGINAL_CLAIM_ID, ENCOUNTER_ID)
+        given = tuple(c for c in CLAIMS.names if c not in absent)
+        return Table(
+            name=CLAIMS.name,
+            data=self.lines,
+            rejects=self.rejects,
+            issues=self.issues,
+            rows_in=self.rows_in,
+            source=self.source,
+            columns_given=given,
+        )
+
+
+class _Parser:
+    """The loop state of one file. Lines are buffered as tuples of raw text and turned into
+    string frames in batches, so memory stays flat on large files."""
+
+    def __init__(self, name: str, env: Envelope) -> None:
+        self.name = name
+        self.env = env
+        self.line_frames: list[pl.DataFrame] = []
+        self.claim_frames: list[pl.DataFrame] = []
+        self.lines: list[tuple[object, ...]] = []
+        self.claims: list[tuple[object, ...]] = []
+        self.dependants: dict[str, dict[bytes, int]] = {}
+        self._reset_transaction()
+
+    # --- state -----------------------------------------------------------------------------
+
+    def _reset_transaction(self) -> None:
+        self.bht04 = ""
+        self._reset_billing()
+
+    def _reset_billing(self) -> None:
+        self.billing_npi = ""
+        self._reset_subscriber()
+
+    def _reset_subscriber(self) -> None:
+        self.area = ""
+        self.sbr01 = self.sbr09 = self.member_id = self.payer = ""
+        self.subscriber_name: list[bytes] = []  # NM1*IL elements, read only in person()
+        self.subscriber_birth = b""
+        self._reset_patient()
+
+    def _reset_patient(self) -> None:
+        self.patient_name: list[bytes] | None = None  # [] once a 2000C opens
+        self.patient_birth = b""
+        self.claim: list[object] | None = None
+        self.line: list[object] | None = None
+        self.lx01 = ""
+
+    # --- closing ---------------------------------------------------------------------------
+
+    def close_line(self) -> None:
+        line = self.line
+        if line is None:
+            return
+        self.line = None
+        claim = self.claim
+        assert claim is not None  # a line is only opened inside a claim
+        self.lines.append(tuple(line))
+        claim[_C_LINES] += 1  # type: ignore[operator]
+        if len(self.lines) >= _BATCH:
+            self.flush()
+
+    def close_claim(self) -> None:
+        if self.line is not None:
+            self.close_line()
+        claim = self.claim
+        if claim is None:
+            return
+        self.claim = None
+        if claim[_C_LINES] == 0:
+            self.env.issue(
+                claim[_C_ROW],  # type: ignore[arg-type]
+                "CLM",
+                "warning",
+                "claim has no service line (no SV1 after CLM); it has no claim lines.",
+            )
+        if not claim[_C_RENDERING]:
+            claim[_C_RENDERING] = claim[_C_BILLING]
+        claim[_C_DX] = _DX_JOIN.join(claim[_C_DX])  # type: ignore[arg-type]
+        self.claims.append(tuple(claim))
+
+    def flush(self) -> None:
+        for rows, names, frames in (
+            (self.lines, _LINE_FIELDS, self.line_frames),
+            (self.claims, _CLAIM_FIELDS, self.claim_frames),
+        ):
+            if not rows:
+                continue
+            columns = zip(*rows, strict=True)
+            frames.append(
+                pl.DataFrame(
+                    [
+                        pl.Series(n, col, dtype=_raw_dtype(n))
+                        for n, col in zip(names, columns, strict=True)
+                    ]
+                )
+            )
+            rows.clear()
+
+    # --- segments --------------------------------------------------------------------------
+
+    def st(self, seg: Segment) -> None:
+        self.close_claim()
+        self._reset_transaction()
+        st01 = seg.el(1).strip()
+        version = seg.el(3).strip() or self.env.gs08
+        if st01 != "837" or version not in SUPPORTED:
+            raise _unsupported(self.name, seg.ordinal, st01, version)
+
+    def se(self, seg: Segment) -> None:
+        self.close_claim()
+        self._reset_transaction()
+
+    def bht(self, seg: Segment) -> None:
+        self.bht04 = seg.el(4)
+
+    def hl(self, seg: Segment) -> None:
+        self.close_claim()
+        level = seg.el(3).strip()
+        if level == "20":
+            self._reset_billing()
+            self.area = "2000A"
+        elif level == "22":
+            self._reset_subscriber()
+            self.area = "2000B"
+        elif level == "23":
+            self._reset_patient()
+            self.patient_name = []
+            self.area = "2000C"
+        else:
+            self.area = "HL"
+
+    def sbr(self, seg: Segment) -> None:
+        if self.claim is not None:
+            self.close_line()
+            self.area = "2320"  # other subscriber (COB): its NM1/REF are not the claim's
+            return
+        self.sbr01 = seg.el(1)
+        self.sbr09 = seg.el(9).strip()
+
+    def nm1(self, seg: Segment) -> None:
+        entity = seg.el(1).strip()
+        area = self.area
+        if self.claim is not None:
+            if area in ("2320", "2330"):
+                self.area = "2330"
+            elif self.line is not None:
+                if entity == "82":
+                    self.line[_L_RENDERING] = seg.el(9).strip()
+                self.area = "2420"
+            else:
+                if entity == "82":
+                    self.claim[_C_RENDERING] = seg.el(9).strip()
+                self.area = "2310"
+            return
+        if entity == "85" and area.startswith("2000A"):
+            self.billing_npi = seg.el(9).strip()
+            self.area = "2010AA"
+        elif entity == "IL" and area.startswith(("2000B", "2010B")):
+            self.member_id = seg.el(9).strip()
+            self.subscriber_name = seg.elements
+            self.area = "2010BA"
+        elif entity == "PR" and area.startswith(("2000B", "2010B")):
+            self.payer = seg.el(9).strip()
+            self.area = "2010BB"
+        elif entity == "QC" and self.patient_name is not None:
+            self.patient_name = seg.elements
+            self.area = "2010CA"
+        else:
+            self.area = area[:4] + "xx" if area else ""
+
+    def dmg(self, seg: Segment) -> None:
+        birth = seg.elements[2].strip() if len(seg.elements) > 2 else b""
+        if self.area == "2010BA":
+            self.subscriber_birth = birth
+        elif self.area == "2010CA":
+            self.patient_birth = birth
+
+    def person(self) -> str:
+        """The subscriber's member id, with ``:NN`` for a 2010CA patient who is someone else
+        (told apart by name and birth date, kept only as a digest while the file is read)."""
+        member = self.member_id
+        patient = self.patient_name
+        if not patient or not member:
+            return member
+        key = [*_name_key(patient), self.patient_birth]
+        if key == [*_name_key(self.subscriber_name), self.subscriber_birth]:
+            return member
+        digest = hashlib.blake2b(b"\x1f".join(key), digest_size=16).digest()
+        seen = self.dependants.setdefault(member, {})
+        seq = seen.setdefault(digest, len(seen) + 1)
+        return f"{member}:{seq:02d}"
+
+    def clm(self, seg: Segment) -> None:
+        self.close_claim()
+        d = seg.delimiters.component
+        clm05 = seg.elements[5].split(d) if len(seg.elements) > 5 else []
+        pos = clm05[0].decode("latin-1").strip() if clm05 else ""
+        frequency = clm05[2].decode("latin-1").strip() if len(clm05) > 2 else ""
+        env = self.env
+        self.claim = [
+            seg.ordinal,  # _C_ROW
+            0,  # _C_LINES
+            seg.el(1).strip(),  # _C_ID
+            self.person(),  # _C_PERSON
+            self.member_id,  # _C_MEMBER
+            self.payer,  # _C_PAYER
+            self.sbr09,  # _C_SBR09
+            self.sbr01.strip(),  # _C_SBR01
+            frequency,  # _C_FREQUENCY
+            "",  # _C_F8
+            self.billing_npi,  # _C_BILLING
+            "",  # _C_RENDERING
+            pos,  # _C_POS
+            self.bht04,  # _C_SUBMITTED
+            seg.el(2),  # _C_CHARGE
+            env.isa13,  # _C_ISA13
+            env.gs06,  # _C_GS06
+            env.st02,  # _C_ST02
+            [],  # _C_DX
+        ]
+        self.area = "2300"
+        self.lx01 = ""
+
+    def ref(self, seg: Segment) -> None:
+        qualifier = seg.elements[1].strip() if len(seg.elements) > 1 else b""
+        if qualifier == b"F8" and self.claim is not None and self.area == "2300":
+            self.claim[_C_F8] = seg.el(2).strip()
+        elif qualifier == b"6R" and self.line is not None and self.area == "2400":
+            self.line[_L_CONTROL] = seg.el(2).strip()
+
+    def hi(self, seg: Segment) -> None:
+        claim = self.claim
+        if claim is None or self.area != "2300":
+            return
+        d = seg.delimiters.component
+        dx: list[str] = claim[_C_DX]  # type: ignore[assignment]
+        for element in seg.elements[1:]:
+            parts = element.split(d)
+            if len(parts) > 1 and parts[0].strip() in DIAGNOSIS_QUALIFIERS:
+                code = parts[1].strip().decode("latin-1")
+                if code:
+                    dx.append(code)
+        if len(dx) > len(DIAGNOSES):
+            self.env.issue(
+                seg.ordinal,
+                "HI",
+                "warning",
+                f"the claim has more than {len(DIAGNOSES)} diagnosis codes; lines keep the first "
+                f"{len(DIAGNOSES)} (their SV107 pointers first).",
+            )
+
+    def lx(self, seg: Segment) -> None:
+        if self.claim is None:
+            return
+        if self.line is not None:
+            self.close_line()
+        self.area = "2400"
+        self.lx01 = seg.el(1).strip()
+
+    def sv1(self, seg: Segment) -> None:
+        claim = self.claim
+        if claim is None:
+            self.env.issue(
+                seg.ordinal,
+                "SV1",
+                "error",
+                "service line outside a claim (no CLM before it); the line is skipped.",
+            )
+            return
+        if self.line is not None:  # a second SV1 without its own LX
+            self.close_line()
+            self.lx01 = ""
+        self.area = "2400"
+        d = seg.delimiters.component
+        elements = seg.elements
+        n = len(elements)
+        sv101 = [p.decode("latin-1").strip() for p in elements[1].split(d)] if n > 1 else []
+        code = (sv101[1:6] + [""] * 5)[:5]
+        if len(sv101) == 1 and sv101[0]:
+            self.env.issue(
+                seg.ordinal,
+                "SV1",
+                "warning",
+                "SV101 (element 1) has no component separator (ISA16), so it holds no "
+                "procedure code.",
+            )
+        pointers = ""
+        if n > 7 and elements[7]:
+            dx_count = len(claim[_C_DX])  # type: ignore[arg-type]
+            valid: list[bytes] = []
+            for p in elements[7].split(d):
+                text = p.strip()
+                if text.isdigit() and len(text) <= 2 and 0 < int(text) <= dx_count:
+                    valid.append(text)
+                elif text:
+                    self.env.issue(
+                        seg.ordinal,
+                        "SV1",
+                        "warning",
+                        "SV107 (element 7) points to a diagnosis the claim does not have; "
+                        "such pointers are ignored.",
+                    )
+                    break
+            pointers = b",".join(valid).decode("ascii")
+        self.line = [
+            claim[_C_ROW],  # _L_CLAIM
+            seg.ordinal,  # _L_ROW
+            self.lx01 or str(claim[_C_LINES] + 1),  # type: ignore[operator]  # _L_NUMBER
+            "",  # _L_RENDERING
+            "",  # _L_DOS
+            elements[5].decode("latin-1").strip() if n > 5 else "",  # _L_POS
+            *code,  # _L_CODE .. +5: hcpcs_code, modifiers 1-4
+            elements[4].decode("latin-1") if n > 4 else "",  # _L_UNITS
+            elements[2].decode("latin-1") if n > 2 else "",  # _L_CHARGE
+            pointers,  # _L_POINTERS
+            "",  # _L_CONTROL
+        ]
+
+    def dtp(self, seg: Segment) -> None:
+        line = self.line
+        elements = seg.elements
+        if line is None or len(elements) < 4 or elements[1].strip() != b"472":
+            return
+        value = elements[3].strip()
+        if elements[2].strip() == b"RD8":
+            value = value.split(b"-", 1)[0]
+        line[_L_DOS] = value.decode("latin-1")
+
+    def other_loop(self, seg: Segment) -> None:
+        """LIN (2410) and SVD (2430) open sub-loops of the line whose REF/NM1 are not 2400's."""
+        if self.line is not None:
+            self.area = "2410" if seg.id == "LIN" else "2430"
+
+
+def _name_key(nm1: Sequence[bytes]) -> list[bytes]:
+    """NM103-NM107 (last, first, middle, prefix, suffix) trimmed and upper-cased."""
+    names = [p.strip().upper() for p in nm1[3:8]]
+    return [*names, *[b""] * (5 - len(names))]
+
+
+# claim list slots (the order of _CLAIM_FIELDS)
+(
+    _C_ROW,
+    _C_LINES,
+    _C_ID,
+    _C_PERSON,
+    _C_MEMBER,
+    _C_PAYER,
+    _C_SBR09,
+    _C_SBR01,
+    _C_FREQUENCY,
+    _C_F8,
+    _C_BILLING,
+    _C_RENDERING,
+    _C_POS,
+    _C_SUBMITTED,
+    _C_CHARGE,
+    _C_ISA13,
+    _C_GS06,
+    _C_ST02,
+    _C_DX,
+) = range(19)
+# line list slots (the order of _LINE_FIELDS)
+_L_CLAIM, _L_ROW, _L_NUMBER, _L_RENDERING, _L_DOS, _L_POS, _L_CODE = range(7)
+_L_UNITS, _L_CHARGE, _L_POINTERS, _L_CONTROL = range(11, 15)
+
+
+def _raw_dtype(name: str) -> pl.DataType:
+    if name in _INTS:
+        return pl.Int64()
+    return pl.String()
+
+
+def _unsupported(name: str, ordinal: int, st01: str, version: str) -> UnsupportedFormatError:
+    shown = version if _VERSION_SHAPE.fullmatch(version) else "unrecognised"
+    kind = st01 if st01.isdigit() and len(st01) == 3 else "unrecognised"
+    msg = (
+        f"{name}: segment {ordinal} (ST): unsupported transaction {kind} version {shown} "
+        "(ST01, ST03/GS08); telekit reads 837P 005010X222A1 (also X222 and X222A2) as claims"
+    )
+    if version.startswith("004010"):
+        msg += "; 4010 files must be converted to 5010 first"
+    return UnsupportedFormatError(msg)
+
+
+def _payer_type(sbr09: pl.Expr) -> pl.Expr:
+    code = sbr09.str.strip_chars().str.to_uppercase()
+    return code.replace_strict(PAYER_TYPE_BY_SBR09, default="commercial", return_dtype=pl.String)
+
+
+def _concat(frames: list[pl.DataFrame], schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    if not frames:
+        return pl.DataFrame(schema=schema)
+    return pl.concat(frames, how="vertical") if len(frames) > 1 else frames[0]
+
+
+def read_837p(source: Source, *, name: str | None = None) -> X837P:
+    """Read an 837P file (a path or its bytes) into claims, claim lines, issues and rejects.
+
+    Raises ``UnsupportedFormatError`` for any transaction other than 837P 5010 (X222, X222A1,
+    X222A2) and ``X12Error`` when the data cannot be tokenised. ``name`` is how messages name a
+    ``bytes`` source (default: the file name).
+    """
+    from telekit._readers import RawSource, build_table, resolve_map  # noqa: PLC0415 - cycle
+
+    label = name or source_label(source)
+    env = Envelope(label)
+    parser = _Parser(label, env)
+    handlers = {
+        "ST": parser.st,
+        "SE": parser.se,
+        "BHT": parser.bht,
+        "HL": parser.hl,
+        "SBR": parser.sbr,
+        "NM1": parser.nm1,
+        "DMG": parser.dmg,
+        "CLM": parser.clm,
+        "REF": parser.ref,
+        "HI": parser.hi,
+        "LX": parser.lx,
+        "SV1": parser.sv1,
+        "DTP": parser.dtp,
+        "LIN": parser.other_loop,
+        "SVD": parser.other_loop,
+        "GE": parser.se,
+        "IEA": parser.se,
+    }
+    feed = env.feed
+    get = handlers.get
+    for seg in iter_segments(source, name=label):
+        feed(seg)
+        handler = get(seg.id)
+        if handler is not None:
+            handler(seg)
+    parser.close_claim()
+    env.finish()
+    parser.flush()
+
+    raw_lines = _concat(parser.line_frames, {n: _raw_dtype(n) for n in _LINE_FIELDS})
+    raw_claims = _concat(parser.claim_frames, {n: _raw_dtype(n) for n in _CLAIM_FIELDS})
+    texts = _line_texts(raw_lines, raw_claims)
+    names = [c for c in texts.columns if c != _ROW]
+    path = label if isinstance(source, bytes | bytearray) else str(source)
+    raw = RawSource(
+        name=label,
+        path=path,
+        headers=tuple(names),
+        frame=texts.select(
+            *(pl.col(c).alias(f"c{i}") for i, c in enumerate(names)), pl.col(_ROW).alias("__row")
+        ),
+    )
+    table = build_table(CLAIMS, raw, resolve_map(CLAIMS, None, None, None, None))
+    claims = _claims_frame(raw_claims, env)
+    _check_totals(raw_lines, claims, env)
+    return X837P(
+        claims=claims,
+        lines=table.data,
+        issues=env.issues_frame().sort("segment_number", maintain_order=True),
+        rejects=table.rejects,
+        rows_in=table.rows_in,
+        source=path,
+    )
+
+
+def _given(name: str) -> pl.Expr:
+    text = pl.col(name)
+    return pl.when(text.str.len_bytes() > 0).then(text)
+
+
+def _line_texts(lines: pl.DataFrame, claims: pl.DataFrame) -> pl.DataFrame:
+    """The raw text of every ``CLAIMS`` column the 837P gives, one row per line: the line's own
+    values, its claim's joined on, POS and rendering NPI falling back to the claim's, and the
+    diagnoses ordered by the line's SV107 pointers first."""
+    claim_part = claims.select(
+        pl.col(SEGMENT_NUMBER).alias(_SEQ),
+        CLAIM_ID,
+        PERSON_ID,
+        MEMBER_ID,
+        PAYER,
+        _payer_type(pl.col(FILING_INDICATOR_CODE)).alias(PAYER_TYPE),
+        CLAIM_FREQUENCY_CODE,
+        ORIGINAL_PAYER_CLAIM_CONTROL_NUMBER,
+        pl.col(RENDERING_NPI).alias("__claim_rendering"),  # 2310B, else 2010AA
+        BILLING_NPI,
+        pl.col(PLACE_OF_SERVICE_CODE).alias("__claim_pos"),
+        CLAIM_SUBMITTED_DATE,
+        _DX,
+    )
+    claim_part = claim_part.with_columns(_dx_list())
+    pointers = (
+        pl.col("__pointers")
+        .str.extract_all("[0-9]+")
+        .cast(pl.List(pl.Int64))
+        .list.eval(pl.element() - 1)
+    )
+    ordered = (
+        pl.concat_list(pl.col(_DX).list.gather(pointers, null_on_oob=True), pl.col(_DX))
+        .list.drop_nulls()
+        .list.unique(maintain_order=True)
+    )
+    joined = lines.join(claim_part, on=_SEQ, how="left", maintain_order="left").with_columns(
+        ordered.alias(_DX)
+    )
+    derived = {
+        RENDERING_NPI: pl.coalesce(_given("__line_rendering"), _given("__claim_rendering")),
+        PLACE_OF_SERVICE_CODE: pl.coalesce(_given("__line_pos"), _given("__claim_pos")),
+        **{d: pl.col(_DX).list.get(i, null_on_oob=True) for i, d in enumerate(DIAGNOSES)},
+    }
+    absent = (ORIGINAL_CLAIM_ID, ENCOUNTER_ID)
+    return joined.select(
+        *(derived.get(c, pl.col(c)).alias(c) for c in CLAIMS.names if c not in absent), _ROW
+    )
+
+
+def _dx_list() -> pl.Expr:
+    """The claim's diagnosis codes (HI order), kept as one text joined by ``_DX_JOIN``."""
+    text = pl.col(_DX)
+    empty = pl.lit([], pl.List(pl.String()))
+    return pl.when(text.str.len_bytes() > 0).then(text.str.split(_DX_JOIN)).otherwise(empty)
+
+
+def _claims_frame(raw: pl.DataFrame, env: Envelope) -> pl.DataFrame:
+    money = _coerce.parse_decimal(
+        _coerce.prepare_text(pl.col(TOTAL_CHARGE_AMOUNT)), scale=2, dtype=MONEY
+    )
+    out = raw.with_columns(
+        _payer_type(pl.col(FILING_INDICATOR_CODE)).alias(PAYER_TYPE),
+        _coerce.parse_date(_coerce.prepare_text(pl.col(CLAIM_SUBMITTED_DATE))).alias("__date"),
+        money.alias("__money"),
+    )
+    unreadable = pl.col(TOTAL_CHARGE_AMOUNT).str.strip_chars().str.len_bytes().gt(0)
+    for ordinal in out.filter(unreadable & pl.col("__money").is_null())[SEGMENT_NUMBER]:
+        env.issue(
+            ordinal,
+            "CLM",
+            "warning",
+            "CLM02 (element 2) is not an amount; the claim's total charge is left empty.",
+        )
+    columns: list[pl.Expr] = []
+    for n, dtype in CLAIMS_SCHEMA.items():
+        if n == TOTAL_CHARGE_AMOUNT:
+            columns.append(pl.col("__money").alias(n))
+        elif n == CLAIM_SUBMITTED_DATE:
+            columns.append(pl.col("__date").alias(n))
+        elif n == DIAGNOSES_DELIMITED:
+            columns.append(_dx_list().alias(n))
+        elif dtype == pl.String():
+            text = pl.col(n).str.strip_chars()
+            columns.append(pl.when(text.str.len_bytes() > 0).then(text).alias(n))
+        else:
+            columns.append(pl.col(n).cast(dtype))
+    return out.select(columns)
+
+
+def _check_totals(lines: pl.DataFrame, claims: pl.DataFrame, env: Envelope) -> None:
+    """CLM02 should equal the sum of its lines' SV102: a difference is a warning (claims with
+    an unreadable SV102 or CLM02 are not compared)."""
+    if claims.is_empty():
+        return
+    money = _coerce.parse_decimal(_coerce.prepare_text(pl.col(CHARGE_AMOUNT)), scale=2, dtype=MONEY)
+    sums = (
+        lines.select(pl.col(_SEQ).alias(SEGMENT_NUMBER), money.alias("__charge"))
+        .group_by(SEGMENT_NUMBER)
+        .agg(
+            pl.col("__charge").sum().alias("__sum"), pl.col("__charge").null_count().alias("__bad")
+        )
+    )
+    checked = (
+        claims.select(SEGMENT_NUMBER, TOTAL_CHARGE_AMOUNT)
+        .join(sums, on=SEGMENT_NUMBER, how="inner")
+        .filter(
+            (pl.col("__bad") == 0)
+            & pl.col(TOTAL_CHARGE_AMOUNT).is_not_null()
+            & (pl.col("__sum") != pl.col(TOTAL_CHARGE_AMOUNT))
+        )
+        .sort(SEGMENT_NUMBER)
+    )
+    for ordinal in checked[SEGMENT_NUMBER]:
+        env.issue(
+            ordinal,
+            "CLM",
+            "warning",
+            "CLM02 (element 2) does not equal the sum of its lines' SV102 (element 2).",
+        )

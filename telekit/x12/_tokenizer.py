@@ -1,0 +1,314 @@
+"""The X12 tokenizer: bytes in, segments out. It knows delimiters and nothing else.
+
+Delimiters come from each interchange header (``ISA``): the element separator is the byte after
+``ISA``, the repetition separator is ISA11 in 5010 (``00501``; 4010 has none there), the
+component separator is ISA16 and the segment terminator is the byte after it::
+
+    ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *240102*1200*^*
+        00501*000000001*0*P*:~    (one line: ISA11 = ^, ISA16 = :, terminator ~)
+
+Line breaks around segments are tolerated (``~\\n``, ``~\\r\\n``, nothing at all, or a line break
+before the terminator as some 4010 senders write), and a file may hold several interchanges, each
+with its own delimiters. Files are read in chunks, so hundreds of MB stream through one segment
+at a time; a segment is only its id and its elements as ``bytes``.
+
+What cannot be tokenised (no ``ISA``, a truncated ``ISA``) raises ``X12Error`` naming the file and
+the segment ordinal, never a value.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from telekit._exceptions import X12Error
+
+__all__ = ["Delimiters", "Segment", "iter_segments", "sniff", "source_label"]
+
+_BLANK = b" \t\r\n\x00"
+_LINE_BREAKS = b"\r\n"
+_ISA_ELEMENTS = 16
+_SNIFF_BYTES = 1 << 16
+
+
+@dataclass(frozen=True)
+class Delimiters:
+    """The separators of one interchange."""
+
+    element: bytes
+    repetition: bytes | None
+    component: bytes
+    segment: bytes
+
+
+@dataclass(slots=True)
+class Segment:
+    """One segment: ``elements[0]`` is its id, ``elements[i]`` element ``i`` (CLM01 = ``[1]``)."""
+
+    ordinal: int  # 1-based ordinal of the segment in the file (across envelopes)
+    id: str
+    elements: list[bytes]
+    delimiters: Delimiters
+
+    def el(self, i: int) -> str:
+        """Element ``i`` decoded (latin-1); ``""`` when absent."""
+        elements = self.elements
+        return elements[i].decode("latin-1") if i < len(elements) else ""
+
+    def comp(self, i: int, j: int) -> str:
+        """Component ``j`` (1-based) of element ``i``; ``""`` when absent."""
+        elements = self.elements
+        if i >= len(elements):
+            return ""
+        parts = elements[i].split(self.delimiters.component)
+        return parts[j - 1].decode("latin-1") if 0 < j <= len(parts) else ""
+
+    def reps(self, i: int) -> list[str]:
+        """The repetitions of element ``i`` (``[]`` when it is empty)."""
+        elements = self.elements
+        if i >= len(elements) or not elements[i]:
+            return []
+        rep = self.delimiters.repetition
+        if rep is None:
+            return [elements[i].decode("latin-1")]
+        return [r.decode("latin-1") for r in elements[i].split(rep)]
+
+
+Source = str | Path | bytes
+
+
+def source_label(source: Source) -> str:
+    """How messages name ``source``: the file name, or ``<bytes>``."""
+    if isinstance(source, bytes | bytearray):
+        return "<bytes>"
+    return Path(source).name
+
+
+def _chunks(source: Source, chunk_size: int, name: str) -> Iterator[bytes]:
+    if isinstance(source, bytes | bytearray):
+        view = memoryview(source)
+        for start in range(0, len(view), chunk_size):
+            yield bytes(view[start : start + chunk_size])
+        return
+    try:
+        with Path(source).open("rb") as fh:
+            while chunk := fh.read(chunk_size):
+                yield chunk
+    except OSError as exc:
+        msg = f"{name}: cannot be read ({exc.strerror or type(exc).__name__})."
+        raise X12Error(msg) from None
+
+
+def _header(buf: bytes, name: str, ordinal: int, eof: bool) -> Delimiters | None:
+    """The delimiters of the ISA at the start of ``buf``.
+
+    ``None`` when more bytes are needed to decide."""
+    if len(buf) < 4:
+        if eof:
+            msg = f"{name}: segment {ordinal} (ISA) is truncated; expected a 106-byte ISA header."
+            raise X12Error(msg)
+        return None
+    if not buf.startswith(b"ISA"):
+        msg = (
+            f"{name}: segment {ordinal} is not an ISA interchange header; an X12 file starts "
+            "with ISA (found no ISA at the start)."
+        )
+        raise X12Error(msg)
+    element = buf[3:4]
+    if element.isalnum() or element in _BLANK:
+        msg = f"{name}: segment {ordinal} (ISA) has no valid element separator at position 4."
+        raise X12Error(msg)
+    # the 16th element separator precedes ISA16; ISA16 is one byte, the terminator follows it
+    pos = 3
+    for _ in range(_ISA_ELEMENTS - 1):
+        pos = buf.find(element, pos + 1, pos + 200)
+        if pos < 0:
+            if eof or len(buf) > 4096:
+                msg = (
+                    f"{name}: segment {ordinal} (ISA) is truncated or malformed; expected 16 "
+                    "elements."
+                )
+                raise X12Error(msg)
+            return None
+    if len(buf) < pos + 3 + 64 and not eof:
+        return None  # the terminator may be preceded by a line break; look a little further
+    component = buf[pos + 1 : pos + 2]
+    end = pos + 2
+    terminator = buf[end : end + 1]
+    if terminator and terminator in _LINE_BREAKS:
+        # a line break after ISA16: either it is the terminator, or the sender writes the
+        # terminator at the start of the next line (``...*:\n~GS*...``)
+        j = end
+        while buf[j : j + 1] and buf[j : j + 1] in _LINE_BREAKS:
+            j += 1
+        nxt = buf[j : j + 1]
+        if nxt and not nxt.isalnum() and nxt not in _BLANK:
+            terminator = nxt
+        else:
+            terminator = b"\n" if b"\n" in buf[end:j] else b"\r"
+    if not component or not terminator:
+        msg = f"{name}: segment {ordinal} (ISA) is truncated; ISA16 and the terminator are missing."
+        raise X12Error(msg)
+    if component.isalnum() or terminator.isalnum() or len({element, component, terminator}) < 3:
+        msg = (
+            f"{name}: segment {ordinal} (ISA) has invalid delimiters at ISA16 and the byte after "
+            "it; expected three distinct non-alphanumeric separators."
+        )
+        raise X12Error(msg)
+    fields = buf[: pos + 1].split(element)
+    rep_field = fields[11] if len(fields) > 11 else b""
+    version = fields[12] if len(fields) > 12 else b""
+    repetition: bytes | None = None
+    if (
+        len(rep_field) == 1
+        and not rep_field.isalnum()
+        and rep_field not in _BLANK
+        and rep_field not in (element, component, terminator)
+        and not version.startswith(b"0040")
+    ):
+        repetition = rep_field
+    return Delimiters(element, repetition, component, terminator)
+
+
+def _strip_lead(buf: bytes) -> bytes:
+    return buf.removeprefix(codecs.BOM_UTF8).lstrip(_BLANK)
+
+
+def iter_segments(
+    source: Source, *, chunk_size: int = 8 << 20, name: str | None = None
+) -> Iterator[Segment]:
+    """Stream the segments of an X12 file (a path or its bytes), one interchange after another.
+
+    ``Segment.ordinal`` counts segments from 1 across the whole file. Raises ``X12Error`` when
+    the data has no ``ISA`` header or a truncated one; ``name`` is how its message names the
+    source (default: the file name, or ``<bytes>``).
+    """
+    name = name or source_label(source)
+    return _iter(_chunks(source, max(chunk_size, 1), name), name)
+
+
+def _iter(chunks: Iterable[bytes], name: str) -> Iterator[Segment]:
+    it = iter(chunks)
+    buf = b""
+    eof = False
+    ordinal = 0
+    delims: Delimiters | None = None
+    first = True
+
+    def more() -> bool:
+        nonlocal buf, eof
+        if eof:
+            return False
+        chunk = next(it, None)
+        if chunk is None:
+            eof = True
+            return False
+        buf += chunk
+        return True
+
+    while True:
+        fresh_header = delims is None  # this round starts at an ISA whose header was just read
+        if delims is None:
+            while True:
+                buf = _strip_lead(buf) if first or buf[:1] in _BLANK else buf
+                found = _header(buf, name, ordinal + 1, eof) if buf or eof else None
+                if found is not None:
+                    delims = found
+                    break
+                if not more():
+                    if not buf:
+                        if first:
+                            msg = f"{name}: no X12 data (expected an ISA interchange header)."
+                            raise X12Error(msg)
+                        return
+                    found = _header(buf, name, ordinal + 1, True)
+                    if found is not None:
+                        delims = found
+                        break
+            first = False
+        term = delims.segment
+        element = delims.element
+        pieces = buf.split(term)
+        rest = b"" if eof else pieces.pop()
+        restart_at = -1
+        for k, raw in enumerate(pieces):
+            piece = (
+                raw.lstrip(_BLANK).rstrip(_LINE_BREAKS)
+                if raw[:1] in _BLANK or raw[-1:] in _LINE_BREAKS
+                else raw
+            )
+            if not piece:
+                continue
+            elements = piece.split(element)
+            sid = elements[0]
+            if len(sid) > 3 or sid == b"ISA":
+                lead = sid.lstrip(_BLANK)
+                if lead.startswith(b"ISA") and (
+                    sid != b"ISA" or not _same_delims(piece, delims, name, ordinal + 1)
+                ):
+                    restart_at = sum(len(p) for p in pieces[:k]) + k * len(term)
+                    break
+            ordinal += 1
+            yield Segment(ordinal, sid.decode("latin-1"), elements, delims)
+        if restart_at == 0 and fresh_header:
+            # the ISA just read splits into pieces on its own terminator: no progress is possible
+            msg = (
+                f"{name}: segment {ordinal + 1} (ISA) is malformed: the segment terminator after "
+                "ISA16 also appears inside its elements."
+            )
+            raise X12Error(msg)
+        if restart_at >= 0:
+            buf = buf[restart_at:].lstrip(_BLANK)
+            delims = None
+            continue
+        buf = rest
+        if eof:
+            return
+        if not more():
+            # the last piece has no terminator: it is the file's final (unterminated) segment
+            continue
+
+
+def _same_delims(piece: bytes, delims: Delimiters, name: str, ordinal: int) -> bool:
+    """Whether an ISA inside the stream keeps the current delimiters (nothing to re-read)."""
+    try:
+        found = _header(piece + delims.segment, name, ordinal, True)
+    except X12Error:
+        return False
+    return found == delims
+
+
+_837_GUIDES = {b"X222": "837P", b"X098": "837P", b"X223": "837I", b"X096": "837I", b"X224": "837D"}
+
+
+def sniff(source: Source) -> str | None:
+    """The transaction of an X12 source from its first GS08/ST01: ``"837P"``, ``"837I"``,
+    ``"835"``, ``"271"``, ``"270"``... (ST01 as written when not an 837); ``None`` if not X12."""
+    if isinstance(source, bytes | bytearray):
+        head = bytes(source[:_SNIFF_BYTES])
+    else:
+        try:
+            with Path(source).open("rb") as fh:
+                head = fh.read(_SNIFF_BYTES)
+        except OSError:
+            return None
+    if not _strip_lead(head).startswith(b"ISA"):
+        return None
+    gs08 = b""
+    try:
+        for seg in _iter([head], source_label(source)):
+            if seg.id == "GS":
+                gs08 = seg.elements[8] if len(seg.elements) > 8 else b""
+            elif seg.id == "ST":
+                st01 = seg.el(1).strip()
+                if st01 == "837":
+                    guide = gs08 + b" " + (seg.elements[3] if len(seg.elements) > 3 else b"")
+                    for key, kind in _837_GUIDES.items():
+                        if key in guide:
+                            return kind
+                return st01 or None
+    except X12Error:
+        return None
+    return None

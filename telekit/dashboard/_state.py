@@ -1,0 +1,478 @@
+"""``DashboardState``: the billing-performance dashboard without widgets.
+
+The state holds the inputs, the current ``Filters`` and everything shown for them: the KPI
+tiles (``Kpi``) and the charts (``alt.Chart``). ``PerformanceDashboard`` only renders it and
+forwards filter changes; tests and notebooks can drive the state directly. This module never
+imports ipywidgets.
+
+**Selection.** Filters select *claims*, so that every figure keeps ``metrics.revenue_cycle``'s
+unit (the claim) and its definitions: a claim is selected when its date of service (its
+earliest line's) is within the date range, its payer (its first line's, as the payer key of the
+policies: trimmed, upper-cased, aliases mapped) is the payer chosen, and at least one of its
+lines has the rendering NPI chosen and, for the modality, a line's encounter (DESIGN §3
+linking) has the modality chosen. Every figure is then computed by ``telekit.metrics`` over the
+selected claims' lines with the remittances, patient payments and ``as_of`` given.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Final, TypeVar
+
+import altair as alt
+import polars as pl
+
+from telekit import _columns as c
+from telekit import charts as ch
+from telekit import metrics
+from telekit.metrics._inputs import (
+    RemittancesLike,
+    TableLike,
+    as_date,
+    claims_frame,
+    encounters_frame,
+    patient_payments_frame,
+    remittances_obj,
+    with_modality,
+)
+
+if TYPE_CHECKING:
+    from telekit._audit import AuditResult
+    from telekit._policies import Policies
+    from telekit._remittances import Remittances
+
+__all__ = ["CHARTS", "FILTERS", "KPIS", "DashboardState", "Filters", "Kpi"]
+
+#: The KPI tiles, in display order: name -> label.
+KPIS: Final = {
+    "initial_denial_rate": "Initial denial rate",
+    "net_collection_rate": "Net collection rate",
+    "days_in_ar": "Days in A/R",
+    "pct_ar_over_90": "A/R over 90 days",
+    "dollars_at_risk": "Dollars at risk",
+}
+#: The charts, in display order: name -> what it shows (``telekit.charts`` function names).
+CHARTS: Final = {
+    "denial_rate_by_month": "Initial denial rate by month",
+    "ar_aging": "Open A/R by age",
+    "collection_rates_by_payer": "Collection rates by payer",
+    "denial_pareto": "Denied dollars by reason",
+    "telehealth_mix_over_time": "Telehealth mix by month",
+    "dollars_at_risk_by_provider": "Dollars at risk by provider",
+}
+#: The filters: date range (``date_from``, ``date_to``), payer, provider, modality.
+FILTERS: Final = ("date_from", "date_to", "payer", "provider", "modality")
+
+_HELP: Final = {
+    "initial_denial_rate": "Claims denied on their first adjudication ÷ claims adjudicated "
+    "(metrics.revenue_cycle: initial_denial_rate)",
+    "net_collection_rate": "(Paid + patient payments) ÷ (billed − CO adjustments) "
+    "(metrics.revenue_cycle: net_collection_rate)",
+    "days_in_ar": "Open A/R ÷ average daily charges of the 90 days before as_of "
+    "(metrics.revenue_cycle: days_in_ar)",
+    "pct_ar_over_90": "Open A/R on claims submitted more than 90 days before as_of ÷ open A/R "
+    "(metrics.revenue_cycle: pct_ar_over_90)",
+    "dollars_at_risk": "Charges of claim lines with at least one error finding, each line "
+    "once (AuditResult.dollars_at_risk)",
+}
+_CACHE_SIZE = 32
+_T = TypeVar("_T")
+_CLAIM_DOS = "_claim_dos"
+_CLAIM_PAYER = "_claim_payer"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the dashboard shows: ``None`` is "any" (an open end for the dates)."""
+
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    payer: str | None = None
+    provider: str | None = None
+    modality: str | None = None
+
+    def describe(self) -> str:
+        """``payer MEDICARE, provider 1234567893, DOS 2024-01-01 to 2024-12-31`` (or ``all
+        claims``)."""
+        parts = [
+            f"{name} {value}"
+            for name, value in (
+                ("payer", self.payer),
+                ("provider", self.provider),
+                ("modality", self.modality),
+            )
+            if value is not None
+        ]
+        if self.date_from is not None or self.date_to is not None:
+            start = self.date_from.isoformat() if self.date_from else "the first"
+            end = self.date_to.isoformat() if self.date_to else "the last"
+            parts.append(f"DOS {start} to {end}")
+        return ", ".join(parts) or "all claims"
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One KPI tile: ``value`` is the exact figure (a rate in [0, 1], days, or dollars as
+    ``Decimal``; ``None`` when it cannot be computed), ``text`` the tile's value as shown,
+    ``note`` the line under it, ``help`` its definition."""
+
+    name: str
+    label: str
+    value: float | Decimal | None
+    text: str
+    note: str
+    help: str
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
+def _dollars(value: Decimal | None) -> str:
+    return "—" if value is None else f"${value:,.0f}"
+
+
+def _optional_float(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
+
+
+def _optional_money(value: object) -> Decimal | None:
+    return value if isinstance(value, Decimal) else None
+
+
+class DashboardState:
+    """The figures and charts of a practice's billing performance for the current filters.
+
+    ``claims``, ``encounters``, ``patient_payments``: a ``telekit.Table``, a frame or a path;
+    ``remittances``: a ``telekit.Remittances`` or a path; ``as_of``: the date the figures are
+    taken at (a ``date`` or ISO string). ``audit``: a ``telekit.AuditResult`` of the same claims
+    (dollars at risk and its chart; its payer policies and provider roster by default).
+    ``policies``: payer aliases for the payer filter (default: the audit's, else payers as
+    written). ``charts``: the chart names to build (default: every name in ``CHARTS`` whose
+    inputs are given).
+    """
+
+    def __init__(
+        self,
+        claims: TableLike,
+        remittances: RemittancesLike,
+        *,
+        as_of: dt.date | str,
+        encounters: TableLike | None = None,
+        audit: AuditResult | None = None,
+        patient_payments: TableLike | None = None,
+        policies: Policies | None = None,
+        charts: Iterable[str] | None = None,
+    ) -> None:
+        self.as_of = as_date(as_of)
+        self.audit = audit
+        self.policies = policies if policies is not None else getattr(audit, "policies", None)
+        frame = claims_frame(claims)
+        if self.policies is not None:
+            frame = frame.with_columns(self.policies.payer_key(c.PAYER).alias(c.PAYER))
+        self.claims: pl.DataFrame = frame
+        self.remittances: Remittances = remittances_obj(remittances)
+        self.encounters = None if encounters is None else encounters_frame(encounters)
+        self.patient_payments = (
+            None if patient_payments is None else patient_payments_frame(patient_payments)
+        )
+        self.chart_names = self._chart_names(charts)
+        self._claim_index = self._index_claims()
+        self._lines = self._index_lines()
+        self._filters = Filters()
+        self._cache: dict[Filters, dict[str, object]] = {}
+
+    # --- inputs and options ------------------------------------------------------------------
+
+    def _chart_names(self, names: Iterable[str] | None) -> tuple[str, ...]:
+        if names is None:
+            return tuple(
+                n for n in CHARTS if n != "dollars_at_risk_by_provider" or self.audit is not None
+            )
+        chosen = tuple(names)
+        unknown = [n for n in chosen if n not in CHARTS]
+        if unknown:
+            msg = (
+                f"charts: unknown chart {', '.join(map(repr, unknown))} "
+                f"(expected some of: {', '.join(CHARTS)})"
+            )
+            raise ValueError(msg)
+        if "dollars_at_risk_by_provider" in chosen and self.audit is None:
+            msg = "charts: 'dollars_at_risk_by_provider' needs audit=tk.audit(...)"
+            raise ValueError(msg)
+        return tuple(n for n in CHARTS if n in chosen)
+
+    def _index_claims(self) -> pl.DataFrame:
+        """One row per claim: its DOS (earliest line's) and payer (first line's)."""
+        return (
+            self.claims.sort(c.CLAIM_ID, c.CLAIM_LINE_NUMBER)
+            .group_by(c.CLAIM_ID, maintain_order=True)
+            .agg(
+                pl.col(c.CLAIM_LINE_START_DATE).min().alias(_CLAIM_DOS),
+                pl.col(c.PAYER).first().alias(_CLAIM_PAYER),
+            )
+        )
+
+    def _index_lines(self) -> pl.DataFrame:
+        """claim_id, rendering_npi and (with encounters) the line's encounter modality."""
+        lines = self.claims.select(
+            c.CLAIM_ID, c.RENDERING_NPI, c.PERSON_ID, c.ENCOUNTER_ID, c.CLAIM_LINE_START_DATE
+        )
+        if self.encounters is not None:
+            lines = with_modality(lines, self.encounters)
+        else:
+            lines = lines.with_columns(pl.lit(None, pl.String).alias(c.MODALITY))
+        return lines.select(c.CLAIM_ID, c.RENDERING_NPI, c.MODALITY)
+
+    def options(self) -> dict[str, list[str]]:
+        """The values each dropdown filter offers (sorted; modality in the contract's order and
+        empty without encounters)."""
+        payers = self._claim_index.get_column(_CLAIM_PAYER).drop_nulls().unique().sort()
+        providers = self._lines.get_column(c.RENDERING_NPI).drop_nulls().unique().sort()
+        present = set(self._lines.get_column(c.MODALITY).drop_nulls().unique().to_list())
+        return {
+            "payer": payers.to_list(),
+            "provider": providers.to_list(),
+            "modality": [m for m in c.MODALITIES if m in present],
+        }
+
+    def provider_names(self) -> dict[str, str]:
+        """NPI -> provider name, from the audit's roster (empty without one)."""
+        roster = getattr(self.audit, "providers", None)
+        if roster is None or c.PROVIDER_NAME not in roster.columns:
+            return {}
+        named = roster.select(c.NPI, c.PROVIDER_NAME).drop_nulls().unique(c.NPI, keep="first")
+        return dict(zip(named.get_column(c.NPI), named.get_column(c.PROVIDER_NAME), strict=True))
+
+    def date_bounds(self) -> tuple[dt.date | None, dt.date | None]:
+        """The earliest and latest claim DOS in the data."""
+        dos = self._claim_index.get_column(_CLAIM_DOS)
+        low, high = dos.min(), dos.max()
+        return (
+            low if isinstance(low, dt.date) else None,
+            high if isinstance(high, dt.date) else None,
+        )
+
+    # --- filters -----------------------------------------------------------------------------
+
+    @property
+    def filters(self) -> Filters:
+        return self._filters
+
+    def set_filters(self, **changes: dt.date | str | None) -> Filters:
+        """Change some filters (``date_from``, ``date_to``, ``payer``, ``provider``,
+        ``modality``; ``None`` or ``""`` means any) and return the new ``Filters``. A value
+        the data does not hold, or a start after the end, raises ``ValueError`` and leaves the
+        filters as they were."""
+        unknown = [k for k in changes if k not in FILTERS]
+        if unknown:
+            msg = f"unknown filter {', '.join(unknown)} (expected: {', '.join(FILTERS)})"
+            raise ValueError(msg)
+        values: dict[str, object] = {}
+        options = self.options()
+        for name, given in changes.items():
+            value = None if given == "" else given
+            if name.startswith("date_"):
+                values[name] = None if value is None else as_date(value, name)
+                continue
+            if value is not None and value not in options[name]:
+                msg = (
+                    f"{name}: no such value in the data "
+                    f"({len(options[name])} to choose from; see .options()['{name}'])"
+                )
+                raise ValueError(msg)
+            values[name] = value
+        new = dataclasses.replace(self._filters, **values)  # type: ignore[arg-type]
+        if new.date_from and new.date_to and new.date_from > new.date_to:
+            msg = "date_from is after date_to: choose a start on or before the end"
+            raise ValueError(msg)
+        self._filters = new
+        return new
+
+    def reset(self) -> Filters:
+        """Clear every filter."""
+        self._filters = Filters()
+        return self._filters
+
+    # --- the selection -----------------------------------------------------------------------
+
+    def selected_claim_ids(self) -> pl.Series:
+        """The claim_id of every selected claim (module docstring), sorted."""
+        f = self._filters
+        index = self._claim_index
+        if f.date_from is not None:
+            index = index.filter(pl.col(_CLAIM_DOS) >= f.date_from)
+        if f.date_to is not None:
+            index = index.filter(pl.col(_CLAIM_DOS) <= f.date_to)
+        if f.payer is not None:
+            index = index.filter(pl.col(_CLAIM_PAYER) == f.payer)
+        if f.provider is not None or f.modality is not None:
+            lines = self._lines
+            if f.provider is not None:
+                lines = lines.filter(pl.col(c.RENDERING_NPI) == f.provider)
+            if f.modality is not None:
+                lines = lines.filter(pl.col(c.MODALITY) == f.modality)
+            index = index.join(lines.select(c.CLAIM_ID), on=c.CLAIM_ID, how="semi")
+        return index.get_column(c.CLAIM_ID).sort()
+
+    def selected_claims(self) -> pl.DataFrame:
+        """Every line of the selected claims (canonical claim columns; payer as its key)."""
+        return self._memo("claims", self._selected_claims)
+
+    def _selected_claims(self) -> pl.DataFrame:
+        if self._filters == Filters():
+            return self.claims
+        ids = self.selected_claim_ids()
+        return self.claims.filter(pl.col(c.CLAIM_ID).is_in(ids.implode()))
+
+    def _memo(self, key: str, compute: Callable[[], _T]) -> _T:
+        entry = self._cache.get(self._filters)
+        if entry is None:
+            if len(self._cache) >= _CACHE_SIZE:
+                self._cache.pop(next(iter(self._cache)))
+            entry = self._cache[self._filters] = {}
+        if key not in entry:
+            entry[key] = compute()
+        return entry[key]  # type: ignore[return-value]
+
+    def revenue_cycle(self, by: str | Sequence[str] | None = None) -> pl.DataFrame:
+        """``metrics.revenue_cycle`` over the selected claims (one row without ``by``)."""
+        key = "revenue_cycle" if by is None else f"revenue_cycle:{by!r}"
+        return self._memo(
+            key,
+            lambda: metrics.revenue_cycle(
+                self.selected_claims(),
+                self.remittances,
+                as_of=self.as_of,
+                by=by,
+                encounters=self.encounters,
+                patient_payments=self.patient_payments,
+            ),
+        )
+
+    def findings(self) -> pl.DataFrame | None:
+        """The audit's findings on the selected claims (``None`` without an audit)."""
+        if self.audit is None:
+            return None
+        audit = self.audit
+        return self._memo(
+            "findings",
+            lambda: audit.findings.filter(
+                pl.col(c.CLAIM_ID).is_in(self.selected_claim_ids().implode())
+            ),
+        )
+
+    def dollars_at_risk(self) -> Decimal | None:
+        """Charges of the selected lines with an error finding, each line once (``None``
+        without an audit)."""
+        findings = self.findings()
+        if findings is None:
+            return None
+        total = (
+            findings.filter(pl.col("severity") == "error")
+            .unique(subset=[c.CLAIM_ID, c.CLAIM_LINE_NUMBER])
+            .get_column("amount_at_risk")
+            .sum()
+        )
+        return Decimal(str(total)) if total is not None else Decimal("0.00")
+
+    # --- what is shown -----------------------------------------------------------------------
+
+    def kpis(self) -> dict[str, Kpi]:
+        """The KPI tiles for the current filters, in ``KPIS`` order."""
+        return self._memo("kpis", self._kpis)
+
+    def _kpis(self) -> dict[str, Kpi]:
+        row = self.revenue_cycle().row(0, named=True)
+        adjudicated = int(row["claims_adjudicated"] or 0)
+        ar = _optional_money(row["ar_outstanding"])
+        ar_text = _dollars(ar)
+        denial = _optional_float(row["initial_denial_rate"])
+        net = _optional_float(row["net_collection_rate"])
+        days = _optional_float(row["days_in_ar"])
+        over_90 = _optional_float(row["pct_ar_over_90"])
+        at_risk = self.dollars_at_risk()
+        findings = self.findings()
+        risky_lines = (
+            0
+            if findings is None
+            else findings.filter(pl.col("severity") == "error")
+            .select(pl.struct(c.CLAIM_ID, c.CLAIM_LINE_NUMBER).n_unique())
+            .item()
+        )
+        shown: dict[str, tuple[float | Decimal | None, str, str]] = {
+            "initial_denial_rate": (
+                denial,
+                _percent(denial),
+                f"of {adjudicated:,} adjudicated claims",
+            ),
+            "net_collection_rate": (
+                net,
+                _percent(net),
+                f"of {int(row['claims_submitted'] or 0):,} submitted claims",
+            ),
+            "days_in_ar": (
+                days,
+                "—" if days is None else f"{days:,.1f}",
+                f"open A/R {ar_text}",
+            ),
+            "pct_ar_over_90": (over_90, _percent(over_90), f"of open A/R {ar_text}"),
+            "dollars_at_risk": (
+                at_risk,
+                _dollars(at_risk),
+                "needs an audit"
+                if at_risk is None
+                else f"{risky_lines:,} claim lines with an error finding",
+            ),
+        }
+        return {
+            name: Kpi(name, label, shown[name][0], shown[name][1], shown[name][2], _HELP[name])
+            for name, label in KPIS.items()
+        }
+
+    def summary(self) -> str:
+        """``412 of 1,536 claims · payer MEDICARE · as of 2026-10-30``."""
+        selected = self.selected_claim_ids().len()
+        total = self._claim_index.height
+        return (
+            f"{selected:,} of {total:,} claims · {self._filters.describe()} · "
+            f"as of {self.as_of.isoformat()}"
+        )
+
+    def chart(self, name: str) -> alt.Chart:
+        """One chart (a name of ``CHARTS``) for the current filters."""
+        if name not in self.chart_names:
+            msg = f"chart {name!r} is not on this dashboard (it has: {', '.join(self.chart_names)})"
+            raise ValueError(msg)
+        return self._memo(f"chart:{name}", lambda: self._build_chart(name))
+
+    def charts(self) -> dict[str, alt.Chart]:
+        """Every chart of the dashboard for the current filters, in ``CHARTS`` order."""
+        return {name: self.chart(name) for name in self.chart_names}
+
+    def _build_chart(self, name: str) -> alt.Chart:
+        builders: Mapping[str, Callable[[], alt.Chart]] = {
+            "denial_rate_by_month": lambda: ch.denial_rate_by_month(self.revenue_cycle("month")),
+            "ar_aging": lambda: ch.ar_aging(self.revenue_cycle()),
+            "collection_rates_by_payer": lambda: ch.collection_rates_by_payer(
+                self.revenue_cycle(c.PAYER)
+            ),
+            "denial_pareto": lambda: ch.denial_pareto(
+                metrics.denials(self.selected_claims(), self.remittances, as_of=self.as_of)
+            ),
+            "telehealth_mix_over_time": lambda: ch.telehealth_mix_over_time(
+                metrics.telehealth_mix(self.selected_claims(), self.encounters, by="month")
+            ),
+            "dollars_at_risk_by_provider": self._risk_chart,
+        }
+        return builders[name]()
+
+    def _risk_chart(self) -> alt.Chart:
+        findings = self.findings()
+        assert findings is not None  # the chart is only offered with an audit
+        roster = getattr(self.audit, "providers", None)
+        return ch.dollars_at_risk_by_provider(findings, providers=roster)

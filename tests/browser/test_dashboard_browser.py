@@ -1,0 +1,100 @@
+"""notebooks/03_billing_performance.ipynb in JupyterLab, in headless Debian Chromium: run all
+cells with every request off the loopback server blocked, check the dashboard's KPI tiles and
+charts drew, pick a payer and check a KPI tile changes in place. Screenshots go to
+test-artifacts/browser/."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+NOTEBOOK = "03_billing_performance.ipynb"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
+KERNEL_IDLE = """() => {
+    const t = document.querySelector('#jp-main-statusbar')?.textContent ?? '';
+    const busy = ['Connecting', 'Initializing', 'Starting'].some(s => t.includes(s));
+    return t.includes('Idle') && !busy;
+}"""
+
+
+def _block_the_network(page: Any) -> list[str]:
+    """Abort every request that does not go to the loopback JupyterLab; return their URLs."""
+    blocked: list[str] = []
+
+    def route(r: Any) -> None:
+        url = r.request.url
+        if urlsplit(url).hostname in ("127.0.0.1", "localhost") or url.startswith("data:"):
+            r.continue_()
+        else:
+            blocked.append(url)
+            r.abort()
+
+    page.route("**/*", route)
+    return blocked
+
+
+def _shoot(page: Any, locator: Any, name: str) -> Path:
+    """Scroll ``locator`` to the top of the notebook and save the page as ``name``.png."""
+    locator.evaluate("e => e.scrollIntoView({block: 'start'})")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def test_payer_filter_changes_a_kpi_tile_in_jupyterlab(
+    browser_page: Any, run_notebook: Callable[[str], Any]
+) -> None:
+    blocked = _block_the_network(browser_page)
+    page = run_notebook(NOTEBOOK)
+
+    app = page.locator(".telekit-dashboard")
+    expect(app).to_have_count(1)
+    denial = app.locator(".telekit-kpi-initial-denial-rate .telekit-kpi-value")
+    net = app.locator(".telekit-kpi-net-collection-rate .telekit-kpi-value")
+    status = app.locator(".telekit-dashboard-status")
+    # the notebook's self-check cell chose a payer and reset: the tiles show the whole practice
+    expect(denial).to_have_text("5.4%")
+    expect(net).to_have_text("79.6%")
+    expect(app.locator(".telekit-kpi-days-in-ar .telekit-kpi-value")).to_have_text("245.8")
+    expect(app.locator(".telekit-kpi-pct-ar-over-90 .telekit-kpi-value")).to_have_text("94.3%")
+    expect(app.locator(".telekit-kpi-dollars-at-risk .telekit-kpi-value")).to_have_text("$21,535")
+    expect(status).to_have_text("1,536 of 1,536 claims · all claims · as of 2026-10-30")
+
+    # every dashboard chart is an inline SVG with marks drawn, and so are the static charts
+    charts = app.locator(".telekit-chart svg.marks")
+    expect(charts).to_have_count(6)
+    for i in range(6):
+        box = charts.nth(i).bounding_box()
+        assert box is not None and box["width"] > 300 and box["height"] > 150, i
+        assert charts.nth(i).locator("path, rect, line").count() > 5, i
+    static = page.locator(".jp-RenderedSVG")
+    expect(static).to_have_count(5)
+    _shoot(page, app, "dashboard-01-loaded")
+
+    risk_chart = app.locator(".telekit-chart-dollars-at-risk-by-provider")
+    expect(risk_chart).to_contain_text("$21,535 in charges")
+    app.locator(".telekit-filter-payer select").select_option("AETNA")
+    expect(denial).to_have_text("6.1%")
+    expect(net).not_to_have_text("79.6%")
+    expect(status).to_have_text("147 of 1,536 claims · payer AETNA · as of 2026-10-30")
+    # tiles and charts are shown together: the charts are already AETNA's
+    expect(risk_chart).to_contain_text("$2,220 in charges")
+    expect(charts).to_have_count(6)
+    page.wait_for_function(KERNEL_IDLE)
+    _shoot(page, app, "dashboard-02-aetna")
+    page.locator(".telekit-chart-collection-rates-by-payer").evaluate(
+        "e => e.scrollIntoView({block: 'start'})"
+    )
+    page.screenshot(path=str(ARTIFACTS / "dashboard-03-aetna-charts.png"), full_page=True)
+
+    app.locator(".telekit-dashboard-reset").click()
+    expect(denial).to_have_text("5.4%")
+    assert blocked == [], f"requests left the machine: {blocked[:5]}"

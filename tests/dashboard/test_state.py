@@ -1,0 +1,323 @@
+"""DashboardState: what the filters select and the figures shown for it, against
+``metrics.revenue_cycle`` and figures computed here from the raw sample files."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+import telekit as tk
+from telekit import metrics
+from telekit.dashboard import CHARTS, KPIS, DashboardState, Filters
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "data" / "samples"
+AS_OF = date(2026, 10, 30)
+RAW = {"infer_schema": False}
+
+
+@pytest.fixture(scope="module")
+def inputs() -> dict[str, Any]:
+    claims = tk.read_claims(SAMPLES / "claims.csv")
+    encounters = tk.read_encounters(SAMPLES / "encounters.csv")
+    result = tk.audit(
+        claims,
+        encounters=encounters,
+        coverage=SAMPLES / "coverage.csv",
+        providers=SAMPLES / "providers.csv",
+        policies=SAMPLES / "policies.toml",
+        as_of=AS_OF,
+    )
+    return {
+        "claims": claims,
+        "remits": tk.read_remittances(
+            SAMPLES / "remittances.csv", adjustments=SAMPLES / "adjustments.csv"
+        ),
+        "payments": tk.read_patient_payments(SAMPLES / "patient_payments.csv"),
+        "encounters": encounters,
+        "result": result,
+    }
+
+
+@pytest.fixture
+def state(inputs: dict[str, Any]) -> DashboardState:
+    return DashboardState(
+        inputs["claims"],
+        inputs["remits"],
+        as_of=AS_OF,
+        encounters=inputs["encounters"],
+        audit=inputs["result"],
+        patient_payments=inputs["payments"],
+    )
+
+
+def _revenue_cycle(inputs: dict[str, Any], by: str | None = None) -> pl.DataFrame:
+    return metrics.revenue_cycle(
+        inputs["claims"],
+        inputs["remits"],
+        as_of=AS_OF,
+        by=by,
+        patient_payments=inputs["payments"],
+        policies=inputs["result"].policies,
+    )
+
+
+def _assert_kpis_match(state: DashboardState, row: dict[str, Any]) -> None:
+    kpis = state.kpis()
+    for name in ("initial_denial_rate", "net_collection_rate", "days_in_ar", "pct_ar_over_90"):
+        assert kpis[name].value == row[name], name
+
+
+# --- the whole practice ------------------------------------------------------------------------
+
+
+def test_unfiltered_kpis_are_the_practice_revenue_cycle(
+    state: DashboardState, inputs: dict[str, Any]
+) -> None:
+    row = _revenue_cycle(inputs).row(0, named=True)
+    _assert_kpis_match(state, row)
+    kpis = state.kpis()
+    assert list(kpis) == list(KPIS)
+    assert kpis["dollars_at_risk"].value == inputs["result"].dollars_at_risk == Decimal("21535.00")
+    # what the tiles show, pinned for the sample practice
+    assert {n: k.text for n, k in kpis.items()} == {
+        "initial_denial_rate": "5.4%",
+        "net_collection_rate": "79.6%",
+        "days_in_ar": "245.8",
+        "pct_ar_over_90": "94.3%",
+        "dollars_at_risk": "$21,535",
+    }
+    assert kpis["initial_denial_rate"].note == "of 1,487 adjudicated claims"
+    assert kpis["dollars_at_risk"].note == "169 claim lines with an error finding"
+    assert state.summary() == "1,536 of 1,536 claims · all claims · as of 2026-10-30"
+
+
+def test_dollars_at_risk_counts_each_error_line_once(state: DashboardState) -> None:
+    raw = pl.read_csv(SAMPLES / "claims.csv", **RAW)  # type: ignore[arg-type]
+    truth = pl.read_csv(SAMPLES / "ground_truth.csv", **RAW)  # type: ignore[arg-type]
+    findings = state.findings()
+    assert findings is not None
+    error_rules = findings.filter(pl.col("severity") == "error").get_column("rule_code").unique()
+    flagged = (
+        truth.filter(pl.col("rule_code").is_in(error_rules.implode()))
+        .select("claim_id", "claim_line_number")
+        .unique()
+        .join(raw, on=["claim_id", "claim_line_number"])
+    )
+    total = sum(Decimal(v) for v in flagged.get_column("charge_amount").to_list())
+    assert state.dollars_at_risk() == total
+
+
+# --- filters -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("payer", ["AETNA", "MEDICARE", "UHC"])
+def test_payer_filter_equals_the_payer_row_of_revenue_cycle(
+    state: DashboardState, inputs: dict[str, Any], payer: str
+) -> None:
+    state.set_filters(payer=payer)
+    row = _revenue_cycle(inputs, "payer").filter(pl.col("payer") == payer).row(0, named=True)
+    _assert_kpis_match(state, row)
+    assert state.selected_claim_ids().len() == row["claims_submitted"]
+
+
+def test_payer_options_merge_aliases_of_the_policies(state: DashboardState) -> None:
+    options = state.options()["payer"]
+    assert options == sorted(options)
+    assert "AETNA" in options
+    assert "60054" not in options and "AETNA BETTER HEALTH" not in options  # aliases of AETNA
+    raw = pl.read_csv(SAMPLES / "claims.csv", **RAW)  # type: ignore[arg-type]
+    aetna_like = raw.filter(pl.col("payer").is_in(["AETNA", "60054", "AETNA BETTER HEALTH"]))
+    state.set_filters(payer="AETNA")
+    assert state.selected_claim_ids().to_list() == sorted(aetna_like["claim_id"].unique())
+
+
+def test_date_range_of_one_month_equals_that_month_of_revenue_cycle(
+    state: DashboardState, inputs: dict[str, Any]
+) -> None:
+    state.set_filters(date_from=date(2025, 3, 1), date_to="2025-03-31")
+    row = (
+        _revenue_cycle(inputs, "month")
+        .filter(pl.col("month") == date(2025, 3, 1))
+        .row(0, named=True)
+    )
+    _assert_kpis_match(state, row)
+    assert state.kpis()["initial_denial_rate"].note == f"of {row['claims_adjudicated']} " + (
+        "adjudicated claims"
+    )
+
+
+def test_date_range_selects_claims_by_their_first_lines_date(state: DashboardState) -> None:
+    raw = pl.read_csv(SAMPLES / "claims.csv", **RAW)  # type: ignore[arg-type]
+    first_dos = raw.group_by("claim_id").agg(pl.col("claim_line_start_date").min())
+    start, end = "2024-01-01", "2024-06-30"
+    dos = pl.col("claim_line_start_date")
+    expected = first_dos.filter(dos >= pl.lit(start), dos <= pl.lit(end))
+    state.set_filters(date_from=start, date_to=end)
+    assert state.selected_claim_ids().to_list() == sorted(expected["claim_id"])
+    state.set_filters(date_from=None)
+    assert state.selected_claim_ids().len() == first_dos.filter(dos <= pl.lit(end)).height
+    assert state.filters == Filters(date_to=date(2024, 6, 30))
+
+
+def test_provider_filter_selects_claims_with_a_line_of_that_npi(state: DashboardState) -> None:
+    raw = pl.read_csv(SAMPLES / "claims.csv", **RAW)  # type: ignore[arg-type]
+    npi = "1739204182"
+    expected = sorted(raw.filter(pl.col("rendering_npi") == npi)["claim_id"].unique())
+    state.set_filters(provider=npi)
+    assert state.selected_claim_ids().to_list() == expected
+    assert 0 < len(expected) < raw["claim_id"].n_unique()
+    assert state.summary() == (
+        f"{len(expected):,} of 1,536 claims · provider {npi} · as of 2026-10-30"
+    )
+
+
+def _line_modalities() -> pl.DataFrame:
+    """Each sample line's encounter modality, found here the slow, obvious way (DESIGN §3)."""
+    raw = pl.read_csv(SAMPLES / "claims.csv", **RAW)  # type: ignore[arg-type]
+    enc = pl.read_csv(SAMPLES / "encounters.csv", **RAW)  # type: ignore[arg-type]
+    by_id = dict(zip(enc["encounter_id"], enc["modality"], strict=True))
+    by_key: dict[tuple[str, str, str], list[str | None]] = {}
+    for row in enc.iter_rows(named=True):
+        key = (row["person_id"], row["rendering_npi"], row["encounter_date"])
+        by_key.setdefault(key, []).append(row["modality"])
+    modalities = []
+    for row in raw.iter_rows(named=True):
+        if row["encounter_id"] is not None:
+            modalities.append(by_id.get(row["encounter_id"]))
+            continue
+        found = by_key.get((row["person_id"], row["rendering_npi"], row["claim_line_start_date"]))
+        modalities.append(found[0] if found and len(found) == 1 else None)
+    return raw.with_columns(pl.Series("modality", modalities, dtype=pl.String))
+
+
+@pytest.mark.parametrize("modality", ["audio_only", "in_person", "store_and_forward"])
+def test_modality_filter_follows_the_lines_encounter(state: DashboardState, modality: str) -> None:
+    lines = _line_modalities()
+    expected = sorted(lines.filter(pl.col("modality") == modality)["claim_id"].unique())
+    state.set_filters(modality=modality)
+    assert state.selected_claim_ids().to_list() == expected
+    assert expected
+
+
+def test_filters_combine_with_and(state: DashboardState) -> None:
+    lines = _line_modalities()
+    expected = sorted(
+        lines.filter(
+            (pl.col("payer") == "MEDICARE")
+            & (pl.col("modality") == "audio_video")
+            & (pl.col("rendering_npi") == "1275048365")
+        )["claim_id"].unique()
+    )
+    state.set_filters(payer="MEDICARE", modality="audio_video", provider="1275048365")
+    assert state.selected_claim_ids().to_list() == expected
+    assert 0 < len(expected) < 100
+    state.reset()
+    assert state.filters == Filters()
+    assert state.selected_claim_ids().len() == 1536
+
+
+def test_an_empty_selection_shows_dashes_not_zeros(state: DashboardState) -> None:
+    state.set_filters(date_from=date(2030, 1, 1))
+    kpis = state.kpis()
+    assert state.selected_claim_ids().is_empty()
+    for name in ("initial_denial_rate", "net_collection_rate", "days_in_ar", "pct_ar_over_90"):
+        assert kpis[name].value is None
+        assert kpis[name].text == "—"
+    assert kpis["dollars_at_risk"].value == Decimal("0")
+    assert set(state.charts()) == set(CHARTS)  # every chart still builds
+
+
+# --- errors ------------------------------------------------------------------------------------
+
+
+def test_bad_filters_raise_and_leave_the_filters_alone(state: DashboardState) -> None:
+    state.set_filters(payer="CIGNA")
+    with pytest.raises(ValueError, match=r"payer: no such value in the data \(8 to choose"):
+        state.set_filters(payer="NOBODY")
+    with pytest.raises(ValueError, match="date_from is after date_to"):
+        state.set_filters(date_from=date(2025, 2, 1), date_to=date(2025, 1, 1))
+    with pytest.raises(ValueError, match="unknown filter colour"):
+        state.set_filters(colour="red")
+    with pytest.raises(ValueError, match="date_from must be a date or an ISO date"):
+        state.set_filters(date_from="March")
+    assert state.filters == Filters(payer="CIGNA")
+    assert state.set_filters(payer="") == Filters()
+
+
+def test_without_audit_or_encounters(inputs: dict[str, Any]) -> None:
+    bare = DashboardState(inputs["claims"], inputs["remits"], as_of="2026-10-30")
+    kpis = bare.kpis()
+    assert kpis["dollars_at_risk"].value is None
+    assert kpis["dollars_at_risk"].text == "—"
+    assert kpis["dollars_at_risk"].note == "needs an audit"
+    assert "dollars_at_risk_by_provider" not in bare.chart_names
+    assert bare.options()["modality"] == []
+    with pytest.raises(ValueError, match="modality: no such value"):
+        bare.set_filters(modality="audio_only")
+    with pytest.raises(ValueError, match="needs audit="):
+        DashboardState(
+            inputs["claims"], inputs["remits"], as_of=AS_OF, charts=["dollars_at_risk_by_provider"]
+        )
+    with pytest.raises(ValueError, match="unknown chart 'pie'"):
+        DashboardState(inputs["claims"], inputs["remits"], as_of=AS_OF, charts=["pie"])
+    # without the policies' aliases, payers are as written
+    assert "60054" in bare.options()["payer"]
+    # without patient payments the net collection rate leaves them out
+    no_payments = metrics.revenue_cycle(inputs["claims"], inputs["remits"], as_of=AS_OF)
+    assert kpis["net_collection_rate"].value == no_payments.item(0, "net_collection_rate")
+
+
+# --- charts ------------------------------------------------------------------------------------
+
+
+def _chart_values(chart: Any) -> list[dict[str, Any]]:
+    spec = chart.to_dict()
+    datasets = spec.get("datasets", {})
+    name = spec["data"]["name"]
+    values: list[dict[str, Any]] = datasets[name]
+    return values
+
+
+def test_charts_follow_the_filters(state: DashboardState) -> None:
+    assert list(state.charts()) == list(CHARTS)
+    payers = {v["payer"] for v in _chart_values(state.chart("collection_rates_by_payer"))}
+    assert payers <= set(state.options()["payer"])
+    assert len(payers) >= 5
+    state.set_filters(payer="MEDICARE")
+    payers = {v["payer"] for v in _chart_values(state.chart("collection_rates_by_payer"))}
+    assert payers == {"MEDICARE"}
+    aging = _chart_values(state.chart("ar_aging"))
+    total = sum(Decimal(str(v["amount"])) for v in aging)
+    ar = state.revenue_cycle().item(0, "ar_outstanding")
+    assert abs(total - ar) < Decimal("0.01")
+    with pytest.raises(ValueError, match="not on this dashboard"):
+        DashboardState(state.claims, state.remittances, as_of=AS_OF, charts=["ar_aging"]).chart(
+            "denial_pareto"
+        )
+
+
+def test_the_state_module_never_imports_ipywidgets() -> None:
+    source = (ROOT / "telekit" / "dashboard" / "_state.py").read_text()
+    imported = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            imported.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            imported.add(node.module.split(".")[0])
+    assert "ipywidgets" not in imported
+    # nor does anything it imports
+    code = (
+        "import sys, telekit, telekit.charts, telekit.metrics; "
+        "assert 'ipywidgets' not in sys.modules, 'ipywidgets imported'"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr

@@ -7,15 +7,19 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from telekit import _progress
 from telekit._exceptions import TelekitError
+
+if TYPE_CHECKING:
+    from telekit._deidentify import Deidentifier
 
 TABLES = (
     "claims",
@@ -31,9 +35,49 @@ EPILOG = """examples:
   telekit sample --out data/samples
   telekit audit data/samples --out out/audit
   telekit audit --claims claims.xlsx --encounters visits.csv --map map.toml --out out/audit
+  telekit audit data/samples --review review.sqlite --out out/audit
+  telekit audit data/samples --deidentify --key-file keys/audit-key.csv --out out/shareable
+  telekit report --audit out/audit --review review.sqlite
   telekit rules
   telekit rule PS002
+
+OUT receives findings.csv, findings.parquet, findings.xlsx, rejects.csv, summary.json,
+report.html, inputs.json, metrics.parquet and oig.parquet.
+exit codes: 0 no error finding; 1 error findings; 2 the run failed (one-line reason on stderr).
+A progress bar is drawn on stderr when it is a terminal.
 """
+
+REPORT_EPILOG = """examples:
+  telekit report --audit out/audit
+  telekit report --audit out/audit --review review.sqlite
+  telekit report --audit out/audit --deidentify --key-file keys/report-key.csv
+
+Re-renders OUT/report.html from what `telekit audit` wrote (no re-audit); with --review the
+decisions go into the report and a Decisions sheet of OUT/findings.xlsx.
+"""
+
+
+def _add_report_options(p: argparse.ArgumentParser) -> None:
+    """--review, --deidentify, --key-file (telekit audit and telekit report)."""
+    p.add_argument(
+        "--review",
+        type=Path,
+        metavar="F",
+        help="review file (SQLite, from the review notebook): decisions in the report and a "
+        "Decisions sheet in findings.xlsx",
+    )
+    p.add_argument(
+        "--deidentify",
+        action="store_true",
+        help="Safe Harbor: random pseudonyms for patient, claim and control numbers, years for "
+        "dates, no reject values or reviewer notes, in every file written (needs --key-file)",
+    )
+    p.add_argument(
+        "--key-file",
+        type=Path,
+        metavar="F",
+        help="with --deidentify: where the pseudonym key (CSV) goes; must lie outside OUT",
+    )
 
 
 def find_table(directory: Path, table: str) -> Path | None:
@@ -100,10 +144,17 @@ def _parser() -> argparse.ArgumentParser:
         type=_parse_date,
         help="audit date (default: latest remittance payment date, else latest DOS)",
     )
+    _add_report_options(a)
     a.add_argument("--out", type=Path, required=True, help="output folder")
 
-    r = sub.add_parser("report", help="re-render report.html from an audit's output folder")
+    r = sub.add_parser(
+        "report",
+        help="re-render report.html from an audit's output folder",
+        epilog=REPORT_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     r.add_argument("--audit", type=Path, required=True, help="the OUT folder of `telekit audit`")
+    _add_report_options(r)
 
     sub.add_parser("rules", help="list the rule catalog")
     one = sub.add_parser("rule", help="print one rule's documentation")
@@ -160,12 +211,32 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
     paths, policies_path, map_path = _inputs(args)
     mapping = tk.load_map(map_path) if map_path is not None else None
+    # >>> scale (S1): large claims are audited bucket by bucket with bounded memory (read there)
+    from telekit import _partitioned  # noqa: PLC0415
+
+    partitioned = _partitioned.should_partition(paths["claims"][0])
+    # <<< scale (S1)
+    # >>> report (R7): --review/--deidentify checked before reading; a progress bar on stderr
+    deid = _deidentifier(args, args.out)
+    decisions = _review(args)
+    read = [t for t in ("claims", "encounters", "coverage", "providers") if t in paths]
+    bar = _progress.Progress(
+        "audit",
+        total=(0 if partitioned else len(read))
+        + ("remittances" in paths)
+        + ("patient_payments" in paths)
+        + (1 if partitioned else 3)  # auditing (+ metrics, OIG measures)
+        + 3,  # writing findings, findings.xlsx, the report
+    )
+    # <<< report (R7)
     tables: dict[str, Any] = {}
     for t in ("claims", "encounters", "coverage", "providers"):
-        if t in paths:
+        if t in paths and not partitioned:
+            bar.step(f"reading {t}")  # R7
             tables[t] = tk.read_table(t, paths[t][0], map=mapping)
     remits = None
     if "remittances" in paths:
+        bar.step("reading remittances")  # R7
         sources = paths["remittances"]
         adjustments = paths.get("adjustments", [None])[0]
         remits = tk.read_remittances(
@@ -173,18 +244,35 @@ def cmd_audit(args: argparse.Namespace) -> int:
         )
     payments = None
     if "patient_payments" in paths:
+        bar.step("reading patient payments")  # R7
         payments = tk.read_patient_payments(paths["patient_payments"][0], map=mapping)
     as_of = args.as_of
     if as_of is None and remits is not None and remits.lines.height:
         as_of = remits.lines.get_column("payment_date").max()
-    result = tk.audit(
-        tables["claims"],
-        encounters=tables.get("encounters"),
-        coverage=tables.get("coverage"),
-        providers=tables.get("providers"),
-        policies=policies_path,
-        as_of=as_of,
-    )
+    bar.step("auditing", tick=not partitioned)  # R7: the partitioned audit draws its own
+    # >>> scale (S1)
+    result: tk.AuditResult
+    if partitioned:
+        given = {t: paths[t][0] for t in ("encounters", "coverage", "providers") if t in paths}
+        result = _partitioned.audit_partitioned(
+            paths["claims"][0],
+            encounters=given.get("encounters"),
+            coverage=given.get("coverage"),
+            providers=given.get("providers"),
+            policies=policies_path,
+            as_of=as_of,
+            map=mapping,
+            progress=sys.stderr.isatty(),
+        )
+    else:  # <<< scale (S1)
+        result = tk.audit(
+            tables["claims"],
+            encounters=tables.get("encounters"),
+            coverage=tables.get("coverage"),
+            providers=tables.get("providers"),
+            policies=policies_path,
+            as_of=as_of,
+        )
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     rejects = [result.rejects]
@@ -208,34 +296,103 @@ def cmd_audit(args: argparse.Namespace) -> int:
             "dropped_columns": list(payments.dropped_columns),
         }
     all_rejects = pl.concat(rejects, how="vertical")
-    _outputs.write_findings(result, out)
-    _outputs.write_rejects(all_rejects, out)
-    _outputs.write_xlsx(result, all_rejects, out)
-    summary = _outputs.write_summary(result, out, {"tables": extra_tables})
-    _outputs.write_report(summary, out)
-    _outputs.write_inputs(
-        paths
+    # >>> report (R7): metrics, OIG measures and every output (de-identified with --deidentify)
+    from telekit import _log, integrity, report  # noqa: PLC0415
+
+    metric_frames = oig = None
+    if not partitioned:  # the partitioned audit does not hold the lines in memory
+        bar.step("revenue-cycle metrics")
+        metric_frames = report.compute_metrics(
+            result, remits, as_of=as_of or result.as_of, patient_payments=payments
+        )
+        bar.step("OIG measures")
+        oig = integrity.oig_measures(result.claims, result.encounters)
+    _outputs.write_audit(
+        out,
+        result,
+        rejects=all_rejects,
+        extra_tables=extra_tables,
+        inputs=paths
         | ({"policies": [policies_path]} if policies_path else {})
         | ({"map": [map_path]} if map_path else {}),
-        out,
-        {"as_of": as_of.isoformat() if as_of else None},
+        options={"as_of": as_of.isoformat() if as_of else None},
+        metrics=metric_frames,
+        oig=oig,
+        decisions=decisions,
+        deid=deid,
+        step=bar.step,
     )
+    if deid is not None:
+        deid.write_key(args.key_file)
+    bar.close()
+    n = result.counts()
+    _log.counts("audit", "findings", error=n["error"], warning=n["warning"], info=n["info"])
+    # <<< report (R7)
     print(result.stdout_line(str(out)))
     return result.exit_code
 
 
+def _deidentifier(args: argparse.Namespace, out: Path) -> Deidentifier | None:
+    """A ``Deidentifier`` for --deidentify (None without), after checking --key-file."""
+    from telekit._deidentify import Deidentifier, is_inside  # noqa: PLC0415
+
+    key: Path | None = args.key_file
+    if not args.deidentify:
+        if key is not None:
+            msg = "--key-file is only used with --deidentify (it receives the pseudonym key)"
+            raise TelekitError(msg)
+        return None
+    if key is None:
+        msg = "--deidentify needs --key-file F: where the pseudonym key goes (outside OUT)"
+        raise TelekitError(msg)
+    if is_inside(key, out):
+        msg = (
+            f"--key-file {key} lies inside {out}: the key re-identifies the outputs, so keep it "
+            "out of the folder you share (e.g. --key-file keys/audit-key.csv)"
+        )
+        raise TelekitError(msg)
+    if key.is_dir():
+        msg = f"--key-file {key} is a folder; give a file name (e.g. {key / 'audit-key.csv'})"
+        raise TelekitError(msg)
+    return Deidentifier()
+
+
+def _review(args: argparse.Namespace) -> pl.DataFrame | None:
+    """The current decisions of --review F (None without)."""
+    if args.review is None:
+        return None
+    from telekit import report  # noqa: PLC0415
+
+    return report.read_review(args.review)
+
+
 def cmd_report(args: argparse.Namespace) -> int:
-    from telekit import _outputs  # noqa: PLC0415
+    from telekit import _outputs, report  # noqa: PLC0415
 
     out: Path = args.audit
-    summary_path = out / "summary.json"
-    if not summary_path.is_file():
-        msg = f"{out}: no summary.json (run `telekit audit ... --out {out}` first)"
+    deid = _deidentifier(args, out)
+    record, metric_frames, oig = report.load_audit(out)
+    decisions = _review(args)
+    if record.deidentified and (deid is not None or decisions is not None):
+        msg = (
+            f"{out} is already de-identified (its finding ids are pseudonyms): run "
+            "`telekit audit ... --review F --deidentify --key-file K` instead"
+        )
         raise TelekitError(msg)
-    summary = json.loads(summary_path.read_text())
-    _outputs.write_report(summary, out)
+    html = report.render(
+        record, metrics=metric_frames, oig=oig, decisions=decisions, deidentify=deid or False
+    )
+    if decisions is not None:
+        sheet = _outputs.decisions_sheet(decisions, record.findings)
+        shown = record
+        if deid is not None:
+            shown, sheet = record.deidentify(deid), deid.frame(sheet)
+        _outputs.write_xlsx(shown, shown.rejects, out, decisions=sheet)
+    (out / "report.html").write_text(html, encoding="utf-8")
+    if deid is not None:
+        deid.write_key(args.key_file)
     print(out / "report.html")
-    return int(summary.get("exit_code", 0))
+    return int(record.summary_data.get("exit_code", 0))
 
 
 def cmd_rules(_: argparse.Namespace) -> int:
@@ -287,11 +444,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except TelekitError as e:
+        _progress.close_active()
         print(f"telekit {args.command}: {e}", file=sys.stderr)
         return 2
     except OSError as e:
+        _progress.close_active()
         print(
             f"telekit {args.command}: {e.strerror or e}: {e.filename or ''}".rstrip(": "),
+            file=sys.stderr,
+        )
+        return 2
+    except Exception as e:
+        # R7: an unexpected error's text may quote data values (polars does), so it is not shown
+        _progress.close_active()
+        if os.environ.get("TELEKIT_DEBUG") == "1":
+            raise
+        print(
+            f"telekit {args.command}: failed with {type(e).__name__}; its text is not shown "
+            "because it may hold data values (set TELEKIT_DEBUG=1 to see it)",
             file=sys.stderr,
         )
         return 2

@@ -1,20 +1,32 @@
 """What ``telekit audit`` writes to OUT: findings (CSV, Parquet, XLSX), rejects, summary.json,
-report.html and inputs.json (paths and SHA-256 of what was read, so ``telekit report`` can
-re-render)."""
+report.html, and what ``telekit report`` needs to re-render: inputs.json (paths and SHA-256 of
+what was read), metrics.parquet and oig.parquet. ``write_audit`` writes them all, de-identified
+when given a ``Deidentifier``."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
-import html
 import json
-from decimal import Decimal
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import polars as pl
 
+from telekit import _columns as c
 from telekit._audit import AuditResult
+from telekit._deidentify import Deidentifier
+
+
+class _Audited(Protocol):
+    """An ``AuditResult`` or a ``report.AuditRecord``: what the workbook reads."""
+
+    @property
+    def findings(self) -> pl.DataFrame: ...
+
+    def summary(self) -> pl.DataFrame: ...
 
 
 def sha256_of(path: Path) -> str:
@@ -29,22 +41,6 @@ def sha256_of(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
-
-
-def _csv_ready(df: pl.DataFrame) -> pl.DataFrame:
-    """Money as 1234.50, dates ISO, nulls empty: polars' CSV writer already does this for Decimal
-    and Date; lists (none in findings) would be joined."""
-    return df
-
-
-def write_findings(result: AuditResult, out: Path) -> None:
-    findings = result.findings
-    _csv_ready(findings).write_csv(out / "findings.csv")
-    findings.write_parquet(out / "findings.parquet")
-
-
-def write_rejects(rejects: pl.DataFrame, out: Path) -> None:
-    rejects.write_csv(out / "rejects.csv")
 
 
 MONEY_COLUMNS = frozenset(
@@ -64,6 +60,8 @@ def _sheet(wb: Any, name: str, frame: pl.DataFrame, formats: dict[str, Any]) -> 
         values = frame.get_column(col)
         if dtype == pl.Date:
             fmt = formats["date"]
+        elif isinstance(dtype, pl.Datetime):
+            fmt = formats["datetime"]
         elif col in MONEY_COLUMNS or isinstance(dtype, pl.Decimal):
             fmt = formats["money"]
         else:
@@ -77,6 +75,9 @@ def _sheet(wb: Any, name: str, frame: pl.DataFrame, formats: dict[str, Any]) -> 
                 continue
             if dtype == pl.Date:
                 ws.write_datetime(i, j, dt.datetime.combine(v, dt.time()), formats["date"])
+            elif isinstance(dtype, pl.Datetime):  # Excel has no time zones: shown in UTC
+                when = v.astimezone(dt.UTC).replace(tzinfo=None) if v.tzinfo is not None else v
+                ws.write_datetime(i, j, when, formats["datetime"])
             elif isinstance(dtype, pl.Decimal):
                 ws.write_number(i, j, float(v), formats["money"])
             elif dtype.is_numeric():
@@ -87,7 +88,7 @@ def _sheet(wb: Any, name: str, frame: pl.DataFrame, formats: dict[str, Any]) -> 
 
 
 def write_xlsx(
-    result: AuditResult,
+    result: _Audited,
     rejects: pl.DataFrame,
     out: Path,
     *,
@@ -103,6 +104,7 @@ def write_xlsx(
             "header": wb.add_format({"bold": True, "bg_color": "#EDEDED", "border": 1}),
             "money": wb.add_format({"num_format": "$#,##0.00"}),
             "date": wb.add_format({"num_format": "yyyy-mm-dd"}),
+            "datetime": wb.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
         }
         _sheet(wb, "Summary", result.summary(), formats)
         _sheet(wb, "Findings", result.findings, formats)
@@ -111,66 +113,9 @@ def write_xlsx(
             _sheet(wb, "Decisions", decisions, formats)
 
 
-def write_summary(result: AuditResult, out: Path, extra: dict[str, Any]) -> dict[str, Any]:
-    summary = result.to_summary_dict()
-    for table, info in extra.get("tables", {}).items():
-        summary["tables"][table] = info
-    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    return summary
-
-
-def minimal_report(summary: dict[str, Any]) -> str:
-    """A self-contained HTML page (no script, no network): totals, per-rule table, accounting."""
-    rows = "".join(
-        "<tr>"
-        + "".join(
-            f"<td>{html.escape(str(r[k]))}</td>"
-            for k in (
-                "rule_code",
-                "rule_name",
-                "severity",
-                "findings",
-                "lines",
-                "dollars_at_risk",
-                "status",
-            )
-        )
-        + "</tr>"
-        for r in summary["rules"]
-    )
-    tables = "".join(
-        f"<tr><td>{html.escape(t)}</td><td>{v['rows_in']}</td><td>{v['rows_audited']}</td>"
-        f"<td>{v['rows_rejected']}</td></tr>"
-        for t, v in summary["tables"].items()
-    )
-    f = summary["findings"]
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>telekit audit report</title>
-<style>body{{font-family:system-ui,sans-serif;margin:2rem;color:#222}}
-table{{border-collapse:collapse;margin:1rem 0}}td,th{{border:1px solid #ccc;padding:.25rem .5rem}}
-th{{background:#f3f3f3}}</style></head><body>
-<h1>Telehealth billing audit</h1>
-<p>Run {html.escape(summary["run_at"])}; as of {html.escape(str(summary["as_of"]))};
-code sets {html.escape(summary["code_set_version"])}; policies
-{html.escape(str(summary["policies_source"]))}.</p>
-<h2>Summary</h2>
-<p>{f["total"]} findings ({f["by_severity"]["error"]} error, {f["by_severity"]["warning"]} warning,
-{f["by_severity"]["info"]} info) on {f["lines_with_errors"]} lines with errors;
-<b>${Decimal(f["dollars_at_risk"]):,.2f}</b> at risk (each line's charge counted once).</p>
-<h2>Findings by rule</h2>
-<table><tr><th>rule</th><th>name</th><th>severity</th><th>findings</th><th>lines</th>
-<th>$ at risk</th><th>status</th></tr>{rows}</table>
-<h2>Input rows</h2>
-<table><tr><th>table</th><th>rows in</th><th>audited</th><th>rejected</th></tr>{tables}</table>
-</body></html>
-"""
-
-
-def write_report(summary: dict[str, Any], out: Path) -> None:
-    (out / "report.html").write_text(minimal_report(summary))
-
-
-def write_inputs(paths: dict[str, list[Path]], out: Path, options: dict[str, Any]) -> None:
+def write_inputs(
+    paths: dict[str, list[Path]], out: Path, options: dict[str, Any]
+) -> dict[str, Any]:
     record = {
         "inputs": {
             table: [{"path": str(p.resolve()), "sha256": sha256_of(p)} for p in ps]
@@ -179,3 +124,70 @@ def write_inputs(paths: dict[str, list[Path]], out: Path, options: dict[str, Any
         "options": options,
     }
     (out / "inputs.json").write_text(json.dumps(record, indent=2) + "\n")
+    return record
+
+
+def decisions_sheet(decisions: pl.DataFrame, findings: pl.DataFrame) -> pl.DataFrame:
+    """The Decisions sheet: each current decision with its finding's rule name, severity, DOS,
+    code and amount at risk (decisions on findings this audit does not have are left out)."""
+    wanted = ["finding_id", "rule_name", "severity", c.CLAIM_LINE_START_DATE, c.HCPCS_CODE]
+    wanted += ["amount_at_risk"]
+    extra = findings.select([col for col in wanted if col in findings.columns])
+    return decisions.join(extra, on="finding_id", how="inner", maintain_order="left")
+
+
+def write_audit(
+    out: Path,
+    result: AuditResult,
+    *,
+    rejects: pl.DataFrame,
+    extra_tables: Mapping[str, Any],
+    inputs: Mapping[str, list[Path]],
+    options: Mapping[str, Any],
+    metrics: Mapping[str, pl.DataFrame] | None = None,
+    oig: pl.DataFrame | None = None,
+    decisions: pl.DataFrame | None = None,
+    deid: Deidentifier | None = None,
+    step: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Every file of OUT; with ``deid`` each one de-identified (the caller writes the key).
+    ``step(label)`` is told each stage (the progress bar). Returns what summary.json holds."""
+    from telekit import report  # noqa: PLC0415 - report imports this module's helpers
+
+    def stage(label: str) -> None:
+        if step is not None:
+            step(label)
+
+    stage("writing findings")
+    summary = result.to_summary_dict()
+    for table, info in extra_tables.items():
+        summary["tables"][table] = info
+    record = report.AuditRecord.from_result(result, summary=summary, rejects=rejects)
+    sheet = decisions_sheet(decisions, result.findings) if decisions is not None else None
+    frames = dict(metrics or {})
+    opts = dict(options)
+    if deid is not None:
+        for frame in (result.claims, result.encounters, result.coverage):
+            deid.register_frame(frame)
+        record = record.deidentify(deid)
+        sheet = deid.frame(sheet) if sheet is not None else None
+        decisions = deid.frame(decisions) if decisions is not None else None
+        frames = report.deidentified_metrics(frames)
+        as_of = opts.get("as_of")
+        opts["as_of"] = as_of[:4] if isinstance(as_of, str) else as_of
+        opts["deidentified"] = True
+    record.findings.write_csv(out / "findings.csv")
+    record.findings.write_parquet(out / "findings.parquet")
+    record.rejects.write_csv(out / "rejects.csv")
+    (out / "summary.json").write_text(json.dumps(record.summary_data, indent=2) + "\n")
+    if metrics is not None:
+        report.write_metrics(frames, out / "metrics.parquet")
+    if oig is not None:
+        oig.write_parquet(out / "oig.parquet")
+    record = dataclasses.replace(record, inputs=write_inputs(dict(inputs), out, opts))
+    stage("writing findings.xlsx")
+    write_xlsx(record, record.rejects, out, decisions=sheet)
+    stage("drawing the report")
+    html = report.render(record, metrics=frames or None, oig=oig, decisions=decisions)
+    (out / "report.html").write_text(html, encoding="utf-8")
+    return record.summary_data

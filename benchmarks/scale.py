@@ -1,0 +1,336 @@
+"""Scale: audit 100k, 1M and 10M generated claim lines (all input tables, Parquet) and print tables.
+
+For each size, each run is a fresh subprocess; its peak RSS is its ``VmHWM`` (on Linux
+``ru_maxrss`` carries the parent's peak across ``execve``, which inflates small runs); a Dask run
+adds its workers' peaks:
+
+- ``read``: the single-process reader (``tk.read_table``) on the four input tables, a folder of
+  Parquet parts part by part and each table dropped before the next (10M whole tables do not
+  fit in memory): the time it takes to read the inputs, the yardstick of "wall / read";
+- ``single``: read + ``tk.audit`` (skipped at 10M: it holds every line and its annotations,
+  about 3.4 GB per million lines, more than this machine has);
+- ``partitioned``: ``telekit._partitioned.audit_partitioned`` (bounded memory), with the time
+  of its phases (keys and links, split, bucket audits, merge);
+- ``distributed``: ``telekit.distributed.audit_distributed`` on a LocalCluster of 2 worker
+  processes;
+- ``pandas``: ``benchmarks/pandas_rules.py`` (five rules in vectorised pandas), compared with
+  telekit's findings for the same five rules.
+
+Findings are compared across engines (partitioned and distributed against single-process where
+it runs, distributed against partitioned at 10M). A run whose RSS passes ``--budget-gb`` is
+stopped and reported as "did not fit". The load average is printed with every run: the figures
+are only comparable on a quiet machine.
+
+    .uv/bin/uv run --frozen python benchmarks/scale.py [--sizes 100k,1m,10m] [--skip ...]
+
+Practices are generated once (``telekit.sample.write(..., format="parquet")``) into
+``/tmp/telekit-100k``, ``/tmp/telekit-bench-1m`` and ``/tmp/telekit-10m`` and reused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+HERE = Path(__file__).resolve().parent
+LINES_PER_ENCOUNTER = 1.3338  # what the generator bills (10,270,459 lines for 7,700,000)
+SIZES = {"100k": 100_000, "1m": 1_000_000, "10m": 10_000_000}
+TMP = Path(tempfile.gettempdir())
+DIRS = {"100k": TMP / "telekit-100k", "1m": TMP / "telekit-bench-1m", "10m": TMP / "telekit-10m"}
+RULES = ("CD001", "FQ004", "MD001", "PS002", "TM001")
+
+CHILD = r"""
+import json, os, resource, sys, time
+from pathlib import Path
+import telekit as tk
+
+d, mode, out = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
+def peak_mb():  # VmHWM: this program's own peak (ru_maxrss keeps the pre-exec parent's)
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def path(t):
+    return d / f"{t}.parquet" if (d / f"{t}.parquet").exists() else d / t
+tables = {t: path(t) for t in ("claims", "encounters", "coverage", "providers")}
+rest = {t: tables[t] for t in ("encounters", "coverage", "providers")}
+res = {}
+t0 = time.perf_counter()
+if mode == "read":  # the reader on every input, a Parquet folder part by part (10M: whole
+    lines = 0      # tables do not fit); each table is dropped before the next is read
+    for t, p in tables.items():
+        for part in sorted(p.glob("*.parquet")) if p.is_dir() else [p]:
+            table = tk.read_table(t, part)
+            lines += table.rows_in if t == "claims" else 0
+            del table
+    res["read_s"] = time.perf_counter() - t0
+    res["lines"] = lines
+elif mode == "single":
+    read = {t: tk.read_table(t, p) for t, p in tables.items()}
+    res["read_s"] = time.perf_counter() - t0
+    res["lines"] = read["claims"].rows_in
+    if mode == "single":
+        t1 = time.perf_counter()
+        r = tk.audit(read["claims"], encounters=read["encounters"], coverage=read["coverage"],
+                     providers=read["providers"], policies=d / "policies.toml")
+        res["audit_s"] = time.perf_counter() - t1
+elif mode == "partitioned":
+    import threading
+    from telekit._partitioned import audit_partitioned
+    marks, peaks, done = [], {}, threading.Event()
+    def rss_mb():
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+    def sample():  # peak RSS of each phase
+        while not done.wait(0.2):
+            if marks:
+                peaks[marks[-1][0]] = max(peaks.get(marks[-1][0], 0), round(rss_mb()))
+    threading.Thread(target=sample, daemon=True).start()
+    def note(text):
+        phase = text.split(":")[0].split(" ")[0]
+        if not marks or marks[-1][0] != phase:
+            marks.append((phase, time.perf_counter() - t0))
+    r = audit_partitioned(tables["claims"], **rest, policies=d / "policies.toml", progress=note)
+    done.set()
+    marks.append(("end", time.perf_counter() - t0))
+    res["phases"] = {a[0]: round(b[1] - a[1], 1) for a, b in zip(marks, marks[1:])}
+    res["phase_peak_rss_mb"] = peaks
+    res["buckets"] = r.buckets
+elif mode == "distributed":
+    from dask.distributed import Client, LocalCluster
+    from telekit.distributed import audit_distributed
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                           dashboard_address=":0")
+    client = Client(cluster)
+    t0 = time.perf_counter()
+    r = audit_distributed(tables["claims"], **rest, policies=d / "policies.toml", client=client)
+    res["buckets"] = r.buckets
+    peaks = client.run(peak_mb)
+    res["workers_peak_rss_mb"] = sorted(peaks.values())
+    client.close(); cluster.close()
+res["wall_s"] = time.perf_counter() - t0
+if mode != "read":
+    r.findings.write_parquet(out)
+    res["findings"] = r.findings.height
+    res["lines"] = int(r.accounting.filter(r.accounting["table"] == "claims")["rows_in"][0])
+res["peak_rss_mb"] = peak_mb()
+print(json.dumps(res))
+"""
+
+
+def machine() -> str:
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "unknown CPU",
+    )
+    mem_kb = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+    versions = f"Python {sys.version.split()[0]}, polars {pl.__version__}"
+    return f"{model}; {os.cpu_count()} cores; {mem_kb / 2**20:.1f} GiB RAM; {versions}"
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def run(argv: list[str], budget_mb: float) -> dict[str, Any]:
+    """Run a child; stop it (and report "did not fit") when its RSS passes the budget."""
+    load_before = os.getloadavg()[0]
+    proc = subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    over = False
+    while proc.poll() is None:
+        if _rss_mb(proc.pid) > budget_mb:
+            over = True
+            os.killpg(proc.pid, signal.SIGKILL)
+            break
+        time.sleep(0.5)
+    stdout, stderr = proc.communicate()
+    load = {"load_before": load_before, "load_after": os.getloadavg()[0]}
+    if over:
+        return {"error": f"did not fit (RSS over {budget_mb / 1024:.0f} GB)", **load}
+    if proc.returncode != 0:
+        tail = stderr.strip().splitlines()[-1:] or ["no output"]
+        return {"error": f"failed: {tail[0][:120]}", **load}
+    return {**json.loads(stdout.strip().splitlines()[-1]), **load}
+
+
+def ensure_practice(size: str) -> Path:
+    d = DIRS[size]
+    if not (d / "sample.toml").exists():  # generated in a child: this process stays small
+        encounters = round(SIZES[size] / LINES_PER_ENCOUNTER)
+        code = (
+            "import sys; from telekit import sample; "
+            "print(sample.write(sys.argv[1], seed=7, size=int(sys.argv[2]), format='parquet'))"
+        )
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code, str(d), str(encounters)], check=True)
+        print(f"generated {d} in {time.perf_counter() - t:.0f} s")
+    return d
+
+
+def same(a: Path, b: Path) -> str:
+    if not (a.exists() and b.exists()):
+        return "n/a"
+    return "equal" if pl.read_parquet(a).equals(pl.read_parquet(b)) else "DIFFERENT"
+
+
+def _fmt(x: Any, spec: str = ",.1f") -> str:
+    return format(x, spec) if isinstance(x, int | float) else str(x)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="100k,1m,10m")
+    ap.add_argument("--skip", default="", help="comma list of runs to skip (e.g. distributed)")
+    ap.add_argument("--only", default="", help="comma list of the only runs to do (e.g. read)")
+    ap.add_argument("--budget-gb", type=float, default=16.0, help="RSS at which a run is stopped")
+    ap.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "telekit-scale")
+    args = ap.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    skip = set(filter(None, args.skip.split(",")))
+    budget = args.budget_gb * 1024
+    print(f"machine: {machine()}")
+    rows = []
+    for size in args.sizes.split(","):
+        d = ensure_practice(size)
+        found = {
+            m: args.out / f"{size}-{m}.parquet" for m in ("single", "partitioned", "distributed")
+        }
+        res: dict[str, dict[str, Any]] = {}
+        modes = ["read", "partitioned", "distributed"]
+        if size != "10m":
+            modes.insert(1, "single")
+        only = set(filter(None, args.only.split(",")))
+        for mode in modes:
+            if mode in skip or (only and mode not in only):
+                continue
+            if mode in found:
+                found[mode].unlink(missing_ok=True)
+            res[mode] = run(
+                [sys.executable, "-c", CHILD, str(d), mode, str(found.get(mode, "-"))], budget
+            )
+            print(f"  {size} {mode}: {json.dumps(res[mode])}", flush=True)
+        if "pandas" not in skip and (not only or "pandas" in only):
+            reference = found["single"] if found["single"].exists() else found["partitioned"]
+            res["pandas"] = run(
+                [
+                    sys.executable,
+                    str(HERE / "pandas_rules.py"),
+                    str(d),
+                    "--compare",
+                    str(reference),
+                ],
+                budget,
+            )
+            print(f"  {size} pandas: {json.dumps(res['pandas'])}", flush=True)
+        rows.append((size, res, found))
+
+    report(rows)
+
+
+def table(header: list[str], body: list[list[str]]) -> None:
+    print()
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for row in body:
+        print("| " + " | ".join(row) + " |")
+
+
+def report(rows: list[tuple[str, dict[str, dict[str, Any]], dict[str, Path]]]) -> None:
+    runs = []
+    for size, res, _ in rows:
+        read = res.get("read", {})
+        for mode in ("single", "partitioned", "distributed"):
+            r = res.get(mode)
+            if r is None:
+                continue
+            if "error" in r:
+                runs.append([size, "", mode, r["error"], "", "", "", ""])
+                continue
+            lines = r["lines"]
+            wall = r["wall_s"] if mode != "single" else r["read_s"] + r["audit_s"]
+            peak = r["peak_rss_mb"] + sum(r.get("workers_peak_rss_mb", []))
+            ratio = _fmt(wall / read["read_s"]) if "read_s" in read else ""
+            runs.append(
+                [size, f"{lines:,}", mode, f"{wall:,.1f}", f"{peak:,.0f}",
+                 f"{wall / lines * 1e6:,.1f}", ratio,
+                 f"{r['load_before']:.1f} to {r['load_after']:.1f}"]
+            )  # fmt: skip
+    table(
+        ["size", "claim lines", "run", "wall s", "peak RSS MB", "s per 1M lines", "wall / read",
+         "load avg"],
+        runs,
+    )  # fmt: skip
+    reads = [
+        [size, _fmt(res["read"].get("read_s", res["read"].get("error"))),
+         _fmt(res["read"].get("peak_rss_mb", ""), ",.0f")]
+        for size, res, _ in rows
+        if "read" in res
+    ]  # fmt: skip
+    table(["size", "read s (tk.read_table, 4 tables)", "read peak RSS MB"], reads)
+    detail = []
+    for size, res, found in rows:
+        p, dd = res.get("partitioned", {}), res.get("distributed", {})
+        reference = found["single"] if found["single"].exists() else found["partitioned"]
+        detail.append(
+            [size, str(p.get("phases", p.get("error", ""))), str(p.get("phase_peak_rss_mb", "")),
+             str(p.get("buckets", "")),
+             str(dd.get("workers_peak_rss_mb", dd.get("error", ""))),
+             _fmt(p.get("findings", ""), ","),
+             same(found["partitioned"], found["single"]), same(found["distributed"], reference)]
+        )  # fmt: skip
+    table(
+        ["size", "partitioned phases s", "phase peak RSS MB", "buckets", "Dask workers peak MB",
+         "findings", "partitioned = single", "distributed = single (10M: = partitioned)"],
+        detail,
+    )  # fmt: skip
+    pandas = []
+    for size, res, _ in rows:
+        r = res.get("pandas")
+        if r is None:
+            continue
+        if "error" in r:
+            pandas.append([size, r["error"], "", "", ""])
+            continue
+        match = "yes" if r.get("match") else "NO"
+        pandas.append(
+            [size, f"{r['read_s']:.1f}", f"{r['rules_s']:.1f}", f"{r['peak_rss_mb']:,.0f}",
+             f"{match} ({r.get('telekit_findings')} telekit findings; only pandas "
+             f"{r.get('only_pandas')}, only telekit {r.get('only_telekit')})"]
+        )  # fmt: skip
+    table(
+        ["size", "pandas read s", "pandas 5 rules s", "pandas peak RSS MB",
+         "same findings as telekit (5 rules)"],
+        pandas,
+    )  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

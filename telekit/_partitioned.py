@@ -1,0 +1,1100 @@
+"""The bounded-memory audit: split the inputs into buckets of whole persons, audit each bucket with
+the same engine (``telekit.audit``), merge.
+
+Why a bucket audits alone
+-------------------------
+Every rule reads either one line, or lines of one person (the FQ and AD windows, TM004, FQ004
+and FQ005 keys start with person_id; DC001 is person + rendering NPI; EL joins coverage by
+person), or the lines of one claim (CD004). The annotation joins a line to its encounter by
+encounter_id, else by (person, NPI, date), and marks a claim superseded when a frequency 7/8
+claim names it. So a bucket must hold, with each person, every row that person's lines can
+meet. Persons are *linked* (put in one bucket) when:
+
+- two of them bill lines under one claim_id (CD004 and the reader's duplicate key
+  claim_id + claim_line_number);
+- a frequency 7/8 claim of one names as original_claim_id a claim of the other (superseded);
+- a line of one points, by encounter_id, at an encounter of the other, or encounter rows of
+  both share an encounter_id (the encounters' duplicate key).
+
+An encounter without person_id goes to the bucket of the lines that point at it (they are all
+linked together); one no line points at goes to bucket 0, where nothing can join it. Coverage
+rows follow their person; providers are small and given whole to every bucket. The generator
+never links two persons (a correction copies its original's person), but real data can, so the
+links are computed, not assumed. Linking is on 64-bit hashes of the coerced keys: a collision
+only merges two buckets, which is never wrong.
+
+Buckets are ``hash(root person) % K`` with polars' ``Expr.hash(seed=0)``. The hash is stable
+within one polars version only, which is enough: which bucket a person lands in changes how the
+work is cut, never a finding.
+
+Reading
+-------
+Parquet (a file or a folder of parts), UTF-8 delimited text and frames are streamed: a first
+pass reads only the key columns (coerced exactly as the reader does), a second writes each
+batch's raw cells to per-bucket Parquet pieces with the row number the reader would give
+(Parquet: the index; CSV: the physical line where the record starts). Each bucket is then read
+by the reader's own ``build_table``, so coercion, rejects and their row numbers are the
+reader's. Delimited text in another encoding (cp1252, latin-1, UTF-16, an ``encoding``
+option) or with classic-Mac line ends is first transcoded to a UTF-8 text file with the same
+physical lines, which keeps the reject row numbers of the original. XLSX (at most 1,048,576
+rows), X12 and CSV whose records the line scan cannot align are read whole by the reader, then
+split.
+
+Merging
+-------
+Findings are concatenated and sorted by (claim_id, claim_line_number, rule_code); rejects per
+table sorted by row number; accounting summed; unknown codes summed. Rule statuses: whether a
+rule is skipped or partial for a missing table or column is the same in every bucket; a rule
+that is partial because of lines it cannot judge (``partial_when``, e.g. TH001 for a DOS year
+without a shipped list) is partial when any bucket has such lines, and its reason counts the
+lines of every bucket. ``as_of`` defaults to the latest DOS of all buckets.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gc
+import math
+import shutil
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import IO, Any
+
+import polars as pl
+
+from telekit import _columns as c
+from telekit import codesets
+from telekit._audit import FINDINGS_SCHEMA, AuditResult, TableInput, audit
+from telekit._columns import REJECTS_SCHEMA, TABLES
+from telekit._exceptions import InputError
+from telekit._maps import MapSpec, TableMap
+from telekit._policies import Policies, load_policies
+from telekit._readers import (
+    _OLE_MAGIC,
+    _PARQUET_MAGIC,
+    _SNIFF_CHARS,
+    _ZIP_MAGIC,
+    RawSource,
+    _given_columns,
+    _plan,
+    _split_delimited,
+    build_table,
+    is_x12,
+    known_headers,
+    map_headers,
+    read_table,
+    resolve_map,
+    sniff,
+)
+from telekit._table import Table
+from telekit.rules import REGISTRY
+
+__all__ = [
+    "BUCKET_LINES",
+    "PartitionedAuditResult",
+    "Split",
+    "audit_bucket",
+    "audit_partitioned",
+    "merge",
+    "should_partition",
+    "split_inputs",
+]
+
+ROW = "__row"  # the reader's row-number column (RawSource.frame)
+BUCKET = "__bucket"
+POS = "__pos"  # order of a table read whole
+BUCKET_LINES = 500_000  # claim lines per bucket (about 2 GB of audit working memory)
+BATCH_ROWS = 1_000_000  # rows per batch of the split
+THRESHOLD_ROWS = 2_000_000  # `telekit audit` partitions past this many claim rows ...
+THRESHOLD_BYTES = 300_000_000  # ... or a claims file past this size
+_BLOCK = 1 << 24  # bytes read at a time when scanning text
+_SPLIT_TABLES = ("claims", "encounters", "coverage")
+_KEYS: dict[str, tuple[str, ...]] = {
+    "claims": (
+        c.PERSON_ID,
+        c.CLAIM_ID,
+        c.ENCOUNTER_ID,
+        c.ORIGINAL_CLAIM_ID,
+        c.CLAIM_FREQUENCY_CODE,
+    ),
+    "encounters": (c.PERSON_ID, c.ENCOUNTER_ID),
+    "coverage": (c.PERSON_ID,),
+}
+_HP, _HC, _HE, _HO = "__hp", "__hc", "__he", "__ho"
+
+
+# --- progress ----------------------------------------------------------------------------------
+
+
+class Progress:
+    """A one-line progress display on a terminal (``\\r``-rewritten), or nothing."""
+
+    def __init__(self, stream: IO[str] | None) -> None:
+        self.stream = stream
+        self.start = time.monotonic()
+        self.shown = False
+
+    def __call__(self, text: str) -> None:
+        if self.stream is None:
+            return
+        elapsed = int(time.monotonic() - self.start)
+        self.stream.write(f"\r\x1b[2Ktelekit audit: {text} · {elapsed // 60}:{elapsed % 60:02d}")
+        self.stream.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.stream is not None and self.shown:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _progress(progress: bool | Callable[[str], None]) -> Callable[[str], None]:
+    if callable(progress):
+        return progress
+    return Progress(sys.stderr if progress else None)
+
+
+# --- sources -----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Stream:
+    """A table read in batches: raw cells ``c0..cN`` as the reader's ``RawSource.frame`` holds
+    them, the header excluded, with ``__row``."""
+
+    table: str
+    name: str
+    path: str
+    headers: tuple[str, ...]
+    entries: TableMap
+    lazy: pl.LazyFrame  # c0..cN (for CSV: the header record first, no __row yet)
+    csv: _CsvLayout | None = None
+    parts: list[pl.LazyFrame] | None = None  # Parquet: each part, cast to the relaxed schema
+
+    def _raw_batches(self) -> Iterator[pl.DataFrame]:
+        """Slices of at most ``BATCH_ROWS`` rows in order. Parquet parts are sliced one by one
+        (the reader decodes only the row groups of the slice): streaming the whole scan
+        prefetches several parts at once and holds more memory."""
+        if self.parts is None:
+            yield from self.lazy.collect_batches(chunk_size=BATCH_ROWS)
+            return
+        for part in self.parts:
+            rows = part.select(pl.len()).collect().item()
+            for offset in range(0, rows, BATCH_ROWS):
+                yield part.slice(offset, BATCH_ROWS).collect()
+
+    def key_frame(self) -> pl.LazyFrame:
+        """The coerced key columns of every record (no row numbers: for the link pass)."""
+        body = self.lazy.slice(1) if self.csv is not None else self.lazy
+        return _coerced_keys(self, body.with_columns(pl.lit(0, pl.Int64).alias(ROW)))
+
+    def batches(self) -> Iterator[pl.DataFrame]:
+        """Raw batches with ``__row`` (the reader's row number), in input order."""
+        offset = 0  # records seen, the CSV header included
+        for batch in self._raw_batches():
+            n = batch.height
+            if self.csv is None:
+                rows = pl.int_range(offset + 1, offset + n + 1, eager=True, dtype=pl.Int64)
+                out = batch.with_columns(rows.alias(ROW))
+            else:
+                out = batch.with_columns(self.csv.rows(offset, n).alias(ROW))
+                if offset == 0:
+                    out = out.slice(1)  # the header record
+                cells = [col for col in out.columns if col != ROW]
+                empty = pl.all_horizontal(
+                    [pl.col(x).is_null() | (pl.col(x).str.strip_chars() == "") for x in cells]
+                )
+                out = out.filter(empty.not_())
+            offset += n
+            yield out
+        if self.csv is not None:
+            self.csv.check(offset)
+
+
+class _MisalignedError(Exception):
+    """The line scan does not give one start line per CSV record: read the file whole."""
+
+
+@dataclass
+class _CsvLayout:
+    """Where each CSV record starts (the reader's ``record_lines``, computed by streaming)."""
+
+    header_line: int  # 0-based physical line of the header
+    lines_total: int  # physical lines from the header on
+    starts: pl.Series | None  # 0-based line (from the header) of each record; None: one per line
+
+    def rows(self, offset: int, n: int) -> pl.Series:
+        if self.starts is None:
+            first = offset + self.header_line + 1
+            return pl.int_range(first, first + n, eager=True, dtype=pl.Int64)
+        if offset + n > self.starts.len():
+            raise _MisalignedError
+        return self.starts.slice(offset, n) + (self.header_line + 1)
+
+    def check(self, records: int) -> None:
+        expected = self.lines_total if self.starts is None else self.starts.len()
+        if records != expected:
+            raise _MisalignedError
+
+
+def _raw_lazy(lf: pl.LazyFrame) -> tuple[tuple[str, ...], pl.LazyFrame]:
+    names = lf.collect_schema().names()
+    return tuple(names), lf.rename({n: f"c{i}" for i, n in enumerate(names)})
+
+
+def _parquet_stream(table: str, path: Path, entries: TableMap) -> _Stream:
+    """The reader's ``read_parquet_parts`` as a scan: parts in name order, relaxed to one
+    schema, the index as row number."""
+    parts = sorted(p for p in path.rglob("*.parquet") if p.is_file()) if path.is_dir() else [path]
+    if not parts:
+        msg = f"{path.name}: the directory holds no .parquet files"
+        raise InputError(msg)
+    try:
+        scans = [pl.scan_parquet(p, hive_partitioning=False) for p in parts]
+        schemas = [scan.collect_schema() for scan in scans]
+        relaxed = pl.concat(
+            [pl.DataFrame(schema=schema) for schema in schemas], how="diagonal_relaxed"
+        ).schema
+        same = all(schema == relaxed for schema in schemas)
+    except pl.exceptions.PolarsError as exc:
+        msg = f"{path.name}: cannot be read as Parquet ({type(exc).__name__})"
+        raise InputError(msg) from None
+    cast = [
+        [
+            pl.col(n).cast(dtype) if n in schema else pl.lit(None, dtype).alias(n)
+            for n, dtype in relaxed.items()
+        ]
+        for schema in schemas
+    ]
+    lazy = (
+        pl.scan_parquet(parts, hive_partitioning=False)
+        if same
+        else pl.concat([scan.select(c) for scan, c in zip(scans, cast, strict=True)])
+    )
+    headers, lazy = _raw_lazy(lazy)
+    renamed = [_raw_lazy(scan.select(c))[1] for scan, c in zip(scans, cast, strict=True)]
+    return _Stream(table, path.name, str(path), headers, entries, lazy, parts=renamed)
+
+
+def _frame_stream(table: str, frame: pl.DataFrame | pl.LazyFrame, entries: TableMap) -> _Stream:
+    headers, lazy = _raw_lazy(frame.lazy())
+    return _Stream(table, "<frame>", "<frame>", headers, entries, lazy)
+
+
+@dataclass
+class _TextScan:
+    encoding: str | None  # None: UTF-8 as is; else transcode from this codec
+    mac: bool = False  # classic-Mac line ends (CR only)
+
+
+def _scan_encoding(path: Path, options: Mapping[str, object]) -> _TextScan:
+    """The reader's ``decode`` decision, made by streaming: UTF-8 (BOM allowed) is read as is;
+    anything else is transcoded."""
+    given = options.get("encoding")
+    with path.open("rb") as f:
+        head = f.read(4)
+    if isinstance(given, str):
+        normal = codecs.lookup(given).name if _known_codec(given) else given
+        if normal != "utf-8":
+            return _TextScan(given)
+    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and _decodes(path, "utf-16"):
+        return _TextScan("utf-16")
+    utf8 = _decodes(path, "utf-8")
+    if not utf8 and isinstance(given, str):
+        msg = f"{path.name}: cannot be decoded as {given}"
+        raise InputError(msg)
+    encoding = None if utf8 else ("cp1252" if _decodes(path, "cp1252") else "latin-1")
+    newline = _contains(path, b"\n")
+    mac = not newline and _contains(path, b"\r")
+    return _TextScan(encoding, mac)
+
+
+def _known_codec(name: str) -> bool:
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return False
+    return True
+
+
+def _blocks(path: Path, offset: int = 0) -> Iterator[bytes]:
+    with path.open("rb") as f:
+        f.seek(offset)
+        while block := f.read(_BLOCK):
+            yield block
+
+
+def _decodes(path: Path, encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        for block in _blocks(path):
+            decoder.decode(block)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _contains(path: Path, needle: bytes) -> bool:
+    return any(needle in block for block in _blocks(path))
+
+
+def _transcode(path: Path, scan: _TextScan, work: Path) -> Path:
+    """The text as UTF-8 without BOM, with the same physical lines."""
+    target = work / f"{path.name}.utf8.txt"
+    decoder = codecs.getincrementaldecoder(scan.encoding or "utf-8")()
+    first = True
+    with target.open("w", encoding="utf-8", newline="") as out:
+        for block in _blocks(path):
+            text = decoder.decode(block)
+            if first and text:
+                text, first = text.removeprefix("\ufeff"), False
+            out.write(text.replace("\r", "\n") if scan.mac else text)
+        out.write(decoder.decode(b"", final=True))
+    return target
+
+
+def _prefix(path: Path) -> str:
+    """The first ``_SNIFF_CHARS`` characters (BOM removed), what the reader sniffs."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    text = ""
+    for block in _blocks(path):
+        text += decoder.decode(block)
+        if len(text) > _SNIFF_CHARS:
+            break
+    return text.removeprefix("\ufeff")
+
+
+def _line_offset(path: Path, line: int) -> int:
+    """Byte offset of the 0-based physical ``line`` (the header is in the first 4M characters)."""
+    found, position = 0, 0
+    for block in _blocks(path):
+        start = 0
+        while found < line:
+            nxt = block.find(b"\n", start)
+            if nxt < 0:
+                break
+            found, start = found + 1, nxt + 1
+        if found == line:
+            return position + start
+        position += len(block)
+    return position
+
+
+def _csv_layout(path: Path, header_line: int) -> _CsvLayout:
+    """Lines from the header on, and where each record starts when the text has quotes (a
+    record starts on a line with an even number of quotes before it, as ``record_lines``)."""
+    offset = _line_offset(path, header_line)
+    newlines = quotes = 0
+    last = b""
+    for block in _blocks(path, offset):
+        newlines += block.count(b"\n")
+        quotes += block.count(b'"')
+        last = block[-1:]
+    lines_total = newlines + (0 if last == b"\n" else 1)
+    if not quotes:
+        return _CsvLayout(header_line, lines_total, None)
+    counts = [
+        pl.Series([chunk]).str.split("\n").explode().str.count_matches('"', literal=True)
+        for chunk in _line_chunks(path, offset)
+    ]
+    per_line = pl.concat(counts).cast(pl.Int64)
+    before = per_line.cum_sum() - per_line
+    starts = (before % 2 == 0).arg_true().cast(pl.Int64)
+    return _CsvLayout(header_line, lines_total, starts)
+
+
+def _line_chunks(path: Path, offset: int) -> Iterator[str]:
+    """The text from ``offset`` (a line start) on, in chunks of whole lines without their final
+    newline; the text after the last newline, if any, is the last chunk."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    rest = ""
+    for block in _blocks(path, offset):
+        text = rest + decoder.decode(block)
+        cut = text.rfind("\n")
+        if cut < 0:
+            rest = text
+            continue
+        yield text[:cut]
+        rest = text[cut + 1 :]
+    rest += decoder.decode(b"", final=True)
+    if rest:
+        yield rest
+
+
+def _csv_stream(table: str, path: Path, entries: TableMap, work: Path) -> _Stream:
+    scan = _scan_encoding(path, entries.options)
+    text_path = path if scan.encoding is None and not scan.mac else _transcode(path, scan, work)
+    prefix = _prefix(text_path)
+    if not prefix.strip():
+        msg = f"{path.name}: the file is empty"
+        raise InputError(msg)
+    spec = TABLES[table]
+    header_row = entries.options.get("header_row")
+    line, delimiter = sniff(
+        prefix,
+        known_headers(spec, entries.rename),
+        header_row if isinstance(header_row, int) else None,
+        path.name,
+        spec,
+    )
+    layout = _csv_layout(text_path, line)
+    lazy = pl.scan_csv(
+        text_path,
+        has_header=False,
+        separator=delimiter,
+        infer_schema=False,
+        truncate_ragged_lines=True,
+        raise_if_empty=False,
+        skip_lines=line,
+    )
+    try:
+        first = lazy.head(1).collect()
+    except pl.exceptions.PolarsError as exc:
+        msg = f"{path.name}: cannot be read as delimited text ({type(exc).__name__})"
+        raise InputError(msg) from None
+    lazy = lazy.rename({n: f"c{i}" for i, n in enumerate(first.columns)})
+    headers = tuple("" if h is None else str(h) for h in first.row(0)) if first.height else ()
+    return _Stream(table, path.name, str(path), headers, entries, lazy, layout)
+
+
+def _coerced_keys(stream: _Stream, raw: pl.LazyFrame) -> pl.LazyFrame:
+    """``__row`` and the table's key columns, coerced exactly as ``build_table`` coerces them."""
+    spec = TABLES[stream.table]
+    mapped, _ = map_headers(spec, stream.headers, stream.entries.rename, stream.name)
+    frame = raw.select(ROW, *(pl.col(f"c{i}").alias(target) for i, target in mapped.items()))
+    frame = _split_delimited(frame, spec, set(mapped.values()))
+    plan = _plan(spec, frame.collect_schema(), stream.entries)
+    keys = _KEYS[stream.table]
+    return (
+        frame.with_columns(plan.texts)
+        .with_columns(plan.values)
+        .select(ROW, *(pl.col(f"__v{spec.names.index(k)}").alias(k) for k in keys))
+    )
+
+
+def _check_columns(stream: _Stream) -> None:
+    """A missing required column fails now, with the reader's message."""
+    spec = TABLES[stream.table]
+    mapped, _ = map_headers(spec, stream.headers, stream.entries.rename, stream.name)
+    header_only = RawSource(stream.name, stream.path, stream.headers, pl.DataFrame())
+    _given_columns(spec, header_only, mapped)
+
+
+# --- links -------------------------------------------------------------------------------------
+
+
+def _h(name: str) -> pl.Expr:
+    return pl.when(pl.col(name).is_not_null()).then(pl.col(name).hash(seed=0))
+
+
+def _claim_hashes(keys: pl.LazyFrame) -> pl.LazyFrame:
+    replacing = pl.col(c.CLAIM_FREQUENCY_CODE).is_in(["7", "8"]).fill_null(value=False)
+    return keys.select(
+        _h(c.PERSON_ID).alias(_HP),
+        _h(c.CLAIM_ID).alias(_HC),
+        _h(c.ENCOUNTER_ID).alias(_HE),
+        pl.when(replacing).then(_h(c.ORIGINAL_CLAIM_ID)).alias(_HO),
+    )
+
+
+def _group_edges(pairs: pl.LazyFrame, key: str) -> pl.DataFrame:
+    """Edges (a, b): each person of a ``key`` group holding more than one person, and the
+    group's smallest person. One streaming aggregation (min and max person per key) finds the
+    groups; only when some exist is the input joined back to them."""
+    valid = pairs.filter(pl.col(key).is_not_null() & pl.col(_HP).is_not_null())
+    multi = (
+        valid.group_by(key)
+        .agg(pl.col(_HP).min().alias("b"), pl.col(_HP).max().alias("_max"))
+        .filter(pl.col("b") != pl.col("_max"))
+        .select(key, "b")
+        .collect(engine="streaming")
+    )
+    if not multi.height:
+        return pl.DataFrame(schema={"a": pl.UInt64, "b": pl.UInt64})
+    return (
+        valid.join(multi.lazy(), on=key, how="inner")
+        .select(pl.col(_HP).alias("a"), "b")
+        .filter(pl.col("a") != pl.col("b"))
+        .unique()
+        .collect(engine="streaming")
+    )
+
+
+def components(edges: pl.DataFrame) -> pl.DataFrame:
+    """``node`` → ``root`` (the smallest node of its connected component) for every node of an
+    edge list (a, b); label propagation with pointer jumping, whole-frame joins per round."""
+    both = pl.concat(
+        [edges.select("a", "b"), edges.select(pl.col("b").alias("a"), pl.col("a").alias("b"))]
+    ).unique()
+    labels = both.select(pl.col("a").alias("node")).unique().with_columns(root=pl.col("node"))
+    while True:
+        neighbour = (
+            both.join(labels, left_on="b", right_on="node", how="inner")
+            .group_by("a")
+            .agg(pl.col("root").min().alias("_nb"))
+        )
+        step = labels.join(neighbour, left_on="node", right_on="a", how="left").select(
+            "node", pl.min_horizontal("root", "_nb").alias("root")
+        )
+        jumped = step.join(
+            step.select(pl.col("node").alias("root"), pl.col("root").alias("_rr")),
+            on="root",
+            how="left",
+        ).select("node", pl.min_horizontal("root", "_rr").alias("root"))
+        if jumped.sort("node").equals(labels.sort("node")):
+            return jumped
+        labels = jumped
+
+
+@dataclass(frozen=True)
+class Links:
+    """Where a row goes: persons linked to a root (hashes), owners of person-less encounters."""
+
+    roots: pl.DataFrame  # node, root (UInt64), only where they differ
+    owners: pl.DataFrame  # __he, owner (UInt64): the root of the lines pointing at it
+    buckets: int
+
+    def person_bucket(self, hp: pl.Expr) -> pl.Expr:
+        root = hp
+        if self.roots.height:
+            root = hp.replace(self.roots.get_column("node"), self.roots.get_column("root"))
+        return (root % self.buckets).fill_null(0).cast(pl.UInt32)
+
+    def encounter_bucket(self, hp: pl.Expr, he: pl.Expr) -> pl.Expr:
+        owner = pl.lit(None, pl.UInt64)
+        if self.owners.height:
+            owner = he.replace_strict(
+                self.owners.get_column(_HE),
+                self.owners.get_column("owner"),
+                default=None,
+                return_dtype=pl.UInt64,
+            )
+        return self.person_bucket(pl.coalesce(hp, owner))
+
+
+def _links(claims: pl.DataFrame, encounters: pl.DataFrame | None, buckets: int) -> Links:
+    """``claims``: __hp, __hc, __he, __ho per line; ``encounters``: __hp, __he per row."""
+    edges = [_group_edges(claims.lazy().select(_HC, _HP), _HC)]
+    replacing = claims.filter(pl.col(_HO).is_not_null()).select(_HO, pl.col(_HP).alias("a"))
+    if replacing.height:
+        originals = (
+            claims.select(_HC, _HP)
+            .join(replacing.select(pl.col(_HO).alias(_HC)).unique(), on=_HC, how="semi")
+            .unique()
+        )
+        edges.append(
+            replacing.join(originals, left_on=_HO, right_on=_HC, how="inner")
+            .select("a", pl.col(_HP).alias("b"))
+            .filter(pl.col("a").is_not_null() & pl.col("b").is_not_null())
+            .filter(pl.col("a") != pl.col("b"))
+        )
+    owners = pl.DataFrame(schema={_HE: pl.UInt64, "owner": pl.UInt64})
+    line_refs = claims.select(_HE, _HP).filter(pl.col(_HE).is_not_null())
+    if encounters is not None:
+        pairs = pl.concat([line_refs.lazy(), encounters.lazy().select(_HE, _HP)])
+        edges.append(_group_edges(pairs, _HE))
+        orphans = encounters.filter(pl.col(_HP).is_null() & pl.col(_HE).is_not_null())
+        if orphans.height:
+            owners = (
+                line_refs.join(orphans.select(_HE).unique(), on=_HE, how="semi")
+                .filter(pl.col(_HP).is_not_null())
+                .group_by(_HE)
+                .agg(pl.col(_HP).min().alias("owner"))
+            )
+    all_edges = pl.concat(edges).unique()
+    roots = pl.DataFrame(schema={"node": pl.UInt64, "root": pl.UInt64})
+    if all_edges.height:
+        roots = components(all_edges).filter(pl.col("node") != pl.col("root"))
+    if owners.height and roots.height:
+        owners = owners.with_columns(
+            pl.col("owner").replace(roots.get_column("node"), roots.get_column("root"))
+        )
+    return Links(roots=roots, owners=owners, buckets=buckets)
+
+
+# --- the split ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Part:
+    """One table as the buckets read it: raw pieces (``build_table`` per bucket) or, for a
+    table read whole, coerced pieces whose rejects were taken once (``rejects``)."""
+
+    table: str
+    folder: Path
+    name: str
+    path: str
+    headers: tuple[str, ...]
+    entries: TableMap
+    schema: pl.Schema  # of a piece
+    coerced: bool = False
+    columns_given: tuple[str, ...] = ()
+    dropped_columns: tuple[str, ...] = ()
+    rows_in: int = 0  # coerced: the whole table's rows_in
+    rejects: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=REJECTS_SCHEMA))
+
+    def bucket_table(self, k: int) -> Table:
+        """The table of bucket ``k``, in input order."""
+        files = sorted((self.folder / f"{k:05d}").glob("*.parquet"))
+        frame = pl.read_parquet(files) if files else pl.DataFrame(schema=self.schema)
+        if self.coerced:
+            data = frame.sort(POS).drop(POS)
+            return Table(
+                name=self.table,
+                data=data,
+                rows_in=data.height,
+                source=self.path,
+                columns_given=self.columns_given,
+                dropped_columns=self.dropped_columns,
+            )
+        raw = RawSource(self.name, self.path, self.headers, frame.sort(ROW))
+        return build_table(TABLES[self.table], raw, self.entries)
+
+
+@dataclass(frozen=True)
+class Split:
+    """The inputs cut into ``buckets`` buckets of whole persons under ``work``."""
+
+    work: Path
+    buckets: int
+    parts: dict[str, Part]  # claims, and encounters / coverage when given
+    providers: Table | None
+    lines: int  # claim rows in the input (rejected ones included)
+
+
+def _write_pieces(frame: pl.DataFrame, folder: Path, batch: int) -> None:
+    """One Parquet piece per bucket present in ``frame`` (sorted by bucket, then sliced: one
+    gather, faster than ``partition_by``; the order inside a piece does not matter, a bucket is
+    put back in input order when read)."""
+    ordered = frame.sort(BUCKET)
+    counts = ordered.get_column(BUCKET).value_counts(sort=False).sort(BUCKET)
+    offset = 0
+    for k, n in counts.iter_rows():  # one row per bucket
+        target = folder / f"{k:05d}"
+        target.mkdir(parents=True, exist_ok=True)
+        piece = ordered.slice(offset, n).drop(BUCKET)
+        piece.write_parquet(target / f"{batch:05d}.parquet", statistics=False)
+        offset += n
+
+
+def _bucket_expr(table: str, links: Links) -> pl.Expr:
+    if table == "encounters":
+        return links.encounter_bucket(_h(c.PERSON_ID), _h(c.ENCOUNTER_ID))
+    return links.person_bucket(_h(c.PERSON_ID))
+
+
+def _split_stream(stream: _Stream, links: Links, folder: Path, note: Callable[[str], None]) -> Part:
+    rows = 0
+    schema: pl.Schema | None = None
+    note(f"splitting {stream.table}")
+    for i, batch in enumerate(stream.batches()):
+        keys = _coerced_keys(stream, batch.lazy())
+        bucket = keys.select(_bucket_expr(stream.table, links).alias(BUCKET)).collect()
+        _write_pieces(batch.hstack(bucket), folder, i)
+        schema = batch.schema
+        rows += batch.height
+        note(f"splitting {stream.table}: {rows:,} rows")
+    if schema is None:
+        schema = pl.Schema({**stream.lazy.collect_schema(), ROW: pl.Int64()})
+    return Part(
+        stream.table, folder, stream.name, stream.path, stream.headers, stream.entries, schema
+    )
+
+
+def _split_whole(table: Table, links: Links, folder: Path) -> Part:
+    data = table.data.with_row_index(POS)
+    bucket = data.select(_bucket_expr(table.name, links).alias(BUCKET))
+    data = data.hstack(bucket)
+    for start in range(0, max(data.height, 1), BATCH_ROWS):
+        _write_pieces(data.slice(start, BATCH_ROWS), folder, start // BATCH_ROWS)
+    return Part(
+        table.name,
+        folder,
+        Path(table.source).name,
+        table.source,
+        (),
+        TableMap(),
+        data.drop(BUCKET).schema,
+        coerced=True,
+        columns_given=table.columns_given,
+        dropped_columns=table.dropped_columns,
+        rows_in=table.rows_in,
+        rejects=table.rejects,
+    )
+
+
+Opened = _Stream | Table
+
+
+def _open(
+    table: str, source: TableInput, mapping: str | Path | MapSpec | None, work: Path
+) -> Opened:
+    """A stream when the source can be streamed, else the reader's whole ``Table`` (XLSX, X12,
+    a missing file: the reader's own error)."""
+    if isinstance(source, Table):
+        return source
+    entries = resolve_map(TABLES[table], None, None, mapping, None)
+    if isinstance(source, pl.DataFrame | pl.LazyFrame):
+        return _frame_stream(table, source, entries)
+    path = Path(source)
+    head = b""
+    if path.is_file():
+        with path.open("rb") as f:
+            head = f.read(64)
+    if path.is_dir() or head.startswith(_PARQUET_MAGIC):
+        return _parquet_stream(table, path, entries)
+    if not head or head.startswith((_ZIP_MAGIC, _OLE_MAGIC)) or is_x12(head):
+        return read_table(table, path, map=mapping)
+    return _csv_stream(table, path, entries, work)
+
+
+def _key_hashes(opened: Opened) -> pl.DataFrame:
+    if isinstance(opened, Table):
+        keys = opened.data.lazy().select(*_KEYS[opened.name])
+    else:
+        keys = opened.key_frame()
+    if opened_table(opened) == "claims":
+        return _claim_hashes(keys).collect(engine="streaming")
+    return keys.select(_h(c.PERSON_ID).alias(_HP), _h(c.ENCOUNTER_ID).alias(_HE)).collect(
+        engine="streaming"
+    )
+
+
+def opened_table(opened: Opened) -> str:
+    return opened.name if isinstance(opened, Table) else opened.table
+
+
+def split_inputs(
+    claims: TableInput,
+    *,
+    encounters: TableInput | None = None,
+    coverage: TableInput | None = None,
+    providers: TableInput | None = None,
+    map: str | Path | MapSpec | None = None,
+    work: Path,
+    buckets: int | None = None,
+    min_buckets: int = 1,
+    bucket_lines: int = BUCKET_LINES,
+    progress: Callable[[str], None] = lambda _: None,
+) -> Split:
+    """Cut the inputs into buckets of whole persons under ``work`` (see the module doc)."""
+    given = {"claims": claims, "encounters": encounters, "coverage": coverage}
+    opened: dict[str, Opened] = {}
+    for table, source in given.items():
+        if source is None:
+            continue
+        one = _open(table, source, map, work)
+        if isinstance(one, _Stream):
+            _check_columns(one)
+        opened[table] = one
+    progress("reading keys of claims")
+    claim_keys = _key_hashes(opened["claims"])
+    lines = claim_keys.height
+    if buckets is None:
+        buckets = math.ceil(lines / bucket_lines)
+    buckets = max(buckets, min_buckets, 1)
+    encounter_keys = None
+    if "encounters" in opened:
+        progress("reading keys of encounters")
+        encounter_keys = _key_hashes(opened["encounters"])
+    links = _links(claim_keys, encounter_keys, buckets)
+    del claim_keys, encounter_keys
+    parts: dict[str, Part] = {}
+    for table, one in opened.items():
+        folder = work / table
+        if isinstance(one, Table):
+            parts[table] = _split_whole(one, links, folder)
+            continue
+        try:
+            parts[table] = _split_stream(one, links, folder, progress)
+        except _MisalignedError:  # records the line scan cannot number: the reader reads it whole
+            shutil.rmtree(folder, ignore_errors=True)
+            whole = read_table(table, Path(str(given[table])), map=map)
+            parts[table] = _split_whole(whole, links, folder)
+    provider_table = None
+    if providers is not None:
+        provider_table = (
+            providers
+            if isinstance(providers, Table)
+            else read_table("providers", providers, map=map)
+        )
+    return Split(work=work, buckets=buckets, parts=parts, providers=provider_table, lines=lines)
+
+
+# --- the audit of one bucket and the merge -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BucketResult:
+    """What one bucket's audit gives the merge."""
+
+    bucket: int
+    findings: pl.DataFrame
+    rules: pl.DataFrame
+    unknown_codes: dict[str, int]
+    as_of: date | None
+    tables: dict[str, tuple[int, int, pl.DataFrame]]  # table -> (rows_in, rows_audited, rejects)
+    dropped_columns: dict[str, list[str]]
+    sources: dict[str, str]
+
+
+def audit_bucket(
+    split: Split,
+    k: int,
+    providers: Table | None,
+    policies: Policies,
+    telehealth_list: pl.DataFrame | None = None,
+) -> BucketResult:
+    """Audit bucket ``k`` of ``split`` with ``telekit.audit`` (also the Dask task)."""
+    tables = {name: part.bucket_table(k) for name, part in split.parts.items()}
+    result = audit(
+        tables["claims"],
+        encounters=tables.get("encounters"),
+        coverage=tables.get("coverage"),
+        providers=providers,
+        policies=policies,
+        telehealth_list=telehealth_list,
+    )
+    out = BucketResult(
+        bucket=k,
+        findings=result.findings,
+        rules=result.rules,
+        unknown_codes=result.unknown_codes,
+        as_of=result.as_of if tables["claims"].data.height else None,
+        tables={n: (t.rows_in, t.data.height, t.rejects) for n, t in tables.items()},
+        dropped_columns={n: list(t.dropped_columns) for n, t in tables.items()},
+        sources={n: t.source for n, t in tables.items()},
+    )
+    del result, tables
+    gc.collect()
+    return out
+
+
+def _partial_suffix(code: str) -> str | None:
+    rule = REGISTRY[code]
+    return None if rule.partial_when is None else f" lines not judged: {rule.partial_reason}"
+
+
+def merge_rules(frames: list[pl.DataFrame]) -> pl.DataFrame:
+    """One status per rule from every bucket's (see the module doc)."""
+    first = frames[0]
+    rows = []
+    for row in first.iter_rows(named=True):
+        code = row["rule_code"]
+        suffix = _partial_suffix(code)
+        judged = [f.filter(pl.col("rule_code") == code).row(0, named=True) for f in frames]
+        counted = [
+            int(r["reason"].removesuffix(suffix))
+            for r in judged
+            if suffix is not None and r["reason"] is not None and r["reason"].endswith(suffix)
+        ]
+        rows.append(
+            {**row, "status": "partial", "reason": f"{sum(counted)}{suffix}"} if counted else row
+        )
+    return pl.DataFrame(rows, schema=first.schema)
+
+
+@dataclass(frozen=True)
+class PartitionedAuditResult(AuditResult):
+    """An ``AuditResult`` whose lines were audited bucket by bucket and are not held in memory:
+    ``claims``, ``encounters`` and ``coverage`` are empty frames with the canonical columns (read
+    the inputs again to look at them); findings, rejects, accounting, rule statuses and the
+    summary are those of the single-process audit."""
+
+    lines_audited: int = 0
+    buckets: int = 0
+
+    def __repr__(self) -> str:
+        n = self.counts()
+        return (
+            f"AuditResult({self.lines_audited} lines audited in {self.buckets} buckets, "
+            f"{n['error']} error, {n['warning']} warning, {n['info']} info, "
+            f"${self.dollars_at_risk:,.2f} at risk)"
+        )
+
+    def _repr_html_(self) -> str:
+        html = super()._repr_html_()
+        return html.replace(
+            f"{self.claims.height:,} lines audited", f"{self.lines_audited:,} lines audited", 1
+        )
+
+
+def merge(
+    split: Split,
+    results: list[BucketResult],
+    *,
+    policies: Policies,
+    as_of: date | None,
+    run_at: datetime,
+    findings: pl.DataFrame | None = None,
+) -> PartitionedAuditResult:
+    """The single-process ``AuditResult`` from the buckets' results."""
+    results = sorted(results, key=lambda r: r.bucket)
+    if findings is None:
+        findings = pl.concat([r.findings for r in results], how="vertical")
+    findings = findings.cast(FINDINGS_SCHEMA).sort(c.CLAIM_ID, c.CLAIM_LINE_NUMBER, "rule_code")
+    accounting_rows = []
+    rejects = []
+    for name, part in split.parts.items():
+        per_bucket = [r.tables[name] for r in results]
+        table_rejects = pl.concat([part.rejects, *(t[2] for t in per_bucket)]).sort(
+            "row_number", maintain_order=True
+        )
+        rows_in = part.rows_in if part.coerced else sum(t[0] for t in per_bucket)
+        audited = sum(t[1] for t in per_bucket)
+        accounting_rows.append((name, rows_in, audited, table_rejects.height))
+        rejects.append(table_rejects)
+    sources = dict(results[0].sources)
+    dropped = {n: results[0].dropped_columns[n] for n in split.parts}
+    if split.providers is not None:
+        p = split.providers
+        accounting_rows.append(("providers", p.rows_in, p.data.height, p.rejects.height))
+        rejects.append(p.rejects)
+        sources["providers"] = p.source
+        dropped["providers"] = list(p.dropped_columns)
+    accounting = pl.DataFrame(
+        accounting_rows,
+        schema={
+            "table": pl.String,
+            "rows_in": pl.Int64,
+            "rows_audited": pl.Int64,
+            "rows_rejected": pl.Int64,
+        },
+        orient="row",
+    )
+    if as_of is None:
+        dates = [r.as_of for r in results if r.as_of is not None]
+        as_of = max(dates) if dates else None
+    unknown: Counter[str] = Counter()
+    for r in results:
+        unknown.update(r.unknown_codes)
+
+    def empty(table: str) -> pl.DataFrame | None:
+        return pl.DataFrame(schema=TABLES[table].schema) if table in split.parts else None
+
+    claims_audited = int(accounting.filter(pl.col("table") == "claims")["rows_audited"].sum())
+    return PartitionedAuditResult(
+        findings=findings,
+        rejects=pl.concat(rejects, how="vertical"),
+        claims=pl.DataFrame(schema=TABLES["claims"].schema),
+        encounters=empty("encounters"),
+        coverage=empty("coverage"),
+        providers=None if split.providers is None else split.providers.data,
+        policies=policies,
+        as_of=as_of,
+        run_at=run_at,
+        code_set_version=codesets.CODE_SET_VERSION,
+        accounting=accounting,
+        rules=merge_rules([r.rules for r in results]),
+        unknown_codes=dict(sorted(unknown.items())),
+        dropped_columns=dropped,
+        sources=sources,
+        lines_audited=claims_audited,
+        buckets=split.buckets,
+    )
+
+
+# --- entry points ------------------------------------------------------------------------------
+
+
+def should_partition(claims: str | Path) -> bool:
+    """True when ``telekit audit`` should take the bounded-memory path: a Parquet claims input
+    of more than 2,000,000 rows (from the file metadata), or a claims file over 300 MB."""
+    path = Path(claims)
+    try:
+        if path.is_dir():
+            parts = sorted(p for p in path.rglob("*.parquet") if p.is_file())
+            return bool(parts) and _parquet_rows(parts) > THRESHOLD_ROWS
+        if not path.is_file():
+            return False
+        with path.open("rb") as f:
+            head = f.read(4)
+        if head.startswith(_PARQUET_MAGIC):
+            return _parquet_rows([path]) > THRESHOLD_ROWS
+        return path.stat().st_size > THRESHOLD_BYTES
+    except (OSError, pl.exceptions.PolarsError):
+        return False  # the single-process reader reports the problem
+
+
+def _parquet_rows(parts: list[Path]) -> int:
+    return sum(pl.scan_parquet(p).select(pl.len()).collect().item() for p in parts)
+
+
+def audit_partitioned(
+    claims: TableInput,
+    *,
+    encounters: TableInput | None = None,
+    coverage: TableInput | None = None,
+    providers: TableInput | None = None,
+    policies: Policies | str | Path | Mapping[str, Any] | None = None,
+    as_of: date | None = None,
+    telehealth_list: pl.DataFrame | None = None,
+    map: str | Path | MapSpec | None = None,
+    buckets: int | None = None,
+    bucket_lines: int = BUCKET_LINES,
+    work_dir: str | Path | None = None,
+    progress: bool | Callable[[str], None] = False,
+) -> PartitionedAuditResult:
+    """``telekit.audit`` with bounded memory: the same findings, rejects, accounting and summary.
+
+    The inputs are split into ``buckets`` buckets of whole persons (default: one per
+    ``bucket_lines`` claim rows) under ``work_dir`` (default: a temporary folder, removed at
+    the end), and each bucket is audited alone by ``telekit.audit``; see the module doc for why
+    that is exact. Tables are what ``audit`` takes (paths, frames, ``Table``); ``map`` is a
+    header/value map file as ``--map`` gives it. ``progress`` is True for a one-line display on
+    stderr, or a callable given each progress text.
+    """
+    run_at = datetime.now(UTC).replace(microsecond=0)
+    note = _progress(progress)
+    pol = policies if isinstance(policies, Policies) else load_policies(policies)
+    own = work_dir is None
+    work = Path(tempfile.mkdtemp(prefix="telekit-audit-") if work_dir is None else work_dir)
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        split = split_inputs(
+            claims,
+            encounters=encounters,
+            coverage=coverage,
+            providers=providers,
+            map=map,
+            work=work,
+            buckets=buckets,
+            bucket_lines=bucket_lines,
+            progress=note,
+        )
+        findings_dir = work / "findings"
+        findings_dir.mkdir(exist_ok=True)
+        results = []
+        for k in range(split.buckets):
+            note(f"auditing bucket {k + 1} of {split.buckets} ({split.lines:,} claim lines)")
+            r = audit_bucket(split, k, split.providers, pol, telehealth_list)
+            r.findings.write_parquet(findings_dir / f"{k:05d}.parquet")
+            results.append(
+                BucketResult(
+                    r.bucket,
+                    r.findings.clear(),
+                    r.rules,
+                    r.unknown_codes,
+                    r.as_of,
+                    r.tables,
+                    r.dropped_columns,
+                    r.sources,
+                )
+            )
+            del r
+        note("merging findings")
+        findings = pl.scan_parquet(sorted(findings_dir.glob("*.parquet"))).collect()
+        return merge(split, results, policies=pol, as_of=as_of, run_at=run_at, findings=findings)
+    finally:
+        note("done")
+        if isinstance(note, Progress):
+            note.close()
+        if own:
+            shutil.rmtree(work, ignore_errors=True)

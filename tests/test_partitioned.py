@@ -1,0 +1,442 @@
+"""The bounded-memory audit equals the single-process audit: findings, rejects, accounting, rule
+statuses and summary, on a generated practice tangled so that persons meet across buckets."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+import telekit as tk
+from telekit import _columns as c
+from telekit import _partitioned, sample
+from telekit._cli import main
+from telekit._partitioned import audit_partitioned, components, should_partition, split_inputs
+
+K = 4  # buckets in these tests
+TABLES = ("claims", "encounters", "coverage", "providers")
+
+
+def bucket_of(ids: list[str], buckets: int = K) -> list[int]:
+    """The bucket of each person when nothing links it (what _partitioned computes)."""
+    return (pl.Series(ids).hash(seed=0) % buckets).cast(pl.Int64).to_list()
+
+
+def _first(frame: pl.DataFrame, column: str) -> Any:
+    return frame.get_column(column).item(0)
+
+
+def tangle(
+    p: sample.Practice, buckets: int = K
+) -> tuple[pl.DataFrame, pl.DataFrame, list[tuple[str, str]]]:
+    """The practice's claims and encounters with persons meeting across hash buckets: a
+    replacement by another person, a line pointing at another person's encounter, a claim key
+    billed under two persons, a person-less encounter two persons point at, an encounter id under
+    two persons; plus Medicare telehealth lines in a year without a shipped list (TH001 partial)
+    in two buckets, and values the reader rejects. Also returns the pairs of persons linked."""
+    claims, enc = p.claims, p.encounters
+    persons = claims.get_column(c.PERSON_ID).unique().sort().to_list()
+    home = dict(zip(persons, bucket_of(persons, buckets), strict=True))
+
+    used: set[str] = set()  # each tangle takes persons of its own
+
+    def away(person: str) -> list[str]:
+        return [q for q in persons if home[q] != home[person] and q not in used]
+
+    def elsewhere(person: str, among: pl.DataFrame | None = None) -> str:
+        allowed = None if among is None else set(among.get_column(c.PERSON_ID).to_list())
+        q = next(q for q in away(person) if allowed is None or q in allowed)
+        used.add(q)
+        return q
+
+    def pick(frame: pl.DataFrame) -> pl.DataFrame:
+        row = frame.filter(~pl.col(c.PERSON_ID).is_in(list(used))).head(1)
+        used.add(_first(row, c.PERSON_ID))
+        return row
+
+    plain = (pl.col(c.CLAIM_FREQUENCY_CODE) == "1") & ~pl.col(c.CLAIM_ID).is_in(
+        claims.get_column(c.ORIGINAL_CLAIM_ID).drop_nulls().to_list()
+    )
+    # (a) a claim with findings replaced (frequency 7) by a claim of a person in another bucket
+    flagged = p.ground_truth.filter(pl.col("rule_code") != "FL002").get_column(c.CLAIM_ID)
+    x = pick(claims.filter(plain & pl.col(c.CLAIM_ID).is_in(flagged.to_list())))
+    x_id, a = _first(x, c.CLAIM_ID), _first(x, c.PERSON_ID)
+    replacement = claims.filter(pl.col(c.CLAIM_ID) == x_id).with_columns(
+        pl.lit("R" + x_id).alias(c.CLAIM_ID),
+        pl.lit(elsewhere(a)).alias(c.PERSON_ID),
+        pl.lit("7").alias(c.CLAIM_FREQUENCY_CODE),
+        pl.lit(x_id).alias(c.ORIGINAL_CLAIM_ID),
+    )
+    # (b) a clean telehealth line pointing at an audio-video encounter of another person
+    clean = ~pl.col(c.CLAIM_ID).is_in(p.ground_truth.get_column(c.CLAIM_ID).to_list())
+    line_b = pick(
+        claims.filter(
+            plain
+            & clean
+            & (pl.col(c.PLACE_OF_SERVICE_CODE) == "02")
+            & pl.col(c.ENCOUNTER_ID).is_not_null()
+        )
+    )
+    d = elsewhere(_first(line_b, c.PERSON_ID), enc.filter(pl.col(c.MODALITY).is_not_null()))
+    e2 = _first(
+        enc.filter((pl.col(c.PERSON_ID) == d) & pl.col(c.MODALITY).is_not_null()), c.ENCOUNTER_ID
+    )
+    # (c) a claim key billed again under a person of another bucket (a duplicate to reject)
+    line_c = pick(claims.filter(plain & clean))
+    dup_line = line_c.with_columns(
+        pl.lit(elsewhere(_first(line_c, c.PERSON_ID))).alias(c.PERSON_ID)
+    )
+    # (d) an encounter without person, pointed at by a line of another bucket too
+    line_d = pick(claims.filter(plain & clean & pl.col(c.ENCOUNTER_ID).is_not_null()))
+    e3 = _first(line_d, c.ENCOUNTER_ID)
+    line_h = pick(
+        claims.filter(
+            plain
+            & clean
+            & pl.col(c.ENCOUNTER_ID).is_not_null()
+            & pl.col(c.PERSON_ID).is_in(away(_first(line_d, c.PERSON_ID)))
+        )
+    )
+    # (e) an encounter id under a person of another bucket too (a duplicate to reject)
+    e4 = pick(enc)
+    dup_enc = e4.with_columns(pl.lit(elsewhere(_first(e4, c.PERSON_ID))).alias(c.PERSON_ID))
+    # (f) Medicare telehealth lines of two buckets in 2017 (no shipped list: TH001 partial)
+    medicare_th = claims.filter(
+        plain
+        & clean
+        & (pl.col(c.PAYER_TYPE) == "medicare")
+        & (pl.col(c.PLACE_OF_SERVICE_CODE) == "02")
+    )
+    first_th = pick(medicare_th)
+    second_th = pick(
+        medicare_th.filter(
+            pl.col(c.PERSON_ID).is_in(
+                [q for q in persons if home[q] != home[_first(first_th, c.PERSON_ID)]]
+            )
+        )
+    )
+    old_year = pl.col(c.CLAIM_ID).is_in(
+        [_first(first_th, c.CLAIM_ID), _first(second_th, c.CLAIM_ID)]
+    )
+
+    def line_is(row: pl.DataFrame) -> pl.Expr:
+        return (pl.col(c.CLAIM_ID) == _first(row, c.CLAIM_ID)) & (
+            pl.col(c.CLAIM_LINE_NUMBER) == _first(row, c.CLAIM_LINE_NUMBER)
+        )
+
+    claims = claims.with_columns(
+        pl.when(line_is(line_b)).then(pl.lit(e2)).when(line_is(line_h)).then(pl.lit(e3))
+        .otherwise(pl.col(c.ENCOUNTER_ID)).alias(c.ENCOUNTER_ID),
+        pl.when(old_year).then(pl.col(c.CLAIM_LINE_START_DATE).dt.offset_by("-7y"))
+        .otherwise(pl.col(c.CLAIM_LINE_START_DATE)).alias(c.CLAIM_LINE_START_DATE),
+    )  # fmt: skip
+    claims = pl.concat([claims, replacement, dup_line]).cast(pl.String)
+    # (g) values the reader rejects
+    claims = claims.with_columns(
+        pl.when(pl.int_range(pl.len()) == 5).then(pl.lit("2024-13-45"))
+        .otherwise(pl.col(c.CLAIM_LINE_START_DATE)).alias(c.CLAIM_LINE_START_DATE),
+        pl.when(pl.int_range(pl.len()) == 9).then(pl.lit("abc"))
+        .otherwise(pl.col(c.CHARGE_AMOUNT)).alias(c.CHARGE_AMOUNT),
+        pl.when(pl.int_range(pl.len()) == 11).then(pl.lit(" "))
+        .otherwise(pl.col(c.PERSON_ID)).alias(c.PERSON_ID),
+    )  # fmt: skip
+    enc = pl.concat([enc, dup_enc]).with_columns(
+        pl.when(pl.col(c.ENCOUNTER_ID) == e3).then(None).otherwise(pl.col(c.PERSON_ID))
+        .alias(c.PERSON_ID)
+    )  # fmt: skip
+    pairs = [
+        (a, _first(replacement, c.PERSON_ID)),
+        (_first(line_b, c.PERSON_ID), d),
+        (_first(line_c, c.PERSON_ID), _first(dup_line, c.PERSON_ID)),
+        (_first(line_d, c.PERSON_ID), _first(line_h, c.PERSON_ID)),
+        (_first(e4, c.PERSON_ID), _first(dup_enc, c.PERSON_ID)),
+    ]
+    return claims, enc, pairs
+
+
+def _csv_text(frame: pl.DataFrame) -> str:
+    """CSV with a title line, notes holding newlines and quotes, and a blank line."""
+    notes = (
+        pl.when(pl.int_range(pl.len()) % 97 == 3)
+        .then(pl.lit('called back\n"urgent", résumé'))
+        .otherwise(None)
+    )
+    text = frame.with_columns(notes.alias("note")).write_csv()
+    lines = text.split("\n")
+    return "Practice export, all lines\n" + "\n".join([*lines[:40], "", *lines[40:]])
+
+
+@pytest.fixture(scope="module")
+def practice(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The tangled practice as Parquet (claims in two parts), UTF-8 CSV and cp1252 CSV."""
+    p = sample.practice(seed=11, size=1200)
+    claims, encounters, pairs = tangle(p)
+    frames = {
+        "claims": claims,
+        "encounters": encounters,
+        "coverage": p.coverage,
+        "providers": p.providers,
+    }
+    root = tmp_path_factory.mktemp("practice")
+    dirs = {}
+    for kind in ("parquet", "csv", "cp1252"):
+        d = root / kind
+        d.mkdir()
+        (d / "policies.toml").write_text(p.policies_toml)
+        dirs[kind] = d
+    for name, frame in frames.items():
+        frame.write_parquet(dirs["parquet"] / f"{name}.parquet")
+        (dirs["csv"] / f"{name}.csv").write_text(_csv_text(frame), encoding="utf-8")
+        (dirs["cp1252"] / f"{name}.csv").write_bytes(_csv_text(frame).encode("cp1252"))
+    (root / "pairs.json").write_text(json.dumps(pairs))
+    parts = dirs["parquet"] / "claims"
+    parts.mkdir()
+    half = claims.height // 2  # parts of two schemas: the reader relaxes them to one
+    claims.slice(0, half).write_parquet(parts / "part-0.parquet")
+    claims.slice(half).drop(c.LINE_CONTROL_NUMBER).with_columns(
+        pl.col(c.CLAIM_LINE_NUMBER).cast(pl.Int32, strict=False)
+    ).write_parquet(parts / "part-1.parquet")
+    (dirs["parquet"] / "claims.parquet").unlink()
+    return dirs
+
+
+def _inputs(d: Path) -> dict[str, Path]:
+    return {t: _partitioned_path(d, t) for t in TABLES}
+
+
+def _partitioned_path(d: Path, t: str) -> Path:
+    for candidate in (d / f"{t}.parquet", d / t, d / f"{t}.csv"):
+        if candidate.exists():
+            return candidate
+    raise FileNotFoundError(t)
+
+
+def _summary(result: tk.AuditResult) -> dict[str, Any]:
+    summary = result.to_summary_dict()
+    summary.pop("run_at")
+    return summary
+
+
+def assert_same_audit(single: tk.AuditResult, split: tk.AuditResult) -> None:
+    assert_frame_equal(single.findings, split.findings)
+    assert_frame_equal(single.rejects, split.rejects)
+    assert_frame_equal(single.accounting, split.accounting)
+    assert_frame_equal(single.rules, split.rules)
+    assert single.unknown_codes == split.unknown_codes
+    assert single.as_of == split.as_of
+    assert _summary(single) == _summary(split)
+
+
+def _audit_both(
+    d: Path, **kwargs: Any
+) -> tuple[tk.AuditResult, _partitioned.PartitionedAuditResult]:
+    inputs = _inputs(d)
+    policies = d / "policies.toml"
+    single = tk.audit(inputs["claims"], **{t: inputs[t] for t in TABLES[1:]}, policies=policies)
+    split = audit_partitioned(
+        inputs["claims"], **{t: inputs[t] for t in TABLES[1:]}, policies=policies, **kwargs
+    )
+    return single, split
+
+
+@pytest.mark.parametrize("kind", ["parquet", "csv", "cp1252"])
+def test_partitioned_audit_equals_single_process(practice: dict[str, Path], kind: str) -> None:
+    single, split = _audit_both(practice[kind], buckets=K)
+    assert_same_audit(single, split)
+    assert split.buckets == K
+    assert split.lines_audited == single.claims.height
+    # the fixture exercises what it claims
+    th001 = single.rules.filter(pl.col("rule_code") == "TH001").row(0, named=True)
+    assert th001["status"] == "partial"
+    assert th001["reason"].startswith("2 lines not judged")
+    assert single.rejects.filter(pl.col("table") == "claims").height >= 4
+    assert single.rejects.filter(pl.col("reason").str.starts_with("duplicate key")).height == 2
+
+
+def test_csv_records_the_line_scan_cannot_number_are_read_whole(
+    practice: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the streamed line scan disagrees with the records polars parsed (the reader then
+    numbers rows with the csv module), the table is read whole by the reader and split."""
+    scan = _partitioned._csv_layout
+    whole: list[str] = []
+    split_whole = _partitioned._split_whole
+
+    def off_by_one(path: Path, header_line: int) -> Any:
+        layout = scan(path, header_line)
+        assert layout.starts is not None  # the notes hold quotes and newlines
+        return _partitioned._CsvLayout(header_line, layout.lines_total, layout.starts.head(-1))
+
+    def spy(table: tk.Table, links: Any, folder: Path) -> Any:
+        whole.append(table.name)
+        return split_whole(table, links, folder)
+
+    monkeypatch.setattr(_partitioned, "_csv_layout", off_by_one)
+    monkeypatch.setattr(_partitioned, "_split_whole", spy)
+    single, split = _audit_both(practice["csv"], buckets=K)
+    assert whole == ["claims", "encounters", "coverage"]
+    assert_same_audit(single, split)
+
+
+def test_the_tangles_need_the_links(
+    practice: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without linking persons, buckets by person alone give other findings and rejects."""
+    unlinked = _partitioned._links
+
+    def no_links(claims: pl.DataFrame, encounters: pl.DataFrame | None, buckets: int) -> Any:
+        links = unlinked(claims, encounters, buckets)
+        assert links.roots.height == 5  # five tangles, each linking two persons
+        empty = links.roots.clear()
+        return _partitioned.Links(roots=empty, owners=links.owners.clear(), buckets=buckets)
+
+    monkeypatch.setattr(_partitioned, "_links", no_links)
+    single, split = _audit_both(practice["parquet"], buckets=K)
+    assert not single.findings.equals(split.findings)
+    assert not single.rejects.equals(split.rejects)
+
+
+def test_linked_persons_share_a_bucket_and_each_person_is_in_one(
+    practice: dict[str, Path], tmp_path: Path
+) -> None:
+    inputs = _inputs(practice["parquet"])
+    split = split_inputs(
+        inputs["claims"], encounters=inputs["encounters"], work=tmp_path, buckets=K
+    )
+    seen = []
+    for k in range(K):
+        claims = split.parts["claims"].bucket_table(k).data
+        encounters = split.parts["encounters"].bucket_table(k).data
+        seen.extend(
+            frame.select(c.PERSON_ID, pl.lit(k).alias("bucket")).drop_nulls().unique()
+            for frame in (claims, encounters)
+        )
+        # every original a bucket's replacement names is in the bucket
+        originals = claims.get_column(c.ORIGINAL_CLAIM_ID).drop_nulls()
+        assert originals.is_in(claims.get_column(c.CLAIM_ID).implode()).all()
+    where = pl.concat(seen).unique()
+    assert where.get_column(c.PERSON_ID).is_unique().all()  # each person in one bucket
+    bucket = dict(where.iter_rows())
+    pairs = json.loads((practice["parquet"].parent / "pairs.json").read_text())
+    assert len(pairs) == 5
+    for a, b in pairs:
+        assert bucket_of([a]) != bucket_of([b])  # apart by hash ...
+        assert bucket[a] == bucket[b]  # ... together by link
+
+
+def test_components_joins_chains_and_keeps_islands_apart() -> None:
+    edges = pl.DataFrame(
+        {"a": [5, 3, 9, 20, 21], "b": [3, 1, 5, 21, 22]}, schema={"a": pl.UInt64, "b": pl.UInt64}
+    )
+    got = dict(components(edges).sort("node").iter_rows())
+    assert got == {1: 1, 3: 1, 5: 1, 9: 1, 20: 20, 21: 20, 22: 20}
+
+
+def _read_frame(path: Path) -> pl.DataFrame:
+    parts = sorted(path.glob("*.parquet")) if path.is_dir() else [path]
+    return pl.concat([pl.read_parquet(p) for p in parts], how="diagonal_relaxed")
+
+
+def test_frames_stream_too_and_progress_is_reported(practice: dict[str, Path]) -> None:
+    d = practice["parquet"]
+    frames = {t: _read_frame(_inputs(d)[t]) for t in TABLES}
+    notes: list[str] = []
+    single = tk.audit(
+        frames["claims"], **{t: frames[t] for t in TABLES[1:]}, policies=d / "policies.toml"
+    )
+    split = audit_partitioned(
+        frames["claims"].lazy(),
+        **{t: frames[t] for t in TABLES[1:]},
+        policies=d / "policies.toml",
+        bucket_lines=2_000,
+        progress=notes.append,
+    )
+    assert_same_audit(single, split)
+    assert split.buckets == -(-frames["claims"].height // 2_000)
+    assert any(n.startswith("auditing bucket 1 of") for n in notes)
+    assert "lines audited in" in repr(split)
+
+
+def test_tables_read_whole_are_split_too(practice: dict[str, Path]) -> None:
+    d = practice["csv"]
+    inputs = _inputs(d)
+    tables = {t: tk.read_table(t, inputs[t]) for t in TABLES}
+    single = tk.audit(
+        tables["claims"], **{t: tables[t] for t in TABLES[1:]}, policies=d / "policies.toml"
+    )
+    split = audit_partitioned(
+        tables["claims"],
+        **{t: tables[t] for t in TABLES[1:]},
+        policies=d / "policies.toml",
+        buckets=3,
+    )
+    assert_same_audit(single, split)
+
+
+def test_should_partition_reads_parquet_metadata_and_file_size(
+    practice: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parquet, csv = _inputs(practice["parquet"])["claims"], _inputs(practice["csv"])["claims"]
+    assert not should_partition(parquet)
+    assert not should_partition(csv)
+    assert not should_partition(practice["csv"] / "missing.csv")
+    monkeypatch.setattr(_partitioned, "THRESHOLD_ROWS", 100)
+    monkeypatch.setattr(_partitioned, "THRESHOLD_BYTES", 1000)
+    assert should_partition(parquet)
+    assert should_partition(csv)
+
+
+def _cli(argv: list[str]) -> tuple[int, str]:
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        code = main(argv)
+    return code, buf.getvalue()
+
+
+def test_cli_takes_the_partitioned_path_past_the_threshold(
+    practice: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    d = practice["csv"]
+    code_single, line_single = _cli(["audit", str(d), "--out", str(tmp_path / "single")])
+    calls: list[Path] = []
+    real: Callable[..., Any] = _partitioned.audit_partitioned
+
+    def spy(claims: Path, **kwargs: Any) -> Any:
+        calls.append(claims)
+        return real(claims, **kwargs)
+
+    monkeypatch.setattr(_partitioned, "THRESHOLD_BYTES", 1000)
+    monkeypatch.setattr(_partitioned, "audit_partitioned", spy)
+    code_split, line_split = _cli(["audit", str(d), "--out", str(tmp_path / "split")])
+    assert calls == [d / "claims.csv"]
+    assert code_split == code_single == 1
+    assert line_split.replace("split", "single") == line_single
+    one, two = (
+        json.loads((tmp_path / o / "summary.json").read_text()) for o in ("single", "split")
+    )
+    one.pop("run_at"), two.pop("run_at")
+    assert one == two
+    for name in ("findings.csv", "rejects.csv"):
+        assert (tmp_path / "single" / name).read_bytes() == (tmp_path / "split" / name).read_bytes()
+
+
+def test_progress_rewrites_one_line_and_ends_it() -> None:
+    stream = io.StringIO()
+    progress = _partitioned.Progress(stream)
+    progress("splitting claims")
+    progress("auditing bucket 1 of 2")
+    progress.close()
+    text = stream.getvalue()
+    assert text.count("\r") == 2
+    assert text.endswith("\n")
+    assert "telekit audit: auditing bucket 1 of 2 · 0:0" in text
+    silent = _partitioned.Progress(None)
+    silent("nothing")
+    silent.close()

@@ -1,0 +1,166 @@
+"""findings.xlsx as a billing team opens it (openpyxl): sheets, frozen header, autofilter, money
+and date formats, widths, row counts; the Decisions sheet with --review."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import io
+import json
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+import pytest
+from openpyxl.utils import get_column_letter
+
+from telekit._cli import main
+from telekit.review import ReviewStore
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample practice with two bad claim rows, audited with a review file."""
+    import telekit as tk
+
+    practice = tmp_path_factory.mktemp("practice")
+    for f in SAMPLES.iterdir():
+        if f.is_file():
+            shutil.copy(f, practice / f.name)
+    claims = pl.read_csv(practice / "claims.csv", infer_schema=False)
+    bad = pl.concat(
+        [
+            claims.head(1).with_columns(
+                pl.lit("C9999001").alias("claim_id"),
+                pl.lit("13/45/2024").alias("claim_line_start_date"),
+            ),
+            claims.head(1).with_columns(
+                pl.lit("C9999002").alias("claim_id"), pl.lit("n/a").alias("charge_amount")
+            ),
+        ]
+    )
+    pl.concat([claims, bad]).write_csv(practice / "claims.csv")
+    result = tk.audit(
+        practice / "claims.csv",
+        encounters=practice / "encounters.csv",
+        coverage=practice / "coverage.csv",
+        providers=practice / "providers.csv",
+        policies=practice / "policies.toml",
+    )
+    review = practice / "review.sqlite"
+    with ReviewStore(review) as store:
+        store.record(result.findings.head(4), "confirm", reviewer="alice", note="ok")
+        store.record(result.findings.slice(4, 3), "needs_query", reviewer="bob")
+        store.record(result.findings.head(1), "dismiss", reviewer="bob", note="changed my mind")
+    folder = tmp_path_factory.mktemp("out")
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["audit", str(practice), "--review", str(review), "--out", str(folder)]) == 1
+    return folder
+
+
+def _header(ws: openpyxl.worksheet.worksheet.Worksheet) -> list[str]:
+    return [str(c.value) for c in ws[1]]
+
+
+def _column(ws: openpyxl.worksheet.worksheet.Worksheet, name: str) -> int:
+    return _header(ws).index(name) + 1
+
+
+def test_sheets_and_row_counts(out: Path) -> None:
+    wb = openpyxl.load_workbook(out / "findings.xlsx")
+    assert wb.sheetnames == ["Summary", "Findings", "Rejects", "Decisions"]
+    summary = json.loads((out / "summary.json").read_text())
+    findings = pl.read_parquet(out / "findings.parquet")
+    rejects = pl.read_csv(out / "rejects.csv", infer_schema=False)
+    assert wb["Summary"].max_row == 1 + len(summary["rules"])
+    assert wb["Findings"].max_row == 1 + findings.height == 1 + summary["findings"]["total"]
+    assert wb["Rejects"].max_row == 1 + rejects.height == 1 + 2
+    assert wb["Decisions"].max_row == 1 + 7  # 7 findings decided (one twice: the latest counts)
+    assert _header(wb["Findings"]) == findings.columns
+
+
+def test_header_frozen_and_autofilter_over_the_data(out: Path) -> None:
+    wb = openpyxl.load_workbook(out / "findings.xlsx")
+    for ws in wb.worksheets:
+        assert ws.freeze_panes == "A2", ws.title
+        last = get_column_letter(ws.max_column)
+        assert ws.auto_filter.ref == f"A1:{last}{ws.max_row}", ws.title
+        assert all(c.font.bold for c in ws[1]), ws.title
+
+
+def test_money_and_date_formats(out: Path) -> None:
+    wb = openpyxl.load_workbook(out / "findings.xlsx")
+    ws = wb["Findings"]
+    money = ws.cell(2, _column(ws, "amount_at_risk"))
+    assert money.number_format == "$#,##0.00"
+    assert isinstance(money.value, float | int)
+    findings = pl.read_parquet(out / "findings.parquet")
+    assert Decimal(str(money.value)).quantize(Decimal("0.01")) == findings["amount_at_risk"][0]
+    dos = ws.cell(2, _column(ws, "claim_line_start_date"))
+    assert dos.number_format == "yyyy-mm-dd"
+    assert isinstance(dos.value, dt.datetime)
+    assert dos.value.date() == findings["claim_line_start_date"][0]
+    summary = wb["Summary"]
+    assert summary.cell(2, _column(summary, "dollars_at_risk")).number_format == "$#,##0.00"
+    code = ws.cell(2, _column(ws, "hcpcs_code"))
+    assert isinstance(code.value, str)  # codes stay text (99213, never a number)
+    decisions = wb["Decisions"]
+    decided = decisions.cell(2, _column(decisions, "decided_at"))
+    assert isinstance(decided.value, dt.datetime) and decided.number_format == "yyyy-mm-dd hh:mm"
+
+
+def test_column_widths_fit_the_content(out: Path) -> None:
+    wb = openpyxl.load_workbook(out / "findings.xlsx")
+    ws = wb["Findings"]
+    # xlsxwriter stores a width plus the cell padding (70 → 70.71)
+    width = {name: int(ws.column_dimensions[get_column_letter(i)].width or 0)
+             for i, name in enumerate(_header(ws), start=1)}  # fmt: skip
+    assert width["message"] == 70  # capped
+    assert width["suggested_fix"] == 60
+    assert 12 <= width["claim_id"] <= 20
+    assert width["finding_id"] >= 16
+
+
+def test_decisions_sheet_holds_the_current_decision_per_finding(out: Path) -> None:
+    wb = openpyxl.load_workbook(out / "findings.xlsx")
+    ws = wb["Decisions"]
+    header = _header(ws)
+    for col in ("finding_id", "rule_code", "claim_id", "decision", "note", "reviewer",
+                "decided_at", "rule_name", "amount_at_risk"):  # fmt: skip
+        assert col in header, col
+    rows = [
+        dict(zip(header, (c.value for c in row), strict=True)) for row in ws.iter_rows(min_row=2)
+    ]
+    findings = pl.read_parquet(out / "findings.parquet")
+    first = findings["finding_id"][0]
+    by_id = {r["finding_id"]: r for r in rows}
+    assert by_id[first]["decision"] == "dismiss" and by_id[first]["note"] == "changed my mind"
+    assert (
+        sorted(r["decision"] for r in rows) == ["confirm"] * 3 + ["dismiss"] + ["needs_query"] * 3
+    )
+    html = (out / "report.html").read_text()
+    assert "Reviewer decisions" in html and "changed my mind" in html
+
+
+def test_report_review_rewrites_the_workbook(out: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "out"
+    shutil.copytree(out, copy)
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["report", "--audit", str(copy)]) == 1
+    # without --review the workbook is left as it is
+    assert "Decisions" in openpyxl.load_workbook(copy / "findings.xlsx").sheetnames
+    (copy / "findings.xlsx").unlink()
+    review = tmp_path / "r.sqlite"
+    findings = pl.read_parquet(copy / "findings.parquet")
+    with ReviewStore(review) as store:
+        store.record(findings.head(2), "dismiss", reviewer="carol")
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["report", "--audit", str(copy), "--review", str(review)]) == 1
+    wb = openpyxl.load_workbook(copy / "findings.xlsx")
+    assert wb.sheetnames == ["Summary", "Findings", "Rejects", "Decisions"]
+    assert wb["Decisions"].max_row == 3
+    assert wb["Findings"].max_row == 1 + findings.height

@@ -42,7 +42,13 @@ if mode == "audit":
     out["rules_ran"] = r.rules.filter(r.rules["status"] != "skipped").height
     out["rules"] = r.rules.height
     out["findings"] = r.findings.height
-out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM is this process's own peak (ru_maxrss carries the parent's peak across exec on Linux)
+status = Path("/proc/self/status")
+if status.exists():
+    hwm = next(l for l in status.read_text().splitlines() if l.startswith("VmHWM:"))
+    out["peak_rss_mb"] = int(hwm.split()[1]) / 1024
+else:
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps(out))
 """
 

@@ -296,6 +296,8 @@ def main() -> None:
         out["only_telekit"] = telekit.join(mine, on=mine.columns, how="anti").height
         out["match"] = out["only_pandas"] == out["only_telekit"] == 0
     out["peak_rss_mb"] = peak_mb()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    out["cpu_s"] = usage.ru_utime + usage.ru_stime
     print(json.dumps(out))
 
 

@@ -55,6 +55,9 @@ from pathlib import Path
 import telekit as tk
 
 d, mode, out = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
+def cpu_s():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 def peak_mb():  # VmHWM: this program's own peak (ru_maxrss keeps the pre-exec parent's)
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmHWM"):
@@ -119,6 +122,7 @@ elif mode == "distributed":
     res["buckets"] = r.buckets
     peaks = client.run(peak_mb)
     res["workers_peak_rss_mb"] = sorted(peaks.values())
+    res["workers_cpu_s"] = sum(client.run(cpu_s).values())
     client.close(); cluster.close()
 res["wall_s"] = time.perf_counter() - t0
 if mode != "read":
@@ -126,6 +130,7 @@ if mode != "read":
     res["findings"] = r.findings.height
     res["lines"] = int(r.accounting.filter(r.accounting["table"] == "claims")["rows_in"][0])
 res["peak_rss_mb"] = peak_mb()
+res["cpu_s"] = cpu_s() + res.get("workers_cpu_s", 0)
 print(json.dumps(res))
 """
 
@@ -272,29 +277,30 @@ def report(rows: list[tuple[str, dict[str, dict[str, Any]], dict[str, Path]]]) -
             if r is None:
                 continue
             if "error" in r:
-                runs.append([size, "", mode, r["error"], "", "", "", ""])
+                runs.append([size, "", mode, r["error"], "", "", "", "", "", ""])
                 continue
             lines = r["lines"]
             wall = r["wall_s"] if mode != "single" else r["read_s"] + r["audit_s"]
             peak = r["peak_rss_mb"] + sum(r.get("workers_peak_rss_mb", []))
             ratio = _fmt(wall / read["read_s"]) if "read_s" in read else ""
+            cpu = r.get("cpu_s")
             runs.append(
-                [size, f"{lines:,}", mode, f"{wall:,.1f}", f"{peak:,.0f}",
-                 f"{wall / lines * 1e6:,.1f}", ratio,
+                [size, f"{lines:,}", mode, f"{wall:,.1f}", _fmt(cpu), f"{peak:,.0f}",
+                 f"{wall / lines * 1e6:,.1f}", _fmt(cpu / lines * 1e6 if cpu else ""), ratio,
                  f"{r['load_before']:.1f} to {r['load_after']:.1f}"]
             )  # fmt: skip
     table(
-        ["size", "claim lines", "run", "wall s", "peak RSS MB", "s per 1M lines", "wall / read",
-         "load avg"],
+        ["size", "claim lines", "run", "wall s", "CPU s", "peak RSS MB", "wall s per 1M lines",
+         "CPU s per 1M lines", "wall / read", "load avg"],
         runs,
     )  # fmt: skip
     reads = [
         [size, _fmt(res["read"].get("read_s", res["read"].get("error"))),
-         _fmt(res["read"].get("peak_rss_mb", ""), ",.0f")]
+         _fmt(res["read"].get("cpu_s", "")), _fmt(res["read"].get("peak_rss_mb", ""), ",.0f")]
         for size, res, _ in rows
         if "read" in res
     ]  # fmt: skip
-    table(["size", "read s (tk.read_table, 4 tables)", "read peak RSS MB"], reads)
+    table(["size", "read s (tk.read_table, 4 tables)", "read CPU s", "read peak RSS MB"], reads)
     detail = []
     for size, res, found in rows:
         p, dd = res.get("partitioned", {}), res.get("distributed", {})
@@ -317,16 +323,17 @@ def report(rows: list[tuple[str, dict[str, dict[str, Any]], dict[str, Path]]]) -
         if r is None:
             continue
         if "error" in r:
-            pandas.append([size, r["error"], "", "", ""])
+            pandas.append([size, r["error"], "", "", "", ""])
             continue
         match = "yes" if r.get("match") else "NO"
         pandas.append(
-            [size, f"{r['read_s']:.1f}", f"{r['rules_s']:.1f}", f"{r['peak_rss_mb']:,.0f}",
+            [size, f"{r['read_s']:.1f}", f"{r['rules_s']:.1f}", _fmt(r.get("cpu_s", "")),
+             f"{r['peak_rss_mb']:,.0f}",
              f"{match} ({r.get('telekit_findings')} telekit findings; only pandas "
              f"{r.get('only_pandas')}, only telekit {r.get('only_telekit')})"]
         )  # fmt: skip
     table(
-        ["size", "pandas read s", "pandas 5 rules s", "pandas peak RSS MB",
+        ["size", "pandas read s", "pandas 5 rules s", "pandas CPU s", "pandas peak RSS MB",
          "same findings as telekit (5 rules)"],
         pandas,
     )  # fmt: skip

@@ -25,6 +25,7 @@ from telekit._exceptions import (
     UnsupportedFormatError,
     X12Error,
 )
+from telekit._partitioned import PartitionedAuditResult, audit_partitioned
 from telekit._policies import Policies, load_expected_fees, load_policies
 from telekit._readers import (
     load_map,
@@ -45,6 +46,7 @@ __all__ = [
     "InputError",
     "MapError",
     "MissingColumnError",
+    "PartitionedAuditResult",
     "Policies",
     "PolicyError",
     "Reconciliation",
@@ -55,6 +57,7 @@ __all__ = [
     "X12Error",
     "__version__",
     "audit",
+    "audit_partitioned",
     "eligibility",
     "load_expected_fees",
     "load_map",

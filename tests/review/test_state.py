@@ -21,18 +21,6 @@ ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "data" / "samples"
 
 
-@pytest.fixture(scope="module")
-def result() -> tk.AuditResult:
-    return tk.audit(
-        SAMPLES / "claims.csv",
-        encounters=SAMPLES / "encounters.csv",
-        coverage=SAMPLES / "coverage.csv",
-        providers=SAMPLES / "providers.csv",
-        policies=SAMPLES / "policies.toml",
-        as_of=date(2026, 10, 30),
-    )
-
-
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[ReviewStore]:
     with ReviewStore(tmp_path / "review.sqlite") as s:

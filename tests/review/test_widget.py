@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -17,18 +16,6 @@ from telekit.review import EncounterReview, ReviewStore
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "data" / "samples"
-
-
-@pytest.fixture(scope="module")
-def result() -> tk.AuditResult:
-    return tk.audit(
-        SAMPLES / "claims.csv",
-        encounters=SAMPLES / "encounters.csv",
-        coverage=SAMPLES / "coverage.csv",
-        providers=SAMPLES / "providers.csv",
-        policies=SAMPLES / "policies.toml",
-        as_of=date(2026, 10, 30),
-    )
 
 
 @pytest.fixture

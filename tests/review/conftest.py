@@ -1,0 +1,24 @@
+"""Shared by the review tests: the audit of data/samples, made once per session."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+import telekit as tk
+
+SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
+
+
+@pytest.fixture(scope="session")
+def result() -> tk.AuditResult:
+    return tk.audit(
+        SAMPLES / "claims.csv",
+        encounters=SAMPLES / "encounters.csv",
+        coverage=SAMPLES / "coverage.csv",
+        providers=SAMPLES / "providers.csv",
+        policies=SAMPLES / "policies.toml",
+        as_of=date(2026, 10, 30),
+    )

@@ -234,21 +234,47 @@ def cmd_audit(args: argparse.Namespace) -> int:
         if t in paths and not partitioned:
             bar.step(f"reading {t}")  # R7
             tables[t] = tk.read_table(t, paths[t][0], map=mapping)
-    remits = None
+    remits = payments = None
+    # >>> scale (S1): the partitioned path tallies remittances and patient payments (accounting,
+    # rejects, the latest payment date) in bounded memory instead of holding them
+    tallies: dict[str, _partitioned.Tally] = {}
     if "remittances" in paths:
         bar.step("reading remittances")  # R7
         sources = paths["remittances"]
         adjustments = paths.get("adjustments", [None])[0]
-        remits = tk.read_remittances(
-            sources if len(sources) > 1 else sources[0], adjustments=adjustments, map=mapping
-        )
-    payments = None
+        if partitioned:
+            tallies["remittances"] = _partitioned.tally_remittances(
+                list(sources), adjustments=adjustments, map=mapping
+            )
+        else:
+            remits = tk.read_remittances(
+                sources if len(sources) > 1 else sources[0], adjustments=adjustments, map=mapping
+            )
+            tallies["remittances"] = _partitioned.Tally(
+                remits.rows_in,
+                remits.lines.height + remits.adjustments.height,
+                remits.rejects,
+                remits.lines.get_column("payment_date").max() if remits.lines.height else None,  # type: ignore[arg-type]
+            )
     if "patient_payments" in paths:
         bar.step("reading patient payments")  # R7
-        payments = tk.read_patient_payments(paths["patient_payments"][0], map=mapping)
+        if partitioned:
+            tallies["patient_payments"] = _partitioned.tally_patient_payments(
+                paths["patient_payments"][0], map=mapping
+            )
+        else:
+            payments = tk.read_patient_payments(paths["patient_payments"][0], map=mapping)
+            tallies["patient_payments"] = _partitioned.Tally(
+                payments.rows_in,
+                payments.data.height,
+                payments.rejects,
+                dropped_columns=payments.dropped_columns,
+                sources=(payments.source,),
+            )
     as_of = args.as_of
-    if as_of is None and remits is not None and remits.lines.height:
-        as_of = remits.lines.get_column("payment_date").max()
+    if as_of is None and "remittances" in tallies:
+        as_of = tallies["remittances"].latest_payment_date
+    # <<< scale (S1)
     bar.step("auditing", tick=not partitioned)  # R7: the partitioned audit draws its own
     # >>> scale (S1)
     result: tk.AuditResult
@@ -277,23 +303,14 @@ def cmd_audit(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     rejects = [result.rejects]
     extra_tables: dict[str, Any] = {}
-    if remits is not None:
-        rejects.append(remits.rejects)
-        extra_tables["remittances"] = {
-            "source": ", ".join(str(p) for p in paths["remittances"]),
-            "rows_in": remits.rows_in,
-            "rows_audited": remits.lines.height + remits.adjustments.height,
-            "rows_rejected": remits.rejects.height,
-            "dropped_columns": [],
-        }
-    if payments is not None:
-        rejects.append(payments.rejects)
-        extra_tables["patient_payments"] = {
-            "source": payments.source,
-            "rows_in": payments.rows_in,
-            "rows_audited": payments.data.height,
-            "rows_rejected": payments.rejects.height,
-            "dropped_columns": list(payments.dropped_columns),
+    for table, tally in tallies.items():
+        rejects.append(tally.rejects)
+        extra_tables[table] = {
+            "source": ", ".join(str(p) for p in paths[table]),
+            "rows_in": tally.rows_in,
+            "rows_audited": tally.rows_audited,
+            "rows_rejected": tally.rejects.height,
+            "dropped_columns": list(tally.dropped_columns) if table != "remittances" else [],
         }
     all_rejects = pl.concat(rejects, how="vertical")
     # >>> report (R7): metrics, OIG measures and every output (de-identified with --deidentify)

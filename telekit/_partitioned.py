@@ -78,9 +78,9 @@ import polars as pl
 from telekit import _columns as c
 from telekit import codesets
 from telekit._audit import FINDINGS_SCHEMA, AuditResult, TableInput, audit
-from telekit._columns import REJECTS_SCHEMA, TABLES
+from telekit._columns import ADJUSTMENTS, REJECTS_SCHEMA, REMITTANCE_LINES, TABLES
 from telekit._exceptions import InputError
-from telekit._maps import MapSpec, TableMap
+from telekit._maps import MapSpec, TableMap, load_map
 from telekit._policies import Policies, load_policies
 from telekit._readers import (
     _OLE_MAGIC,
@@ -94,10 +94,20 @@ from telekit._readers import (
     build_table,
     is_x12,
     known_headers,
+    load_source,
     map_headers,
     read_table,
     resolve_map,
     sniff,
+    source_name,
+)
+from telekit._remittances import (
+    _as_list,
+    _entries,
+    _is_adjustments,
+    _looks_x12,
+    _sibling_adjustments,
+    read_x12_remittances,
 )
 from telekit._table import Table
 from telekit.rules import REGISTRY
@@ -106,11 +116,14 @@ __all__ = [
     "BUCKET_LINES",
     "PartitionedAuditResult",
     "Split",
+    "Tally",
     "audit_bucket",
     "audit_partitioned",
     "merge",
     "should_partition",
     "split_inputs",
+    "tally_patient_payments",
+    "tally_remittances",
 ]
 
 ROW = "__row"  # the reader's row-number column (RawSource.frame)
@@ -132,6 +145,7 @@ _KEYS: dict[str, tuple[str, ...]] = {
     ),
     "encounters": (c.PERSON_ID, c.ENCOUNTER_ID),
     "coverage": (c.PERSON_ID,),
+    "remittances": (c.REMIT_ID,),  # the first column of its duplicate key (tally_remittances)
 }
 _HP, _HC, _HE, _HO = "__hp", "__hc", "__he", "__ho"
 
@@ -697,13 +711,17 @@ def _bucket_expr(table: str, links: Links) -> pl.Expr:
     return links.person_bucket(_h(c.PERSON_ID))
 
 
-def _split_stream(stream: _Stream, links: Links, folder: Path, note: Callable[[str], None]) -> Part:
+def _split_stream(
+    stream: _Stream, bucket_of: pl.Expr, folder: Path, note: Callable[[str], None]
+) -> Part:
+    """Write ``stream`` as per-bucket raw pieces under ``folder``; ``bucket_of`` is computed
+    over the coerced key columns (``_KEYS``)."""
     rows = 0
     schema: pl.Schema | None = None
     note(f"splitting {stream.table}")
     for i, batch in enumerate(stream.batches()):
         keys = _coerced_keys(stream, batch.lazy())
-        bucket = keys.select(_bucket_expr(stream.table, links).alias(BUCKET)).collect()
+        bucket = keys.select(bucket_of.alias(BUCKET)).collect()
         _write_pieces(batch.hstack(bucket), folder, i)
         schema = batch.schema
         rows += batch.height
@@ -820,7 +838,7 @@ def split_inputs(
             parts[table] = _split_whole(one, links, folder)
             continue
         try:
-            parts[table] = _split_stream(one, links, folder, progress)
+            parts[table] = _split_stream(one, _bucket_expr(table, links), folder, progress)
         except _MisalignedError:  # records the line scan cannot number: the reader reads it whole
             shutil.rmtree(folder, ignore_errors=True)
             whole = read_table(table, Path(str(given[table])), map=map)
@@ -1006,6 +1024,220 @@ def merge(
         lines_audited=claims_audited,
         buckets=split.buckets,
     )
+
+
+# --- remittances and patient payments, tallied in bounded memory -------------------------------
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What ``telekit audit`` reports of a table it does not audit line by line (remittances,
+    patient payments) on the partitioned path: its accounting, its rejects and the latest
+    remittance payment date (the default ``as_of``). The rows themselves are not kept."""
+
+    rows_in: int = 0
+    rows_audited: int = 0
+    rejects: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=REJECTS_SCHEMA))
+    latest_payment_date: date | None = None
+    dropped_columns: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+
+    def __add__(self, other: Tally) -> Tally:
+        dates = [d for d in (self.latest_payment_date, other.latest_payment_date) if d]
+        return Tally(
+            self.rows_in + other.rows_in,
+            self.rows_audited + other.rows_audited,
+            pl.concat([self.rejects, other.rejects]),
+            max(dates) if dates else None,
+            tuple(dict.fromkeys(self.dropped_columns + other.dropped_columns)),
+            tuple(dict.fromkeys(self.sources + other.sources)),
+        )
+
+
+def _tally_table(table: Table) -> Tally:
+    latest = None
+    if table.name == "remittances" and table.data.height:
+        latest = table.data.get_column(c.PAYMENT_DATE).max()
+    return Tally(
+        table.rows_in,
+        table.data.height,
+        table.rejects,
+        latest,  # type: ignore[arg-type]
+        table.dropped_columns,
+        (table.source,),
+    )
+
+
+def _stream_rows(stream: _Stream) -> int:
+    """Records in ``stream`` (an estimate for CSV: blank physical lines count)."""
+    if stream.parts is not None:
+        return sum(part.select(pl.len()).collect().item() for part in stream.parts)
+    if stream.csv is not None:
+        layout = stream.csv
+        return layout.lines_total if layout.starts is None else layout.starts.len()
+    return int(stream.lazy.select(pl.len()).collect().item())
+
+
+def _tally_stream(stream: _Stream, work: Path, note: Callable[[str], None]) -> Tally:
+    """Read ``stream`` by the reader's ``build_table`` one batch (no duplicate key) or one
+    bucket of key hashes (remittance lines: duplicates of remit_id + remit_claim_seq + svc_seq
+    meet in one bucket) at a time, so that rejects and their row numbers are the reader's."""
+    _check_columns(stream)
+    spec = TABLES[stream.table]
+    total = Tally()
+    if not spec.key:
+        for batch in stream.batches():
+            raw = RawSource(stream.name, stream.path, stream.headers, batch)
+            total += _tally_table(build_table(spec, raw, stream.entries))
+            note(f"reading {stream.table}: {total.rows_in:,} rows")
+        return total
+    buckets = max(1, math.ceil(_stream_rows(stream) / BATCH_ROWS))
+    folder = Path(tempfile.mkdtemp(prefix=f"{stream.table}-", dir=work))
+    try:
+        bucket_of = (_h(spec.key[0]) % buckets).fill_null(0).cast(pl.UInt32)
+        part = _split_stream(stream, bucket_of, folder, note)
+        for k in range(buckets):
+            total += _tally_table(part.bucket_table(k))
+            note(f"reading {stream.table}: bucket {k + 1} of {buckets}")
+            gc.collect()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return total
+
+
+def _tally_source(
+    table: str,
+    source: str | Path | pl.DataFrame | pl.LazyFrame,
+    entries: TableMap,
+    work: Path,
+    note: Callable[[str], None],
+) -> _Stream | None:
+    """A stream of ``source`` as ``table``, or None when it is read whole (XLSX, X12)."""
+    if isinstance(source, pl.DataFrame | pl.LazyFrame):
+        return _frame_stream(table, source, entries)
+    path = Path(source)
+    head = b""
+    if path.is_file():
+        with path.open("rb") as f:
+            head = f.read(64)
+    if path.is_dir() or head.startswith(_PARQUET_MAGIC):
+        return _parquet_stream(table, path, entries)
+    if not head or head.startswith((_ZIP_MAGIC, _OLE_MAGIC)) or is_x12(head):
+        return None
+    note(f"scanning {path.name}")
+    return _csv_stream(table, path, entries, work)
+
+
+def _tally_or_whole(
+    stream: _Stream | None,
+    whole: Callable[[], Tally],
+    work: Path,
+    note: Callable[[str], None],
+) -> Tally:
+    if stream is None:
+        return whole()
+    try:
+        return _tally_stream(stream, work, note)
+    except _MisalignedError:  # records the line scan cannot number: the reader reads it whole
+        return whole()
+
+
+def tally_remittances(
+    source: str | Path | list[str | Path],
+    *,
+    adjustments: str | Path | list[str | Path] | None = None,
+    map: str | Path | MapSpec | None = None,
+    work_dir: str | Path | None = None,
+    progress: bool | Callable[[str], None] = False,
+) -> Tally:
+    """``read_remittances`` in bounded memory, for its accounting only: rows in, rows read (lines
+    and adjustments), rejects (the reader's, with its row numbers) and the latest payment date.
+    Sources are classified as ``read_remittances`` does; Parquet and delimited text stream,
+    XLSX and X12 files are read whole (one file at a time)."""
+
+    note = _progress(progress)
+    file_map = map if isinstance(map, MapSpec) or map is None else load_map(map)
+    line_entries, adj_entries = (
+        _entries(spec, other, file_map=file_map, rename=None, values=None, options=None)
+        for spec, other in ((REMITTANCE_LINES, ADJUSTMENTS), (ADJUSTMENTS, REMITTANCE_LINES))
+    )
+    sources = _as_list(source)
+    explicit = _as_list(adjustments)
+    if not sources and not explicit:
+        msg = "tally_remittances needs at least one source"
+        raise InputError(msg)
+    if len(sources) == 1 and not explicit:
+        sibling = _sibling_adjustments(sources[0])
+        if sibling is not None and not _looks_x12(sources[0]):
+            explicit = [sibling]
+    known = known_headers(REMITTANCE_LINES, line_entries.rename) | known_headers(
+        ADJUSTMENTS, adj_entries.rename
+    )
+    own = work_dir is None
+    work = Path(tempfile.mkdtemp(prefix="telekit-remits-") if work_dir is None else work_dir)
+    work.mkdir(parents=True, exist_ok=True)
+    total = Tally()
+    try:
+        for item, forced in [(s, False) for s in sources] + [(s, True) for s in explicit]:
+
+            def whole(item: Any = item, forced: bool = forced) -> Tally:
+                raw = load_source(
+                    item, REMITTANCE_LINES, line_entries.rename, line_entries.options, known
+                )
+                if isinstance(raw, bytes):
+                    r = read_x12_remittances(raw, source_name(item))
+                    latest = r.lines.get_column(c.PAYMENT_DATE).max() if r.lines.height else None
+                    return Tally(
+                        r.rows_in,
+                        r.lines.height + r.adjustments.height,
+                        r.rejects,
+                        latest,  # type: ignore[arg-type]
+                        (),
+                        (str(item),),
+                    )
+                adj = forced or _is_adjustments(raw, adj_entries)
+                spec, entries = (
+                    (ADJUSTMENTS, adj_entries) if adj else (REMITTANCE_LINES, line_entries)
+                )
+                return _tally_table(build_table(spec, raw, entries))
+
+            table = "adjustments" if forced else "remittances"
+            stream = _tally_source(table, item, adj_entries if forced else line_entries, work, note)
+            if stream is not None and not forced:
+                header_only = RawSource(stream.name, stream.path, stream.headers, pl.DataFrame())
+                if _is_adjustments(header_only, adj_entries):
+                    stream = _tally_source("adjustments", item, adj_entries, work, note)
+            total += _tally_or_whole(stream, whole, work, note)
+    finally:
+        if own:
+            shutil.rmtree(work, ignore_errors=True)
+    return total
+
+
+def tally_patient_payments(
+    source: str | Path,
+    *,
+    map: str | Path | MapSpec | None = None,
+    work_dir: str | Path | None = None,
+    progress: bool | Callable[[str], None] = False,
+) -> Tally:
+    """``read_patient_payments`` in bounded memory, for its accounting and rejects only."""
+    note = _progress(progress)
+    entries = resolve_map(TABLES["patient_payments"], None, None, map, None)
+    own = work_dir is None
+    work = Path(tempfile.mkdtemp(prefix="telekit-payments-") if work_dir is None else work_dir)
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        stream = _tally_source("patient_payments", source, entries, work, note)
+        return _tally_or_whole(
+            stream,
+            lambda: _tally_table(read_table("patient_payments", source, map=map)),
+            work,
+            note,
+        )
+    finally:
+        if own:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 # --- entry points ------------------------------------------------------------------------------

@@ -440,3 +440,162 @@ def test_progress_rewrites_one_line_and_ends_it() -> None:
     silent = _partitioned.Progress(None)
     silent("nothing")
     silent.close()
+
+
+# --- remittances and patient payments, tallied in bounded memory -------------------------------
+
+
+def _spoil_remittances(p: Any) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Remittance lines with a duplicate key far from its first row (another batch when batches
+    are small), a bad date and a bad amount; adjustments with a bad group code; payments with a
+    bad date. Cells are text so that bad values survive to the reader."""
+    lines = p.remittances.cast(pl.String)
+    first = lines.head(1)
+    bad_date = lines.slice(5, 1).with_columns(pl.lit("2024-13-40").alias(c.PAYMENT_DATE))
+    bad_money = lines.slice(9, 1).with_columns(pl.lit("twelve").alias("paid_amount"))
+    lines = pl.concat([lines.slice(0, 5), bad_date, lines.slice(6, 3), bad_money, lines.slice(10)])
+    lines = pl.concat([lines, first])  # the duplicate: the last row
+    adjustments = p.adjustments.cast(pl.String)
+    adjustments = pl.concat(
+        [adjustments, adjustments.head(1).with_columns(pl.lit("ZZ").alias("group_code"))]
+    )
+    payments = p.patient_payments.cast(pl.String)
+    payments = pl.concat(
+        [payments, payments.head(1).with_columns(pl.lit("not a date").alias(c.PAYMENT_DATE))]
+    )
+    return lines, adjustments, payments
+
+
+@pytest.fixture(scope="module")
+def remittance_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Path]]:
+    """The spoiled remittances, adjustments and patient payments as Parquet parts, UTF-8 CSV
+    and cp1252 CSV."""
+    p = sample.practice(seed=5, size=400)
+    lines, adjustments, payments = _spoil_remittances(p)
+    root = tmp_path_factory.mktemp("remits")
+    out: dict[str, dict[str, Path]] = {}
+    frames = {"remittances": lines, "adjustments": adjustments, "patient_payments": payments}
+    for kind in ("parquet", "csv", "cp1252"):
+        d = root / kind
+        d.mkdir()
+        out[kind] = {}
+        for name, frame in frames.items():
+            if kind == "parquet":
+                folder = d / name
+                folder.mkdir()
+                half = frame.height // 2
+                frame.slice(0, half).write_parquet(folder / "part-0.parquet")
+                frame.slice(half).write_parquet(folder / "part-1.parquet")
+                out[kind][name] = folder
+            else:
+                path = d / f"{name}.csv"
+                text = "Remittance export\n" + frame.write_csv()
+                path.write_bytes(text.encode("utf-8" if kind == "csv" else "cp1252"))
+                out[kind][name] = path
+    return out
+
+
+def _expected(r: tk.Remittances) -> _partitioned.Tally:
+    return _partitioned.Tally(
+        r.rows_in,
+        r.lines.height + r.adjustments.height,
+        r.rejects,
+        r.lines.get_column(c.PAYMENT_DATE).max() if r.lines.height else None,
+    )
+
+
+def _assert_tally(got: _partitioned.Tally, want: _partitioned.Tally) -> None:
+    assert (got.rows_in, got.rows_audited, got.latest_payment_date) == (
+        want.rows_in,
+        want.rows_audited,
+        want.latest_payment_date,
+    )
+    order = ["table", "row_number"]
+    assert_frame_equal(got.rejects.sort(order), want.rejects.sort(order))
+
+
+@pytest.mark.parametrize("kind", ["parquet", "csv", "cp1252"])
+@pytest.mark.parametrize("batch_rows", [1_000_000, 97])
+def test_tally_remittances_equals_the_reader(
+    remittance_files: dict[str, dict[str, Path]],
+    kind: str,
+    batch_rows: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_partitioned, "BATCH_ROWS", batch_rows)  # 97: many batches and buckets
+    files = remittance_files[kind]
+    want = _expected(tk.read_remittances(files["remittances"], adjustments=files["adjustments"]))
+    got = _partitioned.tally_remittances(
+        [files["remittances"]], adjustments=files["adjustments"]
+    )
+    _assert_tally(got, want)
+    # the fixture exercises what it claims
+    reasons = want.rejects.get_column("reason").to_list()
+    assert sum(r.startswith("duplicate key") for r in reasons) == 1
+    assert {"remittances", "adjustments"} <= set(want.rejects.get_column("table"))
+    assert want.rejects.height == 4
+
+
+@pytest.mark.parametrize("kind", ["parquet", "csv"])
+def test_tally_patient_payments_equals_the_reader(
+    remittance_files: dict[str, dict[str, Path]], kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_partitioned, "BATCH_ROWS", 50)
+    path = remittance_files[kind]["patient_payments"]
+    table = tk.read_patient_payments(path)
+    got = _partitioned.tally_patient_payments(path)
+    assert (got.rows_in, got.rows_audited) == (table.rows_in, table.data.height)
+    assert got.latest_payment_date is None  # only remittance lines set the default as_of
+    assert_frame_equal(got.rejects.sort("row_number"), table.rejects.sort("row_number"))
+    assert table.rejects.height == 1
+
+
+def test_tally_reads_835_files_whole_and_classifies_sources() -> None:
+    x12 = Path("data/samples/x12/remittances.835")
+    want = _expected(tk.read_remittances(x12))
+    _assert_tally(_partitioned.tally_remittances(x12), want)
+    assert want.rows_audited > 0
+    # a CSV pair given as a list: the adjustments file is recognised by its header
+    pair = [Path("data/samples/remittances.csv"), Path("data/samples/adjustments.csv")]
+    _assert_tally(_partitioned.tally_remittances(pair), _expected(tk.read_remittances(pair)))
+    # one remittances file finds its adjustments beside it, as the reader does
+    one = Path("data/samples/remittances.csv")
+    got = _partitioned.tally_remittances(one)
+    _assert_tally(got, _expected(tk.read_remittances(one)))
+    assert got.rows_audited > pl.read_csv(one, infer_schema=False).height
+
+
+def test_cli_partitioned_path_tallies_remittances_without_reading_them_whole(
+    practice: dict[str, Path],
+    remittance_files: dict[str, dict[str, Path]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    d = tmp_path / "in"
+    d.mkdir()
+    for f in practice["csv"].iterdir():
+        (d / f.name).write_bytes(f.read_bytes())
+    for name, path in remittance_files["csv"].items():
+        (d / path.name).write_bytes(path.read_bytes())
+    code_single, line_single = _cli(["audit", str(d), "--out", str(tmp_path / "single")])
+
+    def whole(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the partitioned path read a table whole")
+
+    monkeypatch.setattr(_partitioned, "THRESHOLD_BYTES", 1000)
+    monkeypatch.setattr(tk, "read_remittances", whole)
+    monkeypatch.setattr(tk, "read_patient_payments", whole)
+    code_split, line_split = _cli(["audit", str(d), "--out", str(tmp_path / "split")])
+    assert code_split == code_single == 1
+    assert line_split.replace("split", "single") == line_single
+    one, two = (
+        json.loads((tmp_path / o / "summary.json").read_text()) for o in ("single", "split")
+    )
+    one.pop("run_at"), two.pop("run_at")
+    assert one["as_of"] is not None
+    assert one == two
+    single_rejects = pl.read_csv(tmp_path / "single" / "rejects.csv", infer_schema=False)
+    assert {"remittances", "adjustments", "patient_payments"} <= set(single_rejects["table"])
+    assert (tmp_path / "single" / "rejects.csv").read_bytes() == (
+        tmp_path / "split" / "rejects.csv"
+    ).read_bytes()

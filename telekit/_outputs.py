@@ -49,15 +49,45 @@ MONEY_COLUMNS = frozenset(
 _WIDTH = {"message": 70, "suggested_fix": 60, "reason": 50, "rule_name": 34, "value": 24}
 
 
+EXCEL_MAX_ROWS = 1_048_576  # rows in one Excel worksheet, the header row included
+
+
+def _cell_writer(
+    dtype: pl.DataType, formats: dict[str, Any]
+) -> Callable[[Any, int, int, Any], Any]:
+    if dtype == pl.Date:
+        return lambda ws, i, j, v: ws.write_datetime(
+            i, j, dt.datetime.combine(v, dt.time()), formats["date"]
+        )
+    if isinstance(dtype, pl.Datetime):  # Excel has no time zones: shown in UTC
+        return lambda ws, i, j, v: ws.write_datetime(
+            i,
+            j,
+            v.astimezone(dt.UTC).replace(tzinfo=None) if v.tzinfo is not None else v,
+            formats["datetime"],
+        )
+    if isinstance(dtype, pl.Decimal):
+        return lambda ws, i, j, v: ws.write_number(i, j, float(v), formats["money"])
+    if dtype.is_numeric():
+        return lambda ws, i, j, v: ws.write_number(i, j, v)
+    return lambda ws, i, j, v: ws.write_string(i, j, str(v))
+
+
 def _sheet(wb: Any, name: str, frame: pl.DataFrame, formats: dict[str, Any]) -> None:
     """One worksheet: bold frozen header, autofilter over the data, money and dates formatted,
-    widths fitted to the content (capped for long text)."""
+    widths fitted to the content (capped for long text). Rows past Excel's limit continue on
+    sheets "NAME 2", "NAME 3", … each with the header, so that no row is lost."""
+    per_sheet = EXCEL_MAX_ROWS - 1
+    for n, start in enumerate(range(0, max(frame.height, 1), per_sheet), start=1):
+        _one_sheet(wb, name if n == 1 else f"{name} {n}", frame.slice(start, per_sheet), formats)
+
+
+def _one_sheet(wb: Any, name: str, frame: pl.DataFrame, formats: dict[str, Any]) -> None:
     ws = wb.add_worksheet(name)
     ws.freeze_panes(1, 0)
+    writers = []
     for j, col in enumerate(frame.columns):
-        ws.write_string(0, j, col, formats["header"])
         dtype = frame.schema[col]
-        values = frame.get_column(col)
         if dtype == pl.Date:
             fmt = formats["date"]
         elif isinstance(dtype, pl.Datetime):
@@ -66,24 +96,17 @@ def _sheet(wb: Any, name: str, frame: pl.DataFrame, formats: dict[str, Any]) -> 
             fmt = formats["money"]
         else:
             fmt = None
-        longest = values.cast(pl.String).str.len_chars().max() if frame.height else 0
+        longest = frame.get_column(col).cast(pl.String).str.len_chars().max() if frame.height else 0
         longest = longest if isinstance(longest, int) else 0
         width = min(max(len(col), longest) + 2, _WIDTH.get(col, 40))
         ws.set_column(j, j, width, fmt)
-        for i, v in enumerate(values.to_list(), start=1):
-            if v is None:
-                continue
-            if dtype == pl.Date:
-                ws.write_datetime(i, j, dt.datetime.combine(v, dt.time()), formats["date"])
-            elif isinstance(dtype, pl.Datetime):  # Excel has no time zones: shown in UTC
-                when = v.astimezone(dt.UTC).replace(tzinfo=None) if v.tzinfo is not None else v
-                ws.write_datetime(i, j, when, formats["datetime"])
-            elif isinstance(dtype, pl.Decimal):
-                ws.write_number(i, j, float(v), formats["money"])
-            elif dtype.is_numeric():
-                ws.write_number(i, j, v)
-            else:
-                ws.write_string(i, j, str(v))
+        ws.write_string(0, j, col, formats["header"])
+        writers.append(_cell_writer(dtype, formats))
+    # row by row: the workbook is opened in constant-memory mode, which flushes each finished row
+    for i, row in enumerate(frame.iter_rows(), start=1):
+        for j, v in enumerate(row):
+            if v is not None:
+                writers[j](ws, i, j, v)
     ws.autofilter(0, 0, max(frame.height, 1), max(len(frame.columns) - 1, 0))
 
 
@@ -96,10 +119,12 @@ def write_xlsx(
 ) -> None:
     """findings.xlsx a billing team works from: sheets Summary, Findings, Rejects (and
     Decisions when a review is given); header frozen, autofilter, money ``$#,##0.00``, dates
-    ``yyyy-mm-dd``, column widths fitted to the content."""
+    ``yyyy-mm-dd``, column widths fitted to the content. Written in xlsxwriter's constant-memory
+    mode (rows flushed as written), so a million findings do not sit in memory twice."""
     import xlsxwriter  # noqa: PLC0415 - only needed when writing the workbook
 
-    with xlsxwriter.Workbook(str(out / "findings.xlsx"), {"strings_to_numbers": False}) as wb:
+    options = {"strings_to_numbers": False, "constant_memory": True}
+    with xlsxwriter.Workbook(str(out / "findings.xlsx"), options) as wb:
         formats = {
             "header": wb.add_format({"bold": True, "bg_color": "#EDEDED", "border": 1}),
             "money": wb.add_format({"num_format": "$#,##0.00"}),

@@ -164,3 +164,33 @@ def test_report_review_rewrites_the_workbook(out: Path, tmp_path: Path) -> None:
     assert wb.sheetnames == ["Summary", "Findings", "Rejects", "Decisions"]
     assert wb["Decisions"].max_row == 3
     assert wb["Findings"].max_row == 1 + findings.height
+
+
+def test_findings_past_excel_row_limit_continue_on_more_sheets(
+    out: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from telekit import _outputs
+
+    findings = pl.read_parquet(out / "findings.parquet")
+    assert findings.height > 25
+
+    class Audited:
+        def __init__(self) -> None:
+            self.findings = findings
+
+        def summary(self) -> pl.DataFrame:
+            return pl.DataFrame({"rule_code": ["X"], "findings": [findings.height]})
+
+    monkeypatch.setattr(_outputs, "EXCEL_MAX_ROWS", 11)  # 10 data rows per sheet
+    _outputs.write_xlsx(Audited(), pl.DataFrame(schema={"table": pl.String}), tmp_path)
+    wb = openpyxl.load_workbook(tmp_path / "findings.xlsx")
+    sheets = [name for name in wb.sheetnames if name.startswith("Findings")]
+    assert sheets == ["Findings"] + [f"Findings {n}" for n in range(2, len(sheets) + 1)]
+    assert len(sheets) == -(-findings.height // 10)
+    ids = []
+    for name in sheets:
+        ws = wb[name]
+        assert _header(ws) == findings.columns and ws.freeze_panes == "A2"
+        ids += [row[0] for row in ws.iter_rows(min_row=2, values_only=True)]
+    assert ids == findings["finding_id"].to_list()  # every finding, in order, once
+    assert wb["Rejects"].max_row == 1

@@ -221,6 +221,10 @@ class Plant:
         primary = code_list[0]
         bill_payer = person.payer if isinstance(payer, Auto) else payer
         prov = _provider_for(self, primary, npi)
+        if isinstance(npi, Auto) and encounter not in (True, False, None):
+            # billed against an encounter already documented: by its rendering provider (the
+            # draw above is kept so that the rest of the practice stays the same)
+            prov = self.encounters[int(encounter) - self.encounter_base][2]
         npi_value = prov if isinstance(prov, str) else prov.npi
         states = () if isinstance(prov, str) else prov.states
         home = states[0] if states else "NY"

@@ -124,12 +124,28 @@ elif mode == "distributed":
     res["workers_peak_rss_mb"] = sorted(peaks.values())
     res["workers_cpu_s"] = sum(client.run(cpu_s).values())
     client.close(); cluster.close()
-res["wall_s"] = time.perf_counter() - t0
-if mode != "read":
+elif mode == "cli":  # the command a consultant runs, on the whole folder: every input table,
+    import contextlib, io, json as j, shutil, tempfile  # remittances and payments included
+    from telekit import _partitioned
+    from telekit._cli import main
+    folder = Path(tempfile.mkdtemp(prefix="telekit-cli-"))
+    res["path"] = "partitioned" if _partitioned.should_partition(path("claims")) else "single"
+    with contextlib.redirect_stdout(io.StringIO()):
+        res["exit"] = main(["audit", str(d), "--out", str(folder)])
+    res["wall_s"] = time.perf_counter() - t0
+    res["peak_rss_mb"] = peak_mb()
+    shutil.copy(folder / "findings.parquet", out)
+    summary = j.loads((folder / "summary.json").read_text())
+    res["rows_in"] = {t: v["rows_in"] for t, v in summary["tables"].items()}
+    res["lines"] = res["rows_in"]["claims"]
+    res["findings"] = summary["findings"]["total"]
+    shutil.rmtree(folder)
+res["wall_s"] = res.get("wall_s", time.perf_counter() - t0)
+if mode not in ("read", "cli"):
     r.findings.write_parquet(out)
     res["findings"] = r.findings.height
     res["lines"] = int(r.accounting.filter(r.accounting["table"] == "claims")["rows_in"][0])
-res["peak_rss_mb"] = peak_mb()
+res["peak_rss_mb"] = res.get("peak_rss_mb", peak_mb())
 res["cpu_s"] = cpu_s() + res.get("workers_cpu_s", 0)
 print(json.dumps(res))
 """
@@ -226,10 +242,11 @@ def main() -> None:
     for size in args.sizes.split(","):
         d = ensure_practice(size)
         found = {
-            m: args.out / f"{size}-{m}.parquet" for m in ("single", "partitioned", "distributed")
+            m: args.out / f"{size}-{m}.parquet"
+            for m in ("single", "partitioned", "distributed", "cli")
         }
         res: dict[str, dict[str, Any]] = {}
-        modes = ["read", "partitioned", "distributed"]
+        modes = ["read", "partitioned", "distributed", "cli"]
         if size != "10m":
             modes.insert(1, "single")
         only = set(filter(None, args.only.split(",")))
@@ -255,7 +272,7 @@ def main() -> None:
                 budget,
             )
             print(f"  {size} pandas: {json.dumps(res['pandas'])}", flush=True)
-        rows.append((size, res, found))
+        rows.append((size, res, found, d))
 
     report(rows)
 
@@ -268,9 +285,25 @@ def table(header: list[str], body: list[list[str]]) -> None:
         print("| " + " | ".join(row) + " |")
 
 
-def report(rows: list[tuple[str, dict[str, dict[str, Any]], dict[str, Path]]]) -> None:
+def truth(found: Path, d: Path) -> str:
+    """Whether the findings are exactly the generator's ground truth (claim line, rule)."""
+    if not (found.exists() and (d / "ground_truth.csv").exists()):
+        return "n/a"
+    key = ["claim_id", "claim_line_number", "rule_code"]
+    got = pl.read_parquet(found, columns=key).with_columns(pl.col(key[1]).cast(pl.String))
+    want = pl.read_csv(d / "ground_truth.csv", infer_schema=False).select(key)
+    extra, missing = got.join(want, on=key, how="anti"), want.join(got, on=key, how="anti")
+    if extra.height == missing.height == 0:
+        return f"equal ({want.height:,})"
+    return f"DIFFERENT: {extra.height} not in the truth, {missing.height} missed"
+
+
+Row = tuple[str, dict[str, dict[str, Any]], dict[str, Path], Path]
+
+
+def report(rows: list[Row]) -> None:
     runs = []
-    for size, res, _ in rows:
+    for size, res, _, _ in rows:
         read = res.get("read", {})
         for mode in ("single", "partitioned", "distributed"):
             r = res.get(mode)
@@ -297,12 +330,12 @@ def report(rows: list[tuple[str, dict[str, dict[str, Any]], dict[str, Path]]]) -
     reads = [
         [size, _fmt(res["read"].get("read_s", res["read"].get("error"))),
          _fmt(res["read"].get("cpu_s", "")), _fmt(res["read"].get("peak_rss_mb", ""), ",.0f")]
-        for size, res, _ in rows
+        for size, res, _, _ in rows
         if "read" in res
     ]  # fmt: skip
     table(["size", "read s (tk.read_table, 4 tables)", "read CPU s", "read peak RSS MB"], reads)
     detail = []
-    for size, res, found in rows:
+    for size, res, found, _ in rows:
         p, dd = res.get("partitioned", {}), res.get("distributed", {})
         reference = found["single"] if found["single"].exists() else found["partitioned"]
         detail.append(
@@ -318,7 +351,7 @@ def report(rows: list[tuple[str, dict[str, dict[str, Any]], dict[str, Path]]]) -
         detail,
     )  # fmt: skip
     pandas = []
-    for size, res, _ in rows:
+    for size, res, _, _ in rows:
         r = res.get("pandas")
         if r is None:
             continue
@@ -336,6 +369,25 @@ def report(rows: list[tuple[str, dict[str, dict[str, Any]], dict[str, Path]]]) -
         ["size", "pandas read s", "pandas 5 rules s", "pandas CPU s", "pandas peak RSS MB",
          "same findings as telekit (5 rules)"],
         pandas,
+    )  # fmt: skip
+    cli = []
+    for size, res, found, d in rows:
+        r = res.get("cli")
+        if r is None:
+            continue
+        if "error" in r:
+            cli.append([size, r["error"], "", "", "", "", "", "", ""])
+            continue
+        rows_in = ", ".join(f"{t} {n:,}" for t, n in r["rows_in"].items())
+        cli.append(
+            [size, r["path"], rows_in, f"{r['wall_s']:,.1f}", _fmt(r["cpu_s"]),
+             f"{r['peak_rss_mb']:,.0f}", str(r["exit"]), _fmt(r["findings"], ","),
+             truth(found["cli"], d)]
+        )  # fmt: skip
+    table(
+        ["size", "path", "rows in", "wall s", "CPU s", "peak RSS MB", "exit", "findings",
+         "findings = the generator's ground truth"],
+        cli,
     )  # fmt: skip
 
 

@@ -690,6 +690,13 @@ class _Page:
             sections.append(("oig", "OIG integrity measures", self.oig(oig, record.providers)))
         if decisions is not None:
             sections.append(("review", "Reviewer decisions", self.review(record, decisions)))
+        options = (record.inputs or {}).get("options") or {}
+        if options.get("not_computed"):  # what this run left out, and why (telekit audit)
+            items = "".join(
+                f"<li><b>{self.t(what)}</b>: {self.t(why)}</li>"
+                for what, why in options["not_computed"].items()
+            )
+            sections.append(("not-computed", "Not in this report", f"<ul>{items}</ul>"))
         sections.append(("inputs", "Input data", self.inputs(record)))
         sections.append(("versions", "Versions and run", self.versions(record)))
         toc = "".join(f"<a href='#{sid}'>{self.t(title)}</a>" for sid, title, _ in sections)

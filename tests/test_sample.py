@@ -530,6 +530,8 @@ def test_chunked_generation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert big.encounters[col.ENCOUNTER_ID].is_unique().all()
     assert big.coverage.select(col.COVERAGE.key).is_unique().all()
     assert big.remittances[col.REMIT_ID].str.starts_with("R").all()
+    members = big.coverage.select(col.MEMBER_ID, col.PERSON_ID).unique()
+    assert members[col.MEMBER_ID].is_unique().all()  # one person per member id, across chunks
     gt = big.ground_truth
     assert gt.equals(gt.sort(col.CLAIM_ID, col.CLAIM_LINE_NUMBER, "rule_code"))
     assert set(big.claims[col.CLAIM_ID].str.slice(1, 1).unique().to_list()) == {"0", "1", "2", "3"}

@@ -192,7 +192,9 @@ def build(seed: int, chunk: int, n_encounters: int, w: Widths) -> Chunk:
         .select("claim_key", col.CLAIM_ID, pl.col("submitted").alias("claim_submitted"))
     )
     pay_payer = pl.col(col.PAYER).replace(m.ALIASES)
-    member = _member_id(pl.col("pnum"), pay_payer)
+    # the person's number across chunks (the digits of person_id): member ids never repeat
+    person_number = pl.lit(chunk, pl.Int64) * 10**PERSON_DIGITS + pl.col("pnum")
+    member = _member_id(person_number, pay_payer)
 
     lines = (
         claims.join(person_ids, on="person_key", how="left")
@@ -280,7 +282,7 @@ def build(seed: int, chunk: int, n_encounters: int, w: Widths) -> Chunk:
         col.PERSON_ID,
         col.PAYER,
         col.PAYER_TYPE,
-        _member_id(pl.col("pnum"), pl.col(col.PAYER)).alias(col.MEMBER_ID),
+        _member_id(person_number, pl.col(col.PAYER)).alias(col.MEMBER_ID),
         col.PLAN_NAME,
         pl.col("start").cast(pl.Date).alias(col.ENROLLMENT_START_DATE),
         pl.col("end").cast(pl.Date).alias(col.ENROLLMENT_END_DATE),
@@ -375,7 +377,8 @@ def _cents_to_money(column: str) -> pl.Expr:
 
 
 def _member_id(person_number: pl.Expr, payer: pl.Expr) -> pl.Expr:
-    """A payer's member id for a person: the payer's prefix and nine digits."""
+    """A payer's member id for a person: the payer's prefix and nine digits (distinct for
+    distinct person numbers below 10^9: the multiplier is invertible modulo 10^9)."""
     prefixes = {name: p.member_prefix for name, p in m.PAYERS.items()}
     salt = {name: (i + 1) * 104_729 for i, name in enumerate(m.PAYERS)}
     canonical = payer.replace(m.ALIASES)

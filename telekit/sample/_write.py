@@ -8,6 +8,7 @@ given (seed, size, format).
 
 from __future__ import annotations
 
+import shutil
 import tomllib
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Literal
@@ -83,30 +84,51 @@ class TableWriter:
 
 class X12Files:
     """The practice as X12: ``x12/claims.837``, ``x12/remittances.835``, ``x12/eligibility.271``
-    (``telekit.x12._write``), written at ``close`` from the chunks added."""
+    (``telekit.x12._write``). Each chunk is written as it comes, as one interchange with control
+    number chunk + 1 appended to each file (a file of several ``ISA``/``IEA`` envelopes, as a
+    clearinghouse batch holds), so memory stays bounded for any size; a practice of one chunk
+    gives files of one interchange."""
+
+    FILES = ("claims.837", "remittances.835", "eligibility.271")
 
     def __init__(self, out_dir: Path, providers: pl.DataFrame) -> None:
         self.folder, self.providers = out_dir / "x12", providers
-        self.frames: dict[str, list[pl.DataFrame]] = {
-            name: [] for name in ("claims", "coverage", "remittances", "adjustments")
-        }
+        self.chunks = 0
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for name in self.FILES:
+            (self.folder / name).write_bytes(b"")
 
     def add(self, chunk: Chunk) -> None:
-        for name, frames in self.frames.items():
-            frames.append(getattr(chunk, name))
-
-    def close(self) -> None:
-        claims, coverage, lines, adjustments = (pl.concat(f) for f in self.frames.values())
+        control = self.chunks + 1
         payer_types = dict(
-            claims.select(col.PAYER, col.PAYER_TYPE)
+            chunk.claims.select(col.PAYER, col.PAYER_TYPE)
             .unique(col.PAYER, keep="first", maintain_order=True)
             .iter_rows()
         )
-        x12.write_837p(claims, self.folder / "claims.837", providers=self.providers)
-        x12.write_835(
-            (lines, adjustments), self.folder / "remittances.835", payer_types=payer_types
+        piece = {name: self.folder / f".{name}.part" for name in self.FILES}
+        x12.write_837p(
+            chunk.claims,
+            piece["claims.837"],
+            providers=self.providers,
+            control_number=control,
         )
-        x12.write_271(coverage, self.folder / "eligibility.271", created=m.AS_OF)
+        x12.write_835(
+            (chunk.remittances, chunk.adjustments),
+            piece["remittances.835"],
+            payer_types=payer_types,
+            control_number=control,
+        )
+        x12.write_271(
+            chunk.coverage, piece["eligibility.271"], created=m.AS_OF, control_number=control
+        )
+        for name, path in piece.items():
+            with (self.folder / name).open("ab") as target, path.open("rb") as source:
+                shutil.copyfileobj(source, target)
+            path.unlink()
+        self.chunks += 1
+
+    def close(self) -> None:
+        """Nothing is left to write (kept so that writers share one shape)."""
 
 
 def _remove_previous(out_dir: Path, name: str) -> None:

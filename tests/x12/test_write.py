@@ -161,13 +161,18 @@ def _remapped(frame: pl.DataFrame, mapping: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _assert_remittances_round_trip(directory: Path) -> None:
+def _assert_remittances_round_trip(directory: Path, interchanges: int = 1) -> None:
     csv = tk.read_remittances(directory / "remittances.csv")
     x12 = tk.read_remittances(directory / "x12" / "remittances.835")
     assert x12.rejects.height == 0
     assert x12.issues.height == 0  # balanced at line, claim and transaction level
     mapping = _remit_map(csv.lines, x12.lines)
-    assert x12.lines[col.REMIT_ID].str.contains(r"^000000001-1-\d{4,}$").all()
+    # remit_id = ISA13-GS06-ST02: one interchange (and group) per chunk of the practice
+    parts = x12.lines[col.REMIT_ID].str.extract_groups(r"^(\d{9})-(\d+)-\d{4,}$")
+    isa13 = parts.struct.field("1").cast(pl.Int64)
+    assert isa13.null_count() == 0
+    assert (isa13 == parts.struct.field("2").cast(pl.Int64)).all()
+    assert sorted(isa13.unique().to_list()) == list(range(1, interchanges + 1))
 
     keys = [col.REMIT_ID, col.REMIT_CLAIM_SEQ, col.SVC_SEQ]
     names = col.REMITTANCE_LINES.names
@@ -350,3 +355,24 @@ def test_271_writes_one_subscriber_per_span(tmp_path: Path) -> None:
     assert "*240101*1200*" in text  # ISA09: the latest date in the data
     back = read_271(path, person_map={"1EG4": "P1", "H9": "P1"})
     assert_frame_equal(back.data.sort(col.PAYER), coverage.sort(col.PAYER))
+
+
+def test_a_practice_of_several_chunks_writes_one_interchange_per_chunk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Large practices are written chunk by chunk (bounded memory): each X12 file holds one
+    interchange per chunk, and reading the file back still equals the CSV tables."""
+    from telekit.sample import _assemble
+
+    monkeypatch.setattr(_assemble, "CHUNK_ENCOUNTERS", 1_000)
+    monkeypatch.setattr(_assemble, "FULL_PLAN_MIN", 500)
+    assert len(_assemble.chunk_sizes(2_700)) == 3
+    sample.write(tmp_path, seed=SEED, size=2_700)
+    for name in ("claims.837", "remittances.835", "eligibility.271"):
+        path = tmp_path / "x12" / name
+        text = path.read_text("latin-1")
+        assert text.count("ISA*") == text.count("IEA*") == 3, name
+        assert _envelope_issues(path).height == 0, name
+    _assert_claims_round_trip(tmp_path)
+    _assert_remittances_round_trip(tmp_path, interchanges=3)
+    _assert_coverage_round_trip(tmp_path)

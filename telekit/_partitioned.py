@@ -80,7 +80,7 @@ from telekit import codesets
 from telekit._audit import FINDINGS_SCHEMA, AuditResult, TableInput, audit
 from telekit._columns import ADJUSTMENTS, REJECTS_SCHEMA, REMITTANCE_LINES, TABLES
 from telekit._exceptions import InputError
-from telekit._maps import MapSpec, TableMap, load_map
+from telekit._maps import MapSpec, TableMap
 from telekit._policies import Policies, load_policies
 from telekit._readers import (
     _OLE_MAGIC,
@@ -101,14 +101,7 @@ from telekit._readers import (
     sniff,
     source_name,
 )
-from telekit._remittances import (
-    _as_list,
-    _entries,
-    _is_adjustments,
-    _looks_x12,
-    _sibling_adjustments,
-    read_x12_remittances,
-)
+from telekit._remittances import _is_adjustments, plan_sources, read_x12_remittances
 from telekit._table import Table
 from telekit.rules import REGISTRY
 
@@ -758,14 +751,15 @@ def _split_whole(table: Table, links: Links, folder: Path) -> Part:
 Opened = _Stream | Table
 
 
-def _open(
-    table: str, source: TableInput, mapping: str | Path | MapSpec | None, work: Path
-) -> Opened:
-    """A stream when the source can be streamed, else the reader's whole ``Table`` (XLSX, X12,
-    a missing file: the reader's own error)."""
-    if isinstance(source, Table):
-        return source
-    entries = resolve_map(TABLES[table], None, None, mapping, None)
+def _stream_of(
+    table: str,
+    source: str | Path | pl.DataFrame | pl.LazyFrame,
+    entries: TableMap,
+    work: Path,
+    note: Callable[[str], None] = lambda _: None,
+) -> _Stream | None:
+    """A stream of ``source`` as ``table``, or None when the reader reads it whole (XLSX, X12,
+    an empty or missing file: the reader's own error)."""
     if isinstance(source, pl.DataFrame | pl.LazyFrame):
         return _frame_stream(table, source, entries)
     path = Path(source)
@@ -776,8 +770,21 @@ def _open(
     if path.is_dir() or head.startswith(_PARQUET_MAGIC):
         return _parquet_stream(table, path, entries)
     if not head or head.startswith((_ZIP_MAGIC, _OLE_MAGIC)) or is_x12(head):
-        return read_table(table, path, map=mapping)
+        return None
+    note(f"scanning {path.name}")
     return _csv_stream(table, path, entries, work)
+
+
+def _open(
+    table: str, source: TableInput, mapping: str | Path | MapSpec | None, work: Path
+) -> Opened:
+    """A stream when the source can be streamed, else the reader's whole ``Table`` (XLSX, X12,
+    a missing file: the reader's own error)."""
+    if isinstance(source, Table):
+        return source
+    entries = resolve_map(TABLES[table], None, None, mapping, None)
+    stream = _stream_of(table, source, entries, work)
+    return read_table(table, source, map=mapping) if stream is None else stream
 
 
 def _key_hashes(opened: Opened) -> pl.DataFrame:
@@ -1105,29 +1112,6 @@ def _tally_stream(stream: _Stream, work: Path, note: Callable[[str], None]) -> T
     return total
 
 
-def _tally_source(
-    table: str,
-    source: str | Path | pl.DataFrame | pl.LazyFrame,
-    entries: TableMap,
-    work: Path,
-    note: Callable[[str], None],
-) -> _Stream | None:
-    """A stream of ``source`` as ``table``, or None when it is read whole (XLSX, X12)."""
-    if isinstance(source, pl.DataFrame | pl.LazyFrame):
-        return _frame_stream(table, source, entries)
-    path = Path(source)
-    head = b""
-    if path.is_file():
-        with path.open("rb") as f:
-            head = f.read(64)
-    if path.is_dir() or head.startswith(_PARQUET_MAGIC):
-        return _parquet_stream(table, path, entries)
-    if not head or head.startswith((_ZIP_MAGIC, _OLE_MAGIC)) or is_x12(head):
-        return None
-    note(f"scanning {path.name}")
-    return _csv_stream(table, path, entries, work)
-
-
 def _tally_or_whole(
     stream: _Stream | None,
     whole: Callable[[], Tally],
@@ -1156,33 +1140,19 @@ def tally_remittances(
     XLSX and X12 files are read whole (one file at a time)."""
 
     note = _progress(progress)
-    file_map = map if isinstance(map, MapSpec) or map is None else load_map(map)
-    line_entries, adj_entries = (
-        _entries(spec, other, file_map=file_map, rename=None, values=None, options=None)
-        for spec, other in ((REMITTANCE_LINES, ADJUSTMENTS), (ADJUSTMENTS, REMITTANCE_LINES))
-    )
-    sources = _as_list(source)
-    explicit = _as_list(adjustments)
-    if not sources and not explicit:
-        msg = "tally_remittances needs at least one source"
-        raise InputError(msg)
-    if len(sources) == 1 and not explicit:
-        sibling = _sibling_adjustments(sources[0])
-        if sibling is not None and not _looks_x12(sources[0]):
-            explicit = [sibling]
-    known = known_headers(REMITTANCE_LINES, line_entries.rename) | known_headers(
-        ADJUSTMENTS, adj_entries.rename
-    )
+    plan = plan_sources(source, adjustments, map=map)
+    line_entries, adj_entries = plan.line_entries, plan.adj_entries
     own = work_dir is None
     work = Path(tempfile.mkdtemp(prefix="telekit-remits-") if work_dir is None else work_dir)
     work.mkdir(parents=True, exist_ok=True)
     total = Tally()
     try:
-        for item, forced in [(s, False) for s in sources] + [(s, True) for s in explicit]:
+        for item, forced in plan.items:
 
             def whole(item: Any = item, forced: bool = forced) -> Tally:
+                entries = adj_entries if forced else line_entries
                 raw = load_source(
-                    item, REMITTANCE_LINES, line_entries.rename, line_entries.options, known
+                    item, REMITTANCE_LINES, entries.rename, entries.options, plan.known
                 )
                 if isinstance(raw, bytes):
                     r = read_x12_remittances(raw, source_name(item))
@@ -1202,11 +1172,11 @@ def tally_remittances(
                 return _tally_table(build_table(spec, raw, entries))
 
             table = "adjustments" if forced else "remittances"
-            stream = _tally_source(table, item, adj_entries if forced else line_entries, work, note)
+            stream = _stream_of(table, item, adj_entries if forced else line_entries, work, note)
             if stream is not None and not forced:
                 header_only = RawSource(stream.name, stream.path, stream.headers, pl.DataFrame())
                 if _is_adjustments(header_only, adj_entries):
-                    stream = _tally_source("adjustments", item, adj_entries, work, note)
+                    stream = _stream_of("adjustments", item, adj_entries, work, note)
             total += _tally_or_whole(stream, whole, work, note)
     finally:
         if own:
@@ -1228,7 +1198,7 @@ def tally_patient_payments(
     work = Path(tempfile.mkdtemp(prefix="telekit-payments-") if work_dir is None else work_dir)
     work.mkdir(parents=True, exist_ok=True)
     try:
-        stream = _tally_source("patient_payments", source, entries, work, note)
+        stream = _stream_of("patient_payments", source, entries, work, note)
         return _tally_or_whole(
             stream,
             lambda: _tally_table(read_table("patient_payments", source, map=map)),

@@ -303,6 +303,51 @@ def _combine(tables: list[Table], spec: TableSpec) -> pl.DataFrame:
     return pl.concat([t.data for t in tables])
 
 
+@dataclass(frozen=True)
+class SourcePlan:
+    """What ``read_remittances`` reads: the map entries of each table, each source with whether
+    it is adjustments by order (``adjustments=`` or the sibling file; else by its header), and
+    the headers either table knows (to find the header row)."""
+
+    line_entries: TableMap
+    adj_entries: TableMap
+    items: list[tuple[Source, bool]]
+    known: set[str]
+
+
+def plan_sources(
+    source: Source | Sequence[Source],
+    adjustments: Source | Sequence[Source] | None = None,
+    *,
+    map: str | Path | MapSpec | None = None,
+    rename: Mapping[str, str] | None = None,
+    values: Mapping[str, Mapping[str, str]] | None = None,
+    options: Mapping[str, Any] | None = None,
+) -> SourcePlan:
+    """The sources of ``read_remittances`` (and of its bounded-memory tally) and their maps."""
+    file_map = None
+    if map is not None:
+        file_map = map if isinstance(map, MapSpec) else load_map(map)
+    line_entries, adj_entries = (
+        _entries(spec, other, file_map=file_map, rename=rename, values=values, options=options)
+        for spec, other in ((REMITTANCE_LINES, ADJUSTMENTS), (ADJUSTMENTS, REMITTANCE_LINES))
+    )
+    sources = _as_list(source)
+    explicit = _as_list(adjustments)
+    if not sources and not explicit:
+        msg = "read_remittances needs at least one source"
+        raise InputError(msg)
+    if len(sources) == 1 and not explicit:
+        sibling = _sibling_adjustments(sources[0])
+        if sibling is not None and not _looks_x12(sources[0]):
+            explicit = [sibling]
+    known = known_headers(REMITTANCE_LINES, line_entries.rename) | known_headers(
+        ADJUSTMENTS, adj_entries.rename
+    )
+    items = [(s, False) for s in sources] + [(s, True) for s in explicit]
+    return SourcePlan(line_entries, adj_entries, items, known)
+
+
 def read_remittances(
     source: Source | Sequence[Source],
     *,
@@ -321,32 +366,13 @@ def read_remittances(
     entries go to the table that has the target column; ``map`` sections ``[remittances.*]``
     and ``[adjustments.*]`` apply to each.
     """
-    file_map = None
-    if map is not None:
-        file_map = map if isinstance(map, MapSpec) else load_map(map)
-    line_entries, adj_entries = (
-        _entries(spec, other, file_map=file_map, rename=rename, values=values, options=options)
-        for spec, other in ((REMITTANCE_LINES, ADJUSTMENTS), (ADJUSTMENTS, REMITTANCE_LINES))
-    )
-
-    sources = _as_list(source)
-    explicit = _as_list(adjustments)
-    if not sources and not explicit:
-        msg = "read_remittances needs at least one source"
-        raise InputError(msg)
-    if len(sources) == 1 and not explicit:
-        sibling = _sibling_adjustments(sources[0])
-        if sibling is not None and not _looks_x12(sources[0]):
-            explicit = [sibling]
-
-    known = known_headers(REMITTANCE_LINES, line_entries.rename) | known_headers(
-        ADJUSTMENTS, adj_entries.rename
-    )
+    plan = plan_sources(source, adjustments, map=map, rename=rename, values=values, options=options)
+    line_entries, adj_entries, known = plan.line_entries, plan.adj_entries, plan.known
     line_tables: list[Table] = []
     adj_tables: list[Table] = []
     names: list[str] = []
     x12: list[Remittances] = []
-    for item, forced in [(s, False) for s in sources] + [(s, True) for s in explicit]:
+    for item, forced in plan.items:
         entries = adj_entries if forced else line_entries
         raw = load_source(item, REMITTANCE_LINES, entries.rename, entries.options, known)
         if isinstance(raw, bytes):

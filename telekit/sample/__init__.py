@@ -3,7 +3,8 @@
 ``practice(seed=, size=)`` builds it in memory; ``write(out_dir, ...)`` writes what
 ``telekit sample`` writes (DESIGN.md §4): the seven tables, ``policies.toml``,
 ``expected_fees.toml``, ``sample.toml``, ``ground_truth.csv`` and ``x12/`` (the claims,
-remittances and coverage as 837P, 835 and 271 files).
+remittances and coverage as 837P, 835 and 271 files; a practice of more than one chunk of
+250,000 encounters has one interchange per chunk in each file).
 
 The practice is mostly clean: its baseline is generated so that no rule of DESIGN.md §5 fires on
 it. Defects are planted by one hand-written planter per rule clause (``_planters.py``), each in

@@ -250,12 +250,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
             remits = tk.read_remittances(
                 sources if len(sources) > 1 else sources[0], adjustments=adjustments, map=mapping
             )
-            tallies["remittances"] = _partitioned.Tally(
-                remits.rows_in,
-                remits.lines.height + remits.adjustments.height,
-                remits.rejects,
-                remits.lines.get_column("payment_date").max() if remits.lines.height else None,  # type: ignore[arg-type]
-            )
+            tallies["remittances"] = _partitioned.Tally.of_remittances(remits)
     if "patient_payments" in paths:
         bar.step("reading patient payments")  # R7
         if partitioned:
@@ -264,13 +259,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
             )
         else:
             payments = tk.read_patient_payments(paths["patient_payments"][0], map=mapping)
-            tallies["patient_payments"] = _partitioned.Tally(
-                payments.rows_in,
-                payments.data.height,
-                payments.rejects,
-                dropped_columns=payments.dropped_columns,
-                sources=(payments.source,),
-            )
+            tallies["patient_payments"] = _partitioned.Tally.of_table(payments)
     as_of = args.as_of
     if as_of is None and "remittances" in tallies:
         as_of = tallies["remittances"].latest_payment_date
@@ -310,7 +299,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
             "rows_in": tally.rows_in,
             "rows_audited": tally.rows_audited,
             "rows_rejected": tally.rejects.height,
-            "dropped_columns": list(tally.dropped_columns) if table != "remittances" else [],
+            "dropped_columns": list(tally.dropped_columns),
         }
     all_rejects = pl.concat(rejects, how="vertical")
     # >>> report (R7): metrics, OIG measures and every output (de-identified with --deidentify)

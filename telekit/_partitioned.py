@@ -68,7 +68,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -101,7 +101,12 @@ from telekit._readers import (
     sniff,
     source_name,
 )
-from telekit._remittances import _is_adjustments, plan_sources, read_x12_remittances
+from telekit._remittances import (
+    Remittances,
+    _is_adjustments,
+    plan_sources,
+    read_x12_remittances,
+)
 from telekit._table import Table
 from telekit.rules import REGISTRY
 
@@ -1049,6 +1054,35 @@ class Tally:
     dropped_columns: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
 
+    @classmethod
+    def of_table(cls, table: Table) -> Tally:
+        """The tally of a table read whole (remittance lines: with their latest payment date)."""
+        latest = None
+        if table.name == "remittances" and table.data.height:
+            latest = table.data.get_column(c.PAYMENT_DATE).max()
+        return cls(
+            table.rows_in,
+            table.data.height,
+            table.rejects,
+            latest,  # type: ignore[arg-type]
+            table.dropped_columns,
+            (table.source,),
+        )
+
+    @classmethod
+    def of_remittances(cls, remits: Remittances) -> Tally:
+        """The tally of remittances read whole (``read_remittances``)."""
+        lines = remits.lines
+        latest = lines.get_column(c.PAYMENT_DATE).max() if lines.height else None
+        return cls(
+            remits.rows_in,
+            lines.height + remits.adjustments.height,
+            remits.rejects,
+            latest,  # type: ignore[arg-type]
+            remits.dropped_columns,
+            remits.sources,
+        )
+
     def __add__(self, other: Tally) -> Tally:
         dates = [d for d in (self.latest_payment_date, other.latest_payment_date) if d]
         return Tally(
@@ -1059,20 +1093,6 @@ class Tally:
             tuple(dict.fromkeys(self.dropped_columns + other.dropped_columns)),
             tuple(dict.fromkeys(self.sources + other.sources)),
         )
-
-
-def _tally_table(table: Table) -> Tally:
-    latest = None
-    if table.name == "remittances" and table.data.height:
-        latest = table.data.get_column(c.PAYMENT_DATE).max()
-    return Tally(
-        table.rows_in,
-        table.data.height,
-        table.rejects,
-        latest,  # type: ignore[arg-type]
-        table.dropped_columns,
-        (table.source,),
-    )
 
 
 def _stream_rows(stream: _Stream) -> int:
@@ -1095,7 +1115,7 @@ def _tally_stream(stream: _Stream, work: Path, note: Callable[[str], None]) -> T
     if not spec.key:
         for batch in stream.batches():
             raw = RawSource(stream.name, stream.path, stream.headers, batch)
-            total += _tally_table(build_table(spec, raw, stream.entries))
+            total += Tally.of_table(build_table(spec, raw, stream.entries))
             note(f"reading {stream.table}: {total.rows_in:,} rows")
         return total
     buckets = max(1, math.ceil(_stream_rows(stream) / BATCH_ROWS))
@@ -1104,7 +1124,7 @@ def _tally_stream(stream: _Stream, work: Path, note: Callable[[str], None]) -> T
         bucket_of = (_h(spec.key[0]) % buckets).fill_null(0).cast(pl.UInt32)
         part = _split_stream(stream, bucket_of, folder, note)
         for k in range(buckets):
-            total += _tally_table(part.bucket_table(k))
+            total += Tally.of_table(part.bucket_table(k))
             note(f"reading {stream.table}: bucket {k + 1} of {buckets}")
             gc.collect()
     finally:
@@ -1155,21 +1175,13 @@ def tally_remittances(
                     item, REMITTANCE_LINES, entries.rename, entries.options, plan.known
                 )
                 if isinstance(raw, bytes):
-                    r = read_x12_remittances(raw, source_name(item))
-                    latest = r.lines.get_column(c.PAYMENT_DATE).max() if r.lines.height else None
-                    return Tally(
-                        r.rows_in,
-                        r.lines.height + r.adjustments.height,
-                        r.rejects,
-                        latest,  # type: ignore[arg-type]
-                        (),
-                        (str(item),),
-                    )
+                    x12 = read_x12_remittances(raw, source_name(item))
+                    return Tally.of_remittances(replace(x12, sources=(str(item),)))
                 adj = forced or _is_adjustments(raw, adj_entries)
                 spec, entries = (
                     (ADJUSTMENTS, adj_entries) if adj else (REMITTANCE_LINES, line_entries)
                 )
-                return _tally_table(build_table(spec, raw, entries))
+                return Tally.of_table(build_table(spec, raw, entries))
 
             table = "adjustments" if forced else "remittances"
             stream = _stream_of(table, item, adj_entries if forced else line_entries, work, note)
@@ -1201,7 +1213,7 @@ def tally_patient_payments(
         stream = _stream_of("patient_payments", source, entries, work, note)
         return _tally_or_whole(
             stream,
-            lambda: _tally_table(read_table("patient_payments", source, map=map)),
+            lambda: Tally.of_table(read_table("patient_payments", source, map=map)),
             work,
             note,
         )

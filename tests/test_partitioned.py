@@ -525,9 +525,7 @@ def test_tally_remittances_equals_the_reader(
     monkeypatch.setattr(_partitioned, "BATCH_ROWS", batch_rows)  # 97: many batches and buckets
     files = remittance_files[kind]
     want = _expected(tk.read_remittances(files["remittances"], adjustments=files["adjustments"]))
-    got = _partitioned.tally_remittances(
-        [files["remittances"]], adjustments=files["adjustments"]
-    )
+    got = _partitioned.tally_remittances([files["remittances"]], adjustments=files["adjustments"])
     _assert_tally(got, want)
     # the fixture exercises what it claims
     reasons = want.rejects.get_column("reason").to_list()
@@ -575,7 +573,7 @@ def test_cli_partitioned_path_tallies_remittances_without_reading_them_whole(
     d.mkdir()
     for f in practice["csv"].iterdir():
         (d / f.name).write_bytes(f.read_bytes())
-    for name, path in remittance_files["csv"].items():
+    for path in remittance_files["csv"].values():
         (d / path.name).write_bytes(path.read_bytes())
     code_single, line_single = _cli(["audit", str(d), "--out", str(tmp_path / "single")])
 

@@ -62,6 +62,7 @@ from __future__ import annotations
 import codecs
 import gc
 import math
+import os
 import shutil
 import sys
 import tempfile
@@ -117,11 +118,13 @@ __all__ = [
     "Tally",
     "audit_bucket",
     "audit_partitioned",
+    "available_memory",
     "merge",
     "should_partition",
     "split_inputs",
     "tally_patient_payments",
     "tally_remittances",
+    "threshold_rows",
 ]
 
 ROW = "__row"  # the reader's row-number column (RawSource.frame)
@@ -131,6 +134,8 @@ BUCKET_LINES = 500_000  # claim lines per bucket (about 2 GB of audit working me
 BATCH_ROWS = 1_000_000  # rows per batch of the split
 THRESHOLD_ROWS = 2_000_000  # `telekit audit` partitions past this many claim rows ...
 THRESHOLD_BYTES = 300_000_000  # ... or a claims file past this size
+SINGLE_BYTES_PER_LINE = 4_000  # telekit audit's single path: 3.8 GB per 1M lines (RESULTS.md)
+CSV_BYTES_PER_LINE = 160  # a claims CSV line as the generator writes it (data/samples: 166)
 _BLOCK = 1 << 24  # bytes read at a time when scanning text
 _SPLIT_TABLES = ("claims", "encounters", "coverage")
 _KEYS: dict[str, tuple[str, ...]] = {
@@ -1225,21 +1230,49 @@ def tally_patient_payments(
 # --- entry points ------------------------------------------------------------------------------
 
 
+def available_memory() -> int | None:
+    """Bytes of memory available to a new process (Linux ``MemAvailable``, else the free physical
+    pages), or None when the system does not say."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def threshold_rows() -> int:
+    """Claim rows past which ``telekit audit`` partitions: ``THRESHOLD_ROWS``, or fewer when the
+    single-process audit (about ``SINGLE_BYTES_PER_LINE`` per claim line with remittances,
+    metrics and OIG measures) would take more than half the memory available now."""
+    available = available_memory()
+    if available is None:
+        return THRESHOLD_ROWS
+    return max(1, min(THRESHOLD_ROWS, available // 2 // SINGLE_BYTES_PER_LINE))
+
+
 def should_partition(claims: str | Path) -> bool:
     """True when ``telekit audit`` should take the bounded-memory path: a Parquet claims input
-    of more than 2,000,000 rows (from the file metadata), or a claims file over 300 MB."""
+    of more rows than ``threshold_rows()`` (2,000,000, fewer on a machine with less than about
+    16 GB available; rows from the file metadata), or a delimited claims file over 300 MB or of
+    more lines than that, estimated at ``CSV_BYTES_PER_LINE`` bytes a line."""
     path = Path(claims)
     try:
         if path.is_dir():
             parts = sorted(p for p in path.rglob("*.parquet") if p.is_file())
-            return bool(parts) and _parquet_rows(parts) > THRESHOLD_ROWS
+            return bool(parts) and _parquet_rows(parts) > threshold_rows()
         if not path.is_file():
             return False
         with path.open("rb") as f:
             head = f.read(4)
         if head.startswith(_PARQUET_MAGIC):
-            return _parquet_rows([path]) > THRESHOLD_ROWS
-        return path.stat().st_size > THRESHOLD_BYTES
+            return _parquet_rows([path]) > threshold_rows()
+        size = path.stat().st_size
+        return size > THRESHOLD_BYTES or size // CSV_BYTES_PER_LINE > threshold_rows()
     except (OSError, pl.exceptions.PolarsError):
         return False  # the single-process reader reports the problem
 

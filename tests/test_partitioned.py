@@ -383,6 +383,7 @@ def test_tables_read_whole_are_split_too(practice: dict[str, Path]) -> None:
 def test_should_partition_reads_parquet_metadata_and_file_size(
     practice: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(_partitioned, "available_memory", lambda: 24 * 2**30)
     parquet, csv = _inputs(practice["parquet"])["claims"], _inputs(practice["csv"])["claims"]
     assert not should_partition(parquet)
     assert not should_partition(csv)
@@ -391,6 +392,34 @@ def test_should_partition_reads_parquet_metadata_and_file_size(
     monkeypatch.setattr(_partitioned, "THRESHOLD_BYTES", 1000)
     assert should_partition(parquet)
     assert should_partition(csv)
+
+
+def test_should_partition_sooner_on_a_machine_with_less_memory(
+    practice: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parquet, csv = _inputs(practice["parquet"])["claims"], _inputs(practice["csv"])["claims"]
+    lines = sum(pl.read_parquet(part).height for part in parquet.glob("*.parquet"))
+    assert csv.stat().st_size // _partitioned.CSV_BYTES_PER_LINE > 1_000
+    monkeypatch.setattr(_partitioned, "available_memory", lambda: 24 * 2**30)
+    assert _partitioned.threshold_rows() == 2_000_000  # the fixed threshold on 24 GB
+    monkeypatch.setattr(_partitioned, "available_memory", lambda: 16 * 2**30)
+    assert _partitioned.threshold_rows() == 2_000_000  # 16 GiB: 2.1M lines would fit in half
+    monkeypatch.setattr(_partitioned, "available_memory", lambda: 4 * 2**30)
+    assert _partitioned.threshold_rows() == 4 * 2**30 // 2 // 4_000  # 536,870 lines
+    monkeypatch.setattr(_partitioned, "available_memory", lambda: None)
+    assert _partitioned.threshold_rows() == 2_000_000  # the system does not say
+    # half the memory holds fewer lines than the claims have: partition
+    monkeypatch.setattr(_partitioned, "available_memory", lambda: 2 * 4_000 * (lines - 1))
+    assert should_partition(parquet)
+    monkeypatch.setattr(_partitioned, "available_memory", lambda: 2 * 4_000 * (lines + 1))
+    assert not should_partition(parquet)
+    monkeypatch.setattr(_partitioned, "available_memory", lambda: 2 * 4_000 * 1_000)
+    assert should_partition(csv)
+
+
+def test_available_memory_reads_the_system() -> None:
+    real = _partitioned.available_memory()
+    assert real is None or real > 0
 
 
 def _cli(argv: list[str]) -> tuple[int, str]:

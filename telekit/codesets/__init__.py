@@ -25,11 +25,11 @@ documented sort.
 from __future__ import annotations
 
 import functools
-from importlib import resources
 
 import polars as pl
 
 from telekit._columns import HCPCS_CODE, PLACE_OF_SERVICE_CODE
+from telekit._package_data import read_package_csv
 from telekit.codesets._cms_list import (
     AUDIO_ONLY,
     LIST_STATUSES,
@@ -170,30 +170,9 @@ MINUTES_PER_CODE_SCHEMA = pl.Schema(
 )
 
 
-def _parse(name: str, dtype: pl.DataType) -> pl.Expr:
-    raw = pl.col(name)
-    if dtype == pl.Date:
-        return raw.str.to_date("%Y-%m-%d", strict=True).alias(name)
-    if dtype == pl.Boolean:
-        return raw.replace_strict({"true": True, "false": False}, return_dtype=pl.Boolean).alias(
-            name
-        )
-    if dtype == pl.Int32:
-        return raw.cast(pl.Int32, strict=True).alias(name)
-    return raw
-
-
 def _load(filename: str, schema: pl.Schema) -> pl.DataFrame:
     """Read one package CSV (every cell as text) and type it by ``schema``, strictly."""
-    data = resources.files(__name__).joinpath(filename).read_bytes()
-    raw = pl.read_csv(data, infer_schema=False)
-    if raw.columns != schema.names():
-        msg = (
-            f"telekit code set {filename} has columns {raw.columns}, expected "
-            f"{schema.names()} (the package data is damaged or out of date)"
-        )
-        raise RuntimeError(msg)
-    return raw.select(_parse(name, dtype) for name, dtype in schema.items())
+    return read_package_csv(__name__, filename, schema, "telekit code set")
 
 
 @functools.cache

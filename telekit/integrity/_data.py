@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import functools
-from importlib import resources
 
 import polars as pl
 
 from telekit._columns import HCPCS_CODE
+from telekit._package_data import read_package_csv
 
 __all__ = [
     "EQUIPMENT_CODES_SCHEMA",
@@ -42,28 +42,7 @@ EQUIPMENT_CODES_SCHEMA = pl.Schema(
 
 
 def _load(filename: str, schema: pl.Schema) -> pl.DataFrame:
-    data = resources.files("telekit.integrity").joinpath(filename).read_bytes()
-    raw = pl.read_csv(data, infer_schema=False)
-    if raw.columns != schema.names():
-        msg = (
-            f"telekit.integrity data {filename} has columns {raw.columns}, expected "
-            f"{schema.names()} (the package data is damaged or out of date)"
-        )
-        raise RuntimeError(msg)
-    exprs: list[pl.Expr] = []
-    for name, dtype in schema.items():
-        col = pl.col(name)
-        if dtype == pl.Date:
-            exprs.append(col.str.to_date("%Y-%m-%d", strict=True))
-        elif dtype == pl.Boolean:
-            exprs.append(
-                col.replace_strict({"true": True, "false": False}, return_dtype=pl.Boolean)
-            )
-        elif dtype == pl.Int32:
-            exprs.append(col.cast(pl.Int32, strict=True))
-        else:
-            exprs.append(col)
-    return raw.select(exprs)
+    return read_package_csv("telekit.integrity", filename, schema, "telekit.integrity data")
 
 
 @functools.cache

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Sequence
-from importlib import resources
 
 import polars as pl
 
 from telekit import _columns as c
+from telekit._package_data import read_package_csv
 from telekit._policies import Policies
 from telekit.metrics import _ledger as lg
 from telekit.metrics._inputs import (
@@ -36,8 +36,8 @@ CUMULATIVE_SHARE = "cumulative_share"
 def carc() -> pl.DataFrame:
     """The shipped CARC table: reason_code, description (telekit's own short wording; see
     ``SOURCES.md`` beside it)."""
-    data = resources.files("telekit.metrics").joinpath("carc.csv").read_bytes()
-    return pl.read_csv(data, schema={c.REASON_CODE: pl.String(), DESCRIPTION: pl.String()})
+    schema = pl.Schema({c.REASON_CODE: pl.String(), DESCRIPTION: pl.String()})
+    return read_package_csv("telekit.metrics", "carc.csv", schema, "telekit.metrics data")
 
 
 def denial_rows(ledger: lg.Ledger) -> pl.DataFrame:

@@ -69,6 +69,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -79,7 +80,7 @@ import polars as pl
 from telekit import _columns as c
 from telekit import codesets
 from telekit._audit import FINDINGS_SCHEMA, AuditResult, TableInput, audit
-from telekit._columns import ADJUSTMENTS, REJECTS_SCHEMA, REMITTANCE_LINES, TABLES
+from telekit._columns import REJECTS_SCHEMA, TABLES
 from telekit._exceptions import InputError
 from telekit._maps import MapSpec, TableMap
 from telekit._policies import Policies, load_policies
@@ -95,19 +96,12 @@ from telekit._readers import (
     build_table,
     is_x12,
     known_headers,
-    load_source,
     map_headers,
     read_table,
     resolve_map,
     sniff,
-    source_name,
 )
-from telekit._remittances import (
-    Remittances,
-    _is_adjustments,
-    plan_sources,
-    read_x12_remittances,
-)
+from telekit._remittances import Remittances, _is_adjustments, plan_sources, read_source
 from telekit._table import Table
 from telekit.rules import REGISTRY
 
@@ -125,6 +119,7 @@ __all__ = [
     "tally_patient_payments",
     "tally_remittances",
     "threshold_rows",
+    "work_folder",
 ]
 
 ROW = "__row"  # the reader's row-number column (RawSource.frame)
@@ -761,6 +756,22 @@ def _split_whole(table: Table, links: Links, folder: Path) -> Part:
 Opened = _Stream | Table
 
 
+@contextmanager
+def work_folder(work_dir: str | Path | None, prefix: str) -> Iterator[Path]:
+    """``work_dir`` (created if missing and left in place), or a temporary folder named
+    ``prefix…`` that is removed at the end."""
+    if work_dir is not None:
+        work = Path(work_dir)
+        work.mkdir(parents=True, exist_ok=True)
+        yield work
+        return
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield work
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def _stream_of(
     table: str,
     source: str | Path | pl.DataFrame | pl.LazyFrame,
@@ -1166,38 +1177,25 @@ def tally_remittances(
 
     note = _progress(progress)
     plan = plan_sources(source, adjustments, map=map)
-    line_entries, adj_entries = plan.line_entries, plan.adj_entries
-    own = work_dir is None
-    work = Path(tempfile.mkdtemp(prefix="telekit-remits-") if work_dir is None else work_dir)
-    work.mkdir(parents=True, exist_ok=True)
     total = Tally()
-    try:
+    with work_folder(work_dir, "telekit-remits-") as work:
         for item, forced in plan.items:
 
             def whole(item: Any = item, forced: bool = forced) -> Tally:
-                entries = adj_entries if forced else line_entries
-                raw = load_source(
-                    item, REMITTANCE_LINES, entries.rename, entries.options, plan.known
-                )
-                if isinstance(raw, bytes):
-                    x12 = read_x12_remittances(raw, source_name(item))
-                    return Tally.of_remittances(replace(x12, sources=(str(item),)))
-                adj = forced or _is_adjustments(raw, adj_entries)
-                spec, entries = (
-                    (ADJUSTMENTS, adj_entries) if adj else (REMITTANCE_LINES, line_entries)
-                )
-                return Tally.of_table(build_table(spec, raw, entries))
+                part = read_source(item, forced, plan)
+                if isinstance(part, Remittances):
+                    return Tally.of_remittances(part)
+                return Tally.of_table(part)
 
-            table = "adjustments" if forced else "remittances"
-            stream = _stream_of(table, item, adj_entries if forced else line_entries, work, note)
+            table, entries = (
+                ("adjustments", plan.adj_entries) if forced else ("remittances", plan.line_entries)
+            )
+            stream = _stream_of(table, item, entries, work, note)
             if stream is not None and not forced:
                 header_only = RawSource(stream.name, stream.path, stream.headers, pl.DataFrame())
-                if _is_adjustments(header_only, adj_entries):
-                    stream = _stream_of("adjustments", item, adj_entries, work, note)
+                if _is_adjustments(header_only, plan.adj_entries):
+                    stream = _stream_of("adjustments", item, plan.adj_entries, work, note)
             total += _tally_or_whole(stream, whole, work, note)
-    finally:
-        if own:
-            shutil.rmtree(work, ignore_errors=True)
     return total
 
 
@@ -1211,10 +1209,7 @@ def tally_patient_payments(
     """``read_patient_payments`` in bounded memory, for its accounting and rejects only."""
     note = _progress(progress)
     entries = resolve_map(TABLES["patient_payments"], None, None, map, None)
-    own = work_dir is None
-    work = Path(tempfile.mkdtemp(prefix="telekit-payments-") if work_dir is None else work_dir)
-    work.mkdir(parents=True, exist_ok=True)
-    try:
+    with work_folder(work_dir, "telekit-payments-") as work:
         stream = _stream_of("patient_payments", source, entries, work, note)
         return _tally_or_whole(
             stream,
@@ -1222,9 +1217,6 @@ def tally_patient_payments(
             work,
             note,
         )
-    finally:
-        if own:
-            shutil.rmtree(work, ignore_errors=True)
 
 
 # --- entry points ------------------------------------------------------------------------------
@@ -1308,47 +1300,34 @@ def audit_partitioned(
     run_at = datetime.now(UTC).replace(microsecond=0)
     note = _progress(progress)
     pol = policies if isinstance(policies, Policies) else load_policies(policies)
-    own = work_dir is None
-    work = Path(tempfile.mkdtemp(prefix="telekit-audit-") if work_dir is None else work_dir)
-    work.mkdir(parents=True, exist_ok=True)
-    try:
-        split = split_inputs(
-            claims,
-            encounters=encounters,
-            coverage=coverage,
-            providers=providers,
-            map=map,
-            work=work,
-            buckets=buckets,
-            bucket_lines=bucket_lines,
-            progress=note,
-        )
-        findings_dir = work / "findings"
-        findings_dir.mkdir(exist_ok=True)
-        results = []
-        for k in range(split.buckets):
-            note(f"auditing bucket {k + 1} of {split.buckets} ({split.lines:,} claim lines)")
-            r = audit_bucket(split, k, split.providers, pol, telehealth_list)
-            r.findings.write_parquet(findings_dir / f"{k:05d}.parquet")
-            results.append(
-                BucketResult(
-                    r.bucket,
-                    r.findings.clear(),
-                    r.rules,
-                    r.unknown_codes,
-                    r.as_of,
-                    r.tables,
-                    r.dropped_columns,
-                    r.sources,
-                )
+    with work_folder(work_dir, "telekit-audit-") as work:
+        try:
+            split = split_inputs(
+                claims,
+                encounters=encounters,
+                coverage=coverage,
+                providers=providers,
+                map=map,
+                work=work,
+                buckets=buckets,
+                bucket_lines=bucket_lines,
+                progress=note,
             )
-            del r
-        note("merging findings")
-        findings = pl.scan_parquet(sorted(findings_dir.glob("*.parquet"))).collect()
-        return merge(split, results, policies=pol, as_of=as_of, run_at=run_at, findings=findings)
-    finally:
-        note("done")
-        if isinstance(note, Progress):
-            note.close()
-        if own:
-            shutil.rmtree(work, ignore_errors=True)
+            findings_dir = work / "findings"
+            findings_dir.mkdir(exist_ok=True)
+            results = []
+            for k in range(split.buckets):
+                note(f"auditing bucket {k + 1} of {split.buckets} ({split.lines:,} claim lines)")
+                r = audit_bucket(split, k, split.providers, pol, telehealth_list)
+                r.findings.write_parquet(findings_dir / f"{k:05d}.parquet")
+                results.append(replace(r, findings=r.findings.clear()))  # the findings wait on disk
+                del r
+            note("merging findings")
+            findings = pl.scan_parquet(sorted(findings_dir.glob("*.parquet"))).collect()
+            return merge(
+                split, results, policies=pol, as_of=as_of, run_at=run_at, findings=findings
+            )
+        finally:
+            note("done")
+            if isinstance(note, Progress):
+                note.close()

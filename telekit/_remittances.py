@@ -348,6 +348,18 @@ def plan_sources(
     return SourcePlan(line_entries, adj_entries, items, known)
 
 
+def read_source(source: Source, forced: bool, plan: SourcePlan) -> Table | Remittances:
+    """One source of ``plan``, read whole: an 835 file as ``Remittances``, anything else as the
+    lines or the adjustments table (``forced``: adjustments by order, else by its header)."""
+    entries = plan.adj_entries if forced else plan.line_entries
+    raw = load_source(source, REMITTANCE_LINES, entries.rename, entries.options, plan.known)
+    if isinstance(raw, bytes):
+        return replace(read_x12_remittances(raw, source_name(source)), sources=(str(source),))
+    if forced or _is_adjustments(raw, plan.adj_entries):
+        return build_table(ADJUSTMENTS, raw, plan.adj_entries)
+    return build_table(REMITTANCE_LINES, raw, plan.line_entries)
+
+
 def read_remittances(
     source: Source | Sequence[Source],
     *,
@@ -367,24 +379,18 @@ def read_remittances(
     and ``[adjustments.*]`` apply to each.
     """
     plan = plan_sources(source, adjustments, map=map, rename=rename, values=values, options=options)
-    line_entries, adj_entries, known = plan.line_entries, plan.adj_entries, plan.known
     line_tables: list[Table] = []
     adj_tables: list[Table] = []
     names: list[str] = []
     x12: list[Remittances] = []
     for item, forced in plan.items:
-        entries = adj_entries if forced else line_entries
-        raw = load_source(item, REMITTANCE_LINES, entries.rename, entries.options, known)
-        if isinstance(raw, bytes):
-            part = read_x12_remittances(raw, source_name(item))
+        part = read_source(item, forced, plan)
+        if isinstance(part, Remittances):
             names.append(str(item))
-            x12.append(replace(part, sources=(str(item),)))
+            x12.append(part)
             continue
-        names.append(raw.path)
-        if forced or _is_adjustments(raw, adj_entries):
-            adj_tables.append(build_table(ADJUSTMENTS, raw, adj_entries))
-        else:
-            line_tables.append(build_table(REMITTANCE_LINES, raw, line_entries))
+        names.append(part.source)
+        (adj_tables if part.name == ADJUSTMENTS.name else line_tables).append(part)
 
     tables = line_tables + adj_tables
     if x12 and not tables:

@@ -24,8 +24,6 @@ Needs the ``distributed`` extra: ``pip install 'telekit[distributed]'`` (dask[di
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
@@ -42,6 +40,7 @@ from telekit._partitioned import (
     audit_bucket,
     merge,
     split_inputs,
+    work_folder,
 )
 from telekit._policies import Policies, load_policies
 
@@ -93,54 +92,50 @@ def audit_distributed(
     distributed = _dask()
     run_at = datetime.now(UTC).replace(microsecond=0)
     pol = policies if isinstance(policies, Policies) else load_policies(policies)
-    own_work = work_dir is None
-    work = Path(tempfile.mkdtemp(prefix="telekit-dask-") if work_dir is None else work_dir)
-    work.mkdir(parents=True, exist_ok=True)
-    cluster: Any = None  # started here, closed here
-    own_client: Any = None
-    try:
-        split = split_inputs(
-            claims,
-            encounters=encounters,
-            coverage=coverage,
-            providers=providers,
-            map=map,
-            work=work,
-            min_buckets=max(partitions, 1),
-            bucket_lines=bucket_lines,
-        )
-        if client is None:
-            cluster = distributed.LocalCluster(
-                n_workers=n_workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=":0",  # any free port: never clash with a running cluster
+    with work_folder(work_dir, "telekit-dask-") as work:
+        cluster: Any = None  # started here, closed here
+        own_client: Any = None
+        try:
+            split = split_inputs(
+                claims,
+                encounters=encounters,
+                coverage=coverage,
+                providers=providers,
+                map=map,
+                work=work,
+                min_buckets=max(partitions, 1),
+                bucket_lines=bucket_lines,
             )
-            client = own_client = distributed.Client(cluster)
-        broadcast = client.scatter(
-            {"split": split, "providers": split.providers, "policies": pol},
-            broadcast=True,
-        )
-        token = uuid.uuid4().hex[:8]
-        futures = [
-            client.submit(
-                audit_bucket,
-                broadcast["split"],
-                k,
-                broadcast["providers"],
-                broadcast["policies"],
-                telehealth_list,
-                key=f"telekit-audit-bucket-{k}-{token}",
-                pure=False,
+            if client is None:
+                cluster = distributed.LocalCluster(
+                    n_workers=n_workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=":0",  # any free port: never clash with a running cluster
+                )
+                client = own_client = distributed.Client(cluster)
+            broadcast = client.scatter(
+                {"split": split, "providers": split.providers, "policies": pol},
+                broadcast=True,
             )
-            for k in range(split.buckets)
-        ]
-        results = client.gather(futures)
-        return merge(split, list(results), policies=pol, as_of=as_of, run_at=run_at)
-    finally:
-        if own_client is not None:
-            own_client.close()
-        if cluster is not None:
-            cluster.close()
-        if own_work:
-            shutil.rmtree(work, ignore_errors=True)
+            token = uuid.uuid4().hex[:8]
+            futures = [
+                client.submit(
+                    audit_bucket,
+                    broadcast["split"],
+                    k,
+                    broadcast["providers"],
+                    broadcast["policies"],
+                    telehealth_list,
+                    key=f"telekit-audit-bucket-{k}-{token}",
+                    pure=False,
+                )
+                for k in range(split.buckets)
+            ]
+            results = client.gather(futures)
+            return merge(split, list(results), policies=pol, as_of=as_of, run_at=run_at)
+        finally:
+            if own_client is not None:
+                own_client.close()
+            if cluster is not None:
+                cluster.close()

@@ -16,9 +16,9 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
+
+from _practice import ensure_practice
 
 TABLES = ("claims", "encounters", "coverage", "providers")
 
@@ -66,21 +66,12 @@ def run(directory: Path, mode: str) -> dict[str, float]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--lines", type=int, default=1_000_000)
-    ap.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "telekit-bench-1m")
+    ap.add_argument("--dir", type=Path, default=None, help="default: one folder per size")
     args = ap.parse_args()
-    from telekit import sample
-
-    marker = args.dir / "sample.toml"
     encounters = int(args.lines / 1.30)  # the practice bills about 1.3 lines per encounter
-    if not marker.exists() or f"size = {encounters}" not in marker.read_text():
-        t = time.perf_counter()
-        counts = sample.write(args.dir, seed=1, size=encounters, format="parquet")
-        print(
-            f"generated {counts['claims']:,} claim lines in {time.perf_counter() - t:.1f} s "
-            f"into {args.dir}"
-        )
-    read = min((run(args.dir, "read") for _ in range(2)), key=lambda r: r["read_s"])
-    audit = min((run(args.dir, "audit") for _ in range(2)), key=lambda r: r["audit_s"])
+    directory = ensure_practice(1, encounters, args.dir)
+    read = min((run(directory, "read") for _ in range(2)), key=lambda r: r["read_s"])
+    audit = min((run(directory, "audit") for _ in range(2)), key=lambda r: r["audit_s"])
     ratio = audit["audit_s"] / read["read_s"]
     print(f"machine: {os.cpu_count()} cores")
     print(f"claim lines          {audit['lines']:>12,}")

@@ -17,13 +17,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import tempfile
 import time
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
+from _practice import ensure_practice
 
 
 def _path(directory: Path, table: str) -> Path:
@@ -46,32 +46,25 @@ def _best(fn: Callable[[], pl.DataFrame], repeat: int) -> tuple[float, float, pl
 def main() -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--lines", type=int, default=1_000_000)
-    ap.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "telekit-bench-1m")
+    ap.add_argument("--dir", type=Path, default=None, help="default: one folder per size")
     ap.add_argument("--repeat", type=int, default=2)
     args = ap.parse_args()
 
     import telekit as tk
-    from telekit import metrics, sample
+    from telekit import metrics
 
-    marker = args.dir / "sample.toml"
     encounters = int(args.lines / 1.30)  # the practice bills about 1.3 lines per encounter
-    if not marker.exists() or f"size = {encounters}" not in marker.read_text():
-        t = time.perf_counter()
-        counts = sample.write(args.dir, seed=1, size=encounters, format="parquet")
-        print(
-            f"generated {counts['claims']:,} claim lines in {time.perf_counter() - t:.1f} s "
-            f"into {args.dir}"
-        )
-    as_of = tomllib.loads(marker.read_text())["as_of"]
+    directory = ensure_practice(1, encounters, args.dir)
+    as_of = tomllib.loads((directory / "sample.toml").read_text())["as_of"]
     assert isinstance(as_of, dt.date)
 
     t = time.perf_counter()
-    claims = tk.read_claims(_path(args.dir, "claims"))
-    remits = tk.read_remittances(_path(args.dir, "remittances"))
-    payments = tk.read_patient_payments(_path(args.dir, "patient_payments"))
-    encounters_t = tk.read_encounters(_path(args.dir, "encounters"))
-    policies = tk.load_policies(args.dir / "policies.toml")
-    fees = tk.load_expected_fees(args.dir / "expected_fees.toml", policies=policies)
+    claims = tk.read_claims(_path(directory, "claims"))
+    remits = tk.read_remittances(_path(directory, "remittances"))
+    payments = tk.read_patient_payments(_path(directory, "patient_payments"))
+    encounters_t = tk.read_encounters(_path(directory, "encounters"))
+    policies = tk.load_policies(directory / "policies.toml")
+    fees = tk.load_expected_fees(directory / "expected_fees.toml", policies=policies)
     read_s = time.perf_counter() - t
 
     runs: dict[str, Callable[[], pl.DataFrame]] = {

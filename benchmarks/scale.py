@@ -23,8 +23,8 @@ are only comparable on a quiet machine.
 
     .uv/bin/uv run --frozen python benchmarks/scale.py [--sizes 100k,1m,10m] [--skip ...]
 
-Practices are generated once (``telekit.sample.write(..., format="parquet")``) into
-``/tmp/telekit-100k``, ``/tmp/telekit-bench-1m`` and ``/tmp/telekit-10m`` and reused.
+Practices (seed 7, Parquet) are generated once by ``benchmarks/_practice.py`` into
+``/tmp/telekit-bench-seed7-size<encounters>`` and reused.
 """
 
 from __future__ import annotations
@@ -41,13 +41,12 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+from _practice import ensure_practice
 
 HERE = Path(__file__).resolve().parent
 LINES_PER_ENCOUNTER = 1.333  # a little under what the generator bills (9,997,807 lines for
 # 7,497,376 encounters), so that each size is reached
 SIZES = {"100k": 100_000, "1m": 1_000_000, "10m": 10_000_000}
-TMP = Path(tempfile.gettempdir())
-DIRS = {"100k": TMP / "telekit-100k", "1m": TMP / "telekit-bench-1m", "10m": TMP / "telekit-10m"}
 RULES = ("CD001", "FQ004", "MD001", "PS002", "TM001")
 
 CHILD = r"""
@@ -203,20 +202,6 @@ def run(argv: list[str], budget_mb: float) -> dict[str, Any]:
     return {**json.loads(stdout.strip().splitlines()[-1]), **load}
 
 
-def ensure_practice(size: str) -> Path:
-    d = DIRS[size]
-    if not (d / "sample.toml").exists():  # generated in a child: this process stays small
-        encounters = round(SIZES[size] / LINES_PER_ENCOUNTER)
-        code = (
-            "import sys; from telekit import sample; "
-            "print(sample.write(sys.argv[1], seed=7, size=int(sys.argv[2]), format='parquet'))"
-        )
-        t = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code, str(d), str(encounters)], check=True)
-        print(f"generated {d} in {time.perf_counter() - t:.0f} s")
-    return d
-
-
 def same(a: Path, b: Path) -> str:
     if not (a.exists() and b.exists()):
         return "n/a"
@@ -241,7 +226,7 @@ def main() -> None:
     print(f"machine: {machine()}")
     rows = []
     for size in args.sizes.split(","):
-        d = ensure_practice(size)
+        d = ensure_practice(7, round(SIZES[size] / LINES_PER_ENCOUNTER))
         found = {
             m: args.out / f"{size}-{m}.parquet"
             for m in ("single", "partitioned", "distributed", "cli")

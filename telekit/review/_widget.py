@@ -21,6 +21,7 @@ import ipywidgets as widgets
 import polars as pl
 
 from telekit import _columns as c
+from telekit._annotate import ENCOUNTER_FIELDS
 from telekit.review._state import KEY, EncounterView, ReviewState
 from telekit.review._store import ReviewStore, normalize_decision
 
@@ -29,19 +30,7 @@ if TYPE_CHECKING:
 
 _WORKLIST_ROWS_SHOWN = 200
 _GOTO_OPTIONS = 2000  # autocomplete suggestions sent to the browser; Go to accepts any key
-_DOC_FIELDS = (
-    c.ENCOUNTER_ID,
-    c.ENCOUNTER_DATE,
-    c.MODALITY,
-    c.PATIENT_LOCATION,
-    c.PATIENT_STATE,
-    c.PROVIDER_STATE,
-    c.CONSENT_DOCUMENTED,
-    c.TOTAL_MINUTES,
-    c.MDM_LEVEL,
-    c.AUDIO_ONLY_REASON,
-    c.DEVICE_DAYS,
-)
+_DOC_FIELDS = (c.ENCOUNTER_ID, *ENCOUNTER_FIELDS)  # what the annotation joins to a line
 _COVERAGE_FIELDS = (
     c.PAYER,
     c.PAYER_TYPE,

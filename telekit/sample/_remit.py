@@ -448,39 +448,27 @@ def _adjudicate(
     )
 
     live = ln.filter(pl.col("claim_carc").is_null())
+
+    def line_adjustments(
+        when: pl.Expr, order: int, group: str, reason: pl.Expr, amount: str
+    ) -> pl.DataFrame:
+        """Line adjustments of the live lines where ``when`` holds."""
+        return live.filter(when).select(
+            "event",
+            pl.col("claim_line_number").alias("svc_seq"),
+            pl.lit(order).alias("order"),
+            pl.lit(group).alias("group_code"),
+            reason.alias("reason_code"),
+            pl.col(amount).alias("amount"),
+        )
+
     adj_parts = [
-        live.filter(pl.col("line_carc").is_not_null()).select(
-            "event",
-            pl.col("claim_line_number").alias("svc_seq"),
-            pl.lit(1).alias("order"),
-            pl.lit("CO").alias("group_code"),
-            pl.col("line_carc").alias("reason_code"),
-            pl.col("charge").alias("amount"),
+        line_adjustments(pl.col("line_carc").is_not_null(), 1, "CO", pl.col("line_carc"), "charge"),
+        line_adjustments(
+            pl.col("line_carc").is_null() & (pl.col("co45") != 0), 1, "CO", pl.lit("45"), "co45"
         ),
-        live.filter(pl.col("line_carc").is_null(), pl.col("co45") != 0).select(
-            "event",
-            pl.col("claim_line_number").alias("svc_seq"),
-            pl.lit(1).alias("order"),
-            pl.lit("CO").alias("group_code"),
-            pl.lit("45").alias("reason_code"),
-            pl.col("co45").alias("amount"),
-        ),
-        live.filter(pl.col("pr") != 0).select(
-            "event",
-            pl.col("claim_line_number").alias("svc_seq"),
-            pl.lit(2).alias("order"),
-            pl.lit("PR").alias("group_code"),
-            pl.col("pr_reason").alias("reason_code"),
-            pl.col("pr").alias("amount"),
-        ),
-        live.filter(pl.col("seq") != 0).select(
-            "event",
-            pl.col("claim_line_number").alias("svc_seq"),
-            pl.lit(3).alias("order"),
-            pl.lit("CO").alias("group_code"),
-            pl.lit("253").alias("reason_code"),
-            pl.col("seq").alias("amount"),
-        ),
+        line_adjustments(pl.col("pr") != 0, 2, "PR", pl.col("pr_reason"), "pr"),
+        line_adjustments(pl.col("seq") != 0, 3, "CO", pl.lit("253"), "seq"),
     ]
     line_adj = pl.concat(adj_parts).with_columns(
         pl.col("svc_seq").cast(pl.Int32), pl.lit("line").alias("level")

@@ -38,7 +38,7 @@ def test_a_new_file_has_the_schema_in_wal_mode(tmp_path: Path) -> None:
     conn = sqlite3.connect(path)
     try:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
         columns = [row[1] for row in conn.execute("PRAGMA table_info(decisions)")]
         assert columns == [
             "id",
@@ -51,6 +51,8 @@ def test_a_new_file_has_the_schema_in_wal_mode(tmp_path: Path) -> None:
             "note",
             "reviewer",
             "decided_at",
+            "prev_hash",
+            "row_hash",
         ]
         positions = [row[1] for row in conn.execute("PRAGMA table_info(positions)")]
         assert positions == ["reviewer", "worklist_key", "updated_at"]
@@ -95,10 +97,12 @@ def test_the_file_refuses_other_decisions_too(tmp_path: Path) -> None:
     conn = sqlite3.connect(tmp_path / "r.sqlite")
     try:
         with pytest.raises(sqlite3.IntegrityError, match="CHECK constraint"):
+            # a row the append-only and chain triggers let through: only the CHECK refuses it
             conn.execute(
-                "INSERT INTO decisions (finding_id, rule_code, claim_id, claim_line_number, "
-                "decision, reviewer, decided_at) VALUES ('f', 'CD002', 'C', 1, 'approve', 'a', "
-                "'2026-01-01T00:00:00+00:00')"
+                "INSERT INTO decisions (id, finding_id, rule_code, claim_id, claim_line_number, "
+                "decision, reviewer, decided_at, prev_hash, row_hash) VALUES (1, 'f', 'CD002', "
+                "'C', 1, 'approve', 'a', '2026-01-01T00:00:00+00:00', ?, ?)",
+                (store_module.GENESIS_HASH, "1" * 64),
             )
     finally:
         conn.close()

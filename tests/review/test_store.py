@@ -209,6 +209,8 @@ def test_two_connections_interleaving_lose_nothing(tmp_path: Path) -> None:
         expected = {f"f{k:03d}": max(i for i in range(20) if i % 4 == k) for k in range(4)}
         got = dict(a.current().select("finding_id", "decision").iter_rows())
         assert got == {fid: DECISIONS[i % 3] for fid, i in expected.items()}
+        # each writer read the other's last hash inside its own transaction: one chain
+        assert a.verify().message == b.verify().message == "decisions intact (20 rows)"
 
 
 _WRITER = textwrap.dedent(
@@ -254,7 +256,10 @@ def test_two_reviewer_processes_writing_at_once_lose_nothing(tmp_path: Path) -> 
     with ReviewStore(path) as store:
         history = store.history()
         current = store.current()
+        check = store.verify()
     assert history.height == 2 * 2 * n
+    assert check.message == f"decisions intact ({2 * 2 * n} rows)"  # the chain did not fork
+    assert history.get_column("id").to_list() == list(range(1, 2 * 2 * n + 1))
     for who in ("alice", "bob"):
         notes = history.filter(pl.col("reviewer") == who).get_column("note")
         assert notes.n_unique() == n  # every one of the n decisions of each reviewer is there

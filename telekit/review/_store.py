@@ -103,7 +103,7 @@ _DDL = (
             (SELECT row_hash FROM decisions ORDER BY id DESC LIMIT 1), '{GENESIS_HASH}'
         ) OR NEW.row_hash IS NULL OR length(NEW.row_hash) <> 64;
     END
-    """,
+    """,  # noqa: S608 - a module constant, no input
     """
     CREATE TRIGGER IF NOT EXISTS decisions_append_only_update BEFORE UPDATE ON decisions
     BEGIN SELECT RAISE(ABORT, 'decisions is append-only'); END
@@ -283,7 +283,7 @@ class ReviewStore:
                 raise TelekitError(msg)
             chain = [col for col in ("prev_hash", "row_hash") if col not in found]
             if found and chain:
-                if version >= 2:  # noqa: PLR2004 - the version that added the chain
+                if version >= 2:  # the version that added the chain
                     msg = (
                         f"{self.path.name}: the decisions table lost its hash chain "
                         f"(no column {', '.join(chain)}); the file was altered after it was "
@@ -424,7 +424,9 @@ def verify(path: str | Path) -> Verification:
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
-        msg = f"{p.name}: not a telekit review file (expected an SQLite file with a decisions table)"
+        msg = (
+            f"{p.name}: not a telekit review file (expected an SQLite file with a decisions table)"
+        )
         raise InputError(msg) from exc
 
 

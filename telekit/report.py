@@ -268,10 +268,18 @@ _DECISION_COLUMNS: Final = (
 
 def read_review(path: str | Path) -> pl.DataFrame:
     """The current decision per finding (the latest row) of a review file (SQLite, table
-    ``decisions``, written by ``telekit.review``), read-only."""
+    ``decisions``, written by ``telekit.review``), read-only. Its hash chain is checked first
+    (``telekit.review.verify``): decisions altered after they were written raise ``InputError``
+    naming the file and the row, so a report never presents them as real."""
     p = Path(path)
     if not p.is_file():
         msg = f"{p}: no such review file (give the .sqlite file the review notebook wrote)"
+        raise InputError(msg)
+    from telekit.review._store import verify  # noqa: PLC0415 - loads ipywidgets: only with a review file
+
+    check = verify(p)
+    if not check.intact:
+        msg = f"{p.name}: {check.message}; the report does not use its decisions"
         raise InputError(msg)
     cols = ", ".join(_DECISION_COLUMNS)
     query = (

@@ -11,13 +11,20 @@ Decisions are per finding, grouped by encounter (the worklist key is encounter_i
 ``claim:<claim_id>`` for findings without one) and written to an SQLite file the moment they are
 made (append-only ``decisions`` table; the current decision is the latest per finding).
 ``ReviewState`` is the same review without widgets; ``read_decisions(path)`` reads a review
-file's current decisions.
+file's current decisions. The decisions are hash-chained: ``verify(path)`` says whether they are
+the ones written (``"decisions intact (N rows)"``) or names the first one altered since.
 """
 
 from __future__ import annotations
 
 from telekit.review._state import SORTS, STATUSES, EncounterView, Filters, ReviewState
-from telekit.review._store import DECISIONS, ReviewStore, read_decisions
+from telekit.review._store import (
+    DECISIONS,
+    ReviewStore,
+    Verification,
+    read_decisions,
+    verify,
+)
 from telekit.review._widget import EncounterReview
 
 __all__ = [
@@ -29,5 +36,7 @@ __all__ = [
     "Filters",
     "ReviewState",
     "ReviewStore",
+    "Verification",
     "read_decisions",
+    "verify",
 ]

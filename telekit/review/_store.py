@@ -2,12 +2,28 @@
 
 Two tables:
 
-- ``decisions`` — append-only (triggers refuse UPDATE and DELETE): one row per finding per
-  decision (finding_id, rule_code, claim_id, claim_line_number, encounter_id, decision, note,
-  reviewer, decided_at in UTC ISO 8601). A finding's current decision is its latest row (the
-  highest ``id``: rows are numbered in commit order, so two reviewers writing to one file are
-  ordered by when their transactions committed, never by their clocks).
+- ``decisions`` — append-only: one row per finding per decision (finding_id, rule_code,
+  claim_id, claim_line_number, encounter_id, decision, note, reviewer, decided_at in UTC ISO
+  8601). A finding's current decision is its latest row (the highest ``id``: rows are numbered
+  in commit order, so two reviewers writing to one file are ordered by when their transactions
+  committed, never by their clocks).
 - ``positions`` — each reviewer's current worklist key, so reopening resumes there.
+
+Append-only is enforced by triggers: UPDATE and DELETE are refused, and so is any INSERT that
+does not append at the end (an ``id`` at or below the highest one, which is what ``INSERT OR
+REPLACE`` / ``REPLACE INTO`` of an existing row needs: a BEFORE INSERT trigger fires before the
+conflict resolution, so the REPLACE never deletes anything) or that does not carry the chain.
+
+The rows are hash-chained: ``row_hash`` is the SHA-256 of the previous row's ``row_hash``
+(``prev_hash``; 64 zeros for the first row) and the row's canonical serialisation (``id`` and
+the nine decision fields, as a JSON array of strings or nulls; see ``_row_hash``). It is computed
+inside the same ``BEGIN IMMEDIATE`` transaction that reads the previous row and inserts, so two
+writers cannot fork the chain. ``verify(path)`` recomputes it: a note edited with an SQLite tool
+(triggers dropped, table re-created...) breaks it at that row. The chain is not a signature: it
+carries no secret, so someone who recomputes every hash after an edit, or who strips the chain
+columns and sets the file back to schema version 1 so that it is migrated again, is not caught.
+The last rows' removal is caught through ``sqlite_sequence`` (AUTOINCREMENT keeps the highest id
+ever written).
 
 The file is in WAL mode with ``synchronous=FULL``; each decision is one ``BEGIN IMMEDIATE`` ...
 ``COMMIT`` transaction, so a decision is on disk when ``record`` returns, a kernel killed right
@@ -17,9 +33,12 @@ after a click loses nothing, and several reviewers (processes) can write to one 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -33,7 +52,11 @@ from telekit._exceptions import InputError, TelekitError
 DECISIONS = ("confirm", "dismiss", "needs_query")
 """The decisions a reviewer can make on a finding."""
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""1: decisions and positions; 2: decisions hash-chained (``prev_hash``, ``row_hash``)."""
+
+GENESIS_HASH = "0" * 64
+"""The ``prev_hash`` of the first decision."""
 
 DECISIONS_SCHEMA = pl.Schema(
     {
@@ -64,10 +87,23 @@ _DDL = (
         decision TEXT NOT NULL CHECK (decision IN ('confirm', 'dismiss', 'needs_query')),
         note TEXT NOT NULL DEFAULT '',
         reviewer TEXT NOT NULL,
-        decided_at TEXT NOT NULL
+        decided_at TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        row_hash TEXT NOT NULL
     )
     """,
     "CREATE INDEX IF NOT EXISTS decisions_by_finding ON decisions (finding_id, id)",
+    f"""
+    CREATE TRIGGER IF NOT EXISTS decisions_append_only_insert BEFORE INSERT ON decisions
+    BEGIN
+        SELECT RAISE(ABORT, 'decisions is append-only (a row is added after the last one)')
+        WHERE NEW.id <= COALESCE((SELECT MAX(id) FROM decisions), 0);
+        SELECT RAISE(ABORT, 'decisions is hash-chained (prev_hash must be the last row_hash)')
+        WHERE NEW.prev_hash IS NOT COALESCE(
+            (SELECT row_hash FROM decisions ORDER BY id DESC LIMIT 1), '{GENESIS_HASH}'
+        ) OR NEW.row_hash IS NULL OR length(NEW.row_hash) <> 64;
+    END
+    """,  # noqa: S608 - a module constant, no input
     """
     CREATE TRIGGER IF NOT EXISTS decisions_append_only_update BEFORE UPDATE ON decisions
     BEGIN SELECT RAISE(ABORT, 'decisions is append-only'); END
@@ -94,8 +130,87 @@ _CURRENT_SQL = f"""
     ORDER BY d.{c.CLAIM_ID}, d.{c.CLAIM_LINE_NUMBER}, d.rule_code
 """  # noqa: S608
 _HISTORY_SQL = f"SELECT id, {', '.join(_COLUMNS)} FROM decisions ORDER BY id"  # noqa: S608
-_PLACEHOLDERS = ", ".join("?" for _ in _COLUMNS)
-_INSERT_SQL = f"INSERT INTO decisions ({', '.join(_COLUMNS)}) VALUES ({_PLACEHOLDERS})"  # noqa: S608
+_CHAINED = ("id", *_COLUMNS, "prev_hash", "row_hash")
+_CHAIN_SQL = f"SELECT {', '.join(_CHAINED)} FROM decisions ORDER BY id"  # noqa: S608
+_LAST_SQL = "SELECT id, row_hash FROM decisions ORDER BY id DESC LIMIT 1"
+_SEQUENCE_SQL = "SELECT seq FROM sqlite_sequence WHERE name = 'decisions'"
+_PLACEHOLDERS = ", ".join("?" for _ in _CHAINED)
+_INSERT_SQL = f"INSERT INTO decisions ({', '.join(_CHAINED)}) VALUES ({_PLACEHOLDERS})"  # noqa: S608
+
+
+def _row_hash(prev_hash: str, row: Sequence[Any]) -> str:
+    """SHA-256 (hex) of ``prev_hash``, a newline and the canonical serialisation of ``row``
+    (id and the nine decision fields in ``_COLUMNS`` order): a JSON array of each value as a
+    string (``str``; integers in decimal) or null, ASCII-only, no spaces."""
+    canonical = json.dumps(
+        [None if v is None else str(v) for v in row], ensure_ascii=True, separators=(",", ":")
+    )
+    return hashlib.sha256(f"{prev_hash}\n{canonical}".encode("ascii")).hexdigest()
+
+
+def _chain(prev_hash: str, rows: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
+    """``rows`` (id first, then the decision fields) with ``prev_hash`` and ``row_hash``
+    appended, chained from ``prev_hash``."""
+    chained = []
+    for row in rows:
+        row_hash = _row_hash(prev_hash, row)
+        chained.append((*row, prev_hash, row_hash))
+        prev_hash = row_hash
+    return chained
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What ``verify`` found: ``intact``, how many decision ``rows`` the file has, the id of
+    the first altered (or removed) decision (None when intact or when the file has no chain) and
+    a one-line ``message``."""
+
+    intact: bool
+    rows: int
+    altered_id: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _altered(rows: int, row_id: int, why: str) -> Verification:
+    return Verification(
+        False, rows, row_id, f"decision {row_id} was altered after it was written ({why})"
+    )
+
+
+def _verify_chain(conn: sqlite3.Connection) -> Verification:
+    """Recompute the chain of the ``decisions`` table on ``conn`` in id order; stop at the first
+    break."""
+    found = {row[1] for row in conn.execute("PRAGMA table_info(decisions)")}
+    rows = conn.execute("SELECT COUNT(*) FROM decisions").fetchone()[0]
+    if not {"prev_hash", "row_hash"} <= found:
+        msg = (
+            f"decisions are not hash-chained ({rows} rows; written by an older telekit): open "
+            "the file once with telekit.review.ReviewStore to chain them"
+        )
+        return Verification(False, rows, None, msg)
+    prev_id, prev_hash = 0, GENESIS_HASH
+    for row in conn.execute(_CHAIN_SQL):
+        row_id, fields, stored_prev, stored = row[0], row[:-2], row[-2], row[-1]
+        if row_id != prev_id + 1:
+            return _altered(rows, prev_id + 1, f"removed: decision {row_id} follows {prev_id}")
+        if stored != _row_hash(stored_prev, fields):
+            return _altered(rows, row_id, "hash mismatch")
+        if stored_prev != prev_hash:
+            # this row is consistent with the prev_hash it was written with, so the previous
+            # row's hash was rewritten after an edit
+            return _altered(rows, prev_id, "hash mismatch with the next decision")
+        prev_id, prev_hash = row_id, stored
+    try:
+        sequence = conn.execute(_SEQUENCE_SQL).fetchone()
+    except sqlite3.OperationalError:  # no sqlite_sequence: the table is not AUTOINCREMENT
+        sequence = None
+    if sequence is not None and sequence[0] > prev_id:
+        why = f"removed: the file had decisions up to {sequence[0]}, now up to {prev_id}"
+        return _altered(rows, prev_id + 1, why)
+    return Verification(True, rows, None, f"decisions intact ({rows} rows)")
 
 
 def _now() -> str:
@@ -166,9 +281,34 @@ class ReviewStore:
                     "choose another path"
                 )
                 raise TelekitError(msg)
+            chain = [col for col in ("prev_hash", "row_hash") if col not in found]
+            if found and chain:
+                if version >= 2:  # the version that added the chain
+                    msg = (
+                        f"{self.path.name}: the decisions table lost its hash chain "
+                        f"(no column {', '.join(chain)}); the file was altered after it was "
+                        "written: use a copy you trust"
+                    )
+                    raise TelekitError(msg)
+                self._migrate_to_chain()
             for statement in _DDL:
                 self._conn.execute(statement)
             self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _migrate_to_chain(self) -> None:
+        """Schema 1 -> 2, inside ``_open``'s transaction: add ``prev_hash`` / ``row_hash`` and
+        chain the rows already there in id order (the chain vouches for them as they are now;
+        the UPDATE trigger is dropped for this and re-created by the DDL)."""
+        conn = self._conn
+        conn.execute("DROP TRIGGER IF EXISTS decisions_append_only_update")
+        for col in ("prev_hash", "row_hash"):
+            conn.execute(f"ALTER TABLE decisions ADD COLUMN {col} TEXT NOT NULL DEFAULT ''")
+        old = conn.execute(f"SELECT id, {', '.join(_COLUMNS)} FROM decisions ORDER BY id")  # noqa: S608
+        chained = _chain(GENESIS_HASH, old.fetchall())
+        conn.executemany(
+            "UPDATE decisions SET prev_hash = ?, row_hash = ? WHERE id = ?",
+            [(row[-2], row[-1], row[0]) for row in chained],
+        )
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -191,15 +331,27 @@ class ReviewStore:
             msg = "reviewer must be a non-empty name"
             raise ValueError(msg)
         at = _now()
-        rows = [
-            (*row, decision, note, reviewer, at)
-            for row in findings.select(
-                "finding_id", "rule_code", c.CLAIM_ID, c.CLAIM_LINE_NUMBER, c.ENCOUNTER_ID
-            ).rows()
-        ]
-        if not rows:
+        # the values as SQLite stores them (TEXT / INTEGER affinity), so the hash written is
+        # the hash verify recomputes from what it reads back
+        keys = findings.select(
+            pl.col("finding_id", "rule_code", c.CLAIM_ID).cast(pl.String),
+            pl.col(c.CLAIM_LINE_NUMBER).cast(pl.Int64),
+            pl.col(c.ENCOUNTER_ID).cast(pl.String),
+        )
+        if keys.is_empty():
             return 0
         with self._transaction() as conn:
+            # under BEGIN IMMEDIATE no other writer can append between this read and the insert
+            last = conn.execute(_LAST_SQL).fetchone()
+            sequence = conn.execute(_SEQUENCE_SQL).fetchone()
+            last_id = max(0 if last is None else last[0], 0 if sequence is None else sequence[0])
+            rows = _chain(
+                GENESIS_HASH if last is None else last[1],
+                (
+                    (last_id + i, *row, decision, note, reviewer, at)
+                    for i, row in enumerate(keys.rows(), start=1)
+                ),
+            )
             conn.executemany(_INSERT_SQL, rows)
         return len(rows)
 
@@ -212,6 +364,10 @@ class ReviewStore:
         """Every decision row ever written, in commit order, with its ``id``."""
         rows = self._conn.execute(_HISTORY_SQL).fetchall()
         return _frame(rows, with_id=True)
+
+    def verify(self) -> Verification:
+        """Recompute the decisions' hash chain (see ``verify``)."""
+        return _verify_chain(self._conn)
 
     def position(self, reviewer: str) -> str | None:
         """The worklist key ``reviewer`` was last on, or None."""
@@ -248,13 +404,44 @@ class ReviewStore:
         return f"ReviewStore({str(self.path)!r})"
 
 
+def verify(path: str | Path) -> Verification:
+    """Check that the decisions in the review file at ``path`` are the ones written: every
+    row's hash recomputes, each row follows the previous one, none was removed. Read-only.
+
+    ``verify(path).message`` is ``"decisions intact (N rows)"`` or names the first altered row,
+    e.g. ``"decision 17 was altered after it was written (hash mismatch)"``. A file written by
+    a telekit before the chain is not intact until ``ReviewStore`` has opened (migrated) it.
+    Raises ``InputError`` when ``path`` is not a review file.
+    """
+    p = Path(path)
+    if not p.is_file():
+        msg = f"{p.name}: no such review file"
+        raise InputError(msg)
+    try:
+        conn = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            return _verify_chain(conn)
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        msg = (
+            f"{p.name}: not a telekit review file (expected an SQLite file with a decisions table)"
+        )
+        raise InputError(msg) from exc
+
+
 def read_decisions(path: str | Path, *, finding_ids: Sequence[str] | None = None) -> pl.DataFrame:
     """The current decision per finding in the review file at ``path`` (latest row per
-    finding_id), optionally only for ``finding_ids``."""
+    finding_id), optionally only for ``finding_ids``. Raises ``InputError`` when the file's
+    decisions were altered after they were written (see ``verify``)."""
     if not Path(path).is_file():
         msg = f"{Path(path).name}: no such review file"
         raise InputError(msg)
     with ReviewStore(path) as store:
+        check = store.verify()
+        if not check.intact:
+            msg = f"{store.path.name}: {check.message}; its decisions cannot be used"
+            raise InputError(msg)
         current = store.current()
     if finding_ids is not None:
         current = current.filter(pl.col("finding_id").is_in(list(finding_ids)))

@@ -38,7 +38,7 @@ def test_a_new_file_has_the_schema_in_wal_mode(tmp_path: Path) -> None:
     conn = sqlite3.connect(path)
     try:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
         columns = [row[1] for row in conn.execute("PRAGMA table_info(decisions)")]
         assert columns == [
             "id",
@@ -51,6 +51,8 @@ def test_a_new_file_has_the_schema_in_wal_mode(tmp_path: Path) -> None:
             "note",
             "reviewer",
             "decided_at",
+            "prev_hash",
+            "row_hash",
         ]
         positions = [row[1] for row in conn.execute("PRAGMA table_info(positions)")]
         assert positions == ["reviewer", "worklist_key", "updated_at"]
@@ -95,10 +97,12 @@ def test_the_file_refuses_other_decisions_too(tmp_path: Path) -> None:
     conn = sqlite3.connect(tmp_path / "r.sqlite")
     try:
         with pytest.raises(sqlite3.IntegrityError, match="CHECK constraint"):
+            # a row the append-only and chain triggers let through: only the CHECK refuses it
             conn.execute(
-                "INSERT INTO decisions (finding_id, rule_code, claim_id, claim_line_number, "
-                "decision, reviewer, decided_at) VALUES ('f', 'CD002', 'C', 1, 'approve', 'a', "
-                "'2026-01-01T00:00:00+00:00')"
+                "INSERT INTO decisions (id, finding_id, rule_code, claim_id, claim_line_number, "
+                "decision, reviewer, decided_at, prev_hash, row_hash) VALUES (1, 'f', 'CD002', "
+                "'C', 1, 'approve', 'a', '2026-01-01T00:00:00+00:00', ?, ?)",
+                (store_module.GENESIS_HASH, "1" * 64),
             )
     finally:
         conn.close()
@@ -205,6 +209,8 @@ def test_two_connections_interleaving_lose_nothing(tmp_path: Path) -> None:
         expected = {f"f{k:03d}": max(i for i in range(20) if i % 4 == k) for k in range(4)}
         got = dict(a.current().select("finding_id", "decision").iter_rows())
         assert got == {fid: DECISIONS[i % 3] for fid, i in expected.items()}
+        # each writer read the other's last hash inside its own transaction: one chain
+        assert a.verify().message == b.verify().message == "decisions intact (20 rows)"
 
 
 _WRITER = textwrap.dedent(
@@ -250,7 +256,10 @@ def test_two_reviewer_processes_writing_at_once_lose_nothing(tmp_path: Path) -> 
     with ReviewStore(path) as store:
         history = store.history()
         current = store.current()
+        check = store.verify()
     assert history.height == 2 * 2 * n
+    assert check.message == f"decisions intact ({2 * 2 * n} rows)"  # the chain did not fork
+    assert history.get_column("id").to_list() == list(range(1, 2 * 2 * n + 1))
     for who in ("alice", "bob"):
         notes = history.filter(pl.col("reviewer") == who).get_column("note")
         assert notes.n_unique() == n  # every one of the n decisions of each reviewer is there

@@ -126,10 +126,7 @@ _HEADER_DEPTH = 5  # CMS spreads each column's name over up to five rows
 def _joined_header(grid: Grid, row: int) -> list[str]:
     rows = grid.head[max(0, row - _HEADER_DEPTH + 1) : row + 1]
     width = max(len(r) for r in rows)
-    return [
-        header_text(" ".join(r[j] for r in rows if j < len(r) and r[j]))
-        for j in range(width)
-    ]
+    return [header_text(" ".join(r[j] for r in rows if j < len(r) and r[j])) for j in range(width)]
 
 
 def _match_columns(names: list[str], patterns: dict[str, str]) -> dict[str, int]:

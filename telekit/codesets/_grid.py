@@ -139,4 +139,3 @@ def read_grids(path: Path, what: str) -> list[Grid]:
         )
         raise UnsupportedFormatError(msg)
     return [_text_grid(path, data)]
-

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (CMS's rows are kept whole, as CMS writes them)
 """Write the small CMS/NCHS-layout fixtures for the fee-schedule, NCCI and ICD-10-CM readers
 (run once; the outputs are committed).
 

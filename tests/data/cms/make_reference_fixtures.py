@@ -12,6 +12,7 @@ used; descriptors are "REDACTED" or telekit's own words, never CPT text.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from pathlib import Path
 
 import xlsxwriter
@@ -97,6 +98,7 @@ def write_ptp() -> None:
 
 def write_mue() -> None:
     wb = xlsxwriter.Workbook(HERE / "ncci" / "mue_practitioner.xlsx")
+    wb.set_properties({"created": dt.datetime(2024, 7, 1, tzinfo=dt.UTC)})  # same bytes each run
     ws = wb.add_worksheet("Practitioner MUE")
     ws.write(0, 0, "Medically Unlikely Edits - Practitioner Services - effective 07/01/2024")
     ws.write(1, 0, "CPT codes and descriptions only are copyright American Medical Association.")

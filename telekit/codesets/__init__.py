@@ -16,7 +16,19 @@ inclusive, null = open (a null start means the code predates the period telekit 
   ``same_month``) and G2212's total-minute threshold per primary.
 - ``telehealth_list(extra=None)`` — the Medicare Telehealth Services List by calendar year.
 - ``place_of_service()``, ``modifiers()``, ``flexibility_windows()``, ``minutes_per_code()``.
-- ``read_cms_telehealth_list(path, year=...)`` — read CMS's own list file for a year.
+- ``read_cms_telehealth_list(path, year=...)`` — read CMS's own list file for a year (XLSX,
+  or comma-, tab- or pipe-delimited text).
+
+CMS and NCHS reference data (real releases, compact copies; ``SOURCES.md`` says what was kept):
+
+- ``fee_schedule_releases()``, ``pfs_rvu(release)``, ``pfs_status(release)``, ``gpci()`` — the
+  physician fee schedule releases shipped (CY2023 January, CY2024 July) and the 2024 GPCIs;
+  ``read_cms_rvu(path)`` / ``read_cms_gpci(path)`` read CMS's PPRRVU and GPCI files.
+- ``ncci()`` — the NCCI practitioner edits of 2024-07-01 (PTP, MUE, add-on) as an
+  ``NcciEdition``; ``read_ncci(dir_or_file)`` reads CMS's quarterly files.
+- ``icd10cm_billable(*given)`` — billable ICD-10-CM codes as (code, valid_start_date,
+  valid_end_date), FY2019–FY2026 shipped; ``icd10cm_fiscal_years(*given)`` the years covered;
+  ``read_icd10cm_order(path, fiscal_year)`` reads a later year's NCHS order file.
 
 Frames are cached (polars frames are immutable); callers must not rely on row order beyond the
 documented sort.
@@ -39,22 +51,62 @@ from telekit.codesets._cms_list import (
     coerce_telehealth_list,
     read_cms_telehealth_list,
 )
+from telekit.codesets._fee_schedule import (
+    GPCI_SCHEMA,
+    RVU_SCHEMA,
+    fee_schedule_releases,
+    gpci,
+    pfs_rvu,
+    pfs_status,
+    read_cms_gpci,
+    read_cms_rvu,
+)
+from telekit.codesets._icd10cm import (
+    icd10cm_billable,
+    icd10cm_fiscal_years,
+    read_icd10cm_order,
+)
+from telekit.codesets._ncci import (
+    ADD_ON_SCHEMA,
+    MUE_SCHEMA,
+    PTP_SCHEMA,
+    NcciEdition,
+    ncci,
+    read_ncci,
+)
 
 __all__ = [
+    "ADD_ON_SCHEMA",
     "AUDIO_ONLY",
     "CODE_SET_VERSION",
     "FAMILIES",
+    "GPCI_SCHEMA",
     "LIST_STATUSES",
+    "MUE_SCHEMA",
+    "PTP_SCHEMA",
+    "RVU_SCHEMA",
     "STATUS",
     "TELEHEALTH_LIST_SCHEMA",
     "YEAR",
+    "NcciEdition",
     "add_on_primaries",
+    "fee_schedule_releases",
     "flexibility_windows",
+    "gpci",
     "hcpcs",
+    "icd10cm_billable",
+    "icd10cm_fiscal_years",
     "minutes_per_code",
     "modifiers",
+    "ncci",
+    "pfs_rvu",
+    "pfs_status",
     "place_of_service",
+    "read_cms_gpci",
+    "read_cms_rvu",
     "read_cms_telehealth_list",
+    "read_icd10cm_order",
+    "read_ncci",
     "telehealth_list",
 ]
 

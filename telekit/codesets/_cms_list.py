@@ -1,4 +1,5 @@
-"""Read CMS's "List of Telehealth Services" file (CSV or XLSX) into telekit's list schema.
+"""Read CMS's "List of Telehealth Services" file (CSV, tab- or pipe-delimited text, or XLSX)
+into telekit's list schema.
 
 CMS posts the Medicare Telehealth Services List once a year (a ZIP holding a spreadsheet). The
 layout drifts between years, so the reader relies on content, not positions:
@@ -48,7 +49,8 @@ HEADER_SCAN_ROWS = 30
 CODE_SHAPE = r"^[0-9A-Z][0-9]{3}[0-9A-Z]$"
 # a header cell naming the code column: HCPCS, CPT, HCPCS Code, CPT/HCPCS Code, Code ...
 CODE_HEADER = r"^\s*(?:(?:hcpcs|cpt)(?:\s*/\s*(?:hcpcs|cpt))?(?:\s+codes?)?|codes?)\s*$"
-_CSV_SUFFIXES = (".csv", ".txt")
+_CSV_SUFFIXES = (".csv", ".txt", ".tsv")
+TEXT_DELIMITERS = ("\t", "|", ",")
 _EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
@@ -97,6 +99,17 @@ def _grid_from_rows(rows: Sequence[Sequence[str]]) -> pl.DataFrame:
     return pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.String))
 
 
+def _text_rows(text: str) -> list[list[str]]:
+    """Rows of a comma-, tab- or pipe-delimited export: the delimiter is the one found on the
+    most of the first lines (ties: tab, pipe, comma) — CMS's "508" text export is tab-separated."""
+    head = [line for line in text.split("\n", HEADER_SCAN_ROWS)[:HEADER_SCAN_ROWS] if line.strip()]
+    delimiter = max(
+        TEXT_DELIMITERS,
+        key=lambda d: (sum(d in line for line in head), -TEXT_DELIMITERS.index(d)),
+    )
+    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+
+
 def _decode(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
@@ -139,7 +152,7 @@ def _read_grids(path: Path) -> list[pl.DataFrame]:
         )
         raise UnsupportedFormatError(msg)
     text = _decode(path.read_bytes())
-    return [_grid_from_rows(list(csv.reader(io.StringIO(text))))]
+    return [_grid_from_rows(_text_rows(text))]
 
 
 def _header_cells(grid: pl.DataFrame, row: int) -> list[str]:
@@ -171,7 +184,8 @@ def _locate_header(grid: pl.DataFrame) -> tuple[int, str, str | None, str | None
 
 
 def read_cms_telehealth_list(path: str | os.PathLike[str], *, year: int) -> pl.DataFrame:
-    """Read one year's CMS "List of Telehealth Services" (CSV or XLSX) as telekit's list.
+    """Read one year's CMS "List of Telehealth Services" as telekit's list: XLSX, or text
+    delimited by commas, tabs (CMS's "508" export) or pipes.
 
     Returns a frame with the schema of ``telekit.codesets.telehealth_list()`` (``year`` Int32,
     ``hcpcs_code``, ``status``, ``audio_only``), one row per code, sorted by code. Pass it to

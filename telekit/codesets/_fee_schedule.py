@@ -1,0 +1,384 @@
+"""The Medicare physician fee schedule: CMS's national RVU file and GPCI table, and the
+releases telekit ships.
+
+``read_cms_rvu`` reads the PPRRVU CSV of CMS's yearly RVU zip as CMS publishes it: five title
+rows, a header spread over five rows (``STATUS`` above ``CODE``, ``WORK`` above ``RVU`` …), then
+one row per code and modifier, and a Ctrl-Z end-of-file row. Columns are found by their joined
+header text, not position, so the 2026 layout (``PRIC IND`` inserted before ``ENDO BASE``, which
+moves the conversion factor one column right) reads the same. The descriptor column (AMA CPT
+text) is never read.
+
+``read_cms_gpci`` reads CMS's GPCI table (Addendum E: a title row, a header naming the MAC,
+state, locality number and name and the year's PW/PE/MP GPCIs, then footnotes), or the same
+columns without title rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+import re
+from pathlib import Path
+
+import polars as pl
+
+from telekit._columns import HCPCS_CODE
+from telekit._exceptions import InputError
+from telekit.codesets._cms_values import CODE_SHAPE, check_parsed, decimal, normalise_code
+from telekit.codesets._grid import Grid, header_text, read_grids
+from telekit.codesets._parquet import package_parquet
+
+RELEASE = "release"
+YEAR = "year"
+MODIFIER = "modifier"
+STATUS = "status"
+WORK_RVU = "work_rvu"
+NON_FACILITY_PE_RVU = "non_facility_pe_rvu"
+FACILITY_PE_RVU = "facility_pe_rvu"
+MP_RVU = "mp_rvu"
+CONVERSION_FACTOR = "conversion_factor"
+PCTC_INDICATOR = "pctc_indicator"
+GLOBAL_DAYS = "global_days"
+MULTIPLE_PROCEDURE_INDICATOR = "multiple_procedure_indicator"
+NON_FACILITY_PE_NA = "non_facility_pe_na"
+FACILITY_PE_NA = "facility_pe_na"
+VALID_START_DATE = "valid_start_date"
+VALID_END_DATE = "valid_end_date"
+SOURCE = "source"
+MAC = "mac"
+STATE = "state"
+LOCALITY = "locality"
+LOCALITY_NAME = "locality_name"
+WORK_GPCI = "work_gpci"
+PE_GPCI = "pe_gpci"
+MP_GPCI = "mp_gpci"
+
+RVU = pl.Decimal(18, 2)
+CF = pl.Decimal(18, 4)
+GPCI = pl.Decimal(18, 3)
+
+RVU_SCHEMA = pl.Schema(
+    {
+        HCPCS_CODE: pl.String(),
+        MODIFIER: pl.String(),
+        STATUS: pl.String(),
+        WORK_RVU: RVU,
+        NON_FACILITY_PE_RVU: RVU,
+        FACILITY_PE_RVU: RVU,
+        MP_RVU: RVU,
+        CONVERSION_FACTOR: CF,
+        PCTC_INDICATOR: pl.String(),
+        GLOBAL_DAYS: pl.String(),
+        MULTIPLE_PROCEDURE_INDICATOR: pl.String(),
+        NON_FACILITY_PE_NA: pl.Boolean(),
+        FACILITY_PE_NA: pl.Boolean(),
+    }
+)
+GPCI_SCHEMA = pl.Schema(
+    {
+        MAC: pl.String(),
+        STATE: pl.String(),
+        LOCALITY: pl.String(),
+        LOCALITY_NAME: pl.String(),
+        WORK_GPCI: GPCI,
+        PE_GPCI: GPCI,
+        MP_GPCI: GPCI,
+    }
+)
+RELEASES_SCHEMA = pl.Schema(
+    {
+        RELEASE: pl.String(),
+        YEAR: pl.Int32(),
+        VALID_START_DATE: pl.Date(),
+        VALID_END_DATE: pl.Date(),
+        CONVERSION_FACTOR: CF,
+        SOURCE: pl.String(),
+    }
+)
+
+# joined header text (lower case) -> output column; the first five are required
+_RVU_HEADERS: dict[str, str] = {
+    r"^hcpcs(?: code)?$": HCPCS_CODE,
+    r"^mod(?:ifier)?$": MODIFIER,
+    r"^status(?: code| ind(?:icator)?)?$": STATUS,
+    r"^work rvu$": WORK_RVU,
+    r"^non-?fac(?:ility)? pe rvu$": NON_FACILITY_PE_RVU,
+    r"^facility pe rvu$": FACILITY_PE_RVU,
+    r"^(?:mp|malpractice|pli) rvu$": MP_RVU,
+    r"^conv(?:ersion)? factor$": CONVERSION_FACTOR,
+    r"^pc ?/? ?tc ind": PCTC_INDICATOR,
+    r"^glob(?:al)? days$": GLOBAL_DAYS,
+    r"^mult(?:iple)? proc": MULTIPLE_PROCEDURE_INDICATOR,
+    r"^non-?fac(?:ility)? na ind": NON_FACILITY_PE_NA,
+    r"^facility na ind": FACILITY_PE_NA,
+}
+_RVU_DECIMALS = {
+    WORK_RVU: 2,
+    NON_FACILITY_PE_RVU: 2,
+    FACILITY_PE_RVU: 2,
+    MP_RVU: 2,
+    CONVERSION_FACTOR: 4,
+}
+_HEADER_DEPTH = 5  # CMS spreads each column's name over up to five rows
+
+
+def _joined_header(grid: Grid, row: int) -> list[str]:
+    rows = grid.head[max(0, row - _HEADER_DEPTH + 1) : row + 1]
+    width = max(len(r) for r in rows)
+    return [header_text(" ".join(r[j] for r in rows if j < len(r) and r[j])) for j in range(width)]
+
+
+def _match_columns(names: list[str], patterns: dict[str, str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for j, name in enumerate(names):
+        for pattern, out in patterns.items():
+            if out not in found and re.search(pattern, name):
+                found[out] = j
+                break
+    return found
+
+
+def _locate_rvu(grid: Grid) -> tuple[int, dict[str, int]] | None:
+    for r, cells in enumerate(grid.head):
+        lower = [header_text(c) for c in cells]
+        if lower and re.fullmatch(r"hcpcs(?: code)?", lower[0]) and "mod" in lower:
+            return r, _match_columns(_joined_header(grid, r), _RVU_HEADERS)
+    return None
+
+
+def _row_numbers(start: int) -> pl.Expr:
+    """1-based file row of each body row read from index ``start``."""
+    return (pl.int_range(pl.len(), dtype=pl.Int64) + start + 1).alias("_row")
+
+
+def read_cms_rvu(path: str | os.PathLike[str]) -> pl.DataFrame:
+    """Read CMS's national physician fee schedule RVU file (``PPRRVU*.csv`` or its XLSX).
+
+    Returns one row per (``hcpcs_code``, ``modifier``) — modifier null, ``26``, ``TC`` or
+    ``53`` — with ``status`` (PFS status indicator: A, B, C, E, I, J, M, N, P, R, T, X …),
+    ``work_rvu``, ``non_facility_pe_rvu``, ``facility_pe_rvu``, ``mp_rvu`` (Decimal, 2
+    places), ``conversion_factor`` (Decimal, 4 places), ``pctc_indicator``, ``global_days``,
+    ``multiple_procedure_indicator`` (CMS's codes, as text) and ``non_facility_pe_na`` /
+    ``facility_pe_na`` (true where CMS marks the PE RVU "NA" in that setting), sorted by code
+    and modifier. The descriptor is not read.
+
+    Raises ``InputError`` naming the file (and row and column) when no header row is found, a
+    required column is missing or a number does not parse.
+    """
+    p = Path(path)
+    what = "CMS's national physician fee schedule RVU file (PPRRVU*.csv)"
+    for grid in read_grids(p, what):
+        located = _locate_rvu(grid)
+        if located is None:
+            continue
+        row, columns = located
+        missing = [c for c in RVU_SCHEMA.names() if c not in columns]
+        if missing:
+            msg = (
+                f"{grid.label}: the RVU header (row {row + 1}) has no {missing[0]!r} column; "
+                "expected CMS's PPRRVU layout (HCPCS, MOD, STATUS CODE, WORK RVU, NON-FAC PE "
+                "RVU, FACILITY PE RVU, MP RVU, PCTC IND, GLOB DAYS, MULT PROC, CONV FACTOR)."
+            )
+            raise InputError(msg)
+        body = grid.body(row + 1)
+        raw = body.select(
+            _row_numbers(row + 1),
+            *(
+                pl.col(f"column_{columns[name]}").alias(name)
+                if f"column_{columns[name]}" in body.columns
+                else pl.lit(None, dtype=pl.String).alias(name)
+                for name in RVU_SCHEMA.names()
+            ),
+        ).with_columns(normalise_code(pl.col(HCPCS_CODE)).alias(HCPCS_CODE))
+        raw = raw.filter(pl.col(HCPCS_CODE).str.contains(CODE_SHAPE))
+        if raw.is_empty():
+            msg = f"{grid.label}: found the RVU header (row {row + 1}) but no code below it."
+            raise InputError(msg)
+        typed = check_parsed(
+            raw,
+            {name: decimal(pl.col(name), scale) for name, scale in _RVU_DECIMALS.items()},
+            label=grid.label,
+            row_of=pl.col("_row"),
+            expected={
+                name: f"a number with at most {scale} decimals"
+                for name, scale in _RVU_DECIMALS.items()
+            },
+        )
+        return (
+            typed.with_columns(
+                pl.col(MODIFIER).str.to_uppercase(),
+                pl.col(STATUS).str.to_uppercase(),
+                pl.col(NON_FACILITY_PE_NA).is_not_null(),
+                pl.col(FACILITY_PE_NA).is_not_null(),
+            )
+            .select(RVU_SCHEMA.names())
+            .cast(RVU_SCHEMA)
+            .sort(HCPCS_CODE, MODIFIER, nulls_last=False)
+        )
+    msg = (
+        f"{p.name}: no RVU header row found in the first rows of any sheet; expected CMS's "
+        "PPRRVU layout, a row starting 'HCPCS', 'MOD' under the title rows."
+    )
+    raise InputError(msg)
+
+
+_GPCI_REQUIRED = (MAC, STATE, LOCALITY, LOCALITY_NAME, WORK_GPCI, PE_GPCI, MP_GPCI)
+
+
+# (words the header cell must hold, words it must also hold one of, words it must not hold)
+_GPCI_HEADERS: tuple[tuple[str, frozenset[str], frozenset[str], frozenset[str]], ...] = (
+    (WORK_GPCI, frozenset({"gpci"}), frozenset({"pw", "work"}), frozenset()),
+    (PE_GPCI, frozenset({"gpci", "pe"}), frozenset(), frozenset()),
+    (MP_GPCI, frozenset({"gpci"}), frozenset({"mp", "malpractice", "pli"}), frozenset()),
+    (MAC, frozenset(), frozenset({"mac", "contractor"}), frozenset({"gpci"})),
+    (STATE, frozenset({"state"}), frozenset(), frozenset({"gpci", "locality"})),
+    (LOCALITY_NAME, frozenset({"locality", "name"}), frozenset(), frozenset({"gpci"})),
+    (LOCALITY, frozenset({"locality"}), frozenset(), frozenset({"gpci", "name"})),
+)
+
+
+def _gpci_column(text: str) -> str | None:
+    words = set(re.split(r"[^a-z0-9]+", text))
+    for name, every, some, none in _GPCI_HEADERS:
+        if every <= words and (not some or words & some) and not words & none:
+            return name
+    return None
+
+
+def _locate_gpci(grid: Grid) -> tuple[int, dict[str, int]] | None:
+    for r, cells in enumerate(grid.head):
+        found: dict[str, int] = {}
+        for j, cell in enumerate(cells):
+            name = _gpci_column(header_text(cell))
+            if name is not None and name not in found:
+                found[name] = j
+        if all(c in found for c in _GPCI_REQUIRED):
+            return r, found
+    return None
+
+
+def read_cms_gpci(path: str | os.PathLike[str]) -> pl.DataFrame:
+    """Read CMS's GPCI table (Addendum E, ``GPCI20xx.csv`` or its XLSX).
+
+    Returns one row per Medicare locality: ``mac`` (5 digits), ``state``, ``locality`` (2
+    digits, as text), ``locality_name`` (footnote asterisks removed), ``work_gpci`` (the PW
+    GPCI as CMS applies it, with the 1.0 floor where the year has one), ``pe_gpci``,
+    ``mp_gpci`` (Decimal, 3 places), sorted by mac and locality.
+    """
+    p = Path(path)
+    what = "CMS's GPCI table (Addendum E, GPCI*.csv)"
+    decimals = {WORK_GPCI: 3, PE_GPCI: 3, MP_GPCI: 3}
+    for grid in read_grids(p, what):
+        located = _locate_gpci(grid)
+        if located is None:
+            continue
+        row, columns = located
+        body = grid.body(row + 1)
+        raw = (
+            body.select(
+                _row_numbers(row + 1),
+                *(pl.col(f"column_{columns[name]}").alias(name) for name in _GPCI_REQUIRED),
+            )
+            .with_columns(pl.col(MAC).str.replace(r"\.0+$", "").str.zfill(5))
+            .filter(pl.col(MAC).str.contains(r"^[0-9]{5}$"))
+        )
+        if raw.is_empty():
+            msg = f"{grid.label}: found the GPCI header (row {row + 1}) but no locality below it."
+            raise InputError(msg)
+        typed = check_parsed(
+            raw,
+            {name: decimal(pl.col(name), scale) for name, scale in decimals.items()},
+            label=grid.label,
+            row_of=pl.col("_row"),
+            expected=dict.fromkeys(decimals, "a number with at most 3 decimals"),
+        )
+        return (
+            typed.with_columns(
+                pl.col(STATE).str.to_uppercase(),
+                pl.col(LOCALITY).str.replace(r"\.0+$", "").str.zfill(2),
+                pl.col(LOCALITY_NAME).str.replace(r"\*+$", "").str.strip_chars(),
+            )
+            .select(GPCI_SCHEMA.names())
+            .cast(GPCI_SCHEMA)
+            .sort(MAC, LOCALITY)
+        )
+    msg = (
+        f"{p.name}: no GPCI header row found; expected CMS's Addendum E layout (columns "
+        "Medicare Administrative Contractor, State, Locality Number, Locality Name, PW GPCI, "
+        "PE GPCI, MP GPCI)."
+    )
+    raise InputError(msg)
+
+
+# --- what telekit ships ------------------------------------------------------------------------
+
+_RELEASES = pl.DataFrame(
+    {
+        RELEASE: ["2023-01", "2024-07"],
+        YEAR: [2023, 2024],
+        VALID_START_DATE: [dt.date(2023, 1, 1), dt.date(2024, 3, 9)],
+        VALID_END_DATE: [dt.date(2023, 12, 31), dt.date(2024, 12, 31)],
+        CONVERSION_FACTOR: ["33.8872", "33.2875"],
+        SOURCE: [
+            "CMS PFS national RVU file, 2023 January release (PPRRVU23_JAN.csv, RVU23A)",
+            "CMS PFS national RVU file, 2024 July release (PPRRVU24_JUL.csv, RVU24C)",
+        ],
+    }
+).cast(RELEASES_SCHEMA)
+
+
+def fee_schedule_releases() -> pl.DataFrame:
+    """The fee-schedule releases telekit ships, one row each: ``release`` (``YYYY-MM``),
+    ``year``, the DOS range it prices (``valid_start_date``..``valid_end_date``, inclusive),
+    its ``conversion_factor`` and ``source``.
+
+    CY2023 January prices 2023-01-01..2023-12-31; CY2024 July prices 2024-03-09..2024-12-31,
+    the dates its conversion factor 33.2875 was in force (2024-01-01..2024-03-08 had 32.7442,
+    a release telekit does not ship).
+    """
+    return _RELEASES
+
+
+PFS_RVU_SCHEMA = pl.Schema({RELEASE: pl.String(), **dict(RVU_SCHEMA)})
+
+
+@functools.cache
+def _shipped_rvu() -> pl.DataFrame:
+    return package_parquet("pfs_rvu.parquet", PFS_RVU_SCHEMA)
+
+
+def _check_release(release: str) -> None:
+    known = _RELEASES.get_column(RELEASE).to_list()
+    if release not in known:
+        msg = f"no fee-schedule release {release!r} is shipped; shipped: {', '.join(known)}"
+        raise ValueError(msg)
+
+
+def pfs_rvu(release: str) -> pl.DataFrame:
+    """The shipped national RVU rows of ``release`` (see ``fee_schedule_releases()``), in
+    ``read_cms_rvu``'s schema, sorted by code and modifier."""
+    _check_release(release)
+    return _shipped_rvu().filter(pl.col(RELEASE) == release).drop(RELEASE)
+
+
+def pfs_status(release: str) -> pl.DataFrame:
+    """PFS status indicator per code in ``release``: ``hcpcs_code``, ``status``, one row per
+    code, taken from the code's unmodified row (the 26/TC rows of a code whose unmodified row
+    is absent — 86153 — give its status). Sorted by code."""
+    return (
+        pfs_rvu(release)
+        .sort(HCPCS_CODE, MODIFIER, nulls_last=False)
+        .unique(HCPCS_CODE, keep="first", maintain_order=True)
+        .select(HCPCS_CODE, STATUS)
+    )
+
+
+GPCI_YEAR_SCHEMA = pl.Schema({YEAR: pl.Int32(), **dict(GPCI_SCHEMA)})
+
+
+@functools.cache
+def gpci() -> pl.DataFrame:
+    """The shipped GPCIs (CY2024, 109 localities) with their ``year``, in ``read_cms_gpci``'s
+    schema, sorted by mac and locality."""
+    return package_parquet("pfs_gpci.parquet", GPCI_YEAR_SCHEMA)

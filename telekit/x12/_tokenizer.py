@@ -13,7 +13,8 @@ with its own delimiters. Files are read in chunks, so hundreds of MB stream thro
 at a time; a segment is only its id and its elements as ``bytes``.
 
 What cannot be tokenised (no ``ISA``, a truncated ``ISA``) raises ``X12Error`` naming the file and
-the segment ordinal, never a value.
+the segment ordinal, never a value. A file that ends inside a segment (no terminator after the
+last one) yields that segment with ``terminated=False``; the envelope reports the truncation.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class Segment:
     id: str
     elements: list[bytes]
     delimiters: Delimiters
+    terminated: bool = True  # False for a last segment the file ends inside (no terminator)
 
     def el(self, i: int) -> str:
         """Element ``i`` decoded (latin-1); ``""`` when absent."""
@@ -251,6 +253,9 @@ def _iter(chunks: Iterable[bytes], name: str) -> Iterator[Segment]:
                     restart_at = sum(len(p) for p in pieces[:k]) + k * len(term)
                     break
             ordinal += 1
+            if eof and k == len(pieces) - 1 and not _ends_terminated(buf, term):
+                yield Segment(ordinal, sid.decode("latin-1"), elements, delims, terminated=False)
+                continue
             yield Segment(ordinal, sid.decode("latin-1"), elements, delims)
         if restart_at == 0 and fresh_header:
             # the ISA just read splits into pieces on its own terminator: no progress is possible
@@ -269,6 +274,11 @@ def _iter(chunks: Iterable[bytes], name: str) -> Iterator[Segment]:
         if not more():
             # the last piece has no terminator: it is the file's final (unterminated) segment
             continue
+
+
+def _ends_terminated(buf: bytes, term: bytes) -> bool:
+    """Whether the data ends with the segment terminator (trailing blanks aside)."""
+    return buf.rstrip(_BLANK).endswith(term) or (term in _BLANK and buf.endswith(term))
 
 
 def _same_delims(piece: bytes, delims: Delimiters, name: str, ordinal: int) -> bool:

@@ -242,6 +242,9 @@ class _Parser:
         if line is None:
             return
         self.line = None
+        claim = self.claim
+        if claim is not None:  # the claim had this line: no "claim has no service line" warning
+            claim[_C_LINES] += 1  # type: ignore[operator]
         self.skipped.append(
             (
                 line[_L_ROW],  # type: ignore[arg-type]

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from telekit._exceptions import X12Error
 
-__all__ = ["Delimiters", "Segment", "iter_segments", "sniff", "source_label"]
+__all__ = ["Delimiters", "Segment", "delimiter_mismatch", "iter_segments", "sniff", "source_label"]
 
 _BLANK = b" \t\r\n\x00"
 _LINE_BREAKS = b"\r\n"
@@ -322,3 +322,41 @@ def sniff(source: Source) -> str | None:
     except X12Error:
         return None
     return None
+
+
+def _shown(sep: bytes) -> str:
+    """A delimiter as a message shows it: ``'*'``, or an escape for a control byte."""
+    text = sep.decode("latin-1")
+    return repr(text) if text.isprintable() else repr(text).replace("'", "")
+
+
+def delimiter_mismatch(data: bytes) -> str | None:
+    """When the segments after the ISA clearly use other separators than the ISA declares (the
+    element separator after ``GS`` and the terminator before ``ST``), a sentence saying so, e.g.
+    ``the ISA declares '*' and '~' but the body uses '|' and '!'``; else None."""
+    head = _strip_lead(bytes(data[:_SNIFF_BYTES]))
+    try:
+        declared = _header(head, "", 1, True)
+    except X12Error:
+        return None
+    if declared is None:
+        return None
+    gs = head.find(b"GS", 100)
+    element = head[gs + 2 : gs + 3] if gs >= 0 else b""
+    if not element or element.isalnum() or element in _BLANK:
+        return None
+    st = head.find(b"ST" + element, gs)
+    j = st - 1
+    while j > gs and head[j : j + 1] in _LINE_BREAKS:
+        j -= 1
+    terminator = head[j : j + 1] if st > gs else b""
+    if not terminator or terminator.isalnum():
+        return None
+    if head[st - 1 : st] in _LINE_BREAKS and declared.segment in _LINE_BREAKS:
+        terminator = declared.segment  # line-break terminators: \r\n and \n are alike
+    if (element, terminator) == (declared.element, declared.segment):
+        return None
+    return (
+        f"the ISA declares {_shown(declared.element)} and {_shown(declared.segment)} but the "
+        f"body uses {_shown(element)} and {_shown(terminator)}"
+    )

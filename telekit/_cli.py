@@ -234,6 +234,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         if t in paths and not partitioned:
             bar.step(f"reading {t}")  # R7
             tables[t] = tk.read_table(t, paths[t][0], map=mapping)
+    _check_x12_claims(tables.get("claims"), paths["claims"][0])  # H2: an 837 with no line is exit 2
     remits = payments = None
     # >>> scale (S1): the partitioned path tallies remittances and patient payments (accounting,
     # rejects, the latest payment date) in bounded memory instead of holding them
@@ -260,6 +261,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         else:
             payments = tk.read_patient_payments(paths["patient_payments"][0], map=mapping)
             tallies["patient_payments"] = _partitioned.Tally.of_table(payments)
+    x12_issues = _x12_issues(tables, remits)  # H2: summary.json, the report and stderr show them
     as_of = args.as_of
     if as_of is None and "remittances" in tallies:
         as_of = tallies["remittances"].latest_payment_date
@@ -328,15 +330,57 @@ def cmd_audit(args: argparse.Namespace) -> int:
         decisions=decisions,
         deid=deid,
         step=bar.step,
+        x12_issues=x12_issues,
     )
     if deid is not None:
         deid.write_key(args.key_file)
     bar.close()
+    _warn_x12(x12_issues, all_rejects)  # H2
     n = result.counts()
     _log.counts("audit", "findings", error=n["error"], warning=n["warning"], info=n["info"])
     # <<< report (R7)
     print(result.stdout_line(str(out)))
     return result.exit_code
+
+
+def _check_x12_claims(claims: Any, path: Path) -> None:
+    """An X12 claims file from which no claim line could be read stops the run (exit 2) with
+    one line naming the file and why, instead of auditing "0 in"."""
+    if claims is None or claims.rows_in or not _is_x12_file(path):
+        return
+    from telekit.x12 import _problems  # noqa: PLC0415
+
+    raise _problems.no_claim_lines_error(path, claims.issues)
+
+
+def _is_x12_file(path: Path) -> bool:
+    from telekit._readers import is_x12  # noqa: PLC0415
+
+    try:
+        with path.open("rb") as fh:
+            return path.is_file() and is_x12(fh.read(64))
+    except OSError:
+        return False
+
+
+def _x12_issues(tables: dict[str, Any], remits: Any) -> dict[str, pl.DataFrame]:
+    """The X12 problems of each table read from X12 (claims 837P, coverage 271, remittances
+    835), for the tables that have any."""
+    found: dict[str, pl.DataFrame] = {
+        t: tables[t].issues for t in ("claims", "coverage") if t in tables
+    }
+    if remits is not None:
+        found["remittances"] = remits.issues
+    return {t: frame for t, frame in found.items() if frame.height}
+
+
+def _warn_x12(issues: dict[str, pl.DataFrame], rejects: pl.DataFrame) -> None:
+    """One stderr line per X12 file with problems."""
+    from telekit.x12 import _problems  # noqa: PLC0415
+
+    for frame in issues.values():
+        for line in _problems.file_lines(frame, rejects):
+            print(f"telekit audit: {line}", file=sys.stderr)
 
 
 def _not_computed(result: Any) -> dict[str, str]:

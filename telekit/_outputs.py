@@ -174,9 +174,12 @@ def write_audit(
     decisions: pl.DataFrame | None = None,
     deid: Deidentifier | None = None,
     step: Callable[[str], None] | None = None,
+    x12_issues: Mapping[str, pl.DataFrame] | None = None,
 ) -> dict[str, Any]:
     """Every file of OUT; with ``deid`` each one de-identified (the caller writes the key).
-    ``step(label)`` is told each stage (the progress bar). Returns what summary.json holds."""
+    ``step(label)`` is told each stage (the progress bar); ``x12_issues`` (per table, the X12
+    problems of its files) go to each table's ``x12_issues`` in summary.json. Returns what
+    summary.json holds."""
     from telekit import report  # noqa: PLC0415 - report imports this module's helpers
 
     def stage(label: str) -> None:
@@ -187,6 +190,12 @@ def write_audit(
     summary = result.to_summary_dict()
     for table, info in extra_tables.items():
         summary["tables"][table] = info
+    if x12_issues:
+        from telekit.x12 import _problems  # noqa: PLC0415 - telekit.x12 imports the readers
+
+        for table, issues in x12_issues.items():
+            entry = summary["tables"].setdefault(table, {})
+            entry["x12_issues"] = _problems.summary_entry(issues)
     record = report.AuditRecord.from_result(result, summary=summary, rejects=rejects)
     sheet = decisions_sheet(decisions, result.findings) if decisions is not None else None
     frames = dict(metrics or {})

@@ -51,6 +51,7 @@ from telekit._maps import (
     normalize_header,
 )
 from telekit._table import Table, empty_issues
+from telekit._xlsx import check_workbook
 
 if TYPE_CHECKING:
     from telekit._remittances import Remittances
@@ -314,6 +315,8 @@ def read_xlsx(
     data: bytes, *, name: str, path: str, options: Mapping[str, object], known: set[str],
     spec: TableSpec,
 ) -> RawSource:  # fmt: skip
+    if data.startswith(_ZIP_MAGIC):  # stray far cells and zip bombs are refused before calamine
+        check_workbook(data, name, options.get("sheet"))
     try:
         reader = fastexcel.read_excel(data)
     except Exception:  # fastexcel raises its own error classes for a corrupt workbook

@@ -1190,6 +1190,23 @@ class _Page:
         parts.append(self.table(detail.head(_DECISION_ROWS), cols))
         return "".join(parts)
 
+    def _x12_issues(self, s: Mapping[str, Any]) -> list[str]:
+        """A line per table whose X12 files had problems (summary.json ``x12_issues``)."""
+        out = []
+        for name, t in s.get("tables", {}).items():
+            found = t.get("x12_issues") or {}
+            count = int(found.get("count") or 0)
+            if not count:
+                continue
+            kinds = ", ".join(f"{n:,} {k}" for k, n in (found.get("by_severity") or {}).items())
+            first = str((found.get("issues") or [{}])[0].get("message") or "").rstrip(".")
+            out.append(
+                f"<p><b>{self.t(name)}</b>: {count:,} X12 problem{'s' * (count != 1)} "
+                f"({self.t(kinds)}); first: {self.t(first)}. Every one is listed in "
+                "summary.json; service lines that could not be read are in rejects.csv.</p>"
+            )
+        return out
+
     def inputs(self, record: AuditRecord) -> str:
         s = record.summary_data
         rows = [
@@ -1231,6 +1248,7 @@ class _Page:
                 ],
             ),
         ]
+        parts.extend(self._x12_issues(s))
         rejects = record.rejects
         if rejects.height:
             by_reason = (

@@ -59,6 +59,7 @@ from telekit._columns import (
     PAYER_TYPE,
     PERSON_ID,
     PLACE_OF_SERVICE_CODE,
+    REJECTS_SCHEMA,
     RENDERING_NPI,
     SERVICE_UNIT_QUANTITY,
 )
@@ -194,6 +195,7 @@ class _Parser:
         self.lines: list[tuple[object, ...]] = []
         self.claims: list[tuple[object, ...]] = []
         self.dependants: dict[str, dict[bytes, int]] = {}
+        self.skipped: list[tuple[int, str]] = []  # (SV1 ordinal, reason): lines not read
         self._reset_transaction()
 
     # --- state -----------------------------------------------------------------------------
@@ -233,6 +235,23 @@ class _Parser:
         claim[_C_LINES] += 1  # type: ignore[operator]
         if len(self.lines) >= _BATCH:
             self.flush()
+
+    def drop_cut_line(self, seg: Segment) -> None:
+        """The file ends inside ``seg``: the line it belongs to is incomplete and not read."""
+        line = self.line
+        if line is None:
+            return
+        self.line = None
+        claim = self.claim
+        if claim is not None:  # the claim had this line: no "claim has no service line" warning
+            claim[_C_LINES] += 1  # type: ignore[operator]
+        self.skipped.append(
+            (
+                line[_L_ROW],  # type: ignore[arg-type]
+                f"the file ends inside segment {seg.ordinal} of this claim line (the file is cut "
+                "short); the line is not read",
+            )
+        )
 
     def close_claim(self) -> None:
         if self.line is not None:
@@ -441,6 +460,7 @@ class _Parser:
                 "error",
                 "service line outside a claim (no CLM before it); the line is skipped.",
             )
+            self.skipped.append((seg.ordinal, "service line outside a claim (no CLM before it)"))
             return
         if self.line is not None:  # a second SV1 without its own LX
             self.close_line()
@@ -607,6 +627,8 @@ def read_837p(source: Source, *, name: str | None = None) -> X837P:
         handler = get(seg.id)
         if handler is not None:
             handler(seg)
+        if not seg.terminated:
+            parser.drop_cut_line(seg)
     parser.close_claim()
     env.finish()
     parser.flush()
@@ -627,14 +649,21 @@ def read_837p(source: Source, *, name: str | None = None) -> X837P:
     table = build_table(CLAIMS, raw, resolve_map(CLAIMS, None, None, None, None))
     claims = _claims_frame(raw_claims, env)
     _check_totals(raw_lines, claims, env)
+    skipped = _skipped_rejects(parser.skipped, label)
     return X837P(
         claims=claims,
         lines=table.data,
         issues=env.issues_frame().sort("segment_number", maintain_order=True),
-        rejects=table.rejects,
-        rows_in=table.rows_in,
+        rejects=pl.concat([table.rejects, skipped]).sort("row_number", maintain_order=True),
+        rows_in=table.rows_in + skipped.height,
         source=path,
     )
+
+
+def _skipped_rejects(skipped: list[tuple[int, str]], label: str) -> pl.DataFrame:
+    """Service lines that could not be read as rejects: ``row_number`` = the SV1's ordinal."""
+    rows = [(CLAIMS.name, label, at, None, None, why) for at, why in skipped]
+    return pl.DataFrame(rows, schema=REJECTS_SCHEMA, orient="row")
 
 
 def _given(name: str) -> pl.Expr:

@@ -51,6 +51,7 @@ class Envelope:
         self._gs_count = 0
         self._st_count = 0
         self._outside_reported = False
+        self._cut: Segment | None = None  # a last segment the file ends inside
         self._issues: list[tuple[str, int, str, str, str]] = []
 
     # --- issues ---------------------------------------------------------------------------
@@ -79,6 +80,8 @@ class Envelope:
         """Account for ``seg``; call it for every segment of the file, in order."""
         self.last_ordinal = seg.ordinal
         sid = seg.id
+        if not seg.terminated and sid != "IEA":
+            self._cut = seg
         if sid not in _ENVELOPE_IDS:
             if self.in_st:
                 self.segment_count += 1
@@ -96,7 +99,36 @@ class Envelope:
             handler(self, seg)
 
     def finish(self) -> None:
-        """Report envelopes left open at the end of the file."""
+        """Report a file cut short: one that ends inside a segment or before its trailers
+        ("interchange truncated after segment N")."""
+        missing = [t for t, open_ in (("SE", self.in_st), ("GE", self.in_gs), ("IEA", self.in_isa))
+                   if open_]  # fmt: skip
+        without = f"without the {', '.join(missing)} trailer{'s' * (len(missing) > 1)}"
+        cut = self._cut
+        if cut is not None:
+            self.issue(
+                cut.ordinal,
+                cut.id,
+                "warning",
+                f"interchange truncated after segment {cut.ordinal - 1}: the file ends inside "
+                f"segment {cut.ordinal} (no segment terminator)"
+                f"{' and ' + without if missing else ''}; the file may be cut "
+                "short.",
+            )
+        elif missing:
+            at = self.last_ordinal
+            self.issue(
+                at,
+                "IEA" if self.in_isa else missing[-1],
+                "warning",
+                f"interchange truncated after segment {at}: the file ends {without}; the file "
+                "may be cut short.",
+            )
+        self.in_st = self.in_gs = self.in_isa = False
+        self._cut = None
+
+    def _close_open(self) -> None:
+        """Report envelopes left open when a new interchange starts."""
         at = self.last_ordinal
         if self.in_st:
             self.issue(at, "SE", "warning", "transaction set has no SE trailer.")
@@ -135,7 +167,7 @@ class Envelope:
 
     def _isa(self, seg: Segment) -> None:
         if self.in_st or self.in_gs or self.in_isa:
-            self.finish()
+            self._close_open()
         self.in_isa = True
         self.isa13 = seg.el(13).strip()
         self._gs_count = 0

@@ -13,7 +13,8 @@ with its own delimiters. Files are read in chunks, so hundreds of MB stream thro
 at a time; a segment is only its id and its elements as ``bytes``.
 
 What cannot be tokenised (no ``ISA``, a truncated ``ISA``) raises ``X12Error`` naming the file and
-the segment ordinal, never a value.
+the segment ordinal, never a value. A file that ends inside a segment (no terminator after the
+last one) yields that segment with ``terminated=False``; the envelope reports the truncation.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 
 from telekit._exceptions import X12Error
 
-__all__ = ["Delimiters", "Segment", "iter_segments", "sniff", "source_label"]
+__all__ = ["Delimiters", "Segment", "delimiter_mismatch", "iter_segments", "sniff", "source_label"]
 
 _BLANK = b" \t\r\n\x00"
 _LINE_BREAKS = b"\r\n"
@@ -51,6 +52,7 @@ class Segment:
     id: str
     elements: list[bytes]
     delimiters: Delimiters
+    terminated: bool = True  # False for a last segment the file ends inside (no terminator)
 
     def el(self, i: int) -> str:
         """Element ``i`` decoded (latin-1); ``""`` when absent."""
@@ -251,6 +253,9 @@ def _iter(chunks: Iterable[bytes], name: str) -> Iterator[Segment]:
                     restart_at = sum(len(p) for p in pieces[:k]) + k * len(term)
                     break
             ordinal += 1
+            if eof and k == len(pieces) - 1 and not _ends_terminated(buf, term):
+                yield Segment(ordinal, sid.decode("latin-1"), elements, delims, terminated=False)
+                continue
             yield Segment(ordinal, sid.decode("latin-1"), elements, delims)
         if restart_at == 0 and fresh_header:
             # the ISA just read splits into pieces on its own terminator: no progress is possible
@@ -269,6 +274,11 @@ def _iter(chunks: Iterable[bytes], name: str) -> Iterator[Segment]:
         if not more():
             # the last piece has no terminator: it is the file's final (unterminated) segment
             continue
+
+
+def _ends_terminated(buf: bytes, term: bytes) -> bool:
+    """Whether the data ends with the segment terminator (trailing blanks aside)."""
+    return buf.rstrip(_BLANK).endswith(term) or (term in _BLANK and buf.endswith(term))
 
 
 def _same_delims(piece: bytes, delims: Delimiters, name: str, ordinal: int) -> bool:
@@ -312,3 +322,41 @@ def sniff(source: Source) -> str | None:
     except X12Error:
         return None
     return None
+
+
+def _shown(sep: bytes) -> str:
+    """A delimiter as a message shows it: ``'*'``, or an escape for a control byte."""
+    text = sep.decode("latin-1")
+    return repr(text) if text.isprintable() else repr(text).replace("'", "")
+
+
+def delimiter_mismatch(data: bytes) -> str | None:
+    """When the segments after the ISA clearly use other separators than the ISA declares (the
+    element separator after ``GS`` and the terminator before ``ST``), a sentence saying so, e.g.
+    ``the ISA declares '*' and '~' but the body uses '|' and '!'``; else None."""
+    head = _strip_lead(bytes(data[:_SNIFF_BYTES]))
+    try:
+        declared = _header(head, "", 1, True)
+    except X12Error:
+        return None
+    if declared is None:
+        return None
+    gs = head.find(b"GS", 100)
+    element = head[gs + 2 : gs + 3] if gs >= 0 else b""
+    if not element or element.isalnum() or element in _BLANK:
+        return None
+    st = head.find(b"ST" + element, gs)
+    j = st - 1
+    while j > gs and head[j : j + 1] in _LINE_BREAKS:
+        j -= 1
+    terminator = head[j : j + 1] if st > gs else b""
+    if not terminator or terminator.isalnum():
+        return None
+    if head[st - 1 : st] in _LINE_BREAKS and declared.segment in _LINE_BREAKS:
+        terminator = declared.segment  # line-break terminators: \r\n and \n are alike
+    if (element, terminator) == (declared.element, declared.segment):
+        return None
+    return (
+        f"the ISA declares {_shown(declared.element)} and {_shown(declared.segment)} but the "
+        f"body uses {_shown(element)} and {_shown(terminator)}"
+    )

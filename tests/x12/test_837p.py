@@ -217,6 +217,36 @@ def test_service_line_outside_a_claim_is_an_error_and_skipped() -> None:
         (14, "SV1", "error"),
         (35, "SE", "warning"),  # the inserted segment also breaks SE01
     ]
+    # the skipped line is a reject (row_number = its segment ordinal) and counted in rows_in
+    assert result.rejects.select("source_file", "row_number", "column", "reason").rows() == [
+        ("t.837", 14, None, "service line outside a claim (no CLM before it)")
+    ]
+    assert result.rows_in == result.lines.height + result.rejects.height == 6
+
+
+def test_a_file_cut_inside_a_line_rejects_that_line_and_warns() -> None:
+    data = TELEHEALTH.read_bytes()
+    cut = data[: data.rindex(b"SV1*") + 12]
+    result = read_837p(cut, name="t.837")
+    (sv1,) = result.rejects["row_number"].to_list()
+    assert result.rejects["reason"].to_list() == [
+        f"the file ends inside segment {sv1} of this claim line (the file is cut short); the "
+        "line is not read"
+    ]
+    last = result.issues.row(-1, named=True)
+    assert (last["segment_number"], last["segment_id"], last["severity"]) == (sv1, "SV1", "warning")
+    assert f"interchange truncated after segment {sv1 - 1}" in last["message"]
+    assert result.rows_in == result.lines.height + 1
+
+
+def test_a_file_missing_its_trailers_warns_that_it_is_truncated() -> None:
+    data = TELEHEALTH.read_bytes()
+    result = read_837p(data[: data.rindex(b"SE*")], name="t.837")
+    assert result.lines.height == 5
+    assert result.rejects.is_empty()
+    (message,) = result.issues["message"].to_list()
+    assert "interchange truncated after segment" in message
+    assert message.endswith("without the SE, GE, IEA trailers; the file may be cut short.")
 
 
 def test_dangling_pointer_and_missing_component_separator_are_warnings() -> None:

@@ -251,8 +251,29 @@ def test_se02_and_ge02_mismatches() -> None:
 def test_missing_trailers_are_reported_at_the_end() -> None:
     text = interchange(BODY).split("SE*")[0]
     found = envelope_issues(text)
-    assert [s for _, s, _ in found] == ["SE", "GE", "IEA"]
-    assert all(n == 6 for n, _, _ in found)
+    assert [(n, s) for n, s, _ in found] == [(6, "IEA")]
+    assert found[0][2].endswith(
+        "segment 6 (IEA): interchange truncated after segment 6: the file ends without the "
+        "SE, GE, IEA trailers; the file may be cut short."
+    )
+
+
+def test_a_file_cut_inside_a_segment_is_reported_as_truncated() -> None:
+    text = interchange(BODY)
+    cut = text[: text.index("SE*") + 4]  # "SE*5" and nothing after
+    segments = list(iter_segments(cut.encode()))
+    assert [s.terminated for s in segments][-2:] == [True, False]
+    found = envelope_issues(cut)  # the cut SE closes its set (SE02 then differs); GE, IEA lack
+    assert [(n, s) for n, s, _ in found] == [(7, "SE"), (7, "SE")]
+    assert found[-1][2].endswith(
+        "interchange truncated after segment 6: the file ends inside segment 7 (no segment "
+        "terminator) and without the GE, IEA trailers; the file may be cut short."
+    )
+
+
+def test_a_last_iea_without_terminator_is_not_a_truncation() -> None:
+    text = interchange(BODY).rstrip().removesuffix("~")
+    assert envelope_issues(text) == []
 
 
 def test_segment_outside_a_transaction_is_reported_once() -> None:

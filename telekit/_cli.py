@@ -299,6 +299,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
             "rows_in": tally.rows_in,
             "rows_audited": tally.rows_audited,
             "rows_rejected": tally.rejects.height,
+            "rows_skipped": tally.rows_skipped,
             "dropped_columns": list(tally.dropped_columns),
         }
     all_rejects = pl.concat(rejects, how="vertical")

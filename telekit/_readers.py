@@ -355,6 +355,15 @@ def unclosed_quote_error(name: str, line: int) -> InputError:
     return InputError(msg)
 
 
+def malformed_error(name: str, exc: Exception) -> InputError:
+    """The parser's error as one line naming the file; its text (which quotes cells) is dropped."""
+    msg = (
+        f"{name}: cannot be read as delimited text ({type(exc).__name__}: a quoted cell is "
+        "malformed, e.g. a quote inside an unquoted cell or text after a closing quote)"
+    )
+    return InputError(msg)
+
+
 def _csv_module_layout(body: str, delimiter: str) -> tuple[list[int], list[int]] | None:
     """(start line, cells up to the last non-empty one) of each record by the csv module."""
     reader = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter)
@@ -438,11 +447,7 @@ def read_delimited(
             raise_if_empty=False,
         )
     except pl.exceptions.PolarsError as exc:
-        msg = (
-            f"{name}: cannot be read as delimited text ({type(exc).__name__}: a quoted cell is "
-            "malformed, e.g. a quote inside an unquoted cell or text after a closing quote)"
-        )
-        raise InputError(msg) from None
+        raise malformed_error(name, exc) from None
     starts, cells = record_cells(scan)
     if starts.len() != frame.height:
         starts, cells = record_layout(body, frame.height, delimiter)
@@ -572,8 +577,8 @@ def check_regular(path: Path, name: str) -> None:
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
-        kind = "a broken link" if path.is_symlink() else None
-        msg = f"{name}: {kind}, the file it names does not exist" if kind else f"{name}: file not found"
+        broken = "a broken link (the file it names does not exist)"
+        msg = f"{name}: {broken if path.is_symlink() else 'file not found'}"
         raise InputError(msg) from None
     except OSError as exc:
         msg = f"{name}: cannot be read ({exc.strerror})"
@@ -795,7 +800,7 @@ def _row_problems(raw: RawSource, table: str) -> tuple[pl.DataFrame, pl.DataFram
                 [pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in cells]
             )
             if cells
-            else pl.repeat(True, frame.height)  # noqa: FBT003 - a literal column
+            else pl.repeat(True, frame.height)
         ).to_series()
         skipped = int(empty.sum())
         if skipped:

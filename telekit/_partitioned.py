@@ -35,8 +35,10 @@ batch's raw cells to per-bucket Parquet pieces with the row number the reader wo
 (Parquet: the index; CSV: the physical line where the record starts). Each bucket is then read
 by the reader's own ``build_table``, so coercion, rejects and their row numbers are the
 reader's. Delimited text in another encoding (cp1252, latin-1, UTF-16, an ``encoding``
-option) or with classic-Mac line ends is first transcoded to a UTF-8 text file with the same
-physical lines, which keeps the reject row numbers of the original. XLSX (at most 1,048,576
+option) or with a lone CR among its line ends is first transcoded to a UTF-8 text file with
+the same physical lines, which keeps the reject row numbers of the original. Empty rows go to
+a bucket like any other and are skipped (and counted) by ``build_table`` there; rows wider
+than the header carry their reason (``ROW_REASON``) into the pieces. XLSX (at most 1,048,576
 rows), X12 and CSV whose records the line scan cannot align are read whole by the reader, then
 split.
 

@@ -172,6 +172,7 @@ class AuditResult:
                 "rows_in": row["rows_in"],
                 "rows_audited": row["rows_audited"],
                 "rows_rejected": row["rows_rejected"],
+                "rows_skipped": row.get("rows_skipped") or 0,
                 "dropped_columns": self.dropped_columns.get(row["table"], []),
             }
         rules = [
@@ -199,9 +200,11 @@ class AuditResult:
     def stdout_line(self, out: str) -> str:
         claims = self.accounting.filter(pl.col("table") == "claims").row(0, named=True)
         n = self.counts()
+        skipped = claims.get("rows_skipped") or 0
         return (
             f"claims {claims['rows_in']} in, {claims['rows_audited']} audited, "
-            f"{claims['rows_rejected']} rejected | {n['error']} error, {n['warning']} warning, "
+            f"{claims['rows_rejected']} rejected{f', {skipped} skipped' if skipped else ''} | "
+            f"{n['error']} error, {n['warning']} warning, "
             f"{n['info']} info | ${self.dollars_at_risk:,.2f} at risk | {out}"
         )
 
@@ -416,6 +419,7 @@ def audit(
                 "rows_in": t.rows_in,
                 "rows_audited": t.data.height,
                 "rows_rejected": t.rejects.height,
+                "rows_skipped": t.rows_skipped,
             }
             for name, t in tables.items()
             if t is not None
@@ -425,6 +429,7 @@ def audit(
             "rows_in": pl.Int64,
             "rows_audited": pl.Int64,
             "rows_rejected": pl.Int64,
+            "rows_skipped": pl.Int64,
         },
     )
     if as_of is None and claim_table.data.height:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import stat
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -80,21 +81,67 @@ def _add_report_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _unreadable(path: Path, *, folder_ok: bool = False) -> str | None:
+    """Why ``path`` (which exists, or is a link) cannot be read as an input, or None.
+
+    A regular file (or a link to one) is readable; with ``folder_ok``, so is a folder holding
+    ``.parquet`` parts. A broken link, a FIFO, a device or a socket is never opened."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "a broken link (the file it names does not exist)"
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
+    why = None
+    if stat.S_ISDIR(mode):
+        if not (folder_ok and any(path.rglob("*.parquet"))):
+            why = "a folder, not a file" + (" (it holds no .parquet parts)" if folder_ok else "")
+    elif not stat.S_ISREG(mode):
+        why = "a device, FIFO or socket, not a file"
+    elif not os.access(path, os.R_OK):
+        why = "cannot be read (permission denied)"
+    return why
+
+
+def _refuse(path: Path, why: str) -> TelekitError:
+    return TelekitError(f"{path}: {why}; remove it or make it a readable file")
+
+
 def find_table(directory: Path, table: str) -> Path | None:
     """DESIGN §4: the first of <table>.parquet, <table>/ (Parquet parts), <table>.csv,
-    <table>.xlsx in DIR."""
+    <table>.xlsx in DIR. An entry with one of these names that cannot be read (a broken link, a
+    folder named like a file, a FIFO or device) is an error naming it, never taken as absent; a
+    folder <table>/ without .parquet parts is not a table."""
     for candidate in (
         directory / f"{table}.parquet",
         directory / table,
         directory / f"{table}.csv",
         directory / f"{table}.xlsx",
     ):
-        if candidate.is_dir():
-            if any(candidate.glob("*.parquet")):
+        if not (candidate.exists() or candidate.is_symlink()):
+            continue
+        if candidate.name == table and candidate.is_dir():
+            if any(candidate.rglob("*.parquet")):
                 return candidate
-        elif candidate.is_file():
-            return candidate
+            continue
+        why = _unreadable(candidate, folder_ok=candidate.suffix == ".parquet")
+        if why is not None:
+            raise _refuse(candidate, why)
+        return candidate
     return None
+
+
+def _dir_file(directory: Path | None, name: str) -> Path | None:
+    """DIR/policies.toml or DIR/map.toml when present; one that cannot be read is an error."""
+    if directory is None:
+        return None
+    path = directory / name
+    if not (path.exists() or path.is_symlink()):
+        return None
+    why = _unreadable(path)
+    if why is not None:
+        raise _refuse(path, why)
+    return path
 
 
 def _parse_date(text: str) -> dt.date:
@@ -193,16 +240,30 @@ def _inputs(args: argparse.Namespace) -> tuple[dict[str, list[Path]], Path | Non
         raise TelekitError(msg)
     for ps in paths.values():
         for path in ps:
-            if not path.exists():
-                msg = f"{path}: no such file"
-                raise TelekitError(msg)
+            _check_given(path, folder_ok=True)
     policies = args.policies
-    if policies is None and directory is not None and (directory / "policies.toml").is_file():
-        policies = directory / "policies.toml"
+    if policies is None:
+        policies = _dir_file(directory, "policies.toml")
+    else:
+        _check_given(policies)
     map_path = args.map
-    if map_path is None and directory is not None and (directory / "map.toml").is_file():
-        map_path = directory / "map.toml"
+    if map_path is None:
+        map_path = _dir_file(directory, "map.toml")
+    else:
+        _check_given(map_path)
     return paths, policies, map_path
+
+
+def _check_given(path: Path, *, folder_ok: bool = False) -> None:
+    """An input path must be a regular file (tables: or a folder of .parquet parts); a FIFO or a
+    device is refused before it is opened (it would hang, or never end)."""
+    if not (path.exists() or path.is_symlink()):
+        msg = f"{path}: no such file"
+        raise TelekitError(msg)
+    why = _unreadable(path, folder_ok=folder_ok)
+    if why is not None:
+        msg = f"{path}: {why}"
+        raise TelekitError(msg)
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
@@ -301,6 +362,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
             "rows_in": tally.rows_in,
             "rows_audited": tally.rows_audited,
             "rows_rejected": tally.rejects.height,
+            "rows_skipped": tally.rows_skipped,
             "dropped_columns": list(tally.dropped_columns),
         }
     all_rejects = pl.concat(rejects, how="vertical")

@@ -13,11 +13,13 @@ the first failing column in contract order, its raw text, and ``" (+N more)"``.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 
 import polars as pl
 
 from telekit._columns import (
+    CLAIM_LINE_START_DATE,
     MONEY,
     PLACE_OF_SERVICE_CODE,
     REJECTS_SCHEMA,
@@ -32,6 +34,11 @@ REASONS = {
     "units": "expected a quantity with at most 3 decimals (e.g. 1 or 0.5)",
     "int": "expected a whole number",
     "bool": "expected true/false, yes/no, y/n, t/f or 1/0",
+}
+
+# plausible dates per column (DESIGN §3): a date of service outside is rejected as implausible
+DATE_RANGES: dict[str, tuple[dt.date, dt.date]] = {
+    CLAIM_LINE_START_DATE: (dt.date(1990, 1, 1), dt.date(2099, 12, 31)),
 }
 
 _TRUE = ("true", "t", "yes", "y", "1")
@@ -182,9 +189,18 @@ def bad_value_reason(column: Column, date_format: str | None = None) -> str | No
     return REASONS.get(column.kind)
 
 
+def range_reason(column: Column, value: pl.Expr) -> pl.Expr:
+    """Why a read value is implausible (a date outside ``DATE_RANGES``), else null."""
+    if column.name not in DATE_RANGES:
+        return pl.lit(None, pl.String)
+    low, high = DATE_RANGES[column.name]
+    text = f"implausible date; expected a date from {low.isoformat()} to {high.isoformat()}"
+    return pl.when(value.is_not_null() & value.is_between(low, high).not_()).then(pl.lit(text))
+
+
 def reason(column: Column, t: pl.Expr, value: pl.Expr, date_format: str | None) -> pl.Expr:
     """Why the prepared text ``t`` cannot be kept (null when it can)."""
-    expr = pl.lit(None, pl.String)
+    expr = range_reason(column, value)
     bad = bad_value_reason(column, date_format)
     if bad is not None:
         expr = pl.when(t.is_not_null() & value.is_null()).then(pl.lit(bad)).otherwise(expr)
@@ -194,10 +210,10 @@ def reason(column: Column, t: pl.Expr, value: pl.Expr, date_format: str | None) 
 
 
 def typed_reason(column: Column, value: pl.Expr) -> pl.Expr:
-    """A source column already in the canonical dtype can only be missing."""
+    """A source column already in the canonical dtype can only be missing or out of range."""
     if column.required:
-        return pl.when(value.is_null()).then(pl.lit(MISSING)).otherwise(pl.lit(None, pl.String))
-    return pl.lit(None, pl.String)
+        return pl.when(value.is_null()).then(pl.lit(MISSING)).otherwise(range_reason(column, value))
+    return range_reason(column, value)
 
 
 # --- rejects -----------------------------------------------------------------------------------

@@ -35,8 +35,10 @@ batch's raw cells to per-bucket Parquet pieces with the row number the reader wo
 (Parquet: the index; CSV: the physical line where the record starts). Each bucket is then read
 by the reader's own ``build_table``, so coercion, rejects and their row numbers are the
 reader's. Delimited text in another encoding (cp1252, latin-1, UTF-16, an ``encoding``
-option) or with classic-Mac line ends is first transcoded to a UTF-8 text file with the same
-physical lines, which keeps the reject row numbers of the original. XLSX (at most 1,048,576
+option) or with a lone CR among its line ends is first transcoded to a UTF-8 text file with
+the same physical lines, which keeps the reject row numbers of the original. Empty rows go to
+a bucket like any other and are skipped (and counted) by ``build_table`` there; rows wider
+than the header carry their reason (``ROW_REASON``) into the pieces. XLSX (at most 1,048,576
 rows), X12 and CSV whose records the line scan cannot align are read whole by the reader, then
 split.
 
@@ -60,6 +62,7 @@ are decoded). Only the link pass grows with the input: it holds 64-bit hashes of
 from __future__ import annotations
 
 import codecs
+import contextlib
 import gc
 import math
 import os
@@ -89,18 +92,30 @@ from telekit._readers import (
     _PARQUET_MAGIC,
     _SNIFF_CHARS,
     _ZIP_MAGIC,
+    ROW_REASON,
+    LineScan,
     RawSource,
+    _bomless_utf16,
     _given_columns,
     _plan,
     _split_delimited,
     build_table,
+    check_header_width,
+    has_lone_cr,
     is_x12,
     known_headers,
+    malformed_error,
     map_headers,
+    quote_counts,
+    ragged_reason,
     read_table,
+    record_cells,
     resolve_map,
+    scan_lines,
     sniff,
+    unclosed_quote_error,
 )
+from telekit._readers import _line_offset as _text_line_offset
 from telekit._remittances import Remittances, _is_adjustments, plan_sources, read_source
 from telekit._table import Table
 from telekit.rules import REGISTRY
@@ -200,13 +215,27 @@ class _Stream:
         """Slices of at most ``BATCH_ROWS`` rows in order. Parquet parts are sliced one by one
         (the reader decodes only the row groups of the slice): streaming the whole scan
         prefetches several parts at once and holds more memory."""
-        if self.parts is None:
-            yield from self.lazy.collect_batches(chunk_size=BATCH_ROWS)
-            return
-        for part in self.parts:
-            rows = part.select(pl.len()).collect().item()
-            for offset in range(0, rows, BATCH_ROWS):
-                yield part.slice(offset, BATCH_ROWS).collect()
+        with self.reading():
+            if self.parts is None:
+                yield from self.lazy.collect_batches(chunk_size=BATCH_ROWS)
+                return
+            for part in self.parts:
+                rows = part.select(pl.len()).collect().item()
+                for offset in range(0, rows, BATCH_ROWS):
+                    yield part.slice(offset, BATCH_ROWS).collect()
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """A parser error while the source is read: one line naming the file, never the text of
+        the error (polars quotes the cells)."""
+        try:
+            yield
+        except pl.exceptions.PolarsError as exc:
+            if self.csv is not None:
+                raise malformed_error(self.name, exc) from None
+            kind = "as Parquet" if self.parts is not None else "as a table"
+            msg = f"{self.name}: cannot be read {kind} ({type(exc).__name__})"
+            raise InputError(msg) from None
 
     def key_frame(self) -> pl.LazyFrame:
         """The coerced key columns of every record (no row numbers: for the link pass)."""
@@ -221,15 +250,12 @@ class _Stream:
             if self.csv is None:
                 rows = pl.int_range(offset + 1, offset + n + 1, eager=True, dtype=pl.Int64)
                 out = batch.with_columns(rows.alias(ROW))
-            else:
-                out = batch.with_columns(self.csv.rows(offset, n).alias(ROW))
+            else:  # empty rows stay: build_table skips and counts them
+                out = batch.with_columns(
+                    self.csv.rows(offset, n).alias(ROW), self.csv.reasons(offset, n)
+                )
                 if offset == 0:
                     out = out.slice(1)  # the header record
-                cells = [col for col in out.columns if col != ROW]
-                empty = pl.all_horizontal(
-                    [pl.col(x).is_null() | (pl.col(x).str.strip_chars() == "") for x in cells]
-                )
-                out = out.filter(empty.not_())
             offset += n
             yield out
         if self.csv is not None:
@@ -242,11 +268,26 @@ class _MisalignedError(Exception):
 
 @dataclass
 class _CsvLayout:
-    """Where each CSV record starts (the reader's ``record_lines``, computed by streaming)."""
+    """Where each CSV record starts and which records have more cells than the header (the
+    reader's ``record_layout``, computed by streaming)."""
 
     header_line: int  # 0-based physical line of the header
     lines_total: int  # physical lines from the header on
     starts: pl.Series | None  # 0-based line (from the header) of each record; None: one per line
+    width: int = 0  # cells of the header
+    over: pl.DataFrame = field(  # records (index from the header's, 0) with more cells
+        default_factory=lambda: pl.DataFrame(schema={"__rec": pl.Int64, "__cells": pl.Int64})
+    )
+
+    def reasons(self, offset: int, n: int) -> pl.Series:
+        """``ROW_REASON`` of records ``offset`` .. ``offset + n`` (null but for wider rows)."""
+        if not self.over.height:
+            return pl.repeat(None, n, dtype=pl.String, eager=True).alias(ROW_REASON)
+        index = pl.DataFrame({"__rec": pl.int_range(offset, offset + n, eager=True)})
+        cells = index.join(self.over, on="__rec", how="left", maintain_order="left")
+        return cells.select(ragged_reason(pl.col("__cells"), self.width).alias(ROW_REASON))[
+            ROW_REASON
+        ]
 
     def rows(self, offset: int, n: int) -> pl.Series:
         if self.starts is None:
@@ -309,29 +350,58 @@ def _frame_stream(table: str, frame: pl.DataFrame | pl.LazyFrame, entries: Table
 @dataclass
 class _TextScan:
     encoding: str | None  # None: UTF-8 as is; else transcode from this codec
-    mac: bool = False  # classic-Mac line ends (CR only)
+    mac: bool = False  # a lone CR (classic-Mac or mixed line ends): transcode with LF only
 
 
 def _scan_encoding(path: Path, options: Mapping[str, object]) -> _TextScan:
-    """The reader's ``decode`` decision, made by streaming: UTF-8 (BOM allowed) is read as is;
-    anything else is transcoded."""
+    """The reader's ``decode`` and ``normalize_line_ends`` decisions, made by streaming: UTF-8
+    (BOM allowed) with LF or CRLF line ends is read as is; anything else is transcoded."""
     given = options.get("encoding")
     with path.open("rb") as f:
-        head = f.read(4)
+        head = f.read(4096)
     if isinstance(given, str):
         normal = codecs.lookup(given).name if _known_codec(given) else given
         if normal != "utf-8":
-            return _TextScan(given)
-    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and _decodes(path, "utf-16"):
-        return _TextScan("utf-16")
-    utf8 = _decodes(path, "utf-8")
+            ok, lone = _decode_scan(path, given)
+            if not ok:
+                msg = f"{path.name}: cannot be decoded as {given}"
+                raise InputError(msg)
+            return _TextScan(given, lone)
+    else:
+        candidates = []
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            candidates.append("utf-16")
+        bomless = _bomless_utf16(head)
+        if bomless is not None:
+            candidates.append(bomless)
+        for codec in candidates:
+            ok, lone = _decode_scan(path, codec)
+            if ok:
+                return _TextScan(codec, lone)
+    utf8, lone = _decode_scan(path, "utf-8")
     if not utf8 and isinstance(given, str):
         msg = f"{path.name}: cannot be decoded as {given}"
         raise InputError(msg)
-    encoding = None if utf8 else ("cp1252" if _decodes(path, "cp1252") else "latin-1")
-    newline = _contains(path, b"\n")
-    mac = not newline and _contains(path, b"\r")
-    return _TextScan(encoding, mac)
+    if utf8:
+        return _TextScan(None, lone)
+    encoding = "cp1252" if _decode_scan(path, "cp1252")[0] else "latin-1"
+    return _TextScan(encoding, _decode_scan(path, encoding)[1])
+
+
+def _decode_scan(path: Path, encoding: str) -> tuple[bool, bool]:
+    """(the file decodes as ``encoding``, its text holds a lone CR) by streaming."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    lone = False
+    carry = ""  # a CR at the end of a block: its LF may start the next
+    try:
+        for block in _blocks(path):
+            text = carry + decoder.decode(block)
+            carry = "\r" if text.endswith("\r") else ""
+            lone = lone or has_lone_cr(text.removesuffix("\r"))
+        lone = lone or has_lone_cr(carry + decoder.decode(b"", final=True))
+    except UnicodeDecodeError:
+        return False, False
+    return True, lone
 
 
 def _known_codec(name: str) -> bool:
@@ -349,33 +419,25 @@ def _blocks(path: Path, offset: int = 0) -> Iterator[bytes]:
             yield block
 
 
-def _decodes(path: Path, encoding: str) -> bool:
-    decoder = codecs.getincrementaldecoder(encoding)()
-    try:
-        for block in _blocks(path):
-            decoder.decode(block)
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _contains(path: Path, needle: bytes) -> bool:
-    return any(needle in block for block in _blocks(path))
-
-
 def _transcode(path: Path, scan: _TextScan, work: Path) -> Path:
-    """The text as UTF-8 without BOM, with the same physical lines."""
+    """The text as UTF-8 without BOM, with the same physical lines (with ``scan.mac``, each of
+    LF, CRLF and a lone CR written as LF, as the reader's ``normalize_line_ends``)."""
     target = work / f"{path.name}.utf8.txt"
     decoder = codecs.getincrementaldecoder(scan.encoding or "utf-8")()
     first = True
+    carry = ""  # a CR at the end of a block: its LF may start the next
     with target.open("w", encoding="utf-8", newline="") as out:
         for block in _blocks(path):
             text = decoder.decode(block)
             if first and text:
                 text, first = text.removeprefix("\ufeff"), False
-            out.write(text.replace("\r", "\n") if scan.mac else text)
-        out.write(decoder.decode(b"", final=True))
+            if scan.mac:
+                text = carry + text
+                carry = "\r" if text.endswith("\r") else ""
+                text = text.removesuffix("\r").replace("\r\n", "\n").replace("\r", "\n")
+            out.write(text)
+        rest = carry + decoder.decode(b"", final=True)
+        out.write(rest.replace("\r\n", "\n").replace("\r", "\n") if scan.mac else rest)
     return target
 
 
@@ -406,9 +468,10 @@ def _line_offset(path: Path, line: int) -> int:
     return position
 
 
-def _csv_layout(path: Path, header_line: int) -> _CsvLayout:
-    """Lines from the header on, and where each record starts when the text has quotes (a
-    record starts on a line with an even number of quotes before it, as ``record_lines``)."""
+def _csv_layout(path: Path, header_line: int, delimiter: str, width: int) -> _CsvLayout:
+    """Lines from the header on, where each record starts when the text has quotes (a record
+    starts on a line with an even number of quotes before it, as ``record_layout``) and the
+    records with more cells than the header; an unclosed quote is refused with its line."""
     offset = _line_offset(path, header_line)
     newlines = quotes = 0
     last = b""
@@ -417,16 +480,47 @@ def _csv_layout(path: Path, header_line: int) -> _CsvLayout:
         quotes += block.count(b'"')
         last = block[-1:]
     lines_total = newlines + (0 if last == b"\n" else 1)
-    if not quotes:
-        return _CsvLayout(header_line, lines_total, None)
-    counts = [
-        pl.Series([chunk]).str.split("\n").explode().str.count_matches('"', literal=True)
-        for chunk in _line_chunks(path, offset)
-    ]
-    per_line = pl.concat(counts).cast(pl.Int64)
-    before = per_line.cum_sum() - per_line
-    starts = (before % 2 == 0).arg_true().cast(pl.Int64)
-    return _CsvLayout(header_line, lines_total, starts)
+    seen = before = 0  # lines and quotes of the chunks scanned
+    opening: int | None = None
+    starts_parts: list[pl.Series] = []
+    delimiter_parts: list[pl.Series] = []
+    over: list[pl.DataFrame] = []
+    for chunk in _line_chunks(path, offset):
+        lines = pl.Series([chunk]).str.split("\n").explode()
+        if quotes % 2:  # only the line where the unclosed quote opens is wanted
+            q = quote_counts(lines)
+            prior = q.cum_sum() - q + before
+            found = ((prior % 2 == 0) & (q % 2 == 1)).arg_true()
+            if found.len():
+                opening = seen + int(found[-1])
+            before += int(q.sum() or 0)
+        elif quotes:
+            scan = scan_lines(lines, delimiter, before)
+            before = scan.quotes_after
+            starts_parts.append(scan.starts)
+            delimiter_parts.append(scan.delimiters)
+        else:  # one record per line
+            cells = scan_lines(lines, delimiter).delimiters + 1
+            wide = (cells > width).arg_true()
+            if wide.len():
+                over.append(
+                    pl.DataFrame(
+                        {"__rec": wide.cast(pl.Int64) + seen, "__cells": cells.gather(wide)}
+                    )
+                )
+        seen += lines.len()
+    if opening is not None:
+        raise unclosed_quote_error(path.name, header_line + opening + 1)
+    starts = None
+    if quotes:
+        scanned = LineScan(pl.concat(starts_parts), pl.concat(delimiter_parts), before)
+        starts, cells = record_cells(scanned)
+        wide = (cells > width).arg_true()
+        over.append(pl.DataFrame({"__rec": wide.cast(pl.Int64), "__cells": cells.gather(wide)}))
+    layout = _CsvLayout(header_line, lines_total, starts, width)
+    if over:
+        layout.over = pl.concat(over).cast({"__rec": pl.Int64, "__cells": pl.Int64})
+    return layout
 
 
 def _line_chunks(path: Path, offset: int) -> Iterator[str]:
@@ -463,7 +557,7 @@ def _csv_stream(table: str, path: Path, entries: TableMap, work: Path) -> _Strea
         path.name,
         spec,
     )
-    layout = _csv_layout(text_path, line)
+    check_header_width(prefix[_text_line_offset(prefix, line, path.name) :], delimiter, path.name)
     lazy = pl.scan_csv(
         text_path,
         has_header=False,
@@ -476,8 +570,8 @@ def _csv_stream(table: str, path: Path, entries: TableMap, work: Path) -> _Strea
     try:
         first = lazy.head(1).collect()
     except pl.exceptions.PolarsError as exc:
-        msg = f"{path.name}: cannot be read as delimited text ({type(exc).__name__})"
-        raise InputError(msg) from None
+        raise malformed_error(path.name, exc) from None
+    layout = _csv_layout(text_path, line, delimiter, first.width)
     lazy = lazy.rename({n: f"c{i}" for i, n in enumerate(first.columns)})
     headers = tuple("" if h is None else str(h) for h in first.row(0)) if first.height else ()
     return _Stream(table, path.name, str(path), headers, entries, lazy, layout)
@@ -658,6 +752,8 @@ class Part:
     dropped_columns: tuple[str, ...] = ()
     rows_in: int = 0  # coerced: the whole table's rows_in
     rejects: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=REJECTS_SCHEMA))
+    skip_empty: bool = False  # raw text pieces: empty rows are skipped (and counted) per bucket
+    rows_skipped: int = 0  # coerced: the whole table's rows_skipped
 
     def bucket_table(self, k: int) -> Table:
         """The table of bucket ``k``, in input order."""
@@ -673,7 +769,7 @@ class Part:
                 columns_given=self.columns_given,
                 dropped_columns=self.dropped_columns,
             )
-        raw = RawSource(self.name, self.path, self.headers, frame.sort(ROW))
+        raw = RawSource(self.name, self.path, self.headers, frame.sort(ROW), self.skip_empty)
         return build_table(TABLES[self.table], raw, self.entries)
 
 
@@ -727,7 +823,14 @@ def _split_stream(
     if schema is None:
         schema = pl.Schema({**stream.lazy.collect_schema(), ROW: pl.Int64()})
     return Part(
-        stream.table, folder, stream.name, stream.path, stream.headers, stream.entries, schema
+        stream.table,
+        folder,
+        stream.name,
+        stream.path,
+        stream.headers,
+        stream.entries,
+        schema,
+        skip_empty=stream.csv is not None,
     )
 
 
@@ -750,6 +853,7 @@ def _split_whole(table: Table, links: Links, folder: Path) -> Part:
         dropped_columns=table.dropped_columns,
         rows_in=table.rows_in,
         rejects=table.rejects,
+        rows_skipped=table.rows_skipped,
     )
 
 
@@ -811,13 +915,16 @@ def _open(
 def _key_hashes(opened: Opened) -> pl.DataFrame:
     if isinstance(opened, Table):
         keys = opened.data.lazy().select(*_KEYS[opened.name])
+        reading: Any = contextlib.nullcontext()
     else:
         keys = opened.key_frame()
-    if opened_table(opened) == "claims":
-        return _claim_hashes(keys).collect(engine="streaming")
-    return keys.select(_h(c.PERSON_ID).alias(_HP), _h(c.ENCOUNTER_ID).alias(_HE)).collect(
-        engine="streaming"
-    )
+        reading = opened.reading()
+    with reading:
+        if opened_table(opened) == "claims":
+            return _claim_hashes(keys).collect(engine="streaming")
+        return keys.select(_h(c.PERSON_ID).alias(_HP), _h(c.ENCOUNTER_ID).alias(_HE)).collect(
+            engine="streaming"
+        )
 
 
 def opened_table(opened: Opened) -> str:
@@ -893,7 +1000,8 @@ class BucketResult:
     rules: pl.DataFrame
     unknown_codes: dict[str, int]
     as_of: date | None
-    tables: dict[str, tuple[int, int, pl.DataFrame]]  # table -> (rows_in, rows_audited, rejects)
+    # table -> (rows_in, rows_audited, rejects, rows_skipped)
+    tables: dict[str, tuple[int, int, pl.DataFrame, int]]
     dropped_columns: dict[str, list[str]]
     sources: dict[str, str]
 
@@ -921,7 +1029,9 @@ def audit_bucket(
         rules=result.rules,
         unknown_codes=result.unknown_codes,
         as_of=result.as_of if tables["claims"].data.height else None,
-        tables={n: (t.rows_in, t.data.height, t.rejects) for n, t in tables.items()},
+        tables={
+            n: (t.rows_in, t.data.height, t.rejects, t.rows_skipped) for n, t in tables.items()
+        },
         dropped_columns={n: list(t.dropped_columns) for n, t in tables.items()},
         sources={n: t.source for n, t in tables.items()},
     )
@@ -1001,14 +1111,17 @@ def merge(
             "row_number", maintain_order=True
         )
         rows_in = part.rows_in if part.coerced else sum(t[0] for t in per_bucket)
+        skipped = part.rows_skipped if part.coerced else sum(t[3] for t in per_bucket)
         audited = sum(t[1] for t in per_bucket)
-        accounting_rows.append((name, rows_in, audited, table_rejects.height))
+        accounting_rows.append((name, rows_in, audited, table_rejects.height, skipped))
         rejects.append(table_rejects)
     sources = dict(results[0].sources)
     dropped = {n: results[0].dropped_columns[n] for n in split.parts}
     if split.providers is not None:
         p = split.providers
-        accounting_rows.append(("providers", p.rows_in, p.data.height, p.rejects.height))
+        accounting_rows.append(
+            ("providers", p.rows_in, p.data.height, p.rejects.height, p.rows_skipped)
+        )
         rejects.append(p.rejects)
         sources["providers"] = p.source
         dropped["providers"] = list(p.dropped_columns)
@@ -1019,6 +1132,7 @@ def merge(
             "rows_in": pl.Int64,
             "rows_audited": pl.Int64,
             "rows_rejected": pl.Int64,
+            "rows_skipped": pl.Int64,
         },
         orient="row",
     )
@@ -1069,6 +1183,7 @@ class Tally:
     latest_payment_date: date | None = None
     dropped_columns: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
+    rows_skipped: int = 0
 
     @classmethod
     def of_table(cls, table: Table) -> Tally:
@@ -1083,6 +1198,7 @@ class Tally:
             latest,  # type: ignore[arg-type]
             table.dropped_columns,
             (table.source,),
+            table.rows_skipped,
         )
 
     @classmethod
@@ -1097,6 +1213,7 @@ class Tally:
             latest,  # type: ignore[arg-type]
             remits.dropped_columns,
             remits.sources,
+            remits.rows_skipped,
         )
 
     def __add__(self, other: Tally) -> Tally:
@@ -1108,6 +1225,7 @@ class Tally:
             max(dates) if dates else None,
             tuple(dict.fromkeys(self.dropped_columns + other.dropped_columns)),
             tuple(dict.fromkeys(self.sources + other.sources)),
+            self.rows_skipped + other.rows_skipped,
         )
 
 
@@ -1130,7 +1248,7 @@ def _tally_stream(stream: _Stream, work: Path, note: Callable[[str], None]) -> T
     total = Tally()
     if not spec.key:
         for batch in stream.batches():
-            raw = RawSource(stream.name, stream.path, stream.headers, batch)
+            raw = RawSource(stream.name, stream.path, stream.headers, batch, stream.csv is not None)
             total += Tally.of_table(build_table(spec, raw, stream.entries))
             note(f"reading {stream.table}: {total.rows_in:,} rows")
         return total

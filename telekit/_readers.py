@@ -19,6 +19,7 @@ import codecs
 import csv
 import difflib
 import io
+import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,7 @@ from telekit._columns import (
     MODIFIERS_DELIMITED,
     PATIENT_PAYMENTS,
     PROVIDERS,
+    REJECTS_SCHEMA,
     TABLES,
     TableSpec,
 )
@@ -82,6 +84,8 @@ _PARQUET_MAGIC = b"PAR1"
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls, which calamine also reads
 _SNIFF_CHARS = 4_000_000
+MAX_COLUMNS = 2_000  # a header wider than this is refused before any frame is built
+ROW_REASON = "__row_reason"  # a whole-row problem found while reading (a reject, column null)
 _DELIMITED_REASON = {
     MODIFIERS_DELIMITED: f"more than {len(MODIFIERS)} modifiers",
     DIAGNOSES_DELIMITED: f"more than {len(DIAGNOSES)} diagnosis codes",
@@ -100,6 +104,7 @@ class RawSource:
     path: str  # what Table.source reports
     headers: tuple[str, ...]
     frame: pl.DataFrame
+    skip_empty: bool = False  # text sources: a row whose every cell is empty is skipped
 
 
 def source_name(source: Source) -> str:
@@ -155,8 +160,24 @@ def no_header_error(name: str, spec: TableSpec) -> MissingColumnError:
 # --- CSV ---------------------------------------------------------------------------------------
 
 
+def _bomless_utf16(data: bytes) -> str | None:
+    """``utf-16-le`` / ``utf-16-be`` when the text is UTF-16 without a BOM (mostly ASCII text, so
+    every other byte is NUL: odd bytes for little-endian, even bytes for big-endian), else None."""
+    sample = data[:4096]
+    half = len(sample) // 2
+    if half < 2:
+        return None
+    even, odd = sample[0 : 2 * half : 2].count(0), sample[1 : 2 * half : 2].count(0)
+    if odd >= 0.9 * half and even <= 0.1 * half:
+        return "utf-16-le"
+    if even >= 0.9 * half and odd <= 0.1 * half:
+        return "utf-16-be"
+    return None
+
+
 def decode(data: bytes, name: str, encoding: str | None) -> str:
-    """UTF-8 (BOM stripped), else cp1252, else latin-1; or the encoding given."""
+    """UTF-8 (BOM stripped), UTF-16 (with a BOM, or without one when every other byte is NUL),
+    else cp1252, else latin-1; or the encoding given."""
     if encoding:
         try:
             text = data.decode(encoding)
@@ -169,6 +190,12 @@ def decode(data: bytes, name: str, encoding: str | None) -> str:
             return data.decode("utf-16").removeprefix("\ufeff")
         except UnicodeDecodeError:
             pass
+    utf16 = _bomless_utf16(data)
+    if utf16 is not None:
+        try:
+            return data.decode(utf16)
+        except UnicodeDecodeError:
+            pass
     data = data.removeprefix(codecs.BOM_UTF8)
     for candidate in ("utf-8", "cp1252"):
         try:
@@ -178,8 +205,23 @@ def decode(data: bytes, name: str, encoding: str | None) -> str:
     return data.decode("latin-1")
 
 
+def has_lone_cr(text: str) -> bool:
+    """True when some CR is not the first half of a CRLF (classic-Mac or mixed line ends)."""
+    cr = text.count("\r")
+    return bool(cr) and cr != text.count("\r\n")
+
+
+def normalize_line_ends(text: str) -> str:
+    """LF, CRLF and a lone CR each end one physical line: a text with a lone CR gets LF only
+    (two C-level replacements; a CRLF-only text is left as is, the CSV parser reads it)."""
+    if has_lone_cr(text):
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
 def _first_records(text: str, delimiter: str, count: int) -> list[tuple[int, list[str]]]:
-    """The first ``count`` records as (0-based physical start line, cells)."""
+    """The first ``count`` records as (0-based physical start line, cells); a record's cells are
+    cut at ``MAX_COLUMNS + 1`` (enough to tell a header too wide)."""
     prefix = text[:_SNIFF_CHARS]
     reader = csv.reader(io.StringIO(prefix, newline=""), delimiter=delimiter)
     records: list[tuple[int, list[str]]] = []
@@ -187,7 +229,7 @@ def _first_records(text: str, delimiter: str, count: int) -> list[tuple[int, lis
         while len(records) < count:
             start = reader.line_num
             cells = next(reader)
-            records.append((start, cells))
+            records.append((start, cells[: MAX_COLUMNS + 1]))
     except (StopIteration, csv.Error):
         pass
     return records
@@ -222,6 +264,17 @@ def sniff(
     return line, DELIMITERS[order]
 
 
+def check_header_width(text: str, delimiter: str, name: str) -> None:
+    """A header of more than ``MAX_COLUMNS`` cells is refused (``text`` starts at the header)."""
+    records = _first_records(text, delimiter, 1)
+    if records and len(records[0][1]) > MAX_COLUMNS:
+        msg = (
+            f"{name}: the header has more than {MAX_COLUMNS:,} columns; telekit reads at most "
+            f"{MAX_COLUMNS:,} (check the delimiter, or drop the extra columns)"
+        )
+        raise InputError(msg)
+
+
 def _line_offset(text: str, line: int, name: str) -> int:
     offset = 0
     for _ in range(line):
@@ -232,35 +285,133 @@ def _line_offset(text: str, line: int, name: str) -> int:
     return offset
 
 
-def record_lines(body: str, n_records: int, delimiter: str) -> pl.Series:
-    """0-based physical line (within ``body``) where each of its records starts.
+def split_lines(text: str) -> pl.Series:
+    """The physical lines of ``text`` (LF-separated; a final LF ends the last line)."""
+    lines = pl.Series([text]).str.split("\n").explode()
+    return lines.head(-1) if text.endswith("\n") else lines
 
-    Without quotes every line is a record. With quotes, a line starts a record when the
-    quotes before it are even in number (one vectorised scan); the csv module is the fallback
-    for text the scan cannot align."""
-    lines_total = body.count("\n") + (0 if body.endswith("\n") else 1)
-    if '"' not in body and lines_total == n_records:
-        return pl.int_range(n_records, eager=True, dtype=pl.Int64)
-    lines = pl.Series([body]).str.split("\n").explode()
-    if body.endswith("\n"):
-        lines = lines.head(-1)
-    quotes = lines.str.count_matches('"', literal=True).cast(pl.Int64)
+
+def quote_counts(lines: pl.Series) -> pl.Series:
+    return lines.str.count_matches('"', literal=True).cast(pl.Int64)
+
+
+@dataclass(frozen=True)
+class LineScan:
+    """Per physical line: whether a record starts on it and the cell delimiters it holds outside
+    quotes, trailing empty cells left out (``quotes_after``: the running quote count)."""
+
+    starts: pl.Series  # Boolean
+    delimiters: pl.Series  # Int64
+    quotes_after: int
+
+
+def scan_lines(lines: pl.Series, delimiter: str, quotes_before: int = 0) -> LineScan:
+    """Vectorised: a line starts a record when the quotes before it are even in number; quoted
+    text (a line continuing a quoted field is read as if it opened one) becomes one mark, then
+    trailing delimiters and blanks are dropped and the delimiters counted."""
+    quotes = quote_counts(lines)
+    before = quotes.cum_sum() - quotes + quotes_before
+    inside = before % 2 == 1
+    starts = inside.not_()
+    text = lines
+    if quotes.sum():
+        text = (
+            pl.select(pl.when(inside).then(pl.lit('"') + lines).otherwise(lines))
+            .to_series()
+            .str.replace_all(r'"[^"]*(?:"|$)', "Q")
+        )
+    trimmed = text.str.strip_chars_end(delimiter + " \t\r")
+    delimiters = trimmed.str.count_matches(delimiter, literal=True).cast(pl.Int64)
+    total = quotes_before + int(quotes.sum() or 0)
+    return LineScan(starts.alias("start"), delimiters.alias("delimiters"), total)
+
+
+def record_cells(scan: LineScan) -> tuple[pl.Series, pl.Series]:
+    """(0-based start line, cells up to the last non-empty one) of each record of ``scan``."""
+    starts = scan.starts.arg_true().cast(pl.Int64)
+    if not starts.len():
+        return starts, pl.Series([], dtype=pl.Int64)
+    running = scan.delimiters.cum_sum()
+    before = (running - scan.delimiters).gather(starts)
+    ends = starts.shift(-1, fill_value=scan.starts.len()) - 1
+    cells = running.gather(ends) - before + 1
+    return starts, cells
+
+
+def unclosed_quote_line(lines: pl.Series) -> int | None:
+    """0-based line where a quote opens that is never closed, or None when quotes pair up."""
+    quotes = quote_counts(lines)
+    if int(quotes.sum() or 0) % 2 == 0:
+        return None
     before = quotes.cum_sum() - quotes
-    starts = (before % 2 == 0).arg_true().cast(pl.Int64)
-    if starts.len() == n_records:
-        return starts
+    opening = ((before % 2 == 0) & (quotes % 2 == 1)).arg_true()
+    return int(opening[-1]) if opening.len() else None
+
+
+def unclosed_quote_error(name: str, line: int) -> InputError:
+    msg = (
+        f"{name}: a quote opens on line {line} and is never closed (the file may be truncated); "
+        "close or remove that quote"
+    )
+    return InputError(msg)
+
+
+def malformed_error(name: str, exc: Exception) -> InputError:
+    """The parser's error as one line naming the file; its text (which quotes cells) is dropped."""
+    msg = (
+        f"{name}: cannot be read as delimited text ({type(exc).__name__}: a quoted cell is "
+        "malformed, e.g. a quote inside an unquoted cell or text after a closing quote)"
+    )
+    return InputError(msg)
+
+
+def _csv_module_layout(body: str, delimiter: str) -> tuple[list[int], list[int]] | None:
+    """(start line, cells up to the last non-empty one) of each record by the csv module."""
     reader = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter)
     found: list[int] = []
+    cells: list[int] = []
     start = 0
     try:
-        for _ in reader:  # the rare text the scan cannot align: one pass over its records
+        for row in reader:  # the rare text the scan cannot align: one pass over its records
+            n = len(row)
+            while n and not row[n - 1].strip():
+                n -= 1
             found.append(start)
+            cells.append(max(n, 1))
             start = reader.line_num
     except csv.Error:
-        found = []
-    if len(found) == n_records:
-        return pl.Series(found, dtype=pl.Int64)
-    return pl.int_range(n_records, eager=True, dtype=pl.Int64)
+        return None
+    return found, cells
+
+
+def record_layout(body: str, n_records: int, delimiter: str) -> tuple[pl.Series, pl.Series]:
+    """(0-based physical line within ``body`` where each of its records starts, its cells up to
+    the last non-empty one; null when unknown).
+
+    One vectorised scan of the lines (see ``scan_lines``); the csv module is the fallback for
+    text the scan cannot align with the parser's records."""
+    starts, cells = record_cells(scan_lines(split_lines(body), delimiter))
+    if starts.len() == n_records:
+        return starts, cells
+    found = _csv_module_layout(body, delimiter)
+    if found is not None and len(found[0]) == n_records:
+        return pl.Series(found[0], dtype=pl.Int64), pl.Series(found[1], dtype=pl.Int64)
+    return (
+        pl.int_range(n_records, eager=True, dtype=pl.Int64),
+        pl.repeat(None, n_records, dtype=pl.Int64, eager=True),
+    )
+
+
+def record_lines(body: str, n_records: int, delimiter: str) -> pl.Series:
+    """0-based physical line (within ``body``) where each of its records starts."""
+    return record_layout(body, n_records, delimiter)[0]
+
+
+def ragged_reason(cells: pl.Expr, width: int) -> pl.Expr:
+    """The whole-row reason of a record with more (non-empty) cells than the header."""
+    return pl.when(cells > width).then(
+        pl.format("row has {} cells; the header has {}", cells, pl.lit(width))
+    )
 
 
 def read_delimited(
@@ -269,43 +420,55 @@ def read_delimited(
 ) -> RawSource:  # fmt: skip
     encoding = options.get("encoding")
     text = decode(data, name, encoding if isinstance(encoding, str) else None)
+    del data
     if not text.strip():
         msg = f"{name}: the file is empty"
         raise InputError(msg)
-    if "\r" in text and "\n" not in text:  # classic Mac line ends
-        text = text.replace("\r", "\n")
+    text = normalize_line_ends(text)
     header_row = options.get("header_row")
     line, delimiter = sniff(
         text, known, header_row if isinstance(header_row, int) else None, name, spec
     )
     body = text[_line_offset(text, line, name) :]
+    del text
+    check_header_width(body, delimiter, name)
+    lines = split_lines(body)
+    unclosed = unclosed_quote_line(lines)
+    if unclosed is not None:
+        raise unclosed_quote_error(name, unclosed + line + 1)
+    scan = scan_lines(lines, delimiter)
+    del lines
     try:
         frame = pl.read_csv(
             body.encode("utf-8"),
             has_header=False,
             separator=delimiter,
             infer_schema=False,
-            truncate_ragged_lines=True,
+            truncate_ragged_lines=True,  # a longer row is a reject (its cells are counted below)
             raise_if_empty=False,
         )
     except pl.exceptions.PolarsError as exc:
-        msg = f"{name}: cannot be read as delimited text ({type(exc).__name__})"
-        raise InputError(msg) from None
-    starts = record_lines(body, frame.height, delimiter) + (line + 1)
+        raise malformed_error(name, exc) from None
+    starts, cells = record_cells(scan)
+    if starts.len() != frame.height:
+        starts, cells = record_layout(body, frame.height, delimiter)
     frame = frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns)})
-    frame = frame.with_columns(starts.alias(ROW))
+    frame = frame.with_columns(
+        (starts + (line + 1)).alias(ROW),
+        ragged_reason(pl.lit(cells), frame.width).alias(ROW_REASON),
+    )
     return _split_header(frame, name, path)
 
 
 def _split_header(frame: pl.DataFrame, name: str, path: str) -> RawSource:
-    """The first row is the header; later rows whose every cell is empty are not records."""
-    cells = [c for c in frame.columns if c != ROW]
+    """The first row is the header; later rows whose every cell is empty are skipped (counted
+    by ``build_table``)."""
+    cells = [c for c in frame.columns if not c.startswith("__")]
     headers = tuple("" if h is None else str(h) for h in frame.select(cells).row(0))
     body = frame.slice(1)
-    empty = pl.all_horizontal(
-        [pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in cells]
-    )
-    return RawSource(name=name, path=path, headers=headers, frame=body.filter(empty.not_()))
+    if ROW_REASON in body.columns and body.get_column(ROW_REASON).null_count() == body.height:
+        body = body.drop(ROW_REASON)
+    return RawSource(name=name, path=path, headers=headers, frame=body, skip_empty=True)
 
 
 # --- XLSX --------------------------------------------------------------------------------------
@@ -381,8 +544,8 @@ def read_parquet_parts(path: Path, name: str) -> pl.DataFrame:
         raise InputError(msg)
     try:
         frames = [pl.read_parquet(p) for p in parts]
-    except pl.exceptions.PolarsError as exc:
-        msg = f"{name}: cannot be read as Parquet ({type(exc).__name__})"
+    except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
+        msg = f"{name}: cannot be read as Parquet ({type(exc).__name__}; a truncated file?)"
         raise InputError(msg) from None
     return frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal_relaxed")
 
@@ -411,7 +574,26 @@ def read_x12(table_name: str, data: bytes, name: str) -> Table:
     raise UnsupportedFormatError(msg)
 
 
+def check_regular(path: Path, name: str) -> None:
+    """A path read as a table must be a regular file (a symlink to one is fine): a FIFO, a
+    device or a socket would hang or never end, and is refused before it is opened."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        broken = "a broken link (the file it names does not exist)"
+        msg = f"{name}: {broken if path.is_symlink() else 'file not found'}"
+        raise InputError(msg) from None
+    except OSError as exc:
+        msg = f"{name}: cannot be read ({exc.strerror})"
+        raise InputError(msg) from None
+    if not stat.S_ISREG(mode):
+        what = "a folder" if stat.S_ISDIR(mode) else "a device, FIFO or socket"
+        msg = f"{name}: is {what}, not a file telekit can read as a table"
+        raise InputError(msg)
+
+
 def read_bytes(path: Path, name: str) -> bytes:
+    check_regular(path, name)
     try:
         return path.read_bytes()
     except FileNotFoundError:
@@ -608,19 +790,56 @@ def _plan(spec: TableSpec, schema: pl.Schema, entries: TableMap) -> _Plan:
     return plan
 
 
+def _row_problems(raw: RawSource, table: str) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """(the records to coerce, rejects of whole rows, rows skipped): an empty row of a text
+    source is skipped (counted, never a reject); a row with a ``ROW_REASON`` is rejected whole
+    (column and value null)."""
+    frame = raw.frame
+    skipped = 0
+    if raw.skip_empty and frame.height:
+        cells = [c for c in frame.columns if not c.startswith("__")]
+        empty = frame.select(
+            pl.all_horizontal(
+                [pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in cells]
+            )
+            if cells
+            else pl.repeat(True, frame.height)
+        ).to_series()
+        skipped = int(empty.sum())
+        if skipped:
+            frame = frame.filter(empty.not_())
+    rejects = pl.DataFrame(schema=REJECTS_SCHEMA)
+    if ROW_REASON in frame.columns:
+        bad = frame.get_column(ROW_REASON).is_not_null()
+        if bad.any():
+            rejects = frame.filter(bad).select(
+                pl.lit(table).alias("table"),
+                pl.lit(raw.name).alias("source_file"),
+                pl.col(ROW).cast(pl.Int64).alias("row_number"),
+                pl.lit(None, pl.String).alias("column"),
+                pl.lit(None, pl.String).alias("value"),
+                pl.col(ROW_REASON).alias("reason"),
+            )
+            frame = frame.filter(bad.not_())
+        frame = frame.drop(ROW_REASON)
+    return frame, rejects.cast(REJECTS_SCHEMA), skipped
+
+
 def build_table(spec: TableSpec, raw: RawSource, entries: TableMap) -> Table:
     """Map, split, coerce and validate a raw source into the canonical table."""
     mapped, dropped = map_headers(spec, raw.headers, entries.rename, raw.name)
     given = _given_columns(spec, raw, mapped)
+    rows_in = raw.frame.height
+    records, row_rejects, skipped = _row_problems(raw, spec.name)
     for position, target in mapped.items():
-        dtype = raw.frame.schema[f"c{position}"]
+        dtype = records.schema[f"c{position}"]
         if dtype.is_nested() or dtype == pl.Object():
             msg = (
                 f"{raw.name}: column {raw.headers[position]!r} holds {dtype}, which cannot be "
                 f"read as {target}; give it as text or as the contract's dtype"
             )
             raise InputError(msg)
-    frame = raw.frame.lazy().select(
+    frame = records.lazy().select(
         ROW, *(pl.col(f"c{i}").alias(target) for i, target in mapped.items())
     )
     frame = _split_delimited(frame, spec, set(mapped.values()))
@@ -635,12 +854,15 @@ def build_table(spec: TableSpec, raw: RawSource, entries: TableMap) -> Table:
     good, rejects = _coerce.split_rejects(
         coerced, checks=plan.checks, key=key, table=spec.name, source_file=raw.name, row=ROW
     )
+    if row_rejects.height:
+        rejects = pl.concat([rejects, row_rejects]).sort("row_number", maintain_order=True)
     return Table(
         name=spec.name,
         data=good.select(plan.outputs),
         rejects=rejects,
         issues=empty_issues(),
-        rows_in=raw.frame.height,
+        rows_in=rows_in,
+        rows_skipped=skipped,
         source=raw.path,
         columns_given=tuple(n for n in spec.names if n in given),
         dropped_columns=dropped,

@@ -122,6 +122,7 @@ class Remittances:
     rows_in: int
     sources: tuple[str, ...]
     dropped_columns: tuple[str, ...] = ()  # source headers no table maps (names only)
+    rows_skipped: int = 0  # empty rows of CSV/XLSX sources (counted in rows_in)
 
     @property
     def rows_rejected(self) -> int:
@@ -220,6 +221,7 @@ def _merge(csv: Remittances | None, x12: list[Remittances], names: list[str]) ->
         issues=concat(issues),
         rejects=concat([p.rejects for p in parts]),
         rows_in=sum(p.rows_in for p in parts),
+        rows_skipped=sum(p.rows_skipped for p in parts),
         sources=tuple(names),
         dropped_columns=tuple(dict.fromkeys(c for p in parts for c in p.dropped_columns)),
     )
@@ -407,6 +409,7 @@ def read_remittances(
         issues=pl.concat([empty_issues(), *(t.issues for t in tables)]),
         rejects=pl.concat([empty_rejects(), *(t.rejects for t in tables)]),
         rows_in=sum(t.rows_in for t in tables),
+        rows_skipped=sum(t.rows_skipped for t in tables),
         sources=tuple(names),
         dropped_columns=tuple(dict.fromkeys(c for t in tables for c in t.dropped_columns)),
     )

@@ -27,7 +27,8 @@ class Table:
     - ``rejects``: one row per rejected input row (table, source_file, row_number, column,
       value, reason);
     - ``issues``: X12 problems kept as data (file, segment_number, segment_id, severity, message);
-    - ``rows_in``: input rows seen, always ``data.height + rejects.height``;
+    - ``rows_in``: input rows seen, always ``data.height + rejects.height + rows_skipped``;
+    - ``rows_skipped``: rows neither kept nor rejected because they hold nothing (empty rows);
     - ``source``: the path read (or ``"<frame>"``);
     - ``columns_given``: the canonical columns the source supplied (after maps and aliases);
     - ``dropped_columns``: source headers that map to no canonical column (names only).
@@ -43,6 +44,7 @@ class Table:
     source: str = "<frame>"
     columns_given: tuple[str, ...] = ()
     dropped_columns: tuple[str, ...] = ()
+    rows_skipped: int = 0
 
     def __iter__(self) -> Iterator[pl.DataFrame]:
         yield self.data
@@ -55,5 +57,6 @@ class Table:
     def __repr__(self) -> str:
         return (
             f"Table({self.name!r}, source={self.source!r}, rows_in={self.rows_in}, "
-            f"kept={self.data.height}, rejected={self.rejects.height})"
+            f"kept={self.data.height}, rejected={self.rejects.height}, "
+            f"skipped={self.rows_skipped})"
         )

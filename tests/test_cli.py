@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -144,3 +145,92 @@ def test_rules_and_rule_pages(capsys: pytest.CaptureFixture[str]) -> None:
     page = capsys.readouterr().out
     assert page.startswith("PS002 telehealth_pos_contradicts_patient_location")
     assert main(["rule", "ZZ999"]) == 2
+
+
+# --- entries that cannot be read are errors, never absent tables (issue 15) ------------------
+
+
+def _small_dir(tmp_path: Path) -> Path:
+    d = tmp_path / "in"
+    d.mkdir()
+    shutil.copy(SAMPLES / "claims.csv", d / "claims.csv")
+    return d
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "why"),
+    [
+        ("encounters.csv", "dangling", "a broken link"),
+        ("policies.toml", "dangling", "a broken link"),
+        ("map.toml", "dangling", "a broken link"),
+        ("remittances.csv", "folder", "a folder, not a file"),
+        ("coverage.xlsx", "folder", "a folder, not a file"),
+        ("providers.parquet", "folder", "a folder, not a file (it holds no .parquet parts)"),
+        ("encounters.csv", "fifo", "a device, FIFO or socket"),
+        ("coverage.csv", "device", "a device, FIFO or socket"),
+    ],
+)  # fmt: skip
+def test_unreadable_entry_named_like_a_table_is_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, make: str, why: str
+) -> None:
+    d = _small_dir(tmp_path)
+    entry = d / name
+    if make == "dangling":
+        entry.symlink_to(tmp_path / "gone")
+    elif make == "folder":
+        entry.mkdir()
+    elif make == "fifo":
+        os.mkfifo(entry)
+    else:
+        entry.symlink_to("/dev/zero")
+    code = main(["audit", str(d), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert len(err.splitlines()) == 1
+    assert name in err
+    assert why in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_folder_named_like_a_table_without_parts_is_not_a_table(tmp_path: Path) -> None:
+    (tmp_path / "claims").mkdir()
+    (tmp_path / "claims" / "notes.txt").write_text("x")
+    (tmp_path / "claims.csv").write_text("x\n")
+    assert find_table(tmp_path, "claims") == tmp_path / "claims.csv"
+
+
+@pytest.mark.parametrize("flag", ["--claims", "--encounters", "--policies", "--map"])
+@pytest.mark.parametrize("target", ["/dev/zero", "fifo"])
+def test_explicit_fifo_or_device_is_refused_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], flag: str, target: str
+) -> None:
+    d = _small_dir(tmp_path)
+    path = Path(target)
+    if target == "fifo":
+        path = tmp_path / "pipe.csv"
+        os.mkfifo(path)
+    code = main(["audit", str(d), flag, str(path), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert err.splitlines() == [err]
+    assert str(path) in err
+    assert "a device, FIFO or socket" in err
+
+
+def test_skipped_rows_are_in_the_stdout_line_and_summary(tmp_path: Path) -> None:
+    import contextlib
+    import io
+
+    d = tmp_path / "in"
+    d.mkdir()
+    lines = (SAMPLES / "claims.csv").read_text().splitlines()[:60]
+    blank = "," * (lines[0].count(","))
+    (d / "claims.csv").write_text("\n".join([*lines[:10], blank, "", *lines[10:]]) + "\n")
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        code = main(["audit", str(d), "--out", str(tmp_path / "out")])
+    assert code in (0, 1)
+    assert re.match(r"claims 61 in, \d+ audited, \d+ rejected, 2 skipped \| ", buf.getvalue())
+    claims = json.loads((tmp_path / "out" / "summary.json").read_text())["tables"]["claims"]
+    assert claims["rows_skipped"] == 2
+    assert claims["rows_in"] == claims["rows_audited"] + claims["rows_rejected"] + 2

@@ -269,10 +269,12 @@ def test_csv_records_the_line_scan_cannot_number_are_read_whole(
     whole: list[str] = []
     split_whole = _partitioned._split_whole
 
-    def off_by_one(path: Path, header_line: int) -> Any:
-        layout = scan(path, header_line)
+    def off_by_one(path: Path, header_line: int, *args: Any) -> Any:
+        layout = scan(path, header_line, *args)
         assert layout.starts is not None  # the notes hold quotes and newlines
-        return _partitioned._CsvLayout(header_line, layout.lines_total, layout.starts.head(-1))
+        return _partitioned._CsvLayout(
+            header_line, layout.lines_total, layout.starts.head(-1), layout.width, layout.over
+        )
 
     def spy(table: tk.Table, links: Any, folder: Path) -> Any:
         whole.append(table.name)

@@ -80,7 +80,8 @@ def one(tmp_path: Path, column: str, value: str) -> pl.DataFrame:
 
 def test_messy_claims_export_bom_crlf_title_aliases_money_dates() -> None:
     table = read_claims(MESSY / "claims_export.csv")
-    assert table.rows_in == 4
+    # 4 claim lines and 3 empty rows (",,,", then two blank lines), skipped and counted
+    assert (table.rows_in, table.rows_skipped) == (7, 3)
     assert table.rejects.height == 0
     assert table.data.schema == CLAIMS.schema
     assert table.dropped_columns == ("Notes",)
@@ -203,10 +204,12 @@ def test_pipe_delimited(tmp_path: Path) -> None:
     assert table.data["payer"].to_list() == ["AETNA", "A|B"]
 
 
-def test_trailing_and_blank_rows_are_not_records(tmp_path: Path) -> None:
+def test_trailing_and_blank_rows_are_skipped_and_counted(tmp_path: Path) -> None:
     text = claims_csv([{}, {}]).replace("\nC2", "\n,,,,,,,,,\n   ,  ,\n\nC2") + ",,,,\n\n\n"
     table = read_claims(write(tmp_path, "claims.csv", text))
-    assert table.rows_in == 2
+    # DESIGN §3: rows_in = kept + rejected + skipped (3 empty rows between, 3 after)
+    assert table.rows_skipped == 6
+    assert table.rows_in == 8 == table.data.height + table.rejects.height + table.rows_skipped
     assert table.data["claim_id"].to_list() == ["C1", "C2"]
 
 
@@ -256,7 +259,7 @@ def make_xlsx(path: Path) -> Path:
 def test_xlsx_title_row_dates_numeric_codes(tmp_path: Path) -> None:
     path = make_xlsx(tmp_path / "claims.xlsx")
     table = read_claims(path, options={"sheet": "Claims"})
-    assert table.rows_in == 3
+    assert (table.rows_in, table.rows_skipped) == (4, 1)  # the empty sheet row is counted
     data = table.data
     assert data["claim_line_number"].to_list() == [1, 2]
     assert data["rendering_npi"].to_list() == ["1234567893", "1234567893"]
@@ -746,17 +749,21 @@ def test_random_rows_never_raise_and_account_for_every_row(rows: list[list[str]]
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([*REQUIRED, "notes", "extra"])
     starts = []  # the physical line where each non-empty record starts
+    empty = 0
     for row in rows:
         line = out.getvalue().count("\n") + 1
         writer.writerow(row)
         if any(c.strip() for c in row):
             starts.append(line)
+        else:
+            empty += 1
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "random.csv"
         path.write_text(out.getvalue(), encoding="utf-8")
         table = read_claims(path)
-    assert table.rows_in == table.data.height + table.rejects.height
-    assert table.rows_in == len(starts)
+    assert table.rows_in == table.data.height + table.rejects.height + table.rows_skipped
+    assert table.rows_in == len(starts) + empty
+    assert table.rows_skipped == empty
     assert set(table.rejects["row_number"]) <= set(starts)
     assert table.rejects["row_number"].is_unique().all()
     assert table.data.schema == CLAIMS.schema

@@ -471,6 +471,9 @@ def render(
 
 # --- HTML -----------------------------------------------------------------------------------------
 
+#: a C0 control character (tab, LF and CR kept) as a JSON escape
+_JSON_CONTROLS: Final = re.compile(r"\\u00(?:0[0-8bBcCeEfF]|1[0-9a-fA-F])")
+
 
 _ABBREVIATIONS: Final = {
     "ctbs": "CTBS", "em": "E/M", "npi": "NPI", "pos": "POS", "cpt": "CPT", "mdm": "MDM",
@@ -661,7 +664,9 @@ class _Page:
         """The chart drawn by vl-convert as inline SVG, its ids made unique in the page."""
         import vl_convert  # noqa: PLC0415 - only needed when drawing
 
-        spec = build().to_json()
+        # a control character in a label (a payer's name) must not reach vl-convert, which
+        # aborts the process on a NUL, nor the page: JSON writes them as \u0000 … \u001f
+        spec = _JSON_CONTROLS.sub("", build().to_json())
         svg = vl_convert.vegalite_to_svg(spec)
         self.charts += 1
         prefix = f"c{self.charts}-"

@@ -6,6 +6,7 @@ Exit codes: 0 no error finding; 1 error findings; 2 the run failed (one-line rea
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import stat
@@ -77,7 +78,13 @@ def _add_report_options(p: argparse.ArgumentParser) -> None:
         "--key-file",
         type=Path,
         metavar="F",
-        help="with --deidentify: where the pseudonym key (CSV) goes; must lie outside OUT",
+        help="with --deidentify: where the pseudonym key (CSV) goes; must lie outside OUT, "
+        "and must not exist yet (unless --overwrite-key)",
+    )
+    p.add_argument(
+        "--overwrite-key",
+        action="store_true",
+        help="with --key-file: replace an existing key file (never an input or the review file)",
     )
 
 
@@ -278,7 +285,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
     partitioned = _partitioned.should_partition(paths["claims"][0])
     # <<< scale (S1)
     # >>> report (R7): --review/--deidentify checked before reading; a progress bar on stderr
-    deid = _deidentifier(args, args.out)
+    input_paths = _given_paths(args, paths, policies_path, map_path)
+    _outputs.check_out(args.out, input_paths)  # H3: OUT is replaced as a whole
+    deid = _deidentifier(args, args.out, input_paths)
     decisions = _review(args)
     read = [t for t in ("claims", "encounters", "coverage", "providers") if t in paths]
     bar = _progress.Progress(
@@ -352,7 +361,6 @@ def cmd_audit(args: argparse.Namespace) -> int:
             as_of=as_of,
         )
     out: Path = args.out
-    out.mkdir(parents=True, exist_ok=True)
     rejects = [result.rejects]
     extra_tables: dict[str, Any] = {}
     for table, tally in tallies.items():
@@ -391,17 +399,17 @@ def cmd_audit(args: argparse.Namespace) -> int:
         oig=oig,
         decisions=decisions,
         deid=deid,
+        key_file=args.key_file if deid is not None else None,
         step=bar.step,
         x12_issues=x12_issues,
     )
-    if deid is not None:
-        deid.write_key(args.key_file)
     bar.close()
     _warn_x12(x12_issues, all_rejects)  # H2
     n = result.counts()
     _log.counts("audit", "findings", error=n["error"], warning=n["warning"], info=n["info"])
     # <<< report (R7)
     print(result.stdout_line(str(out)))
+    _no_claim_audited(result, paths["claims"][0], out)
     return result.exit_code
 
 
@@ -445,6 +453,33 @@ def _warn_x12(issues: dict[str, pl.DataFrame], rejects: pl.DataFrame) -> None:
             print(f"telekit audit: {line}", file=sys.stderr)
 
 
+def _no_claim_audited(result: Any, claims: Path, out: Path) -> None:
+    """A run that audited no claim line (every row rejected, or none read) has failed: its
+    outputs are written (rejects.csv says why), then it exits 2 with this one line."""
+    row = result.accounting.filter(pl.col("table") == "claims")
+    if row.height and row.item(0, "rows_audited") > 0:
+        return
+    rows_in = row.item(0, "rows_in") if row.height else 0
+    rejected = row.item(0, "rows_rejected") if row.height else 0
+    msg = (
+        f"{claims}: no claim line could be audited ({rows_in} rows read, {rejected} rejected); "
+        f"see {out / 'rejects.csv'} for why"
+    )
+    raise TelekitError(msg)
+
+
+def _given_paths(
+    args: argparse.Namespace,
+    paths: dict[str, list[Path]],
+    policies: Path | None,
+    map_path: Path | None,
+) -> list[Path]:
+    """Every input of the run: DIR, the files given or found in it, policies, map, review."""
+    given = [p for ps in paths.values() for p in ps]
+    given += [p for p in (args.dir, policies, map_path, args.review) if p is not None]
+    return given
+
+
 def _not_computed(result: Any) -> dict[str, str]:
     """What the bounded-memory audit leaves out of the report, and why (inputs.json keeps it for
     ``telekit report``)."""
@@ -466,8 +501,11 @@ def _not_computed(result: Any) -> dict[str, str]:
     }
 
 
-def _deidentifier(args: argparse.Namespace, out: Path) -> Deidentifier | None:
-    """A ``Deidentifier`` for --deidentify (None without), after checking --key-file."""
+def _deidentifier(
+    args: argparse.Namespace, out: Path, inputs: Sequence[Path] = ()
+) -> Deidentifier | None:
+    """A ``Deidentifier`` for --deidentify (None without), after checking --key-file: outside
+    OUT, not a folder, not an input nor the review file, and new unless --overwrite-key."""
     from telekit._deidentify import Deidentifier, is_inside  # noqa: PLC0415
 
     key: Path | None = args.key_file
@@ -488,6 +526,23 @@ def _deidentifier(args: argparse.Namespace, out: Path) -> Deidentifier | None:
     if key.is_dir():
         msg = f"--key-file {key} is a folder; give a file name (e.g. {key / 'audit-key.csv'})"
         raise TelekitError(msg)
+    review = args.review
+    directory = getattr(args, "dir", None)
+    for path in inputs:
+        inside_folder = path.is_dir() and path != directory and is_inside(key, path)
+        if key.resolve() == path.resolve() or inside_folder:
+            what = "the review file" if review is not None and path == review else "an input"
+            msg = (
+                f"--key-file {key} is {what} ({path}): writing the key would destroy it; give "
+                "a new file name (e.g. --key-file keys/audit-key.csv)"
+            )
+            raise TelekitError(msg)
+    if key.exists() and not args.overwrite_key:
+        msg = (
+            f"--key-file {key} exists: give a new file name, or add --overwrite-key to "
+            "replace it (the pseudonyms it holds will no longer be readable)"
+        )
+        raise TelekitError(msg)
     return Deidentifier()
 
 
@@ -504,7 +559,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     from telekit import _outputs, report  # noqa: PLC0415
 
     out: Path = args.audit
-    deid = _deidentifier(args, out)
+    inputs = [out / "summary.json", out / "findings.parquet"]
+    inputs += [p for p in (args.review,) if p is not None]
+    deid = _deidentifier(args, out, inputs)
     record, metric_frames, oig = report.load_audit(out)
     decisions = _review(args)
     if record.deidentified and (deid is not None or decisions is not None):
@@ -516,15 +573,27 @@ def cmd_report(args: argparse.Namespace) -> int:
     html = report.render(
         record, metrics=metric_frames, oig=oig, decisions=decisions, deidentify=deid or False
     )
+    shown = sheet = None
     if decisions is not None:
         sheet = _outputs.decisions_sheet(decisions, record.findings)
         shown = record
         if deid is not None:
             shown, sheet = record.deidentify(deid), deid.frame(sheet)
-        _outputs.write_xlsx(shown, shown.rejects, out, decisions=sheet)
-    (out / "report.html").write_text(html, encoding="utf-8")
-    if deid is not None:
-        deid.write_key(args.key_file)
+    # H3: the key first (every pseudonym is drawn by now), each file replaced atomically
+    key_tmp = deid.stage_key(args.key_file) if deid is not None else None
+    try:
+        with contextlib.ExitStack() as files:  # each replaced on leaving, after the key
+            if shown is not None:
+                xlsx = files.enter_context(_outputs.replaced_file(out / "findings.xlsx"))
+                _outputs.write_xlsx(shown, shown.rejects, out, decisions=sheet, name=xlsx.name)
+            page = files.enter_context(_outputs.replaced_file(out / "report.html"))
+            page.write_text(html, encoding="utf-8")
+            if key_tmp is not None:
+                key_tmp.replace(args.key_file)
+                key_tmp = None
+    finally:
+        if key_tmp is not None:
+            key_tmp.unlink(missing_ok=True)
     print(out / "report.html")
     return int(record.summary_data.get("exit_code", 0))
 

@@ -9,8 +9,12 @@
   (kind, pseudonym, original) is written to a file the caller keeps outside OUT.
 - **Dates** related to a patient become their year: a ``Date`` column ``x_date`` becomes an
   ``Int32`` column ``x_year`` (``decided_at`` becomes ``decided_at_year``); in free text
-  (messages, fixes, reasons) ISO ``YYYY-MM-DD`` / ``YYYY-MM`` and US ``MM/DD/YYYY`` dates become
-  the year, and identifiers are replaced token by token.
+  (messages, fixes, reasons, record keys) every known identifier is replaced as a literal,
+  longest first (an id with a space, ``#``, a non-ASCII letter or a regex metacharacter alike,
+  wherever it occurs), then ISO ``YYYY-MM-DD`` / ``YYYY-MM`` and US ``MM/DD/YYYY`` dates become
+  the year.
+- **File names** (which may hold a patient's name) keep only the table name and the extension:
+  ``/home/x/Jane Doe claims.xlsx`` read as claims becomes ``claims.xlsx``.
 - **Dropped**: reject values, audio-only reasons, reviewer notes.
 - **Kept**: provider NPIs and names, states, payers, codes, amounts.
 
@@ -19,16 +23,16 @@ Everything is vectorised over whole frames (a join or ``replace`` against the ke
 
 from __future__ import annotations
 
-import csv
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
 import polars as pl
 
 from telekit import _columns as c
+from telekit._cells import write_csv
 
 #: identifier column → pseudonym kind
 ID_COLUMNS: Final[dict[str, str]] = {
@@ -57,14 +61,13 @@ PREFIXES: Final[dict[str, str]] = {
 }
 
 #: free-text columns: identifiers replaced, dates reduced to the year
-TEXT_COLUMNS: Final = ("message", "suggested_fix", "reason")
+TEXT_COLUMNS: Final = ("message", "suggested_fix", "reason", "record_key")
 
 #: columns whose values are dropped (set to null) in every output
 DROPPED_COLUMNS: Final = ("value", c.AUDIO_ONLY_REASON, "note")
 
 _HEX = 12  # 48 random bits per pseudonym
-_WORDS = r"[A-Za-z0-9](?:[A-Za-z0-9_\-:./]*[A-Za-z0-9])?|[^A-Za-z0-9]+"
-_CLAIM_MENTION = r"\bclaim ([A-Za-z0-9](?:[A-Za-z0-9_\-:./]*[A-Za-z0-9])?)"
+_CLAIM_MENTION = r"\bclaim ([\w#](?:[\w#\-:./]*[\w#])?)"  # \w: any script's letters
 _ISO_DATE = r"\b((?:1[89]|2[0-9])[0-9]{2})-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12][0-9]|3[01]))?\b"
 _US_DATE = r"\b(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12][0-9]|3[01])/((?:1[89]|2[0-9])[0-9]{2})\b"
 
@@ -103,7 +106,8 @@ _KEY_SCHEMA = pl.Schema({"original": pl.String(), "pseudonym": pl.String()})
 
 
 class Deidentifier:
-    """One run's pseudonyms. Call the frame methods on every output; ``write_key`` at the end."""
+    """One run's pseudonyms. Call the frame methods on every output, then write the key
+    (``stage_key`` / ``write_key``) before any output is put in place."""
 
     def __init__(self) -> None:
         self._maps: dict[str, pl.DataFrame] = {
@@ -111,6 +115,7 @@ class Deidentifier:
         }
         self._taken: set[str] = set()
         self._combined: pl.DataFrame | None = None
+        self._longest_first: pl.DataFrame | None = None
 
     # --- the key ----------------------------------------------------------------------------
 
@@ -131,7 +136,7 @@ class Deidentifier:
         self._taken.update(drawn)
         new = new.with_columns(pl.Series("pseudonym", drawn, dtype=pl.String))
         self._maps[kind] = pl.concat([known, new], how="vertical")
-        self._combined = None
+        self._combined = self._longest_first = None
 
     def register_frame(self, frame: pl.DataFrame | None) -> None:
         """Register every identifier column of ``frame`` (claims, encounters, coverage, ...)."""
@@ -152,14 +157,24 @@ class Deidentifier:
         )
 
     def write_key(self, path: Path) -> None:
-        """The key as CSV (kind, pseudonym, original), readable by its owner only."""
+        """The key as CSV (kind, pseudonym, original), readable by its owner only; written
+        beside ``path`` and renamed into place (``stage_key``, then a rename)."""
+        self.stage_key(path).replace(path)
+
+    def stage_key(self, path: Path) -> Path:
+        """The key written to a new temporary file beside ``path`` (mode 0600), returned for
+        the caller to rename into place once the outputs are ready. A text cell starting with
+        ``=``, ``+``, ``-``, ``@``, tab or CR gets a leading apostrophe (as in every CSV)."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
-            writer = csv.writer(f)
-            writer.writerow(("kind", "pseudonym", "original"))
-            writer.writerows(self.key().iter_rows())
-        path.chmod(0o600)
+        tmp = path.with_name(f".{path.name}.tmp-{secrets.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                write_csv(self.key(), f)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return tmp
 
     def _all(self) -> pl.DataFrame:
         """original → pseudonym over every kind (the first kind in ``PREFIXES`` order wins)."""
@@ -168,6 +183,16 @@ class Deidentifier:
                 subset="original", keep="first", maintain_order=True
             )
         return self._combined
+
+    def _patterns(self) -> pl.DataFrame:
+        """original → pseudonym for replacing in free text: non-blank originals, longest
+        first (with ``leftmost=True``, ``C10`` wins over ``C1`` where both start)."""
+        if self._longest_first is None:
+            m = self._all().filter(pl.col("original").str.strip_chars().str.len_chars() > 0)
+            self._longest_first = m.sort(
+                pl.col("original").str.len_chars(), pl.col("original"), descending=[True, False]
+            )
+        return self._longest_first
 
     # --- columns ----------------------------------------------------------------------------
 
@@ -186,7 +211,11 @@ class Deidentifier:
 
     def text(self, values: pl.Series) -> pl.Series:
         """Free text with every known identifier (and any ``claim X`` mention with a digit)
-        replaced by its pseudonym, and dates reduced to the year."""
+        replaced by its pseudonym, and dates reduced to the year.
+
+        Identifiers are replaced as literals, longest first, wherever they occur (Aho-Corasick,
+        one pass: a pseudonym is never replaced again). An id found inside a longer word is
+        replaced too: that may alter the word, but never leaves the id readable."""
         s = values.cast(pl.String)
         mentions = (
             s.str.extract_all(_CLAIM_MENTION)
@@ -201,22 +230,31 @@ class Deidentifier:
         if mentions.len():
             known = self._all().get_column("original")
             self.register("claim", mentions.filter(~mentions.is_in(known.implode())))
-        m = self._all()
-        replaced = (
-            s.str.extract_all(_WORDS)
-            .list.eval(pl.element().replace(m.get_column("original"), m.get_column("pseudonym")))
-            .list.join("")
+        m = self._patterns()
+        if m.height:
+            s = s.str.replace_many(
+                m.get_column("original").implode(),
+                m.get_column("pseudonym").implode(),
+                leftmost=True,
+            )
+        return s.to_frame("t").select(reduce_dates(pl.col("t"))).to_series().alias(values.name)
+
+    def file_names(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Rejects' ``source_file`` → the table name and the file's extension."""
+        if "source_file" not in frame.columns or "table" not in frame.columns:
+            return frame
+        ext = pl.col("source_file").str.extract(r"(\.[A-Za-z0-9]{1,8})$").fill_null("")
+        return frame.with_columns(
+            pl.when(pl.col("source_file").is_null())
+            .then(None)
+            .otherwise(pl.col("table") + ext)
+            .alias("source_file")
         )
-        both = pl.DataFrame({"s": s, "r": replaced})
-        out = both.select(
-            pl.when(pl.col("s").is_null()).then(None).otherwise(reduce_dates(pl.col("r")))
-        ).to_series()
-        return out.alias(values.name)
 
     def frame(self, frame: pl.DataFrame) -> pl.DataFrame:
         """Any output frame: identifiers → pseudonyms, dates → years, free text cleaned,
         dropped columns nulled (reject ``value``) or removed (``note``, ``audio_only_reason``)."""
-        frame = self._ids(frame)
+        frame = self.file_names(self._ids(frame))
         for col in TEXT_COLUMNS:
             if col in frame.columns:
                 frame = frame.with_columns(self.text(frame.get_column(col)))
@@ -236,7 +274,8 @@ class Deidentifier:
         ).select([year_column(col) if col in temporal else col for col in frame.columns])
 
     def summary(self, summary: Mapping[str, Any]) -> dict[str, Any]:
-        """summary.json: as_of → its year, rule reasons cleaned, ``deidentified`` true."""
+        """summary.json: as_of → its year, rule reasons cleaned, file names → table name and
+        extension (``source_name``), ``deidentified`` true."""
         out = dict(summary)
         as_of = out.get("as_of")
         if isinstance(as_of, str) and len(as_of) >= 4:
@@ -246,8 +285,55 @@ class Deidentifier:
         for r, reason in zip(rules, reasons.to_list(), strict=True):
             r["reason"] = reason
         out["rules"] = rules
+        tables = out.get("tables")
+        if isinstance(tables, Mapping):
+            out["tables"] = {
+                name: (
+                    {**info, "source": source_name(name, info.get("source"))}
+                    if isinstance(info, Mapping)
+                    else info
+                )
+                for name, info in tables.items()
+            }
+        for name, info in (out.get("tables") or {}).items():
+            if isinstance(info, dict) and isinstance(info.get("x12_issues"), Mapping):
+                info["x12_issues"] = self._x12_issues(name, info["x12_issues"])
+        if "policies_source" in out:
+            out["policies_source"] = source_name("policies", out["policies_source"])
         out["deidentified"] = True
         return out
+
+    def _x12_issues(self, table: str, entry: Mapping[str, Any]) -> dict[str, Any]:
+        """summary.json's X12 problems of a table: file names de-identified as the table's
+        sources are (they may hold a patient's name), messages cleaned as free text."""
+        issues = [dict(i) for i in entry.get("issues", [])]
+        files = list(dict.fromkeys(str(i.get("file")) for i in issues))
+        names = dict(zip(files, file_names(table, files), strict=True))
+        messages = self.text(pl.Series([i.get("message") for i in issues], dtype=pl.String))
+        for issue, message in zip(issues, messages.to_list(), strict=True):
+            file = str(issue.get("file"))
+            issue["file"] = names[file]
+            issue["message"] = None if message is None else message.replace(file, names[file])
+        return {**entry, "issues": issues}
+
+
+def _file_name(table: str, path: str, n: int, of: int) -> str:
+    suffix = Path(path).suffix
+    return f"{table}-{n}{suffix}" if of > 1 else f"{table}{suffix}"
+
+
+def file_names(table: str, paths: Sequence[str]) -> list[str]:
+    """De-identified names of a table's files: ``claims.xlsx``; ``remittances-1.835``,
+    ``remittances-2.835`` when there are several."""
+    return [_file_name(table, p, i, len(paths)) for i, p in enumerate(paths, start=1)]
+
+
+def source_name(table: str, source: Any) -> Any:
+    """A summary's ``source`` (one path, or several joined by ``, ``) de-identified with
+    ``file_names``; ``None``, ``<frame>`` and ``built-in`` are kept."""
+    if not isinstance(source, str) or source in ("", "<frame>", "built-in"):
+        return source
+    return ", ".join(file_names(table, source.split(", ")))
 
 
 def is_inside(path: Path, folder: Path) -> bool:

@@ -47,6 +47,7 @@ import polars as pl
 
 from telekit import _columns as c
 from telekit._audit import AuditResult
+from telekit._cells import strip_controls_in
 from telekit._deidentify import Deidentifier, reduce_dates_in, year_column
 from telekit._exceptions import InputError
 from telekit._remittances import Remittances
@@ -472,10 +473,14 @@ def render(
     if deidentified:
         frames = {k: v for k, v in frames.items() if k not in _MONTHLY}
     page = _Page(deidentified=deidentified, practice=practice)
-    return page.document(record, frames, oig, review)
+    # every text is escaped without control characters (``_Page.t``); the charts' labels too
+    return strip_controls_in(page.document(record, frames, oig, review))
 
 
 # --- HTML -----------------------------------------------------------------------------------------
+
+#: a C0 control character (tab, LF and CR kept) as a JSON escape
+_JSON_CONTROLS: Final = re.compile(r"\\u00(?:0[0-8bBcCeEfF]|1[0-9a-fA-F])")
 
 
 _ABBREVIATIONS: Final = {
@@ -609,7 +614,7 @@ class _Page:
     # --- text -------------------------------------------------------------------------------
 
     def t(self, value: Any) -> str:
-        text = "" if value is None else str(value)
+        text = "" if value is None else strip_controls_in(str(value))  # no NUL, ESC, ...
         if self.deidentified:
             text = reduce_dates_in(text)
         return html.escape(text)
@@ -667,7 +672,9 @@ class _Page:
         """The chart drawn by vl-convert as inline SVG, its ids made unique in the page."""
         import vl_convert  # noqa: PLC0415 - only needed when drawing
 
-        spec = build().to_json()
+        # a control character in a label (a payer's name) must not reach vl-convert, which
+        # aborts the process on a NUL, nor the page: JSON writes them as \u0000 … \u001f
+        spec = _JSON_CONTROLS.sub("", build().to_json())
         svg = vl_convert.vegalite_to_svg(spec)
         self.charts += 1
         prefix = f"c{self.charts}-"
@@ -1345,7 +1352,7 @@ def _year_ranges(years: Any) -> str:
 
 
 def _code(value: Any) -> str:
-    return f"<code>{html.escape(str(value))}</code>"
+    return f"<code>{html.escape(strip_controls_in(str(value)))}</code>"
 
 
 def _chart_title(spec: Mapping[str, Any]) -> str | None:
@@ -1363,7 +1370,7 @@ def _run_date(run_at: Any) -> str:
     try:
         when = dt.datetime.fromisoformat(str(run_at))
     except ValueError:
-        return html.escape(str(run_at))
+        return html.escape(strip_controls_in(str(run_at)))
     if when.tzinfo is not None:
         when = when.astimezone(dt.UTC)
     return f"{when:%Y-%m-%d %H:%M} UTC"

@@ -374,8 +374,9 @@ def test_free_text_loses_identifiers_and_dates() -> None:
     )
     out = d.text(text).to_list()
     key = dict(zip(d.key()["original"], d.key()["pseudonym"], strict=True))
+    # identifiers are replaced as literals wherever they occur: C10 inside C100 too
     assert out[0] == (
-        f"duplicate of claim {key['C0000262']} line 1 on 2024; {key['C10']}, C100 and "
+        f"duplicate of claim {key['C0000262']} line 1 on 2024; {key['C10']}, {key['C10']}0 and "
         f"claim {key['X77']} (2024)"
     )
     assert out[1] == "claim submitted 2023 for DOS 2023"  # 'submitted' is no claim id

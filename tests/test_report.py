@@ -229,6 +229,20 @@ def test_text_is_escaped(out: Path) -> None:
     assert "<b>ACME" not in html and "&lt;b&gt;ACME &amp; co&lt;/b&gt;" in html
 
 
+def test_control_characters_never_reach_the_page(out: Path) -> None:
+    """A NUL or ESC in a value (a payer's name: in tables and chart labels) is dropped, and
+    vl-convert, which aborts the process on a NUL in a label, never sees it."""
+    record, _, _ = report.load_audit(out)
+    findings = record.findings.with_columns(
+        pl.lit("AET\x00NA\x1b[31m\x07").alias("payer"),
+        pl.lit("bad\x00 \x1bmessage").alias("message"),
+        pl.lit("NPI\x00").alias("rendering_npi"),
+    )
+    html = report.render(dataclasses.replace(record, findings=findings))
+    assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", html)
+    assert "AETNA[31m" in html
+
+
 def test_render_without_metrics_or_oig(result: tk.AuditResult) -> None:
     html = report.render(result)
     sections = re.findall(r"<section class='major[^']*' id='(\w+)'>", html)

@@ -194,3 +194,34 @@ def test_findings_past_excel_row_limit_continue_on_more_sheets(
         ids += [row[0] for row in ws.iter_rows(min_row=2, values_only=True)]
     assert ids == findings["finding_id"].to_list()  # every finding, in order, once
     assert wb["Rejects"].max_row == 1
+
+
+def test_a_cell_past_excel_limit_is_cut_and_says_so_and_text_has_no_control_characters(
+    tmp_path: Path,
+) -> None:
+    from telekit import _cells, _outputs
+
+    long = "x" * 40_000
+    findings = pl.DataFrame(
+        {
+            "finding_id": ["f1", "f2", "f3"],
+            "message": [long, "NUL\x00 ESC\x1b BEL\x07 tab\tLF\nCR\r", "x" * 32_767],
+        }
+    )
+
+    class Audited:
+        def __init__(self) -> None:
+            self.findings = findings
+
+        def summary(self) -> pl.DataFrame:
+            return pl.DataFrame({"rule_code": ["X\x00"], "findings": [3]})
+
+    _outputs.write_xlsx(Audited(), pl.DataFrame(schema={"table": pl.String}), tmp_path)
+    wb = openpyxl.load_workbook(tmp_path / "findings.xlsx")
+    cut, controls, whole = (r[1] for r in wb["Findings"].iter_rows(min_row=2, values_only=True))
+    assert isinstance(cut, str) and len(cut) == _cells.EXCEL_CELL_MAX
+    assert cut.endswith(_cells.CUT_MARK) and cut.startswith("x" * 30_000)
+    # tab, LF and CR are kept (xlsxwriter stores CR as _x000D_, which Excel reads as CR)
+    assert controls in ("NUL ESC BEL tab\tLF\nCR\r", "NUL ESC BEL tab\tLF\nCR_x000D_")
+    assert whole == "x" * 32_767  # exactly at the limit: kept whole
+    assert wb["Summary"]["A2"].value == "X"

@@ -19,9 +19,11 @@ Precedence, field by field (most specific wins): a payer's period covering the D
 own field > a payer_type period covering the DOS > the payer_type field in the file > the
 built-in default (itself date-dependent). A period only overrides the fields it names.
 
-Resolution is vectorised: every key's timeline is cut at every boundary into segments with all
-fields resolved (``Policies.describe()``); the lines find their segment with a sorted search of the
-DOS over the boundaries and one hash join — no Python per line, no sort of the lines.
+Resolution is vectorised: every key's timeline is cut at its own boundaries into segments with
+all fields resolved (``Policies.describe()``, one row per segment: linear in the file's size);
+the lines find their timeline with one hash join on their distinct (payer, payer_type) pairs and
+their segment with one sorted search of (timeline, DOS) over the segments' (timeline, start) —
+no Python per line, no loop over payers or periods against the lines, no sort of the lines.
 
 Expected fees (``[[fee]]`` tables, for underpayment) are read by ``load_expected_fees``.
 """
@@ -155,7 +157,10 @@ Source: TypeAlias = "str | os.PathLike[str] | Mapping[str, Any] | Policies | Non
 FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
 
 _ONE_DAY = dt.timedelta(days=1)
-_OPEN_START = dt.date(1, 1, 1)  # stands for "open" at the start of a timeline in the grid
+_OPEN_START = dt.date(1, 1, 1)  # sorts an open start first
+#: Dates a period may name (DESIGN §3 periods are billing dates; outside this, a typo).
+_MIN_DATE: Final = dt.date(1900, 1, 1)
+_MAX_DATE: Final = dt.date(2200, 12, 31)
 _BUILTIN = "built-in"
 _DICT_SOURCE = "<policies>"
 
@@ -164,6 +169,8 @@ _JOIN_KEY = "__telekit_policy_key"
 _JOIN_TYPE = "__telekit_policy_type"
 _TIMELINE = "__telekit_policy_timeline"
 _ROW = "__telekit_policy_row"
+_SEARCH = "__telekit_policy_search"
+_DAY_SPAN = 2**32  # a (timeline, day) search key is timeline * 2**32 + (days since 1970 + 2**31)
 
 
 @dataclass(frozen=True)
@@ -339,37 +346,36 @@ class Policies:
 
     # ---- resolution ---------------------------------------------------------------------------
 
-    def _layers(self, payer_type: str, payer: _Payer | None) -> list[_Layer]:
-        layers = [_BUILTIN_LAYERS[payer_type]]
-        if payer_type in self._type_layers:
-            layers.append(self._type_layers[payer_type])
-        if payer is not None:
-            layers.append(payer.layer)
-        return layers
-
-    def _groups(self) -> list[tuple[str | None, str, list[_Layer]]]:
-        """Every timeline: (payer key or None for a payer_type default, payer_type, layers)."""
-        groups: list[tuple[str | None, str, list[_Layer]]] = [
-            (None, t, self._layers(t, None)) for t in PAYER_TYPES
-        ]
-        for key, payer in sorted(self._payers.items()):
-            types = (payer.payer_type,) if payer.payer_type else PAYER_TYPES
-            groups.extend((key, t, self._layers(payer.payer_type or t, payer)) for t in types)
-        return groups
+    @cached_property
+    def _bases(self) -> dict[str, list[_Period]]:
+        """Each payer_type's timeline: its built-in default, then the file's payer_type table."""
+        bases: dict[str, list[_Period]] = {}
+        for payer_type in PAYER_TYPES:
+            segs = _builtin_segments(_BUILTIN_LAYERS[payer_type])
+            if payer_type in self._type_layers:
+                segs = _overlay(segs, self._type_layers[payer_type])
+            bases[payer_type] = segs
+        return bases
 
     @cached_property
     def _segments(self) -> list[tuple[str | None, str, list[_Period]]]:
-        return [(key, t, _segments(layers)) for key, t, layers in self._groups()]
+        """Every timeline: (payer key or None for a payer_type default, payer_type, segments).
 
-    @cached_property
-    def _boundaries(self) -> list[dt.date]:
-        """Every date on which some timeline starts a new segment, sorted."""
-        starts = {s.start for _, _, segs in self._segments for s in segs}
-        return sorted(s for s in starts if s is not None)
+        A payer with no payer_type in the file has one timeline per payer_type its lines may
+        carry; each named payer's timeline is its table over its payer_type's timeline.
+        """
+        bases = self._bases
+        timelines: list[tuple[str | None, str, list[_Period]]] = [
+            (None, t, bases[t]) for t in PAYER_TYPES
+        ]
+        for key, payer in sorted(self._payers.items()):
+            types = (payer.payer_type,) if payer.payer_type else PAYER_TYPES
+            timelines.extend((key, t, _overlay(bases[t], payer.layer)) for t in types)
+        return timelines
 
     @cached_property
     def _timelines(self) -> pl.DataFrame:
-        """(payer key or null, payer_type) -> timeline index (its block of rows in ``_grid``)."""
+        """(payer key or null, payer_type) -> timeline index (its block of rows in ``_table``)."""
         return pl.DataFrame(
             {
                 _JOIN_KEY: pl.Series([k for k, _, _ in self._segments], dtype=pl.String),
@@ -379,28 +385,46 @@ class Policies:
         )
 
     @cached_property
-    def _grid(self) -> pl.DataFrame:
-        """The policy values of every (timeline, global segment), at ``timeline * S + segment``.
+    def _table(self) -> pl.DataFrame:
+        """Every segment of every timeline, in timeline then start order, with its search key.
 
-        ``S = len(boundaries) + 1``; global segment ``i`` starts on ``boundaries[i - 1]`` (segment
-        0 is open at the start), so a DOS's segment is the number of boundaries on or before it.
+        ``_SEARCH`` is ``_search_key(timeline, valid_start_date)`` (an open start counts as the
+        earliest day), so it is sorted, and a line's segment is the last row whose key is on or
+        before the line's own ``_search_key(timeline, DOS)``.
         """
-        starts: list[dt.date | None] = [None, *self._boundaries]
+        timeline: list[int] = []
+        keys: list[str | None] = []
+        types: list[str] = []
+        starts: list[dt.date | None] = []
+        ends: list[dt.date | None] = []
         values: dict[str, list[Value]] = {f: [] for f in _OUTPUT}
-        for _, _, segs in self._segments:
-            pos = 0
-            for start in starts:
-                while (
-                    start is not None and pos + 1 < len(segs) and _starts_by(segs[pos + 1], start)
-                ):
-                    pos += 1
+        for i, (key, payer_type, segs) in enumerate(self._segments):
+            timeline.extend(itertools.repeat(i, len(segs)))
+            keys.extend(itertools.repeat(key, len(segs)))
+            types.extend(itertools.repeat(payer_type, len(segs)))
+            for seg in segs:
+                starts.append(seg.start)
+                ends.append(seg.end)
                 for f in _OUTPUT:
-                    values[f].append(segs[pos].fields[f])
-        return pl.DataFrame(
+                    values[f].append(seg.fields[f])
+        frame = pl.DataFrame(
             {
-                name: pl.Series(_column_values(values[f]), dtype=dtype)
-                for f, (name, dtype) in _OUTPUT.items()
+                _TIMELINE: pl.Series(timeline, dtype=pl.UInt32),
+                PAYER_KEY: pl.Series(keys, dtype=pl.String),
+                PAYER_TYPE: pl.Series(types, dtype=pl.String),
+                VALID_START_DATE: pl.Series(starts, dtype=pl.Date),
+                VALID_END_DATE: pl.Series(ends, dtype=pl.Date),
+                **{
+                    name: _column(values[f], dtype)
+                    for f, (name, dtype) in _OUTPUT.items()
+                },
             }
+        )
+        line = pl.col(_TIMELINE)
+        return frame.with_columns(
+            _search_key(line, pl.col(VALID_START_DATE))
+            .fill_null(line.cast(pl.Int64) * _DAY_SPAN)
+            .alias(_SEARCH)
         )
 
     def describe(self) -> pl.DataFrame:
@@ -410,32 +434,8 @@ class Policies:
         ``valid_start_date`` / ``valid_end_date`` are inclusive, null when open. A payer with no
         ``payer_type`` in the file has rows for every payer_type its lines may carry.
         """
-        rows: dict[str, list[Any]] = {
-            PAYER_KEY: [],
-            PAYER_TYPE: [],
-            VALID_START_DATE: [],
-            VALID_END_DATE: [],
-        }
-        values: dict[str, list[Value]] = {f: [] for f in _OUTPUT}
-        for key, payer_type, segs in self._segments:
-            for seg in segs:
-                rows[PAYER_KEY].append(key)
-                rows[PAYER_TYPE].append(payer_type)
-                rows[VALID_START_DATE].append(seg.start)
-                rows[VALID_END_DATE].append(seg.end)
-                for f in _OUTPUT:
-                    values[f].append(seg.fields[f])
-        return pl.DataFrame(
-            {
-                PAYER_KEY: pl.Series(rows[PAYER_KEY], dtype=pl.String),
-                PAYER_TYPE: pl.Series(rows[PAYER_TYPE], dtype=pl.String),
-                VALID_START_DATE: pl.Series(rows[VALID_START_DATE], dtype=pl.Date),
-                VALID_END_DATE: pl.Series(rows[VALID_END_DATE], dtype=pl.Date),
-                **{
-                    name: pl.Series(_column_values(values[f]), dtype=dtype)
-                    for f, (name, dtype) in _OUTPUT.items()
-                },
-            }
+        return self._table.select(
+            PAYER_KEY, PAYER_TYPE, VALID_START_DATE, VALID_END_DATE, *POLICY_COLUMNS.names()
         )
 
     def resolve(self, lines: FrameT) -> FrameT:
@@ -448,20 +448,19 @@ class Policies:
         names are replaced.
 
         How: the distinct (payer, payer_type) pairs of the lines (a handful) find their timeline
-        in a small table; one hash join brings the timeline to the lines; the DOS finds its
-        segment by a sorted search over the boundaries; the policy values are gathered from
-        ``_grid`` at ``timeline * segments + segment``. No Python per line, no sort.
+        in a small table; one hash join brings the timeline to the lines; (timeline, DOS) finds
+        its segment by one sorted search over the segments' (timeline, start), and the policy
+        values are gathered from ``_table`` at that row. Linear in the lines and the segments:
+        no Python per line, no loop over payers or periods, no sort of the lines.
         """
         added = [PAYER_KEY, *POLICY_COLUMNS.names()]
         lf = lines.lazy()
         present = lf.collect_schema().names()
         lf = lf.drop([c for c in added if c in present])
         dos = pl.col(CLAIM_LINE_START_DATE).cast(pl.Date)
-        segment = pl.lit(pl.Series(self._boundaries, dtype=pl.Date)).search_sorted(
-            dos, side="right"
-        )
-        row = pl.col(_TIMELINE) * (len(self._boundaries) + 1) + segment.cast(pl.UInt32)
-        grid = self._grid
+        table = self._table
+        line_key = _search_key(pl.col(_TIMELINE), dos)
+        found = pl.lit(table[_SEARCH]).search_sorted(line_key, side="right").cast(pl.Int64) - 1
         out = (
             lf.join(
                 self._timelines_of(lf.select(PAYER, PAYER_TYPE).unique()),
@@ -470,9 +469,9 @@ class Policies:
                 nulls_equal=True,
                 maintain_order="left",
             )
-            .with_columns(pl.when(dos.is_not_null()).then(row).alias(_ROW))
+            .with_columns(pl.when(line_key.is_not_null()).then(found).alias(_ROW))
             .with_columns(
-                pl.lit(grid[name]).gather(pl.col(_ROW)).alias(name) for name in POLICY_COLUMNS
+                pl.lit(table[name]).gather(pl.col(_ROW)).alias(name) for name in POLICY_COLUMNS
             )
             .drop(_TIMELINE, _ROW)
         )
@@ -541,46 +540,100 @@ class Policies:
 # --- segments ----------------------------------------------------------------------------------
 
 
-def _starts_by(segment: _Period, day: dt.date) -> bool:
-    return segment.start is not None and segment.start <= day
+def _search_key(timeline: pl.Expr, day: pl.Expr) -> pl.Expr:
+    """(timeline, day) as one sortable Int64: ``timeline * 2**32 + days since 1970 + 2**31``.
+
+    Any polars Date (an Int32 of days) fits the low 32 bits, so keys sort by timeline then day.
+    """
+    days = day.cast(pl.Date).cast(pl.Int32).cast(pl.Int64) + _DAY_SPAN // 2
+    return timeline.cast(pl.Int64) * _DAY_SPAN + days
 
 
-def _evaluate(layers: Iterable[_Layer], day: dt.date) -> dict[str, Value]:
-    """Every field on ``day``: each layer, then its periods covering the day, over the last."""
-    out: dict[str, Value] = {}
-    for layer in layers:
-        out.update(layer.fields)
-        for period in layer.periods:
-            if period.covers(day):
-                out.update(period.fields)
+def _evaluate(layer: _Layer, day: dt.date) -> dict[str, Value]:
+    """Every field of a built-in layer on ``day``: its fields, then its periods covering it."""
+    out: dict[str, Value] = dict(layer.fields)
+    for period in layer.periods:
+        if period.covers(day):
+            out.update(period.fields)
     return out
 
 
-def _segments(layers: Sequence[_Layer]) -> list[_Period]:
-    """Cut a timeline at every period boundary; merge neighbours that resolve alike."""
+def _builtin_segments(layer: _Layer) -> list[_Period]:
+    """A built-in layer (its periods may overlap, on different fields) cut into segments."""
     cuts: set[dt.date] = set()
-    for layer in layers:
-        for p in layer.periods:
-            if p.start is not None:
-                cuts.add(p.start)
-            if p.end is not None and p.end < dt.date.max:
-                cuts.add(p.end + _ONE_DAY)
+    for p in layer.periods:
+        if p.start is not None:
+            cuts.add(p.start)
+        if p.end is not None:
+            cuts.add(p.end + _ONE_DAY)
     bounds = sorted(cuts)
-    starts: list[dt.date | None] = [None, *bounds]
     segments: list[_Period] = []
-    for i, start in enumerate(starts):
+    for i, start in enumerate([None, *bounds]):
         end = bounds[i] - _ONE_DAY if i < len(bounds) else None
         probe = start if start is not None else (bounds[0] - _ONE_DAY if bounds else _OPEN_START)
-        fields = _evaluate(layers, probe)
-        if segments and segments[-1].fields == fields:
-            segments[-1] = _Period(segments[-1].start, end, fields)
-        else:
-            segments.append(_Period(start, end, fields))
+        _append(segments, _Period(start, end, _evaluate(layer, probe)))
     return segments
 
 
-def _column_values(values: list[Value]) -> list[Any]:
-    return [list(v) if isinstance(v, tuple) else v for v in values]
+def _overlay(base: Sequence[_Period], layer: _Layer) -> list[_Period]:
+    """``layer`` over a resolved timeline ``base``: its fields everywhere, then its periods.
+
+    ``base`` is contiguous segments from an open start; the layer's periods never overlap (the
+    reader refuses it), so one walk over the sorted cuts, with a pointer into ``base`` and one
+    into the periods, resolves every segment: linear in the segments and periods.
+    """
+    if not layer.fields and not layer.periods:
+        return list(base)
+    periods = sorted(layer.periods, key=lambda p: p.start or _OPEN_START)
+    cuts = {seg.start for seg in base if seg.start is not None}
+    for p in periods:
+        if p.start is not None:
+            cuts.add(p.start)
+        if p.end is not None and p.end < dt.date.max:
+            cuts.add(p.end + _ONE_DAY)
+    bounds = sorted(cuts)
+    segments: list[_Period] = []
+    b = k = 0
+    for i, start in enumerate([None, *bounds]):
+        end = bounds[i] - _ONE_DAY if i < len(bounds) else None
+        fields: dict[str, Value]
+        if start is None:  # before every cut: no period covers it
+            fields = {**base[0].fields, **layer.fields}
+        else:
+            while b + 1 < len(base) and (base[b + 1].start or _OPEN_START) <= start:
+                b += 1
+            while k < len(periods) and not _ends_after(periods[k], start):
+                k += 1
+            fields = {**base[b].fields, **layer.fields}
+            if k < len(periods) and (periods[k].start or _OPEN_START) <= start:
+                fields.update(periods[k].fields)
+        _append(segments, _Period(start, end, fields))
+    return segments
+
+
+def _ends_after(period: _Period, day: dt.date) -> bool:
+    return period.end is None or day <= period.end
+
+
+def _append(segments: list[_Period], segment: _Period) -> None:
+    """Add the next segment of a timeline, merged into the last when they resolve alike."""
+    if segments and segments[-1].fields == segment.fields:
+        segments[-1] = _Period(segments[-1].start, segment.end, segment.fields)
+    else:
+        segments.append(segment)
+
+
+def _column(values: list[Value], dtype: pl.DataType) -> pl.Series:
+    """A column of field values; a list column is built from its few distinct values.
+
+    (polars builds a list column from Python lists element by element: slow for 100k rows.)
+    """
+    if not isinstance(dtype, pl.List):
+        return pl.Series(values, dtype=dtype)
+    index: dict[Value, int] = {}
+    codes = [index.setdefault(v, len(index)) for v in values]
+    distinct = pl.Series([list(v) if isinstance(v, tuple) else v for v in index], dtype=dtype)
+    return distinct.gather(pl.Series(codes, dtype=pl.UInt32))
 
 
 # --- reading policies.toml ---------------------------------------------------------------------

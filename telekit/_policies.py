@@ -30,6 +30,7 @@ Expected fees (``[[fee]]`` tables, for underpayment) are read by ``load_expected
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import os
@@ -414,10 +415,7 @@ class Policies:
                 PAYER_TYPE: pl.Series(types, dtype=pl.String),
                 VALID_START_DATE: pl.Series(starts, dtype=pl.Date),
                 VALID_END_DATE: pl.Series(ends, dtype=pl.Date),
-                **{
-                    name: _column(values[f], dtype)
-                    for f, (name, dtype) in _OUTPUT.items()
-                },
+                **{name: _column(values[f], dtype) for f, (name, dtype) in _OUTPUT.items()},
             }
         )
         line = pl.col(_TIMELINE)
@@ -676,14 +674,134 @@ def _one_of(values: Iterable[str]) -> str:
     return ", ".join(values)
 
 
-class _Reader:
-    """Validates one parsed policy document; every problem is a one-line ``PolicyError``."""
+class _Lines:
+    """Where each table and key of a TOML text is defined, rendered as ``_Reader`` paths.
 
-    def __init__(self, name: str) -> None:
+    Only used to put a line number in an error message, so it is built when an error is
+    raised, never on a good file. Each line is parsed alone with ``tomllib`` (a header names its
+    table; a ``key = value`` line every path inside its value; a value spanning lines is read
+    until it parses), so quoting and dotted keys are TOML's own; a path it cannot place is
+    simply given without a line.
+    """
+
+    _MAX_VALUE_LINES: Final = 200
+
+    def __init__(self, text: str) -> None:
+        self._lines = text.splitlines()
+        self._next = 0  # the next line to scan
+        self._table = ""  # the rendered path of the current table
+        self._arrays: dict[str, int] = {}  # array of tables -> elements so far
+        self._found: dict[str, int] = {}  # rendered path -> 1-based line of its first definition
+
+    def line_of(self, path: str) -> int | None:
+        """The line defining ``path``, else its nearest enclosing table or key that has one."""
+        while path not in self._found and self._next < len(self._lines):
+            self._scan_one()
+        candidate = path
+        while candidate:
+            if candidate in self._found:
+                return self._found[candidate]
+            candidate = _parent(candidate)
+        return None
+
+    def _scan_one(self) -> None:
+        first = self._next
+        text = self._lines[first]
+        self._next += 1
+        stripped = text.strip()
+        if not stripped or stripped.startswith("#"):
+            return
+        doc = _parse_alone(text)
+        if doc is None and not stripped.startswith("["):
+            # a value spanning lines: read on until it parses (within reason)
+            block = [text]
+            while (
+                doc is None and self._next < len(self._lines) and len(block) < self._MAX_VALUE_LINES
+            ):
+                block.append(self._lines[self._next])
+                self._next += 1
+                doc = _parse_alone("\n".join(block))
+            if doc is None:
+                self._next = first + 1
+                return
+        if doc is None:
+            return
+        if stripped.startswith("["):
+            self._header(doc, first + 1, array=stripped.startswith("[["))
+        else:
+            self._register(self._table, doc, first + 1)
+
+    def _header(self, doc: Mapping[str, Any], line: int, *, array: bool) -> None:
+        rendered = ""
+        node: Any = doc
+        while isinstance(node, Mapping) and len(node) == 1:
+            ((key, node),) = node.items()
+            rendered = f"{rendered}.{_key_path(key)}" if rendered else _key_path(key)
+            if isinstance(node, list):  # [[a.b]]: the last key, a new element
+                if not array:
+                    return
+                self._arrays[rendered] = self._arrays.get(rendered, 0) + 1
+                self._found.setdefault(rendered, line)
+                rendered = f"{rendered}[{self._arrays[rendered]}]"
+                node = node[-1] if node else None
+            elif rendered in self._arrays:  # a table under the current element of an array
+                rendered = f"{rendered}[{self._arrays[rendered]}]"
+        self._table = rendered
+        self._found.setdefault(rendered, line)
+
+    def _register(self, prefix: str, value: object, line: int) -> None:
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                path = f"{prefix}.{_key_path(key)}" if prefix else _key_path(key)
+                self._found.setdefault(path, line)
+                self._register(path, item, line)
+        elif isinstance(value, list) and prefix:
+            for i, item in enumerate(value, start=1):
+                self._found.setdefault(f"{prefix}[{i}]", line)
+                self._register(f"{prefix}[{i}]", item, line)
+
+
+def _parse_alone(text: str) -> dict[str, Any] | None:
+    try:
+        return tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, RecursionError):
+        return None
+
+
+_LAST_PART = re.compile(r"(\[\d+\]|\.(?:[A-Za-z0-9_-]+|\"(?:[^\"\\]|\\.)*\"))$")
+
+
+def _parent(path: str) -> str:
+    """``payer.A.periods[2].start`` -> ``payer.A.periods[2]`` -> ``payer.A.periods`` -> ..."""
+    m = _LAST_PART.search(path)
+    return path[: m.start()] if m else ""
+
+
+class _Reader:
+    """Validates one parsed policy document; every problem is a one-line ``PolicyError``.
+
+    ``text``, when the document was read from a file, lets a message name the line.
+    """
+
+    def __init__(self, name: str, text: str | None = None) -> None:
         self.name = name
+        self._text = text
+        self._lines: _Lines | None = None
 
     def fail(self, path: str, problem: str) -> PolicyError:
-        return PolicyError(f"{self.name}: {path}: {problem}")
+        return PolicyError(f"{self.where(path)}{path}: {problem}")
+
+    def where(self, path: str) -> str:
+        """``"FILE: "``, or ``"FILE: line N: "`` when the line defining ``path`` is found."""
+        if self._text is None:
+            return f"{self.name}: "
+        if self._lines is None:
+            self._lines = _Lines(self._text)
+        try:
+            line = self._lines.line_of(path)
+        except RecursionError:
+            line = None
+        return f"{self.name}: line {line}: " if line else f"{self.name}: "
 
     def table(self, value: object, path: str) -> Mapping[str, Any]:
         if not isinstance(value, Mapping):
@@ -694,7 +812,7 @@ class _Reader:
         for top in doc:
             if top not in ("payer_type", "payer", "fee"):
                 msg = (
-                    f"{self.name}: unknown top-level table {top!r} "
+                    f"{self.where(_key_path(str(top)))}unknown top-level table {top!r} "
                     "(expected payer_type or payer; [[fee]] tables are read as expected fees)"
                 )
                 raise PolicyError(msg)
@@ -818,14 +936,17 @@ class _Reader:
                 )
 
     def date(self, value: object, path: str) -> dt.date:
+        day: dt.date | None = None
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-            return value
-        if isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value.strip())
-            except ValueError:
-                pass
-        raise self.fail(path, f"expected a date (YYYY-MM-DD), found {_toml_type(value)}")
+            day = value
+        elif isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                day = dt.date.fromisoformat(value.strip())
+        if day is None:
+            raise self.fail(path, f"expected a date (YYYY-MM-DD), found {_toml_type(value)}")
+        if not _MIN_DATE <= day <= _MAX_DATE:
+            raise self.fail(path, f"expected a date from {_MIN_DATE} to {_MAX_DATE}, found {day}")
+        return day
 
     def fields(self, table: Mapping[str, Any], path: str) -> dict[str, Value]:
         out: dict[str, Value] = {}
@@ -874,23 +995,49 @@ def _span(period: _Period) -> str:
     return f"{period.start or 'open'} to {period.end or 'open'}"
 
 
-def _read_toml(source: str | os.PathLike[str], error: type[PolicyError]) -> dict[str, Any]:
+_TOML_WHERE = re.compile(
+    r"^(?P<msg>.*?) \(at (?:line (?P<line>\d+), column (?P<col>\d+)|end of document)\)$"
+)
+
+
+def _read_toml(source: str | os.PathLike[str]) -> tuple[dict[str, Any], str]:
+    """The parsed document and its text; every failure a one-line ``PolicyError``."""
     path = Path(source)
     try:
-        with path.open("rb") as f:
-            return tomllib.load(f)
+        text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         msg = f"{source}: file not found"
-        raise error(msg) from None
+        raise PolicyError(msg) from None
     except IsADirectoryError:
         msg = f"{source}: is a directory, expected a TOML file"
-        raise error(msg) from None
-    except tomllib.TOMLDecodeError as e:
-        msg = f"{source}: not valid TOML ({e})"
-        raise error(msg) from None
+        raise PolicyError(msg) from None
     except UnicodeDecodeError:
         msg = f"{source}: not valid TOML (not UTF-8 text)"
-        raise error(msg) from None
+        raise PolicyError(msg) from None
+    try:
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as e:
+        raise PolicyError(_decode_error(source, e)) from None
+    except RecursionError:
+        msg = f"{source}: not valid TOML (arrays or tables nested too deeply)"
+        raise PolicyError(msg) from None
+
+
+def _decode_error(source: str | os.PathLike[str], error: tomllib.TOMLDecodeError) -> str:
+    """``FILE: line N: not valid TOML (what, column M)`` from tomllib's message."""
+    text = str(error).splitlines()[0] if str(error) else "not valid TOML"
+    line = getattr(error, "lineno", None)  # Python 3.14+ carries lineno, colno and msg
+    col = getattr(error, "colno", None)
+    what = getattr(error, "msg", None)
+    m = _TOML_WHERE.match(text)
+    if m:
+        what = what or m["msg"]
+        line = line or (int(m["line"]) if m["line"] else None)
+        col = col or (int(m["col"]) if m["col"] else None)
+    what = what or text
+    where = f"line {line}: " if line else ""
+    column = f", column {col}" if col else ""
+    return f"{source}: {where}not valid TOML ({what}{column})"
 
 
 def load_policies(source: Source = None) -> Policies:
@@ -909,7 +1056,8 @@ def load_policies(source: Source = None) -> Policies:
     if isinstance(source, Mapping):
         return _Reader(_DICT_SOURCE).read(source)
     if isinstance(source, str | os.PathLike):
-        return _Reader(os.fspath(source)).read(_read_toml(source, PolicyError))
+        doc, text = _read_toml(source)
+        return _Reader(os.fspath(source), text).read(doc)
     msg = (
         f"policies must be a path to a policies.toml, a parsed mapping or None, "
         f"found {type(source).__name__}"
@@ -937,14 +1085,19 @@ def load_expected_fees(
     naming the file and the entry (``fee[3].expected_allowed``, counting from 1); a repeated
     (payer, hcpcs_code, modifier) is one of them.
     """
+    text: str | None = None
     if isinstance(source, Mapping):
         name, doc = "<expected fees>", source
     else:
-        name, doc = os.fspath(source), _read_toml(source, PolicyError)
-    reader = _Reader(name)
+        name = os.fspath(source)
+        doc, text = _read_toml(source)
+    reader = _Reader(name, text)
     for top in doc:
         if top not in ("fee", "payer", "payer_type"):
-            msg = f"{name}: unknown top-level table {top!r} (expected [[fee]] tables)"
+            msg = (
+                f"{reader.where(_key_path(str(top)))}unknown top-level table {top!r} "
+                "(expected [[fee]] tables)"
+            )
             raise PolicyError(msg)
     fees = doc.get("fee", [])
     if not isinstance(fees, list | tuple):

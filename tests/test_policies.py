@@ -536,14 +536,18 @@ INVALID = [
         r"payer\.AETNA\.periods: expected an array of tables "
         r"\(\[\[payer\.AETNA\.periods\]\]\), found a table",
     ),
-    ("payer = 3\n", r"policies\.toml: payer: expected a table, found an integer"),
+    ("payer = 3\n", r"policies\.toml: line 1: payer: expected a table, found an integer"),
     ("[payer]\nAETNA = 3\n", r"payer\.AETNA: expected a table, found an integer"),
     (
         '[payer."BLUE CROSS"]\ntelehealth_covered = 1\n',
         r'payer\."BLUE CROSS"\.telehealth_covered: expected true or false',
     ),
     ('[payer." "]\n', r'payer\." ": a payer key must not be empty'),
-    ("[payer.AETNA\n", r"policies\.toml: not valid TOML \("),
+    (
+        "[payer.AETNA\n",
+        r"policies\.toml: line 1: not valid TOML "
+        r"\(Expected '\]' at the end of a table declaration, column 13\)",
+    ),
 ]
 
 

@@ -685,6 +685,7 @@ class _Lines:
     """
 
     _MAX_VALUE_LINES: Final = 200
+    _MAX_DEPTH: Final = 8
 
     def __init__(self, text: str) -> None:
         self._lines = text.splitlines()
@@ -737,6 +738,7 @@ class _Lines:
         while isinstance(node, Mapping) and len(node) == 1:
             ((key, node),) = node.items()
             rendered = f"{rendered}.{_key_path(key)}" if rendered else _key_path(key)
+            self._found.setdefault(rendered, line)
             if isinstance(node, list):  # [[a.b]]: the last key, a new element
                 if not array:
                     return
@@ -749,16 +751,18 @@ class _Lines:
         self._table = rendered
         self._found.setdefault(rendered, line)
 
-    def _register(self, prefix: str, value: object, line: int) -> None:
+    def _register(self, prefix: str, value: object, line: int, depth: int = 0) -> None:
+        if depth > self._MAX_DEPTH:  # deeper than any path the reader names
+            return
         if isinstance(value, Mapping):
             for key, item in value.items():
                 path = f"{prefix}.{_key_path(key)}" if prefix else _key_path(key)
                 self._found.setdefault(path, line)
-                self._register(path, item, line)
+                self._register(path, item, line, depth + 1)
         elif isinstance(value, list) and prefix:
             for i, item in enumerate(value, start=1):
                 self._found.setdefault(f"{prefix}[{i}]", line)
-                self._register(f"{prefix}[{i}]", item, line)
+                self._register(f"{prefix}[{i}]", item, line, depth + 1)
 
 
 def _parse_alone(text: str) -> dict[str, Any] | None:

@@ -75,7 +75,8 @@ lines = pl.DataFrame({
 
 t = time.perf_counter(); pol = load_policies(path); load_s = time.perf_counter() - t
 t = time.perf_counter(); got = pol.resolve(lines); resolve_s = time.perf_counter() - t
-t = time.perf_counter(); again = pol.resolve(lines.lazy()).collect(); again_s = time.perf_counter() - t
+t = time.perf_counter(); again = pol.resolve(lines.lazy()).collect()
+again_s = time.perf_counter() - t
 t = time.perf_counter(); segs = pol.describe(); describe_s = time.perf_counter() - t
 assert got.height == n_lines and again.height == n_lines
 print(json.dumps({
@@ -97,7 +98,7 @@ def _hwm_mb(pid: int) -> float:
     return 0.0
 
 
-def run(n: int, periods: int, lines: int, folder: Path, budget_mb: float, timeout: float) -> str:
+def run(n: int, periods: int, lines: int, folder: Path, *, budget_mb: float, timeout: float) -> str:
     argv = [sys.executable, "-c", CHILD, str(n), str(periods), str(lines), str(folder)]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     start, peak, stopped = time.perf_counter(), 0.0, ""
@@ -142,7 +143,15 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory(prefix="telekit-policies-") as tmp:
         for n in (int(x.replace("_", "")) for x in args.payers.split(",")):
-            print(run(n, args.periods, args.lines, Path(tmp), args.budget_mb, args.timeout))
+            line = run(
+                n,
+                args.periods,
+                args.lines,
+                Path(tmp),
+                budget_mb=args.budget_mb,
+                timeout=args.timeout,
+            )
+            print(line)
             sys.stdout.flush()
 
 

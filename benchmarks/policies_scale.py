@@ -15,6 +15,13 @@ A run whose RSS passes ``--budget-mb`` or whose wall time passes ``--timeout`` i
 reported as such. Figures only; nothing is asserted (the tests check behaviour).
 
     .venv/bin/python benchmarks/policies_scale.py [--payers 100,1000,10000] [--lines 100000]
+
+To measure another checkout (e.g. before a change), extract its ``telekit`` folder and run from
+outside the worktree with ``-S`` so that only ``PYTHONPATH`` decides which telekit is imported::
+
+    git archive COMMIT telekit | tar -x -C /tmp/old
+    cd /tmp && PYTHONPATH=/tmp/old:WORKTREE/.venv/lib/python3.11/site-packages \
+        WORKTREE/.venv/bin/python -S WORKTREE/benchmarks/policies_scale.py
 """
 
 from __future__ import annotations
@@ -99,7 +106,8 @@ def _hwm_mb(pid: int) -> float:
 
 
 def run(n: int, periods: int, lines: int, folder: Path, *, budget_mb: float, timeout: float) -> str:
-    argv = [sys.executable, "-c", CHILD, str(n), str(periods), str(lines), str(folder)]
+    flags = ["-S"] if sys.flags.no_site else []  # see "another checkout" above
+    argv = [sys.executable, *flags, "-c", CHILD, str(n), str(periods), str(lines), str(folder)]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     start, peak, stopped = time.perf_counter(), 0.0, ""
     while proc.poll() is None:

@@ -3,9 +3,9 @@
     TelekitError
     ├── InputError              a file or frame cannot be read as the table it should be
     │   ├── MissingColumnError  a required column is absent (names the column, those found, the fix)
-    │   └── UnsupportedFormatError  not CSV, Parquet, XLSX or a supported X12 transaction
+    │   ├── UnsupportedFormatError  not CSV, Parquet, XLSX or a supported X12 transaction
+    │   └── PolicyError         a policies.toml is malformed or contradicts the claim lines
     ├── MapError                a --map / map.toml file is malformed
-    ├── PolicyError             a policies.toml is malformed or contradicts the claim lines
     └── X12Error                an X12 interchange cannot be parsed at all
 
 Messages name the file, row, column and what was expected, never a value from the data
@@ -35,7 +35,7 @@ class MapError(TelekitError):
     """A header/value map (``rename=``, ``--map``, ``map.toml``) is malformed."""
 
 
-class PolicyError(TelekitError):
+class PolicyError(InputError):
     """A payer-policy file is malformed or contradicts the claim lines."""
 
 

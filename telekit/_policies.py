@@ -19,15 +19,18 @@ Precedence, field by field (most specific wins): a payer's period covering the D
 own field > a payer_type period covering the DOS > the payer_type field in the file > the
 built-in default (itself date-dependent). A period only overrides the fields it names.
 
-Resolution is vectorised: every key's timeline is cut at every boundary into segments with all
-fields resolved (``Policies.describe()``); the lines find their segment with a sorted search of the
-DOS over the boundaries and one hash join — no Python per line, no sort of the lines.
+Resolution is vectorised: every key's timeline is cut at its own boundaries into segments with
+all fields resolved (``Policies.describe()``, one row per segment: linear in the file's size);
+the lines find their timeline with one hash join on their distinct (payer, payer_type) pairs and
+their segment with one sorted search of (timeline, DOS) over the segments' (timeline, start) —
+no Python per line, no loop over payers or periods against the lines, no sort of the lines.
 
 Expected fees (``[[fee]]`` tables, for underpayment) are read by ``load_expected_fees``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import os
@@ -38,7 +41,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Final, TypeAlias, TypeVar
+from typing import Any, Final, NamedTuple, TypeAlias, TypeVar
 
 import polars as pl
 
@@ -155,7 +158,10 @@ Source: TypeAlias = "str | os.PathLike[str] | Mapping[str, Any] | Policies | Non
 FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
 
 _ONE_DAY = dt.timedelta(days=1)
-_OPEN_START = dt.date(1, 1, 1)  # stands for "open" at the start of a timeline in the grid
+_OPEN_START = dt.date(1, 1, 1)  # sorts an open start first
+#: Dates a period may name (DESIGN §3 periods are billing dates; outside this, a typo).
+_MIN_DATE: Final = dt.date(1900, 1, 1)
+_MAX_DATE: Final = dt.date(2200, 12, 31)
 _BUILTIN = "built-in"
 _DICT_SOURCE = "<policies>"
 
@@ -164,14 +170,15 @@ _JOIN_KEY = "__telekit_policy_key"
 _JOIN_TYPE = "__telekit_policy_type"
 _TIMELINE = "__telekit_policy_timeline"
 _ROW = "__telekit_policy_row"
+_SEARCH = "__telekit_policy_search"
+_DAY_SPAN = 2**32  # a (timeline, day) search key is timeline * 2**32 + (days since 1970 + 2**31)
 
 
-@dataclass(frozen=True)
-class _Period:
+class _Period(NamedTuple):
     """Fields that apply from ``start`` to ``end`` (both inclusive; ``None`` = open).
 
     Both a ``[[periods]]`` table (only the fields it names) and a resolved segment of a
-    timeline (every field).
+    timeline (every field). A named tuple: a 10,000-payer file makes some 100,000 of them.
     """
 
     start: dt.date | None
@@ -339,37 +346,37 @@ class Policies:
 
     # ---- resolution ---------------------------------------------------------------------------
 
-    def _layers(self, payer_type: str, payer: _Payer | None) -> list[_Layer]:
-        layers = [_BUILTIN_LAYERS[payer_type]]
-        if payer_type in self._type_layers:
-            layers.append(self._type_layers[payer_type])
-        if payer is not None:
-            layers.append(payer.layer)
-        return layers
-
-    def _groups(self) -> list[tuple[str | None, str, list[_Layer]]]:
-        """Every timeline: (payer key or None for a payer_type default, payer_type, layers)."""
-        groups: list[tuple[str | None, str, list[_Layer]]] = [
-            (None, t, self._layers(t, None)) for t in PAYER_TYPES
-        ]
-        for key, payer in sorted(self._payers.items()):
-            types = (payer.payer_type,) if payer.payer_type else PAYER_TYPES
-            groups.extend((key, t, self._layers(payer.payer_type or t, payer)) for t in types)
-        return groups
+    @cached_property
+    def _bases(self) -> dict[str, list[_Period]]:
+        """Each payer_type's timeline: its built-in default, then the file's payer_type table."""
+        bases: dict[str, list[_Period]] = {}
+        for payer_type in PAYER_TYPES:
+            segs = _builtin_segments(_BUILTIN_LAYERS[payer_type])
+            if payer_type in self._type_layers:
+                segs = _Overlay(self._type_layers[payer_type]).on(segs)
+            bases[payer_type] = segs
+        return bases
 
     @cached_property
     def _segments(self) -> list[tuple[str | None, str, list[_Period]]]:
-        return [(key, t, _segments(layers)) for key, t, layers in self._groups()]
+        """Every timeline: (payer key or None for a payer_type default, payer_type, segments).
 
-    @cached_property
-    def _boundaries(self) -> list[dt.date]:
-        """Every date on which some timeline starts a new segment, sorted."""
-        starts = {s.start for _, _, segs in self._segments for s in segs}
-        return sorted(s for s in starts if s is not None)
+        A payer with no payer_type in the file has one timeline per payer_type its lines may
+        carry; each named payer's timeline is its table over its payer_type's timeline.
+        """
+        bases = self._bases
+        timelines: list[tuple[str | None, str, list[_Period]]] = [
+            (None, t, bases[t]) for t in PAYER_TYPES
+        ]
+        for key, payer in sorted(self._payers.items()):
+            types = (payer.payer_type,) if payer.payer_type else PAYER_TYPES
+            over = _Overlay(payer.layer)
+            timelines.extend((key, t, over.on(bases[t])) for t in types)
+        return timelines
 
     @cached_property
     def _timelines(self) -> pl.DataFrame:
-        """(payer key or null, payer_type) -> timeline index (its block of rows in ``_grid``)."""
+        """(payer key or null, payer_type) -> timeline index (its block of rows in ``_table``)."""
         return pl.DataFrame(
             {
                 _JOIN_KEY: pl.Series([k for k, _, _ in self._segments], dtype=pl.String),
@@ -379,28 +386,43 @@ class Policies:
         )
 
     @cached_property
-    def _grid(self) -> pl.DataFrame:
-        """The policy values of every (timeline, global segment), at ``timeline * S + segment``.
+    def _table(self) -> pl.DataFrame:
+        """Every segment of every timeline, in timeline then start order, with its search key.
 
-        ``S = len(boundaries) + 1``; global segment ``i`` starts on ``boundaries[i - 1]`` (segment
-        0 is open at the start), so a DOS's segment is the number of boundaries on or before it.
+        ``_SEARCH`` is ``_search_key(timeline, valid_start_date)`` (an open start counts as the
+        earliest day), so it is sorted, and a line's segment is the last row whose key is on or
+        before the line's own ``_search_key(timeline, DOS)``.
         """
-        starts: list[dt.date | None] = [None, *self._boundaries]
+        timeline: list[int] = []
+        keys: list[str | None] = []
+        types: list[str] = []
+        starts: list[dt.date | None] = []
+        ends: list[dt.date | None] = []
         values: dict[str, list[Value]] = {f: [] for f in _OUTPUT}
-        for _, _, segs in self._segments:
-            pos = 0
-            for start in starts:
-                while (
-                    start is not None and pos + 1 < len(segs) and _starts_by(segs[pos + 1], start)
-                ):
-                    pos += 1
+        for i, (key, payer_type, segs) in enumerate(self._segments):
+            timeline.extend(itertools.repeat(i, len(segs)))
+            keys.extend(itertools.repeat(key, len(segs)))
+            types.extend(itertools.repeat(payer_type, len(segs)))
+            for seg in segs:
+                starts.append(seg.start)
+                ends.append(seg.end)
                 for f in _OUTPUT:
-                    values[f].append(segs[pos].fields[f])
-        return pl.DataFrame(
+                    values[f].append(seg.fields[f])
+        frame = pl.DataFrame(
             {
-                name: pl.Series(_column_values(values[f]), dtype=dtype)
-                for f, (name, dtype) in _OUTPUT.items()
+                _TIMELINE: pl.Series(timeline, dtype=pl.UInt32),
+                PAYER_KEY: pl.Series(keys, dtype=pl.String),
+                PAYER_TYPE: pl.Series(types, dtype=pl.String),
+                VALID_START_DATE: pl.Series(starts, dtype=pl.Date),
+                VALID_END_DATE: pl.Series(ends, dtype=pl.Date),
+                **{name: _column(values[f], dtype) for f, (name, dtype) in _OUTPUT.items()},
             }
+        )
+        line = pl.col(_TIMELINE)
+        return frame.with_columns(
+            _search_key(line, pl.col(VALID_START_DATE))
+            .fill_null(line.cast(pl.Int64) * _DAY_SPAN)
+            .alias(_SEARCH)
         )
 
     def describe(self) -> pl.DataFrame:
@@ -410,32 +432,8 @@ class Policies:
         ``valid_start_date`` / ``valid_end_date`` are inclusive, null when open. A payer with no
         ``payer_type`` in the file has rows for every payer_type its lines may carry.
         """
-        rows: dict[str, list[Any]] = {
-            PAYER_KEY: [],
-            PAYER_TYPE: [],
-            VALID_START_DATE: [],
-            VALID_END_DATE: [],
-        }
-        values: dict[str, list[Value]] = {f: [] for f in _OUTPUT}
-        for key, payer_type, segs in self._segments:
-            for seg in segs:
-                rows[PAYER_KEY].append(key)
-                rows[PAYER_TYPE].append(payer_type)
-                rows[VALID_START_DATE].append(seg.start)
-                rows[VALID_END_DATE].append(seg.end)
-                for f in _OUTPUT:
-                    values[f].append(seg.fields[f])
-        return pl.DataFrame(
-            {
-                PAYER_KEY: pl.Series(rows[PAYER_KEY], dtype=pl.String),
-                PAYER_TYPE: pl.Series(rows[PAYER_TYPE], dtype=pl.String),
-                VALID_START_DATE: pl.Series(rows[VALID_START_DATE], dtype=pl.Date),
-                VALID_END_DATE: pl.Series(rows[VALID_END_DATE], dtype=pl.Date),
-                **{
-                    name: pl.Series(_column_values(values[f]), dtype=dtype)
-                    for f, (name, dtype) in _OUTPUT.items()
-                },
-            }
+        return self._table.select(
+            PAYER_KEY, PAYER_TYPE, VALID_START_DATE, VALID_END_DATE, *POLICY_COLUMNS.names()
         )
 
     def resolve(self, lines: FrameT) -> FrameT:
@@ -448,20 +446,19 @@ class Policies:
         names are replaced.
 
         How: the distinct (payer, payer_type) pairs of the lines (a handful) find their timeline
-        in a small table; one hash join brings the timeline to the lines; the DOS finds its
-        segment by a sorted search over the boundaries; the policy values are gathered from
-        ``_grid`` at ``timeline * segments + segment``. No Python per line, no sort.
+        in a small table; one hash join brings the timeline to the lines; (timeline, DOS) finds
+        its segment by one sorted search over the segments' (timeline, start), and the policy
+        values are gathered from ``_table`` at that row. Linear in the lines and the segments:
+        no Python per line, no loop over payers or periods, no sort of the lines.
         """
         added = [PAYER_KEY, *POLICY_COLUMNS.names()]
         lf = lines.lazy()
         present = lf.collect_schema().names()
         lf = lf.drop([c for c in added if c in present])
         dos = pl.col(CLAIM_LINE_START_DATE).cast(pl.Date)
-        segment = pl.lit(pl.Series(self._boundaries, dtype=pl.Date)).search_sorted(
-            dos, side="right"
-        )
-        row = pl.col(_TIMELINE) * (len(self._boundaries) + 1) + segment.cast(pl.UInt32)
-        grid = self._grid
+        table = self._table
+        line_key = _search_key(pl.col(_TIMELINE), dos)
+        found = pl.lit(table[_SEARCH]).search_sorted(line_key, side="right").cast(pl.Int64) - 1
         out = (
             lf.join(
                 self._timelines_of(lf.select(PAYER, PAYER_TYPE).unique()),
@@ -470,9 +467,9 @@ class Policies:
                 nulls_equal=True,
                 maintain_order="left",
             )
-            .with_columns(pl.when(dos.is_not_null()).then(row).alias(_ROW))
+            .with_columns(pl.when(line_key.is_not_null()).then(found).alias(_ROW))
             .with_columns(
-                pl.lit(grid[name]).gather(pl.col(_ROW)).alias(name) for name in POLICY_COLUMNS
+                pl.lit(table[name]).gather(pl.col(_ROW)).alias(name) for name in POLICY_COLUMNS
             )
             .drop(_TIMELINE, _ROW)
         )
@@ -541,46 +538,106 @@ class Policies:
 # --- segments ----------------------------------------------------------------------------------
 
 
-def _starts_by(segment: _Period, day: dt.date) -> bool:
-    return segment.start is not None and segment.start <= day
+def _search_key(timeline: pl.Expr, day: pl.Expr) -> pl.Expr:
+    """(timeline, day) as one sortable Int64: ``timeline * 2**32 + days since 1970 + 2**31``.
+
+    Any polars Date (an Int32 of days) fits the low 32 bits, so keys sort by timeline then day.
+    """
+    days = day.cast(pl.Date).cast(pl.Int32).cast(pl.Int64) + _DAY_SPAN // 2
+    return timeline.cast(pl.Int64) * _DAY_SPAN + days
 
 
-def _evaluate(layers: Iterable[_Layer], day: dt.date) -> dict[str, Value]:
-    """Every field on ``day``: each layer, then its periods covering the day, over the last."""
-    out: dict[str, Value] = {}
-    for layer in layers:
-        out.update(layer.fields)
-        for period in layer.periods:
-            if period.covers(day):
-                out.update(period.fields)
+def _evaluate(layer: _Layer, day: dt.date) -> dict[str, Value]:
+    """Every field of a built-in layer on ``day``: its fields, then its periods covering it."""
+    out: dict[str, Value] = dict(layer.fields)
+    for period in layer.periods:
+        if period.covers(day):
+            out.update(period.fields)
     return out
 
 
-def _segments(layers: Sequence[_Layer]) -> list[_Period]:
-    """Cut a timeline at every period boundary; merge neighbours that resolve alike."""
+def _builtin_segments(layer: _Layer) -> list[_Period]:
+    """A built-in layer (its periods may overlap, on different fields) cut into segments."""
     cuts: set[dt.date] = set()
-    for layer in layers:
-        for p in layer.periods:
-            if p.start is not None:
-                cuts.add(p.start)
-            if p.end is not None and p.end < dt.date.max:
-                cuts.add(p.end + _ONE_DAY)
+    for p in layer.periods:
+        if p.start is not None:
+            cuts.add(p.start)
+        if p.end is not None:
+            cuts.add(p.end + _ONE_DAY)
     bounds = sorted(cuts)
-    starts: list[dt.date | None] = [None, *bounds]
     segments: list[_Period] = []
-    for i, start in enumerate(starts):
+    for i, start in enumerate([None, *bounds]):
         end = bounds[i] - _ONE_DAY if i < len(bounds) else None
         probe = start if start is not None else (bounds[0] - _ONE_DAY if bounds else _OPEN_START)
-        fields = _evaluate(layers, probe)
-        if segments and segments[-1].fields == fields:
-            segments[-1] = _Period(segments[-1].start, end, fields)
-        else:
-            segments.append(_Period(start, end, fields))
+        _append(segments, _Period(start, end, _evaluate(layer, probe)))
     return segments
 
 
-def _column_values(values: list[Value]) -> list[Any]:
-    return [list(v) if isinstance(v, tuple) else v for v in values]
+class _Overlay:
+    """A layer to put over resolved timelines: its fields everywhere, then its periods.
+
+    The layer's periods never overlap (the reader refuses it), so one walk over the sorted cuts,
+    with a pointer into the base timeline and one into the periods, resolves every segment:
+    linear in the segments and periods. The periods are sorted and cut once per layer, for all
+    the timelines (one per payer_type) a payer without a payer_type has.
+    """
+
+    def __init__(self, layer: _Layer) -> None:
+        self.fields = layer.fields
+        self.periods = sorted(layer.periods, key=lambda p: p.start or _OPEN_START)
+        self.cuts: set[dt.date] = set()
+        for p in self.periods:
+            if p.start is not None:
+                self.cuts.add(p.start)
+            if p.end is not None and p.end < dt.date.max:
+                self.cuts.add(p.end + _ONE_DAY)
+
+    def on(self, base: Sequence[_Period]) -> list[_Period]:
+        """This layer over ``base``: contiguous segments from an open start."""
+        if not self.fields and not self.periods:
+            return list(base)
+        own, periods = self.fields, self.periods
+        bounds = sorted(self.cuts.union(seg.start for seg in base[1:] if seg.start is not None))
+        segments: list[_Period] = []
+        b = k = 0
+        first = {**base[0].fields, **own}  # before every cut: no period covers it
+        _append(segments, _Period(None, bounds[0] - _ONE_DAY if bounds else None, first))
+        for i, start in enumerate(bounds, start=1):
+            end = bounds[i] - _ONE_DAY if i < len(bounds) else None
+            while b + 1 < len(base) and (base[b + 1].start or _OPEN_START) <= start:
+                b += 1
+            while k < len(periods) and not _ends_after(periods[k], start):
+                k += 1
+            fields = {**base[b].fields, **own}
+            if k < len(periods) and (periods[k].start or _OPEN_START) <= start:
+                fields.update(periods[k].fields)
+            _append(segments, _Period(start, end, fields))
+        return segments
+
+
+def _ends_after(period: _Period, day: dt.date) -> bool:
+    return period.end is None or day <= period.end
+
+
+def _append(segments: list[_Period], segment: _Period) -> None:
+    """Add the next segment of a timeline, merged into the last when they resolve alike."""
+    if segments and segments[-1].fields == segment.fields:
+        segments[-1] = _Period(segments[-1].start, segment.end, segment.fields)
+    else:
+        segments.append(segment)
+
+
+def _column(values: list[Value], dtype: pl.DataType) -> pl.Series:
+    """A column of field values; a list column is built from its few distinct values.
+
+    (polars builds a list column from Python lists element by element: slow for 100k rows.)
+    """
+    if not isinstance(dtype, pl.List):
+        return pl.Series(values, dtype=dtype)
+    index: dict[Value, int] = {}
+    codes = [index.setdefault(v, len(index)) for v in values]
+    distinct = pl.Series([list(v) if isinstance(v, tuple) else v for v in index], dtype=dtype)
+    return distinct.gather(pl.Series(codes, dtype=pl.UInt32))
 
 
 # --- reading policies.toml ---------------------------------------------------------------------
@@ -623,14 +680,138 @@ def _one_of(values: Iterable[str]) -> str:
     return ", ".join(values)
 
 
-class _Reader:
-    """Validates one parsed policy document; every problem is a one-line ``PolicyError``."""
+class _Lines:
+    """Where each table and key of a TOML text is defined, rendered as ``_Reader`` paths.
 
-    def __init__(self, name: str) -> None:
+    Only used to put a line number in an error message, so it is built when an error is
+    raised, never on a good file. Each line is parsed alone with ``tomllib`` (a header names its
+    table; a ``key = value`` line every path inside its value; a value spanning lines is read
+    until it parses), so quoting and dotted keys are TOML's own; a path it cannot place is
+    simply given without a line.
+    """
+
+    _MAX_VALUE_LINES: Final = 200
+    _MAX_DEPTH: Final = 8
+
+    def __init__(self, text: str) -> None:
+        self._lines = text.splitlines()
+        self._next = 0  # the next line to scan
+        self._table = ""  # the rendered path of the current table
+        self._arrays: dict[str, int] = {}  # array of tables -> elements so far
+        self._found: dict[str, int] = {}  # rendered path -> 1-based line of its first definition
+
+    def line_of(self, path: str) -> int | None:
+        """The line defining ``path``, else its nearest enclosing table or key that has one."""
+        while path not in self._found and self._next < len(self._lines):
+            self._scan_one()
+        candidate = path
+        while candidate:
+            if candidate in self._found:
+                return self._found[candidate]
+            candidate = _parent(candidate)
+        return None
+
+    def _scan_one(self) -> None:
+        first = self._next
+        text = self._lines[first]
+        self._next += 1
+        stripped = text.strip()
+        if not stripped or stripped.startswith("#"):
+            return
+        doc = _parse_alone(text)
+        if doc is None and not stripped.startswith("["):
+            # a value spanning lines: read on until it parses (within reason)
+            block = [text]
+            while (
+                doc is None and self._next < len(self._lines) and len(block) < self._MAX_VALUE_LINES
+            ):
+                block.append(self._lines[self._next])
+                self._next += 1
+                doc = _parse_alone("\n".join(block))
+            if doc is None:
+                self._next = first + 1
+                return
+        if doc is None:
+            return
+        if stripped.startswith("["):
+            self._header(doc, first + 1, array=stripped.startswith("[["))
+        else:
+            self._register(self._table, doc, first + 1)
+
+    def _header(self, doc: Mapping[str, Any], line: int, *, array: bool) -> None:
+        rendered = ""
+        node: Any = doc
+        while isinstance(node, Mapping) and len(node) == 1:
+            ((key, node),) = node.items()
+            rendered = f"{rendered}.{_key_path(key)}" if rendered else _key_path(key)
+            self._found.setdefault(rendered, line)
+            if isinstance(node, list):  # [[a.b]]: the last key, a new element
+                if not array:
+                    return
+                self._arrays[rendered] = self._arrays.get(rendered, 0) + 1
+                self._found.setdefault(rendered, line)
+                rendered = f"{rendered}[{self._arrays[rendered]}]"
+                node = node[-1] if node else None
+            elif rendered in self._arrays:  # a table under the current element of an array
+                rendered = f"{rendered}[{self._arrays[rendered]}]"
+        self._table = rendered
+        self._found.setdefault(rendered, line)
+
+    def _register(self, prefix: str, value: object, line: int, depth: int = 0) -> None:
+        if depth > self._MAX_DEPTH:  # deeper than any path the reader names
+            return
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                path = f"{prefix}.{_key_path(key)}" if prefix else _key_path(key)
+                self._found.setdefault(path, line)
+                self._register(path, item, line, depth + 1)
+        elif isinstance(value, list) and prefix:
+            for i, item in enumerate(value, start=1):
+                self._found.setdefault(f"{prefix}[{i}]", line)
+                self._register(f"{prefix}[{i}]", item, line, depth + 1)
+
+
+def _parse_alone(text: str) -> dict[str, Any] | None:
+    try:
+        return tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, RecursionError):
+        return None
+
+
+_LAST_PART = re.compile(r"(\[\d+\]|\.(?:[A-Za-z0-9_-]+|\"(?:[^\"\\]|\\.)*\"))$")
+
+
+def _parent(path: str) -> str:
+    """``payer.A.periods[2].start`` -> ``payer.A.periods[2]`` -> ``payer.A.periods`` -> ..."""
+    m = _LAST_PART.search(path)
+    return path[: m.start()] if m else ""
+
+
+class _Reader:
+    """Validates one parsed policy document; every problem is a one-line ``PolicyError``.
+
+    ``text``, when the document was read from a file, lets a message name the line.
+    """
+
+    def __init__(self, name: str, text: str | None = None) -> None:
         self.name = name
+        self._text = text
+        self._lines: _Lines | None = None
 
     def fail(self, path: str, problem: str) -> PolicyError:
-        return PolicyError(f"{self.name}: {path}: {problem}")
+        return PolicyError(f"{self.where(path)}{path}: {problem}")
+
+    def where(self, path: str) -> str:
+        """``"FILE: "``, or ``"FILE: line N: "`` when the line defining ``path`` is found."""
+        if self._text is None:
+            return f"{self.name}: "
+        if self._lines is None:
+            self._lines = _Lines(self._text)
+        try:
+            line = self._lines.line_of(path)
+        except RecursionError:
+            line = None
+        return f"{self.name}: line {line}: " if line else f"{self.name}: "
 
     def table(self, value: object, path: str) -> Mapping[str, Any]:
         if not isinstance(value, Mapping):
@@ -641,7 +822,7 @@ class _Reader:
         for top in doc:
             if top not in ("payer_type", "payer", "fee"):
                 msg = (
-                    f"{self.name}: unknown top-level table {top!r} "
+                    f"{self.where(_key_path(str(top)))}unknown top-level table {top!r} "
                     "(expected payer_type or payer; [[fee]] tables are read as expected fees)"
                 )
                 raise PolicyError(msg)
@@ -765,14 +946,17 @@ class _Reader:
                 )
 
     def date(self, value: object, path: str) -> dt.date:
+        day: dt.date | None = None
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-            return value
-        if isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value.strip())
-            except ValueError:
-                pass
-        raise self.fail(path, f"expected a date (YYYY-MM-DD), found {_toml_type(value)}")
+            day = value
+        elif isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                day = dt.date.fromisoformat(value.strip())
+        if day is None:
+            raise self.fail(path, f"expected a date (YYYY-MM-DD), found {_toml_type(value)}")
+        if not _MIN_DATE <= day <= _MAX_DATE:
+            raise self.fail(path, f"expected a date from {_MIN_DATE} to {_MAX_DATE}, found {day}")
+        return day
 
     def fields(self, table: Mapping[str, Any], path: str) -> dict[str, Value]:
         out: dict[str, Value] = {}
@@ -821,23 +1005,49 @@ def _span(period: _Period) -> str:
     return f"{period.start or 'open'} to {period.end or 'open'}"
 
 
-def _read_toml(source: str | os.PathLike[str], error: type[PolicyError]) -> dict[str, Any]:
+_TOML_WHERE = re.compile(
+    r"^(?P<msg>.*?) \(at (?:line (?P<line>\d+), column (?P<col>\d+)|end of document)\)$"
+)
+
+
+def _read_toml(source: str | os.PathLike[str]) -> tuple[dict[str, Any], str]:
+    """The parsed document and its text; every failure a one-line ``PolicyError``."""
     path = Path(source)
     try:
-        with path.open("rb") as f:
-            return tomllib.load(f)
+        text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         msg = f"{source}: file not found"
-        raise error(msg) from None
+        raise PolicyError(msg) from None
     except IsADirectoryError:
         msg = f"{source}: is a directory, expected a TOML file"
-        raise error(msg) from None
-    except tomllib.TOMLDecodeError as e:
-        msg = f"{source}: not valid TOML ({e})"
-        raise error(msg) from None
+        raise PolicyError(msg) from None
     except UnicodeDecodeError:
         msg = f"{source}: not valid TOML (not UTF-8 text)"
-        raise error(msg) from None
+        raise PolicyError(msg) from None
+    try:
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as e:
+        raise PolicyError(_decode_error(source, e)) from None
+    except RecursionError:
+        msg = f"{source}: not valid TOML (arrays or tables nested too deeply)"
+        raise PolicyError(msg) from None
+
+
+def _decode_error(source: str | os.PathLike[str], error: tomllib.TOMLDecodeError) -> str:
+    """``FILE: line N: not valid TOML (what, column M)`` from tomllib's message."""
+    text = str(error).splitlines()[0] if str(error) else "not valid TOML"
+    line = getattr(error, "lineno", None)  # Python 3.14+ carries lineno, colno and msg
+    col = getattr(error, "colno", None)
+    what = getattr(error, "msg", None)
+    m = _TOML_WHERE.match(text)
+    if m:
+        what = what or m["msg"]
+        line = line or (int(m["line"]) if m["line"] else None)
+        col = col or (int(m["col"]) if m["col"] else None)
+    what = what or text
+    where = f"line {line}: " if line else ""
+    column = f", column {col}" if col else ""
+    return f"{source}: {where}not valid TOML ({what}{column})"
 
 
 def load_policies(source: Source = None) -> Policies:
@@ -856,7 +1066,8 @@ def load_policies(source: Source = None) -> Policies:
     if isinstance(source, Mapping):
         return _Reader(_DICT_SOURCE).read(source)
     if isinstance(source, str | os.PathLike):
-        return _Reader(os.fspath(source)).read(_read_toml(source, PolicyError))
+        doc, text = _read_toml(source)
+        return _Reader(os.fspath(source), text).read(doc)
     msg = (
         f"policies must be a path to a policies.toml, a parsed mapping or None, "
         f"found {type(source).__name__}"
@@ -884,14 +1095,19 @@ def load_expected_fees(
     naming the file and the entry (``fee[3].expected_allowed``, counting from 1); a repeated
     (payer, hcpcs_code, modifier) is one of them.
     """
+    text: str | None = None
     if isinstance(source, Mapping):
         name, doc = "<expected fees>", source
     else:
-        name, doc = os.fspath(source), _read_toml(source, PolicyError)
-    reader = _Reader(name)
+        name = os.fspath(source)
+        doc, text = _read_toml(source)
+    reader = _Reader(name, text)
     for top in doc:
         if top not in ("fee", "payer", "payer_type"):
-            msg = f"{name}: unknown top-level table {top!r} (expected [[fee]] tables)"
+            msg = (
+                f"{reader.where(_key_path(str(top)))}unknown top-level table {top!r} "
+                "(expected [[fee]] tables)"
+            )
             raise PolicyError(msg)
     fees = doc.get("fee", [])
     if not isinstance(fees, list | tuple):

@@ -536,14 +536,18 @@ INVALID = [
         r"payer\.AETNA\.periods: expected an array of tables "
         r"\(\[\[payer\.AETNA\.periods\]\]\), found a table",
     ),
-    ("payer = 3\n", r"policies\.toml: payer: expected a table, found an integer"),
+    ("payer = 3\n", r"policies\.toml: line 1: payer: expected a table, found an integer"),
     ("[payer]\nAETNA = 3\n", r"payer\.AETNA: expected a table, found an integer"),
     (
         '[payer."BLUE CROSS"]\ntelehealth_covered = 1\n',
         r'payer\."BLUE CROSS"\.telehealth_covered: expected true or false',
     ),
     ('[payer." "]\n', r'payer\." ": a payer key must not be empty'),
-    ("[payer.AETNA\n", r"policies\.toml: not valid TOML \("),
+    (
+        "[payer.AETNA\n",
+        r"policies\.toml: line 1: not valid TOML "
+        r"\(Expected '\]' at the end of a table declaration, column 13\)",
+    ),
 ]
 
 
@@ -749,3 +753,124 @@ def test_resolve_never_changes_rows_and_agrees_with_describe(
         assert tuple(row[c] for c in POLICY_NAMES) == _reference(
             row[PAYER_KEY], row[PAYER_TYPE], row[CLAIM_LINE_START_DATE]
         )
+
+
+# --- property: many payers, each with its own periods, against a direct reading of the file ---
+
+FIELD_VALUES: dict[str, st.SearchStrategy[Any]] = {
+    "telehealth_pos": st.sampled_from(["02", "02/10", "in_person+95", "none"]),
+    "telehealth_modifiers": st.sampled_from([[], ["95"], ["GT", "95"], ["93"]]),
+    "requires_modifier_93": st.booleans(),
+    "timely_filing_days": st.integers(0, 400),
+    "accepts_cpt_telemedicine_codes": st.booleans(),
+    "telehealth_covered": st.booleans(),
+    "audio_only_covered": st.booleans(),
+}
+FIELDS = st.fixed_dictionaries({}, optional=FIELD_VALUES)
+WIDE_DATES = st.dates(min_value=D(2015, 1, 1), max_value=D(2030, 12, 31))
+# days on or next to the built-in boundaries, so that layers' boundaries meet
+SHARED_DAYS = [
+    D(y, m, d) + dt.timedelta(days=s)
+    for y, m, d in ((2020, 3, 1), (2022, 1, 1), (2023, 1, 1), (2024, 1, 1), (2024, 7, 1))
+    for s in (-1, 0, 1)
+]
+CUT_DATES = st.sampled_from(SHARED_DAYS) | st.builds(
+    D, st.integers(2015, 2030), st.integers(1, 12), st.sampled_from([1, 15])
+)
+
+
+@st.composite
+def layers(draw: st.DrawFn, *, payer: bool) -> dict[str, Any]:
+    table: dict[str, Any] = dict(draw(FIELDS))
+    if payer and draw(st.booleans()):
+        table["payer_type"] = draw(st.sampled_from(PAYER_TYPES))
+    cuts = sorted(draw(st.lists(CUT_DATES, unique=True, max_size=7)))
+    periods = []
+    for i in range(0, len(cuts), 2):
+        period = {"start": cuts[i], **draw(FIELDS)}
+        if i + 1 < len(cuts):
+            period["end"] = cuts[i + 1]
+        periods.append(period)
+    if periods:
+        table["periods"] = draw(st.permutations(periods))
+    return table
+
+
+DOCS = st.fixed_dictionaries(
+    {
+        "payer_type": st.dictionaries(st.sampled_from(PAYER_TYPES), layers(payer=False)),
+        "payer": st.dictionaries(st.sampled_from([f"P{i}" for i in range(8)]), layers(payer=True)),
+    }
+)
+
+
+def _apply(values: dict[str, Any], table: dict[str, Any]) -> None:
+    for field, value in table.items():
+        if field == "timely_filing_days":
+            values[POLICY_TIMELY_FILING_RULE] = "days"
+            values[POLICY_TIMELY_FILING_DAYS] = value
+        elif field in FIELD_VALUES:
+            values[f"policy_{field}"] = value
+
+
+def _direct(doc: dict[str, Any], payer: str, payer_type: str, dos: dt.date) -> dict[str, Any]:
+    """Precedence read straight from the document, over the built-in default of the line."""
+    table = doc["payer"].get(payer)
+    own_type = table.get("payer_type", payer_type) if table else payer_type
+    values = resolved(BUILTIN_POLICIES, "NOBODY", own_type, dos)
+    values[PAYER_KEY] = payer
+    for layer in (doc["payer_type"].get(own_type), table):
+        if layer is None:
+            continue
+        _apply(values, layer)
+        for period in layer.get("periods", []):
+            if period["start"] <= dos and ("end" not in period or dos <= period["end"]):
+                _apply(values, period)
+    return values
+
+
+def _edges(doc: dict[str, Any]) -> list[dt.date]:
+    """The days either side of every period boundary of the document."""
+    tables = [*doc["payer_type"].values(), *doc["payer"].values()]
+    days = {p[k] for t in tables for p in t.get("periods", []) for k in ("start", "end") if k in p}
+    return sorted({d + dt.timedelta(days=s) for d in days for s in (-1, 0, 1)})
+
+
+@settings(max_examples=60, deadline=None)
+@given(DOCS, st.data())
+def test_resolve_agrees_with_the_file_read_directly(
+    doc: dict[str, Any], data: st.DataObject
+) -> None:
+    days = WIDE_DATES | st.sampled_from([D(1, 1, 1), D(9999, 12, 31)])
+    if edges := _edges(doc):
+        days |= st.sampled_from(edges)
+    named = sorted(doc["payer"])
+    payers = st.sampled_from([*named, "P8", "P9"]) if named else st.sampled_from(["P8", "P9"])
+    rows = data.draw(
+        st.lists(st.tuples(payers, st.sampled_from(PAYER_TYPES), days), min_size=1, max_size=80)
+    )
+    got = load_policies(doc).resolve(lines(*rows))
+    for (payer, payer_type, dos), row in zip(rows, got.iter_rows(named=True), strict=True):
+        assert {k: row[k] for k in (PAYER_KEY, *POLICY_NAMES)} == _direct(
+            doc, payer, payer_type, dos
+        )
+
+
+def test_a_period_ending_on_the_first_day_of_a_builtin_segment() -> None:
+    """The one-day segment where a period's last day meets a boundary below it."""
+    doc = {
+        "payer": {
+            "P0": {
+                "payer_type": "commercial",
+                "periods": [
+                    {"start": D(2021, 6, 1), "end": D(2022, 1, 1), "telehealth_pos": "none"},
+                    {"start": D(2022, 1, 2), "end": D(2022, 1, 2), "requires_modifier_93": False},
+                ],
+            }
+        }
+    }
+    policies = load_policies(doc)
+    frame = lines(*((("P0", "commercial", D(2022, 1, d))) for d in (1, 2, 3)))
+    got = policies.resolve(frame)
+    assert got[POLICY_TELEHEALTH_POS].to_list() == ["none", "02/10", "02/10"]
+    assert got["policy_requires_modifier_93"].to_list() == [True, False, True]

@@ -423,8 +423,8 @@ class Run:
     over_memory: bool
     out: Path
     input_kb: int
-    before: dict[str, str]
-    after: dict[str, str]
+    before: dict[str, str] = dataclasses.field(repr=False)
+    after: dict[str, str] = dataclasses.field(repr=False)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -266,6 +266,32 @@ def awkward_ids() -> dict[str, str]:
     return mapping
 
 
+def _plant_id_messages(path: Path) -> None:
+    """Findings whose message names a claim id, on the awkward ids: no diagnosis on claim
+    ``CLM 0000262`` (CD004), frequency 7 without the original on ``#0000443`` (FL002), and a
+    later copy of ``Ü0000548``'s line on another claim (FQ004: "duplicate of claim Ü0000548")."""
+    header, rows = read_rows(path)
+    no_dx, replacement, original = AWKWARD_CLAIM_IDS
+    claim = col(header, "claim_id")
+    for r in rows:
+        if r[claim] == no_dx:
+            for j, h in enumerate(header):
+                if h.startswith("diagnosis_code_"):
+                    r[j] = ""
+        if r[claim] == replacement:
+            r[col(header, "claim_frequency_code")] = "7"
+            r[col(header, "original_claim_id")] = ""
+            r[col(header, "original_payer_claim_control_number")] = ""
+    copy = list(next(r for r in rows if r[claim] == original))
+    copy[claim] = "C0009548"
+    copy[col(header, "line_control_number")] = "C0009548L1"
+    copy[col(header, "encounter_id")] = ""
+    submitted = col(header, "claim_submitted_date")
+    later = dt.date.fromisoformat(copy[submitted]) + dt.timedelta(days=1)
+    copy[submitted] = later.isoformat()
+    write_csv(path, header, [*rows, copy])
+
+
 def write_cases(dest: Path = CASES) -> None:
     if dest.exists():
         shutil.rmtree(dest)
@@ -276,6 +302,7 @@ def write_cases(dest: Path = CASES) -> None:
     ids = ["claim_id", "original_claim_id", "person_id"]
     for name in ("claims.csv", "remittances.csv", "patient_payments.csv"):
         _replace_values(BASE / name, ids, mapping, deid)
+    _plant_id_messages(deid / "claims.csv")
     for name in ("encounters.csv", "coverage.csv"):
         _replace_values(BASE / name, ["person_id"], mapping, deid)
     # every claim row rejected (an unreadable date of service on each)

@@ -27,6 +27,7 @@ import tempfile
 import time
 import zipfile
 from collections.abc import Callable, Iterator
+from html.parser import HTMLParser
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -65,7 +66,18 @@ NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?")
 CONTROL = ("\x00", "\x1b")
 XLSX_CONTROL_ESCAPES = re.compile(r"_x00(00|1[bB])_")
 RAW_SCRIPT = re.compile(r"<script[^>]*>\s*alert", re.IGNORECASE)
-RAW_ONERROR = re.compile(r"<[a-z][^<>]*\sonerror\s*=", re.IGNORECASE)
+
+
+class _EventHandlers(HTMLParser):
+    """The tags of a page that carry an ``onerror`` attribute (an unescaped payload)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if any(name.lower() == "onerror" for name, _ in attrs):
+            self.found.append(tag)
 
 
 def _short(text: str) -> str:
@@ -154,8 +166,12 @@ def _html_texts(path: Path, problems: list[str]) -> list[str]:
     )
     if RAW_SCRIPT.search(text):
         problems.append(f"{path.name}: holds a raw <script>alert (a value not escaped)")
-    if RAW_ONERROR.search(text):
-        problems.append(f"{path.name}: holds a raw tag with onerror= (a value not escaped)")
+    handlers = _EventHandlers()
+    handlers.feed(text)
+    handlers.close()
+    if handlers.found:
+        tags = sorted(set(handlers.found))
+        problems.append(f"{path.name}: tags with an onerror attribute: {tags}")
     return [text, html.unescape(text)]
 
 
@@ -222,7 +238,8 @@ def inspect_out(out_dir: Path, forbidden: list[str]) -> None:
             for needle in forbidden
             if any(needle in t for t in texts)
         )
-    assert not problems, "\n".join(problems)
+    shown = problems[:60] + ([f"... and {len(problems) - 60} more"] if len(problems) > 60 else [])
+    assert not problems, "\n".join(shown)
 
 
 def check_accounting(out: Path) -> dict[str, Any]:
@@ -256,7 +273,10 @@ def check_accounting(out: Path) -> dict[str, Any]:
 def test_inspect_out_finds_what_it_looks_for(tmp_path: Path) -> None:
     """The checker itself: a formula cell, a raw script, a forbidden id and an unknown kind."""
     (tmp_path / "a.csv").write_text("claim_id,amount\n=cmd,-12.50\n'=ok,3\n")
-    (tmp_path / "r.html").write_text("<p><script>alert(1)</script> C0000001</p>")
+    (tmp_path / "r.html").write_text(
+        "<p><script>alert(1)</script> C0000001<img src=x onerror=alert(1)></p>"
+        '<svg><path aria-label="&lt;img src=x onerror=alert(1)&gt;"/></svg>'
+    )
     (tmp_path / "s.json").write_text('{"x": "ok"}')
     with pytest.raises(AssertionError) as caught:
         inspect_out(tmp_path, ["C0000001"])
@@ -264,6 +284,7 @@ def test_inspect_out_finds_what_it_looks_for(tmp_path: Path) -> None:
     assert "a.csv: row 2, column claim_id" in text
     assert "-12.50" not in text and "'=ok" not in text
     assert "raw <script>alert" in text
+    assert "tags with an onerror attribute: ['img']" in text  # the aria-label one is text
     assert "r.html: holds 'C0000001'" in text
     (tmp_path / "notes.txt").write_text("x")
     with pytest.raises(pytest.fail.Exception, match=r"notes\.txt: inspect_out does not know"):

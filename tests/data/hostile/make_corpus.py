@@ -79,10 +79,13 @@ def read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
 
 
 def csv_text(header: Sequence[str], rows: Sequence[Sequence[str]], newline: str = "\n") -> str:
+    """CSV text; a row with a CR in a cell is quoted whole (the csv module quotes only the
+    characters of its line terminator, so a lone CR would otherwise end the record)."""
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator=newline)
-    writer.writerow(header)
-    writer.writerows(rows)
+    minimal = csv.writer(buf, lineterminator=newline)
+    quoted = csv.writer(buf, lineterminator=newline, quoting=csv.QUOTE_ALL)
+    for row in [header, *rows]:
+        (quoted if any("\r" in cell for cell in row) else minimal).writerow(row)
     return buf.getvalue()
 
 

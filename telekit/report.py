@@ -602,6 +602,27 @@ a{color:inherit;text-decoration:none}
 """
 
 
+CHART_LABEL_MAX: Final = 80
+
+
+def _short_labels(spec: str) -> str:
+    """The spec with every text value of its data cut to ``CHART_LABEL_MAX`` characters (with
+    "…"): a 40 KB payer name drawn as an axis label takes vl-convert minutes, and no reader
+    needs more than a line of it on a chart (the tables keep the whole text)."""
+    parsed = json.loads(spec)
+    datasets = parsed.get("datasets")
+    if not isinstance(datasets, dict):
+        return spec
+    cut = False
+    for rows in datasets.values():
+        for row in rows if isinstance(rows, list) else ():
+            for key, value in row.items() if isinstance(row, dict) else ():
+                if isinstance(value, str) and len(value) > CHART_LABEL_MAX:
+                    row[key] = value[: CHART_LABEL_MAX - 1] + "…"
+                    cut = True
+    return json.dumps(parsed) if cut else spec
+
+
 class _Page:
     """Builds the HTML; every text passes through ``t`` (escaped, dates reduced to years when
     de-identified)."""
@@ -674,7 +695,7 @@ class _Page:
 
         # a control character in a label (a payer's name) must not reach vl-convert, which
         # aborts the process on a NUL, nor the page: JSON writes them as \u0000 … \u001f
-        spec = _JSON_CONTROLS.sub("", build().to_json())
+        spec = _short_labels(_JSON_CONTROLS.sub("", build().to_json()))
         svg = vl_convert.vegalite_to_svg(spec)
         self.charts += 1
         prefix = f"c{self.charts}-"

@@ -462,7 +462,9 @@ class Setup:
 @dataclasses.dataclass(frozen=True)
 class CliCase:
     """``expect``: "ok" (exit 0/1, accounting, outputs inspected), "exit2" (one stderr line
-    naming ``names``) or "any" (either). ``x12_problem``: on exit 0/1, exactly one stderr line
+    naming ``names``; nothing left in or beside OUT), "exit2_out" (one stderr line naming
+    ``names`` and a complete, inspected OUT that says why: a run that read the files but audited
+    no claim line) or "any" (exit 0/1/2). ``x12_problem``: on exit 0/1, exactly one stderr line
     naming ``names`` and a reject from it."""
 
     id: str
@@ -720,7 +722,7 @@ CLI_CASES = [
     CliCase("payload_csv", _payload("csv"), "ok"),
     CliCase("payload_parquet", _payload("parquet"), "ok"),
     CliCase("deidentify_awkward_ids", _deidentify_awkward, "ok", check=_key_holds_the_awkward_ids),
-    CliCase("all_claims_rejected", _plain("all_claims_rejected"), "exit2", names="claims.csv"),
+    CliCase("all_claims_rejected", _plain("all_claims_rejected"), "exit2_out", names="claims.csv"),
     CliCase("field_10mb", _generated("write_big_field"), "ok"),
     CliCase("columns_100000", _generated("write_wide"), "exit2", names="claims.csv"),
     CliCase("xlsx_far_corner", _far_corner, "exit2", names="claims.xlsx"),
@@ -904,11 +906,20 @@ def test_cli_case(case: CliCase, cli_runs: dict[str, Prepared]) -> None:
     assert run.after == run.before, "the run changed an input file"
     if case.expect == "ok":
         assert run.code in (0, 1), f"exit {run.code}: {run.stderr.strip()!r}"
-    elif case.expect == "exit2":
+    elif case.expect in ("exit2", "exit2_out"):
         assert run.code == 2, f"exit {run.code}, expected 2 naming {case.names}"
     else:
         assert run.code in (0, 1, 2), f"exit {run.code}: {run.stderr.strip()!r}"
-    if run.code == 2:
+    if case.expect == "exit2_out":  # the outputs are written, rejects.csv saying why
+        lines = [line for line in run.stderr.splitlines() if line.strip()]
+        assert len(lines) == 1, f"exit 2 needs exactly one stderr line; got {run.stderr!r}"
+        assert case.names in lines[0] and "rejects.csv" in lines[0], lines[0]
+        _assert_ok(case, run, prepared.setup)
+        summary = json.loads((run.out / "summary.json").read_text(encoding="utf-8"))
+        claims = summary["tables"]["claims"]
+        assert claims["rows_audited"] == 0
+        assert claims["rows_rejected"] + claims.get("rows_skipped", 0) == claims["rows_in"] > 0
+    elif run.code == 2:
         _assert_exit2(case, run)
     else:
         _assert_ok(case, run, prepared.setup)

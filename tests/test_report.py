@@ -384,3 +384,18 @@ def test_the_clock_ticks_while_a_stage_runs() -> None:
         assert tty.getvalue().count("writing") == 1
     assert ticked >= 2
     assert bar._ticker is None  # the thread is gone once closed
+
+
+def test_chart_labels_are_cut_before_drawing() -> None:
+    """A 40 KB payer name would keep vl-convert busy for minutes: chart data text is cut."""
+    import json
+
+    from telekit.report import CHART_LABEL_MAX, _short_labels
+
+    spec = json.dumps({"datasets": {"d": [{"payer": "X" * 40_000, "n": 1}]}, "mark": "bar"})
+    data = json.loads(_short_labels(spec))["datasets"]["d"][0]
+    assert len(data["payer"]) == CHART_LABEL_MAX
+    assert data["payer"].endswith("…")
+    assert data["n"] == 1
+    short = json.dumps({"datasets": {"d": [{"payer": "AETNA"}]}})
+    assert _short_labels(short) == short

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from telekit._columns import (
+from telekit._core._columns import (
     DIAGNOSES,
     DIAGNOSES_DELIMITED,
     MODIFIERS,
@@ -30,7 +30,7 @@ from telekit._columns import (
     TABLES,
     TableSpec,
 )
-from telekit._exceptions import MapError
+from telekit._core._exceptions import MapError
 
 SECTIONS = ("rename", "values", "options")
 OPTIONS = ("date_format", "sheet", "header_row", "encoding")

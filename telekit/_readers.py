@@ -29,7 +29,7 @@ import fastexcel
 import polars as pl
 
 from telekit import _coerce
-from telekit._columns import (
+from telekit._core._columns import (
     CLAIMS,
     COVERAGE,
     DIAGNOSES,
@@ -43,7 +43,8 @@ from telekit._columns import (
     TABLES,
     TableSpec,
 )
-from telekit._exceptions import InputError, MissingColumnError, UnsupportedFormatError
+from telekit._core._exceptions import InputError, MissingColumnError, UnsupportedFormatError
+from telekit._core._table import Table, empty_issues
 from telekit._maps import (
     MapSpec,
     TableMap,
@@ -52,7 +53,6 @@ from telekit._maps import (
     load_map,
     normalize_header,
 )
-from telekit._table import Table, empty_issues
 from telekit._xlsx import check_workbook
 
 if TYPE_CHECKING:
@@ -878,7 +878,7 @@ def read_table(
     map: str | Path | MapSpec | None = None,
     options: Mapping[str, Any] | None = None,
 ) -> Table:
-    """Read ``source`` as the canonical table ``table_name`` (see ``telekit._columns.TABLES``).
+    """Read ``source`` as the canonical table ``table_name`` (``telekit._core._columns.TABLES``).
 
     ``source`` is a CSV/TSV/TXT, Parquet (file or directory of parts) or XLSX path, or a
     ``pl.DataFrame`` / ``pl.LazyFrame``; the format is recognised by content. ``rename`` maps

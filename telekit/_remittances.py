@@ -16,7 +16,7 @@ from typing import Any
 
 import polars as pl
 
-from telekit._columns import (
+from telekit._core._columns import (
     ADJUSTMENTS,
     AMOUNT,
     CHECK_NUMBER,
@@ -37,7 +37,8 @@ from telekit._columns import (
     SVC_SEQ,
     TableSpec,
 )
-from telekit._exceptions import InputError
+from telekit._core._exceptions import InputError
+from telekit._core._table import Table, empty_issues, empty_rejects
 from telekit._maps import MapSpec, TableMap, check_table_map, load_map, rename_targets
 from telekit._readers import (
     RawSource,
@@ -49,7 +50,6 @@ from telekit._readers import (
     map_headers,
     source_name,
 )
-from telekit._table import Table, empty_issues, empty_rejects
 
 TOTAL_CHARGE_AMOUNT = "total_charge_amount"
 PATIENT_RESPONSIBILITY_AMOUNT = "patient_responsibility_amount"

@@ -19,7 +19,7 @@ import polars as pl
 import pytest
 
 from telekit import _partitioned
-from telekit._exceptions import InputError
+from telekit._core._exceptions import InputError
 from telekit._readers import MAX_COLUMNS, read_claims, read_patient_payments
 
 REQUIRED = {

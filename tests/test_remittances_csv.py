@@ -10,8 +10,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from telekit._columns import ADJUSTMENTS, REMITTANCE_LINES
-from telekit._exceptions import InputError, MapError, X12Error
+from telekit._core._columns import ADJUSTMENTS, REMITTANCE_LINES
+from telekit._core._exceptions import InputError, MapError, X12Error
 from telekit._readers import read_remittances as read_remittances_reexport
 from telekit._remittances import (
     CLAIMS_SCHEMA,

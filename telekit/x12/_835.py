@@ -36,7 +36,7 @@ from pathlib import Path
 import polars as pl
 
 from telekit import _coerce
-from telekit._columns import (
+from telekit._core._columns import (
     ADJUSTMENTS,
     ALLOWED_AMOUNT,
     AMOUNT,
@@ -69,7 +69,8 @@ from telekit._columns import (
     UNITS_PAID,
     TableSpec,
 )
-from telekit._exceptions import UnsupportedFormatError
+from telekit._core._exceptions import UnsupportedFormatError
+from telekit._core._table import Table
 from telekit._maps import TableMap
 from telekit._readers import ROW, RawSource, build_table
 from telekit._remittances import (
@@ -84,7 +85,6 @@ from telekit._remittances import (
     TOTAL_PAID_AMOUNT,
     Remittances,
 )
-from telekit._table import Table
 from telekit.x12._envelope import Envelope, Severity
 from telekit.x12._tokenizer import Segment, iter_segments, source_label
 

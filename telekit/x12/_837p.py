@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from telekit import _coerce
-from telekit._columns import (
+from telekit._core._columns import (
     BILLING_NPI,
     CHARGE_AMOUNT,
     CLAIM_FREQUENCY_CODE,
@@ -63,8 +63,8 @@ from telekit._columns import (
     RENDERING_NPI,
     SERVICE_UNIT_QUANTITY,
 )
-from telekit._exceptions import UnsupportedFormatError
-from telekit._table import Table
+from telekit._core._exceptions import UnsupportedFormatError
+from telekit._core._table import Table
 from telekit.x12._envelope import Envelope
 from telekit.x12._tokenizer import Segment, Source, iter_segments, source_label
 

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from telekit._exceptions import X12Error
+from telekit._core._exceptions import X12Error
 
 __all__ = ["Delimiters", "Segment", "delimiter_mismatch", "iter_segments", "sniff", "source_label"]
 

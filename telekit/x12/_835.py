@@ -70,10 +70,7 @@ from telekit._core._columns import (
     TableSpec,
 )
 from telekit._core._exceptions import UnsupportedFormatError
-from telekit._core._table import Table
-from telekit._maps import TableMap
-from telekit._readers import ROW, RawSource, build_table
-from telekit._remittances import (
+from telekit._core._remittances import (
     CLAIMS_SCHEMA,
     PATIENT_RESPONSIBILITY_AMOUNT,
     PAYMENTS_SCHEMA,
@@ -85,6 +82,9 @@ from telekit._remittances import (
     TOTAL_PAID_AMOUNT,
     Remittances,
 )
+from telekit._core._table import Table
+from telekit._maps import TableMap
+from telekit._readers import ROW, RawSource, build_table
 from telekit.x12._envelope import Envelope, Severity
 from telekit.x12._tokenizer import Segment, iter_segments, source_label
 

@@ -7,7 +7,7 @@ Every source goes through the same steps:
    physical line where the record starts; XLSX: the sheet row; Parquet and frames: the index);
 2. **header mapping** (``map_headers``): ``rename`` keys, then normalised headers against
    rename keys, canonical names and the table's built-in aliases;
-3. **coercion** (``telekit._coerce``): one expression per canonical column over the whole frame;
+3. **coercion** (``telekit._io._coerce``): one expression per canonical column over the whole frame;
 4. **rejects**: one row per rejected input row, duplicates of the table's key last.
 
 X12 content is recognised and handed to ``read_x12`` (the hook ``telekit.x12`` plugs into).
@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING, Any
 import fastexcel
 import polars as pl
 
-from telekit import _coerce
 from telekit._core._columns import (
     CLAIMS,
     COVERAGE,
@@ -45,7 +44,8 @@ from telekit._core._columns import (
 )
 from telekit._core._exceptions import InputError, MissingColumnError, UnsupportedFormatError
 from telekit._core._table import Table, empty_issues
-from telekit._maps import (
+from telekit._io import _coerce
+from telekit._io._maps import (
     MapSpec,
     TableMap,
     check_table_map,
@@ -53,7 +53,7 @@ from telekit._maps import (
     load_map,
     normalize_header,
 )
-from telekit._xlsx import check_workbook
+from telekit._io._xlsx import check_workbook
 
 if TYPE_CHECKING:
     from telekit._remittances import Remittances

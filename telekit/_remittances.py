@@ -42,7 +42,7 @@ from telekit._core._remittances import (
     derive_payments,
 )
 from telekit._core._table import Table, empty_issues, empty_rejects
-from telekit._maps import MapSpec, TableMap, check_table_map, load_map, rename_targets
+from telekit._io._maps import MapSpec, TableMap, check_table_map, load_map, rename_targets
 from telekit._readers import (
     RawSource,
     Source,

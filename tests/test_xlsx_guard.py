@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from telekit import _xlsx
 from telekit._core._exceptions import InputError, UnsupportedFormatError
+from telekit._io import _xlsx
 from telekit._readers import read_claims
 
 HEADER = ["claim_id", "claim_line_number", "person_id", "payer", "payer_type", "rendering_npi",

@@ -15,7 +15,7 @@ carries CLP03/CLP04 as its charge and payment). Patient and insured names (NM1*Q
 never read.
 
 Parsing is one pass over the segments that appends raw text to per-frame row lists; every value
-is then typed, validated and balanced over whole frames (``telekit._coerce`` through
+is then typed, validated and balanced over whole frames (``telekit._io._coerce`` through
 ``build_table``): a row that cannot be represented goes to ``rejects`` with an ``error`` issue,
 and balancing mismatches are ``warning`` issues with the data kept:
 
@@ -35,7 +35,6 @@ from pathlib import Path
 
 import polars as pl
 
-from telekit import _coerce
 from telekit._core._columns import (
     ADJUSTMENTS,
     ALLOWED_AMOUNT,
@@ -83,7 +82,8 @@ from telekit._core._remittances import (
     Remittances,
 )
 from telekit._core._table import Table
-from telekit._maps import TableMap
+from telekit._io import _coerce
+from telekit._io._maps import TableMap
 from telekit._readers import ROW, RawSource, build_table
 from telekit.x12._envelope import Envelope, Severity
 from telekit.x12._tokenizer import Segment, iter_segments, source_label

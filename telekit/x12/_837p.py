@@ -35,7 +35,6 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from telekit import _coerce
 from telekit._core._columns import (
     BILLING_NPI,
     CHARGE_AMOUNT,
@@ -65,6 +64,7 @@ from telekit._core._columns import (
 )
 from telekit._core._exceptions import UnsupportedFormatError
 from telekit._core._table import Table
+from telekit._io import _coerce
 from telekit.x12._envelope import Envelope
 from telekit.x12._tokenizer import Segment, Source, iter_segments, source_label
 

@@ -15,55 +15,91 @@ X12 content is recognised and handed to ``read_x12`` (the hook ``telekit.x12`` p
 
 from __future__ import annotations
 
-import codecs
-import csv
-import difflib
-import io
-import stat
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import fastexcel
-import polars as pl
 
 from telekit._core._columns import (
     CLAIMS,
     COVERAGE,
-    DIAGNOSES,
-    DIAGNOSES_DELIMITED,
     ENCOUNTERS,
-    MODIFIERS,
-    MODIFIERS_DELIMITED,
     PATIENT_PAYMENTS,
     PROVIDERS,
-    REJECTS_SCHEMA,
     TABLES,
-    TableSpec,
 )
-from telekit._core._exceptions import InputError, MissingColumnError, UnsupportedFormatError
-from telekit._core._table import Table, empty_issues
-from telekit._io import _coerce
-from telekit._io._maps import (
-    MapSpec,
-    TableMap,
-    check_table_map,
-    delimited_columns,
-    load_map,
-    normalize_header,
+from telekit._core._exceptions import InputError, UnsupportedFormatError
+from telekit._core._table import Table
+from telekit._io._build import (
+    build_table,
+    coercion_plan,
+    given_columns,
+    map_headers,
+    resolve_map,
+    split_delimited,
 )
-from telekit._io._xlsx import check_workbook
+from telekit._io._maps import MapSpec, load_map
+from telekit._io._source import (
+    FRAME,
+    MAX_COLUMNS,
+    OLE_MAGIC,
+    PARQUET_MAGIC,
+    ROW,
+    ROW_REASON,
+    SNIFF_CHARS,
+    ZIP_MAGIC,
+    LineScan,
+    RawSource,
+    Source,
+    bomless_utf16,
+    check_header_width,
+    has_lone_cr,
+    is_x12,
+    known_headers,
+    line_offset,
+    load_source,
+    malformed_error,
+    quote_counts,
+    ragged_reason,
+    record_cells,
+    scan_lines,
+    sniff,
+    source_name,
+    unclosed_quote_error,
+)
 
 if TYPE_CHECKING:
     from telekit._remittances import Remittances
 
+# old private spellings, still imported by telekit._partitioned
+_OLE_MAGIC = OLE_MAGIC
+_PARQUET_MAGIC = PARQUET_MAGIC
+_SNIFF_CHARS = SNIFF_CHARS
+_ZIP_MAGIC = ZIP_MAGIC
+_bomless_utf16 = bomless_utf16
+_given_columns = given_columns
+_line_offset = line_offset
+_plan = coercion_plan
+_split_delimited = split_delimited
+
 __all__ = [
     "FRAME",
+    "MAX_COLUMNS",
+    "ROW",
+    "ROW_REASON",
+    "LineScan",
     "RawSource",
     "Source",
+    "build_table",
+    "check_header_width",
+    "has_lone_cr",
+    "is_x12",
+    "known_headers",
     "load_map",
     "load_source",
+    "malformed_error",
+    "map_headers",
+    "quote_counts",
+    "ragged_reason",
     "read_claims",
     "read_coverage",
     "read_encounters",
@@ -72,489 +108,16 @@ __all__ = [
     "read_remittances",
     "read_table",
     "read_x12",
+    "record_cells",
     "resolve_map",
+    "scan_lines",
+    "sniff",
+    "source_name",
+    "unclosed_quote_error",
 ]
-
-Source = str | Path | pl.DataFrame | pl.LazyFrame
-FRAME = "<frame>"
-ROW = "__row"
-HEADER_SCAN_ROWS = 20
-DELIMITERS = (",", ";", "\t", "|")
-_PARQUET_MAGIC = b"PAR1"
-_ZIP_MAGIC = b"PK\x03\x04"
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls, which calamine also reads
-_SNIFF_CHARS = 4_000_000
-MAX_COLUMNS = 2_000  # a header wider than this is refused before any frame is built
-ROW_REASON = "__row_reason"  # a whole-row problem found while reading (a reject, column null)
-_DELIMITED_REASON = {
-    MODIFIERS_DELIMITED: f"more than {len(MODIFIERS)} modifiers",
-    DIAGNOSES_DELIMITED: f"more than {len(DIAGNOSES)} diagnosis codes",
-}
-
-
-@dataclass(frozen=True)
-class RawSource:
-    """A source read but not interpreted: its headers and its cells.
-
-    ``frame`` has one column per source column, named ``c0``, ``c1`` ... in source order
-    (headers may repeat or be blank), plus ``__row``, the 1-based row number of each record.
-    """
-
-    name: str  # base name of the file, or "<frame>"
-    path: str  # what Table.source reports
-    headers: tuple[str, ...]
-    frame: pl.DataFrame
-    skip_empty: bool = False  # text sources: a row whose every cell is empty is skipped
-
-
-def source_name(source: Source) -> str:
-    if isinstance(source, pl.DataFrame | pl.LazyFrame):
-        return FRAME
-    return Path(source).name
-
-
-# --- header detection --------------------------------------------------------------------------
-
-
-def known_headers(spec: TableSpec, rename: Mapping[str, str]) -> set[str]:
-    """Normalised names that mark a header row: canonical, aliases, delimited, rename keys."""
-    names = {*spec.names, *spec.aliases, *delimited_columns(spec)}
-    return {normalize_header(n) for n in names} | {normalize_header(k) for k in rename}
-
-
-def header_tier(cells: Sequence[str | None], known: set[str]) -> tuple[int, int]:
-    """(tier, matches) of a row as a header candidate: tier 0 when at least two cells match,
-    1 when the row has one non-empty cell and it matches, 2 when some cell matches, 3 else."""
-    filled = [c for c in cells if c is not None and c.strip()]
-    matches = sum(normalize_header(c) in known for c in filled)
-    if matches >= 2:
-        return 0, matches
-    if matches and len(filled) == 1:
-        return 1, matches
-    return (2 if matches else 3), matches
-
-
-def find_header(
-    rows: Sequence[Sequence[str | None]], known: set[str]
-) -> tuple[int, int, int] | None:
-    """(tier, index, matches) of the header among the first rows, by content: the first row
-    where at least two cells name columns; failing that, the first one-cell row naming a
-    column (so a one-word title above a real header loses to it); failing that, the first
-    row naming any column."""
-    candidates = [
-        (*header_tier(cells, known), i) for i, cells in enumerate(rows[:HEADER_SCAN_ROWS])
-    ]
-    found = [(tier, i, matches) for tier, matches, i in candidates if tier < 3]
-    return min(found) if found else None
-
-
-def no_header_error(name: str, spec: TableSpec) -> MissingColumnError:
-    msg = (
-        f"{name}: no header row found in the first {HEADER_SCAN_ROWS} rows (a header names "
-        f"{spec.name} columns such as {', '.join(spec.required[:4])}). Map the headers with "
-        f'rename={{...}} or --map, or give options={{"header_row": N}}.'
-    )
-    return MissingColumnError(msg)
-
-
-# --- CSV ---------------------------------------------------------------------------------------
-
-
-def _bomless_utf16(data: bytes) -> str | None:
-    """``utf-16-le`` / ``utf-16-be`` when the text is UTF-16 without a BOM (mostly ASCII text, so
-    every other byte is NUL: odd bytes for little-endian, even bytes for big-endian), else None."""
-    sample = data[:4096]
-    half = len(sample) // 2
-    if half < 2:
-        return None
-    even, odd = sample[0 : 2 * half : 2].count(0), sample[1 : 2 * half : 2].count(0)
-    if odd >= 0.9 * half and even <= 0.1 * half:
-        return "utf-16-le"
-    if even >= 0.9 * half and odd <= 0.1 * half:
-        return "utf-16-be"
-    return None
-
-
-def decode(data: bytes, name: str, encoding: str | None) -> str:
-    """UTF-8 (BOM stripped), UTF-16 (with a BOM, or without one when every other byte is NUL),
-    else cp1252, else latin-1; or the encoding given."""
-    if encoding:
-        try:
-            text = data.decode(encoding)
-        except (UnicodeDecodeError, LookupError):
-            msg = f"{name}: cannot be decoded as {encoding}"
-            raise InputError(msg) from None
-        return text.removeprefix("\ufeff")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return data.decode("utf-16").removeprefix("\ufeff")
-        except UnicodeDecodeError:
-            pass
-    utf16 = _bomless_utf16(data)
-    if utf16 is not None:
-        try:
-            return data.decode(utf16)
-        except UnicodeDecodeError:
-            pass
-    data = data.removeprefix(codecs.BOM_UTF8)
-    for candidate in ("utf-8", "cp1252"):
-        try:
-            return data.decode(candidate)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")
-
-
-def has_lone_cr(text: str) -> bool:
-    """True when some CR is not the first half of a CRLF (classic-Mac or mixed line ends)."""
-    cr = text.count("\r")
-    return bool(cr) and cr != text.count("\r\n")
-
-
-def normalize_line_ends(text: str) -> str:
-    """LF, CRLF and a lone CR each end one physical line: a text with a lone CR gets LF only
-    (two C-level replacements; a CRLF-only text is left as is, the CSV parser reads it)."""
-    if has_lone_cr(text):
-        return text.replace("\r\n", "\n").replace("\r", "\n")
-    return text
-
-
-def _first_records(text: str, delimiter: str, count: int) -> list[tuple[int, list[str]]]:
-    """The first ``count`` records as (0-based physical start line, cells); a record's cells are
-    cut at ``MAX_COLUMNS + 1`` (enough to tell a header too wide)."""
-    prefix = text[:_SNIFF_CHARS]
-    reader = csv.reader(io.StringIO(prefix, newline=""), delimiter=delimiter)
-    records: list[tuple[int, list[str]]] = []
-    try:
-        while len(records) < count:
-            start = reader.line_num
-            cells = next(reader)
-            records.append((start, cells[: MAX_COLUMNS + 1]))
-    except (StopIteration, csv.Error):
-        pass
-    return records
-
-
-def sniff(
-    text: str, known: set[str], header_row: int | None, name: str, spec: TableSpec
-) -> tuple[int, str]:
-    """(0-based physical line of the header, delimiter) of delimited text."""
-    if header_row is not None:
-        best: tuple[int, str] | None = None
-        widest = 0
-        for delimiter in DELIMITERS:
-            for start, cells in _first_records(text, delimiter, header_row):
-                if start == header_row - 1 and len(cells) > widest:
-                    best, widest = (start, delimiter), len(cells)
-        if best is None:
-            msg = f"{name}: header_row {header_row} is not the start of a row of the file"
-            raise InputError(msg)
-        return best
-    # (tier, record index, -matches, delimiter order, line)
-    found: list[tuple[int, int, int, int, int]] = []
-    for order, delimiter in enumerate(DELIMITERS):
-        records = _first_records(text, delimiter, HEADER_SCAN_ROWS)
-        hit = find_header([cells for _, cells in records], known)
-        if hit is not None:
-            tier, index, matches = hit
-            found.append((tier, index, -matches, order, records[index][0]))
-    if not found:
-        raise no_header_error(name, spec)
-    *_, order, line = min(found)
-    return line, DELIMITERS[order]
-
-
-def check_header_width(text: str, delimiter: str, name: str) -> None:
-    """A header of more than ``MAX_COLUMNS`` cells is refused (``text`` starts at the header)."""
-    records = _first_records(text, delimiter, 1)
-    if records and len(records[0][1]) > MAX_COLUMNS:
-        msg = (
-            f"{name}: the header has more than {MAX_COLUMNS:,} columns; telekit reads at most "
-            f"{MAX_COLUMNS:,} (check the delimiter, or drop the extra columns)"
-        )
-        raise InputError(msg)
-
-
-def _line_offset(text: str, line: int, name: str) -> int:
-    offset = 0
-    for _ in range(line):
-        offset = text.find("\n", offset) + 1
-        if offset == 0:
-            msg = f"{name}: the header row could not be located in the text"
-            raise InputError(msg)
-    return offset
-
-
-def split_lines(text: str) -> pl.Series:
-    """The physical lines of ``text`` (LF-separated; a final LF ends the last line)."""
-    lines = pl.Series([text]).str.split("\n").explode()
-    return lines.head(-1) if text.endswith("\n") else lines
-
-
-def quote_counts(lines: pl.Series) -> pl.Series:
-    return lines.str.count_matches('"', literal=True).cast(pl.Int64)
-
-
-@dataclass(frozen=True)
-class LineScan:
-    """Per physical line: whether a record starts on it and the cell delimiters it holds outside
-    quotes, trailing empty cells left out (``quotes_after``: the running quote count)."""
-
-    starts: pl.Series  # Boolean
-    delimiters: pl.Series  # Int64
-    quotes_after: int
-
-
-def scan_lines(lines: pl.Series, delimiter: str, quotes_before: int = 0) -> LineScan:
-    """Vectorised: a line starts a record when the quotes before it are even in number; quoted
-    text (a line continuing a quoted field is read as if it opened one) becomes one mark, then
-    trailing delimiters and blanks are dropped and the delimiters counted."""
-    quotes = quote_counts(lines)
-    before = quotes.cum_sum() - quotes + quotes_before
-    inside = before % 2 == 1
-    starts = inside.not_()
-    text = lines
-    if quotes.sum():
-        text = (
-            pl.select(pl.when(inside).then(pl.lit('"') + lines).otherwise(lines))
-            .to_series()
-            .str.replace_all(r'"[^"]*(?:"|$)', "Q")
-        )
-    trimmed = text.str.strip_chars_end(delimiter + " \t\r")
-    delimiters = trimmed.str.count_matches(delimiter, literal=True).cast(pl.Int64)
-    total = quotes_before + int(quotes.sum() or 0)
-    return LineScan(starts.alias("start"), delimiters.alias("delimiters"), total)
-
-
-def record_cells(scan: LineScan) -> tuple[pl.Series, pl.Series]:
-    """(0-based start line, cells up to the last non-empty one) of each record of ``scan``."""
-    starts = scan.starts.arg_true().cast(pl.Int64)
-    if not starts.len():
-        return starts, pl.Series([], dtype=pl.Int64)
-    running = scan.delimiters.cum_sum()
-    before = (running - scan.delimiters).gather(starts)
-    ends = starts.shift(-1, fill_value=scan.starts.len()) - 1
-    cells = running.gather(ends) - before + 1
-    return starts, cells
-
-
-def unclosed_quote_line(lines: pl.Series) -> int | None:
-    """0-based line where a quote opens that is never closed, or None when quotes pair up."""
-    quotes = quote_counts(lines)
-    if int(quotes.sum() or 0) % 2 == 0:
-        return None
-    before = quotes.cum_sum() - quotes
-    opening = ((before % 2 == 0) & (quotes % 2 == 1)).arg_true()
-    return int(opening[-1]) if opening.len() else None
-
-
-def unclosed_quote_error(name: str, line: int) -> InputError:
-    msg = (
-        f"{name}: a quote opens on line {line} and is never closed (the file may be truncated); "
-        "close or remove that quote"
-    )
-    return InputError(msg)
-
-
-def malformed_error(name: str, exc: Exception) -> InputError:
-    """The parser's error as one line naming the file; its text (which quotes cells) is dropped."""
-    msg = (
-        f"{name}: cannot be read as delimited text ({type(exc).__name__}: a quoted cell is "
-        "malformed, e.g. a quote inside an unquoted cell or text after a closing quote)"
-    )
-    return InputError(msg)
-
-
-def _csv_module_layout(body: str, delimiter: str) -> tuple[list[int], list[int]] | None:
-    """(start line, cells up to the last non-empty one) of each record by the csv module."""
-    reader = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter)
-    found: list[int] = []
-    cells: list[int] = []
-    start = 0
-    try:
-        for row in reader:  # the rare text the scan cannot align: one pass over its records
-            n = len(row)
-            while n and not row[n - 1].strip():
-                n -= 1
-            found.append(start)
-            cells.append(max(n, 1))
-            start = reader.line_num
-    except csv.Error:
-        return None
-    return found, cells
-
-
-def record_layout(body: str, n_records: int, delimiter: str) -> tuple[pl.Series, pl.Series]:
-    """(0-based physical line within ``body`` where each of its records starts, its cells up to
-    the last non-empty one; null when unknown).
-
-    One vectorised scan of the lines (see ``scan_lines``); the csv module is the fallback for
-    text the scan cannot align with the parser's records."""
-    starts, cells = record_cells(scan_lines(split_lines(body), delimiter))
-    if starts.len() == n_records:
-        return starts, cells
-    found = _csv_module_layout(body, delimiter)
-    if found is not None and len(found[0]) == n_records:
-        return pl.Series(found[0], dtype=pl.Int64), pl.Series(found[1], dtype=pl.Int64)
-    return (
-        pl.int_range(n_records, eager=True, dtype=pl.Int64),
-        pl.repeat(None, n_records, dtype=pl.Int64, eager=True),
-    )
-
-
-def record_lines(body: str, n_records: int, delimiter: str) -> pl.Series:
-    """0-based physical line (within ``body``) where each of its records starts."""
-    return record_layout(body, n_records, delimiter)[0]
-
-
-def ragged_reason(cells: pl.Expr, width: int) -> pl.Expr:
-    """The whole-row reason of a record with more (non-empty) cells than the header."""
-    return pl.when(cells > width).then(
-        pl.format("row has {} cells; the header has {}", cells, pl.lit(width))
-    )
-
-
-def read_delimited(
-    data: bytes, *, name: str, path: str, options: Mapping[str, object], known: set[str],
-    spec: TableSpec,
-) -> RawSource:  # fmt: skip
-    encoding = options.get("encoding")
-    text = decode(data, name, encoding if isinstance(encoding, str) else None)
-    del data
-    if not text.strip():
-        msg = f"{name}: the file is empty"
-        raise InputError(msg)
-    text = normalize_line_ends(text)
-    header_row = options.get("header_row")
-    line, delimiter = sniff(
-        text, known, header_row if isinstance(header_row, int) else None, name, spec
-    )
-    body = text[_line_offset(text, line, name) :]
-    del text
-    check_header_width(body, delimiter, name)
-    lines = split_lines(body)
-    unclosed = unclosed_quote_line(lines)
-    if unclosed is not None:
-        raise unclosed_quote_error(name, unclosed + line + 1)
-    scan = scan_lines(lines, delimiter)
-    del lines
-    try:
-        frame = pl.read_csv(
-            body.encode("utf-8"),
-            has_header=False,
-            separator=delimiter,
-            infer_schema=False,
-            truncate_ragged_lines=True,  # a longer row is a reject (its cells are counted below)
-            raise_if_empty=False,
-        )
-    except pl.exceptions.PolarsError as exc:
-        raise malformed_error(name, exc) from None
-    starts, cells = record_cells(scan)
-    if starts.len() != frame.height:
-        starts, cells = record_layout(body, frame.height, delimiter)
-    frame = frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns)})
-    frame = frame.with_columns(
-        (starts + (line + 1)).alias(ROW),
-        ragged_reason(pl.lit(cells), frame.width).alias(ROW_REASON),
-    )
-    return _split_header(frame, name, path)
-
-
-def _split_header(frame: pl.DataFrame, name: str, path: str) -> RawSource:
-    """The first row is the header; later rows whose every cell is empty are skipped (counted
-    by ``build_table``)."""
-    cells = [c for c in frame.columns if not c.startswith("__")]
-    headers = tuple("" if h is None else str(h) for h in frame.select(cells).row(0))
-    body = frame.slice(1)
-    if ROW_REASON in body.columns and body.get_column(ROW_REASON).null_count() == body.height:
-        body = body.drop(ROW_REASON)
-    return RawSource(name=name, path=path, headers=headers, frame=body, skip_empty=True)
-
-
-# --- XLSX --------------------------------------------------------------------------------------
-
-
-def read_xlsx(
-    data: bytes, *, name: str, path: str, options: Mapping[str, object], known: set[str],
-    spec: TableSpec,
-) -> RawSource:  # fmt: skip
-    if data.startswith(_ZIP_MAGIC):  # stray far cells and zip bombs are refused before calamine
-        check_workbook(data, name, options.get("sheet"))
-    try:
-        reader = fastexcel.read_excel(data)
-    except Exception:  # fastexcel raises its own error classes for a corrupt workbook
-        msg = f"{name}: cannot be read as an XLSX workbook"
-        raise UnsupportedFormatError(msg) from None
-    sheets = list(reader.sheet_names)
-    sheet = options.get("sheet")
-    if sheet is None:
-        chosen: int | str = 0
-    elif isinstance(sheet, int) and not isinstance(sheet, bool) and 1 <= sheet <= len(sheets):
-        chosen = sheet - 1
-    elif isinstance(sheet, str) and sheet in sheets:
-        chosen = sheet
-    else:
-        msg = f"{name}: no sheet {sheet!r} (sheets: {', '.join(sheets)})"
-        raise InputError(msg)
-    try:
-        frame = reader.load_sheet(chosen, header_row=None, skip_rows=0, dtypes="string").to_polars()
-    except Exception:  # an empty sheet or an unreadable cell range
-        msg = f"{name}: sheet {sheets[chosen] if isinstance(chosen, int) else chosen!r} is empty"
-        raise InputError(msg) from None
-    frame = frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns)})
-    # date cells arrive as "2024-01-05 00:00:00": keep the date
-    frame = frame.with_columns(
-        pl.all().cast(pl.String).str.replace(r"^([0-9]{4}-[0-9]{2}-[0-9]{2}) 00:00:00$", "${1}")
-    ).with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(ROW))
-    header_row = options.get("header_row")
-    if isinstance(header_row, int):
-        index = header_row - 1
-        if index >= frame.height:
-            msg = f"{name}: header_row {header_row} is past the last row of the sheet"
-            raise InputError(msg)
-    else:
-        scan = frame.head(HEADER_SCAN_ROWS).drop(ROW).rows()
-        hit = find_header(scan, known)
-        if hit is None:
-            raise no_header_error(name, spec)
-        index = hit[1]
-    return _split_header(frame.slice(index), name, path)
-
-
-# --- Parquet and frames ------------------------------------------------------------------------
-
-
-def read_typed(frame: pl.DataFrame, name: str, path: str) -> RawSource:
-    """Parquet and frames: headers are the column names; cells keep their dtypes."""
-    if not all(isinstance(c, str) for c in frame.columns):
-        msg = f"{name}: column names must be text"
-        raise InputError(msg)
-    headers = tuple(frame.columns)
-    frame = frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns)}).with_columns(
-        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(ROW)
-    )
-    return RawSource(name=name, path=path, headers=headers, frame=frame)
-
-
-def read_parquet_parts(path: Path, name: str) -> pl.DataFrame:
-    """One Parquet file, or a directory of parts read in name order."""
-    parts = sorted(p for p in path.rglob("*.parquet") if p.is_file()) if path.is_dir() else [path]
-    if not parts:
-        msg = f"{name}: the directory holds no .parquet files"
-        raise InputError(msg)
-    try:
-        frames = [pl.read_parquet(p) for p in parts]
-    except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
-        msg = f"{name}: cannot be read as Parquet ({type(exc).__name__}; a truncated file?)"
-        raise InputError(msg) from None
-    return frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal_relaxed")
 
 
 # --- dispatch ----------------------------------------------------------------------------------
-
-
-def is_x12(data: bytes) -> bool:
-    return data[:64].removeprefix(codecs.BOM_UTF8).lstrip().startswith(b"ISA")
 
 
 def read_x12(table_name: str, data: bytes, name: str) -> Table:
@@ -572,301 +135,6 @@ def read_x12(table_name: str, data: bytes, name: str) -> Table:
         "a 271 as coverage and an 835 as remittances. Export the data as CSV, Parquet or XLSX"
     )
     raise UnsupportedFormatError(msg)
-
-
-def check_regular(path: Path, name: str) -> None:
-    """A path read as a table must be a regular file (a symlink to one is fine): a FIFO, a
-    device or a socket would hang or never end, and is refused before it is opened."""
-    try:
-        mode = path.stat().st_mode
-    except FileNotFoundError:
-        broken = "a broken link (the file it names does not exist)"
-        msg = f"{name}: {broken if path.is_symlink() else 'file not found'}"
-        raise InputError(msg) from None
-    except OSError as exc:
-        msg = f"{name}: cannot be read ({exc.strerror})"
-        raise InputError(msg) from None
-    if not stat.S_ISREG(mode):
-        what = "a folder" if stat.S_ISDIR(mode) else "a device, FIFO or socket"
-        msg = f"{name}: is {what}, not a file telekit can read as a table"
-        raise InputError(msg)
-
-
-def read_bytes(path: Path, name: str) -> bytes:
-    check_regular(path, name)
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        msg = f"{name}: file not found"
-        raise InputError(msg) from None
-    except OSError as exc:
-        msg = f"{name}: cannot be read ({exc.strerror})"
-        raise InputError(msg) from None
-
-
-def load_source(
-    source: Source,
-    spec: TableSpec,
-    rename: Mapping[str, str],
-    options: Mapping[str, object],
-    known: set[str] | None = None,
-) -> RawSource | bytes:
-    """The raw cells of ``source``; X12 content comes back as its bytes, for ``read_x12``.
-
-    ``known`` (normalised header names that mark the header row) defaults to ``spec``'s."""
-    if isinstance(source, pl.LazyFrame):
-        source = source.collect()
-    if isinstance(source, pl.DataFrame):
-        return read_typed(source, FRAME, FRAME)
-    if not isinstance(source, str | Path):
-        msg = f"a source must be a path, a pl.DataFrame or a pl.LazyFrame, not {type(source)}"
-        raise InputError(msg)
-    path = Path(source)
-    name = path.name
-    if path.is_dir():
-        return read_typed(read_parquet_parts(path, name), name, str(path))
-    data = read_bytes(path, name)
-    if known is None:
-        known = known_headers(spec, rename)
-    if data.startswith(_PARQUET_MAGIC):
-        return read_typed(read_parquet_parts(path, name), name, str(path))
-    if data.startswith((_ZIP_MAGIC, _OLE_MAGIC)):
-        return read_xlsx(data, name=name, path=str(path), options=options, known=known, spec=spec)
-    if is_x12(data):
-        return data
-    return read_delimited(data, name=name, path=str(path), options=options, known=known, spec=spec)
-
-
-# --- header mapping ----------------------------------------------------------------------------
-
-
-def map_headers(
-    spec: TableSpec, headers: Sequence[str], rename: Mapping[str, str], name: str
-) -> tuple[dict[int, str], tuple[str, ...]]:
-    """{source position: canonical or delimited name} and the dropped header names."""
-    normalized_rename = {normalize_header(k): v for k, v in rename.items()}
-    canonical = {normalize_header(n): n for n in (*spec.names, *delimited_columns(spec))}
-    aliases = {normalize_header(k): v for k, v in spec.aliases.items()}
-    mapped: dict[int, str] = {}
-    seen: dict[str, str] = {}
-    dropped: list[str] = []
-    for position, header in enumerate(headers):
-        key = normalize_header(header)
-        target = (
-            rename.get(header)
-            or normalized_rename.get(key)
-            or canonical.get(key)
-            or aliases.get(key)
-        )
-        if target is None:
-            if header.strip():
-                dropped.append(header)
-            continue
-        if target in seen:
-            msg = (
-                f"{name}: columns {seen[target]!r} and {header!r} both map to {target!r}; "
-                "drop one or rename it to another column"
-            )
-            raise InputError(msg)
-        seen[target] = header
-        mapped[position] = target
-    for delimited, slots in delimited_columns(spec).items():
-        numbered = [seen[s] for s in slots if s in seen]
-        if delimited in seen and numbered:
-            msg = (
-                f"{name}: columns {seen[delimited]!r} and {numbered[0]!r} both give "
-                f"{slots[0].rsplit('_', 1)[0]}_N; keep one of them"
-            )
-            raise InputError(msg)
-    return mapped, tuple(dropped)
-
-
-def missing_column_error(
-    spec: TableSpec, column: str, headers: Sequence[str], unmapped: Sequence[str], name: str
-) -> MissingColumnError:
-    found = ", ".join(h for h in headers if h.strip()) or "no columns"
-    by_key = {normalize_header(h): h for h in unmapped}
-    close = difflib.get_close_matches(column, list(by_key), n=1, cutoff=0.6)
-    suggestion = by_key[close[0]] if close else "<a header>"
-    msg = (
-        f"{name}: column {column!r} is missing (found: {found}). "
-        f'Map it with rename={{"{suggestion}": "{column}"}} or --map.'
-    )
-    return MissingColumnError(msg)
-
-
-# --- the table ---------------------------------------------------------------------------------
-
-
-def resolve_map(
-    spec: TableSpec,
-    rename: Mapping[str, str] | None,
-    values: Mapping[str, Mapping[str, str]] | None,
-    map: str | Path | MapSpec | None,
-    options: Mapping[str, object] | None,
-) -> TableMap:
-    """The map file's entries for ``spec`` with the explicit arguments merged over them."""
-    base = TableMap()
-    if map is not None:
-        spec_map = map if isinstance(map, MapSpec) else load_map(map)
-        base = spec_map.for_table(spec.name)
-    merged = base.merged(rename, values, options)
-    return check_table_map(spec, merged, "rename=/values=/options=")
-
-
-def _given_columns(
-    spec: TableSpec, raw: RawSource, mapped: Mapping[int, str]
-) -> set[str]:  # fmt: skip
-    """The canonical columns the source supplies; a missing required one is an error."""
-    given = set(mapped.values())
-    for dname, slots in delimited_columns(spec).items():
-        if dname in given:
-            given |= set(slots)
-    for required in spec.required:
-        if required not in given:
-            unmapped = [h for i, h in enumerate(raw.headers) if i not in mapped and h.strip()]
-            raise missing_column_error(spec, required, raw.headers, unmapped, raw.name)
-    return given
-
-
-def _split_delimited(frame: pl.LazyFrame, spec: TableSpec, present: set[str]) -> pl.LazyFrame:
-    """``hcpcs_modifiers`` → ``hcpcs_modifier_1..4`` (and diagnoses), plus ``__over_<name>``
-    where the source gives more parts than there are slots."""
-    for dname, slots in delimited_columns(spec).items():
-        if dname not in present:
-            continue
-        parts = f"__parts_{dname}"
-        frame = frame.with_columns(
-            pl.col(dname).cast(pl.String).str.extract_all(r"[^;,|\s]+").alias(parts)
-        ).with_columns(
-            *(pl.col(parts).list.get(i, null_on_oob=True).alias(s) for i, s in enumerate(slots)),
-            (pl.col(parts).list.len() > len(slots)).fill_null(value=False).alias(f"__over_{dname}"),
-        )
-    return frame
-
-
-@dataclass
-class _Plan:
-    """The expressions that coerce a source, in three stages, and what rejects are made of."""
-
-    texts: list[pl.Expr]
-    values: list[pl.Expr]
-    reasons: list[pl.Expr]
-    checks: list[tuple[str, str, str]]  # (canonical column, reason column, raw-text column)
-    outputs: list[pl.Expr]
-
-
-def _plan(spec: TableSpec, schema: pl.Schema, entries: TableMap) -> _Plan:
-    date_format = entries.options.get("date_format")
-    fmt = date_format if isinstance(date_format, str) else None
-    over = {slots[0]: dname for dname, slots in delimited_columns(spec).items() if dname in schema}
-    plan = _Plan([], [], [], [], [])
-    for i, column in enumerate(spec.columns):
-        value_col, reason_col, text_col = f"__v{i}", f"__r{i}", f"__t{i}"
-        plan.outputs.append(pl.col(value_col).cast(column.dtype).alias(column.name))
-        if column.name not in schema:  # absent: all-null (a default fills empty cells only)
-            plan.values.append(pl.lit(None, column.dtype).alias(value_col))
-            continue
-        source, dtype = pl.col(column.name), schema[column.name]
-        values_map = entries.values.get(column.name)
-        if dtype == column.dtype and dtype != pl.String() and not values_map:
-            value: pl.Expr = source  # already canonical: kept as is
-            if column.default is not None:
-                value = value.fill_null(pl.lit(column.default).cast(column.dtype))
-            plan.values.append(value.alias(value_col))
-            why = _coerce.typed_reason(column, pl.col(value_col))
-        else:
-            text = source if dtype == pl.String() else source.cast(pl.String)
-            prepared = _coerce.prepare_text(text, values_map, column.default)
-            plan.texts.append(prepared.alias(text_col))
-            plan.values.append(_coerce.parse(column, pl.col(text_col), fmt).alias(value_col))
-            why = _coerce.reason(column, pl.col(text_col), pl.col(value_col), fmt)
-        if column.name in over:
-            dname = over[column.name]
-            flag = pl.col(f"__over_{dname}")
-            why = pl.when(flag).then(pl.lit(_DELIMITED_REASON[dname])).otherwise(why)
-        plan.reasons.append(why.alias(reason_col))
-        plan.checks.append((column.name, reason_col, over.get(column.name, column.name)))
-    return plan
-
-
-def _row_problems(raw: RawSource, table: str) -> tuple[pl.DataFrame, pl.DataFrame, int]:
-    """(the records to coerce, rejects of whole rows, rows skipped): an empty row of a text
-    source is skipped (counted, never a reject); a row with a ``ROW_REASON`` is rejected whole
-    (column and value null)."""
-    frame = raw.frame
-    skipped = 0
-    if raw.skip_empty and frame.height:
-        cells = [c for c in frame.columns if not c.startswith("__")]
-        empty = frame.select(
-            pl.all_horizontal(
-                [pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in cells]
-            )
-            if cells
-            else pl.repeat(True, frame.height)
-        ).to_series()
-        skipped = int(empty.sum())
-        if skipped:
-            frame = frame.filter(empty.not_())
-    rejects = pl.DataFrame(schema=REJECTS_SCHEMA)
-    if ROW_REASON in frame.columns:
-        bad = frame.get_column(ROW_REASON).is_not_null()
-        if bad.any():
-            rejects = frame.filter(bad).select(
-                pl.lit(table).alias("table"),
-                pl.lit(raw.name).alias("source_file"),
-                pl.col(ROW).cast(pl.Int64).alias("row_number"),
-                pl.lit(None, pl.String).alias("column"),
-                pl.lit(None, pl.String).alias("value"),
-                pl.col(ROW_REASON).alias("reason"),
-            )
-            frame = frame.filter(bad.not_())
-        frame = frame.drop(ROW_REASON)
-    return frame, rejects.cast(REJECTS_SCHEMA), skipped
-
-
-def build_table(spec: TableSpec, raw: RawSource, entries: TableMap) -> Table:
-    """Map, split, coerce and validate a raw source into the canonical table."""
-    mapped, dropped = map_headers(spec, raw.headers, entries.rename, raw.name)
-    given = _given_columns(spec, raw, mapped)
-    rows_in = raw.frame.height
-    records, row_rejects, skipped = _row_problems(raw, spec.name)
-    for position, target in mapped.items():
-        dtype = records.schema[f"c{position}"]
-        if dtype.is_nested() or dtype == pl.Object():
-            msg = (
-                f"{raw.name}: column {raw.headers[position]!r} holds {dtype}, which cannot be "
-                f"read as {target}; give it as text or as the contract's dtype"
-            )
-            raise InputError(msg)
-    frame = records.lazy().select(
-        ROW, *(pl.col(f"c{i}").alias(target) for i, target in mapped.items())
-    )
-    frame = _split_delimited(frame, spec, set(mapped.values()))
-    plan = _plan(spec, frame.collect_schema(), entries)
-    coerced = (
-        frame.with_columns(plan.texts)
-        .with_columns(plan.values)
-        .with_columns(plan.reasons)
-        .collect()
-    )
-    key = [(k, f"__v{spec.names.index(k)}") for k in spec.key]
-    good, rejects = _coerce.split_rejects(
-        coerced, checks=plan.checks, key=key, table=spec.name, source_file=raw.name, row=ROW
-    )
-    if row_rejects.height:
-        rejects = pl.concat([rejects, row_rejects]).sort("row_number", maintain_order=True)
-    return Table(
-        name=spec.name,
-        data=good.select(plan.outputs),
-        rejects=rejects,
-        issues=empty_issues(),
-        rows_in=rows_in,
-        rows_skipped=skipped,
-        source=raw.path,
-        columns_given=tuple(n for n in spec.names if n in given),
-        dropped_columns=dropped,
-    )
 
 
 def read_table(

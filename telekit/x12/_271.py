@@ -67,8 +67,9 @@ from telekit._core._columns import (
 )
 from telekit._core._exceptions import UnsupportedFormatError
 from telekit._core._table import Table
+from telekit._io._build import build_table
 from telekit._io._maps import TableMap
-from telekit._readers import ROW, RawSource, build_table
+from telekit._io._source import ROW, RawSource
 from telekit.x12._envelope import Envelope
 from telekit.x12._tokenizer import Segment, iter_segments, source_label
 

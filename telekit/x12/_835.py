@@ -83,8 +83,9 @@ from telekit._core._remittances import (
 )
 from telekit._core._table import Table
 from telekit._io import _coerce
+from telekit._io._build import build_table
 from telekit._io._maps import TableMap
-from telekit._readers import ROW, RawSource, build_table
+from telekit._io._source import ROW, RawSource
 from telekit.x12._envelope import Envelope, Severity
 from telekit.x12._tokenizer import Segment, iter_segments, source_label
 

@@ -40,7 +40,7 @@ CHILD = r"""
 import datetime as dt, json, random, sys, time
 from pathlib import Path
 import polars as pl
-from telekit._columns import CLAIM_LINE_START_DATE, PAYER, PAYER_TYPE, PAYER_TYPES
+from telekit._core._columns import CLAIM_LINE_START_DATE, PAYER, PAYER_TYPE, PAYER_TYPES
 from telekit._policies import load_policies
 
 n, periods, n_lines, folder = (int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]),

@@ -11,12 +11,9 @@ telehealth line against the payer rules in force on its date of service; measure
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from telekit import metrics
 from telekit._audit import AuditResult, audit
-from telekit._eligibility import eligibility
-from telekit._exceptions import (
+from telekit._core._exceptions import (
     InputError,
     MapError,
     MissingColumnError,
@@ -25,6 +22,9 @@ from telekit._exceptions import (
     UnsupportedFormatError,
     X12Error,
 )
+from telekit._core._table import Table
+from telekit._core._version import VERSION
+from telekit._eligibility import eligibility
 from telekit._partitioned import PartitionedAuditResult, audit_partitioned
 from telekit._policies import Policies, load_expected_fees, load_policies
 from telekit._readers import (
@@ -39,7 +39,8 @@ from telekit._readers import (
 )
 from telekit._reconcile import Reconciliation, reconcile
 from telekit._remittances import Remittances
-from telekit._table import Table
+
+__version__ = VERSION
 
 __all__ = [
     "AuditResult",

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from telekit import _columns as c
 from telekit import codesets
+from telekit._core import _columns as c
 from telekit._policies import Policies
 
 ROW = "_row"

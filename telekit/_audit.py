@@ -14,12 +14,13 @@ from typing import Any
 
 import polars as pl
 
-from telekit import _columns as c
 from telekit import codesets
 from telekit._annotate import DOS, ROW, Inputs, annotate
+from telekit._core import _columns as c
+from telekit._core._table import Table
+from telekit._core._version import VERSION
 from telekit._policies import Policies, load_policies
 from telekit._readers import read_table
-from telekit._table import Table
 from telekit.rules import REGISTRY, Rule
 from telekit.rules._windows import PREPARATIONS
 
@@ -157,7 +158,6 @@ class AuditResult:
 
     def to_summary_dict(self) -> dict[str, Any]:
         """What summary.json holds (money as strings)."""
-        from telekit import __version__  # noqa: PLC0415 - the package imports this module
 
         counts = self.counts()
         lines_with_errors = (
@@ -180,7 +180,7 @@ class AuditResult:
             for r in self.summary().iter_rows(named=True)
         ]
         return {
-            "telekit_version": __version__,
+            "telekit_version": VERSION,
             "run_at": self.run_at.isoformat(),
             "as_of": self.as_of.isoformat() if self.as_of else None,
             "code_set_version": self.code_set_version,

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from telekit import _progress
-from telekit._exceptions import TelekitError
+from telekit._core import _progress
+from telekit._core._exceptions import TelekitError
 
 if TYPE_CHECKING:
     from telekit._deidentify import Deidentifier
@@ -375,7 +375,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
         }
     all_rejects = pl.concat(rejects, how="vertical")
     # >>> report (R7): metrics, OIG measures and every output (de-identified with --deidentify)
-    from telekit import _log, integrity, report  # noqa: PLC0415
+    from telekit import integrity, report  # noqa: PLC0415
+    from telekit._core import _log  # noqa: PLC0415
 
     metric_frames = oig = None
     if not partitioned:  # the partitioned audit does not hold the lines in memory

@@ -31,8 +31,8 @@ from typing import Any, Final
 
 import polars as pl
 
-from telekit import _columns as c
 from telekit._cells import write_csv
+from telekit._core import _columns as c
 
 #: identifier column → pseudonym kind
 ID_COLUMNS: Final[dict[str, str]] = {

@@ -15,11 +15,11 @@ from typing import Any, Final
 
 import polars as pl
 
-from telekit import _columns as c
-from telekit._exceptions import InputError, MissingColumnError
+from telekit._core import _columns as c
+from telekit._core._exceptions import InputError, MissingColumnError
+from telekit._core._table import Table
 from telekit._policies import POLICY_TELEHEALTH_COVERED, Policies, load_policies
 from telekit._readers import read_coverage
-from telekit._table import Table
 
 __all__ = [
     "COVERING_PAYER",

@@ -24,11 +24,11 @@ from typing import Any, Protocol
 
 import polars as pl
 
-from telekit import _columns as c
 from telekit._audit import AuditResult
 from telekit._cells import excel_safe, write_csv
+from telekit._core import _columns as c
+from telekit._core._exceptions import TelekitError
 from telekit._deidentify import Deidentifier, file_names, is_inside
-from telekit._exceptions import TelekitError
 
 
 class _Audited(Protocol):

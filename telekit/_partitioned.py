@@ -80,11 +80,12 @@ from typing import IO, Any
 
 import polars as pl
 
-from telekit import _columns as c
 from telekit import codesets
 from telekit._audit import FINDINGS_SCHEMA, AuditResult, TableInput, audit
-from telekit._columns import REJECTS_SCHEMA, TABLES
-from telekit._exceptions import InputError
+from telekit._core import _columns as c
+from telekit._core._columns import REJECTS_SCHEMA, TABLES
+from telekit._core._exceptions import InputError
+from telekit._core._table import Table
 from telekit._maps import MapSpec, TableMap
 from telekit._policies import Policies, load_policies
 from telekit._readers import (
@@ -117,7 +118,6 @@ from telekit._readers import (
 )
 from telekit._readers import _line_offset as _text_line_offset
 from telekit._remittances import Remittances, _is_adjustments, plan_sources, read_source
-from telekit._table import Table
 from telekit.rules import REGISTRY
 
 __all__ = [

@@ -45,7 +45,7 @@ from typing import Any, Final, NamedTuple, TypeAlias, TypeVar
 
 import polars as pl
 
-from telekit._columns import (
+from telekit._core._columns import (
     CLAIM_LINE_START_DATE,
     HCPCS_CODE,
     MONEY,
@@ -53,7 +53,7 @@ from telekit._columns import (
     PAYER_TYPE,
     PAYER_TYPES,
 )
-from telekit._exceptions import PolicyError
+from telekit._core._exceptions import PolicyError
 
 __all__ = [
     "BUILTIN_POLICIES",

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from telekit._columns import (
+from telekit._core._columns import (
     ADJUSTMENTS,
     ALLOWED_AMOUNT,
     AMOUNT,
@@ -47,10 +47,10 @@ from telekit._columns import (
     SUBMITTED_MODIFIERS,
     SVC_SEQ,
 )
-from telekit._exceptions import InputError
+from telekit._core._exceptions import InputError
+from telekit._core._table import Table
 from telekit._readers import Source, read_claims, read_remittances
 from telekit._remittances import PATIENT_RESPONSIBILITY_AMOUNT, Remittances
-from telekit._table import Table
 
 __all__ = [
     "LINES_SCHEMA",

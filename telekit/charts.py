@@ -27,8 +27,8 @@ from typing import Any, Final, Protocol
 import altair as alt
 import polars as pl
 
-from telekit import _columns as c
-from telekit._exceptions import MissingColumnError
+from telekit._core import _columns as c
+from telekit._core._exceptions import MissingColumnError
 from telekit.integrity import MEASURES, Measure
 
 __all__ = [

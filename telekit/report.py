@@ -45,13 +45,13 @@ from typing import Any, Final
 
 import polars as pl
 
-from telekit import _columns as c
 from telekit._audit import AuditResult
 from telekit._cells import strip_controls_in
+from telekit._core import _columns as c
+from telekit._core._exceptions import InputError
+from telekit._core._table import Table
 from telekit._deidentify import Deidentifier, reduce_dates_in, year_column
-from telekit._exceptions import InputError
 from telekit._remittances import Remittances
-from telekit._table import Table
 
 __all__ = [
     "METRIC_FRAMES",

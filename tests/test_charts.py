@@ -15,8 +15,8 @@ import polars as pl
 import pytest
 
 import telekit as tk
-from telekit import _columns as c
 from telekit import charts, metrics
+from telekit._core import _columns as c
 from telekit.integrity import oig_measures
 
 D = dt.date

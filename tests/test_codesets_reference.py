@@ -16,7 +16,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from telekit import codesets as cs
-from telekit._exceptions import InputError, UnsupportedFormatError
+from telekit._core._exceptions import InputError, UnsupportedFormatError
 
 CMS = Path(__file__).parent / "data" / "cms"
 SHARED = next(

@@ -12,7 +12,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import telekit as tk
-from telekit import _columns as c
+from telekit._core import _columns as c
 from telekit._eligibility import ELIGIBILITY_COLUMNS, eligibility
 
 D = dt.date

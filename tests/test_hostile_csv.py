@@ -19,8 +19,9 @@ import polars as pl
 import pytest
 
 from telekit import _partitioned
-from telekit._exceptions import InputError
-from telekit._readers import MAX_COLUMNS, read_claims, read_patient_payments
+from telekit._core._exceptions import InputError
+from telekit._io._read._tables import read_claims, read_patient_payments
+from telekit._io._source import MAX_COLUMNS
 
 REQUIRED = {
     "claim_id": "C1",

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from telekit._exceptions import MapError
-from telekit._maps import MapSpec, TableMap, load_map, normalize_header
-from telekit._readers import read_claims, read_encounters
+from telekit._core._exceptions import MapError
+from telekit._io._maps import MapSpec, TableMap, load_map, normalize_header
+from telekit._io._read._tables import read_claims, read_encounters
 
 MAP = """
 [claims.rename]

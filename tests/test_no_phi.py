@@ -13,8 +13,9 @@ import polars as pl
 import pytest
 
 import telekit as tk
-from telekit import _outputs, _progress
+from telekit import _outputs
 from telekit._cli import main
+from telekit._core import _progress
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 BAD_VALUES = ("C9999001", "P9999001", "2024-02-30", "12x.50", "tomorrow", "WORKERS COMP")

@@ -15,9 +15,9 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import telekit as tk
-from telekit import _columns as c
 from telekit import _partitioned, sample
 from telekit._cli import main
+from telekit._core import _columns as c
 from telekit._partitioned import audit_partitioned, components, should_partition, split_inputs
 
 K = 4  # buckets in these tests

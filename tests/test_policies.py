@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from telekit._columns import CLAIM_LINE_START_DATE, HCPCS_CODE, PAYER, PAYER_TYPE, PAYER_TYPES
-from telekit._exceptions import PolicyError
+from telekit._core._columns import CLAIM_LINE_START_DATE, HCPCS_CODE, PAYER, PAYER_TYPE, PAYER_TYPES
+from telekit._core._exceptions import PolicyError
 from telekit._policies import (
     BUILTIN_POLICIES,
     EXPECTED_ALLOWED,

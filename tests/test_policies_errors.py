@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from telekit._cli import main
-from telekit._exceptions import InputError, PolicyError
+from telekit._core._exceptions import InputError, PolicyError
 from telekit._policies import load_expected_fees, load_policies
 from telekit.sample import write as write_sample
 

@@ -17,13 +17,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from telekit._columns import CLAIMS, COVERAGE, REJECTS_SCHEMA, TABLES
-from telekit._exceptions import (
+from telekit._core._columns import CLAIMS, COVERAGE, REJECTS_SCHEMA, TABLES
+from telekit._core._exceptions import (
     InputError,
     MissingColumnError,
     X12Error,
 )
-from telekit._readers import (
+from telekit._io._read._tables import (
     read_claims,
     read_coverage,
     read_encounters,

@@ -11,9 +11,9 @@ import polars as pl
 import pytest
 
 from telekit import read_claims, read_remittances
-from telekit._exceptions import InputError
+from telekit._core._exceptions import InputError
+from telekit._core._table import Table
 from telekit._reconcile import LINES_SCHEMA, Reconciliation, reconcile
-from telekit._table import Table
 
 DATA = Path(__file__).resolve().parent / "data" / "x12"
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"

@@ -10,17 +10,17 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from telekit._columns import ADJUSTMENTS, REMITTANCE_LINES
-from telekit._exceptions import InputError, MapError, X12Error
-from telekit._readers import read_remittances as read_remittances_reexport
-from telekit._remittances import (
+from telekit import read_remittances as read_remittances_reexport
+from telekit._core._columns import ADJUSTMENTS, REMITTANCE_LINES
+from telekit._core._exceptions import InputError, MapError, X12Error
+from telekit._core._remittances import (
     CLAIMS_SCHEMA,
     PAYMENTS_SCHEMA,
     PROVIDER_ADJUSTMENTS_SCHEMA,
     REMARKS_SCHEMA,
     Remittances,
-    read_remittances,
 )
+from telekit._io._read._remittances import read_remittances
 
 MESSY = Path(__file__).parent / "data" / "messy"
 BAD = Path(__file__).parent / "data" / "bad"

@@ -19,8 +19,9 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import telekit as tk
-from telekit import _progress, report
+from telekit import report
 from telekit._cli import main
+from telekit._core import _progress
 from telekit.review import ReviewStore, read_decisions
 from telekit.rules import REGISTRY
 

@@ -12,8 +12,8 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from telekit import _columns as col
 from telekit import sample
+from telekit._core import _columns as col
 from telekit.sample import _assemble, _write
 from telekit.sample import _model as m
 

@@ -40,8 +40,8 @@ import functools
 
 import polars as pl
 
-from telekit._columns import HCPCS_CODE, PLACE_OF_SERVICE_CODE
-from telekit._package_data import read_package_csv
+from telekit._core._columns import HCPCS_CODE, PLACE_OF_SERVICE_CODE
+from telekit._core._package_data import read_package_csv
 from telekit.codesets._cms_list import (
     AUDIO_ONLY,
     LIST_STATUSES,

@@ -33,8 +33,8 @@ from pathlib import Path
 
 import polars as pl
 
-from telekit._columns import HCPCS_CODE
-from telekit._exceptions import InputError, UnsupportedFormatError
+from telekit._core._columns import HCPCS_CODE
+from telekit._core._exceptions import InputError, UnsupportedFormatError
 
 YEAR = "year"
 STATUS = "status"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from telekit._exceptions import InputError
+from telekit._core._exceptions import InputError
 
 CODE_SHAPE = r"^[0-9A-Z][0-9]{3}[0-9A-Z]$"
 

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import polars as pl
 
-from telekit._columns import HCPCS_CODE
-from telekit._exceptions import InputError
+from telekit._core._columns import HCPCS_CODE
+from telekit._core._exceptions import InputError
 from telekit.codesets._cms_values import CODE_SHAPE, check_parsed, decimal, normalise_code
 from telekit.codesets._grid import Grid, header_text, read_grids
 from telekit.codesets._parquet import package_parquet

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import polars as pl
 
-from telekit._exceptions import InputError, UnsupportedFormatError
+from telekit._core._exceptions import InputError, UnsupportedFormatError
 
 HEAD_ROWS = 30
 TEXT_SUFFIXES = (".csv", ".txt", ".tsv", ".dat")

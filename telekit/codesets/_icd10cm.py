@@ -22,7 +22,7 @@ from pathlib import Path
 
 import polars as pl
 
-from telekit._exceptions import InputError
+from telekit._core._exceptions import InputError
 from telekit.codesets._parquet import package_parquet
 
 CODE = "code"

@@ -29,8 +29,8 @@ from pathlib import Path
 
 import polars as pl
 
-from telekit._columns import HCPCS_CODE
-from telekit._exceptions import InputError
+from telekit._core._columns import HCPCS_CODE
+from telekit._core._exceptions import InputError
 from telekit.codesets._cms_values import CODE_SHAPE, check_parsed, cms_date, normalise_code
 from telekit.codesets._grid import EXCEL_SUFFIXES, TEXT_SUFFIXES, Grid, header_text, read_grids
 from telekit.codesets._parquet import package_parquet

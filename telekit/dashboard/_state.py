@@ -26,9 +26,9 @@ from typing import TYPE_CHECKING, Final, TypeVar
 import altair as alt
 import polars as pl
 
-from telekit import _columns as c
 from telekit import charts as ch
 from telekit import metrics
+from telekit._core import _columns as c
 from telekit.metrics._inputs import (
     RemittancesLike,
     TableLike,

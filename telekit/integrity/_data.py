@@ -6,8 +6,8 @@ import functools
 
 import polars as pl
 
-from telekit._columns import HCPCS_CODE
-from telekit._package_data import read_package_csv
+from telekit._core._columns import HCPCS_CODE
+from telekit._core._package_data import read_package_csv
 
 __all__ = [
     "EQUIPMENT_CODES_SCHEMA",

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from telekit import _columns as c
-from telekit._package_data import read_package_csv
+from telekit._core import _columns as c
+from telekit._core._package_data import read_package_csv
 from telekit._policies import Policies
 from telekit.metrics import _ledger as lg
 from telekit.metrics._inputs import (

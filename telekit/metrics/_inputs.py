@@ -9,11 +9,11 @@ from pathlib import Path
 
 import polars as pl
 
-from telekit import _columns as c
-from telekit._exceptions import InputError
+from telekit._core import _columns as c
+from telekit._core._exceptions import InputError
+from telekit._core._table import Table
 from telekit._readers import read_claims, read_encounters, read_patient_payments
 from telekit._remittances import Remittances, read_remittances
-from telekit._table import Table
 
 TableLike = Table | pl.DataFrame | pl.LazyFrame | str | Path
 RemittancesLike = Remittances | str | Path

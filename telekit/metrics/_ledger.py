@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from telekit import _columns as c
+from telekit._core import _columns as c
 from telekit._policies import Policies
 from telekit._remittances import Remittances
 

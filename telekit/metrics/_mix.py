@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from telekit import _columns as c
+from telekit._core import _columns as c
 from telekit.metrics._inputs import (
     CLAIM_KEYS,
     MONTH,

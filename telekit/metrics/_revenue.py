@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from telekit import _columns as c
+from telekit._core import _columns as c
 from telekit._policies import Policies
 from telekit.metrics import _ledger as lg
 from telekit.metrics import _units as u

@@ -8,8 +8,8 @@ from typing import Any
 
 import polars as pl
 
-from telekit import _columns as c
-from telekit._exceptions import InputError
+from telekit._core import _columns as c
+from telekit._core._exceptions import InputError
 from telekit._policies import EXPECTED_ALLOWED, MODIFIER, Policies, load_expected_fees
 from telekit.metrics import _ledger as lg
 from telekit.metrics._inputs import RemittancesLike, TableLike, claims_frame, remittances_obj

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from telekit import _columns as c
+from telekit._core import _columns as c
 from telekit.review._store import DECISIONS, ReviewStore, normalize_decision
 
 if TYPE_CHECKING:

@@ -46,8 +46,8 @@ from typing import Any
 
 import polars as pl
 
-from telekit import _columns as c
-from telekit._exceptions import InputError, TelekitError
+from telekit._core import _columns as c
+from telekit._core._exceptions import InputError, TelekitError
 
 DECISIONS = ("confirm", "dismiss", "needs_query")
 """The decisions a reviewer can make on a finding."""

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 import polars as pl
 
-from telekit import _columns as c
 from telekit._annotate import ENCOUNTER_FIELDS
+from telekit._core import _columns as c
 from telekit.review._state import KEY, EncounterView, ReviewState
 from telekit.review._store import ReviewStore, normalize_decision
 

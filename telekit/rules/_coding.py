@@ -10,8 +10,8 @@ from functools import cache
 
 import polars as pl
 
-from telekit import _columns as c
 from telekit import codesets
+from telekit._core import _columns as c
 from telekit.rules._registry import rule
 
 DOS = c.CLAIM_LINE_START_DATE

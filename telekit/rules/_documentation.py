@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from telekit import _columns as c
+from telekit._core import _columns as c
 from telekit.rules._registry import rule
 from telekit.rules._windows import preparation
 

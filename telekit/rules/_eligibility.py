@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from telekit import _columns as c
 from telekit import codesets
+from telekit._core import _columns as c
 from telekit.rules._registry import rule
 from telekit.rules._windows import preparation
 

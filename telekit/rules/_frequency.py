@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Literal
 
 import polars as pl
 
-from telekit import _columns as c
+from telekit._core import _columns as c
 from telekit.rules._registry import rule
 from telekit.rules._windows import DOS, ROW, SORT_KEYS, greedy_periods, preparation
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from telekit import _columns as c
+from telekit._core import _columns as c
 from telekit.rules._registry import rule
 
 DOS = pl.col(c.CLAIM_LINE_START_DATE)

@@ -10,7 +10,7 @@ import datetime as dt
 
 import polars as pl
 
-from telekit import _columns as c
+from telekit._core import _columns as c
 from telekit.rules._eligibility import flexibilities, in_flexibility_window
 from telekit.rules._registry import rule
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from telekit import _columns as c
+from telekit._core import _columns as c
 from telekit.rules._addon import SD_99205, SD_99215
 from telekit.rules._registry import rule
 from telekit.rules._windows import DOS

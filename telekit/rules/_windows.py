@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from telekit import _columns as c
+from telekit._core import _columns as c
 
 if TYPE_CHECKING:
     from telekit._annotate import Inputs

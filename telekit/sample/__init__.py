@@ -23,7 +23,7 @@ from pathlib import Path
 import polars as pl
 
 import telekit
-from telekit import _columns as col
+from telekit._core import _columns as col
 from telekit.sample import _assemble, _write
 from telekit.sample import _model as m
 from telekit.sample._planters import PLANTERS, RULE_CODES

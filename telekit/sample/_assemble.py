@@ -19,7 +19,7 @@ from functools import cache
 import numpy as np
 import polars as pl
 
-from telekit import _columns as col
+from telekit._core import _columns as col
 from telekit.sample import _model as m
 from telekit.sample import _practice, _remit
 from telekit.sample._case import CLAIM_FIELDS, COVERAGE_FIELDS, ENCOUNTER_FIELDS, Plant

@@ -23,7 +23,7 @@ from functools import cache
 import numpy as np
 import polars as pl
 
-from telekit._columns import ADJUSTMENTS, MONEY, PATIENT_PAYMENTS, REMITTANCE_LINES
+from telekit._core._columns import ADJUSTMENTS, MONEY, PATIENT_PAYMENTS, REMITTANCE_LINES
 from telekit.sample import _model as m
 
 REPROCESS_SHARE = 0.015

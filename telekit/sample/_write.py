@@ -15,7 +15,7 @@ from typing import IO, TYPE_CHECKING, Literal
 
 import polars as pl
 
-from telekit import _columns as col
+from telekit._core import _columns as col
 from telekit.sample import _model as m
 from telekit.x12 import _write as x12
 

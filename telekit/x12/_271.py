@@ -55,7 +55,7 @@ from pathlib import Path
 
 import polars as pl
 
-from telekit._columns import (
+from telekit._core._columns import (
     COVERAGE,
     ENROLLMENT_END_DATE,
     ENROLLMENT_START_DATE,
@@ -65,10 +65,11 @@ from telekit._columns import (
     PERSON_ID,
     PLAN_NAME,
 )
-from telekit._exceptions import UnsupportedFormatError
-from telekit._maps import TableMap
-from telekit._readers import ROW, RawSource, build_table
-from telekit._table import Table
+from telekit._core._exceptions import UnsupportedFormatError
+from telekit._core._table import Table
+from telekit._io._build import build_table
+from telekit._io._maps import TableMap
+from telekit._io._source import ROW, RawSource
 from telekit.x12._envelope import Envelope
 from telekit.x12._tokenizer import Segment, iter_segments, source_label
 

@@ -20,7 +20,7 @@ Loops of the implementation guide and what is read from them (DESIGN ยง3 "837P โ
     NM1*82*1*LEE*AL****XX*1992753880~            2420A line rendering provider
 
 Patient names and birth dates are read only to tell dependants apart, as a digest in memory, and
-never kept. Lines are coerced by the same expressions as a CSV (``telekit._readers.build_table``)
+never kept. Lines are coerced by the same expressions as a CSV (``telekit._io._build.build_table``)
 with ``row_number`` = the SV1's segment ordinal, so a value that cannot be represented is a reject
 with the CSV reader's reason. Envelope problems, and CLM02 differing from the sum of its lines, are
 warnings in ``.issues``; a line that cannot be placed (SV1 before any CLM) is an error there.
@@ -35,8 +35,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from telekit import _coerce
-from telekit._columns import (
+from telekit._core._columns import (
     BILLING_NPI,
     CHARGE_AMOUNT,
     CLAIM_FREQUENCY_CODE,
@@ -63,8 +62,11 @@ from telekit._columns import (
     RENDERING_NPI,
     SERVICE_UNIT_QUANTITY,
 )
-from telekit._exceptions import UnsupportedFormatError
-from telekit._table import Table
+from telekit._core._exceptions import UnsupportedFormatError
+from telekit._core._table import Table
+from telekit._io import _coerce
+from telekit._io._build import build_table, resolve_map
+from telekit._io._source import RawSource
 from telekit.x12._envelope import Envelope
 from telekit.x12._tokenizer import Segment, Source, iter_segments, source_label
 
@@ -596,8 +598,6 @@ def read_837p(source: Source, *, name: str | None = None) -> X837P:
     X222A2) and ``X12Error`` when the data cannot be tokenised. ``name`` is how messages name a
     ``bytes`` source (default: the file name).
     """
-    from telekit._readers import RawSource, build_table, resolve_map  # noqa: PLC0415 - cycle
-
     label = name or source_label(source)
     env = Envelope(label)
     parser = _Parser(label, env)

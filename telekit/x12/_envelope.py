@@ -22,7 +22,7 @@ from typing import Literal
 
 import polars as pl
 
-from telekit._columns import ISSUES_SCHEMA
+from telekit._core._columns import ISSUES_SCHEMA
 from telekit.x12._tokenizer import Segment
 
 __all__ = ["Envelope", "Severity"]

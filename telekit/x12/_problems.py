@@ -15,7 +15,7 @@ from typing import Any
 
 import polars as pl
 
-from telekit._exceptions import X12Error
+from telekit._core._exceptions import X12Error
 from telekit.x12._tokenizer import delimiter_mismatch
 
 __all__ = ["MAX_LISTED", "file_lines", "no_claim_lines_error", "summary_entry"]

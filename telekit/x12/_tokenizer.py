@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from telekit._exceptions import X12Error
+from telekit._core._exceptions import X12Error
 
 __all__ = ["Delimiters", "Segment", "delimiter_mismatch", "iter_segments", "sniff", "source_label"]
 
@@ -107,6 +107,23 @@ def _header(buf: bytes, name: str, ordinal: int, eof: bool) -> Delimiters | None
     """The delimiters of the ISA at the start of ``buf``.
 
     ``None`` when more bytes are needed to decide."""
+    element = _element_separator(buf, name, ordinal, eof)
+    if element is None:
+        return None
+    pos = _isa16_separator(buf, element, name, ordinal, eof)
+    if pos is None:
+        return None
+    if len(buf) < pos + 3 + 64 and not eof:
+        return None  # the terminator may be preceded by a line break; look a little further
+    component = buf[pos + 1 : pos + 2]
+    terminator = _terminator(buf, pos + 2)
+    _check_separators(element, component, terminator, name, ordinal)
+    repetition = _repetition(buf[: pos + 1].split(element), element, component, terminator)
+    return Delimiters(element, repetition, component, terminator)
+
+
+def _element_separator(buf: bytes, name: str, ordinal: int, eof: bool) -> bytes | None:
+    """The byte after ``ISA``; ``None`` when more bytes are needed."""
     if len(buf) < 4:
         if eof:
             msg = f"{name}: segment {ordinal} (ISA) is truncated; expected a 106-byte ISA header."
@@ -122,7 +139,12 @@ def _header(buf: bytes, name: str, ordinal: int, eof: bool) -> Delimiters | None
     if element.isalnum() or element in _BLANK:
         msg = f"{name}: segment {ordinal} (ISA) has no valid element separator at position 4."
         raise X12Error(msg)
-    # the 16th element separator precedes ISA16; ISA16 is one byte, the terminator follows it
+    return element
+
+
+def _isa16_separator(buf: bytes, element: bytes, name: str, ordinal: int, eof: bool) -> int | None:
+    """Position of the 16th element separator, which precedes ISA16 (ISA16 is one byte, the
+    terminator follows it); ``None`` when more bytes are needed."""
     pos = 3
     for _ in range(_ISA_ELEMENTS - 1):
         pos = buf.find(element, pos + 1, pos + 200)
@@ -134,10 +156,11 @@ def _header(buf: bytes, name: str, ordinal: int, eof: bool) -> Delimiters | None
                 )
                 raise X12Error(msg)
             return None
-    if len(buf) < pos + 3 + 64 and not eof:
-        return None  # the terminator may be preceded by a line break; look a little further
-    component = buf[pos + 1 : pos + 2]
-    end = pos + 2
+    return pos
+
+
+def _terminator(buf: bytes, end: int) -> bytes:
+    """The segment terminator, the byte at ``end`` (after ISA16)."""
     terminator = buf[end : end + 1]
     if terminator and terminator in _LINE_BREAKS:
         # a line break after ISA16: either it is the terminator, or the sender writes the
@@ -150,6 +173,12 @@ def _header(buf: bytes, name: str, ordinal: int, eof: bool) -> Delimiters | None
             terminator = nxt
         else:
             terminator = b"\n" if b"\n" in buf[end:j] else b"\r"
+    return terminator
+
+
+def _check_separators(
+    element: bytes, component: bytes, terminator: bytes, name: str, ordinal: int
+) -> None:
     if not component or not terminator:
         msg = f"{name}: segment {ordinal} (ISA) is truncated; ISA16 and the terminator are missing."
         raise X12Error(msg)
@@ -159,10 +188,14 @@ def _header(buf: bytes, name: str, ordinal: int, eof: bool) -> Delimiters | None
             "it; expected three distinct non-alphanumeric separators."
         )
         raise X12Error(msg)
-    fields = buf[: pos + 1].split(element)
+
+
+def _repetition(
+    fields: list[bytes], element: bytes, component: bytes, terminator: bytes
+) -> bytes | None:
+    """ISA11 when it is a repetition separator (5010; 4010 has none there)."""
     rep_field = fields[11] if len(fields) > 11 else b""
     version = fields[12] if len(fields) > 12 else b""
-    repetition: bytes | None = None
     if (
         len(rep_field) == 1
         and not rep_field.isalnum()
@@ -170,8 +203,8 @@ def _header(buf: bytes, name: str, ordinal: int, eof: bool) -> Delimiters | None
         and rep_field not in (element, component, terminator)
         and not version.startswith(b"0040")
     ):
-        repetition = rep_field
-    return Delimiters(element, repetition, component, terminator)
+        return rep_field
+    return None
 
 
 def _strip_lead(buf: bytes) -> bytes:
@@ -191,45 +224,72 @@ def iter_segments(
     return _iter(_chunks(source, max(chunk_size, 1), name), name)
 
 
+class _Buffer:
+    """The bytes of a chunked source not yet tokenised, and whether the source is exhausted."""
+
+    __slots__ = ("_chunks", "data", "eof")
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self._chunks = iter(chunks)
+        self.data = b""
+        self.eof = False
+
+    def more(self) -> bool:
+        """Append the next chunk; False at the end of the source."""
+        if self.eof:
+            return False
+        chunk = next(self._chunks, None)
+        if chunk is None:
+            self.eof = True
+            return False
+        self.data += chunk
+        return True
+
+
+def _next_header(stream: _Buffer, name: str, ordinal: int, first: bool) -> Delimiters | None:
+    """The delimiters of the ISA at the start of the unread bytes (reading more chunks until
+    they decide); ``None`` at the end of the data. Leading blanks (and, at the start of the
+    file, a BOM) are skipped."""
+    while True:
+        buf = stream.data
+        buf = _strip_lead(buf) if first or buf[:1] in _BLANK else buf
+        stream.data = buf
+        found = _header(buf, name, ordinal + 1, stream.eof) if buf or stream.eof else None
+        if found is not None:
+            return found
+        if not stream.more():
+            if not stream.data:
+                if first:
+                    msg = f"{name}: no X12 data (expected an ISA interchange header)."
+                    raise X12Error(msg)
+                return None
+            return _header(stream.data, name, ordinal + 1, True)  # never None at the end
+
+
+def _new_interchange(sid: bytes, piece: bytes, delims: Delimiters, name: str, ordinal: int) -> bool:
+    """Whether a piece whose id is ``ISA`` (or longer than an id) starts a new interchange:
+    an ISA glued to blanks, or one whose delimiters differ from the current ones."""
+    lead = sid.lstrip(_BLANK)
+    return lead.startswith(b"ISA") and (
+        sid != b"ISA" or not _same_delims(piece, delims, name, ordinal)
+    )
+
+
 def _iter(chunks: Iterable[bytes], name: str) -> Iterator[Segment]:
-    it = iter(chunks)
-    buf = b""
-    eof = False
+    stream = _Buffer(chunks)
     ordinal = 0
     delims: Delimiters | None = None
     first = True
 
-    def more() -> bool:
-        nonlocal buf, eof
-        if eof:
-            return False
-        chunk = next(it, None)
-        if chunk is None:
-            eof = True
-            return False
-        buf += chunk
-        return True
-
     while True:
         fresh_header = delims is None  # this round starts at an ISA whose header was just read
         if delims is None:
-            while True:
-                buf = _strip_lead(buf) if first or buf[:1] in _BLANK else buf
-                found = _header(buf, name, ordinal + 1, eof) if buf or eof else None
-                if found is not None:
-                    delims = found
-                    break
-                if not more():
-                    if not buf:
-                        if first:
-                            msg = f"{name}: no X12 data (expected an ISA interchange header)."
-                            raise X12Error(msg)
-                        return
-                    found = _header(buf, name, ordinal + 1, True)
-                    if found is not None:
-                        delims = found
-                        break
+            delims = _next_header(stream, name, ordinal, first)
+            if delims is None:
+                return
             first = False
+        # --- the segments of the unread bytes, one interchange's delimiters ---
+        buf, eof = stream.data, stream.eof
         term = delims.segment
         element = delims.element
         pieces = buf.split(term)
@@ -245,35 +305,36 @@ def _iter(chunks: Iterable[bytes], name: str) -> Iterator[Segment]:
                 continue
             elements = piece.split(element)
             sid = elements[0]
-            if len(sid) > 3 or sid == b"ISA":
-                lead = sid.lstrip(_BLANK)
-                if lead.startswith(b"ISA") and (
-                    sid != b"ISA" or not _same_delims(piece, delims, name, ordinal + 1)
-                ):
-                    restart_at = sum(len(p) for p in pieces[:k]) + k * len(term)
-                    break
+            if (len(sid) > 3 or sid == b"ISA") and _new_interchange(
+                sid, piece, delims, name, ordinal + 1
+            ):
+                restart_at = sum(len(p) for p in pieces[:k]) + k * len(term)
+                break
             ordinal += 1
-            if eof and k == len(pieces) - 1 and not _ends_terminated(buf, term):
-                yield Segment(ordinal, sid.decode("latin-1"), elements, delims, terminated=False)
-                continue
-            yield Segment(ordinal, sid.decode("latin-1"), elements, delims)
+            # only the file's last piece can be unterminated (the file ends inside it)
+            terminated = not eof or k < len(pieces) - 1 or _ends_terminated(buf, term)
+            yield Segment(ordinal, sid.decode("latin-1"), elements, delims, terminated)
+        # --- what comes next: a new interchange, more bytes, or the end ---
         if restart_at == 0 and fresh_header:
-            # the ISA just read splits into pieces on its own terminator: no progress is possible
-            msg = (
-                f"{name}: segment {ordinal + 1} (ISA) is malformed: the segment terminator after "
-                "ISA16 also appears inside its elements."
-            )
-            raise X12Error(msg)
+            raise _no_progress(name, ordinal + 1)
         if restart_at >= 0:
-            buf = buf[restart_at:].lstrip(_BLANK)
+            stream.data = buf[restart_at:].lstrip(_BLANK)
             delims = None
             continue
-        buf = rest
+        stream.data = rest
         if eof:
             return
-        if not more():
-            # the last piece has no terminator: it is the file's final (unterminated) segment
-            continue
+        # without a further chunk, the last piece (no terminator) is the file's final segment
+        stream.more()
+
+
+def _no_progress(name: str, ordinal: int) -> X12Error:
+    """The ISA just read splits into pieces on its own terminator: no progress is possible."""
+    msg = (
+        f"{name}: segment {ordinal} (ISA) is malformed: the segment terminator after "
+        "ISA16 also appears inside its elements."
+    )
+    return X12Error(msg)
 
 
 def _ends_terminated(buf: bytes, term: bytes) -> bool:
@@ -296,31 +357,40 @@ _837_GUIDES = {b"X222": "837P", b"X098": "837P", b"X223": "837I", b"X096": "837I
 def sniff(source: Source) -> str | None:
     """The transaction of an X12 source from its first GS08/ST01: ``"837P"``, ``"837I"``,
     ``"835"``, ``"271"``, ``"270"``... (ST01 as written when not an 837); ``None`` if not X12."""
-    if isinstance(source, bytes | bytearray):
-        head = bytes(source[:_SNIFF_BYTES])
-    else:
-        try:
-            with Path(source).open("rb") as fh:
-                head = fh.read(_SNIFF_BYTES)
-        except OSError:
-            return None
-    if not _strip_lead(head).startswith(b"ISA"):
+    head = _head(source)
+    if head is None or not _strip_lead(head).startswith(b"ISA"):
         return None
-    gs08 = b""
     try:
-        for seg in _iter([head], source_label(source)):
-            if seg.id == "GS":
-                gs08 = seg.elements[8] if len(seg.elements) > 8 else b""
-            elif seg.id == "ST":
-                st01 = seg.el(1).strip()
-                if st01 == "837":
-                    guide = gs08 + b" " + (seg.elements[3] if len(seg.elements) > 3 else b"")
-                    for key, kind in _837_GUIDES.items():
-                        if key in guide:
-                            return kind
-                return st01 or None
+        return _transaction(head, source_label(source))
     except X12Error:
         return None
+
+
+def _head(source: Source) -> bytes | None:
+    """The first ``_SNIFF_BYTES`` of ``source``; ``None`` when it cannot be read."""
+    if isinstance(source, bytes | bytearray):
+        return bytes(source[:_SNIFF_BYTES])
+    try:
+        with Path(source).open("rb") as fh:
+            return fh.read(_SNIFF_BYTES)
+    except OSError:
+        return None
+
+
+def _transaction(head: bytes, label: str) -> str | None:
+    """The transaction named by the first ST of ``head`` (an 837 by its GS08/ST03 guide)."""
+    gs08 = b""
+    for seg in _iter([head], label):
+        if seg.id == "GS":
+            gs08 = seg.elements[8] if len(seg.elements) > 8 else b""
+        elif seg.id == "ST":
+            st01 = seg.el(1).strip()
+            if st01 == "837":
+                guide = gs08 + b" " + (seg.elements[3] if len(seg.elements) > 3 else b"")
+                for key, kind in _837_GUIDES.items():
+                    if key in guide:
+                        return kind
+            return st01 or None
     return None
 
 

@@ -66,7 +66,7 @@ from typing import Protocol
 
 import polars as pl
 
-from telekit import _columns as col
+from telekit._core import _columns as col
 
 __all__ = [
     "CLAIM_FILING_CODES",

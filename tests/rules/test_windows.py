@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 import telekit as tk
-from telekit import _columns as c
+from telekit._core import _columns as c
 from telekit.rules._frequency import _periods
 from telekit.rules._windows import DOS, ROW, SORT_KEYS, greedy_periods
 

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 import telekit as tk
-from telekit import _columns as col
-from telekit._exceptions import TelekitError, UnsupportedFormatError, X12Error
+from telekit._core import _columns as col
+from telekit._core._exceptions import TelekitError, UnsupportedFormatError, X12Error
 from telekit.x12 import read_271
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "x12"

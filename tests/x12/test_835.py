@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from telekit import read_remittances
-from telekit._columns import ADJUSTMENTS, ISSUES_SCHEMA, REJECTS_SCHEMA, REMITTANCE_LINES
-from telekit._exceptions import TelekitError, UnsupportedFormatError, X12Error
+from telekit._core._columns import ADJUSTMENTS, ISSUES_SCHEMA, REJECTS_SCHEMA, REMITTANCE_LINES
+from telekit._core._exceptions import TelekitError, UnsupportedFormatError, X12Error
 from telekit.x12._835 import (
     X12_CLAIMS_SCHEMA,
     X12_PAYMENTS_SCHEMA,

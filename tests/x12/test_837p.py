@@ -12,8 +12,8 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import telekit as tk
-from telekit._columns import CLAIMS, ISSUES_SCHEMA, REJECTS_SCHEMA
-from telekit._exceptions import UnsupportedFormatError, X12Error
+from telekit._core._columns import CLAIMS, ISSUES_SCHEMA, REJECTS_SCHEMA
+from telekit._core._exceptions import UnsupportedFormatError, X12Error
 from telekit.x12 import read_837p
 from telekit.x12._837p import CLAIMS_SCHEMA
 

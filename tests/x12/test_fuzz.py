@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import telekit as tk
-from telekit._exceptions import TelekitError
+from telekit._core._exceptions import TelekitError
 from telekit.x12 import iter_segments, read_837p, sniff
 from telekit.x12._envelope import Envelope
 

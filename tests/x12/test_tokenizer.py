@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from telekit._exceptions import X12Error
+from telekit._core._exceptions import X12Error
 from telekit.x12 import Delimiters, iter_segments, sniff
 from telekit.x12._envelope import Envelope
 

@@ -25,9 +25,9 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import telekit as tk
-from telekit import _columns as col
 from telekit import sample
-from telekit._remittances import CLAIMS_SCHEMA, PAYMENTS_SCHEMA
+from telekit._core import _columns as col
+from telekit._core._remittances import CLAIMS_SCHEMA, PAYMENTS_SCHEMA
 from telekit.x12 import _write, iter_segments
 from telekit.x12._271 import read_271
 from telekit.x12._envelope import Envelope

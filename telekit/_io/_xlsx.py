@@ -26,7 +26,7 @@ from io import BytesIO
 from operator import itemgetter
 from xml.etree import ElementTree as ET
 
-from telekit._exceptions import InputError, UnsupportedFormatError
+from telekit._core._exceptions import InputError, UnsupportedFormatError
 
 __all__ = [
     "MAX_COLUMNS",

@@ -11,7 +11,7 @@ draws, rewriting one line::
 The clock is redrawn every second while a stage runs (``step(label, tick=False)`` draws once,
 for a stage that shows its own progress). Labels are stage names chosen by the caller
 (``reading claims``, ``auditing``, ``writing report``) and never data values; each ``step`` is
-also logged (``telekit._log``) with the seconds the previous stage took.
+also logged (``telekit._core._log``) with the seconds the previous stage took.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import time
 from types import TracebackType
 from typing import TextIO
 
-from telekit import _log
+from telekit._core import _log
 
 _WIDTH = 20
 _active: list[Progress] = []  # the bar being drawn, so an error can clear its line first

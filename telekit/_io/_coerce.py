@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import polars as pl
 
-from telekit._columns import (
+from telekit._core._columns import (
     CLAIM_LINE_START_DATE,
     MONEY,
     PLACE_OF_SERVICE_CODE,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from telekit._columns import ISSUES_SCHEMA, REJECTS_SCHEMA
+from telekit._core._columns import ISSUES_SCHEMA, REJECTS_SCHEMA
 
 
 def empty_rejects() -> pl.DataFrame:

@@ -1,0 +1,272 @@
+"""Building a canonical ``Table`` from a ``RawSource``: header mapping, the delimited columns
+split into their slots, one coercion expression per canonical column over the whole frame
+(``telekit._io._coerce``), and the rejects (one row per rejected input row, duplicates of the
+table's key last).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from telekit._core._columns import (
+    DIAGNOSES,
+    DIAGNOSES_DELIMITED,
+    MODIFIERS,
+    MODIFIERS_DELIMITED,
+    REJECTS_SCHEMA,
+    TableSpec,
+)
+from telekit._core._exceptions import InputError, MissingColumnError
+from telekit._core._table import Table, empty_issues
+from telekit._io import _coerce
+from telekit._io._maps import (
+    MapSpec,
+    TableMap,
+    check_table_map,
+    delimited_columns,
+    load_map,
+    normalize_header,
+)
+from telekit._io._source import ROW, ROW_REASON, RawSource
+
+_DELIMITED_REASON = {
+    MODIFIERS_DELIMITED: f"more than {len(MODIFIERS)} modifiers",
+    DIAGNOSES_DELIMITED: f"more than {len(DIAGNOSES)} diagnosis codes",
+}
+
+
+# --- header mapping ----------------------------------------------------------------------------
+
+
+def map_headers(
+    spec: TableSpec, headers: Sequence[str], rename: Mapping[str, str], name: str
+) -> tuple[dict[int, str], tuple[str, ...]]:
+    """{source position: canonical or delimited name} and the dropped header names."""
+    normalized_rename = {normalize_header(k): v for k, v in rename.items()}
+    canonical = {normalize_header(n): n for n in (*spec.names, *delimited_columns(spec))}
+    aliases = {normalize_header(k): v for k, v in spec.aliases.items()}
+    mapped: dict[int, str] = {}
+    seen: dict[str, str] = {}
+    dropped: list[str] = []
+    for position, header in enumerate(headers):
+        key = normalize_header(header)
+        target = (
+            rename.get(header)
+            or normalized_rename.get(key)
+            or canonical.get(key)
+            or aliases.get(key)
+        )
+        if target is None:
+            if header.strip():
+                dropped.append(header)
+            continue
+        if target in seen:
+            msg = (
+                f"{name}: columns {seen[target]!r} and {header!r} both map to {target!r}; "
+                "drop one or rename it to another column"
+            )
+            raise InputError(msg)
+        seen[target] = header
+        mapped[position] = target
+    for delimited, slots in delimited_columns(spec).items():
+        numbered = [seen[s] for s in slots if s in seen]
+        if delimited in seen and numbered:
+            msg = (
+                f"{name}: columns {seen[delimited]!r} and {numbered[0]!r} both give "
+                f"{slots[0].rsplit('_', 1)[0]}_N; keep one of them"
+            )
+            raise InputError(msg)
+    return mapped, tuple(dropped)
+
+
+def missing_column_error(
+    spec: TableSpec, column: str, headers: Sequence[str], unmapped: Sequence[str], name: str
+) -> MissingColumnError:
+    found = ", ".join(h for h in headers if h.strip()) or "no columns"
+    by_key = {normalize_header(h): h for h in unmapped}
+    close = difflib.get_close_matches(column, list(by_key), n=1, cutoff=0.6)
+    suggestion = by_key[close[0]] if close else "<a header>"
+    msg = (
+        f"{name}: column {column!r} is missing (found: {found}). "
+        f'Map it with rename={{"{suggestion}": "{column}"}} or --map.'
+    )
+    return MissingColumnError(msg)
+
+
+# --- the table ---------------------------------------------------------------------------------
+
+
+def resolve_map(
+    spec: TableSpec,
+    rename: Mapping[str, str] | None,
+    values: Mapping[str, Mapping[str, str]] | None,
+    map: str | Path | MapSpec | None,
+    options: Mapping[str, object] | None,
+) -> TableMap:
+    """The map file's entries for ``spec`` with the explicit arguments merged over them."""
+    base = TableMap()
+    if map is not None:
+        spec_map = map if isinstance(map, MapSpec) else load_map(map)
+        base = spec_map.for_table(spec.name)
+    merged = base.merged(rename, values, options)
+    return check_table_map(spec, merged, "rename=/values=/options=")
+
+
+def given_columns(
+    spec: TableSpec, raw: RawSource, mapped: Mapping[int, str]
+) -> set[str]:  # fmt: skip
+    """The canonical columns the source supplies; a missing required one is an error."""
+    given = set(mapped.values())
+    for dname, slots in delimited_columns(spec).items():
+        if dname in given:
+            given |= set(slots)
+    for required in spec.required:
+        if required not in given:
+            unmapped = [h for i, h in enumerate(raw.headers) if i not in mapped and h.strip()]
+            raise missing_column_error(spec, required, raw.headers, unmapped, raw.name)
+    return given
+
+
+def split_delimited(frame: pl.LazyFrame, spec: TableSpec, present: set[str]) -> pl.LazyFrame:
+    """``hcpcs_modifiers`` → ``hcpcs_modifier_1..4`` (and diagnoses), plus ``__over_<name>``
+    where the source gives more parts than there are slots."""
+    for dname, slots in delimited_columns(spec).items():
+        if dname not in present:
+            continue
+        parts = f"__parts_{dname}"
+        frame = frame.with_columns(
+            pl.col(dname).cast(pl.String).str.extract_all(r"[^;,|\s]+").alias(parts)
+        ).with_columns(
+            *(pl.col(parts).list.get(i, null_on_oob=True).alias(s) for i, s in enumerate(slots)),
+            (pl.col(parts).list.len() > len(slots)).fill_null(value=False).alias(f"__over_{dname}"),
+        )
+    return frame
+
+
+@dataclass
+class CoercionPlan:
+    """The expressions that coerce a source, in three stages, and what rejects are made of."""
+
+    texts: list[pl.Expr]
+    values: list[pl.Expr]
+    reasons: list[pl.Expr]
+    checks: list[tuple[str, str, str]]  # (canonical column, reason column, raw-text column)
+    outputs: list[pl.Expr]
+
+
+def coercion_plan(spec: TableSpec, schema: pl.Schema, entries: TableMap) -> CoercionPlan:
+    date_format = entries.options.get("date_format")
+    fmt = date_format if isinstance(date_format, str) else None
+    over = {slots[0]: dname for dname, slots in delimited_columns(spec).items() if dname in schema}
+    plan = CoercionPlan([], [], [], [], [])
+    for i, column in enumerate(spec.columns):
+        value_col, reason_col, text_col = f"__v{i}", f"__r{i}", f"__t{i}"
+        plan.outputs.append(pl.col(value_col).cast(column.dtype).alias(column.name))
+        if column.name not in schema:  # absent: all-null (a default fills empty cells only)
+            plan.values.append(pl.lit(None, column.dtype).alias(value_col))
+            continue
+        source, dtype = pl.col(column.name), schema[column.name]
+        values_map = entries.values.get(column.name)
+        if dtype == column.dtype and dtype != pl.String() and not values_map:
+            value: pl.Expr = source  # already canonical: kept as is
+            if column.default is not None:
+                value = value.fill_null(pl.lit(column.default).cast(column.dtype))
+            plan.values.append(value.alias(value_col))
+            why = _coerce.typed_reason(column, pl.col(value_col))
+        else:
+            text = source if dtype == pl.String() else source.cast(pl.String)
+            prepared = _coerce.prepare_text(text, values_map, column.default)
+            plan.texts.append(prepared.alias(text_col))
+            plan.values.append(_coerce.parse(column, pl.col(text_col), fmt).alias(value_col))
+            why = _coerce.reason(column, pl.col(text_col), pl.col(value_col), fmt)
+        if column.name in over:
+            dname = over[column.name]
+            flag = pl.col(f"__over_{dname}")
+            why = pl.when(flag).then(pl.lit(_DELIMITED_REASON[dname])).otherwise(why)
+        plan.reasons.append(why.alias(reason_col))
+        plan.checks.append((column.name, reason_col, over.get(column.name, column.name)))
+    return plan
+
+
+def _row_problems(raw: RawSource, table: str) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """(the records to coerce, rejects of whole rows, rows skipped): an empty row of a text
+    source is skipped (counted, never a reject); a row with a ``ROW_REASON`` is rejected whole
+    (column and value null)."""
+    frame = raw.frame
+    skipped = 0
+    if raw.skip_empty and frame.height:
+        cells = [c for c in frame.columns if not c.startswith("__")]
+        empty = frame.select(
+            pl.all_horizontal(
+                [pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in cells]
+            )
+            if cells
+            else pl.repeat(True, frame.height)
+        ).to_series()
+        skipped = int(empty.sum())
+        if skipped:
+            frame = frame.filter(empty.not_())
+    rejects = pl.DataFrame(schema=REJECTS_SCHEMA)
+    if ROW_REASON in frame.columns:
+        bad = frame.get_column(ROW_REASON).is_not_null()
+        if bad.any():
+            rejects = frame.filter(bad).select(
+                pl.lit(table).alias("table"),
+                pl.lit(raw.name).alias("source_file"),
+                pl.col(ROW).cast(pl.Int64).alias("row_number"),
+                pl.lit(None, pl.String).alias("column"),
+                pl.lit(None, pl.String).alias("value"),
+                pl.col(ROW_REASON).alias("reason"),
+            )
+            frame = frame.filter(bad.not_())
+        frame = frame.drop(ROW_REASON)
+    return frame, rejects.cast(REJECTS_SCHEMA), skipped
+
+
+def build_table(spec: TableSpec, raw: RawSource, entries: TableMap) -> Table:
+    """Map, split, coerce and validate a raw source into the canonical table."""
+    mapped, dropped = map_headers(spec, raw.headers, entries.rename, raw.name)
+    given = given_columns(spec, raw, mapped)
+    rows_in = raw.frame.height
+    records, row_rejects, skipped = _row_problems(raw, spec.name)
+    for position, target in mapped.items():
+        dtype = records.schema[f"c{position}"]
+        if dtype.is_nested() or dtype == pl.Object():
+            msg = (
+                f"{raw.name}: column {raw.headers[position]!r} holds {dtype}, which cannot be "
+                f"read as {target}; give it as text or as the contract's dtype"
+            )
+            raise InputError(msg)
+    frame = records.lazy().select(
+        ROW, *(pl.col(f"c{i}").alias(target) for i, target in mapped.items())
+    )
+    frame = split_delimited(frame, spec, set(mapped.values()))
+    plan = coercion_plan(spec, frame.collect_schema(), entries)
+    coerced = (
+        frame.with_columns(plan.texts)
+        .with_columns(plan.values)
+        .with_columns(plan.reasons)
+        .collect()
+    )
+    key = [(k, f"__v{spec.names.index(k)}") for k in spec.key]
+    good, rejects = _coerce.split_rejects(
+        coerced, checks=plan.checks, key=key, table=spec.name, source_file=raw.name, row=ROW
+    )
+    if row_rejects.height:
+        rejects = pl.concat([rejects, row_rejects]).sort("row_number", maintain_order=True)
+    return Table(
+        name=spec.name,
+        data=good.select(plan.outputs),
+        rejects=rejects,
+        issues=empty_issues(),
+        rows_in=rows_in,
+        rows_skipped=skipped,
+        source=raw.path,
+        columns_given=tuple(n for n in spec.names if n in given),
+        dropped_columns=dropped,
+    )

@@ -1,0 +1,156 @@
+"""Readers: CSV, Parquet, XLSX, X12 and frames → a canonical ``Table`` with its rejects.
+
+Every source goes through the same steps:
+
+1. **raw read** (``telekit._io._source.load_source``): every cell as text (CSV, XLSX) or as
+   stored (Parquet, frames), the header row found by content, a 1-based ``row_number`` per
+   record (CSV: the physical line where the record starts; XLSX: the sheet row; Parquet and
+   frames: the index);
+2. **header mapping** (``telekit._io._build.map_headers``): ``rename`` keys, then normalised
+   headers against rename keys, canonical names and the table's built-in aliases;
+3. **coercion** (``telekit._io._coerce``): one expression per canonical column over the whole frame;
+4. **rejects**: one row per rejected input row, duplicates of the table's key last.
+
+X12 content is recognised and handed to ``read_x12``: an 837P for claims, a 271 for coverage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from telekit._core._columns import (
+    CLAIMS,
+    COVERAGE,
+    ENCOUNTERS,
+    PATIENT_PAYMENTS,
+    PROVIDERS,
+    TABLES,
+)
+from telekit._core._exceptions import InputError, UnsupportedFormatError
+from telekit._core._table import Table
+from telekit._io._build import build_table, resolve_map
+from telekit._io._maps import MapSpec, load_map
+from telekit._io._source import Source, load_source, source_name
+from telekit.x12 import _271, _837p
+
+__all__ = [
+    "load_map",
+    "read_claims",
+    "read_coverage",
+    "read_encounters",
+    "read_patient_payments",
+    "read_providers",
+    "read_table",
+    "read_x12",
+]
+
+
+def read_x12(table_name: str, data: bytes, name: str) -> Table:
+    """The hook for X12 input: an 837P for claims, a 271 for coverage (``telekit.x12``).
+
+    Other tables have no X12 form (835 remittances go through ``read_remittances``)."""
+    if table_name == CLAIMS.name:
+        return _837p.read_837p(data, name=name).table()
+    if table_name == COVERAGE.name:
+        return _271.read_271(data, name=name)
+    msg = (
+        f"{name}: X12 content cannot be read as {table_name}; telekit reads an 837P as claims, "
+        "a 271 as coverage and an 835 as remittances. Export the data as CSV, Parquet or XLSX"
+    )
+    raise UnsupportedFormatError(msg)
+
+
+def read_table(
+    table_name: str,
+    source: Source,
+    *,
+    rename: Mapping[str, str] | None = None,
+    values: Mapping[str, Mapping[str, str]] | None = None,
+    map: str | Path | MapSpec | None = None,
+    options: Mapping[str, Any] | None = None,
+) -> Table:
+    """Read ``source`` as the canonical table ``table_name`` (``telekit._core._columns.TABLES``).
+
+    ``source`` is a CSV/TSV/TXT, Parquet (file or directory of parts) or XLSX path, or a
+    ``pl.DataFrame`` / ``pl.LazyFrame``; the format is recognised by content. ``rename`` maps
+    source headers to canonical columns, ``values`` maps source values to contract values per
+    column, ``options`` takes ``date_format``, ``sheet``, ``header_row`` and ``encoding``;
+    each is merged over the ``map`` file's entries for the table.
+    """
+    if table_name not in TABLES:
+        msg = f"unknown table {table_name!r} (tables: {', '.join(TABLES)})"
+        raise InputError(msg)
+    spec = TABLES[table_name]
+    entries = resolve_map(spec, rename, values, map, options)
+    raw = load_source(source, spec, entries.rename, entries.options)
+    if isinstance(raw, bytes):
+        return read_x12(table_name, raw, source_name(source))
+    return build_table(spec, raw, entries)
+
+
+def read_claims(
+    source: Source,
+    *,
+    rename: Mapping[str, str] | None = None,
+    values: Mapping[str, Mapping[str, str]] | None = None,
+    map: str | Path | MapSpec | None = None,
+    options: Mapping[str, Any] | None = None,
+) -> Table:
+    """Read claim lines (``CLAIMS``); see ``read_table``."""
+    return read_table(CLAIMS.name, source, rename=rename, values=values, map=map, options=options)
+
+
+def read_encounters(
+    source: Source,
+    *,
+    rename: Mapping[str, str] | None = None,
+    values: Mapping[str, Mapping[str, str]] | None = None,
+    map: str | Path | MapSpec | None = None,
+    options: Mapping[str, Any] | None = None,
+) -> Table:
+    """Read encounters (``ENCOUNTERS``); see ``read_table``."""
+    return read_table(
+        ENCOUNTERS.name, source, rename=rename, values=values, map=map, options=options
+    )
+
+
+def read_coverage(
+    source: Source,
+    *,
+    rename: Mapping[str, str] | None = None,
+    values: Mapping[str, Mapping[str, str]] | None = None,
+    map: str | Path | MapSpec | None = None,
+    options: Mapping[str, Any] | None = None,
+) -> Table:
+    """Read coverage spans (``COVERAGE``); see ``read_table``."""
+    return read_table(COVERAGE.name, source, rename=rename, values=values, map=map, options=options)
+
+
+def read_providers(
+    source: Source,
+    *,
+    rename: Mapping[str, str] | None = None,
+    values: Mapping[str, Mapping[str, str]] | None = None,
+    map: str | Path | MapSpec | None = None,
+    options: Mapping[str, Any] | None = None,
+) -> Table:
+    """Read the provider roster (``PROVIDERS``); see ``read_table``."""
+    return read_table(
+        PROVIDERS.name, source, rename=rename, values=values, map=map, options=options
+    )
+
+
+def read_patient_payments(
+    source: Source,
+    *,
+    rename: Mapping[str, str] | None = None,
+    values: Mapping[str, Mapping[str, str]] | None = None,
+    map: str | Path | MapSpec | None = None,
+    options: Mapping[str, Any] | None = None,
+) -> Table:
+    """Read patient payments (``PATIENT_PAYMENTS``); see ``read_table``."""
+    return read_table(
+        PATIENT_PAYMENTS.name, source, rename=rename, values=values, map=map, options=options
+    )

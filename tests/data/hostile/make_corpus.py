@@ -332,7 +332,7 @@ def write_cases(dest: Path = CASES) -> None:
 
 def text_columns() -> dict[str, set[str]]:
     """Per table: the columns the contract reads as text (ids, codes, free text)."""
-    from telekit._columns import TABLES
+    from telekit._core._columns import TABLES
 
     return {
         name: {c.name for c in spec.columns if c.kind in ("id", "code", "text")}

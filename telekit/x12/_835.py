@@ -194,10 +194,17 @@ def _build(parser: Parser, path: str) -> Remittances:
         remarks=remarks,
         provider_adjustments=_plb_frame(txs, plb_raw),
         issues=pl.concat(issues).sort("segment_number", maintain_order=True),
-        rejects=pl.concat([line_table.rejects, adj_table.rejects]),
-        rows_in=line_table.rows_in + adj_table.rows_in,
+        rejects=pl.concat([line_table.rejects, adj_table.rejects, _cut_rejects(parser, path)]),
+        rows_in=line_table.rows_in + adj_table.rows_in + len(parser.cut),
         sources=(path,),
     )
+
+
+def _cut_rejects(parser: Parser, path: str) -> pl.DataFrame:
+    """The claims, service lines and adjustments the file ends inside, as rejects."""
+    name = Path(path).name
+    rows = [(table, name, at, None, None, why) for table, at, why in parser.cut]
+    return pl.DataFrame(rows, schema=REJECTS_SCHEMA, orient="row")
 
 
 def _lines(

@@ -52,6 +52,8 @@ PROVIDER_ID = "provider_id"
 FISCAL_PERIOD_DATE = "fiscal_period_date"
 
 SUPPORTED_GUIDES = ("005010X221", "004010X091")  # 835 5010 (A1 included) and 4010
+# the table a segment the file ends inside is rejected from
+CUT_TABLES = {"CLP": "remittances", "SVC": "remittances", "CAS": "adjustments"}
 _CAS_TRIPLES = 6  # CAS02-04 ... CAS17-19
 _PLB_PAIRS = 6  # PLB03/04 ... PLB13/14
 _MOA_REMARKS = (3, 4, 5, 6, 7)
@@ -182,6 +184,8 @@ class Parser:
         self.claim_rows: list[list[object]] = []  # DTM*232 is filled in after the CLP
         self.line_rows: list[tuple[object, ...]] = []
         self.adj_rows: list[tuple[object, ...]] = []
+        # segments the file ends inside (no terminator): (table, segment ordinal, reason)
+        self.cut: list[tuple[str, int, str]] = []
         self.remark_rows: list[tuple[object, ...]] = []
         self.plb_rows: list[tuple[object, ...]] = []
         self.st_seen = 0
@@ -242,13 +246,28 @@ class Parser:
                     self._end_tx()
             elif self.active:
                 handler = handlers.get(sid)
-                if handler is not None:
+                if not seg.terminated and sid in CUT_TABLES:
+                    self._cut(seg)
+                elif handler is not None:
                     handler(seg)
         if self.active:
             self._end_tx()
         self.env.finish()
         if not self.tx_rows:
             self._nothing_read()
+
+    def _cut(self, seg: Segment) -> None:
+        """The file ends inside ``seg`` (a claim, service line or adjustment): what it holds is
+        incomplete, so it is not read; it is a reject of its table, at its segment number."""
+        what = {"CLP": "claim", "SVC": "service line", "CAS": "adjustment"}[seg.id]
+        self.cut.append(
+            (
+                CUT_TABLES[seg.id],
+                seg.ordinal,
+                f"the file ends inside segment {seg.ordinal} ({seg.id}; the file is cut short): "
+                f"this {what} is not read",
+            )
+        )
 
     def _nothing_read(self) -> None:
         if self.st_seen == 0:

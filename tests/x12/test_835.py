@@ -502,3 +502,16 @@ def test_mutated_835_raises_only_telekit_errors(data: bytes) -> None:
 def test_random_bytes_raise_only_telekit_errors(data: bytes) -> None:
     with contextlib.suppress(TelekitError):
         read_835(b"ISA*00*" + data, name="random.835")
+
+
+def test_a_segment_the_file_ends_inside_is_a_reject_not_a_partial_row() -> None:
+    """A remittance cut inside its last CAS: that adjustment is a reject (at its segment), the
+    rows before it are read, and the accounting holds."""
+    hostile = Path(__file__).parents[1] / "data" / "hostile" / "files"
+    remits = read_remittances(hostile / "remittances__truncated.835")
+    assert remits.rejects.height == 1
+    reject = remits.rejects.row(0, named=True)
+    assert reject["table"] == "adjustments"
+    assert reject["row_number"] == 112
+    assert "ends inside segment 112 (CAS" in reject["reason"]
+    assert remits.rows_in == remits.lines.height + remits.adjustments.height + 1

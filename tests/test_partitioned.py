@@ -18,6 +18,7 @@ import telekit as tk
 from telekit import _partitioned, sample
 from telekit._cli import main
 from telekit._core import _columns as c
+from telekit._io import _stream
 from telekit._partitioned import audit_partitioned, components, should_partition, split_inputs
 
 K = 4  # buckets in these tests
@@ -265,14 +266,14 @@ def test_csv_records_the_line_scan_cannot_number_are_read_whole(
 ) -> None:
     """When the streamed line scan disagrees with the records polars parsed (the reader then
     numbers rows with the csv module), the table is read whole by the reader and split."""
-    scan = _partitioned._csv_layout
+    scan = _stream._csv_layout
     whole: list[str] = []
     split_whole = _partitioned._split_whole
 
     def off_by_one(path: Path, header_line: int, *args: Any) -> Any:
         layout = scan(path, header_line, *args)
         assert layout.starts is not None  # the notes hold quotes and newlines
-        return _partitioned._CsvLayout(
+        return _stream._CsvLayout(
             header_line, layout.lines_total, layout.starts.head(-1), layout.width, layout.over
         )
 
@@ -280,7 +281,7 @@ def test_csv_records_the_line_scan_cannot_number_are_read_whole(
         whole.append(table.name)
         return split_whole(table, links, folder)
 
-    monkeypatch.setattr(_partitioned, "_csv_layout", off_by_one)
+    monkeypatch.setattr(_stream, "_csv_layout", off_by_one)
     monkeypatch.setattr(_partitioned, "_split_whole", spy)
     single, split = _audit_both(practice["csv"], buckets=K)
     assert whole == ["claims", "encounters", "coverage"]
@@ -553,7 +554,7 @@ def test_tally_remittances_equals_the_reader(
     batch_rows: int,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(_partitioned, "BATCH_ROWS", batch_rows)  # 97: many batches and buckets
+    monkeypatch.setattr(_stream, "BATCH_ROWS", batch_rows)  # 97: many batches and buckets
     files = remittance_files[kind]
     want = _expected(tk.read_remittances(files["remittances"], adjustments=files["adjustments"]))
     got = _partitioned.tally_remittances([files["remittances"]], adjustments=files["adjustments"])
@@ -569,7 +570,7 @@ def test_tally_remittances_equals_the_reader(
 def test_tally_patient_payments_equals_the_reader(
     remittance_files: dict[str, dict[str, Path]], kind: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(_partitioned, "BATCH_ROWS", 50)
+    monkeypatch.setattr(_stream, "BATCH_ROWS", 50)
     path = remittance_files[kind]["patient_payments"]
     table = tk.read_patient_payments(path)
     got = _partitioned.tally_patient_payments(path)

@@ -47,7 +47,7 @@ from telekit._core._columns import (
     SUBMITTED_MODIFIERS,
     SVC_SEQ,
 )
-from telekit._core._exceptions import InputError
+from telekit._core._dates import as_optional_date
 from telekit._core._table import Table
 from telekit._readers import Source, read_claims, read_remittances
 from telekit._remittances import PATIENT_RESPONSIBILITY_AMOUNT, Remittances
@@ -152,7 +152,7 @@ def reconcile(
     """
     claim_lines = claims.data if isinstance(claims, Table) else read_claims(claims).data
     remits = remittances if isinstance(remittances, Remittances) else read_remittances(remittances)
-    cutoff = _as_date(as_of)
+    cutoff = as_optional_date(as_of)
     lines = remits.lines.with_row_index(_RK)
     if cutoff is not None:
         lines = lines.filter(pl.col(PAYMENT_DATE) <= cutoff)
@@ -166,16 +166,6 @@ def reconcile(
         claim_level_adjustments=_claim_level(lines, adjustments),
         as_of=cutoff,
     )
-
-
-def _as_date(value: dt.date | str | None) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        msg = f"as_of must be a date or an ISO date (YYYY-MM-DD), not {value!r}"
-        raise InputError(msg) from None
 
 
 # --- matching ----------------------------------------------------------------------------------

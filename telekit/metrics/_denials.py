@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from telekit._core import _columns as c
+from telekit._core._dates import as_date
 from telekit._core._package_data import read_package_csv
 from telekit._policies import Policies
 from telekit.metrics import _ledger as lg
@@ -16,7 +17,6 @@ from telekit.metrics._inputs import (
     MONTH,
     RemittancesLike,
     TableLike,
-    as_date,
     claims_frame,
     encounters_frame,
     line_unit,

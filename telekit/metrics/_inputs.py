@@ -1,9 +1,8 @@
-"""What the metrics take in: tables as ``Table`` / frame / path, ``as_of``, ``by`` keys, and the
-claim line's encounter modality."""
+"""What the metrics take in: tables as ``Table`` / frame / path, ``by`` keys, and the claim
+line's encounter modality (``as_of`` is read by ``telekit._core._dates.as_date``)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -24,22 +23,6 @@ MONTH = "month"
 CLAIM_KEYS = (MONTH, c.PAYER, c.PAYER_TYPE)
 LINE_KEYS = (c.RENDERING_NPI, c.HCPCS_CODE, c.PLACE_OF_SERVICE_CODE, c.MODALITY)
 BY_KEYS = CLAIM_KEYS + LINE_KEYS
-
-
-def as_date(as_of: dt.date | str, name: str = "as_of") -> dt.date:
-    """``as_of`` as a ``date`` (a ``datetime`` keeps its date; a string must be ISO)."""
-    if isinstance(as_of, dt.datetime):
-        return as_of.date()
-    if isinstance(as_of, dt.date):
-        return as_of
-    if isinstance(as_of, str):
-        try:
-            return dt.date.fromisoformat(as_of.strip())
-        except ValueError:
-            msg = f"{name} must be a date or an ISO date string YYYY-MM-DD"
-            raise ValueError(msg) from None
-    msg = f"{name} must be a date or an ISO date string YYYY-MM-DD, found {type(as_of).__name__}"
-    raise TypeError(msg)
 
 
 def _canonical(frame: pl.DataFrame | pl.LazyFrame, spec: c.TableSpec) -> pl.DataFrame | None:

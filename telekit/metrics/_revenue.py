@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from telekit._core import _columns as c
+from telekit._core._dates import as_date
 from telekit._policies import Policies
 from telekit.metrics import _ledger as lg
 from telekit.metrics import _units as u
 from telekit.metrics._inputs import (
     RemittancesLike,
     TableLike,
-    as_date,
     claims_frame,
     encounters_frame,
     line_unit,

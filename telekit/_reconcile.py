@@ -4,9 +4,13 @@ Remittance service lines are matched to claim lines in two passes over whole fra
 
 1. ``line_control_number``: same ``claim_id`` (CLP01 = CLM01) and the line item control number
    the 837 sent in REF*6R and the 835 echoes (only where it names one claim line);
-2. ``code_modifiers_date``: same ``claim_id``, submitted code (SVC06, else the adjudicated
-   SVC01), modifier set (order ignored) and date of service; the k-th such line of one
-   remittance claim goes to the k-th such claim line (by ``claim_line_number``).
+2. ``code_modifiers_date``: same ``claim_id``, submitted code and modifiers (SVC06, else the
+   adjudicated SVC01 code and modifiers), modifier set (order ignored) and date of service (any
+   date when the remittance gives none); the k-th such line of one remittance claim goes to the
+   k-th such claim line (by ``claim_line_number``).
+
+A claim line is matched at most once per remittance claim. This is the matching of the metrics'
+ledger (``telekit._core._matching``).
 
 Every remittance that matches a line counts: an original payment, its reversal (CLP02 ``22``,
 amounts negated) and the re-adjudication all add up, so ``paid`` is the net paid. Claim-level
@@ -22,6 +26,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from telekit._core import _matching
 from telekit._core._columns import (
     ADJUSTMENTS,
     ALLOWED_AMOUNT,
@@ -29,12 +34,8 @@ from telekit._core._columns import (
     CHARGE_AMOUNT,
     CLAIM_ID,
     CLAIM_LINE_NUMBER,
-    CLAIM_LINE_START_DATE,
     GROUP_CODE,
-    HCPCS_CODE,
     LEVEL,
-    LINE_CONTROL_NUMBER,
-    MODIFIERS,
     MONEY,
     PAID_AMOUNT,
     PAYMENT_DATE,
@@ -42,12 +43,10 @@ from telekit._core._columns import (
     REMIT_CLAIM_SEQ,
     REMIT_ID,
     REMITTANCE_LINES,
-    SERVICE_DATE,
-    SUBMITTED_HCPCS_CODE,
-    SUBMITTED_MODIFIERS,
     SVC_SEQ,
 )
 from telekit._core._dates import as_optional_date
+from telekit._core._matching import MATCH_METHOD, match_service_lines
 from telekit._core._table import Table
 from telekit._readers import Source, read_claims, read_remittances
 from telekit._remittances import PATIENT_RESPONSIBILITY_AMOUNT, Remittances
@@ -68,10 +67,9 @@ PR_AMOUNT = "pr_amount"
 DENIED = "denied"
 FIRST_ADJUDICATION_DATE = "first_adjudication_date"
 REMITTANCE_COUNT = "remittance_count"
-MATCH_METHOD = "match_method"
 UNMATCHED_REASON = "unmatched_reason"
 
-MATCH_METHODS = ("line_control_number", "code_modifiers_date", "unmatched")
+MATCH_METHODS = (*_matching.MATCH_METHODS, "unmatched")
 UNMATCHED_REASONS = ("claim_not_found", "no_matching_line", "claim_level_only")
 GROUP_COLUMNS = {"CO": CO_AMOUNT, "OA": OA_AMOUNT, "PI": PI_AMOUNT, "PR": PR_AMOUNT}
 # a line paid nothing is denied unless every adjustment is one of these (contract write-off,
@@ -102,8 +100,6 @@ CLAIM_LEVEL_SCHEMA = pl.Schema(
 )
 
 _RK = "__rk"  # a remittance line's row key
-_KEY = "__key"  # code + sorted modifiers
-_RANK = "__rank"
 _REMIT_KEY = [REMIT_ID, REMIT_CLAIM_SEQ, SVC_SEQ]
 
 
@@ -171,58 +167,15 @@ def reconcile(
 # --- matching ----------------------------------------------------------------------------------
 
 
-def _modifier_key(code: str, modifiers: Sequence[str]) -> pl.Expr:
-    """The code and its modifiers as one text, modifiers sorted (95:GT equals GT:95)."""
-    mods = pl.concat_list([pl.col(m) for m in modifiers]).list.drop_nulls().list.sort()
-    return pl.concat_str(pl.col(code), pl.lit("|"), mods.list.join(":")).alias(_KEY)
-
-
 def _match(claim_lines: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
-    """(remittance row key, claim_id, claim_line_number, match method), one row per match."""
+    """(remittance row key, claim_id, claim_line_number, match method), one row per match
+    (``telekit._core._matching``, the matching the metrics use)."""
     service = lines.filter(pl.col(SVC_SEQ).is_not_null(), pl.col(CLAIM_ID).is_not_null())
-    # 1. line control number, where it names exactly one line of the claim
-    by_lcn = (
-        claim_lines.select(CLAIM_ID, CLAIM_LINE_NUMBER, LINE_CONTROL_NUMBER)
-        .filter(pl.col(LINE_CONTROL_NUMBER).is_not_null())
-        .filter(pl.len().over(CLAIM_ID, LINE_CONTROL_NUMBER) == 1)
-    )
-    lcn_pairs = service.filter(pl.col(LINE_CONTROL_NUMBER).is_not_null()).join(
-        by_lcn, on=[CLAIM_ID, LINE_CONTROL_NUMBER], how="inner"
-    )
-    lcn_pairs = lcn_pairs.select(
-        _RK, CLAIM_ID, CLAIM_LINE_NUMBER, pl.lit(MATCH_METHODS[0]).alias(MATCH_METHOD)
-    )
-    # 2. code + modifiers + date of service, k-th to k-th
-    rest = service.join(lcn_pairs.select(_RK), on=_RK, how="anti").filter(
-        pl.col(SERVICE_DATE).is_not_null(), pl.col(SUBMITTED_HCPCS_CODE).is_not_null()
-    )
-    remit_side = rest.select(
-        _RK,
-        CLAIM_ID,
-        pl.col(SERVICE_DATE).alias(CLAIM_LINE_START_DATE),
-        _modifier_key(SUBMITTED_HCPCS_CODE, SUBMITTED_MODIFIERS),
-        REMIT_ID,
-        REMIT_CLAIM_SEQ,
-        SVC_SEQ,
-    ).with_columns(
-        pl.int_range(pl.len())
-        .over([REMIT_ID, REMIT_CLAIM_SEQ, CLAIM_ID, CLAIM_LINE_START_DATE, _KEY], order_by=SVC_SEQ)
-        .alias(_RANK)
-    )
-    claim_side = claim_lines.select(
-        CLAIM_ID,
-        CLAIM_LINE_NUMBER,
-        CLAIM_LINE_START_DATE,
-        _modifier_key(HCPCS_CODE, MODIFIERS),
-    ).with_columns(
-        pl.int_range(pl.len())
-        .over([CLAIM_ID, CLAIM_LINE_START_DATE, _KEY], order_by=CLAIM_LINE_NUMBER)
-        .alias(_RANK)
-    )
-    code_pairs = remit_side.join(
-        claim_side, on=[CLAIM_ID, CLAIM_LINE_START_DATE, _KEY, _RANK], how="inner"
-    ).select(_RK, CLAIM_ID, CLAIM_LINE_NUMBER, pl.lit(MATCH_METHODS[1]).alias(MATCH_METHOD))
-    return pl.concat([lcn_pairs, code_pairs])
+    remit_claim = [REMIT_ID, REMIT_CLAIM_SEQ, CLAIM_ID]
+    pairs = match_service_lines(service, claim_lines, remit_key=remit_claim, claim_key=CLAIM_ID)
+    return pairs.join(
+        service.select(*_REMIT_KEY, _RK), on=_REMIT_KEY, how="inner", maintain_order="left"
+    ).select(_RK, CLAIM_ID, CLAIM_LINE_NUMBER, MATCH_METHOD)
 
 
 # --- totals ------------------------------------------------------------------------------------

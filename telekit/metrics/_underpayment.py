@@ -10,6 +10,7 @@ import polars as pl
 
 from telekit._core import _columns as c
 from telekit._core._exceptions import InputError
+from telekit._core._matching import match_service_lines
 from telekit._policies import EXPECTED_ALLOWED, MODIFIER, Policies, load_expected_fees
 from telekit.metrics import _ledger as lg
 from telekit.metrics._inputs import RemittancesLike, TableLike, claims_frame, remittances_obj
@@ -106,7 +107,7 @@ def underpayment(
         .drop(c.CLAIM_ID, c.PAYMENT_DATE)
         .join(rc, on=[c.REMIT_ID, c.REMIT_CLAIM_SEQ], how="inner")
     )
-    matched = lg.match_lines(svc, lines)
+    matched = match_service_lines(svc, lines, remit_key=(lg.RC,), claim_key=lg.CK)
     paid = (
         svc.join(matched, on=[lg.RC, c.SVC_SEQ], how="inner")
         .filter(pl.col(c.PAID_AMOUNT) > 0, pl.col(c.ALLOWED_AMOUNT).is_not_null())

@@ -13,9 +13,9 @@ import pytest
 from telekit import read_claims, read_remittances
 from telekit._core._exceptions import InputError
 from telekit._core._table import Table
-from telekit._reconcile import LINES_SCHEMA, Reconciliation, reconcile
 from telekit._remittances import Remittances
 from telekit.metrics._ledger import build
+from telekit.metrics._reconcile import LINES_SCHEMA, Reconciliation, reconcile
 
 DATA = Path(__file__).resolve().parent / "data" / "x12"
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"

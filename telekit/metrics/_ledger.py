@@ -48,7 +48,6 @@ ADJ = "adjusted"
 CO = "co_adjusted"
 DENIAL_ADJ = "denial_adjustment"  # an adjustment other than PR 1/2/3, CO 45, CO 253
 DENIED = "denied"
-CLAIM_LEVEL = "claim_level"
 ADJ_ROW = "adjustment_row"
 SK = "svc_key"  # one key for (rc, svc_seq)
 EK = "entry_key"  # one key for (rc, claim_line_number)

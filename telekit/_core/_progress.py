@@ -12,6 +12,10 @@ The clock is redrawn every second while a stage runs (``step(label, tick=False)`
 for a stage that shows its own progress). Labels are stage names chosen by the caller
 (``reading claims``, ``auditing``, ``writing report``) and never data values; each ``step`` is
 also logged (``telekit._core._log``) with the seconds the previous stage took.
+
+``StatusLine`` is the bounded-memory audit's simpler display: one ``\\r``-rewritten line
+``telekit audit: {text} · m:ss`` given each text as it changes (``status_callback`` turns the
+``progress=`` argument, True/False or a callable, into one).
 """
 
 from __future__ import annotations

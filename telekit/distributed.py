@@ -4,7 +4,7 @@ a ``dask.distributed`` cluster and gives the findings of ``telekit.audit``.
 How it runs:
 
 1. On the client, the inputs are cut into buckets of whole persons (at least ``partitions``,
-   default 8) by the bounded-memory path's streaming split (``telekit._partitioned``: persons
+   default 8) by the bounded-memory path's streaming split (``telekit._scale``: persons
    that share a claim, a replaced claim or an encounter are kept together, so each bucket audits
    alone). The pieces are Parquet files under ``work_dir``.
 2. The small tables, the provider roster and the payer policies, are broadcast to every worker
@@ -13,7 +13,7 @@ How it runs:
    the reader, audits them and returns the findings, rejects, accounting and rule statuses.
 4. The client merges them exactly as the bounded-memory path does: findings sorted by
    (claim_id, claim_line_number, rule_code) with the audit's schema, rejects by row, rule
-   statuses merged (see ``telekit._partitioned``).
+   statuses merged (see ``telekit._scale._partitioned``).
 
 Without ``client``, a ``LocalCluster`` of ``n_workers`` worker processes (default 2, one thread
 each) is started and closed. With a ``client`` of a cluster on other machines, ``work_dir`` must be
@@ -34,15 +34,9 @@ import polars as pl
 
 from telekit._audit import TableInput
 from telekit._maps import MapSpec
-from telekit._partitioned import (
-    BUCKET_LINES,
-    PartitionedAuditResult,
-    audit_bucket,
-    merge,
-    split_inputs,
-    work_folder,
-)
 from telekit._policies import Policies, load_policies
+from telekit._scale._merge import PartitionedAuditResult, audit_bucket, merge
+from telekit._scale._split import BUCKET_LINES, split_inputs, work_folder
 
 if TYPE_CHECKING:
     from dask.distributed import Client

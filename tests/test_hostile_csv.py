@@ -1,7 +1,7 @@
 """Hostile and broken CSV input (issue 15, part 1): every row accounted for, or one clear error.
 
 Each case holds on the single path (``read_claims``) and, where it streams, on the bounded-memory
-path (``telekit._partitioned``): ``rows_in = kept + rejected + skipped``, reject row numbers are
+path (``telekit._scale``): ``rows_in = kept + rejected + skipped``, reject row numbers are
 physical lines (header = 1), errors are one line naming the file and never quote a cell.
 """
 
@@ -18,10 +18,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from telekit import _partitioned
 from telekit._core._exceptions import InputError
 from telekit._io._read._tables import read_claims, read_patient_payments
 from telekit._io._source import MAX_COLUMNS
+from telekit._scale import _partitioned, _tally
 
 REQUIRED = {
     "claim_id": "C1",
@@ -228,7 +228,7 @@ def test_patient_payments_tally_counts_skipped_rows(tmp_path: Path) -> None:
     path = tmp_path / "patient_payments.csv"
     path.write_text("claim_id,payment_date,amount\nC1,2024-01-05,10.00\n,,\nC2,2024-01-06,x\n\n")
     table = read_patient_payments(path)
-    tally = _partitioned.tally_patient_payments(path, work_dir=tmp_path / "work")
+    tally = _tally.tally_patient_payments(path, work_dir=tmp_path / "work")
     assert (table.rows_in, table.rows_skipped) == (4, 2)
     assert (tally.rows_in, tally.rows_audited, tally.rows_skipped, tally.rejects.height) == (
         4, 1, 2, 1,

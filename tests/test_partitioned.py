@@ -15,10 +15,15 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import telekit as tk
-from telekit import _partitioned, sample
+from telekit import sample
 from telekit._cli import main
 from telekit._core import _columns as c
-from telekit._partitioned import audit_partitioned, components, should_partition, split_inputs
+from telekit._core._progress import StatusLine
+from telekit._io import _stream
+from telekit._scale import _links, _partitioned, _split, _tally
+from telekit._scale._links import components
+from telekit._scale._partitioned import audit_partitioned, should_partition
+from telekit._scale._split import split_inputs
 
 K = 4  # buckets in these tests
 TABLES = ("claims", "encounters", "coverage", "providers")
@@ -265,14 +270,14 @@ def test_csv_records_the_line_scan_cannot_number_are_read_whole(
 ) -> None:
     """When the streamed line scan disagrees with the records polars parsed (the reader then
     numbers rows with the csv module), the table is read whole by the reader and split."""
-    scan = _partitioned._csv_layout
+    scan = _stream._csv_layout
     whole: list[str] = []
-    split_whole = _partitioned._split_whole
+    split_whole = _split._split_whole
 
     def off_by_one(path: Path, header_line: int, *args: Any) -> Any:
         layout = scan(path, header_line, *args)
         assert layout.starts is not None  # the notes hold quotes and newlines
-        return _partitioned._CsvLayout(
+        return _stream._CsvLayout(
             header_line, layout.lines_total, layout.starts.head(-1), layout.width, layout.over
         )
 
@@ -280,8 +285,8 @@ def test_csv_records_the_line_scan_cannot_number_are_read_whole(
         whole.append(table.name)
         return split_whole(table, links, folder)
 
-    monkeypatch.setattr(_partitioned, "_csv_layout", off_by_one)
-    monkeypatch.setattr(_partitioned, "_split_whole", spy)
+    monkeypatch.setattr(_stream, "_csv_layout", off_by_one)
+    monkeypatch.setattr(_split, "_split_whole", spy)
     single, split = _audit_both(practice["csv"], buckets=K)
     assert whole == ["claims", "encounters", "coverage"]
     assert_same_audit(single, split)
@@ -291,15 +296,15 @@ def test_the_tangles_need_the_links(
     practice: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Without linking persons, buckets by person alone give other findings and rejects."""
-    unlinked = _partitioned._links
+    unlinked = _split._links
 
     def no_links(claims: pl.DataFrame, encounters: pl.DataFrame | None, buckets: int) -> Any:
         links = unlinked(claims, encounters, buckets)
         assert links.roots.height == 5  # five tangles, each linking two persons
         empty = links.roots.clear()
-        return _partitioned.Links(roots=empty, owners=links.owners.clear(), buckets=buckets)
+        return _links.Links(roots=empty, owners=links.owners.clear(), buckets=buckets)
 
-    monkeypatch.setattr(_partitioned, "_links", no_links)
+    monkeypatch.setattr(_split, "_links", no_links)
     single, split = _audit_both(practice["parquet"], buckets=K)
     assert not single.findings.equals(split.findings)
     assert not single.rejects.equals(split.rejects)
@@ -444,7 +449,8 @@ def test_cli_takes_the_partitioned_path_past_the_threshold(
         return real(claims, **kwargs)
 
     monkeypatch.setattr(_partitioned, "THRESHOLD_BYTES", 1000)
-    monkeypatch.setattr(_partitioned, "audit_partitioned", spy)
+    # the CLI looks it up in the telekit._partitioned shim (Z1: in _scale._partitioned)
+    monkeypatch.setattr("telekit._partitioned.audit_partitioned", spy)
     code_split, line_split = _cli(["audit", str(d), "--out", str(tmp_path / "split")])
     assert calls == [d / "claims.csv"]
     assert code_split == code_single == 1
@@ -460,7 +466,7 @@ def test_cli_takes_the_partitioned_path_past_the_threshold(
 
 def test_progress_rewrites_one_line_and_ends_it() -> None:
     stream = io.StringIO()
-    progress = _partitioned.Progress(stream)
+    progress = StatusLine(stream)
     progress("splitting claims")
     progress("auditing bucket 1 of 2")
     progress.close()
@@ -468,7 +474,7 @@ def test_progress_rewrites_one_line_and_ends_it() -> None:
     assert text.count("\r") == 2
     assert text.endswith("\n")
     assert "telekit audit: auditing bucket 1 of 2 · 0:0" in text
-    silent = _partitioned.Progress(None)
+    silent = StatusLine(None)
     silent("nothing")
     silent.close()
 
@@ -526,8 +532,8 @@ def remittance_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict
     return out
 
 
-def _expected(r: tk.Remittances) -> _partitioned.Tally:
-    return _partitioned.Tally(
+def _expected(r: tk.Remittances) -> _tally.Tally:
+    return _tally.Tally(
         r.rows_in,
         r.lines.height + r.adjustments.height,
         r.rejects,
@@ -535,7 +541,7 @@ def _expected(r: tk.Remittances) -> _partitioned.Tally:
     )
 
 
-def _assert_tally(got: _partitioned.Tally, want: _partitioned.Tally) -> None:
+def _assert_tally(got: _tally.Tally, want: _tally.Tally) -> None:
     assert (got.rows_in, got.rows_audited, got.latest_payment_date) == (
         want.rows_in,
         want.rows_audited,
@@ -553,10 +559,10 @@ def test_tally_remittances_equals_the_reader(
     batch_rows: int,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(_partitioned, "BATCH_ROWS", batch_rows)  # 97: many batches and buckets
+    monkeypatch.setattr(_stream, "BATCH_ROWS", batch_rows)  # 97: many batches and buckets
     files = remittance_files[kind]
     want = _expected(tk.read_remittances(files["remittances"], adjustments=files["adjustments"]))
-    got = _partitioned.tally_remittances([files["remittances"]], adjustments=files["adjustments"])
+    got = _tally.tally_remittances([files["remittances"]], adjustments=files["adjustments"])
     _assert_tally(got, want)
     # the fixture exercises what it claims
     reasons = want.rejects.get_column("reason").to_list()
@@ -569,10 +575,10 @@ def test_tally_remittances_equals_the_reader(
 def test_tally_patient_payments_equals_the_reader(
     remittance_files: dict[str, dict[str, Path]], kind: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(_partitioned, "BATCH_ROWS", 50)
+    monkeypatch.setattr(_stream, "BATCH_ROWS", 50)
     path = remittance_files[kind]["patient_payments"]
     table = tk.read_patient_payments(path)
-    got = _partitioned.tally_patient_payments(path)
+    got = _tally.tally_patient_payments(path)
     assert (got.rows_in, got.rows_audited) == (table.rows_in, table.data.height)
     assert got.latest_payment_date is None  # only remittance lines set the default as_of
     assert_frame_equal(got.rejects.sort("row_number"), table.rejects.sort("row_number"))
@@ -582,14 +588,14 @@ def test_tally_patient_payments_equals_the_reader(
 def test_tally_reads_835_files_whole_and_classifies_sources() -> None:
     x12 = Path("data/samples/x12/remittances.835")
     want = _expected(tk.read_remittances(x12))
-    _assert_tally(_partitioned.tally_remittances(x12), want)
+    _assert_tally(_tally.tally_remittances(x12), want)
     assert want.rows_audited > 0
     # a CSV pair given as a list: the adjustments file is recognised by its header
     pair = [Path("data/samples/remittances.csv"), Path("data/samples/adjustments.csv")]
-    _assert_tally(_partitioned.tally_remittances(pair), _expected(tk.read_remittances(pair)))
+    _assert_tally(_tally.tally_remittances(pair), _expected(tk.read_remittances(pair)))
     # one remittances file finds its adjustments beside it, as the reader does
     one = Path("data/samples/remittances.csv")
-    got = _partitioned.tally_remittances(one)
+    got = _tally.tally_remittances(one)
     _assert_tally(got, _expected(tk.read_remittances(one)))
     assert got.rows_audited > pl.read_csv(one, infer_schema=False).height
 

@@ -13,7 +13,9 @@ import pytest
 from telekit import read_claims, read_remittances
 from telekit._core._exceptions import InputError
 from telekit._core._table import Table
-from telekit._reconcile import LINES_SCHEMA, Reconciliation, reconcile
+from telekit._remittances import Remittances
+from telekit.metrics._ledger import build
+from telekit.metrics._reconcile import LINES_SCHEMA, Reconciliation, reconcile
 
 DATA = Path(__file__).resolve().parent / "data" / "x12"
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
@@ -265,3 +267,61 @@ def test_sample_as_of_uses_payment_dates() -> None:
 def test_bad_as_of() -> None:
     with pytest.raises(InputError, match="as_of must be a date"):
         reconcile(claims(*TELEHEALTH_CLAIMS), DATA / "telehealth.835", as_of="31/12/2024")
+
+
+def test_matching_is_the_ledgers_for_undated_uncoded_and_lcn_taken_lines() -> None:
+    """reconcile matches as the metrics' ledger does (``telekit._core._matching``). Before they
+    shared it, reconcile left an undated service line and one without a submitted code (a CSV
+    export) unmatched, and matched the line a control number had taken again by code, leaving
+    line 4 unmatched: lines 1, 2 and 4 were "unmatched" and line 3 was paid 77."""
+    table = claims(
+        ("D1", 1, "2024-02-01", "99213", "", "100.00", None),
+        ("D1", 2, "2024-02-01", "99214", "95", "100.00", None),
+        ("D1", 3, "2024-02-01", "99215", "", "100.00", "Z"),
+        ("D1", 4, "2024-02-01", "99215", "", "100.00", None),
+    )
+    dated = {"claim_id": "D1", "service_date": "2024-02-01"}
+    r = remits(
+        [
+            # no service date: any date of the claim
+            {
+                "claim_id": "D1",
+                "svc_seq": "1",
+                "submitted_hcpcs_code": "99213",
+                "paid_amount": "11",
+            },
+            # no submitted code (a CSV export): the adjudicated code and modifiers
+            dated
+            | {
+                "svc_seq": "2",
+                "hcpcs_code": "99214",
+                "hcpcs_modifier_1": "95",
+                "paid_amount": "22",
+            },
+            dated
+            | {
+                "svc_seq": "3",
+                "line_control_number": "Z",
+                "submitted_hcpcs_code": "99215",
+                "paid_amount": "33",
+            },
+            # the same code and date as line 3, which REF*6R took: line 4
+            dated | {"svc_seq": "4", "submitted_hcpcs_code": "99215", "paid_amount": "44"},
+        ],
+        [{"svc_seq": "1", "group_code": "CO", "reason_code": "45", "amount": "0"}],
+    )
+    assert isinstance(r, Remittances)
+    rec = reconcile(table, r)
+    assert rec.lines.select("claim_line_number", "paid_amount", "match_method").rows() == [
+        (1, D("11.00"), "code_modifiers_date"),
+        (2, D("22.00"), "code_modifiers_date"),
+        (3, D("33.00"), "line_control_number"),
+        (4, D("44.00"), "code_modifiers_date"),
+    ]
+    assert rec.unmatched.height == 0
+    # the ledger pairs the same service lines with the same claim lines
+    submitted = table.data.with_columns(claim_submitted_date=dt.date(2024, 2, 5))
+    ledger = build(submitted, r, dt.date(2024, 3, 31))
+    paid = ledger.entries.select("claim_line_number", "paid").sort("claim_line_number")
+    assert paid.rows() == rec.lines.select("claim_line_number", "paid_amount").rows()
+    assert ledger.matched.height == 4

@@ -4,6 +4,9 @@
     ├── InputError              a file or frame cannot be read as the table it should be
     │   ├── MissingColumnError  a required column is absent (names the column, those found, the fix)
     │   ├── UnsupportedFormatError  not CSV, Parquet, XLSX or a supported X12 transaction
+    │   ├── DateError           a date argument (``as_of``…) is not a date nor an ISO date string
+    │   │                       (also a ``ValueError``)
+    │   ├── DateTypeError       a date argument is of another type (also a ``TypeError``)
     │   └── PolicyError         a policies.toml is malformed or contradicts the claim lines
     ├── MapError                a --map / map.toml file is malformed
     └── X12Error                an X12 interchange cannot be parsed at all
@@ -29,6 +32,14 @@ class MissingColumnError(InputError):
 
 class UnsupportedFormatError(InputError):
     """The input is not a format telekit reads."""
+
+
+class DateError(InputError, ValueError):
+    """A date argument (``as_of``, a date range) is not a date nor an ISO date string."""
+
+
+class DateTypeError(InputError, TypeError):
+    """A date argument is neither a date nor a string."""
 
 
 class MapError(TelekitError):

@@ -12,6 +12,10 @@ The clock is redrawn every second while a stage runs (``step(label, tick=False)`
 for a stage that shows its own progress). Labels are stage names chosen by the caller
 (``reading claims``, ``auditing``, ``writing report``) and never data values; each ``step`` is
 also logged (``telekit._core._log``) with the seconds the previous stage took.
+
+``StatusLine`` is the bounded-memory audit's simpler display: one ``\\r``-rewritten line
+``telekit audit: {text} · m:ss`` given each text as it changes (``status_callback`` turns the
+``progress=`` argument, True/False or a callable, into one).
 """
 
 from __future__ import annotations
@@ -19,8 +23,9 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from collections.abc import Callable
 from types import TracebackType
-from typing import TextIO
+from typing import IO, TextIO
 
 from telekit._core import _log
 
@@ -138,3 +143,33 @@ def _is_terminal(stream: TextIO) -> bool:
         return stream.isatty()
     except (AttributeError, ValueError):  # a closed or unusual stream
         return False
+
+
+class StatusLine:
+    """A one-line status display on a terminal (``\\r``-rewritten), or nothing: the bounded-memory
+    audit's progress (``telekit audit: {text} · m:ss``), given each text as it changes."""
+
+    def __init__(self, stream: IO[str] | None) -> None:
+        self.stream = stream
+        self.start = time.monotonic()
+        self.shown = False
+
+    def __call__(self, text: str) -> None:
+        if self.stream is None:
+            return
+        elapsed = int(time.monotonic() - self.start)
+        self.stream.write(f"\r\x1b[2Ktelekit audit: {text} · {elapsed // 60}:{elapsed % 60:02d}")
+        self.stream.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.stream is not None and self.shown:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def status_callback(progress: bool | Callable[[str], None]) -> Callable[[str], None]:
+    """``progress`` itself when callable, else a ``StatusLine`` on stderr (True) or silent."""
+    if callable(progress):
+        return progress
+    return StatusLine(sys.stderr if progress else None)

@@ -29,10 +29,10 @@ import polars as pl
 from telekit import charts as ch
 from telekit import metrics
 from telekit._core import _columns as c
+from telekit._core._dates import as_date
 from telekit.metrics._inputs import (
     RemittancesLike,
     TableLike,
-    as_date,
     claims_frame,
     encounters_frame,
     patient_payments_frame,

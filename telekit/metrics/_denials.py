@@ -9,19 +9,17 @@ from collections.abc import Sequence
 import polars as pl
 
 from telekit._core import _columns as c
+from telekit._core._dates import as_date
 from telekit._core._package_data import read_package_csv
+from telekit._io._read._arguments import as_frame, as_remittances
 from telekit._policies import Policies
 from telekit.metrics import _ledger as lg
 from telekit.metrics._inputs import (
     MONTH,
     RemittancesLike,
     TableLike,
-    as_date,
-    claims_frame,
-    encounters_frame,
     line_unit,
     parse_by,
-    remittances_obj,
     with_modality,
 )
 
@@ -104,14 +102,16 @@ def denials(
     """
     day = as_date(as_of)
     keys = parse_by(by, encounters_given=encounters is not None)
-    ledger = lg.build(claims_frame(claims), remittances_obj(remittances), day, policies=policies)
+    ledger = lg.build(
+        as_frame("claims", claims), as_remittances(remittances), day, policies=policies
+    )
     rows = denial_rows(ledger)
     if line_unit(keys):
         attrs = ledger.lines.with_columns(
             pl.col(c.CLAIM_LINE_START_DATE).dt.month_start().alias(MONTH)
         )
         if c.MODALITY in keys and encounters is not None:
-            attrs = with_modality(attrs, encounters_frame(encounters))
+            attrs = with_modality(attrs, as_frame("encounters", encounters))
         rows = rows.join(
             attrs.select(c.CLAIM_ID, c.CLAIM_LINE_NUMBER, *keys),
             on=[c.CLAIM_ID, c.CLAIM_LINE_NUMBER],

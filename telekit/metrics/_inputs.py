@@ -1,22 +1,20 @@
-"""What the metrics take in: tables as ``Table`` / frame / path, ``as_of``, ``by`` keys, and the
-claim line's encounter modality."""
+"""What the metrics take in: ``by`` keys and the claim line's encounter modality. Tables come
+through ``telekit._io._read._arguments`` (``as_frame``, ``as_remittances``) and ``as_of``
+through ``telekit._core._dates.as_date``."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
-from pathlib import Path
 
 import polars as pl
 
 from telekit._core import _columns as c
-from telekit._core._exceptions import InputError
-from telekit._core._table import Table
-from telekit._readers import read_claims, read_encounters, read_patient_payments
-from telekit._remittances import Remittances, read_remittances
+from telekit._io._read._arguments import RemittancesInput, TableInput, as_frame, as_remittances
+from telekit._remittances import Remittances
 
-TableLike = Table | pl.DataFrame | pl.LazyFrame | str | Path
-RemittancesLike = Remittances | str | Path
+# the names the metrics' signatures spell (the public API pins them)
+TableLike = TableInput
+RemittancesLike = RemittancesInput
 
 MONTH = "month"
 # ``by`` keys of the claim itself (the unit stays the claim) and of the claim line (the unit
@@ -26,77 +24,22 @@ LINE_KEYS = (c.RENDERING_NPI, c.HCPCS_CODE, c.PLACE_OF_SERVICE_CODE, c.MODALITY)
 BY_KEYS = CLAIM_KEYS + LINE_KEYS
 
 
-def as_date(as_of: dt.date | str, name: str = "as_of") -> dt.date:
-    """``as_of`` as a ``date`` (a ``datetime`` keeps its date; a string must be ISO)."""
-    if isinstance(as_of, dt.datetime):
-        return as_of.date()
-    if isinstance(as_of, dt.date):
-        return as_of
-    if isinstance(as_of, str):
-        try:
-            return dt.date.fromisoformat(as_of.strip())
-        except ValueError:
-            msg = f"{name} must be a date or an ISO date string YYYY-MM-DD"
-            raise ValueError(msg) from None
-    msg = f"{name} must be a date or an ISO date string YYYY-MM-DD, found {type(as_of).__name__}"
-    raise TypeError(msg)
-
-
-def _canonical(frame: pl.DataFrame | pl.LazyFrame, spec: c.TableSpec) -> pl.DataFrame | None:
-    """The frame itself when it already has exactly the table's canonical schema."""
-    schema = frame.collect_schema() if isinstance(frame, pl.LazyFrame) else frame.schema
-    if schema != spec.schema:
-        return None
-    return frame.collect() if isinstance(frame, pl.LazyFrame) else frame
-
-
+# The shims below keep ``telekit.dashboard``'s imports working until they read the one home of
+# table arguments, ``telekit._io._read._arguments``, themselves.
 def claims_frame(claims: TableLike) -> pl.DataFrame:
-    """Canonical claim lines: a ``Table``'s data, a canonical frame as is, anything else read
-    (validated and coerced; rejected rows are left out) with ``telekit.read_claims``."""
-    return _table_frame(claims, c.CLAIMS, read_claims, "claims")
+    return as_frame("claims", claims)
 
 
 def encounters_frame(encounters: TableLike) -> pl.DataFrame:
-    return _table_frame(encounters, c.ENCOUNTERS, read_encounters, "encounters")
+    return as_frame("encounters", encounters)
 
 
 def patient_payments_frame(payments: TableLike) -> pl.DataFrame:
-    return _table_frame(payments, c.PATIENT_PAYMENTS, read_patient_payments, "patient_payments")
-
-
-def _table_frame(source: TableLike, spec: c.TableSpec, reader: object, name: str) -> pl.DataFrame:
-    if isinstance(source, Table):
-        if source.name != spec.name:
-            msg = f"{name}: expected a {spec.name} Table, found a {source.name} Table"
-            raise InputError(msg)
-        return source.data
-    if isinstance(source, pl.DataFrame | pl.LazyFrame):
-        frame = _canonical(source, spec)
-        if frame is not None:
-            return frame
-    if not isinstance(source, pl.DataFrame | pl.LazyFrame | str | Path):
-        msg = (
-            f"{name} must be a telekit Table, a polars DataFrame/LazyFrame or a path, "
-            f"found {type(source).__name__}"
-        )
-        raise InputError(msg)
-    table = reader(source)  # type: ignore[operator]
-    assert isinstance(table, Table)
-    return table.data
+    return as_frame("patient_payments", payments)
 
 
 def remittances_obj(remittances: RemittancesLike) -> Remittances:
-    """A ``Remittances`` as given, or read from a ``remittances.*`` path (with its sibling
-    ``adjustments.*``)."""
-    if isinstance(remittances, Remittances):
-        return remittances
-    if isinstance(remittances, str | Path):
-        return read_remittances(remittances)
-    msg = (
-        "remittances must be a telekit.Remittances (tk.read_remittances(...)) or a path, "
-        f"found {type(remittances).__name__}"
-    )
-    raise InputError(msg)
+    return as_remittances(remittances)
 
 
 def parse_by(

@@ -2,13 +2,13 @@
 to its claim, each remittance service line (SVC) matched to its claim line, and one entry per
 (remittance claim, claim line) with what that remittance paid and adjusted on the line.
 
-Matching (DESIGN §3 remittances): a remittance claim belongs to the claim with its CLP01
-(``claim_id``). A service line matches the claim line with the same ``line_control_number``
-(REF*6R; used when it is unique within the claim); otherwise the claim line with the same
-hcpcs_code, modifier set (order ignored) and service date (any date when the remittance gives
-none) — SVC06, the submitted code and modifiers, when the remittance has it — paired in
-svc_seq / claim_line_number order when several qualify. A claim line is matched at most once by
-this second step within one remittance claim.
+Matching (DESIGN §3 remittances; ``telekit._core._matching``): a remittance claim belongs to
+the claim with its CLP01 (``claim_id``). A service line matches the claim line with the same
+``line_control_number`` (REF*6R; used when it is unique within the claim); otherwise the claim
+line with the same hcpcs_code, modifier set (order ignored) and service date (any date when the
+remittance gives none) — SVC06, the submitted code and modifiers, when the remittance has it —
+paired in svc_seq / claim_line_number order when several qualify. A claim line is matched at
+most once within one remittance claim.
 
 Claim-level money: the paid amount and adjustments of a remittance claim with no service line
 (``svc_seq`` null), claim-level adjustments (CAS in loop 2100), and the service lines that match
@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from telekit._core import _columns as c
+from telekit._core._matching import match_service_lines
 from telekit._policies import Policies
 from telekit._remittances import Remittances
 
@@ -42,16 +43,11 @@ CLAIM_PAYER_TYPE = "claim_payer_type"
 SHARE = "share"  # the line's share of its claim's charges
 IS_LAST = "is_last"  # the claim's last line (takes the rounding remainder)
 CLP_PAID = "clp_paid"  # CLP04: what the remittance claim paid
-CODE = "match_code"
-MODSET = "match_modifiers"
-DATE = "match_date"
-RANK = "match_rank"
 PAID = "paid"
 ADJ = "adjusted"
 CO = "co_adjusted"
 DENIAL_ADJ = "denial_adjustment"  # an adjustment other than PR 1/2/3, CO 45, CO 253
 DENIED = "denied"
-CLAIM_LEVEL = "claim_level"
 ADJ_ROW = "adjustment_row"
 SK = "svc_key"  # one key for (rc, svc_seq)
 EK = "entry_key"  # one key for (rc, claim_line_number)
@@ -91,11 +87,6 @@ class Ledger:
     entries: pl.DataFrame
     adjustments: pl.DataFrame
     matched: pl.DataFrame
-
-
-def modifier_set(columns: tuple[str, ...]) -> pl.Expr:
-    """The modifiers of a line as one comparable string: non-null, sorted, ``|``-joined."""
-    return pl.concat_list(columns).list.drop_nulls().list.sort().list.join("|")
 
 
 def pair_key(high: str, low: str) -> pl.Expr:
@@ -190,69 +181,6 @@ def _remit_claims(remits: Remittances, lines: pl.DataFrame, as_of: dt.date) -> p
     )
 
 
-def _ranked(frame: pl.DataFrame, keys: list[str], order: str) -> pl.DataFrame:
-    return frame.sort(RC, order).with_columns(
-        pl.int_range(pl.len(), dtype=pl.Int64).over(keys).alias(RANK)
-    )
-
-
-def match_lines(svc: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
-    """(rc, svc_seq, claim_line_number) for every service line that matches a claim line.
-
-    ``svc``: service lines (svc_seq not null) with rc and ck; ``lines``: claim lines with ck."""
-    keys = [RC, c.SVC_SEQ]
-    unique_lcn = (
-        lines.filter(pl.col(c.LINE_CONTROL_NUMBER).is_not_null())
-        .select(CK, c.LINE_CONTROL_NUMBER, c.CLAIM_LINE_NUMBER)
-        .unique([CK, c.LINE_CONTROL_NUMBER], keep="none")
-    )
-    by_lcn = (
-        svc.filter(pl.col(c.LINE_CONTROL_NUMBER).is_not_null())
-        .join(unique_lcn, on=[CK, c.LINE_CONTROL_NUMBER], how="inner")
-        .select(RC, c.SVC_SEQ, c.CLAIM_LINE_NUMBER)
-    )
-    rest = svc.join(by_lcn, on=keys, how="anti")
-    if rest.height == 0:
-        return by_lcn
-    submitted = pl.col(c.SUBMITTED_HCPCS_CODE).is_not_null()
-    rest = rest.with_columns(
-        pl.coalesce(c.SUBMITTED_HCPCS_CODE, c.HCPCS_CODE).alias(CODE),
-        pl.when(submitted)
-        .then(modifier_set(c.SUBMITTED_MODIFIERS))
-        .otherwise(modifier_set(c.MODIFIERS))
-        .alias(MODSET),
-        pl.col(c.SERVICE_DATE).alias(DATE),
-    )
-    candidates = (
-        rest.select(RC, CK)
-        .unique()
-        .join(
-            lines.select(
-                CK,
-                c.CLAIM_LINE_NUMBER,
-                pl.col(c.HCPCS_CODE).alias(CODE),
-                modifier_set(c.MODIFIERS).alias(MODSET),
-                pl.col(c.CLAIM_LINE_START_DATE).alias(DATE),
-            ),
-            on=CK,
-        )
-        .join(by_lcn, on=[RC, c.CLAIM_LINE_NUMBER], how="anti")
-    )
-    found = [by_lcn]
-    for dated in (True, False):
-        part = rest.filter(pl.col(DATE).is_not_null() == dated)
-        if part.height == 0:
-            continue
-        on = [RC, CODE, MODSET, DATE] if dated else [RC, CODE, MODSET]
-        pool = candidates.join(pl.concat(found), on=[RC, c.CLAIM_LINE_NUMBER], how="anti")
-        found.append(
-            _ranked(part, on, c.SVC_SEQ)
-            .join(_ranked(pool, on, c.CLAIM_LINE_NUMBER), on=[*on, RANK], how="inner")
-            .select(RC, c.SVC_SEQ, c.CLAIM_LINE_NUMBER)
-        )
-    return pl.concat(found)
-
-
 def build(
     claims: pl.DataFrame,
     remits: Remittances,
@@ -283,7 +211,7 @@ def build(
         )
         .join(rc_keys, on=[c.REMIT_ID, c.REMIT_CLAIM_SEQ], how="inner")
     )
-    matched = match_lines(services, lines).select(
+    matched = match_service_lines(services, lines, remit_key=(RC,), claim_key=CK).select(
         pair_key(RC, c.SVC_SEQ).alias(SK), c.CLAIM_LINE_NUMBER
     )
     claim_rows = (  # remittance claims without service lines: their paid amount

@@ -8,12 +8,11 @@ from collections.abc import Sequence
 import polars as pl
 
 from telekit._core import _columns as c
+from telekit._io._read._arguments import as_frame
 from telekit.metrics._inputs import (
     CLAIM_KEYS,
     MONTH,
     TableLike,
-    claims_frame,
-    encounters_frame,
     parse_by,
     with_modality,
 )
@@ -71,7 +70,7 @@ def telehealth_mix(
     among month, payer, payer_type, rendering_npi, hcpcs_code, place_of_service_code.
     """
     keys = parse_by(by, allowed=MIX_KEYS, encounters_given=encounters is not None)
-    lines = _live_lines(claims_frame(claims)).with_columns(
+    lines = _live_lines(as_frame("claims", claims)).with_columns(
         pl.col(c.CLAIM_LINE_START_DATE).dt.month_start().alias(MONTH),
         pl.when(pl.col(c.PLACE_OF_SERVICE_CODE).is_in(["02", "10"]))
         .then(pl.col(c.PLACE_OF_SERVICE_CODE))
@@ -80,7 +79,7 @@ def telehealth_mix(
     )
     dimensions = {"place_of_service": POS_CLASS}
     if encounters is not None:
-        lines = with_modality(lines, encounters_frame(encounters)).with_columns(
+        lines = with_modality(lines, as_frame("encounters", encounters)).with_columns(
             pl.col(c.MODALITY).fill_null(UNKNOWN)
         )
         dimensions["modality"] = c.MODALITY

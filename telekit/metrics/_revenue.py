@@ -9,19 +9,16 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from telekit._core import _columns as c
+from telekit._core._dates import as_date
+from telekit._io._read._arguments import as_frame, as_remittances
 from telekit._policies import Policies
 from telekit.metrics import _ledger as lg
 from telekit.metrics import _units as u
 from telekit.metrics._inputs import (
     RemittancesLike,
     TableLike,
-    as_date,
-    claims_frame,
-    encounters_frame,
     line_unit,
     parse_by,
-    patient_payments_frame,
-    remittances_obj,
 )
 
 if TYPE_CHECKING:
@@ -253,16 +250,16 @@ def revenue_cycle(
     """
     day = as_date(as_of)
     keys = parse_by(by, encounters_given=encounters is not None)
-    frame = claims_frame(claims)
-    remits = remittances_obj(remittances)
-    payments = None if patient_payments is None else patient_payments_frame(patient_payments)
+    frame = as_frame("claims", claims)
+    remits = as_remittances(remittances)
+    payments = None if patient_payments is None else as_frame("patient_payments", patient_payments)
     ledger = lg.build(frame, remits, day, policies=policies)
     lines = u.line_table(ledger, remits, patient_payments=payments)
     audited, errors = _audit_frames(audit)
     if line_unit(keys):
         enc = None
         if encounters is not None and c.MODALITY in keys:
-            enc = encounters_frame(encounters)
+            enc = as_frame("encounters", encounters)
         units = u.line_units(lines, encounters=enc, audited=audited, errors=errors)
     else:
         claim_audited = None if audited is None else audited.select(c.CLAIM_ID)

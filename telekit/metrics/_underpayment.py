@@ -10,9 +10,11 @@ import polars as pl
 
 from telekit._core import _columns as c
 from telekit._core._exceptions import InputError
+from telekit._core._matching import match_service_lines
+from telekit._io._read._arguments import as_frame, as_remittances
 from telekit._policies import EXPECTED_ALLOWED, MODIFIER, Policies, load_expected_fees
 from telekit.metrics import _ledger as lg
-from telekit.metrics._inputs import RemittancesLike, TableLike, claims_frame, remittances_obj
+from telekit.metrics._inputs import RemittancesLike, TableLike
 
 SHORTFALL = "shortfall"
 PRIMARY = ("1", "19")  # CLP02: processed as primary (and forwarded)
@@ -89,8 +91,8 @@ def underpayment(
     (Decimal(12, 2)). The comparison is per line, whatever its units. Rows are sorted by
     claim_id, claim_line_number, payment_date, remit_id.
     """
-    lines = claims_frame(claims)
-    remits = remittances_obj(remittances)
+    lines = as_frame("claims", claims)
+    remits = as_remittances(remittances)
     fees = _fees(expected_fees, policies)
     keys = lines.select(c.CLAIM_ID).unique().with_row_index(lg.CK)
     lines = lines.join(keys, on=c.CLAIM_ID, how="inner")
@@ -106,7 +108,7 @@ def underpayment(
         .drop(c.CLAIM_ID, c.PAYMENT_DATE)
         .join(rc, on=[c.REMIT_ID, c.REMIT_CLAIM_SEQ], how="inner")
     )
-    matched = lg.match_lines(svc, lines)
+    matched = match_service_lines(svc, lines, remit_key=(lg.RC,), claim_key=lg.CK)
     paid = (
         svc.join(matched, on=[lg.RC, c.SVC_SEQ], how="inner")
         .filter(pl.col(c.PAID_AMOUNT) > 0, pl.col(c.ALLOWED_AMOUNT).is_not_null())

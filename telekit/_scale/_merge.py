@@ -1,0 +1,197 @@
+"""The audit of one bucket (``telekit.audit`` on the bucket's tables) and the merge of the buckets'
+results into the single-process ``AuditResult``. See ``telekit._scale._partitioned``."""
+
+from __future__ import annotations
+
+import gc
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import polars as pl
+
+from telekit import codesets
+from telekit._audit import FINDINGS_SCHEMA, AuditResult, audit
+from telekit._core import _columns as c
+from telekit._core._columns import TABLES
+from telekit._core._table import Table
+from telekit._policies import Policies
+from telekit._scale._split import Split
+from telekit.rules import REGISTRY
+
+
+@dataclass(frozen=True)
+class BucketResult:
+    """What one bucket's audit gives the merge."""
+
+    bucket: int
+    findings: pl.DataFrame
+    rules: pl.DataFrame
+    unknown_codes: dict[str, int]
+    as_of: date | None
+    # table -> (rows_in, rows_audited, rejects, rows_skipped)
+    tables: dict[str, tuple[int, int, pl.DataFrame, int]]
+    dropped_columns: dict[str, list[str]]
+    sources: dict[str, str]
+
+
+def audit_bucket(
+    split: Split,
+    k: int,
+    providers: Table | None,
+    policies: Policies,
+    telehealth_list: pl.DataFrame | None = None,
+) -> BucketResult:
+    """Audit bucket ``k`` of ``split`` with ``telekit.audit`` (also the Dask task)."""
+    tables = {name: part.bucket_table(k) for name, part in split.parts.items()}
+    result = audit(
+        tables["claims"],
+        encounters=tables.get("encounters"),
+        coverage=tables.get("coverage"),
+        providers=providers,
+        policies=policies,
+        telehealth_list=telehealth_list,
+    )
+    out = BucketResult(
+        bucket=k,
+        findings=result.findings,
+        rules=result.rules,
+        unknown_codes=result.unknown_codes,
+        as_of=result.as_of if tables["claims"].data.height else None,
+        tables={
+            n: (t.rows_in, t.data.height, t.rejects, t.rows_skipped) for n, t in tables.items()
+        },
+        dropped_columns={n: list(t.dropped_columns) for n, t in tables.items()},
+        sources={n: t.source for n, t in tables.items()},
+    )
+    del result, tables
+    gc.collect()
+    return out
+
+
+def _partial_suffix(code: str) -> str | None:
+    rule = REGISTRY[code]
+    return None if rule.partial_when is None else f" lines not judged: {rule.partial_reason}"
+
+
+def merge_rules(frames: list[pl.DataFrame]) -> pl.DataFrame:
+    """One status per rule from every bucket's (see the module doc)."""
+    first = frames[0]
+    rows = []
+    for row in first.iter_rows(named=True):
+        code = row["rule_code"]
+        suffix = _partial_suffix(code)
+        judged = [f.filter(pl.col("rule_code") == code).row(0, named=True) for f in frames]
+        counted = [
+            int(r["reason"].removesuffix(suffix))
+            for r in judged
+            if suffix is not None and r["reason"] is not None and r["reason"].endswith(suffix)
+        ]
+        rows.append(
+            {**row, "status": "partial", "reason": f"{sum(counted)}{suffix}"} if counted else row
+        )
+    return pl.DataFrame(rows, schema=first.schema)
+
+
+@dataclass(frozen=True)
+class PartitionedAuditResult(AuditResult):
+    """An ``AuditResult`` whose lines were audited bucket by bucket and are not held in memory:
+    ``claims``, ``encounters`` and ``coverage`` are empty frames with the canonical columns (read
+    the inputs again to look at them); findings, rejects, accounting, rule statuses and the
+    summary are those of the single-process audit."""
+
+    lines_audited: int = 0
+    buckets: int = 0
+
+    def __repr__(self) -> str:
+        n = self.counts()
+        return (
+            f"AuditResult({self.lines_audited} lines audited in {self.buckets} buckets, "
+            f"{n['error']} error, {n['warning']} warning, {n['info']} info, "
+            f"${self.dollars_at_risk:,.2f} at risk)"
+        )
+
+    def _repr_html_(self) -> str:
+        html = super()._repr_html_()
+        return html.replace(
+            f"{self.claims.height:,} lines audited", f"{self.lines_audited:,} lines audited", 1
+        )
+
+
+def merge(
+    split: Split,
+    results: list[BucketResult],
+    *,
+    policies: Policies,
+    as_of: date | None,
+    run_at: datetime,
+    findings: pl.DataFrame | None = None,
+) -> PartitionedAuditResult:
+    """The single-process ``AuditResult`` from the buckets' results."""
+    results = sorted(results, key=lambda r: r.bucket)
+    if findings is None:
+        findings = pl.concat([r.findings for r in results], how="vertical")
+    findings = findings.cast(FINDINGS_SCHEMA).sort(c.CLAIM_ID, c.CLAIM_LINE_NUMBER, "rule_code")
+    accounting_rows = []
+    rejects = []
+    for name, part in split.parts.items():
+        per_bucket = [r.tables[name] for r in results]
+        table_rejects = pl.concat([part.rejects, *(t[2] for t in per_bucket)]).sort(
+            "row_number", maintain_order=True
+        )
+        rows_in = part.rows_in if part.coerced else sum(t[0] for t in per_bucket)
+        skipped = part.rows_skipped if part.coerced else sum(t[3] for t in per_bucket)
+        audited = sum(t[1] for t in per_bucket)
+        accounting_rows.append((name, rows_in, audited, table_rejects.height, skipped))
+        rejects.append(table_rejects)
+    sources = dict(results[0].sources)
+    dropped = {n: results[0].dropped_columns[n] for n in split.parts}
+    if split.providers is not None:
+        p = split.providers
+        accounting_rows.append(
+            ("providers", p.rows_in, p.data.height, p.rejects.height, p.rows_skipped)
+        )
+        rejects.append(p.rejects)
+        sources["providers"] = p.source
+        dropped["providers"] = list(p.dropped_columns)
+    accounting = pl.DataFrame(
+        accounting_rows,
+        schema={
+            "table": pl.String,
+            "rows_in": pl.Int64,
+            "rows_audited": pl.Int64,
+            "rows_rejected": pl.Int64,
+            "rows_skipped": pl.Int64,
+        },
+        orient="row",
+    )
+    if as_of is None:
+        dates = [r.as_of for r in results if r.as_of is not None]
+        as_of = max(dates) if dates else None
+    unknown: Counter[str] = Counter()
+    for r in results:
+        unknown.update(r.unknown_codes)
+
+    def empty(table: str) -> pl.DataFrame | None:
+        return pl.DataFrame(schema=TABLES[table].schema) if table in split.parts else None
+
+    claims_audited = int(accounting.filter(pl.col("table") == "claims")["rows_audited"].sum())
+    return PartitionedAuditResult(
+        findings=findings,
+        rejects=pl.concat(rejects, how="vertical"),
+        claims=pl.DataFrame(schema=TABLES["claims"].schema),
+        encounters=empty("encounters"),
+        coverage=empty("coverage"),
+        providers=None if split.providers is None else split.providers.data,
+        policies=policies,
+        as_of=as_of,
+        run_at=run_at,
+        code_set_version=codesets.CODE_SET_VERSION,
+        accounting=accounting,
+        rules=merge_rules([r.rules for r in results]),
+        unknown_codes=dict(sorted(unknown.items())),
+        dropped_columns=dropped,
+        sources=sources,
+        lines_audited=claims_audited,
+        buckets=split.buckets,
+    )

@@ -1,0 +1,205 @@
+"""The bounded-memory audit: split the inputs into buckets of whole persons, audit each bucket with
+the same engine (``telekit.audit``), merge.
+
+Why a bucket audits alone
+-------------------------
+Every rule reads either one line, or lines of one person (the FQ and AD windows, TM004, FQ004
+and FQ005 keys start with person_id; DC001 is person + rendering NPI; EL joins coverage by
+person), or the lines of one claim (CD004). The annotation joins a line to its encounter by
+encounter_id, else by (person, NPI, date), and marks a claim superseded when a frequency 7/8
+claim names it. So a bucket must hold, with each person, every row that person's lines can
+meet. Persons are *linked* (put in one bucket) when:
+
+- two of them bill lines under one claim_id (CD004 and the reader's duplicate key
+  claim_id + claim_line_number);
+- a frequency 7/8 claim of one names as original_claim_id a claim of the other (superseded);
+- a line of one points, by encounter_id, at an encounter of the other, or encounter rows of
+  both share an encounter_id (the encounters' duplicate key).
+
+An encounter without person_id goes to the bucket of the lines that point at it (they are all
+linked together); one no line points at goes to bucket 0, where nothing can join it. Coverage
+rows follow their person; providers are small and given whole to every bucket. The generator
+never links two persons (a correction copies its original's person), but real data can, so the
+links are computed, not assumed. Linking is on 64-bit hashes of the coerced keys: a collision
+only merges two buckets, which is never wrong.
+
+Buckets are ``hash(root person) % K`` with polars' ``Expr.hash(seed=0)``. The hash is stable
+within one polars version only, which is enough: which bucket a person lands in changes how the
+work is cut, never a finding.
+
+Reading
+-------
+Parquet (a file or a folder of parts), UTF-8 delimited text and frames are streamed: a first
+pass reads only the key columns (coerced exactly as the reader does), a second writes each
+batch's raw cells to per-bucket Parquet pieces with the row number the reader would give
+(Parquet: the index; CSV: the physical line where the record starts). Each bucket is then read
+by the reader's own ``build_table``, so coercion, rejects and their row numbers are the
+reader's. Delimited text in another encoding (cp1252, latin-1, UTF-16, an ``encoding``
+option) or with a lone CR among its line ends is first transcoded to a UTF-8 text file with
+the same physical lines, which keeps the reject row numbers of the original. Empty rows go to
+a bucket like any other and are skipped (and counted) by ``build_table`` there; rows wider
+than the header carry their reason (``ROW_REASON``) into the pieces. XLSX (at most 1,048,576
+rows), X12 and CSV whose records the line scan cannot align are read whole by the reader, then
+split.
+
+Merging
+-------
+Findings are concatenated and sorted by (claim_id, claim_line_number, rule_code); rejects per
+table sorted by row number; accounting summed; unknown codes summed. Rule statuses: whether a
+rule is skipped or partial for a missing table or column is the same in every bucket; a rule
+that is partial because of lines it cannot judge (``partial_when``, e.g. TH001 for a DOS year
+without a shipped list) is partial when any bucket has such lines, and its reason counts the
+lines of every bucket. ``as_of`` defaults to the latest DOS of all buckets.
+
+Memory
+------
+Set by one bucket (``bucket_lines``, 500,000 claim lines: about 2 GB while it is audited) and
+one split batch (1,000,000 rows; Parquet parts are sliced so that only the batch's row groups
+are decoded). Only the link pass grows with the input: it holds 64-bit hashes of the keys, about
+0.13 GB per million claim lines. Figures: ``benchmarks/RESULTS.md``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from telekit._audit import TableInput
+from telekit._core._progress import StatusLine, status_callback
+from telekit._maps import MapSpec
+from telekit._policies import Policies, load_policies
+from telekit._readers import _PARQUET_MAGIC
+from telekit._scale._merge import PartitionedAuditResult, audit_bucket, merge
+from telekit._scale._split import BUCKET_LINES, split_inputs, work_folder
+
+__all__ = [
+    "BUCKET_LINES",
+    "CSV_BYTES_PER_LINE",
+    "PartitionedAuditResult",
+    "audit_partitioned",
+    "available_memory",
+    "should_partition",
+    "threshold_rows",
+]
+
+THRESHOLD_ROWS = 2_000_000  # `telekit audit` partitions past this many claim rows ...
+THRESHOLD_BYTES = 300_000_000  # ... or a claims file past this size
+SINGLE_BYTES_PER_LINE = 4_000  # telekit audit's single path: 3.8 GB per 1M lines (RESULTS.md)
+CSV_BYTES_PER_LINE = 160  # a claims CSV line as the generator writes it (data/samples: 166)
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to a new process (Linux ``MemAvailable``, else the free physical
+    pages), or None when the system does not say."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def threshold_rows() -> int:
+    """Claim rows past which ``telekit audit`` partitions: ``THRESHOLD_ROWS``, or fewer when the
+    single-process audit (about ``SINGLE_BYTES_PER_LINE`` per claim line with remittances,
+    metrics and OIG measures) would take more than half the memory available now."""
+    available = available_memory()
+    if available is None:
+        return THRESHOLD_ROWS
+    return max(1, min(THRESHOLD_ROWS, available // 2 // SINGLE_BYTES_PER_LINE))
+
+
+def should_partition(claims: str | Path) -> bool:
+    """True when ``telekit audit`` should take the bounded-memory path: a Parquet claims input
+    of more rows than ``threshold_rows()`` (2,000,000, fewer on a machine with less than about
+    16 GB available; rows from the file metadata), or a delimited claims file over 300 MB or of
+    more lines than that, estimated at ``CSV_BYTES_PER_LINE`` bytes a line."""
+    path = Path(claims)
+    try:
+        if path.is_dir():
+            parts = sorted(p for p in path.rglob("*.parquet") if p.is_file())
+            return bool(parts) and _parquet_rows(parts) > threshold_rows()
+        if not path.is_file():
+            return False
+        with path.open("rb") as f:
+            head = f.read(4)
+        if head.startswith(_PARQUET_MAGIC):
+            return _parquet_rows([path]) > threshold_rows()
+        size = path.stat().st_size
+        return size > THRESHOLD_BYTES or size // CSV_BYTES_PER_LINE > threshold_rows()
+    except (OSError, pl.exceptions.PolarsError):
+        return False  # the single-process reader reports the problem
+
+
+def _parquet_rows(parts: list[Path]) -> int:
+    return sum(pl.scan_parquet(p).select(pl.len()).collect().item() for p in parts)
+
+
+def audit_partitioned(
+    claims: TableInput,
+    *,
+    encounters: TableInput | None = None,
+    coverage: TableInput | None = None,
+    providers: TableInput | None = None,
+    policies: Policies | str | Path | Mapping[str, Any] | None = None,
+    as_of: date | None = None,
+    telehealth_list: pl.DataFrame | None = None,
+    map: str | Path | MapSpec | None = None,
+    buckets: int | None = None,
+    bucket_lines: int = BUCKET_LINES,
+    work_dir: str | Path | None = None,
+    progress: bool | Callable[[str], None] = False,
+) -> PartitionedAuditResult:
+    """``telekit.audit`` with bounded memory: the same findings, rejects, accounting and summary.
+
+    The inputs are split into ``buckets`` buckets of whole persons (default: one per
+    ``bucket_lines`` claim rows) under ``work_dir`` (default: a temporary folder, removed at
+    the end), and each bucket is audited alone by ``telekit.audit``; see the module doc for why
+    that is exact. Tables are what ``audit`` takes (paths, frames, ``Table``); ``map`` is a
+    header/value map file as ``--map`` gives it. ``progress`` is True for a one-line display on
+    stderr, or a callable given each progress text.
+    """
+    run_at = datetime.now(UTC).replace(microsecond=0)
+    note = status_callback(progress)
+    pol = policies if isinstance(policies, Policies) else load_policies(policies)
+    with work_folder(work_dir, "telekit-audit-") as work:
+        try:
+            split = split_inputs(
+                claims,
+                encounters=encounters,
+                coverage=coverage,
+                providers=providers,
+                map=map,
+                work=work,
+                buckets=buckets,
+                bucket_lines=bucket_lines,
+                progress=note,
+            )
+            findings_dir = work / "findings"
+            findings_dir.mkdir(exist_ok=True)
+            results = []
+            for k in range(split.buckets):
+                note(f"auditing bucket {k + 1} of {split.buckets} ({split.lines:,} claim lines)")
+                r = audit_bucket(split, k, split.providers, pol, telehealth_list)
+                r.findings.write_parquet(findings_dir / f"{k:05d}.parquet")
+                results.append(replace(r, findings=r.findings.clear()))  # the findings wait on disk
+                del r
+            note("merging findings")
+            findings = pl.scan_parquet(sorted(findings_dir.glob("*.parquet"))).collect()
+            return merge(
+                split, results, policies=pol, as_of=as_of, run_at=run_at, findings=findings
+            )
+        finally:
+            note("done")
+            if isinstance(note, StatusLine):
+                note.close()

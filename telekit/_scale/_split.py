@@ -1,0 +1,267 @@
+"""The split: the inputs cut into buckets of whole persons, as raw per-bucket Parquet pieces that
+the reader's ``build_table`` reads back (streamed tables), or coerced pieces (tables read whole).
+See ``telekit._scale._partitioned``."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from telekit._audit import TableInput
+from telekit._core import _columns as c
+from telekit._core._columns import REJECTS_SCHEMA, TABLES
+from telekit._core._table import Table
+from telekit._io import _stream
+from telekit._io._stream import (
+    ROW,
+    _check_columns,
+    _coerced_keys,
+    _MisalignedError,
+    _Stream,
+    _stream_of,
+)
+from telekit._maps import MapSpec, TableMap
+from telekit._readers import RawSource, build_table, read_table, resolve_map
+from telekit._scale._links import _HE, _HP, _KEYS, Links, _claim_hashes, _h, _links
+
+BUCKET = "__bucket"
+POS = "__pos"  # order of a table read whole
+BUCKET_LINES = 500_000  # claim lines per bucket (about 2 GB of audit working memory)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One table as the buckets read it: raw pieces (``build_table`` per bucket) or, for a
+    table read whole, coerced pieces whose rejects were taken once (``rejects``)."""
+
+    table: str
+    folder: Path
+    name: str
+    path: str
+    headers: tuple[str, ...]
+    entries: TableMap
+    schema: pl.Schema  # of a piece
+    coerced: bool = False
+    columns_given: tuple[str, ...] = ()
+    dropped_columns: tuple[str, ...] = ()
+    rows_in: int = 0  # coerced: the whole table's rows_in
+    rejects: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=REJECTS_SCHEMA))
+    skip_empty: bool = False  # raw text pieces: empty rows are skipped (and counted) per bucket
+    rows_skipped: int = 0  # coerced: the whole table's rows_skipped
+
+    def bucket_table(self, k: int) -> Table:
+        """The table of bucket ``k``, in input order."""
+        files = sorted((self.folder / f"{k:05d}").glob("*.parquet"))
+        frame = pl.read_parquet(files) if files else pl.DataFrame(schema=self.schema)
+        if self.coerced:
+            data = frame.sort(POS).drop(POS)
+            return Table(
+                name=self.table,
+                data=data,
+                rows_in=data.height,
+                source=self.path,
+                columns_given=self.columns_given,
+                dropped_columns=self.dropped_columns,
+            )
+        raw = RawSource(self.name, self.path, self.headers, frame.sort(ROW), self.skip_empty)
+        return build_table(TABLES[self.table], raw, self.entries)
+
+
+@dataclass(frozen=True)
+class Split:
+    """The inputs cut into ``buckets`` buckets of whole persons under ``work``."""
+
+    work: Path
+    buckets: int
+    parts: dict[str, Part]  # claims, and encounters / coverage when given
+    providers: Table | None
+    lines: int  # claim rows in the input (rejected ones included)
+
+
+def _write_pieces(frame: pl.DataFrame, folder: Path, batch: int) -> None:
+    """One Parquet piece per bucket present in ``frame`` (sorted by bucket, then sliced: one
+    gather, faster than ``partition_by``; the order inside a piece does not matter, a bucket is
+    put back in input order when read)."""
+    ordered = frame.sort(BUCKET)
+    counts = ordered.get_column(BUCKET).value_counts(sort=False).sort(BUCKET)
+    offset = 0
+    for k, n in counts.iter_rows():  # one row per bucket
+        target = folder / f"{k:05d}"
+        target.mkdir(parents=True, exist_ok=True)
+        piece = ordered.slice(offset, n).drop(BUCKET)
+        piece.write_parquet(target / f"{batch:05d}.parquet", statistics=False)
+        offset += n
+
+
+def _bucket_expr(table: str, links: Links) -> pl.Expr:
+    if table == "encounters":
+        return links.encounter_bucket(_h(c.PERSON_ID), _h(c.ENCOUNTER_ID))
+    return links.person_bucket(_h(c.PERSON_ID))
+
+
+def _split_stream(
+    stream: _Stream, bucket_of: pl.Expr, folder: Path, note: Callable[[str], None]
+) -> Part:
+    """Write ``stream`` as per-bucket raw pieces under ``folder``; ``bucket_of`` is computed
+    over the coerced key columns (``_KEYS``)."""
+    rows = 0
+    schema: pl.Schema | None = None
+    note(f"splitting {stream.table}")
+    for i, batch in enumerate(stream.batches()):
+        keys = _coerced_keys(stream, batch.lazy(), _KEYS[stream.table])
+        bucket = keys.select(bucket_of.alias(BUCKET)).collect()
+        _write_pieces(batch.hstack(bucket), folder, i)
+        schema = batch.schema
+        rows += batch.height
+        note(f"splitting {stream.table}: {rows:,} rows")
+    if schema is None:
+        schema = pl.Schema({**stream.lazy.collect_schema(), ROW: pl.Int64()})
+    return Part(
+        stream.table,
+        folder,
+        stream.name,
+        stream.path,
+        stream.headers,
+        stream.entries,
+        schema,
+        skip_empty=stream.csv is not None,
+    )
+
+
+def _split_whole(table: Table, links: Links, folder: Path) -> Part:
+    data = table.data.with_row_index(POS)
+    bucket = data.select(_bucket_expr(table.name, links).alias(BUCKET))
+    data = data.hstack(bucket)
+    for start in range(0, max(data.height, 1), _stream.BATCH_ROWS):
+        _write_pieces(data.slice(start, _stream.BATCH_ROWS), folder, start // _stream.BATCH_ROWS)
+    return Part(
+        table.name,
+        folder,
+        Path(table.source).name,
+        table.source,
+        (),
+        TableMap(),
+        data.drop(BUCKET).schema,
+        coerced=True,
+        columns_given=table.columns_given,
+        dropped_columns=table.dropped_columns,
+        rows_in=table.rows_in,
+        rejects=table.rejects,
+        rows_skipped=table.rows_skipped,
+    )
+
+
+Opened = _Stream | Table
+
+
+@contextmanager
+def work_folder(work_dir: str | Path | None, prefix: str) -> Iterator[Path]:
+    """``work_dir`` (created if missing and left in place), or a temporary folder named
+    ``prefix…`` that is removed at the end."""
+    if work_dir is not None:
+        work = Path(work_dir)
+        work.mkdir(parents=True, exist_ok=True)
+        yield work
+        return
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield work
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _open(
+    table: str, source: TableInput, mapping: str | Path | MapSpec | None, work: Path
+) -> Opened:
+    """A stream when the source can be streamed, else the reader's whole ``Table`` (XLSX, X12,
+    a missing file: the reader's own error)."""
+    if isinstance(source, Table):
+        return source
+    entries = resolve_map(TABLES[table], None, None, mapping, None)
+    stream = _stream_of(table, source, entries, work)
+    return read_table(table, source, map=mapping) if stream is None else stream
+
+
+def _key_hashes(opened: Opened) -> pl.DataFrame:
+    if isinstance(opened, Table):
+        keys = opened.data.lazy().select(*_KEYS[opened.name])
+        reading: Any = contextlib.nullcontext()
+    else:
+        keys = opened.key_frame(_KEYS[opened.table])
+        reading = opened.reading()
+    with reading:
+        if opened_table(opened) == "claims":
+            return _claim_hashes(keys).collect(engine="streaming")
+        return keys.select(_h(c.PERSON_ID).alias(_HP), _h(c.ENCOUNTER_ID).alias(_HE)).collect(
+            engine="streaming"
+        )
+
+
+def opened_table(opened: Opened) -> str:
+    return opened.name if isinstance(opened, Table) else opened.table
+
+
+def split_inputs(
+    claims: TableInput,
+    *,
+    encounters: TableInput | None = None,
+    coverage: TableInput | None = None,
+    providers: TableInput | None = None,
+    map: str | Path | MapSpec | None = None,
+    work: Path,
+    buckets: int | None = None,
+    min_buckets: int = 1,
+    bucket_lines: int = BUCKET_LINES,
+    progress: Callable[[str], None] = lambda _: None,
+) -> Split:
+    """Cut the inputs into buckets of whole persons under ``work`` (see the module doc)."""
+    given = {"claims": claims, "encounters": encounters, "coverage": coverage}
+    opened: dict[str, Opened] = {}
+    for table, source in given.items():
+        if source is None:
+            continue
+        one = _open(table, source, map, work)
+        if isinstance(one, _Stream):
+            _check_columns(one)
+        opened[table] = one
+    progress("reading keys of claims")
+    claim_keys = _key_hashes(opened["claims"])
+    lines = claim_keys.height
+    if buckets is None:
+        buckets = math.ceil(lines / bucket_lines)
+    buckets = max(buckets, min_buckets, 1)
+    encounter_keys = None
+    if "encounters" in opened:
+        progress("reading keys of encounters")
+        encounter_keys = _key_hashes(opened["encounters"])
+    links = _links(claim_keys, encounter_keys, buckets)
+    del claim_keys, encounter_keys
+    parts: dict[str, Part] = {}
+    for table, one in opened.items():
+        folder = work / table
+        if isinstance(one, Table):
+            parts[table] = _split_whole(one, links, folder)
+            continue
+        try:
+            parts[table] = _split_stream(one, _bucket_expr(table, links), folder, progress)
+        except _MisalignedError:  # records the line scan cannot number: the reader reads it whole
+            shutil.rmtree(folder, ignore_errors=True)
+            whole = read_table(table, Path(str(given[table])), map=map)
+            parts[table] = _split_whole(whole, links, folder)
+    provider_table = None
+    if providers is not None:
+        provider_table = (
+            providers
+            if isinstance(providers, Table)
+            else read_table("providers", providers, map=map)
+        )
+    return Split(work=work, buckets=buckets, parts=parts, providers=provider_table, lines=lines)

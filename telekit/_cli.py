@@ -21,7 +21,7 @@ from telekit._core import _progress
 from telekit._core._exceptions import TelekitError
 
 if TYPE_CHECKING:
-    from telekit._deidentify import Deidentifier
+    from telekit.report._deidentify import Deidentifier
 
 TABLES = (
     "claims",
@@ -275,7 +275,7 @@ def _check_given(path: Path, *, folder_ok: bool = False) -> None:
 
 def cmd_audit(args: argparse.Namespace) -> int:
     import telekit as tk  # noqa: PLC0415 - keep `telekit rules` fast
-    from telekit import _outputs  # noqa: PLC0415
+    from telekit.report import _out  # noqa: PLC0415
 
     paths, policies_path, map_path = _inputs(args)
     mapping = tk.load_map(map_path) if map_path is not None else None
@@ -286,7 +286,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     # <<< scale (S1)
     # >>> report (R7): --review/--deidentify checked before reading; a progress bar on stderr
     input_paths = _given_paths(args, paths, policies_path, map_path)
-    _outputs.check_out(args.out, input_paths)  # H3: OUT is replaced as a whole
+    _out.check_out(args.out, input_paths)  # H3: OUT is replaced as a whole
     deid = _deidentifier(args, args.out, input_paths)
     decisions = _review(args)
     read = [t for t in ("claims", "encounters", "coverage", "providers") if t in paths]
@@ -386,7 +386,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         )
         bar.step("OIG measures")
         oig = integrity.oig_measures(result.claims, result.encounters)
-    _outputs.write_audit(
+    _out.write_audit(
         out,
         result,
         rejects=all_rejects,
@@ -507,7 +507,7 @@ def _deidentifier(
 ) -> Deidentifier | None:
     """A ``Deidentifier`` for --deidentify (None without), after checking --key-file: outside
     OUT, not a folder, not an input nor the review file, and new unless --overwrite-key."""
-    from telekit._deidentify import Deidentifier, is_inside  # noqa: PLC0415
+    from telekit.report._deidentify import Deidentifier, is_inside  # noqa: PLC0415
 
     key: Path | None = args.key_file
     if not args.deidentify:
@@ -557,7 +557,8 @@ def _review(args: argparse.Namespace) -> pl.DataFrame | None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from telekit import _outputs, report  # noqa: PLC0415
+    from telekit import report  # noqa: PLC0415
+    from telekit.report import _out, _workbook  # noqa: PLC0415
 
     out: Path = args.audit
     inputs = [out / "summary.json", out / "findings.parquet"]
@@ -576,7 +577,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     )
     shown = sheet = None
     if decisions is not None:
-        sheet = _outputs.decisions_sheet(decisions, record.findings)
+        sheet = _workbook.decisions_sheet(decisions, record.findings)
         shown = record
         if deid is not None:
             shown, sheet = record.deidentify(deid), deid.frame(sheet)
@@ -585,9 +586,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     try:
         with contextlib.ExitStack() as files:  # each replaced on leaving, after the key
             if shown is not None:
-                xlsx = files.enter_context(_outputs.replaced_file(out / "findings.xlsx"))
-                _outputs.write_xlsx(shown, shown.rejects, out, decisions=sheet, name=xlsx.name)
-            page = files.enter_context(_outputs.replaced_file(out / "report.html"))
+                xlsx = files.enter_context(_out.replaced_file(out / "findings.xlsx"))
+                _workbook.write_xlsx(shown, shown.rejects, out, decisions=sheet, name=xlsx.name)
+            page = files.enter_context(_out.replaced_file(out / "report.html"))
             page.write_text(html, encoding="utf-8")
             if key_tmp is not None:
                 key_tmp.replace(args.key_file)

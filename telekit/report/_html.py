@@ -15,9 +15,9 @@ from typing import Any, Final
 
 import polars as pl
 
-from telekit._cells import strip_controls_in
 from telekit._core import _columns as c
-from telekit._deidentify import reduce_dates_in, year_column
+from telekit.report._cells import strip_controls_in
+from telekit.report._deidentify import reduce_dates_in, year_column
 
 _DECISION_LABELS: Final = {
     "confirm": "confirmed",

@@ -10,7 +10,7 @@ import polars as pl
 
 from telekit._audit import AuditResult
 from telekit._core import _columns as c
-from telekit._deidentify import Deidentifier
+from telekit.report._deidentify import Deidentifier
 
 
 @dataclass(frozen=True)

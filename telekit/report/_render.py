@@ -8,10 +8,10 @@ from pathlib import Path
 import polars as pl
 
 from telekit._audit import AuditResult
-from telekit._cells import strip_controls_in
-from telekit._deidentify import Deidentifier
 from telekit.report import _sections_audit, _sections_metrics
+from telekit.report._cells import strip_controls_in
 from telekit.report._decisions import _decisions_frame
+from telekit.report._deidentify import Deidentifier
 from telekit.report._html import Page, _run_date, css
 from telekit.report._metrics import _MONTHLY, _metric_frames
 from telekit.report._record import AuditRecord

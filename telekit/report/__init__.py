@@ -32,6 +32,7 @@ re-renders without re-auditing (``render_audit_dir``).
 
 from telekit.report._decisions import REVIEW_DECISIONS as REVIEW_DECISIONS
 from telekit.report._decisions import read_review
+from telekit.report._folder import audit_folder
 from telekit.report._html import readable as readable
 from telekit.report._html import readable_expr as readable_expr
 from telekit.report._metrics import METRIC_FRAMES, compute_metrics
@@ -43,6 +44,7 @@ from telekit.report._render import render
 __all__ = [
     "METRIC_FRAMES",
     "AuditRecord",
+    "audit_folder",
     "compute_metrics",
     "load_audit",
     "read_metrics",

@@ -71,32 +71,9 @@ def run_audit(args: argparse.Namespace) -> AuditResult:
             bar.step(f"reading {t}")  # R7
             tables[t] = tk.read_table(t, paths[t][0], map=mapping)
     _check_x12_claims(tables.get("claims"), paths["claims"][0])  # H2: an 837 with no line is exit 2
-    remits = payments = None
     # >>> scale (S1): the partitioned path tallies remittances and patient payments (accounting,
     # rejects, the latest payment date) in bounded memory instead of holding them
-    tallies: dict[str, _partitioned.Tally] = {}
-    if "remittances" in paths:
-        bar.step("reading remittances")  # R7
-        sources = paths["remittances"]
-        adjustments = paths.get("adjustments", [None])[0]
-        if partitioned:
-            tallies["remittances"] = _partitioned.tally_remittances(
-                list(sources), adjustments=adjustments, map=mapping
-            )
-        else:
-            remits = tk.read_remittances(
-                sources if len(sources) > 1 else sources[0], adjustments=adjustments, map=mapping
-            )
-            tallies["remittances"] = _partitioned.Tally.of_remittances(remits)
-    if "patient_payments" in paths:
-        bar.step("reading patient payments")  # R7
-        if partitioned:
-            tallies["patient_payments"] = _partitioned.tally_patient_payments(
-                paths["patient_payments"][0], map=mapping
-            )
-        else:
-            payments = tk.read_patient_payments(paths["patient_payments"][0], map=mapping)
-            tallies["patient_payments"] = _partitioned.Tally.of_table(payments)
+    tallies, remits, payments = _tally(paths, mapping, bar, partitioned=partitioned)
     x12_issues = _x12_issues(tables, remits)  # H2: summary.json, the report and stderr show them
     as_of = args.as_of
     if as_of is None and "remittances" in tallies:
@@ -104,41 +81,9 @@ def run_audit(args: argparse.Namespace) -> AuditResult:
     # <<< scale (S1)
     bar.step("auditing", tick=not partitioned)  # R7: the partitioned audit draws its own
     # >>> scale (S1)
-    result: tk.AuditResult
-    if partitioned:
-        given = {t: paths[t][0] for t in ("encounters", "coverage", "providers") if t in paths}
-        result = _partitioned.audit_partitioned(
-            paths["claims"][0],
-            encounters=given.get("encounters"),
-            coverage=given.get("coverage"),
-            providers=given.get("providers"),
-            policies=policies_path,
-            as_of=as_of,
-            map=mapping,
-            progress=sys.stderr.isatty(),
-        )
-    else:  # <<< scale (S1)
-        result = tk.audit(
-            tables["claims"],
-            encounters=tables.get("encounters"),
-            coverage=tables.get("coverage"),
-            providers=tables.get("providers"),
-            policies=policies_path,
-            as_of=as_of,
-        )
+    result = _audit(paths, tables, policies_path, as_of, mapping, partitioned=partitioned)
     out: Path = args.out
-    rejects = [result.rejects]
-    extra_tables: dict[str, Any] = {}
-    for table, tally in tallies.items():
-        rejects.append(tally.rejects)
-        extra_tables[table] = {
-            "source": ", ".join(str(p) for p in paths[table]),
-            "rows_in": tally.rows_in,
-            "rows_audited": tally.rows_audited,
-            "rows_rejected": tally.rejects.height,
-            "rows_skipped": tally.rows_skipped,
-            "dropped_columns": list(tally.dropped_columns),
-        }
+    rejects, extra_tables = _tally_tables(result, tallies, paths)
     all_rejects = pl.concat(rejects, how="vertical")
     # >>> report (R7): metrics, OIG measures and every output (de-identified with --deidentify)
     from telekit import integrity  # noqa: PLC0415 - its measures load the code sets
@@ -175,6 +120,98 @@ def run_audit(args: argparse.Namespace) -> AuditResult:
     _log.counts("audit", "findings", error=n["error"], warning=n["warning"], info=n["info"])
     # <<< report (R7)
     return result
+
+
+def _tally(
+    paths: Mapping[str, list[Path]], mapping: Any, bar: _progress.Progress, *, partitioned: bool
+) -> tuple[dict[str, Any], Any, Any]:
+    """Remittances and patient payments: read (with their tally), or on the partitioned path
+    only tallied (accounting, rejects, the latest payment date) in bounded memory."""
+    import telekit as tk  # noqa: PLC0415 - the readers looked up on telekit (tests patch them)
+    from telekit import _partitioned  # noqa: PLC0415 - tests patch its functions
+
+    remits = payments = None
+    tallies: dict[str, _partitioned.Tally] = {}
+    if "remittances" in paths:
+        bar.step("reading remittances")  # R7
+        sources = paths["remittances"]
+        adjustments = paths.get("adjustments", [None])[0]
+        if partitioned:
+            tallies["remittances"] = _partitioned.tally_remittances(
+                list(sources), adjustments=adjustments, map=mapping
+            )
+        else:
+            remits = tk.read_remittances(
+                sources if len(sources) > 1 else sources[0], adjustments=adjustments, map=mapping
+            )
+            tallies["remittances"] = _partitioned.Tally.of_remittances(remits)
+    if "patient_payments" in paths:
+        bar.step("reading patient payments")  # R7
+        if partitioned:
+            tallies["patient_payments"] = _partitioned.tally_patient_payments(
+                paths["patient_payments"][0], map=mapping
+            )
+        else:
+            payments = tk.read_patient_payments(paths["patient_payments"][0], map=mapping)
+            tallies["patient_payments"] = _partitioned.Tally.of_table(payments)
+    return tallies, remits, payments
+
+
+def _audit(
+    paths: Mapping[str, list[Path]],
+    tables: Mapping[str, Any],
+    policies_path: Path | None,
+    as_of: dt.date | None,
+    mapping: Any,
+    *,
+    partitioned: bool,
+) -> AuditResult:
+    """The audit: in memory over the tables read, or bucket by bucket from the files."""
+    import telekit as tk  # noqa: PLC0415 - looked up on telekit (tests patch it)
+    from telekit import _partitioned  # noqa: PLC0415 - tests patch its functions
+
+    result: tk.AuditResult
+    if partitioned:
+        given = {t: paths[t][0] for t in ("encounters", "coverage", "providers") if t in paths}
+        result = _partitioned.audit_partitioned(
+            paths["claims"][0],
+            encounters=given.get("encounters"),
+            coverage=given.get("coverage"),
+            providers=given.get("providers"),
+            policies=policies_path,
+            as_of=as_of,
+            map=mapping,
+            progress=sys.stderr.isatty(),
+        )
+    else:  # <<< scale (S1)
+        result = tk.audit(
+            tables["claims"],
+            encounters=tables.get("encounters"),
+            coverage=tables.get("coverage"),
+            providers=tables.get("providers"),
+            policies=policies_path,
+            as_of=as_of,
+        )
+    return result
+
+
+def _tally_tables(
+    result: AuditResult, tallies: Mapping[str, Any], paths: Mapping[str, list[Path]]
+) -> tuple[list[pl.DataFrame], dict[str, Any]]:
+    """Every reject of the run, and summary.json's entry for each tallied table."""
+    rejects = [result.rejects]
+    extra_tables: dict[str, Any] = {}
+    for table, tally in tallies.items():
+        rejects.append(tally.rejects)
+        extra_tables[table] = {
+            "source": ", ".join(str(p) for p in paths[table]),
+            "rows_in": tally.rows_in,
+            "rows_audited": tally.rows_audited,
+            "rows_rejected": tally.rejects.height,
+            "rows_skipped": tally.rows_skipped,
+            "dropped_columns": list(tally.dropped_columns),
+        }
+    return rejects, extra_tables
 
 
 def _unreadable(path: Path, *, folder_ok: bool = False) -> str | None:

@@ -39,6 +39,7 @@ from telekit._readers import (
 )
 from telekit._reconcile import Reconciliation, reconcile
 from telekit._remittances import Remittances
+from telekit.report._folder import audit_folder
 
 __version__ = VERSION
 
@@ -58,6 +59,7 @@ __all__ = [
     "X12Error",
     "__version__",
     "audit",
+    "audit_folder",
     "audit_partitioned",
     "eligibility",
     "load_expected_fees",

@@ -9,29 +9,17 @@ import argparse
 import contextlib
 import datetime as dt
 import os
-import stat
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from telekit._core import _progress
 from telekit._core._exceptions import TelekitError
 
 if TYPE_CHECKING:
-    from telekit._deidentify import Deidentifier
+    pass
 
-TABLES = (
-    "claims",
-    "encounters",
-    "coverage",
-    "providers",
-    "remittances",
-    "adjustments",
-    "patient_payments",
-)
 
 EPILOG = """examples:
   telekit sample --out data/samples
@@ -86,69 +74,6 @@ def _add_report_options(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="with --key-file: replace an existing key file (never an input or the review file)",
     )
-
-
-def _unreadable(path: Path, *, folder_ok: bool = False) -> str | None:
-    """Why ``path`` (which exists, or is a link) cannot be read as an input, or None.
-
-    A regular file (or a link to one) is readable; with ``folder_ok``, so is a folder holding
-    ``.parquet`` parts. A broken link, a FIFO, a device or a socket is never opened."""
-    try:
-        mode = path.stat().st_mode
-    except FileNotFoundError:
-        return "a broken link (the file it names does not exist)"
-    except OSError as exc:
-        return f"cannot be read ({exc.strerror})"
-    why = None
-    if stat.S_ISDIR(mode):
-        if not (folder_ok and any(path.rglob("*.parquet"))):
-            why = "a folder, not a file" + (" (it holds no .parquet parts)" if folder_ok else "")
-    elif not stat.S_ISREG(mode):
-        why = "a device, FIFO or socket, not a file"
-    elif not os.access(path, os.R_OK):
-        why = "cannot be read (permission denied)"
-    return why
-
-
-def _refuse(path: Path, why: str) -> TelekitError:
-    return TelekitError(f"{path}: {why}; remove it or make it a readable file")
-
-
-def find_table(directory: Path, table: str) -> Path | None:
-    """DESIGN §4: the first of <table>.parquet, <table>/ (Parquet parts), <table>.csv,
-    <table>.xlsx in DIR. An entry with one of these names that cannot be read (a broken link, a
-    folder named like a file, a FIFO or device) is an error naming it, never taken as absent; a
-    folder <table>/ without .parquet parts is not a table."""
-    for candidate in (
-        directory / f"{table}.parquet",
-        directory / table,
-        directory / f"{table}.csv",
-        directory / f"{table}.xlsx",
-    ):
-        if not (candidate.exists() or candidate.is_symlink()):
-            continue
-        if candidate.name == table and candidate.is_dir():
-            if any(candidate.rglob("*.parquet")):
-                return candidate
-            continue
-        why = _unreadable(candidate, folder_ok=candidate.suffix == ".parquet")
-        if why is not None:
-            raise _refuse(candidate, why)
-        return candidate
-    return None
-
-
-def _dir_file(directory: Path | None, name: str) -> Path | None:
-    """DIR/policies.toml or DIR/map.toml when present; one that cannot be read is an error."""
-    if directory is None:
-        return None
-    path = directory / name
-    if not (path.exists() or path.is_symlink()):
-        return None
-    why = _unreadable(path)
-    if why is not None:
-        raise _refuse(path, why)
-    return path
 
 
 def _parse_date(text: str) -> dt.date:
@@ -222,349 +147,33 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _inputs(args: argparse.Namespace) -> tuple[dict[str, list[Path]], Path | None, Path | None]:
-    directory: Path | None = args.dir
-    if directory is not None and not directory.is_dir():
-        msg = f"{directory}: not a folder (give DIR holding claims.csv, or --claims F)"
-        raise TelekitError(msg)
-    paths: dict[str, list[Path]] = {}
-    for t in TABLES:
-        if directory is not None:
-            found = find_table(directory, t)
-            if found is not None:
-                paths[t] = [found]
-    for t in ("claims", "encounters", "coverage", "providers"):
-        flag = getattr(args, t)
-        if flag is not None:
-            paths[t] = [flag]
-    if args.patient_payments is not None:
-        paths["patient_payments"] = [args.patient_payments]
-    if args.remittances:
-        paths.pop("adjustments", None)
-        paths["remittances"] = list(args.remittances)
-    if "claims" not in paths:
-        msg = "no claims given: put claims.csv (or .parquet/.xlsx) in DIR or pass --claims F"
-        raise TelekitError(msg)
-    for ps in paths.values():
-        for path in ps:
-            _check_given(path, folder_ok=True)
-    policies = args.policies
-    if policies is None:
-        policies = _dir_file(directory, "policies.toml")
-    else:
-        _check_given(policies)
-    map_path = args.map
-    if map_path is None:
-        map_path = _dir_file(directory, "map.toml")
-    else:
-        _check_given(map_path)
-    return paths, policies, map_path
+def find_table(directory: Path, table: str) -> Path | None:
+    """``telekit.report._folder.find_table`` (DESIGN §4 discovery), imported when used."""
+    from telekit.report._folder import find_table as find  # noqa: PLC0415 - keep the CLI light
 
-
-def _check_given(path: Path, *, folder_ok: bool = False) -> None:
-    """An input path must be a regular file (tables: or a folder of .parquet parts); a FIFO or a
-    device is refused before it is opened (it would hang, or never end)."""
-    if not (path.exists() or path.is_symlink()):
-        msg = f"{path}: no such file"
-        raise TelekitError(msg)
-    why = _unreadable(path, folder_ok=folder_ok)
-    if why is not None:
-        msg = f"{path}: {why}"
-        raise TelekitError(msg)
+    return find(directory, table)
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    import telekit as tk  # noqa: PLC0415 - keep `telekit rules` fast
-    from telekit import _outputs  # noqa: PLC0415
+    from telekit.report import _folder  # noqa: PLC0415 - keep `telekit rules` fast
 
-    paths, policies_path, map_path = _inputs(args)
-    mapping = tk.load_map(map_path) if map_path is not None else None
-    # >>> scale (S1): large claims are audited bucket by bucket with bounded memory (read there)
-    from telekit import _partitioned  # noqa: PLC0415
-
-    partitioned = _partitioned.should_partition(paths["claims"][0])
-    # <<< scale (S1)
-    # >>> report (R7): --review/--deidentify checked before reading; a progress bar on stderr
-    input_paths = _given_paths(args, paths, policies_path, map_path)
-    _outputs.check_out(args.out, input_paths)  # H3: OUT is replaced as a whole
-    deid = _deidentifier(args, args.out, input_paths)
-    decisions = _review(args)
-    read = [t for t in ("claims", "encounters", "coverage", "providers") if t in paths]
-    bar = _progress.Progress(
-        "audit",
-        total=(0 if partitioned else len(read))
-        + ("remittances" in paths)
-        + ("patient_payments" in paths)
-        + (1 if partitioned else 3)  # auditing (+ metrics, OIG measures)
-        + 3,  # writing findings, findings.xlsx, the report
-    )
-    # <<< report (R7)
-    tables: dict[str, Any] = {}
-    for t in ("claims", "encounters", "coverage", "providers"):
-        if t in paths and not partitioned:
-            bar.step(f"reading {t}")  # R7
-            tables[t] = tk.read_table(t, paths[t][0], map=mapping)
-    _check_x12_claims(tables.get("claims"), paths["claims"][0])  # H2: an 837 with no line is exit 2
-    remits = payments = None
-    # >>> scale (S1): the partitioned path tallies remittances and patient payments (accounting,
-    # rejects, the latest payment date) in bounded memory instead of holding them
-    tallies: dict[str, _partitioned.Tally] = {}
-    if "remittances" in paths:
-        bar.step("reading remittances")  # R7
-        sources = paths["remittances"]
-        adjustments = paths.get("adjustments", [None])[0]
-        if partitioned:
-            tallies["remittances"] = _partitioned.tally_remittances(
-                list(sources), adjustments=adjustments, map=mapping
-            )
-        else:
-            remits = tk.read_remittances(
-                sources if len(sources) > 1 else sources[0], adjustments=adjustments, map=mapping
-            )
-            tallies["remittances"] = _partitioned.Tally.of_remittances(remits)
-    if "patient_payments" in paths:
-        bar.step("reading patient payments")  # R7
-        if partitioned:
-            tallies["patient_payments"] = _partitioned.tally_patient_payments(
-                paths["patient_payments"][0], map=mapping
-            )
-        else:
-            payments = tk.read_patient_payments(paths["patient_payments"][0], map=mapping)
-            tallies["patient_payments"] = _partitioned.Tally.of_table(payments)
-    x12_issues = _x12_issues(tables, remits)  # H2: summary.json, the report and stderr show them
-    as_of = args.as_of
-    if as_of is None and "remittances" in tallies:
-        as_of = tallies["remittances"].latest_payment_date
-    # <<< scale (S1)
-    bar.step("auditing", tick=not partitioned)  # R7: the partitioned audit draws its own
-    # >>> scale (S1)
-    result: tk.AuditResult
-    if partitioned:
-        given = {t: paths[t][0] for t in ("encounters", "coverage", "providers") if t in paths}
-        result = _partitioned.audit_partitioned(
-            paths["claims"][0],
-            encounters=given.get("encounters"),
-            coverage=given.get("coverage"),
-            providers=given.get("providers"),
-            policies=policies_path,
-            as_of=as_of,
-            map=mapping,
-            progress=sys.stderr.isatty(),
-        )
-    else:  # <<< scale (S1)
-        result = tk.audit(
-            tables["claims"],
-            encounters=tables.get("encounters"),
-            coverage=tables.get("coverage"),
-            providers=tables.get("providers"),
-            policies=policies_path,
-            as_of=as_of,
-        )
-    out: Path = args.out
-    rejects = [result.rejects]
-    extra_tables: dict[str, Any] = {}
-    for table, tally in tallies.items():
-        rejects.append(tally.rejects)
-        extra_tables[table] = {
-            "source": ", ".join(str(p) for p in paths[table]),
-            "rows_in": tally.rows_in,
-            "rows_audited": tally.rows_audited,
-            "rows_rejected": tally.rejects.height,
-            "rows_skipped": tally.rows_skipped,
-            "dropped_columns": list(tally.dropped_columns),
-        }
-    all_rejects = pl.concat(rejects, how="vertical")
-    # >>> report (R7): metrics, OIG measures and every output (de-identified with --deidentify)
-    from telekit import integrity, report  # noqa: PLC0415
-    from telekit._core import _log  # noqa: PLC0415
-
-    metric_frames = oig = None
-    if not partitioned:  # the partitioned audit does not hold the lines in memory
-        bar.step("revenue-cycle metrics")
-        metric_frames = report.compute_metrics(
-            result, remits, as_of=as_of or result.as_of, patient_payments=payments
-        )
-        bar.step("OIG measures")
-        oig = integrity.oig_measures(result.claims, result.encounters)
-    _outputs.write_audit(
-        out,
-        result,
-        rejects=all_rejects,
-        extra_tables=extra_tables,
-        inputs=paths
-        | ({"policies": [policies_path]} if policies_path else {})
-        | ({"map": [map_path]} if map_path else {}),
-        options={"as_of": as_of.isoformat() if as_of else None}
-        | ({"not_computed": _not_computed(result)} if partitioned else {}),
-        metrics=metric_frames,
-        oig=oig,
-        decisions=decisions,
-        deid=deid,
-        key_file=args.key_file if deid is not None else None,
-        step=bar.step,
-        x12_issues=x12_issues,
-    )
-    bar.close()
-    _warn_x12(x12_issues, all_rejects)  # H2
-    n = result.counts()
-    _log.counts("audit", "findings", error=n["error"], warning=n["warning"], info=n["info"])
-    # <<< report (R7)
-    print(result.stdout_line(str(out)))
-    _no_claim_audited(result, paths["claims"][0], out)
+    result = _folder.run_audit(args)
+    print(result.stdout_line(str(args.out)))
+    _folder.no_claim_audited(result, _folder.claims_path(args), args.out)
     return result.exit_code
 
 
-def _check_x12_claims(claims: Any, path: Path) -> None:
-    """An X12 claims file from which no claim line could be read stops the run (exit 2) with
-    one line naming the file and why, instead of auditing "0 in"."""
-    if claims is None or claims.rows_in or not _is_x12_file(path):
-        return
-    from telekit.x12 import _problems  # noqa: PLC0415
-
-    raise _problems.no_claim_lines_error(path, claims.issues)
-
-
-def _is_x12_file(path: Path) -> bool:
-    from telekit._readers import is_x12  # noqa: PLC0415
-
-    try:
-        with path.open("rb") as fh:
-            return path.is_file() and is_x12(fh.read(64))
-    except OSError:
-        return False
-
-
-def _x12_issues(tables: dict[str, Any], remits: Any) -> dict[str, pl.DataFrame]:
-    """The X12 problems of each table read from X12 (claims 837P, coverage 271, remittances
-    835), for the tables that have any."""
-    found: dict[str, pl.DataFrame] = {
-        t: tables[t].issues for t in ("claims", "coverage") if t in tables
-    }
-    if remits is not None:
-        found["remittances"] = remits.issues
-    return {t: frame for t, frame in found.items() if frame.height}
-
-
-def _warn_x12(issues: dict[str, pl.DataFrame], rejects: pl.DataFrame) -> None:
-    """One stderr line per X12 file with problems."""
-    from telekit.x12 import _problems  # noqa: PLC0415
-
-    for frame in issues.values():
-        for line in _problems.file_lines(frame, rejects):
-            print(f"telekit audit: {line}", file=sys.stderr)
-
-
-def _no_claim_audited(result: Any, claims: Path, out: Path) -> None:
-    """A run that audited no claim line (every row rejected, or none read) has failed: its
-    outputs are written (rejects.csv says why), then it exits 2 with this one line."""
-    row = result.accounting.filter(pl.col("table") == "claims")
-    if row.height and row.item(0, "rows_audited") > 0:
-        return
-    rows_in = row.item(0, "rows_in") if row.height else 0
-    rejected = row.item(0, "rows_rejected") if row.height else 0
-    msg = (
-        f"{claims}: no claim line could be audited ({rows_in} rows read, {rejected} rejected); "
-        f"see {out / 'rejects.csv'} for why"
-    )
-    raise TelekitError(msg)
-
-
-def _given_paths(
-    args: argparse.Namespace,
-    paths: dict[str, list[Path]],
-    policies: Path | None,
-    map_path: Path | None,
-) -> list[Path]:
-    """Every input of the run: DIR, the files given or found in it, policies, map, review."""
-    given = [p for ps in paths.values() for p in ps]
-    given += [p for p in (args.dir, policies, map_path, args.review) if p is not None]
-    return given
-
-
-def _not_computed(result: Any) -> dict[str, str]:
-    """What the bounded-memory audit leaves out of the report, and why (inputs.json keeps it for
-    ``telekit report``)."""
-    lines = f"{result.lines_audited:,}"
-    why = (
-        f"not computed: this audit of {lines} claim lines took the bounded-memory path, which "
-        "never holds every line at once, and {what} need every line with its remittances in "
-        "memory (about 3.3 GB per million lines). For them, audit a slice under 2,000,000 "
-        "lines (e.g. one year or one payer) with telekit audit, or call {api} on a machine "
-        "with the memory."
-    )
-    return {
-        "Revenue cycle": why.format(
-            what="denial, A/R and collection metrics", api="telekit.metrics.revenue_cycle"
-        ),
-        "OIG integrity measures": why.format(
-            what="the provider measures", api="telekit.integrity.oig_measures"
-        ),
-    }
-
-
-def _deidentifier(
-    args: argparse.Namespace, out: Path, inputs: Sequence[Path] = ()
-) -> Deidentifier | None:
-    """A ``Deidentifier`` for --deidentify (None without), after checking --key-file: outside
-    OUT, not a folder, not an input nor the review file, and new unless --overwrite-key."""
-    from telekit._deidentify import Deidentifier, is_inside  # noqa: PLC0415
-
-    key: Path | None = args.key_file
-    if not args.deidentify:
-        if key is not None:
-            msg = "--key-file is only used with --deidentify (it receives the pseudonym key)"
-            raise TelekitError(msg)
-        return None
-    if key is None:
-        msg = "--deidentify needs --key-file F: where the pseudonym key goes (outside OUT)"
-        raise TelekitError(msg)
-    if is_inside(key, out):
-        msg = (
-            f"--key-file {key} lies inside {out}: the key re-identifies the outputs, so keep it "
-            "out of the folder you share (e.g. --key-file keys/audit-key.csv)"
-        )
-        raise TelekitError(msg)
-    if key.is_dir():
-        msg = f"--key-file {key} is a folder; give a file name (e.g. {key / 'audit-key.csv'})"
-        raise TelekitError(msg)
-    review = args.review
-    directory = getattr(args, "dir", None)
-    for path in inputs:
-        inside_folder = path.is_dir() and path != directory and is_inside(key, path)
-        if key.resolve() == path.resolve() or inside_folder:
-            what = "the review file" if review is not None and path == review else "an input"
-            msg = (
-                f"--key-file {key} is {what} ({path}): writing the key would destroy it; give "
-                "a new file name (e.g. --key-file keys/audit-key.csv)"
-            )
-            raise TelekitError(msg)
-    if key.exists() and not args.overwrite_key:
-        msg = (
-            f"--key-file {key} exists: give a new file name, or add --overwrite-key to "
-            "replace it (the pseudonyms it holds will no longer be readable)"
-        )
-        raise TelekitError(msg)
-    return Deidentifier()
-
-
-def _review(args: argparse.Namespace) -> pl.DataFrame | None:
-    """The current decisions of --review F (None without)."""
-    if args.review is None:
-        return None
-    from telekit import report  # noqa: PLC0415
-
-    return report.read_review(args.review)
-
-
 def cmd_report(args: argparse.Namespace) -> int:
-    from telekit import _outputs, report  # noqa: PLC0415
+    from telekit import report  # noqa: PLC0415
+    from telekit.report import _out, _workbook  # noqa: PLC0415
+    from telekit.report._folder import deidentifier, review_decisions  # noqa: PLC0415
 
     out: Path = args.audit
     inputs = [out / "summary.json", out / "findings.parquet"]
     inputs += [p for p in (args.review,) if p is not None]
-    deid = _deidentifier(args, out, inputs)
+    deid = deidentifier(args, out, inputs)
     record, metric_frames, oig = report.load_audit(out)
-    decisions = _review(args)
+    decisions = review_decisions(args)
     if record.deidentified and (deid is not None or decisions is not None):
         msg = (
             f"{out} is already de-identified (its finding ids are pseudonyms): run "
@@ -576,7 +185,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     )
     shown = sheet = None
     if decisions is not None:
-        sheet = _outputs.decisions_sheet(decisions, record.findings)
+        sheet = _workbook.decisions_sheet(decisions, record.findings)
         shown = record
         if deid is not None:
             shown, sheet = record.deidentify(deid), deid.frame(sheet)
@@ -585,9 +194,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     try:
         with contextlib.ExitStack() as files:  # each replaced on leaving, after the key
             if shown is not None:
-                xlsx = files.enter_context(_outputs.replaced_file(out / "findings.xlsx"))
-                _outputs.write_xlsx(shown, shown.rejects, out, decisions=sheet, name=xlsx.name)
-            page = files.enter_context(_outputs.replaced_file(out / "report.html"))
+                xlsx = files.enter_context(_out.replaced_file(out / "findings.xlsx"))
+                _workbook.write_xlsx(shown, shown.rejects, out, decisions=sheet, name=xlsx.name)
+            page = files.enter_context(_out.replaced_file(out / "report.html"))
             page.write_text(html, encoding="utf-8")
             if key_tmp is not None:
                 key_tmp.replace(args.key_file)

@@ -18,7 +18,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from telekit._cli import main
-from telekit._deidentify import Deidentifier, is_inside, reduce_dates_in
+from telekit.report._deidentify import Deidentifier, is_inside, reduce_dates_in
 from telekit.review import ReviewStore
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"

@@ -13,9 +13,9 @@ import polars as pl
 import pytest
 
 import telekit as tk
-from telekit import _outputs
 from telekit._cli import main
 from telekit._core import _progress
+from telekit.report import _out
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 BAD_VALUES = ("C9999001", "P9999001", "2024-02-30", "12x.50", "tomorrow", "WORKERS COMP")
@@ -145,7 +145,7 @@ def test_an_unexpected_error_does_not_show_its_text(
         msg = "could not parse 'C9999001' (person P9999001, DOS 2024-02-30)"
         raise ValueError(msg)
 
-    monkeypatch.setattr(_outputs, "write_audit", boom)
+    monkeypatch.setattr(_out, "write_audit", boom)
     monkeypatch.delenv("TELEKIT_DEBUG", raising=False)
     err = _fails(["audit", str(practice), "--out", str(tmp_path / "out")], capsys)
     assert "ValueError" in err and "TELEKIT_DEBUG=1" in err

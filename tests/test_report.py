@@ -391,7 +391,7 @@ def test_chart_labels_are_cut_before_drawing() -> None:
     """A 40 KB payer name would keep vl-convert busy for minutes: chart data text is cut."""
     import json
 
-    from telekit.report import CHART_LABEL_MAX, _short_labels
+    from telekit.report._html import CHART_LABEL_MAX, _short_labels
 
     spec = json.dumps({"datasets": {"d": [{"payer": "X" * 40_000, "n": 1}]}, "mark": "bar"})
     data = json.loads(_short_labels(spec))["datasets"]["d"][0]

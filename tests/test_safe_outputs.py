@@ -16,9 +16,9 @@ import openpyxl
 import polars as pl
 import pytest
 
-from telekit import _cells, _outputs
 from telekit._cli import main
-from telekit._deidentify import Deidentifier
+from telekit.report import _cells, _out
+from telekit.report._deidentify import Deidentifier
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 
@@ -299,7 +299,7 @@ def test_a_failed_write_leaves_the_old_out_and_no_temporary_folder(
     def boom(*args: object, **kwargs: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(_outputs, "write_xlsx", boom)
+    monkeypatch.setattr(_out, "write_xlsx", boom)
     assert _audit_with_key(SAMPLES, out, key) == 2
     assert "No space left" in capsys.readouterr().err
     assert _digest(out) == before  # the old OUT, as it was: not labelled de-identified
@@ -313,13 +313,13 @@ def test_the_key_is_written_before_any_output(
 ) -> None:
     out, key = tmp_path / "out", tmp_path / "keys" / "key.csv"
     seen: list[list[str]] = []
-    write_csv = _outputs.write_csv
+    write_csv = _out.write_csv
 
     def spy(frame: pl.DataFrame, target: Path) -> None:
         seen.append(sorted(p.name for p in key.parent.iterdir()))
         write_csv(frame, target)
 
-    monkeypatch.setattr(_outputs, "write_csv", spy)
+    monkeypatch.setattr(_out, "write_csv", spy)
     assert _audit_with_key(SAMPLES, out, key) == 1
     assert seen and all(len(names) == 1 and ".key.csv.tmp-" in names[0] for names in seen)
     assert key.is_file() and (out / "summary.json").is_file()

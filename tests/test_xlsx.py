@@ -169,7 +169,7 @@ def test_report_review_rewrites_the_workbook(out: Path, tmp_path: Path) -> None:
 def test_findings_past_excel_row_limit_continue_on_more_sheets(
     out: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from telekit import _outputs
+    from telekit.report import _workbook
 
     findings = pl.read_parquet(out / "findings.parquet")
     assert findings.height > 25
@@ -181,8 +181,8 @@ def test_findings_past_excel_row_limit_continue_on_more_sheets(
         def summary(self) -> pl.DataFrame:
             return pl.DataFrame({"rule_code": ["X"], "findings": [findings.height]})
 
-    monkeypatch.setattr(_outputs, "EXCEL_MAX_ROWS", 11)  # 10 data rows per sheet
-    _outputs.write_xlsx(Audited(), pl.DataFrame(schema={"table": pl.String}), tmp_path)
+    monkeypatch.setattr(_workbook, "EXCEL_MAX_ROWS", 11)  # 10 data rows per sheet
+    _workbook.write_xlsx(Audited(), pl.DataFrame(schema={"table": pl.String}), tmp_path)
     wb = openpyxl.load_workbook(tmp_path / "findings.xlsx")
     sheets = [name for name in wb.sheetnames if name.startswith("Findings")]
     assert sheets == ["Findings"] + [f"Findings {n}" for n in range(2, len(sheets) + 1)]
@@ -199,7 +199,7 @@ def test_findings_past_excel_row_limit_continue_on_more_sheets(
 def test_a_cell_past_excel_limit_is_cut_and_says_so_and_text_has_no_control_characters(
     tmp_path: Path,
 ) -> None:
-    from telekit import _cells, _outputs
+    from telekit.report import _cells, _workbook
 
     long = "x" * 40_000
     findings = pl.DataFrame(
@@ -216,7 +216,7 @@ def test_a_cell_past_excel_limit_is_cut_and_says_so_and_text_has_no_control_char
         def summary(self) -> pl.DataFrame:
             return pl.DataFrame({"rule_code": ["X\x00"], "findings": [3]})
 
-    _outputs.write_xlsx(Audited(), pl.DataFrame(schema={"table": pl.String}), tmp_path)
+    _workbook.write_xlsx(Audited(), pl.DataFrame(schema={"table": pl.String}), tmp_path)
     wb = openpyxl.load_workbook(tmp_path / "findings.xlsx")
     cut, controls, whole = (r[1] for r in wb["Findings"].iter_rows(min_row=2, values_only=True))
     assert isinstance(cut, str) and len(cut) == _cells.EXCEL_CELL_MAX

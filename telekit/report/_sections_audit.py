@@ -1,0 +1,419 @@
+"""The audit sections of the report: executive summary, findings, review, inputs, versions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from telekit._core import _columns as c
+from telekit.report._decisions import REVIEW_DECISIONS
+from telekit.report._html import (
+    _DECISION_LABELS,
+    _DECISION_ROWS,
+    _EXAMPLES,
+    _REJECT_ROWS,
+    _SEVERITIES,
+    Page,
+    _after_review,
+    _code,
+    _input_files,
+    _int,
+    _money,
+    _policies_text,
+    _run_date,
+    _top_providers,
+    _when_decided,
+    _year_expr,
+    readable,
+    readable_expr,
+)
+from telekit.report._record import AuditRecord
+
+
+def executive(page: Page, record: AuditRecord, decisions: pl.DataFrame | None) -> str:
+    s = record.summary_data
+    f = s.get("findings", {})
+    by = f.get("by_severity", {})
+    claims = s.get("tables", {}).get("claims", {})
+    audited = int(claims.get("rows_audited") or 0)
+    lines_err = int(f.get("lines_with_errors") or 0)
+    share = f"{lines_err / audited * 100:.1f}% of lines audited" if audited else ""
+    rejected = sum(int(t.get("rows_rejected") or 0) for t in s.get("tables", {}).values())
+    tiles = [
+        ("Claim lines audited", f"{audited:,}", f"{_int(claims.get('rows_in'))} rows read"),
+        (
+            "Findings",
+            f"{int(f.get('total') or 0):,}",
+            f"{int(by.get('error') or 0):,} error · {int(by.get('warning') or 0):,} warning"
+            f" · {int(by.get('info') or 0):,} info",
+        ),
+        ("Lines with an error", f"{lines_err:,}", share),
+        (
+            "Dollars at risk",
+            _money(f.get("dollars_at_risk", "0")),
+            "charges of lines with an error, each line once",
+        ),
+        ("Rows rejected", f"{rejected:,}", "unreadable input rows (see Input data)"),
+    ]
+    if decisions is not None:
+        after = _after_review(record.findings, decisions)
+        tiles.append(("At risk after review", _money(after), "dismissed findings removed"))
+    html_tiles = "".join(
+        f"<div class='tile{' alert' if label.startswith('Dollars') else ''}'>"
+        f"<div class='label'>{page.t(label)}</div><div class='value'>{page.t(value)}</div>"
+        f"<div class='note'>{page.t(note)}</div></div>"
+        for label, value, note in tiles
+    )
+    rules = record.summary().filter(pl.col("findings") > 0)
+    top_rules = rules.sort(
+        ["dollars_at_risk", "findings", "rule_code"], descending=[True, True, False]
+    ).head(5)
+    parts = [f"<div class='tiles'>{html_tiles}</div>"]
+    if top_rules.height:
+        parts.append("<h3>Top rules</h3>")
+        parts.append(
+            page.table(
+                top_rules.with_columns(readable_expr(pl.col("rule_name"))),
+                [
+                    ("rule_code", "Rule", None),
+                    ("rule_name", "Problem", None),
+                    ("severity", "Severity", None),
+                    ("findings", "Findings", _int),
+                    ("lines", "Lines", _int),
+                    ("dollars_at_risk", "Dollars at risk", _money),
+                ],
+            )
+        )
+        parts.append(
+            "<p class='note'>A line flagged by several rules counts in each rule's amount; "
+            "the total above counts it once.</p>"
+        )
+    providers = _top_providers(record.findings, record.providers)
+    if providers.height:
+        parts.append("<h3>Top providers</h3>")
+        parts.append(
+            page.table(
+                providers.head(5),
+                [
+                    (c.RENDERING_NPI, "Rendering NPI", None),
+                    ("provider", "Provider", None),
+                    ("findings", "Findings", _int),
+                    ("lines_with_errors", "Lines with an error", _int),
+                    ("dollars_at_risk", "Dollars at risk", _money),
+                ],
+            )
+        )
+    if rules.height:
+        from telekit import charts  # noqa: PLC0415
+
+        parts.append(page.chart("findings-by-rule", lambda: charts.findings_by_rule(rules)))
+        if providers.filter(pl.col("dollars_at_risk") > 0).height:
+            parts.append(
+                page.chart(
+                    "dollars-at-risk-by-provider",
+                    lambda: charts.dollars_at_risk_by_provider(record.findings, record.providers),
+                )
+            )
+    return "".join(parts)
+
+
+def findings(page: Page, record: AuditRecord) -> str:
+    from telekit.rules import REGISTRY  # noqa: PLC0415
+
+    rules = record.summary()
+    order = {s: i for i, s in enumerate(_SEVERITIES)}
+    with_findings = (
+        rules.filter(pl.col("findings") > 0)
+        .with_columns(pl.col("severity").replace_strict(order, default=9).alias("_rank"))
+        .sort(["_rank", "dollars_at_risk", "findings", "rule_code"],
+              descending=[False, True, True, False])
+    )  # fmt: skip
+    findings = record.findings
+    year = _year_expr(findings)
+    parts = [
+        "<p>Each rule that flagged lines: what it checks, why, and what to bill instead, "
+        f"with up to {_EXAMPLES} of its findings (every finding is in findings.xlsx).</p>"
+    ]
+    if with_findings.height == 0:
+        parts.append("<p><strong>No findings.</strong></p>")
+    for r in with_findings.iter_rows(named=True):
+        code = r["rule_code"]
+        rule = REGISTRY.get(code)
+        lead = rule.summary if rule is not None else ""
+        examples = findings.filter(pl.col("rule_code") == code).head(_EXAMPLES)
+        cols: list[tuple[str, str, Callable[[Any], str] | None]] = [
+            (c.CLAIM_ID, "Claim", None),
+            (c.CLAIM_LINE_NUMBER, "Line", None),
+            ("_when", "Year" if page.deidentified else "Date of service", None),
+            (c.HCPCS_CODE, "Code", None),
+            (c.PAYER, "Payer", None),
+            (c.RENDERING_NPI, "Rendering NPI", None),
+            ("amount_at_risk", "At risk", _money),
+        ]
+        if not page.deidentified:
+            cols.append(("message", "What was found", None))
+        examples = examples.with_columns(year.alias("_when"))
+        parts.append(
+            f"<div class='rule {page.t(r['severity'])}' id='rule-{page.t(code)}'>"
+            f"<h3>{page.t(code)} · {page.t(readable(r['rule_name']))} "
+            f"<span class='badge {page.t(r['severity'])}'>{page.t(r['severity'])}</span></h3>"
+            f"<p class='stats'>{r['findings']:,} findings on {r['lines']:,} lines · "
+            f"{_money(r['dollars_at_risk'])} at risk"
+            f"{' (partial: ' + page.t(r['reason']) + ')' if r['status'] == 'partial' else ''}"
+            f"</p><p><strong>{page.t(lead)}</strong></p>"
+            f"{page.doc(rule.doc) if rule is not None else ''}"
+            f"{page.table(examples, cols)}</div>"
+        )
+    not_full = rules.filter(pl.col("status") != "evaluated")
+    if not_full.height:
+        parts.append("<h3>Rules not fully evaluated</h3>")
+        parts.append(
+            "<p class='callout'>These rules could not judge every line with the data given; "
+            "a missing finding here is not a clean bill of health.</p>"
+        )
+        parts.append(
+            page.table(
+                not_full,
+                [
+                    ("rule_code", "Rule", None),
+                    ("rule_name", "Name", None),
+                    ("status", "Status", None),
+                    ("reason", "Why", None),
+                ],
+            )
+        )
+    clean = rules.filter((pl.col("findings") == 0) & (pl.col("status") == "evaluated"))
+    if clean.height:
+        parts.append("<h3>Rules evaluated without findings</h3>")
+        parts.append(
+            "<p>" + ", ".join(
+                f"{page.t(code)} {page.t(readable(name))}"
+                for code, name in clean.select("rule_code", "rule_name").iter_rows()
+            ) + ".</p>"
+        )  # fmt: skip
+    return "".join(parts)
+
+
+def review(page: Page, record: AuditRecord, decisions: pl.DataFrame) -> str:
+    findings = record.findings
+    current = decisions.join(findings.select("finding_id"), on="finding_id", how="semi")
+    stale = decisions.height - current.height
+    counts = dict(current.group_by("decision").len().iter_rows())
+    tiles = [("Findings reviewed", f"{current.height:,} of {findings.height:,}")]
+    tiles += [
+        (_DECISION_LABELS[d].capitalize(), f"{int(counts.get(d, 0)):,}") for d in REVIEW_DECISIONS
+    ]
+    tiles.append(("At risk after review", _money(_after_review(findings, current))))
+    parts = [
+        "<div class='tiles'>"
+        + "".join(
+            f"<div class='tile'><div class='label'>{page.t(k)}</div>"
+            f"<div class='value'>{page.t(v)}</div></div>"
+            for k, v in tiles
+        )
+        + "</div>"
+    ]
+    if stale:
+        parts.append(
+            f"<p class='callout'>{stale:,} decisions of the review file are about findings "
+            "this audit does not have (an older audit?); they are left out.</p>"
+        )
+    by_rule = (
+        findings.select("finding_id", "rule_code")
+        .join(current.select("finding_id", "decision"), on="finding_id", how="left")
+        .group_by("rule_code")
+        .agg(
+            pl.len().cast(pl.Int64).alias("findings"),
+            *[(pl.col("decision") == d).sum().cast(pl.Int64).alias(d) for d in REVIEW_DECISIONS],
+            pl.col("decision").is_null().sum().cast(pl.Int64).alias("open"),
+        )
+        .sort("rule_code")
+    )
+    parts.append("<h3>Decisions by rule</h3>")
+    parts.append(
+        page.table(
+            by_rule,
+            [
+                ("rule_code", "Rule", None),
+                ("findings", "Findings", _int),
+                ("confirm", "Confirmed", _int),
+                ("dismiss", "Dismissed", _int),
+                ("needs_query", "Needs query", _int),
+                ("open", "Not reviewed", _int),
+            ],
+        )
+    )
+    year = _year_expr(findings)
+    detail = (
+        current.join(
+            findings.select("finding_id", c.HCPCS_CODE, year.alias("_when"), "amount_at_risk"),
+            on="finding_id",
+            how="left",
+        )
+        .with_columns(_when_decided(current).alias("_decided"))
+        .sort(c.CLAIM_ID, c.CLAIM_LINE_NUMBER, "rule_code")
+    )
+    cols: list[tuple[str, str, Callable[[Any], str] | None]] = [
+        ("rule_code", "Rule", None),
+        (c.CLAIM_ID, "Claim", None),
+        (c.CLAIM_LINE_NUMBER, "Line", None),
+        ("_when", "Year" if page.deidentified else "Date of service", None),
+        (c.HCPCS_CODE, "Code", None),
+        ("decision", "Decision", None),
+        ("reviewer", "Reviewer", None),
+        ("_decided", "Decided", None),
+    ]
+    if "note" in detail.columns and not page.deidentified:
+        cols.append(("note", "Note", None))
+    parts.append("<h3>Decisions</h3>")
+    if detail.height > _DECISION_ROWS:
+        parts.append(
+            f"<p class='note'>The first {_DECISION_ROWS:,} of {detail.height:,} decisions; "
+            "every one is on the Decisions sheet of findings.xlsx.</p>"
+        )
+    parts.append(page.table(detail.head(_DECISION_ROWS), cols))
+    return "".join(parts)
+
+
+def _x12_issues(page: Page, s: Mapping[str, Any]) -> list[str]:
+    """A line per table whose X12 files had problems (summary.json ``x12_issues``)."""
+    out = []
+    for name, t in s.get("tables", {}).items():
+        found = t.get("x12_issues") or {}
+        count = int(found.get("count") or 0)
+        if not count:
+            continue
+        kinds = ", ".join(f"{n:,} {k}" for k, n in (found.get("by_severity") or {}).items())
+        first = str((found.get("issues") or [{}])[0].get("message") or "").rstrip(".")
+        out.append(
+            f"<p><b>{page.t(name)}</b>: {count:,} X12 problem{'s' * (count != 1)} "
+            f"({page.t(kinds)}); first: {page.t(first)}. Every one is listed in "
+            "summary.json; service lines that could not be read are in rejects.csv.</p>"
+        )
+    return out
+
+
+def inputs(page: Page, record: AuditRecord) -> str:
+    s = record.summary_data
+    rows = [
+        {
+            "table": name,
+            "source": Path(str(t.get("source") or "")).name or "—",
+            "rows_in": t.get("rows_in"),
+            "rows_audited": t.get("rows_audited"),
+            "rows_rejected": t.get("rows_rejected"),
+            "dropped": ", ".join(t.get("dropped_columns") or []) or "—",
+        }
+        for name, t in s.get("tables", {}).items()
+    ]
+    accounting = pl.DataFrame(
+        rows,
+        schema={
+            "table": pl.String,
+            "source": pl.String,
+            "rows_in": pl.Int64,
+            "rows_audited": pl.Int64,
+            "rows_rejected": pl.Int64,
+            "dropped": pl.String,
+        },
+    )
+    parts = [
+        "<p>Every row read is either audited or rejected (rows in = audited + rejected). "
+        "A rejected row could not be represented (a missing required value, an unreadable "
+        "date or amount, a value outside the contract, a duplicate key); its value is in "
+        "rejects.csv, never in this report.</p>",
+        page.table(
+            accounting,
+            [
+                ("table", "Table", None),
+                ("source", "File", None),
+                ("rows_in", "Rows in", _int),
+                ("rows_audited", "Audited", _int),
+                ("rows_rejected", "Rejected", _int),
+                ("dropped", "Columns not used", None),
+            ],
+        ),
+    ]
+    parts.extend(_x12_issues(page, s))
+    rejects = record.rejects
+    if rejects.height:
+        by_reason = (
+            rejects.group_by("table", "column", "reason")
+            .agg(pl.len().cast(pl.Int64).alias("rows"))
+            .sort(["rows", "table", "column"], descending=[True, False, False])
+        )
+        parts.append("<h3>Rejected rows by reason</h3>")
+        parts.append(
+            page.table(
+                by_reason,
+                [
+                    ("table", "Table", None),
+                    ("column", "Column", None),
+                    ("reason", "Reason", None),
+                    ("rows", "Rows", _int),
+                ],
+            )
+        )
+        parts.append("<h3>Rejected rows</h3>")
+        if rejects.height > _REJECT_ROWS:
+            parts.append(
+                f"<p class='note'>The first {_REJECT_ROWS} of {rejects.height:,}; all are in "
+                "rejects.csv and on the Rejects sheet of findings.xlsx.</p>"
+            )
+        parts.append(
+            page.table(
+                rejects.head(_REJECT_ROWS),
+                [
+                    ("table", "Table", None),
+                    ("source_file", "File", None),
+                    ("row_number", "Row", _int),
+                    ("column", "Column", None),
+                    ("reason", "Reason", None),
+                ],
+            )
+        )
+    unknown = s.get("unknown_codes") or {}
+    if unknown:
+        parts.append("<h3>Codes telekit does not know</h3>")
+        parts.append(
+            "<p class='note'>Never a finding by themselves (DESIGN §5); check them by hand.</p>"
+        )
+        parts.append(
+            page.table(
+                pl.DataFrame(
+                    {"code": list(unknown), "lines": [int(v) for v in unknown.values()]},
+                    schema={"code": pl.String, "lines": pl.Int64},
+                ),
+                [("code", "Code", None), ("lines", "Lines", _int)],
+            )
+        )
+    return "".join(parts)
+
+
+def versions(page: Page, record: AuditRecord) -> str:
+    s = record.summary_data
+    rows = [
+        ("Run", _run_date(s.get("run_at"))),
+        ("As of", page.t(s.get("as_of") or "not set")),
+        ("telekit", page.t(s.get("telekit_version", ""))),
+        ("Code sets", page.t(s.get("code_set_version", ""))),
+        ("Payer policies", page.t(_policies_text(s, record.inputs))),
+        ("De-identified", "yes (Safe Harbor)" if page.deidentified else "no"),
+    ]
+    out = "<table><tbody>" + "".join(
+        f"<tr><th>{page.t(k)}</th><td>{v}</td></tr>" for k, v in rows
+    ) + "</tbody></table>"  # fmt: skip
+    files = _input_files(record.inputs)
+    if files.height:
+        out += "<h3>Files read</h3>" + page.table(
+            files,
+            [
+                ("table", "Table", None),
+                ("file", "File", None),
+                ("sha256", "SHA-256", _code),
+            ],
+        )
+    return out

@@ -1,0 +1,131 @@
+"""findings.xlsx: the Findings, Rejects and Decisions sheets (money as numbers, long cells cut,
+formula-looking text kept as text)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+import polars as pl
+
+from telekit._core import _columns as c
+from telekit.report._cells import excel_safe
+
+
+class _Audited(Protocol):
+    """An ``AuditResult`` or a ``report.AuditRecord``: what the workbook reads."""
+
+    @property
+    def findings(self) -> pl.DataFrame: ...
+
+    def summary(self) -> pl.DataFrame: ...
+
+
+MONEY_COLUMNS = frozenset(
+    {"dollars_at_risk", "amount_at_risk", "charge_amount", "paid_amount", "allowed_amount"}
+)
+_WIDTH = {"message": 70, "suggested_fix": 60, "reason": 50, "rule_name": 34, "value": 24}
+
+
+EXCEL_MAX_ROWS = 1_048_576  # rows in one Excel worksheet, the header row included
+
+
+def _cell_writer(
+    dtype: pl.DataType, formats: dict[str, Any]
+) -> Callable[[Any, int, int, Any], Any]:
+    if dtype == pl.Date:
+        return lambda ws, i, j, v: ws.write_datetime(
+            i, j, dt.datetime.combine(v, dt.time()), formats["date"]
+        )
+    if isinstance(dtype, pl.Datetime):  # Excel has no time zones: shown in UTC
+        return lambda ws, i, j, v: ws.write_datetime(
+            i,
+            j,
+            v.astimezone(dt.UTC).replace(tzinfo=None) if v.tzinfo is not None else v,
+            formats["datetime"],
+        )
+    if isinstance(dtype, pl.Decimal):
+        return lambda ws, i, j, v: ws.write_number(i, j, float(v), formats["money"])
+    if dtype.is_numeric():
+        return lambda ws, i, j, v: ws.write_number(i, j, v)
+    return lambda ws, i, j, v: ws.write_string(i, j, str(v))
+
+
+def _sheet(wb: Any, name: str, frame: pl.DataFrame, formats: dict[str, Any]) -> None:
+    """One worksheet: bold frozen header, autofilter over the data, money and dates formatted,
+    widths fitted to the content (capped for long text). Rows past Excel's limit continue on
+    sheets "NAME 2", "NAME 3", … each with the header, so that no row is lost."""
+    per_sheet = EXCEL_MAX_ROWS - 1
+    frame = excel_safe(frame)  # no control characters; a text past 32,767 characters says so
+    for n, start in enumerate(range(0, max(frame.height, 1), per_sheet), start=1):
+        _one_sheet(wb, name if n == 1 else f"{name} {n}", frame.slice(start, per_sheet), formats)
+
+
+def _one_sheet(wb: Any, name: str, frame: pl.DataFrame, formats: dict[str, Any]) -> None:
+    ws = wb.add_worksheet(name)
+    ws.freeze_panes(1, 0)
+    writers = []
+    for j, col in enumerate(frame.columns):
+        dtype = frame.schema[col]
+        if dtype == pl.Date:
+            fmt = formats["date"]
+        elif isinstance(dtype, pl.Datetime):
+            fmt = formats["datetime"]
+        elif col in MONEY_COLUMNS or isinstance(dtype, pl.Decimal):
+            fmt = formats["money"]
+        else:
+            fmt = None
+        longest = frame.get_column(col).cast(pl.String).str.len_chars().max() if frame.height else 0
+        longest = longest if isinstance(longest, int) else 0
+        width = min(max(len(col), longest) + 2, _WIDTH.get(col, 40))
+        ws.set_column(j, j, width, fmt)
+        ws.write_string(0, j, col, formats["header"])
+        writers.append(_cell_writer(dtype, formats))
+    # row by row: the workbook is opened in constant-memory mode, which flushes each finished row
+    for i, row in enumerate(frame.iter_rows(), start=1):
+        for j, v in enumerate(row):
+            if v is not None:
+                writers[j](ws, i, j, v)
+    ws.autofilter(0, 0, max(frame.height, 1), max(len(frame.columns) - 1, 0))
+
+
+def write_xlsx(
+    result: _Audited,
+    rejects: pl.DataFrame,
+    out: Path,
+    *,
+    decisions: pl.DataFrame | None = None,
+    name: str = "findings.xlsx",
+) -> None:
+    """``out/name`` (findings.xlsx), the workbook a billing team works from: sheets Summary,
+    Findings, Rejects (and Decisions when a review is given); header frozen, autofilter, money
+    ``$#,##0.00``, dates ``yyyy-mm-dd``, column widths fitted to the content; text without
+    control characters, cut with a note past Excel's 32,767 characters. Written in
+    xlsxwriter's constant-memory mode (rows flushed as written), so a million findings do not
+    sit in memory twice."""
+    import xlsxwriter  # noqa: PLC0415 - only needed when writing the workbook
+
+    options = {"strings_to_numbers": False, "constant_memory": True}
+    with xlsxwriter.Workbook(str(out / name), options) as wb:
+        formats = {
+            "header": wb.add_format({"bold": True, "bg_color": "#EDEDED", "border": 1}),
+            "money": wb.add_format({"num_format": "$#,##0.00"}),
+            "date": wb.add_format({"num_format": "yyyy-mm-dd"}),
+            "datetime": wb.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
+        }
+        _sheet(wb, "Summary", result.summary(), formats)
+        _sheet(wb, "Findings", result.findings, formats)
+        _sheet(wb, "Rejects", rejects, formats)
+        if decisions is not None:
+            _sheet(wb, "Decisions", decisions, formats)
+
+
+def decisions_sheet(decisions: pl.DataFrame, findings: pl.DataFrame) -> pl.DataFrame:
+    """The Decisions sheet: each current decision with its finding's rule name, severity, DOS,
+    code and amount at risk (decisions on findings this audit does not have are left out)."""
+    wanted = ["finding_id", "rule_name", "severity", c.CLAIM_LINE_START_DATE, c.HCPCS_CODE]
+    wanted += ["amount_at_risk"]
+    extra = findings.select([col for col in wanted if col in findings.columns])
+    return decisions.join(extra, on="finding_id", how="inner", maintain_order="left")

@@ -9,7 +9,7 @@ adds its workers' peaks:
   fit in memory): the time it takes to read the inputs, the yardstick of "wall / read";
 - ``single``: read + ``tk.audit`` (skipped at 10M: it holds every line and its annotations,
   about 3.4 GB per million lines, more than this machine has);
-- ``partitioned``: ``telekit._partitioned.audit_partitioned`` (bounded memory), with the time
+- ``partitioned``: ``telekit.audit_partitioned`` (bounded memory), with the time
   of its phases (keys and links, split, bucket audits, merge);
 - ``distributed``: ``telekit.distributed.audit_distributed`` on a LocalCluster of 2 worker
   processes;
@@ -89,7 +89,7 @@ elif mode == "single":
         res["audit_s"] = time.perf_counter() - t1
 elif mode == "partitioned":
     import threading
-    from telekit._partitioned import audit_partitioned
+    from telekit._scale._partitioned import audit_partitioned
     marks, peaks, done = [], {}, threading.Event()
     def rss_mb():
         for line in Path("/proc/self/status").read_text().splitlines():
@@ -126,7 +126,7 @@ elif mode == "distributed":
     client.close(); cluster.close()
 elif mode == "cli":  # the command a consultant runs, on the whole folder: every input table,
     import contextlib, io, json as j, shutil, tempfile  # remittances and payments included
-    from telekit import _partitioned
+    from telekit._scale import _partitioned
     from telekit._cli import main
     folder = Path(tempfile.mkdtemp(prefix="telekit-cli-"))
     res["path"] = "partitioned" if _partitioned.should_partition(path("claims")) else "single"

@@ -22,23 +22,24 @@ from telekit._core._exceptions import (
     UnsupportedFormatError,
     X12Error,
 )
+from telekit._core._remittances import Remittances
 from telekit._core._table import Table
 from telekit._core._version import VERSION
 from telekit._eligibility import eligibility
-from telekit._partitioned import PartitionedAuditResult, audit_partitioned
-from telekit._policies import Policies, load_expected_fees, load_policies
-from telekit._readers import (
+from telekit._io._read._remittances import read_remittances
+from telekit._io._read._tables import (
     load_map,
     read_claims,
     read_coverage,
     read_encounters,
     read_patient_payments,
     read_providers,
-    read_remittances,
     read_table,
 )
-from telekit._reconcile import Reconciliation, reconcile
-from telekit._remittances import Remittances
+from telekit._policies import Policies, load_expected_fees, load_policies
+from telekit._scale._merge import PartitionedAuditResult
+from telekit._scale._partitioned import audit_partitioned
+from telekit.metrics._reconcile import Reconciliation, reconcile
 from telekit.report._folder import audit_folder
 
 __version__ = VERSION

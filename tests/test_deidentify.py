@@ -434,7 +434,7 @@ def test_a_partitioned_audit_is_deidentified_too(
 ) -> None:
     """The bounded-memory path does not hold the claims: identifiers inside messages (FQ004's
     original claim) are still replaced."""
-    from telekit import _partitioned
+    from telekit._scale import _partitioned
 
     monkeypatch.setattr(_partitioned, "should_partition", lambda claims: True)
     out, key = tmp_path / "out", tmp_path / "key.csv"

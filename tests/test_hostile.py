@@ -37,7 +37,7 @@ import polars as pl
 import pytest
 
 import telekit as tk
-from telekit._deidentify import ID_COLUMNS
+from telekit.report._deidentify import ID_COLUMNS
 
 HOSTILE = Path(__file__).resolve().parent / "data" / "hostile"
 BASE = HOSTILE / "base"

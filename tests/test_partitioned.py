@@ -20,6 +20,8 @@ from telekit._cli import main
 from telekit._core import _columns as c
 from telekit._core._progress import StatusLine
 from telekit._io import _stream
+from telekit._io._read import _remittances as _read_remittances
+from telekit._io._read import _tables
 from telekit._scale import _links, _partitioned, _split, _tally
 from telekit._scale._links import components
 from telekit._scale._partitioned import audit_partitioned, should_partition
@@ -449,8 +451,7 @@ def test_cli_takes_the_partitioned_path_past_the_threshold(
         return real(claims, **kwargs)
 
     monkeypatch.setattr(_partitioned, "THRESHOLD_BYTES", 1000)
-    # the CLI looks it up in the telekit._partitioned shim (Z1: in _scale._partitioned)
-    monkeypatch.setattr("telekit._partitioned.audit_partitioned", spy)
+    monkeypatch.setattr("telekit._scale._partitioned.audit_partitioned", spy)
     code_split, line_split = _cli(["audit", str(d), "--out", str(tmp_path / "split")])
     assert calls == [d / "claims.csv"]
     assert code_split == code_single == 1
@@ -618,8 +619,8 @@ def test_cli_partitioned_path_tallies_remittances_without_reading_them_whole(
         raise AssertionError("the partitioned path read a table whole")
 
     monkeypatch.setattr(_partitioned, "THRESHOLD_BYTES", 1000)
-    monkeypatch.setattr(tk, "read_remittances", whole)
-    monkeypatch.setattr(tk, "read_patient_payments", whole)
+    monkeypatch.setattr(_read_remittances, "read_remittances", whole)
+    monkeypatch.setattr(_tables, "read_patient_payments", whole)
     code_split, line_split = _cli(["audit", str(d), "--out", str(tmp_path / "split")])
     assert code_split == code_single == 1
     assert line_split.replace("split", "single") == line_single

@@ -24,25 +24,22 @@ import polars as pl
 
 from telekit._core._columns import TABLES
 from telekit._core._exceptions import InputError
-from telekit._maps import TableMap
-from telekit._readers import (
-    _OLE_MAGIC,
-    _PARQUET_MAGIC,
-    _SNIFF_CHARS,
-    _ZIP_MAGIC,
+from telekit._io._build import coercion_plan as _plan
+from telekit._io._build import given_columns as _given_columns
+from telekit._io._build import map_headers
+from telekit._io._build import split_delimited as _split_delimited
+from telekit._io._maps import TableMap
+from telekit._io._source import OLE_MAGIC as _OLE_MAGIC
+from telekit._io._source import PARQUET_MAGIC as _PARQUET_MAGIC
+from telekit._io._source import (
     ROW_REASON,
     LineScan,
     RawSource,
-    _bomless_utf16,
-    _given_columns,
-    _plan,
-    _split_delimited,
     check_header_width,
     has_lone_cr,
     is_x12,
     known_headers,
     malformed_error,
-    map_headers,
     quote_counts,
     ragged_reason,
     record_cells,
@@ -50,7 +47,10 @@ from telekit._readers import (
     sniff,
     unclosed_quote_error,
 )
-from telekit._readers import _line_offset as _text_line_offset
+from telekit._io._source import SNIFF_CHARS as _SNIFF_CHARS
+from telekit._io._source import ZIP_MAGIC as _ZIP_MAGIC
+from telekit._io._source import bomless_utf16 as _bomless_utf16
+from telekit._io._source import line_offset as _text_line_offset
 
 ROW = "__row"  # the reader's row-number column (RawSource.frame)
 BATCH_ROWS = 1_000_000  # rows per batch of a stream

@@ -21,6 +21,10 @@ from telekit._core import _columns as c
 from telekit._core._columns import REJECTS_SCHEMA, TABLES
 from telekit._core._table import Table
 from telekit._io import _stream
+from telekit._io._build import build_table, resolve_map
+from telekit._io._maps import MapSpec, TableMap
+from telekit._io._read._tables import read_table
+from telekit._io._source import RawSource
 from telekit._io._stream import (
     ROW,
     _check_columns,
@@ -29,8 +33,6 @@ from telekit._io._stream import (
     _Stream,
     _stream_of,
 )
-from telekit._maps import MapSpec, TableMap
-from telekit._readers import RawSource, build_table, read_table, resolve_map
 from telekit._scale._links import _HE, _HP, _KEYS, Links, _claim_hashes, _h, _links
 
 BUCKET = "__bucket"

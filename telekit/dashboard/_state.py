@@ -42,8 +42,8 @@ from telekit.metrics._inputs import (
 
 if TYPE_CHECKING:
     from telekit._audit import AuditResult
+    from telekit._core._remittances import Remittances
     from telekit._policies import Policies
-    from telekit._remittances import Remittances
 
 __all__ = ["CHARTS", "FILTERS", "KPIS", "DashboardState", "Filters", "Kpi"]
 

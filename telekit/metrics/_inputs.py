@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import polars as pl
 
 from telekit._core import _columns as c
+from telekit._core._remittances import Remittances
 from telekit._io._read._arguments import RemittancesInput, TableInput, as_frame, as_remittances
-from telekit._remittances import Remittances
 
 # the names the metrics' signatures spell (the public API pins them)
 TableLike = TableInput

@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 
 from telekit._core import _columns as c
-from telekit._remittances import Remittances
+from telekit._core._remittances import Remittances
 from telekit.metrics import _ledger as lg
 from telekit.metrics._inputs import MONTH, with_modality
 

@@ -19,8 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from telekit import _audit as _auditing
 from telekit._core import _log, _progress
 from telekit._core._exceptions import TelekitError
+from telekit._io._read import _remittances as _read_remittances
+from telekit._io._read import _tables
+from telekit._scale import _partitioned
+from telekit._scale import _tally as _tallies
 from telekit.report import _out
 from telekit.report._decisions import read_review
 from telekit.report._deidentify import Deidentifier, is_inside
@@ -41,12 +46,10 @@ TABLES = (
 
 
 def run_audit(args: argparse.Namespace) -> AuditResult:
-    import telekit as tk  # noqa: PLC0415 - the readers looked up on telekit (tests patch them)
 
     paths, policies_path, map_path = _inputs(args)
-    mapping = tk.load_map(map_path) if map_path is not None else None
+    mapping = _tables.load_map(map_path) if map_path is not None else None
     # >>> scale (S1): large claims are audited bucket by bucket with bounded memory (read there)
-    from telekit import _partitioned  # noqa: PLC0415
 
     partitioned = _partitioned.should_partition(paths["claims"][0])
     # <<< scale (S1)
@@ -69,7 +72,7 @@ def run_audit(args: argparse.Namespace) -> AuditResult:
     for t in ("claims", "encounters", "coverage", "providers"):
         if t in paths and not partitioned:
             bar.step(f"reading {t}")  # R7
-            tables[t] = tk.read_table(t, paths[t][0], map=mapping)
+            tables[t] = _tables.read_table(t, paths[t][0], map=mapping)
     _check_x12_claims(tables.get("claims"), paths["claims"][0])  # H2: an 837 with no line is exit 2
     # >>> scale (S1): the partitioned path tallies remittances and patient payments (accounting,
     # rejects, the latest payment date) in bounded memory instead of holding them
@@ -127,33 +130,31 @@ def _tally(
 ) -> tuple[dict[str, Any], Any, Any]:
     """Remittances and patient payments: read (with their tally), or on the partitioned path
     only tallied (accounting, rejects, the latest payment date) in bounded memory."""
-    import telekit as tk  # noqa: PLC0415 - the readers looked up on telekit (tests patch them)
-    from telekit import _partitioned  # noqa: PLC0415 - tests patch its functions
 
     remits = payments = None
-    tallies: dict[str, _partitioned.Tally] = {}
+    tallies: dict[str, _tallies.Tally] = {}
     if "remittances" in paths:
         bar.step("reading remittances")  # R7
         sources = paths["remittances"]
         adjustments = paths.get("adjustments", [None])[0]
         if partitioned:
-            tallies["remittances"] = _partitioned.tally_remittances(
+            tallies["remittances"] = _tallies.tally_remittances(
                 list(sources), adjustments=adjustments, map=mapping
             )
         else:
-            remits = tk.read_remittances(
+            remits = _read_remittances.read_remittances(
                 sources if len(sources) > 1 else sources[0], adjustments=adjustments, map=mapping
             )
-            tallies["remittances"] = _partitioned.Tally.of_remittances(remits)
+            tallies["remittances"] = _tallies.Tally.of_remittances(remits)
     if "patient_payments" in paths:
         bar.step("reading patient payments")  # R7
         if partitioned:
-            tallies["patient_payments"] = _partitioned.tally_patient_payments(
+            tallies["patient_payments"] = _tallies.tally_patient_payments(
                 paths["patient_payments"][0], map=mapping
             )
         else:
-            payments = tk.read_patient_payments(paths["patient_payments"][0], map=mapping)
-            tallies["patient_payments"] = _partitioned.Tally.of_table(payments)
+            payments = _tables.read_patient_payments(paths["patient_payments"][0], map=mapping)
+            tallies["patient_payments"] = _tallies.Tally.of_table(payments)
     return tallies, remits, payments
 
 
@@ -167,10 +168,8 @@ def _audit(
     partitioned: bool,
 ) -> AuditResult:
     """The audit: in memory over the tables read, or bucket by bucket from the files."""
-    import telekit as tk  # noqa: PLC0415 - looked up on telekit (tests patch it)
-    from telekit import _partitioned  # noqa: PLC0415 - tests patch its functions
 
-    result: tk.AuditResult
+    result: AuditResult
     if partitioned:
         given = {t: paths[t][0] for t in ("encounters", "coverage", "providers") if t in paths}
         result = _partitioned.audit_partitioned(
@@ -184,7 +183,7 @@ def _audit(
             progress=sys.stderr.isatty(),
         )
     else:  # <<< scale (S1)
-        result = tk.audit(
+        result = _auditing.audit(
             tables["claims"],
             encounters=tables.get("encounters"),
             coverage=tables.get("coverage"),
@@ -339,7 +338,7 @@ def _check_x12_claims(claims: Any, path: Path) -> None:
 
 
 def _is_x12_file(path: Path) -> bool:
-    from telekit._readers import is_x12  # noqa: PLC0415
+    from telekit._io._source import is_x12  # noqa: PLC0415
 
     try:
         with path.open("rb") as fh:

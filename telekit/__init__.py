@@ -26,8 +26,9 @@ from telekit._core._remittances import Remittances
 from telekit._core._table import Table
 from telekit._core._version import VERSION
 from telekit._eligibility import eligibility
-from telekit._io._read._remittances import read_remittances
-from telekit._io._read._tables import (
+from telekit._policies import Policies, load_expected_fees, load_policies
+from telekit._read._remittances import read_remittances
+from telekit._read._tables import (
     load_map,
     read_claims,
     read_coverage,
@@ -36,7 +37,6 @@ from telekit._io._read._tables import (
     read_providers,
     read_table,
 )
-from telekit._policies import Policies, load_expected_fees, load_policies
 from telekit._scale._merge import PartitionedAuditResult
 from telekit._scale._partitioned import audit_partitioned
 from telekit.metrics._reconcile import Reconciliation, reconcile

@@ -19,8 +19,8 @@ from telekit._annotate import DOS, ROW, Inputs, annotate
 from telekit._core import _columns as c
 from telekit._core._table import Table
 from telekit._core._version import VERSION
-from telekit._io._read._tables import read_table
 from telekit._policies import Policies, load_policies
+from telekit._read._tables import read_table
 from telekit.rules import REGISTRY, Rule
 from telekit.rules._windows import PREPARATIONS
 

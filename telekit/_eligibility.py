@@ -18,8 +18,8 @@ import polars as pl
 from telekit._core import _columns as c
 from telekit._core._exceptions import InputError, MissingColumnError
 from telekit._core._table import Table
-from telekit._io._read._tables import read_coverage
 from telekit._policies import POLICY_TELEHEALTH_COVERED, Policies, load_policies
+from telekit._read._tables import read_coverage
 
 __all__ = [
     "COVERING_PAYER",

@@ -1,4 +1,4 @@
-"""Table arguments (``telekit._io._read._arguments``): one handling for every entry point."""
+"""Table arguments (``telekit._read._arguments``): one handling for every entry point."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 import telekit as tk
-from telekit._io._read._arguments import as_frame, as_remittances, as_table
+from telekit._read._arguments import as_frame, as_remittances, as_table
 
 SAMPLES = Path(__file__).parents[1] / "data" / "samples"
 

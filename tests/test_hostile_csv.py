@@ -19,8 +19,8 @@ import polars as pl
 import pytest
 
 from telekit._core._exceptions import InputError
-from telekit._io._read._tables import read_claims, read_patient_payments
 from telekit._io._source import MAX_COLUMNS
+from telekit._read._tables import read_claims, read_patient_payments
 from telekit._scale import _partitioned, _tally
 
 REQUIRED = {

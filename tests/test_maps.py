@@ -10,7 +10,7 @@ import pytest
 
 from telekit._core._exceptions import MapError
 from telekit._io._maps import MapSpec, TableMap, load_map, normalize_header
-from telekit._io._read._tables import read_claims, read_encounters
+from telekit._read._tables import read_claims, read_encounters
 
 MAP = """
 [claims.rename]

@@ -20,8 +20,8 @@ from telekit._cli import main
 from telekit._core import _columns as c
 from telekit._core._progress import StatusLine
 from telekit._io import _stream
-from telekit._io._read import _remittances as _read_remittances
-from telekit._io._read import _tables
+from telekit._read import _remittances as _read_remittances
+from telekit._read import _tables
 from telekit._scale import _links, _partitioned, _split, _tally
 from telekit._scale._links import components
 from telekit._scale._partitioned import audit_partitioned, should_partition

@@ -23,7 +23,7 @@ from telekit._core._exceptions import (
     MissingColumnError,
     X12Error,
 )
-from telekit._io._read._tables import (
+from telekit._read._tables import (
     read_claims,
     read_coverage,
     read_encounters,

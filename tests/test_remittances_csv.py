@@ -20,7 +20,7 @@ from telekit._core._remittances import (
     REMARKS_SCHEMA,
     Remittances,
 )
-from telekit._io._read._remittances import read_remittances
+from telekit._read._remittances import read_remittances
 
 MESSY = Path(__file__).parent / "data" / "messy"
 BAD = Path(__file__).parent / "data" / "bad"

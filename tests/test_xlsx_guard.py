@@ -11,7 +11,7 @@ import xlsxwriter
 
 from telekit._core._exceptions import InputError, UnsupportedFormatError
 from telekit._io import _xlsx
-from telekit._io._read._tables import read_claims
+from telekit._read._tables import read_claims
 
 HEADER = ["claim_id", "claim_line_number", "person_id", "payer", "payer_type", "rendering_npi",
           "claim_line_start_date", "place_of_service_code", "hcpcs_code",

@@ -3,7 +3,7 @@
 ``lines`` and ``adjustments`` are the two canonical tables (``REMITTANCE_LINES``,
 ``ADJUSTMENTS``); ``claims`` and ``payments`` are derived from them (``derive_claims``,
 ``derive_payments``) for CSV exports, or read from 835 files; ``remarks`` and
-``provider_adjustments`` only exist in 835 files. The readers live in ``telekit._io._read``.
+``provider_adjustments`` only exist in 835 files. The readers live in ``telekit._read``.
 """
 
 from __future__ import annotations

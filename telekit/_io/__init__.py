@@ -1,3 +1,3 @@
 """Layer 2: getting a practice's files in — maps, coercion, sources (CSV, XLSX, Parquet, frames),
-building canonical tables, streaming, and (``_io._read``) the per-table readers with format
-dispatch. ``telekit.x12`` sits between the lower modules and ``_read``."""
+building canonical tables and streaming them in batches. ``telekit.x12`` sits on these modules;
+``telekit._read`` (format dispatch and one reader per table) sits on both."""

@@ -23,7 +23,6 @@ from telekit._core._table import Table
 from telekit._io import _stream
 from telekit._io._build import build_table, resolve_map
 from telekit._io._maps import MapSpec, TableMap
-from telekit._io._read._tables import read_table
 from telekit._io._source import RawSource
 from telekit._io._stream import (
     ROW,
@@ -33,6 +32,7 @@ from telekit._io._stream import (
     _Stream,
     _stream_of,
 )
+from telekit._read._tables import read_table
 from telekit._scale._links import _HE, _HP, _KEYS, Links, _claim_hashes, _h, _links
 
 BUCKET = "__bucket"

@@ -24,11 +24,11 @@ from telekit._core._table import Table
 from telekit._io import _stream
 from telekit._io._build import build_table, resolve_map
 from telekit._io._maps import MapSpec
-from telekit._io._read._remittances import is_adjustments as _is_adjustments
-from telekit._io._read._remittances import plan_sources, read_source
-from telekit._io._read._tables import read_table
 from telekit._io._source import RawSource
 from telekit._io._stream import _check_columns, _MisalignedError, _Stream, _stream_of
+from telekit._read._remittances import is_adjustments as _is_adjustments
+from telekit._read._remittances import plan_sources, read_source
+from telekit._read._tables import read_table
 from telekit._scale._links import _h
 from telekit._scale._split import _split_stream, work_folder
 

@@ -18,8 +18,8 @@ from telekit._annotate import Inputs, annotate
 from telekit._core import _columns as c
 from telekit._core._exceptions import InputError, MissingColumnError
 from telekit._core._table import Table
-from telekit._io._read._tables import read_table
 from telekit._policies import BUILTIN_POLICIES
+from telekit._read._tables import read_table
 from telekit.integrity._data import equipment_codes, highest_level_codes
 from telekit.integrity._measures import (
     BENEFICIARIES,

@@ -1,5 +1,5 @@
 """What the metrics take in: ``by`` keys and the claim line's encounter modality. Tables come
-through ``telekit._io._read._arguments`` (``as_frame``, ``as_remittances``) and ``as_of``
+through ``telekit._read._arguments`` (``as_frame``, ``as_remittances``) and ``as_of``
 through ``telekit._core._dates.as_date``."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import polars as pl
 
 from telekit._core import _columns as c
 from telekit._core._remittances import Remittances
-from telekit._io._read._arguments import RemittancesInput, TableInput, as_frame, as_remittances
+from telekit._read._arguments import RemittancesInput, TableInput, as_frame, as_remittances
 
 # the names the metrics' signatures spell (the public API pins them)
 TableLike = TableInput
@@ -25,7 +25,7 @@ BY_KEYS = CLAIM_KEYS + LINE_KEYS
 
 
 # The shims below keep ``telekit.dashboard``'s imports working until they read the one home of
-# table arguments, ``telekit._io._read._arguments``, themselves.
+# table arguments, ``telekit._read._arguments``, themselves.
 def claims_frame(claims: TableLike) -> pl.DataFrame:
     return as_frame("claims", claims)
 

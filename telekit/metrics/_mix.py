@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from telekit._core import _columns as c
-from telekit._io._read._arguments import as_frame
+from telekit._read._arguments import as_frame
 from telekit.metrics._inputs import (
     CLAIM_KEYS,
     MONTH,

@@ -49,9 +49,9 @@ from telekit._core._dates import as_optional_date
 from telekit._core._matching import MATCH_METHOD, match_service_lines
 from telekit._core._remittances import PATIENT_RESPONSIBILITY_AMOUNT, Remittances
 from telekit._core._table import Table
-from telekit._io._read._arguments import as_table
-from telekit._io._read._remittances import read_remittances
 from telekit._io._source import Source
+from telekit._read._arguments import as_table
+from telekit._read._remittances import read_remittances
 
 __all__ = [
     "LINES_SCHEMA",

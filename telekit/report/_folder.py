@@ -22,8 +22,8 @@ import polars as pl
 from telekit import _audit as _auditing
 from telekit._core import _log, _progress
 from telekit._core._exceptions import TelekitError
-from telekit._io._read import _remittances as _read_remittances
-from telekit._io._read import _tables
+from telekit._read import _remittances as _read_remittances
+from telekit._read import _tables
 from telekit._scale import _partitioned
 from telekit._scale import _tally as _tallies
 from telekit.report import _out

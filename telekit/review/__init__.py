@@ -17,14 +17,9 @@ the ones written (``"decisions intact (N rows)"``) or names the first one altere
 
 from __future__ import annotations
 
+from telekit.report._decisions import DECISIONS, Verification, verify
 from telekit.review._state import SORTS, STATUSES, EncounterView, Filters, ReviewState
-from telekit.review._store import (
-    DECISIONS,
-    ReviewStore,
-    Verification,
-    read_decisions,
-    verify,
-)
+from telekit.review._store import ReviewStore, read_decisions
 from telekit.review._widget import EncounterReview
 
 __all__ = [

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from telekit._core import _columns as c
-from telekit.review._store import DECISIONS, ReviewStore, normalize_decision
+from telekit.report._decisions import DECISIONS
+from telekit.review._store import ReviewStore, normalize_decision
 
 if TYPE_CHECKING:
     from telekit._audit import AuditResult

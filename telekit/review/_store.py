@@ -16,7 +16,7 @@ conflict resolution, so the REPLACE never deletes anything) or that does not car
 
 The rows are hash-chained: ``row_hash`` is the SHA-256 of the previous row's ``row_hash``
 (``prev_hash``; 64 zeros for the first row) and the row's canonical serialisation (``id`` and
-the nine decision fields, as a JSON array of strings or nulls; see ``_row_hash``). It is computed
+the nine decision fields, as a JSON array of strings or nulls; see ``row_hash``). It is computed
 inside the same ``BEGIN IMMEDIATE`` transaction that reads the previous row and inserts, so two
 writers cannot fork the chain. ``verify(path)`` recomputes it: a note edited with an SQLite tool
 (triggers dropped, table re-created...) breaks it at that row. The chain is not a signature: it
@@ -33,12 +33,9 @@ after a click loses nothing, and several reviewers (processes) can write to one 
 
 from __future__ import annotations
 
-import hashlib
-import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -48,169 +45,21 @@ import polars as pl
 
 from telekit._core import _columns as c
 from telekit._core._exceptions import InputError, TelekitError
-
-DECISIONS = ("confirm", "dismiss", "needs_query")
-"""The decisions a reviewer can make on a finding."""
-
-SCHEMA_VERSION = 2
-"""1: decisions and positions; 2: decisions hash-chained (``prev_hash``, ``row_hash``)."""
-
-GENESIS_HASH = "0" * 64
-"""The ``prev_hash`` of the first decision."""
-
-DECISIONS_SCHEMA = pl.Schema(
-    {
-        "finding_id": pl.String(),
-        "rule_code": pl.String(),
-        c.CLAIM_ID: pl.String(),
-        c.CLAIM_LINE_NUMBER: pl.Int32(),
-        c.ENCOUNTER_ID: pl.String(),
-        "decision": pl.String(),
-        "note": pl.String(),
-        "reviewer": pl.String(),
-        "decided_at": pl.Datetime("us", "UTC"),
-    }
+from telekit.report._decisions import (
+    COLUMNS,
+    CURRENT_SQL,
+    DDL,
+    DECISIONS,
+    GENESIS_HASH,
+    HISTORY_SQL,
+    INSERT_SQL,
+    LAST_SQL,
+    SCHEMA_VERSION,
+    SEQUENCE_SQL,
+    Verification,
+    chain,
+    verify_chain,
 )
-"""Columns of ``ReviewStore.current()`` / ``history()`` (``history`` adds ``id`` first)."""
-
-_COLUMNS = tuple(DECISIONS_SCHEMA.names())
-
-_DDL = (
-    f"""
-    CREATE TABLE IF NOT EXISTS decisions (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        finding_id TEXT NOT NULL,
-        rule_code TEXT NOT NULL,
-        {c.CLAIM_ID} TEXT NOT NULL,
-        {c.CLAIM_LINE_NUMBER} INTEGER NOT NULL,
-        {c.ENCOUNTER_ID} TEXT,
-        decision TEXT NOT NULL CHECK (decision IN ('confirm', 'dismiss', 'needs_query')),
-        note TEXT NOT NULL DEFAULT '',
-        reviewer TEXT NOT NULL,
-        decided_at TEXT NOT NULL,
-        prev_hash TEXT NOT NULL,
-        row_hash TEXT NOT NULL
-    )
-    """,
-    "CREATE INDEX IF NOT EXISTS decisions_by_finding ON decisions (finding_id, id)",
-    f"""
-    CREATE TRIGGER IF NOT EXISTS decisions_append_only_insert BEFORE INSERT ON decisions
-    BEGIN
-        SELECT RAISE(ABORT, 'decisions is append-only (a row is added after the last one)')
-        WHERE NEW.id <= COALESCE((SELECT MAX(id) FROM decisions), 0);
-        SELECT RAISE(ABORT, 'decisions is hash-chained (prev_hash must be the last row_hash)')
-        WHERE NEW.prev_hash IS NOT COALESCE(
-            (SELECT row_hash FROM decisions ORDER BY id DESC LIMIT 1), '{GENESIS_HASH}'
-        ) OR NEW.row_hash IS NULL OR length(NEW.row_hash) <> 64;
-    END
-    """,  # noqa: S608 - a module constant, no input
-    """
-    CREATE TRIGGER IF NOT EXISTS decisions_append_only_update BEFORE UPDATE ON decisions
-    BEGIN SELECT RAISE(ABORT, 'decisions is append-only'); END
-    """,
-    """
-    CREATE TRIGGER IF NOT EXISTS decisions_append_only_delete BEFORE DELETE ON decisions
-    BEGIN SELECT RAISE(ABORT, 'decisions is append-only'); END
-    """,
-    """
-    CREATE TABLE IF NOT EXISTS positions (
-        reviewer TEXT PRIMARY KEY,
-        worklist_key TEXT NOT NULL,
-        updated_at TEXT NOT NULL
-    )
-    """,
-)
-
-# SQL built from the module's own constants only; every value is a bound parameter
-_CURRENT_SQL = f"""
-    SELECT {", ".join(f"d.{col}" for col in _COLUMNS)}
-    FROM decisions AS d
-    JOIN (SELECT finding_id, MAX(id) AS id FROM decisions GROUP BY finding_id) AS latest
-      ON d.id = latest.id
-    ORDER BY d.{c.CLAIM_ID}, d.{c.CLAIM_LINE_NUMBER}, d.rule_code
-"""  # noqa: S608
-_HISTORY_SQL = f"SELECT id, {', '.join(_COLUMNS)} FROM decisions ORDER BY id"  # noqa: S608
-_CHAINED = ("id", *_COLUMNS, "prev_hash", "row_hash")
-_CHAIN_SQL = f"SELECT {', '.join(_CHAINED)} FROM decisions ORDER BY id"  # noqa: S608
-_LAST_SQL = "SELECT id, row_hash FROM decisions ORDER BY id DESC LIMIT 1"
-_SEQUENCE_SQL = "SELECT seq FROM sqlite_sequence WHERE name = 'decisions'"
-_PLACEHOLDERS = ", ".join("?" for _ in _CHAINED)
-_INSERT_SQL = f"INSERT INTO decisions ({', '.join(_CHAINED)}) VALUES ({_PLACEHOLDERS})"  # noqa: S608
-
-
-def _row_hash(prev_hash: str, row: Sequence[Any]) -> str:
-    """SHA-256 (hex) of ``prev_hash``, a newline and the canonical serialisation of ``row``
-    (id and the nine decision fields in ``_COLUMNS`` order): a JSON array of each value as a
-    string (``str``; integers in decimal) or null, ASCII-only, no spaces."""
-    canonical = json.dumps(
-        [None if v is None else str(v) for v in row], ensure_ascii=True, separators=(",", ":")
-    )
-    return hashlib.sha256(f"{prev_hash}\n{canonical}".encode("ascii")).hexdigest()
-
-
-def _chain(prev_hash: str, rows: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
-    """``rows`` (id first, then the decision fields) with ``prev_hash`` and ``row_hash``
-    appended, chained from ``prev_hash``."""
-    chained = []
-    for row in rows:
-        row_hash = _row_hash(prev_hash, row)
-        chained.append((*row, prev_hash, row_hash))
-        prev_hash = row_hash
-    return chained
-
-
-@dataclass(frozen=True)
-class Verification:
-    """What ``verify`` found: ``intact``, how many decision ``rows`` the file has, the id of
-    the first altered (or removed) decision (None when intact or when the file has no chain) and
-    a one-line ``message``."""
-
-    intact: bool
-    rows: int
-    altered_id: int | None
-    message: str
-
-    def __str__(self) -> str:
-        return self.message
-
-
-def _altered(rows: int, row_id: int, why: str) -> Verification:
-    return Verification(
-        False, rows, row_id, f"decision {row_id} was altered after it was written ({why})"
-    )
-
-
-def _verify_chain(conn: sqlite3.Connection) -> Verification:
-    """Recompute the chain of the ``decisions`` table on ``conn`` in id order; stop at the first
-    break."""
-    found = {row[1] for row in conn.execute("PRAGMA table_info(decisions)")}
-    rows = conn.execute("SELECT COUNT(*) FROM decisions").fetchone()[0]
-    if not {"prev_hash", "row_hash"} <= found:
-        msg = (
-            f"decisions are not hash-chained ({rows} rows; written by an older telekit): open "
-            "the file once with telekit.review.ReviewStore to chain them"
-        )
-        return Verification(False, rows, None, msg)
-    prev_id, prev_hash = 0, GENESIS_HASH
-    for row in conn.execute(_CHAIN_SQL):
-        row_id, fields, stored_prev, stored = row[0], row[:-2], row[-2], row[-1]
-        if row_id != prev_id + 1:
-            return _altered(rows, prev_id + 1, f"removed: decision {row_id} follows {prev_id}")
-        if stored != _row_hash(stored_prev, fields):
-            return _altered(rows, row_id, "hash mismatch")
-        if stored_prev != prev_hash:
-            # this row is consistent with the prev_hash it was written with, so the previous
-            # row's hash was rewritten after an edit
-            return _altered(rows, prev_id, "hash mismatch with the next decision")
-        prev_id, prev_hash = row_id, stored
-    try:
-        sequence = conn.execute(_SEQUENCE_SQL).fetchone()
-    except sqlite3.OperationalError:  # no sqlite_sequence: the table is not AUTOINCREMENT
-        sequence = None
-    if sequence is not None and sequence[0] > prev_id:
-        why = f"removed: the file had decisions up to {sequence[0]}, now up to {prev_id}"
-        return _altered(rows, prev_id + 1, why)
-    return Verification(True, rows, None, f"decisions intact ({rows} rows)")
 
 
 def _now() -> str:
@@ -219,7 +68,7 @@ def _now() -> str:
 
 def _frame(rows: list[tuple[Any, ...]], *, with_id: bool = False) -> pl.DataFrame:
     raw_schema: dict[str, pl.DataType] = {"id": pl.Int64()} if with_id else {}
-    raw_schema |= {name: pl.String() for name in _COLUMNS} | {c.CLAIM_LINE_NUMBER: pl.Int32()}
+    raw_schema |= {name: pl.String() for name in COLUMNS} | {c.CLAIM_LINE_NUMBER: pl.Int32()}
     df = pl.DataFrame(rows, schema=raw_schema, orient="row")
     return df.with_columns(
         pl.col("decided_at").str.to_datetime(time_unit="us", time_zone="UTC"),
@@ -273,7 +122,7 @@ class ReviewStore:
                 )
                 raise TelekitError(msg)
             found = {row[1] for row in self._conn.execute("PRAGMA table_info(decisions)")}
-            missing = [col for col in ("id", *_COLUMNS) if col not in found]
+            missing = [col for col in ("id", *COLUMNS) if col not in found]
             if found and missing:
                 msg = (
                     f"{self.path.name}: table 'decisions' has no column {', '.join(missing)} "
@@ -291,7 +140,7 @@ class ReviewStore:
                     )
                     raise TelekitError(msg)
                 self._migrate_to_chain()
-            for statement in _DDL:
+            for statement in DDL:
                 self._conn.execute(statement)
             self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
@@ -303,8 +152,8 @@ class ReviewStore:
         conn.execute("DROP TRIGGER IF EXISTS decisions_append_only_update")
         for col in ("prev_hash", "row_hash"):
             conn.execute(f"ALTER TABLE decisions ADD COLUMN {col} TEXT NOT NULL DEFAULT ''")
-        old = conn.execute(f"SELECT id, {', '.join(_COLUMNS)} FROM decisions ORDER BY id")  # noqa: S608
-        chained = _chain(GENESIS_HASH, old.fetchall())
+        old = conn.execute(f"SELECT id, {', '.join(COLUMNS)} FROM decisions ORDER BY id")  # noqa: S608
+        chained = chain(GENESIS_HASH, old.fetchall())
         conn.executemany(
             "UPDATE decisions SET prev_hash = ?, row_hash = ? WHERE id = ?",
             [(row[-2], row[-1], row[0]) for row in chained],
@@ -342,32 +191,32 @@ class ReviewStore:
             return 0
         with self._transaction() as conn:
             # under BEGIN IMMEDIATE no other writer can append between this read and the insert
-            last = conn.execute(_LAST_SQL).fetchone()
-            sequence = conn.execute(_SEQUENCE_SQL).fetchone()
+            last = conn.execute(LAST_SQL).fetchone()
+            sequence = conn.execute(SEQUENCE_SQL).fetchone()
             last_id = max(0 if last is None else last[0], 0 if sequence is None else sequence[0])
-            rows = _chain(
+            rows = chain(
                 GENESIS_HASH if last is None else last[1],
                 (
                     (last_id + i, *row, decision, note, reviewer, at)
                     for i, row in enumerate(keys.rows(), start=1)
                 ),
             )
-            conn.executemany(_INSERT_SQL, rows)
+            conn.executemany(INSERT_SQL, rows)
         return len(rows)
 
     def current(self) -> pl.DataFrame:
         """The current decision of every decided finding (its latest row), sorted by claim_id,
         claim_line_number, rule_code."""
-        return _frame(self._conn.execute(_CURRENT_SQL).fetchall())
+        return _frame(self._conn.execute(CURRENT_SQL).fetchall())
 
     def history(self) -> pl.DataFrame:
         """Every decision row ever written, in commit order, with its ``id``."""
-        rows = self._conn.execute(_HISTORY_SQL).fetchall()
+        rows = self._conn.execute(HISTORY_SQL).fetchall()
         return _frame(rows, with_id=True)
 
     def verify(self) -> Verification:
         """Recompute the decisions' hash chain (see ``verify``)."""
-        return _verify_chain(self._conn)
+        return verify_chain(self._conn)
 
     def position(self, reviewer: str) -> str | None:
         """The worklist key ``reviewer`` was last on, or None."""
@@ -402,32 +251,6 @@ class ReviewStore:
 
     def __repr__(self) -> str:
         return f"ReviewStore({str(self.path)!r})"
-
-
-def verify(path: str | Path) -> Verification:
-    """Check that the decisions in the review file at ``path`` are the ones written: every
-    row's hash recomputes, each row follows the previous one, none was removed. Read-only.
-
-    ``verify(path).message`` is ``"decisions intact (N rows)"`` or names the first altered row,
-    e.g. ``"decision 17 was altered after it was written (hash mismatch)"``. A file written by
-    a telekit before the chain is not intact until ``ReviewStore`` has opened (migrated) it.
-    Raises ``InputError`` when ``path`` is not a review file.
-    """
-    p = Path(path)
-    if not p.is_file():
-        msg = f"{p.name}: no such review file"
-        raise InputError(msg)
-    try:
-        conn = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            return _verify_chain(conn)
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as exc:
-        msg = (
-            f"{p.name}: not a telekit review file (expected an SQLite file with a decisions table)"
-        )
-        raise InputError(msg) from exc
 
 
 def read_decisions(path: str | Path, *, finding_ids: Sequence[str] | None = None) -> pl.DataFrame:

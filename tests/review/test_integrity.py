@@ -17,8 +17,8 @@ import pytest
 
 from telekit import InputError, TelekitError, report
 from telekit._cli import main
+from telekit.report._decisions import row_hash
 from telekit.review import ReviewStore, Verification, read_decisions, verify
-from telekit.review import _store as store_module
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
 GENESIS = "0" * 64
@@ -171,7 +171,7 @@ def _edit_note_and_rehash_it(conn: sqlite3.Connection) -> None:
     conn.execute("UPDATE decisions SET decision = 'dismiss' WHERE id = 3")
     sql = f"SELECT id, {FIELDS}, prev_hash FROM decisions WHERE id = 3"  # noqa: S608
     row = conn.execute(sql).fetchone()
-    forged = store_module._row_hash(row[-1], row[:-1])
+    forged = row_hash(row[-1], row[:-1])
     conn.execute("UPDATE decisions SET row_hash = ? WHERE id = 3", (forged,))
 
 

@@ -15,6 +15,7 @@ import polars as pl
 import pytest
 
 from telekit import InputError, TelekitError
+from telekit.report._decisions import DECISIONS_SCHEMA, GENESIS_HASH
 from telekit.review import DECISIONS, ReviewStore, read_decisions
 from telekit.review import _store as store_module
 
@@ -102,7 +103,7 @@ def test_the_file_refuses_other_decisions_too(tmp_path: Path) -> None:
                 "INSERT INTO decisions (id, finding_id, rule_code, claim_id, claim_line_number, "
                 "decision, reviewer, decided_at, prev_hash, row_hash) VALUES (1, 'f', 'CD002', "
                 "'C', 1, 'approve', 'a', '2026-01-01T00:00:00+00:00', ?, ?)",
-                (store_module.GENESIS_HASH, "1" * 64),
+                (GENESIS_HASH, "1" * 64),
             )
     finally:
         conn.close()
@@ -138,7 +139,7 @@ def test_the_current_decision_is_the_last_committed_even_if_a_clock_runs_behind(
         ("f001", "confirm", "alice"),
     ]
     assert history.get_column("id").to_list() == [1, 2, 3]
-    assert current.schema == store_module.DECISIONS_SCHEMA
+    assert current.schema == DECISIONS_SCHEMA
     assert current.get_column("decided_at").to_list()[0].isoformat() == (
         "2026-06-01T10:00:00+00:00"
     )

@@ -21,8 +21,8 @@ from telekit._core import _columns as c
 from telekit._core._exceptions import InputError
 from telekit._core._remittances import Remittances
 from telekit._core._table import Table
-from telekit._io._read._remittances import read_remittances
-from telekit._io._read._tables import read_table
+from telekit._read._remittances import read_remittances
+from telekit._read._tables import read_table
 
 __all__ = ["RemittancesInput", "TableInput", "as_frame", "as_remittances", "as_table"]
 

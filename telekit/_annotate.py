@@ -13,6 +13,7 @@ import polars as pl
 
 from telekit import codesets
 from telekit._core import _columns as c
+from telekit._core._claims import link_encounters, superseded
 from telekit._policies import Policies
 
 ROW = "_row"
@@ -176,9 +177,8 @@ ENCOUNTER_FIELDS = (
 
 
 def _encounters(lf: pl.LazyFrame, encounters: pl.DataFrame | None) -> pl.LazyFrame:
-    """The line's encounter: same encounter_id; else the single encounter of the same person,
-    rendering NPI and date. Zero or several candidates: missing (``enc_found`` false)."""
-    enc_cols = [f"enc_{f}" for f in ENCOUNTER_FIELDS]
+    """The line's encounter (``_core._claims.link_encounters``): its fields as ``enc_*``;
+    ``enc_found`` false when it is missing."""
     if encounters is None:
         return lf.with_columns(
             pl.lit(False).alias("enc_found"),
@@ -187,37 +187,9 @@ def _encounters(lf: pl.LazyFrame, encounters: pl.DataFrame | None) -> pl.LazyFra
                 for f in ENCOUNTER_FIELDS
             ),
         )
-    enc = encounters.lazy().select(
-        c.ENCOUNTER_ID,
-        c.PERSON_ID,
-        c.RENDERING_NPI,
-        *(pl.col(f).alias(f"enc_{f}") for f in ENCOUNTER_FIELDS),
+    return link_encounters(
+        lf, encounters.lazy(), ENCOUNTER_FIELDS, row=ROW, prefix="enc_", found="enc_found"
     )
-    by_id = (
-        lf.filter(pl.col(c.ENCOUNTER_ID).is_not_null())
-        .select(ROW, c.ENCOUNTER_ID)
-        .join(enc.select(c.ENCOUNTER_ID, *enc_cols), on=c.ENCOUNTER_ID, how="inner")
-        .drop(c.ENCOUNTER_ID)
-    )
-    by_key_candidates = (
-        enc.filter(pl.col("enc_encounter_date").is_not_null())
-        .with_columns(pl.len().over(c.PERSON_ID, c.RENDERING_NPI, "enc_encounter_date").alias("_n"))
-        .filter(pl.col("_n") == 1)
-        .drop("_n", c.ENCOUNTER_ID)
-    )
-    by_key = (
-        lf.filter(pl.col(c.ENCOUNTER_ID).is_null())
-        .select(ROW, c.PERSON_ID, c.RENDERING_NPI, pl.col(DOS).alias("enc_encounter_date"))
-        .join(
-            by_key_candidates, on=[c.PERSON_ID, c.RENDERING_NPI, "enc_encounter_date"], how="inner"
-        )
-        .drop(c.PERSON_ID, c.RENDERING_NPI)
-        .select(ROW, *enc_cols)
-    )
-    matched = pl.concat([by_id.select(ROW, *enc_cols), by_key], how="vertical").with_columns(
-        pl.lit(True).alias("enc_found")
-    )
-    return lf.join(matched, on=ROW, how="left").with_columns(pl.col("enc_found").fill_null(False))
 
 
 def _providers(lf: pl.LazyFrame, providers: pl.DataFrame | None) -> pl.LazyFrame:
@@ -241,28 +213,6 @@ def _providers(lf: pl.LazyFrame, providers: pl.DataFrame | None) -> pl.LazyFrame
     )
 
 
-def _superseded(lf: pl.LazyFrame) -> pl.LazyFrame:
-    """A claim named as original_claim_id by a frequency 7 or 8 claim is superseded; so are the
-    lines of frequency 8 claims."""
-    originals = (
-        lf.filter(pl.col(c.CLAIM_FREQUENCY_CODE).is_in(["7", "8"]))
-        .select(pl.col(c.ORIGINAL_CLAIM_ID).alias(c.CLAIM_ID))
-        .drop_nulls()
-        .unique()
-        .with_columns(pl.lit(True).alias("_is_original"))
-    )
-    return (
-        lf.join(originals, on=c.CLAIM_ID, how="left")
-        .with_columns(
-            (
-                pl.col("_is_original").fill_null(False)
-                | (pl.col(c.CLAIM_FREQUENCY_CODE) == "8").fill_null(False)
-            ).alias("superseded")
-        )
-        .drop("_is_original")
-    )
-
-
 def annotate(inputs: Inputs, *, extra_list: pl.DataFrame | None = None) -> pl.LazyFrame:
     """The claim lines with every derived column the rules read, in input order (``_row``)."""
     lf = inputs.claims.lazy().with_row_index(ROW)
@@ -272,7 +222,7 @@ def annotate(inputs: Inputs, *, extra_list: pl.DataFrame | None = None) -> pl.La
     lf = _telehealth_list(lf, extra_list)
     lf = _encounters(lf, inputs.encounters)
     lf = _providers(lf, inputs.providers)
-    lf = _superseded(lf)
+    lf = superseded(lf)
 
     code = pl.col(c.HCPCS_CODE)
     is_cpt_tm = code.is_in(CPT_TELEMEDICINE)

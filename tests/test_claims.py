@@ -15,7 +15,7 @@ import telekit as tk
 from telekit._annotate import ROW, Inputs, annotate
 from telekit._core import _columns as c
 from telekit._core._claims import current_lines, link_encounters, superseded
-from telekit._policies import load_policies
+from telekit._policies._toml import load_policies
 from telekit.metrics._inputs import with_modality
 
 SAMPLES = Path(__file__).parents[1] / "data" / "samples"

@@ -10,8 +10,9 @@ import polars as pl
 
 from telekit._core import _columns as c
 from telekit._core._exceptions import InputError
-from telekit._policies import EXPECTED_ALLOWED, MODIFIER, Policies, load_expected_fees
+from telekit._policies import Policies
 from telekit.metrics import _ledger as lg
+from telekit.metrics._expected_fees import EXPECTED_ALLOWED, MODIFIER, load_expected_fees
 from telekit.metrics._inputs import RemittancesLike, TableLike, claims_frame, remittances_obj
 
 SHORTFALL = "shortfall"

@@ -15,10 +15,11 @@ from typing import Any
 import polars as pl
 
 from telekit import codesets
-from telekit._annotate import DOS, ROW, Inputs, annotate
 from telekit._core import _columns as c
 from telekit._core._table import Table
 from telekit._core._version import VERSION
+from telekit._engine._annotate import DOS, ROW, annotate
+from telekit._engine._inputs import Inputs, prepare
 from telekit._policies import Policies, load_policies
 from telekit._readers import read_table
 from telekit.rules import REGISTRY, Rule
@@ -391,14 +392,13 @@ def audit(
     claim_table = tables["claims"]
     assert claim_table is not None
     pol = policies if isinstance(policies, Policies) else load_policies(policies)
-    pol.check_lines(claim_table.data)
 
     def data(name: str) -> pl.DataFrame | None:
         t = tables[name]
         return None if t is None else t.data
 
-    inputs = Inputs(
-        claims=claim_table.data,
+    inputs = prepare(
+        claim_table.data,
         encounters=data("encounters"),
         coverage=data("coverage"),
         providers=data("providers"),

@@ -12,9 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import telekit as tk
-from telekit._annotate import ROW, Inputs, annotate
 from telekit._core import _columns as c
 from telekit._core._claims import current_lines, link_encounters, superseded
+from telekit._engine._annotate import ROW, annotate
+from telekit._engine._inputs import prepare
 from telekit._policies._toml import load_policies
 from telekit.metrics._inputs import with_modality
 
@@ -25,8 +26,8 @@ CLAIM_IDS = ("C1", "C2", "C3", "C4")
 
 
 def _annotated(claims: pl.DataFrame, encounters: pl.DataFrame | None) -> pl.DataFrame:
-    inputs = Inputs(
-        claims=claims,
+    inputs = prepare(
+        claims,
         encounters=encounters,
         coverage=None,
         providers=None,

@@ -1,7 +1,7 @@
 """``oig_measures``: the OIG's seven telehealth integrity measures per (rendering NPI, year).
 
 Every step is a polars join or group-by over whole frames (no Python per line): the claim lines
-are annotated once with DESIGN §5's definitions (``telekit._annotate``), filtered to the lines in
+are annotated once with DESIGN §5's definitions (``_engine._annotate``), filtered to the lines in
 scope, and each measure is one group-by per (rendering NPI, calendar year).
 """
 
@@ -14,10 +14,11 @@ from typing import Final
 import polars as pl
 
 from telekit import codesets
-from telekit._annotate import Inputs, annotate
 from telekit._core import _columns as c
 from telekit._core._exceptions import InputError, MissingColumnError
 from telekit._core._table import Table
+from telekit._engine._annotate import annotate
+from telekit._engine._inputs import prepare
 from telekit._policies import BUILTIN_POLICIES
 from telekit._readers import read_table
 from telekit.integrity._data import equipment_codes, highest_level_codes
@@ -247,8 +248,8 @@ def oig_measures(
     scope_types = None if payer_types is None else sorted(set(payer_types))
 
     annotated = annotate(
-        Inputs(
-            claims=claim_table.data,
+        prepare(
+            claim_table.data,
             encounters=None if enc_table is None else enc_table.data,
             coverage=None,
             providers=None,

@@ -12,7 +12,7 @@ from telekit.rules._registry import rule
 from telekit.rules._windows import DOS, ROW, preparation
 
 if TYPE_CHECKING:
-    from telekit._annotate import Inputs
+    from telekit._engine._inputs import Inputs
 
 CODE = pl.col(c.HCPCS_CODE)
 

@@ -22,7 +22,7 @@ from telekit.rules._registry import rule
 from telekit.rules._windows import preparation
 
 if TYPE_CHECKING:
-    from telekit._annotate import Inputs
+    from telekit._engine._inputs import Inputs
 
 ROW = "_row"
 DOS = c.CLAIM_LINE_START_DATE

@@ -17,7 +17,7 @@ from telekit.rules._registry import rule
 from telekit.rules._windows import DOS, ROW, SORT_KEYS, greedy_periods, preparation
 
 if TYPE_CHECKING:
-    from telekit._annotate import Inputs
+    from telekit._engine._inputs import Inputs
 
 CODE = pl.col(c.HCPCS_CODE)
 # `superseded` should never be null; guard anyway, or a null would drop every line from the windows

@@ -13,7 +13,7 @@ import polars as pl
 from telekit._core import _columns as c
 
 if TYPE_CHECKING:
-    from telekit._annotate import Inputs
+    from telekit._engine._inputs import Inputs
 
 Preparation = Callable[[pl.LazyFrame, "Inputs"], pl.LazyFrame]
 PREPARATIONS: dict[str, Preparation] = {}

@@ -1,0 +1,261 @@
+"""Annotate once: join code sets, encounters, the roster and payer policies to the claim lines.
+
+Every rule reads the columns this module adds; none joins anything itself. The definitions of
+DESIGN §5 ("telehealth indicator", "telehealth line", "CTBS", "office E/M", "superseded") live here,
+each as one expression, so a rule reads like the catalog.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from telekit import codesets
+from telekit._core import _columns as c
+from telekit._core._claims import link_encounters, superseded
+from telekit._engine._inputs import Inputs
+
+ROW = "_row"
+DOS = c.CLAIM_LINE_START_DATE
+
+TELEHEALTH_MODIFIERS = ("95", "93", "GT", "GQ", "FQ", "G0")
+TELEHEALTH_ENCOUNTER_MODALITIES = ("audio_video", "audio_only", "store_and_forward")
+MDM_RANK = {"straightforward": 1, "low": 2, "moderate": 3, "high": 4}
+CPT_TELEMEDICINE = tuple(str(x) for x in range(98000, 98016))
+CPT_TELEMEDICINE_START = pl.date(2025, 1, 1)
+
+
+def _modifier_flags() -> list[pl.Expr]:
+    mods = pl.concat_list([pl.col(m) for m in c.MODIFIERS]).list.drop_nulls()
+    return [
+        mods.alias("modifiers"),
+        *(
+            pl.any_horizontal([pl.col(slot) == m for slot in c.MODIFIERS])
+            .fill_null(False)
+            .alias(f"has_mod_{m}")
+            for m in TELEHEALTH_MODIFIERS
+        ),
+    ]
+
+
+def _periods(table: pl.DataFrame, key: str) -> pl.DataFrame:
+    """Validity periods per key with back-to-back periods merged (POS 02 changed meaning on
+    2022-01-01 but never stopped being valid): usually one row per key."""
+    lo, hi = pl.date(1900, 1, 1), pl.date(9999, 12, 31)
+    p = table.select(
+        key,
+        pl.col("valid_start_date").fill_null(lo),
+        pl.col("valid_end_date").fill_null(hi),
+    ).sort(key, "valid_start_date")
+    new_run = (
+        (pl.col(key) != pl.col(key).shift(1))
+        | (pl.col("valid_start_date") > pl.col("valid_end_date").shift(1) + pl.duration(days=1))
+    ).fill_null(True)
+    return (
+        p.with_columns(new_run.cum_sum().alias("_run"))
+        .group_by(key, "_run", maintain_order=True)
+        .agg(pl.col("valid_start_date").min(), pl.col("valid_end_date").max())
+        .drop("_run")
+    )
+
+
+def _valid_on_dos(lf: pl.LazyFrame, periods: pl.DataFrame, key: str, out: str) -> pl.LazyFrame:
+    """``out`` is True where the line's ``key`` has a validity period covering the DOS."""
+    if periods.get_column(key).is_unique().all():
+        return (
+            lf.join(periods.lazy(), on=key, how="left")
+            .with_columns(
+                pl.col(DOS)
+                .is_between(pl.col("valid_start_date"), pl.col("valid_end_date"))
+                .fill_null(False)
+                .alias(out)
+            )
+            .drop("valid_start_date", "valid_end_date")
+        )
+    valid = (
+        lf.select(ROW, key, DOS)
+        .join(periods.lazy(), on=key, how="inner")
+        .filter(pl.col(DOS).is_between(pl.col("valid_start_date"), pl.col("valid_end_date")))
+        .select(ROW)
+        .unique()
+        .with_columns(pl.lit(True).alias(out))
+    )
+    return lf.join(valid, on=ROW, how="left").with_columns(pl.col(out).fill_null(False))
+
+
+def _code_attributes(lf: pl.LazyFrame) -> pl.LazyFrame:
+    """Static code attributes (one row per code) and validity on the DOS."""
+    codes = codesets.hcpcs()
+    static_cols = [
+        col
+        for col in codes.columns
+        if col not in ("valid_start_date", "valid_end_date", "description")
+    ]
+    static = (
+        codes.select(static_cols)
+        .unique(subset=["hcpcs_code"], keep="first")
+        .with_columns(pl.lit(True).alias("code_known"))
+        .rename({k: f"code_{k}" for k in static_cols if k != "hcpcs_code"})
+    )
+    lf = lf.join(static.lazy(), on=c.HCPCS_CODE, how="left").with_columns(
+        pl.col("code_known").fill_null(False)
+    )
+    return _valid_on_dos(lf, _periods(codes, c.HCPCS_CODE), c.HCPCS_CODE, "code_valid_on_dos")
+
+
+def _pos_attributes(lf: pl.LazyFrame) -> pl.LazyFrame:
+    pos = codesets.place_of_service()
+    known = pos.select(pl.col("place_of_service_code").unique()).with_columns(
+        pl.lit(True).alias("pos_known")
+    )
+    lf = lf.join(known.lazy(), on=c.PLACE_OF_SERVICE_CODE, how="left").with_columns(
+        pl.col("pos_known").fill_null(False)
+    )
+    return _valid_on_dos(
+        lf, _periods(pos, c.PLACE_OF_SERVICE_CODE), c.PLACE_OF_SERVICE_CODE, "pos_valid_on_dos"
+    )
+
+
+def _telehealth_list(lf: pl.LazyFrame, extra_list: pl.DataFrame | None) -> pl.LazyFrame:
+    tl = codesets.telehealth_list(extra_list)
+    years = tl.select(pl.col("year").unique().alias("_list_year")).with_columns(
+        pl.lit(True).alias("list_year_shipped")
+    )
+    on_list = tl.select(
+        pl.col("year").alias("_list_year"),
+        c.HCPCS_CODE,
+        pl.lit(True).alias("on_telehealth_list"),
+        pl.col("audio_only").alias("list_audio_only"),
+    ).unique(subset=["_list_year", c.HCPCS_CODE], keep="first")
+    return (
+        lf.with_columns(pl.col(DOS).dt.year().cast(pl.Int32).alias("_list_year"))
+        .join(
+            years.lazy().with_columns(pl.col("_list_year").cast(pl.Int32)),
+            on="_list_year",
+            how="left",
+        )
+        .join(
+            on_list.lazy().with_columns(pl.col("_list_year").cast(pl.Int32)),
+            on=["_list_year", c.HCPCS_CODE],
+            how="left",
+        )
+        .with_columns(
+            pl.col("list_year_shipped", "on_telehealth_list").fill_null(False),
+        )
+        .drop("_list_year")
+    )
+
+
+ENCOUNTER_FIELDS = (
+    c.ENCOUNTER_DATE,
+    c.MODALITY,
+    c.PATIENT_LOCATION,
+    c.PATIENT_STATE,
+    c.PROVIDER_STATE,
+    c.CONSENT_DOCUMENTED,
+    c.TOTAL_MINUTES,
+    c.MDM_LEVEL,
+    c.AUDIO_ONLY_REASON,
+    c.DEVICE_DAYS,
+)
+
+
+def _encounters(lf: pl.LazyFrame, encounters: pl.DataFrame | None) -> pl.LazyFrame:
+    """The line's encounter (``_core._claims.link_encounters``): its fields as ``enc_*``;
+    ``enc_found`` false when it is missing."""
+    if encounters is None:
+        return lf.with_columns(
+            pl.lit(False).alias("enc_found"),
+            *(
+                pl.lit(None).cast(c.ENCOUNTERS.column(f).dtype).alias(f"enc_{f}")
+                for f in ENCOUNTER_FIELDS
+            ),
+        )
+    return link_encounters(
+        lf, encounters.lazy(), ENCOUNTER_FIELDS, row=ROW, prefix="enc_", found="enc_found"
+    )
+
+
+def _providers(lf: pl.LazyFrame, providers: pl.DataFrame | None) -> pl.LazyFrame:
+    if providers is None:
+        return lf.with_columns(
+            pl.lit(None, dtype=pl.String).alias("prov_type"),
+            pl.lit(None, dtype=pl.List(pl.String)).alias("prov_licensed_states"),
+            pl.lit(False).alias("prov_listed"),
+        )
+    roster = providers.lazy().select(
+        pl.col(c.NPI).alias(c.RENDERING_NPI),
+        pl.col(c.PROVIDER_TYPE).alias("prov_type"),
+        pl.col(c.LICENSED_STATES)
+        .str.to_uppercase()
+        .str.extract_all(r"[A-Z]{2}")
+        .alias("prov_licensed_states"),
+        pl.lit(True).alias("prov_listed"),
+    )
+    return lf.join(roster, on=c.RENDERING_NPI, how="left").with_columns(
+        pl.col("prov_listed").fill_null(False)
+    )
+
+
+def annotate(inputs: Inputs, *, extra_list: pl.DataFrame | None = None) -> pl.LazyFrame:
+    """The claim lines with every derived column the rules read, in input order (``_row``)."""
+    lf = _code_attributes(inputs.lines)
+    lf = _pos_attributes(lf)
+    lf = _telehealth_list(lf, extra_list)
+    lf = _encounters(lf, inputs.encounters)
+    lf = _providers(lf, inputs.providers)
+    lf = superseded(lf)
+
+    code = pl.col(c.HCPCS_CODE)
+    is_cpt_tm = code.is_in(CPT_TELEMEDICINE)
+    lf = lf.with_columns(
+        *_modifier_flags(),
+        pl.col(c.PLACE_OF_SERVICE_CODE).is_in(["02", "10"]).alias("pos_telehealth"),
+        pl.col("code_ctbs").fill_null(False).alias("is_ctbs"),
+        (code == "Q3014").alias("is_q3014"),
+        is_cpt_tm.alias("is_cpt_telemedicine"),
+        (
+            pl.col("code_office_em").fill_null(False)
+            & (~is_cpt_tm | (pl.col(DOS) >= CPT_TELEMEDICINE_START))
+        ).alias("is_office_em"),
+        pl.col("code_audio_only_by_descriptor").fill_null(False).alias("audio_only_by_descriptor"),
+        (pl.col(c.PAYER_TYPE) == "medicare").alias("is_medicare"),
+        pl.col(c.PAYER_TYPE).is_in(["medicare", "medicare_advantage"]).alias("is_medicare_or_ma"),
+        (pl.col(c.PAYER_TYPE) == "self_pay").alias("is_self_pay"),
+        pl.col("enc_mdm_level")
+        .replace_strict(MDM_RANK, default=None, return_dtype=pl.Int8)
+        .alias("enc_mdm_rank"),
+        pl.lit(inputs.encounters is not None).alias("encounters_given"),
+    )
+    raw_indicator = pl.col("pos_telehealth") | pl.any_horizontal(
+        [pl.col(f"has_mod_{m}") for m in TELEHEALTH_MODIFIERS]
+    )
+    not_ctbs_q = ~pl.col("is_ctbs") & ~pl.col("is_q3014")
+    in_person_enc = (pl.col("enc_found") & (pl.col("enc_modality") == "in_person")).fill_null(False)
+    lf = (
+        lf.with_columns(
+            raw_indicator.alias("telehealth_indicator_raw"),
+            (raw_indicator & not_ctbs_q & in_person_enc).alias("indicator_on_in_person_encounter"),
+        )
+        .with_columns(
+            # DESIGN §5: a line with an indicator on an in_person encounter has, for every rule but
+            # PS003, no telehealth indicator and is not a telehealth line.
+            (
+                pl.col("telehealth_indicator_raw") & ~pl.col("indicator_on_in_person_encounter")
+            ).alias("telehealth_indicator"),
+        )
+        .with_columns(
+            (pl.col("telehealth_indicator") & not_ctbs_q).alias("telehealth_line"),
+            (
+                pl.col("enc_found") & pl.col("enc_modality").is_in(TELEHEALTH_ENCOUNTER_MODALITIES)
+            ).alias("telehealth_encounter"),
+        )
+        .with_columns(
+            (pl.col("telehealth_line") & (pl.col("enc_modality") == "audio_only"))
+            .fill_null(False)
+            .alias("audio_only_line"),
+            (pl.col("telehealth_line") & (pl.col("enc_modality") == "audio_video"))
+            .fill_null(False)
+            .alias("audio_video_line"),
+        )
+    )
+    return lf

@@ -12,9 +12,10 @@ import polars as pl
 from telekit import codesets
 from telekit._core import _columns as c
 from telekit._core._claims import link_encounters, superseded
+from telekit._engine import _vocabulary as v
 from telekit._engine._inputs import Inputs
 
-ROW = "_row"
+ROW = v.ROW
 DOS = c.CLAIM_LINE_START_DATE
 
 TELEHEALTH_MODIFIERS = ("95", "93", "GT", "GQ", "FQ", "G0")
@@ -27,7 +28,7 @@ CPT_TELEMEDICINE_START = pl.date(2025, 1, 1)
 def _modifier_flags() -> list[pl.Expr]:
     mods = pl.concat_list([pl.col(m) for m in c.MODIFIERS]).list.drop_nulls()
     return [
-        mods.alias("modifiers"),
+        mods.alias(v.MODIFIERS),
         *(
             pl.any_horizontal([pl.col(slot) == m for slot in c.MODIFIERS])
             .fill_null(False)
@@ -93,38 +94,38 @@ def _code_attributes(lf: pl.LazyFrame) -> pl.LazyFrame:
     static = (
         codes.select(static_cols)
         .unique(subset=["hcpcs_code"], keep="first")
-        .with_columns(pl.lit(True).alias("code_known"))
+        .with_columns(pl.lit(True).alias(v.CODE_KNOWN))
         .rename({k: f"code_{k}" for k in static_cols if k != "hcpcs_code"})
     )
     lf = lf.join(static.lazy(), on=c.HCPCS_CODE, how="left").with_columns(
-        pl.col("code_known").fill_null(False)
+        v.code_known.fill_null(False)
     )
-    return _valid_on_dos(lf, _periods(codes, c.HCPCS_CODE), c.HCPCS_CODE, "code_valid_on_dos")
+    return _valid_on_dos(lf, _periods(codes, c.HCPCS_CODE), c.HCPCS_CODE, v.CODE_VALID_ON_DOS)
 
 
 def _pos_attributes(lf: pl.LazyFrame) -> pl.LazyFrame:
     pos = codesets.place_of_service()
     known = pos.select(pl.col("place_of_service_code").unique()).with_columns(
-        pl.lit(True).alias("pos_known")
+        pl.lit(True).alias(v.POS_KNOWN)
     )
     lf = lf.join(known.lazy(), on=c.PLACE_OF_SERVICE_CODE, how="left").with_columns(
-        pl.col("pos_known").fill_null(False)
+        v.pos_known.fill_null(False)
     )
     return _valid_on_dos(
-        lf, _periods(pos, c.PLACE_OF_SERVICE_CODE), c.PLACE_OF_SERVICE_CODE, "pos_valid_on_dos"
+        lf, _periods(pos, c.PLACE_OF_SERVICE_CODE), c.PLACE_OF_SERVICE_CODE, v.POS_VALID_ON_DOS
     )
 
 
 def _telehealth_list(lf: pl.LazyFrame, extra_list: pl.DataFrame | None) -> pl.LazyFrame:
     tl = codesets.telehealth_list(extra_list)
     years = tl.select(pl.col("year").unique().alias("_list_year")).with_columns(
-        pl.lit(True).alias("list_year_shipped")
+        pl.lit(True).alias(v.LIST_YEAR_SHIPPED)
     )
     on_list = tl.select(
         pl.col("year").alias("_list_year"),
         c.HCPCS_CODE,
-        pl.lit(True).alias("on_telehealth_list"),
-        pl.col("audio_only").alias("list_audio_only"),
+        pl.lit(True).alias(v.ON_TELEHEALTH_LIST),
+        pl.col("audio_only").alias(v.LIST_AUDIO_ONLY),
     ).unique(subset=["_list_year", c.HCPCS_CODE], keep="first")
     return (
         lf.with_columns(pl.col(DOS).dt.year().cast(pl.Int32).alias("_list_year"))
@@ -139,7 +140,7 @@ def _telehealth_list(lf: pl.LazyFrame, extra_list: pl.DataFrame | None) -> pl.La
             how="left",
         )
         .with_columns(
-            pl.col("list_year_shipped", "on_telehealth_list").fill_null(False),
+            pl.col(v.LIST_YEAR_SHIPPED, v.ON_TELEHEALTH_LIST).fill_null(False),
         )
         .drop("_list_year")
     )
@@ -164,35 +165,35 @@ def _encounters(lf: pl.LazyFrame, encounters: pl.DataFrame | None) -> pl.LazyFra
     ``enc_found`` false when it is missing."""
     if encounters is None:
         return lf.with_columns(
-            pl.lit(False).alias("enc_found"),
+            pl.lit(False).alias(v.ENC_FOUND),
             *(
                 pl.lit(None).cast(c.ENCOUNTERS.column(f).dtype).alias(f"enc_{f}")
                 for f in ENCOUNTER_FIELDS
             ),
         )
     return link_encounters(
-        lf, encounters.lazy(), ENCOUNTER_FIELDS, row=ROW, prefix="enc_", found="enc_found"
+        lf, encounters.lazy(), ENCOUNTER_FIELDS, row=ROW, prefix="enc_", found=v.ENC_FOUND
     )
 
 
 def _providers(lf: pl.LazyFrame, providers: pl.DataFrame | None) -> pl.LazyFrame:
     if providers is None:
         return lf.with_columns(
-            pl.lit(None, dtype=pl.String).alias("prov_type"),
-            pl.lit(None, dtype=pl.List(pl.String)).alias("prov_licensed_states"),
-            pl.lit(False).alias("prov_listed"),
+            pl.lit(None, dtype=pl.String).alias(v.PROV_TYPE),
+            pl.lit(None, dtype=pl.List(pl.String)).alias(v.PROV_LICENSED_STATES),
+            pl.lit(False).alias(v.PROV_LISTED),
         )
     roster = providers.lazy().select(
         pl.col(c.NPI).alias(c.RENDERING_NPI),
-        pl.col(c.PROVIDER_TYPE).alias("prov_type"),
+        pl.col(c.PROVIDER_TYPE).alias(v.PROV_TYPE),
         pl.col(c.LICENSED_STATES)
         .str.to_uppercase()
         .str.extract_all(r"[A-Z]{2}")
-        .alias("prov_licensed_states"),
-        pl.lit(True).alias("prov_listed"),
+        .alias(v.PROV_LICENSED_STATES),
+        pl.lit(True).alias(v.PROV_LISTED),
     )
     return lf.join(roster, on=c.RENDERING_NPI, how="left").with_columns(
-        pl.col("prov_listed").fill_null(False)
+        v.prov_listed.fill_null(False)
     )
 
 
@@ -209,53 +210,53 @@ def annotate(inputs: Inputs, *, extra_list: pl.DataFrame | None = None) -> pl.La
     is_cpt_tm = code.is_in(CPT_TELEMEDICINE)
     lf = lf.with_columns(
         *_modifier_flags(),
-        pl.col(c.PLACE_OF_SERVICE_CODE).is_in(["02", "10"]).alias("pos_telehealth"),
-        pl.col("code_ctbs").fill_null(False).alias("is_ctbs"),
-        (code == "Q3014").alias("is_q3014"),
-        is_cpt_tm.alias("is_cpt_telemedicine"),
+        pl.col(c.PLACE_OF_SERVICE_CODE).is_in(["02", "10"]).alias(v.POS_TELEHEALTH),
+        v.code_ctbs.fill_null(False).alias(v.IS_CTBS),
+        (code == "Q3014").alias(v.IS_Q3014),
+        is_cpt_tm.alias(v.IS_CPT_TELEMEDICINE),
         (
-            pl.col("code_office_em").fill_null(False)
+            v.code_office_em.fill_null(False)
             & (~is_cpt_tm | (pl.col(DOS) >= CPT_TELEMEDICINE_START))
-        ).alias("is_office_em"),
-        pl.col("code_audio_only_by_descriptor").fill_null(False).alias("audio_only_by_descriptor"),
-        (pl.col(c.PAYER_TYPE) == "medicare").alias("is_medicare"),
-        pl.col(c.PAYER_TYPE).is_in(["medicare", "medicare_advantage"]).alias("is_medicare_or_ma"),
-        (pl.col(c.PAYER_TYPE) == "self_pay").alias("is_self_pay"),
-        pl.col("enc_mdm_level")
-        .replace_strict(MDM_RANK, default=None, return_dtype=pl.Int8)
-        .alias("enc_mdm_rank"),
-        pl.lit(inputs.encounters is not None).alias("encounters_given"),
+        ).alias(v.IS_OFFICE_EM),
+        v.code_audio_only_by_descriptor.fill_null(False).alias(v.AUDIO_ONLY_BY_DESCRIPTOR),
+        (pl.col(c.PAYER_TYPE) == "medicare").alias(v.IS_MEDICARE),
+        pl.col(c.PAYER_TYPE).is_in(["medicare", "medicare_advantage"]).alias(v.IS_MEDICARE_OR_MA),
+        (pl.col(c.PAYER_TYPE) == "self_pay").alias(v.IS_SELF_PAY),
+        v.enc_mdm_level.replace_strict(MDM_RANK, default=None, return_dtype=pl.Int8).alias(
+            v.ENC_MDM_RANK
+        ),
+        pl.lit(inputs.encounters is not None).alias(v.ENCOUNTERS_GIVEN),
     )
-    raw_indicator = pl.col("pos_telehealth") | pl.any_horizontal(
+    raw_indicator = v.pos_telehealth | pl.any_horizontal(
         [pl.col(f"has_mod_{m}") for m in TELEHEALTH_MODIFIERS]
     )
-    not_ctbs_q = ~pl.col("is_ctbs") & ~pl.col("is_q3014")
-    in_person_enc = (pl.col("enc_found") & (pl.col("enc_modality") == "in_person")).fill_null(False)
+    not_ctbs_q = ~v.is_ctbs & ~v.is_q3014
+    in_person_enc = (v.enc_found & (v.enc_modality == "in_person")).fill_null(False)
     lf = (
         lf.with_columns(
-            raw_indicator.alias("telehealth_indicator_raw"),
-            (raw_indicator & not_ctbs_q & in_person_enc).alias("indicator_on_in_person_encounter"),
+            raw_indicator.alias(v.TELEHEALTH_INDICATOR_RAW),
+            (raw_indicator & not_ctbs_q & in_person_enc).alias(v.INDICATOR_ON_IN_PERSON_ENCOUNTER),
         )
         .with_columns(
             # DESIGN §5: a line with an indicator on an in_person encounter has, for every rule but
             # PS003, no telehealth indicator and is not a telehealth line.
-            (
-                pl.col("telehealth_indicator_raw") & ~pl.col("indicator_on_in_person_encounter")
-            ).alias("telehealth_indicator"),
+            (v.telehealth_indicator_raw & ~v.indicator_on_in_person_encounter).alias(
+                v.TELEHEALTH_INDICATOR
+            ),
         )
         .with_columns(
-            (pl.col("telehealth_indicator") & not_ctbs_q).alias("telehealth_line"),
-            (
-                pl.col("enc_found") & pl.col("enc_modality").is_in(TELEHEALTH_ENCOUNTER_MODALITIES)
-            ).alias("telehealth_encounter"),
+            (v.telehealth_indicator & not_ctbs_q).alias(v.TELEHEALTH_LINE),
+            (v.enc_found & v.enc_modality.is_in(TELEHEALTH_ENCOUNTER_MODALITIES)).alias(
+                v.TELEHEALTH_ENCOUNTER
+            ),
         )
         .with_columns(
-            (pl.col("telehealth_line") & (pl.col("enc_modality") == "audio_only"))
+            (v.telehealth_line & (v.enc_modality == "audio_only"))
             .fill_null(False)
-            .alias("audio_only_line"),
-            (pl.col("telehealth_line") & (pl.col("enc_modality") == "audio_video"))
+            .alias(v.AUDIO_ONLY_LINE),
+            (v.telehealth_line & (v.enc_modality == "audio_video"))
             .fill_null(False)
-            .alias("audio_video_line"),
+            .alias(v.AUDIO_VIDEO_LINE),
         )
     )
     return lf

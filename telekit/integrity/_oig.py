@@ -17,6 +17,7 @@ from telekit import codesets
 from telekit._core import _columns as c
 from telekit._core._exceptions import InputError, MissingColumnError
 from telekit._core._table import Table
+from telekit._engine import _vocabulary as v
 from telekit._engine._annotate import annotate
 from telekit._engine._inputs import prepare
 from telekit._policies import BUILTIN_POLICIES
@@ -257,9 +258,9 @@ def oig_measures(
             claim_columns=frozenset(claim_table.columns_given),
         )
     )
-    telehealth = pl.col("telehealth_line")
+    telehealth = v.telehealth_line
     if include_virtual_care:
-        telehealth = telehealth | pl.col("is_ctbs")
+        telehealth = telehealth | v.is_ctbs
     lines = annotated.select(
         NPI,
         PERSON,
@@ -269,10 +270,10 @@ def oig_measures(
         c.PAYER_TYPE,
         pl.col(c.SERVICE_UNIT_QUANTITY).cast(pl.Float64).fill_null(1.0).alias("_units"),
         telehealth.fill_null(False).alias(_TELEHEALTH),
-        pl.col("is_q3014").fill_null(False).alias("_q3014"),
-        pl.col("superseded"),
+        v.is_q3014.fill_null(False).alias("_q3014"),
+        v.superseded,
     ).filter(
-        ~pl.col("superseded")
+        ~v.superseded
         & pl.col(NPI).is_not_null()
         & pl.col(PERSON).is_not_null()
         & pl.col(DOS).is_not_null()
@@ -281,7 +282,7 @@ def oig_measures(
         lines = lines.filter(pl.col(c.PAYER_TYPE).is_in(scope_types))
     if years is not None:
         lines = lines.filter(pl.col(YEAR).is_in(years))
-    scoped = lines.drop("superseded").collect()
+    scoped = lines.drop(v.SUPERSEDED).collect()
     tele = scoped.filter(pl.col(_TELEHEALTH))
 
     if tele.is_empty():

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from telekit._core import _columns as c
+from telekit._engine import _vocabulary as v
 from telekit.rules._registry import rule
 from telekit.rules._windows import DOS, ROW, preparation
 
@@ -44,18 +45,16 @@ def same_day_codes(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     that have an add-on; superseded lines are never add-ons nor primaries. Lines that are no add-on
     get nulls (no rule reads them).
     """
-    live = lf.filter(~pl.col("superseded").fill_null(value=False))
+    live = lf.filter(~v.superseded.fill_null(value=False))
     day_key = [c.PERSON_ID, DOS, c.RENDERING_NPI]
     day_addons = live.filter(CODE.is_in(SAME_DAY_ADDONS)).select(ROW, *day_key)
     day_flags = (
-        live.filter(
-            pl.col("is_office_em") | CODE.is_in(("99211", *INTERACTIVE_COMPLEXITY_PRIMARIES))
-        )
-        .select(*day_key, c.HCPCS_CODE, "is_office_em")
+        live.filter(v.is_office_em | CODE.is_in(("99211", *INTERACTIVE_COMPLEXITY_PRIMARIES)))
+        .select(*day_key, c.HCPCS_CODE, v.IS_OFFICE_EM)
         .join(day_addons.select(day_key).unique(), on=day_key, how="semi", nulls_equal=True)
         .group_by(day_key)
         .agg(
-            pl.col("is_office_em").any().alias(SD_OFFICE_EM),
+            v.is_office_em.any().alias(SD_OFFICE_EM),
             (CODE == "99211").any().alias(SD_99211),
             (CODE == "99205").any().alias(SD_99205),
             (CODE == "99215").any().alias(SD_99215),

@@ -18,13 +18,14 @@ import polars as pl
 
 from telekit import codesets
 from telekit._core import _columns as c
+from telekit._engine import _vocabulary as v
 from telekit.rules._registry import rule
 from telekit.rules._windows import preparation
 
 if TYPE_CHECKING:
     from telekit._engine._inputs import Inputs
 
-ROW = "_row"
+ROW = v.ROW
 DOS = c.CLAIM_LINE_START_DATE
 COVERAGE = "coverage"
 ENCOUNTERS = "encounters"
@@ -242,7 +243,7 @@ def _coverage_on_dos(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     covers = (pl.col(DOS) >= pl.col(c.ENROLLMENT_START_DATE)) & (
         pl.col(c.ENROLLMENT_END_DATE).is_null() | (pl.col(DOS) <= pl.col(c.ENROLLMENT_END_DATE))
     )
-    billed = covers & (pl.col(_COV_PAYER_KEY) == pl.col("payer_key"))
+    billed = covers & (pl.col(_COV_PAYER_KEY) == v.payer_key)
     joined = (
         lf.select(ROW, c.PERSON_ID, DOS, "payer_key")
         .join(spans, on=c.PERSON_ID, how="inner")
@@ -321,7 +322,7 @@ def _el002_message() -> pl.Expr:
     what = (
         pl.when(pl.col(COV_BILLED_TELEHEALTH_FALSE))
         .then(pl.lit("the patient's coverage span with this payer has telehealth_covered false"))
-        .when(pl.col("policy_telehealth_covered").eq_missing(False))
+        .when(v.policy_telehealth_covered.eq_missing(False))
         .then(pl.lit("the payer policy on the DOS has telehealth_covered false"))
         .otherwise(
             pl.lit("the line is audio-only and the payer policy has audio_only_covered false")
@@ -372,10 +373,10 @@ def telehealth_not_covered_by_plan() -> pl.Expr:
 
     References: DESIGN §3 "payer policies", §5 EL002; telehealth-billing-rules.md §6.
     """
-    return pl.col("telehealth_line") & (
+    return v.telehealth_line & (
         pl.col(COV_BILLED_TELEHEALTH_FALSE)
-        | pl.col("policy_telehealth_covered").eq_missing(False)  # null is unknown: no finding
-        | (pl.col("audio_only_line") & pl.col("policy_audio_only_covered").eq_missing(False))
+        | v.policy_telehealth_covered.eq_missing(False)  # null is unknown: no finding
+        | (v.audio_only_line & v.policy_audio_only_covered.eq_missing(False))
     )
 
 
@@ -430,9 +431,9 @@ def medicare_home_telehealth_outside_flexibilities() -> pl.Expr:
     References: DESIGN §5 EL003; telehealth-billing-rules.md §5.
     """
     return (
-        pl.col("is_medicare")
-        & pl.col("telehealth_line")
-        & (pl.col("enc_patient_location") == "home")
+        v.is_medicare
+        & v.telehealth_line
+        & (v.enc_patient_location == "home")
         & ~in_flexibility_window()
         & ~home_exception()
     )

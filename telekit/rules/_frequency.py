@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Literal
 import polars as pl
 
 from telekit._core import _columns as c
+from telekit._engine import _vocabulary as v
 from telekit.rules._registry import rule
 from telekit.rules._windows import DOS, ROW, SORT_KEYS, greedy_periods, preparation
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 
 CODE = pl.col(c.HCPCS_CODE)
 # `superseded` should never be null; guard anyway, or a null would drop every line from the windows
-NOT_SUPERSEDED = ~pl.col("superseded").fill_null(value=False)
+NOT_SUPERSEDED = ~v.superseded.fill_null(value=False)
 
 # DESIGN §5 "CTBS"
 ONLINE_DIGITAL_EM = (
@@ -130,7 +131,7 @@ def fq002_em_nearby(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
         .sort(DOS)
     )
     em = (
-        lf.filter(NOT_SUPERSEDED & pl.col("is_office_em"))
+        lf.filter(NOT_SUPERSEDED & v.is_office_em)
         .join(ctbs.select(by).unique(), on=by, how="semi")  # only people/NPIs with CTBS lines
         .sort(SORT_KEYS, nulls_last=True)
         .select(*by, DOS, pl.col(c.HCPCS_CODE).alias("_em_code"), pl.col(DOS).alias("_em_dos"))
@@ -291,15 +292,13 @@ def fq004_duplicates(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     order = [c.CLAIM_SUBMITTED_DATE, c.CLAIM_ID, c.CLAIM_LINE_NUMBER]
     lines = (
         lf.filter(NOT_SUPERSEDED & ~pl.col(c.CLAIM_FREQUENCY_CODE).fill_null("1").is_in(["7", "8"]))
-        .select(ROW, *coarse, *order, "modifiers")
+        .select(ROW, *coarse, *order, v.MODIFIERS)
         .with_columns(pl.col(c.SERVICE_UNIT_QUANTITY).fill_null(1))  # the contract's default
         .filter(pl.all_horizontal(pl.col(coarse).is_not_null()))
         # cheap pre-filter on one hash of the other key columns (a collision only keeps a
         # candidate: the exact key decides below)
         .filter(pl.struct(coarse).hash().is_duplicated())
-        .with_columns(
-            pl.col("modifiers").list.unique().list.sort().list.join(" ").alias("_modifier_set")
-        )
+        .with_columns(v.modifiers.list.unique().list.sort().list.join(" ").alias("_modifier_set"))
         .filter(pl.len().over(key) > 1)
         .sort(order, nulls_last=True)
         .select(
@@ -368,10 +367,10 @@ def fq005_same_day_em(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     """For each telehealth office E/M line: the code of a non-telehealth office E/M of the same
     person, rendering NPI and DOS (``fq005_in_person_code``; the first in sort order)."""
     key = [c.PERSON_ID, c.RENDERING_NPI, DOS]
-    em = lf.filter(NOT_SUPERSEDED & pl.col("is_office_em"))
-    telehealth = em.filter(pl.col("telehealth_line")).select(ROW, *key)
+    em = lf.filter(NOT_SUPERSEDED & v.is_office_em)
+    telehealth = em.filter(v.telehealth_line).select(ROW, *key)
     in_person = (
-        em.filter(~pl.col("telehealth_line"))
+        em.filter(~v.telehealth_line)
         .join(telehealth.select(key).unique(), on=key, how="semi", nulls_equal=True)
         .sort(SORT_KEYS, nulls_last=True)
         .group_by(key, maintain_order=True)
@@ -412,4 +411,4 @@ def same_day_telehealth_and_in_person_em() -> pl.Expr:
     Fix: bill one office E/M for the day at the level that covers both encounters, or document
     the separate problem and bill per payer policy.
     """
-    return pl.col("telehealth_line") & pl.col("fq005_in_person_code").is_not_null()
+    return v.telehealth_line & pl.col("fq005_in_person_code").is_not_null()

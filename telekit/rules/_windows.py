@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from telekit._core import _columns as c
+from telekit._engine import _vocabulary as v
 
 if TYPE_CHECKING:
     from telekit._engine._inputs import Inputs
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 Preparation = Callable[[pl.LazyFrame, "Inputs"], pl.LazyFrame]
 PREPARATIONS: dict[str, Preparation] = {}
 
-ROW = "_row"
+ROW = v.ROW
 DOS = c.CLAIM_LINE_START_DATE
 
 # DESIGN §5 "Sort order": (DOS, claim_submitted_date nulls last, claim_id, claim_line_number)

@@ -18,12 +18,12 @@ from telekit import codesets
 from telekit._core import _columns as c
 from telekit._core._table import Table
 from telekit._core._version import VERSION
+from telekit._engine import _vocabulary as v
 from telekit._engine._annotate import DOS, ROW, annotate
 from telekit._engine._inputs import Inputs, prepare
 from telekit._policies import Policies, load_policies
 from telekit._readers import read_table
 from telekit.rules import REGISTRY, Rule
-from telekit.rules._windows import PREPARATIONS
 
 TableInput = Table | pl.DataFrame | pl.LazyFrame | str | Path
 
@@ -48,17 +48,6 @@ FINDINGS_SCHEMA = pl.Schema(
     }
 )
 
-# DESIGN §5 precedence: (suppressing rule, condition column or None, suppressed rule prefixes/codes)
-_SUPPRESSION: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("CD001", ("TH", "PS", "MD", "TM", "FQ", "AD", "PR")),
-    ("CD002", ("PS",)),
-    ("CD003", ("TH001", "TM001", "TM002", "MD")),
-    ("MD002_95_AUDIO_ONLY", ("MD001",)),
-    ("TM004_99417", ("TH001",)),
-)
-_SELF_PAY_SKIPS = ("EL", "FL", "MD", "TH")
-_SUPERSEDED_RULE = "FL002"
-
 
 def _as_table(name: str, source: TableInput | None) -> Table | None:
     if source is None:
@@ -79,10 +68,6 @@ def _rule_status(rule: Rule, inputs: Inputs) -> tuple[str, str | None]:
     if partial:
         return "partial", f"clauses needing {', '.join(partial)} not run (not given)"
     return "evaluated", None
-
-
-def _applies(code: str, targets: tuple[str, ...]) -> bool:
-    return any(code.startswith(t) for t in targets)
 
 
 def _finding_id(s: pl.Series) -> pl.Series:
@@ -261,52 +246,42 @@ def _flags(df: pl.DataFrame, inputs: Inputs) -> tuple[pl.DataFrame, list[dict[st
         )
         if status != "skipped":
             active.append(rule)
-    needed = sorted({p for r in active for p in r.prepare})
+    needed = sorted({p for r in active for p in r.prepare}, key=lambda p: p.__name__)
     # Each preparation is collected on its own (one giant lazy plan costs more to optimise than to
     # run on small inputs). Only its new columns are materialised (projection pushdown keeps the
     # join back on `_row` from copying every annotated column), then they are stacked beside the
     # lines, which are in `_row` order.
     df = df.sort(ROW)
-    for name in needed:
-        prepared = PREPARATIONS[name](df.lazy(), inputs)
+    for preparation in needed:
+        prepared = preparation(df.lazy(), inputs)
         new_cols = [col for col in prepared.collect_schema().names() if col not in df.columns]
         added = prepared.select(ROW, *new_cols).collect().sort(ROW)
         if added.height != df.height or not added.get_column(ROW).equals(df.get_column(ROW)):
-            msg = f"window preparation {name} changed the lines it was given"
+            msg = f"window preparation {preparation.__name__} changed the lines it was given"
             raise RuntimeError(msg)
         df = df.hstack(added.drop(ROW))
     flag_exprs = []
     for rule in active:
         expr = rule.expr().fill_null(False)
-        if rule.code != _SUPERSEDED_RULE:
-            expr = expr & ~pl.col("superseded")
-        if _applies(rule.code, _SELF_PAY_SKIPS):
-            expr = expr & ~pl.col("is_self_pay")
+        if not rule.judges_superseded:
+            expr = expr & ~v.superseded
+        if rule.skip_self_pay:
+            expr = expr & ~v.is_self_pay
         flag_exprs.append(expr.alias(f"flag_{rule.code}"))
     flag_exprs.extend(
         pl.lit(False).alias(f"flag_{rule.code}") for rule in REGISTRY.values() if rule not in active
     )
     out = df.with_columns(flag_exprs)
-    # conditions of the precedence that are narrower than a whole rule
-    out = out.with_columns(
-        (pl.col("flag_MD002") & pl.col("has_mod_95") & (pl.col("enc_modality") == "audio_only"))
-        .fill_null(False)
-        .alias("cond_MD002_95_AUDIO_ONLY")
-        if "flag_MD002" in out.columns
-        else pl.lit(False).alias("cond_MD002_95_AUDIO_ONLY"),
-        (pl.col("flag_TM004") & (pl.col(c.HCPCS_CODE) == "99417")).alias("cond_TM004_99417")
-        if "flag_TM004" in out.columns
-        else pl.lit(False).alias("cond_TM004_99417"),
-    )
-    # precedence
+    # precedence: every suppression reads the flags before any is suppressed
     suppress = []
     for code in sorted(REGISTRY):
         conditions = []
-        for by, targets in _SUPPRESSION:
-            if _applies(code, targets) and by != code and not by.startswith(code):
-                col = f"flag_{by}" if by in REGISTRY else f"cond_{by}"
-                if col in out.columns:
-                    conditions.append(pl.col(col))
+        for by in sorted(REGISTRY):
+            condition = REGISTRY[code].suppressed_by(REGISTRY[by])
+            if condition is False:
+                continue
+            flag = pl.col(f"flag_{by}")
+            conditions.append(flag if condition is None else flag & condition())
         if conditions:
             suppress.append(
                 (pl.col(f"flag_{code}") & ~pl.any_horizontal(conditions)).alias(f"flag_{code}")

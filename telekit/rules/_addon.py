@@ -9,8 +9,8 @@ import polars as pl
 
 from telekit._core import _columns as c
 from telekit._engine import _vocabulary as v
-from telekit.rules._registry import rule
-from telekit.rules._windows import DOS, ROW, preparation
+from telekit._engine._registry import rule
+from telekit._engine._windows import DOS, ROW
 
 if TYPE_CHECKING:
     from telekit._engine._inputs import Inputs
@@ -36,7 +36,6 @@ SM_99457 = "sm_99457"
 SM_98980 = "sm_98980"
 
 
-@preparation("same_day_codes")
 def same_day_codes(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     """Flags of the primaries billed for the same person, DOS and rendering NPI (``sd_*``) and for
     the same person and calendar month (``sm_*``), on the add-on lines that read them.
@@ -125,7 +124,7 @@ def _fix() -> pl.Expr:
     severity="error",
     message=_message,
     fix=_fix,
-    prepare=("same_day_codes",),
+    prepare=(same_day_codes,),
 )
 def add_on_code_without_primary() -> pl.Expr:
     """An add-on code billed without the primary service it must accompany.

@@ -13,7 +13,7 @@ import polars as pl
 from telekit import codesets
 from telekit._core import _columns as c
 from telekit._engine import _vocabulary as v
-from telekit.rules._registry import rule
+from telekit._engine._registry import rule
 
 DOS = c.CLAIM_LINE_START_DATE
 CODE = pl.col(c.HCPCS_CODE)
@@ -143,6 +143,7 @@ def _cd001_fix() -> pl.Expr:
 
 @rule(
     code="CD001",
+    suppresses=("TH", "PS", "MD", "TM", "FQ", "AD", "PR"),
     severity="error",
     message=_cd001_message,
     fix=_cd001_fix,
@@ -226,6 +227,7 @@ def _cd002_fix() -> pl.Expr:
 
 @rule(
     code="CD002",
+    suppresses=("PS",),
     severity="error",
     message=_cd002_message,
     fix=_cd002_fix,
@@ -268,6 +270,7 @@ def _cd003_fix() -> pl.Expr:
 
 @rule(
     code="CD003",
+    suppresses=("TH001", "TM001", "TM002", "MD"),
     severity="error",
     message="{hcpcs_code} (CPT telemedicine E/M 98000-98015) billed to {payer} "
     "({payer_type}), whose policy on {claim_line_start_date} does not accept 98000-98015; "

@@ -15,8 +15,7 @@ import polars as pl
 
 from telekit._core import _columns as c
 from telekit._engine import _vocabulary as v
-from telekit.rules._registry import rule
-from telekit.rules._windows import preparation
+from telekit._engine._registry import rule
 
 if TYPE_CHECKING:
     from telekit._engine._inputs import Inputs
@@ -39,8 +38,7 @@ def _dos_text() -> pl.Expr:
 # --- DC001 ---------------------------------------------------------------------------------
 
 
-@preparation("dc001_consent_look_back")
-def _consent_look_back(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
+def dc001_consent_look_back(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     """Add ``dc001_last_consent_date``: for each CTBS line, the latest encounter_date on or before
     the DOS of an encounter of the same person and rendering NPI with consent_documented true
     (an as-of join backward on the raw encounters; null when there is none)."""
@@ -105,7 +103,7 @@ def _dc001_message() -> pl.Expr:
         "services (once a year) in an encounter by NPI {rendering_npi}, then bill {hcpcs_code}"
     ),
     tables=(ENCOUNTERS,),
-    prepare=("dc001_consent_look_back",),
+    prepare=(dc001_consent_look_back,),
 )
 def ctbs_consent_not_documented() -> pl.Expr:
     """CTBS line with no documented patient consent in the year through the date of service.

@@ -19,8 +19,7 @@ import polars as pl
 from telekit import codesets
 from telekit._core import _columns as c
 from telekit._engine import _vocabulary as v
-from telekit.rules._registry import rule
-from telekit.rules._windows import preparation
+from telekit._engine._registry import rule
 
 if TYPE_CHECKING:
     from telekit._engine._inputs import Inputs
@@ -221,8 +220,7 @@ def home_exception() -> pl.Expr:
 # --- coverage preparation (EL001, EL002, EL004) ------------------------------------------------
 
 
-@preparation("coverage_on_dos")
-def _coverage_on_dos(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
+def coverage_on_dos(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     """Per line: does the person have coverage rows, does a span cover the DOS, does a span of
     the billed payer (compared by payer key) cover it, and does such a span say telehealth is not
     covered. Without coverage every flag is false."""
@@ -280,6 +278,7 @@ def _coverage_on_dos(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
 
 @rule(
     code="EL001",
+    skip_self_pay=True,
     severity="error",
     message=(
         "no coverage span of this patient covers the DOS {claim_line_start_date} (the patient "
@@ -290,7 +289,7 @@ def _coverage_on_dos(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
         "with on that date, or the patient; correct the enrollment dates if they are wrong"
     ),
     tables=(COVERAGE,),
-    prepare=("coverage_on_dos",),
+    prepare=(coverage_on_dos,),
 )
 def no_active_coverage_on_date() -> pl.Expr:
     """The patient has coverage rows, but none covers the date of service.
@@ -339,6 +338,7 @@ def _el002_message() -> pl.Expr:
 
 @rule(
     code="EL002",
+    skip_self_pay=True,
     severity="error",
     message=_el002_message,
     fix=(
@@ -347,7 +347,7 @@ def _el002_message() -> pl.Expr:
         "telehealth_covered"
     ),
     partial_tables=(COVERAGE, ENCOUNTERS),
-    prepare=("coverage_on_dos",),
+    prepare=(coverage_on_dos,),
 )
 def telehealth_not_covered_by_plan() -> pl.Expr:
     """Telehealth line billed to a plan or payer that does not cover telehealth.
@@ -398,6 +398,7 @@ def _el003_message() -> pl.Expr:
 
 @rule(
     code="EL003",
+    skip_self_pay=True,
     severity="error",
     message=_el003_message,
     fix=(
@@ -444,6 +445,7 @@ def medicare_home_telehealth_outside_flexibilities() -> pl.Expr:
 
 @rule(
     code="EL004",
+    skip_self_pay=True,
     severity="error",
     message=(
         "billed to {payer}, but the patient's coverage on {claim_line_start_date} is with "
@@ -451,7 +453,7 @@ def medicare_home_telehealth_outside_flexibilities() -> pl.Expr:
     ),
     fix="bill {cov_payers_on_dos} (the coverage in force on the DOS), or correct the coverage",
     tables=(COVERAGE,),
-    prepare=("coverage_on_dos",),
+    prepare=(coverage_on_dos,),
 )
 def billed_payer_differs_from_coverage() -> pl.Expr:
     """The patient has coverage on the date of service, but not with the payer billed.

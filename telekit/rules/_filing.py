@@ -10,7 +10,7 @@ import polars as pl
 
 from telekit._core import _columns as c
 from telekit._engine import _vocabulary as v
-from telekit.rules._registry import rule
+from telekit._engine._registry import rule
 
 DOS = c.CLAIM_LINE_START_DATE
 
@@ -52,6 +52,7 @@ def _fl001_message() -> pl.Expr:
 
 @rule(
     code="FL001",
+    skip_self_pay=True,
     severity="error",
     message=_fl001_message,
     fix=(
@@ -94,6 +95,8 @@ def timely_filing_limit_exceeded() -> pl.Expr:
 
 @rule(
     code="FL002",
+    skip_self_pay=True,
+    judges_superseded=True,
     severity="error",
     message=(
         "frequency {claim_frequency_code} claim {claim_id} has neither original_claim_id nor "

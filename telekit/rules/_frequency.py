@@ -14,8 +14,8 @@ import polars as pl
 
 from telekit._core import _columns as c
 from telekit._engine import _vocabulary as v
-from telekit.rules._registry import rule
-from telekit.rules._windows import DOS, ROW, SORT_KEYS, greedy_periods, preparation
+from telekit._engine._registry import rule
+from telekit._engine._windows import DOS, ROW, SORT_KEYS, greedy_periods
 
 if TYPE_CHECKING:
     from telekit._engine._inputs import Inputs
@@ -68,7 +68,6 @@ def _periods(
 # --- FQ001 -------------------------------------------------------------------------------------
 
 
-@preparation("fq001_periods")
 def fq001_periods(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     """7-day periods of online digital E/M per person and billing NPI."""
     return _periods(lf, "fq001", CODE.is_in(ONLINE_DIGITAL_EM), [c.PERSON_ID, c.BILLING_NPI], 7)
@@ -87,7 +86,7 @@ def fq001_periods(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
         "{fq001_anchor_code} of {fq001_anchor_dos} and bill that period's code for the total"
     ),
     claim_columns=(c.BILLING_NPI,),
-    prepare=("fq001_periods",),
+    prepare=(fq001_periods,),
 )
 def online_digital_em_more_than_once_in_7_days() -> pl.Expr:
     """Online digital E/M (e-visit) billed more than once in a 7-day period.
@@ -120,7 +119,6 @@ _EM_AFTER_CODE = "fq002_em_after_code"
 _EM_AFTER_DOS = "fq002_em_after_dos"
 
 
-@preparation("fq002_em_nearby")
 def fq002_em_nearby(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     """For each online digital E/M or virtual check-in: the latest office E/M 0–7 days before
     it and the earliest 0–7 days after it (same person and rendering NPI), by as-of joins."""
@@ -204,7 +202,7 @@ def _fq002_message() -> pl.Expr:
         "do not bill {hcpcs_code} separately: its work is part of the related office E/M "
         "(document it in that visit)"
     ),
-    prepare=("fq002_em_nearby",),
+    prepare=(fq002_em_nearby,),
 )
 def ctbs_bundled_with_em() -> pl.Expr:
     """Online digital E/M or virtual check-in billed next to an office E/M it is bundled into.
@@ -232,7 +230,6 @@ def ctbs_bundled_with_em() -> pl.Expr:
 # --- FQ003 -------------------------------------------------------------------------------------
 
 
-@preparation("fq003_periods")
 def fq003_periods(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     """30-day periods of remote monitoring device codes per person (any NPI)."""
     return _periods(lf, "fq003", CODE.is_in(DEVICE_CODES), [c.PERSON_ID], 30)
@@ -250,7 +247,7 @@ def fq003_periods(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
         "do not bill {hcpcs_code}: the 30-day period of {fq003_anchor_dos} is already billed; "
         "bill the next period from 30 days after it"
     ),
-    prepare=("fq003_periods",),
+    prepare=(fq003_periods,),
 )
 def remote_monitoring_device_billed_twice_in_30_days() -> pl.Expr:
     """Remote monitoring device supply billed more than once in a 30-day period.
@@ -282,7 +279,6 @@ _DUPLICATE_KEY = (
 )  # fmt: skip
 
 
-@preparation("fq004_duplicates")
 def fq004_duplicates(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     """Groups of identical lines (person, rendering NPI, DOS, code, modifier set, units, POS,
     charge) spanning two claims or more: each line's original (the smallest by
@@ -332,7 +328,7 @@ def fq004_duplicates(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
         "void this claim (frequency 8) if it was sent twice; if it corrects claim "
         "{fq004_original_claim_id}, resubmit it as a replacement (frequency 7) naming that claim"
     ),
-    prepare=("fq004_duplicates",),
+    prepare=(fq004_duplicates,),
 )
 def duplicate_line() -> pl.Expr:
     """Claim line that duplicates a line on another claim.
@@ -362,7 +358,6 @@ def duplicate_line() -> pl.Expr:
 # --- FQ005 -------------------------------------------------------------------------------------
 
 
-@preparation("fq005_same_day_em")
 def fq005_same_day_em(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     """For each telehealth office E/M line: the code of a non-telehealth office E/M of the same
     person, rendering NPI and DOS (``fq005_in_person_code``; the first in sort order)."""
@@ -391,7 +386,7 @@ def fq005_same_day_em(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
         "bill one office E/M for the day whose level covers both encounters, or document why "
         "they were separate services"
     ),
-    prepare=("fq005_same_day_em",),
+    prepare=(fq005_same_day_em,),
 )
 def same_day_telehealth_and_in_person_em() -> pl.Expr:
     """Telehealth and in-person office E/M billed for the same patient, provider and day.

@@ -11,7 +11,14 @@ import polars as pl
 
 from telekit._core import _columns as c
 from telekit._engine import _vocabulary as v
-from telekit.rules._registry import rule
+from telekit._engine._registry import rule
+
+
+def md002_95_on_audio_only() -> pl.Expr:
+    """DESIGN §5 precedence: where MD002 fires on a line with modifier 95 and an audio-only
+    encounter, MD001 gives no finding (the line is wrong once, as MD002 says)."""
+    return (v.has_mod_95 & (v.enc_modality == "audio_only")).fill_null(False)
+
 
 DOS = pl.col(c.CLAIM_LINE_START_DATE)
 CODE = pl.col(c.HCPCS_CODE)
@@ -29,6 +36,7 @@ CPT_TELEMEDICINE_AUDIO_ONLY = tuple(str(n) for n in range(98008, 98016))
 
 @rule(
     code="MD001",
+    skip_self_pay=True,
     severity="error",
     message="audio-only telehealth line ({hcpcs_code}) without modifier 93 or FQ; the policy of "
     "{payer} on {claim_line_start_date} requires modifier 93 on audio-only services",
@@ -129,6 +137,8 @@ def _md002_fix() -> pl.Expr:
 
 @rule(
     code="MD002",
+    skip_self_pay=True,
+    suppresses={"MD001": md002_95_on_audio_only},
     severity="error",
     message=_md002_message,
     fix=_md002_fix,
@@ -168,6 +178,7 @@ def telehealth_modifier_contradicts_modality() -> pl.Expr:
 
 @rule(
     code="MD003",
+    skip_self_pay=True,
     severity="warning",
     message=lambda: pl.format(
         "audio-video telehealth line ({}) without a telehealth modifier; the policy of {} on {} "
@@ -258,6 +269,7 @@ def _md004_fix() -> pl.Expr:
 
 @rule(
     code="MD004",
+    skip_self_pay=True,
     severity="error",
     message=_md004_message,
     fix=_md004_fix,
@@ -295,6 +307,7 @@ def _md005_fix() -> pl.Expr:
 
 @rule(
     code="MD005",
+    skip_self_pay=True,
     severity="error",
     message=lambda: pl.format(
         "{} is an {} telemedicine code but the encounter's modality is {}; expected {}",

@@ -11,7 +11,7 @@ import polars as pl
 
 from telekit._core import _columns as c
 from telekit._engine import _vocabulary as v
-from telekit.rules._registry import rule
+from telekit._engine._registry import rule
 
 DOS = pl.col(c.CLAIM_LINE_START_DATE)
 POS = pl.col(c.PLACE_OF_SERVICE_CODE)

@@ -12,8 +12,8 @@ import polars as pl
 
 from telekit._core import _columns as c
 from telekit._engine import _vocabulary as v
+from telekit._engine._registry import rule
 from telekit.rules._eligibility import flexibilities, in_flexibility_window
-from telekit.rules._registry import rule
 
 DOS = c.CLAIM_LINE_START_DATE
 PROVIDERS = "providers"

@@ -13,7 +13,7 @@ import polars as pl
 
 from telekit._core import _columns as c
 from telekit._engine import _vocabulary as v
-from telekit.rules._registry import rule
+from telekit._engine._registry import rule
 
 DOS = pl.col(c.CLAIM_LINE_START_DATE)
 CODE = pl.col(c.HCPCS_CODE)
@@ -39,6 +39,7 @@ AUDIO_ONLY_ANY_SERVICE_FROM = pl.date(2025, 1, 1)
 
 @rule(
     code="TH001",
+    skip_self_pay=True,
     severity="error",
     message=lambda: pl.format(
         "{} billed as Medicare telehealth is not on the Medicare Telehealth Services List for "
@@ -99,6 +100,7 @@ def _th002_found() -> pl.Expr:
 
 @rule(
     code="TH002",
+    skip_self_pay=True,
     severity="error",
     message=lambda: pl.format(
         "{} is a communication-technology-based service (not telehealth) billed with {}; "
@@ -178,6 +180,7 @@ def _th003_fix() -> pl.Expr:
 
 @rule(
     code="TH003",
+    skip_self_pay=True,
     severity="error",
     message=lambda: pl.format(
         "{} furnished audio-only on {}: the {} Medicare Telehealth Services List does not allow "
@@ -234,6 +237,7 @@ def _th004_home() -> pl.Expr:
 
 @rule(
     code="TH004",
+    skip_self_pay=True,
     severity="error",
     message=lambda: pl.format(
         "Q3014 (telehealth originating-site facility fee) billed for a patient at home ({}); "

@@ -7,9 +7,15 @@ import polars as pl
 
 from telekit._core import _columns as c
 from telekit._engine import _vocabulary as v
-from telekit.rules._addon import SD_99205, SD_99215
-from telekit.rules._registry import rule
-from telekit.rules._windows import DOS
+from telekit._engine._registry import rule
+from telekit._engine._windows import DOS
+from telekit.rules._addon import SD_99205, SD_99215, same_day_codes
+
+
+def tm004_99417() -> pl.Expr:
+    """DESIGN §5 precedence: where TM004 fires on a 99417 line, TH001 gives no finding."""
+    return pl.col(c.HCPCS_CODE) == "99417"
+
 
 CODE = pl.col(c.HCPCS_CODE)
 MINUTES = v.enc_total_minutes
@@ -312,11 +318,12 @@ def _tm004_fix() -> pl.Expr:
 
 @rule(
     code="TM004",
+    suppresses={"TH001": tm004_99417},
     severity="error",
     message=_tm004_message,
     fix=_tm004_fix,
     partial_tables=("encounters",),
-    prepare=("same_day_codes",),
+    prepare=(same_day_codes,),
 )
 def prolonged_service_threshold_not_met() -> pl.Expr:
     """Prolonged office service billed below its time threshold, or 99417 billed to Medicare.

@@ -5,7 +5,6 @@ judges superseded lines, and the names of the window preparations it reads."""
 
 from __future__ import annotations
 
-from telekit._audit import _SELF_PAY_SKIPS, _SUPERSEDED_RULE, _SUPPRESSION, _applies
 from telekit.rules import REGISTRY
 
 Effective = tuple[tuple[tuple[str, str | None], ...], bool, bool, tuple[str, ...]]
@@ -63,23 +62,19 @@ SNAPSHOT: dict[str, Effective] = {
     "TM005": ((("CD001", None),), False, False, ()),
 }
 
-_CONDITIONS = {
-    "MD002_95_AUDIO_ONLY": ("MD002", "md002_95_on_audio_only"),
-    "TM004_99417": ("TM004", "tm004_99417"),
-}
-
 
 def effective(code: str) -> Effective:
-    suppressors = [
-        _CONDITIONS.get(by, (by, None))
-        for by, targets in _SUPPRESSION
-        if _applies(code, targets) and by != code and not by.startswith(code)
-    ]
+    rule = REGISTRY[code]
+    suppressors = []
+    for by in sorted(REGISTRY):
+        condition = rule.suppressed_by(REGISTRY[by])
+        if condition is not False:
+            suppressors.append((by, None if condition is None else condition.__name__))
     return (
         tuple(sorted(suppressors, key=str)),
-        _applies(code, _SELF_PAY_SKIPS),
-        code == _SUPERSEDED_RULE,
-        tuple(REGISTRY[code].prepare),
+        rule.skip_self_pay,
+        rule.judges_superseded,
+        tuple(p.__name__ for p in rule.prepare),
     )
 
 

@@ -1,6 +1,7 @@
-"""Window preparations shared by FQ, AD and TM004 rules: polars window and as-of joins that add
-columns to the annotated lines. Each preparation is registered by name; a rule lists the names
-it reads in ``prepare=``. Superseded lines never take part (never anchors, primaries or targets).
+"""Window preparations: polars window and as-of joins that add columns to the annotated lines
+(FQ, AD, DC001, EL and TM004 rules). A preparation is a function beside the rules that read it;
+a rule lists the functions in ``prepare=``, and the run calls each once, in the order of their
+names. Superseded lines never take part (never anchors, primaries or targets).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ if TYPE_CHECKING:
     from telekit._engine._inputs import Inputs
 
 Preparation = Callable[[pl.LazyFrame, "Inputs"], pl.LazyFrame]
-PREPARATIONS: dict[str, Preparation] = {}
 
 ROW = v.ROW
 DOS = c.CLAIM_LINE_START_DATE
@@ -28,17 +28,6 @@ SORT_KEYS = [DOS, c.CLAIM_SUBMITTED_DATE, c.CLAIM_ID, c.CLAIM_LINE_NUMBER]
 
 def sort_lines(lf: pl.LazyFrame) -> pl.LazyFrame:
     return lf.sort(SORT_KEYS, nulls_last=True)
-
-
-def preparation(name: str) -> Callable[[Preparation], Preparation]:
-    def register(fn: Preparation) -> Preparation:
-        if name in PREPARATIONS:
-            msg = f"window preparation {name!r} registered twice"
-            raise ValueError(msg)
-        PREPARATIONS[name] = fn
-        return fn
-
-    return register
 
 
 def greedy_periods(lines: pl.DataFrame, group: list[str], days: int) -> pl.DataFrame:

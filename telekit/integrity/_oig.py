@@ -8,7 +8,6 @@ scope, and each measure is one group-by per (rendering NPI, calendar year).
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from pathlib import Path
 from typing import Final
 
 import polars as pl
@@ -16,12 +15,11 @@ import polars as pl
 from telekit import codesets
 from telekit._core import _columns as c
 from telekit._core._exceptions import InputError, MissingColumnError
-from telekit._core._table import Table
 from telekit._engine import _vocabulary as v
 from telekit._engine._annotate import annotate
 from telekit._engine._inputs import prepare
-from telekit._policies import BUILTIN_POLICIES
-from telekit._readers import read_table
+from telekit._io._read._arguments import TableInput, as_frame
+from telekit._policies._model import BUILTIN_POLICIES
 from telekit.integrity._data import equipment_codes, highest_level_codes
 from telekit.integrity._measures import (
     BENEFICIARIES,
@@ -38,8 +36,6 @@ from telekit.integrity._measures import (
 )
 
 __all__ = ["OIG_PAYER_TYPES", "YEAR", "oig_measures", "oig_schema"]
-
-TableInput = Table | pl.DataFrame | pl.LazyFrame | str | Path
 
 YEAR = "year"
 TELEHEALTH_VISITS = "telehealth_visits"
@@ -78,26 +74,6 @@ def oig_schema() -> pl.Schema:
         cols[f"{m.name}_reason"] = pl.String()
     cols[MEASURES_EXCEEDED] = pl.Int32()
     return pl.Schema(cols)
-
-
-def _table(name: str, source: TableInput) -> Table:
-    """A ``Table`` as is; a frame that already has the canonical schema as is; anything else
-    read (validated and coerced, rejected rows left out) with ``read_table``."""
-    if isinstance(source, Table):
-        return source
-    if isinstance(source, pl.DataFrame | pl.LazyFrame):
-        spec = c.TABLES[name]
-        schema = source.collect_schema() if isinstance(source, pl.LazyFrame) else source.schema
-        if schema == spec.schema:
-            data = source.collect() if isinstance(source, pl.LazyFrame) else source
-            return Table(name, data, rows_in=data.height, columns_given=tuple(spec.names))
-    if isinstance(source, str | Path | pl.DataFrame | pl.LazyFrame):
-        return read_table(name, source)
-    msg = (
-        f"oig_measures: {name} must be a Table, a polars frame or a path, "
-        f"found {type(source).__name__}"
-    )
-    raise InputError(msg)
 
 
 def _years(year: int | Iterable[int] | None) -> list[int] | None:
@@ -244,18 +220,19 @@ def oig_measures(
     limits = resolve_thresholds(thresholds)
     years = _years(year)
     minutes = _minutes_table(minutes_per_code)
-    claim_table = _table("claims", claims)
-    enc_table = None if encounters is None else _table("encounters", encounters)
+    # a canonical frame is taken as is; anything else is read (rejected rows left out)
+    claim_lines = as_frame("claims", claims)
+    encounter_rows = None if encounters is None else as_frame("encounters", encounters)
     scope_types = None if payer_types is None else sorted(set(payer_types))
 
     annotated = annotate(
         prepare(
-            claim_table.data,
-            encounters=None if enc_table is None else enc_table.data,
+            claim_lines,
+            encounters=encounter_rows,
             coverage=None,
             providers=None,
             policies=BUILTIN_POLICIES,
-            claim_columns=frozenset(claim_table.columns_given),
+            claim_columns=frozenset(claim_lines.columns),  # read by no measure
         )
     )
     telehealth = v.telehealth_line

@@ -41,7 +41,7 @@ import datetime as dt, json, random, sys, time
 from pathlib import Path
 import polars as pl
 from telekit._core._columns import CLAIM_LINE_START_DATE, PAYER, PAYER_TYPE, PAYER_TYPES
-from telekit._policies import load_policies
+from telekit._policies._toml import load_policies
 
 n, periods, n_lines, folder = (int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]),
                                Path(sys.argv[4]))

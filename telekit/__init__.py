@@ -12,7 +12,7 @@ telehealth line against the payer rules in force on its date of service; measure
 from __future__ import annotations
 
 from telekit import metrics
-from telekit._audit import AuditResult, audit
+from telekit._audit import audit
 from telekit._core._exceptions import (
     InputError,
     MapError,
@@ -25,8 +25,10 @@ from telekit._core._exceptions import (
 from telekit._core._remittances import Remittances
 from telekit._core._table import Table
 from telekit._core._version import VERSION
-from telekit._eligibility import eligibility
-from telekit._policies import Policies, load_expected_fees, load_policies
+from telekit._engine._eligibility import eligibility
+from telekit._engine._result import AuditResult
+from telekit._policies._model import Policies
+from telekit._policies._toml import load_policies
 from telekit._read._remittances import read_remittances
 from telekit._read._tables import (
     load_map,
@@ -39,6 +41,7 @@ from telekit._read._tables import (
 )
 from telekit._scale._merge import PartitionedAuditResult
 from telekit._scale._partitioned import audit_partitioned
+from telekit.metrics._expected_fees import load_expected_fees
 from telekit.metrics._reconcile import Reconciliation, reconcile
 from telekit.report._folder import audit_folder
 

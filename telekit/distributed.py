@@ -32,9 +32,10 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from telekit._audit import TableInput
 from telekit._io._maps import MapSpec
-from telekit._policies import Policies, load_policies
+from telekit._policies._model import Policies
+from telekit._policies._toml import load_policies
+from telekit._read._arguments import TableInput
 from telekit._scale._merge import PartitionedAuditResult, audit_bucket, merge
 from telekit._scale._split import BUCKET_LINES, split_inputs, work_folder
 

@@ -13,7 +13,7 @@ import pytest
 
 import telekit as tk
 from telekit import sample
-from telekit._audit import FINDINGS_SCHEMA
+from telekit._engine._result import FINDINGS_SCHEMA
 
 distributed = pytest.importorskip("dask.distributed")
 

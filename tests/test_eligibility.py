@@ -13,7 +13,7 @@ from polars.testing import assert_frame_equal
 
 import telekit as tk
 from telekit._core import _columns as c
-from telekit._eligibility import ELIGIBILITY_COLUMNS, eligibility
+from telekit._engine._eligibility import ELIGIBILITY_COLUMNS, eligibility
 
 D = dt.date
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"

@@ -11,11 +11,12 @@ from datetime import date, datetime
 import polars as pl
 
 from telekit import codesets
-from telekit._audit import FINDINGS_SCHEMA, AuditResult, audit
+from telekit._audit import audit
 from telekit._core import _columns as c
 from telekit._core._columns import TABLES
 from telekit._core._table import Table
-from telekit._policies import Policies
+from telekit._engine._result import FINDINGS_SCHEMA, AuditResult
+from telekit._policies._model import Policies
 from telekit._scale._split import Split
 from telekit.rules import REGISTRY
 

@@ -70,11 +70,12 @@ from typing import Any
 
 import polars as pl
 
-from telekit._audit import TableInput
 from telekit._core._progress import StatusLine, status_callback
 from telekit._io._maps import MapSpec
 from telekit._io._source import PARQUET_MAGIC as _PARQUET_MAGIC
-from telekit._policies import Policies, load_policies
+from telekit._policies._model import Policies
+from telekit._policies._toml import load_policies
+from telekit._read._arguments import TableInput
 from telekit._scale._merge import PartitionedAuditResult, audit_bucket, merge
 from telekit._scale._split import BUCKET_LINES, split_inputs, work_folder
 

@@ -16,7 +16,6 @@ from typing import Any
 
 import polars as pl
 
-from telekit._audit import TableInput
 from telekit._core import _columns as c
 from telekit._core._columns import REJECTS_SCHEMA, TABLES
 from telekit._core._table import Table
@@ -32,6 +31,7 @@ from telekit._io._stream import (
     _Stream,
     _stream_of,
 )
+from telekit._read._arguments import TableInput
 from telekit._read._tables import read_table
 from telekit._scale._links import _HE, _HP, _KEYS, Links, _claim_hashes, _h, _links
 

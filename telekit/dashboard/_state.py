@@ -41,9 +41,9 @@ from telekit.metrics._inputs import (
 )
 
 if TYPE_CHECKING:
-    from telekit._audit import AuditResult
     from telekit._core._remittances import Remittances
-    from telekit._policies import Policies
+    from telekit._engine._result import AuditResult
+    from telekit._policies._model import Policies
 
 __all__ = ["CHARTS", "FILTERS", "KPIS", "DashboardState", "Filters", "Kpi"]
 

@@ -28,8 +28,8 @@ import vl_convert as vlc
 from telekit.dashboard._state import KPIS, DashboardState, Filters, Kpi
 
 if TYPE_CHECKING:
-    from telekit._audit import AuditResult
-    from telekit._policies import Policies
+    from telekit._engine._result import AuditResult
+    from telekit._policies._model import Policies
     from telekit.metrics._inputs import RemittancesLike, TableLike
 
 __all__ = ["PerformanceDashboard", "chart_svg", "css_name"]

@@ -1,25 +1,25 @@
 """``oig_measures``: the OIG's seven telehealth integrity measures per (rendering NPI, year).
 
 Every step is a polars join or group-by over whole frames (no Python per line): the claim lines
-are annotated once with DESIGN §5's definitions (``telekit._annotate``), filtered to the lines in
+are annotated once with DESIGN §5's definitions (``_engine._annotate``), filtered to the lines in
 scope, and each measure is one group-by per (rendering NPI, calendar year).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from pathlib import Path
 from typing import Final
 
 import polars as pl
 
 from telekit import codesets
-from telekit._annotate import Inputs, annotate
 from telekit._core import _columns as c
 from telekit._core._exceptions import InputError, MissingColumnError
-from telekit._core._table import Table
-from telekit._policies import BUILTIN_POLICIES
-from telekit._read._tables import read_table
+from telekit._engine import _vocabulary as v
+from telekit._engine._annotate import annotate
+from telekit._engine._inputs import prepare
+from telekit._policies._model import BUILTIN_POLICIES
+from telekit._read._arguments import TableInput, as_frame
 from telekit.integrity._data import equipment_codes, highest_level_codes
 from telekit.integrity._measures import (
     BENEFICIARIES,
@@ -36,8 +36,6 @@ from telekit.integrity._measures import (
 )
 
 __all__ = ["OIG_PAYER_TYPES", "YEAR", "oig_measures", "oig_schema"]
-
-TableInput = Table | pl.DataFrame | pl.LazyFrame | str | Path
 
 YEAR = "year"
 TELEHEALTH_VISITS = "telehealth_visits"
@@ -76,26 +74,6 @@ def oig_schema() -> pl.Schema:
         cols[f"{m.name}_reason"] = pl.String()
     cols[MEASURES_EXCEEDED] = pl.Int32()
     return pl.Schema(cols)
-
-
-def _table(name: str, source: TableInput) -> Table:
-    """A ``Table`` as is; a frame that already has the canonical schema as is; anything else
-    read (validated and coerced, rejected rows left out) with ``read_table``."""
-    if isinstance(source, Table):
-        return source
-    if isinstance(source, pl.DataFrame | pl.LazyFrame):
-        spec = c.TABLES[name]
-        schema = source.collect_schema() if isinstance(source, pl.LazyFrame) else source.schema
-        if schema == spec.schema:
-            data = source.collect() if isinstance(source, pl.LazyFrame) else source
-            return Table(name, data, rows_in=data.height, columns_given=tuple(spec.names))
-    if isinstance(source, str | Path | pl.DataFrame | pl.LazyFrame):
-        return read_table(name, source)
-    msg = (
-        f"oig_measures: {name} must be a Table, a polars frame or a path, "
-        f"found {type(source).__name__}"
-    )
-    raise InputError(msg)
 
 
 def _years(year: int | Iterable[int] | None) -> list[int] | None:
@@ -242,23 +220,24 @@ def oig_measures(
     limits = resolve_thresholds(thresholds)
     years = _years(year)
     minutes = _minutes_table(minutes_per_code)
-    claim_table = _table("claims", claims)
-    enc_table = None if encounters is None else _table("encounters", encounters)
+    # a canonical frame is taken as is; anything else is read (rejected rows left out)
+    claim_lines = as_frame("claims", claims)
+    encounter_rows = None if encounters is None else as_frame("encounters", encounters)
     scope_types = None if payer_types is None else sorted(set(payer_types))
 
     annotated = annotate(
-        Inputs(
-            claims=claim_table.data,
-            encounters=None if enc_table is None else enc_table.data,
+        prepare(
+            claim_lines,
+            encounters=encounter_rows,
             coverage=None,
             providers=None,
             policies=BUILTIN_POLICIES,
-            claim_columns=frozenset(claim_table.columns_given),
+            claim_columns=frozenset(claim_lines.columns),  # read by no measure
         )
     )
-    telehealth = pl.col("telehealth_line")
+    telehealth = v.telehealth_line
     if include_virtual_care:
-        telehealth = telehealth | pl.col("is_ctbs")
+        telehealth = telehealth | v.is_ctbs
     lines = annotated.select(
         NPI,
         PERSON,
@@ -268,10 +247,10 @@ def oig_measures(
         c.PAYER_TYPE,
         pl.col(c.SERVICE_UNIT_QUANTITY).cast(pl.Float64).fill_null(1.0).alias("_units"),
         telehealth.fill_null(False).alias(_TELEHEALTH),
-        pl.col("is_q3014").fill_null(False).alias("_q3014"),
-        pl.col("superseded"),
+        v.is_q3014.fill_null(False).alias("_q3014"),
+        v.superseded,
     ).filter(
-        ~pl.col("superseded")
+        ~v.superseded
         & pl.col(NPI).is_not_null()
         & pl.col(PERSON).is_not_null()
         & pl.col(DOS).is_not_null()
@@ -280,7 +259,7 @@ def oig_measures(
         lines = lines.filter(pl.col(c.PAYER_TYPE).is_in(scope_types))
     if years is not None:
         lines = lines.filter(pl.col(YEAR).is_in(years))
-    scoped = lines.drop("superseded").collect()
+    scoped = lines.drop(v.SUPERSEDED).collect()
     tele = scoped.filter(pl.col(_TELEHEALTH))
 
     if tele.is_empty():

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from telekit._core import _columns as c
+from telekit._core._claims import link_encounters
 from telekit._core._remittances import Remittances
 from telekit._read._arguments import RemittancesInput, TableInput, as_frame, as_remittances
 
@@ -77,30 +78,5 @@ def with_modality(lines: pl.DataFrame, encounters: pl.DataFrame) -> pl.DataFrame
     Zero or several candidates: the encounter is missing and the modality null."""
     row = "_metrics_row"
     lf = lines.lazy().with_row_index(row)
-    enc = encounters.lazy().select(
-        c.ENCOUNTER_ID, c.PERSON_ID, c.RENDERING_NPI, c.ENCOUNTER_DATE, c.MODALITY
-    )
-    by_id = (
-        lf.filter(pl.col(c.ENCOUNTER_ID).is_not_null())
-        .select(row, c.ENCOUNTER_ID)
-        .join(enc.select(c.ENCOUNTER_ID, c.MODALITY), on=c.ENCOUNTER_ID, how="inner")
-        .select(row, c.MODALITY)
-    )
-    single = (
-        enc.filter(pl.col(c.ENCOUNTER_DATE).is_not_null())
-        .filter(pl.len().over(c.PERSON_ID, c.RENDERING_NPI, c.ENCOUNTER_DATE) == 1)
-        .select(c.PERSON_ID, c.RENDERING_NPI, c.ENCOUNTER_DATE, c.MODALITY)
-    )
-    by_key = (
-        lf.filter(pl.col(c.ENCOUNTER_ID).is_null())
-        .select(
-            row,
-            c.PERSON_ID,
-            c.RENDERING_NPI,
-            pl.col(c.CLAIM_LINE_START_DATE).alias(c.ENCOUNTER_DATE),
-        )
-        .join(single, on=[c.PERSON_ID, c.RENDERING_NPI, c.ENCOUNTER_DATE], how="inner")
-        .select(row, c.MODALITY)
-    )
-    found = pl.concat([by_id, by_key])
-    return lf.join(found, on=row, how="left", maintain_order="left").drop(row).collect()
+    linked = link_encounters(lf, encounters.lazy(), (c.MODALITY,), row=row)
+    return linked.drop(row).collect()

@@ -29,7 +29,7 @@ import polars as pl
 from telekit._core import _columns as c
 from telekit._core._matching import match_service_lines
 from telekit._core._remittances import Remittances
-from telekit._policies import Policies
+from telekit._policies._model import Policies
 
 WORK = pl.Decimal(38, 2)  # money while summing; outputs are cast to ``MONEY``
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from telekit._core import _columns as c
+from telekit._core._claims import current_lines
 from telekit._read._arguments import as_frame
 from telekit.metrics._inputs import (
     CLAIM_KEYS,
@@ -26,21 +27,6 @@ LINE_SHARE = "line_share"
 CHARGE_SHARE = "charge_share"
 POS_CLASS = "pos_class"
 UNKNOWN = "unknown"
-VOID = "8"
-SUPERSEDING = ("7", "8")
-
-
-def _live_lines(claims: pl.DataFrame) -> pl.DataFrame:
-    """Claim lines less voids (frequency 8) and the claims a 7 or 8 names as original."""
-    superseded = (
-        claims.filter(pl.col(c.CLAIM_FREQUENCY_CODE).is_in(SUPERSEDING))
-        .select(pl.col(c.ORIGINAL_CLAIM_ID).alias(c.CLAIM_ID))
-        .drop_nulls()
-        .unique()
-    )
-    return claims.filter(pl.col(c.CLAIM_FREQUENCY_CODE).fill_null("1") != VOID).join(
-        superseded, on=c.CLAIM_ID, how="anti"
-    )
 
 
 def telehealth_mix(
@@ -70,7 +56,7 @@ def telehealth_mix(
     among month, payer, payer_type, rendering_npi, hcpcs_code, place_of_service_code.
     """
     keys = parse_by(by, allowed=MIX_KEYS, encounters_given=encounters is not None)
-    lines = _live_lines(as_frame("claims", claims)).with_columns(
+    lines = current_lines(as_frame("claims", claims)).with_columns(
         pl.col(c.CLAIM_LINE_START_DATE).dt.month_start().alias(MONTH),
         pl.when(pl.col(c.PLACE_OF_SERVICE_CODE).is_in(["02", "10"]))
         .then(pl.col(c.PLACE_OF_SERVICE_CODE))

@@ -10,7 +10,7 @@ import polars as pl
 
 from telekit._core import _columns as c
 from telekit._core._dates import as_date
-from telekit._policies import Policies
+from telekit._policies._model import Policies
 from telekit._read._arguments import as_frame, as_remittances
 from telekit.metrics import _ledger as lg
 from telekit.metrics import _units as u
@@ -22,7 +22,7 @@ from telekit.metrics._inputs import (
 )
 
 if TYPE_CHECKING:
-    from telekit._audit import AuditResult
+    from telekit._engine._result import AuditResult
 
 DAYS_IN_AR_WINDOW = 90
 ERROR = "error"

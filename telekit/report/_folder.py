@@ -32,7 +32,7 @@ from telekit.report._deidentify import Deidentifier, is_inside
 from telekit.report._metrics import compute_metrics
 
 if TYPE_CHECKING:
-    from telekit._audit import AuditResult
+    from telekit._engine._result import AuditResult
 
 TABLES = (
     "claims",

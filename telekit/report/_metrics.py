@@ -8,11 +8,11 @@ from typing import Any, Final
 
 import polars as pl
 
-from telekit._audit import AuditResult
 from telekit._core import _columns as c
 from telekit._core._exceptions import InputError
 from telekit._core._remittances import Remittances
 from telekit._core._table import Table
+from telekit._engine._result import AuditResult
 
 METRIC_FRAMES: Final = (
     "revenue_cycle",  # metrics.revenue_cycle(by=None): one row

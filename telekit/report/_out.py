@@ -25,9 +25,9 @@ from typing import Any
 
 import polars as pl
 
-from telekit._audit import AuditResult
 from telekit._core import _columns as c
 from telekit._core._exceptions import InputError, TelekitError
+from telekit._engine._result import AuditResult
 from telekit._read._tables import read_providers
 from telekit.report._cells import write_csv
 from telekit.report._deidentify import Deidentifier, file_names, is_inside

@@ -8,8 +8,8 @@ from typing import Any
 
 import polars as pl
 
-from telekit._audit import AuditResult
 from telekit._core import _columns as c
+from telekit._engine._result import AuditResult
 from telekit.report._deidentify import Deidentifier
 
 

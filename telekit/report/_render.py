@@ -7,7 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
-from telekit._audit import AuditResult
+from telekit._engine._result import AuditResult
 from telekit.report import _sections_audit, _sections_metrics
 from telekit.report._cells import strip_controls_in
 from telekit.report._decisions import _decisions_frame

@@ -22,7 +22,7 @@ from telekit.report._decisions import DECISIONS
 from telekit.review._store import ReviewStore, normalize_decision
 
 if TYPE_CHECKING:
-    from telekit._audit import AuditResult
+    from telekit._engine._result import AuditResult
 
 KEY = "worklist_key"
 CLAIM_PREFIX = "claim:"

@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 import polars as pl
 
-from telekit._annotate import ENCOUNTER_FIELDS
 from telekit._core import _columns as c
+from telekit._engine._annotate import ENCOUNTER_FIELDS
 from telekit.review._state import KEY, EncounterView, ReviewState
 from telekit.review._store import ReviewStore, normalize_decision
 
 if TYPE_CHECKING:
-    from telekit._audit import AuditResult
+    from telekit._engine._result import AuditResult
 
 _WORKLIST_ROWS_SHOWN = 200
 _GOTO_OPTIONS = 2000  # autocomplete suggestions sent to the browser; Go to accepts any key

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from telekit._engine._registry import REGISTRY, Rule, rule
 from telekit.rules import (  # noqa: F401 - importing a module registers its rules
     _addon,
     _coding,
@@ -18,7 +19,6 @@ from telekit.rules import (  # noqa: F401 - importing a module registers its rul
     _telehealth,
     _time,
 )
-from telekit.rules._registry import REGISTRY, Rule, rule
 
 __all__ = ["REGISTRY", "Rule", "catalog", "get", "rule"]
 

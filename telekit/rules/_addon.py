@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from telekit._core import _columns as c
-from telekit.rules._registry import rule
-from telekit.rules._windows import DOS, ROW, preparation
+from telekit._engine import _vocabulary as v
+from telekit._engine._registry import rule
+from telekit._engine._windows import DOS, ROW
 
 if TYPE_CHECKING:
-    from telekit._annotate import Inputs
+    from telekit._engine._inputs import Inputs
 
 CODE = pl.col(c.HCPCS_CODE)
 
@@ -35,7 +36,6 @@ SM_99457 = "sm_99457"
 SM_98980 = "sm_98980"
 
 
-@preparation("same_day_codes")
 def same_day_codes(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     """Flags of the primaries billed for the same person, DOS and rendering NPI (``sd_*``) and for
     the same person and calendar month (``sm_*``), on the add-on lines that read them.
@@ -44,18 +44,16 @@ def same_day_codes(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     that have an add-on; superseded lines are never add-ons nor primaries. Lines that are no add-on
     get nulls (no rule reads them).
     """
-    live = lf.filter(~pl.col("superseded").fill_null(value=False))
+    live = lf.filter(~v.superseded.fill_null(value=False))
     day_key = [c.PERSON_ID, DOS, c.RENDERING_NPI]
     day_addons = live.filter(CODE.is_in(SAME_DAY_ADDONS)).select(ROW, *day_key)
     day_flags = (
-        live.filter(
-            pl.col("is_office_em") | CODE.is_in(("99211", *INTERACTIVE_COMPLEXITY_PRIMARIES))
-        )
-        .select(*day_key, c.HCPCS_CODE, "is_office_em")
+        live.filter(v.is_office_em | CODE.is_in(("99211", *INTERACTIVE_COMPLEXITY_PRIMARIES)))
+        .select(*day_key, c.HCPCS_CODE, v.IS_OFFICE_EM)
         .join(day_addons.select(day_key).unique(), on=day_key, how="semi", nulls_equal=True)
         .group_by(day_key)
         .agg(
-            pl.col("is_office_em").any().alias(SD_OFFICE_EM),
+            v.is_office_em.any().alias(SD_OFFICE_EM),
             (CODE == "99211").any().alias(SD_99211),
             (CODE == "99205").any().alias(SD_99205),
             (CODE == "99215").any().alias(SD_99215),
@@ -126,7 +124,7 @@ def _fix() -> pl.Expr:
     severity="error",
     message=_message,
     fix=_fix,
-    prepare=("same_day_codes",),
+    prepare=(same_day_codes,),
 )
 def add_on_code_without_primary() -> pl.Expr:
     """An add-on code billed without the primary service it must accompany.

@@ -12,7 +12,8 @@ import polars as pl
 
 from telekit import codesets
 from telekit._core import _columns as c
-from telekit.rules._registry import rule
+from telekit._engine import _vocabulary as v
+from telekit._engine._registry import rule
 
 DOS = c.CLAIM_LINE_START_DATE
 CODE = pl.col(c.HCPCS_CODE)
@@ -113,7 +114,7 @@ def _cd001_message() -> pl.Expr:
 
 
 def _cd001_fix() -> pl.Expr:
-    accepts = pl.col("policy_accepts_cpt_telemedicine_codes").fill_null(value=False)
+    accepts = v.policy_accepts_cpt_telemedicine_codes.fill_null(value=False)
     return (
         pl.when(CODE.is_in(_TELEPHONE_EM) & accepts)
         .then(
@@ -142,6 +143,7 @@ def _cd001_fix() -> pl.Expr:
 
 @rule(
     code="CD001",
+    suppresses=("TH", "PS", "MD", "TM", "FQ", "AD", "PR"),
     severity="error",
     message=_cd001_message,
     fix=_cd001_fix,
@@ -170,7 +172,7 @@ def code_not_valid_on_date() -> pl.Expr:
 
     This rule suppresses the TH, PS, MD, TM, FQ, AD and PR findings on the same line.
     """
-    return pl.col("code_known") & ~pl.col("code_valid_on_dos")
+    return v.code_known & ~v.code_valid_on_dos
 
 
 # --- CD002 -------------------------------------------------------------------------------------
@@ -178,7 +180,7 @@ def code_not_valid_on_date() -> pl.Expr:
 
 def _cd002_message() -> pl.Expr:
     return (
-        pl.when(~pl.col("pos_known"))
+        pl.when(~v.pos_known)
         .then(
             pl.format(
                 "POS {} is not in the CMS Place of Service code set; expected a CMS POS code "
@@ -199,9 +201,9 @@ def _cd002_message() -> pl.Expr:
 
 
 def _cd002_fix() -> pl.Expr:
-    in_person = pl.col("policy_telehealth_pos") == "in_person+95"
+    in_person = v.policy_telehealth_pos == "in_person+95"
     return (
-        pl.when(~pl.col("pos_known"))
+        pl.when(~v.pos_known)
         .then(pl.lit("use a POS from the CMS code set (02 or 10 for telehealth, 11 office)"))
         .when((POS == "10") & in_person)
         .then(
@@ -225,6 +227,7 @@ def _cd002_fix() -> pl.Expr:
 
 @rule(
     code="CD002",
+    suppresses=("PS",),
     severity="error",
     message=_cd002_message,
     fix=_cd002_fix,
@@ -249,7 +252,7 @@ def place_of_service_not_valid_on_date() -> pl.Expr:
 
     This rule suppresses the PS findings on the same line.
     """
-    return ~pl.col("pos_valid_on_dos")
+    return ~v.pos_valid_on_dos
 
 
 # --- CD003 -------------------------------------------------------------------------------------
@@ -267,6 +270,7 @@ def _cd003_fix() -> pl.Expr:
 
 @rule(
     code="CD003",
+    suppresses=("TH001", "TM001", "TM002", "MD"),
     severity="error",
     message="{hcpcs_code} (CPT telemedicine E/M 98000-98015) billed to {payer} "
     "({payer_type}), whose policy on {claim_line_start_date} does not accept 98000-98015; "
@@ -293,7 +297,7 @@ def cpt_telemedicine_code_not_accepted() -> pl.Expr:
 
     This rule suppresses TH001, TM001, TM002 and the MD findings on the same line.
     """
-    return pl.col("is_cpt_telemedicine") & (pl.col("policy_accepts_cpt_telemedicine_codes").not_())
+    return v.is_cpt_telemedicine & (v.policy_accepts_cpt_telemedicine_codes.not_())
 
 
 # --- CD004 -------------------------------------------------------------------------------------

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from telekit._core import _columns as c
-from telekit.rules._registry import rule
-from telekit.rules._windows import preparation
+from telekit._engine import _vocabulary as v
+from telekit._engine._registry import rule
 
 if TYPE_CHECKING:
-    from telekit._annotate import Inputs
+    from telekit._engine._inputs import Inputs
 
-ROW = "_row"
+ROW = v.ROW
 DOS = c.CLAIM_LINE_START_DATE
 ENCOUNTERS = "encounters"
 PROVIDERS = "providers"
@@ -38,8 +38,7 @@ def _dos_text() -> pl.Expr:
 # --- DC001 ---------------------------------------------------------------------------------
 
 
-@preparation("dc001_consent_look_back")
-def _consent_look_back(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
+def dc001_consent_look_back(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     """Add ``dc001_last_consent_date``: for each CTBS line, the latest encounter_date on or before
     the DOS of an encounter of the same person and rendering NPI with consent_documented true
     (an as-of join backward on the raw encounters; null when there is none)."""
@@ -63,7 +62,7 @@ def _consent_look_back(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
         .sort(DOS)
     )
     ctbs = (
-        lf.filter(pl.col("is_ctbs") & ~pl.col("superseded"))
+        lf.filter(v.is_ctbs & ~v.superseded)
         .select(ROW, c.PERSON_ID, c.RENDERING_NPI, DOS)
         .sort(DOS)
     )
@@ -104,7 +103,7 @@ def _dc001_message() -> pl.Expr:
         "services (once a year) in an encounter by NPI {rendering_npi}, then bill {hcpcs_code}"
     ),
     tables=(ENCOUNTERS,),
-    prepare=("dc001_consent_look_back",),
+    prepare=(dc001_consent_look_back,),
 )
 def ctbs_consent_not_documented() -> pl.Expr:
     """CTBS line with no documented patient consent in the year through the date of service.
@@ -130,7 +129,7 @@ def ctbs_consent_not_documented() -> pl.Expr:
     References: DESIGN §5 DC001; telehealth-billing-rules.md §2.3, §2.9, §8 ([S65]).
     """
     days = (pl.col(DOS) - pl.col(LAST_CONSENT)).dt.total_days()
-    return pl.col("is_ctbs") & ~(days <= CONSENT_LOOK_BACK_DAYS).fill_null(False)
+    return v.is_ctbs & ~(days <= CONSENT_LOOK_BACK_DAYS).fill_null(False)
 
 
 # --- DC002 ---------------------------------------------------------------------------------
@@ -169,9 +168,7 @@ def patient_location_not_documented() -> pl.Expr:
 
     References: DESIGN §5 DC002; telehealth-billing-rules.md §3, §8.
     """
-    return (
-        pl.col("telehealth_line") & pl.col("enc_found") & pl.col("enc_patient_location").is_null()
-    )
+    return v.telehealth_line & v.enc_found & v.enc_patient_location.is_null()
 
 
 # --- DC003 ---------------------------------------------------------------------------------
@@ -179,7 +176,7 @@ def patient_location_not_documented() -> pl.Expr:
 
 def _dc003_message() -> pl.Expr:
     return (
-        pl.when(~pl.col("enc_found"))
+        pl.when(~v.enc_found)
         .then(
             pl.format(
                 "{} on {} carries a telehealth indicator but its encounter is missing (no "
@@ -235,10 +232,10 @@ def modality_not_documented() -> pl.Expr:
     # Where the modality is empty or the encounter missing, the encounter is not in person, so the
     # raw indicator is the line's telehealth indicator (DESIGN §5 "Telehealth line").
     return (
-        pl.col("telehealth_indicator_raw")
-        & ~pl.col("is_ctbs")
-        & ~pl.col("is_q3014")
-        & (~pl.col("enc_found") | pl.col("enc_modality").is_null())
+        v.telehealth_indicator_raw
+        & ~v.is_ctbs
+        & ~v.is_q3014
+        & (~v.enc_found | v.enc_modality.is_null())
     )
 
 
@@ -277,19 +274,14 @@ def em_level_basis_not_documented() -> pl.Expr:
 
     References: DESIGN §5 DC004; telehealth-billing-rules.md §2.1, §8.
     """
-    return (
-        pl.col("is_office_em")
-        & pl.col("enc_found")
-        & pl.col("enc_total_minutes").is_null()
-        & pl.col("enc_mdm_level").is_null()
-    )
+    return v.is_office_em & v.enc_found & v.enc_total_minutes.is_null() & v.enc_mdm_level.is_null()
 
 
 # --- DC005 ---------------------------------------------------------------------------------
 
 
 def _licensed_states() -> pl.Expr:
-    return pl.col("prov_licensed_states").list.join(";")
+    return v.prov_licensed_states.list.join(";")
 
 
 def _dc005_message() -> pl.Expr:
@@ -298,7 +290,7 @@ def _dc005_message() -> pl.Expr:
         "licence in the patient's state",
         pl.col(c.HCPCS_CODE),
         _dos_text(),
-        pl.col("enc_patient_state"),
+        v.enc_patient_state,
         pl.col(c.RENDERING_NPI),
         _licensed_states(),
     )
@@ -308,7 +300,7 @@ def _dc005_fix() -> pl.Expr:
     return pl.format(
         "bill under a practitioner licensed in {}, or add that licence to the roster if NPI {} "
         "holds one",
-        pl.col("enc_patient_state"),
+        v.enc_patient_state,
         pl.col(c.RENDERING_NPI),
     )
 
@@ -341,14 +333,14 @@ def provider_not_licensed_in_patient_state() -> pl.Expr:
 
     References: DESIGN §5 DC005; telehealth-billing-rules.md §8.
     """
-    states = pl.col("prov_licensed_states")
+    states = v.prov_licensed_states
     return (
-        (pl.col("telehealth_line") | pl.col("is_ctbs"))
-        & pl.col("enc_found")
-        & pl.col("enc_patient_state").is_not_null()
-        & pl.col("prov_listed")
+        (v.telehealth_line | v.is_ctbs)
+        & v.enc_found
+        & v.enc_patient_state.is_not_null()
+        & v.prov_listed
         & (states.list.len() > 0)
-        & ~states.list.contains(pl.col("enc_patient_state"))
+        & ~states.list.contains(v.enc_patient_state)
     )
 
 
@@ -387,10 +379,10 @@ def audio_only_reason_not_documented() -> pl.Expr:
     References: DESIGN §5 DC006; telehealth-billing-rules.md §4, §8.
     """
     return (
-        pl.col("is_medicare")
-        & pl.col("audio_only_line")
+        v.is_medicare
+        & v.audio_only_line
         & (pl.col(DOS) >= DC006_START)
-        & pl.col("enc_audio_only_reason").is_null()
+        & v.enc_audio_only_reason.is_null()
     )
 
 
@@ -425,8 +417,4 @@ def telehealth_consent_not_documented() -> pl.Expr:
 
     References: DESIGN §5 DC007; telehealth-billing-rules.md §8.
     """
-    return (
-        pl.col("telehealth_line")
-        & pl.col("enc_found")
-        & ~pl.col("enc_consent_documented").fill_null(False)
-    )
+    return v.telehealth_line & v.enc_found & ~v.enc_consent_documented.fill_null(False)

@@ -18,13 +18,13 @@ import polars as pl
 
 from telekit import codesets
 from telekit._core import _columns as c
-from telekit.rules._registry import rule
-from telekit.rules._windows import preparation
+from telekit._engine import _vocabulary as v
+from telekit._engine._registry import rule
 
 if TYPE_CHECKING:
-    from telekit._annotate import Inputs
+    from telekit._engine._inputs import Inputs
 
-ROW = "_row"
+ROW = v.ROW
 DOS = c.CLAIM_LINE_START_DATE
 COVERAGE = "coverage"
 ENCOUNTERS = "encounters"
@@ -220,8 +220,7 @@ def home_exception() -> pl.Expr:
 # --- coverage preparation (EL001, EL002, EL004) ------------------------------------------------
 
 
-@preparation("coverage_on_dos")
-def _coverage_on_dos(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
+def coverage_on_dos(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     """Per line: does the person have coverage rows, does a span cover the DOS, does a span of
     the billed payer (compared by payer key) cover it, and does such a span say telehealth is not
     covered. Without coverage every flag is false."""
@@ -242,7 +241,7 @@ def _coverage_on_dos(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     covers = (pl.col(DOS) >= pl.col(c.ENROLLMENT_START_DATE)) & (
         pl.col(c.ENROLLMENT_END_DATE).is_null() | (pl.col(DOS) <= pl.col(c.ENROLLMENT_END_DATE))
     )
-    billed = covers & (pl.col(_COV_PAYER_KEY) == pl.col("payer_key"))
+    billed = covers & (pl.col(_COV_PAYER_KEY) == v.payer_key)
     joined = (
         lf.select(ROW, c.PERSON_ID, DOS, "payer_key")
         .join(spans, on=c.PERSON_ID, how="inner")
@@ -279,6 +278,7 @@ def _coverage_on_dos(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
 
 @rule(
     code="EL001",
+    skip_self_pay=True,
     severity="error",
     message=(
         "no coverage span of this patient covers the DOS {claim_line_start_date} (the patient "
@@ -289,7 +289,7 @@ def _coverage_on_dos(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
         "with on that date, or the patient; correct the enrollment dates if they are wrong"
     ),
     tables=(COVERAGE,),
-    prepare=("coverage_on_dos",),
+    prepare=(coverage_on_dos,),
 )
 def no_active_coverage_on_date() -> pl.Expr:
     """The patient has coverage rows, but none covers the date of service.
@@ -321,7 +321,7 @@ def _el002_message() -> pl.Expr:
     what = (
         pl.when(pl.col(COV_BILLED_TELEHEALTH_FALSE))
         .then(pl.lit("the patient's coverage span with this payer has telehealth_covered false"))
-        .when(pl.col("policy_telehealth_covered").eq_missing(False))
+        .when(v.policy_telehealth_covered.eq_missing(False))
         .then(pl.lit("the payer policy on the DOS has telehealth_covered false"))
         .otherwise(
             pl.lit("the line is audio-only and the payer policy has audio_only_covered false")
@@ -338,6 +338,7 @@ def _el002_message() -> pl.Expr:
 
 @rule(
     code="EL002",
+    skip_self_pay=True,
     severity="error",
     message=_el002_message,
     fix=(
@@ -346,7 +347,7 @@ def _el002_message() -> pl.Expr:
         "telehealth_covered"
     ),
     partial_tables=(COVERAGE, ENCOUNTERS),
-    prepare=("coverage_on_dos",),
+    prepare=(coverage_on_dos,),
 )
 def telehealth_not_covered_by_plan() -> pl.Expr:
     """Telehealth line billed to a plan or payer that does not cover telehealth.
@@ -372,10 +373,10 @@ def telehealth_not_covered_by_plan() -> pl.Expr:
 
     References: DESIGN §3 "payer policies", §5 EL002; telehealth-billing-rules.md §6.
     """
-    return pl.col("telehealth_line") & (
+    return v.telehealth_line & (
         pl.col(COV_BILLED_TELEHEALTH_FALSE)
-        | pl.col("policy_telehealth_covered").eq_missing(False)  # null is unknown: no finding
-        | (pl.col("audio_only_line") & pl.col("policy_audio_only_covered").eq_missing(False))
+        | v.policy_telehealth_covered.eq_missing(False)  # null is unknown: no finding
+        | (v.audio_only_line & v.policy_audio_only_covered.eq_missing(False))
     )
 
 
@@ -397,6 +398,7 @@ def _el003_message() -> pl.Expr:
 
 @rule(
     code="EL003",
+    skip_self_pay=True,
     severity="error",
     message=_el003_message,
     fix=(
@@ -430,9 +432,9 @@ def medicare_home_telehealth_outside_flexibilities() -> pl.Expr:
     References: DESIGN §5 EL003; telehealth-billing-rules.md §5.
     """
     return (
-        pl.col("is_medicare")
-        & pl.col("telehealth_line")
-        & (pl.col("enc_patient_location") == "home")
+        v.is_medicare
+        & v.telehealth_line
+        & (v.enc_patient_location == "home")
         & ~in_flexibility_window()
         & ~home_exception()
     )
@@ -443,6 +445,7 @@ def medicare_home_telehealth_outside_flexibilities() -> pl.Expr:
 
 @rule(
     code="EL004",
+    skip_self_pay=True,
     severity="error",
     message=(
         "billed to {payer}, but the patient's coverage on {claim_line_start_date} is with "
@@ -450,7 +453,7 @@ def medicare_home_telehealth_outside_flexibilities() -> pl.Expr:
     ),
     fix="bill {cov_payers_on_dos} (the coverage in force on the DOS), or correct the coverage",
     tables=(COVERAGE,),
-    prepare=("coverage_on_dos",),
+    prepare=(coverage_on_dos,),
 )
 def billed_payer_differs_from_coverage() -> pl.Expr:
     """The patient has coverage on the date of service, but not with the payer billed.

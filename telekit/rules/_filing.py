@@ -9,7 +9,8 @@ from __future__ import annotations
 import polars as pl
 
 from telekit._core import _columns as c
-from telekit.rules._registry import rule
+from telekit._engine import _vocabulary as v
+from telekit._engine._registry import rule
 
 DOS = c.CLAIM_LINE_START_DATE
 
@@ -21,23 +22,21 @@ def filing_deadline() -> pl.Expr:
     a DOS of 29 February; ``days``: the DOS plus ``policy_timely_filing_days``; ``none``: null (no
     limit).
     """
-    rule_ = pl.col("policy_timely_filing_rule")
+    rule_ = v.policy_timely_filing_rule
     return (
         pl.when(rule_ == "calendar_year")
         .then(pl.col(DOS).dt.offset_by("1y"))
         .when(rule_ == "days")
-        .then(pl.col(DOS) + pl.duration(days=pl.col("policy_timely_filing_days")))
+        .then(pl.col(DOS) + pl.duration(days=v.policy_timely_filing_days))
         .otherwise(pl.lit(None, dtype=pl.Date))
     )
 
 
 def _fl001_message() -> pl.Expr:
     limit = (
-        pl.when(pl.col("policy_timely_filing_rule") == "calendar_year")
+        pl.when(v.policy_timely_filing_rule == "calendar_year")
         .then(pl.lit("one calendar year after the DOS"))
-        .otherwise(
-            pl.format("{} days after the DOS", pl.col("policy_timely_filing_days").cast(pl.String))
-        )
+        .otherwise(pl.format("{} days after the DOS", v.policy_timely_filing_days.cast(pl.String)))
     )
     return pl.format(
         "claim submitted {} for DOS {}, after {}'s filing limit ({}: last day {}); expected "
@@ -53,6 +52,7 @@ def _fl001_message() -> pl.Expr:
 
 @rule(
     code="FL001",
+    skip_self_pay=True,
     severity="error",
     message=_fl001_message,
     fix=(
@@ -95,6 +95,8 @@ def timely_filing_limit_exceeded() -> pl.Expr:
 
 @rule(
     code="FL002",
+    skip_self_pay=True,
+    judges_superseded=True,
     severity="error",
     message=(
         "frequency {claim_frequency_code} claim {claim_id} has neither original_claim_id nor "

@@ -13,15 +13,16 @@ from typing import TYPE_CHECKING, Literal
 import polars as pl
 
 from telekit._core import _columns as c
-from telekit.rules._registry import rule
-from telekit.rules._windows import DOS, ROW, SORT_KEYS, greedy_periods, preparation
+from telekit._engine import _vocabulary as v
+from telekit._engine._registry import rule
+from telekit._engine._windows import DOS, ROW, SORT_KEYS, greedy_periods
 
 if TYPE_CHECKING:
-    from telekit._annotate import Inputs
+    from telekit._engine._inputs import Inputs
 
 CODE = pl.col(c.HCPCS_CODE)
 # `superseded` should never be null; guard anyway, or a null would drop every line from the windows
-NOT_SUPERSEDED = ~pl.col("superseded").fill_null(value=False)
+NOT_SUPERSEDED = ~v.superseded.fill_null(value=False)
 
 # DESIGN §5 "CTBS"
 ONLINE_DIGITAL_EM = (
@@ -67,7 +68,6 @@ def _periods(
 # --- FQ001 -------------------------------------------------------------------------------------
 
 
-@preparation("fq001_periods")
 def fq001_periods(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     """7-day periods of online digital E/M per person and billing NPI."""
     return _periods(lf, "fq001", CODE.is_in(ONLINE_DIGITAL_EM), [c.PERSON_ID, c.BILLING_NPI], 7)
@@ -86,7 +86,7 @@ def fq001_periods(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
         "{fq001_anchor_code} of {fq001_anchor_dos} and bill that period's code for the total"
     ),
     claim_columns=(c.BILLING_NPI,),
-    prepare=("fq001_periods",),
+    prepare=(fq001_periods,),
 )
 def online_digital_em_more_than_once_in_7_days() -> pl.Expr:
     """Online digital E/M (e-visit) billed more than once in a 7-day period.
@@ -119,7 +119,6 @@ _EM_AFTER_CODE = "fq002_em_after_code"
 _EM_AFTER_DOS = "fq002_em_after_dos"
 
 
-@preparation("fq002_em_nearby")
 def fq002_em_nearby(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     """For each online digital E/M or virtual check-in: the latest office E/M 0–7 days before
     it and the earliest 0–7 days after it (same person and rendering NPI), by as-of joins."""
@@ -130,7 +129,7 @@ def fq002_em_nearby(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
         .sort(DOS)
     )
     em = (
-        lf.filter(NOT_SUPERSEDED & pl.col("is_office_em"))
+        lf.filter(NOT_SUPERSEDED & v.is_office_em)
         .join(ctbs.select(by).unique(), on=by, how="semi")  # only people/NPIs with CTBS lines
         .sort(SORT_KEYS, nulls_last=True)
         .select(*by, DOS, pl.col(c.HCPCS_CODE).alias("_em_code"), pl.col(DOS).alias("_em_dos"))
@@ -203,7 +202,7 @@ def _fq002_message() -> pl.Expr:
         "do not bill {hcpcs_code} separately: its work is part of the related office E/M "
         "(document it in that visit)"
     ),
-    prepare=("fq002_em_nearby",),
+    prepare=(fq002_em_nearby,),
 )
 def ctbs_bundled_with_em() -> pl.Expr:
     """Online digital E/M or virtual check-in billed next to an office E/M it is bundled into.
@@ -231,7 +230,6 @@ def ctbs_bundled_with_em() -> pl.Expr:
 # --- FQ003 -------------------------------------------------------------------------------------
 
 
-@preparation("fq003_periods")
 def fq003_periods(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     """30-day periods of remote monitoring device codes per person (any NPI)."""
     return _periods(lf, "fq003", CODE.is_in(DEVICE_CODES), [c.PERSON_ID], 30)
@@ -249,7 +247,7 @@ def fq003_periods(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
         "do not bill {hcpcs_code}: the 30-day period of {fq003_anchor_dos} is already billed; "
         "bill the next period from 30 days after it"
     ),
-    prepare=("fq003_periods",),
+    prepare=(fq003_periods,),
 )
 def remote_monitoring_device_billed_twice_in_30_days() -> pl.Expr:
     """Remote monitoring device supply billed more than once in a 30-day period.
@@ -281,7 +279,6 @@ _DUPLICATE_KEY = (
 )  # fmt: skip
 
 
-@preparation("fq004_duplicates")
 def fq004_duplicates(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     """Groups of identical lines (person, rendering NPI, DOS, code, modifier set, units, POS,
     charge) spanning two claims or more: each line's original (the smallest by
@@ -291,15 +288,13 @@ def fq004_duplicates(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     order = [c.CLAIM_SUBMITTED_DATE, c.CLAIM_ID, c.CLAIM_LINE_NUMBER]
     lines = (
         lf.filter(NOT_SUPERSEDED & ~pl.col(c.CLAIM_FREQUENCY_CODE).fill_null("1").is_in(["7", "8"]))
-        .select(ROW, *coarse, *order, "modifiers")
+        .select(ROW, *coarse, *order, v.MODIFIERS)
         .with_columns(pl.col(c.SERVICE_UNIT_QUANTITY).fill_null(1))  # the contract's default
         .filter(pl.all_horizontal(pl.col(coarse).is_not_null()))
         # cheap pre-filter on one hash of the other key columns (a collision only keeps a
         # candidate: the exact key decides below)
         .filter(pl.struct(coarse).hash().is_duplicated())
-        .with_columns(
-            pl.col("modifiers").list.unique().list.sort().list.join(" ").alias("_modifier_set")
-        )
+        .with_columns(v.modifiers.list.unique().list.sort().list.join(" ").alias("_modifier_set"))
         .filter(pl.len().over(key) > 1)
         .sort(order, nulls_last=True)
         .select(
@@ -333,7 +328,7 @@ def fq004_duplicates(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
         "void this claim (frequency 8) if it was sent twice; if it corrects claim "
         "{fq004_original_claim_id}, resubmit it as a replacement (frequency 7) naming that claim"
     ),
-    prepare=("fq004_duplicates",),
+    prepare=(fq004_duplicates,),
 )
 def duplicate_line() -> pl.Expr:
     """Claim line that duplicates a line on another claim.
@@ -363,15 +358,14 @@ def duplicate_line() -> pl.Expr:
 # --- FQ005 -------------------------------------------------------------------------------------
 
 
-@preparation("fq005_same_day_em")
 def fq005_same_day_em(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     """For each telehealth office E/M line: the code of a non-telehealth office E/M of the same
     person, rendering NPI and DOS (``fq005_in_person_code``; the first in sort order)."""
     key = [c.PERSON_ID, c.RENDERING_NPI, DOS]
-    em = lf.filter(NOT_SUPERSEDED & pl.col("is_office_em"))
-    telehealth = em.filter(pl.col("telehealth_line")).select(ROW, *key)
+    em = lf.filter(NOT_SUPERSEDED & v.is_office_em)
+    telehealth = em.filter(v.telehealth_line).select(ROW, *key)
     in_person = (
-        em.filter(~pl.col("telehealth_line"))
+        em.filter(~v.telehealth_line)
         .join(telehealth.select(key).unique(), on=key, how="semi", nulls_equal=True)
         .sort(SORT_KEYS, nulls_last=True)
         .group_by(key, maintain_order=True)
@@ -392,7 +386,7 @@ def fq005_same_day_em(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
         "bill one office E/M for the day whose level covers both encounters, or document why "
         "they were separate services"
     ),
-    prepare=("fq005_same_day_em",),
+    prepare=(fq005_same_day_em,),
 )
 def same_day_telehealth_and_in_person_em() -> pl.Expr:
     """Telehealth and in-person office E/M billed for the same patient, provider and day.
@@ -412,4 +406,4 @@ def same_day_telehealth_and_in_person_em() -> pl.Expr:
     Fix: bill one office E/M for the day at the level that covers both encounters, or document
     the separate problem and bill per payer policy.
     """
-    return pl.col("telehealth_line") & pl.col("fq005_in_person_code").is_not_null()
+    return v.telehealth_line & pl.col("fq005_in_person_code").is_not_null()

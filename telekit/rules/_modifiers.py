@@ -10,11 +10,19 @@ from __future__ import annotations
 import polars as pl
 
 from telekit._core import _columns as c
-from telekit.rules._registry import rule
+from telekit._engine import _vocabulary as v
+from telekit._engine._registry import rule
+
+
+def md002_95_on_audio_only() -> pl.Expr:
+    """DESIGN §5 precedence: where MD002 fires on a line with modifier 95 and an audio-only
+    encounter, MD001 gives no finding (the line is wrong once, as MD002 says)."""
+    return (v.has_mod_95 & (v.enc_modality == "audio_only")).fill_null(False)
+
 
 DOS = pl.col(c.CLAIM_LINE_START_DATE)
 CODE = pl.col(c.HCPCS_CODE)
-MODALITY = pl.col("enc_modality")
+MODALITY = v.enc_modality
 
 MODALITY_RULES_FROM = pl.date(2022, 1, 1)
 GT_RETIRED_FROM = pl.date(2018, 1, 1)
@@ -28,6 +36,7 @@ CPT_TELEMEDICINE_AUDIO_ONLY = tuple(str(n) for n in range(98008, 98016))
 
 @rule(
     code="MD001",
+    skip_self_pay=True,
     severity="error",
     message="audio-only telehealth line ({hcpcs_code}) without modifier 93 or FQ; the policy of "
     "{payer} on {claim_line_start_date} requires modifier 93 on audio-only services",
@@ -56,11 +65,11 @@ def audio_only_modifier_missing() -> pl.Expr:
     Instead: add modifier 93 (FQ for RHC/FQHC where the payer asks for it).
     """
     return (
-        pl.col("audio_only_line")
-        & ~pl.col("has_mod_93")
-        & ~pl.col("has_mod_FQ")
-        & pl.col("policy_requires_modifier_93")
-        & ~pl.col("audio_only_by_descriptor")
+        v.audio_only_line
+        & ~v.has_mod_93
+        & ~v.has_mod_fq
+        & v.policy_requires_modifier_93
+        & ~v.audio_only_by_descriptor
     )
 
 
@@ -68,15 +77,15 @@ def audio_only_modifier_missing() -> pl.Expr:
 
 
 def _md002_95_audio_only() -> pl.Expr:
-    return pl.col("has_mod_95") & (MODALITY == "audio_only")
+    return v.has_mod_95 & (MODALITY == "audio_only")
 
 
 def _md002_93_audio_video() -> pl.Expr:
-    return (pl.col("has_mod_93") | pl.col("has_mod_FQ")) & (MODALITY == "audio_video")
+    return (v.has_mod_93 | v.has_mod_fq) & (MODALITY == "audio_video")
 
 
 def _md002_both() -> pl.Expr:
-    return pl.col("has_mod_93") & pl.col("has_mod_95")
+    return v.has_mod_93 & v.has_mod_95
 
 
 def _md002_message() -> pl.Expr:
@@ -101,7 +110,7 @@ def _md002_message() -> pl.Expr:
                 "{} billed with modifier {} (audio-only) on an audio_video encounter; expected "
                 "no audio-only modifier",
                 CODE,
-                pl.when(pl.col("has_mod_93")).then(pl.lit("93")).otherwise(pl.lit("FQ")),
+                pl.when(v.has_mod_93).then(pl.lit("93")).otherwise(pl.lit("FQ")),
             )
         )
     )
@@ -128,6 +137,8 @@ def _md002_fix() -> pl.Expr:
 
 @rule(
     code="MD002",
+    skip_self_pay=True,
+    suppresses={"MD001": md002_95_on_audio_only},
     severity="error",
     message=_md002_message,
     fix=_md002_fix,
@@ -151,13 +162,13 @@ def telehealth_modifier_contradicts_modality() -> pl.Expr:
 
     Instead: 93 for audio-only, 95 for audio-video, never both.
     """
-    encounter_clauses = pl.col("enc_found") & (_md002_95_audio_only() | _md002_93_audio_video())
-    both = _md002_both() & (~pl.col("encounters_given") | pl.col("enc_found"))
+    encounter_clauses = v.enc_found & (_md002_95_audio_only() | _md002_93_audio_video())
+    both = _md002_both() & (~v.encounters_given | v.enc_found)
     return (
-        pl.col("telehealth_line")
+        v.telehealth_line
         & (DOS >= MODALITY_RULES_FROM)
-        & ~pl.col("audio_only_by_descriptor")
-        & ~pl.col("is_cpt_telemedicine")
+        & ~v.audio_only_by_descriptor
+        & ~v.is_cpt_telemedicine
         & (encounter_clauses | both)
     )
 
@@ -167,6 +178,7 @@ def telehealth_modifier_contradicts_modality() -> pl.Expr:
 
 @rule(
     code="MD003",
+    skip_self_pay=True,
     severity="warning",
     message=lambda: pl.format(
         "audio-video telehealth line ({}) without a telehealth modifier; the policy of {} on {} "
@@ -174,9 +186,9 @@ def telehealth_modifier_contradicts_modality() -> pl.Expr:
         CODE,
         pl.col(c.PAYER),
         DOS,
-        pl.col("policy_telehealth_modifiers").list.join(", "),
+        v.policy_telehealth_modifiers.list.join(", "),
     ),
-    fix=lambda: pl.format("add modifier {}", pl.col("policy_telehealth_modifiers").list.first()),
+    fix=lambda: pl.format("add modifier {}", v.policy_telehealth_modifiers.list.first()),
     claim_columns=(c.MODIFIERS[0],),
     tables=("encounters",),
 )
@@ -199,30 +211,25 @@ def telehealth_modifier_missing() -> pl.Expr:
 
     Instead: add the payer's telehealth modifier (95 unless the payer asks for GT).
     """
-    required = pl.col("policy_telehealth_modifiers")
-    has_one = pl.col("modifiers").list.set_intersection(required).list.len() > 0
-    return (
-        pl.col("audio_video_line")
-        & ~pl.col("is_cpt_telemedicine")
-        & (required.list.len() > 0)
-        & ~has_one
-    )
+    required = v.policy_telehealth_modifiers
+    has_one = v.modifiers.list.set_intersection(required).list.len() > 0
+    return v.audio_video_line & ~v.is_cpt_telemedicine & (required.list.len() > 0) & ~has_one
 
 
 # --- MD004 -------------------------------------------------------------------------------------
 
 
 def _md004_gt() -> pl.Expr:
-    return pl.col("has_mod_GT") & (DOS >= GT_RETIRED_FROM)
+    return v.has_mod_gt & (DOS >= GT_RETIRED_FROM)
 
 
 def _md004_gq() -> pl.Expr:
-    patient, provider = pl.col("enc_patient_state"), pl.col("enc_provider_state")
+    patient, provider = v.enc_patient_state, v.enc_provider_state
     given = patient.is_not_null() | provider.is_not_null()
     alaska_hawaii = patient.is_in(GQ_STATES).fill_null(value=False) | provider.is_in(
         GQ_STATES
     ).fill_null(value=False)
-    return pl.col("has_mod_GQ") & given & ~alaska_hawaii
+    return v.has_mod_gq & given & ~alaska_hawaii
 
 
 def _md004_message() -> pl.Expr:
@@ -232,8 +239,8 @@ def _md004_message() -> pl.Expr:
     gq = pl.format(
         "modifier GQ with patient in {} and provider in {}: Medicare pays GQ only in the "
         "Alaska and Hawaii telemedicine demonstrations",
-        pl.col("enc_patient_state").fill_null("(none)"),
-        pl.col("enc_provider_state").fill_null("(none)"),
+        v.enc_patient_state.fill_null("(none)"),
+        v.enc_provider_state.fill_null("(none)"),
     )
     found = pl.concat_str(
         [pl.when(_md004_gt()).then(gt), pl.when(_md004_gq()).then(gq)],
@@ -262,6 +269,7 @@ def _md004_fix() -> pl.Expr:
 
 @rule(
     code="MD004",
+    skip_self_pay=True,
     severity="error",
     message=_md004_message,
     fix=_md004_fix,
@@ -285,7 +293,7 @@ def retired_telehealth_modifier() -> pl.Expr:
     Instead: remove GT (POS 02/10 and 93 carry the telehealth information); remove GQ, or bill
     GQ only for AK/HI demonstration services.
     """
-    return pl.col("is_medicare") & (_md004_gt() | _md004_gq())
+    return v.is_medicare & (_md004_gt() | _md004_gq())
 
 
 # --- MD005 -------------------------------------------------------------------------------------
@@ -299,6 +307,7 @@ def _md005_fix() -> pl.Expr:
 
 @rule(
     code="MD005",
+    skip_self_pay=True,
     severity="error",
     message=lambda: pl.format(
         "{} is an {} telemedicine code but the encounter's modality is {}; expected {}",

@@ -10,19 +10,20 @@ from __future__ import annotations
 import polars as pl
 
 from telekit._core import _columns as c
-from telekit.rules._registry import rule
+from telekit._engine import _vocabulary as v
+from telekit._engine._registry import rule
 
 DOS = pl.col(c.CLAIM_LINE_START_DATE)
 POS = pl.col(c.PLACE_OF_SERVICE_CODE)
-LOCATION = pl.col("enc_patient_location")
-MODALITY = pl.col("enc_modality")
+LOCATION = v.enc_patient_location
+MODALITY = v.enc_modality
 
 POS_02_10_FROM = pl.date(2022, 1, 1)
 MEDICARE_IN_PERSON_POS = (pl.date(2020, 3, 1), pl.date(2023, 12, 31))
 
 
 def _convention_02_10() -> pl.Expr:
-    return pl.col("policy_telehealth_pos") == "02/10"
+    return v.policy_telehealth_pos == "02/10"
 
 
 def _pos_by_location() -> pl.Expr:
@@ -42,7 +43,7 @@ def _indicators_found() -> pl.Expr:
     """The line's telehealth indicators as text: "POS 10 and modifier 95"."""
     return pl.concat_str(
         [
-            pl.when(pl.col("pos_telehealth")).then(pl.format("POS {}", POS)),
+            pl.when(v.pos_telehealth).then(pl.format("POS {}", POS)),
             *(
                 pl.when(pl.col(f"has_mod_{m}")).then(pl.lit(f"modifier {m}"))
                 for m in ("95", "93", "GT", "GQ", "FQ", "G0")
@@ -90,12 +91,7 @@ def telehealth_encounter_with_in_person_pos() -> pl.Expr:
 
     Instead: POS 10 when the patient was at home, POS 02 when not.
     """
-    return (
-        pl.col("telehealth_line")
-        & pl.col("telehealth_encounter")
-        & ~pl.col("pos_telehealth")
-        & _convention_02_10()
-    )
+    return v.telehealth_line & v.telehealth_encounter & ~v.pos_telehealth & _convention_02_10()
 
 
 # --- PS002 -------------------------------------------------------------------------------------
@@ -142,8 +138,8 @@ def telehealth_pos_contradicts_patient_location() -> pl.Expr:
     Instead: POS 02 at home → POS 10; POS 10 at a facility → POS 02.
     """
     return (
-        pl.col("telehealth_line")
-        & pl.col("telehealth_encounter")
+        v.telehealth_line
+        & v.telehealth_encounter
         & (DOS >= POS_02_10_FROM)
         & _convention_02_10()
         & (((POS == "10") & (LOCATION == "facility")) | ((POS == "02") & (LOCATION == "home")))
@@ -184,7 +180,7 @@ def telehealth_billing_on_in_person_encounter() -> pl.Expr:
     Instead: bill the in-person POS (e.g. 11) without telehealth modifiers — or, if the visit was
     in fact telehealth, correct the encounter's documentation.
     """
-    return pl.col("indicator_on_in_person_encounter")
+    return v.indicator_on_in_person_encounter
 
 
 # --- PS004 -------------------------------------------------------------------------------------
@@ -216,9 +212,9 @@ def pos_02_during_in_person_pos_period() -> pl.Expr:
     (frequency 7) may recover the rate difference within the filing limit.
     """
     return (
-        pl.col("is_medicare")
-        & pl.col("telehealth_line")
-        & pl.col("pos_telehealth")
+        v.is_medicare
+        & v.telehealth_line
+        & v.pos_telehealth
         & DOS.is_between(*MEDICARE_IN_PERSON_POS)
     )
 
@@ -227,8 +223,8 @@ def pos_02_during_in_person_pos_period() -> pl.Expr:
 
 
 def _ps005_fix() -> pl.Expr:
-    convention = pl.col("policy_telehealth_pos")
-    audio_only_93 = (MODALITY == "audio_only") & pl.col("policy_requires_modifier_93").fill_null(
+    convention = v.policy_telehealth_pos
+    audio_only_93 = (MODALITY == "audio_only") & v.policy_requires_modifier_93.fill_null(
         value=False
     )
     # the modifier the payer asks for: 93 for audio-only where required, else its first listed
@@ -236,7 +232,7 @@ def _ps005_fix() -> pl.Expr:
     modifier = (
         pl.when(audio_only_93)
         .then(pl.lit("93"))
-        .otherwise(pl.col("policy_telehealth_modifiers").list.first())
+        .otherwise(v.policy_telehealth_modifiers.list.first())
     )
     with_modifier = pl.format(" with modifier {}", modifier)
     return (
@@ -300,9 +296,4 @@ def telehealth_encounter_billed_as_in_person() -> pl.Expr:
     2024 for Medicare, 2022 for commercial payers; the in-person POS + 95 for Medicare
     2020-03-01 to 2023-12-31; modifier 93 for audio-only where required.
     """
-    return (
-        ~pl.col("telehealth_indicator")
-        & pl.col("telehealth_encounter")
-        & ~pl.col("is_ctbs")
-        & ~pl.col("is_q3014")
-    )
+    return ~v.telehealth_indicator & v.telehealth_encounter & ~v.is_ctbs & ~v.is_q3014

@@ -11,8 +11,9 @@ import datetime as dt
 import polars as pl
 
 from telekit._core import _columns as c
+from telekit._engine import _vocabulary as v
+from telekit._engine._registry import rule
 from telekit.rules._eligibility import flexibilities, in_flexibility_window
-from telekit.rules._registry import rule
 
 DOS = c.CLAIM_LINE_START_DATE
 PROVIDERS = "providers"
@@ -43,12 +44,12 @@ THERAPISTS = ("PT", "OT", "SLP", "AUDIOLOGIST")
 
 
 def _pr001_fix() -> pl.Expr:
-    instead = pl.col("prov_type").replace_strict(
+    instead = v.prov_type.replace_strict(
         _BILL_INSTEAD, default="the discipline's own codes", return_dtype=pl.String
     )
     return pl.format(
         "as {}, bill {}; or have the physician or NPP who furnished the visit bill the E/M",
-        pl.col("prov_type"),
+        v.prov_type,
         instead,
     )
 
@@ -84,18 +85,13 @@ def provider_type_cannot_bill_em() -> pl.Expr:
 
     References: DESIGN §5 PR001; telehealth-billing-rules.md §2.3, §5.
     """
-    return pl.col("is_office_em") & pl.col("prov_type").is_in(CANNOT_BILL_EM)
+    return v.is_office_em & v.prov_type.is_in(CANNOT_BILL_EM)
 
 
 def _pr002_clauses() -> tuple[pl.Expr, pl.Expr]:
-    mft_mhc = (
-        pl.col("is_medicare") & pl.col("prov_type").is_in(MFT_MHC) & (pl.col(DOS) < MFT_MHC_START)
-    )
+    mft_mhc = v.is_medicare & v.prov_type.is_in(MFT_MHC) & (pl.col(DOS) < MFT_MHC_START)
     therapist = (
-        pl.col("is_medicare")
-        & pl.col("telehealth_line")
-        & pl.col("prov_type").is_in(THERAPISTS)
-        & ~in_flexibility_window()
+        v.is_medicare & v.telehealth_line & v.prov_type.is_in(THERAPISTS) & ~in_flexibility_window()
     )
     return mft_mhc, therapist
 
@@ -111,7 +107,7 @@ def _pr002_message() -> pl.Expr:
                 pl.col(c.HCPCS_CODE),
                 pl.col(DOS).cast(pl.String),
                 pl.col(c.RENDERING_NPI),
-                pl.col("prov_type"),
+                v.prov_type,
                 pl.lit(str(MFT_MHC_START)),
             )
         )
@@ -123,7 +119,7 @@ def _pr002_message() -> pl.Expr:
                 pl.col(c.HCPCS_CODE),
                 pl.col(DOS).cast(pl.String),
                 pl.col(c.RENDERING_NPI),
-                pl.col("prov_type"),
+                v.prov_type,
                 pl.lit(flexibilities().describe_windows()),
             )
         )

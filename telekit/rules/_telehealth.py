@@ -12,7 +12,8 @@ from __future__ import annotations
 import polars as pl
 
 from telekit._core import _columns as c
-from telekit.rules._registry import rule
+from telekit._engine import _vocabulary as v
+from telekit._engine._registry import rule
 
 DOS = pl.col(c.CLAIM_LINE_START_DATE)
 CODE = pl.col(c.HCPCS_CODE)
@@ -38,6 +39,7 @@ AUDIO_ONLY_ANY_SERVICE_FROM = pl.date(2025, 1, 1)
 
 @rule(
     code="TH001",
+    skip_self_pay=True,
     severity="error",
     message=lambda: pl.format(
         "{} billed as Medicare telehealth is not on the Medicare Telehealth Services List for "
@@ -49,12 +51,7 @@ AUDIO_ONLY_ANY_SERVICE_FROM = pl.date(2025, 1, 1)
         "not payable as Medicare telehealth: bill it only when furnished in person (in-person "
         "POS, no telehealth modifier), or bill the listed service that was furnished"
     ),
-    partial_when=lambda: (
-        pl.col("is_medicare")
-        & pl.col("telehealth_line")
-        & ~pl.col("list_year_shipped")
-        & ~pl.col("superseded")
-    ),
+    partial_when=lambda: v.is_medicare & v.telehealth_line & ~v.list_year_shipped & ~v.superseded,
     partial_reason=(
         "Medicare telehealth lines in a year telekit ships no telehealth list for; pass that "
         "year's CMS list (telekit.codesets.read_cms_telehealth_list) as telehealth_list="
@@ -81,12 +78,7 @@ def service_not_on_telehealth_list() -> pl.Expr:
     actually furnished; CTBS (virtual check-ins, e-visits) are billed without telehealth POS or
     modifiers.
     """
-    return (
-        pl.col("is_medicare")
-        & pl.col("telehealth_line")
-        & pl.col("list_year_shipped")
-        & ~pl.col("on_telehealth_list")
-    )
+    return v.is_medicare & v.telehealth_line & v.list_year_shipped & ~v.on_telehealth_list
 
 
 # --- TH002 -------------------------------------------------------------------------------------
@@ -95,9 +87,7 @@ def service_not_on_telehealth_list() -> pl.Expr:
 def _th002_found() -> pl.Expr:
     return pl.concat_str(
         [
-            pl.when(pl.col("pos_telehealth")).then(
-                pl.format("POS {}", pl.col(c.PLACE_OF_SERVICE_CODE))
-            ),
+            pl.when(v.pos_telehealth).then(pl.format("POS {}", pl.col(c.PLACE_OF_SERVICE_CODE))),
             *(
                 pl.when(pl.col(f"has_mod_{m}")).then(pl.lit(f"modifier {m}"))
                 for m in ("95", "93", "GT")
@@ -110,6 +100,7 @@ def _th002_found() -> pl.Expr:
 
 @rule(
     code="TH002",
+    skip_self_pay=True,
     severity="error",
     message=lambda: pl.format(
         "{} is a communication-technology-based service (not telehealth) billed with {}; "
@@ -142,14 +133,9 @@ def ctbs_billed_as_telehealth() -> pl.Expr:
     or GT.
     """
     return (
-        pl.col("is_medicare_or_ma")
-        & pl.col("is_ctbs")
-        & (
-            pl.col("pos_telehealth")
-            | pl.col("has_mod_95")
-            | pl.col("has_mod_93")
-            | pl.col("has_mod_GT")
-        )
+        v.is_medicare_or_ma
+        & v.is_ctbs
+        & (v.pos_telehealth | v.has_mod_95 | v.has_mod_93 | v.has_mod_gt)
     )
 
 
@@ -163,13 +149,13 @@ def _audio_only_allowed() -> pl.Expr:
         .then(pl.lit(value=True))
         .when(in_window & CODE.is_in(AUDIO_ONLY_NOT_ALLOWED))
         .then(pl.lit(value=False))
-        .otherwise(pl.col("list_audio_only").fill_null(value=False))
+        .otherwise(v.list_audio_only.fill_null(value=False))
     )
 
 
 def _th003_known() -> pl.Expr:
     """The list for the year is shipped, or DESIGN names the code for that date."""
-    return pl.col("list_year_shipped") | (
+    return v.list_year_shipped | (
         DOS.is_between(*AUDIO_ONLY_WINDOW) & CODE.is_in(AUDIO_ONLY_NOT_ALLOWED)
     )
 
@@ -194,6 +180,7 @@ def _th003_fix() -> pl.Expr:
 
 @rule(
     code="TH003",
+    skip_self_pay=True,
     severity="error",
     message=lambda: pl.format(
         "{} furnished audio-only on {}: the {} Medicare Telehealth Services List does not allow "
@@ -229,8 +216,8 @@ def audio_only_not_allowed_for_code() -> pl.Expr:
     telephone visit (2020-03-01 to 2024-12-31).
     """
     return (
-        pl.col("is_medicare_or_ma")
-        & pl.col("audio_only_line")
+        v.is_medicare_or_ma
+        & v.audio_only_line
         & (DOS < AUDIO_ONLY_ANY_SERVICE_FROM)
         & _th003_known()
         & ~_audio_only_allowed()
@@ -245,11 +232,12 @@ def _th004_pos10() -> pl.Expr:
 
 
 def _th004_home() -> pl.Expr:
-    return pl.col("enc_found") & (pl.col("enc_patient_location") == "home")
+    return v.enc_found & (v.enc_patient_location == "home")
 
 
 @rule(
     code="TH004",
+    skip_self_pay=True,
     severity="error",
     message=lambda: pl.format(
         "Q3014 (telehealth originating-site facility fee) billed for a patient at home ({}); "
@@ -283,4 +271,4 @@ def originating_site_fee_for_home() -> pl.Expr:
     Instead: remove the Q3014 line; only the distant-site practitioner's service is billed for a
     patient at home.
     """
-    return pl.col("is_q3014") & (_th004_pos10() | _th004_home())
+    return v.is_q3014 & (_th004_pos10() | _th004_home())

@@ -6,14 +6,21 @@ from __future__ import annotations
 import polars as pl
 
 from telekit._core import _columns as c
-from telekit.rules._addon import SD_99205, SD_99215
-from telekit.rules._registry import rule
-from telekit.rules._windows import DOS
+from telekit._engine import _vocabulary as v
+from telekit._engine._registry import rule
+from telekit._engine._windows import DOS
+from telekit.rules._addon import SD_99205, SD_99215, same_day_codes
+
+
+def tm004_99417() -> pl.Expr:
+    """DESIGN §5 precedence: where TM004 fires on a 99417 line, TH001 gives no finding."""
+    return pl.col(c.HCPCS_CODE) == "99417"
+
 
 CODE = pl.col(c.HCPCS_CODE)
-MINUTES = pl.col("enc_total_minutes")
-DEVICE_DAYS = pl.col("enc_device_days")
-FOUND = pl.col("enc_found")
+MINUTES = v.enc_total_minutes
+DEVICE_DAYS = v.enc_device_days
+FOUND = v.enc_found
 EM_TIME_START = pl.date(2021, 1, 1)
 NEW_CODES_2026 = pl.date(2026, 1, 1)
 
@@ -76,7 +83,7 @@ def _minutes_text() -> pl.Expr:
 
 
 def _em_in_scope() -> pl.Expr:
-    return pl.col("is_office_em") & (pl.col(DOS) >= EM_TIME_START) & _level().is_not_null()
+    return v.is_office_em & (pl.col(DOS) >= EM_TIME_START) & _level().is_not_null()
 
 
 # --- TM001 -------------------------------------------------------------------------------------
@@ -146,7 +153,7 @@ def em_time_below_code_minimum() -> pl.Expr:
         _em_in_scope()
         & FOUND
         & MINUTES.is_not_null()
-        & pl.col("enc_mdm_level").is_null()
+        & v.enc_mdm_level.is_null()
         & MINUTES.lt(_min_minutes())
     )
 
@@ -160,13 +167,13 @@ def _tm002_message() -> pl.Expr:
         CODE,
         _mdm_name(_level()),
         _text(_min_minutes()),
-        _text(pl.col("enc_mdm_level")),
+        _text(v.enc_mdm_level),
         _minutes_text(),
     )
 
 
 def _tm002_fix() -> pl.Expr:
-    supported = pl.max_horizontal(pl.col("enc_mdm_rank").cast(pl.Int32), _time_rank())
+    supported = pl.max_horizontal(v.enc_mdm_rank.cast(pl.Int32), _time_rank())
     return pl.format(
         "bill {} (the level the documented MDM or time supports), or document the {} MDM or "
         "the time (at least {} min) that supports {}",
@@ -208,7 +215,7 @@ def em_level_above_documented_mdm() -> pl.Expr:
     return (
         _em_in_scope()
         & FOUND
-        & (pl.col("enc_mdm_rank").cast(pl.Int32) < _level())
+        & (v.enc_mdm_rank.cast(pl.Int32) < _level())
         & (MINUTES.is_null() | MINUTES.lt(_min_minutes()))
     )
 
@@ -280,7 +287,7 @@ def _g2212_short() -> pl.Expr:
 
 
 def _99417_to_medicare() -> pl.Expr:
-    return (CODE == "99417") & pl.col("is_medicare")
+    return (CODE == "99417") & v.is_medicare
 
 
 def _tm004_message() -> pl.Expr:
@@ -311,11 +318,12 @@ def _tm004_fix() -> pl.Expr:
 
 @rule(
     code="TM004",
+    suppresses={"TH001": tm004_99417},
     severity="error",
     message=_tm004_message,
     fix=_tm004_fix,
     partial_tables=("encounters",),
-    prepare=("same_day_codes",),
+    prepare=(same_day_codes,),
 )
 def prolonged_service_threshold_not_met() -> pl.Expr:
     """Prolonged office service billed below its time threshold, or 99417 billed to Medicare.
@@ -337,7 +345,7 @@ def prolonged_service_threshold_not_met() -> pl.Expr:
     Fix: remove G2212 when the time does not reach the threshold; bill G2212 instead of 99417 to
     Medicare.
     """
-    encounter_ok = FOUND | ~pl.col("encounters_given")
+    encounter_ok = FOUND | ~v.encounters_given
     return (_g2212_short() | _99417_to_medicare()) & encounter_ok
 
 

@@ -228,46 +228,25 @@ class Plant:
         npi_value = prov if isinstance(prov, str) else prov.npi
         states = () if isinstance(prov, str) else prov.states
         home = states[0] if states else "NY"
-        ctbs_or_q = primary in CTBS or primary == "Q3014"
-        telehealth = modality in ("audio_video", "audio_only") and not ctbs_or_q
+        telehealth = modality in ("audio_video", "audio_only") and not (
+            primary in CTBS or primary == "Q3014"
+        )
         if isinstance(location, Auto):
-            if (
-                modality == "in_person"
-                or primary == "Q3014"
-                or (
-                    telehealth
-                    and m.payer_type(bill_payer) in m.MEDICARE_LIKE
-                    and dos < m.FLEX_START
-                )
-            ):
-                location = "facility"
-            else:
-                location = "home"
-        auto_pos: str = "11"
-        auto_mods: tuple[str, ...] = ()
-        if telehealth:
-            if primary in m.CPT_TELEMEDICINE:
-                auto_pos = ("10" if location == "home" else "02") if dos >= m.Y2022 else "02"
-            else:
-                auto_pos, auto_mods = m.telehealth_coding(
-                    bill_payer, dos, str(modality), location or "facility"
-                )
+            location = _auto_location(primary, bill_payer, dos, modality, telehealth=telehealth)
+        auto_pos, auto_mods = _auto_coding(
+            primary, bill_payer, dos, modality, location, telehealth=telehealth
+        )
         line_pos = auto_pos if isinstance(pos, Auto) else pos
         line_mods = tuple(auto_mods if isinstance(mods, Auto) else mods)
-        if isinstance(minutes, Auto):
-            minutes = _auto_minutes(self.rng, code_list)
-        if isinstance(mdm, Auto):
-            mdm = m.MDM_LEVELS[m.OFFICE_EM[primary][0] - 1] if primary in m.OFFICE_EM else None
-        if isinstance(reason, Auto):
-            reason = self.pick(m.AUDIO_ONLY_REASONS) if modality == "audio_only" else None
-        if isinstance(device_days, Auto):
-            device_days = _auto_device_days(self.rng, code_list)
-        if isinstance(patient_state, Auto):
-            patient_state = home
-        if isinstance(provider_state, Auto):
-            provider_state = home
-        if isinstance(dx, Auto):
-            dx = _auto_dx(self.rng, primary)
+        minutes, mdm, reason, device_days, dx = self._auto_documentation(
+            code_list,
+            modality,
+            minutes=minutes,
+            mdm=mdm,
+            reason=reason,
+            device_days=device_days,
+            dx=dx,
+        )
         if len(dx) > 3:
             msg = "planted lines carry at most three diagnoses"
             raise ValueError(msg)
@@ -279,32 +258,32 @@ class Plant:
                 dos,
                 modality=modality,
                 location=location,
-                patient_state=patient_state,
-                provider_state=provider_state,
+                patient_state=home if isinstance(patient_state, Auto) else patient_state,
+                provider_state=home if isinstance(provider_state, Auto) else provider_state,
                 consent=consent,
                 minutes=minutes,
                 mdm=mdm,
                 reason=reason,
                 device_days=device_days,
             )
-        elif encounter is False or encounter is None:
-            enc_key = None
         else:
-            enc_key = encounter
+            enc_key = None if encounter is False or encounter is None else encounter
 
-        sub = (
-            dos + timedelta(days=self.rng.randint(3, 20))
-            if isinstance(submitted, Auto)
-            else dos + timedelta(days=submitted)
-            if isinstance(submitted, int)
-            else submitted
-        )
+        sub = self._submitted(dos, submitted)
         lag = self.rng.randint(10, 45) if isinstance(pay_lag, Auto) else pay_lag
-        icn_ref = original if isinstance(icn_of, Auto) else icn_of
         key = self._claims
         self._claims += 1
-        ptype = m.payer_type(bill_payer)
         amounts = [m.CHARGES[c] for c in code_list] if isinstance(charges, Auto) else charges
+        head = (
+            key,
+            person.key,
+            bill_payer,
+            freq,
+            original,
+            original if isinstance(icn_of, Auto) else icn_of,
+            npi_value,
+            billing_npi,
+        )
         for i, code in enumerate(code_list, start=1):
             row: dict[str, Any] = {
                 "pos": line_pos,
@@ -315,35 +294,98 @@ class Plant:
             }
             if line_overrides and i in line_overrides:
                 row.update(line_overrides[i])
-            mods4 = [*row["mods"], None, None, None, None][:4]
-            dxs = [*row["dx"], None, None, None][:3]
-            self.claims.append(
-                (
-                    key,
-                    i,
-                    person.key,
-                    bill_payer,
-                    ptype,
-                    freq,
-                    None if original is None else original.key,
-                    None if icn_ref is None else icn_ref.key,
-                    npi_value,
-                    billing_npi,
-                    m.day(dos),
-                    m.day(sub),
-                    row["pos"],
-                    code,
-                    *mods4,
-                    row["units"],
-                    row["charge"],
-                    *dxs,
-                    enc_key,
-                    link and enc_key is not None,
-                    lag,
-                    remit_hint,
-                )
+            self._claim_line(
+                head,
+                row,
+                i=i,
+                code=code,
+                dos=dos,
+                sub=sub,
+                enc_key=enc_key,
+                link=link,
+                lag=lag,
+                hint=remit_hint,
             )
         return ClaimRef(key, len(code_list), enc_key, dos, sub)
+
+    def _auto_documentation(
+        self,
+        code_list: list[str],
+        modality: str | None,
+        *,
+        minutes: int | Auto | None,
+        mdm: str | Auto | None,
+        reason: str | Auto | None,
+        device_days: int | Auto | None,
+        dx: Sequence[str] | Auto,
+    ) -> tuple[int | None, str | None, str | None, int | None, Sequence[str]]:
+        """What a clean line documents, for each argument left to AUTO. The draws run in this
+        order: the RNG stream (so the sample bytes) depends on it."""
+        primary = code_list[0]
+        if isinstance(minutes, Auto):
+            minutes = _auto_minutes(self.rng, code_list)
+        if isinstance(mdm, Auto):
+            mdm = m.MDM_LEVELS[m.OFFICE_EM[primary][0] - 1] if primary in m.OFFICE_EM else None
+        if isinstance(reason, Auto):
+            reason = self.pick(m.AUDIO_ONLY_REASONS) if modality == "audio_only" else None
+        if isinstance(device_days, Auto):
+            device_days = _auto_device_days(self.rng, code_list)
+        if isinstance(dx, Auto):
+            dx = _auto_dx(self.rng, primary)
+        return minutes, mdm, reason, device_days, dx
+
+    def _submitted(self, dos: date, submitted: date | int | Auto) -> date:
+        """The claim's submission date: 3 to 20 days after the DOS (drawn), ``submitted`` days
+        after it, or the date given."""
+        if isinstance(submitted, Auto):
+            return dos + timedelta(days=self.rng.randint(3, 20))
+        if isinstance(submitted, int):
+            return dos + timedelta(days=submitted)
+        return submitted
+
+    def _claim_line(
+        self,
+        head: tuple[Any, ...],
+        row: dict[str, Any],
+        *,
+        i: int,
+        code: str,
+        dos: date,
+        sub: date,
+        enc_key: int | None,
+        link: bool,
+        lag: int | None,
+        hint: str | None,
+    ) -> None:
+        key, person_key, bill_payer, freq, original, icn_ref, npi_value, billing_npi = head
+        mods4 = [*row["mods"], None, None, None, None][:4]
+        dxs = [*row["dx"], None, None, None][:3]
+        self.claims.append(
+            (
+                key,
+                i,
+                person_key,
+                bill_payer,
+                m.payer_type(bill_payer),
+                freq,
+                None if original is None else original.key,
+                None if icn_ref is None else icn_ref.key,
+                npi_value,
+                billing_npi,
+                m.day(dos),
+                m.day(sub),
+                row["pos"],
+                code,
+                *mods4,
+                row["units"],
+                row["charge"],
+                *dxs,
+                enc_key,
+                link and enc_key is not None,
+                lag,
+                hint,
+            )
+        )
 
     # --- expectations -------------------------------------------------------------------------
 
@@ -370,6 +412,37 @@ _PSYCHIATRY = ("90792", "90833", "90836", "90838")
 _THERAPY = ("90785", "90791", "90832", "90834", "90837", "90849", "90853")
 _NONPHYSICIAN_EVISIT = ("98970", "98971", "98972", "G2061", "G2062", "G2063")
 _RTM = ("98975", "98976", "98977", "98978", "98979", "98980", "98981", "98984", "98985", "98986")
+
+
+def _auto_location(
+    primary: str, payer: str, dos: date, modality: str | None, *, telehealth: bool
+) -> str:
+    """Where a clean line's patient is: at a facility in person, for Q3014, and for Medicare-like
+    telehealth before the flexibilities; else at home."""
+    if (
+        modality == "in_person"
+        or primary == "Q3014"
+        or (telehealth and m.payer_type(payer) in m.MEDICARE_LIKE and dos < m.FLEX_START)
+    ):
+        return "facility"
+    return "home"
+
+
+def _auto_coding(
+    primary: str,
+    payer: str,
+    dos: date,
+    modality: str | None,
+    location: str | None,
+    *,
+    telehealth: bool,
+) -> tuple[str, tuple[str, ...]]:
+    """The POS and modifiers a clean line carries."""
+    if not telehealth:
+        return "11", ()
+    if primary in m.CPT_TELEMEDICINE:
+        return ("10" if location == "home" else "02") if dos >= m.Y2022 else "02", ()
+    return m.telehealth_coding(payer, dos, str(modality), location or "facility")
 
 
 def _provider_for(plant: Plant, primary: str, npi: m.Provider | str | Auto) -> m.Provider | str:

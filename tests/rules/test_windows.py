@@ -14,8 +14,8 @@ from polars.testing import assert_frame_equal
 
 import telekit as tk
 from telekit._core import _columns as c
+from telekit._engine._windows import DOS, ROW, SORT_KEYS, greedy_periods
 from telekit.rules._frequency import _periods
-from telekit.rules._windows import DOS, ROW, SORT_KEYS, greedy_periods
 
 BASE = dt.date(2024, 1, 1)
 SUBMITTED = c.CLAIM_SUBMITTED_DATE

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, Final
 
 import polars as pl
@@ -18,8 +17,10 @@ import polars as pl
 from telekit._core import _columns as c
 from telekit._core._exceptions import InputError, MissingColumnError
 from telekit._core._table import Table
-from telekit._policies import POLICY_TELEHEALTH_COVERED, Policies, load_policies
-from telekit._read._tables import read_coverage
+from telekit._policies._model import Policies
+from telekit._policies._toml import load_policies
+from telekit._policies._vocabulary import POLICY_TELEHEALTH_COVERED
+from telekit._read._arguments import TableInput, as_frame
 
 __all__ = [
     "COVERING_PAYER",
@@ -63,7 +64,7 @@ ELIGIBILITY_COLUMNS: Final = pl.Schema(
 )
 
 RowsInput = Table | pl.DataFrame | pl.LazyFrame
-CoverageInput = Table | pl.DataFrame | pl.LazyFrame | str | Path
+CoverageInput = TableInput
 PoliciesInput = Policies | str | os.PathLike[str] | Mapping[str, Any] | None
 
 # --- temporary columns -------------------------------------------------------------------------
@@ -107,17 +108,8 @@ def _rows_frame(rows: RowsInput) -> pl.LazyFrame:
 
 
 def _coverage_frame(coverage: CoverageInput | None) -> pl.LazyFrame | None:
-    if coverage is None:
-        return None
-    if isinstance(coverage, Table):
-        return coverage.data.lazy()
-    if isinstance(coverage, pl.DataFrame | pl.LazyFrame):
-        schema = (
-            coverage.collect_schema() if isinstance(coverage, pl.LazyFrame) else coverage.schema
-        )
-        if schema == c.COVERAGE.schema:  # already canonical: no need to read it again
-            return coverage.lazy()
-    return read_coverage(coverage).data.lazy()
+    """The coverage rows (a canonical frame as it is, anything else read as a coverage table)."""
+    return None if coverage is None else as_frame("coverage", coverage).lazy()
 
 
 def _as_date(name: str, dtype: pl.DataType) -> pl.Expr:

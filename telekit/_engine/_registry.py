@@ -10,13 +10,19 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 import polars as pl
 
+from telekit._engine._windows import Preparation
+
 Severity = Literal["error", "warning", "info"]
+Predicate = Callable[[], pl.Expr]
+# DESIGN §5 precedence: (rule code or code prefix suppressed, narrower condition or None for the
+# whole rule). Where the suppressing rule fires (and its condition holds) the other gives none.
+Suppression = tuple[str, Predicate | None]
 
 GROUPS: dict[str, str] = {
     "CD": "coding",
@@ -63,11 +69,24 @@ class Rule:
     claim_columns: tuple[str, ...] = ()  # claim columns the source must give, else skipped
     tables: tuple[str, ...] = ()  # tables every clause needs, else skipped
     partial_tables: tuple[str, ...] = ()  # tables some clauses need, else partial
-    prepare: tuple[str, ...] = field(default=())  # names of window preparations it reads
+    prepare: tuple[Preparation, ...] = field(default=())  # window preparations it reads
     # lines the rule cannot judge with the shipped data (e.g. a DOS year without a telehealth
     # list): when any line matches, the rule's status is `partial` with this reason
     partial_when: Callable[[], pl.Expr] | None = None
     partial_reason: str = ""
+    suppresses: tuple[Suppression, ...] = ()
+    skip_self_pay: bool = False  # self-pay lines are never flagged (no payer to bill wrongly)
+    judges_superseded: bool = False  # superseded lines are flagged too (else never)
+
+    def suppressed_by(self, other: Rule) -> Predicate | Literal[False] | None:
+        """How ``other`` suppresses this rule: False when it does not, else its condition (None
+        for the whole rule). A rule never suppresses itself."""
+        if other.code == self.code or other.code.startswith(self.code):
+            return False
+        for target, condition in other.suppresses:
+            if self.code.startswith(target):
+                return condition
+        return False
 
     @property
     def summary(self) -> str:
@@ -96,9 +115,12 @@ def rule(
     claim_columns: tuple[str, ...] = (),
     tables: tuple[str, ...] = (),
     partial_tables: tuple[str, ...] = (),
-    prepare: tuple[str, ...] = (),
+    prepare: tuple[Preparation, ...] = (),
     partial_when: Callable[[], pl.Expr] | None = None,
     partial_reason: str = "",
+    suppresses: Sequence[str] | Mapping[str, Predicate] = (),
+    skip_self_pay: bool = False,
+    judges_superseded: bool = False,
 ) -> Callable[[Callable[[], pl.Expr]], Callable[[], pl.Expr]]:
     """Register the decorated function as rule ``code``."""
 
@@ -131,6 +153,13 @@ def rule(
             prepare=prepare,
             partial_when=partial_when,
             partial_reason=partial_reason,
+            suppresses=(
+                tuple(suppresses.items())
+                if isinstance(suppresses, Mapping)
+                else tuple((target, None) for target in suppresses)
+            ),
+            skip_self_pay=skip_self_pay,
+            judges_superseded=judges_superseded,
         )
         return fn
 

@@ -1,6 +1,7 @@
-"""Window preparations shared by FQ, AD and TM004 rules: polars window and as-of joins that add
-columns to the annotated lines. Each preparation is registered by name; a rule lists the names
-it reads in ``prepare=``. Superseded lines never take part (never anchors, primaries or targets).
+"""Window preparations: polars window and as-of joins that add columns to the annotated lines
+(FQ, AD, DC001, EL and TM004 rules). A preparation is a function beside the rules that read it;
+a rule lists the functions in ``prepare=``, and the run calls each once, in the order of their
+names. Superseded lines never take part (never anchors, primaries or targets).
 """
 
 from __future__ import annotations
@@ -11,14 +12,14 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from telekit._core import _columns as c
+from telekit._engine import _vocabulary as v
 
 if TYPE_CHECKING:
-    from telekit._annotate import Inputs
+    from telekit._engine._inputs import Inputs
 
 Preparation = Callable[[pl.LazyFrame, "Inputs"], pl.LazyFrame]
-PREPARATIONS: dict[str, Preparation] = {}
 
-ROW = "_row"
+ROW = v.ROW
 DOS = c.CLAIM_LINE_START_DATE
 
 # DESIGN §5 "Sort order": (DOS, claim_submitted_date nulls last, claim_id, claim_line_number)
@@ -27,17 +28,6 @@ SORT_KEYS = [DOS, c.CLAIM_SUBMITTED_DATE, c.CLAIM_ID, c.CLAIM_LINE_NUMBER]
 
 def sort_lines(lf: pl.LazyFrame) -> pl.LazyFrame:
     return lf.sort(SORT_KEYS, nulls_last=True)
-
-
-def preparation(name: str) -> Callable[[Preparation], Preparation]:
-    def register(fn: Preparation) -> Preparation:
-        if name in PREPARATIONS:
-            msg = f"window preparation {name!r} registered twice"
-            raise ValueError(msg)
-        PREPARATIONS[name] = fn
-        return fn
-
-    return register
 
 
 def greedy_periods(lines: pl.DataFrame, group: list[str], days: int) -> pl.DataFrame:

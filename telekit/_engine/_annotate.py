@@ -7,15 +7,15 @@ each as one expression, so a rule reads like the catalog.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import polars as pl
 
 from telekit import codesets
 from telekit._core import _columns as c
-from telekit._policies import Policies
+from telekit._core._claims import link_encounters, superseded
+from telekit._engine import _vocabulary as v
+from telekit._engine._inputs import Inputs
 
-ROW = "_row"
+ROW = v.ROW
 DOS = c.CLAIM_LINE_START_DATE
 
 TELEHEALTH_MODIFIERS = ("95", "93", "GT", "GQ", "FQ", "G0")
@@ -25,25 +25,10 @@ CPT_TELEMEDICINE = tuple(str(x) for x in range(98000, 98016))
 CPT_TELEMEDICINE_START = pl.date(2025, 1, 1)
 
 
-@dataclass(frozen=True)
-class Inputs:
-    """What the audit was given: each table, or None when not given (None differs from empty)."""
-
-    claims: pl.DataFrame
-    encounters: pl.DataFrame | None
-    coverage: pl.DataFrame | None
-    providers: pl.DataFrame | None
-    policies: Policies
-    claim_columns: frozenset[str]  # canonical claim columns the source supplied
-
-    def given(self, table: str) -> bool:
-        return getattr(self, table) is not None
-
-
 def _modifier_flags() -> list[pl.Expr]:
     mods = pl.concat_list([pl.col(m) for m in c.MODIFIERS]).list.drop_nulls()
     return [
-        mods.alias("modifiers"),
+        mods.alias(v.MODIFIERS),
         *(
             pl.any_horizontal([pl.col(slot) == m for slot in c.MODIFIERS])
             .fill_null(False)
@@ -109,38 +94,38 @@ def _code_attributes(lf: pl.LazyFrame) -> pl.LazyFrame:
     static = (
         codes.select(static_cols)
         .unique(subset=["hcpcs_code"], keep="first")
-        .with_columns(pl.lit(True).alias("code_known"))
+        .with_columns(pl.lit(True).alias(v.CODE_KNOWN))
         .rename({k: f"code_{k}" for k in static_cols if k != "hcpcs_code"})
     )
     lf = lf.join(static.lazy(), on=c.HCPCS_CODE, how="left").with_columns(
-        pl.col("code_known").fill_null(False)
+        v.code_known.fill_null(False)
     )
-    return _valid_on_dos(lf, _periods(codes, c.HCPCS_CODE), c.HCPCS_CODE, "code_valid_on_dos")
+    return _valid_on_dos(lf, _periods(codes, c.HCPCS_CODE), c.HCPCS_CODE, v.CODE_VALID_ON_DOS)
 
 
 def _pos_attributes(lf: pl.LazyFrame) -> pl.LazyFrame:
     pos = codesets.place_of_service()
     known = pos.select(pl.col("place_of_service_code").unique()).with_columns(
-        pl.lit(True).alias("pos_known")
+        pl.lit(True).alias(v.POS_KNOWN)
     )
     lf = lf.join(known.lazy(), on=c.PLACE_OF_SERVICE_CODE, how="left").with_columns(
-        pl.col("pos_known").fill_null(False)
+        v.pos_known.fill_null(False)
     )
     return _valid_on_dos(
-        lf, _periods(pos, c.PLACE_OF_SERVICE_CODE), c.PLACE_OF_SERVICE_CODE, "pos_valid_on_dos"
+        lf, _periods(pos, c.PLACE_OF_SERVICE_CODE), c.PLACE_OF_SERVICE_CODE, v.POS_VALID_ON_DOS
     )
 
 
 def _telehealth_list(lf: pl.LazyFrame, extra_list: pl.DataFrame | None) -> pl.LazyFrame:
     tl = codesets.telehealth_list(extra_list)
     years = tl.select(pl.col("year").unique().alias("_list_year")).with_columns(
-        pl.lit(True).alias("list_year_shipped")
+        pl.lit(True).alias(v.LIST_YEAR_SHIPPED)
     )
     on_list = tl.select(
         pl.col("year").alias("_list_year"),
         c.HCPCS_CODE,
-        pl.lit(True).alias("on_telehealth_list"),
-        pl.col("audio_only").alias("list_audio_only"),
+        pl.lit(True).alias(v.ON_TELEHEALTH_LIST),
+        pl.col("audio_only").alias(v.LIST_AUDIO_ONLY),
     ).unique(subset=["_list_year", c.HCPCS_CODE], keep="first")
     return (
         lf.with_columns(pl.col(DOS).dt.year().cast(pl.Int32).alias("_list_year"))
@@ -155,7 +140,7 @@ def _telehealth_list(lf: pl.LazyFrame, extra_list: pl.DataFrame | None) -> pl.La
             how="left",
         )
         .with_columns(
-            pl.col("list_year_shipped", "on_telehealth_list").fill_null(False),
+            pl.col(v.LIST_YEAR_SHIPPED, v.ON_TELEHEALTH_LIST).fill_null(False),
         )
         .drop("_list_year")
     )
@@ -176,155 +161,102 @@ ENCOUNTER_FIELDS = (
 
 
 def _encounters(lf: pl.LazyFrame, encounters: pl.DataFrame | None) -> pl.LazyFrame:
-    """The line's encounter: same encounter_id; else the single encounter of the same person,
-    rendering NPI and date. Zero or several candidates: missing (``enc_found`` false)."""
-    enc_cols = [f"enc_{f}" for f in ENCOUNTER_FIELDS]
+    """The line's encounter (``_core._claims.link_encounters``): its fields as ``enc_*``;
+    ``enc_found`` false when it is missing."""
     if encounters is None:
         return lf.with_columns(
-            pl.lit(False).alias("enc_found"),
+            pl.lit(False).alias(v.ENC_FOUND),
             *(
                 pl.lit(None).cast(c.ENCOUNTERS.column(f).dtype).alias(f"enc_{f}")
                 for f in ENCOUNTER_FIELDS
             ),
         )
-    enc = encounters.lazy().select(
-        c.ENCOUNTER_ID,
-        c.PERSON_ID,
-        c.RENDERING_NPI,
-        *(pl.col(f).alias(f"enc_{f}") for f in ENCOUNTER_FIELDS),
+    return link_encounters(
+        lf, encounters.lazy(), ENCOUNTER_FIELDS, row=ROW, prefix="enc_", found=v.ENC_FOUND
     )
-    by_id = (
-        lf.filter(pl.col(c.ENCOUNTER_ID).is_not_null())
-        .select(ROW, c.ENCOUNTER_ID)
-        .join(enc.select(c.ENCOUNTER_ID, *enc_cols), on=c.ENCOUNTER_ID, how="inner")
-        .drop(c.ENCOUNTER_ID)
-    )
-    by_key_candidates = (
-        enc.filter(pl.col("enc_encounter_date").is_not_null())
-        .with_columns(pl.len().over(c.PERSON_ID, c.RENDERING_NPI, "enc_encounter_date").alias("_n"))
-        .filter(pl.col("_n") == 1)
-        .drop("_n", c.ENCOUNTER_ID)
-    )
-    by_key = (
-        lf.filter(pl.col(c.ENCOUNTER_ID).is_null())
-        .select(ROW, c.PERSON_ID, c.RENDERING_NPI, pl.col(DOS).alias("enc_encounter_date"))
-        .join(
-            by_key_candidates, on=[c.PERSON_ID, c.RENDERING_NPI, "enc_encounter_date"], how="inner"
-        )
-        .drop(c.PERSON_ID, c.RENDERING_NPI)
-        .select(ROW, *enc_cols)
-    )
-    matched = pl.concat([by_id.select(ROW, *enc_cols), by_key], how="vertical").with_columns(
-        pl.lit(True).alias("enc_found")
-    )
-    return lf.join(matched, on=ROW, how="left").with_columns(pl.col("enc_found").fill_null(False))
 
 
 def _providers(lf: pl.LazyFrame, providers: pl.DataFrame | None) -> pl.LazyFrame:
     if providers is None:
         return lf.with_columns(
-            pl.lit(None, dtype=pl.String).alias("prov_type"),
-            pl.lit(None, dtype=pl.List(pl.String)).alias("prov_licensed_states"),
-            pl.lit(False).alias("prov_listed"),
+            pl.lit(None, dtype=pl.String).alias(v.PROV_TYPE),
+            pl.lit(None, dtype=pl.List(pl.String)).alias(v.PROV_LICENSED_STATES),
+            pl.lit(False).alias(v.PROV_LISTED),
         )
     roster = providers.lazy().select(
         pl.col(c.NPI).alias(c.RENDERING_NPI),
-        pl.col(c.PROVIDER_TYPE).alias("prov_type"),
+        pl.col(c.PROVIDER_TYPE).alias(v.PROV_TYPE),
         pl.col(c.LICENSED_STATES)
         .str.to_uppercase()
         .str.extract_all(r"[A-Z]{2}")
-        .alias("prov_licensed_states"),
-        pl.lit(True).alias("prov_listed"),
+        .alias(v.PROV_LICENSED_STATES),
+        pl.lit(True).alias(v.PROV_LISTED),
     )
     return lf.join(roster, on=c.RENDERING_NPI, how="left").with_columns(
-        pl.col("prov_listed").fill_null(False)
-    )
-
-
-def _superseded(lf: pl.LazyFrame) -> pl.LazyFrame:
-    """A claim named as original_claim_id by a frequency 7 or 8 claim is superseded; so are the
-    lines of frequency 8 claims."""
-    originals = (
-        lf.filter(pl.col(c.CLAIM_FREQUENCY_CODE).is_in(["7", "8"]))
-        .select(pl.col(c.ORIGINAL_CLAIM_ID).alias(c.CLAIM_ID))
-        .drop_nulls()
-        .unique()
-        .with_columns(pl.lit(True).alias("_is_original"))
-    )
-    return (
-        lf.join(originals, on=c.CLAIM_ID, how="left")
-        .with_columns(
-            (
-                pl.col("_is_original").fill_null(False)
-                | (pl.col(c.CLAIM_FREQUENCY_CODE) == "8").fill_null(False)
-            ).alias("superseded")
-        )
-        .drop("_is_original")
+        v.prov_listed.fill_null(False)
     )
 
 
 def annotate(inputs: Inputs, *, extra_list: pl.DataFrame | None = None) -> pl.LazyFrame:
     """The claim lines with every derived column the rules read, in input order (``_row``)."""
-    lf = inputs.claims.lazy().with_row_index(ROW)
-    lf = inputs.policies.resolve(lf)
-    lf = _code_attributes(lf)
+    lf = _code_attributes(inputs.lines)
     lf = _pos_attributes(lf)
     lf = _telehealth_list(lf, extra_list)
     lf = _encounters(lf, inputs.encounters)
     lf = _providers(lf, inputs.providers)
-    lf = _superseded(lf)
+    lf = superseded(lf)
 
     code = pl.col(c.HCPCS_CODE)
     is_cpt_tm = code.is_in(CPT_TELEMEDICINE)
     lf = lf.with_columns(
         *_modifier_flags(),
-        pl.col(c.PLACE_OF_SERVICE_CODE).is_in(["02", "10"]).alias("pos_telehealth"),
-        pl.col("code_ctbs").fill_null(False).alias("is_ctbs"),
-        (code == "Q3014").alias("is_q3014"),
-        is_cpt_tm.alias("is_cpt_telemedicine"),
+        pl.col(c.PLACE_OF_SERVICE_CODE).is_in(["02", "10"]).alias(v.POS_TELEHEALTH),
+        v.code_ctbs.fill_null(False).alias(v.IS_CTBS),
+        (code == "Q3014").alias(v.IS_Q3014),
+        is_cpt_tm.alias(v.IS_CPT_TELEMEDICINE),
         (
-            pl.col("code_office_em").fill_null(False)
+            v.code_office_em.fill_null(False)
             & (~is_cpt_tm | (pl.col(DOS) >= CPT_TELEMEDICINE_START))
-        ).alias("is_office_em"),
-        pl.col("code_audio_only_by_descriptor").fill_null(False).alias("audio_only_by_descriptor"),
-        (pl.col(c.PAYER_TYPE) == "medicare").alias("is_medicare"),
-        pl.col(c.PAYER_TYPE).is_in(["medicare", "medicare_advantage"]).alias("is_medicare_or_ma"),
-        (pl.col(c.PAYER_TYPE) == "self_pay").alias("is_self_pay"),
-        pl.col("enc_mdm_level")
-        .replace_strict(MDM_RANK, default=None, return_dtype=pl.Int8)
-        .alias("enc_mdm_rank"),
-        pl.lit(inputs.encounters is not None).alias("encounters_given"),
+        ).alias(v.IS_OFFICE_EM),
+        v.code_audio_only_by_descriptor.fill_null(False).alias(v.AUDIO_ONLY_BY_DESCRIPTOR),
+        (pl.col(c.PAYER_TYPE) == "medicare").alias(v.IS_MEDICARE),
+        pl.col(c.PAYER_TYPE).is_in(["medicare", "medicare_advantage"]).alias(v.IS_MEDICARE_OR_MA),
+        (pl.col(c.PAYER_TYPE) == "self_pay").alias(v.IS_SELF_PAY),
+        v.enc_mdm_level.replace_strict(MDM_RANK, default=None, return_dtype=pl.Int8).alias(
+            v.ENC_MDM_RANK
+        ),
+        pl.lit(inputs.encounters is not None).alias(v.ENCOUNTERS_GIVEN),
     )
-    raw_indicator = pl.col("pos_telehealth") | pl.any_horizontal(
+    raw_indicator = v.pos_telehealth | pl.any_horizontal(
         [pl.col(f"has_mod_{m}") for m in TELEHEALTH_MODIFIERS]
     )
-    not_ctbs_q = ~pl.col("is_ctbs") & ~pl.col("is_q3014")
-    in_person_enc = (pl.col("enc_found") & (pl.col("enc_modality") == "in_person")).fill_null(False)
+    not_ctbs_q = ~v.is_ctbs & ~v.is_q3014
+    in_person_enc = (v.enc_found & (v.enc_modality == "in_person")).fill_null(False)
     lf = (
         lf.with_columns(
-            raw_indicator.alias("telehealth_indicator_raw"),
-            (raw_indicator & not_ctbs_q & in_person_enc).alias("indicator_on_in_person_encounter"),
+            raw_indicator.alias(v.TELEHEALTH_INDICATOR_RAW),
+            (raw_indicator & not_ctbs_q & in_person_enc).alias(v.INDICATOR_ON_IN_PERSON_ENCOUNTER),
         )
         .with_columns(
             # DESIGN §5: a line with an indicator on an in_person encounter has, for every rule but
             # PS003, no telehealth indicator and is not a telehealth line.
-            (
-                pl.col("telehealth_indicator_raw") & ~pl.col("indicator_on_in_person_encounter")
-            ).alias("telehealth_indicator"),
+            (v.telehealth_indicator_raw & ~v.indicator_on_in_person_encounter).alias(
+                v.TELEHEALTH_INDICATOR
+            ),
         )
         .with_columns(
-            (pl.col("telehealth_indicator") & not_ctbs_q).alias("telehealth_line"),
-            (
-                pl.col("enc_found") & pl.col("enc_modality").is_in(TELEHEALTH_ENCOUNTER_MODALITIES)
-            ).alias("telehealth_encounter"),
+            (v.telehealth_indicator & not_ctbs_q).alias(v.TELEHEALTH_LINE),
+            (v.enc_found & v.enc_modality.is_in(TELEHEALTH_ENCOUNTER_MODALITIES)).alias(
+                v.TELEHEALTH_ENCOUNTER
+            ),
         )
         .with_columns(
-            (pl.col("telehealth_line") & (pl.col("enc_modality") == "audio_only"))
+            (v.telehealth_line & (v.enc_modality == "audio_only"))
             .fill_null(False)
-            .alias("audio_only_line"),
-            (pl.col("telehealth_line") & (pl.col("enc_modality") == "audio_video"))
+            .alias(v.AUDIO_ONLY_LINE),
+            (v.telehealth_line & (v.enc_modality == "audio_video"))
             .fill_null(False)
-            .alias("audio_video_line"),
+            .alias(v.AUDIO_VIDEO_LINE),
         )
     )
     return lf

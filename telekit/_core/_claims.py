@@ -1,0 +1,95 @@
+"""Claim-line facts every layer shares: which lines are superseded and which encounter a line
+belongs to (DESIGN §3, §5). One home, so the audit and the metrics cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TypeVar
+
+import polars as pl
+
+from telekit._core import _columns as c
+
+SUPERSEDED = "superseded"
+SUPERSEDING_FREQUENCIES = ("7", "8")
+VOID_FREQUENCY = "8"
+
+Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
+
+
+def superseded(frame: Frame, name: str = SUPERSEDED) -> Frame:
+    """``frame`` plus a Boolean column ``name``: True for the lines of a claim that a frequency 7
+    or 8 claim names as original_claim_id, and for the lines of a frequency 8 claim (a void).
+    A null frequency is neither."""
+    mark = "_is_original"
+    originals = (
+        frame.filter(pl.col(c.CLAIM_FREQUENCY_CODE).is_in(SUPERSEDING_FREQUENCIES))
+        .select(pl.col(c.ORIGINAL_CLAIM_ID).alias(c.CLAIM_ID))
+        .drop_nulls()
+        .unique()
+        .with_columns(pl.lit(True).alias(mark))
+    )
+    joined = frame.join(originals, on=c.CLAIM_ID, how="left")
+    return joined.with_columns(
+        (
+            pl.col(mark).fill_null(False)
+            | (pl.col(c.CLAIM_FREQUENCY_CODE) == VOID_FREQUENCY).fill_null(False)
+        ).alias(name)
+    ).drop(mark)
+
+
+def current_lines(frame: Frame) -> Frame:
+    """The lines that are not superseded (``superseded`` false), in their order."""
+    mark = "_superseded"
+    return superseded(frame, mark).filter(~pl.col(mark)).drop(mark)
+
+
+def link_encounters(
+    lines: pl.LazyFrame,
+    encounters: pl.LazyFrame,
+    fields: Sequence[str],
+    *,
+    row: str,
+    prefix: str = "",
+    found: str | None = None,
+) -> pl.LazyFrame:
+    """``lines`` (with a unique ``row`` index) plus each ``fields`` column of the line's encounter,
+    named ``prefix + field``, and, when ``found`` is given, a Boolean column of that name.
+
+    DESIGN §3: the encounter with the same encounter_id; when the line has no encounter_id, the
+    single encounter of the same person_id and rendering_npi whose encounter_date is the line's
+    DOS. Zero or several candidates: the encounter is missing (fields null, ``found`` false).
+    Lines keep their order.
+    """
+    out = [prefix + f for f in fields]
+    date = "_link_date"
+    enc = encounters.select(
+        c.ENCOUNTER_ID,
+        c.PERSON_ID,
+        c.RENDERING_NPI,
+        pl.col(c.ENCOUNTER_DATE).alias(date),
+        *(pl.col(f).alias(o) for f, o in zip(fields, out, strict=True)),
+    )
+    by_id = (
+        lines.filter(pl.col(c.ENCOUNTER_ID).is_not_null())
+        .select(row, c.ENCOUNTER_ID)
+        .join(enc.select(c.ENCOUNTER_ID, *out), on=c.ENCOUNTER_ID, how="inner")
+        .select(row, *out)
+    )
+    single = (
+        enc.filter(pl.col(date).is_not_null())
+        .filter(pl.len().over(c.PERSON_ID, c.RENDERING_NPI, date) == 1)
+        .select(c.PERSON_ID, c.RENDERING_NPI, date, *out)
+    )
+    by_key = (
+        lines.filter(pl.col(c.ENCOUNTER_ID).is_null())
+        .select(row, c.PERSON_ID, c.RENDERING_NPI, pl.col(c.CLAIM_LINE_START_DATE).alias(date))
+        .join(single, on=[c.PERSON_ID, c.RENDERING_NPI, date], how="inner")
+        .select(row, *out)
+    )
+    matched = pl.concat([by_id, by_key], how="vertical")
+    if found is not None:
+        matched = matched.with_columns(pl.lit(True).alias(found))
+    linked = lines.join(matched, on=row, how="left", maintain_order="left")
+    return linked if found is None else linked.with_columns(pl.col(found).fill_null(False))

@@ -1,0 +1,1 @@
+"""The audit engine: inputs, annotation, the rule registry, windows, the run and its result."""

@@ -1,0 +1,55 @@
+"""What the audit was given, after reading: the tables (None when not given) and the payer
+policies, already resolved onto the claim lines (``prepare``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from telekit._engine import _vocabulary as v
+from telekit._policies._model import Policies
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What the audit was given: each table, or None when not given (None differs from empty).
+
+    ``lines`` are the claim lines with their input row (``_row``), payer key and ``policy_*``
+    columns (``prepare`` builds them; the rules' window preparations read the tables).
+    """
+
+    claims: pl.DataFrame
+    encounters: pl.DataFrame | None
+    coverage: pl.DataFrame | None
+    providers: pl.DataFrame | None
+    policies: Policies
+    claim_columns: frozenset[str]  # canonical claim columns the source supplied
+    lines: pl.LazyFrame
+
+    def given(self, table: str) -> bool:
+        return getattr(self, table) is not None
+
+
+def prepare(
+    claims: pl.DataFrame,
+    *,
+    encounters: pl.DataFrame | None,
+    coverage: pl.DataFrame | None,
+    providers: pl.DataFrame | None,
+    policies: Policies,
+    claim_columns: frozenset[str],
+) -> Inputs:
+    """The inputs of a run: lines whose payer_type contradicts the policies are refused
+    (``PolicyError``); each line gets its row and its payer's policy on its DOS."""
+    policies.check_lines(claims)
+    lines = policies.resolve(claims.lazy().with_row_index(v.ROW))
+    return Inputs(
+        claims=claims,
+        encounters=encounters,
+        coverage=coverage,
+        providers=providers,
+        policies=policies,
+        claim_columns=claim_columns,
+        lines=lines,
+    )

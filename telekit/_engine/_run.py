@@ -1,0 +1,165 @@
+"""The run: every rule over the whole annotated frame, then one finding per (line, rule).
+
+``run(lines, inputs, rules)`` = ``statuses`` (what each rule can judge) → ``prepare_windows``
+(the window preparations the active rules read) → ``flag`` (one ``flag_{code}`` column per rule)
+→ ``apply_precedence`` (DESIGN §5). ``findings`` reshapes the flags. The rules are passed in: the
+engine never imports ``telekit.rules``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from decimal import Decimal
+
+import polars as pl
+
+from telekit._core import _columns as c
+from telekit._engine import _vocabulary as v
+from telekit._engine._inputs import Inputs
+from telekit._engine._registry import Rule
+from telekit._engine._result import FINDINGS_SCHEMA
+from telekit._engine._status import RuleStatus, given_status
+
+ROW = v.ROW
+
+
+def _flag(code: str) -> str:
+    return f"flag_{code}"
+
+
+def statuses(
+    lines: pl.DataFrame, inputs: Inputs, rules: Mapping[str, Rule]
+) -> dict[str, RuleStatus]:
+    """Each rule's status, by code in code order: from what was given, then (for a rule that
+    cannot judge some lines, ``partial_when``) from the lines."""
+    out: dict[str, RuleStatus] = {}
+    for code in sorted(rules):
+        rule = rules[code]
+        status = given_status(rule, inputs)
+        if status.state == "evaluated" and rule.partial_when is not None:
+            n = lines.select(rule.partial_when().fill_null(False).sum()).item()
+            if n:
+                status = RuleStatus("partial", rule.partial_reason, unjudged=n)
+        out[code] = status
+    return out
+
+
+def prepare_windows(lines: pl.DataFrame, inputs: Inputs, active: list[Rule]) -> pl.DataFrame:
+    """The lines, in ``_row`` order, with the columns of every preparation an active rule reads
+    (each run once, in the order of their names)."""
+    needed = sorted({p for r in active for p in r.prepare}, key=lambda p: p.__name__)
+    # Each preparation is collected on its own (one giant lazy plan costs more to optimise than to
+    # run on small inputs). Only its new columns are materialised (projection pushdown keeps the
+    # join back on `_row` from copying every annotated column), then they are stacked beside the
+    # lines, which are in `_row` order.
+    df = lines.sort(ROW)
+    for preparation in needed:
+        prepared = preparation(df.lazy(), inputs)
+        new_cols = [col for col in prepared.collect_schema().names() if col not in df.columns]
+        added = prepared.select(ROW, *new_cols).collect().sort(ROW)
+        if added.height != df.height or not added.get_column(ROW).equals(df.get_column(ROW)):
+            msg = f"window preparation {preparation.__name__} changed the lines it was given"
+            raise RuntimeError(msg)
+        df = df.hstack(added.drop(ROW))
+    return df
+
+
+def flag(lines: pl.DataFrame, active: list[Rule], rules: Mapping[str, Rule]) -> pl.DataFrame:
+    """``flag_{code}`` for every rule: its expression for an active rule (never on superseded
+    lines unless it judges them, never on self-pay lines when it skips them), else False."""
+    flag_exprs = []
+    for rule in active:
+        expr = rule.expr().fill_null(False)
+        if not rule.judges_superseded:
+            expr = expr & ~v.superseded
+        if rule.skip_self_pay:
+            expr = expr & ~v.is_self_pay
+        flag_exprs.append(expr.alias(_flag(rule.code)))
+    flag_exprs.extend(
+        pl.lit(False).alias(_flag(rule.code)) for rule in rules.values() if rule not in active
+    )
+    return lines.with_columns(flag_exprs)
+
+
+def apply_precedence(flagged: pl.DataFrame, rules: Mapping[str, Rule]) -> pl.DataFrame:
+    """DESIGN §5 precedence: where a rule fires (and its condition holds) the rules it suppresses
+    give no finding. Every suppression reads the flags before any is suppressed."""
+    suppress = []
+    for code in sorted(rules):
+        conditions = []
+        for by in sorted(rules):
+            condition = rules[code].suppressed_by(rules[by])
+            if condition is False:
+                continue
+            flag_by = pl.col(_flag(by))
+            conditions.append(flag_by if condition is None else flag_by & condition())
+        if conditions:
+            suppress.append(
+                (pl.col(_flag(code)) & ~pl.any_horizontal(conditions)).alias(_flag(code))
+            )
+    return flagged.with_columns(suppress) if suppress else flagged
+
+
+def run(
+    lines: pl.DataFrame, inputs: Inputs, rules: Mapping[str, Rule]
+) -> tuple[pl.DataFrame, dict[str, RuleStatus]]:
+    """The annotated lines with a ``flag_{code}`` column per rule, and each rule's status."""
+    status = statuses(lines, inputs, rules)
+    active = [rules[code] for code in sorted(rules) if status[code].active]
+    prepared = prepare_windows(lines, inputs, active)
+    return apply_precedence(flag(prepared, active, rules), rules), status
+
+
+def _finding_id(s: pl.Series) -> pl.Series:
+    return pl.Series(
+        [hashlib.sha256(v.encode()).hexdigest()[:16] for v in s.to_list()], dtype=pl.String
+    )
+
+
+def findings(flagged: pl.DataFrame, rules: Mapping[str, Rule]) -> pl.DataFrame:
+    """One row per (flagged line, rule), in ``FINDINGS_SCHEMA``, sorted by line then rule."""
+    parts = []
+    for code in sorted(rules):
+        rule = rules[code]
+        hits = flagged.filter(pl.col(_flag(code)))
+        if hits.height == 0:
+            continue
+        amount = (
+            pl.col(c.CHARGE_AMOUNT).cast(c.MONEY)
+            if rule.severity == "error"
+            else pl.lit(Decimal("0.00")).cast(c.MONEY)
+        )
+        parts.append(
+            hits.select(
+                pl.lit(code).alias("rule_code"),
+                pl.lit(rule.name).alias("rule_name"),
+                pl.lit(rule.severity).alias("severity"),
+                c.CLAIM_ID,
+                c.CLAIM_LINE_NUMBER,
+                c.ENCOUNTER_ID,
+                c.PERSON_ID,
+                c.PAYER,
+                c.PAYER_TYPE,
+                c.RENDERING_NPI,
+                c.CLAIM_LINE_START_DATE,
+                c.HCPCS_CODE,
+                rule.message_expr().alias("message"),
+                amount.alias("amount_at_risk"),
+                rule.fix_expr().alias("suggested_fix"),
+            )
+        )
+    if not parts:
+        return pl.DataFrame(schema=FINDINGS_SCHEMA)
+    out = pl.concat(parts, how="vertical").with_columns(
+        pl.concat_str(
+            ["rule_code", c.CLAIM_ID, pl.col(c.CLAIM_LINE_NUMBER).cast(pl.String)], separator="|"
+        )
+        .map_batches(_finding_id, return_dtype=pl.String)
+        .alias("finding_id")
+    )
+    return (
+        out.select(FINDINGS_SCHEMA.names())
+        .cast(FINDINGS_SCHEMA)
+        .sort(c.CLAIM_ID, c.CLAIM_LINE_NUMBER, "rule_code")
+    )

@@ -1,0 +1,194 @@
+"""Planters, TH: the telehealth list and CTBS (TH001–TH004)."""
+
+from __future__ import annotations
+
+from telekit.sample._case import Plant
+from telekit.sample._planters._base import (
+    FROM24,
+    FROM25,
+    MAIN,
+    Y23,
+    Y24,
+    Y26,
+    D,
+    _by_type,
+    planter,
+)
+
+# === TH: telehealth list and CTBS ===============================================================
+
+
+@planter("TH001")
+def plant_th001_code_added_to_list_in_2026(p: Plant) -> None:
+    """90849 (on the list from 2026) to Medicare by telehealth in 2024–2025: TH001. A second
+    person has the same service in 2026: no finding."""
+    lcsw = _by_type("LCSW")
+    c = p.visit(
+        p.person("MEDICARE"),
+        "90849",
+        dos=p.pick_date(D(2024, 1, 2), D(2025, 12, 31)),
+        npi=lcsw,
+        modality="audio_video",
+    )
+    p.expect(c, 1, "TH001")
+    p.visit(p.person("MEDICARE"), "90849", dos=p.pick_date(*Y26), npi=lcsw, modality="audio_video")
+
+
+@planter("TH001")
+def plant_th001_unknown_code_by_telehealth(p: Plant) -> None:
+    """A code telekit does not know (0998T) on a Medicare telehealth line: absent from the list,
+    so TH001 (DESIGN: "a code absent from it is not on the list"); never CD001."""
+    c = p.visit(
+        p.person("MEDICARE"),
+        "0998T",
+        dos=p.pick_date(*FROM24),
+        modality="audio_video",
+        charges=(18000,),
+    )
+    p.expect(c, 1, "TH001")
+
+
+@planter()
+def plant_th001_ma_not_checked(p: Plant) -> None:
+    """Negative: 90849 by telehealth to Humana MA in 2024 (TH001 is Medicare only)."""
+    p.visit(
+        p.person("HUMANA MA"),
+        "90849",
+        dos=p.pick_date(*Y24),
+        npi=_by_type("LCSW"),
+        modality="audio_video",
+    )
+
+
+@planter("TH002")
+def plant_th002_evisit_on_pos10(p: Plant) -> None:
+    """An e-visit (99422) to Medicare on POS 10, 2024+: TH002 (CTBS, never a telehealth line)."""
+    c = p.visit(
+        p.person("MEDICARE"), "99422", dos=p.pick_date(*FROM24), modality="portal", pos="10"
+    )
+    p.expect(c, 1, "TH002")
+
+
+@planter("TH002")
+def plant_th002_virtual_check_in_with_95(p: Plant) -> None:
+    """G2252 to Humana MA with modifier 95 on POS 11: TH002."""
+    c = p.visit(
+        p.person("HUMANA MA"), "G2252", dos=p.pick_date(*MAIN), modality="audio_only", mods=("95",)
+    )
+    p.expect(c, 1, "TH002")
+
+
+@planter("TH002")
+def plant_th002_rpm_with_93(p: Plant) -> None:
+    """99457 (20+ min) to Medicare with modifier 93: TH002."""
+    c = p.visit(
+        p.person("MEDICARE"), "99457", dos=p.pick_date(*MAIN), modality="audio_only", mods=("93",)
+    )
+    p.expect(c, 1, "TH002")
+
+
+@planter("TH002", "MD004")
+def plant_th002_check_in_with_gt(p: Plant) -> None:
+    """98016 to Medicare (2025+) with GT on an audio-only encounter: TH002 and MD004 (a
+    Medicare line with GT from 2018)."""
+    c = p.visit(
+        p.person("MEDICARE"), "98016", dos=p.pick_date(*FROM25), modality="audio_only", mods=("GT",)
+    )
+    p.expect(c, 1, "TH002", "MD004")
+
+
+@planter()
+def plant_th002_commercial_not_checked(p: Plant) -> None:
+    """Negative: an e-visit to Cigna on POS 10 (TH002 is Medicare or MA only)."""
+    p.visit(p.person("CIGNA"), "99422", dos=p.pick_date(*FROM24), modality="portal", pos="10")
+
+
+@planter("TH003")
+def plant_th003_office_em_audio_only_medicare(p: Plant) -> None:
+    """99213 audio-only to Medicare in 2024 (POS 10 + 93, reason): TH003."""
+    c = p.visit(p.person("MEDICARE"), "99213", dos=p.pick_date(*Y24), modality="audio_only")
+    p.expect(c, 1, "TH003")
+
+
+@planter("TH003")
+def plant_th003_office_em_audio_only_ma(p: Plant) -> None:
+    """99214 audio-only to Humana MA in 2023 (POS 11 + 93): TH003."""
+    c = p.visit(p.person("HUMANA MA"), "99214", dos=p.pick_date(*Y23), modality="audio_only")
+    p.expect(c, 1, "TH003")
+
+
+@planter("TH003")
+def plant_th003_new_patient_audio_only_2022(p: Plant) -> None:
+    """99204 audio-only to Medicare in 2022 (POS 11 + 93, no 95): TH003."""
+    c = p.visit(
+        p.person("MEDICARE"),
+        "99204",
+        dos=p.pick_date(D(2022, 1, 3), D(2022, 12, 30)),
+        modality="audio_only",
+    )
+    p.expect(c, 1, "TH003")
+
+
+@planter("TH003")
+def plant_th003_last_day_before_2025(p: Plant) -> None:
+    """99213 audio-only to Medicare on 2024-12-31: TH003; the same on 2025-01-02 for another
+    person: no finding (any listed service may be audio-only from 2025)."""
+    c = p.visit(p.person("MEDICARE"), "99213", dos=D(2024, 12, 31), modality="audio_only")
+    p.expect(c, 1, "TH003")
+    p.visit(p.person("MEDICARE"), "99213", dos=D(2025, 1, 2), modality="audio_only")
+
+
+@planter("TH004")
+def plant_th004_q3014_on_pos10(p: Plant) -> None:
+    """Q3014 on POS 10 with the patient at a facility: TH004 (POS clause)."""
+    c = p.visit(
+        p.person("MEDICARE"),
+        "Q3014",
+        dos=p.pick_date(*MAIN),
+        modality="audio_video",
+        location="facility",
+        pos="10",
+    )
+    p.expect(c, 1, "TH004")
+
+
+@planter("TH004")
+def plant_th004_q3014_patient_at_home(p: Plant) -> None:
+    """Q3014 on POS 11 with the patient at home: TH004 (location clause)."""
+    c = p.visit(
+        p.person("MEDICARE"),
+        "Q3014",
+        dos=p.pick_date(*MAIN),
+        modality="audio_video",
+        location="home",
+    )
+    p.expect(c, 1, "TH004")
+
+
+@planter("TH004")
+def plant_th004_q3014_both_clauses(p: Plant) -> None:
+    """Q3014 to Humana MA on POS 10 with the patient at home: one TH004."""
+    c = p.visit(
+        p.person("HUMANA MA"),
+        "Q3014",
+        dos=p.pick_date(*FROM24),
+        modality="audio_video",
+        location="home",
+        pos="10",
+    )
+    p.expect(c, 1, "TH004")
+
+
+@planter()
+def plant_th004_negatives(p: Plant) -> None:
+    """Negatives: Q3014 self-pay on POS 10 (TH rules skip self-pay); Q3014 on POS 11 with no
+    encounter (the location clause needs the encounter; Q3014 never gets DC003)."""
+    p.visit(
+        p.person("SELF PAY"),
+        "Q3014",
+        dos=p.pick_date(*FROM24),
+        modality="audio_video",
+        location="home",
+        pos="10",
+    )
+    p.visit(p.person("MEDICARE"), "Q3014", dos=p.pick_date(*MAIN), encounter=False)

@@ -108,6 +108,7 @@ def audit(
         policies=pol,
         as_of=as_of,
         run_at=run_at,
+        statuses=dict(statuses),
         code_set_version=codesets.CODE_SET_VERSION,
         accounting=accounting,
         rules=rules,

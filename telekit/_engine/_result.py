@@ -13,6 +13,7 @@ import polars as pl
 
 from telekit._core import _columns as c
 from telekit._core._version import VERSION
+from telekit._engine._status import RuleStatus
 from telekit._policies._model import Policies
 
 FINDINGS_SCHEMA = pl.Schema(
@@ -56,6 +57,8 @@ class AuditResult:
     unknown_codes: dict[str, int] = field(default_factory=dict)
     dropped_columns: dict[str, list[str]] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
+    # per rule code: its status as a typed value (``rules`` is its rendering)
+    statuses: dict[str, RuleStatus] = field(default_factory=dict)
 
     def summary(self) -> pl.DataFrame:
         """One row per rule: rule_code, rule_name, severity, findings, lines, dollars_at_risk,

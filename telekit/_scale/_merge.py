@@ -16,6 +16,7 @@ from telekit._core import _columns as c
 from telekit._core._columns import TABLES
 from telekit._core._table import Table
 from telekit._engine._result import FINDINGS_SCHEMA, AuditResult
+from telekit._engine._status import RuleStatus, rules_frame
 from telekit._policies._model import Policies
 from telekit._scale._split import Split
 from telekit.rules import REGISTRY
@@ -27,7 +28,7 @@ class BucketResult:
 
     bucket: int
     findings: pl.DataFrame
-    rules: pl.DataFrame
+    statuses: dict[str, RuleStatus]
     unknown_codes: dict[str, int]
     as_of: date | None
     # table -> (rows_in, rows_audited, rejects, rows_skipped)
@@ -56,7 +57,7 @@ def audit_bucket(
     out = BucketResult(
         bucket=k,
         findings=result.findings,
-        rules=result.rules,
+        statuses=result.statuses,
         unknown_codes=result.unknown_codes,
         as_of=result.as_of if tables["claims"].data.height else None,
         tables={
@@ -70,28 +71,19 @@ def audit_bucket(
     return out
 
 
-def _partial_suffix(code: str) -> str | None:
-    rule = REGISTRY[code]
-    return None if rule.partial_when is None else f" lines not judged: {rule.partial_reason}"
-
-
-def merge_rules(frames: list[pl.DataFrame]) -> pl.DataFrame:
-    """One status per rule from every bucket's (see the module doc)."""
-    first = frames[0]
-    rows = []
-    for row in first.iter_rows(named=True):
-        code = row["rule_code"]
-        suffix = _partial_suffix(code)
-        judged = [f.filter(pl.col("rule_code") == code).row(0, named=True) for f in frames]
-        counted = [
-            int(r["reason"].removesuffix(suffix))
-            for r in judged
-            if suffix is not None and r["reason"] is not None and r["reason"].endswith(suffix)
-        ]
-        rows.append(
-            {**row, "status": "partial", "reason": f"{sum(counted)}{suffix}"} if counted else row
+def merge_statuses(buckets: list[dict[str, RuleStatus]]) -> dict[str, RuleStatus]:
+    """One status per rule from every bucket's: a rule some bucket could not judge on some lines
+    is partial, its unjudged lines summed; otherwise the first bucket's status (every bucket
+    was given the same tables)."""
+    merged = {}
+    for code in sorted(REGISTRY):
+        statuses = [b[code] for b in buckets]
+        unjudged = sum(s.unjudged for s in statuses)
+        judged = next((s for s in statuses if s.unjudged), None)
+        merged[code] = (
+            RuleStatus("partial", judged.reason, unjudged) if judged is not None else statuses[0]
         )
-    return pl.DataFrame(rows, schema=first.schema)
+    return merged
 
 
 @dataclass(frozen=True)
@@ -130,6 +122,7 @@ def merge(
 ) -> PartitionedAuditResult:
     """The single-process ``AuditResult`` from the buckets' results."""
     results = sorted(results, key=lambda r: r.bucket)
+    statuses = merge_statuses([r.statuses for r in results])
     if findings is None:
         findings = pl.concat([r.findings for r in results], how="vertical")
     findings = findings.cast(FINDINGS_SCHEMA).sort(c.CLAIM_ID, c.CLAIM_LINE_NUMBER, "rule_code")
@@ -189,7 +182,8 @@ def merge(
         run_at=run_at,
         code_set_version=codesets.CODE_SET_VERSION,
         accounting=accounting,
-        rules=merge_rules([r.rules for r in results]),
+        rules=rules_frame([statuses[c].row(REGISTRY[c]) for c in sorted(REGISTRY)]),
+        statuses=statuses,
         unknown_codes=dict(sorted(unknown.items())),
         dropped_columns=dropped,
         sources=sources,

@@ -28,10 +28,8 @@ __all__ = [
     "DATE_COLUMNS",
     "ELIGIBILITY_COLUMNS",
     "ELIGIBILITY_STATUS",
-    "ELIGIBILITY_STATUSES",
     "REASON",
     "TELEHEALTH_BENEFIT",
-    "TELEHEALTH_BENEFITS",
     "VISIT_DATE",
     "eligibility",
 ]
@@ -48,8 +46,6 @@ COVERING_PAYER_TYPE = "covering_payer_type"
 TELEHEALTH_BENEFIT = "telehealth_benefit"
 REASON = "reason"
 
-ELIGIBILITY_STATUSES: Final = ("eligible", "not_eligible", "unknown")
-TELEHEALTH_BENEFITS: Final = ("covered", "not_covered", "unknown")
 
 #: Columns ``eligibility`` adds (existing columns of these names are replaced), in this order.
 ELIGIBILITY_COLUMNS: Final = pl.Schema(

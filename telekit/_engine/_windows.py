@@ -26,10 +26,6 @@ DOS = c.CLAIM_LINE_START_DATE
 SORT_KEYS = [DOS, c.CLAIM_SUBMITTED_DATE, c.CLAIM_ID, c.CLAIM_LINE_NUMBER]
 
 
-def sort_lines(lf: pl.LazyFrame) -> pl.LazyFrame:
-    return lf.sort(SORT_KEYS, nulls_last=True)
-
-
 def greedy_periods(lines: pl.DataFrame, group: list[str], days: int) -> pl.DataFrame:
     """Flag lines inside another line's period (FQ001, FQ003).
 

@@ -10,7 +10,6 @@ import polars as pl
 # --- vocabulary --------------------------------------------------------------------------------
 
 TELEHEALTH_POS_VALUES: Final = ("02", "02/10", "in_person+95", "none")
-TIMELY_FILING_RULES: Final = ("calendar_year", "days", "none")
 
 # policy fields as written in policies.toml
 _TELEHEALTH_POS = "telehealth_pos"

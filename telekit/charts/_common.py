@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 import altair as alt
 import polars as pl
@@ -24,13 +24,6 @@ _LABEL_LIMIT = 360  # px: long rule names and payer names are not cut
 _WIDTH = 560
 
 MONTH = "month"
-
-
-class _HasFindings(Protocol):
-    findings: pl.DataFrame
-    providers: pl.DataFrame | None
-
-    def summary(self) -> pl.DataFrame: ...
 
 
 Frame = pl.DataFrame | pl.LazyFrame

@@ -73,8 +73,3 @@ def cms_date(expr: pl.Expr) -> pl.Expr:
         text.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False),
         text.str.to_date("%m/%d/%Y", strict=False),
     )
-
-
-def no_date(expr: pl.Expr) -> pl.Expr:
-    """True where a date cell says "none": empty or ``*``."""
-    return expr.is_null() | expr.str.strip_chars().is_in(["", "*"])

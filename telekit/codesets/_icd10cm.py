@@ -41,14 +41,6 @@ RUNS_SCHEMA = pl.Schema(
 BILLABLE_SCHEMA = pl.Schema(
     {CODE: pl.String(), VALID_START_DATE: pl.Date(), VALID_END_DATE: pl.Date()}
 )
-FISCAL_YEARS_SCHEMA = pl.Schema(
-    {
-        FISCAL_YEAR: pl.Int32(),
-        VALID_START_DATE: pl.Date(),
-        VALID_END_DATE: pl.Date(),
-        SOURCE: pl.String(),
-    }
-)
 
 SHIPPED_FISCAL_YEARS = range(2019, 2027)
 # Changes dated inside a fiscal year, which a one-file-per-year set cannot show:
@@ -85,7 +77,6 @@ _RELEASE = {
 }
 
 _ORDER_LINE = r"^([0-9]{5}) ([A-Z][0-9][0-9A-Z][0-9A-Z ]{0,4}) +([01]) "
-_CODE_PATTERN = r"^[A-Z][0-9][0-9A-Z][0-9A-Z]{0,4}$"
 
 
 def fiscal_year_start(expr: pl.Expr) -> pl.Expr:

@@ -30,13 +30,10 @@ from telekit import charts as ch
 from telekit import metrics
 from telekit._core import _columns as c
 from telekit._core._dates import as_date
+from telekit._read._arguments import as_frame, as_remittances
 from telekit.metrics._inputs import (
     RemittancesLike,
     TableLike,
-    claims_frame,
-    encounters_frame,
-    patient_payments_frame,
-    remittances_obj,
     with_modality,
 )
 
@@ -171,14 +168,14 @@ class DashboardState:
         self.as_of = as_date(as_of)
         self.audit = audit
         self.policies = policies if policies is not None else getattr(audit, "policies", None)
-        frame = claims_frame(claims)
+        frame = as_frame("claims", claims)
         if self.policies is not None:
             frame = frame.with_columns(self.policies.payer_key(c.PAYER).alias(c.PAYER))
         self.claims: pl.DataFrame = frame
-        self.remittances: Remittances = remittances_obj(remittances)
-        self.encounters = None if encounters is None else encounters_frame(encounters)
+        self.remittances: Remittances = as_remittances(remittances)
+        self.encounters = None if encounters is None else as_frame("encounters", encounters)
         self.patient_payments = (
-            None if patient_payments is None else patient_payments_frame(patient_payments)
+            None if patient_payments is None else as_frame("patient_payments", patient_payments)
         )
         self.chart_names = self._chart_names(charts)
         self._claim_index = self._index_claims()

@@ -10,8 +10,7 @@ import polars as pl
 
 from telekit._core import _columns as c
 from telekit._core._claims import link_encounters
-from telekit._core._remittances import Remittances
-from telekit._read._arguments import RemittancesInput, TableInput, as_frame, as_remittances
+from telekit._read._arguments import RemittancesInput, TableInput
 
 # the names the metrics' signatures spell (the public API pins them)
 TableLike = TableInput
@@ -27,20 +26,6 @@ BY_KEYS = CLAIM_KEYS + LINE_KEYS
 
 # The shims below keep ``telekit.dashboard``'s imports working until they read the one home of
 # table arguments, ``telekit._read._arguments``, themselves.
-def claims_frame(claims: TableLike) -> pl.DataFrame:
-    return as_frame("claims", claims)
-
-
-def encounters_frame(encounters: TableLike) -> pl.DataFrame:
-    return as_frame("encounters", encounters)
-
-
-def patient_payments_frame(payments: TableLike) -> pl.DataFrame:
-    return as_frame("patient_payments", payments)
-
-
-def remittances_obj(remittances: RemittancesLike) -> Remittances:
-    return as_remittances(remittances)
 
 
 def parse_by(

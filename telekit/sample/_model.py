@@ -8,7 +8,7 @@ generator is an independent reading of DESIGN.md §3–§5.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 # --- dates ------------------------------------------------------------------------------------
 
@@ -26,10 +26,6 @@ AETNA_POS02_START, AETNA_POS02_END = date(2022, 1, 1), date(2022, 6, 30)
 def day(d: date) -> int:
     """Days since 1970-01-01 (the integer behind ``pl.Date``)."""
     return (d - EPOCH).days
-
-
-def from_day(n: int) -> date:
-    return EPOCH + timedelta(days=int(n))
 
 
 # --- NPIs -------------------------------------------------------------------------------------
@@ -103,10 +99,6 @@ PROVIDERS: tuple[Provider, ...] = (
     Provider(make_npi("139872045"), "Yuki Tanaka", "SLP", ("NY", "NJ"), "slp"),
     Provider(make_npi("141057392"), "Olivia Grant", "RD", (), "rd"),
 )  # fmt: skip
-
-BY_NPI = {p.npi: p for p in PROVIDERS}
-EM_TYPES = ("MD", "DO", "NP", "PA")
-NO_EM_TYPES = ("PSYCHOLOGIST", "LCSW", "MFT", "MHC", "RD", "PT", "OT", "SLP", "AUDIOLOGIST")
 
 
 def providers_with(*, role: str | None = None, types: tuple[str, ...] = ()) -> list[Provider]:
@@ -306,10 +298,6 @@ OFFICE_EM: dict[str, tuple[int, bool, int]] = {
     "98015": (4, False, 40),
 }  # fmt: skip
 CPT_TELEMEDICINE = tuple(f"980{i:02d}" for i in range(16))
-CPT_TM_AUDIO_VIDEO = CPT_TELEMEDICINE[:8]
-CPT_TM_AUDIO_ONLY = CPT_TELEMEDICINE[8:]
-BEHAVIORAL_AUDIO_OK = ("90785", "90791", "90792", "90832", "90833", "90834", "90836", "90837",
-                       "90838", "90845", "90846", "90847", "90853")  # fmt: skip
 ONLINE_DIGITAL = ("99421", "99422", "99423", "98970", "98971", "98972")
 ONLINE_DIGITAL_MINUTES = {"99421": (5, 10), "99422": (11, 20), "99423": (21, 35),
                           "98970": (5, 10), "98971": (11, 20), "98972": (21, 35)}  # fmt: skip

@@ -338,14 +338,3 @@ def _plb_frame(txs: pl.DataFrame, plb_raw: pl.DataFrame) -> pl.DataFrame:
         )
         .cast(X12_PROVIDER_ADJUSTMENTS_SCHEMA)
     )
-
-
-def empty_x12_frames() -> dict[str, pl.DataFrame]:
-    """Empty frames in the 835 schemas (used when merging 835 and CSV sources)."""
-    return {
-        "claims": pl.DataFrame(schema=X12_CLAIMS_SCHEMA),
-        "payments": pl.DataFrame(schema=X12_PAYMENTS_SCHEMA),
-        "remarks": pl.DataFrame(schema=X12_REMARKS_SCHEMA),
-        "provider_adjustments": pl.DataFrame(schema=X12_PROVIDER_ADJUSTMENTS_SCHEMA),
-        "rejects": pl.DataFrame(schema=REJECTS_SCHEMA),
-    }

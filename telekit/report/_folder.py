@@ -281,6 +281,20 @@ def _inputs(args: argparse.Namespace) -> tuple[dict[str, list[Path]], Path | Non
     if directory is not None and not directory.is_dir():
         msg = f"{directory}: not a folder (give DIR holding claims.csv, or --claims F)"
         raise TelekitError(msg)
+    paths = _table_paths(args, directory)
+    if "claims" not in paths:
+        msg = "no claims given: put claims.csv (or .parquet/.xlsx) in DIR or pass --claims F"
+        raise TelekitError(msg)
+    for ps in paths.values():
+        for path in ps:
+            _check_given(path, folder_ok=True)
+    policies = _side_file(args.policies, directory, "policies.toml")
+    map_path = _side_file(args.map, directory, "map.toml")
+    return paths, policies, map_path
+
+
+def _table_paths(args: argparse.Namespace, directory: Path | None) -> dict[str, list[Path]]:
+    """The files of each table: found in DIR, then overridden by the flags that name one."""
     paths: dict[str, list[Path]] = {}
     for t in TABLES:
         if directory is not None:
@@ -296,23 +310,15 @@ def _inputs(args: argparse.Namespace) -> tuple[dict[str, list[Path]], Path | Non
     if args.remittances:
         paths.pop("adjustments", None)
         paths["remittances"] = list(args.remittances)
-    if "claims" not in paths:
-        msg = "no claims given: put claims.csv (or .parquet/.xlsx) in DIR or pass --claims F"
-        raise TelekitError(msg)
-    for ps in paths.values():
-        for path in ps:
-            _check_given(path, folder_ok=True)
-    policies = args.policies
-    if policies is None:
-        policies = _dir_file(directory, "policies.toml")
-    else:
-        _check_given(policies)
-    map_path = args.map
-    if map_path is None:
-        map_path = _dir_file(directory, "map.toml")
-    else:
-        _check_given(map_path)
-    return paths, policies, map_path
+    return paths
+
+
+def _side_file(given: Path | None, directory: Path | None, name: str) -> Path | None:
+    """A side file (policies, map): the one given (checked), else ``name`` in DIR if there."""
+    if given is None:
+        return _dir_file(directory, name)
+    _check_given(given)
+    return given
 
 
 def _check_given(path: Path, *, folder_ok: bool = False) -> None:

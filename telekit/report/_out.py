@@ -230,6 +230,25 @@ def replaced_file(path: Path) -> Iterator[Path]:
         raise
 
 
+def _summary(
+    result: AuditResult,
+    extra_tables: Mapping[str, Any],
+    x12_issues: Mapping[str, pl.DataFrame] | None,
+) -> dict[str, Any]:
+    """What summary.json holds: the result's summary, the extra tables' entries, and each
+    table's ``x12_issues``."""
+    summary = result.to_summary_dict()
+    for table, info in extra_tables.items():
+        summary["tables"][table] = info
+    if x12_issues:
+        from telekit.x12 import _problems  # noqa: PLC0415 - telekit.x12 imports the readers
+
+        for table, issues in x12_issues.items():
+            entry = summary["tables"].setdefault(table, {})
+            entry["x12_issues"] = _problems.summary_entry(issues)
+    return summary
+
+
 def write_audit(
     out: Path,
     result: AuditResult,
@@ -259,15 +278,7 @@ def write_audit(
 
     check_out(out, [p for ps in inputs.values() for p in ps])
     stage("writing findings")
-    summary = result.to_summary_dict()
-    for table, info in extra_tables.items():
-        summary["tables"][table] = info
-    if x12_issues:
-        from telekit.x12 import _problems  # noqa: PLC0415 - telekit.x12 imports the readers
-
-        for table, issues in x12_issues.items():
-            entry = summary["tables"].setdefault(table, {})
-            entry["x12_issues"] = _problems.summary_entry(issues)
+    summary = _summary(result, extra_tables, x12_issues)
     record = AuditRecord.from_result(result, summary=summary, rejects=rejects)
     sheet = decisions_sheet(decisions, result.findings) if decisions is not None else None
     frames = dict(metrics or {})

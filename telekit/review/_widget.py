@@ -132,23 +132,7 @@ class EncounterReview:
         self.progress = widgets.Label()
         self.progress.add_class("telekit-review-progress")
 
-        options = self.state.options()
-        names = self.state.provider_names()
-        self.filters: dict[str, widgets.Dropdown] = {}
-        for name, values in options.items():
-            labels = [
-                (f"{v} — {names[v]}" if name == "provider" and v in names else v, v) for v in values
-            ]
-            dropdown = widgets.Dropdown(
-                options=[("any", ""), *labels],
-                value="",
-                description=name,
-                layout=widgets.Layout(width="auto"),
-                style={"description_width": "initial"},
-            )
-            dropdown.add_class(f"telekit-review-filter-{name}")
-            dropdown.observe(self._on_filter, names="value")
-            self.filters[name] = dropdown
+        self.filters: dict[str, widgets.Dropdown] = self._filter_dropdowns()
         self.sort = widgets.Dropdown(
             options=[("$ at risk", "dollars_at_risk"), ("date", "date"), ("key", "key")],
             value=self.state.sort,
@@ -187,16 +171,7 @@ class EncounterReview:
             layout=widgets.Layout(width="40em", height="3.5em"),
         )
         self.note.add_class("telekit-review-note")
-        self.decision_buttons: dict[str, widgets.Button] = {}
-        for decision, label in _DECISION_LABELS.items():
-            button = widgets.Button(
-                description=label,
-                button_style=_DECISION_STYLES[decision],
-                tooltip=f"{label}: the chosen findings, or every finding of the encounter",
-            )
-            button.add_class(_DECISION_CLASSES[decision])
-            button.on_click(lambda _, d=decision: self._decide_clicked(d))
-            self.decision_buttons[decision] = button
+        self.decision_buttons: dict[str, widgets.Button] = self._decision_buttons()
         self.confirm_button = self.decision_buttons["confirm"]
         self.dismiss_button = self.decision_buttons["dismiss"]
         self.needs_query_button = self.decision_buttons["needs_query"]
@@ -305,6 +280,43 @@ class EncounterReview:
             f"EncounterReview({self.state.progress_text()}; reviewer {self.state.reviewer!r}, "
             f"file {self.state.store.path.name!r})"
         )
+
+    # --- building ---------------------------------------------------------------------------
+
+    def _filter_dropdowns(self) -> dict[str, widgets.Dropdown]:
+        """One dropdown per worklist filter ("any" first; providers labelled with their name)."""
+        options = self.state.options()
+        names = self.state.provider_names()
+        filters: dict[str, widgets.Dropdown] = {}
+        for name, values in options.items():
+            labels = [
+                (f"{v} — {names[v]}" if name == "provider" and v in names else v, v) for v in values
+            ]
+            dropdown = widgets.Dropdown(
+                options=[("any", ""), *labels],
+                value="",
+                description=name,
+                layout=widgets.Layout(width="auto"),
+                style={"description_width": "initial"},
+            )
+            dropdown.add_class(f"telekit-review-filter-{name}")
+            dropdown.observe(self._on_filter, names="value")
+            filters[name] = dropdown
+        return filters
+
+    def _decision_buttons(self) -> dict[str, widgets.Button]:
+        """One button per decision (confirm, dismiss, needs_query)."""
+        buttons: dict[str, widgets.Button] = {}
+        for decision, label in _DECISION_LABELS.items():
+            button = widgets.Button(
+                description=label,
+                button_style=_DECISION_STYLES[decision],
+                tooltip=f"{label}: the chosen findings, or every finding of the encounter",
+            )
+            button.add_class(_DECISION_CLASSES[decision])
+            button.on_click(lambda _, d=decision: self._decide_clicked(d))
+            buttons[decision] = button
+        return buttons
 
     # --- events ---------------------------------------------------------------------------
 

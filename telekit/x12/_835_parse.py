@@ -54,6 +54,7 @@ FISCAL_PERIOD_DATE = "fiscal_period_date"
 SUPPORTED_GUIDES = ("005010X221", "004010X091")  # 835 5010 (A1 included) and 4010
 # the table a segment the file ends inside is rejected from
 CUT_TABLES = {"CLP": "remittances", "SVC": "remittances", "CAS": "adjustments"}
+_ENVELOPE_IDS = frozenset(("ISA", "GS", "ST", "SE", "GE", "IEA"))
 _CAS_TRIPLES = 6  # CAS02-04 ... CAS17-19
 _PLB_PAIRS = 6  # PLB03/04 ... PLB13/14
 _MOA_REMARKS = (3, 4, 5, 6, 7)
@@ -237,24 +238,38 @@ class Parser:
         for seg in segments:
             sid = seg.id
             self.env.feed(seg)
-            if sid == "GS":
-                self.gs04 = seg.el(4).strip()
-            elif sid == "ST":
-                self._st(seg)
-            elif sid in ("SE", "GE", "IEA", "ISA"):
-                if self.active:
-                    self._end_tx()
+            if sid in _ENVELOPE_IDS:
+                self._envelope(seg)
             elif self.active:
                 handler = handlers.get(sid)
-                if not seg.terminated and sid in CUT_TABLES:
-                    self._cut(seg)
-                elif handler is not None:
-                    handler(seg)
+                if handler is not None:
+                    if seg.terminated:
+                        handler(seg)
+                    else:
+                        self._unterminated(seg, handler)
         if self.active:
             self._end_tx()
         self.env.finish()
         if not self.tx_rows:
             self._nothing_read()
+
+    def _envelope(self, seg: Segment) -> None:
+        """GS keeps GS04; ST starts a transaction set; SE, GE, IEA and ISA end the open one."""
+        sid = seg.id
+        if sid == "GS":
+            self.gs04 = seg.el(4).strip()
+        elif sid == "ST":
+            self._st(seg)
+        elif self.active:
+            self._end_tx()
+
+    def _unterminated(self, seg: Segment, handler: Callable[[Segment], None]) -> None:
+        """The file's last segment, which the file ends inside: a claim, service line or
+        adjustment is cut (not read); any other is read as it is."""
+        if seg.id in CUT_TABLES:
+            self._cut(seg)
+        else:
+            handler(seg)
 
     def _cut(self, seg: Segment) -> None:
         """The file ends inside ``seg`` (a claim, service line or adjustment): what it holds is

@@ -10,24 +10,13 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import polars as pl
 
 from telekit._core import _columns as c
 from telekit._core._exceptions import InputError
 
-_DECISION_COLUMNS: Final = (
-    "finding_id",
-    "rule_code",
-    c.CLAIM_ID,
-    c.CLAIM_LINE_NUMBER,
-    c.ENCOUNTER_ID,
-    "decision",
-    "note",
-    "reviewer",
-    "decided_at",
-)
 
 
 DECISIONS = ("confirm", "dismiss", "needs_query")
@@ -221,23 +210,36 @@ def verify(path: str | Path) -> Verification:
         raise InputError(msg) from exc
 
 
-def read_review(path: str | Path) -> pl.DataFrame:
-    """The current decision per finding (the latest row) of a review file (SQLite, table
-    ``decisions``, written by ``telekit.review``), read-only. Its hash chain is checked first
-    (``telekit.review.verify``): decisions altered after they were written raise ``InputError``
-    naming the file and the row, so a report never presents them as real."""
+_ORDER: Final = {
+    "id": "d.id",
+    "line": f"d.{c.CLAIM_ID}, d.{c.CLAIM_LINE_NUMBER}, d.rule_code",
+}
+
+
+def read_current(
+    path: str | Path,
+    *,
+    order: Literal["id", "line"],
+    finding_ids: Sequence[str] | None = None,
+    refused: str = "its decisions cannot be used",
+) -> pl.DataFrame:
+    """The current decision per finding (its latest row) of the review file at ``path``,
+    read-only, after checking its hash chain (``verify``): decisions altered after they were
+    written raise ``InputError`` naming the file and the row, ending with ``refused``. Rows in
+    commit order (``order="id"``) or by claim line and rule (``"line"``); only ``finding_ids``
+    when given. Columns: ``DECISIONS_SCHEMA``."""
     p = Path(path)
     if not p.is_file():
-        msg = f"{p}: no such review file (give the .sqlite file the review notebook wrote)"
+        msg = f"{p.name}: no such review file (give the .sqlite file the review notebook wrote)"
         raise InputError(msg)
     check = verify(p)
     if not check.intact:
-        msg = f"{p.name}: {check.message}; the report does not use its decisions"
+        msg = f"{p.name}: {check.message}; {refused}"
         raise InputError(msg)
-    cols = ", ".join(_DECISION_COLUMNS)
     query = (
-        f"SELECT {cols} FROM decisions WHERE id IN "  # noqa: S608 - fixed column names
-        "(SELECT MAX(id) FROM decisions GROUP BY finding_id) ORDER BY id"
+        f"SELECT {', '.join(f'd.{col}' for col in COLUMNS)} FROM decisions AS d "  # noqa: S608
+        "JOIN (SELECT finding_id, MAX(id) AS id FROM decisions GROUP BY finding_id) AS latest "
+        f"ON d.id = latest.id ORDER BY {_ORDER[order]}"
     )
     try:
         con = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True)
@@ -250,24 +252,19 @@ def read_review(path: str | Path) -> pl.DataFrame:
             f"{p.name}: not a telekit review file (expected an SQLite file with a decisions table)"
         )
         raise InputError(msg) from None
-    frame = pl.DataFrame(
-        rows,
-        schema={
-            "finding_id": pl.String,
-            "rule_code": pl.String,
-            c.CLAIM_ID: pl.String,
-            c.CLAIM_LINE_NUMBER: pl.Int32,
-            c.ENCOUNTER_ID: pl.String,
-            "decision": pl.String,
-            "note": pl.String,
-            "reviewer": pl.String,
-            "decided_at": pl.String,
-        },
-        orient="row",
-    )
-    return frame.with_columns(
+    raw = {name: pl.String() for name in COLUMNS} | {c.CLAIM_LINE_NUMBER: pl.Int32()}
+    frame = pl.DataFrame(rows, schema=raw, orient="row").with_columns(
         pl.col("decided_at").str.to_datetime(time_zone="UTC", time_unit="us", strict=False)
     )
+    if finding_ids is not None:
+        frame = frame.filter(pl.col("finding_id").is_in(list(finding_ids)))
+    return frame
+
+
+def read_review(path: str | Path) -> pl.DataFrame:
+    """The current decision per finding of a review file, in commit order, for the report
+    (``read_current``): a report never presents altered decisions as real."""
+    return read_current(path, order="id", refused="the report does not use its decisions")
 
 
 def _decisions_frame(decisions: pl.DataFrame | str | Path | None) -> pl.DataFrame | None:

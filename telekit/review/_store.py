@@ -44,7 +44,7 @@ from typing import Any
 import polars as pl
 
 from telekit._core import _columns as c
-from telekit._core._exceptions import InputError, TelekitError
+from telekit._core._exceptions import TelekitError
 from telekit.report._decisions import (
     COLUMNS,
     CURRENT_SQL,
@@ -58,6 +58,7 @@ from telekit.report._decisions import (
     SEQUENCE_SQL,
     Verification,
     chain,
+    read_current,
     verify_chain,
 )
 
@@ -255,17 +256,9 @@ class ReviewStore:
 
 def read_decisions(path: str | Path, *, finding_ids: Sequence[str] | None = None) -> pl.DataFrame:
     """The current decision per finding in the review file at ``path`` (latest row per
-    finding_id), optionally only for ``finding_ids``. Raises ``InputError`` when the file's
-    decisions were altered after they were written (see ``verify``)."""
-    if not Path(path).is_file():
-        msg = f"{Path(path).name}: no such review file"
-        raise InputError(msg)
-    with ReviewStore(path) as store:
-        check = store.verify()
-        if not check.intact:
-            msg = f"{store.path.name}: {check.message}; its decisions cannot be used"
-            raise InputError(msg)
-        current = store.current()
-    if finding_ids is not None:
-        current = current.filter(pl.col("finding_id").is_in(list(finding_ids)))
-    return current
+    finding_id), sorted by claim_id, claim_line_number, rule_code, optionally only for
+    ``finding_ids``. A file written before the hash chain is migrated first (``ReviewStore``);
+    raises ``InputError`` when the file's decisions were altered after they were written."""
+    if Path(path).is_file():
+        ReviewStore(path).close()  # creates nothing new; migrates a pre-chain file
+    return read_current(path, order="line", finding_ids=finding_ids)

@@ -380,3 +380,36 @@ def test_the_cli_refuses_an_altered_review_file(
         "(hash mismatch); the report does not use its decisions\n"
     )
     assert not (out / "report.html").exists()
+
+
+def test_the_report_and_the_review_read_the_same_current_decisions(tmp_path: Path) -> None:
+    """One reading of a review file (report._decisions.read_current): the report's order is
+    commit order, the review's is by claim line, and the rows are the same."""
+    from telekit.report import read_review
+    from telekit.review import read_decisions
+
+    path = tmp_path / "r.sqlite"
+
+    def finding(fid: str, code: str, claim: str, line: int) -> pl.DataFrame:
+        return pl.DataFrame(
+            {
+                "finding_id": [fid],
+                "rule_code": [code],
+                "claim_id": [claim],
+                "claim_line_number": [line],
+                "encounter_id": [None],
+            },
+            schema_overrides={"claim_line_number": pl.Int32, "encounter_id": pl.String},
+        )
+
+    with ReviewStore(path) as store:
+        store.record(finding("f2", "PS001", "C2", 1), "confirm", reviewer="ann")
+        store.record(finding("f1", "TH001", "C1", 2), "dismiss", reviewer="bob", note="ok")
+        store.record(finding("f2", "PS001", "C2", 1), "needs_query", reviewer="ann")
+    report = read_review(path)
+    review = read_decisions(path)
+    assert report.schema == review.schema
+    assert report["finding_id"].to_list() == ["f1", "f2"]  # commit order of the latest rows
+    assert review["claim_id"].to_list() == ["C1", "C2"]
+    assert report.sort("finding_id").equals(review.sort("finding_id"))
+    assert review.filter(pl.col("finding_id") == "f2")["decision"].item() == "needs_query"

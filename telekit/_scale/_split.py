@@ -31,7 +31,7 @@ from telekit._io._stream import (
     _Stream,
     _stream_of,
 )
-from telekit._read._arguments import TableInput
+from telekit._read._arguments import TableInput, as_table
 from telekit._read._tables import read_table
 from telekit._scale._links import _HE, _HP, _KEYS, Links, _claim_hashes, _h, _links
 
@@ -187,7 +187,9 @@ def _open(
     """A stream when the source can be streamed, else the reader's whole ``Table`` (XLSX, X12,
     a missing file: the reader's own error)."""
     if isinstance(source, Table):
-        return source
+        given = as_table(table, source)  # another table's Table is refused, as everywhere
+        assert given is not None
+        return given
     entries = resolve_map(TABLES[table], None, None, mapping, None)
     stream = _stream_of(table, source, entries, work)
     return read_table(table, source, map=mapping) if stream is None else stream

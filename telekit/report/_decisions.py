@@ -17,8 +17,6 @@ import polars as pl
 from telekit._core import _columns as c
 from telekit._core._exceptions import InputError
 
-
-
 DECISIONS = ("confirm", "dismiss", "needs_query")
 REVIEW_DECISIONS: Final = DECISIONS  # the name the report has always exported
 """The decisions a reviewer can make on a finding."""

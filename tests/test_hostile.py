@@ -37,6 +37,8 @@ import polars as pl
 import pytest
 
 import telekit as tk
+from telekit import codesets
+from telekit._core._exceptions import TelekitError
 from telekit.report._deidentify import ID_COLUMNS
 
 HOSTILE = Path(__file__).resolve().parent / "data" / "hostile"
@@ -931,3 +933,27 @@ def test_corpus_is_small() -> None:
     """The committed corpus stays under about 1 MB (big cases are written at test time)."""
     total = sum(p.stat().st_size for p in HOSTILE.rglob("*") if p.is_file())
     assert total < 1_100_000, f"tests/data/hostile holds {total:,} bytes"
+
+
+@pytest.mark.parametrize(
+    "reader",
+    [
+        lambda p: codesets.read_cms_telehealth_list(p, year=2026),
+        codesets.read_ncci,
+        codesets.read_cms_rvu,
+        codesets.read_cms_gpci,
+    ],
+    ids=["telehealth_list", "ncci", "rvu", "gpci"],
+)
+def test_reference_workbooks_with_a_far_corner_cell_are_refused(
+    tmp_path: Path, reader: Callable[[Path], object]
+) -> None:
+    """Reference files a user gives (--telehealth-list, --ncci, --fee-schedule, --gpci) are
+    hostile input too: a far-corner cell is one line, never calamine's dense allocation."""
+    xlsx = corpus.write_far_corner_xlsx(tmp_path / "reference.xlsx")
+    with pytest.raises(TelekitError) as err:
+        reader(xlsx)
+    message = str(err.value)
+    assert "\n" not in message
+    assert "reference.xlsx" in message
+    assert "XFD1048576" in message

@@ -24,6 +24,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from io import BytesIO
 from operator import itemgetter
+from pathlib import Path
+from typing import Final
 from xml.etree import ElementTree as ET
 
 from telekit._core._exceptions import InputError, UnsupportedFormatError
@@ -243,6 +245,10 @@ def _sheet_parts(
     return out
 
 
+ALL_SHEETS: Final = object()
+"""``check_workbook(..., sheet=ALL_SHEETS)``: check every sheet (readers that load them all)."""
+
+
 def _chosen(sheets: list[tuple[str, str | None]], sheet: object) -> list[tuple[str, str | None]]:
     """The sheet the reader will load (the first by default); every sheet when it cannot be told,
     so that no sheet reaches calamine unchecked."""
@@ -286,6 +292,19 @@ def check_workbook(data: bytes, name: str, sheet: object) -> None:
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError):
             msg = f"{name}: cannot be read as an XLSX workbook (a damaged zip entry)"
             raise UnsupportedFormatError(msg) from None
+
+
+def check_workbook_file(path: Path, sheet: object = ALL_SHEETS) -> None:
+    """``check_workbook`` for a file on disk when it is a zip package (legacy ``.xls`` files are
+    not zips and pass to calamine as before)."""
+    with path.open("rb") as f:
+        is_zip = f.read(4) == b"PK\x03\x04"
+    if not is_zip:
+        return
+    try:
+        check_workbook(path.read_bytes(), path.name, sheet)
+    except UnsupportedFormatError:
+        return  # a damaged package, not a dangerous one: the caller's reader says so its own way
 
 
 def _check_sheet(zf: zipfile.ZipFile, entry: str, name: str, sheet_name: str) -> None:

@@ -35,6 +35,7 @@ import polars as pl
 
 from telekit._core._columns import HCPCS_CODE
 from telekit._core._exceptions import InputError, UnsupportedFormatError
+from telekit._io._xlsx import check_workbook_file
 
 YEAR = "year"
 STATUS = "status"
@@ -128,6 +129,8 @@ def _read_grids(path: Path) -> list[pl.DataFrame]:
     suffix = path.suffix.lower()
     is_excel = suffix in _EXCEL_SUFFIXES or magic in (_ZIP_MAGIC, _OLE_MAGIC)
     if is_excel:
+        # no sheet whose used range reaches a far corner gets to calamine (it would abort)
+        check_workbook_file(path)
         try:
             sheets = pl.read_excel(
                 path,

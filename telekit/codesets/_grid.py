@@ -24,6 +24,7 @@ from pathlib import Path
 import polars as pl
 
 from telekit._core._exceptions import InputError, UnsupportedFormatError
+from telekit._io._xlsx import check_workbook_file
 
 HEAD_ROWS = 30
 TEXT_SUFFIXES = (".csv", ".txt", ".tsv", ".dat")
@@ -97,6 +98,8 @@ def _text_grid(path: Path, data: bytes) -> Grid:
 
 
 def _excel_grids(path: Path, what: str) -> list[Grid]:
+    # no sheet whose used range reaches a far corner gets to calamine (it would abort)
+    check_workbook_file(path)
     try:
         sheets = pl.read_excel(
             path,

@@ -398,5 +398,7 @@ def test_chart_labels_are_cut_before_drawing() -> None:
     assert len(data["payer"]) == CHART_LABEL_MAX
     assert data["payer"].endswith("…")
     assert data["n"] == 1
-    short = json.dumps({"datasets": {"d": [{"payer": "AETNA"}]}})
+    # real labels stay whole: the specs name them in sorts and filters (the OIG measure titles)
+    measure = "6. Beneficiaries served by telehealth — OIG threshold: more than 2,000 beneficiaries"
+    short = json.dumps({"datasets": {"d": [{"payer": "AETNA", "measure": measure}]}})
     assert _short_labels(short) == short

@@ -34,13 +34,14 @@ _SEVERITIES: Final = ("error", "warning", "info")
 _JSON_CONTROLS: Final = re.compile(r"\\u00(?:0[0-8bBcCeEfF]|1[0-9a-fA-F])")
 
 
-CHART_LABEL_MAX: Final = 80
+CHART_LABEL_MAX: Final = 1_000
 
 
 def _short_labels(spec: str) -> str:
     """The spec with every text value of its data cut to ``CHART_LABEL_MAX`` characters (with
-    "…"): a 40 KB payer name drawn as an axis label takes vl-convert minutes, and no reader
-    needs more than a line of it on a chart (the tables keep the whole text)."""
+    "…"): a 40 KB payer name drawn as an axis label takes vl-convert minutes (the tables keep
+    the whole text). The cap is far above any real label (measure names, payer names), which
+    the specs also name in their sorts and filters and which must stay whole."""
     parsed = json.loads(spec)
     datasets = parsed.get("datasets")
     if not isinstance(datasets, dict):

@@ -305,6 +305,7 @@ def inputs(page: Page, record: AuditRecord) -> str:
             "rows_in": t.get("rows_in"),
             "rows_audited": t.get("rows_audited"),
             "rows_rejected": t.get("rows_rejected"),
+            "rows_skipped": t.get("rows_skipped") or 0,
             "dropped": ", ".join(t.get("dropped_columns") or []) or "—",
         }
         for name, t in s.get("tables", {}).items()
@@ -317,14 +318,16 @@ def inputs(page: Page, record: AuditRecord) -> str:
             "rows_in": pl.Int64,
             "rows_audited": pl.Int64,
             "rows_rejected": pl.Int64,
+            "rows_skipped": pl.Int64,
             "dropped": pl.String,
         },
     )
     parts = [
-        "<p>Every row read is either audited or rejected (rows in = audited + rejected). "
-        "A rejected row could not be represented (a missing required value, an unreadable "
-        "date or amount, a value outside the contract, a duplicate key); its value is in "
-        "rejects.csv, never in this report.</p>",
+        "<p>Every row read is audited, rejected or skipped (rows in = audited + rejected + "
+        "skipped). A rejected row could not be represented (a missing required value, an "
+        "unreadable date or amount, a value outside the contract, a duplicate key, more cells "
+        "than the header); its value is in rejects.csv, never in this report. A skipped row "
+        "is empty.</p>",
         page.table(
             accounting,
             [
@@ -333,6 +336,7 @@ def inputs(page: Page, record: AuditRecord) -> str:
                 ("rows_in", "Rows in", _int),
                 ("rows_audited", "Audited", _int),
                 ("rows_rejected", "Rejected", _int),
+                ("rows_skipped", "Skipped", _int),
                 ("dropped", "Columns not used", None),
             ],
         ),

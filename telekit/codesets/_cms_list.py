@@ -35,7 +35,16 @@ import polars as pl
 
 from telekit._core._columns import HCPCS_CODE
 from telekit._core._exceptions import InputError, UnsupportedFormatError
-from telekit._io._xlsx import check_workbook_file
+from telekit.codesets._cms_values import CODE_SHAPE, normalise_code
+from telekit.codesets._grid import (
+    EXCEL_SUFFIXES,
+    OLE_MAGIC,
+    TEXT_SUFFIXES,
+    ZIP_MAGIC,
+    decode,
+    sniff_delimiter,
+    workbook_sheets,
+)
 
 YEAR = "year"
 STATUS = "status"
@@ -47,24 +56,8 @@ TELEHEALTH_LIST_SCHEMA = pl.Schema(
 )
 
 HEADER_SCAN_ROWS = 30
-CODE_SHAPE = r"^[0-9A-Z][0-9]{3}[0-9A-Z]$"
 # a header cell naming the code column: HCPCS, CPT, HCPCS Code, CPT/HCPCS Code, Code ...
 CODE_HEADER = r"^\s*(?:(?:hcpcs|cpt)(?:\s*/\s*(?:hcpcs|cpt))?(?:\s+codes?)?|codes?)\s*$"
-_CSV_SUFFIXES = (".csv", ".txt", ".tsv")
-TEXT_DELIMITERS = ("\t", "|", ",")
-_EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
-_ZIP_MAGIC = b"PK\x03\x04"
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0"
-
-
-def normalise_code(expr: pl.Expr) -> pl.Expr:
-    """Trim, upper-case and turn a whole-number float (``99213.0``) into its digits."""
-    return (
-        expr.cast(pl.String)
-        .str.strip_chars()
-        .str.to_uppercase()
-        .str.replace(r"^([0-9]+)\.0+$", "${1}")
-    )
 
 
 def _status(expr: pl.Expr) -> pl.Expr:
@@ -103,19 +96,8 @@ def _grid_from_rows(rows: Sequence[Sequence[str]]) -> pl.DataFrame:
 def _text_rows(text: str) -> list[list[str]]:
     """Rows of a comma-, tab- or pipe-delimited export: the delimiter is the one found on the
     most of the first lines (ties: tab, pipe, comma) — CMS's "508" text export is tab-separated."""
-    head = [line for line in text.split("\n", HEADER_SCAN_ROWS)[:HEADER_SCAN_ROWS] if line.strip()]
-    delimiter = max(
-        TEXT_DELIMITERS,
-        key=lambda d: (sum(d in line for line in head), -TEXT_DELIMITERS.index(d)),
-    )
+    delimiter = sniff_delimiter(text.split("\n", HEADER_SCAN_ROWS)[:HEADER_SCAN_ROWS])
     return list(csv.reader(io.StringIO(text), delimiter=delimiter))
-
-
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
 
 
 def _read_grids(path: Path) -> list[pl.DataFrame]:
@@ -127,34 +109,17 @@ def _read_grids(path: Path) -> list[pl.DataFrame]:
         msg = f"{path.name}: cannot open the telehealth list file ({exc.strerror})."
         raise InputError(msg) from exc
     suffix = path.suffix.lower()
-    is_excel = suffix in _EXCEL_SUFFIXES or magic in (_ZIP_MAGIC, _OLE_MAGIC)
+    is_excel = suffix in EXCEL_SUFFIXES or magic in (ZIP_MAGIC, OLE_MAGIC)
     if is_excel:
-        # no sheet whose used range reaches a far corner gets to calamine (it would abort)
-        check_workbook_file(path)
-        try:
-            sheets = pl.read_excel(
-                path,
-                sheet_id=0,
-                has_header=False,
-                infer_schema_length=0,
-                drop_empty_rows=False,
-                drop_empty_cols=False,
-                raise_if_empty=False,
-            )
-        except Exception as exc:  # calamine/fastexcel raise their own types
-            msg = (
-                f"{path.name}: cannot read the workbook ({type(exc).__name__}); expected the "
-                "CMS List of Telehealth Services as .xlsx or .csv."
-            )
-            raise InputError(msg) from exc
-        return [s.select(pl.all().cast(pl.String)) for s in sheets.values()]
-    if suffix and suffix not in _CSV_SUFFIXES:
+        what = "the CMS List of Telehealth Services as .xlsx or .csv"
+        return list(workbook_sheets(path, what).values())
+    if suffix and suffix not in TEXT_SUFFIXES:
         msg = (
             f"{path.name}: unsupported file type {suffix!r}; expected the CMS List of "
             "Telehealth Services as .csv or .xlsx (unzip CMS's download first)."
         )
         raise UnsupportedFormatError(msg)
-    text = _decode(path.read_bytes())
+    text = decode(path.read_bytes())
     return [_grid_from_rows(_text_rows(text))]
 
 

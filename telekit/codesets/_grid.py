@@ -30,11 +30,11 @@ HEAD_ROWS = 30
 TEXT_SUFFIXES = (".csv", ".txt", ".tsv", ".dat")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 DELIMITERS = ("\t", "|", ",")
-_ZIP_MAGIC = b"PK\x03\x04"
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0"
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 
 
-def _decode(data: bytes) -> str:
+def decode(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -67,7 +67,7 @@ class Grid:
         )
 
 
-def _sniff(lines: Sequence[str]) -> str:
+def sniff_delimiter(lines: Sequence[str]) -> str:
     """The delimiter found on the most of ``lines`` (ties: tab, then pipe, then comma)."""
     filled = [line for line in lines if line.strip()]
     best = max(DELIMITERS, key=lambda d: (sum(d in line for line in filled), -DELIMITERS.index(d)))
@@ -75,10 +75,10 @@ def _sniff(lines: Sequence[str]) -> str:
 
 
 def _text_grid(path: Path, data: bytes) -> Grid:
-    text = _decode(data)
+    text = decode(data)
     # split as polars counts lines (on "\n" only), so ``skip_lines`` lands on the same row
     lines = [line.rstrip("\r") for line in text.split("\n", HEAD_ROWS)[:HEAD_ROWS]]
-    delimiter = _sniff(lines)
+    delimiter = sniff_delimiter(lines)
     head = [_cells(r) for r in csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter)]
     raw = text.encode("utf-8")
 
@@ -97,8 +97,10 @@ def _text_grid(path: Path, data: bytes) -> Grid:
     return Grid(path.name, head, body)
 
 
-def _excel_grids(path: Path, what: str) -> list[Grid]:
-    # no sheet whose used range reaches a far corner gets to calamine (it would abort)
+def workbook_sheets(path: Path, what: str) -> dict[str, pl.DataFrame]:
+    """Every sheet of a workbook as a header-less grid of String columns, by sheet name, after
+    the far-corner check (a sheet whose used range reaches a far corner would abort calamine).
+    ``what`` names the expected content in the error message."""
     check_workbook_file(path)
     try:
         sheets = pl.read_excel(
@@ -113,9 +115,13 @@ def _excel_grids(path: Path, what: str) -> list[Grid]:
     except Exception as exc:  # calamine/fastexcel raise their own types
         msg = f"{path.name}: cannot read the workbook ({type(exc).__name__}); expected {what}."
         raise InputError(msg) from exc
+    return {name: sheet.select(pl.all().cast(pl.String)) for name, sheet in sheets.items()}
+
+
+def _excel_grids(path: Path, what: str) -> list[Grid]:
+    sheets = workbook_sheets(path, what)
     grids = []
-    for name, sheet in sheets.items():
-        frame = sheet.select(pl.all().cast(pl.String))
+    for name, frame in sheets.items():
         head = [_cells(r) for r in frame.head(HEAD_ROWS).iter_rows()]
         label = path.name if len(sheets) == 1 else f"{path.name} (sheet {name})"
         grids.append(Grid(label, head, frame.slice))
@@ -133,7 +139,7 @@ def read_grids(path: Path, what: str) -> list[Grid]:
         msg = f"{path.name}: cannot open {what} ({exc.strerror})."
         raise InputError(msg) from exc
     suffix = path.suffix.lower()
-    if suffix in EXCEL_SUFFIXES or data[:4] in (_ZIP_MAGIC, _OLE_MAGIC):
+    if suffix in EXCEL_SUFFIXES or data[:4] in (ZIP_MAGIC, OLE_MAGIC):
         return _excel_grids(path, what)
     if suffix and suffix not in TEXT_SUFFIXES:
         msg = (

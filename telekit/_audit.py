@@ -3,7 +3,7 @@ frame (``telekit._engine._run``), reshape to one finding per (line, rule)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,7 @@ from telekit._core import _columns as c
 from telekit._engine import _vocabulary as v
 from telekit._engine._annotate import DOS, annotate
 from telekit._engine._inputs import prepare
+from telekit._engine._reference import reference
 from telekit._engine._result import AuditResult
 from telekit._engine._run import findings as findings_of
 from telekit._engine._run import run
@@ -22,7 +23,8 @@ from telekit._engine._status import rules_frame
 from telekit._policies._model import Policies
 from telekit._policies._toml import load_policies
 from telekit._read._arguments import TableInput, as_table
-from telekit.rules import REGISTRY
+from telekit.codesets import NcciEdition
+from telekit.rules import CATALOG_VERSION, REGISTRY
 
 # FINDINGS_SCHEMA, AuditResult and TableInput live in telekit._engine._result and
 # telekit._read._arguments; re-exported here for the modules that still import them from here.
@@ -38,6 +40,9 @@ def audit(
     policies: Policies | str | Path | Mapping[str, Any] | None = None,
     as_of: date | None = None,
     telehealth_list: pl.DataFrame | None = None,
+    telehealth_lists: Sequence[pl.DataFrame] = (),
+    ncci: Sequence[NcciEdition] = (),
+    icd10: Sequence[pl.DataFrame] = (),
 ) -> AuditResult:
     """Audit claim lines against every rule of the catalog.
 
@@ -69,8 +74,16 @@ def audit(
         providers=data("providers"),
         policies=pol,
         claim_columns=frozenset(claim_table.columns_given),
+        ref=reference(
+            telehealth_lists=[
+                *telehealth_lists,
+                *([] if telehealth_list is None else [telehealth_list]),
+            ],
+            ncci=ncci,
+            icd10=icd10,
+        ),
     )
-    annotated = annotate(inputs, extra_list=telehealth_list).collect()
+    annotated = annotate(inputs, extra_list=inputs.reference.telehealth_list).collect()
     flagged, statuses = run(annotated, inputs, REGISTRY)
     findings = findings_of(flagged, REGISTRY)
     unknown = annotated.filter(~v.code_known).group_by(c.HCPCS_CODE).len().sort(c.HCPCS_CODE)
@@ -115,4 +128,6 @@ def audit(
         unknown_codes={str(k): int(v) for k, v in unknown.iter_rows()},
         dropped_columns={n: list(t.dropped_columns) for n, t in tables.items() if t is not None},
         sources={n: t.source for n, t in tables.items() if t is not None},
+        reference=inputs.reference.used(),
+        catalog_version=CATALOG_VERSION,
     )

@@ -222,6 +222,10 @@ def annotate(inputs: Inputs, *, extra_list: pl.DataFrame | None = None) -> pl.La
         (pl.col(c.PAYER_TYPE) == "medicare").alias(v.IS_MEDICARE),
         pl.col(c.PAYER_TYPE).is_in(["medicare", "medicare_advantage"]).alias(v.IS_MEDICARE_OR_MA),
         (pl.col(c.PAYER_TYPE) == "self_pay").alias(v.IS_SELF_PAY),
+        (
+            (pl.col(c.PAYER_TYPE) == "medicare_advantage")
+            & (v.policy_ffs_telehealth_rules.fill_null("warning") != "error")
+        ).alias(v.MA_FFS_WARNING),
         v.enc_mdm_level.replace_strict(MDM_RANK, default=None, return_dtype=pl.Int8).alias(
             v.ENC_MDM_RANK
         ),

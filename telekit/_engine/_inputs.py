@@ -3,11 +3,12 @@ policies, already resolved onto the claim lines (``prepare``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
 from telekit._engine import _vocabulary as v
+from telekit._engine._reference import Reference, reference
 from telekit._policies._model import Policies
 
 
@@ -26,6 +27,7 @@ class Inputs:
     policies: Policies
     claim_columns: frozenset[str]  # canonical claim columns the source supplied
     lines: pl.LazyFrame
+    reference: Reference = field(default_factory=reference)
 
     def given(self, table: str) -> bool:
         return getattr(self, table) is not None
@@ -39,6 +41,7 @@ def prepare(
     providers: pl.DataFrame | None,
     policies: Policies,
     claim_columns: frozenset[str],
+    ref: Reference | None = None,
 ) -> Inputs:
     """The inputs of a run: lines whose payer_type contradicts the policies are refused
     (``PolicyError``); each line gets its row and its payer's policy on its DOS."""
@@ -52,4 +55,5 @@ def prepare(
         policies=policies,
         claim_columns=claim_columns,
         lines=lines,
+        reference=ref if ref is not None else reference(),
     )

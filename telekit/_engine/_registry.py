@@ -19,6 +19,7 @@ import polars as pl
 from telekit._engine._windows import Preparation
 
 Severity = Literal["error", "warning", "info"]
+Responsibility = Literal["clinician", "billing"]
 Predicate = Callable[[], pl.Expr]
 # DESIGN §5 precedence: (rule code or code prefix suppressed, narrower condition or None for the
 # whole rule). Where the suppressing rule fires (and its condition holds) the other gives none.
@@ -36,7 +37,22 @@ GROUPS: dict[str, str] = {
     "FL": "filing",
     "AD": "add_on",
     "PR": "provider",
+    "NC": "ncci",
 }
+
+# DESIGN §5 responsibility: what the documentation and the clinician's coding support
+# (``clinician``) or what the billing office submits (``billing``, everything else). Provider
+# scorecards count clinician findings only.
+_CLINICIAN_PREFIXES: tuple[str, ...] = ("TM", "DC", "PR")
+_CLINICIAN_CODES: frozenset[str] = frozenset({"MD002", "MD005", "PS003", "PS005", "PS006"})
+
+
+def default_responsibility(code: str) -> Responsibility:
+    """DESIGN §5: TM, DC and PR rules, MD002, MD005, PS003, PS005 and PS006 are clinician's."""
+    if code.startswith(_CLINICIAN_PREFIXES) or code in _CLINICIAN_CODES:
+        return "clinician"
+    return "billing"
+
 
 _CODE = re.compile(r"^[A-Z]{2}[0-9]{3}$")
 _PLACEHOLDER = re.compile(r"\{([a-z_0-9]+)\}")
@@ -61,7 +77,7 @@ class Rule:
     code: str
     name: str
     group: str
-    severity: Severity
+    severity: Severity  # the catalog's severity: the highest a finding of the rule can have
     message: str | Callable[[], pl.Expr]
     fix: str | Callable[[], pl.Expr] | None
     expr: Callable[[], pl.Expr]
@@ -77,6 +93,17 @@ class Rule:
     suppresses: tuple[Suppression, ...] = ()
     skip_self_pay: bool = False  # self-pay lines are never flagged (no payer to bill wrongly)
     judges_superseded: bool = False  # superseded lines are flagged too (else never)
+    # per line: "error" | "warning" | "info" where a clause has its own severity (PS002's POS 02
+    # at home, TH001's unknown-to-the-list codes, MA lines of FFS rules); null = ``severity``
+    line_severity: Callable[[], pl.Expr] | None = None
+    responsibility: Responsibility = "billing"
+
+    def severity_expr(self) -> pl.Expr:
+        """Each flagged line's severity: ``line_severity`` where it says, else the rule's."""
+        base = pl.lit(self.severity, dtype=pl.String)
+        if self.line_severity is None:
+            return base
+        return self.line_severity().cast(pl.String).fill_null(base)
 
     def suppressed_by(self, other: Rule) -> Predicate | Literal[False] | None:
         """How ``other`` suppresses this rule: False when it does not, else its condition (None
@@ -121,6 +148,8 @@ def rule(
     suppresses: Sequence[str] | Mapping[str, Predicate] = (),
     skip_self_pay: bool = False,
     judges_superseded: bool = False,
+    line_severity: Callable[[], pl.Expr] | None = None,
+    responsibility: Responsibility | None = None,
 ) -> Callable[[Callable[[], pl.Expr]], Callable[[], pl.Expr]]:
     """Register the decorated function as rule ``code``."""
 
@@ -160,6 +189,8 @@ def rule(
             ),
             skip_self_pay=skip_self_pay,
             judges_superseded=judges_superseded,
+            line_severity=line_severity,
+            responsibility=responsibility or default_responsibility(code),
         )
         return fn
 

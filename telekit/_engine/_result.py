@@ -32,6 +32,7 @@ FINDINGS_SCHEMA = pl.Schema(
         c.CLAIM_LINE_START_DATE: pl.Date(),
         c.HCPCS_CODE: pl.String(),
         "message": pl.String(),
+        "responsibility": pl.String(),
         "amount_at_risk": c.MONEY,
         "suggested_fix": pl.String(),
     }
@@ -59,6 +60,9 @@ class AuditResult:
     sources: dict[str, str] = field(default_factory=dict)
     # per rule code: its status as a typed value (``rules`` is its rendering)
     statuses: dict[str, RuleStatus] = field(default_factory=dict)
+    # the reference sets used (telehealth lists, NCCI editions, ICD-10-CM sets, fee schedules)
+    reference: list[dict[str, Any]] = field(default_factory=list)
+    catalog_version: str = ""
 
     def summary(self) -> pl.DataFrame:
         """One row per rule: rule_code, rule_name, severity, findings, lines, dollars_at_risk,
@@ -78,6 +82,7 @@ class AuditResult:
                 "rule_code",
                 "rule_name",
                 "severity",
+                "responsibility",
                 "findings",
                 "lines",
                 "dollars_at_risk",
@@ -134,6 +139,8 @@ class AuditResult:
             "run_at": self.run_at.isoformat(),
             "as_of": self.as_of.isoformat() if self.as_of else None,
             "code_set_version": self.code_set_version,
+            "catalog_version": self.catalog_version,
+            "reference": self.reference,
             "policies_source": self.policies.source,
             "tables": tables,
             "findings": {

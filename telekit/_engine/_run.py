@@ -125,16 +125,17 @@ def findings(flagged: pl.DataFrame, rules: Mapping[str, Rule]) -> pl.DataFrame:
         hits = flagged.filter(pl.col(_flag(code)))
         if hits.height == 0:
             continue
+        severity = rule.severity_expr()
         amount = (
-            pl.col(c.CHARGE_AMOUNT).cast(c.MONEY)
-            if rule.severity == "error"
-            else pl.lit(Decimal("0.00")).cast(c.MONEY)
+            pl.when(severity == "error")
+            .then(pl.col(c.CHARGE_AMOUNT).cast(c.MONEY))
+            .otherwise(pl.lit(Decimal("0.00")).cast(c.MONEY))
         )
         parts.append(
             hits.select(
                 pl.lit(code).alias("rule_code"),
                 pl.lit(rule.name).alias("rule_name"),
-                pl.lit(rule.severity).alias("severity"),
+                severity.alias("severity"),
                 c.CLAIM_ID,
                 c.CLAIM_LINE_NUMBER,
                 c.ENCOUNTER_ID,
@@ -145,6 +146,7 @@ def findings(flagged: pl.DataFrame, rules: Mapping[str, Rule]) -> pl.DataFrame:
                 c.CLAIM_LINE_START_DATE,
                 c.HCPCS_CODE,
                 rule.message_expr().alias("message"),
+                pl.lit(rule.responsibility).alias("responsibility"),
                 amount.alias("amount_at_risk"),
                 rule.fix_expr().alias("suggested_fix"),
             )

@@ -20,6 +20,7 @@ RULES_SCHEMA = pl.Schema(
         "rule_code": pl.String(),
         "rule_name": pl.String(),
         "severity": pl.String(),
+        "responsibility": pl.String(),
         "status": pl.String(),
         "reason": pl.String(),
     }
@@ -52,6 +53,7 @@ class RuleStatus:
             "rule_code": rule.code,
             "rule_name": rule.name,
             "severity": rule.severity,
+            "responsibility": rule.responsibility,
             "status": self.state,
             "reason": self.text,
         }

@@ -18,6 +18,7 @@ from telekit._policies._vocabulary import (
     PAYER_KEY,
     POLICY_ACCEPTS_CPT_TELEMEDICINE_CODES,
     POLICY_AUDIO_ONLY_COVERED,
+    POLICY_FFS_TELEHEALTH_RULES,
     POLICY_REQUIRES_MODIFIER_93,
     POLICY_TELEHEALTH_COVERED,
     POLICY_TELEHEALTH_MODIFIERS,
@@ -91,6 +92,9 @@ AUDIO_ONLY_BY_DESCRIPTOR: Final = "audio_only_by_descriptor"
 IS_MEDICARE: Final = "is_medicare"
 IS_MEDICARE_OR_MA: Final = "is_medicare_or_ma"
 IS_SELF_PAY: Final = "is_self_pay"
+# DESIGN §5 Medicare Advantage: a rule written for Medicare FFS judges an MA line as a warning
+# with no amount, unless the payer's policy says ffs_telehealth_rules = "error"
+MA_FFS_WARNING: Final = "ma_ffs_warning"
 TELEHEALTH_INDICATOR_RAW: Final = "telehealth_indicator_raw"
 INDICATOR_ON_IN_PERSON_ENCOUNTER: Final = "indicator_on_in_person_encounter"
 TELEHEALTH_INDICATOR: Final = "telehealth_indicator"
@@ -152,6 +156,7 @@ audio_only_by_descriptor: Final = pl.col(AUDIO_ONLY_BY_DESCRIPTOR)
 is_medicare: Final = pl.col(IS_MEDICARE)
 is_medicare_or_ma: Final = pl.col(IS_MEDICARE_OR_MA)
 is_self_pay: Final = pl.col(IS_SELF_PAY)
+ma_ffs_warning: Final = pl.col(MA_FFS_WARNING)
 telehealth_indicator_raw: Final = pl.col(TELEHEALTH_INDICATOR_RAW)
 indicator_on_in_person_encounter: Final = pl.col(INDICATOR_ON_IN_PERSON_ENCOUNTER)
 telehealth_indicator: Final = pl.col(TELEHEALTH_INDICATOR)
@@ -168,3 +173,10 @@ policy_timely_filing_days: Final = pl.col(POLICY_TIMELY_FILING_DAYS)
 policy_accepts_cpt_telemedicine_codes: Final = pl.col(POLICY_ACCEPTS_CPT_TELEMEDICINE_CODES)
 policy_telehealth_covered: Final = pl.col(POLICY_TELEHEALTH_COVERED)
 policy_audio_only_covered: Final = pl.col(POLICY_AUDIO_ONLY_COVERED)
+policy_ffs_telehealth_rules: Final = pl.col(POLICY_FFS_TELEHEALTH_RULES)
+
+
+def ffs_severity(severity: str = "error") -> pl.Expr:
+    """A line severity for rules marked "(MA: warning)": ``warning`` on a Medicare Advantage line
+    whose payer does not ask for FFS errors, else ``severity`` (use as ``line_severity``)."""
+    return pl.when(ma_ffs_warning).then(pl.lit("warning")).otherwise(pl.lit(severity))

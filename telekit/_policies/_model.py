@@ -48,6 +48,7 @@ from telekit._core._exceptions import PolicyError
 from telekit._policies._vocabulary import (
     _ACCEPTS_CPT_TELEMEDICINE_CODES,
     _AUDIO_ONLY_COVERED,
+    _FFS_TELEHEALTH_RULES,
     _OUTPUT,
     _REQUIRES_MODIFIER_93,
     _TELEHEALTH_COVERED,
@@ -122,7 +123,11 @@ def _days(n: int) -> dict[str, Value]:
 
 
 _D = dt.date
-_UNKNOWN_COVERAGE: Final[dict[str, Value]] = {_TELEHEALTH_COVERED: None, _AUDIO_ONLY_COVERED: None}
+_UNKNOWN_COVERAGE: Final[dict[str, Value]] = {
+    _TELEHEALTH_COVERED: None,
+    _AUDIO_ONLY_COVERED: None,
+    _FFS_TELEHEALTH_RULES: "warning",
+}
 _MEDICARE_PERIODS = (
     _Period(_D(2020, 3, 1), _D(2023, 12, 31), {_TELEHEALTH_POS: "in_person+95"}),
     _Period(_D(2024, 1, 1), None, {_TELEHEALTH_POS: "02/10"}),

@@ -36,12 +36,14 @@ from telekit._policies._vocabulary import (
     _ALIASES,
     _BOOL_FIELDS,
     _END,
+    _FFS_TELEHEALTH_RULES,
     _PERIODS,
     _POLICY_FIELDS,
     _START,
     _TELEHEALTH_MODIFIERS,
     _TELEHEALTH_POS,
     _TIMELY_FILING_DAYS,
+    FFS_TELEHEALTH_RULES_VALUES,
     TELEHEALTH_POS_VALUES,
 )
 
@@ -378,7 +380,16 @@ class _Reader:
                 out.update(_days(self.days(value, where)))
             elif name in _BOOL_FIELDS:
                 out[name] = self.boolean(value, where)
+            elif name == _FFS_TELEHEALTH_RULES:
+                out[name] = self.ffs_telehealth_rules(value, where)
         return out
+
+    def ffs_telehealth_rules(self, value: object, path: str) -> str:
+        if not isinstance(value, str) or value.strip() not in FFS_TELEHEALTH_RULES_VALUES:
+            found = repr(value) if isinstance(value, str) else _toml_type(value)
+            quoted = ", ".join(f'"{v}"' for v in FFS_TELEHEALTH_RULES_VALUES)
+            raise self.fail(path, f"expected one of {quoted}, found {found}")
+        return value.strip()
 
     def telehealth_pos(self, value: object, path: str) -> str:
         if not isinstance(value, str) or value.strip() not in TELEHEALTH_POS_VALUES:

@@ -10,6 +10,8 @@ import polars as pl
 # --- vocabulary --------------------------------------------------------------------------------
 
 TELEHEALTH_POS_VALUES: Final = ("02", "02/10", "in_person+95", "none")
+# how Medicare fee-for-service telehealth rules (DESIGN §5 "MA: warning") judge this payer
+FFS_TELEHEALTH_RULES_VALUES: Final = ("warning", "error")
 
 # policy fields as written in policies.toml
 _TELEHEALTH_POS = "telehealth_pos"
@@ -19,6 +21,7 @@ _TIMELY_FILING_DAYS = "timely_filing_days"
 _ACCEPTS_CPT_TELEMEDICINE_CODES = "accepts_cpt_telemedicine_codes"
 _TELEHEALTH_COVERED = "telehealth_covered"
 _AUDIO_ONLY_COVERED = "audio_only_covered"
+_FFS_TELEHEALTH_RULES = "ffs_telehealth_rules"
 _TIMELY_FILING_RULE = "timely_filing_rule"  # derived: never written in a file
 
 _POLICY_FIELDS: Final = (
@@ -29,6 +32,7 @@ _POLICY_FIELDS: Final = (
     _ACCEPTS_CPT_TELEMEDICINE_CODES,
     _TELEHEALTH_COVERED,
     _AUDIO_ONLY_COVERED,
+    _FFS_TELEHEALTH_RULES,
 )
 _BOOL_FIELDS: Final = (
     _REQUIRES_MODIFIER_93,
@@ -52,6 +56,7 @@ POLICY_TIMELY_FILING_DAYS = "policy_timely_filing_days"
 POLICY_ACCEPTS_CPT_TELEMEDICINE_CODES = "policy_accepts_cpt_telemedicine_codes"
 POLICY_TELEHEALTH_COVERED = "policy_telehealth_covered"
 POLICY_AUDIO_ONLY_COVERED = "policy_audio_only_covered"
+POLICY_FFS_TELEHEALTH_RULES = "policy_ffs_telehealth_rules"
 
 # internal field -> (output column, dtype), in output order
 _OUTPUT: Final[dict[str, tuple[str, pl.DataType]]] = {
@@ -63,6 +68,7 @@ _OUTPUT: Final[dict[str, tuple[str, pl.DataType]]] = {
     _ACCEPTS_CPT_TELEMEDICINE_CODES: (POLICY_ACCEPTS_CPT_TELEMEDICINE_CODES, pl.Boolean()),
     _TELEHEALTH_COVERED: (POLICY_TELEHEALTH_COVERED, pl.Boolean()),
     _AUDIO_ONLY_COVERED: (POLICY_AUDIO_ONLY_COVERED, pl.Boolean()),
+    _FFS_TELEHEALTH_RULES: (POLICY_FFS_TELEHEALTH_RULES, pl.String()),
 }
 POLICY_COLUMNS: Final = pl.Schema(dict(_OUTPUT.values()))
 

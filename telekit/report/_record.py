@@ -86,6 +86,7 @@ def _rules_frame(rules: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
         "rule_code": pl.String,
         "rule_name": pl.String,
         "severity": pl.String,
+        "responsibility": pl.String,
         "findings": pl.Int64,
         "lines": pl.Int64,
         "dollars_at_risk": pl.String,

@@ -19,8 +19,9 @@ from telekit.rules import (  # noqa: F401 - importing a module registers its rul
     _telehealth,
     _time,
 )
+from telekit.rules._changes import CATALOG_VERSION, changes
 
-__all__ = ["REGISTRY", "Rule", "catalog", "get", "rule"]
+__all__ = ["CATALOG_VERSION", "REGISTRY", "Rule", "catalog", "changes", "get", "rule"]
 
 
 def catalog() -> pl.DataFrame:
@@ -39,6 +40,7 @@ def catalog() -> pl.DataFrame:
                 "rule_name": r.name,
                 "group": r.group,
                 "severity": r.severity,
+                "responsibility": r.responsibility,
                 "summary": r.summary,
                 "doc": r.doc,
                 "requires": ", ".join(needs) if needs else "claims",
@@ -47,7 +49,17 @@ def catalog() -> pl.DataFrame:
     return pl.DataFrame(
         rows,
         schema=dict.fromkeys(
-            ("rule_code", "rule_name", "group", "severity", "summary", "doc", "requires"), pl.String
+            (
+                "rule_code",
+                "rule_name",
+                "group",
+                "severity",
+                "responsibility",
+                "summary",
+                "doc",
+                "requires",
+            ),
+            pl.String,
         ),
     )
 

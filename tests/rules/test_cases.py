@@ -20,7 +20,11 @@ Optional keys of a case:
 - ``omit``: tables passed as None (``["encounters", "coverage", "providers"]``);
 - ``drop_claim_columns``: claim columns absent from the source;
 - ``also``: ``{ RULE = [line indices] }`` further rules checked exactly (precedence);
-- ``status``: the rule's expected status (``evaluated`` | ``partial`` | ``skipped``).
+- ``status``: the rule's expected status (``evaluated`` | ``partial`` | ``skipped``);
+- ``severity``: the expected severity of each finding of ``expect``, in order
+  (``["error", "warning"]``), for rules whose clauses differ in severity;
+- ``message_contains`` / ``fix_contains``: text every finding's message / suggested fix of the
+  rule must contain (an auditor reads them).
 
 ``pytest -k CD002`` runs one rule's cases.
 """
@@ -161,13 +165,25 @@ def build(case: dict[str, Any]) -> dict[str, Any]:
     return tables
 
 
-def fired(result: tk.AuditResult, code: str, case: dict[str, Any]) -> list[int]:
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _keys(case: dict[str, Any]) -> list[tuple[str, int]]:
+    """Each line's (claim_id, claim_line_number), in the order of ``lines``."""
     keys = []
     numbers: dict[str, int] = {}
     for over in case["lines"]:
         claim = str(over.get("claim_id", BASE_LINE["claim_id"]))
         numbers[claim] = numbers.get(claim, 0) + 1
         keys.append((claim, int(over.get("claim_line_number", numbers[claim]))))
+    return keys
+
+
+def fired(result: tk.AuditResult, code: str, case: dict[str, Any]) -> list[int]:
+    keys = _keys(case)
     hits = result.findings.filter(pl.col("rule_code") == code)
     got = set(zip(hits["claim_id"].to_list(), hits["claim_line_number"].to_list(), strict=True))
     return [i for i, k in enumerate(keys, 1) if k in got]
@@ -187,6 +203,21 @@ def test_rule_case(code: str, case: dict[str, Any]) -> None:
     assert fired(result, code, case) == case["expect"], result.findings.select(
         "rule_code", "claim_id", "claim_line_number", "message"
     ).to_dicts()
+    hits = result.findings.filter(pl.col("rule_code") == code).sort(
+        "claim_id", "claim_line_number"
+    )
+    if "severity" in case:
+        by_line = {
+            (r["claim_id"], r["claim_line_number"]): r["severity"] for r in hits.to_dicts()
+        }
+        keys = _keys(case)
+        got = [by_line[keys[i - 1]] for i in case["expect"]]
+        assert got == case["severity"], got
+    for text in _as_list(case.get("message_contains")):
+        assert all(text in m for m in hits["message"].to_list()), (text, hits["message"])
+    for text in _as_list(case.get("fix_contains")):
+        fixes = hits["suggested_fix"].to_list()
+        assert all(text in (f or "") for f in fixes), (text, fixes)
     for other, expected in case.get("also", {}).items():
         assert fired(result, other, case) == expected, (other, result.findings.to_dicts())
     if "status" in case:

@@ -13,6 +13,7 @@ def test_partial_with_unjudged_lines_counts_them_in_the_reason() -> None:
         "rule_code": "TH001",
         "rule_name": rule.name,
         "severity": rule.severity,
+        "responsibility": "billing",
         "status": "partial",
         "reason": "2 lines not judged: no telehealth list for the DOS year",
     }
@@ -25,4 +26,11 @@ def test_evaluated_has_no_reason_and_skipped_keeps_its_reason() -> None:
     assert not skipped.active
     assert skipped.row(rule)["reason"] == "no coverage given"
     frame = rules_frame([skipped.row(rule)])
-    assert frame.columns == ["rule_code", "rule_name", "severity", "status", "reason"]
+    assert frame.columns == [
+        "rule_code",
+        "rule_name",
+        "severity",
+        "responsibility",
+        "status",
+        "reason",
+    ]

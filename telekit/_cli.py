@@ -123,6 +123,28 @@ def _parser() -> argparse.ArgumentParser:
         type=_parse_date,
         help="audit date (default: latest remittance payment date, else latest DOS)",
     )
+    a.add_argument(
+        "--telehealth-list",
+        type=Path,
+        action="append",
+        help="CMS Medicare Telehealth Services List file (XLSX or delimited text) replacing "
+        "telekit's copy for its year (the year is read from the file name, e.g. CY2026); "
+        "repeatable",
+    )
+    a.add_argument(
+        "--ncci",
+        type=Path,
+        action="append",
+        help="folder (or file) of CMS's quarterly NCCI practitioner edits (PTP, MUE, add-on) for "
+        "the quarter audited; repeatable",
+    )
+    a.add_argument(
+        "--icd10",
+        type=Path,
+        action="append",
+        help="CDC/NCHS ICD-10-CM order file of a fiscal year (the year is read from the file "
+        "name, e.g. icd10cm_order_2027.txt); repeatable",
+    )
     _add_report_options(a)
     a.add_argument("--out", type=Path, required=True, help="output folder")
 
@@ -135,7 +157,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--audit", type=Path, required=True, help="the OUT folder of `telekit audit`")
     _add_report_options(r)
 
-    sub.add_parser("rules", help="list the rule catalog")
+    rl = sub.add_parser("rules", help="list the rule catalog")
+    rl.add_argument("--changes", action="store_true", help="what changed in which catalog version")
     one = sub.add_parser("rule", help="print one rule's documentation")
     one.add_argument("code")
 
@@ -208,9 +231,18 @@ def cmd_report(args: argparse.Namespace) -> int:
     return int(record.summary_data.get("exit_code", 0))
 
 
-def cmd_rules(_: argparse.Namespace) -> int:
-    from telekit.rules import catalog  # noqa: PLC0415
+def cmd_rules(args: argparse.Namespace) -> int:
+    from telekit.rules import CATALOG_VERSION, catalog, changes  # noqa: PLC0415
 
+    if getattr(args, "changes", False):
+        print(f"rule catalog version {CATALOG_VERSION}")
+        for r in (
+            changes()
+            .sort("catalog_version", "rule_code", descending=[True, False])
+            .iter_rows(named=True)
+        ):
+            print(f"{r['catalog_version']}  {r['rule_code']}  {r['change']:<7}  {r['description']}")
+        return 0
     cat = catalog()
     width = max(len(n) for n in cat["rule_name"].to_list())
     for r in cat.iter_rows(named=True):

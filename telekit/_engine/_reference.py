@@ -79,7 +79,8 @@ class Reference:
                     "source": (
                         "telekit's copy of the CMS Medicare Telehealth Services List"
                         if shipped
-                        else "; ".join(self.telehealth_list_sources) or "given"
+                        else "; ".join(self.telehealth_list_sources)
+                        or "a CMS list file given (--telehealth-list, telehealth_lists=)"
                     ),
                     "shipped": shipped,
                 }

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import gc
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 import polars as pl
 
@@ -15,11 +17,12 @@ from telekit._audit import audit
 from telekit._core import _columns as c
 from telekit._core._columns import TABLES
 from telekit._core._table import Table
+from telekit._engine._reference import reference
 from telekit._engine._result import FINDINGS_SCHEMA, AuditResult
 from telekit._engine._status import RuleStatus, rules_frame
 from telekit._policies._model import Policies
 from telekit._scale._split import Split
-from telekit.rules import REGISTRY
+from telekit.rules import CATALOG_VERSION, REGISTRY
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,8 @@ class BucketResult:
     tables: dict[str, tuple[int, int, pl.DataFrame, int]]
     dropped_columns: dict[str, list[str]]
     sources: dict[str, str]
+    reference: list[dict[str, Any]] = field(default_factory=list)
+    catalog_version: str = ""
 
 
 def audit_bucket(
@@ -43,6 +48,8 @@ def audit_bucket(
     providers: Table | None,
     policies: Policies,
     telehealth_list: pl.DataFrame | None = None,
+    *,
+    reference: Mapping[str, Any] | None = None,
 ) -> BucketResult:
     """Audit bucket ``k`` of ``split`` with ``telekit.audit`` (also the Dask task)."""
     tables = {name: part.bucket_table(k) for name, part in split.parts.items()}
@@ -53,6 +60,7 @@ def audit_bucket(
         providers=providers,
         policies=policies,
         telehealth_list=telehealth_list,
+        **dict(reference or {}),
     )
     out = BucketResult(
         bucket=k,
@@ -65,6 +73,8 @@ def audit_bucket(
         },
         dropped_columns={n: list(t.dropped_columns) for n, t in tables.items()},
         sources={n: t.source for n, t in tables.items()},
+        reference=result.reference,
+        catalog_version=result.catalog_version,
     )
     del result, tables
     gc.collect()
@@ -187,6 +197,8 @@ def merge(
         unknown_codes=dict(sorted(unknown.items())),
         dropped_columns=dropped,
         sources=sources,
+        reference=results[0].reference if results else reference().used(),
+        catalog_version=CATALOG_VERSION,
         lines_audited=claims_audited,
         buckets=split.buckets,
     )

@@ -62,7 +62,7 @@ are decoded). Only the link pass grows with the input: it holds 64-bit hashes of
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -78,6 +78,7 @@ from telekit._policies._toml import load_policies
 from telekit._read._arguments import TableInput
 from telekit._scale._merge import PartitionedAuditResult, audit_bucket, merge
 from telekit._scale._split import BUCKET_LINES, split_inputs, work_folder
+from telekit.codesets import NcciEdition
 
 __all__ = [
     "BUCKET_LINES",
@@ -155,6 +156,9 @@ def audit_partitioned(
     policies: Policies | str | Path | Mapping[str, Any] | None = None,
     as_of: date | None = None,
     telehealth_list: pl.DataFrame | None = None,
+    telehealth_lists: Sequence[pl.DataFrame] = (),
+    ncci: Sequence[NcciEdition] = (),
+    icd10: Sequence[pl.DataFrame] = (),
     map: str | Path | MapSpec | None = None,
     buckets: int | None = None,
     bucket_lines: int = BUCKET_LINES,
@@ -167,7 +171,8 @@ def audit_partitioned(
     ``bucket_lines`` claim rows) under ``work_dir`` (default: a temporary folder, removed at
     the end), and each bucket is audited alone by ``telekit.audit``; see the module doc for why
     that is exact. Tables are what ``audit`` takes (paths, frames, ``Table``); ``map`` is a
-    header/value map file as ``--map`` gives it. ``progress`` is True for a one-line display on
+    header/value map file as ``--map`` gives it; ``telehealth_lists``, ``ncci`` and ``icd10``
+    add reference sets as ``audit`` does. ``progress`` is True for a one-line display on
     stderr, or a callable given each progress text.
     """
     run_at = datetime.now(UTC).replace(microsecond=0)
@@ -191,7 +196,14 @@ def audit_partitioned(
             results = []
             for k in range(split.buckets):
                 note(f"auditing bucket {k + 1} of {split.buckets} ({split.lines:,} claim lines)")
-                r = audit_bucket(split, k, split.providers, pol, telehealth_list)
+                r = audit_bucket(
+                    split,
+                    k,
+                    split.providers,
+                    pol,
+                    telehealth_list,
+                    reference={"telehealth_lists": telehealth_lists, "ncci": ncci, "icd10": icd10},
+                )
                 r.findings.write_parquet(findings_dir / f"{k:05d}.parquet")
                 results.append(replace(r, findings=r.findings.clear()))  # the findings wait on disk
                 del r

@@ -30,6 +30,7 @@ from telekit.report import _out
 from telekit.report._decisions import read_review
 from telekit.report._deidentify import Deidentifier, is_inside
 from telekit.report._metrics import compute_metrics
+from telekit.report._reference_files import reference_files
 
 if TYPE_CHECKING:
     from telekit._engine._result import AuditResult
@@ -68,6 +69,11 @@ def run_audit(args: argparse.Namespace) -> AuditResult:
         + 3,  # writing findings, findings.xlsx, the report
     )
     # <<< report (R7)
+    reference = reference_files(
+        telehealth_lists=getattr(args, "telehealth_list", None) or (),
+        ncci=getattr(args, "ncci", None) or (),
+        icd10=getattr(args, "icd10", None) or (),
+    )
     tables: dict[str, Any] = {}
     for t in ("claims", "encounters", "coverage", "providers"):
         if t in paths and not partitioned:
@@ -84,7 +90,9 @@ def run_audit(args: argparse.Namespace) -> AuditResult:
     # <<< scale (S1)
     bar.step("auditing", tick=not partitioned)  # R7: the partitioned audit draws its own
     # >>> scale (S1)
-    result = _audit(paths, tables, policies_path, as_of, mapping, partitioned=partitioned)
+    result = _audit(
+        paths, tables, policies_path, as_of, mapping, partitioned=partitioned, reference=reference
+    )
     out: Path = args.out
     rejects, extra_tables = _tally_tables(result, tallies, paths)
     all_rejects = pl.concat(rejects, how="vertical")
@@ -166,8 +174,10 @@ def _audit(
     mapping: Any,
     *,
     partitioned: bool,
+    reference: Mapping[str, Any],
 ) -> AuditResult:
-    """The audit: in memory over the tables read, or bucket by bucket from the files."""
+    """The audit: in memory over the tables read, or bucket by bucket from the files, with the
+    reference sets given (``reference_files``)."""
 
     result: AuditResult
     if partitioned:
@@ -181,6 +191,7 @@ def _audit(
             as_of=as_of,
             map=mapping,
             progress=sys.stderr.isatty(),
+            **reference,
         )
     else:  # <<< scale (S1)
         result = _auditing.audit(
@@ -190,6 +201,7 @@ def _audit(
             providers=tables.get("providers"),
             policies=policies_path,
             as_of=as_of,
+            **reference,
         )
     return result
 
@@ -379,9 +391,12 @@ def _given_paths(
     policies: Path | None,
     map_path: Path | None,
 ) -> list[Path]:
-    """Every input of the run: DIR, the files given or found in it, policies, map, review."""
+    """Every input of the run: DIR, the files given or found in it, policies, map, review and
+    the reference files (telehealth lists, NCCI editions, ICD-10-CM order files)."""
     given = [p for ps in paths.values() for p in ps]
     given += [p for p in (args.dir, policies, map_path, args.review) if p is not None]
+    for flag in ("telehealth_list", "ncci", "icd10"):
+        given += getattr(args, flag, None) or []
     return given
 
 
@@ -483,6 +498,9 @@ def audit_folder(
     deidentify: bool = False,
     key_file: str | Path | None = None,
     overwrite_key: bool = False,
+    telehealth_lists: Sequence[str | Path] = (),
+    ncci: Sequence[str | Path] = (),
+    icd10: Sequence[str | Path] = (),
 ) -> AuditResult:
     """Audit the tables of ``directory`` and write every output to ``out``: exactly what
     ``telekit audit DIR --out OUT`` runs (DESIGN §4), without the stdout line and exit code.
@@ -491,7 +509,9 @@ def audit_folder(
     ``coverage``, ``providers``, ``patient_payments``; ``remittances`` may be a list), as the
     ``--claims F`` … options do; ``directory`` may then be None. ``policies``/``map`` override
     DIR/policies.toml and DIR/map.toml. ``review``, ``deidentify``, ``key_file`` and
-    ``overwrite_key`` are ``--review``, ``--deidentify``, ``--key-file`` and ``--overwrite-key``.
+    ``overwrite_key`` are ``--review``, ``--deidentify``, ``--key-file`` and ``--overwrite-key``;
+    ``telehealth_lists``, ``ncci`` and ``icd10`` are the files of ``--telehealth-list``,
+    ``--ncci`` and ``--icd10``.
     A run that audits no claim line raises ``TelekitError`` after writing OUT, as the CLI exits 2.
     """
     given = dict(tables or {})
@@ -518,6 +538,9 @@ def audit_folder(
         deidentify=deidentify,
         key_file=_path(key_file),
         overwrite_key=overwrite_key,
+        telehealth_list=[Path(p) for p in telehealth_lists],
+        ncci=[Path(p) for p in ncci],
+        icd10=[Path(p) for p in icd10],
     )
     result = run_audit(args)
     no_claim_audited(result, claims_path(args), args.out)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -397,6 +397,38 @@ def inputs(page: Page, record: AuditRecord) -> str:
     return "".join(parts)
 
 
+_REFERENCE_KINDS = {
+    "telehealth_list": "Medicare Telehealth Services List",
+    "ncci": "NCCI practitioner edits",
+    "icd10cm": "ICD-10-CM billable codes",
+    "fee_schedule": "Medicare physician fee schedule",
+}
+
+
+def _reference_sets(used: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
+    """summary.json's reference sets, one row per (kind, shipped or given, source)."""
+    schema = dict.fromkeys(("kind", "releases", "origin", "source"), pl.String)
+    if not used:
+        return pl.DataFrame(schema=schema)
+    frame = pl.DataFrame(
+        [
+            {
+                "kind": _REFERENCE_KINDS.get(str(r.get("kind")), str(r.get("kind"))),
+                "release": str(r.get("release", "")),
+                "origin": "shipped" if r.get("shipped") else "given",
+                "source": str(r.get("source", "")),
+            }
+            for r in used
+        ],
+        orient="row",
+    )
+    return (
+        frame.group_by("kind", "origin", "source", maintain_order=True)
+        .agg(pl.col("release").str.join(", ").alias("releases"))
+        .select(list(schema))
+    )
+
+
 def versions(page: Page, record: AuditRecord) -> str:
     s = record.summary_data
     rows = [
@@ -404,12 +436,24 @@ def versions(page: Page, record: AuditRecord) -> str:
         ("As of", page.t(s.get("as_of") or "not set")),
         ("telekit", page.t(s.get("telekit_version", ""))),
         ("Code sets", page.t(s.get("code_set_version", ""))),
+        ("Rule catalog", page.t(s.get("catalog_version") or "before 2026-12-06")),
         ("Payer policies", page.t(_policies_text(s, record.inputs))),
         ("De-identified", "yes (Safe Harbor)" if page.deidentified else "no"),
     ]
     out = "<table><tbody>" + "".join(
         f"<tr><th>{page.t(k)}</th><td>{v}</td></tr>" for k, v in rows
     ) + "</tbody></table>"  # fmt: skip
+    reference = _reference_sets(s.get("reference") or [])
+    if reference.height:
+        out += "<h3>Reference data used</h3>" + page.table(
+            reference,
+            [
+                ("kind", "Reference set", None),
+                ("releases", "Releases", None),
+                ("origin", "Shipped or given", None),
+                ("source", "Source", None),
+            ],
+        )
     files = _input_files(record.inputs)
     if files.height:
         out += "<h3>Files read</h3>" + page.table(

@@ -51,6 +51,7 @@ SNAPSHOT: dict[str, Effective] = {
     "PS003": ((("CD001", None), ("CD002", None)), False, False, ()),
     "PS004": ((("CD001", None), ("CD002", None)), False, False, ()),
     "PS005": ((("CD001", None), ("CD002", None)), False, False, ()),
+    "PS006": ((("CD001", None), ("CD002", None)), False, False, ()),
     "TH001": ((("CD001", None), ("CD003", None), ("TM004", "tm004_99417")), True, False, ()),
     "TH002": ((("CD001", None),), True, False, ()),
     "TH003": ((("CD001", None),), True, False, ()),

@@ -130,6 +130,7 @@ _UNKNOWN_COVERAGE: Final[dict[str, Value]] = {
     _FFS_TELEHEALTH_RULES: "warning",
 }
 
+
 def _requires_93(*, every: bool, mental_health: bool | None = None) -> dict[str, Value]:
     """requires_modifier_93 on every audio-only service, and on mental-health ones (90785-90899;
     the same as ``every`` unless said)."""

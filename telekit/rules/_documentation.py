@@ -32,8 +32,7 @@ DC006_START = dt.date(2022, 1, 1)
 #: The one thing a fix may say about the record (DESIGN §5 "Fixes follow the line's status"): a
 #: retrospective audit never asks to add documentation after the fact.
 AMENDED_LATER = (
-    "documentation amended later must be identified and dated as such (PIM 100-08 ch. 3 "
-    "§3.3.2.5)"
+    "documentation amended later must be identified and dated as such (PIM 100-08 ch. 3 §3.3.2.5)"
 )
 
 
@@ -131,10 +130,10 @@ def ctbs_consent_not_documented() -> pl.Expr:
 
     Sources: MLN fact sheet "Telehealth Services" (MLN901705, communication technology-based
     services), https://www.cms.gov/files/document/mln901705-telehealth-services.pdf ; CY2019 PFS
-    final rule, CMS-1693-F, 83 FR 59452 (23 Nov 2018), https://www.federalregister.gov/d/2018-24170 ;
+    final rule, CMS-1693-F, 83 FR 59452 (23 Nov 2018), https://www.federalregister.gov/d/2018-24170
     Center for Connected Health Policy, "Consent requirements",
     https://cchpca.org/topic/consent-requirements-medicaid-medicare ; Medicare Program Integrity
-    Manual (Pub. 100-08), ch. 3 §3.3.2.5 (amendments to the record), https://www.cms.gov/regulations-and-guidance/guidance/manuals/downloads/pim83c03.pdf .
+    Manual (Pub. 100-08), ch. 3 §3.3.2.5 (amendments to the record), https://www.cms.gov/regulations-and-guidance/guidance/manuals/downloads/pim83c03.pdf
 
     Example: G2252 on 2024-03-15 by NPI 1234567893; the patient's only consented encounter with
     that NPI is dated 2023-03-14 (367 days earlier) → error.
@@ -177,8 +176,8 @@ def patient_location_not_documented() -> pl.Expr:
     Sources: CMS Transmittal 11045 / CR 12427 (POS 02 and 10),
     https://www.cms.gov/files/document/r11045cp.pdf ; CMS Place of Service code set,
     https://www.cms.gov/medicare/coding-billing/place-of-service-codes/code-sets ; 42 CFR
-    410.78, https://www.ecfr.gov/current/title-42/chapter-IV/subchapter-B/part-410/subpart-B/section-410.78 ;
-    MATRC, "How to document a telehealth visit", https://matrc.org/?p=7941 .
+    410.78, https://www.ecfr.gov/current/title-42/chapter-IV/subchapter-B/part-410/subpart-B/section-410.78
+    MATRC, "How to document a telehealth visit", https://matrc.org/?p=7941
 
     Example: 99213 with POS 10 and modifier 95 on 2024-03-15; its encounter has modality
     audio_video and no patient_location → error.
@@ -241,10 +240,10 @@ def modality_not_documented() -> pl.Expr:
     an encounter none of the documentation rules can vouch for the line.
 
     Sources: 42 CFR 410.78(a)(3),
-    https://www.ecfr.gov/current/title-42/chapter-IV/subchapter-B/part-410/subpart-B/section-410.78 ;
+    https://www.ecfr.gov/current/title-42/chapter-IV/subchapter-B/part-410/subpart-B/section-410.78
     MLN fact sheet "Telehealth Services" (MLN901705),
     https://www.cms.gov/files/document/mln901705-telehealth-services.pdf ; Medicare Program
-    Integrity Manual (Pub. 100-08), ch. 3 §3.3.2.5, https://www.cms.gov/regulations-and-guidance/guidance/manuals/downloads/pim83c03.pdf .
+    Integrity Manual (Pub. 100-08), ch. 3 §3.3.2.5, https://www.cms.gov/regulations-and-guidance/guidance/manuals/downloads/pim83c03.pdf
 
     Example: 99214 with POS 10 and modifier 95 on 2024-05-02, encounter_id E77 absent from the
     encounters → error (and no other encounter-reading rule fires on it).
@@ -292,10 +291,10 @@ def em_level_basis_not_documented() -> pl.Expr:
     whole line is at risk in an audit.
 
     Sources: CMS "Evaluation and Management Services Guide" (MLN006764),
-    https://www.cms.gov/outreach-and-education/medicare-learning-network-mln/mlnproducts/downloads/eval-mgmt-serv-guide-icn006764.pdf ;
+    https://www.cms.gov/outreach-and-education/medicare-learning-network-mln/mlnproducts/downloads/eval-mgmt-serv-guide-icn006764.pdf
     CY2021 PFS final rule, CMS-1734-F, 85 FR 84472 (28 Dec 2020),
     https://www.federalregister.gov/d/2020-26815 ; Medicare Program Integrity Manual (Pub.
-    100-08), ch. 3 §3.3.2.5, https://www.cms.gov/regulations-and-guidance/guidance/manuals/downloads/pim83c03.pdf .
+    100-08), ch. 3 §3.3.2.5, https://www.cms.gov/regulations-and-guidance/guidance/manuals/downloads/pim83c03.pdf
 
     Example: 99214 on 2024-03-15 whose encounter has modality audio_video, no total_minutes and
     no mdm_level → error.
@@ -357,10 +356,10 @@ def provider_not_licensed_in_patient_state() -> pl.Expr:
     payable and is a licensing board matter.
 
     Sources: 42 CFR 410.20,
-    https://www.ecfr.gov/current/title-42/chapter-IV/subchapter-B/part-410/subpart-B/section-410.20 ;
+    https://www.ecfr.gov/current/title-42/chapter-IV/subchapter-B/part-410/subpart-B/section-410.20
     Center for Connected Health Policy, "Cross-state licensing",
     https://www.cchpca.org/topic/cross-state-licensing-professional-requirements/ ; MATRC,
-    "How to document a telehealth visit", https://matrc.org/?p=7941 .
+    "How to document a telehealth visit", https://matrc.org/?p=7941
 
     Example: 99213 with POS 10 and modifier 95 on 2024-03-15; the patient was in PA; the
     roster lists NPI 1234567893 as licensed in NY;NJ → error.
@@ -409,10 +408,10 @@ def audio_only_reason_not_documented() -> pl.Expr:
     be coded right while the note is thin.
 
     Sources: 42 CFR 410.78(a)(3),
-    https://www.ecfr.gov/current/title-42/chapter-IV/subchapter-B/part-410/subpart-B/section-410.78 ;
+    https://www.ecfr.gov/current/title-42/chapter-IV/subchapter-B/part-410/subpart-B/section-410.78
     CY2022 PFS final rule, CMS-1751-F, https://www.federalregister.gov/d/2021-23972 ; CY2025
     PFS final rule, CMS-1807-F, https://www.federalregister.gov/d/2024-25382 ; First Coast,
-    "Telehealth services", https://medicare.fcso.com/EM/0459457.asp .
+    "Telehealth services", https://medicare.fcso.com/EM/0459457.asp
 
     Example: 99213 with POS 10 and modifier 93 on 2024-03-15, modality audio_only, no
     audio_only_reason → warning.
@@ -438,7 +437,8 @@ def audio_only_reason_not_documented() -> pl.Expr:
         "telehealth {hcpcs_code} on {claim_line_start_date}: consent_documented is "
         "{enc_consent_documented}; expected true"
     ),
-    fix="the line stands where consent was obtained as the state and payer require; " + AMENDED_LATER,
+    fix="the line stands where consent was obtained as the state and payer require; "
+    + AMENDED_LATER,
     tables=(ENCOUNTERS,),
 )
 def telehealth_consent_not_documented() -> pl.Expr:
@@ -456,8 +456,8 @@ def telehealth_consent_not_documented() -> pl.Expr:
     Sources: Center for Connected Health Policy, "Consent requirements",
     https://cchpca.org/topic/consent-requirements-medicaid-medicare ; California Business and
     Professions Code §2290.5,
-    https://leginfo.legislature.ca.gov/faces/codes_displaySection.xhtml?lawCode=BPC&sectionNum=2290.5 ;
-    Medicare Program Integrity Manual (Pub. 100-08), ch. 3 §3.3.2.5, https://www.cms.gov/regulations-and-guidance/guidance/manuals/downloads/pim83c03.pdf .
+    https://leginfo.legislature.ca.gov/faces/codes_displaySection.xhtml?lawCode=BPC&sectionNum=2290.5
+    Medicare Program Integrity Manual (Pub. 100-08), ch. 3 §3.3.2.5, https://www.cms.gov/regulations-and-guidance/guidance/manuals/downloads/pim83c03.pdf
 
     Example: 99213 with POS 10 and modifier 95 on 2024-03-15; the encounter has
     consent_documented false → warning.

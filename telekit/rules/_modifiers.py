@@ -76,7 +76,7 @@ def _md001_message() -> pl.Expr:
     code="MD001",
     skip_self_pay=True,
     severity="error",
-    line_severity=lambda: v.ffs_severity(),
+    line_severity=v.ffs_severity,
     message=_md001_message,
     fix="bill the line with modifier 93 (FQ where an RHC or FQHC payer asks for it)",
     claim_columns=(c.MODIFIERS[0],),
@@ -107,11 +107,11 @@ def audio_only_modifier_missing() -> pl.Expr:
     Sources: CY2022 PFS final rule, CMS-1751-F, 86 FR 64996 (19 Nov 2021),
     https://www.federalregister.gov/d/2021-23972 ; CY2023 PFS final rule, CMS-1770-F, 87 FR
     69404 (18 Nov 2022), https://www.federalregister.gov/d/2022-23873 ; 42 CFR 410.78(a)(3),
-    https://www.ecfr.gov/current/title-42/chapter-IV/subchapter-B/part-410/subpart-B/section-410.78 ;
+    https://www.ecfr.gov/current/title-42/chapter-IV/subchapter-B/part-410/subpart-B/section-410.78
     MLN fact sheet "Telehealth Services" (MLN901705),
     https://www.cms.gov/files/document/mln901705-telehealth-services.pdf ; Novitas,
     "Telehealth modifiers",
-    https://www.novitas-solutions.com/webcenter/portal/MedicareJH/pagebyid?contentId=00144501 .
+    https://www.novitas-solutions.com/webcenter/portal/MedicareJH/pagebyid?contentId=00144501
 
     Example: ``90834`` POS 10, no modifier, encounter audio_only, Medicare, 2022-06-01 → error
     (a mental-health service); ``99213`` on the same terms on 2022-06-01 → no finding, on
@@ -167,8 +167,7 @@ def _md002_message() -> pl.Expr:
         .when(_md002_video_on_audio_only())
         .then(
             pl.format(
-                "{} billed with modifier {} (audio-video) on an audio_only encounter; "
-                "expected 93",
+                "{} billed with modifier {} (audio-video) on an audio_only encounter; expected 93",
                 CODE,
                 _video_name(),
             )
@@ -231,11 +230,11 @@ def telehealth_modifier_contradicts_modality() -> pl.Expr:
 
     Sources: CY2022 PFS final rule, CMS-1751-F, 86 FR 64996,
     https://www.federalregister.gov/d/2021-23972 ; Novitas, "Telehealth modifiers",
-    https://www.novitas-solutions.com/webcenter/portal/MedicareJH/pagebyid?contentId=00144501 ;
+    https://www.novitas-solutions.com/webcenter/portal/MedicareJH/pagebyid?contentId=00144501
     First Coast, "Telehealth service modifiers",
     https://medicare-prod.fcso.com/coding/telehealth-service-modifiers ; MLN fact sheet
     "Telehealth Services" (MLN901705),
-    https://www.cms.gov/files/document/mln901705-telehealth-services.pdf .
+    https://www.cms.gov/files/document/mln901705-telehealth-services.pdf
 
     Example: ``99213`` POS 10 + 95 (or + GT), encounter audio_only, 2024-03-15 → error (and no
     MD001); ``99213`` + 93 on an audio_video encounter → error; on 2021-12-31 → no finding.
@@ -294,9 +293,9 @@ def telehealth_modifier_missing() -> pl.Expr:
     Sources: CPT Appendix P (services reportable with modifier 95), American Medical
     Association, https://www.ama-assn.org/practice-management/cpt ; Novitas, "Telehealth
     modifiers",
-    https://www.novitas-solutions.com/webcenter/portal/MedicareJH/pagebyid?contentId=00144501 ;
+    https://www.novitas-solutions.com/webcenter/portal/MedicareJH/pagebyid?contentId=00144501
     NGS, "Telehealth changes for 2024: modifier 95 and POS",
-    https://www.ngsmedicare.com/web/ngs/news-article-details?selectedArticleId=10638446 .
+    https://www.ngsmedicare.com/web/ngs/news-article-details?selectedArticleId=10638446
 
     Example: ``99213`` POS 10, no modifier, encounter audio_video, payer_type commercial,
     2024-03-15 → warning; with 95 → no finding.
@@ -380,9 +379,9 @@ def retired_telehealth_modifier() -> pl.Expr:
     encounter) and TH002 (a communication-technology service billed as telehealth) suppress it
     on their line: there the modifier is part of that larger error.
 
-    Note: DESIGN gives MD004 an amount where a remittance shows the line denied with CARC 4;
-    denied money is counted through the line's status (the finding's exposure), so the rule
-    itself never carries an amount.
+    Note: where a remittance shows the line denied (for instance with CARC 4), the denied
+    money appears through the finding's line status and exposure; the rule itself carries no
+    amount.
 
     Why: CMS stopped requiring GT on professional telehealth claims from 2018 (POS 02
     replaced it), and CR 10583 (MLN Matters MM10583) made it valid from 2018-10-01 only on
@@ -392,13 +391,13 @@ def retired_telehealth_modifier() -> pl.Expr:
     denied (CARC 4).
 
     Sources: MLN Matters MM10583 (CR 10583),
-    https://www.cms.gov/Outreach-and-Education/Medicare-Learning-Network-MLN/MLNMattersArticles/Downloads/MM10583.pdf ;
+    https://www.cms.gov/Outreach-and-Education/Medicare-Learning-Network-MLN/MLNMattersArticles/Downloads/MM10583.pdf
     AAPC, "CMS clarifies telehealth modifier usage",
-    https://aapc.com/codes/coding-newsletters/my-health-information-compliance-alert/industry-note-cms-clarifies-telehealth-modifier-usage-159004-article ;
+    https://aapc.com/codes/coding-newsletters/my-health-information-compliance-alert/industry-note-cms-clarifies-telehealth-modifier-usage-159004-article
     Medicare Claims Processing Manual (Pub. 100-04), ch. 12 §190,
-    https://www.cms.gov/regulations-and-guidance/guidance/manuals/downloads/clm104c12.pdf ;
+    https://www.cms.gov/regulations-and-guidance/guidance/manuals/downloads/clm104c12.pdf
     42 CFR 410.78,
-    https://www.ecfr.gov/current/title-42/chapter-IV/subchapter-B/part-410/subpart-B/section-410.78 .
+    https://www.ecfr.gov/current/title-42/chapter-IV/subchapter-B/part-410/subpart-B/section-410.78
 
     Example: ``99213`` POS 10 + GT, Medicare, 2018-10-01 → warning; on 2018-09-30 → no
     finding; ``99214`` + GQ, patient and provider in NY → warning, patient in AK → none.
@@ -452,7 +451,7 @@ def cpt_telemedicine_code_contradicts_modality() -> pl.Expr:
     Association, https://www.ama-assn.org/practice-management/cpt ; JUCM, "What's new in
     telemedicine for 2025", https://jucm.com/whats-new-in-telemedicine-for-2025 ; AAFP, "Medicare
     telehealth 2025",
-    https://aafp.org/pubs/fpm/blogs/gettingpaid/entry/medicare-telehealth-2025.html .
+    https://aafp.org/pubs/fpm/blogs/gettingpaid/entry/medicare-telehealth-2025.html
 
     Example: ``98005`` on an audio_only encounter → error; ``98013`` on it → no finding.
 

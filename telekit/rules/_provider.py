@@ -113,15 +113,15 @@ def provider_type_cannot_bill_em() -> pl.Expr:
     (99421-99423 for those who can report E/M, 98970-98972 for the others).
 
     Sources: 42 CFR 410.71 (clinical psychologist services),
-    https://www.ecfr.gov/current/title-42/chapter-IV/subchapter-B/part-410/subpart-B/section-410.71 ;
+    https://www.ecfr.gov/current/title-42/chapter-IV/subchapter-B/part-410/subpart-B/section-410.71
     42 CFR 410.73 (clinical social worker services),
-    https://www.ecfr.gov/current/title-42/chapter-IV/subchapter-B/part-410/subpart-B/section-410.73 ;
+    https://www.ecfr.gov/current/title-42/chapter-IV/subchapter-B/part-410/subpart-B/section-410.73
     42 CFR 410.53 and 410.54 (MFT and MHC services, from 2024),
-    https://www.ecfr.gov/current/title-42/chapter-IV/subchapter-B/part-410/subpart-B/section-410.53 ;
+    https://www.ecfr.gov/current/title-42/chapter-IV/subchapter-B/part-410/subpart-B/section-410.53
     Medicare Benefit Policy Manual (Pub. 100-02), ch. 15 §160 and §170,
-    https://www.cms.gov/regulations-and-guidance/guidance/manuals/downloads/bp102c15.pdf ;
+    https://www.cms.gov/regulations-and-guidance/guidance/manuals/downloads/bp102c15.pdf
     CodingIntel, "Online digital E/M 99421-99423",
-    https://codingintel.com/cpt-codes-online-digital-evaluation-and-management-services/ .
+    https://codingintel.com/cpt-codes-online-digital-evaluation-and-management-services/
 
     Example: 99213 on 2024-03-15 by an NPI listed as an LCSW → error; 90833 with 99213 by a
     psychologist → error on each; 90834 by the LCSW → no finding.
@@ -214,17 +214,17 @@ def distant_site_practitioner_not_eligible() -> pl.Expr:
 
     Sources: Consolidated Appropriations Act, 2023 (Pub. L. 117-328), §4121,
     https://www.congress.gov/bill/117th-congress/house-bill/2617 ; 42 CFR 410.53 (MFT
-    services), https://www.ecfr.gov/current/title-42/chapter-IV/subchapter-B/part-410/subpart-B/section-410.53 ;
+    services), https://www.ecfr.gov/current/title-42/chapter-IV/subchapter-B/part-410/subpart-B/section-410.53
     42 CFR 410.54 (MHC services),
-    https://www.ecfr.gov/current/title-42/chapter-IV/subchapter-B/part-410/subpart-B/section-410.54 ;
+    https://www.ecfr.gov/current/title-42/chapter-IV/subchapter-B/part-410/subpart-B/section-410.54
     42 CFR 410.26 (incident-to services),
-    https://www.ecfr.gov/current/title-42/chapter-IV/subchapter-B/part-410/subpart-B/section-410.26 ;
+    https://www.ecfr.gov/current/title-42/chapter-IV/subchapter-B/part-410/subpart-B/section-410.26
     42 CFR 410.78,
-    https://www.ecfr.gov/current/title-42/chapter-IV/subchapter-B/part-410/subpart-B/section-410.78 ;
+    https://www.ecfr.gov/current/title-42/chapter-IV/subchapter-B/part-410/subpart-B/section-410.78
     MLN fact sheet "Telehealth Services" (MLN901705),
     https://www.cms.gov/files/document/mln901705-telehealth-services.pdf ; McGuireWoods,
     "Understanding Congress' latest extension of Medicare telehealth flexibilities" (2026),
-    https://www.mcguirewoods.com/client-resources/alerts/2026/2/understanding-congress-latest-extension-of-medicare-telehealth-flexibilities .
+    https://www.mcguirewoods.com/client-resources/alerts/2026/2/understanding-congress-latest-extension-of-medicare-telehealth-flexibilities
 
     Example: 90834 on 2023-12-31 by an MFT to Medicare → error; on 2024-01-01 → no finding;
     97110 with POS 02 on 2020-03-05 by a PT to Medicare → error (the day before the windows).

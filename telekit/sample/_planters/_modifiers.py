@@ -175,7 +175,11 @@ def plant_md002_gt_like_95(p: Plant) -> None:
     )
     p.expect(c, 1, "MD002")
     c = p.visit(
-        p.person("NY MEDICAID"), "90834", dos=p.pick_date(*MAIN), modality="audio_only", mods=("GT",)
+        p.person("NY MEDICAID"),
+        "90834",
+        dos=p.pick_date(*MAIN),
+        modality="audio_only",
+        mods=("GT",),
     )
     p.expect(c, 1, "MD002")
     c = p.visit(

@@ -53,10 +53,14 @@ def plant_pr001_em_including_psychiatry(p: Plant) -> None:
     p.expect(c, 2, "PR001")
     c = p.visit(p.person("AETNA"), "90792", dos=p.pick_date(*MAIN), npi=_by_type("PSYCHOLOGIST"))
     p.expect(c, 1, "PR001")
-    c = p.visit(p.person("CIGNA"), ["99214", "90836"], dos=p.pick_date(*FROM24), npi=_by_type("MHC"))
+    c = p.visit(
+        p.person("CIGNA"), ["99214", "90836"], dos=p.pick_date(*FROM24), npi=_by_type("MHC")
+    )
     p.expect(c, 1, "PR001")
     p.expect(c, 2, "PR001")
-    c = p.visit(p.person("AETNA"), ["99215", "90838"], dos=p.pick_date(*FROM24), npi=_by_type("MFT"))
+    c = p.visit(
+        p.person("AETNA"), ["99215", "90838"], dos=p.pick_date(*FROM24), npi=_by_type("MFT")
+    )
     p.expect(c, 1, "PR001")
     p.expect(c, 2, "PR001")
     p.visit(p.person("CIGNA"), "90834", dos=p.pick_date(*MAIN), npi=lcsw)

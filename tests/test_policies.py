@@ -68,20 +68,22 @@ def write(tmp_path: Path, text: str, name: str = "policies.toml") -> Path:
 
 # --- built-in defaults -------------------------------------------------------------------------
 
-#        pos, modifiers, requires 93, filing rule, filing days, accepts 98000-98015
-MEDICARE_02 = ("02", [], False, "calendar_year", None, False)
-MEDICARE_IP = ("in_person+95", [], False, "calendar_year", None, False)
-MEDICARE_IP93 = ("in_person+95", [], True, "calendar_year", None, False)
-MEDICARE_0210 = ("02/10", [], True, "calendar_year", None, False)
-COMMERCIAL_OLD = ("02", ["95", "GT"], False, "days", 90, True)
-COMMERCIAL_NEW = ("02/10", ["95", "GT"], True, "days", 90, True)
-MEDICAID_OLD = ("none", ["95", "GT"], False, "days", 365, True)
-MEDICAID_NEW = ("none", ["95", "GT"], True, "days", 365, True)
-SELF_PAY = ("none", [], False, "none", None, True)
+#        pos, modifiers, requires 93, filing rule, filing days, accepts 98000-98015,
+#        requires 93 on mental-health codes 90785-90899
+MEDICARE_02 = ("02", [], False, "calendar_year", None, False, False)
+MEDICARE_IP = ("in_person+95", [], False, "calendar_year", None, False, False)
+MEDICARE_IP_MH93 = ("in_person+95", [], False, "calendar_year", None, False, True)
+MEDICARE_IP93 = ("in_person+95", [], True, "calendar_year", None, False, True)
+MEDICARE_0210 = ("02/10", [], True, "calendar_year", None, False, True)
+COMMERCIAL_OLD = ("02", ["95", "GT"], False, "days", 90, True, False)
+COMMERCIAL_NEW = ("02/10", ["95", "GT"], True, "days", 90, True, True)
+MEDICAID_OLD = ("none", ["95", "GT"], False, "days", 365, True, False)
+MEDICAID_NEW = ("none", ["95", "GT"], True, "days", 365, True, True)
+SELF_PAY = ("none", [], False, "none", None, True, False)
 
 
 def _ma(t: tuple[Any, ...]) -> tuple[Any, ...]:
-    return (*t[:3], "days", 365, False)
+    return (*t[:3], "days", 365, False, t[-1])
 
 
 BUILTIN_CASES = [
@@ -89,14 +91,15 @@ BUILTIN_CASES = [
     ("medicare", D(2020, 2, 29), MEDICARE_02),
     ("medicare", D(2020, 3, 1), MEDICARE_IP),
     ("medicare", D(2021, 12, 31), MEDICARE_IP),
-    ("medicare", D(2022, 1, 1), MEDICARE_IP),
-    ("medicare", D(2022, 12, 31), MEDICARE_IP),
+    ("medicare", D(2022, 1, 1), MEDICARE_IP_MH93),
+    ("medicare", D(2022, 12, 31), MEDICARE_IP_MH93),
     ("medicare", D(2023, 1, 1), MEDICARE_IP93),
     ("medicare", D(2023, 12, 31), MEDICARE_IP93),
     ("medicare", D(2024, 1, 1), MEDICARE_0210),
     ("medicare", D(2030, 1, 1), MEDICARE_0210),
     ("medicare_advantage", D(2020, 2, 29), _ma(MEDICARE_02)),
     ("medicare_advantage", D(2020, 3, 1), _ma(MEDICARE_IP)),
+    ("medicare_advantage", D(2022, 1, 1), _ma(MEDICARE_IP)),
     ("medicare_advantage", D(2022, 12, 31), _ma(MEDICARE_IP)),
     ("medicare_advantage", D(2023, 1, 1), _ma(MEDICARE_IP93)),
     ("medicare_advantage", D(2023, 12, 31), _ma(MEDICARE_IP93)),
@@ -122,7 +125,10 @@ BUILTIN_CASES = [
 def test_builtin_defaults_on_every_boundary() -> None:
     got = BUILTIN_POLICIES.resolve(lines(*((" Some Payer ", t, d) for t, d, _ in BUILTIN_CASES)))
     expected = pl.DataFrame(
-        [(t, d, "SOME PAYER", *values, None, None) for t, d, values in BUILTIN_CASES],
+        [
+            (t, d, "SOME PAYER", *values[:-1], None, None, "warning", values[-1])
+            for t, d, values in BUILTIN_CASES
+        ],
         schema={
             PAYER_TYPE: pl.String,
             CLAIM_LINE_START_DATE: pl.Date,
@@ -150,11 +156,13 @@ def test_describe_builtins_is_the_segment_table() -> None:
     assert medicare["valid_start_date"].to_list() == [
         None,
         D(2020, 3, 1),
+        D(2022, 1, 1),
         D(2023, 1, 1),
         D(2024, 1, 1),
     ]
     assert medicare["valid_end_date"].to_list() == [
         D(2020, 2, 29),
+        D(2021, 12, 31),
         D(2022, 12, 31),
         D(2023, 12, 31),
         None,
@@ -163,7 +171,17 @@ def test_describe_builtins_is_the_segment_table() -> None:
         "02",
         "in_person+95",
         "in_person+95",
+        "in_person+95",
         "02/10",
+    ]
+    # 93: mental-health codes from 2022 (CY2022 PFS), every audio-only service from 2023
+    assert medicare["policy_requires_modifier_93"].to_list() == [False, False, False, True, True]
+    assert medicare["policy_requires_modifier_93_mental_health"].to_list() == [
+        False,
+        False,
+        True,
+        True,
+        True,
     ]
     # self_pay never changes: one open segment
     assert table.filter(pl.col(PAYER_TYPE) == "self_pay").height == 1
@@ -812,6 +830,8 @@ def _apply(values: dict[str, Any], table: dict[str, Any]) -> None:
             values[POLICY_TIMELY_FILING_DAYS] = value
         elif field in FIELD_VALUES:
             values[f"policy_{field}"] = value
+        if field == "requires_modifier_93":  # true: every service, false: none
+            values["policy_requires_modifier_93_mental_health"] = value
 
 
 def _direct(doc: dict[str, Any], payer: str, payer_type: str, dos: dt.date) -> dict[str, Any]:
@@ -875,3 +895,18 @@ def test_a_period_ending_on_the_first_day_of_a_builtin_segment() -> None:
     got = policies.resolve(frame)
     assert got[POLICY_TELEHEALTH_POS].to_list() == ["none", "02/10", "02/10"]
     assert got["policy_requires_modifier_93"].to_list() == [True, False, True]
+
+
+def test_a_files_requires_modifier_93_replaces_the_mental_health_scope() -> None:
+    """Built-in Medicare 2022 requires 93 on mental-health codes only; a file's
+    requires_modifier_93 (true or false) applies to every code instead."""
+    day = D(2022, 6, 1)
+    builtin = resolved(BUILTIN_POLICIES, "MEDICARE", "medicare", day)
+    assert builtin["policy_requires_modifier_93"] is False
+    assert builtin["policy_requires_modifier_93_mental_health"] is True
+    for value in (True, False):
+        period = {"start": D(2022, 1, 1), "end": D(2022, 12, 31), "requires_modifier_93": value}
+        doc = {"payer": {"MEDICARE": {"payer_type": "medicare", "periods": [period]}}}
+        got = resolved(load_policies(doc), "MEDICARE", "medicare", day)
+        assert got["policy_requires_modifier_93"] is value
+        assert got["policy_requires_modifier_93_mental_health"] is value

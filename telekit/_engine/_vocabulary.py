@@ -20,6 +20,7 @@ from telekit._policies._vocabulary import (
     POLICY_AUDIO_ONLY_COVERED,
     POLICY_FFS_TELEHEALTH_RULES,
     POLICY_REQUIRES_MODIFIER_93,
+    POLICY_REQUIRES_MODIFIER_93_MENTAL_HEALTH,
     POLICY_TELEHEALTH_COVERED,
     POLICY_TELEHEALTH_MODIFIERS,
     POLICY_TELEHEALTH_POS,
@@ -168,6 +169,7 @@ payer_key: Final = pl.col(PAYER_KEY)
 policy_telehealth_pos: Final = pl.col(POLICY_TELEHEALTH_POS)
 policy_telehealth_modifiers: Final = pl.col(POLICY_TELEHEALTH_MODIFIERS)
 policy_requires_modifier_93: Final = pl.col(POLICY_REQUIRES_MODIFIER_93)
+policy_requires_modifier_93_mental_health: Final = pl.col(POLICY_REQUIRES_MODIFIER_93_MENTAL_HEALTH)
 policy_timely_filing_rule: Final = pl.col(POLICY_TIMELY_FILING_RULE)
 policy_timely_filing_days: Final = pl.col(POLICY_TIMELY_FILING_DAYS)
 policy_accepts_cpt_telemedicine_codes: Final = pl.col(POLICY_ACCEPTS_CPT_TELEMEDICINE_CODES)

@@ -51,6 +51,7 @@ from telekit._policies._vocabulary import (
     _FFS_TELEHEALTH_RULES,
     _OUTPUT,
     _REQUIRES_MODIFIER_93,
+    _REQUIRES_MODIFIER_93_MENTAL_HEALTH,
     _TELEHEALTH_COVERED,
     _TELEHEALTH_MODIFIERS,
     _TELEHEALTH_POS,
@@ -128,23 +129,41 @@ _UNKNOWN_COVERAGE: Final[dict[str, Value]] = {
     _AUDIO_ONLY_COVERED: None,
     _FFS_TELEHEALTH_RULES: "warning",
 }
-_MEDICARE_PERIODS = (
+
+
+def _requires_93(*, every: bool, mental_health: bool | None = None) -> dict[str, Value]:
+    """requires_modifier_93 on every audio-only service, and on mental-health ones (90785-90899;
+    the same as ``every`` unless said)."""
+    return {
+        _REQUIRES_MODIFIER_93: every,
+        _REQUIRES_MODIFIER_93_MENTAL_HEALTH: every if mental_health is None else mental_health,
+    }
+
+
+_MA_PERIODS = (
     _Period(_D(2020, 3, 1), _D(2023, 12, 31), {_TELEHEALTH_POS: "in_person+95"}),
     _Period(_D(2024, 1, 1), None, {_TELEHEALTH_POS: "02/10"}),
-    _Period(_D(2023, 1, 1), None, {_REQUIRES_MODIFIER_93: True}),
+    _Period(_D(2023, 1, 1), None, _requires_93(every=True)),
+)
+#: Medicare: 93 on audio-only mental-health services from 2022-01-01 (CY2022 PFS final rule,
+#: CMS-1751-F), on every audio-only telehealth service from 2023-01-01 (CY2023 PFS final rule,
+#: CMS-1770-F). Medicare Advantage: from 2023-01-01 (DESIGN §3's built-in table).
+_MEDICARE_PERIODS = (
+    *_MA_PERIODS,
+    _Period(_D(2022, 1, 1), _D(2022, 12, 31), _requires_93(every=False, mental_health=True)),
 )
 _COMMERCIAL = _Layer(
     {
         _TELEHEALTH_POS: "02",
         _TELEHEALTH_MODIFIERS: ("95", "GT"),
-        _REQUIRES_MODIFIER_93: False,
+        **_requires_93(every=False),
         **_days(90),
         _ACCEPTS_CPT_TELEMEDICINE_CODES: True,
         **_UNKNOWN_COVERAGE,
     },
     (
         _Period(_D(2022, 1, 1), None, {_TELEHEALTH_POS: "02/10"}),
-        _Period(_D(2022, 1, 1), None, {_REQUIRES_MODIFIER_93: True}),
+        _Period(_D(2022, 1, 1), None, _requires_93(every=True)),
     ),
 )
 
@@ -154,7 +173,7 @@ _BUILTIN_LAYERS: Final[dict[str, _Layer]] = {
         {
             _TELEHEALTH_POS: "02",
             _TELEHEALTH_MODIFIERS: (),
-            _REQUIRES_MODIFIER_93: False,
+            **_requires_93(every=False),
             _TIMELY_FILING_RULE: "calendar_year",
             _TIMELY_FILING_DAYS: None,
             _ACCEPTS_CPT_TELEMEDICINE_CODES: False,
@@ -166,30 +185,30 @@ _BUILTIN_LAYERS: Final[dict[str, _Layer]] = {
         {
             _TELEHEALTH_POS: "02",
             _TELEHEALTH_MODIFIERS: (),
-            _REQUIRES_MODIFIER_93: False,
+            **_requires_93(every=False),
             **_days(365),
             _ACCEPTS_CPT_TELEMEDICINE_CODES: False,
             **_UNKNOWN_COVERAGE,
         },
-        _MEDICARE_PERIODS,
+        _MA_PERIODS,
     ),
     "medicaid": _Layer(
         {
             _TELEHEALTH_POS: "none",
             _TELEHEALTH_MODIFIERS: ("95", "GT"),
-            _REQUIRES_MODIFIER_93: False,
+            **_requires_93(every=False),
             **_days(365),
             _ACCEPTS_CPT_TELEMEDICINE_CODES: True,
             **_UNKNOWN_COVERAGE,
         },
-        (_Period(_D(2022, 1, 1), None, {_REQUIRES_MODIFIER_93: True}),),
+        (_Period(_D(2022, 1, 1), None, _requires_93(every=True)),),
     ),
     "commercial": _COMMERCIAL,
     "self_pay": _Layer(
         {
             _TELEHEALTH_POS: "none",
             _TELEHEALTH_MODIFIERS: (),
-            _REQUIRES_MODIFIER_93: False,
+            **_requires_93(every=False),
             _TIMELY_FILING_RULE: "none",
             _TIMELY_FILING_DAYS: None,
             _ACCEPTS_CPT_TELEMEDICINE_CODES: True,

@@ -39,6 +39,8 @@ from telekit._policies._vocabulary import (
     _FFS_TELEHEALTH_RULES,
     _PERIODS,
     _POLICY_FIELDS,
+    _REQUIRES_MODIFIER_93,
+    _REQUIRES_MODIFIER_93_MENTAL_HEALTH,
     _START,
     _TELEHEALTH_MODIFIERS,
     _TELEHEALTH_POS,
@@ -378,6 +380,10 @@ class _Reader:
                 out[name] = self.modifiers(value, where)
             elif name == _TIMELY_FILING_DAYS:
                 out.update(_days(self.days(value, where)))
+            elif name == _REQUIRES_MODIFIER_93:
+                # true: every audio-only service; false: none (the mental-health-only scope
+                # is the built-in Medicare 2022 period's alone)
+                out[name] = out[_REQUIRES_MODIFIER_93_MENTAL_HEALTH] = self.boolean(value, where)
             elif name in _BOOL_FIELDS:
                 out[name] = self.boolean(value, where)
             elif name == _FFS_TELEHEALTH_RULES:

@@ -23,6 +23,10 @@ _TELEHEALTH_COVERED = "telehealth_covered"
 _AUDIO_ONLY_COVERED = "audio_only_covered"
 _FFS_TELEHEALTH_RULES = "ffs_telehealth_rules"
 _TIMELY_FILING_RULE = "timely_filing_rule"  # derived: never written in a file
+# derived: never written in a file. 93 required on audio-only mental-health services (CPT
+# 90785-90899) only; a file's requires_modifier_93 sets it to the same value (true: every
+# service, false: none), so only the built-in Medicare 2022 period requires it for them alone
+_REQUIRES_MODIFIER_93_MENTAL_HEALTH = "requires_modifier_93_mental_health"
 
 _POLICY_FIELDS: Final = (
     _TELEHEALTH_POS,
@@ -57,6 +61,7 @@ POLICY_ACCEPTS_CPT_TELEMEDICINE_CODES = "policy_accepts_cpt_telemedicine_codes"
 POLICY_TELEHEALTH_COVERED = "policy_telehealth_covered"
 POLICY_AUDIO_ONLY_COVERED = "policy_audio_only_covered"
 POLICY_FFS_TELEHEALTH_RULES = "policy_ffs_telehealth_rules"
+POLICY_REQUIRES_MODIFIER_93_MENTAL_HEALTH = "policy_requires_modifier_93_mental_health"
 
 # internal field -> (output column, dtype), in output order
 _OUTPUT: Final[dict[str, tuple[str, pl.DataType]]] = {
@@ -69,6 +74,7 @@ _OUTPUT: Final[dict[str, tuple[str, pl.DataType]]] = {
     _TELEHEALTH_COVERED: (POLICY_TELEHEALTH_COVERED, pl.Boolean()),
     _AUDIO_ONLY_COVERED: (POLICY_AUDIO_ONLY_COVERED, pl.Boolean()),
     _FFS_TELEHEALTH_RULES: (POLICY_FFS_TELEHEALTH_RULES, pl.String()),
+    _REQUIRES_MODIFIER_93_MENTAL_HEALTH: (POLICY_REQUIRES_MODIFIER_93_MENTAL_HEALTH, pl.Boolean()),
 }
 POLICY_COLUMNS: Final = pl.Schema(dict(_OUTPUT.values()))
 

@@ -256,6 +256,7 @@ def telehealth_pos_contradicts_patient_location() -> pl.Expr:
     fix="bill the in-person POS (e.g. 11 office) without modifiers 95, 93, GT, GQ, FQ or G0; "
     "or correct the encounter's modality if the visit was telehealth",
     tables=("encounters",),
+    suppresses=("MD004",),  # DESIGN §5 precedence: PS003 and TH002 suppress MD004
 )
 def telehealth_billing_on_in_person_encounter() -> pl.Expr:
     """Telehealth POS or modifier billed for an in-person encounter.

@@ -101,6 +101,7 @@ def _th002_found() -> pl.Expr:
 @rule(
     code="TH002",
     skip_self_pay=True,
+    suppresses=("MD004",),  # DESIGN §5 precedence: PS003 and TH002 suppress MD004
     severity="error",
     message=lambda: pl.format(
         "{} is a communication-technology-based service (not telehealth) billed with {}; "

@@ -42,7 +42,12 @@ SNAPSHOT: dict[str, Effective] = {
     ),
     "MD002": ((("CD001", None), ("CD003", None)), True, False, ()),
     "MD003": ((("CD001", None), ("CD003", None)), True, False, ()),
-    "MD004": ((("CD001", None), ("CD003", None)), True, False, ()),
+    "MD004": (
+        (("CD001", None), ("CD003", None), ("PS003", None), ("TH002", None)),
+        True,
+        False,
+        (),
+    ),
     "MD005": ((("CD001", None), ("CD003", None)), True, False, ()),
     "PR001": ((("CD001", None),), False, False, ()),
     "PR002": ((("CD001", None),), False, False, ()),

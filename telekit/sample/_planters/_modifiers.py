@@ -52,6 +52,38 @@ def plant_md001_ma_audio_only_without_93(p: Plant) -> None:
     p.expect(c, 1, "MD001")
 
 
+@planter("MD001", "PS004")
+def plant_md001_medicare_2022_mental_health(p: Plant) -> None:
+    """Medicare audio-only psychotherapy in 2022 (93 required on mental-health codes
+    90785-90899 from 2022-01-01) at home, POS 10, no modifier: MD001, and PS004 (POS 10 in the
+    in-person-POS period). 90834 on 2022-01-03 (the first Monday) too; 90834 on 2021-12-30
+    (another person, at a facility, POS 02: POS 10 did not exist yet) gives PS004 only."""
+    for code in ("90834", "90837", "90832"):
+        c = p.visit(
+            p.person("MEDICARE"),
+            code,
+            dos=p.pick_date(D(2022, 1, 4), D(2022, 12, 30)),
+            modality="audio_only",
+            pos="10",
+            mods=(),
+        )
+        p.expect(c, 1, "MD001", "PS004")
+    c = p.visit(
+        p.person("MEDICARE"), "90834", dos=D(2022, 1, 3), modality="audio_only", pos="10", mods=()
+    )
+    p.expect(c, 1, "MD001", "PS004")
+    c = p.visit(
+        p.person("MEDICARE"),
+        "90834",
+        dos=D(2021, 12, 30),
+        modality="audio_only",
+        location="facility",
+        pos="02",
+        mods=(),
+    )
+    p.expect(c, 1, "PS004")
+
+
 @planter()
 def plant_md001_negatives(p: Plant) -> None:
     """Negatives: 99442 (audio-only by descriptor) to Medicare in 2024 with no 93; Humana MA
@@ -132,6 +164,28 @@ def plant_md002_first_day(p: Plant) -> None:
     c = p.visit(p.person("CIGNA"), "99213", dos=D(2022, 1, 3), modality="audio_only", mods=("95",))
     p.expect(c, 1, "MD002")
     p.visit(p.person("CIGNA"), "99213", dos=D(2021, 12, 30), modality="audio_only")
+
+
+@planter("MD002")
+def plant_md002_gt_like_95(p: Plant) -> None:
+    """GT is an audio-video modifier like 95: Cigna audio-only with GT and NY Medicaid audio-only
+    with GT (MD002, which suppresses MD001), Aetna audio-video with 93 and GT in 2024 (MD002)."""
+    c = p.visit(
+        p.person("CIGNA"), "99213", dos=p.pick_date(*MAIN), modality="audio_only", mods=("GT",)
+    )
+    p.expect(c, 1, "MD002")
+    c = p.visit(
+        p.person("NY MEDICAID"),
+        "90834",
+        dos=p.pick_date(*MAIN),
+        modality="audio_only",
+        mods=("GT",),
+    )
+    p.expect(c, 1, "MD002")
+    c = p.visit(
+        p.person("AETNA"), "99214", dos=p.pick_date(*Y24), modality="audio_video", mods=("93", "GT")
+    )
+    p.expect(c, 1, "MD002")
 
 
 @planter()
@@ -221,9 +275,10 @@ def plant_md004_gq_outside_alaska_hawaii(p: Plant) -> None:
     p.expect(c, 1, "MD004")
 
 
-@planter("MD004")
+@planter("MD004", "MD002")
 def plant_md004_gt_on_audio_only(p: Plant) -> None:
-    """Medicare audio-only psychotherapy, 2025+, POS 10 + 93 + GT: MD004."""
+    """Medicare audio-only psychotherapy, 2025+, POS 10 + 93 + GT: MD004, and MD002 (93 with
+    GT contradicts itself)."""
     c = p.visit(
         p.person("MEDICARE"),
         "90834",
@@ -231,7 +286,36 @@ def plant_md004_gt_on_audio_only(p: Plant) -> None:
         modality="audio_only",
         mods=("93", "GT"),
     )
-    p.expect(c, 1, "MD004")
+    p.expect(c, 1, "MD004", "MD002")
+
+
+@planter("MD004")
+def plant_md004_gt_from_cr_10583(p: Plant) -> None:
+    """Medicare audio-video at a facility, POS 02 + GT, from 2018-10-01 (CR 10583) to 2019:
+    MD004 (a warning) on 2018-10-01 and twice in 2018-10/2019; on 2018-09-28 (another person)
+    no finding."""
+    for dos in (
+        D(2018, 10, 1),
+        p.pick_date(D(2018, 10, 2), D(2019, 6, 28)),
+        p.pick_date(D(2019, 7, 1), D(2019, 12, 20)),
+    ):
+        c = p.visit(
+            p.person("MEDICARE"),
+            "99213",
+            dos=dos,
+            modality="audio_video",
+            location="facility",
+            mods=("GT",),
+        )
+        p.expect(c, 1, "MD004")
+    p.visit(
+        p.person("MEDICARE"),
+        "99213",
+        dos=D(2018, 9, 28),
+        modality="audio_video",
+        location="facility",
+        mods=("GT",),
+    )
 
 
 @planter()

@@ -42,6 +42,30 @@ def plant_pr001_non_physician_bills_em(p: Plant) -> None:
     p.expect(c, 1, "PR001")
 
 
+@planter("PR001")
+def plant_pr001_em_including_psychiatry(p: Plant) -> None:
+    """Codes that include an E/M by behavioral-health practitioners, in person: 99213 + 90833
+    by the LCSW (PR001 on both lines), 90792 by the psychologist, 99214 + 90836 by the MHC and
+    99215 + 90838 by the MFT (PR001 on every line); 90834 by the LCSW no finding."""
+    lcsw = _by_type("LCSW")
+    c = p.visit(p.person("CIGNA"), ["99213", "90833"], dos=p.pick_date(*MAIN), npi=lcsw)
+    p.expect(c, 1, "PR001")
+    p.expect(c, 2, "PR001")
+    c = p.visit(p.person("AETNA"), "90792", dos=p.pick_date(*MAIN), npi=_by_type("PSYCHOLOGIST"))
+    p.expect(c, 1, "PR001")
+    c = p.visit(
+        p.person("CIGNA"), ["99214", "90836"], dos=p.pick_date(*FROM24), npi=_by_type("MHC")
+    )
+    p.expect(c, 1, "PR001")
+    p.expect(c, 2, "PR001")
+    c = p.visit(
+        p.person("AETNA"), ["99215", "90838"], dos=p.pick_date(*FROM24), npi=_by_type("MFT")
+    )
+    p.expect(c, 1, "PR001")
+    p.expect(c, 2, "PR001")
+    p.visit(p.person("CIGNA"), "90834", dos=p.pick_date(*MAIN), npi=lcsw)
+
+
 @planter("PR002")
 def plant_pr002_mft_mhc_before_2024(p: Plant) -> None:
     """Medicare lines by an MFT or MHC before 2024: in person, by video (POS 11 + 95), an

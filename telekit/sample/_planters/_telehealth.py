@@ -87,14 +87,14 @@ def plant_th002_rpm_with_93(p: Plant) -> None:
     p.expect(c, 1, "TH002")
 
 
-@planter("TH002", "MD004")
+@planter("TH002")
 def plant_th002_check_in_with_gt(p: Plant) -> None:
-    """98016 to Medicare (2025+) with GT on an audio-only encounter: TH002 and MD004 (a
-    Medicare line with GT from 2018)."""
+    """98016 to Medicare (2025+) with GT on an audio-only encounter: TH002, which suppresses
+    MD004 (DESIGN §5 precedence)."""
     c = p.visit(
         p.person("MEDICARE"), "98016", dos=p.pick_date(*FROM25), modality="audio_only", mods=("GT",)
     )
-    p.expect(c, 1, "TH002", "MD004")
+    p.expect(c, 1, "TH002")
 
 
 @planter()

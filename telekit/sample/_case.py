@@ -495,26 +495,30 @@ def _psy_minutes(
     return None
 
 
-def _auto_minutes(
-    rng: random.Random, codes: list[str], psy: list[int] | None = None
-) -> int | None:
+def _office_em_minutes(rng: random.Random, codes: list[str], psy: list[int] | None) -> int:
+    """Total minutes of a clean office E/M visit (its prolonged and psychotherapy add-ons
+    included); each psychotherapy add-on's own draw goes to ``psy`` when given."""
+    _, new, floor = m.OFFICE_EM[codes[0]]
+    minutes = floor + rng.randint(0, 10)
+    if "G2212" in codes:
+        minutes = max(minutes, (89 if new else 69) + rng.randint(0, 10))
+    if "99417" in codes:
+        minutes = max(minutes, (75 if new else 55) + rng.randint(0, 10))
+    for addon in _PSYCHOTHERAPY_ADDONS:
+        if addon in codes:
+            lo, hi = m.PSYCHOTHERAPY_MINUTES[addon]
+            draw = rng.randint(lo, hi)
+            minutes += draw
+            if psy is not None:
+                psy.append(draw)
+    return minutes
+
+
+def _auto_minutes(rng: random.Random, codes: list[str], psy: list[int] | None = None) -> int | None:
     """Total minutes a clean encounter billing ``codes`` documents (None: no time kept)."""
     primary = codes[0]
     if primary in m.OFFICE_EM:
-        _, new, floor = m.OFFICE_EM[primary]
-        minutes = floor + rng.randint(0, 10)
-        if "G2212" in codes:
-            minutes = max(minutes, (89 if new else 69) + rng.randint(0, 10))
-        if "99417" in codes:
-            minutes = max(minutes, (75 if new else 55) + rng.randint(0, 10))
-        for addon in _PSYCHOTHERAPY_ADDONS:
-            if addon in codes:
-                lo, hi = m.PSYCHOTHERAPY_MINUTES[addon]
-                draw = rng.randint(lo, hi)
-                minutes += draw
-                if psy is not None:
-                    psy.append(draw)
-        return minutes
+        return _office_em_minutes(rng, codes, psy)
     if primary in _MINUTE_RANGES:
         lo, hi = _MINUTE_RANGES[primary]
     elif any(c in ("99470", "98979") for c in codes):

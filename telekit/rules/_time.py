@@ -24,6 +24,11 @@ def tm004_99417() -> pl.Expr:
     return pl.col(c.HCPCS_CODE) == "99417"
 
 
+def tm004_flagged() -> pl.Expr:
+    """DESIGN §5 precedence: on every line TM004 flags, NC001 and NC002 give none."""
+    return pl.lit(value=True)
+
+
 CODE = pl.col(c.HCPCS_CODE)
 MINUTES = v.enc_total_minutes
 DEVICE_DAYS = v.enc_device_days
@@ -370,8 +375,9 @@ def _tm004_fix() -> pl.Expr:
     suppresses={
         "TH001": tm004_99417,
         "CD006": tm004_99417,
-        "NC001": None,  # DESIGN §5: NC001/NC002 give none on a line TM004 flags
-        "NC002": None,
+        # DESIGN §5: NC001 and NC002 give no finding on a line TM004 flags
+        "NC001": tm004_flagged,
+        "NC002": tm004_flagged,
     },
     severity="error",
     message=_tm004_message,
@@ -543,11 +549,15 @@ def _psy_min() -> pl.Expr:
 
 
 def _psy_supported(bands: tuple[tuple[int, str], ...]) -> pl.Expr:
+    """The code of the highest band (``(floor, code)``, highest first) the minutes reach."""
+    (hi, hi_code), (mid, mid_code), (lo, lo_code) = bands
     minutes = _psy_minutes()
-    expr = pl.when(minutes >= bands[0][0]).then(pl.lit(bands[0][1]))
-    for floor, code in bands[1:]:
-        expr = expr.when(minutes >= floor).then(pl.lit(code))
-    return expr.otherwise(pl.lit(None, dtype=pl.String))
+    return (
+        pl.when(minutes >= hi).then(pl.lit(hi_code))
+        .when(minutes >= mid).then(pl.lit(mid_code))
+        .when(minutes >= lo).then(pl.lit(lo_code))
+        .otherwise(pl.lit(None, dtype=pl.String))
+    )  # fmt: skip
 
 
 def _tm006_message() -> pl.Expr:
@@ -760,14 +770,16 @@ def _tm007_fix() -> pl.Expr:
 def new_patient_code_for_established_patient() -> pl.Expr:
     """New-patient office E/M billed for a patient the practice saw in the three years before.
 
-    Checks 99202–99205, 98000–98003 and 98008–98011 lines whose person had a face-to-face E/M line (99202–
-    99215, 99221–99239, 99242–99255, 99281–99285, 99304–99316, 99341–99350, 99381–99397,
-    98000–98015) with an earlier DOS in the three years before (DOS − 3 years < earlier DOS <
-    DOS; a line on the same DOS does not count) either by the same rendering NPI, or by the same
-    billing NPI and a rendering NPI whose roster provider_type is the same as the line's (the same
-    group practice and the same specialty). Lines of superseded claims are never flagged and never
-    count as the earlier visit. Without a provider roster only the same-rendering-NPI clause runs
-    (the rule is partial).
+    Checks 99202–99205, 98000–98003 and 98008–98011 lines whose person had a face-to-face E/M
+    line (99202–99215, 99221–99239, 99242–99255, 99281–99285, 99304–99316, 99341–99350,
+    99381–99397, 98000–98015) with an earlier DOS in the three years before (DOS − 3 years <
+    earlier DOS < DOS; a line on the same DOS does not count) either by the same rendering NPI,
+    or by the same billing NPI and a rendering NPI whose roster provider_type is the same as the
+    line's (the same group practice and the same specialty). Lines of superseded claims are never
+    flagged and never count as the earlier visit. Without a provider roster only the
+    same-rendering-NPI clause runs (the rule is partial). DESIGN names 99202–99205 and
+    98000–98003; the audio-only new-patient codes 98008–98011 are new-patient codes by the same
+    CPT definition and are judged too.
 
     Why: a new patient is one who has received no professional face-to-face service from the
     physician or qualified health care professional, or from another of the exact same specialty

@@ -777,9 +777,8 @@ def new_patient_code_for_established_patient() -> pl.Expr:
     or by the same billing NPI and a rendering NPI whose roster provider_type is the same as the
     line's (the same group practice and the same specialty). Lines of superseded claims are never
     flagged and never count as the earlier visit. Without a provider roster only the
-    same-rendering-NPI clause runs (the rule is partial). DESIGN names 99202–99205 and
-    98000–98003; the audio-only new-patient codes 98008–98011 are new-patient codes by the same
-    CPT definition and are judged too.
+    same-rendering-NPI clause runs (the rule is partial). The audio-only new-patient codes
+    98008–98011 are new-patient codes by the same CPT definition and are judged like 98000–98003.
 
     Why: a new patient is one who has received no professional face-to-face service from the
     physician or qualified health care professional, or from another of the exact same specialty

@@ -121,6 +121,7 @@ TOTAL_MINUTES = "total_minutes"
 MDM_LEVEL = "mdm_level"
 AUDIO_ONLY_REASON = "audio_only_reason"
 DEVICE_DAYS = "device_days"
+PSYCHOTHERAPY_MINUTES = "psychotherapy_minutes"
 
 PLAN_NAME = "plan_name"
 ENROLLMENT_START_DATE = "enrollment_start_date"
@@ -226,6 +227,7 @@ ENCOUNTERS = TableSpec(
         Column(MDM_LEVEL, "enum", values=MDM_LEVELS),
         Column(AUDIO_ONLY_REASON, "text"),
         Column(DEVICE_DAYS, "int"),
+        Column(PSYCHOTHERAPY_MINUTES, "int"),
     ),
     key=(ENCOUNTER_ID,),
     aliases={

@@ -65,6 +65,7 @@ ENC_TOTAL_MINUTES: Final = "enc_total_minutes"
 ENC_MDM_LEVEL: Final = "enc_mdm_level"
 ENC_AUDIO_ONLY_REASON: Final = "enc_audio_only_reason"
 ENC_DEVICE_DAYS: Final = "enc_device_days"
+ENC_PSYCHOTHERAPY_MINUTES: Final = "enc_psychotherapy_minutes"
 ENC_MDM_RANK: Final = "enc_mdm_rank"
 ENCOUNTERS_GIVEN: Final = "encounters_given"
 
@@ -135,6 +136,7 @@ enc_total_minutes: Final = pl.col(ENC_TOTAL_MINUTES)
 enc_mdm_level: Final = pl.col(ENC_MDM_LEVEL)
 enc_audio_only_reason: Final = pl.col(ENC_AUDIO_ONLY_REASON)
 enc_device_days: Final = pl.col(ENC_DEVICE_DAYS)
+enc_psychotherapy_minutes: Final = pl.col(ENC_PSYCHOTHERAPY_MINUTES)
 enc_mdm_rank: Final = pl.col(ENC_MDM_RANK)
 encounters_given: Final = pl.col(ENCOUNTERS_GIVEN)
 prov_type: Final = pl.col(PROV_TYPE)

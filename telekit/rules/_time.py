@@ -1,20 +1,32 @@
-"""Time and level rules (TM001–TM005): the documented minutes, MDM and device days must support
-the code billed. Every rule here reads the line's encounter (DESIGN §5 "Missing inputs")."""
+"""Time and level rules (TM001–TM007): the documented minutes, MDM, device days and the patient's
+history with the practice must support the code billed. TM001–TM003, TM005, TM006 and TM004's G2212
+clause read the line's encounter (DESIGN §5 "Missing inputs"); TM004's 99417 clause and TM007 read
+the claim lines (and, for TM007's group clause, the roster)."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from telekit._core import _columns as c
 from telekit._engine import _vocabulary as v
 from telekit._engine._registry import rule
-from telekit._engine._windows import DOS
+from telekit._engine._windows import DOS, ROW
 from telekit.rules._addon import SD_99205, SD_99215, same_day_codes
+
+if TYPE_CHECKING:
+    from telekit._engine._inputs import Inputs
 
 
 def tm004_99417() -> pl.Expr:
-    """DESIGN §5 precedence: where TM004 fires on a 99417 line, TH001 gives no finding."""
+    """DESIGN §5 precedence: where TM004 fires on a 99417 line, TH001 and CD006 give none."""
     return pl.col(c.HCPCS_CODE) == "99417"
+
+
+def tm004_flagged() -> pl.Expr:
+    """DESIGN §5 precedence: on every line TM004 flags, NC001 and NC002 give none."""
+    return pl.lit(value=True)
 
 
 CODE = pl.col(c.HCPCS_CODE)
@@ -23,6 +35,10 @@ DEVICE_DAYS = v.enc_device_days
 FOUND = v.enc_found
 EM_TIME_START = pl.date(2021, 1, 1)
 NEW_CODES_2026 = pl.date(2026, 1, 1)
+# the status part of a fix may point here; the rules' own fixes never ask for documentation now
+AMENDED = (
+    "documentation amended later must be identified and dated as such (PIM 100-08 ch. 3 §3.3.2.5)"
+)
 
 # DESIGN §5 "Office E/M": each family is four consecutive codes of MDM levels 1..4 (straightforward,
 # low, moderate, high); minimum minutes 15/30/45/60 for new patients, 10/20/30/40 established.
@@ -86,6 +102,18 @@ def _em_in_scope() -> pl.Expr:
     return v.is_office_em & (pl.col(DOS) >= EM_TIME_START) & _level().is_not_null()
 
 
+# --- sources the pages cite -------------------------------------------------------------------
+# CPT E/M guidelines: AMA, "CPT Evaluation and Management (E/M) Services Guidelines" (office E/M
+#   revisions effective 2021-01-01, the whole E/M section from 2023-01-01),
+#   https://www.ama-assn.org/system/files/2023-e-m-descriptors-guidelines.pdf
+# CY2021 PFS final rule: 85 FR 84472 (2020-12-28), https://www.federalregister.gov/d/2020-26815
+# CY2024 PFS final rule: 88 FR 78818 (2023-11-16), https://www.federalregister.gov/d/2023-24184
+# MLN E/M guide: CMS MLN "Evaluation and Management Services Guide" (MLN006764),
+#   https://www.cms.gov/files/document/mln006764-evaluation-management-services.pdf
+# Claims Processing Manual: Medicare Claims Processing Manual (Pub. 100-04), ch. 12,
+#   https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/downloads/clm104c12.pdf
+
+
 # --- TM001 -------------------------------------------------------------------------------------
 
 
@@ -105,7 +133,8 @@ def _tm001_fix() -> pl.Expr:
         pl.when(rank >= 1)
         .then(
             pl.format(
-                "bill {} (supported by {} min), or document the MDM that supports {}",
+                "bill {} (the level {} min supports) unless the MDM recorded at the visit "
+                "supports {}",
                 _family_code(rank),
                 _text(MINUTES),
                 CODE,
@@ -113,9 +142,10 @@ def _tm001_fix() -> pl.Expr:
         )
         .otherwise(
             pl.format(
-                "document the MDM supporting {} ({} min supports no level of its family)",
-                CODE,
+                "{} min supports no level of the family: bill {} only if the MDM recorded at "
+                "the visit supports it, else no office E/M by time",
                 _text(MINUTES),
+                CODE,
             )
         )
     )
@@ -138,16 +168,26 @@ def em_time_below_code_minimum() -> pl.Expr:
     established patients (99212–99215, 98004–98007, 98012–98015). A line whose encounter is
     missing gets no finding (DC003 / DC004 speak for it).
 
-    Why: since 2021 an office E/M level is chosen by MDM or by total time on the date of the
-    encounter; a level chosen by time needs the minimum time met or exceeded (reference §2.1,
-    [S18], [S19]; the 2021–2023 range floors equal the 2024 minimums; 98000–98015 §2.5 [S24]).
-    Auditors down-code or recoup a visit whose time does not reach the level.
+    Why: since 2021 an office E/M level is chosen by medical decision making or by the total time
+    on the date of the encounter; a level chosen by time needs the code's time met or exceeded
+    (the 2021–2023 time ranges start at the same minimums CPT 2024 states alone). Auditors
+    down-code or recoup a visit whose time does not reach the level.
+
+    Sources: AMA, CPT Evaluation and Management (E/M) Services Guidelines, "Guidelines for
+    selecting level of service based on time",
+    https://www.ama-assn.org/system/files/2023-e-m-descriptors-guidelines.pdf; CY 2021 Medicare
+    Physician Fee Schedule final rule, 85 FR 84472 (Dec. 28, 2020), office E/M time,
+    https://www.federalregister.gov/d/2020-26815; CMS MLN "Evaluation and
+    Management Services Guide" (MLN006764),
+    https://www.cms.gov/files/document/mln006764-evaluation-management-services.pdf; for
+    98000–98015, AMA CPT 2025 Telemedicine Services guidelines,
+    https://www.ama-assn.org/practice-management/cpt.
 
     Example: 99214 (established, 30 min) on 2024-03-15, encounter total_minutes 25, no
     mdm_level → fires; 25 min supports 99213 (20 min).
 
-    Fix: bill the level the documented time supports (99213 above), or document the MDM that
-    supports the billed level.
+    Bill instead: the level the documented time supports (99213 above), unless the MDM recorded
+    at the visit supports the billed level.
     """
     return (
         _em_in_scope()
@@ -175,12 +215,10 @@ def _tm002_message() -> pl.Expr:
 def _tm002_fix() -> pl.Expr:
     supported = pl.max_horizontal(v.enc_mdm_rank.cast(pl.Int32), _time_rank())
     return pl.format(
-        "bill {} (the level the documented MDM or time supports), or document the {} MDM or "
-        "the time (at least {} min) that supports {}",
+        "bill {} (the level the documented MDM or time supports: {} MDM, {})",
         _family_code(supported),
-        _mdm_name(_level()),
-        _text(_min_minutes()),
-        CODE,
+        _text(v.enc_mdm_level),
+        _minutes_text(),
     )
 
 
@@ -202,15 +240,22 @@ def em_level_above_documented_mdm() -> pl.Expr:
     Minimum minutes: 15/30/45/60 new, 10/20/30/40 established. A line whose encounter is missing
     gets no finding.
 
-    Why: the level of an office E/M is supported by MDM or by total time (reference §2.1, [S18],
-    [S19], [S20]; 98000–98015 §2.5 [S24]); a level that neither supports is up-coding, the
-    first thing an E/M audit looks for.
+    Why: the level of an office E/M is supported by medical decision making or by total time; a
+    level that neither supports is up-coding, the first thing an E/M audit looks for.
+
+    Sources: AMA, CPT Evaluation and Management (E/M) Services Guidelines, "Levels of medical
+    decision making" and the time guidelines,
+    https://www.ama-assn.org/system/files/2023-e-m-descriptors-guidelines.pdf; CMS MLN
+    "Evaluation and Management Services Guide" (MLN006764),
+    https://www.cms.gov/files/document/mln006764-evaluation-management-services.pdf; CY 2021
+    Medicare Physician Fee Schedule final rule, 85 FR 84472 (Dec. 28, 2020),
+    https://www.federalregister.gov/d/2020-26815.
 
     Example: 99214 (moderate) on 2024-03-15, encounter mdm_level low and total_minutes 25 (99214
     needs 30) → fires; low MDM and 25 min support 99213.
 
-    Fix: bill the level the documentation supports (the higher of the MDM level and the time
-    level: 99213 above), or complete the documentation if more was done.
+    Bill instead: the level the documentation supports, the higher of the MDM level and the time
+    level (99213 above).
     """
     return (
         _em_in_scope()
@@ -265,14 +310,21 @@ def online_digital_em_minutes_below_range() -> pl.Expr:
     (the minutes of the line's encounter: cumulative time over the 7-day period). A line whose
     encounter is missing, or whose minutes are empty, gets no finding.
 
-    Why: the online digital E/M codes are reported by cumulative time over 7 days: 5–10, 11–20
-    and 21 or more minutes; under 5 minutes is not reportable (reference §2.3, [S22], [S23]).
-    Billing a higher time band than documented is up-coding.
+    Why: the online digital E/M codes are reported by the clinician's cumulative time over 7 days:
+    5–10, 11–20 and 21 or more minutes; under 5 minutes is not reportable. Billing a higher time
+    band than documented is up-coding.
+
+    Sources: AMA CPT Professional, Evaluation and Management, "Online Digital Evaluation and
+    Management Services" guidelines (99421–99423) and Medicine, "Qualified Nonphysician Health
+    Care Professional Online Digital Assessment and Management Service" (98970–98972),
+    https://www.ama-assn.org/practice-management/cpt; CMS MLN "Telehealth & Remote
+    Patient Monitoring" (MLN901705),
+    https://www.cms.gov/files/document/mln901705-telehealth-remote-patient-monitoring.pdf.
 
     Example: 99422 on 2024-03-15 with total_minutes 8 → fires (11 needed); 8 min supports 99421.
 
-    Fix: bill the code of the band the documented time reaches (99421 above), or do not bill an
-    e-visit under 5 minutes.
+    Bill instead: the code of the band the documented time reaches (99421 above); nothing under
+    5 minutes.
     """
     return FOUND & MINUTES.lt(_od_min())
 
@@ -293,8 +345,8 @@ def _99417_to_medicare() -> pl.Expr:
 def _tm004_message() -> pl.Expr:
     return (
         pl.when(_99417_to_medicare())
-        .then(pl.lit("99417 billed to Medicare, which does not accept it (Medicare's prolonged "
-                     "office code is G2212)"))
+        .then(pl.lit("99417 billed to Medicare, which does not pay it (Medicare's prolonged "
+                     "office or outpatient E/M code is G2212)"))
         .otherwise(
             pl.format(
                 "G2212 with {} min total time; its first unit needs at least {}",
@@ -310,15 +362,23 @@ def _tm004_message() -> pl.Expr:
 def _tm004_fix() -> pl.Expr:
     return (
         pl.when(_99417_to_medicare())
-        .then(pl.lit("bill G2212 instead of 99417 (89+ min with 99205, 69+ min with 99215)"))
+        .then(pl.lit("bill G2212 instead of 99417 where the total time reaches 89 min with "
+                     "99205 or 69 min with 99215 (one unit per further 15 min); else bill the "
+                     "E/M alone"))
         .otherwise(pl.lit("remove G2212: the total time does not reach the prolonged-service "
-                          "threshold"))
+                          "threshold; bill the E/M alone"))
     )  # fmt: skip
 
 
 @rule(
     code="TM004",
-    suppresses={"TH001": tm004_99417},
+    suppresses={
+        "TH001": tm004_99417,
+        "CD006": tm004_99417,
+        # DESIGN §5: NC001 and NC002 give no finding on a line TM004 flags
+        "NC001": tm004_flagged,
+        "NC002": tm004_flagged,
+    },
     severity="error",
     message=_tm004_message,
     fix=_tm004_fix,
@@ -329,24 +389,35 @@ def prolonged_service_threshold_not_met() -> pl.Expr:
     """Prolonged office service billed below its time threshold, or 99417 billed to Medicare.
 
     Checks G2212 lines whose encounter total_minutes are under 89 when 99205 is billed for the
-    same person, DOS and rendering NPI, or under 69 when 99215 is; and 99417 on a Medicare line
-    (payer_type medicare). Lines of superseded claims never count as the 99205/99215. The G2212
-    clause reads the encounter (skipped without encounters: the rule is then partial); as DESIGN
-    §5 "Missing inputs" lists TM004 among the rules that read the encounter, a line whose
-    encounter is missing (encounters given) gets no finding from either clause.
+    same person, DOS and rendering NPI, or under 69 when 99215 is; and every 99417 line billed to
+    Medicare (payer_type medicare), whether or not its encounter is found. Lines of superseded
+    claims are never flagged and never count as the 99205/99215. The G2212 clause reads the
+    encounter (a missing encounter or empty minutes: no finding; without encounters the clause
+    is skipped and the rule is partial); the 99417 clause reads no encounter. Where this rule
+    flags 99417, TH001 and CD006 give no finding on that line (the fix is to bill G2212, not to
+    look the code up on the telehealth list or in the fee schedule); NCCI findings on a line this
+    rule flags are suppressed too.
 
-    Why: Medicare does not accept CPT 99417; it pays G2212, whose first unit needs 15 minutes
-    beyond the maximum of the old time range: 89 minutes in total with 99205, 69 with 99215
-    (reference §2.2, [S21], [S25]). A TM004 finding for 99417 suppresses TH001 on that line.
+    Why: Medicare does not pay CPT 99417; since 2021 it pays G2212, whose first unit needs 15
+    minutes beyond the maximum of the old time range of the level-5 visit: 89 minutes in total
+    with 99205, 69 with 99215 (one more unit per further 15 minutes). CMS kept these thresholds
+    when CPT replaced the time ranges with single minimums in 2024.
+
+    Sources: CY 2021 Medicare Physician Fee Schedule final rule, 85 FR 84472 (Dec. 28, 2020),
+    prolonged office/outpatient E/M (G2212),
+    https://www.federalregister.gov/d/2020-26815; CY 2024 Medicare Physician
+    Fee Schedule final rule, 88 FR 78818 (Nov. 16, 2023),
+    https://www.federalregister.gov/d/2023-24184; CMS MLN "Evaluation and
+    Management Services Guide" (MLN006764), prolonged services table,
+    https://www.cms.gov/files/document/mln006764-evaluation-management-services.pdf.
 
     Example: 99215 and G2212 on 2024-03-15, same patient and NPI, encounter total_minutes 60 →
-    fires on G2212 (69 needed). 99417 to payer_type medicare → fires.
+    fires on G2212 (69 needed). 99205 + 99417 to payer_type medicare → fires on 99417.
 
-    Fix: remove G2212 when the time does not reach the threshold; bill G2212 instead of 99417 to
-    Medicare.
+    Bill instead: the E/M alone when the time does not reach the threshold; to Medicare, G2212
+    instead of 99417 where the total time reaches 89 min (99205) or 69 min (99215).
     """
-    encounter_ok = FOUND | ~v.encounters_given
-    return (_g2212_short() | _99417_to_medicare()) & encounter_ok
+    return _g2212_short() | _99417_to_medicare()
 
 
 # --- TM005 -------------------------------------------------------------------------------------
@@ -424,14 +495,311 @@ def remote_monitoring_threshold_not_met() -> pl.Expr:
     codes 99470, 98979 with total_minutes outside 10–19. A line whose encounter is missing, or
     whose days/minutes are empty, gets no finding.
 
-    Why: RPM device supply (99454) needs 16–30 days of data per 30-day period and 99445 2–15;
-    management 99457 is the first 20 minutes of the month and 99470 10–19 minutes (reference
-    §2.7, [S31], [S32], [S33]); the RTM codes follow the same thresholds (§2.8, [S33], [S34]).
+    Why: RPM device supply (99454) needs 16–30 days of data in the 30-day period and, from 2026,
+    99445 2–15 days; management 99457 is the first 20 minutes of the calendar month and, from
+    2026, 99470 10–19 minutes. The RTM codes follow the same thresholds: 98976–98978 16–30 days,
+    98984–98986 2–15 days, 98980 20 minutes, 98979 10–19 minutes.
+
+    Sources: AMA CPT Professional, Medicine, "Remote Physiologic Monitoring" and "Remote
+    Therapeutic Monitoring" guidelines, https://www.ama-assn.org/practice-management/cpt; CMS MLN
+    "Telehealth & Remote Patient Monitoring" (MLN901705),
+    https://www.cms.gov/files/document/mln901705-telehealth-remote-patient-monitoring.pdf; CY 2026
+    Medicare Physician Fee Schedule final rule (CMS-1832-F), remote monitoring codes 99445,
+    99470, 98979 and 98984–98986, listed at
+    https://www.cms.gov/medicare/payment/fee-schedules/physician/federal-regulation-notices.
 
     Example: 99454 on 2026-02-01 with device_days 10 → fires; 10 days support 99445 from
     2026-01-01. 99470 with 25 min → fires; 25 min support 99457.
 
-    Fix: bill the code of the band the documentation supports (99445/98984–98986 for 2–15 days,
-    99470/98979 for 10–19 min from 2026-01-01), or do not bill the period.
+    Bill instead: the code of the band the documentation supports (99445/98984–98986 for 2–15
+    days, 99470/98979 for 10–19 min from 2026-01-01), or nothing for the period.
     """
     return FOUND & pl.any_horizontal(_tm005_clauses())
+
+
+# --- TM006 -------------------------------------------------------------------------------------
+
+# DESIGN TM006: the minimum psychotherapy minutes per code (the CPT time rule: a unit of time is
+# attained when the midpoint is passed: 16 of 30, 38 of 45, 53 of 60; crisis 90839 from 30 min)
+PSYCHOTHERAPY_MIN: dict[str, int] = {
+    "90832": 16, "90833": 16, "90834": 38, "90836": 38, "90837": 53, "90838": 53,
+    "90839": 30, "90845": 45,
+}  # fmt: skip
+PSYCHOTHERAPY_STANDALONE = ("90832", "90834", "90837", "90839", "90845")
+# 90845 (psychoanalysis) states no time in its CPT descriptor: below 45 min is a warning with no
+# amount (a wrong rule is worse than no rule), the other codes are errors
+PSYCHOTHERAPY_UNTIMED_DESCRIPTOR = ("90845",)
+# the psychotherapy code each documented time supports (standalone; add-on with an E/M)
+_PSY_BANDS_STANDALONE = ((53, "90837"), (38, "90834"), (16, "90832"))
+_PSY_BANDS_ADDON = ((53, "90838"), (38, "90836"), (16, "90833"))
+PSY_ADDONS = ("90833", "90836", "90838")
+
+
+def _psy_minutes() -> pl.Expr:
+    """The psychotherapy minutes: the encounter's psychotherapy_minutes, else the total minutes for
+    a standalone code (an add-on is not judged without psychotherapy_minutes)."""
+    return pl.coalesce(
+        v.enc_psychotherapy_minutes,
+        pl.when(CODE.is_in(PSYCHOTHERAPY_STANDALONE)).then(MINUTES),
+    )
+
+
+def _psy_min() -> pl.Expr:
+    return CODE.replace_strict(PSYCHOTHERAPY_MIN, default=None, return_dtype=pl.Int32)
+
+
+def _psy_supported(bands: tuple[tuple[int, str], ...]) -> pl.Expr:
+    """The code of the highest band (``(floor, code)``, highest first) the minutes reach."""
+    (hi, hi_code), (mid, mid_code), (lo, lo_code) = bands
+    minutes = _psy_minutes()
+    return (
+        pl.when(minutes >= hi).then(pl.lit(hi_code))
+        .when(minutes >= mid).then(pl.lit(mid_code))
+        .when(minutes >= lo).then(pl.lit(lo_code))
+        .otherwise(pl.lit(None, dtype=pl.String))
+    )  # fmt: skip
+
+
+def _tm006_message() -> pl.Expr:
+    source = (
+        pl.when(v.enc_psychotherapy_minutes.is_not_null())
+        .then(pl.lit("psychotherapy time"))
+        .otherwise(pl.lit("total time"))
+    )
+    return pl.format(
+        "{} with {} min of {} documented; {} needs at least {} min of psychotherapy",
+        CODE,
+        _text(_psy_minutes()),
+        source,
+        CODE,
+        _text(_psy_min()),
+    )
+
+
+def _tm006_fix() -> pl.Expr:
+    addon = _psy_supported(_PSY_BANDS_ADDON)
+    standalone = _psy_supported(_PSY_BANDS_STANDALONE)
+    minutes = _text(_psy_minutes())
+    return (
+        pl.when(CODE.is_in(PSY_ADDONS) & addon.is_not_null())
+        .then(pl.format("bill {} with the E/M (the add-on {} min of psychotherapy supports)",
+                        addon, minutes))
+        .when(CODE.is_in(PSY_ADDONS))
+        .then(pl.format("bill the E/M alone: {} min of psychotherapy is under the 16 min an "
+                        "add-on needs", minutes))
+        .when((CODE == "90839") & standalone.is_not_null())
+        .then(pl.format("bill {} (crisis psychotherapy under 30 min is reported with 90832 or "
+                        "90834)", standalone))
+        .when(standalone.is_not_null())
+        .then(pl.format("bill {} (the psychotherapy code {} min supports)", standalone, minutes))
+        .otherwise(pl.format("do not bill psychotherapy: {} min is under the 16 min the "
+                             "shortest code needs", minutes))
+    )  # fmt: skip
+
+
+def _tm006_severity() -> pl.Expr:
+    return pl.when(CODE.is_in(PSYCHOTHERAPY_UNTIMED_DESCRIPTOR)).then(pl.lit("warning"))
+
+
+@rule(
+    code="TM006",
+    severity="error",
+    message=_tm006_message,
+    fix=_tm006_fix,
+    tables=("encounters",),
+    line_severity=_tm006_severity,
+)
+def psychotherapy_time_below_code_minimum() -> pl.Expr:
+    """Psychotherapy billed with fewer minutes of psychotherapy than its code needs.
+
+    Checks 90832 and 90833 under 16 minutes, 90834 and 90836 under 38, 90837 and 90838 under 53,
+    90839 (psychotherapy for crisis) under 30 and 90845 (psychoanalysis) under 45. The minutes are
+    the encounter's psychotherapy_minutes (the psychotherapy time alone, when an E/M and
+    psychotherapy share the visit); without them, the total_minutes of the encounter for the
+    standalone codes 90832, 90834, 90837, 90839 and 90845. The add-on codes 90833, 90836 and 90838
+    are not judged without psychotherapy_minutes (their visit's total time includes the E/M). A
+    line whose encounter is missing, or whose minutes are empty, gets no finding. 90845 is a
+    warning with no amount: its CPT descriptor states no time, so 45 minutes is a payer
+    convention, not a CPT rule.
+
+    Why: the psychotherapy codes are timed (30, 45 and 60 minutes with the patient) and CPT's time
+    rule says a unit of time is attained when the midpoint is passed: 16 minutes for the 30-minute
+    codes, 38 for the 45-minute codes, 53 for the 60-minute codes; under 16 minutes no
+    psychotherapy is reported. Crisis psychotherapy 90839 is reported for the first 30–74
+    minutes; a crisis under 30 minutes is reported with 90832 or 90834. With an E/M on the same
+    day, only the time spent on psychotherapy counts toward the add-on, never the E/M's time.
+
+    Sources: AMA CPT Professional, Introduction ("Time": a unit of time is attained when the
+    midpoint is passed) and Psychiatry, "Psychotherapy" and "Psychotherapy for Crisis"
+    guidelines, https://www.ama-assn.org/practice-management/cpt; CMS MLN booklet "Medicare &
+    Mental Health Coverage" (MLN1986542),
+    https://www.cms.gov/files/document/mln1986542-medicare-mental-health-coverage.pdf.
+
+    Example: 90837 on 2024-03-15 with total_minutes 50 and no psychotherapy_minutes → fires (53
+    needed); 50 min supports 90834. 99214 + 90836 with psychotherapy_minutes 30 → fires on 90836;
+    30 min supports 90833.
+
+    Bill instead: the psychotherapy code the documented minutes support (90832 16–37, 90834 38–52,
+    90837 53 or more; the add-ons 90833/90836/90838 likewise with the E/M), or no psychotherapy
+    under 16 minutes.
+    """
+    return FOUND & _psy_minutes().lt(_psy_min())
+
+
+# --- TM007 -------------------------------------------------------------------------------------
+
+
+def _code_range(lo: int, hi: int) -> tuple[str, ...]:
+    return tuple(str(x) for x in range(lo, hi + 1))
+
+
+# DESIGN TM007: new-patient office E/M codes judged, and the face-to-face E/M codes that make a
+# patient established
+# (DESIGN names 99202–99205 and 98000–98003; the audio-only new-patient codes 98008–98011 are
+# new-patient codes by the same CPT definition and are judged too)
+NEW_PATIENT_CODES = (
+    *_code_range(99202, 99205),
+    *_code_range(98000, 98003),
+    *_code_range(98008, 98011),
+)
+FACE_TO_FACE_EM = (
+    *_code_range(99202, 99215),
+    *_code_range(99221, 99239),
+    *_code_range(99242, 99255),
+    *_code_range(99281, 99285),
+    *_code_range(99304, 99316),
+    *_code_range(99341, 99350),
+    *_code_range(99381, 99397),
+    *_code_range(98000, 98015),
+)
+# the established-patient code of the same level
+ESTABLISHED_CODE = {
+    **{str(99202 + i): str(99212 + i) for i in range(4)},
+    **{str(98000 + i): str(98004 + i) for i in range(4)},
+    **{str(98008 + i): str(98012 + i) for i in range(4)},
+}
+TM007_PRIOR_CODE = "tm007_prior_code"
+TM007_PRIOR_DAYS = "tm007_prior_days"
+TM007_SAME_NPI = "tm007_same_npi"
+LOOK_BACK = "3y"
+
+
+def tm007_prior_em(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
+    """For each new-patient E/M line: the latest face-to-face E/M of the same person strictly
+    before its DOS by the same rendering NPI, else by the same billing NPI and a rendering NPI of
+    the same roster provider_type (as-of joins; superseded lines take no part). Adds the prior
+    line's code, the days between, and whether it was the same rendering NPI."""
+    live = lf.filter(~v.superseded.fill_null(value=False))
+    keys = [c.PERSON_ID, c.RENDERING_NPI, c.BILLING_NPI, v.PROV_TYPE]
+    targets = live.filter(CODE.is_in(NEW_PATIENT_CODES)).select(ROW, DOS, *keys).sort(DOS)
+    anchors = (
+        live.filter(CODE.is_in(FACE_TO_FACE_EM))
+        .join(targets.select(c.PERSON_ID).unique(), on=c.PERSON_ID, how="semi")
+        .select(*keys, pl.col(DOS).alias("_prior_dos"), CODE.alias("_prior_code"))
+        .sort("_prior_dos")
+    )
+
+    def latest(frame: pl.LazyFrame, by: list[str], tag: str) -> pl.LazyFrame:
+        return (
+            frame.join_asof(
+                anchors.select(*by, "_prior_dos", "_prior_code").drop_nulls(by),
+                left_on=DOS,
+                right_on="_prior_dos",
+                by=by,
+                strategy="backward",
+                allow_exact_matches=False,  # the same DOS does not count
+                check_sortedness=False,  # sorted by date above; polars cannot check in groups
+            )
+            .filter(pl.col("_prior_dos") > pl.col(DOS).dt.offset_by(f"-{LOOK_BACK}"))
+            .select(
+                ROW,
+                pl.col("_prior_code").alias(f"_code_{tag}"),
+                (pl.col(DOS) - pl.col("_prior_dos")).dt.total_days().alias(f"_days_{tag}"),
+            )
+        )
+
+    by_npi = latest(targets, [c.PERSON_ID, c.RENDERING_NPI], "npi")
+    group = [c.PERSON_ID, c.BILLING_NPI, v.PROV_TYPE]
+    by_group = latest(targets.drop_nulls(group), group, "group")
+    found = (
+        targets.select(ROW)
+        .join(by_npi, on=ROW, how="left")
+        .join(by_group, on=ROW, how="left")
+        .select(
+            ROW,
+            pl.coalesce("_code_npi", "_code_group").alias(TM007_PRIOR_CODE),
+            pl.coalesce("_days_npi", "_days_group").cast(pl.Int64).alias(TM007_PRIOR_DAYS),
+            pl.col("_code_npi").is_not_null().alias(TM007_SAME_NPI),
+        )
+    )
+    return lf.join(found, on=ROW, how="left")
+
+
+def _tm007_message() -> pl.Expr:
+    by = (
+        pl.when(pl.col(TM007_SAME_NPI))
+        .then(pl.lit("by the same rendering NPI"))
+        .otherwise(pl.format("by another {} of the same billing NPI", _text(v.prov_type)))
+    )
+    return pl.format(
+        "{} is a new-patient code, but the patient had E/M {} {} days earlier {} (within 3 years)",
+        CODE,
+        _text(pl.col(TM007_PRIOR_CODE)),
+        _text(pl.col(TM007_PRIOR_DAYS)),
+        by,
+    )
+
+
+def _tm007_fix() -> pl.Expr:
+    established = CODE.replace_strict(ESTABLISHED_CODE, default=None, return_dtype=pl.String)
+    return pl.format(
+        "bill {} (the established-patient code of the same level) instead of {}",
+        _text(established),
+        CODE,
+    )
+
+
+@rule(
+    code="TM007",
+    severity="error",
+    message=_tm007_message,
+    fix=_tm007_fix,
+    partial_tables=("providers",),
+    prepare=(tm007_prior_em,),
+)
+def new_patient_code_for_established_patient() -> pl.Expr:
+    """New-patient office E/M billed for a patient the practice saw in the three years before.
+
+    Checks 99202–99205, 98000–98003 and 98008–98011 lines whose person had a face-to-face E/M
+    line (99202–99215, 99221–99239, 99242–99255, 99281–99285, 99304–99316, 99341–99350,
+    99381–99397, 98000–98015) with an earlier DOS in the three years before (DOS − 3 years <
+    earlier DOS < DOS; a line on the same DOS does not count) either by the same rendering NPI,
+    or by the same billing NPI and a rendering NPI whose roster provider_type is the same as the
+    line's (the same group practice and the same specialty). Lines of superseded claims are never
+    flagged and never count as the earlier visit. Without a provider roster only the
+    same-rendering-NPI clause runs (the rule is partial). The audio-only new-patient codes
+    98008–98011 are new-patient codes by the same CPT definition and are judged like 98000–98003.
+
+    Why: a new patient is one who has received no professional face-to-face service from the
+    physician or qualified health care professional, or from another of the exact same specialty
+    in the same group practice, within the past three years; Medicare reads "same specialty" as
+    the same Medicare enrollment specialty. New-patient visits are paid more than established
+    ones, and Medicare contractors recoup a new-patient code billed within three years of an
+    earlier service of the same physician or group and specialty.
+
+    Sources: AMA, CPT Evaluation and Management (E/M) Services Guidelines, "New and Established
+    Patients", https://www.ama-assn.org/system/files/2023-e-m-descriptors-guidelines.pdf;
+    Medicare Claims Processing Manual (Pub. 100-04), ch. 12 §30.6.7 (definition of new patient),
+    https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/downloads/clm104c12.pdf; CMS
+    MLN "Evaluation and Management Services Guide" (MLN006764),
+    https://www.cms.gov/files/document/mln006764-evaluation-management-services.pdf.
+
+    Example: 99213 on 2022-05-10 and 99204 on 2024-03-15 by the same rendering NPI for the same
+    person → fires on 99204 (675 days earlier); bill 99214. The same 99204 by another MD of the
+    same billing NPI fires too; by an NP of that group, or more than three years later, it does
+    not.
+
+    Bill instead: the established-patient code of the same level (99212–99215 for 99202–99205,
+    98004–98007 for 98000–98003, 98012–98015 for 98008–98011).
+    """
+    return CODE.is_in(NEW_PATIENT_CODES) & pl.col(TM007_PRIOR_CODE).is_not_null()

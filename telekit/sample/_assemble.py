@@ -44,6 +44,7 @@ ENCOUNTER_SCHEMA = {
     "date": pl.Int32, "modality": pl.String, "location": pl.String,
     "patient_state": pl.String, "provider_state": pl.String, "consent": pl.Boolean,
     "minutes": pl.Int32, "mdm": pl.String, "reason": pl.String, "device_days": pl.Int32,
+    "psy_minutes": pl.Int32,
 }  # fmt: skip
 COVERAGE_SCHEMA = {
     "person_key": pl.Int64, "payer": pl.String, "payer_type": pl.String,
@@ -274,6 +275,7 @@ def build(seed: int, chunk: int, n_encounters: int, w: Widths) -> Chunk:
             pl.col("mdm").alias(col.MDM_LEVEL),
             pl.col("reason").alias(col.AUDIO_ONLY_REASON),
             pl.col("device_days").alias(col.DEVICE_DAYS),
+            pl.col("psy_minutes").alias(col.PSYCHOTHERAPY_MINUTES),
         )
     )
     out_enc = _conform(out_enc, col.ENCOUNTERS).sort(col.ENCOUNTER_ID)

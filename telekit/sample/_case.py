@@ -36,6 +36,7 @@ CLAIM_FIELDS = (
 ENCOUNTER_FIELDS = (
     "encounter_key", "person_key", "rendering_npi", "date", "modality", "location",
     "patient_state", "provider_state", "consent", "minutes", "mdm", "reason", "device_days",
+    "psy_minutes",
 )  # fmt: skip
 COVERAGE_FIELDS = (
     "person_key",
@@ -158,6 +159,7 @@ class Plant:
         mdm: str | None,
         reason: str | None,
         device_days: int | None,
+        psy_minutes: int | None = None,
     ) -> int:
         key = self._encounters
         self._encounters += 1
@@ -176,6 +178,7 @@ class Plant:
                 mdm,
                 reason,
                 device_days,
+                psy_minutes,
             )
         )
         return key
@@ -198,6 +201,7 @@ class Plant:
         consent: bool | None = True,
         reason: str | Auto | None = AUTO,
         device_days: int | Auto | None = AUTO,
+        psy_minutes: int | Auto | None = AUTO,
         patient_state: str | Auto | None = AUTO,
         provider_state: str | Auto | None = AUTO,
         submitted: date | int | Auto = AUTO,
@@ -214,7 +218,9 @@ class Plant:
     ) -> ClaimRef:
         """One claim (and, unless ``encounter`` is False or a key, one new encounter).
 
-        Every argument left to AUTO is filled with the value a clean line would carry.
+        Every argument left to AUTO is filled with the value a clean line would carry
+        (``psy_minutes``: the psychotherapy add-on's own minutes when ``minutes`` is AUTO and an
+        E/M and a psychotherapy add-on share the visit, else none).
         ``encounter`` may be an existing encounter key to bill against.
         """
         code_list = [codes] if isinstance(codes, str) else list(codes)
@@ -238,6 +244,7 @@ class Plant:
         )
         line_pos = auto_pos if isinstance(pos, Auto) else pos
         line_mods = tuple(auto_mods if isinstance(mods, Auto) else mods)
+        auto_psy = _auto_psy_minutes(code_list) if isinstance(minutes, Auto) else None
         minutes, mdm, reason, device_days, dx = self._auto_documentation(
             code_list,
             modality,
@@ -246,6 +253,7 @@ class Plant:
             reason=reason,
             device_days=device_days,
             dx=dx,
+            psy=auto_psy,
         )
         if len(dx) > 3:
             msg = "planted lines carry at most three diagnoses"
@@ -265,6 +273,7 @@ class Plant:
                 mdm=mdm,
                 reason=reason,
                 device_days=device_days,
+                psy_minutes=_psy_minutes(psy_minutes, auto_psy, minutes),
             )
         else:
             enc_key = None if encounter is False or encounter is None else encounter
@@ -318,12 +327,13 @@ class Plant:
         reason: str | Auto | None,
         device_days: int | Auto | None,
         dx: Sequence[str] | Auto,
+        psy: list[int] | None = None,
     ) -> tuple[int | None, str | None, str | None, int | None, Sequence[str]]:
         """What a clean line documents, for each argument left to AUTO. The draws run in this
         order: the RNG stream (so the sample bytes) depends on it."""
         primary = code_list[0]
         if isinstance(minutes, Auto):
-            minutes = _auto_minutes(self.rng, code_list)
+            minutes = _auto_minutes(self.rng, code_list, psy)
         if isinstance(mdm, Auto):
             mdm = m.MDM_LEVELS[m.OFFICE_EM[primary][0] - 1] if primary in m.OFFICE_EM else None
         if isinstance(reason, Auto):
@@ -464,21 +474,51 @@ _MINUTE_RANGES = {
 }
 
 
-def _auto_minutes(rng: random.Random, codes: list[str]) -> int | None:
+_PSYCHOTHERAPY_ADDONS = ("90833", "90836", "90838")
+
+
+def _auto_psy_minutes(codes: list[str]) -> list[int] | None:
+    """A cell ``_auto_minutes`` fills with the psychotherapy add-on's own minutes (its draw), when
+    an office E/M and a psychotherapy add-on share the visit; else None."""
+    if codes[0] in m.OFFICE_EM and any(c in _PSYCHOTHERAPY_ADDONS for c in codes):
+        return []
+    return None
+
+
+def _psy_minutes(
+    given: int | Auto | None, auto: list[int] | None, minutes: int | None
+) -> int | None:
+    if not isinstance(given, Auto):
+        return given
+    if auto and minutes is not None:
+        return sum(auto)
+    return None
+
+
+def _office_em_minutes(rng: random.Random, codes: list[str], psy: list[int] | None) -> int:
+    """Total minutes of a clean office E/M visit (its prolonged and psychotherapy add-ons
+    included); each psychotherapy add-on's own draw goes to ``psy`` when given."""
+    _, new, floor = m.OFFICE_EM[codes[0]]
+    minutes = floor + rng.randint(0, 10)
+    if "G2212" in codes:
+        minutes = max(minutes, (89 if new else 69) + rng.randint(0, 10))
+    if "99417" in codes:
+        minutes = max(minutes, (75 if new else 55) + rng.randint(0, 10))
+    for addon in _PSYCHOTHERAPY_ADDONS:
+        if addon in codes:
+            lo, hi = m.PSYCHOTHERAPY_MINUTES[addon]
+            draw = rng.randint(lo, hi)
+            minutes += draw
+            if psy is not None:
+                psy.append(draw)
+    return minutes
+
+
+def _auto_minutes(rng: random.Random, codes: list[str], psy: list[int] | None = None) -> int | None:
     """Total minutes a clean encounter billing ``codes`` documents (None: no time kept)."""
     primary = codes[0]
     if primary in m.OFFICE_EM:
-        _, new, floor = m.OFFICE_EM[primary]
-        minutes = floor + rng.randint(0, 10)
-        if "G2212" in codes:
-            minutes = max(minutes, (89 if new else 69) + rng.randint(0, 10))
-        if "99417" in codes:
-            minutes = max(minutes, (75 if new else 55) + rng.randint(0, 10))
-        for addon in ("90833", "90836", "90838"):
-            if addon in codes:
-                lo, hi = m.PSYCHOTHERAPY_MINUTES[addon]
-                minutes += rng.randint(lo, hi)
-        return minutes
+        return _office_em_minutes(rng, codes, psy)
     if primary in _MINUTE_RANGES:
         lo, hi = _MINUTE_RANGES[primary]
     elif any(c in ("99470", "98979") for c in codes):

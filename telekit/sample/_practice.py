@@ -359,7 +359,7 @@ def generate(rng: np.random.Generator, n_encounters: int, keys: Keys) -> Bulk:
     add_a[(kind == PSYTX) & (rng.random(n) < 0.08)] = C["90785"]
 
     # --- documentation -------------------------------------------------------------------------
-    minutes = _minutes(rng, kind=kind, code=code, add_a=add_a, add_b=add_b, new=new)
+    minutes, psy_minutes = _minutes(rng, kind=kind, code=code, add_a=add_a, add_b=add_b, new=new)
     office = em & ~legacy_99201
     mdm = np.where(
         office | psyem, np.where(psyem, np.where(code == C["99213"], 1, 2), em_level - 1), -1
@@ -409,6 +409,7 @@ def generate(rng: np.random.Generator, n_encounters: int, keys: Keys) -> Bulk:
             "mdm": _names(m.MDM_LEVELS, mdm),
             "reason": _names(m.AUDIO_ONLY_REASONS, reason_idx),
             "device_days": _nullable_int(device_days),
+            "psy_minutes": _nullable_int(psy_minutes),
         }
     )
 
@@ -466,8 +467,11 @@ def _minutes(
     add_a: np.ndarray,
     add_b: np.ndarray,
     new: np.ndarray,
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray]:
+    """Total minutes, and the psychotherapy add-on's own minutes where an E/M and 90833/90836
+    share the visit (-1: none)."""
     n = len(kind)
+    psy_minutes = np.full(n, -1, dtype=np.int64)
     floor = np.zeros(n, dtype=np.int64)
     for c, (_, _, lo) in m.OFFICE_EM.items():
         floor[code == C[c]] = lo
@@ -490,6 +494,7 @@ def _minutes(
         draw = rng.integers(lo, hi + 1, n)
         minutes = np.where(code == C[c], draw, minutes)
         minutes = np.where(add_a == C[c], minutes + draw, minutes)  # 90833/90836 with an E/M
+        psy_minutes = np.where(add_a == C[c], draw, psy_minutes)
     legacy_new = code == C["99201"]
     minutes = np.where(legacy_new, rng.integers(10, 20, n), minutes)
     monitoring = np.isin(kind, [RPM, RTM])
@@ -502,7 +507,7 @@ def _minutes(
     )
     minutes = np.where(kind == Q3014, -1, minutes)
     minutes = np.where(np.isin(kind, [NUTR, SPEECH]), rng.integers(30, 61, n), minutes)
-    return minutes
+    return minutes, psy_minutes
 
 
 def _coding(

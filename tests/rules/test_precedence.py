@@ -66,6 +66,8 @@ SNAPSHOT: dict[str, Effective] = {
     "TM003": ((("CD001", None),), False, False, ()),
     "TM004": ((("CD001", None),), False, False, ("same_day_codes",)),
     "TM005": ((("CD001", None),), False, False, ()),
+    "TM006": ((("CD001", None),), False, False, ()),
+    "TM007": ((("CD001", None),), False, False, ("tm007_prior_em",)),
 }
 
 

@@ -3,8 +3,8 @@
 Each planter builds isolated cases — a fresh person per case, so no FQ/AD/DC001 window ever
 reaches another case or the clean baseline — and declares every finding DESIGN §5 implies for
 its lines: the target rule, any other rule the defect necessarily triggers, and nothing that a
-precedence rule suppresses. Lines a case adds without declaring a finding are clean under all 45
-rules (boundary negatives: "day 7 opens a new period", "consent 365 days back", ...).
+precedence rule suppresses. Lines a case adds without declaring a finding are clean under every
+rule (boundary negatives: "day 7 opens a new period", "consent 365 days back", ...).
 
 The notes under each planter name the rules that could plausibly fire on its lines and why they
 do not. Conventions used by every case (from ``_model.telehealth_coding``): Medicare/MA
@@ -47,7 +47,8 @@ FAMILIES = (
 RULE_CODES: tuple[str, ...] = (
     "CD001", "CD002", "CD003", "CD004", "CD005", "TH001", "TH002", "TH003", "TH004",
     "PS001", "PS002", "PS003", "PS004", "PS005", "MD001", "MD002", "MD003", "MD004", "MD005",
-    "TM001", "TM002", "TM003", "TM004", "TM005", "FQ001", "FQ002", "FQ003", "FQ004", "FQ005",
+    "TM001", "TM002", "TM003", "TM004", "TM005", "TM006", "TM007",
+    "FQ001", "FQ002", "FQ003", "FQ004", "FQ005",
     "DC001", "DC002", "DC003", "DC004", "DC005", "DC006", "DC007",
     "EL001", "EL002", "EL003", "EL004", "FL001", "FL002", "AD001", "PR001", "PR002",
     "PS006",

@@ -1,8 +1,8 @@
-"""Planters, TM: time and thresholds (TM001–TM005)."""
+"""Planters, TM: time, thresholds and new-patient codes (TM001–TM007)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from telekit.sample import _model as m
 from telekit.sample._case import AUTO, Auto, Plant
@@ -162,6 +162,15 @@ def plant_tm004_99417_by_telehealth(p: Plant) -> None:
     p.expect(c, 2, "TM004")
 
 
+@planter("TM004", runs=3)
+def plant_tm004_99417_without_encounter(p: Plant) -> None:
+    """99215 + 99417 to Medicare in person with no encounter documented (none linked, none that
+    day): TM004 on 99417 all the same (the 99417 clause reads no encounter; no DC rule fires
+    for an in-person line without an encounter)."""
+    c = p.visit(p.person("MEDICARE"), ("99215", "99417"), dos=p.pick_date(*MAIN), encounter=False)
+    p.expect(c, 2, "TM004")
+
+
 def _monitoring(
     p: Plant, code: str, *, dos: date, device_days: int | Auto = AUTO, minutes: int | Auto = AUTO
 ) -> None:
@@ -234,3 +243,119 @@ def plant_tm005_management_10_to_19_minutes(p: Plant) -> None:
     _monitoring(p, "99470", dos=p.pick_date(*Y26), minutes=19)
     _flagged_monitoring(p, "98979", dos=p.pick_date(*Y26), minutes=20)
     _flagged_monitoring(p, "98979", dos=p.pick_date(*Y26), minutes=9)
+
+
+# --- TM006: psychotherapy minutes ---------------------------------------------------------------
+
+# standalone code -> (minimum minutes, the code the minute below it supports)
+_STANDALONE_SHORT = {"90832": 16, "90834": 38, "90837": 53}
+_ADDON_SHORT = {"90833": 16, "90836": 38, "90838": 53}
+
+
+@planter("TM006", runs=3)
+def plant_tm006_standalone_total_minutes(p: Plant) -> None:
+    """A standalone psychotherapy code (90832/90834/90837) by a psychologist or LCSW in person,
+    with total minutes one under its minimum and no psychotherapy_minutes: TM006. The same code
+    at its minimum (another person): no finding."""
+    code = p.pick(tuple(_STANDALONE_SHORT))
+    floor = _STANDALONE_SHORT[code]
+    payer = p.pick(("MEDICARE", "CIGNA", "NY MEDICAID"))
+    c = p.visit(p.person(payer), code, dos=p.pick_date(*MAIN), minutes=floor - 1)
+    p.expect(c, 1, "TM006")
+    p.visit(p.person(payer), code, dos=p.pick_date(*MAIN), minutes=floor)
+
+
+@planter("TM006", runs=3)
+def plant_tm006_addon_psychotherapy_minutes(p: Plant) -> None:
+    """99214 + a psychotherapy add-on (90833/90836/90838) by a psychiatric prescriber, total
+    minutes ample but psychotherapy_minutes one under the add-on's minimum: TM006 on the add-on.
+    The same visit with psychotherapy_minutes at the minimum (another person): no finding."""
+    code = p.pick(tuple(_ADDON_SHORT))
+    floor = _ADDON_SHORT[code]
+    doc = p.provider(role="psychiatry")
+    c = p.visit(
+        p.person("MEDICARE"),
+        ("99214", code),
+        dos=p.pick_date(*MAIN),
+        npi=doc,
+        minutes=30 + floor + 10,
+        psy_minutes=floor - 1,
+    )
+    p.expect(c, 2, "TM006")
+    p.visit(
+        p.person("MEDICARE"),
+        ("99214", code),
+        dos=p.pick_date(*MAIN),
+        npi=doc,
+        minutes=30 + floor + 10,
+        psy_minutes=floor,
+    )
+
+
+@planter()
+def plant_tm006_addon_not_judged(p: Plant) -> None:
+    """Negative: 99213 + 90833 with 25 total minutes and no psychotherapy_minutes (an add-on is
+    not judged without them)."""
+    p.visit(
+        p.person("AETNA"),
+        ("99213", "90833"),
+        dos=p.pick_date(*MAIN),
+        npi=p.provider(role="psychiatry"),
+        minutes=25,
+        psy_minutes=None,
+    )
+
+
+# --- TM007: new-patient code for an established patient -----------------------------------------
+
+LOOK_BACK_DAYS = 3 * 365
+
+
+def _two_visits(p: Plant, *, gap: int) -> tuple[date, date]:
+    """The dates of an established visit and of a new-patient visit ``gap`` days later."""
+    dos1 = p.pick_date(D(2023, 1, 2), D(2026, 9, 30) - timedelta(days=gap))
+    return dos1, dos1 + timedelta(days=gap)
+
+
+@planter("TM007", runs=3)
+def plant_tm007_same_rendering_npi(p: Plant) -> None:
+    """99213 then, 40 days to three years later, 99202–99205 by the same MD/DO/NP/PA for the same
+    person (in person, commercial or Medicare): TM007 on the new-patient line."""
+    doc = _em(p)
+    payer = p.pick(("CIGNA", "MEDICARE", "AETNA"))
+    person = p.person(payer)
+    gap = p.rng.randint(40, LOOK_BACK_DAYS - 10)
+    dos1, dos2 = _two_visits(p, gap=gap)
+    p.visit(person, "99213", dos=dos1, npi=doc)
+    c = p.visit(person, p.pick(("99202", "99203", "99204", "99205")), dos=dos2, npi=doc)
+    p.expect(c, 1, "TM007")
+
+
+@planter("TM007", runs=3)
+def plant_tm007_same_group_same_type(p: Plant) -> None:
+    """99214 by one clinician, then 99203/99204 by another of the same provider_type (MD, DO, NP
+    or PA) under the practice's billing NPI, within three years: TM007."""
+    ptype = p.pick(("MD", "DO", "NP", "PA"))
+    first, second = m.providers_with(role="primary", types=(ptype,))[:2]
+    person = p.person(p.pick(("CIGNA", "UHC", "MEDICARE")))
+    gap = p.rng.randint(40, 900)
+    dos1, dos2 = _two_visits(p, gap=gap)
+    p.visit(person, "99214", dos=dos1, npi=first)
+    c = p.visit(person, p.pick(("99203", "99204")), dos=dos2, npi=second)
+    p.expect(c, 1, "TM007")
+
+
+@planter()
+def plant_tm007_negatives(p: Plant) -> None:
+    """Negatives: 99213 and then 99203 by the same MD exactly three years (same calendar date)
+    later; 99213 by an MD and then 99203 by an NP of the same group (another provider_type)."""
+    doc = _by_type("MD")
+    person = p.person("CIGNA")
+    dos1 = p.pick_date(D(2023, 1, 2), D(2023, 9, 30))
+    p.visit(person, "99213", dos=dos1, npi=doc)
+    p.visit(person, "99203", dos=dos1.replace(year=dos1.year + 3), npi=doc)
+    nurse = m.providers_with(role="primary", types=("NP",))[0]
+    other = p.person("CIGNA")
+    dos1 = p.pick_date(D(2023, 1, 2), D(2025, 6, 30))
+    p.visit(other, "99213", dos=dos1, npi=doc)
+    p.visit(other, "99203", dos=dos1 + timedelta(days=p.rng.randint(40, 400)), npi=nurse)

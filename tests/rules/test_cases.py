@@ -17,6 +17,8 @@ Optional keys of a case:
 - ``extra_encounters``: whole extra encounter rows (merged onto the baseline encounter);
 - ``coverage`` / ``providers``: replace the baseline rows (each merged onto the baseline row);
 - ``policies``: a policies table as in policies.toml (dict), passed to ``tk.audit``;
+- ``telehealth_list``: rows of a CMS telehealth list file given for a year (``year``,
+  ``hcpcs_code``, optionally ``status``, ``audio_only``), passed as ``tk.audit(telehealth_lists=)``;
 - ``omit``: tables passed as None (``["encounters", "coverage", "providers"]``);
 - ``drop_claim_columns``: claim columns absent from the source;
 - ``also``: ``{ RULE = [line indices] }`` further rules checked exactly (precedence);
@@ -198,18 +200,17 @@ def test_rule_case(code: str, case: dict[str, Any]) -> None:
         coverage=tables["coverage"],
         providers=tables["providers"],
         policies=case.get("policies"),
+        telehealth_lists=[pl.DataFrame(case["telehealth_list"])]
+        if "telehealth_list" in case
+        else (),
     )
     assert result.rejects.height == 0, result.rejects.to_dicts()
     assert fired(result, code, case) == case["expect"], result.findings.select(
         "rule_code", "claim_id", "claim_line_number", "message"
     ).to_dicts()
-    hits = result.findings.filter(pl.col("rule_code") == code).sort(
-        "claim_id", "claim_line_number"
-    )
+    hits = result.findings.filter(pl.col("rule_code") == code).sort("claim_id", "claim_line_number")
     if "severity" in case:
-        by_line = {
-            (r["claim_id"], r["claim_line_number"]): r["severity"] for r in hits.to_dicts()
-        }
+        by_line = {(r["claim_id"], r["claim_line_number"]): r["severity"] for r in hits.to_dicts()}
         keys = _keys(case)
         got = [by_line[keys[i - 1]] for i in case["expect"]]
         assert got == case["severity"], got

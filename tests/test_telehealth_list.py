@@ -69,7 +69,7 @@ def test_shipped_cy2026_list_matches_cms_within_the_excerpt() -> None:
 
 def test_additions_and_families_with_their_years() -> None:
     for year in (2025, 2026):
-        assert ADDED_FROM_CMS <= listed(year), year
+        assert listed(year) >= ADDED_FROM_CMS, year
         assert {str(n) for n in range(97151, 97159)} <= listed(year)
         assert {"92555", "92556", "92557", "92563", "93797", "93798", "G0422", "G0423"} <= listed(
             year

@@ -45,8 +45,8 @@ from telekit._core._package_data import read_package_csv
 from telekit.codesets._cms_list import (
     AUDIO_ONLY,
     LIST_STATUSES,
-    STATUS,
     SHIPPED_TELEHEALTH_LIST_SCHEMA,
+    STATUS,
     TELEHEALTH_LIST_SCHEMA,
     YEAR,
     coerce_telehealth_list,

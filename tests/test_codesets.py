@@ -306,9 +306,10 @@ def test_list_shape(tl: pl.DataFrame, codes: pl.DataFrame) -> None:
     assert tl.select("year", "hcpcs_code").is_unique().all()
     assert set(tl.get_column("status")) <= {"permanent", "provisional", "temporary_phe",
                                             "category_3"}  # fmt: skip
-    # every listed code is known (so an unknown code is really unknown) and valid that year
-    joined = tl.join(codes, on="hcpcs_code", how="left")
-    assert joined.get_column("family").is_not_null().all()
+    # a listed code of the curated table is valid that year; codes outside it (ABA, eye exams,
+    # audiology, cardiac rehab ...) are listed too, and are "unknown to the list" when absent
+    joined = tl.join(codes, on="hcpcs_code", how="inner")
+    assert {"92002", "97151", "0362T", "G0545"} & set(joined["hcpcs_code"]) == set()
     outside = joined.filter(
         (pl.col("valid_start_date") > pl.date(pl.col("year"), 12, 31))
         | (pl.col("valid_end_date") < pl.date(pl.col("year"), 1, 1))
@@ -337,7 +338,11 @@ def test_add_ons_listed(tl: pl.DataFrame) -> None:
 
 def test_list_excludes_ctbs_cpt_telemedicine_q3014(tl: pl.DataFrame) -> None:
     on_any = set(tl.get_column("hcpcs_code"))
-    assert not on_any & CTBS
+    # the one exception: telephone assessment 98966-98968 was on the list 2020-03-01 to 2024-12-31
+    telephone = {"98966", "98967", "98968"}
+    assert not on_any & (CTBS - telephone)
+    for year in YEARS:
+        assert (telephone <= listed(tl, year)) is (2020 <= year <= 2024), year
     assert not on_any & set(TM_CODES)
     assert "Q3014" not in on_any
     assert "99417" not in on_any  # Medicare does not recognise it (TM004)
@@ -364,8 +369,12 @@ def test_audio_only_flags_th003(tl: pl.DataFrame) -> None:
             assert flag(year, "G2212") is False
     for year in (2019, 2025, 2026):
         assert tl.filter(pl.col("year") == year)["audio_only"].is_null().all(), year
-    flagged = tl.filter(pl.col("year").is_between(2020, 2024))["audio_only"]
-    assert flagged.is_not_null().all()
+    # every code of the curated table has a flag in 2020-2024; codes added from outside it whose
+    # flag is unconfirmed have none (TH003 does not judge them)
+    flagged = tl.filter(pl.col("year").is_between(2020, 2024)).join(
+        cs.hcpcs().select("hcpcs_code"), on="hcpcs_code", how="semi"
+    )
+    assert flagged["audio_only"].is_not_null().all()
 
 
 def test_statuses_by_period(tl: pl.DataFrame) -> None:

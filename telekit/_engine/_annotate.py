@@ -14,6 +14,7 @@ from telekit._core import _columns as c
 from telekit._core._claims import link_encounters, superseded
 from telekit._engine import _vocabulary as v
 from telekit._engine._inputs import Inputs
+from telekit.codesets._cms_list import coerce_telehealth_list
 
 ROW = v.ROW
 DOS = c.CLAIM_LINE_START_DATE
@@ -116,34 +117,74 @@ def _pos_attributes(lf: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
+# The PHE's temporary additions to the CY 2020 list took effect on 2020-03-01 (the waiver's
+# retroactive start): before it, a CY 2020 row with status temporary_phe is not on the list.
+PHE_LIST_START = pl.date(2020, 3, 1)
+
+
+def _list_years(tl: pl.DataFrame) -> pl.DataFrame:
+    """For every calendar year from the earliest list to the latest, the list in force: that
+    year's, else the latest earlier one (``_dos_year`` -> ``list_year_used``)."""
+    years = sorted(int(y) for y in tl.get_column("year").unique().to_list())
+    if not years:
+        return pl.DataFrame(
+            schema={"_dos_year": pl.Int32, v.LIST_YEAR_USED: pl.Int32},
+        )
+    span = pl.DataFrame(
+        {"_dos_year": range(years[0], years[-1] + 1)}, schema={"_dos_year": pl.Int32}
+    )
+    listed = pl.DataFrame({v.LIST_YEAR_USED: years}, schema={v.LIST_YEAR_USED: pl.Int32})
+    return span.join_asof(
+        listed.with_columns(pl.col(v.LIST_YEAR_USED).alias("_dos_year")),
+        on="_dos_year",
+        strategy="backward",
+    )
+
+
 def _telehealth_list(lf: pl.LazyFrame, extra_list: pl.DataFrame | None) -> pl.LazyFrame:
+    """DESIGN §5 "Unknown codes": the list in force for the DOS year and where the code stands.
+
+    Reads ``code_known`` (the curated HCPCS table), so it runs after ``_code_attributes``.
+    """
     tl = codesets.telehealth_list(extra_list)
-    years = tl.select(pl.col("year").unique().alias("_list_year")).with_columns(
-        pl.lit(True).alias(v.LIST_YEAR_SHIPPED)
+    given_years = (
+        []
+        if extra_list is None
+        else coerce_telehealth_list(extra_list).get_column("year").unique().to_list()
     )
+    latest = tl.get_column("year").max()
+    latest_year = int(latest) if isinstance(latest, int) else 0
     on_list = tl.select(
-        pl.col("year").alias("_list_year"),
+        pl.col("year").cast(pl.Int32).alias(v.LIST_YEAR_USED),
         c.HCPCS_CODE,
-        pl.lit(True).alias(v.ON_TELEHEALTH_LIST),
+        pl.col("status").alias("_list_status"),
         pl.col("audio_only").alias(v.LIST_AUDIO_ONLY),
-    ).unique(subset=["_list_year", c.HCPCS_CODE], keep="first")
-    return (
-        lf.with_columns(pl.col(DOS).dt.year().cast(pl.Int32).alias("_list_year"))
+    ).unique(subset=[v.LIST_YEAR_USED, c.HCPCS_CODE], keep="first")
+    dos_year = pl.col(DOS).dt.year().cast(pl.Int32)
+    lf = (
+        lf.with_columns(dos_year.clip(upper_bound=latest_year).alias("_dos_year"))
+        .join(_list_years(tl).lazy(), on="_dos_year", how="left", maintain_order="left")
         .join(
-            years.lazy().with_columns(pl.col("_list_year").cast(pl.Int32)),
-            on="_list_year",
+            on_list.lazy(),
+            on=[v.LIST_YEAR_USED, c.HCPCS_CODE],
             how="left",
+            maintain_order="left",
         )
-        .join(
-            on_list.lazy().with_columns(pl.col("_list_year").cast(pl.Int32)),
-            on=["_list_year", c.HCPCS_CODE],
-            how="left",
-        )
-        .with_columns(
-            pl.col(v.LIST_YEAR_SHIPPED, v.ON_TELEHEALTH_LIST).fill_null(False),
-        )
-        .drop("_list_year")
     )
+    phe_not_yet = (pl.col("_list_status") == "temporary_phe") & (pl.col(DOS) < PHE_LIST_START)
+    listed = pl.col("_list_status").is_not_null() & ~phe_not_yet.fill_null(value=False)
+    exact = (v.list_year_used == dos_year).fill_null(value=False)
+    from_file = v.list_year_used.is_in(given_years).fill_null(value=False)
+    judged = v.list_year_used.is_not_null()
+    known_absent = judged & ~listed & exact & (v.code_known | from_file)
+    return lf.with_columns(
+        exact.alias(v.LIST_YEAR_SHIPPED),
+        from_file.alias(v.LIST_FROM_CMS_FILE),
+        listed.alias(v.ON_TELEHEALTH_LIST),
+        pl.when(listed).then(v.list_audio_only).alias(v.LIST_AUDIO_ONLY),
+        known_absent.alias(v.LIST_KNOWN_ABSENT),
+        (judged & ~listed & ~known_absent).alias(v.LIST_UNKNOWN),
+    ).drop("_dos_year", "_list_status")
 
 
 ENCOUNTER_FIELDS = (

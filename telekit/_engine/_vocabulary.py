@@ -48,10 +48,18 @@ CODE_VALID_ON_DOS: Final = "code_valid_on_dos"
 POS_KNOWN: Final = "pos_known"
 POS_VALID_ON_DOS: Final = "pos_valid_on_dos"
 
-# the Medicare Telehealth Services List of the DOS year
-LIST_YEAR_SHIPPED: Final = "list_year_shipped"
+# the Medicare Telehealth Services List in force for the DOS year (DESIGN §5 "Unknown codes"):
+# the DOS year's list (telekit's copy, or the CMS file given for that year), else the latest
+# earlier one; null before the earliest list
+LIST_YEAR_USED: Final = "list_year_used"
+LIST_YEAR_SHIPPED: Final = "list_year_shipped"  # a list (shipped or given) for the DOS year itself
+LIST_FROM_CMS_FILE: Final = "list_from_cms_file"  # the list used came from a CMS file given
 ON_TELEHEALTH_LIST: Final = "on_telehealth_list"
-LIST_AUDIO_ONLY: Final = "list_audio_only"
+LIST_AUDIO_ONLY: Final = "list_audio_only"  # the list's audio-only flag; null = no flag
+# absent from the list used, and the code is in telekit's curated HCPCS table or the list came
+# from a CMS file (only for the DOS year's own list); otherwise absent = unknown to the list
+LIST_KNOWN_ABSENT: Final = "list_known_absent"
+LIST_UNKNOWN: Final = "list_unknown"
 
 # the line's encounter (DESIGN §3 linking; ``enc_found`` false when missing)
 ENC_FOUND: Final = "enc_found"
@@ -122,9 +130,14 @@ code_known: Final = pl.col(CODE_KNOWN)
 code_valid_on_dos: Final = pl.col(CODE_VALID_ON_DOS)
 pos_known: Final = pl.col(POS_KNOWN)
 pos_valid_on_dos: Final = pl.col(POS_VALID_ON_DOS)
+list_year_used: Final = pl.col(LIST_YEAR_USED)
 list_year_shipped: Final = pl.col(LIST_YEAR_SHIPPED)
+list_from_cms_file: Final = pl.col(LIST_FROM_CMS_FILE)
 on_telehealth_list: Final = pl.col(ON_TELEHEALTH_LIST)
 list_audio_only: Final = pl.col(LIST_AUDIO_ONLY)
+list_known_absent: Final = pl.col(LIST_KNOWN_ABSENT)
+list_unknown: Final = pl.col(LIST_UNKNOWN)
+code_in_curated_table: Final = pl.col(CODE_KNOWN)  # in telekit/codesets/hcpcs.csv
 enc_found: Final = pl.col(ENC_FOUND)
 enc_encounter_date: Final = pl.col(ENC_ENCOUNTER_DATE)
 enc_modality: Final = pl.col(ENC_MODALITY)

@@ -45,6 +45,7 @@ from telekit._core._package_data import read_package_csv
 from telekit.codesets._cms_list import (
     AUDIO_ONLY,
     LIST_STATUSES,
+    SHIPPED_TELEHEALTH_LIST_SCHEMA,
     STATUS,
     TELEHEALTH_LIST_SCHEMA,
     YEAR,
@@ -110,7 +111,7 @@ __all__ = [
     "telehealth_list",
 ]
 
-CODE_SET_VERSION = "2026.11.27"
+CODE_SET_VERSION = "2026.12.07"
 
 # --- column names (HCPCS_CODE and PLACE_OF_SERVICE_CODE come from the data contract) ---------
 VALID_START_DATE = "valid_start_date"
@@ -244,8 +245,8 @@ def add_on_primaries() -> pl.DataFrame:
 
 @functools.cache
 def _shipped_telehealth_list() -> pl.DataFrame:
-    df = _load("telehealth_list.csv", TELEHEALTH_LIST_SCHEMA)
-    return df.sort(YEAR, HCPCS_CODE)
+    df = _load("telehealth_list.csv", SHIPPED_TELEHEALTH_LIST_SCHEMA)
+    return df.drop("source").sort(YEAR, HCPCS_CODE)
 
 
 def telehealth_list(extra: pl.DataFrame | pl.LazyFrame | None = None) -> pl.DataFrame:

@@ -55,6 +55,12 @@ TELEHEALTH_LIST_SCHEMA = pl.Schema(
     {YEAR: pl.Int32(), HCPCS_CODE: pl.String(), STATUS: pl.String(), AUDIO_ONLY: pl.Boolean()}
 )
 
+# telekit's copy (telehealth_list.csv) also names each row's source (keys explained in
+# telekit/codesets/SOURCES.md); ``telehealth_list()`` drops it so that a given CMS file's rows and
+# the shipped ones stack
+SOURCE = "source"
+SHIPPED_TELEHEALTH_LIST_SCHEMA = pl.Schema({**TELEHEALTH_LIST_SCHEMA, SOURCE: pl.String()})
+
 HEADER_SCAN_ROWS = 30
 # a header cell naming the code column: HCPCS, CPT, HCPCS Code, CPT/HCPCS Code, Code ...
 CODE_HEADER = r"^\s*(?:(?:hcpcs|cpt)(?:\s*/\s*(?:hcpcs|cpt))?(?:\s+codes?)?|codes?)\s*$"

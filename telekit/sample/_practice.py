@@ -284,6 +284,8 @@ def generate(rng: np.random.Generator, n_encounters: int, keys: Keys) -> Bulk:
     location[tele & (r3 >= 0.98)] = OTHER
     location[np.isin(kind, [EVISIT, VCI, RPM, RTM])] = HOME
     location[tele & medicare_like & (dos < m.day(m.FLEX_START))] = FACILITY
+    # TH003: from 2025 Medicare accepts audio-only telehealth only for a patient at home
+    location[tele & medicare_like & (modality == AO) & (dos >= m.day(m.Y2025))] = HOME
 
     # --- codes ---------------------------------------------------------------------------------
     code = np.full(n, C["99213"])

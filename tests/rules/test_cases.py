@@ -17,6 +17,8 @@ Optional keys of a case:
 - ``extra_encounters``: whole extra encounter rows (merged onto the baseline encounter);
 - ``coverage`` / ``providers``: replace the baseline rows (each merged onto the baseline row);
 - ``policies``: a policies table as in policies.toml (dict), passed to ``tk.audit``;
+- ``telehealth_list``: rows of a CMS telehealth list file given for a year (``year``,
+  ``hcpcs_code``, optionally ``status``, ``audio_only``), passed as ``tk.audit(telehealth_lists=)``;
 - ``omit``: tables passed as None (``["encounters", "coverage", "providers"]``);
 - ``drop_claim_columns``: claim columns absent from the source;
 - ``also``: ``{ RULE = [line indices] }`` further rules checked exactly (precedence);
@@ -198,6 +200,9 @@ def test_rule_case(code: str, case: dict[str, Any]) -> None:
         coverage=tables["coverage"],
         providers=tables["providers"],
         policies=case.get("policies"),
+        telehealth_lists=[pl.DataFrame(case["telehealth_list"])]
+        if "telehealth_list" in case
+        else (),
     )
     assert result.rejects.height == 0, result.rejects.to_dicts()
     assert fired(result, code, case) == case["expect"], result.findings.select(

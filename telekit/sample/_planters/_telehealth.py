@@ -18,10 +18,11 @@ from telekit.sample._planters._base import (
 # === TH: telehealth list and CTBS ===============================================================
 
 
-@planter("TH001")
+@planter("TH001", runs=3)
 def plant_th001_code_added_to_list_in_2026(p: Plant) -> None:
-    """90849 (on the list from 2026) to Medicare by telehealth in 2024–2025: TH001. A second
-    person has the same service in 2026: no finding."""
+    """Known absent: 90849 (in the curated table; on the list from 2026) to Medicare by
+    telehealth in 2024–2025: TH001 error. A second person has the same service in 2026: no
+    finding."""
     lcsw = _by_type("LCSW")
     c = p.visit(
         p.person("MEDICARE"),
@@ -34,10 +35,10 @@ def plant_th001_code_added_to_list_in_2026(p: Plant) -> None:
     p.visit(p.person("MEDICARE"), "90849", dos=p.pick_date(*Y26), npi=lcsw, modality="audio_video")
 
 
-@planter("TH001")
+@planter("TH001", runs=3)
 def plant_th001_unknown_code_by_telehealth(p: Plant) -> None:
-    """A code telekit does not know (0998T) on a Medicare telehealth line: absent from the list,
-    so TH001 (DESIGN: "a code absent from it is not on the list"); never CD001."""
+    """Unknown to the list: a code telekit does not know (0998T) on a Medicare telehealth line is
+    not on telekit's copy of the list: TH001 warning with no amount; never CD001."""
     c = p.visit(
         p.person("MEDICARE"),
         "0998T",
@@ -48,19 +49,38 @@ def plant_th001_unknown_code_by_telehealth(p: Plant) -> None:
     p.expect(c, 1, "TH001")
 
 
-@planter()
-def plant_th001_ma_not_checked(p: Plant) -> None:
-    """Negative: 90849 by telehealth to Humana MA in 2024 (TH001 is Medicare only)."""
-    p.visit(
+@planter("TH001", runs=3)
+def plant_th001_ma_warning(p: Plant) -> None:
+    """90849 by telehealth to Humana MA in 2024: TH001 as a warning with no amount (MA plans may
+    cover more telehealth; the sample's policy does not ask for FFS errors)."""
+    c = p.visit(
         p.person("HUMANA MA"),
         "90849",
         dos=p.pick_date(*Y24),
         npi=_by_type("LCSW"),
         modality="audio_video",
     )
+    p.expect(c, 1, "TH001")
 
 
-@planter("TH002")
+@planter("TH001", "TH003", runs=3)
+def plant_th001_phe_addition_before_march_2020(p: Plant) -> None:
+    """99441 (a PHE addition, on the list from 2020-03-01) by telephone to Medicare in February
+    2020, patient at a facility, POS 02: TH001 (not yet on the list) and TH003 (no audio-only
+    Medicare telehealth before 2020-03-01)."""
+    c = p.visit(
+        p.person("MEDICARE"),
+        "99441",
+        dos=p.pick_date(D(2020, 2, 3), D(2020, 2, 28)),
+        modality="audio_only",
+        location="facility",
+        pos="02",
+        mods=(),
+    )
+    p.expect(c, 1, "TH001", "TH003")
+
+
+@planter("TH002", runs=3)
 def plant_th002_evisit_on_pos10(p: Plant) -> None:
     """An e-visit (99422) to Medicare on POS 10, 2024+: TH002 (CTBS, never a telehealth line)."""
     c = p.visit(
@@ -69,9 +89,9 @@ def plant_th002_evisit_on_pos10(p: Plant) -> None:
     p.expect(c, 1, "TH002")
 
 
-@planter("TH002")
+@planter("TH002", runs=3)
 def plant_th002_virtual_check_in_with_95(p: Plant) -> None:
-    """G2252 to Humana MA with modifier 95 on POS 11: TH002."""
+    """G2252 to Humana MA with modifier 95 on POS 11: TH002 (a warning: Medicare Advantage)."""
     c = p.visit(
         p.person("HUMANA MA"), "G2252", dos=p.pick_date(*MAIN), modality="audio_only", mods=("95",)
     )
@@ -95,6 +115,29 @@ def plant_th002_check_in_with_gt(p: Plant) -> None:
         p.person("MEDICARE"), "98016", dos=p.pick_date(*FROM25), modality="audio_only", mods=("GT",)
     )
     p.expect(c, 1, "TH002")
+
+
+@planter("TH002", runs=3)
+def plant_th002_telephone_assessment_after_2024(p: Plant) -> None:
+    """98966 with 93 to Medicare in 2025-2026: TH002 (on the telehealth list only 2020-03-01 to
+    2024-12-31). The same service in 2023 for another person: no finding (on the list then)."""
+    c = p.visit(
+        p.person("MEDICARE"),
+        "98966",
+        dos=p.pick_date(*FROM25),
+        modality="audio_only",
+        mods=("93",),
+        charges=(4500,),
+    )
+    p.expect(c, 1, "TH002")
+    p.visit(
+        p.person("MEDICARE"),
+        "98966",
+        dos=p.pick_date(*Y23),
+        modality="audio_only",
+        mods=("93",),
+        charges=(4500,),
+    )
 
 
 @planter()
@@ -138,7 +181,37 @@ def plant_th003_last_day_before_2025(p: Plant) -> None:
     p.visit(p.person("MEDICARE"), "99213", dos=D(2025, 1, 2), modality="audio_only")
 
 
-@planter("TH004")
+@planter("TH003", runs=3)
+def plant_th003_audio_only_not_at_home_2025(p: Plant) -> None:
+    """99213 audio-only to Medicare in 2025-2026 with the patient at a facility (POS 02 + 93):
+    TH003 warning (from 2025 audio-only only for a patient at home). The same at home for another
+    person: no finding."""
+    c = p.visit(
+        p.person("MEDICARE"),
+        "99213",
+        dos=p.pick_date(*FROM25),
+        modality="audio_only",
+        location="facility",
+    )
+    p.expect(c, 1, "TH003")
+    p.visit(p.person("MEDICARE"), "99213", dos=p.pick_date(*FROM25), modality="audio_only")
+
+
+@planter("TH003")
+def plant_th003_audio_only_other_location_ma(p: Plant) -> None:
+    """90834 audio-only to Humana MA in 2025-2026 with patient_location other: TH003 warning."""
+    c = p.visit(
+        p.person("HUMANA MA"),
+        "90834",
+        dos=p.pick_date(*FROM25),
+        npi=_by_type("LCSW"),
+        modality="audio_only",
+        location="other",
+    )
+    p.expect(c, 1, "TH003")
+
+
+@planter("TH004", runs=2)
 def plant_th004_q3014_on_pos10(p: Plant) -> None:
     """Q3014 on POS 10 with the patient at a facility: TH004 (POS clause)."""
     c = p.visit(
@@ -152,7 +225,7 @@ def plant_th004_q3014_on_pos10(p: Plant) -> None:
     p.expect(c, 1, "TH004")
 
 
-@planter("TH004")
+@planter("TH004", runs=2)
 def plant_th004_q3014_patient_at_home(p: Plant) -> None:
     """Q3014 on POS 11 with the patient at home: TH004 (location clause)."""
     c = p.visit(

@@ -300,6 +300,7 @@ class Deidentifier:
                 info["x12_issues"] = self._x12_issues(name, info["x12_issues"])
         if "policies_source" in out:
             out["policies_source"] = source_name("policies", out["policies_source"])
+        out["reference"] = [_reference_entry(r) for r in out.get("reference") or []]
         out["deidentified"] = True
         return out
 
@@ -315,6 +316,16 @@ class Deidentifier:
             issue["file"] = names[file]
             issue["message"] = None if message is None else message.replace(file, names[file])
         return {**entry, "issues": issues}
+
+
+def _reference_entry(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """A reference set used, de-identified as every other date and file name: dates reduced to
+    their year (a release date may equal a patient's date of service), a given file's name
+    replaced by its kind (a file name may hold anything)."""
+    out = {k: reduce_dates_in(v) if isinstance(v, str) else v for k, v in entry.items()}
+    if not entry.get("shipped", True):
+        out["source"] = f"a {entry.get('kind', 'reference')} file given by the user"
+    return out
 
 
 def _file_name(table: str, path: str, n: int, of: int) -> str:

@@ -17,6 +17,8 @@ Optional keys of a case:
 - ``extra_encounters``: whole extra encounter rows (merged onto the baseline encounter);
 - ``coverage`` / ``providers``: replace the baseline rows (each merged onto the baseline row);
 - ``policies``: a policies table as in policies.toml (dict), passed to ``tk.audit``;
+- ``ncci``: NCCI editions passed as ``ncci=``, each ``{ path = "ncci", edition = 2024-10-01 }``
+  (a folder or file under ``tests/data/cms/``, read with ``read_ncci``; ``edition`` optional);
 - ``omit``: tables passed as None (``["encounters", "coverage", "providers"]``);
 - ``drop_claim_columns``: claim columns absent from the source;
 - ``also``: ``{ RULE = [line indices] }`` further rules checked exactly (precedence);
@@ -42,6 +44,7 @@ import pytest
 import telekit as tk
 
 CASES = Path(__file__).parent / "cases"
+CMS = Path(__file__).parents[1] / "data" / "cms"
 
 BASE_LINE: dict[str, Any] = {
     "claim_id": "C1",
@@ -198,6 +201,10 @@ def test_rule_case(code: str, case: dict[str, Any]) -> None:
         coverage=tables["coverage"],
         providers=tables["providers"],
         policies=case.get("policies"),
+        ncci=[
+            tk.codesets.read_ncci(CMS / e["path"], edition=e.get("edition"))
+            for e in case.get("ncci", [])
+        ],
     )
     assert result.rejects.height == 0, result.rejects.to_dicts()
     assert fired(result, code, case) == case["expect"], result.findings.select(

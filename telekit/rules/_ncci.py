@@ -50,7 +50,7 @@ EM_BYPASS_MODIFIERS = ("24", "25", "57")  # on a column-2 E/M 99202–99499
 # --- the edition each line is judged with -------------------------------------------------------
 
 
-def _editions(inputs: Inputs, kind: str) -> list[tuple[int, NcciEdition]]:
+def ncci_editions(inputs: Inputs, kind: str) -> list[tuple[int, NcciEdition]]:
     """The loaded editions that hold ``kind`` (``ptp``, ``mue``, ``add_on``), with their index in
     ``inputs.reference.ncci``."""
     return [
@@ -64,7 +64,7 @@ def edition_per_line(lf: pl.LazyFrame, inputs: Inputs, kind: str, prefix: str) -
     DOS), ``{prefix}_edition`` (its first day), ``{prefix}_exact`` (the edition is the DOS's
     quarter's). The edition of the DOS's quarter wins, else the nearest quarter; among equals the
     one given last."""
-    editions = _editions(inputs, kind)
+    editions = ncci_editions(inputs, kind)
     if not editions:
         return lf.select(
             ROW,
@@ -163,7 +163,7 @@ def ncci_ptp_pairs(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
         .filter(pl.col(PTP_EDITION_INDEX).is_not_null() & pl.col(c.HCPCS_CODE).is_not_null())
     )
     hits = []
-    for index, edition in _editions(inputs, "ptp"):
+    for index, edition in ncci_editions(inputs, "ptp"):
         assert edition.ptp is not None
         day = lines.filter(pl.col(PTP_EDITION_INDEX) == index)
         pairs = (
@@ -348,7 +348,7 @@ def ncci_mue_units(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
         .filter(pl.col(MUE_EDITION_INDEX).is_not_null())
     )
     parts = []
-    for index, edition in _editions(inputs, "mue"):
+    for index, edition in ncci_editions(inputs, "mue"):
         assert edition.mue is not None
         mue = edition.mue.lazy().select(
             c.HCPCS_CODE,

@@ -42,6 +42,7 @@ import polars as pl
 import pytest
 
 import telekit as tk
+from telekit import codesets
 
 CASES = Path(__file__).parent / "cases"
 CMS = Path(__file__).parents[1] / "data" / "cms"
@@ -202,7 +203,7 @@ def test_rule_case(code: str, case: dict[str, Any]) -> None:
         providers=tables["providers"],
         policies=case.get("policies"),
         ncci=[
-            tk.codesets.read_ncci(CMS / e["path"], edition=e.get("edition"))
+            codesets.read_ncci(CMS / e["path"], edition=e.get("edition"))
             for e in case.get("ncci", [])
         ],
     )

@@ -14,6 +14,7 @@ from telekit.sample._planters._base import (
     _by_type,
     _em,
     _therapist,
+    ncci_judged,
     planter,
 )
 
@@ -50,6 +51,8 @@ def plant_fq001_same_day(p: Plant) -> None:
     p.visit(per, "99422", dos=dos, npi=doc, modality="portal", submitted=2)
     c = p.visit(per, "99421", dos=dos, npi=doc, modality="portal", submitted=5)
     p.expect(c, 1, "FQ001")
+    if ncci_judged(dos):  # NCCI PTP edit 99422/99421 (indicator 0)
+        p.expect(c, 1, "NC001")
 
 
 @planter()
@@ -308,6 +311,8 @@ def _same_day_pair(
     c = p.visit(per, tele, dos=dos, npi=doc if same_npi else other, modality=modality)
     if same_npi:
         p.expect(c, 1, "FQ005")
+        if ncci_judged(dos):  # NCCI PTP edits 99213/99212, 99214/99213 (indicator 1)
+            p.expect(c, 1, "NC001")
 
 
 @planter("FQ005")

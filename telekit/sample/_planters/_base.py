@@ -56,15 +56,3 @@ def _therapist(p: Plant) -> m.Provider:
 
 def _by_type(provider_type: str) -> m.Provider:
     return next(x for x in m.PROVIDERS if x.provider_type == provider_type)
-
-
-# NC001/NC002: the shipped NCCI edition (2024-07-01, its quarter to 2024-09-30) judges a DOS
-# from 365 days before the quarter to 365 days after it; other DOS get no NC finding
-NCCI_JUDGED = (D(2023, 7, 2), D(2025, 9, 30))
-NCCI_EXACT = (D(2024, 7, 1), D(2024, 9, 30))  # errors; the rest of NCCI_JUDGED: warnings
-
-
-def ncci_judged(dos: date) -> bool:
-    """Whether the shipped NCCI edition judges ``dos`` (a same-day NCCI pair planted by another
-    family's case is then an NC001 finding too)."""
-    return NCCI_JUDGED[0] <= dos <= NCCI_JUDGED[1]

@@ -4,7 +4,12 @@ judged with the shipped 2024-07-01 NCCI edition (real edits of that file)."""
 from __future__ import annotations
 
 from telekit.sample._case import Plant
-from telekit.sample._planters._base import NCCI_EXACT, NCCI_JUDGED, _em, _therapist, planter
+from telekit.sample._planters._base import D, _em, _therapist, planter
+
+# the shipped NCCI edition (2024-07-01, its quarter to 2024-09-30) judges a DOS from 365 days
+# before its quarter to 365 days after it: errors inside the quarter, warnings around it
+NCCI_JUDGED = (D(2023, 7, 2), D(2025, 9, 30))
+NCCI_EXACT = (D(2024, 7, 1), D(2024, 9, 30))
 
 # === NC: NCCI edits ===========================================================================
 

@@ -281,7 +281,7 @@ AD002_EM_25 = "ad002_em_25"
 AD002_COMPANION = "ad002_companion"
 
 
-def g2211_same_day(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:  # noqa: ARG001
+def g2211_same_day(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     """On G2211 lines: the E/M of the same person, DOS and rendering NPI that carries modifier 25
     (``ad002_em_25``, its code; the smallest when several, null when none) and whether that day
     has an AWV, vaccine administration or Part B preventive service (``ad002_companion``).

@@ -9,7 +9,6 @@ declared here with ``suppressed_where``).
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -53,9 +52,7 @@ EM_BYPASS_MODIFIERS = ("24", "25", "57")  # on a column-2 E/M 99202–99499
 def ncci_editions(inputs: Inputs, kind: str) -> list[tuple[int, NcciEdition]]:
     """The loaded editions that hold ``kind`` (``ptp``, ``mue``, ``add_on``), with their index in
     ``inputs.reference.ncci``."""
-    return [
-        (i, e) for i, e in enumerate(inputs.reference.ncci) if getattr(e, kind) is not None
-    ]
+    return [(i, e) for i, e in enumerate(inputs.reference.ncci) if getattr(e, kind) is not None]
 
 
 def edition_per_line(lf: pl.LazyFrame, inputs: Inputs, kind: str, prefix: str) -> pl.LazyFrame:
@@ -167,7 +164,9 @@ def ncci_ptp_pairs(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
         assert edition.ptp is not None
         day = lines.filter(pl.col(PTP_EDITION_INDEX) == index)
         pairs = (
-            day.select(*DAY_KEY, pl.col(c.HCPCS_CODE).alias(COLUMN_1_CODE), pl.col(ROW).alias("_r1"))
+            day.select(
+                *DAY_KEY, pl.col(c.HCPCS_CODE).alias(COLUMN_1_CODE), pl.col(ROW).alias("_r1")
+            )
             .join(day, on=DAY_KEY, how="inner", nulls_equal=False)
             .filter(pl.col("_r1") != pl.col(ROW))
             .join(
@@ -181,11 +180,7 @@ def ncci_ptp_pairs(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
             .filter(in_force(pl.col(DOS)))
             .filter(
                 (pl.col(MODIFIER_INDICATOR) == "0")
-                | (
-                    (pl.col(MODIFIER_INDICATOR) == "1")
-                    & ~pl.col("_bypass")
-                    & ~pl.col("_em_bypass")
-                )
+                | ((pl.col(MODIFIER_INDICATOR) == "1") & ~pl.col("_bypass") & ~pl.col("_em_bypass"))
             )
         )
         hits.append(
@@ -376,9 +371,7 @@ def ncci_mue_units(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
             .cast(c.UNITS)
             .alias(NC002_UNITS)
         )
-        .with_columns(
-            (pl.col(NC002_UNITS) > pl.col(NC002_MUE).cast(c.UNITS)).alias(NC002_OVER)
-        )
+        .with_columns((pl.col(NC002_UNITS) > pl.col(NC002_MUE).cast(c.UNITS)).alias(NC002_OVER))
         .select(ROW, NC002_MUE, NC002_MAI, NC002_UNITS, NC002_OVER)
     )
     return lf.join(chosen, on=ROW, how="left").join(judged, on=ROW, how="left")
@@ -398,9 +391,10 @@ def _nc002_message() -> pl.Expr:
     )
     return pl.format(
         "{} units of {} {} exceed the practitioner MUE of {} ({})",
-        pl.col(NC002_UNITS).cast(pl.Int64, strict=False).cast(pl.String).fill_null(
-            pl.col(NC002_UNITS).cast(pl.String)
-        ),
+        pl.col(NC002_UNITS)
+        .cast(pl.Int64, strict=False)
+        .cast(pl.String)
+        .fill_null(pl.col(NC002_UNITS).cast(pl.String)),
         CODE,
         per,
         pl.col(NC002_MUE),

@@ -314,6 +314,35 @@ def _edition_hint(file: Path, grid: Grid, header_row: int) -> dt.date | None:
     return None if found is None else _edition_of(found)
 
 
+def _named_edition(
+    root: Path, hints: dict[dt.date, str], frames: dict[str, pl.DataFrame | None]
+) -> dt.date:
+    """The edition the files name (one quarter), else the quarter of their latest effective
+    date."""
+    if len(hints) > 1:
+        (a, label_a), (b, label_b) = sorted(hints.items())[:2]
+        msg = (
+            f"{root.name}: files of two NCCI editions ({label_a}: {a}, {label_b}: {b}); "
+            "expected one quarter's files, or pass edition= (the first day of the quarter)."
+        )
+        raise InputError(msg)
+    if hints:
+        return next(iter(hints))
+    dated = [
+        f.get_column(EFFECTIVE_DATE).max()
+        for k in ("ptp", "add_on")
+        if (f := frames[k]) is not None
+    ]
+    latest = max((d for d in dated if isinstance(d, dt.date)), default=None)
+    if latest is None:
+        msg = (
+            f"{root.name}: cannot tell the NCCI edition (no effective dates in the files); "
+            "pass edition= (the first day of the quarter, e.g. 2024-07-01)."
+        )
+        raise InputError(msg)
+    return _quarter_start(latest)
+
+
 def read_ncci(path: str | os.PathLike[str], *, edition: dt.date | None = None) -> NcciEdition:
     """Read one quarter's NCCI practitioner edits from a folder of CMS's files (unzipped) or
     one file: PTP (every part file is concatenated), MUE and add-on edits, each found by its
@@ -357,29 +386,8 @@ def read_ncci(path: str | os.PathLike[str], *, edition: dt.date | None = None) -
         kind: pl.concat(found).unique(maintain_order=True) if found else None
         for kind, found in parts.items()
     }
-    if edition is None and len(hints) > 1:
-        (a, label_a), (b, label_b) = sorted(hints.items())[:2]
-        msg = (
-            f"{root.name}: files of two NCCI editions ({label_a}: {a}, {label_b}: {b}); "
-            "expected one quarter's files, or pass edition= (the first day of the quarter)."
-        )
-        raise InputError(msg)
-    if edition is None and hints:
-        edition = next(iter(hints))
     if edition is None:
-        dated = [
-            f.get_column(EFFECTIVE_DATE).max()
-            for k in ("ptp", "add_on")
-            if (f := frames[k]) is not None
-        ]
-        latest = max((d for d in dated if isinstance(d, dt.date)), default=None)
-        if latest is None:
-            msg = (
-                f"{root.name}: cannot tell the NCCI edition (no effective dates in the files); "
-                "pass edition= (the first day of the quarter, e.g. 2024-07-01)."
-            )
-            raise InputError(msg)
-        edition = _quarter_start(latest)
+        edition = _named_edition(root, hints, frames)
     return NcciEdition(edition, frames["ptp"], frames["mue"], frames["add_on"], root.name)
 
 

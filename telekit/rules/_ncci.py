@@ -3,8 +3,8 @@
 
 Every rule here reads ``inputs.reference.ncci`` (the shipped 2024-07-01 edition first, then the
 editions the user gave) through a window preparation. Superseded lines are never anchors or
-targets; NC001 and NC002 give no finding on a line CD001 or TM004 flags (DESIGN §5 precedence,
-declared here with ``suppressed_where``).
+targets; NC001 and NC002 give no finding on a line CD001 or TM004 flags (the catalog's
+precedence, declared here with ``suppressed_where``).
 """
 
 from __future__ import annotations
@@ -304,8 +304,8 @@ def ncci_procedure_pair() -> pl.Expr:
     (§E modifiers and modifier indicators), https://www.cms.gov/medicare/coding-billing/
     national-correct-coding-initiative-ncci-edits/medicare-ncci-policy-manual; CMS "Medicare
     NCCI Procedure to Procedure (PTP) Edits", https://www.cms.gov/medicare/coding-billing/
-    national-correct-coding-initiative-ncci-edits/medicare-ncci-procedure-procedure-ptp-edits;
-    CMS "How to Use the Medicare NCCI Tools" (modifier indicators 0/1/9).
+    national-correct-coding-initiative-ncci-edits/medicare-ncci-procedure-procedure-ptp-edits
+    (the edit tables and their modifier indicators 0/1/9).
 
     Example: 99214 and 99213 for one patient by one NPI on 2024-08-12 (edit 99214/99213,
     indicator 1, no modifier): the 99213 line is flagged; 90834 with 90832 the same day (edit
@@ -464,9 +464,9 @@ def mue_units_exceeded() -> pl.Expr:
     medically-unlikely-edits (the practitioner services MUE table and the MAI definitions);
     Medicare Program Integrity Manual (Pub. 100-08) ch. 3 (MUE denials).
 
-    Example: 99213 has a practitioner MUE of 2 with MAI 2 (2024-07-01); three 99213 lines for one
-    patient by one NPI on 2024-08-12 flag the third. 99458 has MUE 3, MAI 1: a line with 4 units
-    is flagged.
+    Example: 99213 has a practitioner MUE of 2 with MAI 3 (2024-07-01); three 99213 lines for one
+    patient by one NPI on 2024-08-12 flag the third. G0514 has MUE 1 with MAI 1: a line with 2
+    units is flagged.
 
     Instead: bill the units furnished, within the MUE; for MAI 1 codes, units on a separate line
     with the modifier that shows a distinct service.

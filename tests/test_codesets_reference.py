@@ -221,8 +221,8 @@ def test_read_ncci_folder_of_cms_files() -> None:
 def test_read_ncci_one_file_and_explicit_edition() -> None:
     e = cs.read_ncci(CMS / "ncci" / "mue_practitioner.xlsx", edition=D(2024, 7, 1))
     assert e.ptp is None and e.add_on is None and e.mue is not None
-    with pytest.raises(InputError, match="pass edition="):
-        cs.read_ncci(CMS / "ncci" / "mue_practitioner.xlsx")
+    # the title row names the edition ("effective 07/01/2024")
+    assert cs.read_ncci(CMS / "ncci" / "mue_practitioner.xlsx").edition == D(2024, 7, 1)
 
 
 def test_read_ncci_bad_modifier_indicator_names_row() -> None:
@@ -348,3 +348,44 @@ def test_tab_delimited_list(tmp_path: Path) -> None:
     path.write_text("CY 2027 list\t\t\nHCPCS\tShort Descriptor\tStatus\n99213\tvisit, est\t\n")
     got = cs.read_cms_telehealth_list(path, year=2027)
     assert got.rows() == [(2027, "99213", "permanent", None)]
+
+
+# --- NCCI: one quarter's files in CMS's layout (tests/data/cms/make_ncci_fixtures.py) ----------
+
+
+def test_read_ncci_edition_from_titles_and_file_names() -> None:
+    e = cs.read_ncci(CMS / "ncci_2025q1")
+    assert (e.edition, e.quarter_end) == (D(2025, 1, 1), D(2025, 3, 31))
+    assert e.ptp is not None and e.mue is not None and e.add_on is not None
+    assert e.ptp.height == 5  # two part files
+    assert e.ptp.filter(pl.col("column_2_code") == "36415")["effective_date"][0] == D(2025, 2, 15)
+    # the MUE file alone: its name says Eff_01-01-2025
+    alone = cs.read_ncci(CMS / "ncci_2025q1" / "MCR_MUE_PractitionerServices_Eff_01-01-2025.txt")
+    assert alone.edition == D(2025, 1, 1) and alone.ptp is None
+    # the add-on file alone: 2025Q1 in its name
+    assert cs.read_ncci(CMS / "ncci_2025q1" / "AOC_V2025Q1-MCR.txt").edition == D(2025, 1, 1)
+    # edition= wins
+    assert cs.read_ncci(CMS / "ncci_2025q1", edition=D(2025, 4, 1)).edition == D(2025, 4, 1)
+
+
+def test_read_ncci_posting_date_names_the_next_quarter(tmp_path: Path) -> None:
+    text = (CMS / "ncci_2025q1" / "AOC_V2025Q1-MCR.txt").read_text(encoding="utf-8")
+    (tmp_path / "add_on_edits_2024-06-03.txt").write_text(text, encoding="utf-8")
+    assert cs.read_ncci(tmp_path / "add_on_edits_2024-06-03.txt").edition == D(2024, 7, 1)
+
+
+def test_read_ncci_refuses_files_of_two_editions(tmp_path: Path) -> None:
+    shutil.copy(CMS / "ncci_2025q1" / "ccipra-v311r0-f2.txt", tmp_path / "ptp.txt")
+    shutil.copy(CMS / "ncci" / "mue_practitioner.xlsx", tmp_path / "mue.xlsx")
+    with pytest.raises(InputError, match=r"files of two NCCI editions .*pass edition="):
+        cs.read_ncci(tmp_path)
+    assert cs.read_ncci(tmp_path, edition=D(2025, 1, 1)).edition == D(2025, 1, 1)
+
+
+def test_read_ncci_undated_file_asks_for_edition(tmp_path: Path) -> None:
+    rows = (CMS / "ncci_2025q1" / "MCR_MUE_PractitionerServices_Eff_01-01-2025.txt").read_text(
+        encoding="utf-8"
+    )
+    (tmp_path / "mue.txt").write_text("\n".join(rows.splitlines()[2:]), encoding="utf-8")
+    with pytest.raises(InputError, match=r"^mue\.txt: cannot tell the NCCI edition.*pass edition="):
+        cs.read_ncci(tmp_path / "mue.txt")

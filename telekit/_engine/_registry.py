@@ -91,6 +91,9 @@ class Rule:
     partial_when: Callable[[], pl.Expr] | None = None
     partial_reason: str = ""
     suppresses: tuple[Suppression, ...] = ()
+    # rule codes (or prefixes) that suppress this rule on a line where they fire, declared on
+    # the suppressed rule (DESIGN §5: NC001 and NC002 are suppressed where CD001 or TM004 fires)
+    suppressed_where: tuple[str, ...] = ()
     skip_self_pay: bool = False  # self-pay lines are never flagged (no payer to bill wrongly)
     judges_superseded: bool = False  # superseded lines are flagged too (else never)
     # per line: "error" | "warning" | "info" where a clause has its own severity (PS002's POS 02
@@ -110,6 +113,8 @@ class Rule:
         for the whole rule). A rule never suppresses itself."""
         if other.code == self.code or other.code.startswith(self.code):
             return False
+        if any(other.code.startswith(by) for by in self.suppressed_where):
+            return None
         for target, condition in other.suppresses:
             if self.code.startswith(target):
                 return condition
@@ -146,6 +151,7 @@ def rule(
     partial_when: Callable[[], pl.Expr] | None = None,
     partial_reason: str = "",
     suppresses: Sequence[str] | Mapping[str, Predicate] = (),
+    suppressed_where: Sequence[str] = (),
     skip_self_pay: bool = False,
     judges_superseded: bool = False,
     line_severity: Callable[[], pl.Expr] | None = None,
@@ -187,6 +193,7 @@ def rule(
                 if isinstance(suppresses, Mapping)
                 else tuple((target, None) for target in suppresses)
             ),
+            suppressed_where=tuple(suppressed_where),
             skip_self_pay=skip_self_pay,
             judges_superseded=judges_superseded,
             line_severity=line_severity,

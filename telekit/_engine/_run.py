@@ -105,9 +105,13 @@ def run(
     lines: pl.DataFrame, inputs: Inputs, rules: Mapping[str, Rule]
 ) -> tuple[pl.DataFrame, dict[str, RuleStatus]]:
     """The annotated lines with a ``flag_{code}`` column per rule, and each rule's status."""
-    status = statuses(lines, inputs, rules)
-    active = [rules[code] for code in sorted(rules) if status[code].active]
+    # which rules run depends on what was given; a rule's ``partial_when`` may read the columns
+    # of its preparations (NC001: lines no loaded NCCI edition is near), so it reads the
+    # prepared lines
+    given = {code: given_status(rules[code], inputs) for code in sorted(rules)}
+    active = [rules[code] for code in sorted(rules) if given[code].active]
     prepared = prepare_windows(lines, inputs, active)
+    status = statuses(prepared, inputs, rules)
     return apply_precedence(flag(prepared, active, rules), rules), status
 
 

@@ -254,13 +254,105 @@ def _quarter_start(day: dt.date) -> dt.date:
     return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
 
 
+_MONTHS = {
+    name: i
+    for i, name in enumerate(
+        ("january", "february", "march", "april", "may", "june", "july", "august",
+         "september", "october", "november", "december"),
+        start=1,
+    )
+}  # fmt: skip
+_DATE_PATTERNS = (
+    # 2024Q3, 2024-Q3, 2024_q3 (the add-on code file names)
+    (re.compile(r"(?<!\d)(20\d\d)[-_ ]?q([1-4])(?![0-9])"), "yq"),
+    # 07-01-2024, 07/01/2024, 07_01_2024 (MUE file names and titles)
+    (re.compile(r"(?<!\d)(\d{1,2})[-/_](\d{1,2})[-/_](20\d\d)(?!\d)"), "mdy"),
+    # 2024-07-01, 20240701
+    (re.compile(r"(?<!\d)(20\d\d)-?(\d\d)-?(\d\d)(?!\d)"), "ymd"),
+    # July 1, 2024
+    (re.compile(r"\b(" + "|".join(_MONTHS) + r")\s+(\d{1,2}),?\s+(20\d\d)\b"), "month"),
+)
+
+
+def _date_in(text: str) -> dt.date | None:
+    low = text.lower()
+    for pattern, kind in _DATE_PATTERNS:
+        m = pattern.search(low)
+        if m is None:
+            continue
+        a, b, c = (m.group(1), m.group(2), m.group(3) if m.lastindex == 3 else "")
+        try:
+            if kind == "yq":
+                return dt.date(int(a), 3 * int(b) - 2, 1)
+            if kind == "mdy":
+                return dt.date(int(c), int(a), int(b))
+            if kind == "ymd":
+                return dt.date(int(a), int(b), int(c))
+            return dt.date(int(c), _MONTHS[a], int(b))
+        except ValueError:
+            continue
+    return None
+
+
+def _edition_of(day: dt.date) -> dt.date:
+    """The quarter a dated NCCI file is for: the quarter it starts, or else the next one (CMS
+    posts each quarter's files some weeks before it: the add-on edits of 2024-06-03 are the
+    2024-07-01 edition's)."""
+    start = _quarter_start(day)
+    if day == start:
+        return start
+    return _quarter_start(start + dt.timedelta(days=95))
+
+
+def _edition_hint(file: Path, grid: Grid, header_row: int) -> dt.date | None:
+    """The edition a file names: in its title rows (above the header), else in its name."""
+    for cells in grid.head[:header_row]:
+        found = _date_in(" ".join(cells))
+        if found is not None:
+            return _edition_of(found)
+    found = _date_in(file.stem)
+    return None if found is None else _edition_of(found)
+
+
+def _named_edition(
+    root: Path, hints: dict[dt.date, str], frames: dict[str, pl.DataFrame | None]
+) -> dt.date:
+    """The edition the files name (one quarter), else the quarter of their latest effective
+    date."""
+    if len(hints) > 1:
+        (a, label_a), (b, label_b) = sorted(hints.items())[:2]
+        msg = (
+            f"{root.name}: files of two NCCI editions ({label_a}: {a}, {label_b}: {b}); "
+            "expected one quarter's files, or pass edition= (the first day of the quarter)."
+        )
+        raise InputError(msg)
+    if hints:
+        return next(iter(hints))
+    dated = [
+        f.get_column(EFFECTIVE_DATE).max()
+        for k in ("ptp", "add_on")
+        if (f := frames[k]) is not None
+    ]
+    latest = max((d for d in dated if isinstance(d, dt.date)), default=None)
+    if latest is None:
+        msg = (
+            f"{root.name}: cannot tell the NCCI edition (no effective dates in the files); "
+            "pass edition= (the first day of the quarter, e.g. 2024-07-01)."
+        )
+        raise InputError(msg)
+    return _quarter_start(latest)
+
+
 def read_ncci(path: str | os.PathLike[str], *, edition: dt.date | None = None) -> NcciEdition:
     """Read one quarter's NCCI practitioner edits from a folder of CMS's files (unzipped) or
     one file: PTP (every part file is concatenated), MUE and add-on edits, each found by its
     header; files of no known kind in a folder are ignored.
 
-    ``edition`` is the first day of the quarter; without it, it is the quarter of the latest
-    effective date in the PTP and add-on files. Frames: PTP ``column_1_code``,
+    ``edition`` is the first day of the quarter; without it, the quarter the files name in their
+    title rows or file names ("effective July 1, 2024", ``..._Eff_07-01-2024``, ``2024Q3``; a
+    date that is not a quarter's first day, such as a posting date, names the next quarter), else
+    the quarter of the latest effective date in the PTP and add-on files. Files naming two
+    different quarters are refused. Frames: PTP ``column_1_code``,
     ``column_2_code``, ``effective_date``, ``deletion_date`` (null = in force),
     ``modifier_indicator`` (``0``/``1``/``9``); MUE ``hcpcs_code``, ``mue_value``,
     ``mue_adjudication_indicator`` (``1`` per line, ``2`` per day by policy, ``3`` per day,
@@ -272,6 +364,7 @@ def read_ncci(path: str | os.PathLike[str], *, edition: dt.date | None = None) -
         msg = f"{root.name}: no such NCCI file or folder."
         raise InputError(msg)
     parts: dict[str, list[pl.DataFrame]] = {"ptp": [], "mue": [], "add_on": []}
+    hints: dict[dt.date, str] = {}
     for file in _files(root):
         what = "one of CMS's NCCI practitioner PTP, MUE or add-on code files"
         for grid in read_grids(file, what):
@@ -279,6 +372,9 @@ def read_ncci(path: str | os.PathLike[str], *, edition: dt.date | None = None) -
             if located is not None:
                 kind, row, columns = located
                 parts[kind].append(_read_kind(grid, kind, row, columns))
+                hint = _edition_hint(file, grid, row)
+                if hint is not None:
+                    hints.setdefault(hint, grid.label)
     if not any(parts.values()):
         msg = (
             f"{root.name}: no NCCI file found; expected CMS's practitioner PTP (header "
@@ -291,19 +387,7 @@ def read_ncci(path: str | os.PathLike[str], *, edition: dt.date | None = None) -
         for kind, found in parts.items()
     }
     if edition is None:
-        dated = [
-            f.get_column(EFFECTIVE_DATE).max()
-            for k in ("ptp", "add_on")
-            if (f := frames[k]) is not None
-        ]
-        latest = max((d for d in dated if isinstance(d, dt.date)), default=None)
-        if latest is None:
-            msg = (
-                f"{root.name}: cannot tell the NCCI edition (no effective dates in the files); "
-                "pass edition= (the first day of the quarter, e.g. 2024-07-01)."
-            )
-            raise InputError(msg)
-        edition = _quarter_start(latest)
+        edition = _named_edition(root, hints, frames)
     return NcciEdition(edition, frames["ptp"], frames["mue"], frames["add_on"], root.name)
 
 

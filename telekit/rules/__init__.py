@@ -14,6 +14,7 @@ from telekit.rules import (  # noqa: F401 - importing a module registers its rul
     _filing,
     _frequency,
     _modifiers,
+    _ncci,
     _place,
     _provider,
     _telehealth,

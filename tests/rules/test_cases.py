@@ -19,6 +19,8 @@ Optional keys of a case:
 - ``policies``: a policies table as in policies.toml (dict), passed to ``tk.audit``;
 - ``telehealth_list``: rows of a CMS telehealth list file given for a year (``year``,
   ``hcpcs_code``, optionally ``status``, ``audio_only``), passed as ``tk.audit(telehealth_lists=)``;
+- ``ncci``: NCCI editions passed as ``ncci=``, each ``{ path = "ncci", edition = 2024-10-01 }``
+  (a folder or file under ``tests/data/cms/``, read with ``read_ncci``; ``edition`` optional);
 - ``omit``: tables passed as None (``["encounters", "coverage", "providers"]``);
 - ``drop_claim_columns``: claim columns absent from the source;
 - ``also``: ``{ RULE = [line indices] }`` further rules checked exactly (precedence);
@@ -42,8 +44,10 @@ import polars as pl
 import pytest
 
 import telekit as tk
+from telekit import codesets
 
 CASES = Path(__file__).parent / "cases"
+CMS = Path(__file__).parents[1] / "data" / "cms"
 
 BASE_LINE: dict[str, Any] = {
     "claim_id": "C1",
@@ -203,6 +207,10 @@ def test_rule_case(code: str, case: dict[str, Any]) -> None:
         telehealth_lists=[pl.DataFrame(case["telehealth_list"])]
         if "telehealth_list" in case
         else (),
+        ncci=[
+            codesets.read_ncci(CMS / e["path"], edition=e.get("edition"))
+            for e in case.get("ncci", [])
+        ],
     )
     assert result.rejects.height == 0, result.rejects.to_dicts()
     assert fired(result, code, case) == case["expect"], result.findings.select(

@@ -10,7 +10,8 @@ from telekit.rules import REGISTRY
 Effective = tuple[tuple[tuple[str, str | None], ...], bool, bool, tuple[str, ...]]
 
 SNAPSHOT: dict[str, Effective] = {
-    "AD001": ((("CD001", None),), False, False, ("same_day_codes",)),
+    "AD001": ((("CD001", None),), False, False, ("add_on_primaries_found", "same_day_codes")),
+    "AD002": ((("CD001", None),), False, False, ("g2211_same_day",)),
     "CD001": ((), False, False, ()),
     "CD002": ((), False, False, ()),
     "CD003": ((), False, False, ()),
@@ -49,6 +50,8 @@ SNAPSHOT: dict[str, Effective] = {
         (),
     ),
     "MD005": ((("CD001", None), ("CD003", None)), True, False, ()),
+    "NC001": ((("CD001", None), ("TM004", None)), False, False, ("ncci_ptp_pairs",)),
+    "NC002": ((("CD001", None), ("TM004", None)), False, False, ("ncci_mue_units",)),
     "PR001": ((("CD001", None),), False, False, ()),
     "PR002": ((("CD001", None),), False, False, ()),
     "PS001": ((("CD001", None), ("CD002", None)), False, False, ()),

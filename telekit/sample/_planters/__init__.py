@@ -26,6 +26,7 @@ from telekit.sample._planters import _eligibility
 from telekit.sample._planters import _filing
 from telekit.sample._planters import _addon
 from telekit.sample._planters import _provider
+from telekit.sample._planters import _ncci
 from telekit.sample._planters._base import PLANTERS, Planter, planter
 
 __all__ = ["PLANTERS", "RULE_CODES", "Planter", "planter"]
@@ -42,6 +43,7 @@ FAMILIES = (
     _filing,
     _addon,
     _provider,
+    _ncci,
 )
 
 RULE_CODES: tuple[str, ...] = (
@@ -50,6 +52,6 @@ RULE_CODES: tuple[str, ...] = (
     "TM001", "TM002", "TM003", "TM004", "TM005", "TM006", "TM007",
     "FQ001", "FQ002", "FQ003", "FQ004", "FQ005",
     "DC001", "DC002", "DC003", "DC004", "DC005", "DC006", "DC007",
-    "EL001", "EL002", "EL003", "EL004", "FL001", "FL002", "AD001", "PR001", "PR002",
-    "PS006",
+    "EL001", "EL002", "EL003", "EL004", "FL001", "FL002", "AD001", "AD002", "PR001", "PR002",
+    "PS006", "NC001", "NC002",
 )  # fmt: skip

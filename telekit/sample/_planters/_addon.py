@@ -1,4 +1,4 @@
-"""Planters, AD: add-on codes (AD001)."""
+"""Planters, AD: add-on codes (AD001, AD002)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from telekit.sample import _model as m
 from telekit.sample._case import Plant
 from telekit.sample._planters._base import (
     FROM24,
+    FROM25,
     MAIN,
+    Y24,
     D,
     _by_type,
     _em,
@@ -111,3 +113,53 @@ def plant_ad001_primary_on_voided_claim(p: Plant) -> None:
         encounter=em.encounter_key,
     )
     p.expect(c, 1, "AD001")
+
+
+@planter("AD002", runs=2)
+def plant_ad002_2024(p: Plant) -> None:
+    """Medicare 2024, in person: 99214-25 with a joint injection (20610) and G2211: AD002 on
+    G2211; 99213-25 with an AWV (G0439) and G2211: AD002 too (2024 has no exception)."""
+    c = p.visit(
+        p.person("MEDICARE"),
+        ("99214", "20610", "G2211"),
+        dos=p.pick_date(*Y24),
+        npi=_em(p),
+        line_overrides={1: {"mods": ("25",)}},
+    )
+    p.expect(c, 3, "AD002")
+    c = p.visit(
+        p.person("MEDICARE"),
+        ("99213", "G0439", "G2211"),
+        dos=p.pick_date(*Y24),
+        npi=_em(p),
+        line_overrides={1: {"mods": ("25",)}},
+    )
+    p.expect(c, 3, "AD002")
+
+
+@planter("AD002", runs=3)
+def plant_ad002_2025_without_preventive(p: Plant) -> None:
+    """Medicare from 2025, in person: 99213-25 with 20610 and G2211 (no AWV, vaccine or
+    preventive service that day): AD002 on G2211."""
+    c = p.visit(
+        p.person("MEDICARE"),
+        ("99213", "20610", "G2211"),
+        dos=p.pick_date(*FROM25),
+        npi=_em(p),
+        line_overrides={1: {"mods": ("25",)}},
+    )
+    p.expect(c, 3, "AD002")
+
+
+@planter()
+def plant_ad002_2025_with_preventive(p: Plant) -> None:
+    """Negative: Medicare from 2025, 99214-25 with an AWV (G0439) or a vaccine administration
+    (G0008) and G2211 the same day: no finding."""
+    for companion in ("G0439", "G0008"):
+        p.visit(
+            p.person("MEDICARE"),
+            ("99214", companion, "G2211"),
+            dos=p.pick_date(*FROM25),
+            npi=_em(p),
+            line_overrides={1: {"mods": ("25",)}},
+        )

@@ -43,12 +43,14 @@ def plant_fq001_seven_day_periods(p: Plant) -> None:
 
 @planter("FQ001")
 def plant_fq001_same_day(p: Plant) -> None:
-    """Two e-visits on one day (99422 submitted first, then 99421): the second is flagged."""
+    """Two e-visits on one day (99422 submitted first, then 99421) by two rendering NPIs of one
+    billing NPI: the second is flagged (by two NPIs, so no NCCI pair 99422/99421: NC001)."""
     per = p.person("CIGNA")
     dos = p.pick_date(*MAIN)
     doc = _em(p)
+    other = next(x for x in m.providers_with(role="primary") if x.npi != doc.npi)
     p.visit(per, "99422", dos=dos, npi=doc, modality="portal", submitted=2)
-    c = p.visit(per, "99421", dos=dos, npi=doc, modality="portal", submitted=5)
+    c = p.visit(per, "99421", dos=dos, npi=other, modality="portal", submitted=5)
     p.expect(c, 1, "FQ001")
 
 
@@ -314,9 +316,10 @@ def _same_day_pair(
 def plant_fq005_same_day_in_person_and_telehealth(p: Plant) -> None:
     """Same person, NPI and day: an in-person office E/M and a telehealth one (Cigna by video,
     Medicare 2023 by video on POS 11 + 95, NY Medicaid by phone): the telehealth line flagged."""
-    _same_day_pair(p, "CIGNA", p.pick_date(*MAIN), "99213", "99212", modality="audio_video")
-    _same_day_pair(p, "MEDICARE", p.pick_date(*Y23), "99214", "99213", modality="audio_video")
-    _same_day_pair(p, "NY MEDICAID", p.pick_date(*MAIN), "99213", "99212", modality="audio_only")
+    # one code for both lines: two levels would also be an NCCI PTP pair (99213/99212: NC001)
+    _same_day_pair(p, "CIGNA", p.pick_date(*MAIN), "99213", "99213", modality="audio_video")
+    _same_day_pair(p, "MEDICARE", p.pick_date(*Y23), "99214", "99214", modality="audio_video")
+    _same_day_pair(p, "NY MEDICAID", p.pick_date(*MAIN), "99213", "99213", modality="audio_only")
 
 
 @planter()

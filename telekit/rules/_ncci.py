@@ -1,0 +1,474 @@
+"""NCCI practitioner edits: procedure-to-procedure pairs (NC001) and medically unlikely edits
+(NC002), judged with the NCCI edition of the line's quarter, else the nearest loaded one.
+
+Every rule here reads ``inputs.reference.ncci`` (the shipped 2024-07-01 edition first, then the
+editions the user gave) through a window preparation. Superseded lines are never anchors or
+targets; NC001 and NC002 give no finding on a line CD001 or TM004 flags (the catalog's
+precedence, declared here with ``suppressed_where``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from telekit._core import _columns as c
+from telekit._engine import _vocabulary as v
+from telekit._engine._registry import rule
+from telekit._engine._windows import DOS, ROW, SORT_KEYS
+from telekit.codesets._ncci import (
+    COLUMN_1_CODE,
+    COLUMN_2_CODE,
+    DELETION_DATE,
+    EFFECTIVE_DATE,
+    MODIFIER_INDICATOR,
+    MUE_ADJUDICATION_INDICATOR,
+    MUE_VALUE,
+    NcciEdition,
+)
+
+if TYPE_CHECKING:
+    from telekit._engine._inputs import Inputs
+
+CODE = pl.col(c.HCPCS_CODE)
+DAY_KEY = [c.PERSON_ID, c.RENDERING_NPI, DOS]
+# an edition judges DOS up to this many days outside its quarter (as a warning)
+NEAREST_EDITION_DAYS = 365
+
+# NCCI-associated modifiers that may bypass an edit with modifier indicator 1 (NCCI Policy
+# Manual for Medicare Services, ch. I §E): 59, X{EPSU}, 91, 27, 58, 78, 79 and the anatomic ones
+BYPASS_MODIFIERS = (
+    "59", "XE", "XS", "XP", "XU", "91", "27", "58", "78", "79",
+    "E1", "E2", "E3", "E4", "FA", *(f"F{i}" for i in range(1, 10)),
+    "TA", *(f"T{i}" for i in range(1, 10)), "LT", "RT", "LC", "LD", "LM", "RC", "RI",
+)  # fmt: skip
+EM_BYPASS_MODIFIERS = ("24", "25", "57")  # on a column-2 E/M 99202–99499
+
+
+# --- the edition each line is judged with -------------------------------------------------------
+
+
+def ncci_editions(inputs: Inputs, kind: str) -> list[tuple[int, NcciEdition]]:
+    """The loaded editions that hold ``kind`` (``ptp``, ``mue``, ``add_on``), with their index in
+    ``inputs.reference.ncci``."""
+    return [(i, e) for i, e in enumerate(inputs.reference.ncci) if getattr(e, kind) is not None]
+
+
+def edition_per_line(lf: pl.LazyFrame, inputs: Inputs, kind: str, prefix: str) -> pl.LazyFrame:
+    """``_row`` with the edition each line's DOS is judged with: ``{prefix}_edition_index`` (into
+    ``inputs.reference.ncci``; null when no loaded edition's quarter is within 365 days of the
+    DOS), ``{prefix}_edition`` (its first day), ``{prefix}_exact`` (the edition is the DOS's
+    quarter's). The edition of the DOS's quarter wins, else the nearest quarter; among equals the
+    one given last."""
+    editions = ncci_editions(inputs, kind)
+    if not editions:
+        return lf.select(
+            ROW,
+            pl.lit(None, dtype=pl.Int32).alias(f"{prefix}_edition_index"),
+            pl.lit(None, dtype=pl.Date).alias(f"{prefix}_edition"),
+            pl.lit(value=False).alias(f"{prefix}_exact"),
+        )
+    table = pl.LazyFrame(
+        {
+            "_index": [i for i, _ in editions],
+            "_start": [e.edition for _, e in editions],
+            "_end": [e.quarter_end for _, e in editions],
+        },
+        schema={"_index": pl.Int32, "_start": pl.Date, "_end": pl.Date},
+    )
+    days = pl.col(DOS)
+    distance = (
+        pl.when(days < pl.col("_start"))
+        .then((pl.col("_start") - days).dt.total_days())
+        .when(days > pl.col("_end"))
+        .then((days - pl.col("_end")).dt.total_days())
+        .otherwise(0)
+    )
+    dates = lf.select(DOS).unique().filter(pl.col(DOS).is_not_null())
+    chosen = (
+        dates.join(table, how="cross")
+        .with_columns(distance.alias("_distance"))
+        .filter(pl.col("_distance") <= NEAREST_EDITION_DAYS)
+        .sort([DOS, "_distance", "_index"], descending=[False, False, True])
+        .group_by(DOS, maintain_order=True)
+        .first()
+        .select(
+            DOS,
+            pl.col("_index").alias(f"{prefix}_edition_index"),
+            pl.col("_start").alias(f"{prefix}_edition"),
+            (pl.col("_distance") == 0).alias(f"{prefix}_exact"),
+        )
+    )
+    return (
+        lf.select(ROW, DOS)
+        .join(chosen, on=DOS, how="left")
+        .select(
+            ROW,
+            f"{prefix}_edition_index",
+            f"{prefix}_edition",
+            pl.col(f"{prefix}_exact").fill_null(value=False),
+        )
+    )
+
+
+def in_force(dos: pl.Expr) -> pl.Expr:
+    """An edit row in force on ``dos``: deletion date empty or after it, effective date empty (the
+    shipped copy has none) or on or before it."""
+    return (pl.col(DELETION_DATE).is_null() | (pl.col(DELETION_DATE) > dos)) & (
+        pl.col(EFFECTIVE_DATE).is_null() | (pl.col(EFFECTIVE_DATE) <= dos)
+    )
+
+
+def _live(lf: pl.LazyFrame) -> pl.LazyFrame:
+    return lf.filter(~v.superseded.fill_null(value=False))
+
+
+def _any_modifier(codes: tuple[str, ...]) -> pl.Expr:
+    return v.modifiers.list.eval(pl.element().is_in(codes)).list.any().fill_null(value=False)
+
+
+# --- NC001 --------------------------------------------------------------------------------------
+
+NC001_COLUMN_1 = "nc001_column_1"
+NC001_INDICATOR = "nc001_indicator"
+PTP_EDITION = "ptp_edition"
+PTP_EXACT = "ptp_exact"
+PTP_EDITION_INDEX = "ptp_edition_index"
+
+
+def ncci_ptp_pairs(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
+    """NC001's columns: the PTP edition of each line's DOS (``ptp_edition``, ``ptp_exact``,
+    ``ptp_edition_index``) and, on a column-2 line no modifier bypasses, the column-1 code it is
+    paired with (``nc001_column_1``, the smallest when several) and the edit's modifier indicator
+    (``nc001_indicator``). Other lines get nulls."""
+    chosen = edition_per_line(lf, inputs, "ptp", "ptp")
+    lines = (
+        _live(lf)
+        .select(
+            ROW,
+            *DAY_KEY,
+            c.HCPCS_CODE,
+            _any_modifier(BYPASS_MODIFIERS).alias("_bypass"),
+            (
+                CODE.str.contains(r"^99[2-4][0-9]{2}$")
+                & (CODE >= "99202")
+                & _any_modifier(EM_BYPASS_MODIFIERS)
+            ).alias("_em_bypass"),
+        )
+        .join(chosen, on=ROW, how="inner")
+        .filter(pl.col(PTP_EDITION_INDEX).is_not_null() & pl.col(c.HCPCS_CODE).is_not_null())
+    )
+    hits = []
+    for index, edition in ncci_editions(inputs, "ptp"):
+        assert edition.ptp is not None
+        day = lines.filter(pl.col(PTP_EDITION_INDEX) == index)
+        pairs = (
+            day.select(
+                *DAY_KEY, pl.col(c.HCPCS_CODE).alias(COLUMN_1_CODE), pl.col(ROW).alias("_r1")
+            )
+            .join(day, on=DAY_KEY, how="inner", nulls_equal=False)
+            .filter(pl.col("_r1") != pl.col(ROW))
+            .join(
+                edition.ptp.lazy().select(
+                    COLUMN_1_CODE, COLUMN_2_CODE, EFFECTIVE_DATE, DELETION_DATE, MODIFIER_INDICATOR
+                ),
+                left_on=[COLUMN_1_CODE, c.HCPCS_CODE],
+                right_on=[COLUMN_1_CODE, COLUMN_2_CODE],
+                how="inner",
+            )
+            .filter(in_force(pl.col(DOS)))
+            .filter(
+                (pl.col(MODIFIER_INDICATOR) == "0")
+                | ((pl.col(MODIFIER_INDICATOR) == "1") & ~pl.col("_bypass") & ~pl.col("_em_bypass"))
+            )
+        )
+        hits.append(
+            pairs.sort(COLUMN_1_CODE)
+            .group_by(ROW)
+            .agg(
+                pl.col(COLUMN_1_CODE).first().alias(NC001_COLUMN_1),
+                pl.col(MODIFIER_INDICATOR).first().alias(NC001_INDICATOR),
+            )
+        )
+    flagged = (
+        pl.concat(hits)
+        if hits
+        else pl.LazyFrame(
+            schema={ROW: pl.UInt32, NC001_COLUMN_1: pl.String, NC001_INDICATOR: pl.String}
+        )
+    )
+    row_type = lf.collect_schema()[ROW]
+    return lf.join(chosen, on=ROW, how="left").join(
+        flagged.with_columns(pl.col(ROW).cast(row_type)), on=ROW, how="left"
+    )
+
+
+def _edition_note(edition: str, exact: str) -> pl.Expr:
+    return (
+        pl.when(pl.col(exact))
+        .then(pl.format("NCCI edition {}", pl.col(edition).cast(pl.String)))
+        .otherwise(
+            pl.format(
+                "no NCCI edition for this DOS's quarter is loaded; judged with the nearest, {}",
+                pl.col(edition).cast(pl.String),
+            )
+        )
+    )
+
+
+def _nc001_message() -> pl.Expr:
+    return pl.format(
+        "{} on {} is the column-2 code of the NCCI PTP edit {}/{} (modifier indicator {}), "
+        "billed with {} for the same person and rendering NPI ({})",
+        CODE,
+        pl.col(DOS).cast(pl.String),
+        pl.col(NC001_COLUMN_1),
+        CODE,
+        pl.col(NC001_INDICATOR),
+        pl.col(NC001_COLUMN_1),
+        _edition_note(PTP_EDITION, PTP_EXACT),
+    )
+
+
+def _nc001_fix() -> pl.Expr:
+    return (
+        pl.when(pl.col(NC001_INDICATOR) == "0")
+        .then(
+            pl.format(
+                "{} is not separately payable with {} on the same day by the same practitioner "
+                "(indicator 0: no modifier bypasses the edit): bill {} alone",
+                CODE,
+                pl.col(NC001_COLUMN_1),
+                pl.col(NC001_COLUMN_1),
+            )
+        )
+        .otherwise(
+            pl.format(
+                "bill {} alone; only if {} was a distinct service (separate encounter, "
+                "anatomic site or session) that the record made at the time shows, bill it with "
+                "the NCCI-associated modifier that applies (XE, XS, XP, XU or 59; 25 on a "
+                "significant, separately identifiable E/M)",
+                pl.col(NC001_COLUMN_1),
+                CODE,
+            )
+        )
+    )
+
+
+def _ncci_severity(exact: str) -> pl.Expr:
+    """Error for Medicare with the DOS's quarter's edition; warning otherwise (another quarter's
+    edition, or a payer not bound by Medicare's NCCI files)."""
+    return pl.when(pl.col(exact) & v.is_medicare).then(pl.lit("error")).otherwise(pl.lit("warning"))
+
+
+def _ptp_unjudged() -> pl.Expr:
+    return pl.col(PTP_EDITION).is_null() & ~v.superseded
+
+
+@rule(
+    code="NC001",
+    severity="error",
+    message=_nc001_message,
+    fix=_nc001_fix,
+    prepare=(ncci_ptp_pairs,),
+    suppressed_where=("CD001", "TM004"),
+    line_severity=lambda: _ncci_severity(PTP_EXACT),
+    partial_when=_ptp_unjudged,
+    partial_reason="DOS more than 365 days from the quarter of every loaded NCCI PTP edition",
+)
+def ncci_procedure_pair() -> pl.Expr:
+    """Two codes billed together that the NCCI procedure-to-procedure (PTP) edits do not pay
+    together: the column-2 code is flagged.
+
+    What it checks: two lines of one person, one rendering NPI and one DOS (on any claims, lines
+    of replaced or voided claims excepted) whose codes are a column-1/column-2 pair of the NCCI
+    practitioner PTP edits in force on the DOS (deletion date empty or after the DOS, effective
+    date on or before it where the file gives one). The column-2 line is flagged unless the
+    edit's modifier indicator is 9 (not applicable), or it is 1 and the column-2 line carries an
+    NCCI-associated modifier: 59, XE, XS, XP, XU, 91, 27, 58, 78, 79, an anatomic modifier (E1–E4,
+    FA, F1–F9, TA, T1–T9, LT, RT, LC, LD, LM, RC, RI), or, on an E/M 99202–99499, 24, 25 or 57.
+    With indicator 0 no modifier bypasses the edit. The edits of the DOS's quarter are used when
+    that edition is loaded (telekit ships 2024-07-01; pass CMS's quarterly files with --ncci);
+    otherwise the nearest loaded edition judges it as a warning (the message names it), and a DOS
+    more than 365 days outside every loaded edition's quarter is not judged (the rule is
+    partial). Medicare lines are errors; other payers' lines are warnings with no amount (their
+    contracts decide whether they apply Medicare's NCCI edits; Medicaid has its own files). A line
+    CD001 or TM004 flags gets no NC001 finding.
+
+    Why: CMS's National Correct Coding Initiative bundles a column-2 code into its column-1 code
+    when both are reported by the same practitioner for the same beneficiary on the same date;
+    the column-2 line is denied (CARC 97/B15-type) or, if paid, overpaid.
+
+    Sources: NCCI Policy Manual for Medicare Services, ch. I "General Correct Coding Policies"
+    (§E modifiers and modifier indicators), https://www.cms.gov/medicare/coding-billing/
+    national-correct-coding-initiative-ncci-edits/medicare-ncci-policy-manual; CMS "Medicare
+    NCCI Procedure to Procedure (PTP) Edits", https://www.cms.gov/medicare/coding-billing/
+    national-correct-coding-initiative-ncci-edits/medicare-ncci-procedure-procedure-ptp-edits
+    (the edit tables and their modifier indicators 0/1/9).
+
+    Example: 99214 and 99213 for one patient by one NPI on 2024-08-12 (edit 99214/99213,
+    indicator 1, no modifier): the 99213 line is flagged; 90834 with 90832 the same day (edit
+    90834/90832, indicator 0) is flagged whatever the modifiers.
+
+    Instead: bill the column-1 code alone; with indicator 1, the column-2 code is billable with
+    XE/XS/XP/XU or 59 (25 on an E/M) only when it was a distinct service the record made at the
+    time shows.
+    """
+    return pl.col(NC001_COLUMN_1).is_not_null()
+
+
+# --- NC002 --------------------------------------------------------------------------------------
+
+NC002_MUE = "nc002_mue"
+NC002_MAI = "nc002_mai"
+NC002_UNITS = "nc002_units"  # the units judged: the line's (MAI 1) or the day's so far (2, 3)
+NC002_OVER = "nc002_over"
+MUE_EDITION = "mue_edition"
+MUE_EXACT = "mue_exact"
+MUE_EDITION_INDEX = "mue_edition_index"
+
+
+def ncci_mue_units(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
+    """NC002's columns: the MUE edition of each line's DOS (``mue_edition``, ``mue_exact``), the
+    code's MUE value and adjudication indicator (``nc002_mue``, ``nc002_mai``), the units judged
+    (``nc002_units``: the line's for MAI 1, the running sum of the code's units for the person,
+    rendering NPI and DOS in sort order for MAI 2 and 3) and whether they exceed the value
+    (``nc002_over``)."""
+    chosen = edition_per_line(lf, inputs, "mue", "mue")
+    lines = (
+        _live(lf)
+        .select(ROW, *DAY_KEY, *SORT_KEYS[1:], c.HCPCS_CODE, c.SERVICE_UNIT_QUANTITY)
+        .join(chosen, on=ROW, how="inner")
+        .filter(pl.col(MUE_EDITION_INDEX).is_not_null())
+    )
+    parts = []
+    for index, edition in ncci_editions(inputs, "mue"):
+        assert edition.mue is not None
+        mue = edition.mue.lazy().select(
+            c.HCPCS_CODE,
+            pl.col(MUE_VALUE).alias(NC002_MUE),
+            pl.col(MUE_ADJUDICATION_INDICATOR).alias(NC002_MAI),
+        )
+        parts.append(
+            lines.filter(pl.col(MUE_EDITION_INDEX) == index).join(mue, on=c.HCPCS_CODE, how="inner")
+        )
+    if not parts:
+        return lf.join(chosen, on=ROW, how="left").with_columns(
+            pl.lit(None, dtype=pl.Int32).alias(NC002_MUE),
+            pl.lit(None, dtype=pl.String).alias(NC002_MAI),
+            pl.lit(None, dtype=c.UNITS).alias(NC002_UNITS),
+            pl.lit(None, dtype=pl.Boolean).alias(NC002_OVER),
+        )
+    units = pl.col(c.SERVICE_UNIT_QUANTITY).fill_null(0)
+    judged = (
+        pl.concat(parts)
+        .sort([*DAY_KEY[:2], c.HCPCS_CODE, *SORT_KEYS], nulls_last=True)
+        .with_columns(
+            pl.when(pl.col(NC002_MAI) == "1")
+            .then(units)
+            .otherwise(units.cum_sum().over([*DAY_KEY, c.HCPCS_CODE]))
+            .cast(c.UNITS)
+            .alias(NC002_UNITS)
+        )
+        .with_columns((pl.col(NC002_UNITS) > pl.col(NC002_MUE).cast(c.UNITS)).alias(NC002_OVER))
+        .select(ROW, NC002_MUE, NC002_MAI, NC002_UNITS, NC002_OVER)
+    )
+    return lf.join(chosen, on=ROW, how="left").join(judged, on=ROW, how="left")
+
+
+def _nc002_message() -> pl.Expr:
+    per = (
+        pl.when(pl.col(NC002_MAI) == "1")
+        .then(pl.lit("on this line (MUE adjudication indicator 1: per line)"))
+        .otherwise(
+            pl.format(
+                "for the same person, rendering NPI and DOS up to this line (MUE adjudication "
+                "indicator {}: per day)",
+                pl.col(NC002_MAI),
+            )
+        )
+    )
+    return pl.format(
+        "{} units of {} {} exceed the practitioner MUE of {} ({})",
+        pl.col(NC002_UNITS)
+        .cast(pl.Int64, strict=False)
+        .cast(pl.String)
+        .fill_null(pl.col(NC002_UNITS).cast(pl.String)),
+        CODE,
+        per,
+        pl.col(NC002_MUE),
+        _edition_note(MUE_EDITION, MUE_EXACT),
+    )
+
+
+def _nc002_fix() -> pl.Expr:
+    return (
+        pl.when(pl.col(NC002_MAI) == "1")
+        .then(
+            pl.format(
+                "bill at most {} units of {} per line; units furnished beyond it on the same day "
+                "go on a separate line only with the modifier that shows why (e.g. 76, 91, XE, "
+                "anatomic)",
+                pl.col(NC002_MUE),
+                CODE,
+            )
+        )
+        .otherwise(
+            pl.format(
+                "bill at most {} units of {} for the day (per-day edit); correct the units to what "
+                "was furnished",
+                pl.col(NC002_MUE),
+                CODE,
+            )
+        )
+    )
+
+
+def _mue_unjudged() -> pl.Expr:
+    return pl.col(MUE_EDITION).is_null() & ~v.superseded
+
+
+@rule(
+    code="NC002",
+    severity="error",
+    message=_nc002_message,
+    fix=_nc002_fix,
+    prepare=(ncci_mue_units,),
+    suppressed_where=("CD001", "TM004"),
+    line_severity=lambda: _ncci_severity(MUE_EXACT),
+    partial_when=_mue_unjudged,
+    partial_reason="DOS more than 365 days from the quarter of every loaded NCCI MUE edition",
+)
+def mue_units_exceeded() -> pl.Expr:
+    """Units of service above the practitioner medically unlikely edit (MUE) for the code.
+
+    What it checks: the units of a line against the practitioner MUE value in force on the DOS.
+    MUE adjudication indicator (MAI) 1: the line's own units. MAI 2 (per day, absolute policy) and
+    3 (per day, clinical): the code's units summed for the same person, rendering NPI and DOS,
+    lines taken in order (DOS, submission date, claim, line; replaced or voided claims excepted):
+    every line at which the running sum passes the value is flagged. Editions as NC001: the DOS's
+    quarter's edition when loaded, else the nearest (a warning naming it), none beyond 365 days
+    (partial). Medicare lines are errors; other payers' are warnings with no amount. A line
+    CD001 or TM004 flags gets no NC002 finding.
+
+    Why: an MUE is the most units of a code a practitioner reports for one beneficiary on one
+    date in almost every case; units above it are denied (MAI 1: the line; MAI 2 and 3: the
+    day's units), and MAI 2 values are set by policy, so they are not appealable on clinical
+    grounds.
+
+    Sources: NCCI Policy Manual for Medicare Services, ch. I "General Correct Coding Policies"
+    (medically unlikely edits), https://www.cms.gov/medicare/coding-billing/national-correct-
+    coding-initiative-ncci-edits/medicare-ncci-policy-manual; CMS "Medically Unlikely Edits",
+    https://www.cms.gov/medicare/coding-billing/national-correct-coding-initiative-ncci-edits/
+    medically-unlikely-edits (the practitioner services MUE table and the MAI definitions);
+    Medicare Program Integrity Manual (Pub. 100-08) ch. 3 (MUE denials).
+
+    Example: 99213 has a practitioner MUE of 2 with MAI 3 (2024-07-01); three 99213 lines for one
+    patient by one NPI on 2024-08-12 flag the third. G0514 has MUE 1 with MAI 1: a line with 2
+    units is flagged.
+
+    Instead: bill the units furnished, within the MUE; for MAI 1 codes, units on a separate line
+    with the modifier that shows a distinct service.
+    """
+    return pl.col(NC002_OVER).fill_null(value=False)

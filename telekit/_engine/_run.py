@@ -105,9 +105,12 @@ def run(
     lines: pl.DataFrame, inputs: Inputs, rules: Mapping[str, Rule]
 ) -> tuple[pl.DataFrame, dict[str, RuleStatus]]:
     """The annotated lines with a ``flag_{code}`` column per rule, and each rule's status."""
-    status = statuses(lines, inputs, rules)
-    active = [rules[code] for code in sorted(rules) if status[code].active]
+    given = {code: given_status(rules[code], inputs) for code in rules}
+    active = [rules[code] for code in sorted(rules) if given[code].active]
     prepared = prepare_windows(lines, inputs, active)
+    # a rule's ``partial_when`` may read its preparations' columns (CD004, CD006: the reference
+    # set in force on the DOS, shipped or given)
+    status = statuses(prepared, inputs, rules)
     return apply_precedence(flag(prepared, active, rules), rules), status
 
 

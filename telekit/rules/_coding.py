@@ -6,6 +6,7 @@ CD003 take precedence over other groups (DESIGN §5; applied by ``telekit._audit
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -36,28 +37,107 @@ _OFFICE_EM_OF_TELEMEDICINE = {
 _TELEPHONE_EM = ("99441", "99442", "99443")
 _ICD10_SHAPE = r"^[A-Z][0-9][0-9A-Z][0-9A-Z]{0,4}$"
 
-# CD001: what to bill instead of a code outside its validity (DESIGN §5 names these codes).
-_CD001_FIXES: dict[str, str] = {
-    "99201": "bill 99202 (99201 was deleted on 2021-01-01; 99202 is the straightforward "
-    "new-patient office visit)",
-    "G2012": "bill 98016 (the brief virtual check-in that replaced G2012 on 2025-01-01)",
-    "G2061": "bill 98970 (online digital E/M by a non-physician, 5-10 minutes over 7 days)",
-    "G2062": "bill 98971 (online digital E/M by a non-physician, 11-20 minutes over 7 days)",
-    "G2063": "bill 98972 (online digital E/M by a non-physician, 21+ minutes over 7 days)",
-    "98016": "bill G2012 (98016 replaced G2012 only from 2025-01-01)",
-    "99445": "not billable before 2026-01-01: the device-supply code then was 99454, which "
-    "needs 16 or more days of data",
-    "99470": "not billable before 2026-01-01: bill 99457 only when management reached 20 minutes",
-    "98979": "not billable before 2026-01-01: bill 98980 only when management reached 20 minutes",
-    "98984": "not billable before 2026-01-01: bill 98976 only with 16 or more days of data",
-    "98985": "not billable before 2026-01-01: bill 98977 only with 16 or more days of data",
-    "98986": "not billable before 2026-01-01: bill 98978 only with 16 or more days of data",
+# CD001: what to bill instead of a code outside its validity: (the text, the codes it suggests).
+# The text is given only where every suggested code is valid on the DOS (telekit's code table);
+# otherwise the fix says no replacement exists on that date. Texts read "bill CODES (why)".
+_CD001_FIXES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "99201": (
+        "bill 99202 (99201 was deleted on 2021-01-01; 99202 is the straightforward new-patient "
+        "office visit)",
+        ("99202",),
+    ),
+    "G2012": ("bill 98016 (the brief virtual check-in that replaced G2012)", ("98016",)),
+    "G2061": (
+        "bill 98970 (online digital assessment by a non-physician, 5-10 minutes)",
+        ("98970",),
+    ),
+    "G2062": (
+        "bill 98971 (online digital assessment by a non-physician, 11-20 minutes)",
+        ("98971",),
+    ),
+    "G2063": ("bill 98972 (online digital assessment by a non-physician, 21+ minutes)", ("98972",)),
+    "98016": ("bill G2012 (the brief virtual check-in before 98016 replaced it)", ("G2012",)),
+    "99445": (
+        "bill 99454 (the device-supply code before 2026) only when 16 or more days of data "
+        "were recorded, else nothing",
+        ("99454",),
+    ),
+    "99470": (
+        "bill 99457 (treatment management before 2026) only when management reached 20 "
+        "minutes, else nothing",
+        ("99457",),
+    ),
+    "98979": (
+        "bill 98980 (treatment management before 2026) only when management reached 20 "
+        "minutes, else nothing",
+        ("98980",),
+    ),
     **{
-        tm: f"bill {em} (the office E/M of the same level; 98000-98015 start on 2025-01-01)"
-        + (", with modifier 93 for audio-only" if int(tm) >= 98008 else "")
+        code: (
+            f"bill {supply} (the device-supply code before 2026) only when 16 or more days of "
+            "data were recorded, else nothing",
+            (supply,),
+        )
+        for code, supply in (("98984", "98976"), ("98985", "98977"), ("98986", "98978"))
+    },
+    **{
+        tm: (
+            f"bill {em} (the office E/M of the same level"
+            + (", with modifier 93 for audio-only)" if int(tm) >= 98008 else ")"),
+            (em,),
+        )
         for tm, em in _OFFICE_EM_OF_TELEMEDICINE.items()
     },
 }
+# 99441-99443 (deleted 2025-01-01): the audio-only telemedicine E/M where the payer accepts them,
+# else the office E/M with modifier 93
+_TELEPHONE_FIX_CPT = (
+    "bill the audio-only telemedicine E/M for the MDM or time: 98008-98011 (new patient) or "
+    "98012-98015 (established)",
+    ("98008", "98011", "98012", "98015"),
+)
+_TELEPHONE_FIX_OFFICE = (
+    "bill the office E/M for the MDM or time (99202-99205 new, 99212-99215 established) with "
+    "modifier 93 (audio-only)",
+    ("99202", "99205", "99212", "99215"),
+)
+_NO_REPLACEMENT = (
+    "no code in telekit's code table replaces it on the date of service: bill only a code in "
+    "effect on the DOS that describes the service furnished, or nothing"
+)
+
+
+@cache
+def _code_validity() -> dict[str, list[tuple[dt.date | None, dt.date | None]]]:
+    """Each code's validity periods in telekit's code table."""
+    out: dict[str, list[tuple[dt.date | None, dt.date | None]]] = {}
+    for code, start, end in (
+        codesets.hcpcs().select(c.HCPCS_CODE, "valid_start_date", "valid_end_date").iter_rows()
+    ):
+        out.setdefault(code, []).append((start, end))
+    return out
+
+
+def valid_on_dos(code: str) -> pl.Expr:
+    """True where ``code`` is valid on the line's DOS by telekit's code table (False for a code
+    the table does not hold: a fix never suggests a code telekit cannot date)."""
+    periods = _code_validity().get(code, [])
+    if not periods:
+        return pl.lit(value=False)
+    dos = pl.col(DOS)
+    return pl.any_horizontal(
+        [
+            (pl.lit(value=True) if start is None else dos >= start)
+            & (pl.lit(value=True) if end is None else dos <= end)
+            for start, end in periods
+        ]
+    )
+
+
+def _suggest(text: str, codes: tuple[str, ...]) -> pl.Expr:
+    """``text`` where every suggested code is valid on the DOS, else the no-replacement text."""
+    valid = pl.all_horizontal([valid_on_dos(code) for code in codes])
+    return pl.when(valid).then(pl.lit(text)).otherwise(pl.lit(_NO_REPLACEMENT))
 
 
 def _periods_text(frame: pl.DataFrame, key: str) -> dict[str, str]:
@@ -120,30 +200,11 @@ def _cd001_message() -> pl.Expr:
 
 def _cd001_fix() -> pl.Expr:
     accepts = v.policy_accepts_cpt_telemedicine_codes.fill_null(value=False)
-    return (
-        pl.when(CODE.is_in(_TELEPHONE_EM) & accepts)
-        .then(
-            pl.lit(
-                "bill the audio-only telemedicine E/M for the MDM or time: 98008-98011 (new "
-                "patient) or 98012-98015 (established); 99441-99443 were deleted on 2025-01-01"
-            )
-        )
-        .when(CODE.is_in(_TELEPHONE_EM))
-        .then(
-            pl.lit(
-                "bill the office E/M for the MDM or time (99202-99205 new, 99212-99215 "
-                "established) with modifier 93 (audio-only); 99441-99443 were deleted on "
-                "2025-01-01"
-            )
-        )
-        .otherwise(
-            _lookup(
-                CODE,
-                _CD001_FIXES,
-                "bill the code that describes the service in the code set in force on the DOS",
-            )
-        )
-    )
+    fix = pl.when(CODE.is_in(_TELEPHONE_EM) & accepts).then(_suggest(*_TELEPHONE_FIX_CPT))
+    fix = fix.when(CODE.is_in(_TELEPHONE_EM)).then(_suggest(*_TELEPHONE_FIX_OFFICE))
+    for code, (text, codes) in _CD001_FIXES.items():
+        fix = fix.when(CODE.eq(code)).then(_suggest(text, codes))
+    return fix.otherwise(pl.lit(_NO_REPLACEMENT))
 
 
 @rule(

@@ -1,7 +1,9 @@
 """Coding rules (CD): the code, place of service, diagnoses and NPIs themselves, on the DOS.
 
 Every rule here reads the claim line alone (no encounter, coverage or roster). CD001, CD002 and
-CD003 take precedence over other groups (DESIGN §5; applied by ``telekit._audit``).
+CD003 take precedence over other groups (declared with ``suppresses=``). CD004 and CD006 read
+reference sets through window preparations: the ICD-10-CM sets and the PFS releases in force on
+the DOS, shipped or given.
 """
 
 from __future__ import annotations
@@ -219,22 +221,33 @@ def code_not_valid_on_date() -> pl.Expr:
 
     Checks each line whose code is in telekit's code table (``telekit/codesets/hcpcs.csv``) and
     fires when the DOS falls outside every validity period the table gives it: 99201 from
-    2021-01-01; 99441-99443 and G2012 from 2025-01-01; G2061-G2063 from 2021-01-01; 98000-98016
+    2021-01-01; 99441-99443 and G2012 from 2025-01-01; G2061-G2063 outside 2020; 98000-98016
     before 2025-01-01; 99445, 99470, 98979 and 98984-98986 before 2026-01-01. Codes telekit does
     not know never fire (they are counted in summary.json ``unknown_codes``).
 
-    Why: payers edit claims against the code set in force on the DOS; a deleted or not-yet-
-    effective code is rejected or denied (CARC 16/M51 or 181). 99201 was deleted on 2021-01-01
-    (ref §2.1 [S20]); the telephone E/M 99441-99443 on 2025-01-01 (ref §2.4 [S29], [S26]); G2012
-    was replaced by 98016 from 2025 (ref §2.5 [S27], [S28]); the CPT telemedicine codes
-    98000-98016 start on 2025-01-01 (ref §2.5 [S24]); the 2026 remote-monitoring codes on
-    2026-01-01 (ref §2.7-2.8 [S31]-[S34]).
+    Why: payers edit claims against the code set in force on the DOS; a deleted or not yet
+    effective code is rejected or denied as invalid for the date. The AMA deleted 99201 when the
+    office E/M guidelines changed on 2021-01-01; CPT 2025 deleted the telephone E/M 99441-99443
+    and added the telemedicine E/M 98000-98015 and the virtual check-in 98016 (which replaced
+    Medicare's G2012); CMS created G2061-G2063 for 2020 only, then recognised 98970-98972; CPT
+    2026 added the short remote-monitoring codes 99445, 99470, 98979 and 98984-98986.
 
-    Example: ``99441`` (telephone E/M) on 2025-02-03 → error.
+    Sources: CMS, HCPCS quarterly update files,
+    https://www.cms.gov/medicare/coding-billing/healthcare-common-procedure-system/quarterly-update;
+    AMA, CPT evaluation and management (E/M) code and guideline changes,
+    https://www.ama-assn.org/practice-management/cpt/cpt-evaluation-and-management; CY 2021
+    Medicare PFS final rule, 85 FR 84472 (December 28, 2020); CY 2025 Medicare PFS final rule,
+    89 FR 97710 (December 9, 2024: 99441-99443 deleted, G2012 replaced by 98016); CMS,
+    Physician Fee Schedule, https://www.cms.gov/medicare/payment/fee-schedules/physician.
 
-    Instead: 99201 → 99202; 99441-99443 → the office E/M of the MDM or time with modifier 93
-    (Medicare), or 98008-98015 where the payer accepts them; G2012 → 98016; G2061-G2063 →
-    98970-98972; 98000-98015 before 2025 → the office E/M of the same level.
+    Example: ``99441`` (telephone E/M) on 2025-02-03 → error; on 2024-12-31 → no finding.
+
+    Instead (each suggestion only where the code exists on the DOS, else the fix says none
+    does): 99201 → 99202; 99441-99443 → the office E/M of the MDM or time with modifier 93
+    (Medicare), or 98008-98015 where the payer accepts them; G2012 → 98016; 98016 before 2025
+    → G2012; G2061-G2063 → 98970-98972; 98000-98015 before 2025 → the office E/M of the same
+    level; the 2026 remote-monitoring codes before 2026 → 99454, 99457, 98976-98978 or 98980
+    only when their longer thresholds were met.
 
     This rule suppresses the TH, PS, MD, TM, FQ, AD and PR findings on the same line.
     """
@@ -307,8 +320,15 @@ def place_of_service_not_valid_on_date() -> pl.Expr:
     (telehealth) before 2017-01-01, POS 10 (telehealth in the patient's home) before 2022-01-01.
 
     Why: a POS the payer's edit tables do not hold on the DOS makes the line unprocessable or
-    denied (CARC 5 or 58 with M77). POS 10 exists from 2022-01-01 (Medicare implemented it on
-    2022-04-04; CR 12427, ref §3 [S8], [S7]); POS 02 from 2017 (ref §3).
+    denied for an invalid place of service. POS 10 exists from 2022-01-01 (Medicare implemented
+    it on 2022-04-04 under CR 12427); POS 02 from 2017-01-01.
+
+    Sources: CMS, Place of Service Code Set,
+    https://www.cms.gov/medicare/coding-billing/place-of-service-codes/code-sets; Medicare Claims
+    Processing Manual (Pub. 100-04), ch. 26 §10.5 (place of service codes),
+    https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Downloads/clm104c26pdf.pdf;
+    CMS Pub. 100-04 Transmittal 11045 (October 13, 2021), CR 12427 "New/Modifications to the
+    Place of Service (POS) Codes for Telehealth", https://www.cms.gov/files/document/r11045cp.pdf.
 
     Example: POS ``10`` on 2021-12-31 → error; on 2022-01-01 → no finding.
 
@@ -351,11 +371,19 @@ def cpt_telemedicine_code_not_accepted() -> pl.Expr:
     and Medicare Advantage do not accept them; commercial, Medicaid and other payers do. A
     payer's own policy overrides the default.
 
-    Why: CMS did not adopt 98000-98015 (status "I", denied); Medicare telehealth visits are still
-    billed 99202-99215 with POS 02/10 and modifier 93 when audio-only (ref §2.5 [S26], [S28]).
-    98016 (virtual check-in) is not in this range and is payable by Medicare.
+    Why: CMS did not adopt 98000-98015 for Medicare (PFS status I: not valid for Medicare, so
+    denied); Medicare telehealth visits are still billed 99202-99215 with POS 02 or 10, and
+    modifier 93 when audio-only. 98016 (virtual check-in) is outside this range and payable by
+    Medicare.
 
-    Example: ``98005`` to payer_type medicare on 2025-03-03 → error.
+    Sources: CY 2025 Medicare PFS final rule, 89 FR 97710 (December 9, 2024), telehealth
+    section (98000-98015 not recognised, 98016 recognised); CMS, PFS Relative Value Files
+    (status indicator I), https://www.cms.gov/medicare/payment/fee-schedules/physician/pfs-relative-value-files;
+    Medicare Claims Processing Manual (Pub. 100-04), ch. 12 §190 (telehealth),
+    https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Downloads/clm104c12.pdf.
+
+    Example: ``98005`` to payer_type medicare on 2025-03-03 → error; to a commercial payer →
+    no finding.
 
     Instead: the office E/M of the same patient status and MDM level (98000-98003 and
     98008-98011 → 99202-99205; 98004-98007 and 98012-98015 → 99212-99215), with modifier 93 for
@@ -693,11 +721,15 @@ def npi_check_digit_invalid() -> pl.Expr:
 
     Checks every non-null rendering_npi and billing_npi: an NPI is 10 digits whose last digit is
     the Luhn check digit computed over the prefix ``80840`` followed by its first 9 digits (the
-    card-issuer prefix of the ISO standard the NPI follows). A null billing NPI is not checked.
+    card-issuer prefix of the ISO standard the NPI follows). A null NPI is not checked.
 
-    Why: a mistyped NPI is rejected at the front end (CARC 16 with N290, ref §6) or, worse, pays
-    another provider; the check digit catches most single-digit and transposition errors
-    (837P 2010AA/2310B NM109, ref §10.1).
+    Why: a mistyped NPI is rejected at the front end as an invalid provider identifier or, worse,
+    pays another provider; the check digit catches every single-digit error and most
+    transpositions. The NPI is the only provider identifier HIPAA allows on claims.
+
+    Sources: CMS, Requirements for the NPI check digit,
+    https://www.cms.gov/Regulations-and-Guidance/Administrative-Simplification/NationalProvIdentStand/Downloads/NPIcheckdigit.pdf;
+    45 CFR 162.406 (the NPI standard); NPPES NPI Registry, https://npiregistry.cms.hhs.gov.
 
     Example: rendering_npi ``1234567890`` → error (the first 9 digits call for a last digit of
     3: ``1234567893`` passes).

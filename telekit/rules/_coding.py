@@ -202,11 +202,16 @@ def _cd001_message() -> pl.Expr:
 
 def _cd001_fix() -> pl.Expr:
     accepts = v.policy_accepts_cpt_telemedicine_codes.fill_null(value=False)
-    fix = pl.when(CODE.is_in(_TELEPHONE_EM) & accepts).then(_suggest(*_TELEPHONE_FIX_CPT))
-    fix = fix.when(CODE.is_in(_TELEPHONE_EM)).then(_suggest(*_TELEPHONE_FIX_OFFICE))
-    for code, (text, codes) in _CD001_FIXES.items():
-        fix = fix.when(CODE.eq(code)).then(_suggest(text, codes))
-    return fix.otherwise(pl.lit(_NO_REPLACEMENT))
+    telephone = CODE.is_in(_TELEPHONE_EM)
+    return pl.coalesce(
+        pl.when(telephone & accepts).then(_suggest(*_TELEPHONE_FIX_CPT)),
+        pl.when(telephone).then(_suggest(*_TELEPHONE_FIX_OFFICE)),
+        *(
+            pl.when(CODE.eq(code)).then(_suggest(text, codes))
+            for code, (text, codes) in _CD001_FIXES.items()
+        ),
+        pl.lit(_NO_REPLACEMENT),
+    )
 
 
 @rule(

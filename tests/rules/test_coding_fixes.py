@@ -1,4 +1,4 @@
-"""CD001's fix suggests only codes that exist on the DOS (telekit's code table), whatever the date."""
+"""CD001's fix suggests only codes that exist on the DOS (telekit's code table)."""
 
 from __future__ import annotations
 

@@ -324,7 +324,7 @@ def plant_cd006_status_n(p: Plant) -> None:
 def plant_cd006_status_x(p: Plant) -> None:
     """36415 (venipuncture, status X: paid on the laboratory fee schedule, not the PFS) billed
     alone to Medicare: CD006 as a warning (X does not mean Medicare never pays it)."""
-    c = p.visit(p.person("MEDICARE"), "36415", dos=_pfs_date(p), charges=(1500,))
+    c = p.visit(p.person("MEDICARE"), "36415", dos=_pfs_date(p), charges=(3000,))
     p.expect(c, 1, "CD006")
 
 
@@ -332,7 +332,7 @@ def plant_cd006_status_x(p: Plant) -> None:
 def plant_cd006_status_b(p: Plant) -> None:
     """99072 (PHE supplies, status B: bundled) billed alone to Medicare: CD006 (warning, no
     amount)."""
-    c = p.visit(p.person("MEDICARE"), "99072", dos=_pfs_date(p), charges=(1000,))
+    c = p.visit(p.person("MEDICARE"), "99072", dos=_pfs_date(p), charges=(3000,))
     p.expect(c, 1, "CD006")
 
 

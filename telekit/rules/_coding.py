@@ -444,7 +444,12 @@ def cd004_icd10_billable(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
         ]
     ).with_columns(_dx_code(pl.col("_dx")).alias("_code"))
     # a malformed code is the second clause's; only well-shaped codes are looked up
-    long = long.filter(pl.col("_code").str.contains(_ICD10_SHAPE) & pl.col(DOS).is_not_null())
+    # collected once: the pairs, the findings and the unjudged lines all read it
+    long = (
+        long.filter(pl.col("_code").str.contains(_ICD10_SHAPE) & pl.col(DOS).is_not_null())
+        .collect()
+        .lazy()
+    )
     pairs = (
         long.select("_code", DOS)
         .unique()
@@ -461,8 +466,14 @@ def cd004_icd10_billable(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
         .select("_code", DOS)
         .unique()
     )
-    judged = pairs.join(
-        billable_pairs.with_columns(pl.lit(True).alias("_billable")), on=["_code", DOS], how="left"
+    judged = (
+        pairs.join(
+            billable_pairs.with_columns(pl.lit(True).alias("_billable")),
+            on=["_code", DOS],
+            how="left",
+        )
+        .collect()
+        .lazy()
     )
     bad = (
         long.join(
@@ -472,10 +483,8 @@ def cd004_icd10_billable(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
         )
         .group_by(ROW)
         .agg(
-            pl.format("diagnosis_code_{} {}", "_position", "_dx")
-            .sort_by("_position")
-            .str.join(", ")
-            .alias(UNBILLABLE)
+            # rows are in position order (stacked column by column), kept within each group
+            pl.format("diagnosis_code_{} {}", "_position", "_dx").str.join(", ").alias(UNBILLABLE)
         )
     )
     unjudged = (

@@ -106,7 +106,7 @@ def run(
 ) -> tuple[pl.DataFrame, dict[str, RuleStatus]]:
     """The annotated lines with a ``flag_{code}`` column per rule, and each rule's status."""
     # which rules run depends on what was given; a rule's ``partial_when`` may read the columns
-    # of its preparations (NC001: lines no loaded NCCI edition is near), so it reads the
+    # of its preparations (NC001: lines no loaded NCCI edition is near; CD004, CD006: the reference set in force on the DOS), so it reads the
     # prepared lines
     given = {code: given_status(rules[code], inputs) for code in sorted(rules)}
     active = [rules[code] for code in sorted(rules) if given[code].active]

@@ -344,13 +344,15 @@ def expected_allowed(payer: str, code: str) -> int:
     return round(BASE_FEES[code] * PAYERS[canonical(payer)].fee_factor)
 
 
+# every code billable in each ICD-10-CM set FY2019-FY2026 (CD004; M54.50 and R51.9 start only in
+# FY2022 and FY2021, so the background uses M54.2 and R42)
 DIAGNOSES: dict[str, tuple[str, ...]] = {
-    "primary": ("I10", "E11.9", "E78.5", "J45.909", "M54.50", "Z00.00", "K21.9", "E66.9",
-                "R51.9", "J06.9", "E03.9", "N39.0"),
+    "primary": ("I10", "E11.9", "E78.5", "J45.909", "M54.2", "Z00.00", "K21.9", "E66.9",
+                "R42", "J06.9", "E03.9", "N39.0"),
     "behavioral": ("F32.1", "F33.1", "F41.1", "F43.10", "F43.23", "F90.0", "F41.0", "F42.2",
                    "F34.1", "F31.81"),
     "rpm": ("I10", "E11.9", "I50.9", "J44.9", "E11.65", "I48.91"),
-    "rtm": ("M54.50", "M25.561", "M17.11", "M62.81", "S83.511A", "M75.101"),
+    "rtm": ("M54.2", "M25.561", "M17.11", "M62.81", "S83.511A", "M75.101"),
     "nutrition": ("E66.9", "E11.9", "E78.5", "R73.03", "E66.01"),
     "speech": ("R47.1", "I69.320", "R48.8", "F80.0"),
 }  # fmt: skip

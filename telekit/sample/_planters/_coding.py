@@ -1,6 +1,8 @@
-"""Planters, CD: code validity (CD001–CD005)."""
+"""Planters, CD: code validity (CD001–CD006)."""
 
 from __future__ import annotations
+
+from datetime import date
 
 from telekit.sample import _model as m
 from telekit.sample._case import Plant
@@ -250,3 +252,98 @@ def plant_cd005_rendering_npi_typo(p: Plant) -> None:
     CD005."""
     c = p.visit(p.person("AETNA"), "99214", dos=p.pick_date(*MAIN), npi=m.bad_npi("160375294"))
     p.expect(c, 1, "CD005")
+
+
+@planter("CD004", runs=3)
+def plant_cd004_header_diagnosis(p: Plant) -> None:
+    """A category with codes below it (F41, E11, F32: headers, not billable) as the second
+    diagnosis of an in-person office visit: CD004 (the third clause)."""
+    header = p.pick(("F41", "E11", "F32"))
+    c = p.visit(p.person("CIGNA"), "99213", dos=p.pick_date(*MAIN), dx=("I10", header))
+    p.expect(c, 1, "CD004")
+
+
+@planter("CD004", runs=3)
+def plant_cd004_code_outside_its_fiscal_years(p: Plant) -> None:
+    """A code billable in one fiscal year and not in another: M54.5 after it became a header
+    (2021-10-01), F32.A before it was added (2021-10-01): CD004."""
+    if p.pick((True, False)):
+        c = p.visit(p.person("AETNA"), "99213", dos=p.pick_date(*MAIN), dx=("M54.5",))
+    else:
+        dos = p.pick_date(D(2019, 1, 7), D(2021, 9, 24))
+        c = p.visit(p.person("AETNA"), "99213", dos=dos, dx=("F32.A", "F41.1"))
+    p.expect(c, 1, "CD004")
+
+
+@planter("CD004", runs=3)
+def plant_cd004_u071_before_april_2020(p: Plant) -> None:
+    """U07.1 (COVID-19), billable from 2020-04-01, on a Cigna office visit in October 2019 to
+    March 2020: CD004."""
+    c = p.visit(
+        p.person("CIGNA"), "99213", dos=p.pick_date(D(2019, 10, 1), D(2020, 3, 31)), dx=("U07.1",)
+    )
+    p.expect(c, 1, "CD004")
+
+
+@planter()
+def plant_cd004_u071_from_april_2020(p: Plant) -> None:
+    """Negative: U07.1 from 2020-04-01 and M54.50 from 2021-10-01 are billable: no CD004."""
+    p.visit(
+        p.person("CIGNA"), "99213", dos=p.pick_date(D(2020, 4, 1), D(2021, 9, 30)), dx=("U07.1",)
+    )
+    p.visit(p.person("CIGNA"), "99213", dos=p.pick_date(D(2021, 10, 1), MAIN[1]), dx=("M54.50",))
+
+
+# CD006: the PFS releases telekit ships price 2023 (the 2023 January release) and 2024-03-09 to
+# 2024-12-31 (the 2024 July release).
+PFS_2023 = (D(2023, 1, 2), D(2023, 12, 29))
+PFS_2024 = (D(2024, 3, 11), D(2024, 12, 30))
+
+
+def _pfs_date(p: Plant) -> date:
+    return p.pick_date(*p.pick((PFS_2023, PFS_2024)))
+
+
+@planter("CD006", runs=3)
+def plant_cd006_status_i(p: Plant) -> None:
+    """99358 (prolonged service without the patient, status I: not valid for Medicare) billed
+    alone to Medicare, in person: CD006 (error)."""
+    c = p.visit(p.person("MEDICARE"), "99358", dos=_pfs_date(p), charges=(13000,))
+    p.expect(c, 1, "CD006")
+
+
+@planter("CD006", runs=3)
+def plant_cd006_status_n(p: Plant) -> None:
+    """A preventive visit (99395-99397, status N: non-covered) billed to Medicare: CD006."""
+    code = p.pick(("99395", "99396", "99397"))
+    c = p.visit(p.person("MEDICARE"), code, dos=_pfs_date(p), charges=(21000,))
+    p.expect(c, 1, "CD006")
+
+
+@planter("CD006", runs=3)
+def plant_cd006_status_x(p: Plant) -> None:
+    """36415 (venipuncture, status X: paid on the laboratory fee schedule, not the PFS) billed
+    alone to Medicare: CD006 as a warning (X does not mean Medicare never pays it)."""
+    c = p.visit(p.person("MEDICARE"), "36415", dos=_pfs_date(p), charges=(3000,))
+    p.expect(c, 1, "CD006")
+
+
+@planter("CD006", runs=3)
+def plant_cd006_status_b(p: Plant) -> None:
+    """99072 (PHE supplies, status B: bundled) billed alone to Medicare: CD006 (warning, no
+    amount)."""
+    c = p.visit(p.person("MEDICARE"), "99072", dos=_pfs_date(p), charges=(3000,))
+    p.expect(c, 1, "CD006")
+
+
+@planter()
+def plant_cd006_outside_the_releases(p: Plant) -> None:
+    """Negative: 99395 to Medicare on 2024-01-02 to 2024-03-08 (no shipped release prices it)
+    and to Cigna in 2024: no CD006."""
+    p.visit(
+        p.person("MEDICARE"),
+        "99395",
+        dos=p.pick_date(D(2024, 1, 2), D(2024, 3, 8)),
+        charges=(21000,),
+    )
+    p.visit(p.person("CIGNA"), "99395", dos=p.pick_date(*PFS_2024), charges=(21000,))

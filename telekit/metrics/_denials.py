@@ -13,7 +13,7 @@ from telekit._core._dates import as_date
 from telekit._core._package_data import read_package_csv
 from telekit._policies._model import Policies
 from telekit._read._arguments import as_frame, as_remittances
-from telekit.metrics import _ledger as lg
+from telekit._engine import _ledger as lg
 from telekit.metrics._inputs import (
     MONTH,
     RemittancesLike,

@@ -170,8 +170,7 @@ def line_status(
 #: at the facility rate where the in-person POS + 95 was paid the non-facility rate). Keyed by
 #: rule code: the clause's condition.
 UNDERPAYMENT_CLAUSES: dict[str, Callable[[], pl.Expr]] = {
-    "PS002": lambda: (pl.col(c.PLACE_OF_SERVICE_CODE) == "02")
-    & (v.enc_patient_location == "home"),
+    "PS002": lambda: (pl.col(c.PLACE_OF_SERVICE_CODE) == "02") & (v.enc_patient_location == "home"),
     "PS004": lambda: pl.lit(True),
 }
 
@@ -182,14 +181,8 @@ def exposure(code: str, severity: pl.Expr) -> pl.Expr:
     not denied; otherwise overpayment (error, paid), denied (error, denied), at_risk (error,
     not_submitted/pending/unknown), none (warnings and info)."""
     status = pl.col(LINE_STATUS)
-    out = pl.when(pl.lit(False)).then(pl.lit(None, dtype=pl.String))
-    clause = UNDERPAYMENT_CLAUSES.get(code)
-    if clause is not None:
-        out = out.when(
-            v.is_medicare.fill_null(False) & clause().fill_null(False) & (status != DENIED)
-        ).then(pl.lit(UNDERPAYMENT))
-    return (
-        out.when(severity != "error")
+    by_status = (
+        pl.when(severity != "error")
         .then(pl.lit(NONE))
         .when(status == PAID)
         .then(pl.lit(OVERPAYMENT))
@@ -197,6 +190,11 @@ def exposure(code: str, severity: pl.Expr) -> pl.Expr:
         .then(pl.lit(DENIED))
         .otherwise(pl.lit(AT_RISK))
     )
+    clause = UNDERPAYMENT_CLAUSES.get(code)
+    if clause is None:
+        return by_status
+    underpaid = v.is_medicare.fill_null(False) & clause().fill_null(False) & (status != DENIED)
+    return pl.when(underpaid).then(pl.lit(UNDERPAYMENT)).otherwise(by_status)
 
 
 # --- the suggested fix ---------------------------------------------------------------------
@@ -208,7 +206,8 @@ DENIED_NEW_CLAIM_FIX = (
 )
 DENIED_MEDICARE_FIX = (
     "denied: Medicare Part B takes no frequency-7 corrections; correct the line through a "
-    "reopening (clerical error) or an appeal (redetermination, within 120 days of the notice, 42 CFR 405.942)"
+    "reopening (clerical error) or an appeal (redetermination, within 120 days of the notice, "
+    "42 CFR 405.942)"
 )
 DENIED_OTHER_FIX = (
     "denied: correct the line and send a replacement claim (frequency 7, the payer's claim "

@@ -15,8 +15,8 @@ from decimal import Decimal
 import polars as pl
 
 from telekit._core import _columns as c
-from telekit._engine import _vocabulary as v
 from telekit._engine import _line_status as ls
+from telekit._engine import _vocabulary as v
 from telekit._engine._inputs import Inputs
 from telekit._engine._registry import Rule
 from telekit._engine._result import FINDINGS_SCHEMA

@@ -10,9 +10,9 @@ import polars as pl
 
 from telekit._core import _columns as c
 from telekit._core._dates import as_date
+from telekit._engine import _ledger as lg
 from telekit._policies._model import Policies
 from telekit._read._arguments import as_frame, as_remittances
-from telekit._engine import _ledger as lg
 from telekit.metrics import _units as u
 from telekit.metrics._inputs import (
     RemittancesLike,

@@ -305,7 +305,7 @@ def no_active_coverage_on_date() -> pl.Expr:
     errors are among the top claim submission errors MACs report. Sources: X12 Claim Adjustment
     Reason Codes, https://x12.org/codes/claim-adjustment-reason-codes ; Novitas Solutions, "Top
     claim submission errors",
-    https://www.novitas-solutions.com/webcenter/portal/MedicareJH/pagebyid?contentId=00250502 .
+    https://www.novitas-solutions.com/webcenter/portal/MedicareJH/pagebyid?contentId=00250502
 
     Example: 99213 on 2024-03-15 for a patient whose only span runs 2023-01-01 to 2024-02-29 —
     flagged (a span ending 2024-03-15 would cover it).
@@ -367,9 +367,9 @@ def telehealth_not_covered_by_plan() -> pl.Expr:
     audio-only in particular; a service the plan does not cover is denied with CARC 96
     (non-covered charge) or 204 (not covered under the patient's current benefit plan). Sources:
     Noridian JE, "Non-covered charge (CO-96)",
-    https://med.noridianmedicare.com/es/web/jeb/topics/claim-submission/reason-code-guidance/non-covered-charge ;
+    https://med.noridianmedicare.com/es/web/jeb/topics/claim-submission/reason-code-guidance/non-covered-charge
     AAFP Family Practice Management, "Medicare telehealth 2025" (other payers' rules vary),
-    https://aafp.org/pubs/fpm/blogs/gettingpaid/entry/medicare-telehealth-2025.html .
+    https://aafp.org/pubs/fpm/blogs/gettingpaid/entry/medicare-telehealth-2025.html
 
     Example: 99213 with POS 10 and modifier 95 on 2024-03-15 billed to AETNA; the patient's
     AETNA span has telehealth_covered false — flagged.
@@ -431,12 +431,12 @@ def medicare_home_telehealth_outside_flexibilities() -> pl.Expr:
     Appropriations Act, 2021, in-person requirement delayed to 2028-01-01 by the Consolidated
     Appropriations Act, 2026) and home-dialysis assessments (Bipartisan Budget Act of 2018).
     Sources: Medicare Claims Processing Manual (Pub. 100-04), ch. 12 §190,
-    https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Downloads/clm104c12.pdf ;
+    https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Downloads/clm104c12.pdf
     CMS Medicare telehealth FAQ of 2026-02-04 (reported by HomeCare,
     https://www.homecaremag.com/news/medicare-telehealth-faqs-released-after-extension-announcement);
     McGuireWoods, "Understanding Congress' latest extension of Medicare telehealth
     flexibilities" (2026),
-    https://www.mcguirewoods.com/client-resources/alerts/2026/2/understanding-congress-latest-extension-of-medicare-telehealth-flexibilities .
+    https://www.mcguirewoods.com/client-resources/alerts/2026/2/understanding-congress-latest-extension-of-medicare-telehealth-flexibilities
 
     Example: 99213 with POS 02 on 2020-03-05 (the day before the windows), patient at home,
     diagnosis I10 — flagged; the same line with diagnosis F11.20 is not (SUD).
@@ -482,7 +482,7 @@ def billed_payer_differs_from_coverage() -> pl.Expr:
     running. Sources: X12 Claim Adjustment Reason Codes,
     https://x12.org/codes/claim-adjustment-reason-codes ; Novitas Solutions, "Top claim
     submission errors",
-    https://www.novitas-solutions.com/webcenter/portal/MedicareJH/pagebyid?contentId=00250502 .
+    https://www.novitas-solutions.com/webcenter/portal/MedicareJH/pagebyid?contentId=00250502
 
     Example: 99213 on 2024-03-15 billed to AETNA; the patient's only span covering that date is
     with MEDICARE — flagged.
@@ -606,12 +606,12 @@ def lapse_period_denial_to_resubmit() -> pl.Expr:
     Sources: CMS, "All Fee-For-Service Providers" (claims during the lapse),
     https://www.cms.gov/Center/Provider-Type/All-Fee-For-Service-Providers-Center ; Noridian,
     "MLN Connects special edition: update on processing of telehealth claims" (2025-11-07),
-    https://med.noridianmedicare.com/web/jfb/article-detail/-/view/10534/mln-connects-special-edition-update-on-processing-of-telehealth-and-acute-hospital-care-at-home-claims-november-7-2025 ;
+    https://med.noridianmedicare.com/web/jfb/article-detail/-/view/10534/mln-connects-special-edition-update-on-processing-of-telehealth-and-acute-hospital-care-at-home-claims-november-7-2025
     AAMC, "CMS releases new guidance on telehealth payment" (2025-11),
-    https://www.aamc.org/advocacy-policy/washington-highlights/cms-releases-new-guidance-telehealth-payment ;
+    https://www.aamc.org/advocacy-policy/washington-highlights/cms-releases-new-guidance-telehealth-payment
     McGuireWoods, "Understanding Congress' latest extension of Medicare telehealth
     flexibilities" (2026),
-    https://www.mcguirewoods.com/client-resources/alerts/2026/2/understanding-congress-latest-extension-of-medicare-telehealth-flexibilities .
+    https://www.mcguirewoods.com/client-resources/alerts/2026/2/understanding-congress-latest-extension-of-medicare-telehealth-flexibilities
 
     Example: 99213 with POS 10 and modifier 95 on 2025-10-15 billed to Medicare, denied with
     CO-96 — reported; the same line on 2025-11-13 is not (after the lapse), nor the same line

@@ -80,10 +80,10 @@ def timely_filing_limit_exceeded() -> pl.Expr:
     exceptions are administrative error and retroactive entitlement or disenrollment.
     Commercial limits are contractual, often 90–180 days. Sources: Medicare Claims Processing
     Manual (Pub. 100-04), ch. 1 §70,
-    https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Downloads/clm104c01.pdf ;
-    CGS Medicare, "Timely filing", https://cgsmedicare.com/parta/claims/timely.html ;
+    https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Downloads/clm104c01.pdf
+    CGS Medicare, "Timely filing", https://cgsmedicare.com/parta/claims/timely.html
     MedClaims LLC, commercial payers' limits,
-    https://www.medclaimsllc.com/blogs/timely-filing-is-vital-for-physicians-and-medical-billing-companies/ .
+    https://www.medclaimsllc.com/blogs/timely-filing-is-vital-for-physicians-and-medical-billing-companies/
 
     Example: 99213 with DOS 2024-02-29 billed to Medicare, submitted 2025-03-01 — flagged (the
     last day was 2025-02-28).
@@ -139,8 +139,10 @@ def replacement_without_original_claim() -> pl.Expr:
     errors) or an appeal. Sources: Medi-Cal, "Electronic claim resubmission (frequency 7 and
     8)", https://files.medi-cal.ca.gov/pubsdoco/newsroom/newsroom_31265_02.aspx ; Palmetto GBA,
     "CARC 18 duplicate claim",
-    http://www.palmettogba.com/palmetto/jmb.nsf/DIDC/PCAF563WNL~Claims~Denial%20Resolution ;
-    Medicare Claims Processing Manual (Pub. 100-04), ch. 34 (reopening and revision of claim determinations), https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Downloads/clm104c34.pdf .
+    http://www.palmettogba.com/palmetto/jmb.nsf/DIDC/PCAF563WNL~Claims~Denial%20Resolution
+    Medicare Claims Processing Manual (Pub. 100-04), ch. 34 (reopening and revision of claim
+    determinations),
+    https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Downloads/clm104c34.pdf
 
     Example: claim C9 billed to AETNA with frequency 7, no original_claim_id and no REF*F8 —
     every line of C9 is flagged.

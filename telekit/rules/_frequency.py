@@ -104,9 +104,9 @@ def online_digital_em_more_than_once_in_7_days() -> pl.Expr:
     Evaluation and Management guidelines, "Online digital evaluation and management services",
     2020); a second e-visit inside the period is denied or recouped. Sources: CodingIntel,
     "CPT codes online digital evaluation and management services",
-    https://codingintel.com/cpt-codes-online-digital-evaluation-and-management-services/ ;
+    https://codingintel.com/cpt-codes-online-digital-evaluation-and-management-services/
     AAPC, "CPT 2020 update",
-    https://www.aapc.com/codes/coding-newsletters/my-podiatry-coding-alert/cpt-2020-update-162537-article .
+    https://www.aapc.com/codes/coding-newsletters/my-podiatry-coding-alert/cpt-2020-update-162537-article
 
     Example: 99421 on 2024-03-01 and 99422 on 2024-03-07 for P1, billing NPI 1245319599 → the
     99422 fires (day 6); a 99421 on 2024-03-08 (day 7) opens a new period and does not fire.
@@ -226,10 +226,10 @@ def ctbs_bundled_with_em() -> pl.Expr:
     24 hours or the soonest available appointment (CMS, CY 2019 Physician Fee Schedule final
     rule, 83 FR 59452, for G2012 and G2010; 98016 from 2025). Sources: IDSA, "New in 2019:
     Medicare payment for communication technology-based services",
-    https://beta.idsociety.org/idsa-newsletter/january-23-2019/new-in-2019-medicare-payment-for-communication-technology-based-services/ ;
-    CodingIntel, "Virtual communication codes", https://codingintel.com/virtual-communication-codes ;
+    https://beta.idsociety.org/idsa-newsletter/january-23-2019/new-in-2019-medicare-payment-for-communication-technology-based-services/
+    CodingIntel, "Virtual communication codes", https://codingintel.com/virtual-communication-codes
     CodingIntel, online digital E/M,
-    https://codingintel.com/cpt-codes-online-digital-evaluation-and-management-services/ .
+    https://codingintel.com/cpt-codes-online-digital-evaluation-and-management-services/
 
     Example: 99213 on 2024-03-15 and 99421 on 2024-03-20 for P1 by NPI 1234567893 → the 99421
     fires (5 days after). G2012 on 2024-03-14 before that 99213 → fires (1 day before).
@@ -276,10 +276,10 @@ def remote_monitoring_device_billed_twice_in_30_days() -> pl.Expr:
     98984–98986 likewise), and RPM and RTM device codes are not billed together for one patient
     in one period (CPT 2026; CY 2026 Physician Fee Schedule final rule, CMS-1832-F). Sources:
     AHIMA Journal, "Understanding 2026 code updates for remote monitoring",
-    https://journal.ahima.org/AMP_EDN/383/Understanding-2026-Code-Updates-for-Remote-Monitoring-17504.amp.html ;
+    https://journal.ahima.org/AMP_EDN/383/Understanding-2026-Code-Updates-for-Remote-Monitoring-17504.amp.html
     AAPC, "Prepare for RTM/RPM changes in the 2026 CPT code set",
-    https://www.aapc.com/codes/coding-newsletters/my-tech-innovation-coding-alert/technology-innovation-prepare-for-rtmrpm-changes-in-the-2026-cpt-code-set-179741-article/rci ;
-    FairPath, "RTM 2026 update" (CR 14250), https://www.fairpath.ai/resources/rtm-2026-update .
+    https://www.aapc.com/codes/coding-newsletters/my-tech-innovation-coding-alert/technology-innovation-prepare-for-rtmrpm-changes-in-the-2026-cpt-code-set-179741-article/rci
+    FairPath, "RTM 2026 update" (CR 14250), https://www.fairpath.ai/resources/rtm-2026-update
 
     Example: 99454 on 2024-03-01 and 98977 on 2024-03-30 for P1 (any NPI) → the 98977 fires (day
     29); a 99454 on 2024-03-31 (day 30) opens the next period.
@@ -379,10 +379,12 @@ def duplicate_line() -> pl.Expr:
     original is such a duplicate. Other payers take a replacement (frequency 7) or void (8)
     naming the original; Medicare Part B takes neither and corrects through a reopening.
     Sources: Medicare Claims Processing Manual (Pub. 100-04), ch. 1,
-    https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Downloads/clm104c01.pdf ;
+    https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Downloads/clm104c01.pdf
     Palmetto GBA, "CARC 18 duplicate claim",
-    http://www.palmettogba.com/palmetto/jmb.nsf/DIDC/PCAF563WNL~Claims~Denial%20Resolution ;
-    Medicare Claims Processing Manual (Pub. 100-04), ch. 34 (reopening and revision of claim determinations), https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Downloads/clm104c34.pdf .
+    http://www.palmettogba.com/palmetto/jmb.nsf/DIDC/PCAF563WNL~Claims~Denial%20Resolution
+    Medicare Claims Processing Manual (Pub. 100-04), ch. 34 (reopening and revision of claim
+    determinations),
+    https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Downloads/clm104c34.pdf
 
     Example: claim C1 (submitted 2024-03-20) and claim C2 (submitted 2024-03-25) each with 99213,
     POS 10, no modifiers, 1 unit, $150.00 for P1 on 2024-03-15 by NPI 1234567893 → C2's line
@@ -443,7 +445,7 @@ def same_day_telehealth_and_in_person_em() -> pl.Expr:
     Sources: medical-billing-blog, "Medicare: what is a duplicate" (CR 8121),
     http://medical-billing-blog.blogspot.com/2013/06/medicare-what-is-duplicate.html ; Palmetto
     GBA, "CARC 18 duplicate claim",
-    http://www.palmettogba.com/palmetto/jmb.nsf/DIDC/PCAF563WNL~Claims~Denial%20Resolution .
+    http://www.palmettogba.com/palmetto/jmb.nsf/DIDC/PCAF563WNL~Claims~Denial%20Resolution
 
     Example: 99213 POS 11 (in person) and 99214 POS 10 with modifier 95 on an audio_video
     encounter, both for P1 by NPI 1234567893 on 2024-03-15 → the 99214 fires.

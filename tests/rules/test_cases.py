@@ -248,13 +248,9 @@ def test_rule_case(code: str, case: dict[str, Any]) -> None:
     assert fired(result, code, case) == case["expect"], result.findings.select(
         "rule_code", "claim_id", "claim_line_number", "message"
     ).to_dicts()
-    hits = result.findings.filter(pl.col("rule_code") == code).sort(
-        "claim_id", "claim_line_number"
-    )
+    hits = result.findings.filter(pl.col("rule_code") == code).sort("claim_id", "claim_line_number")
     if "severity" in case:
-        by_line = {
-            (r["claim_id"], r["claim_line_number"]): r["severity"] for r in hits.to_dicts()
-        }
+        by_line = {(r["claim_id"], r["claim_line_number"]): r["severity"] for r in hits.to_dicts()}
         keys = _keys(case)
         got = [by_line[keys[i - 1]] for i in case["expect"]]
         assert got == case["severity"], got

@@ -148,7 +148,7 @@ def test_payer_mix(default: sample.Practice) -> None:
 
 
 def test_rule_catalog() -> None:
-    assert len(sample.RULE_CODES) == len(set(sample.RULE_CODES)) == 45
+    assert len(sample.RULE_CODES) == len(set(sample.RULE_CODES)) == 46
     for planter in sample.PLANTERS:
         assert set(planter.rules) <= set(sample.RULE_CODES), planter.name
     assert len({p.name for p in sample.PLANTERS}) == len(sample.PLANTERS)

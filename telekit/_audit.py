@@ -15,6 +15,7 @@ from telekit._core import _columns as c
 from telekit._engine import _vocabulary as v
 from telekit._engine._annotate import DOS, annotate
 from telekit._engine._inputs import prepare
+from telekit._engine._line_status import line_status
 from telekit._engine._reference import reference
 from telekit._engine._result import AuditResult
 from telekit._engine._run import findings as findings_of
@@ -22,7 +23,7 @@ from telekit._engine._run import run
 from telekit._engine._status import rules_frame
 from telekit._policies._model import Policies
 from telekit._policies._toml import load_policies
-from telekit._read._arguments import TableInput, as_table
+from telekit._read._arguments import RemittancesInput, TableInput, as_remittances, as_table
 from telekit.codesets import NcciEdition
 from telekit.rules import CATALOG_VERSION, REGISTRY
 
@@ -39,6 +40,7 @@ def audit(
     providers: TableInput | None = None,
     policies: Policies | str | Path | Mapping[str, Any] | None = None,
     as_of: date | None = None,
+    remittances: RemittancesInput | None = None,
     telehealth_list: pl.DataFrame | None = None,
     telehealth_lists: Sequence[pl.DataFrame] = (),
     ncci: Sequence[NcciEdition] = (),
@@ -51,6 +53,11 @@ def audit(
     table: rules that need it are ``skipped`` (or ``partial``) with the reason in ``.rules``.
     ``telehealth_list`` replaces the shipped Medicare Telehealth Services List for the years it
     holds (see ``telekit.codesets.read_cms_telehealth_list``).
+
+    ``remittances`` (a ``Remittances`` or what ``read_remittances`` reads) give each line its
+    ``line_status`` as of ``as_of`` (paid, denied, pending; without them ``unknown`` or
+    ``not_submitted``), which the findings' exposure and suggested fix follow. ``as_of``
+    defaults to the latest remittance payment date, else the latest DOS; never the clock.
     """
     run_at = datetime.now(UTC).replace(microsecond=0)
     tables = {
@@ -83,7 +90,22 @@ def audit(
             icd10=icd10,
         ),
     )
-    annotated = annotate(inputs, extra_list=inputs.reference.telehealth_list).collect()
+    remits = None if remittances is None else as_remittances(remittances)
+    if as_of is None and remits is not None:
+        as_of = remits.claims.get_column(c.PAYMENT_DATE).max()  # type: ignore[assignment]
+    if as_of is None and claim_table.data.height:
+        as_of = claim_table.data.get_column(DOS).max()  # type: ignore[assignment]
+    # each line's status (paid, denied, pending ...) is a column every rule can read
+    annotated = (
+        annotate(inputs, extra_list=inputs.reference.telehealth_list)
+        .collect()
+        .join(
+            line_status(claim_table.data.with_row_index(v.ROW), remits, as_of),
+            on=v.ROW,
+            how="left",
+            maintain_order="left",
+        )
+    )
     flagged, statuses = run(annotated, inputs, REGISTRY)
     findings = findings_of(flagged, REGISTRY)
     unknown = annotated.filter(~v.code_known).group_by(c.HCPCS_CODE).len().sort(c.HCPCS_CODE)
@@ -108,8 +130,6 @@ def audit(
             "rows_skipped": pl.Int64,
         },
     )
-    if as_of is None and claim_table.data.height:
-        as_of = claim_table.data.get_column(DOS).max()  # type: ignore[assignment]
     rules = rules_frame([statuses[code].row(REGISTRY[code]) for code in sorted(REGISTRY)])
     return AuditResult(
         findings=findings,
@@ -130,4 +150,5 @@ def audit(
         sources={n: t.source for n, t in tables.items() if t is not None},
         reference=inputs.reference.used(),
         catalog_version=CATALOG_VERSION,
+        remittances=remits,
     )

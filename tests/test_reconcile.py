@@ -14,7 +14,7 @@ from telekit import read_claims, read_remittances
 from telekit._core._exceptions import InputError
 from telekit._core._remittances import Remittances
 from telekit._core._table import Table
-from telekit.metrics._ledger import build
+from telekit._engine._ledger import build
 from telekit.metrics._reconcile import LINES_SCHEMA, Reconciliation, reconcile
 
 DATA = Path(__file__).resolve().parent / "data" / "x12"

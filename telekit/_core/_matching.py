@@ -1,5 +1,5 @@
 """Claim-to-remittance matching, one home: which claim line each remittance service line (SVC)
-pays. Used by the metrics' ledger (``telekit.metrics._ledger``), the underpayment report and
+pays. Used by the metrics' ledger (``telekit._engine._ledger``), the underpayment report and
 ``tk.reconcile``.
 
 A remittance claim (CLP) belongs to the claim with its CLP01 (``claim_id``); the caller says

@@ -12,6 +12,7 @@ from typing import Any
 import polars as pl
 
 from telekit._core import _columns as c
+from telekit._core._remittances import Remittances
 from telekit._core._version import VERSION
 from telekit._engine._status import RuleStatus
 from telekit._policies._model import Policies
@@ -33,6 +34,9 @@ FINDINGS_SCHEMA = pl.Schema(
         c.HCPCS_CODE: pl.String(),
         "message": pl.String(),
         "responsibility": pl.String(),
+        "line_status": pl.String(),
+        "paid_amount": c.MONEY,
+        "exposure": pl.String(),
         "amount_at_risk": c.MONEY,
         "suggested_fix": pl.String(),
     }
@@ -63,6 +67,8 @@ class AuditResult:
     # the reference sets used (telehealth lists, NCCI editions, ICD-10-CM sets, fee schedules)
     reference: list[dict[str, Any]] = field(default_factory=list)
     catalog_version: str = ""
+    # the remittances the line statuses were read from (None: not given)
+    remittances: Remittances | None = None
 
     def summary(self) -> pl.DataFrame:
         """One row per rule: rule_code, rule_name, severity, findings, lines, dollars_at_risk,

@@ -15,6 +15,7 @@ from decimal import Decimal
 import polars as pl
 
 from telekit._core import _columns as c
+from telekit._engine import _line_status as ls
 from telekit._engine import _vocabulary as v
 from telekit._engine._inputs import Inputs
 from telekit._engine._registry import Rule
@@ -106,8 +107,8 @@ def run(
 ) -> tuple[pl.DataFrame, dict[str, RuleStatus]]:
     """The annotated lines with a ``flag_{code}`` column per rule, and each rule's status."""
     # which rules run depends on what was given; a rule's ``partial_when`` may read the columns
-    # of its preparations (NC001: lines no loaded NCCI edition is near; CD004, CD006: the reference set in force on the DOS), so it reads the
-    # prepared lines
+    # of its preparations (NC001: lines no loaded NCCI edition is near; CD004, CD006: the
+    # reference set in force on the DOS), so it reads the prepared lines
     given = {code: given_status(rules[code], inputs) for code in sorted(rules)}
     active = [rules[code] for code in sorted(rules) if given[code].active]
     prepared = prepare_windows(lines, inputs, active)
@@ -122,7 +123,18 @@ def _finding_id(s: pl.Series) -> pl.Series:
 
 
 def findings(flagged: pl.DataFrame, rules: Mapping[str, Rule]) -> pl.DataFrame:
-    """One row per (flagged line, rule), in ``FINDINGS_SCHEMA``, sorted by line then rule."""
+    """One row per (flagged line, rule), in ``FINDINGS_SCHEMA``, sorted by line then rule.
+
+    ``flagged`` carries the lines' ``line_status``, ``paid_amount`` and ``line_unprocessable``
+    (``telekit._engine._line_status``; lines without them are ``unknown``): each finding gets
+    its exposure, and its suggested fix is the rule's own fix composed with what that exposure
+    asks (correct before submission, resubmit, refund, reopen)."""
+    if ls.LINE_STATUS not in flagged.columns:
+        flagged = flagged.with_columns(
+            pl.lit(ls.UNKNOWN).alias(ls.LINE_STATUS),
+            pl.lit(None, dtype=c.MONEY).alias(ls.PAID_AMOUNT),
+            pl.lit(False).alias(ls.LINE_UNPROCESSABLE),
+        )
     parts = []
     for code in sorted(rules):
         rule = rules[code]
@@ -135,6 +147,7 @@ def findings(flagged: pl.DataFrame, rules: Mapping[str, Rule]) -> pl.DataFrame:
             .then(pl.col(c.CHARGE_AMOUNT).cast(c.MONEY))
             .otherwise(pl.lit(Decimal("0.00")).cast(c.MONEY))
         )
+        exposure = ls.exposure(code, severity)
         parts.append(
             hits.select(
                 pl.lit(code).alias("rule_code"),
@@ -151,8 +164,11 @@ def findings(flagged: pl.DataFrame, rules: Mapping[str, Rule]) -> pl.DataFrame:
                 c.HCPCS_CODE,
                 rule.message_expr().alias("message"),
                 pl.lit(rule.responsibility).alias("responsibility"),
+                ls.LINE_STATUS,
+                ls.PAID_AMOUNT,
+                exposure.alias(ls.EXPOSURE),
                 amount.alias("amount_at_risk"),
-                rule.fix_expr().alias("suggested_fix"),
+                ls.suggested_fix(exposure, rule.fix_expr()).alias("suggested_fix"),
             )
         )
     if not parts:

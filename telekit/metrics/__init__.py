@@ -18,7 +18,7 @@
 
 Definitions are telekit's own (the metrics issue, close to HFMA/MGMA): how remittances are
 matched to claim lines and how claim-level amounts are spread over lines is documented in
-``telekit.metrics._ledger``. Everything is vectorised polars over whole frames.
+``telekit._engine._ledger``. Everything is vectorised polars over whole frames.
 """
 
 from __future__ import annotations

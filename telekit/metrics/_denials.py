@@ -11,9 +11,9 @@ import polars as pl
 from telekit._core import _columns as c
 from telekit._core._dates import as_date
 from telekit._core._package_data import read_package_csv
+from telekit._engine import _ledger as lg
 from telekit._policies._model import Policies
 from telekit._read._arguments import as_frame, as_remittances
-from telekit.metrics import _ledger as lg
 from telekit.metrics._inputs import (
     MONTH,
     RemittancesLike,

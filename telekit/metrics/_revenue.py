@@ -10,9 +10,9 @@ import polars as pl
 
 from telekit._core import _columns as c
 from telekit._core._dates import as_date
+from telekit._engine import _ledger as lg
 from telekit._policies._model import Policies
 from telekit._read._arguments import as_frame, as_remittances
-from telekit.metrics import _ledger as lg
 from telekit.metrics import _units as u
 from telekit.metrics._inputs import (
     RemittancesLike,
@@ -197,7 +197,7 @@ def revenue_cycle(
     figure covers the submitted units of the group. Only remittances whose payment_date is on or
     before ``as_of`` count.
 
-    **Matching.** See ``telekit.metrics._ledger``: a remittance claim (CLP) belongs to the claim
+    **Matching.** See ``telekit._engine._ledger``: a remittance claim (CLP) belongs to the claim
     named by CLP01; a service line matches a claim line by line_control_number, else by
     (hcpcs_code, modifiers, service date); claim-level amounts apply to the claim and are
     spread over its lines by charge where a figure is per line.

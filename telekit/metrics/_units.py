@@ -7,7 +7,7 @@ import polars as pl
 
 from telekit._core import _columns as c
 from telekit._core._remittances import Remittances
-from telekit.metrics import _ledger as lg
+from telekit._engine import _ledger as lg
 from telekit.metrics._inputs import MONTH, with_modality
 
 # --- unit columns ----------------------------------------------------------------------------

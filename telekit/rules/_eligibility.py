@@ -1,5 +1,6 @@
-"""Eligibility rules (EL001–EL004): is the patient covered on the DOS, by the payer billed, for
-telehealth, and — for Medicare at home — inside the telehealth flexibilities or an exception.
+"""Eligibility rules (EL001–EL005): is the patient covered on the DOS, by the payer billed, for
+telehealth, and — for Medicare at home — inside the telehealth flexibilities or an exception;
+and which Medicare telehealth lines of the retroactively restored lapses to resubmit (EL005).
 
 EL001, EL002's span clause and EL004 read the coverage table through one preparation
 (``coverage_on_dos``), which compares payers through the policy's payer keys and aliases
@@ -299,17 +300,19 @@ def no_active_coverage_on_date() -> pl.Expr:
     empty end is open) includes the DOS. A person with no coverage rows at all is not flagged
     (eligibility unknown), and self-pay lines are not audited.
 
-    Why: a claim for a date on which the patient was not enrolled is denied (CARC 27, expenses
-    incurred after coverage terminated, or 26, before coverage) — eligibility is the first
-    front-end check of the revenue cycle (reference §6, [S55], [S59]).
+    Why: a claim for a date on which the patient was not enrolled is denied with CARC 27
+    (expenses incurred after coverage terminated) or CARC 26 (before coverage); eligibility
+    errors are among the top claim submission errors MACs report. Sources: X12 Claim Adjustment
+    Reason Codes, https://x12.org/codes/claim-adjustment-reason-codes ; Novitas Solutions, "Top
+    claim submission errors",
+    https://www.novitas-solutions.com/webcenter/portal/MedicareJH/pagebyid?contentId=00250502
 
     Example: 99213 on 2024-03-15 for a patient whose only span runs 2023-01-01 to 2024-02-29 —
     flagged (a span ending 2024-03-15 would cover it).
 
-    Fix: check eligibility for the DOS; bill the payer active on that date (or the patient), or
-    correct the coverage dates.
-
-    References: DESIGN §5 EL001, §6 "Eligibility"; telehealth-billing-rules.md §6.
+    What to bill instead: the payer the patient was enrolled with on the DOS (or the patient,
+    when no coverage was in force); if the enrollment dates in the coverage file are wrong,
+    correct them and nothing needs rebilling.
     """
     return pl.col(COV_HAS_ROWS) & ~pl.col(COV_COVERS_DOS)
 
@@ -342,9 +345,9 @@ def _el002_message() -> pl.Expr:
     severity="error",
     message=_el002_message,
     fix=(
-        "do not bill {payer} for telehealth it does not cover: bill the patient after a signed "
-        "waiver/ABN, or furnish the service in person; if the plan does cover it, correct "
-        "telehealth_covered"
+        "do not bill {payer} for telehealth it does not cover; bill the patient only where the "
+        "plan allows it and the patient agreed in writing before the service; if the plan does "
+        "cover telehealth, correct telehealth_covered"
     ),
     partial_tables=(COVERAGE, ENCOUNTERS),
     prepare=(coverage_on_dos,),
@@ -361,17 +364,19 @@ def telehealth_not_covered_by_plan() -> pl.Expr:
     without them the rule runs the other clauses and is marked partial.
 
     Why: commercial and Medicaid plans differ in whether they pay for telehealth, and for
-    audio-only in particular; a non-covered service is denied (CARC 96/204) and the patient may
-    only be billed with prior notice (reference §6, [S56]; §2.5 "Many commercial payers/Medicaid
-    vary — check payer policy", [S26]).
+    audio-only in particular; a service the plan does not cover is denied with CARC 96
+    (non-covered charge) or 204 (not covered under the patient's current benefit plan). Sources:
+    Noridian JE, "Non-covered charge (CO-96)",
+    https://med.noridianmedicare.com/es/web/jeb/topics/claim-submission/reason-code-guidance/non-covered-charge
+    AAFP Family Practice Management, "Medicare telehealth 2025" (other payers' rules vary),
+    https://aafp.org/pubs/fpm/blogs/gettingpaid/entry/medicare-telehealth-2025.html
 
     Example: 99213 with POS 10 and modifier 95 on 2024-03-15 billed to AETNA; the patient's
     AETNA span has telehealth_covered false — flagged.
 
-    Fix: verify the benefit before the visit; bill the patient with a signed waiver, furnish the
-    service in person, or correct the coverage/policy if the plan does cover telehealth.
-
-    References: DESIGN §3 "payer policies", §5 EL002; telehealth-billing-rules.md §6.
+    What to bill instead: nothing to this plan for the telehealth service; the patient may be
+    billed only where the plan allows it and the patient agreed in writing before the service.
+    If the plan does cover telehealth, correct telehealth_covered in the coverage or policy file.
     """
     return v.telehealth_line & (
         pl.col(COV_BILLED_TELEHEALTH_FALSE)
@@ -402,9 +407,10 @@ def _el003_message() -> pl.Expr:
     severity="error",
     message=_el003_message,
     fix=(
-        "the home is not a Medicare originating site outside the flexibilities: bill only if "
-        "an exception applies (code the SUD or mental-health diagnosis that was treated), "
-        "furnish the service in person, or bill the patient after an ABN"
+        "the home was not a Medicare originating site on this DOS: the line is payable only "
+        "where an exception applies (the substance-use or mental-health diagnosis treated, coded "
+        "as documented); otherwise do not bill Medicare, and bill the patient only under an ABN "
+        "signed before the service"
     ),
     tables=(ENCOUNTERS,),
 )
@@ -419,17 +425,25 @@ def medicare_home_telehealth_outside_flexibilities() -> pl.Expr:
     2028-01-01 (mental health); or the code is 90963–90970 and the DOS is from 2019-01-01 (home
     dialysis ESRD assessments).
 
-    Why: outside the flexibilities, statute §1834(m) requires the originating site to be a listed
-    facility in a rural area; the patient's home qualifies only for the SUD, mental-health and
-    home-dialysis exceptions (reference §5 "Permanent rules", [S44]–[S47]; timeline [S38]–[S42]).
+    Why: outside the flexibilities, Social Security Act §1834(m) and 42 CFR 410.78 require the
+    originating site to be a listed facility in a rural area; the home qualifies only for
+    substance use disorder (SUPPORT Act, from 2019-07-01), mental health (Consolidated
+    Appropriations Act, 2021, in-person requirement delayed to 2028-01-01 by the Consolidated
+    Appropriations Act, 2026) and home-dialysis assessments (Bipartisan Budget Act of 2018).
+    Sources: Medicare Claims Processing Manual (Pub. 100-04), ch. 12 §190,
+    https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Downloads/clm104c12.pdf
+    CMS Medicare telehealth FAQ of 2026-02-04 (reported by HomeCare,
+    https://www.homecaremag.com/news/medicare-telehealth-faqs-released-after-extension-announcement);
+    McGuireWoods, "Understanding Congress' latest extension of Medicare telehealth
+    flexibilities" (2026),
+    https://www.mcguirewoods.com/client-resources/alerts/2026/2/understanding-congress-latest-extension-of-medicare-telehealth-flexibilities
 
     Example: 99213 with POS 02 on 2020-03-05 (the day before the windows), patient at home,
     diagnosis I10 — flagged; the same line with diagnosis F11.20 is not (SUD).
 
-    Fix: bill only if an exception applies (code the diagnosis treated), else furnish the service
-    in person or bill the patient after an ABN.
-
-    References: DESIGN §5 EL003; telehealth-billing-rules.md §5.
+    What to bill instead: where the record shows a substance-use or mental-health condition was
+    what was treated, code it as documented; otherwise the visit is not payable as Medicare
+    telehealth, and the patient may be billed only under an ABN signed before the service.
     """
     return (
         v.is_medicare
@@ -464,15 +478,147 @@ def billed_payer_differs_from_coverage() -> pl.Expr:
     payer when the policy says so.
 
     Why: a claim sent to the wrong payer is denied (CARC 109, claim not covered by this payer;
-    CARC 22 when another payer is primary) and the timely-filing clock keeps running (reference
-    §6, §9, [S55], [S66]).
+    CARC 22 when another payer is primary) and the other payer's timely-filing clock keeps
+    running. Sources: X12 Claim Adjustment Reason Codes,
+    https://x12.org/codes/claim-adjustment-reason-codes ; Novitas Solutions, "Top claim
+    submission errors",
+    https://www.novitas-solutions.com/webcenter/portal/MedicareJH/pagebyid?contentId=00250502
 
     Example: 99213 on 2024-03-15 billed to AETNA; the patient's only span covering that date is
     with MEDICARE — flagged.
 
-    Fix: bill the payer in force on the DOS; or correct the coverage table (or add an alias to the
-    policy file when the two names are the same payer).
-
-    References: DESIGN §3 "payer policies" (aliases), §5 EL004; telehealth-billing-rules.md §6.
+    What to bill instead: the payer in force on the DOS (a Medicare Advantage member's plan, not
+    the MAC); when the two names are one payer, add an alias to the policy file.
     """
     return pl.col(COV_COVERS_DOS) & ~pl.col(COV_BILLED_COVERS_DOS)
+
+
+# --- EL005 ---------------------------------------------------------------------------------
+
+#: DESIGN §5 EL005: the Medicare telehealth flexibility lapses restored retroactively — the
+#: shutdown lapse from 2025-10-01, restored by the Continuing Appropriations ... and Extensions
+#: Act, 2026 (H.R. 5371, signed 2025-11-12), and the lapse from 2026-01-31, restored by the
+#: Consolidated Appropriations Act, 2026 (H.R. 7148, signed 2026-02-03). Both ends inclusive.
+RESTORED_LAPSES: tuple[tuple[dt.date, dt.date, str], ...] = (
+    (
+        dt.date(2025, 10, 1),
+        dt.date(2025, 11, 12),
+        "the 2025-10-01 to 2025-11-12 lapse, restored retroactively on 2025-11-12",
+    ),
+    (
+        dt.date(2026, 1, 31),
+        dt.date(2026, 2, 3),
+        "the 2026-01-31 to 2026-02-03 lapse, restored retroactively on 2026-02-03",
+    ),
+)
+ABN_MODIFIER = "GA"
+LINE_STATUS = "line_status"  # telekit._engine._line_status: paid, denied, pending ...
+
+
+def _in_restored_lapse() -> pl.Expr:
+    return pl.any_horizontal([pl.col(DOS).is_between(s, e) for s, e, _ in RESTORED_LAPSES])
+
+
+def _lapse_text() -> pl.Expr:
+    out = pl.lit(None, dtype=pl.String)
+    for start, end, text in reversed(RESTORED_LAPSES):
+        out = pl.when(pl.col(DOS).is_between(start, end)).then(pl.lit(text)).otherwise(out)
+    return out
+
+
+def _has_ga() -> pl.Expr:
+    return v.modifiers.list.contains(ABN_MODIFIER).fill_null(False)
+
+
+def _el005_scope() -> pl.Expr:
+    return v.is_medicare & v.telehealth_line & _in_restored_lapse()
+
+
+def _el005_message() -> pl.Expr:
+    what = (
+        pl.when(pl.col(LINE_STATUS) == "denied")
+        .then(pl.lit("a remittance denied it"))
+        .otherwise(pl.lit("it carries GA (an ABN was collected)"))
+    )
+    return pl.format(
+        "Medicare telehealth {} on {} falls in {}, and {}; the flexibilities cover this DOS, so "
+        "the line is payable by Medicare",
+        pl.col(c.HCPCS_CODE),
+        pl.col(DOS).cast(pl.String),
+        _lapse_text(),
+        what,
+    )
+
+
+def _el005_fix() -> pl.Expr:
+    resubmit = (
+        pl.when(pl.col(LINE_STATUS) == "denied")
+        .then(
+            pl.lit(
+                "the denial predates the retroactive restoration: resubmit the line (a claim "
+                "the MAC returned unprocessed is a new claim) or request a reopening of the "
+                "denied claim"
+            )
+        )
+        .otherwise(
+            pl.lit(
+                "bill Medicare for the line as telehealth (if it was billed as non-covered with "
+                "GA and denied, request a reopening)"
+            )
+        )
+    )
+    refund = (
+        pl.when(_has_ga())
+        .then(pl.lit("; refund the patient what they paid under the ABN, since Medicare pays"))
+        .otherwise(pl.lit(""))
+    )
+    return pl.concat_str(resubmit, refund)
+
+
+@rule(
+    code="EL005",
+    skip_self_pay=True,
+    severity="info",
+    message=_el005_message,
+    fix=_el005_fix,
+    partial_when=lambda: _el005_scope() & (pl.col(LINE_STATUS) == "unknown") & ~_has_ga(),
+    partial_reason="no remittances given: a denial in the restored lapse cannot be seen",
+)
+def lapse_period_denial_to_resubmit() -> pl.Expr:
+    """Medicare telehealth line of a retroactively restored lapse, denied or billed under an ABN.
+
+    What it checks: a Medicare (payer_type medicare) telehealth line with a DOS in a lapse of the
+    Medicare telehealth flexibilities that Congress restored retroactively — 2025-10-01 to
+    2025-11-12 and 2026-01-31 to 2026-02-03, both ends included — that a remittance denied
+    (its line_status is denied as of the audit's as_of: net payment 0 with a denial adjustment),
+    or that carries modifier GA (an Advance Beneficiary Notice was collected). Without
+    remittances the denial clause cannot be judged: the rule is partial for the lapse lines
+    without GA. Severity info: the line is money to recover, not an error.
+
+    Why: during the lapses Medicare could not pay most telehealth (home, non-behavioral); MACs
+    held claims, CMS suggested ABNs, and some claims were denied or returned. The Continuing
+    Appropriations, Agriculture, Legislative Branch, Military Construction and Veterans Affairs,
+    and Extensions Act, 2026 (H.R. 5371, signed 2025-11-12) restored the flexibilities back to
+    2025-10-01, and the Consolidated Appropriations Act, 2026 (H.R. 7148, signed 2026-02-03)
+    restored them back to 2026-01-31 and extended them through 2027-12-31; CMS told MACs to
+    release held claims and providers to resubmit the ones returned. Once Medicare pays, an ABN
+    no longer makes the patient liable, and what the patient paid under it is refunded.
+    Sources: CMS, "All Fee-For-Service Providers" (claims during the lapse),
+    https://www.cms.gov/Center/Provider-Type/All-Fee-For-Service-Providers-Center ; Noridian,
+    "MLN Connects special edition: update on processing of telehealth claims" (2025-11-07),
+    https://med.noridianmedicare.com/web/jfb/article-detail/-/view/10534/mln-connects-special-edition-update-on-processing-of-telehealth-and-acute-hospital-care-at-home-claims-november-7-2025
+    AAMC, "CMS releases new guidance on telehealth payment" (2025-11),
+    https://www.aamc.org/advocacy-policy/washington-highlights/cms-releases-new-guidance-telehealth-payment
+    McGuireWoods, "Understanding Congress' latest extension of Medicare telehealth
+    flexibilities" (2026),
+    https://www.mcguirewoods.com/client-resources/alerts/2026/2/understanding-congress-latest-extension-of-medicare-telehealth-flexibilities
+
+    Example: 99213 with POS 10 and modifier 95 on 2025-10-15 billed to Medicare, denied with
+    CO-96 — reported; the same line on 2025-11-13 is not (after the lapse), nor the same line
+    paid.
+
+    What to bill instead: resubmit the denied line (a claim returned unprocessed is a new claim;
+    a denied one is reopened); a line billed under GA is billed to Medicare as telehealth, and
+    the patient is refunded what they paid under the ABN.
+    """
+    return _el005_scope() & ((pl.col(LINE_STATUS) == "denied") | _has_ga())

@@ -74,19 +74,23 @@ def timely_filing_limit_exceeded() -> pl.Expr:
     Replacement and void claims (7, 8) are not checked; a line without a submitted date gets no
     finding; the rule is skipped when the claims have no claim_submitted_date column.
 
-    Why: Medicare requires Part B claims within 12 months (one calendar year) of the DOS (42 CFR
-    424.44; the From date per line); an untimely denial (CO-29, N211) is not an initial
-    determination and cannot be appealed (reference §9, [S66], [S67]). Commercial limits are
-    contractual, often 90–180 days ([S68]).
+    Why: Medicare requires Part B claims within one calendar year of the date of service (42 CFR
+    424.44, as amended by Affordable Care Act §6404; for a line the From date); a claim denied as
+    untimely (CARC 29 with RARC N211) gets no initial determination and cannot be appealed; the
+    exceptions are administrative error and retroactive entitlement or disenrollment.
+    Commercial limits are contractual, often 90–180 days. Sources: Medicare Claims Processing
+    Manual (Pub. 100-04), ch. 1 §70,
+    https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Downloads/clm104c01.pdf
+    CGS Medicare, "Timely filing", https://cgsmedicare.com/parta/claims/timely.html
+    MedClaims LLC, commercial payers' limits,
+    https://www.medclaimsllc.com/blogs/timely-filing-is-vital-for-physicians-and-medical-billing-companies/
 
     Example: 99213 with DOS 2024-02-29 billed to Medicare, submitted 2025-03-01 — flagged (the
     last day was 2025-02-28).
 
-    Fix: nothing on the claim fixes it: appeal with proof of timely filing or an exception
-    (administrative error, retroactive entitlement), or write the line off.
-
-    References: DESIGN §3 "payer policies" (timely filing), §5 FL001; telehealth-billing-rules.md
-    §9.
+    What to bill instead: nothing on the claim fixes it. Appeal only with proof of timely
+    submission (the clearinghouse acceptance report) or a filing-limit exception; otherwise write
+    the line off — the patient cannot be billed for a payer's timely-filing denial.
     """
     return (pl.col(c.CLAIM_FREQUENCY_CODE).fill_null("1") == "1") & (
         pl.col(c.CLAIM_SUBMITTED_DATE) > filing_deadline()
@@ -102,9 +106,21 @@ def timely_filing_limit_exceeded() -> pl.Expr:
         "frequency {claim_frequency_code} claim {claim_id} has neither original_claim_id nor "
         "original_payer_claim_control_number; expected the claim it replaces or voids"
     ),
-    fix=(
-        "put the payer's claim control number of the original claim in 2300 REF*F8 "
-        "(original_payer_claim_control_number) and keep frequency {claim_frequency_code}"
+    fix=lambda: (
+        pl.when(v.is_medicare)
+        .then(
+            pl.lit(
+                "Medicare Part B takes no frequency-7 or -8 claims: request a reopening of the "
+                "original claim (or appeal it) instead of sending a corrected claim"
+            )
+        )
+        .otherwise(
+            pl.format(
+                "put the payer's claim control number of the original claim (CLP07 of its 835) "
+                "in 2300 REF*F8 (original_payer_claim_control_number) and keep frequency {}",
+                pl.col(c.CLAIM_FREQUENCY_CODE),
+            )
+        )
     ),
     claim_columns=(c.CLAIM_FREQUENCY_CODE,),
 )
@@ -116,18 +132,24 @@ def replacement_without_original_claim() -> pl.Expr:
     only rule that evaluates superseded claims (voids and the claims they replace). Skipped when
     the claims have no claim_frequency_code column (every claim is then an original).
 
-    Why: a corrected claim must carry frequency code 7 or 8 with the original payer claim number
-    in REF*F8; without it the payer cannot find the original and rejects the correction or
-    treats it as a duplicate (CARC 18) (reference §9 "Corrected claims", §10.1, [S54], [S70]).
+    Why: a corrected claim (frequency 7) or a void (8) must carry the payer's claim control
+    number of the original in 2300 REF*F8; without it the payer cannot find the original and
+    rejects the correction or denies it as a duplicate (CARC 18). Medicare Part B does not take
+    frequency 7 or 8 claims at all: a Part B claim is corrected through a reopening (clerical
+    errors) or an appeal. Sources: Medi-Cal, "Electronic claim resubmission (frequency 7 and
+    8)", https://files.medi-cal.ca.gov/pubsdoco/newsroom/newsroom_31265_02.aspx ; Palmetto GBA,
+    "CARC 18 duplicate claim",
+    http://www.palmettogba.com/palmetto/jmb.nsf/DIDC/PCAF563WNL~Claims~Denial%20Resolution
+    Medicare Claims Processing Manual (Pub. 100-04), ch. 34 (reopening and revision of claim
+    determinations),
+    https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Downloads/clm104c34.pdf
 
-    Example: claim C9 with frequency 7, no original_claim_id and no REF*F8 — every line of C9 is
-    flagged.
+    Example: claim C9 billed to AETNA with frequency 7, no original_claim_id and no REF*F8 —
+    every line of C9 is flagged.
 
-    Fix: add the original claim's payer control number (REF*F8) — from the 835 (CLP07) of the
-    original claim.
-
-    References: DESIGN §3 (claim_frequency_code, original_claim_id), §5 FL002;
-    telehealth-billing-rules.md §9, §10.1.
+    What to bill instead: the same correction with the original claim's payer control number
+    (CLP07 of its 835) in REF*F8; for Medicare Part B, a reopening of the original claim instead
+    of a frequency 7/8 claim.
     """
     return (
         pl.col(c.CLAIM_FREQUENCY_CODE).is_in(["7", "8"])

@@ -91,22 +91,28 @@ def fq001_periods(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
 def online_digital_em_more_than_once_in_7_days() -> pl.Expr:
     """Online digital E/M (e-visit) billed more than once in a 7-day period.
 
-    Checks, per person and billing NPI, the online digital E/M lines (99421–99423, 98970–98972,
-    G2061–G2063) in order (DOS, then claim_submitted_date with nulls last, claim_id,
+    What it checks, per person and billing NPI: the online digital E/M lines (99421–99423,
+    98970–98972, G2061–G2063) in order (DOS, then claim_submitted_date with nulls last, claim_id,
     claim_line_number): the first line opens a period of days 0–6 (its DOS and the six days
     after); every later line inside that period is flagged; a flagged line never opens a period;
     the first line on day 7 or later opens the next one. Lines of superseded claims never take
     part; a line without billing NPI gets no finding. Skipped when the claims give no
     billing_npi column.
 
-    Why: an online digital E/M code covers the cumulative time of a 7-day period starting with
-    the clinician's first review, and is reported once per 7 days (reference §2.3, [S22], [S23]).
-    A second e-visit inside the period is denied or recouped.
+    Why: CPT defines 99421–99423 as the cumulative time of one 7-day period that starts with the
+    clinician's first review of the patient's message, reported once for that period (CPT
+    Evaluation and Management guidelines, "Online digital evaluation and management services",
+    2020); a second e-visit inside the period is denied or recouped. Sources: CodingIntel,
+    "CPT codes online digital evaluation and management services",
+    https://codingintel.com/cpt-codes-online-digital-evaluation-and-management-services/
+    AAPC, "CPT 2020 update",
+    https://www.aapc.com/codes/coding-newsletters/my-podiatry-coding-alert/cpt-2020-update-162537-article
 
     Example: 99421 on 2024-03-01 and 99422 on 2024-03-07 for P1, billing NPI 1245319599 → the
     99422 fires (day 6); a 99421 on 2024-03-08 (day 7) opens a new period and does not fire.
 
-    Fix: add the time to the period's first e-visit and bill one code for the cumulative time.
+    What to bill instead: one code for the period — the time of every e-visit of the 7 days added
+    up on the period's first e-visit, its level chosen from that total.
     """
     return pl.col("fq001_flagged")
 
@@ -199,30 +205,37 @@ def _fq002_message() -> pl.Expr:
     severity="warning",
     message=_fq002_message,
     fix=(
-        "do not bill {hcpcs_code} separately: its work is part of the related office E/M "
-        "(document it in that visit)"
+        "do not bill {hcpcs_code} separately: its work is part of the related office E/M, whose "
+        "level may count it as that visit's record shows; bill it only for an unrelated problem"
     ),
     prepare=(fq002_em_nearby,),
 )
 def ctbs_bundled_with_em() -> pl.Expr:
     """Online digital E/M or virtual check-in billed next to an office E/M it is bundled into.
 
-    Checks, for the same person and rendering NPI: an online digital E/M (99421–99423,
+    What it checks, for the same person and rendering NPI: an online digital E/M (99421–99423,
     98970–98972, G2061–G2063) or a virtual check-in (G2012, G2252, 98016, G2010, G2250, G2251)
     0–7 days after an office E/M (99202–99205, 99212–99215; 98000–98015 from 2025-01-01); a
     virtual check-in 0–1 days before an office E/M; an online digital E/M 0–7 days before an
     office E/M. Days are calendar-day differences of DOS, both ends included (day 0 is the same
-    day). The CTBS line is flagged. Lines of superseded claims never take part.
+    day). The CTBS line is flagged. Lines of superseded claims never take part. Severity warning:
+    an unrelated problem may justify the CTBS service.
 
-    Why: an e-visit related to an E/M in the prior 7 days is part of that E/M (reference §2.3,
-    [S22], [S23]); a virtual check-in or store-and-forward review may not originate from a related
-    E/M in the prior 7 days nor lead to an E/M within 24 hours / the next available appointment
-    (§2.5 98016 [S27], §2.6 G2010 [S30]). Payers bundle such CTBS into the visit.
+    Why: an e-visit related to an E/M of the prior 7 days is part of that E/M (CPT); a virtual
+    check-in may not originate from a related E/M of the prior 7 days nor lead to an E/M within
+    24 hours or the soonest available appointment (CMS, CY 2019 Physician Fee Schedule final
+    rule, 83 FR 59452, for G2012 and G2010; 98016 from 2025). Sources: IDSA, "New in 2019:
+    Medicare payment for communication technology-based services",
+    https://beta.idsociety.org/idsa-newsletter/january-23-2019/new-in-2019-medicare-payment-for-communication-technology-based-services/
+    CodingIntel, "Virtual communication codes", https://codingintel.com/virtual-communication-codes
+    CodingIntel, online digital E/M,
+    https://codingintel.com/cpt-codes-online-digital-evaluation-and-management-services/
 
     Example: 99213 on 2024-03-15 and 99421 on 2024-03-20 for P1 by NPI 1234567893 → the 99421
     fires (5 days after). G2012 on 2024-03-14 before that 99213 → fires (1 day before).
 
-    Fix: do not bill the CTBS service separately; document its work in the related visit.
+    What to bill instead: the office E/M alone (its level may count the related CTBS work that
+    its own record shows); bill the CTBS line only for a problem unrelated to that visit.
     """
     return _fq002_after() | _fq002_before()
 
@@ -252,21 +265,26 @@ def fq003_periods(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
 def remote_monitoring_device_billed_twice_in_30_days() -> pl.Expr:
     """Remote monitoring device supply billed more than once in a 30-day period.
 
-    Checks, per person across all NPIs, the device supply codes 99454, 99445 (RPM) and
+    What it checks, per person across all NPIs: the device supply codes 99454, 99445 (RPM) and
     98976–98978, 98984–98986 (RTM) in one sequence, in order (DOS, then claim_submitted_date with
     nulls last, claim_id, claim_line_number): the first line opens a period of days 0–29; later
     lines inside it are flagged; a flagged line never opens a period; the first line on day 30 or
     later opens the next one. Lines of superseded claims never take part.
 
-    Why: device supply is billed once per 30-day period (99454 16–30 days, 99445 2–15 days, and
-    the two are mutually exclusive in one period; RTM 98976–98978 / 98984–98986 likewise), and
-    the device codes of RPM and RTM are not billed together for one patient in one period
-    (reference §2.7, [S31], [S32], [S33]; §2.8, [S33], [S34]).
+    Why: device supply is reported once per 30 days (99454 for 16–30 days of data, 99445 from
+    2026 for 2–15 days; the two exclude each other in one period; RTM 98976–98978 and
+    98984–98986 likewise), and RPM and RTM device codes are not billed together for one patient
+    in one period (CPT 2026; CY 2026 Physician Fee Schedule final rule, CMS-1832-F). Sources:
+    AHIMA Journal, "Understanding 2026 code updates for remote monitoring",
+    https://journal.ahima.org/AMP_EDN/383/Understanding-2026-Code-Updates-for-Remote-Monitoring-17504.amp.html
+    AAPC, "Prepare for RTM/RPM changes in the 2026 CPT code set",
+    https://www.aapc.com/codes/coding-newsletters/my-tech-innovation-coding-alert/technology-innovation-prepare-for-rtmrpm-changes-in-the-2026-cpt-code-set-179741-article/rci
+    FairPath, "RTM 2026 update" (CR 14250), https://www.fairpath.ai/resources/rtm-2026-update
 
     Example: 99454 on 2024-03-01 and 98977 on 2024-03-30 for P1 (any NPI) → the 98977 fires (day
     29); a 99454 on 2024-03-31 (day 30) opens the next period.
 
-    Fix: bill one device code per 30-day period; the next period starts 30 days after the first.
+    What to bill instead: one device code per 30-day period; the next period's code from day 30.
     """
     return pl.col("fq003_flagged")
 
@@ -324,33 +342,57 @@ def fq004_duplicates(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
         "rendering NPI, DOS, code {hcpcs_code}, modifiers, units, POS and charge on another "
         "claim; expected each service billed once"
     ),
-    fix=(
-        "void this claim (frequency 8) if it was sent twice; if it corrects claim "
-        "{fq004_original_claim_id}, resubmit it as a replacement (frequency 7) naming that claim"
+    fix=lambda: (
+        pl.when(v.is_medicare)
+        .then(
+            pl.format(
+                "bill the service once: Medicare Part B takes no frequency-7 or -8 claims, so a "
+                "correction of claim {} is a reopening of that claim, and a second payment is "
+                "refunded",
+                pl.col("fq004_original_claim_id"),
+            )
+        )
+        .otherwise(
+            pl.format(
+                "void this claim (frequency 8) if it was sent twice; if it corrects claim {}, "
+                "resubmit it as a replacement (frequency 7) naming that claim in REF*F8",
+                pl.col("fq004_original_claim_id"),
+            )
+        )
     ),
     prepare=(fq004_duplicates,),
 )
 def duplicate_line() -> pl.Expr:
     """Claim line that duplicates a line on another claim.
 
-    Checks lines with the same person, rendering NPI, DOS, code, modifier set (order-insensitive),
-    units, POS and charge as a line on another claim. Of such a group, the line with the smallest
-    (claim_submitted_date nulls last, claim_id, claim_line_number) is the original and is not
-    flagged; every other line of the group is. Lines of frequency 7 (replacement) and 8 (void)
-    claims, and lines of superseded claims, are never flagged nor originals. Identical lines on
-    one claim only are not duplicates (a group must span two claims). A line with an empty key
-    value gets no finding.
+    What it checks: lines with the same person, rendering NPI, DOS, code, modifier set
+    (order-insensitive), units, POS and charge as a line on another claim. Of such a group, the
+    line with the smallest (claim_submitted_date nulls last, claim_id, claim_line_number) is the
+    original and is not flagged; every other line of the group is. Lines of frequency 7
+    (replacement) and 8 (void) claims, and lines of superseded claims, are never flagged nor
+    originals. Identical lines on one claim only are not duplicates (a group must span two
+    claims). A line with an empty key value gets no finding.
 
-    Why: an exact duplicate (same beneficiary, provider, DOS, procedure and modifiers, place of
-    service and billed amount) is auto-denied CO/OA-18; a corrected claim must be sent as a
-    replacement (frequency 7) or void (8) with the original claim number, not as a new original
-    (reference §9, [S69], [S54]).
+    Why: Medicare denies an exact duplicate (same beneficiary, provider, from and through dates,
+    type of service, procedure code and modifiers, place of service and billed amount) with
+    CARC 18 (CR 8121; Medicare Claims Processing Manual ch. 1 §120); a correction sent as a new
+    original is such a duplicate. Other payers take a replacement (frequency 7) or void (8)
+    naming the original; Medicare Part B takes neither and corrects through a reopening.
+    Sources: Medicare Claims Processing Manual (Pub. 100-04), ch. 1,
+    https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Downloads/clm104c01.pdf
+    Palmetto GBA, "CARC 18 duplicate claim",
+    http://www.palmettogba.com/palmetto/jmb.nsf/DIDC/PCAF563WNL~Claims~Denial%20Resolution
+    Medicare Claims Processing Manual (Pub. 100-04), ch. 34 (reopening and revision of claim
+    determinations),
+    https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Downloads/clm104c34.pdf
 
     Example: claim C1 (submitted 2024-03-20) and claim C2 (submitted 2024-03-25) each with 99213,
     POS 10, no modifiers, 1 unit, $150.00 for P1 on 2024-03-15 by NPI 1234567893 → C2's line
     fires; C1's is the original.
 
-    Fix: void the duplicate claim, or resubmit a correction as frequency 7 naming the original.
+    What to bill instead: the service once. Other payers: void the duplicate (frequency 8), or
+    send a correction as a replacement (frequency 7) naming the original. Medicare Part B: no
+    frequency 7/8 — a correction is a reopening of the original claim.
     """
     return pl.col("fq004_duplicate")
 
@@ -383,27 +425,32 @@ def fq005_same_day_em(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
         "person, rendering NPI and DOS {claim_line_start_date}; expected one office E/M per day"
     ),
     fix=(
-        "bill one office E/M for the day whose level covers both encounters, or document why "
-        "they were separate services"
+        "bill one office E/M for the day, at the level the day's combined record supports; "
+        "keep two only where each encounter's own record shows a separate problem"
     ),
     prepare=(fq005_same_day_em,),
 )
 def same_day_telehealth_and_in_person_em() -> pl.Expr:
     """Telehealth and in-person office E/M billed for the same patient, provider and day.
 
-    Checks office E/M lines (99202–99205, 99212–99215; 98000–98015 from 2025-01-01) of one
-    person, one rendering NPI and one DOS where one is a telehealth line and another is not; the
-    telehealth line is flagged. Lines of superseded claims never take part. A line with a
-    telehealth indicator on an in_person encounter is not a telehealth line (DESIGN §5).
+    What it checks: office E/M lines (99202–99205, 99212–99215; 98000–98015 from 2025-01-01) of
+    one person, one rendering NPI and one DOS where one is a telehealth line and another is not;
+    the telehealth line is flagged. Lines of superseded claims never take part. A line with a
+    telehealth indicator on an in_person encounter is not a telehealth line. Severity warning:
+    two separately documented problems may support two visits.
 
-    Why: payers expect one office E/M per patient, provider and day; a same-day telehealth and
-    in-person visit by the same provider is a suspect duplicate that payers deny or review
-    (reference §9: duplicate logic [S69], [S54]; telekit flags it as suspect).
+    Why: payers expect one office E/M per patient, provider and day (CPT: the level reflects the
+    total work of the day); a same-day telehealth and in-person visit by the same provider is a
+    suspect duplicate that Medicare suspends for review or denies with CARC 18 (CR 8121).
+    Sources: medical-billing-blog, "Medicare: what is a duplicate" (CR 8121),
+    http://medical-billing-blog.blogspot.com/2013/06/medicare-what-is-duplicate.html ; Palmetto
+    GBA, "CARC 18 duplicate claim",
+    http://www.palmettogba.com/palmetto/jmb.nsf/DIDC/PCAF563WNL~Claims~Denial%20Resolution
 
     Example: 99213 POS 11 (in person) and 99214 POS 10 with modifier 95 on an audio_video
     encounter, both for P1 by NPI 1234567893 on 2024-03-15 → the 99214 fires.
 
-    Fix: bill one office E/M for the day at the level that covers both encounters, or document
-    the separate problem and bill per payer policy.
+    What to bill instead: one office E/M for the day, at the level the day's combined record
+    supports; two visits only where each encounter's own record shows a separate problem.
     """
     return v.telehealth_line & pl.col("fq005_in_person_code").is_not_null()

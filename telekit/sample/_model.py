@@ -19,6 +19,8 @@ LEGACY_START, LEGACY_END = date(2019, 1, 1), date(2021, 12, 31)
 
 PHE_POS_START = date(2020, 3, 1)  # Medicare: in-person POS + 95 from here to 2023-12-31
 FLEX_START = date(2020, 3, 6)  # Medicare home telehealth flexibilities (to 2027-12-31)
+# EL005: lapses of the Medicare telehealth flexibilities restored retroactively (both ends in)
+RESTORED_LAPSES = ((date(2025, 10, 1), date(2025, 11, 12)), (date(2026, 1, 31), date(2026, 2, 3)))
 Y2021, Y2022, Y2023, Y2024, Y2025, Y2026 = (date(y, 1, 1) for y in range(2021, 2027))
 AETNA_POS02_START, AETNA_POS02_END = date(2022, 1, 1), date(2022, 6, 30)
 

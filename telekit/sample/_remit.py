@@ -303,9 +303,17 @@ def _adjudicate(
     u = rng.random((n, 3))
     carc_pick = rng.integers(0, len(DENIAL_CARCS), n)
     hint = pl.col("remit_hint").fill_null("")
+    # EL005: Medicare claims of the retroactively restored telehealth lapses are denied only
+    # where a planter says so (a random denial there would be an unplanted EL005 finding)
+    claim_dos = pl.col("dos").min().over("event")
+    spared = (pl.col("payer_type") == "medicare") & pl.any_horizontal(
+        claim_dos.is_between(lo, hi) for lo, hi in m.RESTORED_LAPSES
+    )
     claim_denial_carc = (
         pl.when(hint.str.starts_with("deny_claim:"))
         .then(hint.str.split(":").list.get(1, null_on_oob=True))
+        .when(spared)
+        .then(None)
         .when(pl.col("u_claim") < CLAIM_DENIAL_SHARE)
         .then(pl.lit("16"))
         .otherwise(None)
@@ -313,6 +321,8 @@ def _adjudicate(
     line_denial_carc = (
         pl.when(hint.str.starts_with("deny_line:"))
         .then(hint.str.split(":").list.get(1, null_on_oob=True))
+        .when(spared)
+        .then(None)
         .when(pl.col("u_line") < LINE_DENIAL_SHARE if kind == "initial" else pl.lit(False))
         .then(
             pl.when(pl.col("code").is_in(ADD_ONS))

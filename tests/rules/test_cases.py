@@ -28,7 +28,12 @@ Optional keys of a case:
 - ``severity``: the expected severity of each finding of ``expect``, in order
   (``["error", "warning"]``), for rules whose clauses differ in severity;
 - ``message_contains`` / ``fix_contains``: text every finding's message / suggested fix of the
-  rule must contain (an auditor reads them).
+  rule must contain (an auditor reads them);
+- ``remittances``: remittance service lines passed to ``tk.audit``, each
+  ``{ line = 1, paid = "0.00", status = "1", date = 2025-12-01, adjustments = [["CO", "96",
+  "150.00"]] }`` (one remittance claim per entry, answering that line's claim for that line's
+  code and DOS); ``as_of`` the audit's as_of; ``line_status``: the expected line_status of each
+  finding of ``expect``, in order.
 
 ``pytest -k CD002`` runs one rule's cases.
 """
@@ -168,7 +173,45 @@ def build(case: dict[str, Any]) -> dict[str, Any]:
     }
     for t in case.get("omit", []):
         tables[t] = None
+    tables["remittances"] = _remittances(case.get("remittances"), lines)
     return tables
+
+
+def _remittances(entries: list[dict[str, Any]] | None, lines: list[dict[str, Any]]) -> Any:
+    if entries is None:
+        return None
+    svc, adjustments = [], []
+    for k, entry in enumerate(entries, 1):
+        line = lines[int(entry["line"]) - 1]
+        remit = f"R{k}"
+        svc.append(
+            {
+                "remit_id": remit,
+                "remit_claim_seq": "1",
+                "svc_seq": "1",
+                "claim_id": line["claim_id"],
+                "claim_status_code": str(entry.get("status", "1")),
+                "payment_date": _text(entry.get("date", "2025-12-01")),
+                "service_date": _text(line["claim_line_start_date"]),
+                "hcpcs_code": line["hcpcs_code"],
+                "line_charge_amount": line["charge_amount"],
+                "paid_amount": str(entry["paid"]),
+            }
+        )
+        adjustments += [
+            {
+                "remit_id": remit,
+                "remit_claim_seq": "1",
+                "svc_seq": "1",
+                "level": "line",
+                "group_code": group,
+                "reason_code": reason,
+                "amount": amount,
+            }
+            for group, reason, amount in entry.get("adjustments", [])
+        ]
+    adj = _frame(adjustments) if adjustments else None
+    return tk.read_remittances(_frame(svc), adjustments=adj)
 
 
 def _as_list(value: Any) -> list[str]:
@@ -211,6 +254,8 @@ def test_rule_case(code: str, case: dict[str, Any]) -> None:
             codesets.read_ncci(CMS / e["path"], edition=e.get("edition"))
             for e in case.get("ncci", [])
         ],
+        remittances=tables["remittances"],
+        as_of=case.get("as_of"),
     )
     assert result.rejects.height == 0, result.rejects.to_dicts()
     assert fired(result, code, case) == case["expect"], result.findings.select(
@@ -222,6 +267,13 @@ def test_rule_case(code: str, case: dict[str, Any]) -> None:
         keys = _keys(case)
         got = [by_line[keys[i - 1]] for i in case["expect"]]
         assert got == case["severity"], got
+    if "line_status" in case:
+        by_line = {
+            (r["claim_id"], r["claim_line_number"]): r["line_status"] for r in hits.to_dicts()
+        }
+        keys = _keys(case)
+        got = [by_line[keys[i - 1]] for i in case["expect"]]
+        assert got == case["line_status"], got
     for text in _as_list(case.get("message_contains")):
         assert all(text in m for m in hits["message"].to_list()), (text, hits["message"])
     for text in _as_list(case.get("fix_contains")):

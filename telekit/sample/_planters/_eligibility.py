@@ -1,9 +1,10 @@
-"""Planters, EL: eligibility (EL001–EL004)."""
+"""Planters, EL: eligibility (EL001–EL005)."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
+from telekit.sample import _model as m
 from telekit.sample._case import Plant
 from telekit.sample._planters._base import (
     MAIN,
@@ -166,3 +167,47 @@ def plant_el004_old_payer_after_switch(p: Plant) -> None:
 def plant_el004_alias(p: Plant) -> None:
     """Negative: covered by AETNA, billed as "AETNA BETTER HEALTH" (an alias): no finding."""
     p.visit(p.person("AETNA"), "99213", dos=p.pick_date(*MAIN), payer="AETNA BETTER HEALTH")
+
+
+# EL005: the Medicare telehealth lapses restored retroactively (both ends included)
+LAPSES = m.RESTORED_LAPSES
+
+
+@planter("EL005")
+def plant_el005_denied_in_lapse(p: Plant) -> None:
+    """Medicare video visits in each restored lapse (its first and last days among them) that
+    the remittance denies (CO-96): EL005 — once the audit reads the remittances; the same
+    denial the day after the 2025 lapse (another person): no finding."""
+    days = (
+        LAPSES[0][0],
+        p.pick_date(*LAPSES[0]),
+        LAPSES[0][1],
+        LAPSES[1][0],
+        LAPSES[1][1],
+    )
+    for dos in days:
+        c = p.visit(
+            p.person("MEDICARE"), "99213", dos=dos, modality="audio_video",
+            remit_hint="deny_line:96",
+        )  # fmt: skip
+        p.expect(c, 1, "EL005")
+    p.visit(
+        p.person("MEDICARE"), "99213", dos=LAPSES[0][1] + timedelta(days=1),
+        modality="audio_video", remit_hint="deny_line:96",
+    )  # fmt: skip
+
+
+@planter("EL005")
+def plant_el005_abn_in_lapse(p: Plant) -> None:
+    """Medicare video visits in the lapses billed with GA (an ABN was collected): EL005; a GA
+    visit the day before the 2025 lapse (another person): no finding."""
+    for lo, hi in (LAPSES[0], LAPSES[0], LAPSES[1]):
+        c = p.visit(
+            p.person("MEDICARE"), "99214", dos=p.pick_date(lo, hi), modality="audio_video",
+            mods=("GA",),
+        )  # fmt: skip
+        p.expect(c, 1, "EL005")
+    p.visit(
+        p.person("MEDICARE"), "99214", dos=LAPSES[0][0] - timedelta(days=1),
+        modality="audio_video", mods=("GA",),
+    )  # fmt: skip

@@ -91,7 +91,14 @@ def run_audit(args: argparse.Namespace) -> AuditResult:
     bar.step("auditing", tick=not partitioned)  # R7: the partitioned audit draws its own
     # >>> scale (S1)
     result = _audit(
-        paths, tables, policies_path, as_of, mapping, partitioned=partitioned, reference=reference
+        paths,
+        tables,
+        policies_path,
+        as_of,
+        mapping,
+        partitioned=partitioned,
+        reference=reference,
+        remittances=remits,
     )
     out: Path = args.out
     rejects, extra_tables = _tally_tables(result, tallies, paths)
@@ -175,6 +182,7 @@ def _audit(
     *,
     partitioned: bool,
     reference: Mapping[str, Any],
+    remittances: Any = None,
 ) -> AuditResult:
     """The audit: in memory over the tables read, or bucket by bucket from the files, with the
     reference sets given (``reference_files``)."""
@@ -201,6 +209,7 @@ def _audit(
             providers=tables.get("providers"),
             policies=policies_path,
             as_of=as_of,
+            remittances=remittances,
             **reference,
         )
     return result

@@ -71,7 +71,7 @@ CHANGES: Final[tuple[tuple[str, str, str, str], ...]] = (
         "2026-12-06",
         "MD004",
         "changed",
-        "GT retired from 2018-10-01 (CR 10583); a warning with no amount unless a CARC 4 denial",
+        "GT retired from 2018-10-01 (CR 10583); a warning with no amount",
     ),
     (
         "2026-12-06",
@@ -92,13 +92,38 @@ CHANGES: Final[tuple[tuple[str, str, str, str], ...]] = (
         "90792, 90833, 90836 and 90838 by a psychologist, LCSW, MFT or MHC; the fix names 90832/90834/90837",
     ),
     ("2026-12-06", "PR002", "changed", "new message and fix: never re-bill under another NPI"),
-    ("2026-12-06", "CD006", "new", "Medicare code with PFS status I, N or X (B: warning)"),
+    (
+        "2026-12-06",
+        "CD006",
+        "new",
+        "Medicare code with PFS status I or N in the release covering the DOS; X (paid outside the PFS, e.g. labs) and B (bundled) are warnings",
+    ),
     ("2026-12-06", "PS006", "new", "in-person-only service on a telehealth encounter (warning)"),
-    ("2026-12-06", "TM006", "new", "psychotherapy minutes below the code's minimum"),
-    ("2026-12-06", "TM007", "new", "new-patient code for a patient seen in the three years before"),
+    (
+        "2026-12-06",
+        "TM006",
+        "new",
+        "psychotherapy minutes below the code's minimum (90845, whose descriptor states no time: warning)",
+    ),
+    (
+        "2026-12-06",
+        "TM007",
+        "new",
+        "new-patient code (99202-99205, 98000-98003, 98008-98011) for a patient seen in the three years before",
+    ),
     ("2026-12-06", "AD002", "new", "Medicare G2211 with a modifier-25 E/M"),
-    ("2026-12-06", "NC001", "new", "NCCI practitioner procedure-to-procedure pair"),
-    ("2026-12-06", "NC002", "new", "units above the NCCI practitioner MUE"),
+    (
+        "2026-12-06",
+        "NC001",
+        "new",
+        "NCCI practitioner procedure-to-procedure pair (non-Medicare payers: warning; a duplicate line is FQ004's)",
+    ),
+    (
+        "2026-12-06",
+        "NC002",
+        "new",
+        "units above the NCCI practitioner MUE (non-Medicare payers: warning; a duplicate line is FQ004's)",
+    ),
     ("2026-12-06", "EL005", "new", "lapse-period denials and ABNs to resubmit and refund"),
 )
 

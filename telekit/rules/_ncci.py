@@ -3,8 +3,10 @@
 
 Every rule here reads ``inputs.reference.ncci`` (the shipped 2024-07-01 edition first, then the
 editions the user gave) through a window preparation. Superseded lines are never anchors or
-targets; NC001 and NC002 give no finding on a line CD001 or TM004 flags (the catalog's
-precedence, declared here with ``suppressed_where``).
+targets; NC001 and NC002 give no finding on a line CD001, TM004 or FQ004 flags (the catalog's
+precedence, declared here with ``suppressed_where``; FQ004 is telekit's addition: a duplicate
+of another claim's line is the same service billed twice, judged by FQ004, not a further unit or
+a further procedure of the day).
 """
 
 from __future__ import annotations
@@ -272,7 +274,7 @@ def _ptp_unjudged() -> pl.Expr:
     message=_nc001_message,
     fix=_nc001_fix,
     prepare=(ncci_ptp_pairs,),
-    suppressed_where=("CD001", "TM004"),
+    suppressed_where=("CD001", "TM004", "FQ004"),
     line_severity=lambda: _ncci_severity(PTP_EXACT),
     partial_when=_ptp_unjudged,
     partial_reason="DOS more than 365 days from the quarter of every loaded NCCI PTP edition",
@@ -435,7 +437,7 @@ def _mue_unjudged() -> pl.Expr:
     message=_nc002_message,
     fix=_nc002_fix,
     prepare=(ncci_mue_units,),
-    suppressed_where=("CD001", "TM004"),
+    suppressed_where=("CD001", "TM004", "FQ004"),
     line_severity=lambda: _ncci_severity(MUE_EXACT),
     partial_when=_mue_unjudged,
     partial_reason="DOS more than 365 days from the quarter of every loaded NCCI MUE edition",

@@ -24,11 +24,6 @@ def tm004_99417() -> pl.Expr:
     return pl.col(c.HCPCS_CODE) == "99417"
 
 
-def tm004_flagged() -> pl.Expr:
-    """DESIGN §5 precedence: on every line TM004 flags, NC001 and NC002 give none."""
-    return pl.lit(value=True)
-
-
 CODE = pl.col(c.HCPCS_CODE)
 MINUTES = v.enc_total_minutes
 DEVICE_DAYS = v.enc_device_days
@@ -375,9 +370,7 @@ def _tm004_fix() -> pl.Expr:
     suppresses={
         "TH001": tm004_99417,
         "CD006": tm004_99417,
-        # DESIGN §5: NC001 and NC002 give no finding on a line TM004 flags
-        "NC001": tm004_flagged,
-        "NC002": tm004_flagged,
+        # NC001 and NC002 declare that TM004 suppresses them (telekit.rules._ncci)
     },
     severity="error",
     message=_tm004_message,

@@ -244,12 +244,14 @@ def add_on_code_without_primary() -> pl.Expr:
     Sources: CPT add-on code guidelines (CPT Professional, Introduction, "Add-on Codes"); NCCI
     Policy Manual for Medicare Services, ch. I "General Correct Coding Policies" (add-on codes) and
     ch. XI "Medicine: Evaluation and Management Services" (psychotherapy with E/M, prolonged
-    services), https://www.cms.gov/medicare/coding-billing/national-correct-coding-initiative-
-    ncci-edits/medicare-ncci-policy-manual; CMS "Medicare NCCI Add-on Code Edits",
-    https://www.cms.gov/medicare/coding-billing/national-correct-coding-initiative-ncci-edits/
-    medicare-ncci-add-code-edits; Medicare Claims Processing Manual (Pub. 100-04) ch. 12 §30.6.15
-    (prolonged services, G2212), https://www.cms.gov/regulations-and-guidance/guidance/manuals/
-    downloads/clm104c12.pdf; CY 2024 PFS final rule, 88 FR 78818 (G2211).
+    services),
+    https://www.cms.gov/medicare/coding-billing/national-correct-coding-initiative-ncci-edits/medicare-ncci-policy-manual;
+    CMS "Medicare NCCI Add-on Code Edits",
+    https://www.cms.gov/medicare/coding-billing/national-correct-coding-initiative-ncci-edits/medicare-ncci-add-code-edits;
+    Medicare Claims Processing Manual (Pub. 100-04) ch. 12 §30.6.15
+    (prolonged services, G2212),
+    https://www.cms.gov/regulations-and-guidance/guidance/manuals/downloads/clm104c12.pdf;
+    CY 2024 PFS final rule, 88 FR 78818 (G2211).
 
     Example: G2211 on 2024-03-15 for P1 by NPI 1234567893 with no office E/M that day for P1 by
     that NPI (the visit was billed under a colleague's NPI, or only G2211 was keyed). 99232 with
@@ -356,11 +358,11 @@ def g2211_with_modifier_25_em() -> pl.Expr:
 
     Sources: CY 2024 Medicare Physician Fee Schedule final rule, 88 FR 78818 (Nov. 16, 2023),
     https://www.federalregister.gov/documents/2023/11/16/2023-24184; CY 2025 Medicare Physician Fee
-    Schedule final rule, 89 FR 97710 (Dec. 9, 2024), https://www.federalregister.gov/documents/
-    2024/12/09/2024-25382; MLN MM13473 "How to Use the Office & Outpatient Evaluation and
+    Schedule final rule, 89 FR 97710 (Dec. 9, 2024),
+    https://www.federalregister.gov/documents/2024/12/09/2024-25382;
+    MLN MM13473 "How to Use the Office & Outpatient Evaluation and
     Management Visit Complexity Add-on Code G2211",
-    https://www.cms.gov/files/document/mm13473-how-use-office-and-outpatient-evaluation-and-
-    management-visit-complexity-add-code-g2211.pdf.
+    https://www.cms.gov/files/document/mm13473-how-use-office-and-outpatient-evaluation-and-management-visit-complexity-add-code-g2211.pdf.
 
     Example: 99214-25 with a joint injection (20610) and G2211 for one patient by one NPI on
     2024-05-02: G2211 is flagged; 99214-25 with G0439 and G2211 on 2025-05-02 passes, on

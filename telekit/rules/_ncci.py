@@ -303,10 +303,11 @@ def ncci_procedure_pair() -> pl.Expr:
     the column-2 line is denied (CARC 97/B15-type) or, if paid, overpaid.
 
     Sources: NCCI Policy Manual for Medicare Services, ch. I "General Correct Coding Policies"
-    (§E modifiers and modifier indicators), https://www.cms.gov/medicare/coding-billing/
-    national-correct-coding-initiative-ncci-edits/medicare-ncci-policy-manual; CMS "Medicare
-    NCCI Procedure to Procedure (PTP) Edits", https://www.cms.gov/medicare/coding-billing/
-    national-correct-coding-initiative-ncci-edits/medicare-ncci-procedure-procedure-ptp-edits
+    (§E modifiers and modifier indicators),
+    https://www.cms.gov/medicare/coding-billing/national-correct-coding-initiative-ncci-edits/medicare-ncci-policy-manual;
+    CMS "Medicare
+    NCCI Procedure to Procedure (PTP) Edits",
+    https://www.cms.gov/medicare/coding-billing/national-correct-coding-initiative-ncci-edits/medicare-ncci-procedure-procedure-ptp-edits
     (the edit tables and their modifier indicators 0/1/9).
 
     Example: 99214 and 99213 for one patient by one NPI on 2024-08-12 (edit 99214/99213,
@@ -460,10 +461,11 @@ def mue_units_exceeded() -> pl.Expr:
     grounds.
 
     Sources: NCCI Policy Manual for Medicare Services, ch. I "General Correct Coding Policies"
-    (medically unlikely edits), https://www.cms.gov/medicare/coding-billing/national-correct-
-    coding-initiative-ncci-edits/medicare-ncci-policy-manual; CMS "Medically Unlikely Edits",
-    https://www.cms.gov/medicare/coding-billing/national-correct-coding-initiative-ncci-edits/
-    medically-unlikely-edits (the practitioner services MUE table and the MAI definitions);
+    (medically unlikely edits),
+    https://www.cms.gov/medicare/coding-billing/national-correct-coding-initiative-ncci-edits/medicare-ncci-policy-manual;
+    CMS "Medically Unlikely Edits",
+    https://www.cms.gov/medicare/coding-billing/national-correct-coding-initiative-ncci-edits/medically-unlikely-edits
+    (the practitioner services MUE table and the MAI definitions);
     Medicare Program Integrity Manual (Pub. 100-08) ch. 3 (MUE denials).
 
     Example: 99213 has a practitioner MUE of 2 with MAI 3 (2024-07-01); three 99213 lines for one

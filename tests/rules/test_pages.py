@@ -42,3 +42,10 @@ def test_telekit_rule_prints_the_page(capsys: pytest.CaptureFixture[str]) -> Non
     out = capsys.readouterr().out
     assert "NC001" in out
     assert "https://" in out
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_source_addresses_are_whole_on_one_line(code: str) -> None:
+    """A URL cut at a line end cannot be opened or copied from `telekit rule CODE`."""
+    cut = re.search(r"https?://\S*[/\-_]\n[ \t]*[a-z0-9][\w\-/.]*", REGISTRY[code].doc)
+    assert cut is None, cut.group(0)

@@ -9,6 +9,7 @@ from telekit._engine._registry import REGISTRY, Rule, rule
 from telekit.rules import (  # noqa: F401 - importing a module registers its rules
     _addon,
     _coding,
+    _coding_reference,
     _documentation,
     _eligibility,
     _filing,

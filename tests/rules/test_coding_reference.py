@@ -13,7 +13,7 @@ from telekit._core import _columns as c
 from telekit._engine import _vocabulary as v
 from telekit._engine._reference import FeeScheduleRelease, reference
 from telekit.codesets import pfs_rvu
-from telekit.rules._coding import PFS_RELEASE, PFS_STATUS, cd006_pfs_status
+from telekit.rules._coding_reference import PFS_RELEASE, PFS_STATUS, cd006_pfs_status
 
 if TYPE_CHECKING:
     from telekit._engine._inputs import Inputs

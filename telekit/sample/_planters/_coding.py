@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from telekit.sample import _model as m
-from telekit.sample._case import ClaimRef, Plant
+from telekit.sample._case import Plant
 from telekit.sample._planters._base import (
     FROM24,
     FROM25,
@@ -304,15 +304,9 @@ def _pfs_date(p: Plant) -> date:
     return p.pick_date(*p.pick((PFS_2023, PFS_2024)))
 
 
-# The shipped NCCI edition (2024-07-01) judges DOS from 365 days before its quarter's first day
-# to 365 days after its last (NC002). Its practitioner MUE of a non-covered (status N) code is 0,
-# so a status-N line in that range also exceeds the MUE: both findings are true.
-NCCI_JUDGED = (D(2023, 7, 2), D(2025, 9, 30))
-
-
-def _expect_mue_zero(p: Plant, claim: ClaimRef, dos: date) -> None:
-    if NCCI_JUDGED[0] <= dos <= NCCI_JUDGED[1]:
-        p.expect(claim, 1, "NC002")
+# The shipped NCCI edition (2024-07-01) judges every 2024 DOS (NC002). Its practitioner MUE of a
+# non-covered (status N) code is 0, so a status-N line of 2024 also exceeds the MUE: both
+# findings are true, and the planters expect both.
 
 
 @planter("CD006", runs=3)
@@ -325,13 +319,11 @@ def plant_cd006_status_i(p: Plant) -> None:
 
 @planter("CD006", "NC002", runs=3)
 def plant_cd006_status_n(p: Plant) -> None:
-    """A preventive visit (99395-99397, status N: non-covered) billed to Medicare: CD006, and
-    NC002 where the NCCI edition judges the DOS (the practitioner MUE of a status-N code is 0)."""
+    """A preventive visit (99395-99397, status N: non-covered) billed to Medicare in 2024:
+    CD006, and NC002 (the practitioner MUE of a status-N code is 0)."""
     code = p.pick(("99395", "99396", "99397"))
-    dos = _pfs_date(p)
-    c = p.visit(p.person("MEDICARE"), code, dos=dos, charges=(21000,))
-    p.expect(c, 1, "CD006")
-    _expect_mue_zero(p, c, dos)
+    c = p.visit(p.person("MEDICARE"), code, dos=p.pick_date(*PFS_2024), charges=(21000,))
+    p.expect(c, 1, "CD006", "NC002")
 
 
 @planter("CD006", runs=3)
@@ -356,7 +348,6 @@ def plant_cd006_outside_the_releases(p: Plant) -> None:
     prices it) and to Cigna in 2024: no CD006; NC002 still sees the MUE of 0."""
     dos = p.pick_date(D(2024, 1, 2), D(2024, 3, 8))
     c = p.visit(p.person("MEDICARE"), "99395", dos=dos, charges=(21000,))
-    _expect_mue_zero(p, c, dos)
-    dos = p.pick_date(*PFS_2024)
-    c = p.visit(p.person("CIGNA"), "99395", dos=dos, charges=(21000,))
-    _expect_mue_zero(p, c, dos)
+    p.expect(c, 1, "NC002")
+    c = p.visit(p.person("CIGNA"), "99395", dos=p.pick_date(*PFS_2024), charges=(21000,))
+    p.expect(c, 1, "NC002")

@@ -245,8 +245,8 @@ def code_not_valid_on_date() -> pl.Expr:
 
     Example: ``99441`` (telephone E/M) on 2025-02-03 → error; on 2024-12-31 → no finding.
 
-    Instead (each suggestion only where the code exists on the DOS, else the fix says none
-    does): 99201 → 99202; 99441-99443 → the office E/M of the MDM or time with modifier 93
+    Instead: (each suggestion only where the code exists on the DOS, else the fix says none
+    does) 99201 → 99202; 99441-99443 → the office E/M of the MDM or time with modifier 93
     (Medicare), or 98008-98015 where the payer accepts them; G2012 → 98016; 98016 before 2025
     → G2012; G2061-G2063 → 98970-98972; 98000-98015 before 2025 → the office E/M of the same
     level; the 2026 remote-monitoring codes before 2026 → 99454, 99457, 98976-98978 or 98980

@@ -310,7 +310,7 @@ def no_active_coverage_on_date() -> pl.Expr:
     Example: 99213 on 2024-03-15 for a patient whose only span runs 2023-01-01 to 2024-02-29 —
     flagged (a span ending 2024-03-15 would cover it).
 
-    What to bill instead: the payer the patient was enrolled with on the DOS (or the patient,
+    Instead: the payer the patient was enrolled with on the DOS (or the patient,
     when no coverage was in force); if the enrollment dates in the coverage file are wrong,
     correct them and nothing needs rebilling.
     """
@@ -374,7 +374,7 @@ def telehealth_not_covered_by_plan() -> pl.Expr:
     Example: 99213 with POS 10 and modifier 95 on 2024-03-15 billed to AETNA; the patient's
     AETNA span has telehealth_covered false — flagged.
 
-    What to bill instead: nothing to this plan for the telehealth service; the patient may be
+    Instead: nothing to this plan for the telehealth service; the patient may be
     billed only where the plan allows it and the patient agreed in writing before the service.
     If the plan does cover telehealth, correct telehealth_covered in the coverage or policy file.
     """
@@ -441,7 +441,7 @@ def medicare_home_telehealth_outside_flexibilities() -> pl.Expr:
     Example: 99213 with POS 02 on 2020-03-05 (the day before the windows), patient at home,
     diagnosis I10 — flagged; the same line with diagnosis F11.20 is not (SUD).
 
-    What to bill instead: where the record shows a substance-use or mental-health condition was
+    Instead: where the record shows a substance-use or mental-health condition was
     what was treated, code it as documented; otherwise the visit is not payable as Medicare
     telehealth, and the patient may be billed only under an ABN signed before the service.
     """
@@ -487,7 +487,7 @@ def billed_payer_differs_from_coverage() -> pl.Expr:
     Example: 99213 on 2024-03-15 billed to AETNA; the patient's only span covering that date is
     with MEDICARE — flagged.
 
-    What to bill instead: the payer in force on the DOS (a Medicare Advantage member's plan, not
+    Instead: the payer in force on the DOS (a Medicare Advantage member's plan, not
     the MAC); when the two names are one payer, add an alias to the policy file.
     """
     return pl.col(COV_COVERS_DOS) & ~pl.col(COV_BILLED_COVERS_DOS)
@@ -617,7 +617,7 @@ def lapse_period_denial_to_resubmit() -> pl.Expr:
     CO-96 — reported; the same line on 2025-11-13 is not (after the lapse), nor the same line
     paid.
 
-    What to bill instead: resubmit the denied line (a claim returned unprocessed is a new claim;
+    Instead: resubmit the denied line (a claim returned unprocessed is a new claim;
     a denied one is reopened); a line billed under GA is billed to Medicare as telehealth, and
     the patient is refunded what they paid under the ABN.
     """

@@ -88,7 +88,7 @@ def timely_filing_limit_exceeded() -> pl.Expr:
     Example: 99213 with DOS 2024-02-29 billed to Medicare, submitted 2025-03-01 — flagged (the
     last day was 2025-02-28).
 
-    What to bill instead: nothing on the claim fixes it. Appeal only with proof of timely
+    Instead: nothing on the claim fixes it. Appeal only with proof of timely
     submission (the clearinghouse acceptance report) or a filing-limit exception; otherwise write
     the line off — the patient cannot be billed for a payer's timely-filing denial.
     """
@@ -147,7 +147,7 @@ def replacement_without_original_claim() -> pl.Expr:
     Example: claim C9 billed to AETNA with frequency 7, no original_claim_id and no REF*F8 —
     every line of C9 is flagged.
 
-    What to bill instead: the same correction with the original claim's payer control number
+    Instead: the same correction with the original claim's payer control number
     (CLP07 of its 835) in REF*F8; for Medicare Part B, a reopening of the original claim instead
     of a frequency 7/8 claim.
     """

@@ -102,7 +102,12 @@ def online_digital_em_more_than_once_in_7_days() -> pl.Expr:
     Why: CPT defines 99421–99423 as the cumulative time of one 7-day period that starts with the
     clinician's first review of the patient's message, reported once for that period (CPT
     Evaluation and Management guidelines, "Online digital evaluation and management services",
-    2020); a second e-visit inside the period is denied or recouped. Sources: CodingIntel,
+    2020); a second e-visit inside the period is denied or recouped. Sources: CY 2020 Medicare
+    Physician Fee Schedule final rule, 84 FR 62568 (15 Nov 2019) (online digital E/M, the 7-day
+    period), https://www.federalregister.gov/d/2019-24086
+    CMS MLN901705, "Telehealth & remote patient monitoring",
+    https://www.cms.gov/files/document/mln901705-telehealth-services.pdf
+    CodingIntel,
     "CPT codes online digital evaluation and management services",
     https://codingintel.com/cpt-codes-online-digital-evaluation-and-management-services/
     AAPC, "CPT 2020 update",
@@ -111,7 +116,7 @@ def online_digital_em_more_than_once_in_7_days() -> pl.Expr:
     Example: 99421 on 2024-03-01 and 99422 on 2024-03-07 for P1, billing NPI 1245319599 → the
     99422 fires (day 6); a 99421 on 2024-03-08 (day 7) opens a new period and does not fire.
 
-    What to bill instead: one code for the period — the time of every e-visit of the 7 days added
+    Instead: one code for the period — the time of every e-visit of the 7 days added
     up on the period's first e-visit, its level chosen from that total.
     """
     return pl.col("fq001_flagged")
@@ -224,7 +229,11 @@ def ctbs_bundled_with_em() -> pl.Expr:
     Why: an e-visit related to an E/M of the prior 7 days is part of that E/M (CPT); a virtual
     check-in may not originate from a related E/M of the prior 7 days nor lead to an E/M within
     24 hours or the soonest available appointment (CMS, CY 2019 Physician Fee Schedule final
-    rule, 83 FR 59452, for G2012 and G2010; 98016 from 2025). Sources: IDSA, "New in 2019:
+    rule, 83 FR 59452, for G2012 and G2010; 98016 from 2025). Sources: CY 2019 Medicare
+    Physician Fee Schedule final rule, CMS-1693-F, 83 FR 59452 (23 Nov 2018) (the virtual
+    check-in's 7-day and 24-hour E/M bundling), https://www.federalregister.gov/d/2018-24170
+    CMS MLN901705, https://www.cms.gov/files/document/mln901705-telehealth-services.pdf
+    IDSA, "New in 2019:
     Medicare payment for communication technology-based services",
     https://beta.idsociety.org/idsa-newsletter/january-23-2019/new-in-2019-medicare-payment-for-communication-technology-based-services/
     CodingIntel, "Virtual communication codes", https://codingintel.com/virtual-communication-codes
@@ -234,7 +243,7 @@ def ctbs_bundled_with_em() -> pl.Expr:
     Example: 99213 on 2024-03-15 and 99421 on 2024-03-20 for P1 by NPI 1234567893 → the 99421
     fires (5 days after). G2012 on 2024-03-14 before that 99213 → fires (1 day before).
 
-    What to bill instead: the office E/M alone (its level may count the related CTBS work that
+    Instead: the office E/M alone (its level may count the related CTBS work that
     its own record shows); bill the CTBS line only for a problem unrelated to that visit.
     """
     return _fq002_after() | _fq002_before()
@@ -275,6 +284,8 @@ def remote_monitoring_device_billed_twice_in_30_days() -> pl.Expr:
     2026 for 2–15 days; the two exclude each other in one period; RTM 98976–98978 and
     98984–98986 likewise), and RPM and RTM device codes are not billed together for one patient
     in one period (CPT 2026; CY 2026 Physician Fee Schedule final rule, CMS-1832-F). Sources:
+    CMS MLN901705, "Telehealth & remote patient monitoring" (remote monitoring billed once per
+    30 days), https://www.cms.gov/files/document/mln901705-telehealth-services.pdf
     AHIMA Journal, "Understanding 2026 code updates for remote monitoring",
     https://journal.ahima.org/AMP_EDN/383/Understanding-2026-Code-Updates-for-Remote-Monitoring-17504.amp.html
     AAPC, "Prepare for RTM/RPM changes in the 2026 CPT code set",
@@ -284,7 +295,7 @@ def remote_monitoring_device_billed_twice_in_30_days() -> pl.Expr:
     Example: 99454 on 2024-03-01 and 98977 on 2024-03-30 for P1 (any NPI) → the 98977 fires (day
     29); a 99454 on 2024-03-31 (day 30) opens the next period.
 
-    What to bill instead: one device code per 30-day period; the next period's code from day 30.
+    Instead: one device code per 30-day period; the next period's code from day 30.
     """
     return pl.col("fq003_flagged")
 
@@ -390,7 +401,7 @@ def duplicate_line() -> pl.Expr:
     POS 10, no modifiers, 1 unit, $150.00 for P1 on 2024-03-15 by NPI 1234567893 → C2's line
     fires; C1's is the original.
 
-    What to bill instead: the service once. Other payers: void the duplicate (frequency 8), or
+    Instead: the service once. Other payers: void the duplicate (frequency 8), or
     send a correction as a replacement (frequency 7) naming the original. Medicare Part B: no
     frequency 7/8 — a correction is a reopening of the original claim.
     """
@@ -450,7 +461,7 @@ def same_day_telehealth_and_in_person_em() -> pl.Expr:
     Example: 99213 POS 11 (in person) and 99214 POS 10 with modifier 95 on an audio_video
     encounter, both for P1 by NPI 1234567893 on 2024-03-15 → the 99214 fires.
 
-    What to bill instead: one office E/M for the day, at the level the day's combined record
+    Instead: one office E/M for the day, at the level the day's combined record
     supports; two visits only where each encounter's own record shows a separate problem.
     """
     return v.telehealth_line & pl.col("fq005_in_person_code").is_not_null()

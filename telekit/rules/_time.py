@@ -181,7 +181,7 @@ def em_time_below_code_minimum() -> pl.Expr:
     Example: 99214 (established, 30 min) on 2024-03-15, encounter total_minutes 25, no
     mdm_level → fires; 25 min supports 99213 (20 min).
 
-    Bill instead: the level the documented time supports (99213 above), unless the MDM recorded
+    Instead: the level the documented time supports (99213 above), unless the MDM recorded
     at the visit supports the billed level.
     """
     return (
@@ -249,7 +249,7 @@ def em_level_above_documented_mdm() -> pl.Expr:
     Example: 99214 (moderate) on 2024-03-15, encounter mdm_level low and total_minutes 25 (99214
     needs 30) → fires; low MDM and 25 min support 99213.
 
-    Bill instead: the level the documentation supports, the higher of the MDM level and the time
+    Instead: the level the documentation supports, the higher of the MDM level and the time
     level (99213 above).
     """
     return (
@@ -318,7 +318,7 @@ def online_digital_em_minutes_below_range() -> pl.Expr:
 
     Example: 99422 on 2024-03-15 with total_minutes 8 → fires (11 needed); 8 min supports 99421.
 
-    Bill instead: the code of the band the documented time reaches (99421 above); nothing under
+    Instead: the code of the band the documented time reaches (99421 above); nothing under
     5 minutes.
     """
     return FOUND & MINUTES.lt(_od_min())
@@ -407,7 +407,7 @@ def prolonged_service_threshold_not_met() -> pl.Expr:
     Example: 99215 and G2212 on 2024-03-15, same patient and NPI, encounter total_minutes 60 →
     fires on G2212 (69 needed). 99205 + 99417 to payer_type medicare → fires on 99417.
 
-    Bill instead: the E/M alone when the time does not reach the threshold; to Medicare, G2212
+    Instead: the E/M alone when the time does not reach the threshold; to Medicare, G2212
     instead of 99417 where the total time reaches 89 min (99205) or 69 min (99215).
     """
     return _g2212_short() | _99417_to_medicare()
@@ -504,7 +504,7 @@ def remote_monitoring_threshold_not_met() -> pl.Expr:
     Example: 99454 on 2026-02-01 with device_days 10 → fires; 10 days support 99445 from
     2026-01-01. 99470 with 25 min → fires; 25 min support 99457.
 
-    Bill instead: the code of the band the documentation supports (99445/98984–98986 for 2–15
+    Instead: the code of the band the documentation supports (99445/98984–98986 for 2–15
     days, 99470/98979 for 10–19 min from 2026-01-01), or nothing for the period.
     """
     return FOUND & pl.any_horizontal(_tm005_clauses())
@@ -632,7 +632,7 @@ def psychotherapy_time_below_code_minimum() -> pl.Expr:
     needed); 50 min supports 90834. 99214 + 90836 with psychotherapy_minutes 30 → fires on 90836;
     30 min supports 90833.
 
-    Bill instead: the psychotherapy code the documented minutes support (90832 16–37, 90834 38–52,
+    Instead: the psychotherapy code the documented minutes support (90832 16–37, 90834 38–52,
     90837 53 or more; the add-ons 90833/90836/90838 likewise with the E/M), or no psychotherapy
     under 16 minutes.
     """
@@ -792,7 +792,7 @@ def new_patient_code_for_established_patient() -> pl.Expr:
     same billing NPI fires too; by an NP of that group, or more than three years later, it does
     not.
 
-    Bill instead: the established-patient code of the same level (99212–99215 for 99202–99205,
+    Instead: the established-patient code of the same level (99212–99215 for 99202–99205,
     98004–98007 for 98000–98003, 98012–98015 for 98008–98011).
     """
     return CODE.is_in(NEW_PATIENT_CODES) & pl.col(TM007_PRIOR_CODE).is_not_null()

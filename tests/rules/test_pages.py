@@ -14,6 +14,13 @@ from telekit.rules import REGISTRY
 CODES = sorted(REGISTRY)
 _INTERNAL = re.compile(r"DESIGN\s*§|ref\s*§|\[S\d+\]|reference file", re.IGNORECASE)
 _URL = re.compile(r"https?://[^\s)>\]]+")
+# a primary source: CMS and its contractors, the Federal Register, eCFR, the AMA (CPT), CDC/NCHS,
+# Congress, SSA, X12, HHS OIG; a page may add secondary reading, never instead of these
+_PRIMARY = re.compile(
+    r"https?://(?:[a-z-]+\.)*(cms\.gov|cms\.hhs\.gov|ecfr\.gov|federalregister\.gov|ama-assn\.org|"
+    r"cdc\.gov|congress\.gov|ssa\.gov|x12\.org|oig\.hhs\.gov|novitas-solutions\.com|"
+    r"palmettogba\.com|ngsmedicare\.com|noridianmedicare\.com|cgsmedicare\.com|fcso\.com)"
+)
 
 
 @pytest.mark.parametrize("code", CODES)
@@ -21,13 +28,14 @@ def test_page_cites_a_real_source_by_name_and_address(code: str) -> None:
     doc = REGISTRY[code].doc
     assert not _INTERNAL.search(doc), _INTERNAL.search(doc)
     assert _URL.search(doc), f"{code}: no source address"
+    assert _PRIMARY.search(doc), f"{code}: no primary source (CMS, Federal Register, CFR, CPT...)"
 
 
 @pytest.mark.parametrize("code", CODES)
 def test_page_has_an_example_and_what_to_do_instead(code: str) -> None:
     doc = REGISTRY[code].doc
     assert re.search(r"^Example", doc, re.MULTILINE), code
-    assert re.search(r"^(Instead|Fix|What to (do|bill)|Bill instead)", doc, re.MULTILINE), code
+    assert re.search(r"^(Instead|Fix):", doc, re.MULTILINE), code  # the report shows this line
 
 
 @pytest.mark.parametrize("code", CODES)

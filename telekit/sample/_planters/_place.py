@@ -5,6 +5,7 @@ from __future__ import annotations
 from telekit.sample._case import Plant
 from telekit.sample._planters._base import (
     FROM24,
+    FROM25,
     MAIN,
     PHE_ERA,
     Y23,
@@ -367,11 +368,12 @@ DRUG = 3500
 def plant_ps006_lab_draw_on_video_day(p: Plant) -> None:
     """The reported false alarm: a Medicare video visit (99213 POS 10 + 95) whose claim also
     bills 36415 on POS 11 with no modifier against the same encounter: PS006 (warning) on line 2,
-    never PS005."""
+    never PS005. From 2025: no shipped fee-schedule release covers it, so CD006's status-X
+    warning (a lab code is paid outside the PFS) does not join it."""
     c = p.visit(
         p.person("MEDICARE"),
         ("99213", "36415"),
-        dos=p.pick_date(*FROM24),
+        dos=p.pick_date(*FROM25),
         modality="audio_video",
         location="home",
         line_overrides={2: {"pos": "11", "mods": ()}},

@@ -250,7 +250,7 @@ def test_sample_practice_matches_by_line_control_number() -> None:
     assert rec.claim_level_adjustments.height == claim_adj.height
     assert rec.claim_level_adjustments["claim_id"].null_count() == 0
     assert rec.lines.filter(pl.col("denied"))["paid_amount"].unique().to_list() == [D("0.00")]
-    assert "Reconciliation(lines=1956" in repr(rec)
+    assert "Reconciliation(lines=1988" in repr(rec)
 
 
 def test_sample_as_of_uses_payment_dates() -> None:

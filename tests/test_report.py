@@ -6,10 +6,10 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import html
 import io
 import json
 import logging
-import html
 import re
 import time
 from decimal import Decimal

@@ -23,13 +23,14 @@ from telekit.report._deidentify import Deidentifier
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 
 # claim ids of the sample that rule messages quote (FQ004's original claim, FL002 ...), renamed
-AWKWARD = {
-    "C0000262": "CLM 0000262",  # a space
-    "C0000443": "#0000443",  # a hash
-    "C0000548": "Ü0000548",  # a non-ASCII letter
-    "C0001499": "X.*+?()[]Y1499",  # regex metacharacters
-    "C0000658": "B658",  # a prefix of the next one (sorted before C…: FQ004 quotes the first)
-    "C0001513": "B6581",
+AWKWARD = {  # sample claims whose id a finding quotes in its message or fix (FL002, CD004, FQ004)
+    "C0000324": "CLM 0000324",  # a space
+    "C0000479": "#0000479",  # a hash
+    "C0000646": "Ü0000646",  # a non-ASCII letter
+    "C0001444": "X.*+?()[]Y1444",  # regex metacharacters
+    "C0000210": "B-210",  # a prefix of the next one (FQ004 quotes the first); a dash: B210
+    # would also be a cell reference inside the xlsx
+    "C0000748": "B-2101",
 }
 FORMULA_PAYER = '=HYPERLINK("http://example.invalid")'
 CONTROL_PAYER = "AET\x00NA\x1b[31m"
@@ -147,7 +148,7 @@ def test_no_awkward_id_survives_in_any_file_of_a_deidentified_out(
         text = _everything(path)
         for original in AWKWARD.values():
             assert original not in text, f"{path.name} holds {original!r}"
-    # each was replaced by its own pseudonym (B6581 is not B658's pseudonym + "1")
+    # each was replaced by its own pseudonym (B-2101 is not B-210's pseudonym + "1")
     key = pl.read_csv(key_path, infer_schema=False).filter(pl.col("kind") == "claim")
     pseudonym = dict(zip(key["original"], key["pseudonym"], strict=True))
     findings = pl.read_parquet(out / "findings.parquet")

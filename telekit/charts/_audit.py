@@ -21,6 +21,7 @@ from telekit.charts._common import (
     _money,
     _title,
 )
+from telekit.rules import REGISTRY
 
 
 def _summary_of(result: Any) -> pl.DataFrame:
@@ -29,9 +30,26 @@ def _summary_of(result: Any) -> pl.DataFrame:
         if "findings" in df.columns:
             return _frame(df, "findings_by_rule", ["rule_code", "findings"])
         df = _frame(df, "findings_by_rule", ["rule_code", "severity"])
-        return df.group_by(
-            "rule_code", *(["rule_name"] if "rule_name" in df.columns else []), "severity"
-        ).agg(pl.len().cast(pl.Int64).alias("findings"))
+        # one bar per rule, coloured by the rule's catalog severity as in ``.summary()`` (a rule
+        # whose clauses differ in severity, PS002 or CD006, is one bar); a code the catalog does
+        # not know takes its findings' highest severity
+        rank = {s: i for i, s in enumerate(SEVERITY_COLORS)}
+        counted = df.group_by(
+            "rule_code", *(["rule_name"] if "rule_name" in df.columns else [])
+        ).agg(
+            pl.len().cast(pl.Int64).alias("findings"),
+            pl.col("severity")
+            .cast(pl.String)
+            .sort_by(pl.col("severity").cast(pl.String).replace_strict(rank, default=99))
+            .first()
+            .alias("found_severity"),
+        )
+        catalog = {code: r.severity for code, r in REGISTRY.items()}
+        return counted.with_columns(
+            pl.col("rule_code")
+            .replace_strict(catalog, default=pl.col("found_severity"), return_dtype=pl.String)
+            .alias("severity")
+        ).drop("found_severity")
     summary: pl.DataFrame = result.summary()
     return summary
 

@@ -123,3 +123,46 @@ def test_catalog_changes_name_only_real_rules_and_the_current_version(
     out = capsys.readouterr().out
     assert out.startswith(f"rule catalog version {CATALOG_VERSION}")
     assert "NC001" in out
+
+
+CMS = Path(__file__).parent / "data" / "cms"
+
+
+def test_ncci_and_icd10_files_given_on_the_command_line_are_used(tmp_path: Path) -> None:
+    folder = _small_practice(tmp_path)
+    out = tmp_path / "out"
+    code = main(
+        [
+            "audit",
+            str(folder),
+            "--ncci",
+            str(CMS / "ncci_2025q1"),
+            "--icd10",
+            str(CMS / "icd10cm_order_2027_fixture.txt"),
+            "--out",
+            str(out),
+        ]
+    )
+    assert code in (0, 1)
+    used = {
+        (r["kind"], r["release"]): r
+        for r in json.loads((out / "summary.json").read_text())["reference"]
+    }
+    assert used[("ncci", "2025-01-01")]["shipped"] is False
+    assert used[("ncci", "2024-07-01")]["shipped"] is True
+    assert used[("icd10cm", "FY2027")]["shipped"] is False
+    assert used[("icd10cm", "FY2026")]["shipped"] is True
+
+
+def test_an_icd10_file_without_a_fiscal_year_in_its_name_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = _small_practice(tmp_path)
+    plain = tmp_path / "icd10cm_order.txt"
+    shutil.copy(CMS / "icd10cm_order_2027_fixture.txt", plain)
+    code = main(["audit", str(folder), "--icd10", str(plain), "--out", str(tmp_path / "o")])
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "--icd10 icd10cm_order.txt" in err[0]
+    assert "fiscal year" in err[0]

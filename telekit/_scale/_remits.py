@@ -208,7 +208,7 @@ def split_remittances(
         sources = [remittances] if isinstance(remittances, str | Path) else list(remittances)
         extra = [adjustments] if isinstance(adjustments, str | Path) else adjustments
         tally_remittances(
-            sources if len(sources) != 1 else sources[0],
+            sources,
             adjustments=None if extra is None else list(extra),
             map=map,
             work_dir=split.work / "remittances-read",

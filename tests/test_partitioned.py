@@ -738,6 +738,39 @@ def test_partitioned_audit_with_remittances_equals_single_process(
     assert not bare.findings.select(STATUS_COLUMNS).equals(single.findings.select(STATUS_COLUMNS))
 
 
+def test_remittances_found_misaligned_are_routed_once(
+    practice: dict[str, Path],
+    practice_remittances: dict[str, dict[str, Path]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A source the stream routes before finding it misaligned is forgotten and read whole."""
+    stream_tally = _tally._tally_stream
+    calls: list[str] = []
+
+    def misaligned(stream: Any, work: Path, note: Any, sink: Any = None) -> Any:
+        calls.append(stream.table)
+        stream_tally(stream, work, note, sink)  # every row routed ...
+        raise _stream._MisalignedError  # ... then the source is read whole
+
+    monkeypatch.setattr(_stream, "BATCH_ROWS", 500)
+    monkeypatch.setattr(_tally, "_tally_stream", misaligned)
+    files = practice_remittances["csv"]
+    remits = tk.read_remittances(files["remittances"], adjustments=files["adjustments"])
+    inputs = _inputs(practice["csv"])
+    others = {t: inputs[t] for t in TABLES[1:]}
+    policies = practice["csv"] / "policies.toml"
+    single = tk.audit(inputs["claims"], **others, policies=policies, remittances=remits)
+    split = audit_partitioned(
+        inputs["claims"],
+        **others,
+        policies=policies,
+        remittances=[files["remittances"], files["adjustments"]],
+        buckets=K,
+    )
+    assert calls == ["remittances", "adjustments"]
+    assert_same_audit(single, split)
+
+
 def test_partitioned_audit_reads_835_remittances_and_remittances_given(tmp_path: Path) -> None:
     d = Path("data/samples")
     inputs = {t: d / f"{t}.csv" for t in TABLES}

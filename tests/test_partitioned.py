@@ -272,7 +272,8 @@ def test_partitioned_audit_equals_single_process(practice: dict[str, Path], kind
     # the fixture exercises what it claims
     th001 = single.rules.filter(pl.col("rule_code") == "TH001").row(0, named=True)
     assert th001["status"] == "partial"
-    assert th001["reason"].startswith("2 lines not judged")
+    # the tangle's two lines (in two buckets) and any of the sample's own: summed over buckets
+    assert int(th001["reason"].split(" lines not judged")[0]) >= 2
     assert single.rejects.filter(pl.col("table") == "claims").height >= 4
     assert single.rejects.filter(pl.col("reason").str.starts_with("duplicate key")).height == 2
 

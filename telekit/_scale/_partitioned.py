@@ -42,6 +42,15 @@ than the header carry their reason (``ROW_REASON``) into the pieces. XLSX (at mo
 rows), X12 and CSV whose records the line scan cannot align are read whole by the reader, then
 split.
 
+Remittances
+-----------
+Given remittances, each bucket is audited with the remittances of its own claims (a remittance
+claim belongs to the claim of its CLP01, a claim to its person's bucket): they are read as
+``tally_remittances`` reads them and routed to the buckets under the work folder
+(``telekit._scale._remits``), and every bucket is audited with the run's ``as_of`` (the latest
+payment date of every remittance, else the latest DOS of every bucket), so line statuses,
+exposures, fixes and EL005 are the single-process audit's. Remittances of no claim go nowhere.
+
 Merging
 -------
 Findings are concatenated and sorted by (claim_id, claim_line_number, rule_code); rejects per

@@ -48,7 +48,7 @@ from telekit._core._table import Table
 from telekit._io._maps import MapSpec
 from telekit._read._arguments import RemittancesInput
 from telekit._scale._links import _HC, _h
-from telekit._scale._remit_parts import SCHEMAS, GIVEN, ORDER, RemitParts
+from telekit._scale._remit_parts import GIVEN, ORDER, SCHEMAS, RemitParts
 from telekit._scale._split import BUCKET, Split, _write_pieces
 from telekit._scale._tally import tally_remittances
 

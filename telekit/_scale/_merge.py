@@ -50,15 +50,21 @@ def audit_bucket(
     telehealth_list: pl.DataFrame | None = None,
     *,
     reference: Mapping[str, Any] | None = None,
+    as_of: date | None = None,
 ) -> BucketResult:
-    """Audit bucket ``k`` of ``split`` with ``telekit.audit`` (also the Dask task)."""
+    """Audit bucket ``k`` of ``split`` with ``telekit.audit`` (also the Dask task), with the
+    bucket's remittances when the split has them (then ``as_of`` is the run's: the latest
+    payment date of every remittance, else the latest DOS of every bucket)."""
     tables = {name: part.bucket_table(k) for name, part in split.parts.items()}
+    remittances = None if split.remittances is None else split.remittances.bucket(k)
     result = audit(
         tables["claims"],
         encounters=tables.get("encounters"),
         coverage=tables.get("coverage"),
         providers=providers,
         policies=policies,
+        as_of=as_of,
+        remittances=remittances,
         telehealth_list=telehealth_list,
         **dict(reference or {}),
     )
@@ -76,7 +82,7 @@ def audit_bucket(
         reference=result.reference,
         catalog_version=result.catalog_version,
     )
-    del result, tables
+    del result, tables, remittances
     gc.collect()
     return out
 

@@ -42,6 +42,15 @@ than the header carry their reason (``ROW_REASON``) into the pieces. XLSX (at mo
 rows), X12 and CSV whose records the line scan cannot align are read whole by the reader, then
 split.
 
+Remittances
+-----------
+Given remittances, each bucket is audited with the remittances of its own claims (a remittance
+claim belongs to the claim of its CLP01, a claim to its person's bucket): they are read as
+``tally_remittances`` reads them and routed to the buckets under the work folder
+(``telekit._scale._remits``), and every bucket is audited with the run's ``as_of`` (the latest
+payment date of every remittance, else the latest DOS of every bucket), so line statuses,
+exposures, fixes and EL005 are the single-process audit's. Remittances of no claim go nowhere.
+
 Merging
 -------
 Findings are concatenated and sorted by (claim_id, claim_line_number, rule_code); rejects per
@@ -70,14 +79,16 @@ from typing import Any
 
 import polars as pl
 
+from telekit._core import _columns as c
 from telekit._core._progress import StatusLine, status_callback
 from telekit._io._maps import MapSpec
 from telekit._io._source import PARQUET_MAGIC as _PARQUET_MAGIC
 from telekit._policies._model import Policies
 from telekit._policies._toml import load_policies
-from telekit._read._arguments import TableInput
+from telekit._read._arguments import RemittancesInput, TableInput
 from telekit._scale._merge import PartitionedAuditResult, audit_bucket, merge
-from telekit._scale._split import BUCKET_LINES, split_inputs, work_folder
+from telekit._scale._remits import split_remittances
+from telekit._scale._split import BUCKET_LINES, Split, split_inputs, work_folder
 from telekit.codesets import NcciEdition
 
 __all__ = [
@@ -147,6 +158,20 @@ def _parquet_rows(parts: list[Path]) -> int:
     return sum(pl.scan_parquet(p).select(pl.len()).collect().item() for p in parts)
 
 
+def _latest_dos(split: Split) -> date | None:
+    """The latest DOS of the lines every bucket audits (``audit``'s default ``as_of`` when no
+    remittance has a payment date): one bucket's claims at a time."""
+    latest = None
+    for k in range(split.buckets):
+        claims = split.parts["claims"].bucket_table(k).data
+        if claims.height:
+            day = claims.get_column(c.CLAIM_LINE_START_DATE).max()
+            if isinstance(day, date) and (latest is None or day > latest):
+                latest = day
+        del claims
+    return latest
+
+
 def audit_partitioned(
     claims: TableInput,
     *,
@@ -155,6 +180,8 @@ def audit_partitioned(
     providers: TableInput | None = None,
     policies: Policies | str | Path | Mapping[str, Any] | None = None,
     as_of: date | None = None,
+    remittances: RemittancesInput | None = None,
+    adjustments: str | Path | Sequence[str | Path] | None = None,
     telehealth_list: pl.DataFrame | None = None,
     telehealth_lists: Sequence[pl.DataFrame] = (),
     ncci: Sequence[NcciEdition] = (),
@@ -174,6 +201,12 @@ def audit_partitioned(
     header/value map file as ``--map`` gives it; ``telehealth_lists``, ``ncci`` and ``icd10``
     add reference sets as ``audit`` does. ``progress`` is True for a one-line display on
     stderr, or a callable given each progress text.
+
+    ``remittances`` (a ``Remittances``, or paths as ``read_remittances`` takes them, with
+    ``adjustments`` as its ``adjustments=``) give each line its ``line_status`` as ``audit``
+    does: they are read in bounded memory and cut into the buckets of their claims
+    (``telekit._scale._remits``); ``as_of`` then defaults to the latest remittance payment
+    date, else the latest DOS, of the whole input.
     """
     run_at = datetime.now(UTC).replace(microsecond=0)
     note = status_callback(progress)
@@ -190,7 +223,16 @@ def audit_partitioned(
                 buckets=buckets,
                 bucket_lines=bucket_lines,
                 progress=note,
+                claim_buckets=remittances is not None,
             )
+            if remittances is not None:
+                note("reading remittances")
+                remits = split_remittances(
+                    remittances, split, adjustments=adjustments, map=map, progress=note
+                )
+                split = replace(split, claim_buckets=None, remittances=remits)
+                if as_of is None:
+                    as_of = remits.latest_payment_date or _latest_dos(split)
             findings_dir = work / "findings"
             findings_dir.mkdir(exist_ok=True)
             results = []
@@ -203,6 +245,7 @@ def audit_partitioned(
                     pol,
                     telehealth_list,
                     reference={"telehealth_lists": telehealth_lists, "ncci": ncci, "icd10": icd10},
+                    as_of=as_of,
                 )
                 r.findings.write_parquet(findings_dir / f"{k:05d}.parquet")
                 results.append(replace(r, findings=r.findings.clear()))  # the findings wait on disk

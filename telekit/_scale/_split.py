@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -33,7 +33,10 @@ from telekit._io._stream import (
 )
 from telekit._read._arguments import TableInput, as_table
 from telekit._read._tables import read_table
-from telekit._scale._links import _HE, _HP, _KEYS, Links, _claim_hashes, _h, _links
+from telekit._scale._links import _HC, _HE, _HP, _KEYS, Links, _claim_hashes, _h, _links
+
+if TYPE_CHECKING:
+    from telekit._scale._remit_parts import RemitParts
 
 BUCKET = "__bucket"
 POS = "__pos"  # order of a table read whole
@@ -87,6 +90,9 @@ class Split:
     parts: dict[str, Part]  # claims, and encounters / coverage when given
     providers: Table | None
     lines: int  # claim rows in the input (rejected ones included)
+    # claim_id hash (__hc) -> bucket, one row per claim and bucket: where remittances go
+    claim_buckets: pl.DataFrame | None = None
+    remittances: RemitParts | None = None  # the remittances cut into the buckets
 
 
 def _write_pieces(frame: pl.DataFrame, folder: Path, batch: int) -> None:
@@ -210,6 +216,18 @@ def _key_hashes(opened: Opened) -> pl.DataFrame:
         )
 
 
+def _claim_buckets(claim_keys: pl.DataFrame, links: Links) -> pl.DataFrame:
+    """Each claim's bucket(s): __hc -> __bucket (its persons are linked, so one bucket unless a
+    line has no person)."""
+    return (
+        claim_keys.lazy()
+        .filter(pl.col(_HC).is_not_null())
+        .select(_HC, links.person_bucket(pl.col(_HP)).alias(BUCKET))
+        .unique()
+        .collect()
+    )
+
+
 def opened_table(opened: Opened) -> str:
     return opened.name if isinstance(opened, Table) else opened.table
 
@@ -226,8 +244,10 @@ def split_inputs(
     min_buckets: int = 1,
     bucket_lines: int = BUCKET_LINES,
     progress: Callable[[str], None] = lambda _: None,
+    claim_buckets: bool = False,
 ) -> Split:
-    """Cut the inputs into buckets of whole persons under ``work`` (see the module doc)."""
+    """Cut the inputs into buckets of whole persons under ``work`` (see the module doc); with
+    ``claim_buckets`` the split keeps each claim's bucket (for ``split_remittances``)."""
     given = {"claims": claims, "encounters": encounters, "coverage": coverage}
     opened: dict[str, Opened] = {}
     for table, source in given.items():
@@ -248,6 +268,7 @@ def split_inputs(
         progress("reading keys of encounters")
         encounter_keys = _key_hashes(opened["encounters"])
     links = _links(claim_keys, encounter_keys, buckets)
+    claim_map = _claim_buckets(claim_keys, links) if claim_buckets else None
     del claim_keys, encounter_keys
     parts: dict[str, Part] = {}
     for table, one in opened.items():
@@ -268,4 +289,11 @@ def split_inputs(
             if isinstance(providers, Table)
             else read_table("providers", providers, map=map)
         )
-    return Split(work=work, buckets=buckets, parts=parts, providers=provider_table, lines=lines)
+    return Split(
+        work=work,
+        buckets=buckets,
+        parts=parts,
+        providers=provider_table,
+        lines=lines,
+        claim_buckets=claim_map,
+    )

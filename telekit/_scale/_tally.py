@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import polars as pl
 
@@ -31,6 +31,19 @@ from telekit._read._remittances import plan_sources, read_source
 from telekit._read._tables import read_table
 from telekit._scale._links import _h
 from telekit._scale._split import _split_stream, work_folder
+
+
+class Sink(Protocol):
+    """What also receives the rows a tally reads (``telekit._scale._remits``): each source is
+    begun, then given its parts (a table of the reader's accepted rows, or an 835 file's
+    ``Remittances``); a source whose stream turns out misaligned is discarded and read again
+    whole."""
+
+    def begin(self) -> None: ...
+
+    def add(self, part: Table | Remittances) -> None: ...
+
+    def discard(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -101,7 +114,9 @@ def _stream_rows(stream: _Stream) -> int:
     return int(stream.lazy.select(pl.len()).collect().item())
 
 
-def _tally_stream(stream: _Stream, work: Path, note: Callable[[str], None]) -> Tally:
+def _tally_stream(
+    stream: _Stream, work: Path, note: Callable[[str], None], sink: Sink | None = None
+) -> Tally:
     """Read ``stream`` by the reader's ``build_table`` one batch (no duplicate key) or one
     bucket of key hashes (remittance lines: duplicates of remit_id + remit_claim_seq + svc_seq
     meet in one bucket) at a time, so that rejects and their row numbers are the reader's."""
@@ -111,7 +126,10 @@ def _tally_stream(stream: _Stream, work: Path, note: Callable[[str], None]) -> T
     if not spec.key:
         for batch in stream.batches():
             raw = RawSource(stream.name, stream.path, stream.headers, batch, stream.csv is not None)
-            total += Tally.of_table(build_table(spec, raw, stream.entries))
+            table = build_table(spec, raw, stream.entries)
+            if sink is not None:
+                sink.add(table)
+            total += Tally.of_table(table)
             note(f"reading {stream.table}: {total.rows_in:,} rows")
         return total
     buckets = max(1, math.ceil(_stream_rows(stream) / _stream.BATCH_ROWS))
@@ -120,7 +138,11 @@ def _tally_stream(stream: _Stream, work: Path, note: Callable[[str], None]) -> T
         bucket_of = (_h(spec.key[0]) % buckets).fill_null(0).cast(pl.UInt32)
         part = _split_stream(stream, bucket_of, folder, note)
         for k in range(buckets):
-            total += Tally.of_table(part.bucket_table(k))
+            table = part.bucket_table(k)
+            if sink is not None:
+                sink.add(table)
+            total += Tally.of_table(table)
+            del table
             note(f"reading {stream.table}: bucket {k + 1} of {buckets}")
             gc.collect()
     finally:
@@ -133,12 +155,15 @@ def _tally_or_whole(
     whole: Callable[[], Tally],
     work: Path,
     note: Callable[[str], None],
+    sink: Sink | None = None,
 ) -> Tally:
     if stream is None:
         return whole()
     try:
-        return _tally_stream(stream, work, note)
+        return _tally_stream(stream, work, note, sink)
     except _MisalignedError:  # records the line scan cannot number: the reader reads it whole
+        if sink is not None:
+            sink.discard()
         return whole()
 
 
@@ -149,11 +174,13 @@ def tally_remittances(
     map: str | Path | MapSpec | None = None,
     work_dir: str | Path | None = None,
     progress: bool | Callable[[str], None] = False,
+    sink: Sink | None = None,
 ) -> Tally:
     """``read_remittances`` in bounded memory, for its accounting only: rows in, rows read (lines
     and adjustments), rejects (the reader's, with its row numbers) and the latest payment date.
     Sources are classified as ``read_remittances`` does; Parquet and delimited text stream,
-    XLSX and X12 files are read whole (one file at a time)."""
+    XLSX and X12 files are read whole (one file at a time). ``sink`` is also given the rows
+    read (the bounded-memory audit routes them to its buckets)."""
 
     note = status_callback(progress)
     plan = plan_sources(source, adjustments, map=map)
@@ -163,6 +190,8 @@ def tally_remittances(
 
             def whole(item: Any = item, forced: bool = forced) -> Tally:
                 part = read_source(item, forced, plan)
+                if sink is not None:
+                    sink.add(part)
                 if isinstance(part, Remittances):
                     return Tally.of_remittances(part)
                 return Tally.of_table(part)
@@ -175,7 +204,9 @@ def tally_remittances(
                 header_only = RawSource(stream.name, stream.path, stream.headers, pl.DataFrame())
                 if _is_adjustments(header_only, plan.adj_entries):
                     stream = _stream_of("adjustments", item, plan.adj_entries, work, note)
-            total += _tally_or_whole(stream, whole, work, note)
+            if sink is not None:
+                sink.begin()
+            total += _tally_or_whole(stream, whole, work, note, sink)
     return total
 
 

@@ -197,6 +197,8 @@ def _audit(
             providers=given.get("providers"),
             policies=policies_path,
             as_of=as_of,
+            remittances=paths.get("remittances"),
+            adjustments=paths.get("adjustments", [None])[0],
             map=mapping,
             progress=sys.stderr.isatty(),
             **reference,

@@ -173,7 +173,7 @@ def test_report_notebook_takes_papermill_parameters(tmp_path: Path) -> None:
     assert "<h1>Acme Telehealth &amp; Partners — Telehealth billing audit report" in page
     sections = _sections(page)
     assert list(sections) == ["summary", "findings", "revenue", "oig", "inputs", "versions"]
-    assert "$21,535.00" in sections["summary"]
+    assert "$28,995.00" in sections["summary"]
     assert "as of 2026-10-30" in page
     assert not (tmp_path / "report.html").exists()  # output_path wins over the environment
     executed = json.loads((tmp_path / "run.ipynb").read_text())

@@ -37,9 +37,9 @@ def test_confirm_and_next_in_jupyterlab(
     progress = app.locator(".telekit-review-progress")
     position = app.locator(".telekit-review-position")
     title = app.locator(".telekit-review-encounter h3")
-    expect(progress).to_have_text("0 of 187 encounters reviewed")
-    expect(position).to_have_text(re.compile(r"^1 of 187: \S+$"))
-    first = position.inner_text().removeprefix("1 of 187: ")
+    expect(progress).to_have_text("0 of 300 encounters reviewed")
+    expect(position).to_have_text(re.compile(r"^1 of 300: \S+$"))
+    first = position.inner_text().removeprefix("1 of 300: ")
     expect(title).to_have_text(first)
     findings = app.locator(".telekit-review-finding")
     expect(findings.first).to_be_visible()
@@ -52,7 +52,7 @@ def test_confirm_and_next_in_jupyterlab(
 
     app.locator(".telekit-review-note textarea").fill("checked in the browser")
     app.locator(".telekit-review-confirm").click()
-    expect(progress).to_have_text("1 of 187 encounters reviewed")
+    expect(progress).to_have_text("1 of 300 encounters reviewed")
     plural = "finding" if n_findings == 1 else "findings"
     expect(app.locator(".telekit-review-status")).to_have_text(
         f"Confirm: {n_findings} {plural} of {first} saved"
@@ -63,11 +63,11 @@ def test_confirm_and_next_in_jupyterlab(
     save_screenshot("review-02-confirmed")
 
     app.locator(".telekit-review-next").click()
-    expect(position).to_have_text(re.compile(r"^2 of 187: \S+$"))
-    second = position.inner_text().removeprefix("2 of 187: ")
+    expect(position).to_have_text(re.compile(r"^2 of 300: \S+$"))
+    second = position.inner_text().removeprefix("2 of 300: ")
     assert second != first
     expect(title).to_have_text(second)
-    expect(progress).to_have_text("1 of 187 encounters reviewed")
+    expect(progress).to_have_text("1 of 300 encounters reviewed")
     expect(findings.filter(has_text="no decision yet").first).to_be_visible()
     app.locator(".telekit-review-rule-doc .jupyter-widget-Collapse-header").first.click()
     expect(app.locator(".telekit-review-rule-doc pre").first).to_be_visible()

@@ -28,19 +28,21 @@ RAW = {"infer_schema": False}
 def inputs() -> dict[str, Any]:
     claims = tk.read_claims(SAMPLES / "claims.csv")
     encounters = tk.read_encounters(SAMPLES / "encounters.csv")
-    result = tk.audit(
+    remits = tk.read_remittances(
+        SAMPLES / "remittances.csv", adjustments=SAMPLES / "adjustments.csv"
+    )
+    result = tk.audit(  # as ``telekit audit data/samples`` runs it: with the remittances
         claims,
         encounters=encounters,
         coverage=SAMPLES / "coverage.csv",
         providers=SAMPLES / "providers.csv",
         policies=SAMPLES / "policies.toml",
         as_of=AS_OF,
+        remittances=remits,
     )
     return {
         "claims": claims,
-        "remits": tk.read_remittances(
-            SAMPLES / "remittances.csv", adjustments=SAMPLES / "adjustments.csv"
-        ),
+        "remits": remits,
         "payments": tk.read_patient_payments(SAMPLES / "patient_payments.csv"),
         "encounters": encounters,
         "result": result,
@@ -86,18 +88,18 @@ def test_unfiltered_kpis_are_the_practice_revenue_cycle(
     _assert_kpis_match(state, row)
     kpis = state.kpis()
     assert list(kpis) == list(KPIS)
-    assert kpis["dollars_at_risk"].value == inputs["result"].dollars_at_risk == Decimal("21535.00")
+    assert kpis["dollars_at_risk"].value == inputs["result"].dollars_at_risk == Decimal("28995.00")
     # what the tiles show, pinned for the sample practice
     assert {n: k.text for n, k in kpis.items()} == {
-        "initial_denial_rate": "5.4%",
-        "net_collection_rate": "79.6%",
-        "days_in_ar": "245.8",
-        "pct_ar_over_90": "94.3%",
-        "dollars_at_risk": "$21,535",
+        "initial_denial_rate": "5.9%",
+        "net_collection_rate": "80.6%",
+        "days_in_ar": "330.9",
+        "pct_ar_over_90": "96.6%",
+        "dollars_at_risk": "$28,995",
     }
-    assert kpis["initial_denial_rate"].note == "of 1,487 adjudicated claims"
-    assert kpis["dollars_at_risk"].note == "169 claim lines with an error finding"
-    assert state.summary() == "1,536 of 1,536 claims · all claims · as of 2026-10-30"
+    assert kpis["initial_denial_rate"].note == "of 1,483 adjudicated claims"
+    assert kpis["dollars_at_risk"].note == "230 claim lines with an error finding"
+    assert state.summary() == "1,537 of 1,537 claims · all claims · as of 2026-10-30"
 
 
 def test_dollars_at_risk_counts_each_error_line_once(state: DashboardState) -> None:
@@ -105,15 +107,17 @@ def test_dollars_at_risk_counts_each_error_line_once(state: DashboardState) -> N
     truth = pl.read_csv(SAMPLES / "ground_truth.csv", **RAW)  # type: ignore[arg-type]
     findings = state.findings()
     assert findings is not None
-    error_rules = findings.filter(pl.col("severity") == "error").get_column("rule_code").unique()
-    flagged = (
-        truth.filter(pl.col("rule_code").is_in(error_rules.implode()))
-        .select("claim_id", "claim_line_number")
-        .unique()
-        .join(raw, on=["claim_id", "claim_line_number"])
+    line = ["claim_id", "claim_line_number"]
+    # severity is per line (PS002, CD006, NC001 ... have error and warning clauses), so the
+    # error lines are the error findings' lines; each is a planted defect of ground_truth.csv
+    errors = findings.filter(pl.col("severity") == "error").select(
+        pl.col(line).cast(pl.String), "rule_code"
     )
+    assert errors.join(truth, on=[*line, "rule_code"], how="anti").is_empty()
+    flagged = errors.select(line).unique().join(raw, on=line)
+    assert flagged.height == 230 < errors.height  # some lines carry two error findings
     total = sum(Decimal(v) for v in flagged.get_column("charge_amount").to_list())
-    assert state.dollars_at_risk() == total
+    assert state.dollars_at_risk() == total == Decimal("28995.00")
 
 
 # --- filters -----------------------------------------------------------------------------------
@@ -176,7 +180,7 @@ def test_provider_filter_selects_claims_with_a_line_of_that_npi(state: Dashboard
     assert state.selected_claim_ids().to_list() == expected
     assert 0 < len(expected) < raw["claim_id"].n_unique()
     assert state.summary() == (
-        f"{len(expected):,} of 1,536 claims · provider {npi} · as of 2026-10-30"
+        f"{len(expected):,} of 1,537 claims · provider {npi} · as of 2026-10-30"
     )
 
 
@@ -222,7 +226,7 @@ def test_filters_combine_with_and(state: DashboardState) -> None:
     assert 0 < len(expected) < 100
     state.reset()
     assert state.filters == Filters()
-    assert state.selected_claim_ids().len() == 1536
+    assert state.selected_claim_ids().len() == 1537
 
 
 def test_an_empty_selection_shows_dashes_not_zeros(state: DashboardState) -> None:

@@ -1,4 +1,6 @@
-"""Shared by the review tests: the audit of data/samples, made once per session."""
+"""Shared by the review tests: the audit of data/samples, made once per session (with the
+sample's remittances, as ``telekit audit data/samples`` runs it: its findings are exactly
+``ground_truth.csv``)."""
 
 from __future__ import annotations
 
@@ -21,4 +23,7 @@ def result() -> tk.AuditResult:
         providers=SAMPLES / "providers.csv",
         policies=SAMPLES / "policies.toml",
         as_of=date(2026, 10, 30),
+        remittances=tk.read_remittances(
+            SAMPLES / "remittances.csv", adjustments=SAMPLES / "adjustments.csv"
+        ),
     )

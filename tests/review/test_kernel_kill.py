@@ -32,11 +32,14 @@ result = tk.audit(
     providers=samples / "providers.csv",
     policies=samples / "policies.toml",
     as_of=date(2026, 10, 30),
+    remittances=tk.read_remittances(
+        samples / "remittances.csv", adjustments=samples / "adjustments.csv"
+    ),
 )
 review = EncounterReview(result, db={db!r}, reviewer="kernel")
-review.goto("E0000009")
+review.goto("E0000021")
 review.note.value = "clicked just before the kill"
-assert review.progress.value == "0 of 187 encounters reviewed"
+assert review.progress.value == "0 of 300 encounters reviewed"
 """
 CLICK = "review.confirm_button.click()"
 
@@ -88,8 +91,8 @@ def _process(km: KernelManager) -> Any:
 def _assert_decision_survived(db: Path) -> None:
     assert db.with_name(db.name + "-wal").exists()  # no clean close: the WAL was never merged
     decided = read_decisions(db)
-    assert decided.height == 2  # both findings of E0000009, in one transaction
-    assert set(decided.get_column("encounter_id")) == {"E0000009"}
+    assert decided.height == 2  # both findings of E0000021, in one transaction
+    assert set(decided.get_column("encounter_id")) == {"E0000021"}
     assert decided.get_column("decision").unique().to_list() == ["confirm"]
     assert decided.get_column("reviewer").unique().to_list() == ["kernel"]
     assert decided.get_column("note").unique().to_list() == ["clicked just before the kill"]

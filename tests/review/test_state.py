@@ -66,9 +66,17 @@ def test_worklist_is_one_entry_per_encounter_or_claim_without_one(
 ) -> None:
     expected = _expected_keys(result.findings)
     assert set(state.keys) == expected
-    assert len(state.keys) == len(expected) == 187
+    assert len(state.keys) == len(expected) == 300
     claim_keys = sorted(k for k in state.keys if k.startswith("claim:"))
-    assert claim_keys == ["claim:C0000494", "claim:C0000631", "claim:C0000690", "claim:C0000848"]
+    assert claim_keys == [
+        "claim:C0000710",
+        "claim:C0000956",
+        "claim:C0001079",
+        "claim:C0001123",
+        "claim:C0001273",
+        "claim:C0001360",
+        "claim:C0001459",
+    ]
     table = state.worklist()
     assert table.get_column("findings").sum() == result.findings.height
     assert table.get_column("worklist_key").to_list() == state.keys
@@ -79,14 +87,16 @@ def test_worklist_sorts_by_dollars_at_risk_counting_each_line_once(state: Review
     dollars = table.get_column("dollars_at_risk").to_list()
     assert dollars == sorted(dollars, reverse=True)
     assert dollars[0] > dollars[-1]
-    # E0000009: one line (C0000009/1) carries two error findings; its charge counts once
-    row = table.filter(pl.col("worklist_key") == "E0000009").row(0, named=True)
+    # E0000021: its only line (C0000019/1) carries two error findings (PR002, TH001) and it
+    # has no other finding; the line's charge counts once
+    row = table.filter(pl.col("worklist_key") == "E0000021").row(0, named=True)
     assert row["findings"] == 2
-    state.goto("E0000009")
+    state.goto("E0000021")
     view = state.view()
     assert view is not None
-    charge = view.lines.filter(pl.col("claim_id") == "C0000009").get_column("charge_amount")
-    assert row["dollars_at_risk"] == charge.item() > Decimal("0")
+    assert view.findings.get_column("severity").to_list() == ["error", "error"]
+    charge = view.lines.filter(pl.col("claim_id") == "C0000019").get_column("charge_amount")
+    assert row["dollars_at_risk"] == charge.item() == Decimal("140.00")
 
 
 def test_sort_by_date_and_key(state: ReviewState) -> None:
@@ -104,7 +114,7 @@ def test_progress_counts_an_encounter_once_all_its_findings_are_decided(
 ) -> None:
     total = len(state.keys)
     assert state.progress_text() == f"0 of {total} encounters reviewed"
-    state.goto("E0000009")
+    state.goto("E0000021")  # two findings
     first, second = state.current_findings().get_column("finding_id").to_list()
     assert state.decide("confirm", finding_ids=[first]) == 1
     assert state.progress() == (0, total)
@@ -138,8 +148,9 @@ def test_current_decision_is_the_latest_and_history_keeps_every_row(
 def test_decide_refuses_findings_of_another_encounter_and_writes_nothing(
     state: ReviewState, store: ReviewStore, result: tk.AuditResult
 ) -> None:
-    state.goto("E0000009")
-    other = result.findings.filter(pl.col("encounter_id") == "E0000013")
+    state.goto("E0000021")
+    other = result.findings.filter(pl.col("encounter_id") == "E0000027")
+    assert other.height == 2
     with pytest.raises(KeyError, match="not findings of the current encounter"):
         state.decide("confirm", finding_ids=other.get_column("finding_id").to_list())
     with pytest.raises(ValueError, match="decision must be one of"):
@@ -156,7 +167,7 @@ def test_navigation_stays_inside_the_worklist(state: ReviewState) -> None:
     assert state.next() == keys[1]
     assert state.goto(keys[-1]) == keys[-1]
     assert state.next() == keys[-1]
-    assert state.goto("C0000848") == "claim:C0000848"  # a bare claim id without an encounter
+    assert state.goto("C0001459") == "claim:C0001459"  # a bare claim id without an encounter
     with pytest.raises(KeyError, match="no worklist entry with that key"):
         state.goto("E9999999")
 
@@ -180,10 +191,10 @@ def test_finding_filters_keep_encounters_with_a_matching_finding(
     reviewed, total = state.progress()
     assert (reviewed, total) == (0, len(keys))
     assert state.progress_text() == (
-        f"0 of {len(keys)} encounters reviewed (filtered; 0 of 187 overall)"
+        f"0 of {len(keys)} encounters reviewed (filtered; 0 of 300 overall)"
     )
     assert state.set_filters(**{name: None}) == state.set_sort("dollars_at_risk")
-    assert len(state.keys) == 187
+    assert len(state.keys) == 300
 
 
 def test_status_filters_and_the_worklist_snapshot(state: ReviewState) -> None:
@@ -195,7 +206,7 @@ def test_status_filters_and_the_worklist_snapshot(state: ReviewState) -> None:
     assert state.set_filters(status="needs_query") == [second]
     assert state.set_filters(status="confirm") == [first]
     unreviewed = state.set_filters(status="unreviewed")
-    assert len(unreviewed) == 185
+    assert len(unreviewed) == 298
     assert first not in unreviewed
     assert second not in unreviewed
     assert state.current_key == third  # the current entry left the list: the first one is current
@@ -216,7 +227,7 @@ def test_empty_worklist(state: ReviewState) -> None:
     assert state.current_key is None
     assert state.view() is None
     assert state.next() is None
-    assert state.progress_text() == "0 of 0 encounters reviewed (filtered; 0 of 187 overall)"
+    assert state.progress_text() == "0 of 0 encounters reviewed (filtered; 0 of 300 overall)"
     with pytest.raises(ValueError, match="the worklist is empty"):
         state.decide("confirm")
 
@@ -228,10 +239,10 @@ def test_reopening_resumes_each_reviewers_position(result: tk.AuditResult, tmp_p
         alice.goto(alice.keys[10])
         alice.next()
         bob = ReviewState(result, store=store, reviewer="bob")
-        bob.goto("claim:C0000631")
+        bob.goto("claim:C0000956")
     with ReviewStore(path) as store:
         assert ReviewState(result, store=store, reviewer="alice").current_key == alice.keys[11]
-        assert ReviewState(result, store=store, reviewer="bob").current_key == "claim:C0000631"
+        assert ReviewState(result, store=store, reviewer="bob").current_key == "claim:C0000956"
         assert ReviewState(result, store=store, reviewer="carol").index == 0
 
 
@@ -248,7 +259,7 @@ def test_two_reviewers_on_one_file_see_each_others_decisions(
         bob.goto(alice.keys[0])
         bob.decide("needs_query", note="disagree")  # bob overrides alice on entry 0
         for s in (alice, bob):
-            assert s.progress() == (6, 187)
+            assert s.progress() == (6, 300)
             current = s.decisions()
             assert set(current.get_column("reviewer")) == {"alice", "bob"}
             first = current.filter(pl.col("encounter_id") == alice.keys[0])
@@ -259,18 +270,19 @@ def test_two_reviewers_on_one_file_see_each_others_decisions(
 
 
 def test_view_shows_lines_documentation_coverage_and_rule_docs(state: ReviewState) -> None:
-    state.goto("E0001474")
+    # E0000834: three claims of one 90834 visit, the second and third billed as duplicates
+    state.goto("E0000834")
     view = state.view()
     assert view is not None
-    assert (view.key, view.encounter_id, view.person_id) == ("E0001474", "E0001474", "P000541")
-    assert view.date_of_service == date(2026, 8, 4)
-    assert view.lines.get_column("claim_id").to_list() == ["C0001499", "C0001506", "C0001517"]
+    assert (view.key, view.encounter_id, view.person_id) == ("E0000834", "E0000834", "P000496")
+    assert view.date_of_service == date(2024, 11, 13)
+    assert view.lines.get_column("claim_id").to_list() == ["C0000835", "C0000851", "C0000866"]
     assert view.lines.get_column("findings").to_list() == ["", "FQ004", "FQ004"]
     assert view.lines.schema["charge_amount"] == pl.Decimal(12, 2)
     assert set(view.lines.columns) >= {"hcpcs_code", "modifiers", "place_of_service_code"}
     assert view.documentation is not None
     assert view.documentation["modality"] == "in_person"
-    assert view.documentation["total_minutes"] == 42
+    assert view.documentation["total_minutes"] == 52
     assert view.coverage is not None
     assert view.coverage.get_column("payer").to_list() == ["AETNA"]
     assert view.rule_docs == {"FQ004": rules.get("FQ004").doc}
@@ -278,11 +290,11 @@ def test_view_shows_lines_documentation_coverage_and_rule_docs(state: ReviewStat
 
 
 def test_view_of_a_claim_without_encounter(state: ReviewState) -> None:
-    state.goto("claim:C0000494")
+    state.goto("claim:C0000710")  # two lines, neither with an encounter
     view = state.view()
     assert view is not None
     assert view.encounter_id is None
-    assert view.lines.get_column("claim_id").unique().to_list() == ["C0000494"]
+    assert view.lines.get_column("claim_id").to_list() == ["C0000710", "C0000710"]
     assert view.documentation is None
     assert "no encounter matches" in view.documentation_note
 

@@ -59,13 +59,13 @@ def test_css_classes_for_tests_and_styling(review: EncounterReview) -> None:
 def test_clicking_confirm_records_the_decision_and_updates_the_page(
     review: EncounterReview, tmp_path: Path
 ) -> None:
-    assert review.progress.value == "0 of 187 encounters reviewed"
+    assert review.progress.value == "0 of 300 encounters reviewed"
     key = review.current_key
-    assert review.position.value == f"1 of 187: {key}"
+    assert review.position.value == f"1 of 300: {key}"
     n = len(review.finding_checks)
     review.note.value = "modifier 95 missing on the claim"
     review.confirm_button.click()
-    assert review.progress.value == "1 of 187 encounters reviewed"
+    assert review.progress.value == "1 of 300 encounters reviewed"
     assert review.status.value == f"Confirm: {n} findings of {key} saved"
     assert review.note.value == ""  # the note went with the decision
     with ReviewStore(tmp_path / "review.sqlite") as store:
@@ -82,17 +82,17 @@ def test_next_previous_and_go_to(review: EncounterReview) -> None:
     keys = review.state.keys
     assert review.prev_button.disabled
     review.next_button.click()
-    assert review.position.value == f"2 of 187: {keys[1]}"
+    assert review.position.value == f"2 of 300: {keys[1]}"
     assert not review.prev_button.disabled
     review.prev_button.click()
     assert review.current_key == keys[0]
-    review.goto_key.value = "C0000690"
+    review.goto_key.value = "C0001079"  # a bare claim id without an encounter
     review.goto_button.click()
-    assert review.current_key == "claim:C0000690"
-    assert "claim:C0000690" in review.encounter.value
+    assert review.current_key == "claim:C0001079"
+    assert "claim:C0001079" in review.encounter.value
     review.goto_key.value = "nope"
     review.goto_button.click()
-    assert review.current_key == "claim:C0000690"
+    assert review.current_key == "claim:C0001079"
     assert review.status.value.startswith("no worklist entry with that key")
     review.goto(keys[-1])
     assert review.next_button.disabled
@@ -101,7 +101,7 @@ def test_next_previous_and_go_to(review: EncounterReview) -> None:
 
 
 def test_chosen_findings_only(review: EncounterReview) -> None:
-    review.goto("E0000009")
+    review.goto("E0000021")  # two findings on one line
     assert review.scope.value == "Decisions apply to all 2 findings of this encounter"
     first, second = review.finding_checks
     review.finding_checks[second].value = True
@@ -109,10 +109,10 @@ def test_chosen_findings_only(review: EncounterReview) -> None:
     review.needs_query_button.click()
     decided = review.decisions()
     assert decided.select("finding_id", "decision").rows() == [(second, "needs_query")]
-    assert review.progress.value == "0 of 187 encounters reviewed"
+    assert review.progress.value == "0 of 300 encounters reviewed"
     assert not any(box.value for box in review.finding_checks.values())  # choice is reset
     review.dismiss_button.click()  # nothing chosen: the whole encounter
-    assert review.progress.value == "1 of 187 encounters reviewed"
+    assert review.progress.value == "1 of 300 encounters reviewed"
     assert dict(review.decisions().select("finding_id", "decision").iter_rows()) == {
         first: "dismiss",
         second: "dismiss",
@@ -122,11 +122,11 @@ def test_chosen_findings_only(review: EncounterReview) -> None:
 def test_encounter_panel_shows_lines_documentation_coverage_and_rule_docs(
     review: EncounterReview,
 ) -> None:
-    review.goto("E0001474")
+    review.goto("E0000834")  # three lines, two of them FQ004 duplicates
     page = review.encounter.value
-    for text in ("C0001506", "90834", "in_person", "total_minutes", "AETNA", "Aetna Choice POS II"):
+    for text in ("C0000851", "90834", "in_person", "total_minutes", "AETNA", "Aetna Choice POS II"):
         assert html.escape(text) in page, text
-    assert "Coverage on 2026-08-04" in page
+    assert "Coverage on 2024-11-13" in page
     docs = [w for w in _all_widgets(review.findings_box) if isinstance(w, widgets.Accordion)]
     assert len(docs) == 2
     for accordion in docs:
@@ -146,7 +146,7 @@ def test_a_filter_dropdown_narrows_the_worklist(
     )
     review.filters["rule"].value = "TM005"
     assert review.progress.value == (
-        f"0 of {expected} encounters reviewed (filtered; 0 of 187 overall)"
+        f"0 of {expected} encounters reviewed (filtered; 0 of 300 overall)"
     )
     assert review.position.value.startswith(f"1 of {expected}: ")
     assert set(review.goto_key.options) == set(review.state.keys)
@@ -157,7 +157,7 @@ def test_a_filter_dropdown_narrows_the_worklist(
     assert "No encounter matches the filters." in review.encounter.value
     review.set_filters(rule=None, status=None)
     assert review.filters["rule"].value == ""
-    assert review.progress.value == "0 of 187 encounters reviewed"
+    assert review.progress.value == "0 of 300 encounters reviewed"
     assert not review.confirm_button.disabled
 
 
@@ -170,7 +170,9 @@ def test_provider_filter_shows_names_from_the_roster(review: EncounterReview) ->
 def test_worklist_table_renders_when_opened(review: EncounterReview) -> None:
     assert review.worklist_html.value == ""
     review.worklist.selected_index = 0
-    assert review.worklist_html.value.count("<tr>") == 188  # header + 187 entries
+    # header + the first 200 of the 300 entries, and a note for the rest
+    assert review.worklist_html.value.count("<tr>") == 201
+    assert "100 more; use the filters or Go to" in review.worklist_html.value
     first = review.state.keys[0]
     assert review.worklist_html.value.index(first) < review.worklist_html.value.index(
         review.state.keys[1]
@@ -187,7 +189,7 @@ def test_reopening_resumes_where_the_reviewer_was(result: tk.AuditResult, tmp_pa
     again = EncounterReview(result, db=db, reviewer="alice")
     try:
         assert again.current_key == where
-        assert again.position.value == f"3 of 187: {where}"
+        assert again.position.value == f"3 of 300: {where}"
     finally:
         again.close()
 
@@ -197,7 +199,7 @@ def test_display_is_the_app_widget(review: EncounterReview) -> None:
     assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == (
         review.widget.model_id
     )
-    assert repr(review).startswith("EncounterReview(0 of 187 encounters reviewed; reviewer")
+    assert repr(review).startswith("EncounterReview(0 of 300 encounters reviewed; reviewer")
 
 
 def test_decide_method_updates_the_page_too(review: EncounterReview) -> None:
@@ -205,6 +207,6 @@ def test_decide_method_updates_the_page_too(review: EncounterReview) -> None:
     n = len(review.finding_checks)
     assert review.decide("Needs query", note="ask the clinician") == n
     assert review.status.value == f"Needs query: {n} finding{'' if n == 1 else 's'} of {key} saved"
-    assert review.progress.value == "1 of 187 encounters reviewed"
+    assert review.progress.value == "1 of 300 encounters reviewed"
     with pytest.raises(ValueError, match="decision must be one of"):
         review.decide("approve")

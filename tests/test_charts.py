@@ -592,3 +592,12 @@ def test_importing_telekit_leaves_altair_global_state_alone() -> None:
         "assert before == after == ('default', 'default', 'default'), (before, after)\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_dollars_at_risk_subtitle_is_the_total_when_only_the_top_providers_are_drawn() -> None:
+    chart = charts.dollars_at_risk_by_provider(findings_frame(), top=1)
+    assert [r["dollars"] for r in rows(chart)] == [100.0]
+    assert title(chart)[1] == (
+        "$150 in charges of claim lines with an error finding (each once); "
+        "the top 1 of 2 providers drawn"
+    )

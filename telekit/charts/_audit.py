@@ -180,7 +180,9 @@ def dollars_at_risk_by_provider(
         .head(top)
         .select("provider", "dollars", "lines")
     )
-    total = bars.get_column("dollars").sum() if bars.height else 0.0
+    # the subtitle's total is every provider's, not only the bars drawn (it reads as the total)
+    total = per.get_column("dollars").sum() if per.height else 0.0
+    shown = f"; the top {bars.height} of {per.height} providers drawn" if per.height > top else ""
     chart: alt.Chart = (
         alt.Chart(bars, width=_WIDTH, height=_bar_height(bars.height))
         .mark_bar(color=_ALERT)
@@ -206,7 +208,8 @@ def dollars_at_risk_by_provider(
             title=_title(
                 "Dollars at risk by rendering provider",
                 _empty_note(bars, "error findings")
-                or f"${total:,.0f} in charges of claim lines with an error finding (each once)",
+                or f"${total:,.0f} in charges of claim lines with an error finding (each once)"
+                + shown,
             )
         )
     )

@@ -47,7 +47,7 @@ def same_day_codes(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     that have an add-on; superseded lines are never add-ons nor primaries. Lines that are no add-on
     get nulls (no rule reads them).
     """
-    live = lf.filter(~v.superseded.fill_null(value=False))
+    live = lf.filter(v.not_superseded)
     day_key = [c.PERSON_ID, DOS, c.RENDERING_NPI]
     day_addons = live.filter(CODE.is_in(SAME_DAY_ADDONS)).select(ROW, *day_key)
     day_flags = (
@@ -133,7 +133,7 @@ def add_on_primaries_found(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     (its quarter's, else the nearest within 365 days) list in force on the DOS (``CCCCC``, "any
     primary the contractor accepts", lists none). Superseded lines are never add-ons nor
     primaries; other lines get null."""
-    live = lf.filter(~v.superseded.fill_null(value=False))
+    live = lf.filter(v.not_superseded)
     day_key = [c.PERSON_ID, DOS, c.RENDERING_NPI]
     addons = live.filter(CODE.is_in(NCCI_CHECKED_ADDONS)).select(ROW, *day_key, c.HCPCS_CODE)
     chosen = edition_per_line(addons, inputs, "add_on", "aoc")
@@ -288,7 +288,7 @@ def g2211_same_day(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     (``ad002_em_25``, its code; the smallest when several, null when none) and whether that day
     has an AWV, vaccine administration or Part B preventive service (``ad002_companion``).
     Superseded lines never take part; other lines get null."""
-    live = lf.filter(~v.superseded.fill_null(value=False))
+    live = lf.filter(v.not_superseded)
     day_key = [c.PERSON_ID, DOS, c.RENDERING_NPI]
     g2211 = live.filter(CODE == "G2211").select(ROW, *day_key)
     em25 = (

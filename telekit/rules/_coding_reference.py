@@ -12,6 +12,7 @@ import polars as pl
 from telekit._core import _columns as c
 from telekit._engine import _vocabulary as v
 from telekit._engine._registry import rule
+from telekit.rules._coding import _lookup
 
 if TYPE_CHECKING:
     from telekit._engine._inputs import Inputs
@@ -20,10 +21,6 @@ DOS = c.CLAIM_LINE_START_DATE
 ROW = v.ROW
 CODE = pl.col(c.HCPCS_CODE)
 _ICD10_SHAPE = r"^[A-Z][0-9][0-9A-Z][0-9A-Z]{0,4}$"
-
-
-def _lookup(expr: pl.Expr, table: dict[str, str], default: str) -> pl.Expr:
-    return expr.replace_strict(table, default=pl.lit(default), return_dtype=pl.String)
 
 
 # --- CD004 -------------------------------------------------------------------------------------

@@ -21,8 +21,7 @@ if TYPE_CHECKING:
     from telekit._engine._inputs import Inputs
 
 CODE = pl.col(c.HCPCS_CODE)
-# `superseded` should never be null; guard anyway, or a null would drop every line from the windows
-NOT_SUPERSEDED = ~v.superseded.fill_null(value=False)
+NOT_SUPERSEDED = v.not_superseded
 
 # DESIGN §5 "CTBS"
 ONLINE_DIGITAL_EM = (

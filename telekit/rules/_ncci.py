@@ -123,7 +123,7 @@ def in_force(dos: pl.Expr) -> pl.Expr:
 
 
 def _live(lf: pl.LazyFrame) -> pl.LazyFrame:
-    return lf.filter(~v.superseded.fill_null(value=False))
+    return lf.filter(v.not_superseded)
 
 
 def _any_modifier(codes: tuple[str, ...]) -> pl.Expr:

@@ -682,7 +682,7 @@ def tm007_prior_em(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     before its DOS by the same rendering NPI, else by the same billing NPI and a rendering NPI of
     the same roster provider_type (as-of joins; superseded lines take no part). Adds the prior
     line's code, the days between, and whether it was the same rendering NPI."""
-    live = lf.filter(~v.superseded.fill_null(value=False))
+    live = lf.filter(v.not_superseded)
     keys = [c.PERSON_ID, c.RENDERING_NPI, c.BILLING_NPI, v.PROV_TYPE]
     targets = live.filter(CODE.is_in(NEW_PATIENT_CODES)).select(ROW, DOS, *keys).sort(DOS)
     anchors = (

@@ -425,6 +425,9 @@ def test_findings_by_rule_from_result_summary_and_findings(sample: dict[str, Any
     # rule names read as words, abbreviations in capitals
     labels = [r["rule"] for r in rows(charts.findings_by_rule(result, top=100))]
     assert "FQ002  CTBS bundled with E/M" in labels
+    assert "NC002  MUE units exceeded" in labels
+    assert "AD002  G2211 with modifier 25 E/M" in labels
+    assert "CD006  code not payable by Medicare" in labels
     render(chart, "findings_by_rule")
 
 

@@ -57,6 +57,7 @@ def _summary_of(result: Any) -> pl.DataFrame:
 #: Words of rule names shown in capitals on charts (``ctbs bundled with em`` → ``CTBS ... E/M``).
 _ABBREVIATIONS: Final = {
     "ctbs": "CTBS", "em": "E/M", "npi": "NPI", "pos": "POS", "cpt": "CPT", "mdm": "MDM",
+    "ncci": "NCCI", "mue": "MUE", "g2211": "G2211", "medicare": "Medicare",
 }  # fmt: skip
 
 

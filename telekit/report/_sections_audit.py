@@ -381,9 +381,12 @@ def inputs(page: Page, record: AuditRecord) -> str:
         )
     unknown = s.get("unknown_codes") or {}
     if unknown:
-        parts.append("<h3>Codes telekit does not know</h3>")
+        parts.append("<h3>Codes outside telekit's code table</h3>")
         parts.append(
-            "<p class='note'>Never a finding by themselves (DESIGN §5); check them by hand.</p>"
+            "<p class='note'>Not in telekit's curated HCPCS table, so never a code-validity "
+            "finding (CD001). The fee schedule and NCCI edits still judge them, and on a Medicare "
+            "telehealth line TH001 warns, with no amount, when telekit's copy of the telehealth "
+            "list does not have them. Check these codes by hand.</p>"
         )
         parts.append(
             page.table(

@@ -27,6 +27,7 @@ from telekit._core._table import Table
 from telekit._core._version import VERSION
 from telekit._engine._eligibility import eligibility
 from telekit._engine._result import AuditResult
+from telekit._policies._expected_fees import load_expected_fees
 from telekit._policies._model import Policies
 from telekit._policies._toml import load_policies
 from telekit._read._remittances import read_remittances
@@ -41,7 +42,6 @@ from telekit._read._tables import (
 )
 from telekit._scale._merge import PartitionedAuditResult
 from telekit._scale._partitioned import audit_partitioned
-from telekit.metrics._expected_fees import load_expected_fees
 from telekit.metrics._reconcile import Reconciliation, reconcile
 from telekit.report._folder import audit_folder
 

@@ -16,7 +16,9 @@ from telekit._engine import _vocabulary as v
 from telekit._engine._annotate import DOS, annotate
 from telekit._engine._inputs import prepare
 from telekit._engine._line_status import line_status
-from telekit._engine._reference import reference
+from telekit._engine._pricing import price_lines
+from telekit._engine._pricing_inputs import ExpectedFeesInput, pricing_of
+from telekit._engine._reference import FeeScheduleRelease, GpciFile, reference
 from telekit._engine._result import AuditResult
 from telekit._engine._run import findings as findings_of
 from telekit._engine._run import run
@@ -45,6 +47,10 @@ def audit(
     telehealth_lists: Sequence[pl.DataFrame] = (),
     ncci: Sequence[NcciEdition] = (),
     icd10: Sequence[pl.DataFrame] = (),
+    expected_fees: ExpectedFeesInput | None = None,
+    fee_schedules: Sequence[FeeScheduleRelease] = (),
+    gpci: GpciFile | Sequence[GpciFile] | None = None,
+    locality: str | None = None,
 ) -> AuditResult:
     """Audit claim lines against every rule of the catalog.
 
@@ -58,6 +64,13 @@ def audit(
     ``line_status`` as of ``as_of`` (paid, denied, pending; without them ``unknown`` or
     ``not_submitted``), which the findings' exposure and suggested fix follow. ``as_of``
     defaults to the latest remittance payment date, else the latest DOS; never the clock.
+
+    Money (DESIGN §4): each finding's ``exposure_amount`` is priced from the line's payment
+    (overpayment), or its expected fee (``expected_fees``: a path to an expected_fees.toml, a
+    mapping, or ``load_expected_fees``' frame; dated fees), else for Medicare the physician fee
+    schedule (the shipped releases plus ``fee_schedules``, see ``read_fee_schedule_release``;
+    GPCIs of the practice's ``locality`` — else ``[medicare] locality`` of the policies — from
+    the shipped CY2024 file plus ``gpci``, national without a locality), else the charge.
     """
     run_at = datetime.now(UTC).replace(microsecond=0)
     tables = {
@@ -88,8 +101,11 @@ def audit(
             ],
             ncci=ncci,
             icd10=icd10,
+            fee_schedules=fee_schedules,
+            gpci=(gpci,) if isinstance(gpci, GpciFile) else tuple(gpci or ()),
         ),
     )
+    pricing = pricing_of(inputs.reference, pol, locality=locality, expected_fees=expected_fees)
     remits = None if remittances is None else as_remittances(remittances)
     if as_of is None and remits is not None:
         as_of = remits.claims.get_column(c.PAYMENT_DATE).max()  # type: ignore[assignment]
@@ -101,6 +117,12 @@ def audit(
         .collect()
         .join(
             line_status(claim_table.data.with_row_index(v.ROW), remits, as_of),
+            on=v.ROW,
+            how="left",
+            maintain_order="left",
+        )
+        .join(
+            price_lines(claim_table.data.with_row_index(v.ROW), pricing, pol.payer_key()),
             on=v.ROW,
             how="left",
             maintain_order="left",

@@ -28,7 +28,7 @@ from telekit._policies._vocabulary import (
     POLICY_TIMELY_FILING_DAYS,
     POLICY_TIMELY_FILING_RULE,
 )
-from telekit.metrics._expected_fees import (
+from telekit._policies._expected_fees import (
     EXPECTED_ALLOWED,
     EXPECTED_FEES_SCHEMA,
     MODIFIER,

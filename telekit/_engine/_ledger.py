@@ -46,6 +46,8 @@ CLP_PAID = "clp_paid"  # CLP04: what the remittance claim paid
 PAID = "paid"
 ADJ = "adjusted"
 CO = "co_adjusted"
+PR = "pr_adjusted"  # patient responsibility (group PR): deductible, coinsurance, copay
+ALLOWED = "allowed"  # AMT*B6 of the service lines matched to the line (null when none gives it)
 DENIAL_ADJ = "denial_adjustment"  # an adjustment other than PR 1/2/3, CO 45, CO 253
 DENIED = "denied"
 ADJ_ROW = "adjustment_row"
@@ -60,6 +62,7 @@ DENIED_STATUS = "4"  # CLP02: denied
 REPLACEMENT = "7"  # claim frequency: replacement of a prior claim
 EXEMPT_ADJUSTMENTS = ("PR|1", "PR|2", "PR|3", "CO|45", "CO|253")
 CONTRACTUAL = "CO"
+PATIENT = "PR"
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,8 @@ class Ledger:
       within a claim a lower rc is an earlier remittance);
     - ``entries``: one row per (remittance claim, line of its claim), ordered by rc: rc, ck,
       claim_id, claim_line_number, payment_date, claim_status_code, share, is_last, paid,
-      adjusted (every group), co_adjusted, denied;
+      adjusted (every group), co_adjusted, pr_adjusted, allowed (AMT*B6 of the matched
+      service lines; claim-level money has none), denied;
     - ``adjustments``: adjustments of those remittance claims: adjustment_row, rc, svc_key
       (null at claim level), group_code, reason_code, amount, denial_adjustment;
     - ``matched``: svc_key → claim_line_number for the service lines that match a claim line
@@ -208,6 +212,7 @@ def build(
             *c.SUBMITTED_MODIFIERS,
             c.SERVICE_DATE,
             pl.col(c.PAID_AMOUNT).cast(WORK).fill_null(0).alias(PAID),
+            pl.col(c.ALLOWED_AMOUNT).cast(WORK).alias(ALLOWED),
         )
         .join(rc_keys, on=[c.REMIT_ID, c.REMIT_CLAIM_SEQ], how="inner")
     )
@@ -247,17 +252,19 @@ def build(
         )
     )
     co_amount = pl.when(pl.col(c.GROUP_CODE) == CONTRACTUAL).then(pl.col(c.AMOUNT)).otherwise(zero)
-    sums = [pl.col(PAID, ADJ, CO).sum(), pl.col(DENIAL_ADJ).any()]
+    pr_amount = pl.when(pl.col(c.GROUP_CODE) == PATIENT).then(pl.col(c.AMOUNT)).otherwise(zero)
+    sums = [pl.col(PAID, ADJ, CO, PR).sum(), pl.col(DENIAL_ADJ).any()]
 
     # per service line: paid, adjusted, CO-adjusted, a denial adjustment; then its claim line
     by_service = (
-        services.select(pair_key(RC, c.SVC_SEQ).alias(SK), PAID)
+        services.select(pair_key(RC, c.SVC_SEQ).alias(SK), PAID, ALLOWED)
         .join(
             adjustments.filter(pl.col(SK).is_not_null())
             .group_by(SK)
             .agg(
                 pl.col(c.AMOUNT).sum().alias(ADJ),
                 co_amount.sum().alias(CO),
+                pr_amount.sum().alias(PR),
                 pl.col(DENIAL_ADJ).any(),
             ),
             on=SK,
@@ -267,27 +274,34 @@ def build(
         .join(matched, on=SK, how="left")
         .with_columns(
             (pl.col(SK) // _SHIFT).cast(pl.UInt32).alias(RC),
-            pl.col(PAID, ADJ, CO).fill_null(zero),
+            pl.col(PAID, ADJ, CO, PR).fill_null(zero),
             pl.col(DENIAL_ADJ).fill_null(False),
         )
     )
     direct = (
         by_service.filter(pl.col(c.CLAIM_LINE_NUMBER).is_not_null())
         .group_by(pair_key(RC, c.CLAIM_LINE_NUMBER).alias(EK))
-        .agg(sums)
+        .agg(
+            *sums,
+            pl.col(ALLOWED).sum().alias(ALLOWED),
+            pl.col(ALLOWED).is_not_null().any().alias("_has_allowed"),
+        )
+        .with_columns(pl.when(pl.col("_has_allowed")).then(pl.col(ALLOWED)).alias(ALLOWED))
+        .drop("_has_allowed")
     )
     pool = (
         pl.concat(
             [
                 by_service.filter(pl.col(c.CLAIM_LINE_NUMBER).is_null()).select(
-                    RC, PAID, ADJ, CO, DENIAL_ADJ
+                    RC, PAID, ADJ, CO, PR, DENIAL_ADJ
                 ),
                 claim_rows.select(
-                    RC, PAID, zero.alias(ADJ), zero.alias(CO), pl.lit(False).alias(DENIAL_ADJ)
+                    RC, PAID, zero.alias(ADJ), zero.alias(CO), zero.alias(PR),
+                    pl.lit(False).alias(DENIAL_ADJ),
                 ),
                 adjustments.filter(pl.col(SK).is_null()).select(
                     RC, zero.alias(PAID), pl.col(c.AMOUNT).alias(ADJ), co_amount.alias(CO),
-                    DENIAL_ADJ,
+                    pr_amount.alias(PR), DENIAL_ADJ,
                 ),
             ]
         )
@@ -310,7 +324,7 @@ def build(
         .join(pool, on=RC, how="inner")
         .select(
             EK,
-            *(allocate(pl.col(m), RC).alias(f"_pool_{m}") for m in (PAID, ADJ, CO)),
+            *(allocate(pl.col(m), RC).alias(f"_pool_{m}") for m in (PAID, ADJ, CO, PR)),
             pl.col(DENIAL_ADJ).alias(f"_pool_{DENIAL_ADJ}"),
         )
     )
@@ -329,8 +343,9 @@ def build(
             IS_LAST,
             *(
                 (pl.col(m).fill_null(zero) + pl.col(f"_pool_{m}").fill_null(zero)).alias(m)
-                for m in (PAID, ADJ, CO)
+                for m in (PAID, ADJ, CO, PR)
             ),
+            pl.col(ALLOWED),
             (
                 pl.col(DENIAL_ADJ).fill_null(False) | pl.col(f"_pool_{DENIAL_ADJ}").fill_null(False)
             ).alias(DENIAL_ADJ),

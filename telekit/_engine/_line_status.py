@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from decimal import Decimal
 
 import polars as pl
 
@@ -30,6 +31,11 @@ from telekit._core import _columns as c
 from telekit._core._remittances import REMARK_CODE, Remittances
 from telekit._engine import _ledger as lg
 from telekit._engine import _vocabulary as v
+from telekit._engine._pricing import (
+    EXPECTED_ALLOWED,
+    EXPECTED_FEE,
+    PFS_NON_FACILITY,
+)
 
 ROW = v.ROW
 
@@ -37,6 +43,22 @@ LINE_STATUS = "line_status"
 PAID_AMOUNT = "paid_amount"
 # the latest adjudication denied the line as unprocessable (CO-16 or MA130): a new claim
 LINE_UNPROCESSABLE = "line_unprocessable"
+# the latest adjudication denied the line with CARC 4 (the procedure code is inconsistent with
+# the modifier): MD004's finding is then a denial
+LINE_DENIED_CARC_4 = "line_denied_carc_4"
+# the allowed amount (AMT*B6) of the line's latest standing adjudication, null when not given
+ALLOWED_AMOUNT = "allowed_amount"
+# the patient's responsibility on the line (group PR adjustments, reversals netted)
+PATIENT_RESPONSIBILITY = "patient_responsibility"
+#: the columns ``line_status`` adds beside ``_row``
+STATUS_COLUMNS = (
+    LINE_STATUS,
+    PAID_AMOUNT,
+    ALLOWED_AMOUNT,
+    PATIENT_RESPONSIBILITY,
+    LINE_UNPROCESSABLE,
+    LINE_DENIED_CARC_4,
+)
 EXPOSURE = "exposure"
 
 PAID, DENIED, NOT_SUBMITTED, PENDING, UNKNOWN = (
@@ -52,6 +74,7 @@ EXPOSURES = (OVERPAYMENT, DENIED, AT_RISK, UNDERPAYMENT, NONE)
 
 UNPROCESSABLE_ADJUSTMENT = ("CO", "16")
 UNPROCESSABLE_REMARK = "MA130"
+MODIFIER_DENIAL_REASON = "4"  # CARC 4, any group
 
 _ADJUDICATED = "_adjudicated"
 _NET_PAID = "_net_paid"
@@ -69,7 +92,33 @@ def _empty(claims: pl.DataFrame) -> pl.DataFrame:
         ROW,
         status.alias(LINE_STATUS),
         pl.lit(None, dtype=c.MONEY).alias(PAID_AMOUNT),
+        pl.lit(None, dtype=c.MONEY).alias(ALLOWED_AMOUNT),
+        pl.lit(None, dtype=c.MONEY).alias(PATIENT_RESPONSIBILITY),
         pl.lit(False).alias(LINE_UNPROCESSABLE),
+        pl.lit(False).alias(LINE_DENIED_CARC_4),
+    )
+
+
+def unknown_status(lines: pl.DataFrame) -> pl.DataFrame:
+    """``lines`` with the status columns of a run without remittances (``unknown``), for lines
+    that have none."""
+    return lines.with_columns(
+        pl.lit(UNKNOWN).alias(LINE_STATUS),
+        pl.lit(None, dtype=c.MONEY).alias(PAID_AMOUNT),
+        pl.lit(None, dtype=c.MONEY).alias(ALLOWED_AMOUNT),
+        pl.lit(None, dtype=c.MONEY).alias(PATIENT_RESPONSIBILITY),
+        pl.lit(False).alias(LINE_UNPROCESSABLE),
+        pl.lit(False).alias(LINE_DENIED_CARC_4),
+    )
+
+
+def _adjustment_rows(ledger: lg.Ledger, which: pl.Expr) -> pl.DataFrame:
+    """(rc, claim_line_number) of the ledger's adjustments where ``which`` holds;
+    claim_line_number null at claim level (or for an unmatched service)."""
+    return (
+        ledger.adjustments.filter(which)
+        .join(ledger.matched, on=lg.SK, how="left")
+        .select(lg.RC, c.CLAIM_LINE_NUMBER)
     )
 
 
@@ -77,12 +126,8 @@ def _unprocessable_rows(ledger: lg.Ledger, remits: Remittances) -> pl.DataFrame:
     """(rc, claim_line_number) of every CO-16 adjustment and MA130 remark of the ledger's
     remittance claims; claim_line_number null at claim level (or for an unmatched service)."""
     group, reason = UNPROCESSABLE_ADJUSTMENT
-    adjustments = (
-        ledger.adjustments.filter(
-            (pl.col(c.GROUP_CODE) == group) & (pl.col(c.REASON_CODE) == reason)
-        )
-        .join(ledger.matched, on=lg.SK, how="left")
-        .select(lg.RC, c.CLAIM_LINE_NUMBER)
+    adjustments = _adjustment_rows(
+        ledger, (pl.col(c.GROUP_CODE) == group) & (pl.col(c.REASON_CODE) == reason)
     )
     keys = ledger.remit_claims.select(c.REMIT_ID, c.REMIT_CLAIM_SEQ, lg.RC)
     remarks = (
@@ -100,7 +145,8 @@ def _unprocessable_rows(ledger: lg.Ledger, remits: Remittances) -> pl.DataFrame:
 def line_status(
     claims: pl.DataFrame, remittances: Remittances | None, as_of: dt.date | None
 ) -> pl.DataFrame:
-    """``_row``, line_status, paid_amount and line_unprocessable for every row of ``claims``
+    """``_row`` and ``STATUS_COLUMNS`` (line_status, paid_amount, allowed_amount,
+    patient_responsibility, line_unprocessable, line_denied_carc_4) for every row of ``claims``
     (canonical claim lines with ``_row``), in ``claims``' order (see the module doc)."""
     if remittances is None or as_of is None:
         return _empty(claims)
@@ -123,25 +169,39 @@ def line_status(
                 _ADJUDICATED
             ),
             pl.col(lg.PAID).sum().alias(_NET_PAID),
+            pl.col(lg.PR).sum().alias(PATIENT_RESPONSIBILITY),
+            pl.col(lg.ALLOWED).filter(~reversal).last().alias(ALLOWED_AMOUNT),
             denied.filter(~reversal).last().alias(_LAST_DENIED),
             pl.col(lg.RC).filter(~reversal).last().alias(_LAST_RC),
         )
     )
-    flagged = _unprocessable_rows(ledger, remittances)
-    unprocessable = (
-        per_line.filter(pl.col(_ADJUDICATED))
-        .select(c.CLAIM_ID, c.CLAIM_LINE_NUMBER, _LAST_RC)
-        .join(flagged.rename({c.CLAIM_LINE_NUMBER: "_at"}), left_on=_LAST_RC, right_on=lg.RC)
-        .filter(pl.col("_at").is_null() | (pl.col("_at") == pl.col(c.CLAIM_LINE_NUMBER)))
-        .select(c.CLAIM_ID, c.CLAIM_LINE_NUMBER, pl.lit(True).alias(LINE_UNPROCESSABLE))
-        .unique()
+    adjudicated_lines = per_line.filter(pl.col(_ADJUDICATED)).select(
+        c.CLAIM_ID, c.CLAIM_LINE_NUMBER, _LAST_RC
+    )
+
+    def on_latest(rows: pl.DataFrame, name: str) -> pl.DataFrame:
+        # lines whose latest standing adjudication has one of ``rows`` (on the line or the claim)
+        return (
+            adjudicated_lines.join(
+                rows.rename({c.CLAIM_LINE_NUMBER: "_at"}), left_on=_LAST_RC, right_on=lg.RC
+            )
+            .filter(pl.col("_at").is_null() | (pl.col("_at") == pl.col(c.CLAIM_LINE_NUMBER)))
+            .select(c.CLAIM_ID, c.CLAIM_LINE_NUMBER, pl.lit(True).alias(name))
+            .unique()
+        )
+
+    unprocessable = on_latest(_unprocessable_rows(ledger, remittances), LINE_UNPROCESSABLE)
+    carc_4 = on_latest(
+        _adjustment_rows(ledger, pl.col(c.REASON_CODE) == MODIFIER_DENIAL_REASON),
+        LINE_DENIED_CARC_4,
     )
     joined = claims.select(ROW, c.CLAIM_ID, c.CLAIM_LINE_NUMBER, c.CLAIM_SUBMITTED_DATE).join(
         per_line, on=[c.CLAIM_ID, c.CLAIM_LINE_NUMBER], how="left", maintain_order="left"
     )
-    joined = joined.join(
-        unprocessable, on=[c.CLAIM_ID, c.CLAIM_LINE_NUMBER], how="left", maintain_order="left"
-    )
+    for flags in (unprocessable, carc_4):
+        joined = joined.join(
+            flags, on=[c.CLAIM_ID, c.CLAIM_LINE_NUMBER], how="left", maintain_order="left"
+        )
     adjudicated = pl.col(_ADJUDICATED).fill_null(False)
     status = (
         pl.when(adjudicated & (pl.col(_NET_PAID) == 0) & pl.col(_LAST_DENIED).fill_null(False))
@@ -156,8 +216,13 @@ def line_status(
         ROW,
         status.alias(LINE_STATUS),
         pl.col(_NET_PAID).fill_null(0).cast(c.MONEY).alias(PAID_AMOUNT),
+        pl.when(adjudicated).then(pl.col(ALLOWED_AMOUNT)).cast(c.MONEY).alias(ALLOWED_AMOUNT),
+        pl.col(PATIENT_RESPONSIBILITY).fill_null(0).cast(c.MONEY).alias(PATIENT_RESPONSIBILITY),
         (pl.col(LINE_UNPROCESSABLE).fill_null(False) & (status == DENIED)).alias(
             LINE_UNPROCESSABLE
+        ),
+        (pl.col(LINE_DENIED_CARC_4).fill_null(False) & (status == DENIED)).alias(
+            LINE_DENIED_CARC_4
         ),
     )
 
@@ -169,6 +234,10 @@ def line_status(
 #: at the facility rate, POS 10 at the non-facility rate) and PS004 (POS 02/10 in 2020–2023, paid
 #: at the facility rate where the in-person POS + 95 was paid the non-facility rate). Keyed by
 #: rule code: the clause's condition.
+#: DESIGN §4: "MD004 with a CARC 4 denial is denied" — a warning whose line the payer denied
+#: for the modifier
+DENIED_WITH_CARC_4 = ("MD004",)
+
 UNDERPAYMENT_CLAUSES: dict[str, Callable[[], pl.Expr]] = {
     "PS002": lambda: (pl.col(c.PLACE_OF_SERVICE_CODE) == "02") & (v.enc_patient_location == "home"),
     "PS004": lambda: pl.lit(True),
@@ -178,7 +247,8 @@ UNDERPAYMENT_CLAUSES: dict[str, Callable[[], pl.Expr]] = {
 def exposure(code: str, severity: pl.Expr) -> pl.Expr:
     """The exposure of a finding of rule ``code`` with ``severity`` on the line (reads
     ``line_status``): underpayment for the clauses of ``UNDERPAYMENT_CLAUSES`` on Medicare lines
-    not denied; otherwise overpayment (error, paid), denied (error, denied), at_risk (error,
+    not denied; denied for ``DENIED_WITH_CARC_4`` rules on a line denied with CARC 4; otherwise
+    overpayment (error, paid), denied (error, denied), at_risk (error,
     not_submitted/pending/unknown), none (warnings and info)."""
     status = pl.col(LINE_STATUS)
     by_status = (
@@ -190,11 +260,86 @@ def exposure(code: str, severity: pl.Expr) -> pl.Expr:
         .then(pl.lit(DENIED))
         .otherwise(pl.lit(AT_RISK))
     )
+    if code in DENIED_WITH_CARC_4:
+        by_status = (
+            pl.when(pl.col(LINE_DENIED_CARC_4).fill_null(False))
+            .then(pl.lit(DENIED))
+            .otherwise(by_status)
+        )
     clause = UNDERPAYMENT_CLAUSES.get(code)
     if clause is None:
         return by_status
     underpaid = v.is_medicare.fill_null(False) & clause().fill_null(False) & (status != DENIED)
     return pl.when(underpaid).then(pl.lit(UNDERPAYMENT)).otherwise(by_status)
+
+
+# --- the amount of an exposure (DESIGN §4 "Money: what at risk means") ----------------------
+
+EXPOSURE_AMOUNT = "exposure_amount"
+AMOUNT_BASIS = "amount_basis"
+BASES = ("paid", "allowed", "expected_fee", "fee_schedule", "charge", "none")
+_ZERO = pl.lit(Decimal("0.00"), dtype=c.MONEY)
+
+
+def _non_negative(amount: pl.Expr) -> pl.Expr:
+    return pl.when(amount > 0).then(amount).otherwise(_ZERO)
+
+
+def exposure_amount(exposure_: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """The amount of a finding's exposure and what it was computed from (``amount_basis``).
+
+    Reads the line's status columns and ``telekit._engine._pricing``'s columns:
+
+    - overpayment: paid_amount + the patient's responsibility on the line (``paid``);
+    - denied, at_risk: the expected fee (``expected_fee``), else the Medicare fee-schedule amount
+      (``fee_schedule``), else the charge (``charge``);
+    - underpayment: the code's non-facility fee-schedule amount (what the correct billing pays)
+      minus the line's allowed amount (``allowed``), or minus its own fee-schedule amount when
+      it has no allowed amount (``fee_schedule``), never below 0; 0 (``none``) when the fee
+      schedule does not price the code on the DOS;
+    - none: 0 (``none``).
+    """
+    charge = pl.col(c.CHARGE_AMOUNT).cast(c.MONEY)
+    fee, schedule = pl.col(EXPECTED_FEE), pl.col(EXPECTED_ALLOWED)
+    correct = pl.col(PFS_NON_FACILITY)
+    allowed = pl.col(ALLOWED_AMOUNT)
+    paid_back = pl.col(PAID_AMOUNT).fill_null(0) + pl.col(PATIENT_RESPONSIBILITY).fill_null(0)
+    open_amount = pl.coalesce(fee, schedule, charge)
+    open_basis = (
+        pl.when(fee.is_not_null())
+        .then(pl.lit("expected_fee"))
+        .when(schedule.is_not_null())
+        .then(pl.lit("fee_schedule"))
+        .otherwise(pl.lit("charge"))
+    )
+    base = pl.coalesce(allowed, schedule)
+    under_basis = (
+        pl.when(correct.is_null() | base.is_null())
+        .then(pl.lit("none"))
+        .when(allowed.is_not_null())
+        .then(pl.lit("allowed"))
+        .otherwise(pl.lit("fee_schedule"))
+    )
+    amount = (
+        pl.when(exposure_ == OVERPAYMENT)
+        .then(paid_back)
+        .when(exposure_.is_in([DENIED, AT_RISK]))
+        .then(open_amount)
+        .when((exposure_ == UNDERPAYMENT) & correct.is_not_null() & base.is_not_null())
+        .then(_non_negative(correct - base))
+        .otherwise(_ZERO)
+        .cast(c.MONEY)
+    )
+    basis = (
+        pl.when(exposure_ == OVERPAYMENT)
+        .then(pl.lit("paid"))
+        .when(exposure_.is_in([DENIED, AT_RISK]))
+        .then(open_basis)
+        .when(exposure_ == UNDERPAYMENT)
+        .then(under_basis)
+        .otherwise(pl.lit("none"))
+    )
+    return amount, basis
 
 
 # --- the suggested fix ---------------------------------------------------------------------

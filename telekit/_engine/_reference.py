@@ -9,7 +9,6 @@ summary.json list what was used (``Reference.used()``).
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,21 +16,8 @@ from typing import Any
 import polars as pl
 
 from telekit import codesets
-from telekit.codesets import NcciEdition
+from telekit.codesets import FeeScheduleRelease, GpciFile, NcciEdition
 from telekit.codesets._cms_list import coerce_telehealth_list
-
-
-@dataclass(frozen=True)
-class FeeScheduleRelease:
-    """One Medicare PFS release: the RVU rows (``read_cms_rvu``'s schema) and the DOS range it
-    prices (both inclusive)."""
-
-    release: str
-    valid_start_date: dt.date
-    valid_end_date: dt.date
-    rvu: pl.DataFrame
-    source: str
-    shipped: bool
 
 
 @dataclass(frozen=True)
@@ -43,7 +29,8 @@ class Reference:
     - ``ncci``: NCCI editions, the shipped one first, then the given ones;
     - ``icd10``: given ICD-10-CM order files (``read_icd10cm_order``'s result), each replacing
       the shipped set of its fiscal year;
-    - ``fee_schedules``: PFS releases, shipped then given.
+    - ``fee_schedules``: PFS releases, shipped then given;
+    - ``gpci``: GPCI files by year, shipped then given (a given year replaces the shipped one).
     """
 
     telehealth_list: pl.DataFrame | None = None
@@ -53,6 +40,7 @@ class Reference:
     icd10: tuple[pl.DataFrame, ...] = ()
     icd10_sources: tuple[str, ...] = ()
     fee_schedules: tuple[FeeScheduleRelease, ...] = field(default=())
+    gpci: tuple[GpciFile, ...] = field(default=())
 
     def icd10cm_billable(self) -> pl.DataFrame:
         """Billable ICD-10-CM codes with their validity (``codesets.icd10cm_billable``)."""
@@ -113,6 +101,15 @@ class Reference:
             }
             for fs in self.fee_schedules
         )
+        out.extend(
+            {
+                "kind": "gpci",
+                "release": f"CY{g.year}",
+                "source": g.source,
+                "shipped": g.shipped,
+            }
+            for g in self.gpci
+        )
         return out
 
 
@@ -130,6 +127,19 @@ def shipped_fee_schedules() -> tuple[FeeScheduleRelease, ...]:
     )
 
 
+def shipped_gpci() -> tuple[GpciFile, ...]:
+    table = codesets.gpci()
+    return tuple(
+        GpciFile(
+            year=int(year),
+            table=table.filter(pl.col("year") == year).drop("year"),
+            source=f"CMS PFS GPCIs, CY{year} (Addendum E, {table.height} localities)",
+            shipped=True,
+        )
+        for year in sorted(set(table.get_column("year").to_list()))
+    )
+
+
 def reference(
     *,
     telehealth_lists: Sequence[pl.DataFrame] = (),
@@ -138,8 +148,11 @@ def reference(
     icd10: Sequence[pl.DataFrame] = (),
     icd10_sources: Sequence[str] = (),
     fee_schedules: Sequence[FeeScheduleRelease] = (),
+    gpci: Sequence[GpciFile] = (),
 ) -> Reference:
     """The shipped reference sets plus the given ones."""
+    given_years = {g.year for g in gpci}
+    gpcis = (*(g for g in shipped_gpci() if g.year not in given_years), *gpci)
     lists = [coerce_telehealth_list(t) for t in telehealth_lists]
     return Reference(
         telehealth_list=pl.concat(lists) if lists else None,
@@ -149,4 +162,5 @@ def reference(
         icd10=tuple(icd10),
         icd10_sources=tuple(icd10_sources),
         fee_schedules=(*shipped_fee_schedules(), *fee_schedules),
+        gpci=tuple(sorted(gpcis, key=lambda g: g.year)),
     )

@@ -35,12 +35,130 @@ FINDINGS_SCHEMA = pl.Schema(
         "message": pl.String(),
         "responsibility": pl.String(),
         "line_status": pl.String(),
+        c.CHARGE_AMOUNT: c.MONEY,
         "paid_amount": c.MONEY,
+        "expected_allowed": c.MONEY,
         "exposure": pl.String(),
-        "amount_at_risk": c.MONEY,
+        "exposure_amount": c.MONEY,
+        "amount_basis": pl.String(),
         "suggested_fix": pl.String(),
     }
 )
+
+
+EXPOSURE_KINDS = ("overpayment", "denied", "at_risk", "underpayment")
+#: how each kind reads in a sentence ("$8,120.00 overpaid")
+EXPOSURE_WORDS = {
+    "overpayment": "overpaid",
+    "denied": "denied",
+    "at_risk": "at risk",
+    "underpayment": "underpaid",
+}
+#: what each total means and what to do about it (summary.json, the report, the workbook)
+EXPOSURE_MEANING = {
+    "overpayment": (
+        "Error findings on lines the payer paid: the payer and the patient may be owed a "
+        "refund (the paid amount plus the patient's share). Report and return within 60 days "
+        "of identifying it."
+    ),
+    "denied": (
+        "Error findings on lines the payer denied: revenue lost unless the line is corrected "
+        "and resubmitted, reopened or appealed (priced at the expected fee, else the Medicare "
+        "fee schedule, else the charge)."
+    ),
+    "at_risk": (
+        "Error findings on lines not yet adjudicated (not submitted, pending, or no remittances "
+        "given): correct them before (re)submission (priced as denied lines)."
+    ),
+    "underpayment": (
+        "Findings whose correction would pay the practice more (Medicare POS 02 for a patient "
+        "at home; POS 02/10 in 2020-2023): the non-facility minus the facility amount; request "
+        "a reopening where still possible."
+    ),
+}
+
+
+def exposure_totals(findings: pl.DataFrame) -> pl.DataFrame:
+    """exposure, lines, amount for each kind of ``EXPOSURE_KINDS`` (zero rows included): each
+    claim line once per kind, at its largest exposure_amount in the kind."""
+    per_line = (
+        findings.filter(pl.col("exposure").is_in(EXPOSURE_KINDS))
+        .group_by("exposure", c.CLAIM_ID, c.CLAIM_LINE_NUMBER)
+        .agg(pl.col("exposure_amount").max())
+        .group_by("exposure")
+        .agg(
+            pl.len().cast(pl.Int64).alias("lines"), pl.col("exposure_amount").sum().alias("amount")
+        )
+    )
+    kinds = pl.DataFrame({"exposure": list(EXPOSURE_KINDS)})
+    return kinds.join(per_line, on="exposure", how="left", maintain_order="left").select(
+        "exposure",
+        pl.col("lines").fill_null(0),
+        pl.col("amount").fill_null(Decimal("0")).cast(c.MONEY),
+    )
+
+
+def exposure_dict(totals: pl.DataFrame) -> dict[str, dict[str, Any]]:
+    """summary.json's ``findings.exposure``: per kind, lines, amount (a string) and meaning."""
+    return {
+        row["exposure"]: {
+            "lines": row["lines"],
+            "amount": f"{row['amount']:.2f}",
+            "meaning": EXPOSURE_MEANING[row["exposure"]],
+        }
+        for row in totals.iter_rows(named=True)
+    }
+
+
+def money_phrase(totals: pl.DataFrame, prefix: str) -> str:
+    """``$8,120.00 overpaid, $12,400.00 denied, …`` (kinds with no amount left out), after
+    ``prefix``; empty when every kind is zero."""
+    parts = [
+        f"${row['amount']:,.2f} {EXPOSURE_WORDS[row['exposure']]}"
+        for row in totals.iter_rows(named=True)
+        if row["amount"]
+    ]
+    return prefix + ", ".join(parts) if parts else ""
+
+
+def rules_run(rules: pl.DataFrame) -> int:
+    """How many rules were evaluated or partial."""
+    return rules.filter(pl.col("status").is_in(["evaluated", "partial"])).height
+
+
+def rule_summary(findings: pl.DataFrame, rules: pl.DataFrame) -> pl.DataFrame:
+    """``AuditResult.summary()`` from findings and the rules frame."""
+    per_rule = findings.group_by("rule_code").agg(
+        pl.len().cast(pl.Int64).alias("findings"),
+        pl.struct(c.CLAIM_ID, c.CLAIM_LINE_NUMBER).n_unique().cast(pl.Int64).alias("lines"),
+        *(
+            pl.col("exposure_amount")
+            .filter(pl.col("exposure") == kind)
+            .sum()
+            .cast(c.MONEY)
+            .alias(kind)
+            for kind in EXPOSURE_KINDS
+        ),
+    )
+    return (
+        rules.join(per_rule, on="rule_code", how="left")
+        .with_columns(
+            pl.col("findings", "lines").fill_null(0),
+            *(pl.col(k).fill_null(Decimal("0")).cast(c.MONEY) for k in EXPOSURE_KINDS),
+        )
+        .select(
+            "rule_code",
+            "rule_name",
+            "severity",
+            "responsibility",
+            "findings",
+            "lines",
+            *EXPOSURE_KINDS,
+            "status",
+            "reason",
+        )
+        .sort("rule_code")
+    )
 
 
 @dataclass(frozen=True)
@@ -71,43 +189,15 @@ class AuditResult:
     remittances: Remittances | None = None
 
     def summary(self) -> pl.DataFrame:
-        """One row per rule: rule_code, rule_name, severity, findings, lines, dollars_at_risk,
-        status, reason."""
-        per_rule = self.findings.group_by("rule_code").agg(
-            pl.len().cast(pl.Int64).alias("findings"),
-            pl.struct(c.CLAIM_ID, c.CLAIM_LINE_NUMBER).n_unique().cast(pl.Int64).alias("lines"),
-            pl.col("amount_at_risk").sum().cast(c.MONEY).alias("dollars_at_risk"),
-        )
-        return (
-            self.rules.join(per_rule, on="rule_code", how="left")
-            .with_columns(
-                pl.col("findings", "lines").fill_null(0),
-                pl.col("dollars_at_risk").fill_null(Decimal("0")),
-            )
-            .select(
-                "rule_code",
-                "rule_name",
-                "severity",
-                "responsibility",
-                "findings",
-                "lines",
-                "dollars_at_risk",
-                "status",
-                "reason",
-            )
-            .sort("rule_code")
-        )
+        """One row per rule: rule_code, rule_name, severity, responsibility, findings, lines,
+        overpayment, denied, at_risk, underpayment (the sums of its findings' exposure amounts
+        by kind), status, reason."""
+        return rule_summary(self.findings, self.rules)
 
-    @property
-    def dollars_at_risk(self) -> Decimal:
-        """Each line's charge once, for lines with at least one error finding."""
-        lines = (
-            self.findings.filter(pl.col("severity") == "error")
-            .unique(subset=[c.CLAIM_ID, c.CLAIM_LINE_NUMBER])
-            .get_column("amount_at_risk")
-        )
-        total = lines.sum()
-        return Decimal(str(total)) if total is not None else Decimal("0.00")
+    def exposure(self) -> pl.DataFrame:
+        """The four totals (DESIGN §4), one row per kind in ``EXPOSURE_KINDS`` order: exposure,
+        lines, amount — each line counted once per kind, at its largest amount in the kind."""
+        return exposure_totals(self.findings)
 
     def counts(self) -> dict[str, int]:
         by = dict(self.findings.group_by("severity").len().iter_rows())
@@ -137,7 +227,7 @@ class AuditResult:
                 "dropped_columns": self.dropped_columns.get(row["table"], []),
             }
         rules = [
-            {**r, "dollars_at_risk": f"{r['dollars_at_risk']:.2f}"}
+            {**r, **{k: f"{r[k]:.2f}" for k in EXPOSURE_KINDS}}
             for r in self.summary().iter_rows(named=True)
         ]
         return {
@@ -153,7 +243,7 @@ class AuditResult:
                 "total": self.findings.height,
                 "by_severity": counts,
                 "lines_with_errors": int(lines_with_errors or 0),
-                "dollars_at_risk": f"{self.dollars_at_risk:.2f}",
+                "exposure": exposure_dict(self.exposure()),
             },
             "rules": rules,
             "unknown_codes": dict(sorted(self.unknown_codes.items())),
@@ -168,14 +258,15 @@ class AuditResult:
             f"claims {claims['rows_in']} in, {claims['rows_audited']} audited, "
             f"{claims['rows_rejected']} rejected{f', {skipped} skipped' if skipped else ''} | "
             f"{n['error']} error, {n['warning']} warning, "
-            f"{n['info']} info | ${self.dollars_at_risk:,.2f} at risk | {out}"
+            f"{n['info']} info{money_phrase(self.exposure(), prefix=' | ')}"
+            f" | rules run {rules_run(self.rules)} of {self.rules.height} | {out}"
         )
 
     def __repr__(self) -> str:
         n = self.counts()
         return (
             f"AuditResult({self.claims.height} lines audited, {n['error']} error, "
-            f"{n['warning']} warning, {n['info']} info, ${self.dollars_at_risk:,.2f} at risk)"
+            f"{n['warning']} warning, {n['info']} info{money_phrase(self.exposure(), ', ')})"
         )
 
     def _repr_html_(self) -> str:
@@ -187,7 +278,8 @@ class AuditResult:
             f"<tr><td>{html.escape(r['rule_code'])}</td><td>{html.escape(r['rule_name'])}</td>"
             f"<td>{html.escape(r['severity'])}</td>"
             f"<td style='text-align:right'>{r['findings']}</td>"
-            f"<td style='text-align:right'>${r['dollars_at_risk']:,.2f}</td></tr>"
+            + "".join(f"<td style='text-align:right'>${r[k]:,.2f}</td>" for k in EXPOSURE_KINDS)
+            + "</tr>"
             for r in top.iter_rows(named=True)
         )
         skipped = self.rules.filter(pl.col("status") != "evaluated").height
@@ -195,8 +287,9 @@ class AuditResult:
             "<div class='telekit-audit-result'>"
             f"<b>telekit audit</b> — {self.claims.height:,} lines audited, "
             f"{self.rejects.height:,} rejected; {n['error']:,} error, {n['warning']:,} warning, "
-            f"{n['info']:,} info; <b>${self.dollars_at_risk:,.2f}</b> at risk"
+            f"{n['info']:,} info{html.escape(money_phrase(self.exposure(), '; '))}"
             f" ({skipped} rules partial or skipped; code sets {html.escape(self.code_set_version)})"
             "<table><thead><tr><th>rule</th><th>name</th><th>severity</th><th>findings</th>"
-            f"<th>$ at risk</th></tr></thead><tbody>{rows}</tbody></table></div>"
+            "<th>overpaid</th><th>denied</th><th>at risk</th><th>underpaid</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table></div>"
         )

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from decimal import Decimal
 
 import polars as pl
 
 from telekit._core import _columns as c
 from telekit._engine import _line_status as ls
+from telekit._engine import _pricing as pr
 from telekit._engine import _vocabulary as v
 from telekit._engine._inputs import Inputs
 from telekit._engine._registry import Rule
@@ -130,10 +130,11 @@ def findings(flagged: pl.DataFrame, rules: Mapping[str, Rule]) -> pl.DataFrame:
     its exposure, and its suggested fix is the rule's own fix composed with what that exposure
     asks (correct before submission, resubmit, refund, reopen)."""
     if ls.LINE_STATUS not in flagged.columns:
+        flagged = ls.unknown_status(flagged)
+    if pr.EXPECTED_ALLOWED not in flagged.columns:
         flagged = flagged.with_columns(
-            pl.lit(ls.UNKNOWN).alias(ls.LINE_STATUS),
-            pl.lit(None, dtype=c.MONEY).alias(ls.PAID_AMOUNT),
-            pl.lit(False).alias(ls.LINE_UNPROCESSABLE),
+            pl.lit(None, dtype=c.MONEY if col != pr.PFS_RELEASE else pl.String).alias(col)
+            for col in pr.PRICED_COLUMNS
         )
     parts = []
     for code in sorted(rules):
@@ -142,12 +143,8 @@ def findings(flagged: pl.DataFrame, rules: Mapping[str, Rule]) -> pl.DataFrame:
         if hits.height == 0:
             continue
         severity = rule.severity_expr()
-        amount = (
-            pl.when(severity == "error")
-            .then(pl.col(c.CHARGE_AMOUNT).cast(c.MONEY))
-            .otherwise(pl.lit(Decimal("0.00")).cast(c.MONEY))
-        )
         exposure = ls.exposure(code, severity)
+        amount, basis = ls.exposure_amount(exposure)
         parts.append(
             hits.select(
                 pl.lit(code).alias("rule_code"),
@@ -165,9 +162,12 @@ def findings(flagged: pl.DataFrame, rules: Mapping[str, Rule]) -> pl.DataFrame:
                 rule.message_expr().alias("message"),
                 pl.lit(rule.responsibility).alias("responsibility"),
                 ls.LINE_STATUS,
+                pl.col(c.CHARGE_AMOUNT).cast(c.MONEY),
                 ls.PAID_AMOUNT,
+                pr.EXPECTED_ALLOWED,
                 exposure.alias(ls.EXPOSURE),
-                amount.alias("amount_at_risk"),
+                amount.alias(ls.EXPOSURE_AMOUNT),
+                basis.alias(ls.AMOUNT_BASIS),
                 ls.suggested_fix(exposure, rule.fix_expr()).alias("suggested_fix"),
             )
         )

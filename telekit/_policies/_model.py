@@ -235,6 +235,23 @@ def _payer_expr(expr: pl.Expr) -> pl.Expr:
 # --- the Policies object -----------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class PracticeSettings:
+    """The practice's settings in policies.toml (DESIGN §3 "Practice settings").
+
+    - ``medicare_locality``: ``[medicare] locality``, the MAC and locality of the GPCI file
+      (``"0111205"``: MAC 01112, locality 05), or None (national amounts);
+    - ``qualifying_apm``: ``[medicare] qualifying_apm``; from 2026 the qualifying APM conversion
+      factor applies instead of the non-qualifying one;
+    - ``contractual_carcs``: ``[metrics] contractual_carcs``, the CARCs (group CO) the net
+      collection rate deducts, or None (CO 45 and 253).
+    """
+
+    medicare_locality: str | None = None
+    qualifying_apm: bool = False
+    contractual_carcs: tuple[str, ...] | None = None
+
+
 class Policies:
     """Resolved payer policies: the built-in defaults overridden by a ``policies.toml``.
 
@@ -249,8 +266,10 @@ class Policies:
         source: str = _BUILTIN,
         type_layers: Mapping[str, _Layer] | None = None,
         payers: Sequence[_Payer] = (),
+        settings: PracticeSettings | None = None,
     ) -> None:
         self._source = source
+        self.settings = settings if settings is not None else PracticeSettings()
         self._type_layers: dict[str, _Layer] = dict(type_layers or {})
         self._payers: dict[str, _Payer] = {p.key: p for p in payers}
         self._aliases: dict[str, str] = {

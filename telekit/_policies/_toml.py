@@ -24,6 +24,7 @@ from telekit._policies._model import (
     _OPEN_START,
     BUILTIN_POLICIES,
     Policies,
+    PracticeSettings,
     Source,
     Value,
     _days,
@@ -229,10 +230,11 @@ class _Reader:
 
     def read(self, doc: Mapping[str, Any]) -> Policies:
         for top in doc:
-            if top not in ("payer_type", "payer", "fee"):
+            if top not in ("payer_type", "payer", "fee", "medicare", "metrics"):
                 msg = (
                     f"{self.where(_key_path(str(top)))}unknown top-level table {top!r} "
-                    "(expected payer_type or payer; [[fee]] tables are read as expected fees)"
+                    "(expected payer_type, payer, medicare or metrics; [[fee]] tables are read "
+                    "as expected fees)"
                 )
                 raise PolicyError(msg)
         type_layers: dict[str, _Layer] = {}
@@ -251,7 +253,53 @@ class _Reader:
             for raw, table in self.table(doc.get("payer", {}), "payer").items()
         ]
         self.check_keys(payers)
-        return Policies(source=self.name, type_layers=type_layers, payers=payers)
+        return Policies(
+            source=self.name, type_layers=type_layers, payers=payers, settings=self.settings(doc)
+        )
+
+    def settings(self, doc: Mapping[str, Any]) -> PracticeSettings:
+        """``[medicare] locality`` / ``qualifying_apm`` and ``[metrics] contractual_carcs``."""
+        medicare = self.table(doc.get("medicare", {}), "medicare")
+        metrics = self.table(doc.get("metrics", {}), "metrics")
+        for table, name, known in (
+            (medicare, "medicare", ("locality", "qualifying_apm")),
+            (metrics, "metrics", ("contractual_carcs",)),
+        ):
+            for field in table:
+                if field not in known:
+                    raise self.fail(
+                        f"{name}.{_key_path(field)}",
+                        f"unknown field (expected one of: {_one_of(known)})",
+                    )
+        locality: str | None = None
+        if "locality" in medicare:
+            value = medicare["locality"]
+            if not isinstance(value, str) or not re.fullmatch(r"[0-9]{7}", value.strip()):
+                raise self.fail(
+                    "medicare.locality",
+                    "expected the MAC and locality as 7 digits in quotes, as in the GPCI file "
+                    '(locality = "0111205": MAC 01112, locality 05)',
+                )
+            locality = value.strip()
+        apm = medicare.get("qualifying_apm", False)
+        if not isinstance(apm, bool):
+            raise self.fail(
+                "medicare.qualifying_apm", f"expected true or false, found {_toml_type(apm)}"
+            )
+        carcs: tuple[str, ...] | None = None
+        if "contractual_carcs" in metrics:
+            value = metrics["contractual_carcs"]
+            if not isinstance(value, list | tuple) or not all(
+                isinstance(x, str) and x.strip() for x in value
+            ):
+                raise self.fail(
+                    "metrics.contractual_carcs",
+                    'expected an array of CARC strings, e.g. contractual_carcs = ["45", "253"]',
+                )
+            carcs = tuple(x.strip().upper() for x in value)
+        return PracticeSettings(
+            medicare_locality=locality, qualifying_apm=apm, contractual_carcs=carcs
+        )
 
     def payer(self, raw: str, table: Mapping[str, Any]) -> _Payer:
         path = _key_path("payer", raw)

@@ -55,6 +55,8 @@ from telekit.codesets._cms_list import (
 from telekit.codesets._fee_schedule import (
     GPCI_SCHEMA,
     RVU_SCHEMA,
+    FeeScheduleRelease,
+    GpciFile,
     fee_schedule_releases,
     gpci,
     pfs_rvu,
@@ -89,6 +91,8 @@ __all__ = [
     "STATUS",
     "TELEHEALTH_LIST_SCHEMA",
     "YEAR",
+    "FeeScheduleRelease",
+    "GpciFile",
     "NcciEdition",
     "add_on_primaries",
     "fee_schedule_releases",

@@ -19,6 +19,7 @@ import datetime as dt
 import functools
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -309,6 +310,33 @@ def read_cms_gpci(path: str | os.PathLike[str]) -> pl.DataFrame:
         "PE GPCI, MP GPCI)."
     )
     raise InputError(msg)
+
+
+@dataclass(frozen=True)
+class FeeScheduleRelease:
+    """One Medicare PFS release: the RVU rows (``read_cms_rvu``'s schema) and the DOS range it
+    prices (both inclusive)."""
+
+    release: str
+    valid_start_date: dt.date
+    valid_end_date: dt.date
+    rvu: pl.DataFrame
+    source: str
+    shipped: bool
+    # from 2026 CMS publishes one RVU file per conversion factor: "qualifying" (APM
+    # participants), "non_qualifying", or None (one conversion factor for everyone)
+    apm: str | None = None
+
+
+@dataclass(frozen=True)
+class GpciFile:
+    """One year's GPCIs (``read_cms_gpci``'s schema: mac, state, locality, locality_name,
+    work_gpci, pe_gpci, mp_gpci)."""
+
+    year: int
+    table: pl.DataFrame
+    source: str
+    shipped: bool
 
 
 # --- what telekit ships ------------------------------------------------------------------------

@@ -12,9 +12,9 @@ from telekit._core import _columns as c
 from telekit._core._exceptions import InputError
 from telekit._core._matching import match_service_lines
 from telekit._engine import _ledger as lg
+from telekit._policies._expected_fees import EXPECTED_ALLOWED, MODIFIER, load_expected_fees
 from telekit._policies._model import Policies
 from telekit._read._arguments import as_frame, as_remittances
-from telekit.metrics._expected_fees import EXPECTED_ALLOWED, MODIFIER, load_expected_fees
 from telekit.metrics._inputs import RemittancesLike, TableLike
 
 SHORTFALL = "shortfall"

@@ -1,8 +1,10 @@
-"""Expected fees (``[[fee]]`` tables of a policies.toml or a fee file), the input of
-``underpayment``: payer, hcpcs_code, modifier, expected_allowed."""
+"""Expected fees (``[[fee]]`` tables of a policies.toml or an expected_fees.toml): payer,
+hcpcs_code, modifier, expected_allowed, and the dates it applies (``start``/``end``), read by
+the audit's pricing (``telekit._engine._pricing``) and ``metrics.underpayment``."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
@@ -21,10 +23,18 @@ from telekit._policies._toml import _key_path, _one_of, _read_toml, _Reader, _to
 
 MODIFIER = "modifier"
 EXPECTED_ALLOWED = "expected_allowed"
+START, END = "start", "end"
 EXPECTED_FEES_SCHEMA: Final = pl.Schema(
-    {PAYER: pl.String(), HCPCS_CODE: pl.String(), MODIFIER: pl.String(), EXPECTED_ALLOWED: MONEY}
+    {
+        PAYER: pl.String(),
+        HCPCS_CODE: pl.String(),
+        MODIFIER: pl.String(),
+        EXPECTED_ALLOWED: MONEY,
+        START: pl.Date(),
+        END: pl.Date(),
+    }
 )
-_FEE_FIELDS: Final = (PAYER, HCPCS_CODE, MODIFIER, EXPECTED_ALLOWED)
+_FEE_FIELDS: Final = (PAYER, HCPCS_CODE, MODIFIER, EXPECTED_ALLOWED, START, END)
 _MAX_ALLOWED = Decimal(10) ** 10  # Decimal(12, 2) holds up to 9,999,999,999.99
 
 
@@ -33,14 +43,16 @@ def load_expected_fees(
     *,
     policies: Policies | None = None,
 ) -> pl.DataFrame:
-    """Read ``[[fee]]`` tables (payer, hcpcs_code, modifier optional, expected_allowed).
+    """Read ``[[fee]]`` tables (payer, hcpcs_code, modifier optional, expected_allowed per
+    unit, start/end optional: the first and last DOS the fee applies to, both inclusive).
 
     Returns payer (the payer key: trimmed, upper-cased, and mapped through ``policies``' aliases
     when given), hcpcs_code (upper-cased), modifier (null when absent) and expected_allowed
-    (``Decimal(12, 2)``, read exactly from a TOML string ``"85.50"`` or a number). A file may
-    also hold ``[payer]`` / ``[payer_type]`` tables (ignored here). Problems are ``PolicyError``
-    naming the file and the entry (``fee[3].expected_allowed``, counting from 1); a repeated
-    (payer, hcpcs_code, modifier) is one of them.
+    (``Decimal(12, 2)``, read exactly from a TOML string ``"85.50"`` or a number), start and end
+    (dates, null when absent). A file may also hold ``[payer]`` / ``[payer_type]`` /
+    ``[medicare]`` / ``[metrics]`` tables (ignored here). Problems are ``PolicyError`` naming the
+    file and the entry (``fee[3].expected_allowed``, counting from 1); two fees of one (payer,
+    hcpcs_code, modifier) whose dates overlap are one of them.
     """
     text: str | None = None
     if isinstance(source, Mapping):
@@ -60,7 +72,7 @@ def load_expected_fees(
 def _fee_rows(reader: _Reader, doc: Mapping[str, Any]) -> dict[str, list[Any]]:
     """The ``[[fee]]`` entries as columns, each entry checked."""
     for top in doc:
-        if top not in ("fee", "payer", "payer_type"):
+        if top not in ("fee", "payer", "payer_type", "medicare", "metrics"):
             msg = (
                 f"{reader.where(_key_path(str(top)))}unknown top-level table {top!r} "
                 "(expected [[fee]] tables)"
@@ -83,6 +95,12 @@ def _fee_rows(reader: _Reader, doc: Mapping[str, Any]) -> dict[str, list[Any]]:
         code = _fee_text(reader, table, path, HCPCS_CODE, required=True)
         modifier = _fee_text(reader, table, path, MODIFIER, required=False)
         amount = _fee_amount(reader, table, path)
+        start = reader.date(table[START], f"{path}.{START}") if START in table else None
+        end = reader.date(table[END], f"{path}.{END}") if END in table else None
+        if start is not None and end is not None and end < start:
+            raise reader.fail(f"{path}.{END}", f"ends ({end}) before it starts ({start})")
+        rows[START].append(start)
+        rows[END].append(end)
         assert payer is not None
         assert code is not None
         rows[PAYER].append(payer)
@@ -93,19 +111,21 @@ def _fee_rows(reader: _Reader, doc: Mapping[str, Any]) -> dict[str, list[Any]]:
 
 
 def _check_repeats(reader: _Reader, fees: pl.DataFrame) -> None:
-    """Refuse a repeated (payer, hcpcs_code, modifier), payers compared through aliases."""
-    seen: dict[tuple[str, str, str | None], int] = {}
-    for i, (payer, code, modifier) in enumerate(
-        zip(fees[PAYER], fees[HCPCS_CODE], fees[MODIFIER], strict=True), start=1
-    ):
-        key = (payer, code, modifier)
-        if key in seen:
-            raise reader.fail(
-                f"fee[{i}]",
-                f"repeats the payer, hcpcs_code and modifier of fee[{seen[key]}] "
-                "(payers compared through aliases; keep one)",
-            )
-        seen[key] = i
+    """Refuse two fees of one (payer, hcpcs_code, modifier) whose dates overlap, payers
+    compared through aliases."""
+    seen: dict[tuple[str, str, str | None], list[tuple[int, dt.date, dt.date]]] = {}
+    rows = zip(fees[PAYER], fees[HCPCS_CODE], fees[MODIFIER], fees[START], fees[END], strict=True)
+    for i, (payer, code, modifier, start, end) in enumerate(rows, start=1):
+        first, last = start or dt.date.min, end or dt.date.max
+        for j, other_first, other_last in seen.get((payer, code, modifier), []):
+            if first <= other_last and other_first <= last:
+                raise reader.fail(
+                    f"fee[{i}]",
+                    f"repeats the payer, hcpcs_code and modifier of fee[{j}] on overlapping "
+                    "dates (payers compared through aliases; keep one, or give each a "
+                    "start and end)",
+                )
+        seen.setdefault((payer, code, modifier), []).append((i, first, last))
 
 
 def _fee_text(

@@ -71,7 +71,8 @@ CHANGES: Final[tuple[tuple[str, str, str, str], ...]] = (
         "2026-12-06",
         "MD004",
         "changed",
-        "GT retired from 2018-10-01 (CR 10583); a warning with no amount",
+        "GT retired from 2018-10-01 (CR 10583); a warning with no amount, unless a remittance "
+        "denied the line with CARC 4 (exposure denied)",
     ),
     (
         "2026-12-06",

@@ -379,9 +379,9 @@ def retired_telehealth_modifier() -> pl.Expr:
     encounter) and TH002 (a communication-technology service billed as telehealth) suppress it
     on their line: there the modifier is part of that larger error.
 
-    Note: where a remittance shows the line denied (for instance with CARC 4), the denied
-    money appears through the finding's line status and exposure; the rule itself carries no
-    amount.
+    Money: none, unless a remittance shows the line denied with CARC 4 (the procedure code is
+    inconsistent with the modifier): then the finding's exposure is ``denied``, priced at the
+    expected fee, else the Medicare fee schedule, else the charge — the modifier cost the line.
 
     Why: CMS stopped requiring GT on professional telehealth claims from 2018 (POS 02
     replaced it), and CR 10583 (MLN Matters MM10583) made it valid from 2018-10-01 only on

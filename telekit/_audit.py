@@ -18,7 +18,7 @@ from telekit._engine._inputs import prepare
 from telekit._engine._line_status import line_status
 from telekit._engine._pricing import price_lines
 from telekit._engine._pricing_inputs import ExpectedFeesInput, pricing_of
-from telekit._engine._reference import FeeScheduleRelease, GpciFile, reference
+from telekit._engine._reference import reference
 from telekit._engine._result import AuditResult
 from telekit._engine._run import findings as findings_of
 from telekit._engine._run import run
@@ -26,7 +26,7 @@ from telekit._engine._status import rules_frame
 from telekit._policies._model import Policies
 from telekit._policies._toml import load_policies
 from telekit._read._arguments import RemittancesInput, TableInput, as_remittances, as_table
-from telekit.codesets import NcciEdition
+from telekit.codesets import FeeScheduleRelease, GpciFile, NcciEdition
 from telekit.rules import CATALOG_VERSION, REGISTRY
 
 # FINDINGS_SCHEMA, AuditResult and TableInput live in telekit._engine._result and

@@ -17,6 +17,12 @@ from polars.testing import assert_frame_equal
 
 from telekit._core._columns import CLAIM_LINE_START_DATE, HCPCS_CODE, PAYER, PAYER_TYPE, PAYER_TYPES
 from telekit._core._exceptions import PolicyError
+from telekit._policies._expected_fees import (
+    EXPECTED_ALLOWED,
+    EXPECTED_FEES_SCHEMA,
+    MODIFIER,
+    load_expected_fees,
+)
 from telekit._policies._model import BUILTIN_POLICIES, Policies
 from telekit._policies._toml import load_policies
 from telekit._policies._vocabulary import (
@@ -27,12 +33,6 @@ from telekit._policies._vocabulary import (
     POLICY_TELEHEALTH_POS,
     POLICY_TIMELY_FILING_DAYS,
     POLICY_TIMELY_FILING_RULE,
-)
-from telekit._policies._expected_fees import (
-    EXPECTED_ALLOWED,
-    EXPECTED_FEES_SCHEMA,
-    MODIFIER,
-    load_expected_fees,
 )
 
 DATA = Path(__file__).parent / "data" / "policies"

@@ -9,8 +9,8 @@ import pytest
 
 from telekit._cli import main
 from telekit._core._exceptions import InputError, PolicyError
-from telekit._policies._toml import load_policies
 from telekit._policies._expected_fees import load_expected_fees
+from telekit._policies._toml import load_policies
 from telekit.sample import write as write_sample
 
 

@@ -31,11 +31,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
 from telekit._core import _columns as c
-from telekit._engine._reference import FeeScheduleRelease, GpciFile
+from telekit.codesets import FeeScheduleRelease, GpciFile
 from telekit.codesets import _fee_schedule as fs
 
 ROW = "_row"
@@ -182,7 +183,7 @@ def _gpci_of_year(pricing: Pricing, years: list[int]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema={"_year": pl.Int32, "_wg": _INT, "_pg": _INT, "_mg": _INT})
 
 
-def locality_row(gpci: GpciFile, locality: str) -> dict[str, object]:
+def locality_row(gpci: GpciFile, locality: str) -> dict[str, Any]:
     """The GPCI row of ``locality`` (MAC + locality, 7 digits) in ``gpci``; a ``ValueError``
     naming the locality and the file when the file does not have it."""
     mac, number = locality[:5], locality[5:]

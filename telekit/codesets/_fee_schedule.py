@@ -399,8 +399,8 @@ def _release_of(name: str, title: list[str]) -> tuple[int | None, int | None]:
     for cell in title:
         found = _TITLE.search(cell)
         if found is not None:
-            month = _MONTH.search(cell[found.end(1) :])
-            index = _MONTHS.index(month.group(1).lower()) if month else None
+            named = _MONTH.search(cell[found.end(1) :])
+            index = _MONTHS.index(named.group(1).lower()) if named else None
             return int(found.group(1)), None if index is None else index + 1
     pprrvu = _PPRRVU_NAME.search(name)
     if pprrvu is not None:

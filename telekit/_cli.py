@@ -10,7 +10,7 @@ import contextlib
 import datetime as dt
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,6 +26,8 @@ EPILOG = """examples:
   telekit audit data/samples --out out/audit
   telekit audit --claims claims.xlsx --encounters visits.csv --map map.toml --out out/audit
   telekit audit data/samples --review review.sqlite --out out/audit
+  telekit audit data/samples --fee-schedule PPRRVU2026_JAN_nonQPP.csv --gpci GPCI2026.csv \
+      --locality 1320201 --out out/audit
   telekit audit data/samples --deidentify --key-file keys/audit-key.csv --out out/shareable
   telekit report --audit out/audit --review review.sqlite
   telekit rules
@@ -76,18 +78,67 @@ def _add_report_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _parse_date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        msg = f"--as-of: expected a date YYYY-MM-DD, got {text!r}"
-        raise argparse.ArgumentTypeError(msg) from None
+def _add_pricing_options(a: argparse.ArgumentParser) -> None:
+    """--fee-schedule, --fee-schedule-from, --gpci, --locality, --expected-fees (telekit
+    audit): what prices the lines (DESIGN §3 "Expected fees", §4 "Medicare fee schedule")."""
+    a.add_argument(
+        "--fee-schedule",
+        type=Path,
+        action="append",
+        metavar="F",
+        help="CMS's national RVU file (PPRRVU*.csv of the yearly RVU zip) adding a Medicare "
+        "fee-schedule release; it prices its year from its conversion factor's effective date "
+        "(year and month read from its title or file name); repeatable",
+    )
+    a.add_argument(
+        "--fee-schedule-from",
+        type=_date_of("--fee-schedule-from"),
+        action="append",
+        metavar="DATE",
+        help="first date of service the release of the same position among --fee-schedule "
+        "prices (YYYY-MM-DD); repeatable, at most one per --fee-schedule",
+    )
+    a.add_argument(
+        "--gpci",
+        type=Path,
+        metavar="F",
+        help="CMS's GPCI file (Addendum E, e.g. GPCI2026.csv; the year is read from the file "
+        "name or title) adding that year's GPCIs",
+    )
+    a.add_argument(
+        "--locality",
+        metavar="L",
+        help="the practice's Medicare locality: MAC and locality as 7 digits, as in the GPCI "
+        "file (e.g. 1320201: MAC 13202, locality 01); overrides [medicare] locality of the "
+        "policies; without one, national amounts",
+    )
+    a.add_argument(
+        "--expected-fees",
+        type=Path,
+        metavar="F",
+        help="expected fees TOML ([[fee]] payer, hcpcs_code, modifier, expected_allowed, "
+        "start, end; overrides DIR/expected_fees.toml)",
+    )
+
+
+def _date_of(flag: str) -> Callable[[str], dt.date]:
+    """An argparse type reading a date YYYY-MM-DD; its error names ``flag``."""
+
+    def parse(text: str) -> dt.date:
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            msg = f"{flag}: expected a date YYYY-MM-DD, got {text!r}"
+            raise argparse.ArgumentTypeError(msg) from None
+
+    return parse
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="telekit",
-        description="Audit telehealth billing: claim-line rules, dollars at risk, reports.",
+        description="Audit telehealth billing: claim-line rules, money at risk by kind "
+        "(overpaid, denied, at risk, underpaid; never added together), reports.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -120,7 +171,7 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--map", type=Path, help="header/value map TOML (overrides DIR/map.toml)")
     a.add_argument(
         "--as-of",
-        type=_parse_date,
+        type=_date_of("--as-of"),
         help="audit date (default: latest remittance payment date, else latest DOS)",
     )
     a.add_argument(
@@ -145,6 +196,7 @@ def _parser() -> argparse.ArgumentParser:
         help="CDC/NCHS ICD-10-CM order file of a fiscal year (the year is read from the file "
         "name, e.g. icd10cm_order_2027.txt); repeatable",
     )
+    _add_pricing_options(a)
     _add_report_options(a)
     a.add_argument("--out", type=Path, required=True, help="output folder")
 

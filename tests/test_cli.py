@@ -6,7 +6,9 @@ import json
 import os
 import re
 import shutil
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -43,12 +45,8 @@ def test_audit_of_the_sample_writes_every_output(audited: tuple[int, str, Path])
         assert (out / name).is_file(), name
     line = stdout.strip()
     assert "\n" not in line
-    assert re.fullmatch(
-        r"claims \d+ in, \d+ audited, \d+ rejected \| \d+ error, \d+ warning, \d+ info \| "
-        r"\$[\d,]+\.\d\d at risk \| .+",
-        line,
-    ), line
     summary = json.loads((out / "summary.json").read_text())
+    assert_stdout_line(line, summary, out)
     assert summary["exit_code"] == 1
     assert summary["tables"]["claims"]["rows_in"] == (
         summary["tables"]["claims"]["rows_audited"] + summary["tables"]["claims"]["rows_rejected"]
@@ -56,6 +54,38 @@ def test_audit_of_the_sample_writes_every_output(audited: tuple[int, str, Path])
     findings = pl.read_csv(out / "findings.csv", infer_schema=False)
     assert findings.height == summary["findings"]["total"]
     assert not (out / "findings.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+KIND_WORDS = {
+    "overpayment": "overpaid",
+    "denied": "denied",
+    "at_risk": "at risk",
+    "underpayment": "underpaid",
+}
+
+
+def assert_stdout_line(line: str, summary: dict[str, Any], out: Path) -> None:
+    """DESIGN §4: `claims … | … error, … warning, … info | $… overpaid, $… denied, $… at risk,
+    $… underpaid | rules run N of 53 | OUT`, each kind in that order, zero kinds left out, the
+    amounts those of summary.json; never one "dollars at risk"."""
+    match = re.fullmatch(
+        r"claims \d+ in, \d+ audited, \d+ rejected(?:, \d+ skipped)? \| \d+ error, \d+ "
+        r"warning, \d+ info(?P<money> \| .+?)? \| rules run (?P<run>\d+) of 53 \| (?P<out>.+)",
+        line,
+    )
+    assert match, line
+    assert match["out"] == str(out)
+    want = [
+        f"${Decimal(kind['amount']):,.2f} {KIND_WORDS[name]}"
+        for name, kind in summary["findings"]["exposure"].items()
+        if Decimal(kind["amount"]) != 0
+    ]
+    assert list(summary["findings"]["exposure"]) == list(KIND_WORDS)
+    got = match["money"][len(" | ") :].split(", ") if match["money"] else []
+    assert got == want, line
+    assert "dollars" not in line
+    run = sum(r["status"] in ("evaluated", "partial") for r in summary["rules"])
+    assert int(match["run"]) == run
 
 
 def test_findings_csv_matches_ground_truth(audited: tuple[int, str, Path]) -> None:
@@ -231,6 +261,8 @@ def test_skipped_rows_are_in_the_stdout_line_and_summary(tmp_path: Path) -> None
         code = main(["audit", str(d), "--out", str(tmp_path / "out")])
     assert code in (0, 1)
     assert re.match(r"claims 61 in, \d+ audited, \d+ rejected, 2 skipped \| ", buf.getvalue())
-    claims = json.loads((tmp_path / "out" / "summary.json").read_text())["tables"]["claims"]
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert_stdout_line(buf.getvalue().strip(), summary, tmp_path / "out")
+    claims = summary["tables"]["claims"]
     assert claims["rows_skipped"] == 2
     assert claims["rows_in"] == claims["rows_audited"] + claims["rows_rejected"] + 2

@@ -23,7 +23,10 @@ CMS and NCHS reference data (real releases, compact copies; ``SOURCES.md`` says 
 
 - ``fee_schedule_releases()``, ``pfs_rvu(release)``, ``pfs_status(release)``, ``gpci()`` — the
   physician fee schedule releases shipped (CY2023 January, CY2024 July) and the 2024 GPCIs;
-  ``read_cms_rvu(path)`` / ``read_cms_gpci(path)`` read CMS's PPRRVU and GPCI files.
+  ``read_cms_rvu(path)`` / ``read_cms_gpci(path)`` read CMS's PPRRVU and GPCI files;
+  ``read_fee_schedule_release(path, valid_from=, valid_to=)`` / ``read_gpci_file(path,
+  year=)`` read them as a dated ``FeeScheduleRelease`` / a year's ``GpciFile`` for
+  ``tk.audit(fee_schedules=, gpci=)``.
 - ``ncci()`` — the NCCI practitioner edits of 2024-07-01 (PTP, MUE, add-on) as an
   ``NcciEdition``; ``read_ncci(dir_or_file)`` reads CMS's quarterly files.
 - ``icd10cm_billable(*given)`` — billable ICD-10-CM codes as (code, valid_start_date,
@@ -63,6 +66,8 @@ from telekit.codesets._fee_schedule import (
     pfs_status,
     read_cms_gpci,
     read_cms_rvu,
+    read_fee_schedule_release,
+    read_gpci_file,
 )
 from telekit.codesets._icd10cm import (
     icd10cm_billable,
@@ -110,6 +115,8 @@ __all__ = [
     "read_cms_gpci",
     "read_cms_rvu",
     "read_cms_telehealth_list",
+    "read_fee_schedule_release",
+    "read_gpci_file",
     "read_icd10cm_order",
     "read_ncci",
     "telehealth_list",

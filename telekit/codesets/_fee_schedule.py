@@ -20,6 +20,7 @@ import functools
 import os
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
@@ -167,7 +168,12 @@ def read_cms_rvu(path: str | os.PathLike[str]) -> pl.DataFrame:
     Raises ``InputError`` naming the file (and row and column) when no header row is found, a
     required column is missing or a number does not parse.
     """
-    p = Path(path)
+    return _read_rvu(Path(path))[0]
+
+
+def _read_rvu(p: Path) -> tuple[pl.DataFrame, list[str]]:
+    """``read_cms_rvu``'s frame and the non-empty cells of the rows above its header (CMS's
+    title rows: year, release month)."""
     what = "CMS's national physician fee schedule RVU file (PPRRVU*.csv)"
     for grid in read_grids(p, what):
         located = _locate_rvu(grid)
@@ -206,6 +212,7 @@ def read_cms_rvu(path: str | os.PathLike[str]) -> pl.DataFrame:
                 for name, scale in _RVU_DECIMALS.items()
             },
         )
+        title = [cell for cells in grid.head[:row] for cell in cells if cell]
         return (
             typed.with_columns(
                 pl.col(MODIFIER).str.to_uppercase(),
@@ -216,7 +223,7 @@ def read_cms_rvu(path: str | os.PathLike[str]) -> pl.DataFrame:
             .select(RVU_SCHEMA.names())
             .cast(RVU_SCHEMA)
             .sort(HCPCS_CODE, MODIFIER, nulls_last=False)
-        )
+        ), title
     msg = (
         f"{p.name}: no RVU header row found in the first rows of any sheet; expected CMS's "
         "PPRRVU layout, a row starting 'HCPCS', 'MOD' under the title rows."
@@ -267,7 +274,11 @@ def read_cms_gpci(path: str | os.PathLike[str]) -> pl.DataFrame:
     GPCI as CMS applies it, with the 1.0 floor where the year has one), ``pe_gpci``,
     ``mp_gpci`` (Decimal, 3 places), sorted by mac and locality.
     """
-    p = Path(path)
+    return _read_gpci(Path(path))[0]
+
+
+def _read_gpci(p: Path) -> tuple[pl.DataFrame, list[str]]:
+    """``read_cms_gpci``'s frame and the non-empty cells of its title and header rows."""
     what = "CMS's GPCI table (Addendum E, GPCI*.csv)"
     decimals = {WORK_GPCI: 3, PE_GPCI: 3, MP_GPCI: 3}
     for grid in read_grids(p, what):
@@ -303,7 +314,7 @@ def read_cms_gpci(path: str | os.PathLike[str]) -> pl.DataFrame:
             .select(GPCI_SCHEMA.names())
             .cast(GPCI_SCHEMA)
             .sort(MAC, LOCALITY)
-        )
+        ), [cell for cells in grid.head[: row + 1] for cell in cells if cell]
     msg = (
         f"{p.name}: no GPCI header row found; expected CMS's Addendum E layout (columns "
         "Medicare Administrative Contractor, State, Locality Number, Locality Name, PW GPCI, "
@@ -337,6 +348,196 @@ class GpciFile:
     table: pl.DataFrame
     source: str
     shipped: bool
+
+
+# --- a release or GPCI file given by the user (``--fee-schedule F``, ``--gpci F``) ------------
+
+QUALIFYING, NON_QUALIFYING = "qualifying", "non_qualifying"
+#: CMS publishes one conversion factor for everyone until 2025, two from 2026 (APM)
+FIRST_APM_YEAR = 2026
+
+D = dt.date
+#: (year, conversion factor) -> the first and last DOS it was in force and, from 2026, the
+#: clinicians it is for. From the PFS final rules (CMS-1784-F, CMS-1807-F, CMS-1832-F) and the
+#: Consolidated Appropriations Act, 2024 (33.2875 from 2024-03-09); checked 2026-12-07.
+CONVERSION_FACTORS: dict[tuple[int, Decimal], tuple[dt.date, dt.date, str | None]] = {
+    (2021, Decimal("34.8931")): (D(2021, 1, 1), D(2021, 12, 31), None),
+    (2022, Decimal("34.6062")): (D(2022, 1, 1), D(2022, 12, 31), None),
+    (2023, Decimal("33.8872")): (D(2023, 1, 1), D(2023, 12, 31), None),
+    (2024, Decimal("32.7442")): (D(2024, 1, 1), D(2024, 3, 8), None),
+    (2024, Decimal("33.2875")): (D(2024, 3, 9), D(2024, 12, 31), None),
+    (2025, Decimal("32.3465")): (D(2025, 1, 1), D(2025, 12, 31), None),
+    (2026, Decimal("33.5675")): (D(2026, 1, 1), D(2026, 12, 31), QUALIFYING),
+    (2026, Decimal("33.4009")): (D(2026, 1, 1), D(2026, 12, 31), NON_QUALIFYING),
+}
+
+_MONTHS = (
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december",
+)  # fmt: skip
+_MONTH = re.compile(r"\b(" + "|".join(_MONTHS) + r")\b", re.IGNORECASE)
+_TITLE = re.compile(
+    r"(?<![0-9])(20[0-9]{2})(?![0-9]).*(?:fee schedule|relative value)", re.IGNORECASE
+)
+#: PPRRVU24_JUL.csv, PPRRVU2026_JUL_nonQPP.csv
+_PPRRVU_NAME = re.compile(r"PPRRVU(20[0-9]{2}|[0-9]{2})(?![0-9])_?([A-Z]{3})?", re.IGNORECASE)
+#: RVU24C (CMS's zip: A January, B April, C July, D October)
+_RVU_ZIP_NAME = re.compile(r"(?<![A-Z])RVU([0-9]{2})([A-D])(?![A-Z])", re.IGNORECASE)
+_QUARTER_MONTH = {"A": 1, "B": 4, "C": 7, "D": 10}
+_YEAR_IN_NAME = re.compile(r"(?<![0-9])(20[0-9]{2})(?![0-9])")
+_NON_QUALIFYING = re.compile(r"non[-_ ]?(?:qpp|qp|qualifying)(?![a-z])", re.IGNORECASE)
+_QUALIFYING = re.compile(r"(?<![a-z])(?:qpp|qp|qualifying)(?![a-z])", re.IGNORECASE)
+
+
+def _year(text: str) -> int:
+    return int(text) if len(text) == 4 else 2000 + int(text)
+
+
+def _release_of(name: str, title: list[str]) -> tuple[int | None, int | None]:
+    """(year, month) of a PPRRVU file: its title row ("2026 National Physician Fee Schedule
+    Relative Value File July Release"), else its file name; None where neither says."""
+    for cell in title:
+        found = _TITLE.search(cell)
+        if found is not None:
+            named = _MONTH.search(cell[found.end(1) :])
+            index = _MONTHS.index(named.group(1).lower()) if named else None
+            return int(found.group(1)), None if index is None else index + 1
+    pprrvu = _PPRRVU_NAME.search(name)
+    if pprrvu is not None:
+        month_text = (pprrvu.group(2) or "").lower()
+        shorts = [m[:3] for m in _MONTHS]
+        month = shorts.index(month_text) + 1 if month_text in shorts else None
+        return _year(pprrvu.group(1)), month
+    zipped = _RVU_ZIP_NAME.search(name)
+    if zipped is not None:
+        return _year(zipped.group(1)), _QUARTER_MONTH[zipped.group(2).upper()]
+    years = set(_YEAR_IN_NAME.findall(name))
+    return (int(years.pop()), None) if len(years) == 1 else (None, None)
+
+
+def _apm_of(name: str, title: list[str]) -> str | None:
+    """qualifying / non_qualifying when the file name or title says so, else None."""
+    for text in (name, *title):
+        if _NON_QUALIFYING.search(text):
+            return NON_QUALIFYING
+        if _QUALIFYING.search(text):
+            return QUALIFYING
+    return None
+
+
+def _conversion_factor(rvu: pl.DataFrame, name: str) -> Decimal:
+    """The release's conversion factor: the one most of its rows carry (CMS prints it on every
+    row)."""
+    counts = (
+        rvu.filter(pl.col(CONVERSION_FACTOR) > 0)
+        .group_by(CONVERSION_FACTOR)
+        .len()
+        .sort("len", CONVERSION_FACTOR, descending=True)
+    )
+    if counts.is_empty():
+        msg = (
+            f"{name}: no row has a conversion factor (CONV FACTOR); expected CMS's PPRRVU file "
+            "as published"
+        )
+        raise InputError(msg)
+    value = counts.item(0, CONVERSION_FACTOR)
+    return Decimal(value).quantize(Decimal("0.0001"))
+
+
+def read_fee_schedule_release(
+    path: str | os.PathLike[str],
+    valid_from: dt.date | None = None,
+    valid_to: dt.date | None = None,
+) -> FeeScheduleRelease:
+    """A fee-schedule release from CMS's PPRRVU file (``read_cms_rvu``), dated for pricing.
+
+    - ``release`` is ``YYYY-MM``: the year and month of the title row ("2026 National Physician
+      Fee Schedule Relative Value File July Release"), else of the file name (``PPRRVU24_JUL``,
+      ``PPRRVU2026_JUL_nonQPP``, ``RVU24C``: A January, B April, C July, D October; a name with
+      no month takes the month of the first DOS it prices).
+    - ``apm`` (from 2026): ``non_qualifying`` when the name or title says nonQPP or
+      non-qualifying, ``qualifying`` for QPP or qualifying, else the one of its conversion factor
+      when CMS's is known; None before 2026 (one conversion factor for everyone).
+    - DOS range: the dates its conversion factor was in force (``CONVERSION_FACTORS``: the 2024
+      release with 33.2875 prices 2024-03-09..2024-12-31), else its calendar year.
+      ``valid_from`` / ``valid_to`` replace the first / last DOS.
+
+    Raises ``InputError`` naming the file when neither the title nor the name gives the year
+    (unless ``valid_from`` does: give ``--fee-schedule-from DATE``) or the range is empty.
+    """
+    p = Path(path)
+    rvu, title = _read_rvu(p)
+    year, month = _release_of(p.name, title)
+    if year is None and valid_from is not None:
+        year = valid_from.year
+    if year is None:
+        msg = (
+            f"{p.name}: cannot tell which year this fee-schedule release is for (neither its "
+            "title rows nor its file name name one, as in PPRRVU2026_JUL.csv); give the first "
+            "date of service it prices with --fee-schedule-from DATE (valid_from=)"
+        )
+        raise InputError(msg)
+    cf = _conversion_factor(rvu, p.name)
+    known = CONVERSION_FACTORS.get((year, cf))
+    start, end = (known[0], known[1]) if known else (dt.date(year, 1, 1), dt.date(year, 12, 31))
+    start, end = valid_from or start, valid_to or end
+    if end < start:
+        msg = (
+            f"{p.name}: the dates it would price are empty (first {start}, last {end}; its "
+            f"conversion factor {cf} was in force until {end} unless a last date is given)"
+        )
+        raise InputError(msg)
+    apm = None
+    if year >= FIRST_APM_YEAR:
+        apm = _apm_of(p.name, title) or (known[2] if known else None)
+    month = month or start.month
+    who = {
+        QUALIFYING: ", for qualifying APM participants",
+        NON_QUALIFYING: ", for clinicians not in a qualifying APM",
+        None: "",
+    }[apm]
+    source = (
+        f"CMS PFS national RVU file, {year} {_MONTHS[month - 1].capitalize()} release "
+        f"({p.name}; conversion factor {cf}{who}), given"
+    )
+    return FeeScheduleRelease(
+        release=f"{year}-{month:02d}",
+        valid_start_date=start,
+        valid_end_date=end,
+        rvu=rvu,
+        source=source,
+        shipped=False,
+        apm=apm,
+    )
+
+
+def read_gpci_file(path: str | os.PathLike[str], year: int | None = None) -> GpciFile:
+    """A year's GPCIs from CMS's GPCI table (``read_cms_gpci``). ``year`` defaults to the one
+    the file name gives (``GPCI2026.csv``), else the one its title and header rows give
+    ("FINAL CY 2026 GEOGRAPHIC PRACTICE COST INDICES", "2026 PW GPCI"); a file naming none, or
+    several, is an ``InputError`` asking for the year."""
+    p = Path(path)
+    table, head = _read_gpci(p)
+    if year is None:
+        in_name = set(_YEAR_IN_NAME.findall(p.name))
+        in_head = {y for cell in head for y in _YEAR_IN_NAME.findall(cell)}
+        for years in (in_name, in_head):
+            if len(years) == 1:
+                year = int(years.pop())
+                break
+    if year is None:
+        msg = (
+            f"{p.name}: cannot tell which calendar year its GPCIs are for (neither the file "
+            "name nor its title names one year); rename it with the year, e.g. GPCI2026.csv, "
+            "or pass year="
+        )
+        raise InputError(msg)
+    return GpciFile(
+        year=year,
+        table=table,
+        source=f"CMS PFS GPCIs, CY{year} ({p.name}, {table.height} localities), given",
+        shipped=False,
+    )
 
 
 # --- what telekit ships ------------------------------------------------------------------------

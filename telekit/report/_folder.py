@@ -4,6 +4,11 @@ The tables are found in DIR (``find_table``: <table>.parquet, <table>/ Parquet p
 <table>.csv, <table>.xlsx; policies.toml and map.toml beside them) or given one by one; they
 are read (or, past the memory threshold, audited bucket by bucket), audited, measured (revenue
 cycle, OIG measures) and every output is written to OUT (``report._out.write_audit``).
+
+Lines are priced (DESIGN §3 "Expected fees", §4 "Medicare fee schedule") with the expected fees
+of ``--expected-fees F`` (else DIR/expected_fees.toml when present), the fee-schedule releases
+and GPCI file given (``--fee-schedule F`` / ``--fee-schedule-from DATE``, ``--gpci F``) and the
+practice's locality (``--locality L``, else ``[medicare] locality`` of the policies).
 """
 
 from __future__ import annotations
@@ -49,13 +54,14 @@ TABLES = (
 def run_audit(args: argparse.Namespace) -> AuditResult:
 
     paths, policies_path, map_path = _inputs(args)
+    expected_fees = _side_file(_arg(args, "expected_fees"), args.dir, "expected_fees.toml")
     mapping = _tables.load_map(map_path) if map_path is not None else None
     # >>> scale (S1): large claims are audited bucket by bucket with bounded memory (read there)
 
     partitioned = _partitioned.should_partition(paths["claims"][0])
     # <<< scale (S1)
     # >>> report (R7): --review/--deidentify checked before reading; a progress bar on stderr
-    input_paths = _given_paths(args, paths, policies_path, map_path)
+    input_paths = _given_paths(args, paths, policies_path, map_path, expected_fees)
     _out.check_out(args.out, input_paths)  # H3: OUT is replaced as a whole
     deid = deidentifier(args, args.out, input_paths)
     decisions = review_decisions(args)
@@ -70,10 +76,14 @@ def run_audit(args: argparse.Namespace) -> AuditResult:
     )
     # <<< report (R7)
     reference = reference_files(
-        telehealth_lists=getattr(args, "telehealth_list", None) or (),
-        ncci=getattr(args, "ncci", None) or (),
-        icd10=getattr(args, "icd10", None) or (),
+        telehealth_lists=_arg(args, "telehealth_list") or (),
+        ncci=_arg(args, "ncci") or (),
+        icd10=_arg(args, "icd10") or (),
+        fee_schedules=_arg(args, "fee_schedule") or (),
+        fee_schedule_from=_arg(args, "fee_schedule_from") or (),
+        gpci=_arg(args, "gpci"),
     )
+    pricing = {"locality": _arg(args, "locality"), "expected_fees": expected_fees}
     tables: dict[str, Any] = {}
     for t in ("claims", "encounters", "coverage", "providers"):
         if t in paths and not partitioned:
@@ -98,6 +108,7 @@ def run_audit(args: argparse.Namespace) -> AuditResult:
         mapping,
         partitioned=partitioned,
         reference=reference,
+        pricing=pricing,
         remittances=remits,
     )
     out: Path = args.out
@@ -121,8 +132,10 @@ def run_audit(args: argparse.Namespace) -> AuditResult:
         extra_tables=extra_tables,
         inputs=paths
         | ({"policies": [policies_path]} if policies_path else {})
-        | ({"map": [map_path]} if map_path else {}),
+        | ({"map": [map_path]} if map_path else {})
+        | _reference_inputs(args, expected_fees),
         options={"as_of": as_of.isoformat() if as_of else None}
+        | _pricing_options(args)
         | ({"not_computed": _not_computed(result)} if partitioned else {}),
         metrics=metric_frames,
         oig=oig,
@@ -138,6 +151,42 @@ def run_audit(args: argparse.Namespace) -> AuditResult:
     _log.counts("audit", "findings", error=n["error"], warning=n["warning"], info=n["info"])
     # <<< report (R7)
     return result
+
+
+def _arg(args: argparse.Namespace, name: str) -> Any:
+    """An option of the run (None when the namespace, e.g. an older caller's, lacks it)."""
+    return getattr(args, name, None)
+
+
+#: the reference file options, each its own entry of inputs.json
+REFERENCE_INPUTS = ("telehealth_list", "ncci", "icd10", "fee_schedule", "gpci")
+
+
+def _reference_inputs(
+    args: argparse.Namespace, expected_fees: Path | None
+) -> dict[str, list[Path]]:
+    """inputs.json's entries of the reference files given and the expected fees read, so each
+    is recorded with its SHA-256 like the tables."""
+    found: dict[str, list[Path]] = {}
+    for option in REFERENCE_INPUTS:
+        value = _arg(args, option)
+        paths = [value] if isinstance(value, Path) else list(value or [])
+        if paths:
+            found[option] = paths
+    if expected_fees is not None:
+        found["expected_fees"] = [expected_fees]
+    return found
+
+
+def _pricing_options(args: argparse.Namespace) -> dict[str, Any]:
+    """inputs.json's options of the pricing given on the command line (only those given)."""
+    options: dict[str, Any] = {}
+    if _arg(args, "locality") is not None:
+        options["locality"] = _arg(args, "locality")
+    starts = _arg(args, "fee_schedule_from") or []
+    if starts:
+        options["fee_schedule_from"] = [d.isoformat() for d in starts]
+    return options
 
 
 def _tally(
@@ -182,10 +231,12 @@ def _audit(
     *,
     partitioned: bool,
     reference: Mapping[str, Any],
+    pricing: Mapping[str, Any],
     remittances: Any = None,
 ) -> AuditResult:
     """The audit: in memory over the tables read, or bucket by bucket from the files, with the
-    reference sets given (``reference_files``)."""
+    reference sets given (``reference_files``) and the pricing options (``locality``,
+    ``expected_fees``), under the same keyword names on both paths."""
 
     result: AuditResult
     if partitioned:
@@ -201,7 +252,8 @@ def _audit(
             adjustments=paths.get("adjustments", [None])[0],
             map=mapping,
             progress=sys.stderr.isatty(),
-            **reference,
+            **_given(reference),
+            **_given(pricing),
         )
     else:  # <<< scale (S1)
         result = _auditing.audit(
@@ -213,8 +265,17 @@ def _audit(
             as_of=as_of,
             remittances=remittances,
             **reference,
+            **pricing,
         )
     return result
+
+
+def _given(options: Mapping[str, Any]) -> dict[str, Any]:
+    """The options that were given (a value, a non-empty list): the bounded-memory audit is
+    passed only those, so a run that gives none of the pricing options calls it as before."""
+    return {
+        k: v for k, v in options.items() if v is not None and not (isinstance(v, list) and not v)
+    }
 
 
 def _tally_tables(
@@ -401,13 +462,15 @@ def _given_paths(
     paths: dict[str, list[Path]],
     policies: Path | None,
     map_path: Path | None,
+    expected_fees: Path | None = None,
 ) -> list[Path]:
-    """Every input of the run: DIR, the files given or found in it, policies, map, review and
-    the reference files (telehealth lists, NCCI editions, ICD-10-CM order files)."""
+    """Every input of the run: DIR, the files given or found in it, policies, map, expected
+    fees, review and the reference files (telehealth lists, NCCI editions, ICD-10-CM order
+    files, fee-schedule releases, the GPCI file)."""
     given = [p for ps in paths.values() for p in ps]
-    given += [p for p in (args.dir, policies, map_path, args.review) if p is not None]
-    for flag in ("telehealth_list", "ncci", "icd10"):
-        given += getattr(args, flag, None) or []
+    given += [p for p in (args.dir, policies, map_path, expected_fees, args.review) if p]
+    for ps in _reference_inputs(args, None).values():
+        given += ps
     return given
 
 
@@ -512,6 +575,11 @@ def audit_folder(
     telehealth_lists: Sequence[str | Path] = (),
     ncci: Sequence[str | Path] = (),
     icd10: Sequence[str | Path] = (),
+    fee_schedules: Sequence[str | Path] = (),
+    fee_schedule_from: Sequence[dt.date] = (),
+    gpci: str | Path | None = None,
+    locality: str | None = None,
+    expected_fees: str | Path | None = None,
 ) -> AuditResult:
     """Audit the tables of ``directory`` and write every output to ``out``: exactly what
     ``telekit audit DIR --out OUT`` runs (DESIGN §4), without the stdout line and exit code.
@@ -522,7 +590,12 @@ def audit_folder(
     DIR/policies.toml and DIR/map.toml. ``review``, ``deidentify``, ``key_file`` and
     ``overwrite_key`` are ``--review``, ``--deidentify``, ``--key-file`` and ``--overwrite-key``;
     ``telehealth_lists``, ``ncci`` and ``icd10`` are the files of ``--telehealth-list``,
-    ``--ncci`` and ``--icd10``.
+    ``--ncci`` and ``--icd10``; ``fee_schedules`` the CMS PPRRVU files of ``--fee-schedule``
+    (the i-th dated from ``fee_schedule_from[i]`` when given, else by
+    ``codesets.read_fee_schedule_release``), ``gpci`` the GPCI file of ``--gpci``,
+    ``locality`` the MAC + locality of ``--locality`` (overrides ``[medicare] locality``) and
+    ``expected_fees`` the file of ``--expected-fees`` (default: DIR/expected_fees.toml when
+    present).
     A run that audits no claim line raises ``TelekitError`` after writing OUT, as the CLI exits 2.
     """
     given = dict(tables or {})
@@ -552,6 +625,11 @@ def audit_folder(
         telehealth_list=[Path(p) for p in telehealth_lists],
         ncci=[Path(p) for p in ncci],
         icd10=[Path(p) for p in icd10],
+        fee_schedule=[Path(p) for p in fee_schedules],
+        fee_schedule_from=list(fee_schedule_from),
+        gpci=_path(gpci),
+        locality=locality,
+        expected_fees=_path(expected_fees),
     )
     result = run_audit(args)
     no_claim_audited(result, claims_path(args), args.out)

@@ -70,13 +70,13 @@ def cents(amount: Decimal, units: int = 1) -> int:
 
 
 @functools.cache
-def table() -> pl.DataFrame:
-    """Every chargemaster code's payable RVU rows, priced per unit at both rates: release,
-    code, pfs_modifier (null: the unmodified row), facility (bool), nano (Int64, 10^-9 $)."""
+def table(codes: tuple[str, ...]) -> pl.DataFrame:
+    """The payable RVU rows of ``codes``, priced per unit at both rates: release, code,
+    pfs_modifier (null: the unmodified row), facility (bool), nano (Int64, 10^-9 $)."""
     rows: list[tuple[str, str, str | None, bool, int]] = []
     for release, _, _ in RELEASES:
         rvu = codesets.pfs_rvu(release).filter(
-            pl.col("hcpcs_code").is_in(list(m.CHARGES)), pl.col("status").is_in(PAYABLE)
+            pl.col("hcpcs_code").is_in(list(codes)), pl.col("status").is_in(PAYABLE)
         )
         for row in rvu.iter_rows(named=True):
             for facility in (False, True):
@@ -117,7 +117,7 @@ def allowed_cents(lines: pl.DataFrame) -> pl.Series:
         facility.alias("facility"),
         pl.col("units").cast(pl.Int64).alias("_units"),
     )
-    rates = table()
+    rates = table(tuple(sorted(lines.get_column("code").drop_nulls().unique().to_list())))
     priced = keyed.join(
         rates.rename({"nano": "_nano_mod"}),
         on=["release", "code", "pfs_modifier", "facility"],

@@ -115,7 +115,9 @@ def _practice() -> tuple[pl.DataFrame, pl.DataFrame, tk.Remittances]:
         {
             "encounter_id": f"E-{cid}",
             "person_id": f"P-{cid}",
-            "encounter_date": CLAIMS[cid].get("claim_line_start_date", LINE["claim_line_start_date"]),
+            "encounter_date": CLAIMS[cid].get(
+                "claim_line_start_date", LINE["claim_line_start_date"]
+            ),
             **ENCOUNTER,
         }
         for cid in WITH_ENCOUNTER
@@ -249,7 +251,9 @@ def test_two_errors_on_one_line_count_once(result: tk.AuditResult) -> None:
     assert set(two["rule_code"]) >= {"FL002", "DC003"}
     assert set(two["exposure"]) == {"overpayment"}
     assert set(two["exposure_amount"]) == {money("70.00")}
-    totals = {r["exposure"]: (r["lines"], r["amount"]) for r in result.exposure().iter_rows(named=True)}
+    totals = {
+        r["exposure"]: (r["lines"], r["amount"]) for r in result.exposure().iter_rows(named=True)
+    }
     f = result.findings
     for k, (lines, amount) in totals.items():
         per_line = (

@@ -282,5 +282,7 @@ def test_underpayment_exposure_for_medicare_ps004() -> None:
     assert row["exposure"] == "underpayment"
     assert row["suggested_fix"].startswith("paid less than the correct billing pays")
     # no shipped release prices 2022: no amount, and the basis says so
-    assert (row["exposure_amount"], row["amount_basis"]) == (pl.Series([0]).cast(
-        pl.Decimal(12, 2))[0], "none")
+    assert (row["exposure_amount"], row["amount_basis"]) == (
+        pl.Series([0]).cast(pl.Decimal(12, 2))[0],
+        "none",
+    )

@@ -32,8 +32,9 @@ from telekit._engine._pricing import (
     Pricing,
     price_lines,
 )
-from telekit._engine._reference import FeeScheduleRelease, shipped_fee_schedules, shipped_gpci
+from telekit._engine._reference import shipped_fee_schedules, shipped_gpci
 from telekit._policies._expected_fees import EXPECTED_FEES_SCHEMA
+from telekit.codesets._fee_schedule import FeeScheduleRelease
 
 SHIPPED = Pricing(fee_schedules=shipped_fee_schedules(), gpci=shipped_gpci())
 D = Decimal
@@ -63,7 +64,9 @@ def lines(*rows: dict[str, Any]) -> pl.DataFrame:
     ).with_row_index(ROW)
 
 
-def priced(frame: pl.DataFrame, pricing: Pricing = SHIPPED, column: str = EXPECTED_ALLOWED) -> list[str | None]:
+def priced(
+    frame: pl.DataFrame, pricing: Pricing = SHIPPED, column: str = EXPECTED_ALLOWED
+) -> list[str | None]:
     out = price_lines(frame, pricing, pl.col(c.PAYER).str.strip_chars().str.to_uppercase())
     assert out.get_column(ROW).to_list() == frame.get_column(ROW).to_list()  # same order
     return [None if v is None else str(v) for v in out.get_column(column).to_list()]
@@ -135,9 +138,7 @@ def test_locality_gpcis_by_hand() -> None:
     assert row.select("work_gpci", "pe_gpci", "mp_gpci").rows() == [
         (D("1.065"), D("1.166"), D("1.656"))
     ]
-    local = Pricing(
-        fee_schedules=shipped_fee_schedules(), gpci=shipped_gpci(), locality="1320201"
-    )
+    local = Pricing(fee_schedules=shipped_fee_schedules(), gpci=shipped_gpci(), locality="1320201")
     frame = lines({c.PLACE_OF_SERVICE_CODE: "11"}, {c.PLACE_OF_SERVICE_CODE: "02"})
     # (1.92 × 1.065 + 1.79 × 1.166 + 0.14 × 1.656) × 33.2875 = 145.25932675 → 145.26
     # (1.92 × 1.065 + 0.83 × 1.166 + 0.14 × 1.656) × 33.2875 = 107.99863075 → 108.00

@@ -484,7 +484,6 @@ def test_expected_fees_toml(default: sample.Practice) -> None:
     assert all(new[k]["expected_allowed"] > old[k]["expected_allowed"] for k in old)
 
 
-
 # --- speed ---------------------------------------------------------------------------------------
 
 

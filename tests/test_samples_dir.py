@@ -149,7 +149,9 @@ def test_sample_audit_shows_every_kind_of_money() -> None:
     for kind, row in totals.items():
         assert row["lines"] > 0 and row["amount"] > 0, kind
         mine = f.filter(pl.col("exposure") == kind)
-        largest = mine.group_by("claim_id", "claim_line_number").agg(pl.col("exposure_amount").max())
+        largest = mine.group_by("claim_id", "claim_line_number").agg(
+            pl.col("exposure_amount").max()
+        )
         assert row["lines"] == largest.height
         assert row["amount"] == largest["exposure_amount"].sum()
     bases = set(f.select("exposure", "amount_basis").unique().iter_rows())

@@ -14,10 +14,11 @@ from telekit._core._matching import match_service_lines
 from telekit._engine import _ledger as lg
 from telekit._engine._pricing import EXPECTED_ALLOWED, EXPECTED_FEE, ROW, price_lines
 from telekit._engine._pricing_inputs import ExpectedFeesInput, pricing_of
-from telekit._engine._reference import FeeScheduleRelease, reference
+from telekit._engine._reference import reference
 from telekit._policies._model import Policies
 from telekit._policies._toml import load_policies
 from telekit._read._arguments import as_frame, as_remittances
+from telekit.codesets._fee_schedule import FeeScheduleRelease
 from telekit.metrics._inputs import RemittancesLike, TableLike
 
 SHORTFALL = "shortfall"

@@ -59,7 +59,9 @@ def per_unit(rvu: dict[str, object], *, facility: bool, locality: str = LOCALITY
     wg, pg, mg = gpcis(locality)
     pe = rvu["facility_pe_rvu" if facility else "non_facility_pe_rvu"]
     total = (
-        Decimal(str(rvu["work_rvu"])) * wg + Decimal(str(pe)) * pg + Decimal(str(rvu["mp_rvu"])) * mg
+        Decimal(str(rvu["work_rvu"])) * wg
+        + Decimal(str(pe)) * pg
+        + Decimal(str(rvu["mp_rvu"])) * mg
     )
     return total * Decimal(str(rvu["conversion_factor"]))
 
@@ -104,7 +106,10 @@ def allowed_cents(lines: pl.DataFrame) -> pl.Series:
     for name, start, end in reversed(RELEASES):
         release = pl.when(dos.is_between(start, end)).then(pl.lit(name)).otherwise(release)
     modifier = pl.coalesce(
-        *(pl.when(pl.col(f"m{i}").is_in(PRICING_MODIFIERS)).then(pl.col(f"m{i}")) for i in range(1, 5))
+        *(
+            pl.when(pl.col(f"m{i}").is_in(PRICING_MODIFIERS)).then(pl.col(f"m{i}"))
+            for i in range(1, 5)
+        )
     )
     facility = pl.col("pos").is_in(FACILITY_POS) | (
         pl.col("pos").is_in(["02", "10"]) & dos.is_between(*TELEHEALTH_FACILITY)

@@ -272,9 +272,7 @@ def _fee_table() -> pl.DataFrame:
         change = m.FEE_CHANGES.get(payer)
         for code in m.BASE_FEES:
             later = m.expected_allowed(payer, code, change[0]) if change else None
-            rows.append(
-                (payer, code, m.expected_allowed(payer, code), change and change[0], later)
-            )
+            rows.append((payer, code, m.expected_allowed(payer, code), change and change[0], later))
     return pl.DataFrame(
         rows,
         schema={
@@ -322,9 +320,7 @@ def _adjudicate(
         )
     # Medicare: the fee-schedule allowed amount of the locality where a shipped release prices
     # the DOS (× units); elsewhere the practice's table above
-    ln = ln.with_columns(
-        pl.coalesce(_pfs.allowed_cents(ln), pl.col("fee")).alias("fee")
-    )
+    ln = ln.with_columns(pl.coalesce(_pfs.allowed_cents(ln), pl.col("fee")).alias("fee"))
     n = ln.height
     u = rng.random((n, 3))
     carc_pick = rng.integers(0, len(DENIAL_CARCS), n)

@@ -243,7 +243,8 @@ def test_underpayment_without_fees_prices_medicare_by_the_fee_schedule() -> None
         {"claim_id": "F2", "hcpcs_code": "99214", "claim_line_start_date": "2024-06-03",
          "claim_submitted_date": "2024-06-05", "place_of_service_code": "11"},
         {"claim_id": "F3", "hcpcs_code": "99214", "claim_line_start_date": "2024-06-03",
-         "claim_submitted_date": "2024-06-05", "place_of_service_code": "11", "service_unit_quantity": "2"},
+         "claim_submitted_date": "2024-06-05", "place_of_service_code": "11",
+         "service_unit_quantity": "2"},
         # 2025: no shipped release, no fee: not compared
         {"claim_id": "F4", "hcpcs_code": "99214"},
     )  # fmt: skip

@@ -238,22 +238,29 @@ def test_unprocessable_denial_is_a_new_claim() -> None:
     assert fix.startswith("denied as unprocessable (CO-16/MA130)") and "new claim" in fix
 
 
-def test_warnings_keep_the_rules_own_fix_and_amount_at_risk_is_unchanged() -> None:
-    """A warning has exposure none and the rule's fix alone; amount_at_risk stays the charge of
-    error findings."""
+def test_warnings_keep_the_rules_own_fix_and_errors_carry_their_money_columns() -> None:
+    """A warning has exposure none, amount 0 and the rule's fix alone; an error on an unknown
+    line is at_risk with the Medicare fee-schedule amount (no expected fee), and the charge is
+    its own column, never the amount."""
     c = claims({"claim_id": "W"})
     result = audit(c, None)
     f = result.findings
-    assert f.filter(pl.col("severity") != "error").get_column("exposure").unique().to_list() in (
-        [],
-        ["none"],
-    )
+    others = f.filter(pl.col("severity") != "error")
+    assert set(others.get_column("exposure")) <= {"none"}
+    assert set(others.get_column("amount_basis")) <= {"none"}
     errors = f.filter(pl.col("severity") == "error")
     assert errors.height
-    assert (errors.get_column("amount_at_risk").cast(pl.Float64) == 150.0).all()
+    assert set(errors.get_column("exposure")) == {"at_risk"}
+    assert set(errors.get_column("amount_basis")) == {"fee_schedule"}
+    # 99213, POS 10 on 2024-03-15 (release 2024-07, national): non-facility
+    # (1.30 + 1.33 + 0.10) x 33.2875 = 90.874875 → 90.87
+    assert set(errors.get_column("expected_allowed").cast(pl.String)) == {"90.87"}
+    assert set(errors.get_column("exposure_amount").cast(pl.String)) == {"90.87"}
+    assert set(errors.get_column("charge_amount").cast(pl.String)) == {"150.00"}
     cols = f.columns
     assert cols.index("line_status") == cols.index("responsibility") + 1
-    assert {"paid_amount", "exposure"} <= set(cols)
+    assert {"paid_amount", "exposure", "exposure_amount", "amount_basis"} <= set(cols)
+    assert "amount_at_risk" not in cols
 
 
 def test_underpayment_exposure_for_medicare_ps004() -> None:
@@ -274,3 +281,8 @@ def test_underpayment_exposure_for_medicare_ps004() -> None:
     row = f.row(0, named=True)
     assert row["exposure"] == "underpayment"
     assert row["suggested_fix"].startswith("paid less than the correct billing pays")
+    # no shipped release prices 2022: no amount, and the basis says so
+    assert (row["exposure_amount"], row["amount_basis"]) == (
+        pl.Series([0]).cast(pl.Decimal(12, 2))[0],
+        "none",
+    )

@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from telekit import sample
+from telekit import codesets, sample
 from telekit._core import _columns as col
 from telekit.sample import _assemble, _write
 from telekit.sample import _model as m
@@ -359,7 +359,43 @@ def test_some_claims_still_open(default: sample.Practice) -> None:
     )  # a void (8) gets no remittance of its own: the payer reverses the original
     open_claims = insured.join(default.remittances, on=col.CLAIM_ID, how="anti")
     assert open_claims.height > 0
-    assert open_claims[col.CLAIM_SUBMITTED_DATE].min() > date(2026, 8, 1)  # type: ignore[operator]
+    # claims submitted lately, and the one PS004 claim planted pending (its underpayment is
+    # priced by the fee schedule: no allowed amount yet)
+    old = open_claims.filter(pl.col(col.CLAIM_SUBMITTED_DATE) <= date(2026, 8, 1))
+    assert old.select(col.CLAIM_LINE_START_DATE, col.HCPCS_CODE).rows() == [
+        (date(2023, 12, 31), "99214")
+    ]
+
+
+def test_medicare_paid_on_the_fee_schedule_of_the_locality(default: sample.Practice) -> None:
+    """Medicare lines of DOS a shipped release covers are allowed the fee-schedule amount of
+    Manhattan (1320201) — by the engine's own pricing — unless the generator underpaid them."""
+    import telekit as tk
+    from telekit._engine._pricing import EXPECTED_ALLOWED, ROW, price_lines
+    from telekit._engine._pricing_inputs import pricing_of
+    from telekit._engine._reference import reference
+
+    policies = tk.load_policies(tomllib.loads(default.policies_toml))
+    assert policies.settings.medicare_locality == "1320201"
+    lines = default.claims.with_row_index(ROW)
+    priced = price_lines(lines, pricing_of(reference(), policies), policies.payer_key())
+    paid = (
+        default.remittances.filter(
+            pl.col(col.CLAIM_STATUS_CODE) == "1", pl.col(col.PAID_AMOUNT) > 0
+        )
+        .select(col.CLAIM_ID, pl.col("svc_seq").alias(col.CLAIM_LINE_NUMBER), col.ALLOWED_AMOUNT)
+        .join(lines.join(priced, on=ROW), on=KEY)
+        .filter(pl.col(EXPECTED_ALLOWED).is_not_null())
+    )
+    assert paid.height > 100
+    exact = paid.filter(pl.col(col.ALLOWED_AMOUNT) == pl.col(EXPECTED_ALLOWED))
+    assert exact.height / paid.height > 0.9
+    below = paid.join(exact, on=KEY, how="anti")  # the planted underpayments: 85-95 %
+    ratio = below[col.ALLOWED_AMOUNT].cast(pl.Float64) / below[EXPECTED_ALLOWED].cast(pl.Float64)
+    assert below.height == 0 or (ratio.min() >= 0.84 and ratio.max() < 0.96)  # type: ignore[operator]
+    # the pricing depends on the place of service: both rates were paid
+    assert paid.filter(pl.col(col.PLACE_OF_SERVICE_CODE) == "02").height > 0
+    assert paid.filter(pl.col(col.PLACE_OF_SERVICE_CODE).is_in(["10", "11"])).height > 0
 
 
 # --- policies and fees ---------------------------------------------------------------------------
@@ -367,7 +403,11 @@ def test_some_claims_still_open(default: sample.Practice) -> None:
 
 def test_policies_toml(default: sample.Practice) -> None:
     doc = tomllib.loads(default.policies_toml)
-    assert set(doc) == {"payer_type", "payer"}
+    assert set(doc) == {"payer_type", "payer", "medicare"}
+    # the practice is in Manhattan: a New York locality of the shipped GPCI file
+    mac, number = doc["medicare"]["locality"][:5], doc["medicare"]["locality"][5:]
+    locality = codesets.gpci().filter(pl.col("mac") == mac, pl.col("locality") == number)
+    assert locality.select("state", "locality_name").rows() == [("NY", "MANHATTAN")]
     aetna = doc["payer"]["AETNA"]
     assert aetna["payer_type"] == "commercial"
     assert "60054" in aetna["aliases"]
@@ -430,9 +470,18 @@ def test_expected_fees_toml(default: sample.Practice) -> None:
     for fee in fees:
         assert {"payer", "hcpcs_code", "expected_allowed"} <= set(fee)
         assert Decimal(str(fee["expected_allowed"])) > 0
-    keys = [(f["payer"], f["hcpcs_code"], f.get("modifier")) for f in fees]
+    keys = [(f["payer"], f["hcpcs_code"], f.get("modifier"), f.get("start")) for f in fees]
     assert len(keys) == len(set(keys))
     assert any(f.get("modifier") == "95" for f in fees)
+    # Medicare's fees start where the shipped fee-schedule releases stop
+    medicare = [f for f in fees if f["payer"] == "MEDICARE"]
+    assert medicare and all(f.get("start") == date(2025, 1, 1) for f in medicare)
+    # a dated contract change: Aetna's 2025 increase
+    old = {f["hcpcs_code"]: f for f in fees if f["payer"] == "AETNA" and f.get("end")}
+    new = {f["hcpcs_code"]: f for f in fees if f["payer"] == "AETNA" and f.get("start")}
+    assert set(old) == set(new) and old
+    assert all(f["end"] == date(2024, 12, 31) for f in old.values())
+    assert all(new[k]["expected_allowed"] > old[k]["expected_allowed"] for k in old)
 
 
 # --- speed ---------------------------------------------------------------------------------------

@@ -90,6 +90,7 @@ def _audit_dir(directory: Path) -> tk.AuditResult:
         providers=next(directory.glob("providers.*")),
         policies=directory / "policies.toml",
         remittances=remittances,
+        expected_fees=directory / "expected_fees.toml",
     )
 
 
@@ -134,3 +135,39 @@ def test_100k_encounter_practice_audit_equals_ground_truth(tmp_path: Path) -> No
         else pl.read_csv(tmp_path / "ground_truth.csv", infer_schema=False)
     )
     _assert_equal_to_truth(result, truth)
+
+
+def test_sample_audit_shows_every_kind_of_money() -> None:
+    """DESIGN §4 "Money": every exposure kind appears in the sample's audit with an amount,
+    each totalled once per line; underpayment both from an allowed amount (a paid PS002 line)
+    and from the fee schedule (a pending PS004 line); MD004 on a line denied with CARC 4 is
+    denied; denied amounts come from an expected fee, the fee schedule and the charge."""
+    result = _audit_dir(SAMPLES)
+    f = result.findings
+    totals = {row["exposure"]: row for row in result.exposure().iter_rows(named=True)}
+    assert list(totals) == ["overpayment", "denied", "at_risk", "underpayment"]
+    for kind, row in totals.items():
+        assert row["lines"] > 0 and row["amount"] > 0, kind
+        mine = f.filter(pl.col("exposure") == kind)
+        largest = mine.group_by("claim_id", "claim_line_number").agg(
+            pl.col("exposure_amount").max()
+        )
+        assert row["lines"] == largest.height
+        assert row["amount"] == largest["exposure_amount"].sum()
+    bases = set(f.select("exposure", "amount_basis").unique().iter_rows())
+    assert {
+        ("overpayment", "paid"),
+        ("denied", "expected_fee"),
+        ("denied", "fee_schedule"),
+        ("denied", "charge"),
+        ("underpayment", "allowed"),
+        ("underpayment", "fee_schedule"),
+    } <= bases
+    assert any(b[0] == "at_risk" for b in bases)
+    md004 = f.filter(pl.col("rule_code") == "MD004", pl.col("exposure") == "denied")
+    assert md004.height >= 1 and (md004["exposure_amount"] > 0).all()
+    under = f.filter(pl.col("exposure") == "underpayment", pl.col("amount_basis") != "none")
+    assert set(under["rule_code"]) <= {"PS002", "PS004"}
+    assert (under["exposure_amount"] > 0).all()
+    # no kind is ever called dollars at risk
+    assert "amount_at_risk" not in f.columns

@@ -1,56 +1,33 @@
-"""``underpayment``: remittance lines paid on an allowed amount below the contracted fee."""
+"""``underpayment``: remittance lines paid on an allowed amount below what the line should be
+allowed — the payer's dated expected fee, else, for Medicare, the physician fee schedule —
+priced by the audit's one pricing function (``telekit._engine._pricing.price_lines``)."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Sequence
+from decimal import Decimal
 
 import polars as pl
 
 from telekit._core import _columns as c
-from telekit._core._exceptions import InputError
 from telekit._core._matching import match_service_lines
 from telekit._engine import _ledger as lg
-from telekit._policies._expected_fees import EXPECTED_ALLOWED, MODIFIER, load_expected_fees
+from telekit._engine._pricing import EXPECTED_ALLOWED, EXPECTED_FEE, ROW, price_lines
+from telekit._engine._pricing_inputs import ExpectedFeesInput, pricing_of
+from telekit._engine._reference import reference
 from telekit._policies._model import Policies
+from telekit._policies._toml import load_policies
 from telekit._read._arguments import as_frame, as_remittances
+from telekit.codesets._fee_schedule import FeeScheduleRelease
 from telekit.metrics._inputs import RemittancesLike, TableLike
 
 SHORTFALL = "shortfall"
+AMOUNT_BASIS = "amount_basis"
 PRIMARY = ("1", "19")  # CLP02: processed as primary (and forwarded)
-PAYER_KEY = "payer_key"
+#: a line is listed when its allowed amount is below the expected amount by more than this
+TOLERANCE = Decimal("0.01")
 
-ExpectedFees = pl.DataFrame | str | os.PathLike[str] | Mapping[str, Any]
-
-
-def _fees(expected_fees: ExpectedFees, policies: Policies | None) -> pl.DataFrame:
-    if isinstance(expected_fees, pl.DataFrame):
-        missing = [
-            n for n in (c.PAYER, c.HCPCS_CODE, MODIFIER, EXPECTED_ALLOWED)
-            if n not in expected_fees.columns
-        ]  # fmt: skip
-        if missing:
-            msg = (
-                f"expected_fees: column {', '.join(missing)} is missing (found: "
-                f"{', '.join(expected_fees.columns)}); build it with tk.load_expected_fees(...)"
-            )
-            raise InputError(msg)
-        fees = expected_fees
-    else:
-        fees = load_expected_fees(expected_fees, policies=policies)
-    return fees.select(
-        _payer_key(pl.col(c.PAYER), policies).alias(PAYER_KEY),
-        pl.col(c.HCPCS_CODE).str.strip_chars().str.to_uppercase(),
-        pl.col(MODIFIER).str.strip_chars().str.to_uppercase(),
-        pl.col(EXPECTED_ALLOWED).cast(lg.WORK),
-    )
-
-
-def _payer_key(expr: pl.Expr, policies: Policies | None) -> pl.Expr:
-    if policies is not None:
-        return policies.payer_key(expr)
-    return expr.str.strip_chars().str.to_uppercase()
+ExpectedFees = ExpectedFeesInput
 
 
 def _standing(remits: pl.DataFrame) -> pl.DataFrame:
@@ -72,29 +49,45 @@ def _standing(remits: pl.DataFrame) -> pl.DataFrame:
 def underpayment(
     claims: TableLike,
     remittances: RemittancesLike,
-    expected_fees: ExpectedFees,
+    expected_fees: ExpectedFees | None = None,
     *,
     policies: Policies | None = None,
+    locality: str | None = None,
+    fee_schedules: Sequence[FeeScheduleRelease] = (),
 ) -> pl.DataFrame:
-    """Remittance lines whose allowed amount (AMT*B6) is below the expected allowed amount.
+    """Remittance lines whose allowed amount (AMT*B6) is below what the line should be allowed.
 
-    ``expected_fees`` is what ``telekit.load_expected_fees`` returns (payer, hcpcs_code,
-    modifier, expected_allowed), or a path / mapping it reads (with ``policies``' aliases).
-    A claim line's expected fee is the one of its payer (trimmed, upper-cased, through
-    ``policies``' aliases when given) and hcpcs_code whose modifier is one of the line's
-    modifiers (the first such modifier in hcpcs_modifier_1..4 order), else the one with no
-    modifier.
+    The expected amount of a claim line is the one the audit's findings use
+    (``telekit._engine._pricing.price_lines``, DESIGN §3 "Expected fees", §4 "Medicare fee
+    schedule"): the payer's expected fee whose dates hold the DOS (payer through ``policies``'
+    aliases; the fee whose modifier is one of the line's, the first in hcpcs_modifier_1..4
+    order, else the one with no modifier) × the line's units, else, for a Medicare line, the
+    fee-schedule amount of the release covering the DOS (with ``policies``' ``[medicare]``
+    locality, or ``locality=``; the shipped releases plus ``fee_schedules``) — units included;
+    else the line is not compared. The comparison is per line × units (it used to ignore
+    units).
+
+    ``expected_fees`` is what ``telekit.load_expected_fees`` returns, or a path / mapping it
+    reads, or None (Medicare lines are still priced by the fee schedule).
 
     Lines looked at: remittance service lines matched to a claim line (as in
     ``revenue_cycle``) in remittance claims processed as primary (CLP02 1 or 19) that no later
     reversal (CLP02 22) cancelled, with a paid amount above 0 and an allowed amount given. A
-    line is listed when allowed < expected_allowed; ``shortfall`` = expected_allowed − allowed
-    (Decimal(12, 2)). The comparison is per line, whatever its units. Rows are sorted by
-    claim_id, claim_line_number, payment_date, remit_id.
+    line is listed when allowed < expected − $0.01: expected_allowed (``Decimal(12, 2)``),
+    amount_basis (``expected_fee`` or ``fee_schedule``), ``shortfall`` = expected_allowed −
+    allowed. Rows are sorted by claim_id, claim_line_number, payment_date, remit_id.
     """
+    policies = policies if policies is not None else load_policies()
     lines = as_frame("claims", claims)
     remits = as_remittances(remittances)
-    fees = _fees(expected_fees, policies)
+    pricing = pricing_of(
+        reference(fee_schedules=fee_schedules),
+        policies,
+        locality=locality,
+        expected_fees=expected_fees,
+    )
+    lines = lines.with_row_index(ROW)
+    priced = price_lines(lines, pricing, policies.payer_key(c.PAYER))
     keys = lines.select(c.CLAIM_ID).unique().with_row_index(lg.CK)
     lines = lines.join(keys, on=c.CLAIM_ID, how="inner")
     rc = (
@@ -110,7 +103,9 @@ def underpayment(
         .join(rc, on=[c.REMIT_ID, c.REMIT_CLAIM_SEQ], how="inner")
     )
     matched = match_service_lines(svc, lines, remit_key=(lg.RC,), claim_key=lg.CK)
-    paid = (
+    expected = pl.coalesce(EXPECTED_FEE, EXPECTED_ALLOWED)
+    allowed = pl.col(c.ALLOWED_AMOUNT).cast(lg.WORK)
+    return (
         svc.join(matched, on=[lg.RC, c.SVC_SEQ], how="inner")
         .filter(pl.col(c.PAID_AMOUNT) > 0, pl.col(c.ALLOWED_AMOUNT).is_not_null())
         .select(
@@ -124,57 +119,37 @@ def underpayment(
         )
         .join(
             lines.select(
+                ROW,
                 c.CLAIM_ID,
                 c.CLAIM_LINE_NUMBER,
                 c.PAYER,
-                _payer_key(pl.col(c.PAYER), policies).alias(PAYER_KEY),
                 c.HCPCS_CODE,
-                *c.MODIFIERS,
+                c.MODIFIERS[0],
+                c.SERVICE_UNIT_QUANTITY,
             ),
             on=[c.CLAIM_ID, c.CLAIM_LINE_NUMBER],
             how="inner",
         )
-    )
-    general = fees.filter(pl.col(MODIFIER).is_null()).select(
-        PAYER_KEY, c.HCPCS_CODE, pl.col(EXPECTED_ALLOWED).alias("_general")
-    )
-    specific = fees.filter(pl.col(MODIFIER).is_not_null())
-    paid = paid.join(general, on=[PAYER_KEY, c.HCPCS_CODE], how="left", maintain_order="left")
-    for i, column in enumerate(c.MODIFIERS):
-        paid = paid.join(
-            specific.select(
-                PAYER_KEY,
-                c.HCPCS_CODE,
-                pl.col(MODIFIER).alias(column),
-                pl.col(MODIFIER).alias(f"_modifier_{i}"),
-                pl.col(EXPECTED_ALLOWED).alias(f"_fee_{i}"),
-            ),
-            on=[PAYER_KEY, c.HCPCS_CODE, column],
-            how="left",
-            maintain_order="left",
-        )
-    n = len(c.MODIFIERS)
-    return (
-        paid.with_columns(
-            pl.coalesce(*(f"_modifier_{i}" for i in range(n))).alias(MODIFIER),
-            pl.coalesce(*(f"_fee_{i}" for i in range(n)), "_general").alias(EXPECTED_ALLOWED),
-        )
-        .filter(pl.col(c.ALLOWED_AMOUNT).cast(lg.WORK) < pl.col(EXPECTED_ALLOWED))
+        .join(priced, on=ROW, how="inner")
+        .filter(expected.is_not_null(), allowed < expected.cast(lg.WORK) - TOLERANCE)
         .select(
             c.CLAIM_ID,
             c.CLAIM_LINE_NUMBER,
             c.PAYER,
             c.HCPCS_CODE,
-            MODIFIER,
+            c.MODIFIERS[0],
+            c.SERVICE_UNIT_QUANTITY,
             c.REMIT_ID,
             c.REMIT_CLAIM_SEQ,
             c.PAYMENT_DATE,
             c.PAID_AMOUNT,
             c.ALLOWED_AMOUNT,
-            pl.col(EXPECTED_ALLOWED).cast(c.MONEY),
-            (pl.col(EXPECTED_ALLOWED) - pl.col(c.ALLOWED_AMOUNT).cast(lg.WORK))
-            .cast(c.MONEY)
-            .alias(SHORTFALL),
+            expected.cast(c.MONEY).alias(EXPECTED_ALLOWED),
+            pl.when(pl.col(EXPECTED_FEE).is_not_null())
+            .then(pl.lit("expected_fee"))
+            .otherwise(pl.lit("fee_schedule"))
+            .alias(AMOUNT_BASIS),
+            (expected.cast(lg.WORK) - allowed).cast(c.MONEY).alias(SHORTFALL),
         )
         .sort(c.CLAIM_ID, c.CLAIM_LINE_NUMBER, c.PAYMENT_DATE, c.REMIT_ID)
     )

@@ -321,6 +321,7 @@ def build(seed: int, chunk: int, n_encounters: int, w: Widths) -> Chunk:
             "m3",
             "m4",
             "units",
+            "pos",
             "charge",
             "pay_lag",
             "remit_hint",

@@ -193,7 +193,11 @@ telehealth_pos = "02/10"
 [payer."HUMANA MA"]
 payer_type = "medicare_advantage"
 aliases = ["HUMANA"]
+
+[medicare]
+locality = "1320201"               # Manhattan (MAC 13202, locality 01): the fee schedule's GPCIs
 """
+MEDICARE_LOCALITY = "1320201"
 
 
 @dataclass(frozen=True)
@@ -342,8 +346,20 @@ BASE_FEES: dict[str, int] = {code: round(cents * 0.48) for code, cents in CHARGE
 MODIFIER_FEES: dict[tuple[str, str, str], int] = {("AETNA", "90837", "95"): 11800}
 
 
-def expected_allowed(payer: str, code: str) -> int:
-    return round(BASE_FEES[code] * PAYERS[canonical(payer)].fee_factor)
+# dated contract changes: payer -> (first DOS, new fee factor); the expected fees before it
+# end the day before
+FEE_CHANGES: dict[str, tuple[date, float]] = {"AETNA": (Y2025, 1.38)}
+
+
+def expected_allowed(payer: str, code: str, dos: date | None = None) -> int:
+    """The payer's contracted allowed amount (cents) of ``code`` on ``dos`` (None: before any
+    dated change)."""
+    name = canonical(payer)
+    factor = PAYERS[name].fee_factor
+    change = FEE_CHANGES.get(name)
+    if change is not None and dos is not None and dos >= change[0]:
+        factor = change[1]
+    return round(BASE_FEES[code] * factor)
 
 
 # every code billable in each ICD-10-CM set FY2019-FY2026 (CD004; M54.50 and R51.9 start only in

@@ -25,6 +25,7 @@ import polars as pl
 
 from telekit._core._columns import ADJUSTMENTS, MONEY, PATIENT_PAYMENTS, REMITTANCE_LINES
 from telekit.sample import _model as m
+from telekit.sample import _pfs
 
 REPROCESS_SHARE = 0.015
 CLAIM_DENIAL_SHARE = 0.02
@@ -266,11 +267,22 @@ class _Adjudication:
 @cache
 def _fee_table() -> pl.DataFrame:
     """Expected allowed amount (cents) of every (payer, code) of the chargemaster."""
-    rows = [
-        (payer, code, m.expected_allowed(payer, code)) for payer in m.PAYERS for code in m.BASE_FEES
-    ]
+    rows = []
+    for payer in m.PAYERS:
+        change = m.FEE_CHANGES.get(payer)
+        for code in m.BASE_FEES:
+            later = m.expected_allowed(payer, code, change[0]) if change else None
+            rows.append((payer, code, m.expected_allowed(payer, code), change and change[0], later))
     return pl.DataFrame(
-        rows, schema={"payer_c": pl.String, "code": pl.String, "fee": pl.Int64}, orient="row"
+        rows,
+        schema={
+            "payer_c": pl.String,
+            "code": pl.String,
+            "fee": pl.Int64,
+            "fee_from": pl.Date,
+            "later_fee": pl.Int64,
+        },
+        orient="row",
     )
 
 
@@ -289,7 +301,14 @@ def _adjudicate(
     ln = (
         ln.join(_fee_table(), on=["payer_c", "code"], how="left")
         .sort("event", "claim_line_number")  # random draws below are attached by position
-        .with_columns(pl.col("fee").fill_null((pl.col("charge") * 0.45).round().cast(pl.Int64)))
+        .with_columns(
+            pl.when(pl.col("dos") >= pl.col("fee_from"))
+            .then(pl.col("later_fee"))
+            .otherwise(pl.col("fee"))
+            .fill_null((pl.col("charge") * 0.45).round().cast(pl.Int64))
+            .alias("fee")
+        )
+        .drop("fee_from", "later_fee")
     )
     for (payer, code, modifier), cents in m.MODIFIER_FEES.items():
         has_mod = pl.any_horizontal(pl.col(f"m{i}") == modifier for i in range(1, 5))
@@ -299,6 +318,9 @@ def _adjudicate(
             .otherwise("fee")
             .alias("fee")
         )
+    # Medicare: the fee-schedule allowed amount of the locality where a shipped release prices
+    # the DOS (× units); elsewhere the practice's table above
+    ln = ln.with_columns(pl.coalesce(_pfs.allowed_cents(ln), pl.col("fee")).alias("fee"))
     n = ln.height
     u = rng.random((n, 3))
     carc_pick = rng.integers(0, len(DENIAL_CARCS), n)

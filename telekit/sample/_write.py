@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import tomllib
+from datetime import date, timedelta
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Literal
 
@@ -168,29 +169,44 @@ FEE_CODES_ALL = (
     "97802", "97803", "92507",
 )  # fmt: skip
 FEE_CODES_MEDICARE = ("G2211", "G2212", "G2012", "98016", "Q3014")
+#: the first DOS of Medicare's expected fees: the shipped fee-schedule releases end 2024-12-31
+MEDICARE_FEES_FROM = date(2025, 1, 1)
 FEE_CODES_OTHERS = ("99417", "G2012", "98016", *m.CPT_TELEMEDICINE)
 
 
 def expected_fees_toml() -> str:
-    """``[[fee]]`` tables: the allowed amount each payer's contract sets per code."""
+    """``[[fee]]`` tables: the allowed amount each payer's contract sets per code, dated where a
+    contract changed (``m.FEE_CHANGES``). Medicare's fees start where the shipped fee-schedule
+    releases stop (2025-01-01): before, the audit prices Medicare lines by the fee schedule."""
     out = [
-        "# Expected allowed amounts per payer and code (contracted fee schedules).",
-        "# A line paid less than this is underpaid.",
+        "# Expected allowed amounts per payer and code (contracted fee schedules), per unit.",
+        "# A fee applies from its start to its end date (both inclusive; absent: always).",
+        "# Medicare lines before 2025 are priced by the shipped Medicare fee schedule",
+        "# (policies.toml [medicare] locality), so Medicare's fees here start in 2025.",
         "",
     ]
     for payer, info in m.PAYERS.items():
         if info.payer_type == "self_pay":
             continue
         extra = FEE_CODES_MEDICARE if info.payer_type in m.MEDICARE_LIKE else FEE_CODES_OTHERS
-        for code in (*FEE_CODES_ALL, *extra):
-            cents = m.expected_allowed(payer, code)
-            out += [
-                "[[fee]]",
-                f'payer = "{payer}"',
-                f'hcpcs_code = "{code}"',
-                f"expected_allowed = {cents // 100}.{cents % 100:02d}",
-                "",
-            ]
+        change = m.FEE_CHANGES.get(payer)
+        periods: list[tuple[date | None, date | None, date | None]] = (
+            [(None, change[0] - timedelta(days=1), None), (change[0], None, change[0])]
+            if change
+            else [(MEDICARE_FEES_FROM if info.payer_type == "medicare" else None, None, None)]
+        )
+        for start, end, priced_on in periods:
+            for code in (*FEE_CODES_ALL, *extra):
+                cents = m.expected_allowed(payer, code, priced_on)
+                out += [
+                    "[[fee]]",
+                    f'payer = "{payer}"',
+                    f'hcpcs_code = "{code}"',
+                    f"expected_allowed = {cents // 100}.{cents % 100:02d}",
+                    *([f"start = {start.isoformat()}"] if start else []),
+                    *([f"end = {end.isoformat()}"] if end else []),
+                    "",
+                ]
     for (payer, code, modifier), cents in m.MODIFIER_FEES.items():
         out += [
             "[[fee]]",

@@ -32,6 +32,7 @@ def claims(*rows: dict[str, Any]) -> tk.Table:
         "hcpcs_modifier_1": None,
         "hcpcs_modifier_2": None,
         "charge_amount": "100.00",
+        "service_unit_quantity": "1",
         "encounter_id": None,
     }
     frame = pl.DataFrame(
@@ -207,10 +208,13 @@ def underpaid_practice() -> tuple[tk.Table, tk.Remittances]:
 def test_underpayment_by_hand() -> None:
     c, r = underpaid_practice()
     out = metrics.underpayment(c, r, tk.load_expected_fees(FEES))
-    shown = out.select("claim_id", "modifier", "allowed_amount", "expected_allowed", "shortfall")
+    shown = out.select(
+        "claim_id", "hcpcs_modifier_1", "allowed_amount", "expected_allowed", "amount_basis",
+        "shortfall",
+    )  # fmt: skip
     assert shown.rows() == [
-        ("U1", None, Decimal("75.00"), Decimal("80.00"), Decimal("5.00")),
-        ("U2", "95", Decimal("85.00"), Decimal("90.00"), Decimal("5.00")),
+        ("U1", None, Decimal("75.00"), Decimal("80.00"), "expected_fee", Decimal("5.00")),
+        ("U2", "95", Decimal("85.00"), Decimal("90.00"), "expected_fee", Decimal("5.00")),
     ]
     assert out.schema["shortfall"] == pl.Decimal(12, 2)
     assert out["remit_id"].to_list() == ["R1", "R1"]
@@ -231,6 +235,75 @@ def test_underpayment_through_policy_aliases() -> None:
     ]
 
 
+def test_underpayment_without_fees_prices_medicare_by_the_fee_schedule() -> None:
+    # 99214 on 2024-06-03, POS 11, national (no locality): 3.85 RVU x 33.2875 = 128.16 a unit
+    c = claims(
+        {"claim_id": "F1", "hcpcs_code": "99214", "claim_line_start_date": "2024-06-03",
+         "claim_submitted_date": "2024-06-05", "place_of_service_code": "11"},
+        {"claim_id": "F2", "hcpcs_code": "99214", "claim_line_start_date": "2024-06-03",
+         "claim_submitted_date": "2024-06-05", "place_of_service_code": "11"},
+        {"claim_id": "F3", "hcpcs_code": "99214", "claim_line_start_date": "2024-06-03",
+         "claim_submitted_date": "2024-06-05", "place_of_service_code": "11",
+         "service_unit_quantity": "2"},
+        # 2025: no shipped release, no fee: not compared
+        {"claim_id": "F4", "hcpcs_code": "99214"},
+    )  # fmt: skip
+    r = tk.read_remittances(
+        pl.DataFrame(
+            [
+                svc("R1", "F1", paid="100.00", allowed="128.15", code="99214"),  # 1 cent: fine
+                svc("R1", "F2", seq="2", paid="100.00", allowed="128.14", code="99214"),
+                svc("R1", "F3", seq="3", paid="200.00", allowed="250.00", code="99214"),
+                svc("R1", "F4", seq="4", paid="10.00", allowed="20.00", code="99214"),
+            ],
+            schema=dict.fromkeys(REMIT_COLUMNS, pl.String),
+        )
+    )
+    out = metrics.underpayment(c, r)
+    assert out.select("claim_id", "expected_allowed", "amount_basis", "shortfall").rows() == [
+        ("F2", Decimal("128.16"), "fee_schedule", Decimal("0.02")),
+        ("F3", Decimal("256.31"), "fee_schedule", Decimal("6.31")),  # 256.31375: not 2 x 128.16
+    ]
+    # a locality prices with its GPCIs: Manhattan 1.065 / 1.166 / 1.656 →
+    # (1.92 x 1.065 + 1.81 x 1.166 + 0.12 x 1.656) x 33.2875 = 145.26
+    local = metrics.underpayment(c, r, locality="1320201")
+    assert local.filter(pl.col("claim_id") == "F1")["expected_allowed"].to_list() == [
+        Decimal("145.26")
+    ]
+
+
+def test_underpayment_reads_dated_fees_times_units() -> None:
+    fees = {
+        "fee": [
+            {"payer": "AETNA", "hcpcs_code": "99214", "expected_allowed": "100.00",
+             "end": dt.date(2025, 4, 30)},
+            {"payer": "AETNA", "hcpcs_code": "99214", "expected_allowed": "110.00",
+             "start": dt.date(2025, 5, 1)},
+        ]
+    }  # fmt: skip
+    aetna = {"payer": "AETNA", "payer_type": "commercial", "hcpcs_code": "99214"}
+    c = claims(
+        {"claim_id": "D1", **aetna, "claim_line_start_date": "2025-04-30"},
+        {"claim_id": "D2", **aetna},  # 2025-05-01 by default
+        {"claim_id": "D3", **aetna, "service_unit_quantity": "2"},
+    )
+    r = tk.read_remittances(
+        pl.DataFrame(
+            [
+                svc("R1", "D1", paid="80.00", allowed="100.00", code="99214"),  # old fee: fine
+                svc("R1", "D2", seq="2", paid="80.00", allowed="100.00", code="99214"),
+                svc("R1", "D3", seq="3", paid="160.00", allowed="215.00", code="99214"),
+            ],
+            schema=dict.fromkeys(REMIT_COLUMNS, pl.String),
+        )
+    )
+    out = metrics.underpayment(c, r, fees)
+    assert out.select("claim_id", "expected_allowed", "shortfall").rows() == [
+        ("D2", Decimal("110.00"), Decimal("10.00")),
+        ("D3", Decimal("220.00"), Decimal("5.00")),
+    ]
+
+
 def test_underpayment_refuses_a_frame_without_fee_columns() -> None:
     c, r = underpaid_practice()
     with pytest.raises(tk.InputError, match="expected_allowed"):
@@ -246,6 +319,9 @@ def test_underpayment_on_the_sample() -> None:
     lines = c.data.height
     assert 0.005 * lines < out.height < 0.06 * lines
     assert (out["shortfall"] > 0).all()
+    # Medicare lines the shipped releases cover are priced by the fee schedule of the
+    # practice's locality, and the sample's remittances pay exactly that unless underpaid
+    assert set(out["amount_basis"]) == {"expected_fee", "fee_schedule"}
     ratio = out["allowed_amount"].cast(pl.Float64) / out["expected_allowed"].cast(pl.Float64)
     assert ratio.min() >= 0.84
     assert ratio.max() < 0.96

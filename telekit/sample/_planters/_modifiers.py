@@ -251,13 +251,16 @@ def plant_md003_medicare_needs_none(p: Plant) -> None:
 
 @planter("MD004")
 def plant_md004_gt_on_medicare(p: Plant) -> None:
-    """Medicare audio-video at home, 2024+, POS 10 + GT: MD004."""
+    """Medicare audio-video at home, 2024+, POS 10 + GT: MD004, the line denied with CARC 4
+    (the procedure code is inconsistent with the modifier), so the finding's exposure is
+    ``denied``."""
     c = p.visit(
         p.person("MEDICARE"),
         "99213",
         dos=p.pick_date(*FROM24),
         modality="audio_video",
         mods=("GT",),
+        remit_hint="deny_line:4",
     )
     p.expect(c, 1, "MD004")
 

@@ -178,12 +178,13 @@ def plant_ps002_day_after_payer_period(p: Plant) -> None:
 
 @planter("PS002")
 def plant_ps002_medicare_pos02_at_home(p: Plant) -> None:
-    """Medicare audio-video at home on POS 02 + 95 (2024+): PS002 (warning: underpaid by the
-    non-facility minus facility amount)."""
+    """Medicare audio-video at home on POS 02 + 95, 2024 (from 2024-03-09, priced by the shipped
+    fee schedule; paid at the facility rate): PS002 (warning; underpayment: the non-facility
+    amount minus the allowed amount)."""
     c = p.visit(
         p.person("MEDICARE"),
         "99214",
-        dos=p.pick_date(*FROM24),
+        dos=p.pick_date(D(2024, 3, 11), D(2024, 12, 30)),
         modality="audio_video",
         location="home",
         pos="02",
@@ -255,9 +256,16 @@ def plant_ps004_pos02_in_2021(p: Plant) -> None:
 @planter("PS004")
 def plant_ps004_period_boundaries(p: Plant) -> None:
     """POS 10 + 95 at home on 2023-12-31 and POS 02 + 95 at a facility on 2020-03-01: PS004 on
-    each; POS 02 at a facility on 2020-02-28 (the 02 convention, no modifier): no finding."""
+    each; POS 02 at a facility on 2020-02-28 (the 02 convention, no modifier): no finding. The
+    2023-12-31 claim is still pending (no remittance): its underpayment is the non-facility
+    minus the facility fee-schedule amount."""
     c = p.visit(
-        p.person("MEDICARE"), "99214", dos=D(2023, 12, 31), modality="audio_video", pos="10"
+        p.person("MEDICARE"),
+        "99214",
+        dos=D(2023, 12, 31),
+        modality="audio_video",
+        pos="10",
+        pay_lag=None,
     )
     p.expect(c, 1, "PS004")
     c = p.visit(

@@ -647,7 +647,9 @@ def test_cli_partitioned_path_tallies_remittances_without_reading_them_whole(
         (d / f.name).write_bytes(f.read_bytes())
     for path in remittance_files["csv"].values():
         (d / path.name).write_bytes(path.read_bytes())
-    code_single, line_single = _cli(["audit", str(d), "--out", str(tmp_path / "single")])
+    expected_fees_toml(d)  # DIR/expected_fees.toml: read once, before the split
+    money = ["--locality", LOCALITY]
+    code_single, line_single = _cli(["audit", str(d), "--out", str(tmp_path / "single"), *money])
 
     def whole(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("the partitioned path read a table whole")
@@ -655,7 +657,7 @@ def test_cli_partitioned_path_tallies_remittances_without_reading_them_whole(
     monkeypatch.setattr(_partitioned, "THRESHOLD_BYTES", 1000)
     monkeypatch.setattr(_read_remittances, "read_remittances", whole)
     monkeypatch.setattr(_tables, "read_patient_payments", whole)
-    code_split, line_split = _cli(["audit", str(d), "--out", str(tmp_path / "split")])
+    code_split, line_split = _cli(["audit", str(d), "--out", str(tmp_path / "split"), *money])
     assert code_split == code_single == 1
     assert line_split.replace("split", "single") == line_single
     one, two = (
@@ -664,6 +666,12 @@ def test_cli_partitioned_path_tallies_remittances_without_reading_them_whole(
     one.pop("run_at"), two.pop("run_at")
     assert one["as_of"] is not None
     assert one == two
+    assert list(two["findings"]["exposure"]) == list(EXPOSURE_KINDS)
+    assert (tmp_path / "single" / "findings.csv").read_bytes() == (
+        tmp_path / "split" / "findings.csv"
+    ).read_bytes()
+    split_findings = pl.read_csv(tmp_path / "split" / "findings.csv", infer_schema=False)
+    assert {"expected_fee", "fee_schedule"} <= set(split_findings["amount_basis"])
     single_rejects = pl.read_csv(tmp_path / "single" / "rejects.csv", infer_schema=False)
     assert {"remittances", "adjustments", "patient_payments"} <= set(single_rejects["table"])
     assert (tmp_path / "single" / "rejects.csv").read_bytes() == (
@@ -715,7 +723,7 @@ def practice_remittances(tmp_path_factory: pytest.TempPathFactory) -> dict[str, 
 LOCALITY = "0111205"  # MAC 01112, locality 05 (California), in the shipped CY2024 GPCIs
 
 
-def _expected_fees(folder: Path) -> Path:
+def expected_fees_toml(folder: Path) -> Path:
     """A dated expected fee and an undated one, as an expected_fees.toml the run reads once."""
     path = folder / "expected_fees.toml"
     path.write_text(
@@ -742,7 +750,7 @@ def test_partitioned_audit_with_remittances_equals_single_process(
     inputs = _inputs(practice[kind])
     policies = practice[kind] / "policies.toml"
     others = {t: inputs[t] for t in TABLES[1:]}
-    money: dict[str, Any] = {"expected_fees": _expected_fees(tmp_path), "locality": LOCALITY}
+    money: dict[str, Any] = {"expected_fees": expected_fees_toml(tmp_path), "locality": LOCALITY}
     single = tk.audit(inputs["claims"], **others, policies=policies, remittances=remits, **money)
     split = audit_partitioned(
         inputs["claims"],
@@ -867,3 +875,23 @@ def test_partitioned_audit_reads_835_remittances_and_remittances_given(tmp_path:
     assert "22" in set(remits.claims.get_column(c.CLAIM_STATUS_CODE))
     # the remarks decide fixes (the split equals the single audit on them)
     assert new_claim_fixes[1] > new_claim_fixes[0]
+
+
+def test_a_bad_locality_stops_the_run_before_the_split(
+    practice: dict[str, Path], tmp_path: Path
+) -> None:
+    """The Pricing is built once, before the inputs are split: a locality the GPCI file does not
+    have is one InputError, and no bucket is written or audited."""
+    inputs = _inputs(practice["parquet"])
+    notes: list[str] = []
+    with pytest.raises(tk.InputError, match="locality"):
+        audit_partitioned(
+            inputs["claims"],
+            policies=practice["parquet"] / "policies.toml",
+            locality="9999999",
+            buckets=K,
+            work_dir=tmp_path / "work",
+            progress=notes.append,
+        )
+    assert not [n for n in notes if n != "done"]
+    assert not list((tmp_path / "work").rglob("*.parquet"))

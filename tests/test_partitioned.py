@@ -21,7 +21,7 @@ from telekit import codesets, sample
 from telekit._cli import main
 from telekit._core import _columns as c
 from telekit._core._progress import StatusLine
-from telekit._engine._result import EXPOSURE_KINDS, money_phrase
+from telekit._engine._result import EXPOSURE_KINDS, exposure_totals, money_phrase
 from telekit._io import _stream
 from telekit._read import _remittances as _read_remittances
 from telekit._read import _tables
@@ -759,9 +759,18 @@ def test_partitioned_audit_with_remittances_equals_single_process(
         remittances=files["remittances"],
         adjustments=files["adjustments"],
         buckets=K,
+        work_dir=tmp_path / "work",
         **money,
     )
     assert_same_audit(single, split)
+    # a claim line lives in one bucket: the buckets' totals (lines and amounts) add up to the run's
+    parts = sorted((tmp_path / "work" / "findings").glob("*.parquet"))
+    assert len(parts) == K
+    per_bucket = pl.concat([exposure_totals(pl.read_parquet(f)) for f in parts])
+    summed = per_bucket.group_by("exposure", maintain_order=True).agg(
+        pl.col("lines", "amount").sum()
+    )
+    assert_frame_equal(summed, split.exposure(), check_dtypes=False)
     # the default as_of is the latest payment date of every remittance, matched or not
     assert single.as_of == remits.claims.get_column(c.PAYMENT_DATE).max()
     assert remits.claims.filter(pl.col(c.PAYMENT_DATE) == single.as_of)[c.CLAIM_ID].to_list() == [

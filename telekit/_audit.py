@@ -12,13 +12,14 @@ import polars as pl
 
 from telekit import codesets
 from telekit._core import _columns as c
+from telekit._core._table import Table
 from telekit._engine import _vocabulary as v
 from telekit._engine._annotate import DOS, annotate
 from telekit._engine._inputs import prepare
 from telekit._engine._line_status import line_status
-from telekit._engine._pricing import price_lines
+from telekit._engine._pricing import Pricing, price_lines
 from telekit._engine._pricing_inputs import ExpectedFeesInput, pricing_of
-from telekit._engine._reference import reference
+from telekit._engine._reference import Reference, reference
 from telekit._engine._result import AuditResult
 from telekit._engine._run import findings as findings_of
 from telekit._engine._run import run
@@ -79,12 +80,61 @@ def audit(
         "coverage": as_table("coverage", coverage),
         "providers": as_table("providers", providers),
     }
+    pol = policies if isinstance(policies, Policies) else load_policies(policies)
+    ref = run_reference(
+        telehealth_list=telehealth_list,
+        telehealth_lists=telehealth_lists,
+        ncci=ncci,
+        icd10=icd10,
+        fee_schedules=fee_schedules,
+        gpci=gpci,
+    )
+    pricing = pricing_of(ref, pol, locality=locality, expected_fees=expected_fees)
+    return audit_tables(
+        tables, pol, ref, pricing, remittances=remittances, as_of=as_of, run_at=run_at
+    )
+
+
+def run_reference(
+    *,
+    telehealth_list: pl.DataFrame | None = None,
+    telehealth_lists: Sequence[pl.DataFrame] = (),
+    ncci: Sequence[NcciEdition] = (),
+    icd10: Sequence[pl.DataFrame] = (),
+    fee_schedules: Sequence[FeeScheduleRelease] = (),
+    gpci: GpciFile | Sequence[GpciFile] | None = None,
+) -> Reference:
+    """The run's reference sets from ``audit``'s keywords of the same names."""
+    return reference(
+        telehealth_lists=[
+            *telehealth_lists,
+            *([] if telehealth_list is None else [telehealth_list]),
+        ],
+        ncci=ncci,
+        icd10=icd10,
+        fee_schedules=fee_schedules,
+        gpci=(gpci,) if isinstance(gpci, GpciFile) else tuple(gpci or ()),
+    )
+
+
+def audit_tables(
+    tables: Mapping[str, Table | None],
+    policies: Policies,
+    ref: Reference,
+    pricing: Pricing,
+    *,
+    remittances: RemittancesInput | None,
+    as_of: date | None,
+    run_at: datetime,
+) -> AuditResult:
+    """``audit`` of tables read (claims, encounters, coverage, providers; ``None``: not given)
+    with the run's reference sets and ``Pricing``: the bounded-memory path audits each bucket
+    with it, the pricing built once for every bucket."""
     claim_table = tables["claims"]
     assert claim_table is not None
-    pol = policies if isinstance(policies, Policies) else load_policies(policies)
 
     def data(name: str) -> pl.DataFrame | None:
-        t = tables[name]
+        t = tables.get(name)
         return None if t is None else t.data
 
     inputs = prepare(
@@ -92,20 +142,10 @@ def audit(
         encounters=data("encounters"),
         coverage=data("coverage"),
         providers=data("providers"),
-        policies=pol,
+        policies=policies,
         claim_columns=frozenset(claim_table.columns_given),
-        ref=reference(
-            telehealth_lists=[
-                *telehealth_lists,
-                *([] if telehealth_list is None else [telehealth_list]),
-            ],
-            ncci=ncci,
-            icd10=icd10,
-            fee_schedules=fee_schedules,
-            gpci=(gpci,) if isinstance(gpci, GpciFile) else tuple(gpci or ()),
-        ),
+        ref=ref,
     )
-    pricing = pricing_of(inputs.reference, pol, locality=locality, expected_fees=expected_fees)
     remits = None if remittances is None else as_remittances(remittances)
     if as_of is None and remits is not None:
         as_of = remits.claims.get_column(c.PAYMENT_DATE).max()  # type: ignore[assignment]
@@ -122,7 +162,7 @@ def audit(
             maintain_order="left",
         )
         .join(
-            price_lines(claim_table.data.with_row_index(v.ROW), pricing, pol.payer_key()),
+            price_lines(claim_table.data.with_row_index(v.ROW), pricing, policies.payer_key()),
             on=v.ROW,
             how="left",
             maintain_order="left",
@@ -160,7 +200,7 @@ def audit(
         encounters=data("encounters"),
         coverage=data("coverage"),
         providers=data("providers"),
-        policies=pol,
+        policies=policies,
         as_of=as_of,
         run_at=run_at,
         statuses=dict(statuses),

@@ -7,8 +7,10 @@ How it runs:
    default 8) by the bounded-memory path's streaming split (``telekit._scale``: persons
    that share a claim, a replaced claim or an encounter are kept together, so each bucket audits
    alone). The pieces are Parquet files under ``work_dir``.
-2. The small tables, the provider roster and the payer policies, are broadcast to every worker
-   (``Client.scatter(..., broadcast=True)``), as is the description of the split.
+2. The small tables, the provider roster, the payer policies and the run's ``Pricing`` (fee
+   schedules, GPCIs, expected fees: built once on the client), are broadcast to every worker
+   (``Client.scatter(..., broadcast=True)``), as are the description of the split and the
+   reference sets given.
 3. One task per bucket runs ``telekit.audit`` on a worker: it reads its bucket's pieces with
    the reader, audits them and returns the findings, rejects, accounting and rule statuses.
 4. The client merges them exactly as the bounded-memory path does: findings sorted by
@@ -25,19 +27,22 @@ Needs the ``distributed`` extra: ``pip install 'telekit[distributed]'`` (dask[di
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from telekit._audit import run_reference
+from telekit._engine._pricing_inputs import ExpectedFeesInput, pricing_of
 from telekit._io._maps import MapSpec
 from telekit._policies._model import Policies
 from telekit._policies._toml import load_policies
 from telekit._read._arguments import TableInput
 from telekit._scale._merge import PartitionedAuditResult, audit_bucket, merge
 from telekit._scale._split import BUCKET_LINES, split_inputs, work_folder
+from telekit.codesets import FeeScheduleRelease, GpciFile
 
 if TYPE_CHECKING:
     from dask.distributed import Client
@@ -68,6 +73,10 @@ def audit_distributed(
     policies: Policies | str | Path | Mapping[str, Any] | None = None,
     as_of: date | None = None,
     telehealth_list: pl.DataFrame | None = None,
+    expected_fees: ExpectedFeesInput | None = None,
+    fee_schedules: Sequence[FeeScheduleRelease] = (),
+    gpci: GpciFile | Sequence[GpciFile] | None = None,
+    locality: str | None = None,
     map: str | Path | MapSpec | None = None,
     partitions: int = MIN_PARTITIONS,
     bucket_lines: int = BUCKET_LINES,
@@ -82,11 +91,20 @@ def audit_distributed(
     buckets of whole persons, each audited by one task. ``client`` is a connected
     ``dask.distributed.Client``; without one, a ``LocalCluster`` of ``n_workers`` processes is
     started for the call. ``work_dir`` holds the buckets (default: a temporary folder, removed
-    at the end).
+    at the end). ``expected_fees``, ``fee_schedules``, ``gpci`` and ``locality`` price the lines
+    as ``telekit.audit`` does: the ``Pricing`` is built once on the client and broadcast.
     """
     distributed = _dask()
     run_at = datetime.now(UTC).replace(microsecond=0)
     pol = policies if isinstance(policies, Policies) else load_policies(policies)
+    reference: dict[str, Any] = {
+        "telehealth_list": telehealth_list,
+        "fee_schedules": fee_schedules,
+        "gpci": gpci,
+    }
+    pricing = pricing_of(
+        run_reference(**reference), pol, locality=locality, expected_fees=expected_fees
+    )
     with work_folder(work_dir, "telekit-dask-") as work:
         cluster: Any = None  # started here, closed here
         own_client: Any = None
@@ -110,7 +128,13 @@ def audit_distributed(
                 )
                 client = own_client = distributed.Client(cluster)
             broadcast = client.scatter(
-                {"split": split, "providers": split.providers, "policies": pol},
+                {
+                    "split": split,
+                    "providers": split.providers,
+                    "policies": pol,
+                    "pricing": pricing,
+                    "reference": reference,
+                },
                 broadcast=True,
             )
             token = uuid.uuid4().hex[:8]
@@ -121,7 +145,8 @@ def audit_distributed(
                     k,
                     broadcast["providers"],
                     broadcast["policies"],
-                    telehealth_list,
+                    broadcast["pricing"],
+                    reference=broadcast["reference"],
                     key=f"telekit-audit-bucket-{k}-{token}",
                     pure=False,
                 )

@@ -7,6 +7,7 @@ import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import polars as pl
 import pytest
@@ -60,11 +61,17 @@ def client() -> Iterator[object]:
     cluster.close()
 
 
+def _money(d: Path) -> dict[str, Any]:
+    """A locality and expected fees (read once on the client, the Pricing broadcast)."""
+    return {"locality": _helpers.LOCALITY, "expected_fees": _helpers.expected_fees_toml(d)}
+
+
 def _single(d: Path) -> tk.AuditResult:
     return tk.audit(
         d / "claims.parquet",
         **{t: d / f"{t}.parquet" for t in TABLES[1:]},
         policies=d / "policies.toml",
+        **_money(d),
     )
 
 
@@ -76,10 +83,15 @@ def test_distributed_findings_equal_single_process(practice: Path, client: objec
             **{t: practice / f"{t}.parquet" for t in TABLES[1:]},
             policies=practice / "policies.toml",
             client=client,
+            **_money(practice),
         )
     assert result.findings.schema == FINDINGS_SCHEMA
     assert result.findings.height > 100
     assert_same_audit(single, result)
+    # the money the workers priced: Medicare by the fee schedule, others by an expected fee
+    bases = set(result.findings.get_column("amount_basis"))
+    assert {"expected_fee", "fee_schedule"} <= bases
+    assert result.exposure().filter(pl.col("exposure") == "at_risk")["lines"].item() > 0
     # at least 8 partitions, audited by both worker processes
     tasks = [t for t in stream.data if t["key"].startswith("telekit-audit-bucket-")]
     assert result.buckets >= 8

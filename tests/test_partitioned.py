@@ -17,10 +17,11 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import telekit as tk
-from telekit import sample
+from telekit import codesets, sample
 from telekit._cli import main
 from telekit._core import _columns as c
 from telekit._core._progress import StatusLine
+from telekit._engine._result import EXPOSURE_KINDS, exposure_totals, money_phrase
 from telekit._io import _stream
 from telekit._read import _remittances as _read_remittances
 from telekit._read import _tables
@@ -234,6 +235,14 @@ def _summary(result: tk.AuditResult) -> dict[str, Any]:
 
 
 STATUS_COLUMNS = ("line_status", "paid_amount", "exposure", "suggested_fix")
+MONEY_COLUMNS = (
+    c.CHARGE_AMOUNT,
+    "paid_amount",
+    "expected_allowed",
+    "exposure",
+    "exposure_amount",
+    "amount_basis",
+)
 
 
 def assert_same_audit(single: tk.AuditResult, split: tk.AuditResult) -> None:
@@ -242,7 +251,16 @@ def assert_same_audit(single: tk.AuditResult, split: tk.AuditResult) -> None:
     assert_frame_equal(
         single.findings.select(*key, *STATUS_COLUMNS), split.findings.select(*key, *STATUS_COLUMNS)
     )
+    # each finding's money: the charge, the price, the kind of exposure, its amount and basis
+    assert_frame_equal(
+        single.findings.select(*key, *MONEY_COLUMNS), split.findings.select(*key, *MONEY_COLUMNS)
+    )
     assert_frame_equal(single.findings, split.findings)
+    # the four totals (each line once per kind), the money per rule, what stdout and repr say
+    assert_frame_equal(single.exposure(), split.exposure())
+    assert_frame_equal(single.summary(), split.summary())
+    assert single.stdout_line("OUT") == split.stdout_line("OUT")
+    assert money_phrase(single.exposure(), ", ") in repr(split)
     assert_frame_equal(single.rejects, split.rejects)
     assert_frame_equal(single.accounting, split.accounting)
     assert_frame_equal(single.rules, split.rules)
@@ -629,7 +647,9 @@ def test_cli_partitioned_path_tallies_remittances_without_reading_them_whole(
         (d / f.name).write_bytes(f.read_bytes())
     for path in remittance_files["csv"].values():
         (d / path.name).write_bytes(path.read_bytes())
-    code_single, line_single = _cli(["audit", str(d), "--out", str(tmp_path / "single")])
+    expected_fees_toml(d)  # DIR/expected_fees.toml: read once, before the split
+    money = ["--locality", LOCALITY]
+    code_single, line_single = _cli(["audit", str(d), "--out", str(tmp_path / "single"), *money])
 
     def whole(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("the partitioned path read a table whole")
@@ -637,7 +657,7 @@ def test_cli_partitioned_path_tallies_remittances_without_reading_them_whole(
     monkeypatch.setattr(_partitioned, "THRESHOLD_BYTES", 1000)
     monkeypatch.setattr(_read_remittances, "read_remittances", whole)
     monkeypatch.setattr(_tables, "read_patient_payments", whole)
-    code_split, line_split = _cli(["audit", str(d), "--out", str(tmp_path / "split")])
+    code_split, line_split = _cli(["audit", str(d), "--out", str(tmp_path / "split"), *money])
     assert code_split == code_single == 1
     assert line_split.replace("split", "single") == line_single
     one, two = (
@@ -646,6 +666,12 @@ def test_cli_partitioned_path_tallies_remittances_without_reading_them_whole(
     one.pop("run_at"), two.pop("run_at")
     assert one["as_of"] is not None
     assert one == two
+    assert list(two["findings"]["exposure"]) == list(EXPOSURE_KINDS)
+    assert (tmp_path / "single" / "findings.csv").read_bytes() == (
+        tmp_path / "split" / "findings.csv"
+    ).read_bytes()
+    split_findings = pl.read_csv(tmp_path / "split" / "findings.csv", infer_schema=False)
+    assert {"expected_fee", "fee_schedule"} <= set(split_findings["amount_basis"])
     single_rejects = pl.read_csv(tmp_path / "single" / "rejects.csv", infer_schema=False)
     assert {"remittances", "adjustments", "patient_payments"} <= set(single_rejects["table"])
     assert (tmp_path / "single" / "rejects.csv").read_bytes() == (
@@ -694,12 +720,29 @@ def practice_remittances(tmp_path_factory: pytest.TempPathFactory) -> dict[str, 
     return out
 
 
+LOCALITY = "0111205"  # MAC 01112, locality 05 (California), in the shipped CY2024 GPCIs
+
+
+def expected_fees_toml(folder: Path) -> Path:
+    """A dated expected fee and an undated one, as an expected_fees.toml the run reads once."""
+    path = folder / "expected_fees.toml"
+    path.write_text(
+        "[[fee]]\n"
+        'payer = "AETNA"\nhcpcs_code = "99213"\nexpected_allowed = "97.25"\n'
+        "start = 2019-01-01\n\n"
+        "[[fee]]\n"
+        'payer = "CIGNA"\nhcpcs_code = "99213"\nexpected_allowed = "88.10"\n'
+    )
+    return path
+
+
 @pytest.mark.parametrize("kind", ["parquet", "csv"])
 def test_partitioned_audit_with_remittances_equals_single_process(
     practice: dict[str, Path],
     practice_remittances: dict[str, dict[str, Path]],
     kind: str,
     monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     monkeypatch.setattr(_stream, "BATCH_ROWS", 500)  # several batches and remit_id buckets
     files = practice_remittances[kind]
@@ -707,7 +750,8 @@ def test_partitioned_audit_with_remittances_equals_single_process(
     inputs = _inputs(practice[kind])
     policies = practice[kind] / "policies.toml"
     others = {t: inputs[t] for t in TABLES[1:]}
-    single = tk.audit(inputs["claims"], **others, policies=policies, remittances=remits)
+    money: dict[str, Any] = {"expected_fees": expected_fees_toml(tmp_path), "locality": LOCALITY}
+    single = tk.audit(inputs["claims"], **others, policies=policies, remittances=remits, **money)
     split = audit_partitioned(
         inputs["claims"],
         **others,
@@ -715,8 +759,18 @@ def test_partitioned_audit_with_remittances_equals_single_process(
         remittances=files["remittances"],
         adjustments=files["adjustments"],
         buckets=K,
+        work_dir=tmp_path / "work",
+        **money,
     )
     assert_same_audit(single, split)
+    # a claim line lives in one bucket: the buckets' totals (lines and amounts) add up to the run's
+    parts = sorted((tmp_path / "work" / "findings").glob("*.parquet"))
+    assert len(parts) == K
+    per_bucket = pl.concat([exposure_totals(pl.read_parquet(f)) for f in parts])
+    summed = per_bucket.group_by("exposure", maintain_order=True).agg(
+        pl.col("lines", "amount").sum()
+    )
+    assert_frame_equal(summed, split.exposure(), check_dtypes=False)
     # the default as_of is the latest payment date of every remittance, matched or not
     assert single.as_of == remits.claims.get_column(c.PAYMENT_DATE).max()
     assert remits.claims.filter(pl.col(c.PAYMENT_DATE) == single.as_of)[c.CLAIM_ID].to_list() == [
@@ -734,10 +788,30 @@ def test_partitioned_audit_with_remittances_equals_single_process(
         on=[c.CLAIM_ID, c.CLAIM_LINE_NUMBER],
     ).filter(pl.col(c.CLAIM_FREQUENCY_CODE) == "7")
     assert set(replaced.get_column("line_status")) & {"paid", "denied"}
-    assert {"overpayment", "denied", "at_risk"} <= set(single.findings.get_column("exposure"))
-    # without remittances the statuses differ: the test would see a bucket audited without them
+    # ... every kind of money, priced from the payment, an expected fee and the fee schedule
+    totals = single.exposure()
+    assert totals.get_column("exposure").to_list() == list(EXPOSURE_KINDS)
+    assert totals.filter(pl.col("lines") == 0).is_empty()
+    assert {"paid", "expected_fee", "fee_schedule"} <= set(single.findings["amount_basis"])
+    # ... Medicare lines priced by the shipped 2024-07 release at the locality's GPCIs
+    releases = codesets.fee_schedule_releases().filter(pl.col("release") == "2024-07")
+    start, end = releases.select("valid_start_date", "valid_end_date").row(0)
+    priced_2024 = single.findings.filter(
+        (pl.col(c.PAYER_TYPE) == "medicare")
+        & pl.col(c.CLAIM_LINE_START_DATE).is_between(start, end)
+        & pl.col("expected_allowed").is_not_null()
+    )
+    assert not priced_2024.is_empty()
+    # without remittances the statuses differ: the test would see a bucket audited without them;
+    # without the locality the Medicare prices differ: the test would see one priced nationally
     bare = tk.audit(inputs["claims"], **others, policies=policies, as_of=single.as_of)
     assert not bare.findings.select(STATUS_COLUMNS).equals(single.findings.select(STATUS_COLUMNS))
+    key = [c.CLAIM_ID, c.CLAIM_LINE_NUMBER, "rule_code"]
+    national = priced_2024.select(*key, "expected_allowed").join(
+        bare.findings.select(*key, "expected_allowed"), on=key, suffix="_national"
+    )
+    assert not national.is_empty()
+    assert (national["expected_allowed"] != national["expected_allowed_national"]).all()
 
 
 def test_remittances_found_misaligned_are_routed_once(
@@ -810,3 +884,23 @@ def test_partitioned_audit_reads_835_remittances_and_remittances_given(tmp_path:
     assert "22" in set(remits.claims.get_column(c.CLAIM_STATUS_CODE))
     # the remarks decide fixes (the split equals the single audit on them)
     assert new_claim_fixes[1] > new_claim_fixes[0]
+
+
+def test_a_bad_locality_stops_the_run_before_the_split(
+    practice: dict[str, Path], tmp_path: Path
+) -> None:
+    """The Pricing is built once, before the inputs are split: a locality the GPCI file does not
+    have is one InputError, and no bucket is written or audited."""
+    inputs = _inputs(practice["parquet"])
+    notes: list[str] = []
+    with pytest.raises(tk.InputError, match="locality"):
+        audit_partitioned(
+            inputs["claims"],
+            policies=practice["parquet"] / "policies.toml",
+            locality="9999999",
+            buckets=K,
+            work_dir=tmp_path / "work",
+            progress=notes.append,
+        )
+    assert not [n for n in notes if n != "done"]
+    assert not list((tmp_path / "work").rglob("*.parquet"))

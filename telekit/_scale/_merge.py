@@ -7,18 +7,19 @@ import gc
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import polars as pl
 
 from telekit import codesets
-from telekit._audit import audit
+from telekit._audit import audit_tables, run_reference
 from telekit._core import _columns as c
 from telekit._core._columns import TABLES
 from telekit._core._table import Table
+from telekit._engine._pricing import Pricing
 from telekit._engine._reference import reference
-from telekit._engine._result import FINDINGS_SCHEMA, AuditResult
+from telekit._engine._result import FINDINGS_SCHEMA, AuditResult, money_phrase
 from telekit._engine._status import RuleStatus, rules_frame
 from telekit._policies._model import Policies
 from telekit._scale._split import Split
@@ -47,26 +48,32 @@ def audit_bucket(
     k: int,
     providers: Table | None,
     policies: Policies,
-    telehealth_list: pl.DataFrame | None = None,
+    pricing: Pricing,
     *,
     reference: Mapping[str, Any] | None = None,
     as_of: date | None = None,
 ) -> BucketResult:
-    """Audit bucket ``k`` of ``split`` with ``telekit.audit`` (also the Dask task), with the
-    bucket's remittances when the split has them (then ``as_of`` is the run's: the latest
-    payment date of every remittance, else the latest DOS of every bucket)."""
+    """Audit bucket ``k`` of ``split`` as ``telekit.audit`` does (``audit_tables``; also the Dask
+    task) with the run's ``pricing`` (built once, ``pricing_of``) and reference sets
+    (``reference``: ``run_reference``'s keywords), with the bucket's remittances when the split
+    has them (then ``as_of`` is the run's: the latest payment date of every remittance, else the
+    latest DOS of every bucket)."""
     tables = {name: part.bucket_table(k) for name, part in split.parts.items()}
     remittances = None if split.remittances is None else split.remittances.bucket(k)
-    result = audit(
-        tables["claims"],
-        encounters=tables.get("encounters"),
-        coverage=tables.get("coverage"),
-        providers=providers,
-        policies=policies,
-        as_of=as_of,
+    given: dict[str, Table | None] = {
+        "claims": tables["claims"],
+        "encounters": tables.get("encounters"),
+        "coverage": tables.get("coverage"),
+        "providers": providers,
+    }
+    result = audit_tables(
+        given,
+        policies,
+        run_reference(**dict(reference or {})),
+        pricing,
         remittances=remittances,
-        telehealth_list=telehealth_list,
-        **dict(reference or {}),
+        as_of=as_of,
+        run_at=datetime.now(UTC).replace(microsecond=0),
     )
     out = BucketResult(
         bucket=k,
@@ -82,7 +89,7 @@ def audit_bucket(
         reference=result.reference,
         catalog_version=result.catalog_version,
     )
-    del result, tables, remittances
+    del result, tables, given, remittances
     gc.collect()
     return out
 
@@ -116,8 +123,8 @@ class PartitionedAuditResult(AuditResult):
         n = self.counts()
         return (
             f"AuditResult({self.lines_audited} lines audited in {self.buckets} buckets, "
-            f"{n['error']} error, {n['warning']} warning, {n['info']} info, "
-            f"${self.dollars_at_risk:,.2f} at risk)"
+            f"{n['error']} error, {n['warning']} warning, {n['info']} info"
+            f"{money_phrase(self.exposure(), ', ')})"
         )
 
     def _repr_html_(self) -> str:

@@ -51,6 +51,15 @@ claim belongs to the claim of its CLP01, a claim to its person's bucket): they a
 payment date of every remittance, else the latest DOS of every bucket), so line statuses,
 exposures, fixes and EL005 are the single-process audit's. Remittances of no claim go nowhere.
 
+Money
+-----
+The run's ``Pricing`` (fee-schedule releases, GPCIs of the locality, expected fees: ``pricing_of``)
+is built once, before the split, and every bucket prices its lines with it by the engine's one
+pricing function (``price_lines``, joined to the annotated lines as ``audit`` does), so each
+finding's charge, expected_allowed, exposure, exposure_amount and amount_basis are the
+single-process audit's. A line lives in one bucket, so the four totals (``exposure_totals``: each
+line once per kind) and the rule summary are computed on the merged findings as ``audit``'s are.
+
 Merging
 -------
 Findings are concatenated and sorted by (claim_id, claim_line_number, rule_code); rejects per
@@ -79,8 +88,10 @@ from typing import Any
 
 import polars as pl
 
+from telekit._audit import run_reference
 from telekit._core import _columns as c
 from telekit._core._progress import StatusLine, status_callback
+from telekit._engine._pricing_inputs import ExpectedFeesInput, pricing_of
 from telekit._io._maps import MapSpec
 from telekit._io._source import PARQUET_MAGIC as _PARQUET_MAGIC
 from telekit._policies._model import Policies
@@ -89,7 +100,7 @@ from telekit._read._arguments import RemittancesInput, TableInput
 from telekit._scale._merge import PartitionedAuditResult, audit_bucket, merge
 from telekit._scale._remits import split_remittances
 from telekit._scale._split import BUCKET_LINES, Split, split_inputs, work_folder
-from telekit.codesets import NcciEdition
+from telekit.codesets import FeeScheduleRelease, GpciFile, NcciEdition
 
 __all__ = [
     "BUCKET_LINES",
@@ -186,6 +197,10 @@ def audit_partitioned(
     telehealth_lists: Sequence[pl.DataFrame] = (),
     ncci: Sequence[NcciEdition] = (),
     icd10: Sequence[pl.DataFrame] = (),
+    expected_fees: ExpectedFeesInput | None = None,
+    fee_schedules: Sequence[FeeScheduleRelease] = (),
+    gpci: GpciFile | Sequence[GpciFile] | None = None,
+    locality: str | None = None,
     map: str | Path | MapSpec | None = None,
     buckets: int | None = None,
     bucket_lines: int = BUCKET_LINES,
@@ -207,10 +222,25 @@ def audit_partitioned(
     does: they are read in bounded memory and cut into the buckets of their claims
     (``telekit._scale._remits``); ``as_of`` then defaults to the latest remittance payment
     date, else the latest DOS, of the whole input.
+
+    Money: ``expected_fees``, ``fee_schedules``, ``gpci`` and ``locality`` price the lines as
+    ``audit`` does; the ``Pricing`` is built once, before the split (a bad locality or expected
+    fees file stops the run there), and every bucket is priced with it.
     """
     run_at = datetime.now(UTC).replace(microsecond=0)
     note = status_callback(progress)
     pol = policies if isinstance(policies, Policies) else load_policies(policies)
+    reference: dict[str, Any] = {
+        "telehealth_list": telehealth_list,
+        "telehealth_lists": telehealth_lists,
+        "ncci": ncci,
+        "icd10": icd10,
+        "fee_schedules": fee_schedules,
+        "gpci": gpci,
+    }
+    pricing = pricing_of(
+        run_reference(**reference), pol, locality=locality, expected_fees=expected_fees
+    )
     with work_folder(work_dir, "telekit-audit-") as work:
         try:
             split = split_inputs(
@@ -239,13 +269,7 @@ def audit_partitioned(
             for k in range(split.buckets):
                 note(f"auditing bucket {k + 1} of {split.buckets} ({split.lines:,} claim lines)")
                 r = audit_bucket(
-                    split,
-                    k,
-                    split.providers,
-                    pol,
-                    telehealth_list,
-                    reference={"telehealth_lists": telehealth_lists, "ncci": ncci, "icd10": icd10},
-                    as_of=as_of,
+                    split, k, split.providers, pol, pricing, reference=reference, as_of=as_of
                 )
                 r.findings.write_parquet(findings_dir / f"{k:05d}.parquet")
                 results.append(replace(r, findings=r.findings.clear()))  # the findings wait on disk

@@ -35,7 +35,6 @@ from telekit.report._html import (
 )
 from telekit.report._record import AuditRecord
 
-
 #: one sentence each: whose findings the scorecard counts, and whose it leaves to billing
 SCORECARD_NOTE: Final = (
     "The provider scorecard counts clinician findings only: what the documentation and the "

@@ -115,10 +115,11 @@ def _summary_sheet(wb: Any, result: _Audited, formats: dict[str, Any]) -> None:
     """The Summary sheet: the four totals side by side (amount, lines, what each means), each
     above the per-rule column of its kind, then one row per rule with its four amounts. The
     header row of the rules is frozen."""
-    rules = result.summary()
+    rules = excel_safe(result.summary())
     totals = result.exposure()
     ws = wb.add_worksheet("Summary")
-    first = rules.columns.index(EXPOSURE_KINDS[0])
+    kind = EXPOSURE_KINDS[0]
+    first = rules.columns.index(kind) if kind in rules.columns else 1
     kinds = [(EXPOSURE_KINDS.index(r["exposure"]), r) for r in totals.iter_rows(named=True)]
     # row by row (constant-memory mode writes each row once, in order)
     ws.write_string(0, first - 1, "Money, by kind", formats["header"])
@@ -138,9 +139,8 @@ def _summary_sheet(wb: Any, result: _Audited, formats: dict[str, Any]) -> None:
     ws.freeze_panes(TOTALS_ROWS + 1, 0)
     _table(ws, rules, formats, first=TOTALS_ROWS)
     ws.set_column(first - 1, first - 1, 24)  # the totals' labels
-    for k in EXPOSURE_KINDS:  # wide enough for what each total means
-        j = rules.columns.index(k)
-        ws.set_column(j, j, 30, formats["money"])
+    for i in range(len(EXPOSURE_KINDS)):  # wide enough for what each total means
+        ws.set_column(first + i, first + i, 30, formats["money"])
 
 
 def write_xlsx(

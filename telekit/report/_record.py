@@ -174,7 +174,7 @@ def billing_findings(findings: pl.DataFrame, claims: pl.DataFrame | None) -> pl.
     return (
         counts.join(exposure_columns(billing, groups), on=groups, how="left", nulls_equal=True)
         .select(list(BILLING_SCHEMA))
-        .cast(dict(BILLING_SCHEMA))
+        .cast(BILLING_SCHEMA)
         .sort(groups, nulls_last=True)
     )
 
@@ -192,4 +192,4 @@ def _billing_frame(rows: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
     frame = pl.DataFrame(
         [{k: r.get(k) for k in BILLING_SCHEMA} for r in rows], schema=strings, orient="row"
     )
-    return frame.cast(dict(BILLING_SCHEMA))
+    return frame.cast(BILLING_SCHEMA)

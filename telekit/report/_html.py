@@ -59,6 +59,7 @@ def _short_labels(spec: str) -> str:
 
 _ABBREVIATIONS: Final = {
     "ctbs": "CTBS", "em": "E/M", "npi": "NPI", "pos": "POS", "cpt": "CPT", "mdm": "MDM",
+    "ncci": "NCCI", "mue": "MUE", "g2211": "G2211", "medicare": "Medicare",
 }  # fmt: skip
 
 

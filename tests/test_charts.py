@@ -17,6 +17,7 @@ import pytest
 import telekit as tk
 from telekit import charts, metrics
 from telekit._core import _columns as c
+from telekit._engine._result import EXPOSURE_WORDS, exposure_totals
 from telekit.integrity import oig_measures
 
 D = dt.date
@@ -409,7 +410,13 @@ def test_findings_by_rule_from_result_summary_and_findings(sample: dict[str, Any
         s: charts.SEVERITY_COLORS[s] for s in scale["domain"]
     }
     assert title(chart)[0] == "Findings by audit rule"
+    tips = [t["title"] for t in enc["tooltip"]]
+    assert tips[-4:] == ["Overpaid", "Denied", "At risk", "Underpaid"]
     summary = result.summary().filter(pl.col("findings") > 0)
+    amounts = {r["rule_code"]: r for r in summary.iter_rows(named=True)}
+    for r in rows(chart):  # the tooltip's four amounts are the rule's
+        for kind in ("overpayment", "denied", "at_risk", "underpayment"):
+            assert r[kind] == pytest.approx(float(amounts[r["rule_code"]][kind])), kind
     expected = dict(summary.select("rule_code", "findings").iter_rows())
     drawn = {r["rule_code"]: r["findings"] for r in rows(chart)}
     top = sorted(expected.items(), key=lambda kv: (-kv[1], kv[0]))[:25]
@@ -431,48 +438,75 @@ def test_findings_by_rule_from_result_summary_and_findings(sample: dict[str, Any
     render(chart, "findings_by_rule")
 
 
-# --- dollars at risk by provider --------------------------------------------------------------
+# --- money by provider and kind --------------------------------------------------------------
 
 
 def findings_frame() -> pl.DataFrame:
+    """C1 line 1: two clinician errors on a paid line (overpaid 100 and 80: counted once, at
+    100); C2: a clinician warning (none); C3: a clinician error on a denied line (denied 50.25);
+    C4: a billing error (provider 3 is billing-only: never on the chart); C5: a clinician
+    underpayment of 12.50 for provider 2."""
     return pl.DataFrame(
         {
-            c.CLAIM_ID: ["C1", "C1", "C2", "C3", "C4"],
-            c.CLAIM_LINE_NUMBER: [1, 1, 1, 1, 1],
-            c.RENDERING_NPI: ["1111111111", "1111111111", "1111111111", "2222222222", "3333333333"],
-            "severity": ["error", "error", "warning", "error", "info"],
-            "amount_at_risk": [Decimal(v) for v in ("100.00", "100.00", "0", "50.25", "0")],
+            c.CLAIM_ID: ["C1", "C1", "C2", "C3", "C4", "C5"],
+            c.CLAIM_LINE_NUMBER: [1, 1, 1, 1, 1, 1],
+            c.RENDERING_NPI: ["1111111111", "1111111111", "1111111111", "2222222222",
+                              "3333333333", "2222222222"],
+            "severity": ["error", "error", "warning", "error", "error", "info"],
+            "responsibility": ["clinician", "clinician", "clinician", "clinician", "billing",
+                               "clinician"],
+            "exposure": ["overpayment", "overpayment", "none", "denied", "overpayment",
+                         "underpayment"],
+            "exposure_amount": [Decimal(v) for v in ("100.00", "80.00", "0", "50.25", "300.00",
+                                                     "12.50")],
         },
-        schema_overrides={"amount_at_risk": c.MONEY, c.CLAIM_LINE_NUMBER: pl.Int32},
-    )
+        schema_overrides={"exposure_amount": c.MONEY, c.CLAIM_LINE_NUMBER: pl.Int32},
+    )  # fmt: skip
 
 
-def test_dollars_at_risk_counts_each_error_line_once() -> None:
+def test_exposure_by_provider_counts_clinician_findings_each_line_once_per_kind() -> None:
     roster = pl.DataFrame({c.NPI: ["1111111111"], c.PROVIDER_NAME: ["Dana Whitfield"]})
-    chart = charts.dollars_at_risk_by_provider(findings_frame(), roster)
+    chart = charts.exposure_by_provider(findings_frame(), roster)
     d = spec(chart)
     assert d["mark"]["type"] == "bar"
     enc = d["encoding"]
     assert (enc["y"]["field"], enc["y"]["type"]) == ("provider", "nominal")
+    assert (enc["yOffset"]["field"], enc["yOffset"]["type"]) == ("kind", "nominal")
     assert (enc["x"]["field"], enc["x"]["type"]) == ("dollars", "quantitative")
+    assert "stack" not in enc["x"]  # side by side: the kinds are never added together
     assert enc["x"]["axis"]["format"] == "$,.0f"
-    assert [(r["provider"], r["dollars"], r["lines"]) for r in rows(chart)] == [
-        ("Dana Whitfield (1111111111)", 100.0, 1),
-        ("2222222222", 50.25, 1),
+    assert enc["color"]["scale"]["domain"] == ["overpaid", "denied", "at risk", "underpaid"]
+    assert [(r["provider"], r["kind"], r["dollars"], r["lines"]) for r in rows(chart)] == [
+        ("Dana Whitfield (1111111111)", "overpaid", 100.0, 1),
+        ("2222222222", "denied", 50.25, 1),
+        ("2222222222", "underpaid", 12.5, 1),
     ]
     assert title(chart) == (
-        "Dollars at risk by rendering provider",
-        "$150 in charges of claim lines with an error finding (each once)",
+        "Money by rendering provider: overpaid, denied, at risk, underpaid",
+        [
+            "Clinician findings only (billing findings are shown by payer and billing NPI)",
+            "$100.00 overpaid, $50.25 denied, $12.50 underpaid — each claim line once per kind",
+        ],
     )
-    render(chart, "dollars_at_risk_by_provider_handmade")
+    render(chart, "exposure_by_provider_handmade")
 
 
-def test_dollars_at_risk_matches_the_audit_total(sample: dict[str, Any]) -> None:
+def test_exposure_by_provider_matches_the_audit_totals(sample: dict[str, Any]) -> None:
     result: tk.AuditResult = sample["audit"]
-    chart = charts.dollars_at_risk_by_provider(result, top=1000)
-    assert sum(r["dollars"] for r in rows(chart)) == pytest.approx(float(result.dollars_at_risk))
-    assert any("(" in r["provider"] for r in rows(chart))  # names from the audit's roster
-    render(charts.dollars_at_risk_by_provider(result), "dollars_at_risk_by_provider")
+    chart = charts.exposure_by_provider(result, top=1000)
+    clinician = result.findings.filter(pl.col("responsibility") == "clinician")
+    totals = exposure_totals(clinician)
+    drawn = rows(chart)
+    for kind, amount in totals.select("exposure", "amount").iter_rows():
+        word = EXPOSURE_WORDS[kind]
+        got = sum(r["dollars"] for r in drawn if r["kind"] == word)
+        assert got == pytest.approx(float(amount)), kind
+    assert any(r["dollars"] > 0 for r in drawn)
+    # every provider drawn has a clinician finding; none is billing-only
+    npis = {r["provider"].rsplit("(", 1)[-1].rstrip(")") for r in drawn}
+    assert npis <= set(clinician.get_column(c.RENDERING_NPI).to_list())
+    assert any("(" in r["provider"] for r in drawn)  # names from the audit's roster
+    render(charts.exposure_by_provider(result), "exposure_by_provider")
 
 
 # --- OIG measures ----------------------------------------------------------------------------
@@ -561,7 +595,7 @@ def test_oig_measures_vs_thresholds_sample_png(sample: dict[str, Any]) -> None:
         (charts.collection_rates_by_payer, pl.DataFrame({"payer": ["A"]})),
         (charts.telehealth_mix_over_time, pl.DataFrame({"month": [D(2024, 1, 1)]})),
         (charts.findings_by_rule, pl.DataFrame({"rule": ["EL001"]})),
-        (charts.dollars_at_risk_by_provider, pl.DataFrame({"rule_code": ["EL001"]})),
+        (charts.exposure_by_provider, pl.DataFrame({"rule_code": ["EL001"]})),
         (charts.oig_measures_vs_thresholds, pl.DataFrame({"rendering_npi": ["1"]})),
     ],
 )
@@ -577,7 +611,7 @@ def test_every_chart_is_an_altair_chart_and_draws_empty_frames() -> None:
         charts.denial_pareto(denials_frame().clear()),
         charts.ar_aging(ar_frame().clear()),
         charts.findings_by_rule(empty_findings.with_columns(pl.lit("X").alias("rule_code"))),
-        charts.dollars_at_risk_by_provider(empty_findings),
+        charts.exposure_by_provider(empty_findings),
         charts.oig_measures_vs_thresholds(oig_frame().clear()),
     ]
     for chart in made:
@@ -597,10 +631,11 @@ def test_importing_telekit_leaves_altair_global_state_alone() -> None:
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
 
-def test_dollars_at_risk_subtitle_is_the_total_when_only_the_top_providers_are_drawn() -> None:
-    chart = charts.dollars_at_risk_by_provider(findings_frame(), top=1)
+def test_exposure_subtitle_is_every_providers_total_when_only_the_top_are_drawn() -> None:
+    chart = charts.exposure_by_provider(findings_frame(), top=1)
     assert [r["dollars"] for r in rows(chart)] == [100.0]
-    assert title(chart)[1] == (
-        "$150 in charges of claim lines with an error finding (each once); "
-        "the top 1 of 2 providers drawn"
-    )
+    assert title(chart)[1] == [
+        "Clinician findings only (billing findings are shown by payer and billing NPI)",
+        "$100.00 overpaid, $50.25 denied, $12.50 underpaid — each claim line once per kind; "
+        "the top 1 of 2 providers drawn",
+    ]

@@ -8,8 +8,10 @@ import datetime as dt
 import hashlib
 import io
 import json
+import re
 import shutil
 import stat
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -239,7 +241,17 @@ def test_the_outputs_still_carry_the_audit(deidentified: tuple[int, str, Path, P
     summary = json.loads((out / "summary.json").read_text())
     assert summary["deidentified"] is True and summary["as_of"] == "2026"
     assert summary["findings"]["total"] == truth.height
-    assert "at risk" in stdout
+    assert re.search(r"\$[\d,]+\.\d\d (overpaid|denied|at risk|underpaid)", stdout)
+    # the billing findings keep payers and billing NPIs (not patient identifiers), and their
+    # four amounts add up to no more than the totals
+    billing = summary["billing_findings"]
+    assert billing and set(billing[0]) == {
+        "payer", "billing_npi", "findings", "lines",
+        "overpayment", "denied", "at_risk", "underpayment",
+    }  # fmt: skip
+    assert {b["billing_npi"] for b in billing} <= set(claims.get_column("billing_npi").to_list())
+    for kind, total in summary["findings"]["exposure"].items():
+        assert sum(Decimal(b[kind]) for b in billing) <= Decimal(total["amount"]), kind
     wb = openpyxl.load_workbook(out / "findings.xlsx")
     decisions = wb["Decisions"]
     header = [c.value for c in decisions[1]]
@@ -249,6 +261,8 @@ def test_the_outputs_still_carry_the_audit(deidentified: tuple[int, str, Path, P
     assert "de-identified (Safe Harbor)" in html
     assert "data-chart='denial-rate-by-month'" not in html  # monthly series left out
     assert "data-chart='denial-pareto'" in html
+    assert html.count("<div class='tile money ") == 4 and "dollars at risk" not in html.lower()
+    assert "<h3>By billing NPI</h3>" in html
 
 
 def test_the_key_reidentifies_and_lies_outside_out(

@@ -23,13 +23,20 @@ import telekit as tk
 from telekit import report
 from telekit._cli import main
 from telekit._core import _progress
+from telekit._engine._result import (
+    EXPOSURE_KINDS,
+    EXPOSURE_MEANING,
+    EXPOSURE_WORDS,
+    exposure_totals,
+    money_phrase,
+)
 from telekit.review import ReviewStore, read_decisions
 from telekit.rules import REGISTRY
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 ALL_CHARTS = {
     "findings-by-rule",
-    "dollars-at-risk-by-provider",
+    "exposure-by-provider",
     "denial-rate-by-month",
     "denial-pareto",
     "ar-aging",
@@ -109,42 +116,148 @@ def test_rerendering_from_out_gives_the_same_page(out: Path, page: str, tmp_path
 
 def test_executive_summary(out: Path, page: str) -> None:
     summary = json.loads((out / "summary.json").read_text())
-    findings = pl.read_parquet(out / "findings.parquet")
     text = _text(page)
-    dollars = Decimal(summary["findings"]["dollars_at_risk"])
-    assert f"Dollars at risk ${dollars:,.2f}" in text
     assert f"Claim lines audited {summary['tables']['claims']['rows_audited']:,}" in text
     by = summary["findings"]["by_severity"]
     assert f"{by['error']:,} error · {by['warning']:,} warning · {by['info']:,} info" in text
-    # dollars at risk once per line, computed here from the findings
-    once = (
-        findings.filter(pl.col("severity") == "error")
-        .unique(subset=["claim_id", "claim_line_number"])
-        .get_column("amount_at_risk")
-        .sum()
+
+
+def test_four_money_tiles_each_with_its_meaning(out: Path, page: str) -> None:
+    """Overpaid, denied, at risk, underpaid: amount and lines as summary.json has them (each
+    line once per kind, computed again here from the findings), and what each means."""
+    summary = json.loads((out / "summary.json").read_text())
+    findings = pl.read_parquet(out / "findings.parquet")
+    exposure = summary["findings"]["exposure"]
+    assert list(exposure) == list(EXPOSURE_KINDS)
+    tiles = re.findall(r"<div class='tile money (\w+)'>(.*?)</div></div>", page, re.S)
+    assert [kind for kind, _ in tiles] == list(EXPOSURE_KINDS)
+    for kind, tile in tiles:
+        amount = Decimal(exposure[kind]["amount"])
+        once = (
+            findings.filter(pl.col("exposure") == kind)
+            .group_by("claim_id", "claim_line_number")
+            .agg(pl.col("exposure_amount").max())
+        )
+        assert once.height == exposure[kind]["lines"], kind
+        assert once["exposure_amount"].sum() == amount, kind
+        shown = _text(tile)
+        label = EXPOSURE_WORDS[kind].capitalize()
+        lines = exposure[kind]["lines"]
+        assert f"{label} ${amount:,.2f} {lines:,} line" in shown, kind
+        assert _esc(EXPOSURE_MEANING[kind]) in tile, kind
+    assert any(Decimal(e["amount"]) > 0 for e in exposure.values())
+
+
+def test_dollars_at_risk_is_never_printed_and_charges_are_labelled(page: str) -> None:
+    text = _text(page).lower()
+    assert "dollars at risk" not in text and "dollars-at-risk" not in page
+    assert "at risk after review" not in text
+    # the charges of lines with an error are shown, and called charges
+    assert re.search(
+        r"Lines with an error [\d,]+ [\d.]+% of lines audited; charges on them \$", _text(page)
     )
-    assert once == dollars
-    # the top rule (by dollars) and the top provider come first in their tables
-    per_rule = (
-        findings.group_by("rule_code")
-        .agg(pl.col("amount_at_risk").sum(), pl.len().alias("n"))
-        .sort(["amount_at_risk", "n", "rule_code"], descending=[True, True, False])
-    )
-    top_rules = page.split("<h3>Top rules</h3>", 1)[1]
-    assert re.search(r"<td>([A-Z]{2}\d{3})</td>", top_rules).group(1) == per_rule["rule_code"][0]  # type: ignore[union-attr]
+
+
+def test_amounts_priced_at_the_charge_are_counted_and_explained(out: Path, page: str) -> None:
+    findings = pl.read_parquet(out / "findings.parquet")
+    kinds = findings.filter(pl.col("exposure").is_in(["denied", "at_risk"]))
+    charged = kinds.filter(pl.col("amount_basis") == "charge")
+    n = charged.select(pl.struct("claim_id", "claim_line_number").n_unique()).item()
+    of = kinds.select(pl.struct("claim_id", "claim_line_number").n_unique()).item()
+    assert n > 0  # the sample has lines no expected fee or fee schedule prices
+    assert f"{n:,} of the {of:,} lines denied or at risk are counted at their charge" in _text(page)
+    assert "had no expected fee and no Medicare fee-schedule price" in page
+
+
+def test_top_rules_show_the_four_amounts(out: Path, page: str) -> None:
+    summary = json.loads((out / "summary.json").read_text())
+    top = page.split("<h3>Top rules</h3>", 1)[1].split("</table>", 1)[0]
+    head = re.findall(r"<th[^>]*>([^<]+)</th>", top)
+    assert head[-4:] == ["Overpaid", "Denied", "At risk", "Underpaid"]
+    code = re.search(r"<td>([A-Z]{2}\d{3})</td>", top).group(1)  # type: ignore[union-attr]
+    rule = next(r for r in summary["rules"] if r["rule_code"] == code)
+    row = top.split(f"<td>{code}</td>", 1)[1].split("</tr>", 1)[0]
+    amounts = re.findall(r"<td class='num'>\$([\d,.]+)</td>", row)
+    assert [Decimal(a.replace(",", "")) for a in amounts] == [
+        Decimal(rule[k]) for k in EXPOSURE_KINDS
+    ]
+
+
+def test_scorecard_counts_clinician_findings_only(out: Path, page: str) -> None:
+    findings = pl.read_parquet(out / "findings.parquet")
+    clinician = findings.filter(pl.col("responsibility") == "clinician")
+    top = page.split("<h3>Top providers</h3>", 1)[1].split("</table>", 1)[0]
+    assert "counts clinician findings only" in top
+    first_npi = re.search(r"<td>(\d{10})</td>", top).group(1)  # type: ignore[union-attr]
+    row = top.split(f"<td>{first_npi}</td>", 1)[1].split("</tr>", 1)[0]
+    mine = clinician.filter(pl.col("rendering_npi") == first_npi)
+    errors = mine.filter(pl.col("severity") == "error")
+    lines = errors.select(pl.struct("claim_id", "claim_line_number").n_unique()).item()
+    assert re.findall(r"<td class='num'>([\d,]+)</td>", row)[:2] == [
+        f"{mine.height:,}",
+        f"{lines:,}",
+    ]
+    # most lines with a clinician error first
     per_npi = (
-        findings.filter(pl.col("severity") == "error")
-        .unique(subset=["claim_id", "claim_line_number"])
+        clinician.filter(pl.col("severity") == "error")
         .group_by("rendering_npi")
-        .agg(pl.col("amount_at_risk").sum())
-        .sort(["amount_at_risk", "rendering_npi"], descending=[True, False])
+        .agg(pl.struct("claim_id", "claim_line_number").n_unique().alias("n"))
     )
-    top_providers = page.split("<h3>Top providers</h3>", 1)[1]
-    first_npi = re.search(r"<td>(\d{10})</td>", top_providers).group(1)  # type: ignore[union-attr]
-    assert first_npi == per_npi["rendering_npi"][0]
+    assert lines == per_npi["n"].max()
     providers = pl.read_csv(SAMPLES / "providers.csv", infer_schema=False)
     name = providers.filter(pl.col("npi") == first_npi)["provider_name"][0]
-    assert name in top_providers.split("</table>", 1)[0]
+    assert name in top
+
+
+def test_billing_findings_by_payer_and_billing_npi(out: Path, page: str) -> None:
+    findings = pl.read_parquet(out / "findings.parquet")
+    claims = pl.read_csv(SAMPLES / "claims.csv", infer_schema=False).with_columns(
+        pl.col("claim_line_number").cast(pl.Int32)
+    )
+    billing = findings.filter(pl.col("responsibility") == "billing").join(
+        claims.select("claim_id", "claim_line_number", "billing_npi"),
+        on=["claim_id", "claim_line_number"],
+    )
+    section = page.split("id='billing'", 1)[1].split("</section>", 1)[0]
+    assert "shown by payer and by billing NPI" in section
+    by_payer = section.split("<h3>By payer</h3>", 1)[1].split("</table>", 1)[0]
+    by_npi = section.split("<h3>By billing NPI</h3>", 1)[1].split("</table>", 1)[0]
+    for payer, n in billing.group_by("payer").len().iter_rows():
+        assert re.search(rf"<td>{re.escape(_esc(payer))}</td><td class='num'>{n:,}</td>", by_payer)
+    for npi, n in billing.group_by("billing_npi").len().iter_rows():
+        assert f"<td>{npi}</td><td class='num'>{n:,}</td>" in by_npi
+
+
+def test_a_billing_only_provider_is_not_on_the_scorecard(result: tk.AuditResult) -> None:
+    """A provider whose findings are all billing findings is left out of the scorecard and
+    its chart, and its findings are in the billing section."""
+    npi = "9999999999"
+    billing_rows = result.findings.filter(
+        (pl.col("responsibility") == "billing") & (pl.col("exposure_amount") > 0)
+    ).head(3)
+    findings = result.findings.with_columns(
+        pl.when(pl.col("finding_id").is_in(billing_rows["finding_id"].implode()))
+        .then(pl.lit(npi))
+        .otherwise(pl.col("rendering_npi"))
+        .alias("rendering_npi")
+    )
+    html = report.render(dataclasses.replace(result, findings=findings))
+    summary = html.split("id='summary'", 1)[1].split("</section>", 1)[0]
+    assert "data-chart='exposure-by-provider'" in summary
+    assert f"<td>{npi}</td>" not in summary  # not in the table
+    assert f"provider: {npi};" not in summary  # nor in the chart (its bars' labels)
+    # the same findings as clinician findings put the provider on both
+    theirs = findings.with_columns(
+        pl.when(pl.col("rendering_npi") == npi)
+        .then(pl.lit("clinician"))
+        .otherwise(pl.col("responsibility"))
+        .alias("responsibility")
+    )
+    html = report.render(dataclasses.replace(result, findings=theirs))
+    summary = html.split("id='summary'", 1)[1].split("</section>", 1)[0]
+    assert f"provider: {npi};" in summary
+    billing = html.split("id='billing'", 1)[1].split("</section>", 1)[0]
+    assert "<h3>By billing NPI</h3>" in billing
 
 
 def test_findings_by_rule_with_explanation_and_fix(out: Path, page: str) -> None:
@@ -251,10 +364,10 @@ def test_control_characters_never_reach_the_page(out: Path) -> None:
 def test_render_without_metrics_or_oig(result: tk.AuditResult) -> None:
     html = report.render(result)
     sections = re.findall(r"<section class='major[^']*' id='(\w+)'>", html)
-    assert sections == ["summary", "findings", "inputs", "versions"]
+    assert sections == ["summary", "billing", "findings", "inputs", "versions"]
     assert set(re.findall(r"data-chart='([a-z-]+)'", html)) == {
         "findings-by-rule",
-        "dollars-at-risk-by-provider",
+        "exposure-by-provider",
     }
 
 
@@ -318,13 +431,12 @@ def test_decisions_in_the_report(result: tk.AuditResult, tmp_path: Path) -> None
     assert f"Findings reviewed 7 of {result.findings.height:,}" in text
     assert "Confirmed 4 " in text and "Dismissed 2 " in text and "Needs query 1 " in text
     dismissed = set(errors.head(2)["finding_id"].to_list())
-    after = (
-        errors.filter(~pl.col("finding_id").is_in(list(dismissed)))
-        .unique(subset=["claim_id", "claim_line_number"])
-        .get_column("amount_at_risk")
-        .sum()
-    )
-    assert f"At risk after review ${after:,.2f}" in text
+    kept = result.findings.filter(~pl.col("finding_id").is_in(list(dismissed)))
+    after = money_phrase(exposure_totals(kept), "")
+    assert after and after != money_phrase(result.exposure(), "")  # a dismissal changed it
+    assert f"After review {after}" in text
+    summary = html.split("id='summary'", 1)[1].split("</section>", 1)[0]
+    assert f"After review (dismissed findings removed): {after}." in _text(summary)
     assert "payer waived" in section
     # a review file of another audit: its decisions are set aside, and said so
     other = decisions.with_columns(pl.lit("0" * 16).alias("finding_id")).head(1)

@@ -17,9 +17,21 @@ import pytest
 from openpyxl.utils import get_column_letter
 
 from telekit._cli import main
+from telekit._engine._result import (
+    EXPOSURE_KINDS,
+    EXPOSURE_MEANING,
+    EXPOSURE_WORDS,
+    exposure_totals,
+)
+from telekit.report._workbook import TOTALS_ROWS
 from telekit.review import ReviewStore
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+#: the four totals, all zero
+NO_MONEY = pl.DataFrame(
+    {"exposure": list(EXPOSURE_KINDS), "lines": [0] * 4, "amount": [Decimal("0")] * 4},
+    schema={"exposure": pl.String, "lines": pl.Int64, "amount": pl.Decimal(12, 2)},
+)
 
 
 @pytest.fixture(scope="module")
@@ -62,8 +74,13 @@ def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+def _header_row(ws: openpyxl.worksheet.worksheet.Worksheet) -> int:
+    """The row of a sheet's table header: 1, or below the Summary's four totals."""
+    return TOTALS_ROWS + 1 if ws.title == "Summary" else 1
+
+
 def _header(ws: openpyxl.worksheet.worksheet.Worksheet) -> list[str]:
-    return [str(c.value) for c in ws[1]]
+    return [str(c.value) for c in ws[_header_row(ws)]]
 
 
 def _column(ws: openpyxl.worksheet.worksheet.Worksheet, name: str) -> int:
@@ -76,7 +93,7 @@ def test_sheets_and_row_counts(out: Path) -> None:
     summary = json.loads((out / "summary.json").read_text())
     findings = pl.read_parquet(out / "findings.parquet")
     rejects = pl.read_csv(out / "rejects.csv", infer_schema=False)
-    assert wb["Summary"].max_row == 1 + len(summary["rules"])
+    assert wb["Summary"].max_row == TOTALS_ROWS + 1 + len(summary["rules"])
     assert wb["Findings"].max_row == 1 + findings.height == 1 + summary["findings"]["total"]
     assert wb["Rejects"].max_row == 1 + rejects.height == 1 + 2
     assert wb["Decisions"].max_row == 1 + 7  # 7 findings decided (one twice: the latest counts)
@@ -86,26 +103,30 @@ def test_sheets_and_row_counts(out: Path) -> None:
 def test_header_frozen_and_autofilter_over_the_data(out: Path) -> None:
     wb = openpyxl.load_workbook(out / "findings.xlsx")
     for ws in wb.worksheets:
-        assert ws.freeze_panes == "A2", ws.title
+        head = _header_row(ws)
+        assert ws.freeze_panes == f"A{head + 1}", ws.title
         last = get_column_letter(ws.max_column)
-        assert ws.auto_filter.ref == f"A1:{last}{ws.max_row}", ws.title
-        assert all(c.font.bold for c in ws[1]), ws.title
+        assert ws.auto_filter.ref == f"A{head}:{last}{ws.max_row}", ws.title
+        assert all(c.font.bold for c in ws[head]), ws.title
 
 
 def test_money_and_date_formats(out: Path) -> None:
     wb = openpyxl.load_workbook(out / "findings.xlsx")
     ws = wb["Findings"]
-    money = ws.cell(2, _column(ws, "amount_at_risk"))
-    assert money.number_format == "$#,##0.00"
-    assert isinstance(money.value, float | int)
     findings = pl.read_parquet(out / "findings.parquet")
-    assert Decimal(str(money.value)).quantize(Decimal("0.01")) == findings["amount_at_risk"][0]
+    for col in ("charge_amount", "exposure_amount"):  # never null (the others may be)
+        assert ws.cell(2, _column(ws, col)).number_format == "$#,##0.00", col
+    money = ws.cell(2, _column(ws, "exposure_amount"))
+    assert isinstance(money.value, float | int)
+    assert Decimal(str(money.value)).quantize(Decimal("0.01")) == findings["exposure_amount"][0]
     dos = ws.cell(2, _column(ws, "claim_line_start_date"))
     assert dos.number_format == "yyyy-mm-dd"
     assert isinstance(dos.value, dt.datetime)
     assert dos.value.date() == findings["claim_line_start_date"][0]
     summary = wb["Summary"]
-    assert summary.cell(2, _column(summary, "dollars_at_risk")).number_format == "$#,##0.00"
+    for kind in EXPOSURE_KINDS:
+        cell = summary.cell(TOTALS_ROWS + 2, _column(summary, kind))
+        assert cell.number_format == "$#,##0.00", kind
     code = ws.cell(2, _column(ws, "hcpcs_code"))
     assert isinstance(code.value, str)  # codes stay text (99213, never a number)
     decisions = wb["Decisions"]
@@ -130,7 +151,8 @@ def test_decisions_sheet_holds_the_current_decision_per_finding(out: Path) -> No
     ws = wb["Decisions"]
     header = _header(ws)
     for col in ("finding_id", "rule_code", "claim_id", "decision", "note", "reviewer",
-                "decided_at", "rule_name", "amount_at_risk"):  # fmt: skip
+                "decided_at", "rule_name", "exposure", "exposure_amount",
+                "amount_basis"):  # fmt: skip
         assert col in header, col
     rows = [
         dict(zip(header, (c.value for c in row), strict=True)) for row in ws.iter_rows(min_row=2)
@@ -181,6 +203,9 @@ def test_findings_past_excel_row_limit_continue_on_more_sheets(
         def summary(self) -> pl.DataFrame:
             return pl.DataFrame({"rule_code": ["X"], "findings": [findings.height]})
 
+        def exposure(self) -> pl.DataFrame:
+            return exposure_totals(findings.head(0))
+
     monkeypatch.setattr(_workbook, "EXCEL_MAX_ROWS", 11)  # 10 data rows per sheet
     _workbook.write_xlsx(Audited(), pl.DataFrame(schema={"table": pl.String}), tmp_path)
     wb = openpyxl.load_workbook(tmp_path / "findings.xlsx")
@@ -216,6 +241,9 @@ def test_a_cell_past_excel_limit_is_cut_and_says_so_and_text_has_no_control_char
         def summary(self) -> pl.DataFrame:
             return pl.DataFrame({"rule_code": ["X\x00"], "findings": [3]})
 
+        def exposure(self) -> pl.DataFrame:
+            return NO_MONEY
+
     _workbook.write_xlsx(Audited(), pl.DataFrame(schema={"table": pl.String}), tmp_path)
     wb = openpyxl.load_workbook(tmp_path / "findings.xlsx")
     cut, controls, whole = (r[1] for r in wb["Findings"].iter_rows(min_row=2, values_only=True))
@@ -224,4 +252,31 @@ def test_a_cell_past_excel_limit_is_cut_and_says_so_and_text_has_no_control_char
     # tab, LF and CR are kept (xlsxwriter stores CR as _x000D_, which Excel reads as CR)
     assert controls in ("NUL ESC BEL tab\tLF\nCR\r", "NUL ESC BEL tab\tLF\nCR_x000D_")
     assert whole == "x" * 32_767  # exactly at the limit: kept whole
-    assert wb["Summary"]["A2"].value == "X"
+    assert wb["Summary"][f"A{TOTALS_ROWS + 2}"].value == "X"
+
+
+def test_summary_sheet_shows_the_four_totals_side_by_side(out: Path) -> None:
+    """Above each rule column of its kind: the kind, its total (each line once, as
+    summary.json), its lines and what it means; the rules' rows carry their four amounts."""
+    summary = json.loads((out / "summary.json").read_text())
+    ws = openpyxl.load_workbook(out / "findings.xlsx")["Summary"]
+    labels = [ws.cell(r, _column(ws, "lines")).value for r in range(1, 5)]
+    assert labels == ["Money, by kind", "Amount (each line once)", "Lines", "What it means"]
+    for kind, total in summary["findings"]["exposure"].items():
+        j = _column(ws, kind)
+        assert ws.cell(1, j).value == EXPOSURE_WORDS[kind].capitalize()
+        amount = ws.cell(2, j)
+        assert Decimal(str(amount.value)).quantize(Decimal("0.01")) == Decimal(total["amount"])
+        assert amount.number_format == "$#,##0.00"
+        assert ws.cell(3, j).value == total["lines"]
+        assert ws.cell(4, j).value == EXPOSURE_MEANING[kind]
+    assert any(Decimal(t["amount"]) > 0 for t in summary["findings"]["exposure"].values())
+    header = _header(ws)
+    rows = {
+        r[0]: dict(zip(header, r, strict=True))
+        for r in ws.iter_rows(min_row=TOTALS_ROWS + 2, values_only=True)
+    }
+    for rule in summary["rules"]:
+        for kind in EXPOSURE_KINDS:
+            shown = Decimal(str(rows[rule["rule_code"]][kind])).quantize(Decimal("0.01"))
+            assert shown == Decimal(rule[kind]), (rule["rule_code"], kind)

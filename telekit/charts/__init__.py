@@ -14,13 +14,14 @@ and no network.
 - ``collection_rates_by_payer(revenue_cycle)`` — ``metrics.revenue_cycle(..., by="payer")``
 - ``telehealth_mix_over_time(mix)`` — ``metrics.telehealth_mix(..., by="month")``
 - ``findings_by_rule(result)`` — an ``AuditResult``, its ``.summary()`` or its ``.findings``
-- ``dollars_at_risk_by_provider(result)`` — an ``AuditResult`` or its ``.findings``
+- ``exposure_by_provider(result)`` — an ``AuditResult`` or its ``.findings`` (clinician
+  findings: money overpaid, denied, at risk and underpaid per rendering provider)
 - ``oig_measures_vs_thresholds(oig)`` — ``integrity.oig_measures(...)``
 """
 
 from __future__ import annotations
 
-from telekit.charts._audit import dollars_at_risk_by_provider, findings_by_rule
+from telekit.charts._audit import EXPOSURE_COLORS, exposure_by_provider, findings_by_rule
 from telekit.charts._common import MONEY_FORMAT, PERCENT_FORMAT, SEVERITY_COLORS
 from telekit.charts._integrity import oig_measures_vs_thresholds
 from telekit.charts._revenue import (
@@ -36,6 +37,7 @@ from telekit.charts._revenue import (
 )
 
 __all__ = [
+    "EXPOSURE_COLORS",
     "MIX_LABELS",
     "MONEY_FORMAT",
     "PERCENT_FORMAT",
@@ -44,7 +46,7 @@ __all__ = [
     "collection_rates_by_payer",
     "denial_pareto",
     "denial_rate_by_month",
-    "dollars_at_risk_by_provider",
+    "exposure_by_provider",
     "findings_by_rule",
     "oig_measures_vs_thresholds",
     "telehealth_mix_over_time",

@@ -1,15 +1,17 @@
-"""Audit charts: findings per rule and dollars at risk per provider."""
+"""Audit charts: findings per rule, and money by provider and kind (clinician findings)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any, Final
 
 import altair as alt
 import polars as pl
 
 from telekit._core import _columns as c
+from telekit._engine._result import EXPOSURE_KINDS, EXPOSURE_WORDS, exposure_totals, money_phrase
 from telekit.charts._common import (
-    _ALERT,
     _LABEL_LIMIT,
     _WIDTH,
     MONEY_FORMAT,
@@ -65,7 +67,8 @@ def findings_by_rule(result: Any, *, top: int = 25) -> alt.Chart:
     """Number of findings per audit rule, largest first, coloured by severity.
 
     ``result``: an ``AuditResult``, its ``.summary()`` (``rule_code``, ``rule_name``,
-    ``severity``, ``findings``, ``dollars_at_risk``) or its ``.findings`` (one row per finding;
+    ``severity``, ``findings``; its ``overpayment``, ``denied``, ``at_risk`` and
+    ``underpayment`` amounts go to the tooltip) or its ``.findings`` (one row per finding;
     counted here). Rules without findings are left out; the ``top`` rules are drawn.
     """
     df = _summary_of(result)
@@ -74,18 +77,17 @@ def findings_by_rule(result: Any, *, top: int = 25) -> alt.Chart:
         name = pl.col("rule_name").cast(pl.String).str.replace_all("_", " ")
         for word, shown in _ABBREVIATIONS.items():
             name = name.str.replace_all(rf"\b{word}\b", shown)
-    dollars = (
-        _money(pl.col("dollars_at_risk"))
-        if "dollars_at_risk" in df.columns
-        else pl.lit(None, dtype=pl.Float64)
-    )
+    amounts = [
+        (_money(pl.col(k)) if k in df.columns else pl.lit(None, dtype=pl.Float64)).alias(k)
+        for k in EXPOSURE_KINDS
+    ]
     bars = (
         df.select(
             pl.concat_str(pl.col("rule_code"), pl.lit("  "), name).str.strip_chars().alias("rule"),
             "rule_code",
             pl.col("severity").cast(pl.String),
             pl.col("findings").cast(pl.Int64),
-            dollars.alias("dollars_at_risk"),
+            *amounts,
         )
         .filter(pl.col("findings") > 0)
         .sort(["findings", "rule_code"], descending=[True, False])
@@ -118,7 +120,10 @@ def findings_by_rule(result: Any, *, top: int = 25) -> alt.Chart:
                 alt.Tooltip("rule:N", title="Rule"),
                 alt.Tooltip("severity:N", title="Severity"),
                 alt.Tooltip("findings:Q", title="Findings", format=","),
-                alt.Tooltip("dollars_at_risk:Q", title="Dollars at risk", format="$,.2f"),
+                *(
+                    alt.Tooltip(f"{k}:Q", title=EXPOSURE_WORDS[k].capitalize(), format="$,.2f")
+                    for k in EXPOSURE_KINDS
+                ),
             ],
         )
         .properties(
@@ -131,15 +136,62 @@ def findings_by_rule(result: Any, *, top: int = 25) -> alt.Chart:
     return chart
 
 
-def dollars_at_risk_by_provider(
+def exposure_by(findings: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
+    """The four kinds of money (DESIGN §4) per group of ``keys``, long: keys, exposure, lines,
+    amount — as ``AuditResult.exposure()`` counts them (each claim line once per kind, at its
+    largest amount in the kind), within each group. Kinds with no line are left out."""
+    return (
+        findings.filter(pl.col("exposure").is_in(EXPOSURE_KINDS))
+        .group_by(*keys, "exposure", c.CLAIM_ID, c.CLAIM_LINE_NUMBER)
+        .agg(pl.col("exposure_amount").max())
+        .group_by(*keys, "exposure")
+        .agg(
+            pl.len().cast(pl.Int64).alias("lines"),
+            pl.col("exposure_amount").sum().cast(c.MONEY).alias("amount"),
+        )
+    )
+
+
+def exposure_columns(findings: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
+    """``exposure_by`` wide: keys and one amount column per kind (``overpayment``, ``denied``,
+    ``at_risk``, ``underpayment``; 0 where the group has none), one row per group with at least
+    one finding."""
+    groups = findings.select(keys).unique()
+    long = exposure_by(findings, keys)
+    return groups.join(
+        long.group_by(keys).agg(
+            *(
+                pl.col("amount").filter(pl.col("exposure") == kind).sum().cast(c.MONEY).alias(kind)
+                for kind in EXPOSURE_KINDS
+            )
+        ),
+        on=list(keys),
+        how="left",
+        nulls_equal=True,
+    ).with_columns(pl.col(k).fill_null(Decimal("0")).cast(c.MONEY) for k in EXPOSURE_KINDS)
+
+
+#: one colour per kind of money, the same on every chart
+EXPOSURE_COLORS: Final = {
+    "overpaid": "#c0392b",
+    "denied": "#e67e22",
+    "at risk": "#b7950b",
+    "underpaid": "#2e86c1",
+}
+
+
+def exposure_by_provider(
     result: Any, providers: Frame | None = None, *, top: int = 20
 ) -> alt.Chart:
-    """Dollars at risk per rendering provider, largest first.
+    """Money by rendering provider and kind (overpaid, denied, at risk, underpaid), from
+    clinician findings only (``responsibility``; DESIGN §5: billing findings are not a
+    provider's and are shown by payer and billing NPI). One bar per kind, side by side, never
+    stacked: the kinds are never added together.
 
-    ``result``: an ``AuditResult`` or its ``.findings``. Dollars at risk as the audit counts
-    them: the charge of each claim line with at least one error finding, each line once
-    (DESIGN §4). ``providers`` (the roster: ``npi``, ``provider_name``; an ``AuditResult``'s own
-    roster by default) labels the bars with names; the ``top`` providers are drawn.
+    ``result``: an ``AuditResult`` or its ``.findings``. Each claim line counts once per kind,
+    at its largest amount in the kind (``AuditResult.exposure()``). ``providers`` (the roster:
+    ``npi``, ``provider_name``; an ``AuditResult``'s own roster by default) labels the bars with
+    names; the ``top`` providers (by their largest amount of any kind) are drawn.
     """
     if isinstance(result, pl.DataFrame | pl.LazyFrame):
         findings = result
@@ -147,21 +199,13 @@ def dollars_at_risk_by_provider(
         findings = result.findings
         if providers is None:
             providers = result.providers
-    needs = [c.RENDERING_NPI, c.CLAIM_ID, c.CLAIM_LINE_NUMBER, "severity", "amount_at_risk"]
-    df = _frame(findings, "dollars_at_risk_by_provider", needs)
-    per = (
-        df.filter(pl.col("severity") == "error")
-        .unique(subset=[c.CLAIM_ID, c.CLAIM_LINE_NUMBER])
-        .group_by(c.RENDERING_NPI)
-        .agg(
-            _money(pl.col("amount_at_risk")).sum().alias("dollars"),
-            pl.len().cast(pl.Int64).alias("lines"),
-        )
-        .filter(pl.col("dollars") > 0)
-    )
+    needs = [c.RENDERING_NPI, c.CLAIM_ID, c.CLAIM_LINE_NUMBER, "responsibility", "exposure"]
+    df = _frame(findings, "exposure_by_provider", [*needs, "exposure_amount"])
+    clinician = df.filter(pl.col("responsibility") == "clinician")
+    per = exposure_by(clinician, [c.RENDERING_NPI]).filter(pl.col("amount") > 0)
     label = pl.col(c.RENDERING_NPI).fill_null("(no NPI)")
     if providers is not None:
-        roster = _frame(providers, "dollars_at_risk_by_provider", [c.NPI])
+        roster = _frame(providers, "exposure_by_provider", [c.NPI])
         if c.PROVIDER_NAME in roster.columns:
             per = per.join(
                 roster.select(pl.col(c.NPI).alias(c.RENDERING_NPI), pl.col(c.PROVIDER_NAME)).unique(
@@ -175,42 +219,62 @@ def dollars_at_risk_by_provider(
                 .then(pl.format("{} ({})", pl.col(c.PROVIDER_NAME), pl.col(c.RENDERING_NPI)))
                 .otherwise(label)
             )
-    bars = (
-        per.with_columns(label.alias("provider"))
-        .sort(["dollars", c.RENDERING_NPI], descending=[True, False])
-        .head(top)
-        .select("provider", "dollars", "lines")
+    rank = {k: i for i, k in enumerate(EXPOSURE_KINDS)}
+    order = (
+        per.group_by(c.RENDERING_NPI)
+        .agg(pl.col("amount").max().alias("_largest"))
+        .sort(["_largest", c.RENDERING_NPI], descending=[True, False], nulls_last=True)
     )
-    # the subtitle's total is every provider's, not only the bars drawn (it reads as the total)
-    total = per.get_column("dollars").sum() if per.height else 0.0
-    shown = f"; the top {bars.height} of {per.height} providers drawn" if per.height > top else ""
+    drawn = order.head(top)
+    bars = (
+        per.join(drawn, on=c.RENDERING_NPI, how="inner", nulls_equal=True)
+        .with_columns(
+            label.alias("provider"),
+            pl.col("exposure").replace_strict(EXPOSURE_WORDS).alias("kind"),
+            pl.col("exposure").replace_strict(rank).alias("_rank"),
+            _money(pl.col("amount")).alias("dollars"),
+        )
+        .sort(["_largest", c.RENDERING_NPI, "_rank"], descending=[True, False, False])
+        .select("provider", "kind", "dollars", "lines")
+    )
+    kinds = [EXPOSURE_WORDS[k] for k in EXPOSURE_KINDS]
+    totals = exposure_totals(clinician)
+    shown = (
+        f"; the top {drawn.height} of {order.height} providers drawn" if order.height > top else ""
+    )
+    subtitle = [
+        "Clinician findings only (billing findings are shown by payer and billing NPI)",
+        (money_phrase(totals, "") or "$0") + " — each claim line once per kind" + shown,
+    ]
     chart: alt.Chart = (
-        alt.Chart(bars, width=_WIDTH, height=_bar_height(bars.height))
-        .mark_bar(color=_ALERT)
+        alt.Chart(bars, width=_WIDTH, height=alt.Step(14))
+        .mark_bar()
         .encode(
             y=alt.Y(
                 "provider:N",
-                sort=bars.get_column("provider").to_list(),
+                sort=list(dict.fromkeys(bars.get_column("provider").to_list())),
                 title=None,
                 axis=alt.Axis(labelLimit=_LABEL_LIMIT),
             ),
-            x=alt.X(
-                "dollars:Q",
-                title="Dollars at risk",
-                axis=alt.Axis(format=MONEY_FORMAT, tickCount=8),
+            yOffset=alt.YOffset("kind:N", sort=kinds),
+            x=alt.X("dollars:Q", title="Dollars", axis=alt.Axis(format=MONEY_FORMAT, tickCount=8)),
+            color=alt.Color(
+                "kind:N",
+                title="Kind",
+                scale=alt.Scale(domain=kinds, range=[EXPOSURE_COLORS[k] for k in kinds]),
+                legend=alt.Legend(orient="bottom"),
             ),
             tooltip=[
                 alt.Tooltip("provider:N", title="Provider"),
-                alt.Tooltip("dollars:Q", title="Dollars at risk", format="$,.2f"),
-                alt.Tooltip("lines:Q", title="Claim lines with errors", format=","),
+                alt.Tooltip("kind:N", title="Kind"),
+                alt.Tooltip("dollars:Q", title="Amount", format="$,.2f"),
+                alt.Tooltip("lines:Q", title="Claim lines", format=","),
             ],
         )
         .properties(
             title=_title(
-                "Dollars at risk by rendering provider",
-                _empty_note(bars, "error findings")
-                or f"${total:,.0f} in charges of claim lines with an error finding (each once)"
-                + shown,
+                "Money by rendering provider: overpaid, denied, at risk, underpaid",
+                _empty_note(bars, "clinician findings with an amount") or subtitle,
             )
         )
     )

@@ -14,8 +14,10 @@
 
 The page has no script and loads nothing: every chart is an inline SVG drawn by vl-convert,
 styles are inline, and it prints to PDF from a browser (print CSS, page breaks). It holds an
-executive summary (lines audited, findings by severity, dollars at risk counted once per line,
-top rules, top providers), the findings by rule with each rule's explanation and fix, the
+executive summary (lines audited, findings by severity, the four kinds of money — overpaid,
+denied, at risk, underpaid — each with what it means, top rules, the provider scorecard of
+clinician findings), the billing findings by payer and billing NPI, the findings by rule with
+each rule's explanation and fix, the
 revenue-cycle metrics and charts when remittances are given, the OIG integrity measures where
 computable, reviewer decisions when given, the input row accounting and rejects, and the
 code-set and policy versions and the date of the run.

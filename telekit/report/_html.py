@@ -16,6 +16,7 @@ from typing import Any, Final
 import polars as pl
 
 from telekit._core import _columns as c
+from telekit._engine._result import exposure_totals, money_phrase
 from telekit.report._cells import strip_controls_in
 from telekit.report._deidentify import reduce_dates_in, year_column
 
@@ -58,6 +59,7 @@ def _short_labels(spec: str) -> str:
 
 _ABBREVIATIONS: Final = {
     "ctbs": "CTBS", "em": "E/M", "npi": "NPI", "pos": "POS", "cpt": "CPT", "mdm": "MDM",
+    "ncci": "NCCI", "mue": "MUE", "g2211": "G2211", "medicare": "Medicare",
 }  # fmt: skip
 
 
@@ -299,37 +301,58 @@ def _provider_names(providers: pl.DataFrame | None) -> pl.DataFrame:
 
 
 def _top_providers(findings: pl.DataFrame, providers: pl.DataFrame | None) -> pl.DataFrame:
-    """Per rendering NPI: findings, lines with an error and their charges (each line once)."""
-    per_line = (
-        findings.filter(pl.col("severity") == "error")
-        .unique(subset=[c.CLAIM_ID, c.CLAIM_LINE_NUMBER])
+    """The provider scorecard: per rendering NPI, its ``clinician`` findings only (DESIGN §5
+    "Responsibility"): findings, lines with an error, and the four kinds of money (each line
+    once per kind); most lines with an error first."""
+    from telekit.charts._audit import exposure_columns  # noqa: PLC0415 - charts import altair
+
+    clinician = findings.filter(pl.col("responsibility") == "clinician")
+    errors = (
+        clinician.filter(pl.col("severity") == "error")
         .group_by(c.RENDERING_NPI)
         .agg(
-            pl.len().cast(pl.Int64).alias("lines_with_errors"),
-            pl.col("amount_at_risk").sum().cast(c.MONEY).alias("dollars_at_risk"),
+            pl.struct(c.CLAIM_ID, c.CLAIM_LINE_NUMBER)
+            .n_unique()
+            .cast(pl.Int64)
+            .alias("lines_with_errors")
         )
     )
-    counts = findings.group_by(c.RENDERING_NPI).agg(pl.len().cast(pl.Int64).alias("findings"))
+    counts = clinician.group_by(c.RENDERING_NPI).agg(pl.len().cast(pl.Int64).alias("findings"))
     return (
-        counts.join(per_line, on=c.RENDERING_NPI, how="left", nulls_equal=True)
-        .with_columns(
-            pl.col("lines_with_errors").fill_null(0),
-            pl.col("dollars_at_risk").fill_null(Decimal("0")),
-        )
+        counts.join(errors, on=c.RENDERING_NPI, how="left", nulls_equal=True)
+        .join(exposure_columns(clinician, [c.RENDERING_NPI]), on=c.RENDERING_NPI, how="left",
+              nulls_equal=True)
+        .with_columns(pl.col("lines_with_errors").fill_null(0))
         .join(_provider_names(providers), on=c.RENDERING_NPI, how="left")
-        .sort(["dollars_at_risk", "findings", c.RENDERING_NPI], descending=[True, True, False])
-    )
+        .sort(["lines_with_errors", "findings", c.RENDERING_NPI], descending=[True, True, False],
+              nulls_last=True)
+    )  # fmt: skip
 
 
-def _after_review(findings: pl.DataFrame, decisions: pl.DataFrame) -> Decimal:
-    """Dollars at risk once dismissed findings are set aside: the charge of each line with at
-    least one error finding not dismissed, each line once."""
+def _after_review(findings: pl.DataFrame, decisions: pl.DataFrame) -> str:
+    """The four kinds of money once dismissed findings are set aside (each line once per kind,
+    as ``AuditResult.exposure()``), as a phrase: ``$8,120.00 overpaid, $96.20 denied``."""
     dismissed = decisions.filter(pl.col("decision") == "dismiss").select("finding_id")
+    kept = findings.join(dismissed, on="finding_id", how="anti")
+    return money_phrase(exposure_totals(kept), "") or "$0.00 in every kind"
+
+
+def _charged_lines(findings: pl.DataFrame) -> tuple[int, int]:
+    """(lines whose denied or at-risk amount is their charge, lines denied or at risk): each
+    line once; a line priced at its charge had no expected fee and no fee-schedule price."""
+    kinds = findings.filter(pl.col("exposure").is_in(["denied", "at_risk"]))
+    line = pl.struct(c.CLAIM_ID, c.CLAIM_LINE_NUMBER)
+    charged = kinds.filter(pl.col("amount_basis") == "charge").select(line.n_unique()).item()
+    return int(charged or 0), int(kinds.select(line.n_unique()).item() or 0)
+
+
+def _error_charges(findings: pl.DataFrame) -> Decimal:
+    """The charges of the lines with an error finding, each line once (charges, never money
+    at risk)."""
     total = (
         findings.filter(pl.col("severity") == "error")
-        .join(dismissed, on="finding_id", how="anti")
         .unique(subset=[c.CLAIM_ID, c.CLAIM_LINE_NUMBER])
-        .get_column("amount_at_risk")
+        .get_column(c.CHARGE_AMOUNT)
         .sum()
     )
     return Decimal(str(total)) if total is not None else Decimal("0.00")

@@ -4,23 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Final
 
 import polars as pl
 
 from telekit._core import _columns as c
-from telekit._engine._result import AuditResult
+from telekit._engine._result import EXPOSURE_KINDS, AuditResult, exposure_totals
 from telekit.report._deidentify import Deidentifier
 
 
 @dataclass(frozen=True)
 class AuditRecord:
-    """What the report needs of an audit: summary.json's content, the findings, the rejects,
-    the provider roster (for names) and inputs.json (paths and SHA-256), or None.
+    """What the report needs of an audit: summary.json's content (with ``billing_findings``, the
+    billing findings per payer and billing NPI, which the findings alone cannot give), the
+    findings, the rejects, the provider roster (for names) and inputs.json (paths and SHA-256),
+    or None.
 
     Made from an ``AuditResult`` (``from_result``) or from an audit's OUT (``load_audit``). It
     quacks like an ``AuditResult`` where the charts and the workbook need it (``summary()``,
-    ``findings``, ``providers``).
+    ``exposure()``, ``findings``, ``providers``).
     """
 
     summary_data: dict[str, Any]
@@ -40,8 +42,13 @@ class AuditRecord:
     ) -> AuditRecord:
         """``summary`` defaults to ``result.to_summary_dict()`` (the CLI passes the one it
         wrote, with the remittance tables); ``rejects`` to ``result.rejects``."""
+        data = dict(summary) if summary is not None else result.to_summary_dict()
+        if "billing_findings" not in data:
+            data["billing_findings"] = _billing_json(
+                billing_findings(result.findings, result.claims)
+            )
         return cls(
-            summary_data=dict(summary) if summary is not None else result.to_summary_dict(),
+            summary_data=data,
             findings=result.findings,
             rejects=rejects if rejects is not None else result.rejects,
             providers=result.providers,
@@ -55,6 +62,22 @@ class AuditRecord:
     def summary(self) -> pl.DataFrame:
         """One row per rule, as ``AuditResult.summary()``."""
         return _rules_frame(self.summary_data.get("rules", []))
+
+    def exposure(self) -> pl.DataFrame:
+        """The four totals, as ``AuditResult.exposure()``: summary.json's ``findings.exposure``
+        (computed from the findings when an older summary.json lacks it)."""
+        exposure = self.summary_data.get("findings", {}).get("exposure")
+        if isinstance(exposure, Mapping):
+            return _exposure_frame(exposure)
+        return exposure_totals(self.findings)
+
+    def billing(self) -> pl.DataFrame:
+        """The billing findings per payer and billing NPI (``billing_findings``): summary.json's
+        ``billing_findings``, else computed from the findings without the billing NPI."""
+        rows = self.summary_data.get("billing_findings")
+        if isinstance(rows, list):
+            return _billing_frame(rows)
+        return billing_findings(self.findings, None)
 
     def deidentify(self, deid: Deidentifier) -> AuditRecord:
         """This record with ``deid`` applied (no-op when already de-identified)."""
@@ -89,13 +112,84 @@ def _rules_frame(rules: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
         "responsibility": pl.String,
         "findings": pl.Int64,
         "lines": pl.Int64,
-        "dollars_at_risk": pl.String,
+        **dict.fromkeys(EXPOSURE_KINDS, pl.String),
         "status": pl.String,
         "reason": pl.String,
     }
-    rows = [{k: r.get(k) for k in schema} for r in rules]
+    rows = [
+        {k: (str(r.get(k) or "0") if k in EXPOSURE_KINDS else r.get(k)) for k in schema}
+        for r in rules
+    ]
+    frame = pl.DataFrame(rows, schema=schema)
+    return frame.with_columns(pl.col(k).cast(c.MONEY) for k in EXPOSURE_KINDS)
+
+
+def _exposure_frame(exposure: Mapping[str, Any]) -> pl.DataFrame:
+    """summary.json's ``findings.exposure`` as ``AuditResult.exposure()``'s frame."""
+    rows = [
+        {
+            "exposure": kind,
+            "lines": int((exposure.get(kind) or {}).get("lines") or 0),
+            "amount": str((exposure.get(kind) or {}).get("amount") or "0"),
+        }
+        for kind in EXPOSURE_KINDS
+    ]
     frame = pl.DataFrame(
-        [{**r, "dollars_at_risk": str(r["dollars_at_risk"] or "0")} for r in rows],
-        schema=schema,
+        rows, schema={"exposure": pl.String, "lines": pl.Int64, "amount": pl.String}
     )
-    return frame.with_columns(pl.col("dollars_at_risk").cast(c.MONEY))
+    return frame.with_columns(pl.col("amount").cast(c.MONEY))
+
+
+#: the billing findings per (payer, billing NPI): what the report's billing section reads
+BILLING_SCHEMA: Final = pl.Schema(
+    {
+        c.PAYER: pl.String(),
+        c.BILLING_NPI: pl.String(),
+        "findings": pl.Int64(),
+        "lines": pl.Int64(),
+        **dict.fromkeys(EXPOSURE_KINDS, c.MONEY),
+    }
+)
+
+
+def billing_findings(findings: pl.DataFrame, claims: pl.DataFrame | None) -> pl.DataFrame:
+    """The ``billing`` findings (DESIGN §5 "Responsibility") per payer and billing NPI (joined
+    from the audited claims on claim_id and claim_line_number; null when the claims do not
+    give it): findings, lines, and the four kinds of money, each line once per kind. A line
+    has one payer and one billing NPI, so the rows add up by payer or by NPI."""
+    from telekit.charts._audit import exposure_columns  # noqa: PLC0415 - charts import altair
+
+    billing = findings.filter(pl.col("responsibility") == "billing")
+    key = [c.CLAIM_ID, c.CLAIM_LINE_NUMBER]
+    if claims is not None and c.BILLING_NPI in claims.columns and claims.height:
+        npis = claims.select(*key, pl.col(c.BILLING_NPI).cast(pl.String)).unique(subset=key)
+        billing = billing.join(npis, on=key, how="left")
+    else:
+        billing = billing.with_columns(pl.lit(None, dtype=pl.String).alias(c.BILLING_NPI))
+    groups = [c.PAYER, c.BILLING_NPI]
+    counts = billing.group_by(groups).agg(
+        pl.len().cast(pl.Int64).alias("findings"),
+        pl.struct(key).n_unique().cast(pl.Int64).alias("lines"),
+    )
+    return (
+        counts.join(exposure_columns(billing, groups), on=groups, how="left", nulls_equal=True)
+        .select(list(BILLING_SCHEMA))
+        .cast(BILLING_SCHEMA)
+        .sort(groups, nulls_last=True)
+    )
+
+
+def _billing_json(frame: pl.DataFrame) -> list[dict[str, Any]]:
+    """``billing_findings`` as summary.json holds it (money as strings)."""
+    return [
+        {k: f"{v:.2f}" if k in EXPOSURE_KINDS else v for k, v in row.items()}
+        for row in frame.iter_rows(named=True)
+    ]
+
+
+def _billing_frame(rows: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
+    strings = {k: pl.String() if k in EXPOSURE_KINDS else v for k, v in BILLING_SCHEMA.items()}
+    frame = pl.DataFrame(
+        [{k: r.get(k) for k in BILLING_SCHEMA} for r in rows], schema=strings, orient="row"
+    )
+    return frame.cast(BILLING_SCHEMA)

@@ -72,6 +72,7 @@ def document(
     s = record.summary_data
     sections: list[tuple[str, str, str]] = [
         ("summary", "Executive summary", _sections_audit.executive(page, record, decisions)),
+        ("billing", "Billing findings", _sections_audit.billing(page, record)),
         ("findings", "Findings by rule", _sections_audit.findings(page, record)),
     ]
     if frames:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import polars as pl
 
 from telekit._core import _columns as c
+from telekit._engine._result import EXPOSURE_KINDS, EXPOSURE_MEANING, EXPOSURE_WORDS
 from telekit.report._decisions import REVIEW_DECISIONS
 from telekit.report._html import (
     _DECISION_LABELS,
@@ -18,7 +19,9 @@ from telekit.report._html import (
     _SEVERITIES,
     Page,
     _after_review,
+    _charged_lines,
     _code,
+    _error_charges,
     _input_files,
     _int,
     _money,
@@ -32,6 +35,45 @@ from telekit.report._html import (
 )
 from telekit.report._record import AuditRecord
 
+#: one sentence each: whose findings the scorecard counts, and whose it leaves to billing
+SCORECARD_NOTE: Final = (
+    "The provider scorecard counts clinician findings only: what the documentation and the "
+    "clinician's coding support (the TM, DC and PR rules, MD002, MD005, PS003, PS005, PS006, "
+    "TM006 and TM007)."
+)
+BILLING_NOTE: Final = (
+    "Billing findings are every other rule's (payer policy, coverage, claim form, codes and "
+    "pricing): they are the billing team's to correct, so they are shown by payer and by "
+    "billing NPI, never on a provider's scorecard."
+)
+
+_KIND_COLUMNS: Final[tuple[tuple[str, str, Callable[[Any], str]], ...]] = tuple(
+    (k, EXPOSURE_WORDS[k].capitalize(), _money) for k in EXPOSURE_KINDS
+)
+
+
+def _money_tiles(page: Page, exposure: pl.DataFrame) -> str:
+    """The four kinds of money, one tile each: amount, lines, and what it is and what to do
+    (``EXPOSURE_MEANING``)."""
+    out = []
+    for row in exposure.iter_rows(named=True):
+        kind = row["exposure"]
+        lines = int(row["lines"] or 0)
+        out.append(
+            f"<div class='tile money {kind}'>"
+            f"<div class='label'>{page.t(EXPOSURE_WORDS[kind].capitalize())}</div>"
+            f"<div class='value'>{page.t(_money(row['amount']))}</div>"
+            f"<div class='note'><b>{lines:,} line{'s' * (lines != 1)}</b> · "
+            f"{page.t(EXPOSURE_MEANING[kind])}</div></div>"
+        )
+    return "<div class='tiles kinds'>" + "".join(out) + "</div>"
+
+
+def _rule_money(r: Mapping[str, Any]) -> str:
+    """``$96.20 denied · $12.00 underpaid`` for a rule (kinds with no amount left out)."""
+    parts = [f"{_money(r[k])} {EXPOSURE_WORDS[k]}" for k in EXPOSURE_KINDS if r.get(k)]
+    return " · " + " · ".join(parts) if parts else ""
+
 
 def executive(page: Page, record: AuditRecord, decisions: pl.DataFrame | None) -> str:
     s = record.summary_data
@@ -40,7 +82,8 @@ def executive(page: Page, record: AuditRecord, decisions: pl.DataFrame | None) -
     claims = s.get("tables", {}).get("claims", {})
     audited = int(claims.get("rows_audited") or 0)
     lines_err = int(f.get("lines_with_errors") or 0)
-    share = f"{lines_err / audited * 100:.1f}% of lines audited" if audited else ""
+    share = f"{lines_err / audited * 100:.1f}% of lines audited; " if audited else ""
+    charges = _error_charges(record.findings)
     rejected = sum(int(t.get("rows_rejected") or 0) for t in s.get("tables", {}).values())
     tiles = [
         ("Claim lines audited", f"{audited:,}", f"{_int(claims.get('rows_in'))} rows read"),
@@ -50,28 +93,41 @@ def executive(page: Page, record: AuditRecord, decisions: pl.DataFrame | None) -
             f"{int(by.get('error') or 0):,} error · {int(by.get('warning') or 0):,} warning"
             f" · {int(by.get('info') or 0):,} info",
         ),
-        ("Lines with an error", f"{lines_err:,}", share),
-        (
-            "Dollars at risk",
-            _money(f.get("dollars_at_risk", "0")),
-            "charges of lines with an error, each line once",
-        ),
+        ("Lines with an error", f"{lines_err:,}", f"{share}charges on them {_money(charges)}"),
         ("Rows rejected", f"{rejected:,}", "unreadable input rows (see Input data)"),
     ]
-    if decisions is not None:
-        after = _after_review(record.findings, decisions)
-        tiles.append(("At risk after review", _money(after), "dismissed findings removed"))
     html_tiles = "".join(
-        f"<div class='tile{' alert' if label.startswith('Dollars') else ''}'>"
-        f"<div class='label'>{page.t(label)}</div><div class='value'>{page.t(value)}</div>"
+        f"<div class='tile'><div class='label'>{page.t(label)}</div>"
+        f"<div class='value'>{page.t(value)}</div>"
         f"<div class='note'>{page.t(note)}</div></div>"
         for label, value, note in tiles
     )
+    parts = [f"<div class='tiles'>{html_tiles}</div>", "<h3>Money, by kind</h3>"]
+    parts.append(
+        "<p class='note'>Four kinds, never added together: each claim line counts once per kind "
+        "(at its largest amount in the kind). Charges are not money at risk.</p>"
+    )
+    parts.append(_money_tiles(page, record.exposure()))
+    charged, priced = _charged_lines(record.findings)
+    if charged:
+        parts.append(
+            f"<p class='callout'>{charged:,} of the {priced:,} lines denied or at risk are "
+            "counted at their charge (amount basis “charge”): those lines had no expected fee "
+            "and no Medicare fee-schedule price, and a charge is usually more than a payer "
+            "allows. Give expected fees (expected_fees.toml) to price them.</p>"
+        )
+    if decisions is not None:
+        parts.append(
+            "<p><b>After review</b> (dismissed findings removed): "
+            f"{page.t(_after_review(record.findings, decisions))}.</p>"
+        )
     rules = record.summary().filter(pl.col("findings") > 0)
-    top_rules = rules.sort(
-        ["dollars_at_risk", "findings", "rule_code"], descending=[True, True, False]
-    ).head(5)
-    parts = [f"<div class='tiles'>{html_tiles}</div>"]
+    rank = {sev: i for i, sev in enumerate(_SEVERITIES)}
+    top_rules = (
+        rules.with_columns(pl.col("severity").replace_strict(rank, default=9).alias("_rank"))
+        .sort(["_rank", "lines", "findings", "rule_code"], descending=[False, True, True, False])
+        .head(5)
+    )
     if top_rules.height:
         parts.append("<h3>Top rules</h3>")
         parts.append(
@@ -81,42 +137,90 @@ def executive(page: Page, record: AuditRecord, decisions: pl.DataFrame | None) -
                     ("rule_code", "Rule", None),
                     ("rule_name", "Problem", None),
                     ("severity", "Severity", None),
+                    ("responsibility", "Responsibility", None),
                     ("findings", "Findings", _int),
                     ("lines", "Lines", _int),
-                    ("dollars_at_risk", "Dollars at risk", _money),
+                    *_KIND_COLUMNS,
                 ],
             )
         )
         parts.append(
-            "<p class='note'>A line flagged by several rules counts in each rule's amount; "
-            "the total above counts it once.</p>"
+            "<p class='note'>Errors first, then the rules that flagged the most lines. A line "
+            "flagged by several rules counts in each rule's amounts; the totals above count it "
+            "once per kind.</p>"
         )
     providers = _top_providers(record.findings, record.providers)
+    parts.append("<h3>Top providers</h3>")
+    parts.append(f"<p class='note'>{page.t(SCORECARD_NOTE)}</p>")
     if providers.height:
-        parts.append("<h3>Top providers</h3>")
         parts.append(
             page.table(
                 providers.head(5),
                 [
                     (c.RENDERING_NPI, "Rendering NPI", None),
                     ("provider", "Provider", None),
-                    ("findings", "Findings", _int),
+                    ("findings", "Clinician findings", _int),
                     ("lines_with_errors", "Lines with an error", _int),
-                    ("dollars_at_risk", "Dollars at risk", _money),
+                    *_KIND_COLUMNS,
                 ],
             )
         )
+    else:
+        parts.append("<p>No clinician findings.</p>")
     if rules.height:
         from telekit import charts  # noqa: PLC0415
 
         parts.append(page.chart("findings-by-rule", lambda: charts.findings_by_rule(rules)))
-        if providers.filter(pl.col("dollars_at_risk") > 0).height:
+        money = [pl.col(k) > 0 for k in EXPOSURE_KINDS]
+        if providers.filter(pl.any_horizontal(money)).height:
             parts.append(
                 page.chart(
-                    "dollars-at-risk-by-provider",
-                    lambda: charts.dollars_at_risk_by_provider(record.findings, record.providers),
+                    "exposure-by-provider",
+                    lambda: charts.exposure_by_provider(record.findings, record.providers),
                 )
             )
+    return "".join(parts)
+
+
+_BILLING_ROWS: Final = 50
+
+
+def billing(page: Page, record: AuditRecord) -> str:
+    """The billing findings by payer and by billing NPI (DESIGN §5 "Responsibility")."""
+    frame = record.billing()
+    parts = [f"<p>{page.t(BILLING_NOTE)}</p>"]
+    if frame.height == 0:
+        parts.append("<p><strong>No billing findings.</strong></p>")
+        return "".join(parts)
+    for key, label, heading in (
+        (c.PAYER, "Payer", "By payer"),
+        (c.BILLING_NPI, "Billing NPI", "By billing NPI"),
+    ):
+        # a line has one payer and one billing NPI: the (payer, NPI) rows add up
+        table = (
+            frame.group_by(key)
+            .agg(pl.col("findings", "lines", *EXPOSURE_KINDS).sum())
+            .with_columns(pl.col(k).cast(c.MONEY) for k in EXPOSURE_KINDS)
+            .sort(["lines", "findings", key], descending=[True, True, False], nulls_last=True)
+            .with_columns(pl.col(key).fill_null("(not given)"))
+        )
+        parts.append(f"<h3>{page.t(heading)}</h3>")
+        if table.height > _BILLING_ROWS:
+            parts.append(
+                f"<p class='note'>The {_BILLING_ROWS} with the most lines of {table.height:,}; "
+                "every billing finding is in findings.xlsx.</p>"
+            )
+        parts.append(
+            page.table(
+                table.head(_BILLING_ROWS),
+                [
+                    (key, label, None),
+                    ("findings", "Billing findings", _int),
+                    ("lines", "Lines", _int),
+                    *_KIND_COLUMNS,
+                ],
+            )
+        )
     return "".join(parts)
 
 
@@ -128,7 +232,7 @@ def findings(page: Page, record: AuditRecord) -> str:
     with_findings = (
         rules.filter(pl.col("findings") > 0)
         .with_columns(pl.col("severity").replace_strict(order, default=9).alias("_rank"))
-        .sort(["_rank", "dollars_at_risk", "findings", "rule_code"],
+        .sort(["_rank", "lines", "findings", "rule_code"],
               descending=[False, True, True, False])
     )  # fmt: skip
     findings = record.findings
@@ -151,17 +255,21 @@ def findings(page: Page, record: AuditRecord) -> str:
             (c.HCPCS_CODE, "Code", None),
             (c.PAYER, "Payer", None),
             (c.RENDERING_NPI, "Rendering NPI", None),
-            ("amount_at_risk", "At risk", _money),
+            ("line_status", "Line status", None),
+            (c.CHARGE_AMOUNT, "Charge", _money),
+            ("_kind", "Money", None),
+            ("exposure_amount", "Amount", _money),
+            ("amount_basis", "Amount from", None),
         ]
         if not page.deidentified:
             cols.append(("message", "What was found", None))
-        examples = examples.with_columns(year.alias("_when"))
+        examples = examples.with_columns(year.alias("_when"), _kind_expr())
         parts.append(
             f"<div class='rule {page.t(r['severity'])}' id='rule-{page.t(code)}'>"
             f"<h3>{page.t(code)} · {page.t(readable(r['rule_name']))} "
             f"<span class='badge {page.t(r['severity'])}'>{page.t(r['severity'])}</span></h3>"
             f"<p class='stats'>{r['findings']:,} findings on {r['lines']:,} lines · "
-            f"{_money(r['dollars_at_risk'])} at risk"
+            f"{page.t(_rule_money(r))}"
             f"{' (partial: ' + page.t(r['reason']) + ')' if r['status'] == 'partial' else ''}"
             f"</p><p><strong>{page.t(lead)}</strong></p>"
             f"{page.doc(rule.doc) if rule is not None else ''}"
@@ -197,6 +305,15 @@ def findings(page: Page, record: AuditRecord) -> str:
     return "".join(parts)
 
 
+def _kind_expr() -> pl.Expr:
+    """A finding's kind of money as a word (overpaid, denied, at risk, underpaid; none)."""
+    return (
+        pl.col("exposure")
+        .replace_strict(EXPOSURE_WORDS, default="none", return_dtype=pl.String)
+        .alias("_kind")
+    )
+
+
 def review(page: Page, record: AuditRecord, decisions: pl.DataFrame) -> str:
     findings = record.findings
     current = decisions.join(findings.select("finding_id"), on="finding_id", how="semi")
@@ -206,12 +323,13 @@ def review(page: Page, record: AuditRecord, decisions: pl.DataFrame) -> str:
     tiles += [
         (_DECISION_LABELS[d].capitalize(), f"{int(counts.get(d, 0)):,}") for d in REVIEW_DECISIONS
     ]
-    tiles.append(("At risk after review", _money(_after_review(findings, current))))
+    tiles.append(("After review", _after_review(findings, current)))
     parts = [
         "<div class='tiles'>"
         + "".join(
             f"<div class='tile'><div class='label'>{page.t(k)}</div>"
-            f"<div class='value'>{page.t(v)}</div></div>"
+            f"<div class='value{' phrase' if k == 'After review' else ''}'>{page.t(v)}</div>"
+            "</div>"
             for k, v in tiles
         )
         + "</div>"
@@ -249,7 +367,14 @@ def review(page: Page, record: AuditRecord, decisions: pl.DataFrame) -> str:
     year = _year_expr(findings)
     detail = (
         current.join(
-            findings.select("finding_id", c.HCPCS_CODE, year.alias("_when"), "amount_at_risk"),
+            findings.select(
+                "finding_id",
+                c.HCPCS_CODE,
+                year.alias("_when"),
+                _kind_expr(),
+                "exposure_amount",
+                "amount_basis",
+            ),
             on="finding_id",
             how="left",
         )
@@ -262,6 +387,9 @@ def review(page: Page, record: AuditRecord, decisions: pl.DataFrame) -> str:
         (c.CLAIM_LINE_NUMBER, "Line", None),
         ("_when", "Year" if page.deidentified else "Date of service", None),
         (c.HCPCS_CODE, "Code", None),
+        ("_kind", "Money", None),
+        ("exposure_amount", "Amount", _money),
+        ("amount_basis", "Amount from", None),
         ("decision", "Decision", None),
         ("reviewer", "Reviewer", None),
         ("_decided", "Decided", None),

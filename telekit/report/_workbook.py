@@ -1,5 +1,5 @@
-"""findings.xlsx: the Findings, Rejects and Decisions sheets (money as numbers, long cells cut,
-formula-looking text kept as text)."""
+"""findings.xlsx: the Summary, Findings, Rejects and Decisions sheets (money as numbers, long
+cells cut, formula-looking text kept as text)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any, Protocol
 import polars as pl
 
 from telekit._core import _columns as c
+from telekit._engine._result import EXPOSURE_KINDS, EXPOSURE_MEANING, EXPOSURE_WORDS
 from telekit.report._cells import excel_safe
 
 
@@ -22,9 +23,18 @@ class _Audited(Protocol):
 
     def summary(self) -> pl.DataFrame: ...
 
+    def exposure(self) -> pl.DataFrame: ...
+
 
 MONEY_COLUMNS = frozenset(
-    {"dollars_at_risk", "amount_at_risk", "charge_amount", "paid_amount", "allowed_amount"}
+    {
+        *EXPOSURE_KINDS,
+        "exposure_amount",
+        "expected_allowed",
+        "charge_amount",
+        "paid_amount",
+        "allowed_amount",
+    }
 )
 _WIDTH = {"message": 70, "suggested_fix": 60, "reason": 50, "rule_name": 34, "value": 24}
 
@@ -66,6 +76,12 @@ def _sheet(wb: Any, name: str, frame: pl.DataFrame, formats: dict[str, Any]) -> 
 def _one_sheet(wb: Any, name: str, frame: pl.DataFrame, formats: dict[str, Any]) -> None:
     ws = wb.add_worksheet(name)
     ws.freeze_panes(1, 0)
+    _table(ws, frame, formats, first=0)
+
+
+def _table(ws: Any, frame: pl.DataFrame, formats: dict[str, Any], *, first: int) -> None:
+    """``frame`` from row ``first`` down: a bold header, the rows, an autofilter over them;
+    money and dates formatted, widths fitted to the content (capped for long text)."""
     writers = []
     for j, col in enumerate(frame.columns):
         dtype = frame.schema[col]
@@ -81,14 +97,50 @@ def _one_sheet(wb: Any, name: str, frame: pl.DataFrame, formats: dict[str, Any])
         longest = longest if isinstance(longest, int) else 0
         width = min(max(len(col), longest) + 2, _WIDTH.get(col, 40))
         ws.set_column(j, j, width, fmt)
-        ws.write_string(0, j, col, formats["header"])
+        ws.write_string(first, j, col, formats["header"])
         writers.append(_cell_writer(dtype, formats))
     # row by row: the workbook is opened in constant-memory mode, which flushes each finished row
-    for i, row in enumerate(frame.iter_rows(), start=1):
+    for i, row in enumerate(frame.iter_rows(), start=first + 1):
         for j, v in enumerate(row):
             if v is not None:
                 writers[j](ws, i, j, v)
-    ws.autofilter(0, 0, max(frame.height, 1), max(len(frame.columns) - 1, 0))
+    ws.autofilter(first, 0, first + max(frame.height, 1), max(len(frame.columns) - 1, 0))
+
+
+#: the Summary sheet: rows above the per-rule table (the four totals, a blank row)
+TOTALS_ROWS = 5
+
+
+def _summary_sheet(wb: Any, result: _Audited, formats: dict[str, Any]) -> None:
+    """The Summary sheet: the four totals side by side (amount, lines, what each means), each
+    above the per-rule column of its kind, then one row per rule with its four amounts. The
+    header row of the rules is frozen."""
+    rules = excel_safe(result.summary())
+    totals = result.exposure()
+    ws = wb.add_worksheet("Summary")
+    kind = EXPOSURE_KINDS[0]
+    first = rules.columns.index(kind) if kind in rules.columns else 1
+    kinds = [(EXPOSURE_KINDS.index(r["exposure"]), r) for r in totals.iter_rows(named=True)]
+    # row by row (constant-memory mode writes each row once, in order)
+    ws.write_string(0, first - 1, "Money, by kind", formats["header"])
+    for i, r in kinds:
+        ws.write_string(0, first + i, EXPOSURE_WORDS[r["exposure"]].capitalize(), formats["header"])
+    ws.write_string(1, first - 1, "Amount (each line once)", formats["header"])
+    for i, r in kinds:
+        ws.write_number(1, first + i, float(r["amount"]), formats["money"])
+    ws.write_string(2, first - 1, "Lines", formats["header"])
+    for i, r in kinds:
+        ws.write_number(2, first + i, int(r["lines"]))
+    ws.set_row(3, 150)
+    ws.write_string(3, first - 1, "What it means", formats["header"])
+    for i, r in kinds:
+        ws.write_string(3, first + i, EXPOSURE_MEANING[r["exposure"]], formats["wrap"])
+    ws.write_string(4, first - 1, "Never added together; a line may count in several rules.")
+    ws.freeze_panes(TOTALS_ROWS + 1, 0)
+    _table(ws, rules, formats, first=TOTALS_ROWS)
+    ws.set_column(first - 1, first - 1, 24)  # the totals' labels
+    for i in range(len(EXPOSURE_KINDS)):  # wide enough for what each total means
+        ws.set_column(first + i, first + i, 30, formats["money"])
 
 
 def write_xlsx(
@@ -99,8 +151,9 @@ def write_xlsx(
     decisions: pl.DataFrame | None = None,
     name: str = "findings.xlsx",
 ) -> None:
-    """``out/name`` (findings.xlsx), the workbook a billing team works from: sheets Summary,
-    Findings, Rejects (and Decisions when a review is given); header frozen, autofilter, money
+    """``out/name`` (findings.xlsx), the workbook a billing team works from: sheets Summary
+    (the four totals side by side with their meaning, then one row per rule), Findings, Rejects
+    (and Decisions when a review is given); header frozen, autofilter, money
     ``$#,##0.00``, dates ``yyyy-mm-dd``, column widths fitted to the content; text without
     control characters, cut with a note past Excel's 32,767 characters. Written in
     xlsxwriter's constant-memory mode (rows flushed as written), so a million findings do not
@@ -114,8 +167,9 @@ def write_xlsx(
             "money": wb.add_format({"num_format": "$#,##0.00"}),
             "date": wb.add_format({"num_format": "yyyy-mm-dd"}),
             "datetime": wb.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
+            "wrap": wb.add_format({"text_wrap": True, "valign": "top"}),
         }
-        _sheet(wb, "Summary", result.summary(), formats)
+        _summary_sheet(wb, result, formats)
         _sheet(wb, "Findings", result.findings, formats)
         _sheet(wb, "Rejects", rejects, formats)
         if decisions is not None:
@@ -124,8 +178,9 @@ def write_xlsx(
 
 def decisions_sheet(decisions: pl.DataFrame, findings: pl.DataFrame) -> pl.DataFrame:
     """The Decisions sheet: each current decision with its finding's rule name, severity, DOS,
-    code and amount at risk (decisions on findings this audit does not have are left out)."""
+    code, kind of money, amount and what the amount was computed from (decisions on findings
+    this audit does not have are left out)."""
     wanted = ["finding_id", "rule_name", "severity", c.CLAIM_LINE_START_DATE, c.HCPCS_CODE]
-    wanted += ["amount_at_risk"]
+    wanted += ["exposure", "exposure_amount", "amount_basis"]
     extra = findings.select([col for col in wanted if col in findings.columns])
     return decisions.join(extra, on="finding_id", how="inner", maintain_order="left")

@@ -16,9 +16,13 @@ import re
 import shutil
 import subprocess
 import sys
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+
+import telekit as tk
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -78,6 +82,23 @@ def _finish(process: subprocess.Popen[str]) -> str:
             process.kill()
             process.wait()
     return output
+
+
+def _sample_exposure() -> dict[str, Decimal]:
+    """The four totals of the sample's audit (as the notebooks and ``telekit audit`` run it)."""
+    result = tk.audit(
+        SAMPLES / "claims.csv",
+        encounters=SAMPLES / "encounters.csv",
+        coverage=SAMPLES / "coverage.csv",
+        providers=SAMPLES / "providers.csv",
+        policies=SAMPLES / "policies.toml",
+        as_of=date(2026, 10, 30),
+        remittances=tk.read_remittances(
+            SAMPLES / "remittances.csv", adjustments=SAMPLES / "adjustments.csv"
+        ),
+    )
+    totals = result.exposure()
+    return dict(zip(totals.get_column("exposure"), totals.get_column("amount"), strict=True))
 
 
 def test_every_notebook_passes_nbval_and_04_writes_the_cli_report(tmp_path: Path) -> None:
@@ -173,7 +194,10 @@ def test_report_notebook_takes_papermill_parameters(tmp_path: Path) -> None:
     assert "<h1>Acme Telehealth &amp; Partners — Telehealth billing audit report" in page
     sections = _sections(page)
     assert list(sections) == ["summary", "findings", "revenue", "oig", "inputs", "versions"]
-    assert "$28,995.00" in sections["summary"]
+    # the executive summary shows the audit's four kinds of money, never "dollars at risk"
+    for kind, amount in _sample_exposure().items():
+        assert amount == 0 or f"${amount:,.2f}" in sections["summary"], kind
+    assert "dollars at risk" not in page.lower()
     assert "as of 2026-10-30" in page
     assert not (tmp_path / "report.html").exists()  # output_path wins over the environment
     executed = json.loads((tmp_path / "run.ipynb").read_text())

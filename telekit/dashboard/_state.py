@@ -30,6 +30,7 @@ from telekit import charts as ch
 from telekit import metrics
 from telekit._core import _columns as c
 from telekit._core._dates import as_date
+from telekit._engine._result import EXPOSURE_KINDS, EXPOSURE_MEANING, exposure_totals
 from telekit._read._arguments import as_frame, as_remittances
 from telekit.metrics._inputs import (
     RemittancesLike,
@@ -42,15 +43,20 @@ if TYPE_CHECKING:
     from telekit._engine._result import AuditResult
     from telekit._policies._model import Policies
 
-__all__ = ["CHARTS", "FILTERS", "KPIS", "DashboardState", "Filters", "Kpi"]
+__all__ = ["CHARTS", "FILTERS", "KPIS", "MONEY_KPIS", "DashboardState", "Filters", "Kpi"]
 
-#: The KPI tiles, in display order: name -> label.
+#: The tiles of the audit's money, one per kind (DESIGN §4: never added together).
+MONEY_KPIS: Final = EXPOSURE_KINDS
+#: The KPI tiles, in display order: name -> label (the revenue cycle, then the audit's money).
 KPIS: Final = {
     "initial_denial_rate": "Initial denial rate",
     "net_collection_rate": "Net collection rate",
     "days_in_ar": "Days in A/R",
     "pct_ar_over_90": "A/R over 90 days",
-    "dollars_at_risk": "Dollars at risk",
+    "overpayment": "Overpaid",
+    "denied": "Denied",
+    "at_risk": "At risk",
+    "underpayment": "Underpaid",
 }
 #: The charts, in display order: name -> what it shows (``telekit.charts`` function names).
 CHARTS: Final = {
@@ -59,7 +65,7 @@ CHARTS: Final = {
     "collection_rates_by_payer": "Collection rates by payer",
     "denial_pareto": "Denied dollars by reason",
     "telehealth_mix_over_time": "Telehealth mix by month",
-    "dollars_at_risk_by_provider": "Dollars at risk by provider",
+    "exposure_by_provider": "Money by provider and kind (clinician findings only)",
 }
 #: The filters: date range (``date_from``, ``date_to``), payer, provider, modality.
 FILTERS: Final = ("date_from", "date_to", "payer", "provider", "modality")
@@ -73,8 +79,11 @@ _HELP: Final = {
     "(metrics.revenue_cycle: days_in_ar)",
     "pct_ar_over_90": "Open A/R on claims submitted more than 90 days before as_of ÷ open A/R "
     "(metrics.revenue_cycle: pct_ar_over_90)",
-    "dollars_at_risk": "Charges of claim lines with at least one error finding, each line "
-    "once (AuditResult.dollars_at_risk)",
+    **{
+        kind: f"{EXPOSURE_MEANING[kind]} Each claim line once, at its largest amount "
+        "(AuditResult.exposure())."
+        for kind in EXPOSURE_KINDS
+    },
 }
 _CACHE_SIZE = 32
 _T = TypeVar("_T")
@@ -147,7 +156,8 @@ class DashboardState:
     ``claims``, ``encounters``, ``patient_payments``: a ``telekit.Table``, a frame or a path;
     ``remittances``: a ``telekit.Remittances`` or a path; ``as_of``: the date the figures are
     taken at (a ``date`` or ISO string). ``audit``: a ``telekit.AuditResult`` of the same claims
-    (dollars at risk and its chart; its payer policies and provider roster by default).
+    (the money tiles — overpaid, denied, at risk, underpaid — and the money-by-provider chart;
+    its payer policies and provider roster by default).
     ``policies``: payer aliases for the payer filter (default: the audit's, else payers as
     written). ``charts``: the chart names to build (default: every name in ``CHARTS`` whose
     inputs are given).
@@ -187,9 +197,7 @@ class DashboardState:
 
     def _chart_names(self, names: Iterable[str] | None) -> tuple[str, ...]:
         if names is None:
-            return tuple(
-                n for n in CHARTS if n != "dollars_at_risk_by_provider" or self.audit is not None
-            )
+            return tuple(n for n in CHARTS if n != "exposure_by_provider" or self.audit is not None)
         chosen = tuple(names)
         unknown = [n for n in chosen if n not in CHARTS]
         if unknown:
@@ -198,8 +206,8 @@ class DashboardState:
                 f"(expected some of: {', '.join(CHARTS)})"
             )
             raise ValueError(msg)
-        if "dollars_at_risk_by_provider" in chosen and self.audit is None:
-            msg = "charts: 'dollars_at_risk_by_provider' needs audit=tk.audit(...)"
+        if "exposure_by_provider" in chosen and self.audit is None:
+            msg = "charts: 'exposure_by_provider' needs audit=tk.audit(...)"
             raise ValueError(msg)
         return tuple(n for n in CHARTS if n in chosen)
 
@@ -363,19 +371,23 @@ class DashboardState:
             ),
         )
 
-    def dollars_at_risk(self) -> Decimal | None:
-        """Charges of the selected lines with an error finding, each line once (``None``
-        without an audit)."""
+    def exposure(self) -> pl.DataFrame | None:
+        """The audit's money on the selected claims, one row per kind (overpayment, denied,
+        at_risk, underpayment): exposure, lines, amount — each claim line once per kind, at its
+        largest amount in the kind, as ``AuditResult.exposure()`` counts the whole practice
+        (``None`` without an audit)."""
         findings = self.findings()
         if findings is None:
             return None
-        total = (
-            findings.filter(pl.col("severity") == "error")
-            .unique(subset=[c.CLAIM_ID, c.CLAIM_LINE_NUMBER])
-            .get_column("amount_at_risk")
-            .sum()
-        )
-        return Decimal(str(total)) if total is not None else Decimal("0.00")
+        return self._memo("exposure", lambda: exposure_totals(findings))
+
+    def clinician_findings(self) -> pl.DataFrame | None:
+        """The selected findings a clinician answers for (``responsibility`` ``clinician``):
+        what any by-provider figure counts; billing findings belong to the billing team."""
+        findings = self.findings()
+        if findings is None:
+            return None
+        return findings.filter(pl.col("responsibility") == "clinician")
 
     # --- what is shown -----------------------------------------------------------------------
 
@@ -392,14 +404,9 @@ class DashboardState:
         net = _optional_float(row["net_collection_rate"])
         days = _optional_float(row["days_in_ar"])
         over_90 = _optional_float(row["pct_ar_over_90"])
-        at_risk = self.dollars_at_risk()
-        findings = self.findings()
-        risky_lines = (
-            0
-            if findings is None
-            else findings.filter(pl.col("severity") == "error")
-            .select(pl.struct(c.CLAIM_ID, c.CLAIM_LINE_NUMBER).n_unique())
-            .item()
+        exposure = self.exposure()
+        money = (
+            {} if exposure is None else {row[0]: (row[1], row[2]) for row in exposure.iter_rows()}
         )
         shown: dict[str, tuple[float | Decimal | None, str, str]] = {
             "initial_denial_rate": (
@@ -418,14 +425,16 @@ class DashboardState:
                 f"open A/R {ar_text}",
             ),
             "pct_ar_over_90": (over_90, _percent(over_90), f"of open A/R {ar_text}"),
-            "dollars_at_risk": (
-                at_risk,
-                _dollars(at_risk),
-                "needs an audit"
-                if at_risk is None
-                else f"{risky_lines:,} claim lines with an error finding",
-            ),
         }
+        for kind in MONEY_KPIS:
+            lines, amount = money.get(kind, (0, None))
+            shown[kind] = (
+                amount,
+                _dollars(amount),
+                "needs an audit"
+                if amount is None
+                else f"{lines:,} claim line{'' if lines == 1 else 's'}",
+            )
         return {
             name: Kpi(name, label, shown[name][0], shown[name][1], shown[name][2], _HELP[name])
             for name, label in KPIS.items()
@@ -464,12 +473,12 @@ class DashboardState:
             "telehealth_mix_over_time": lambda: ch.telehealth_mix_over_time(
                 metrics.telehealth_mix(self.selected_claims(), self.encounters, by="month")
             ),
-            "dollars_at_risk_by_provider": self._risk_chart,
+            "exposure_by_provider": self._exposure_chart,
         }
         return builders[name]()
 
-    def _risk_chart(self) -> alt.Chart:
-        findings = self.findings()
+    def _exposure_chart(self) -> alt.Chart:
+        findings = self.clinician_findings()
         assert findings is not None  # the chart is only offered with an audit
         roster = getattr(self.audit, "providers", None)
-        return ch.dollars_at_risk_by_provider(findings, providers=roster)
+        return ch.exposure_by_provider(findings, providers=roster)

@@ -8,9 +8,10 @@ CSS classes for tests and styling: ``telekit-dashboard`` (the whole app),
 ``telekit-filter-<date-range|date-from|date-to|payer|provider|modality>``,
 ``telekit-dashboard-reset``, ``telekit-dashboard-status``, ``telekit-kpi`` and
 ``telekit-kpi-<name>`` on each tile (``initial-denial-rate``, ``net-collection-rate``,
-``days-in-ar``, ``pct-ar-over-90``, ``dollars-at-risk``; the shown value in
+``days-in-ar``, ``pct-ar-over-90``, and the audit's money in ``telekit-dashboard-money``:
+``overpayment``, ``denied``, ``at-risk``, ``underpayment``; the shown value in
 ``.telekit-kpi-value``), ``telekit-chart`` and ``telekit-chart-<name>`` on each chart
-(``denial-rate-by-month``, ``ar-aging``, ...).
+(``denial-rate-by-month``, ``ar-aging``, ..., ``exposure-by-provider``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import altair as alt
 import ipywidgets as widgets
 import vl_convert as vlc
 
-from telekit.dashboard._state import KPIS, DashboardState, Filters, Kpi
+from telekit.dashboard._state import KPIS, MONEY_KPIS, DashboardState, Filters, Kpi
 
 if TYPE_CHECKING:
     from telekit._engine._result import AuditResult
@@ -47,6 +48,8 @@ _STYLE: Final = """<style>
   line-height: 1.3}
 .telekit-dashboard .telekit-kpi-note {font-size: 11px; color: #777}
 .telekit-dashboard .telekit-dashboard-error {color: #c0392b}
+.telekit-dashboard .telekit-dashboard-money .telekit-kpi-tile {min-width: 110px; padding: 4px 10px}
+.telekit-dashboard .telekit-dashboard-money .telekit-kpi-value {font-size: 18px}
 .telekit-dashboard .telekit-chart-svg svg {max-width: 100%; height: auto}
 </style>"""
 
@@ -73,8 +76,9 @@ def _tile_html(kpi: Kpi) -> str:
 class PerformanceDashboard:
     """A practice's billing performance in a notebook: filters (date of service range, payer,
     provider, modality) driving KPI tiles (initial denial rate, net collection rate, days in
-    A/R, % of A/R over 90 days, dollars at risk) and the ``telekit.charts`` of
-    ``telekit.metrics``, updated in place.
+    A/R, % of A/R over 90 days; with an audit, its money kind by kind: overpaid, denied, at
+    risk, underpaid, never added together) and the ``telekit.charts`` of ``telekit.metrics``,
+    updated in place.
 
     Display it as the last expression of a cell. The arguments are ``DashboardState``'s
     (``claims``, ``remittances``, ``as_of``, ``encounters``, ``audit``; optionally
@@ -151,13 +155,7 @@ class PerformanceDashboard:
         self.status = widgets.HTML()
         self.status.add_class("telekit-dashboard-status")
         self.tiles: dict[str, widgets.HTML] = {}
-        for name in KPIS:
-            tile = widgets.HTML(layout=widgets.Layout(width="auto", margin="0 8px 8px 0"))
-            tile.add_class("telekit-kpi")
-            tile.add_class(f"telekit-kpi-{css_name(name)}")
-            self.tiles[name] = tile
-        tiles = widgets.HBox(list(self.tiles.values()), layout=widgets.Layout(flex_flow="row wrap"))
-        tiles.add_class("telekit-dashboard-kpis")
+        tiles, money = self._tile_boxes()
         self.chart_views: dict[str, widgets.HTML] = {}
         for name in self.state.chart_names:
             view = widgets.HTML()
@@ -173,7 +171,7 @@ class PerformanceDashboard:
             "filters select claims (date of service of the claim's first line, its payer, "
             "any line's provider or encounter modality).</div>"
         )
-        self.widget = widgets.VBox([header, filter_bar, self.status, tiles, chart_box])
+        self.widget = widgets.VBox([header, filter_bar, self.status, tiles, money, chart_box])
         self.widget.add_class("telekit-dashboard")
         self.refresh()
 
@@ -229,6 +227,27 @@ class PerformanceDashboard:
 
     # --- internals -------------------------------------------------------------------------
 
+    def _tile_boxes(self) -> tuple[widgets.HBox, widgets.VBox]:
+        """The tiles: the revenue cycle's in a row, the audit's money (one tile per kind,
+        under a heading saying they are never added) in a compact box below."""
+        for name in KPIS:
+            tile = widgets.HTML(layout=widgets.Layout(width="auto", margin="0 8px 8px 0"))
+            tile.add_class("telekit-kpi")
+            tile.add_class(f"telekit-kpi-{css_name(name)}")
+            self.tiles[name] = tile
+        tiles = widgets.HBox(
+            [t for n, t in self.tiles.items() if n not in MONEY_KPIS],
+            layout=widgets.Layout(flex_flow="row wrap"),
+        )
+        tiles.add_class("telekit-dashboard-kpis")
+        money_tiles = widgets.HBox(
+            [self.tiles[n] for n in MONEY_KPIS], layout=widgets.Layout(flex_flow="row wrap")
+        )
+        money_tiles.add_class("telekit-dashboard-kpis")
+        money = widgets.VBox([widgets.HTML(_MONEY_HEADING), money_tiles])
+        money.add_class("telekit-dashboard-money")
+        return tiles, money
+
     def _dropdown(self, name: str, labels: list[tuple[str, str]]) -> widgets.Dropdown:
         dropdown = widgets.Dropdown(
             options=[_ANY, *labels],
@@ -272,6 +291,12 @@ class PerformanceDashboard:
 
 
 _DROPDOWNS: Final = ("payer", "provider", "modality")
+_MONEY_HEADING: Final = (
+    "<div class='telekit-kpi-label'><b>The audit's money</b>, kind by kind (never added "
+    "together): error findings on paid lines (overpaid: refunds may be owed), on denied lines, "
+    "on lines not yet adjudicated (at risk), and corrections that would pay more (underpaid). "
+    "Hover over a tile for what to do.</div>"
+)
 
 
 def _close_tree(root: widgets.Widget) -> None:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from telekit._core import _columns as c
+from telekit._engine._result import EXPOSURE_KINDS, EXPOSURE_WORDS, money_phrase
 from telekit.report._decisions import DECISIONS
 from telekit.review._store import ReviewStore, normalize_decision
 
@@ -30,12 +31,47 @@ SEVERITIES = ("error", "warning", "info")
 STATUSES = ("unreviewed", "reviewed", *DECISIONS)
 """Values of the status filter: ``unreviewed`` (some finding has no decision), ``reviewed``
 (every finding has one), or a decision (some finding's current decision is that one)."""
-SORTS = ("dollars_at_risk", "date", "key")
-"""Worklist orders: dollars at risk (largest first), date of service, key."""
+SORTS = ("exposure", "date", "key")
+"""Worklist orders. ``exposure``: the money of each entry kind by kind, never added together —
+the overpaid amount first (largest first: refunds the practice may owe), then among equal ones
+the denied amount, then the at-risk amount, then the underpaid amount, then the date of service
+and key; an entry's amount in a kind counts each of its claim lines once, at the line's largest
+amount in the kind (as ``AuditResult.exposure()`` does for the practice). ``date``: date of
+service (earliest first). ``key``: the worklist key."""
+#: how a finding's amount was computed (its ``amount_basis``), in a reviewer's words
+BASIS_WORDS = {
+    "paid": "paid + patient share",
+    "allowed": "allowed amount",
+    "expected_fee": "expected fee",
+    "fee_schedule": "fee schedule",
+    "charge": "charge",
+}
 
 _FILTERS = ("rule", "severity", "provider", "payer", "status")
 _FINDING_KEYS = ("finding_id", "rule_code", c.CLAIM_ID, c.CLAIM_LINE_NUMBER, c.ENCOUNTER_ID)
 _DECISION_COLUMNS = ("decision", "note", "reviewer", "decided_at")
+
+
+def finding_money(exposure: str | None, amount: Decimal | None, basis: str | None) -> str:
+    """A finding's money as a reviewer reads it: ``denied $96.20 (fee schedule)``, ``overpaid
+    $66.12 (paid + patient share)``, ``underpaid, not priced`` (no fee-schedule price for the
+    line), or ``no money at stake`` (exposure ``none``)."""
+    if exposure not in EXPOSURE_WORDS:
+        return "no money at stake"
+    word = EXPOSURE_WORDS[exposure]
+    if basis not in BASIS_WORDS:
+        return f"{word}, not priced"
+    return f"{word} ${amount or Decimal('0'):,.2f} ({BASIS_WORDS[basis]})"
+
+
+def money_text(exposure: dict[str, Decimal]) -> str:
+    """An entry's money (``EncounterView.exposure``): ``$66.12 overpaid, $96.20 denied`` (kinds
+    with no amount left out; never added together), or ``no money at stake``."""
+    totals = pl.DataFrame(
+        {"exposure": list(EXPOSURE_KINDS), "amount": [exposure[k] for k in EXPOSURE_KINDS]},
+        schema={"exposure": pl.String, "amount": c.MONEY},
+    )
+    return money_phrase(totals, "") or "no money at stake"
 
 
 def worklist_key() -> pl.Expr:
@@ -68,7 +104,7 @@ class EncounterView:
     encounter_id: str | None
     person_id: str | None
     date_of_service: date | None
-    dollars_at_risk: Decimal
+    exposure: dict[str, Decimal]  # kind of EXPOSURE_KINDS -> amount (each line once per kind)
     status: str  # open | partial | reviewed
     lines: pl.DataFrame  # its claim lines (codes, modifiers, POS, charges), flagged rules
     findings: pl.DataFrame  # its findings with the current decision, note, reviewer, decided_at
@@ -91,7 +127,7 @@ class ReviewState:
         *,
         store: ReviewStore,
         reviewer: str,
-        sort: str = "dollars_at_risk",
+        sort: str = "exposure",
     ) -> None:
         if not reviewer.strip():
             msg = "reviewer must be a non-empty name"
@@ -118,11 +154,18 @@ class ReviewState:
 
     @staticmethod
     def _summarise(findings: pl.DataFrame) -> pl.DataFrame:
-        per_line = findings.group_by(KEY, c.CLAIM_ID, c.CLAIM_LINE_NUMBER).agg(
-            pl.col("amount_at_risk").max()
+        per_line = (
+            findings.filter(pl.col("exposure").is_in(EXPOSURE_KINDS))
+            .group_by(KEY, "exposure", c.CLAIM_ID, c.CLAIM_LINE_NUMBER)
+            .agg(pl.col("exposure_amount").max())
         )
-        dollars = per_line.group_by(KEY).agg(
-            pl.col("amount_at_risk").sum().cast(c.MONEY).alias("dollars_at_risk")
+        money = per_line.group_by(KEY).agg(
+            pl.col("exposure_amount")
+            .filter(pl.col("exposure") == kind)
+            .sum()
+            .cast(c.MONEY)
+            .alias(kind)
+            for kind in EXPOSURE_KINDS
         )
         rank = pl.col("severity").replace_strict(
             {s: i for i, s in enumerate(SEVERITIES)}, return_dtype=pl.Int8, default=9
@@ -145,7 +188,8 @@ class ReviewState:
                 pl.col("severity").sort_by(rank).first().alias("severity"),
                 pl.len().cast(pl.Int64).alias("findings"),
             )
-            .join(dollars, on=KEY, how="left")
+            .join(money, on=KEY, how="left")
+            .with_columns(pl.col(k).fill_null(Decimal("0")).cast(c.MONEY) for k in EXPOSURE_KINDS)
             .sort(KEY)
         )
 
@@ -165,7 +209,8 @@ class ReviewState:
         """One row per worklist entry, in worklist order (the filtered one unless
         ``filtered=False``): worklist_key, encounter_id, person_id, claim_line_start_date,
         claim_ids, payers, rendering_npis, rule_codes, severity (the worst), findings, decided,
-        status (open | partial | reviewed), dollars_at_risk."""
+        status (open | partial | reviewed), overpayment, denied, at_risk, underpayment (each
+        claim line once per kind, at its largest amount in the kind; never added together)."""
         decided = (
             self._with_decisions()
             .group_by(KEY)
@@ -179,7 +224,8 @@ class ReviewState:
             .otherwise(pl.lit("reviewed"))
             .alias("status")
         )
-        cols = [*self._summary.columns[:-2], "findings", "decided", "status", "dollars_at_risk"]
+        first = self._summary.columns[: self._summary.columns.index("findings")]
+        cols = [*first, "findings", "decided", "status", *EXPOSURE_KINDS]
         table = table.select(cols)
         if not filtered:
             return self._sorted(table)
@@ -187,10 +233,10 @@ class ReviewState:
         return table.join(order, on=KEY, how="inner").sort("_pos").drop("_pos")
 
     def _sorted(self, table: pl.DataFrame) -> pl.DataFrame:
-        if self._sort == "dollars_at_risk":
+        if self._sort == "exposure":
             return table.sort(
-                ["dollars_at_risk", c.CLAIM_LINE_START_DATE, KEY],
-                descending=[True, False, False],
+                [*EXPOSURE_KINDS, c.CLAIM_LINE_START_DATE, KEY],
+                descending=[True] * len(EXPOSURE_KINDS) + [False, False],
                 nulls_last=True,
             )
         if self._sort == "date":
@@ -438,7 +484,7 @@ class ReviewState:
             encounter_id=encounter_id,
             person_id=person_id,
             date_of_service=dos,
-            dollars_at_risk=summary["dollars_at_risk"],
+            exposure={kind: summary[kind] for kind in EXPOSURE_KINDS},
             status=status,
             lines=lines,
             findings=findings,

@@ -5,7 +5,11 @@ The widget renders the state and forwards clicks; every figure it shows comes fr
 tests and stylesheets can find it: ``telekit-review`` (the whole app), ``-progress``, ``-prev``,
 ``-next``, ``-goto``, ``-goto-key``, ``-position``, ``-confirm``, ``-dismiss``, ``-needs-query``,
 ``-note``, ``-status``, ``-scope``, ``-encounter``, ``-findings``, ``-finding``, ``-select``,
-``-rule-doc``, ``-worklist``, ``-sort`` and ``-filter-<rule|severity|provider|payer|status>``.
+``-rule-doc``, ``-money`` (an entry's or a finding's money, its meaning on hover), ``-worklist``,
+``-sort`` and ``-filter-<rule|severity|provider|payer|status>``.
+
+Money is shown kind by kind (overpaid, denied, at risk, underpaid; DESIGN §4), never added
+together; a line's charge is shown only labelled as a charge.
 """
 
 from __future__ import annotations
@@ -22,7 +26,14 @@ import polars as pl
 
 from telekit._core import _columns as c
 from telekit._engine._annotate import ENCOUNTER_FIELDS
-from telekit.review._state import KEY, EncounterView, ReviewState
+from telekit._engine._result import EXPOSURE_KINDS, EXPOSURE_MEANING, EXPOSURE_WORDS
+from telekit.review._state import (
+    KEY,
+    EncounterView,
+    ReviewState,
+    finding_money,
+    money_text,
+)
 from telekit.review._store import ReviewStore, normalize_decision
 
 if TYPE_CHECKING:
@@ -109,6 +120,25 @@ def _note(text: str) -> str:
     return f"<p class='telekit-review-muted'>{html.escape(text)}</p>"
 
 
+def _meaning(exposure: str | None) -> str:
+    """The kind's meaning, escaped for a title attribute (empty for ``none``)."""
+    return html.escape(EXPOSURE_MEANING.get(exposure or "", ""), quote=True)
+
+
+def _charge(amount: Decimal | None) -> str:
+    """The line's charge, labelled as a charge (never as money at stake)."""
+    return "" if amount is None else f" · charge ${amount:,.2f}"
+
+
+def _money_html(exposure: dict[str, Decimal]) -> str:
+    """An entry's money, each kind with its meaning on hover."""
+    meanings = " ".join(f"{EXPOSURE_WORDS[k]}: {EXPOSURE_MEANING[k]}" for k in EXPOSURE_KINDS)
+    return (
+        f"<span class='telekit-review-money' title='{html.escape(meanings, quote=True)}'>"
+        f"{html.escape(money_text(exposure))}</span>"
+    )
+
+
 class EncounterReview:
     """Review an ``AuditResult`` encounter by encounter; every decision is written to the SQLite
     file ``db`` the moment it is made.
@@ -123,7 +153,7 @@ class EncounterReview:
         *,
         db: str | Path,
         reviewer: str,
-        sort: str = "dollars_at_risk",
+        sort: str = "exposure",
     ) -> None:
         self.state = ReviewState(result, store=ReviewStore(db), reviewer=reviewer, sort=sort)
         self._finding_widgets: list[widgets.Widget] = []
@@ -134,11 +164,19 @@ class EncounterReview:
 
         self.filters: dict[str, widgets.Dropdown] = self._filter_dropdowns()
         self.sort = widgets.Dropdown(
-            options=[("$ at risk", "dollars_at_risk"), ("date", "date"), ("key", "key")],
+            options=[
+                ("money: overpaid, denied, at risk, underpaid", "exposure"),
+                ("date", "date"),
+                ("key", "key"),
+            ],
             value=self.state.sort,
             description="sort",
             layout=widgets.Layout(width="auto"),
             style={"description_width": "initial"},
+        )
+        self.sort.tooltip = (
+            "money: entries with the largest overpaid amount first, then denied, at risk and "
+            "underpaid amounts (each kind on its own; never added together)"
         )
         self.sort.add_class("telekit-review-sort")
         self.sort.observe(self._on_sort, names="value")
@@ -395,15 +433,19 @@ class EncounterReview:
     def _render_worklist(self) -> None:
         if self.worklist.selected_index is None:
             return
-        table = self.state.worklist().select(
-            KEY,
-            "status",
-            "findings",
-            "decided",
-            "dollars_at_risk",
-            c.CLAIM_LINE_START_DATE,
-            "rule_codes",
-            "payers",
+        table = (
+            self.state.worklist()
+            .select(
+                KEY,
+                "status",
+                "findings",
+                "decided",
+                *EXPOSURE_KINDS,
+                c.CLAIM_LINE_START_DATE,
+                "rule_codes",
+                "payers",
+            )
+            .rename(EXPOSURE_WORDS)
         )
         more = table.height - _WORKLIST_ROWS_SHOWN
         shown = _table(table.head(_WORKLIST_ROWS_SHOWN))
@@ -416,7 +458,7 @@ class EncounterReview:
             f"<h3 style='margin:6px 0'>{html.escape(view.key)}</h3>",
             f"<p style='margin:2px 0 8px 0'>{view.findings.height} "
             f"finding{'' if view.findings.height == 1 else 's'} · "
-            f"${view.dollars_at_risk:,.2f} at risk · {html.escape(view.status)}"
+            f"{_money_html(view.exposure)} · {html.escape(view.status)}"
             f"{' · DOS ' + view.date_of_service.isoformat() if view.date_of_service else ''}</p>",
             "<b>Claim lines</b>",
             _table(
@@ -468,11 +510,15 @@ class EncounterReview:
                     f"{html.escape(f['reviewer'])}, {when}"
                     + (f" — “{html.escape(f['note'])}”" if f["note"] else "")
                 )
+            basis = f["amount_basis"]
             body = widgets.HTML(
                 f"<div><b>{html.escape(f['rule_code'])}</b> {html.escape(f['rule_name'])} "
                 f"<span style='color:#a00'>[{html.escape(f['severity'])}]</span> · line "
                 f"{html.escape(f[c.CLAIM_ID])}/{f[c.CLAIM_LINE_NUMBER]} "
-                f"{html.escape(f[c.HCPCS_CODE])} · ${f['amount_at_risk']:,.2f}<br>"
+                f"{html.escape(f[c.HCPCS_CODE])} · "
+                f"<span class='telekit-review-money' title='{_meaning(f['exposure'])}'>"
+                f"{html.escape(finding_money(f['exposure'], f['exposure_amount'], basis))}"
+                f"</span>{_charge(f[c.CHARGE_AMOUNT])}<br>"
                 f"{html.escape(f['message'])}<br>"
                 f"<i>Suggested fix:</i> {html.escape(f['suggested_fix'] or '')}<br>"
                 f"Decision: {decided}</div>"

@@ -16,6 +16,9 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.browser
 
 NOTEBOOK = "03_billing_performance.ipynb"
+# the audit's money tiles of the sample practice, whole and AETNA's (the one place pinned here)
+MONEY = {"overpayment": "$13,606", "denied": "$3,234", "at-risk": "$190", "underpayment": "$65"}
+AETNA_MONEY = {"overpayment": "$2,206", "denied": "$640", "at-risk": "$0", "underpayment": "$0"}
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 KERNEL_IDLE = """() => {
     const t = document.querySelector('#jp-main-statusbar')?.textContent ?? '';
@@ -65,7 +68,11 @@ def test_payer_filter_changes_a_kpi_tile_in_jupyterlab(
     expect(net).to_have_text("80.6%")
     expect(app.locator(".telekit-kpi-days-in-ar .telekit-kpi-value")).to_have_text("330.9")
     expect(app.locator(".telekit-kpi-pct-ar-over-90 .telekit-kpi-value")).to_have_text("96.6%")
-    expect(app.locator(".telekit-kpi-dollars-at-risk .telekit-kpi-value")).to_have_text("$28,995")
+    money = app.locator(".telekit-dashboard-money")
+    expect(money).to_contain_text("never added together")
+    for kind, text in MONEY.items():
+        expect(money.locator(f".telekit-kpi-{kind} .telekit-kpi-value")).to_have_text(text)
+    expect(app).not_to_contain_text("Dollars at risk")
     expect(status).to_have_text("1,537 of 1,537 claims · all claims · as of 2026-10-30")
 
     # every dashboard chart is an inline SVG with marks drawn, and so are the static charts
@@ -79,16 +86,13 @@ def test_payer_filter_changes_a_kpi_tile_in_jupyterlab(
     expect(static).to_have_count(5)
     _shoot(page, app, "dashboard-01-loaded")
 
-    risk_chart = app.locator(".telekit-chart-dollars-at-risk-by-provider")
-    # 21 providers have error lines and the chart draws the top 20; its subtitle is the total
-    expect(risk_chart).to_contain_text("$28,995 in charges")
-    expect(risk_chart).to_contain_text("the top 20 of 21 providers drawn")
+    expect(app.locator(".telekit-chart-exposure-by-provider svg.marks")).to_have_count(1)
     app.locator(".telekit-filter-payer select").select_option("AETNA")
     expect(denial).to_have_text("6.9%")
     expect(net).not_to_have_text("80.6%")
     expect(status).to_have_text("175 of 1,537 claims · payer AETNA · as of 2026-10-30")
-    # tiles and charts are shown together: the charts are already AETNA's
-    expect(risk_chart).to_contain_text("$4,135 in charges")
+    for kind, text in AETNA_MONEY.items():
+        expect(money.locator(f".telekit-kpi-{kind} .telekit-kpi-value")).to_have_text(text)
     expect(charts).to_have_count(6)
     page.wait_for_function(KERNEL_IDLE)
     _shoot(page, app, "dashboard-02-aetna")

@@ -26,7 +26,7 @@ SAMPLES = ROOT / "data" / "samples"
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 CHARTS = {
     "findings-by-rule",
-    "dollars-at-risk-by-provider",
+    "exposure-by-provider",
     "denial-rate-by-month",
     "denial-pareto",
     "ar-aging",

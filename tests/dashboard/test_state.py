@@ -11,17 +11,27 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import altair as alt
 import polars as pl
 import pytest
 
 import telekit as tk
 from telekit import metrics
+from telekit._engine._result import EXPOSURE_KINDS, EXPOSURE_MEANING
 from telekit.dashboard import CHARTS, KPIS, DashboardState, Filters
+from telekit.dashboard import _state as dashboard_state
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "data" / "samples"
 AS_OF = date(2026, 10, 30)
 RAW = {"infer_schema": False}
+# the money tiles of the sample practice, as shown (the one place they are pinned here)
+PINNED_MONEY = {
+    "overpayment": "$13,606",
+    "denied": "$3,234",
+    "at_risk": "$190",
+    "underpayment": "$65",
+}
 
 
 @pytest.fixture(scope="module")
@@ -88,36 +98,67 @@ def test_unfiltered_kpis_are_the_practice_revenue_cycle(
     _assert_kpis_match(state, row)
     kpis = state.kpis()
     assert list(kpis) == list(KPIS)
-    assert kpis["dollars_at_risk"].value == inputs["result"].dollars_at_risk == Decimal("28995.00")
-    # what the tiles show, pinned for the sample practice
+    # the money tiles are the audit's four totals, kind by kind
+    for kind, lines, amount in inputs["result"].exposure().iter_rows():
+        assert kpis[kind].value == amount, kind
+        assert kpis[kind].note == f"{lines:,} claim line{'' if lines == 1 else 's'}"
+        assert kpis[kind].help.startswith(EXPOSURE_MEANING[kind])
+    # what the tiles show, pinned for the sample practice (the money figures: PINNED_MONEY)
     assert {n: k.text for n, k in kpis.items()} == {
         "initial_denial_rate": "5.9%",
         "net_collection_rate": "80.6%",
         "days_in_ar": "330.9",
         "pct_ar_over_90": "96.6%",
-        "dollars_at_risk": "$28,995",
+        **PINNED_MONEY,
     }
     assert kpis["initial_denial_rate"].note == "of 1,483 adjudicated claims"
-    assert kpis["dollars_at_risk"].note == "230 claim lines with an error finding"
     assert state.summary() == "1,537 of 1,537 claims · all claims · as of 2026-10-30"
 
 
-def test_dollars_at_risk_counts_each_error_line_once(state: DashboardState) -> None:
-    raw = pl.read_csv(SAMPLES / "claims.csv", **RAW)  # type: ignore[arg-type]
-    truth = pl.read_csv(SAMPLES / "ground_truth.csv", **RAW)  # type: ignore[arg-type]
+def test_money_counts_each_line_once_per_kind_and_follows_the_filters(
+    state: DashboardState,
+) -> None:
     findings = state.findings()
     assert findings is not None
     line = ["claim_id", "claim_line_number"]
-    # severity is per line (PS002, CD006, NC001 ... have error and warning clauses), so the
-    # error lines are the error findings' lines; each is a planted defect of ground_truth.csv
-    errors = findings.filter(pl.col("severity") == "error").select(
-        pl.col(line).cast(pl.String), "rule_code"
-    )
-    assert errors.join(truth, on=[*line, "rule_code"], how="anti").is_empty()
-    flagged = errors.select(line).unique().join(raw, on=line)
-    assert flagged.height == 230 < errors.height  # some lines carry two error findings
-    total = sum(Decimal(v) for v in flagged.get_column("charge_amount").to_list())
-    assert state.dollars_at_risk() == total == Decimal("28995.00")
+    # each line once per kind, at its largest amount in the kind (recomputed the plain way)
+    for kind in EXPOSURE_KINDS:
+        per_line: dict[tuple[str, int], Decimal] = {}
+        for row in findings.filter(pl.col("exposure") == kind).iter_rows(named=True):
+            key = (row["claim_id"], row["claim_line_number"])
+            per_line[key] = max(per_line.get(key, Decimal("0")), row["exposure_amount"])
+        assert state.kpis()[kind].value == sum(per_line.values(), Decimal("0")), kind
+    some_line_twice = findings.filter(pl.col("exposure") != "none").select(line).is_duplicated()
+    assert some_line_twice.any()  # two findings on one line: the line still counts once
+    # a payer's tiles are the money of its claims' findings only
+    state.set_filters(payer="MEDICARE")
+    medicare = state.findings()
+    assert medicare is not None and 0 < medicare.height < findings.height
+    assert set(medicare.get_column("claim_id")) <= set(state.selected_claim_ids())
+    exposure = state.exposure()
+    assert exposure is not None
+    assert exposure.get_column("exposure").to_list() == list(EXPOSURE_KINDS)
+    for kind, _, amount in exposure.iter_rows():
+        assert state.kpis()[kind].value == amount
+
+
+def test_the_provider_chart_counts_clinician_findings_only(
+    state: DashboardState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    given: list[pl.DataFrame] = []
+
+    def chart(findings: pl.DataFrame, providers: Any = None, **_: Any) -> alt.Chart:
+        given.append(findings)
+        return alt.Chart(pl.DataFrame({"x": [1]})).mark_bar().encode(x="x:Q")
+
+    monkeypatch.setattr(dashboard_state.ch, "exposure_by_provider", chart)
+    state.chart("exposure_by_provider")
+    findings = state.findings()
+    assert findings is not None
+    assert set(findings.get_column("responsibility")) == {"billing", "clinician"}
+    (drawn,) = given
+    assert drawn.get_column("responsibility").unique().to_list() == ["clinician"]
+    assert drawn.height == findings.filter(pl.col("responsibility") == "clinician").height
 
 
 # --- filters -----------------------------------------------------------------------------------
@@ -236,7 +277,9 @@ def test_an_empty_selection_shows_dashes_not_zeros(state: DashboardState) -> Non
     for name in ("initial_denial_rate", "net_collection_rate", "days_in_ar", "pct_ar_over_90"):
         assert kpis[name].value is None
         assert kpis[name].text == "—"
-    assert kpis["dollars_at_risk"].value == Decimal("0")
+    for kind in EXPOSURE_KINDS:
+        assert kpis[kind].value == Decimal("0")
+        assert kpis[kind].note == "0 claim lines"
     assert set(state.charts()) == set(CHARTS)  # every chart still builds
 
 
@@ -260,16 +303,17 @@ def test_bad_filters_raise_and_leave_the_filters_alone(state: DashboardState) ->
 def test_without_audit_or_encounters(inputs: dict[str, Any]) -> None:
     bare = DashboardState(inputs["claims"], inputs["remits"], as_of="2026-10-30")
     kpis = bare.kpis()
-    assert kpis["dollars_at_risk"].value is None
-    assert kpis["dollars_at_risk"].text == "—"
-    assert kpis["dollars_at_risk"].note == "needs an audit"
-    assert "dollars_at_risk_by_provider" not in bare.chart_names
+    for kind in EXPOSURE_KINDS:
+        assert kpis[kind].value is None
+        assert kpis[kind].text == "—"
+        assert kpis[kind].note == "needs an audit"
+    assert "exposure_by_provider" not in bare.chart_names
     assert bare.options()["modality"] == []
     with pytest.raises(ValueError, match="modality: no such value"):
         bare.set_filters(modality="audio_only")
     with pytest.raises(ValueError, match="needs audit="):
         DashboardState(
-            inputs["claims"], inputs["remits"], as_of=AS_OF, charts=["dollars_at_risk_by_provider"]
+            inputs["claims"], inputs["remits"], as_of=AS_OF, charts=["exposure_by_provider"]
         )
     with pytest.raises(ValueError, match="unknown chart 'pie'"):
         DashboardState(inputs["claims"], inputs["remits"], as_of=AS_OF, charts=["pie"])

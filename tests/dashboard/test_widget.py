@@ -3,6 +3,7 @@ without a browser: what each tile and chart widget holds after every change."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -15,7 +16,9 @@ import pytest
 
 import telekit as tk
 from telekit import metrics
+from telekit._engine._result import EXPOSURE_MEANING
 from telekit.dashboard import CHARTS, KPIS, PerformanceDashboard, css_name
+from telekit.dashboard._state import MONEY_KPIS
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "data" / "samples"
@@ -89,9 +92,15 @@ def _tree(root: widgets.Widget) -> Iterator[widgets.Widget]:
 
 def _tile_value(dash: PerformanceDashboard, name: str) -> str:
     """The text of the tile's value element, as a person reads it."""
-    html = dash.tiles[name].value
-    start = html.index("class='telekit-kpi-value'>") + len("class='telekit-kpi-value'>")
-    return str(html[start : html.index("</div>", start)])
+    html_ = dash.tiles[name].value
+    start = html_.index("class='telekit-kpi-value'>") + len("class='telekit-kpi-value'>")
+    return str(html_[start : html_.index("</div>", start)])
+
+
+def _tile_label(dash: PerformanceDashboard, name: str) -> str:
+    html_ = dash.tiles[name].value
+    start = html_.index("class='telekit-kpi-label'>") + len("class='telekit-kpi-label'>")
+    return str(html_[start : html_.index("</div>", start)])
 
 
 def test_css_classes_for_tests_and_styling(full: PerformanceDashboard) -> None:
@@ -102,6 +111,10 @@ def test_css_classes_for_tests_and_styling(full: PerformanceDashboard) -> None:
         assert "telekit-kpi" in _classes(full.tiles[name])
     assert "telekit-kpi-initial-denial-rate" in every
     assert "telekit-kpi-pct-ar-over-90" in every
+    money = next(w for w in _tree(full.widget) if "telekit-dashboard-money" in _classes(w))
+    assert [name for name in KPIS if any(w is full.tiles[name] for w in _tree(money))] == list(
+        MONEY_KPIS
+    )
     for name in ("date-range", "date-from", "date-to", "payer", "provider", "modality"):
         assert f"telekit-filter-{name}" in every, name
     for name in CHARTS:
@@ -126,7 +139,15 @@ def test_tiles_show_the_practice_figures(
     assert _tile_value(full, "net_collection_rate") == f"{row['net_collection_rate']:.1%}"
     assert _tile_value(full, "days_in_ar") == f"{row['days_in_ar']:,.1f}"
     assert _tile_value(full, "pct_ar_over_90") == f"{row['pct_ar_over_90']:.1%}"
-    assert _tile_value(full, "dollars_at_risk") == f"${inputs['audit'].dollars_at_risk:,.0f}"
+    for kind, lines, amount in inputs["audit"].exposure().iter_rows():
+        assert _tile_value(full, kind) == f"${amount:,.0f}", kind
+        assert f"{lines:,} claim line" in full.tiles[kind].value
+        meaning = html.escape(EXPOSURE_MEANING[kind], quote=True)
+        assert f"title='{meaning}" in full.tiles[kind].value  # what it means, on hover
+    labels = [_tile_label(full, kind) for kind in MONEY_KPIS]
+    assert labels == ["Overpaid", "Denied", "At risk", "Underpaid"]
+    every_text = " ".join(w.value for w in _tree(full.widget) if isinstance(w, widgets.HTML))
+    assert "dollars at risk" not in every_text.lower()
     assert "Initial denial rate" in full.tiles["initial_denial_rate"].value
     assert (
         "title='Claims denied on their first adjudication"
@@ -249,7 +270,8 @@ def test_without_encounters_the_modality_filter_is_disabled(inputs: dict[str, An
     try:
         assert app.modality.disabled
         assert app.modality.options == (("any", ""),)
-        assert _tile_value(app, "dollars_at_risk") == "—"
+        for kind in MONEY_KPIS:
+            assert _tile_value(app, kind) == "—"
         assert list(app.chart_views) == ["ar_aging"]
     finally:
         app.close()

@@ -15,7 +15,9 @@ import pytest
 
 import telekit as tk
 from telekit import rules
+from telekit._engine._result import EXPOSURE_KINDS
 from telekit.review import ReviewState, ReviewStore
+from telekit.review._state import finding_money, money_text
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "data" / "samples"
@@ -82,21 +84,68 @@ def test_worklist_is_one_entry_per_encounter_or_claim_without_one(
     assert table.get_column("worklist_key").to_list() == state.keys
 
 
-def test_worklist_sorts_by_dollars_at_risk_counting_each_line_once(state: ReviewState) -> None:
+def test_worklist_sorts_by_money_kind_by_kind_counting_each_line_once(
+    state: ReviewState, result: tk.AuditResult
+) -> None:
     table = state.worklist()
-    dollars = table.get_column("dollars_at_risk").to_list()
-    assert dollars == sorted(dollars, reverse=True)
-    assert dollars[0] > dollars[-1]
-    # E0000021: its only line (C0000019/1) carries two error findings (PR002, TH001) and it
-    # has no other finding; the line's charge counts once
+    assert "dollars_at_risk" not in table.columns
+    money = table.select(*EXPOSURE_KINDS).rows()
+    # overpaid first, then denied, at risk, underpaid: each kind on its own, never a sum
+    assert money == sorted(money, reverse=True)
+    overpaid = table.get_column("overpayment") > 0
+    denied_only = (table.get_column("overpayment") == 0) & (table.get_column("denied") > 0)
+    assert overpaid.any() and denied_only.any()
+    assert overpaid.arg_true().max() < denied_only.arg_true().min()  # type: ignore[operator]
+    # every claim line belongs to one entry, so the entries add up to the practice's totals
+    totals = result.exposure()
+    for kind, lines, amount in totals.iter_rows():
+        assert table.get_column(kind).sum() == amount, kind
+        assert (table.get_column(kind) > 0).sum() <= lines
+    # E0000021: its only line (C0000019/1) carries two error findings (PR002, TH001) on a paid
+    # line; the line counts once, at its amount, and its charge is no money at stake
     row = table.filter(pl.col("worklist_key") == "E0000021").row(0, named=True)
     assert row["findings"] == 2
     state.goto("E0000021")
     view = state.view()
     assert view is not None
-    assert view.findings.get_column("severity").to_list() == ["error", "error"]
-    charge = view.lines.filter(pl.col("claim_id") == "C0000019").get_column("charge_amount")
-    assert row["dollars_at_risk"] == charge.item() == Decimal("140.00")
+    findings = view.findings
+    assert findings.get_column("exposure").to_list() == ["overpayment", "overpayment"]
+    paid = findings.get_column("exposure_amount").max()
+    assert isinstance(paid, Decimal)
+    assert view.exposure == {
+        "overpayment": row["overpayment"],
+        "denied": Decimal("0"),
+        "at_risk": Decimal("0"),
+        "underpayment": Decimal("0"),
+    }
+    assert row["overpayment"] == paid < findings.get_column("exposure_amount").sum()
+    assert paid != findings.get_column("charge_amount").max()  # the paid amount, not the charge
+    assert money_text(view.exposure) == f"${paid:,.2f} overpaid"
+
+
+@pytest.mark.parametrize(
+    ("exposure", "amount", "basis", "text"),
+    [
+        ("denied", Decimal("96.2"), "fee_schedule", "denied $96.20 (fee schedule)"),
+        ("overpayment", Decimal("1066.12"), "paid", "overpaid $1,066.12 (paid + patient share)"),
+        ("at_risk", Decimal("140.00"), "charge", "at risk $140.00 (charge)"),
+        ("denied", Decimal("80.00"), "expected_fee", "denied $80.00 (expected fee)"),
+        ("underpayment", Decimal("7.18"), "allowed", "underpaid $7.18 (allowed amount)"),
+        ("underpayment", Decimal("0"), "none", "underpaid, not priced"),
+        ("none", Decimal("0"), "none", "no money at stake"),
+    ],
+)
+def test_a_finding_says_its_kind_amount_and_basis(
+    exposure: str, amount: Decimal, basis: str, text: str
+) -> None:
+    assert finding_money(exposure, amount, basis) == text
+
+
+def test_an_entry_names_each_kind_and_never_a_sum() -> None:
+    kinds = dict.fromkeys(EXPOSURE_KINDS, Decimal("0"))
+    assert money_text(kinds) == "no money at stake"
+    both = {**kinds, "overpayment": Decimal("1200.5"), "underpayment": Decimal("7.18")}
+    assert money_text(both) == "$1,200.50 overpaid, $7.18 underpaid"
 
 
 def test_sort_by_date_and_key(state: ReviewState) -> None:
@@ -193,7 +242,7 @@ def test_finding_filters_keep_encounters_with_a_matching_finding(
     assert state.progress_text() == (
         f"0 of {len(keys)} encounters reviewed (filtered; 0 of 300 overall)"
     )
-    assert state.set_filters(**{name: None}) == state.set_sort("dollars_at_risk")
+    assert state.set_filters(**{name: None}) == state.set_sort("exposure")
     assert len(state.keys) == 300
 
 

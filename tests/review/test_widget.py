@@ -210,3 +210,29 @@ def test_decide_method_updates_the_page_too(review: EncounterReview) -> None:
     assert review.progress.value == "1 of 300 encounters reviewed"
     with pytest.raises(ValueError, match="decision must be one of"):
         review.decide("approve")
+
+
+def test_money_is_shown_kind_by_kind_with_its_basis(review: EncounterReview) -> None:
+    # E0000021: one paid line with two error findings (PR002, TH001): overpaid, not "at risk"
+    review.goto("E0000021")
+    findings = review.state.current_findings()
+    paid = findings.get_column("exposure_amount").max()
+    charge = findings.get_column("charge_amount").max()
+    assert review.encounter.value.count(f"${paid:,.2f} overpaid") == 1
+    texts = [w.value for w in _all_widgets(review.findings_box) if isinstance(w, widgets.HTML)]
+    bodies = [t for t in texts if "Suggested fix" in t]
+    assert len(bodies) == 2
+    for body in bodies:
+        assert f"overpaid ${paid:,.2f} (paid + patient share)</span>" in body
+        assert f"charge ${charge:,.2f}" in body  # the charge only labelled as a charge
+        assert "Error findings on lines the payer paid" in body  # the meaning, on hover
+    assert "dollars at risk" not in review.encounter.value.lower()
+    review.worklist.selected_index = 0
+    header = review.worklist_html.value.split("</thead>")[0]
+    assert [h for h in ("overpaid", "denied", "at risk", "underpaid") if h in header] == [
+        "overpaid",
+        "denied",
+        "at risk",
+        "underpaid",
+    ]
+    assert review.sort.value == "exposure"

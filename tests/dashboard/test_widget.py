@@ -45,6 +45,7 @@ def inputs() -> dict[str, Any]:
             policies=SAMPLES / "policies.toml",
             as_of=AS_OF,
             remittances=remits,  # as ``telekit audit data/samples`` runs it
+            expected_fees=SAMPLES / "expected_fees.toml",
         ),
     }
 
@@ -173,7 +174,7 @@ def test_choosing_a_payer_updates_tiles_and_charts_in_place(
     tile = dash.tiles["initial_denial_rate"]
     chart = dash.chart_views["collection_rates_by_payer"]
     before_tile, before_chart = tile.value, chart.value
-    assert _tile_value(dash, "initial_denial_rate") == "5.9%"
+    assert _tile_value(dash, "initial_denial_rate") == "6.1%"
 
     dash.payer.value = "AETNA"  # what picking it in the dropdown does
 
@@ -188,7 +189,7 @@ def test_choosing_a_payer_updates_tiles_and_charts_in_place(
     aetna = by_payer.filter(pl.col("payer") == "AETNA").row(0, named=True)
     assert dash.tiles["initial_denial_rate"] is tile  # the same widget, redrawn
     assert _tile_value(dash, "initial_denial_rate") == f"{aetna['initial_denial_rate']:.1%}"
-    assert _tile_value(dash, "initial_denial_rate") == "6.9%"
+    assert _tile_value(dash, "initial_denial_rate") == "7.5%"
     assert _tile_value(dash, "net_collection_rate") == f"{aetna['net_collection_rate']:.1%}"
     assert tile.value != before_tile
     assert chart.value != before_chart and "<svg" in chart.value

@@ -26,4 +26,5 @@ def result() -> tk.AuditResult:
         remittances=tk.read_remittances(
             SAMPLES / "remittances.csv", adjustments=SAMPLES / "adjustments.csv"
         ),
+        expected_fees=SAMPLES / "expected_fees.toml",
     )

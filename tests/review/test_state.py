@@ -319,13 +319,13 @@ def test_two_reviewers_on_one_file_see_each_others_decisions(
 
 
 def test_view_shows_lines_documentation_coverage_and_rule_docs(state: ReviewState) -> None:
-    # E0000834: three claims of one 90834 visit, the second and third billed as duplicates
-    state.goto("E0000834")
+    # E0000835: three claims of one 90834 visit, the second and third billed as duplicates
+    state.goto("E0000835")
     view = state.view()
     assert view is not None
-    assert (view.key, view.encounter_id, view.person_id) == ("E0000834", "E0000834", "P000496")
+    assert (view.key, view.encounter_id, view.person_id) == ("E0000835", "E0000835", "P000496")
     assert view.date_of_service == date(2024, 11, 13)
-    assert view.lines.get_column("claim_id").to_list() == ["C0000835", "C0000851", "C0000866"]
+    assert view.lines.get_column("claim_id").to_list() == ["C0000836", "C0000852", "C0000867"]
     assert view.lines.get_column("findings").to_list() == ["", "FQ004", "FQ004"]
     assert view.lines.schema["charge_amount"] == pl.Decimal(12, 2)
     assert set(view.lines.columns) >= {"hcpcs_code", "modifiers", "place_of_service_code"}

@@ -122,9 +122,9 @@ def test_chosen_findings_only(review: EncounterReview) -> None:
 def test_encounter_panel_shows_lines_documentation_coverage_and_rule_docs(
     review: EncounterReview,
 ) -> None:
-    review.goto("E0000834")  # three lines, two of them FQ004 duplicates
+    review.goto("E0000835")  # three lines, two of them FQ004 duplicates
     page = review.encounter.value
-    for text in ("C0000851", "90834", "in_person", "total_minutes", "AETNA", "Aetna Choice POS II"):
+    for text in ("C0000852", "90834", "in_person", "total_minutes", "AETNA", "Aetna Choice POS II"):
         assert html.escape(text) in page, text
     assert "Coverage on 2024-11-13" in page
     docs = [w for w in _all_widgets(review.findings_box) if isinstance(w, widgets.Accordion)]

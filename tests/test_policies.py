@@ -434,7 +434,10 @@ AETNA = '[payer.AETNA]\npayer_type = "commercial"\n'
 PERIOD = "[[payer.AETNA.periods]]\n"
 
 INVALID = [
-    ("[payers.AETNA]\n", r"unknown top-level table 'payers' \(expected payer_type or payer"),
+    (
+        "[payers.AETNA]\n",
+        r"unknown top-level table 'payers' \(expected payer_type, payer, medicare or metrics",
+    ),
     (
         "[payer_type.comercial]\ntimely_filing_days = 1\n",
         r"payer_type\.comercial: unknown payer_type \(expected one of: medicare, medicare_adv",
@@ -619,6 +622,8 @@ def test_expected_fees_file() -> None:
             HCPCS_CODE: ["99213", "99214", "G2012"],
             MODIFIER: [None, "95", None],
             EXPECTED_ALLOWED: [Decimal("85.50"), Decimal("120.10"), Decimal("14.00")],
+            "start": [None, None, None],
+            "end": [None, None, None],
         },
         schema=EXPECTED_FEES_SCHEMA,
     )
@@ -692,7 +697,7 @@ INVALID_FEES = [
     (
         FEE + "expected_allowed = 1\nprice = 2\n",
         r"fee\[1\]\.price: unknown field "
-        r"\(expected one of: payer, hcpcs_code, modifier, expected_allowed\)",
+        r"\(expected one of: payer, hcpcs_code, modifier, expected_allowed, start, end\)",
     ),
     ("[fee]\npayer = 'A'\n", r"fee: expected an array of tables \(\[\[fee\]\]\), found a table"),
     ("[[fees]]\n", r"unknown top-level table 'fees' \(expected \[\[fee\]\] tables\)"),
@@ -712,7 +717,8 @@ def test_expected_fee_duplicates_through_aliases(tmp_path: Path) -> None:
     path = write(tmp_path, text, "expected_fees.toml")
     assert load_expected_fees(path).height == 2  # without policies, 60054 is another payer
     with pytest.raises(
-        PolicyError, match=r"fee\[2\]: repeats .* of fee\[1\] \(payers compared through aliases"
+        PolicyError,
+        match=r"fee\[2\]: repeats .* of fee\[1\] on overlapping dates \(payers compared through",
     ):
         load_expected_fees(path, policies=load_policies(DATA / "design_example.toml"))
 
@@ -910,3 +916,44 @@ def test_a_files_requires_modifier_93_replaces_the_mental_health_scope() -> None
         got = resolved(load_policies(doc), "MEDICARE", "medicare", day)
         assert got["policy_requires_modifier_93"] is value
         assert got["policy_requires_modifier_93_mental_health"] is value
+
+
+def test_expected_fees_are_dated_and_may_not_overlap(tmp_path: Path) -> None:
+    text = (
+        FEE + 'expected_allowed = "80.00"\nend = 2024-12-31\n'
+        + FEE + 'expected_allowed = "84.00"\nstart = 2025-01-01\n'
+    )  # fmt: skip
+    fees = load_expected_fees(write(tmp_path, text, "expected_fees.toml"))
+    assert fees["start"].to_list() == [None, dt.date(2025, 1, 1)]
+    assert fees["end"].to_list() == [dt.date(2024, 12, 31), None]
+    overlapping = text.replace("start = 2025-01-01", "start = 2024-12-31")
+    with pytest.raises(PolicyError, match=r"fee\[2\]: repeats .* on overlapping dates"):
+        load_expected_fees(write(tmp_path, overlapping, "expected_fees.toml"))
+    backwards = FEE + "expected_allowed = 1\nstart = 2025-01-02\nend = 2025-01-01\n"
+    with pytest.raises(PolicyError, match=r"fee\[1\]\.end: .*ends \(2025-01-01\) before it starts"):
+        load_expected_fees(write(tmp_path, backwards, "expected_fees.toml"))
+
+
+def test_practice_settings() -> None:
+    settings = load_policies(
+        {
+            "medicare": {"locality": "1320201", "qualifying_apm": True},
+            "metrics": {"contractual_carcs": ["45", " 253 "]},
+        }
+    ).settings
+    assert settings.medicare_locality == "1320201"
+    assert settings.qualifying_apm is True
+    assert settings.contractual_carcs == ("45", "253")
+    assert load_policies({}).settings.medicare_locality is None
+    for doc, match in (
+        ({"medicare": {"locality": 1320201}}, r"medicare\.locality: expected the MAC and locality"),
+        ({"medicare": {"locality": "13202"}}, r"medicare\.locality: expected the MAC"),
+        ({"medicare": {"qualifying_apm": "yes"}}, r"medicare\.qualifying_apm: expected true"),
+        ({"medicare": {"gpci": 1}}, r"medicare\.gpci: unknown field"),
+        (
+            {"metrics": {"contractual_carcs": "45"}},
+            r"metrics\.contractual_carcs: expected an array",
+        ),
+    ):
+        with pytest.raises(PolicyError, match=match):
+            load_policies(doc)

@@ -4,6 +4,7 @@ rule's status) and ``FINDINGS_SCHEMA``, the columns of a finding."""
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -30,6 +31,7 @@ FINDINGS_SCHEMA = pl.Schema(
         c.PAYER: pl.String(),
         c.PAYER_TYPE: pl.String(),
         c.RENDERING_NPI: pl.String(),
+        c.BILLING_NPI: pl.String(),
         c.CLAIM_LINE_START_DATE: pl.Date(),
         c.HCPCS_CODE: pl.String(),
         "message": pl.String(),
@@ -78,20 +80,47 @@ EXPOSURE_MEANING = {
 }
 
 
+def exposure_by(findings: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
+    """The four kinds of money (DESIGN §4) per group of ``keys``, long: keys, exposure, lines,
+    amount — as ``AuditResult.exposure()`` counts them (each claim line once per kind, at its
+    largest amount in the kind), within each group. Kinds with no line are left out."""
+    return (
+        findings.filter(pl.col("exposure").is_in(EXPOSURE_KINDS))
+        .group_by(*keys, "exposure", c.CLAIM_ID, c.CLAIM_LINE_NUMBER)
+        .agg(pl.col("exposure_amount").max())
+        .group_by(*keys, "exposure")
+        .agg(
+            pl.len().cast(pl.Int64).alias("lines"),
+            pl.col("exposure_amount").sum().cast(c.MONEY).alias("amount"),
+        )
+    )
+
+
+def exposure_columns(findings: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
+    """``exposure_by`` wide: keys and one amount column per kind (``overpayment``, ``denied``,
+    ``at_risk``, ``underpayment``; 0 where the group has none), one row per group with at least
+    one finding."""
+    groups = findings.select(keys).unique()
+    long = exposure_by(findings, keys)
+    return groups.join(
+        long.group_by(keys).agg(
+            *(
+                pl.col("amount").filter(pl.col("exposure") == kind).sum().cast(c.MONEY).alias(kind)
+                for kind in EXPOSURE_KINDS
+            )
+        ),
+        on=list(keys),
+        how="left",
+        nulls_equal=True,
+    ).with_columns(pl.col(k).fill_null(Decimal("0")).cast(c.MONEY) for k in EXPOSURE_KINDS)
+
+
 def exposure_totals(findings: pl.DataFrame) -> pl.DataFrame:
     """exposure, lines, amount for each kind of ``EXPOSURE_KINDS`` (zero rows included): each
     claim line once per kind, at its largest exposure_amount in the kind."""
-    per_line = (
-        findings.filter(pl.col("exposure").is_in(EXPOSURE_KINDS))
-        .group_by("exposure", c.CLAIM_ID, c.CLAIM_LINE_NUMBER)
-        .agg(pl.col("exposure_amount").max())
-        .group_by("exposure")
-        .agg(
-            pl.len().cast(pl.Int64).alias("lines"), pl.col("exposure_amount").sum().alias("amount")
-        )
-    )
     kinds = pl.DataFrame({"exposure": list(EXPOSURE_KINDS)})
-    return kinds.join(per_line, on="exposure", how="left", maintain_order="left").select(
+    totals = exposure_by(findings, ())
+    return kinds.join(totals, on="exposure", how="left", maintain_order="left").select(
         "exposure",
         pl.col("lines").fill_null(0),
         pl.col("amount").fill_null(Decimal("0")).cast(c.MONEY),

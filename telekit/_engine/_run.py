@@ -157,6 +157,7 @@ def findings(flagged: pl.DataFrame, rules: Mapping[str, Rule]) -> pl.DataFrame:
                 c.PAYER,
                 c.PAYER_TYPE,
                 c.RENDERING_NPI,
+                c.BILLING_NPI,
                 c.CLAIM_LINE_START_DATE,
                 c.HCPCS_CODE,
                 rule.message_expr().alias("message"),

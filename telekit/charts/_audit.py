@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from decimal import Decimal
 from typing import Any, Final
 
 import altair as alt
 import polars as pl
 
 from telekit._core import _columns as c
-from telekit._engine._result import EXPOSURE_KINDS, EXPOSURE_WORDS, exposure_totals, money_phrase
+from telekit._engine._result import (
+    EXPOSURE_KINDS,
+    EXPOSURE_WORDS,
+    exposure_by,
+    exposure_totals,
+    money_phrase,
+)
 from telekit.charts._common import (
     _LABEL_LIMIT,
     _WIDTH,
@@ -134,41 +138,6 @@ def findings_by_rule(result: Any, *, top: int = 25) -> alt.Chart:
         )
     )
     return chart
-
-
-def exposure_by(findings: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
-    """The four kinds of money (DESIGN §4) per group of ``keys``, long: keys, exposure, lines,
-    amount — as ``AuditResult.exposure()`` counts them (each claim line once per kind, at its
-    largest amount in the kind), within each group. Kinds with no line are left out."""
-    return (
-        findings.filter(pl.col("exposure").is_in(EXPOSURE_KINDS))
-        .group_by(*keys, "exposure", c.CLAIM_ID, c.CLAIM_LINE_NUMBER)
-        .agg(pl.col("exposure_amount").max())
-        .group_by(*keys, "exposure")
-        .agg(
-            pl.len().cast(pl.Int64).alias("lines"),
-            pl.col("exposure_amount").sum().cast(c.MONEY).alias("amount"),
-        )
-    )
-
-
-def exposure_columns(findings: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
-    """``exposure_by`` wide: keys and one amount column per kind (``overpayment``, ``denied``,
-    ``at_risk``, ``underpayment``; 0 where the group has none), one row per group with at least
-    one finding."""
-    groups = findings.select(keys).unique()
-    long = exposure_by(findings, keys)
-    return groups.join(
-        long.group_by(keys).agg(
-            *(
-                pl.col("amount").filter(pl.col("exposure") == kind).sum().cast(c.MONEY).alias(kind)
-                for kind in EXPOSURE_KINDS
-            )
-        ),
-        on=list(keys),
-        how="left",
-        nulls_equal=True,
-    ).with_columns(pl.col(k).fill_null(Decimal("0")).cast(c.MONEY) for k in EXPOSURE_KINDS)
 
 
 #: one colour per kind of money, the same on every chart

@@ -16,7 +16,7 @@ from typing import Any, Final
 import polars as pl
 
 from telekit._core import _columns as c
-from telekit._engine._result import exposure_totals, money_phrase
+from telekit._engine._result import exposure_columns, exposure_totals, money_phrase
 from telekit.report._cells import strip_controls_in
 from telekit.report._deidentify import reduce_dates_in, year_column
 
@@ -304,7 +304,6 @@ def _top_providers(findings: pl.DataFrame, providers: pl.DataFrame | None) -> pl
     """The provider scorecard: per rendering NPI, its ``clinician`` findings only (DESIGN §5
     "Responsibility"): findings, lines with an error, and the four kinds of money (each line
     once per kind); most lines with an error first."""
-    from telekit.charts._audit import exposure_columns  # noqa: PLC0415 - charts import altair
 
     clinician = findings.filter(pl.col("responsibility") == "clinician")
     errors = (

@@ -9,16 +9,14 @@ from typing import Any, Final
 import polars as pl
 
 from telekit._core import _columns as c
-from telekit._engine._result import EXPOSURE_KINDS, AuditResult, exposure_totals
+from telekit._engine._result import EXPOSURE_KINDS, AuditResult, exposure_columns, exposure_totals
 from telekit.report._deidentify import Deidentifier
 
 
 @dataclass(frozen=True)
 class AuditRecord:
-    """What the report needs of an audit: summary.json's content (with ``billing_findings``, the
-    billing findings per payer and billing NPI, which the findings alone cannot give), the
-    findings, the rejects, the provider roster (for names) and inputs.json (paths and SHA-256),
-    or None.
+    """What the report needs of an audit: summary.json's content, the findings, the rejects,
+    the provider roster (for names) and inputs.json (paths and SHA-256), or None.
 
     Made from an ``AuditResult`` (``from_result``) or from an audit's OUT (``load_audit``). It
     quacks like an ``AuditResult`` where the charts and the workbook need it (``summary()``,
@@ -43,10 +41,6 @@ class AuditRecord:
         """``summary`` defaults to ``result.to_summary_dict()`` (the CLI passes the one it
         wrote, with the remittance tables); ``rejects`` to ``result.rejects``."""
         data = dict(summary) if summary is not None else result.to_summary_dict()
-        if "billing_findings" not in data:
-            data["billing_findings"] = _billing_json(
-                billing_findings(result.findings, result.claims)
-            )
         return cls(
             summary_data=data,
             findings=result.findings,
@@ -72,12 +66,8 @@ class AuditRecord:
         return exposure_totals(self.findings)
 
     def billing(self) -> pl.DataFrame:
-        """The billing findings per payer and billing NPI (``billing_findings``): summary.json's
-        ``billing_findings``, else computed from the findings without the billing NPI."""
-        rows = self.summary_data.get("billing_findings")
-        if isinstance(rows, list):
-            return _billing_frame(rows)
-        return billing_findings(self.findings, None)
+        """The billing findings per payer and billing NPI (``billing_findings``)."""
+        return billing_findings(self.findings)
 
     def deidentify(self, deid: Deidentifier) -> AuditRecord:
         """This record with ``deid`` applied (no-op when already de-identified)."""
@@ -152,20 +142,15 @@ BILLING_SCHEMA: Final = pl.Schema(
 )
 
 
-def billing_findings(findings: pl.DataFrame, claims: pl.DataFrame | None) -> pl.DataFrame:
-    """The ``billing`` findings (DESIGN §5 "Responsibility") per payer and billing NPI (joined
-    from the audited claims on claim_id and claim_line_number; null when the claims do not
-    give it): findings, lines, and the four kinds of money, each line once per kind. A line
-    has one payer and one billing NPI, so the rows add up by payer or by NPI."""
-    from telekit.charts._audit import exposure_columns  # noqa: PLC0415 - charts import altair
-
+def billing_findings(findings: pl.DataFrame) -> pl.DataFrame:
+    """The ``billing`` findings (DESIGN §5 "Responsibility") per payer and billing NPI (null
+    when the claims do not give it): findings, lines, and the four kinds of money, each line
+    once per kind. A line has one payer and one billing NPI, so the rows add up by payer or by
+    NPI."""
     billing = findings.filter(pl.col("responsibility") == "billing")
-    key = [c.CLAIM_ID, c.CLAIM_LINE_NUMBER]
-    if claims is not None and c.BILLING_NPI in claims.columns and claims.height:
-        npis = claims.select(*key, pl.col(c.BILLING_NPI).cast(pl.String)).unique(subset=key)
-        billing = billing.join(npis, on=key, how="left")
-    else:
+    if c.BILLING_NPI not in billing.columns:  # findings of an audit before billing_npi
         billing = billing.with_columns(pl.lit(None, dtype=pl.String).alias(c.BILLING_NPI))
+    key = [c.CLAIM_ID, c.CLAIM_LINE_NUMBER]
     groups = [c.PAYER, c.BILLING_NPI]
     counts = billing.group_by(groups).agg(
         pl.len().cast(pl.Int64).alias("findings"),
@@ -177,19 +162,3 @@ def billing_findings(findings: pl.DataFrame, claims: pl.DataFrame | None) -> pl.
         .cast(BILLING_SCHEMA)
         .sort(groups, nulls_last=True)
     )
-
-
-def _billing_json(frame: pl.DataFrame) -> list[dict[str, Any]]:
-    """``billing_findings`` as summary.json holds it (money as strings)."""
-    return [
-        {k: f"{v:.2f}" if k in EXPOSURE_KINDS else v for k, v in row.items()}
-        for row in frame.iter_rows(named=True)
-    ]
-
-
-def _billing_frame(rows: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
-    strings = {k: pl.String() if k in EXPOSURE_KINDS else v for k, v in BILLING_SCHEMA.items()}
-    frame = pl.DataFrame(
-        [{k: r.get(k) for k in BILLING_SCHEMA} for r in rows], schema=strings, orient="row"
-    )
-    return frame.cast(BILLING_SCHEMA)

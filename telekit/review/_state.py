@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from telekit._core import _columns as c
-from telekit._engine._result import EXPOSURE_KINDS, EXPOSURE_WORDS, money_phrase
+from telekit._engine._result import EXPOSURE_KINDS, EXPOSURE_WORDS, exposure_columns, money_phrase
 from telekit.report._decisions import DECISIONS
 from telekit.review._store import ReviewStore, normalize_decision
 
@@ -154,19 +154,7 @@ class ReviewState:
 
     @staticmethod
     def _summarise(findings: pl.DataFrame) -> pl.DataFrame:
-        per_line = (
-            findings.filter(pl.col("exposure").is_in(EXPOSURE_KINDS))
-            .group_by(KEY, "exposure", c.CLAIM_ID, c.CLAIM_LINE_NUMBER)
-            .agg(pl.col("exposure_amount").max())
-        )
-        money = per_line.group_by(KEY).agg(
-            pl.col("exposure_amount")
-            .filter(pl.col("exposure") == kind)
-            .sum()
-            .cast(c.MONEY)
-            .alias(kind)
-            for kind in EXPOSURE_KINDS
-        )
+        money = exposure_columns(findings, [KEY])
         rank = pl.col("severity").replace_strict(
             {s: i for i, s in enumerate(SEVERITIES)}, return_dtype=pl.Int8, default=9
         )

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.browser
 NOTEBOOK = "03_billing_performance.ipynb"
 # the audit's money tiles of the sample practice, whole and AETNA's (the one place pinned here)
 MONEY = {"overpayment": "$14,878", "denied": "$1,632", "at-risk": "$117", "underpayment": "$73"}
-AETNA_MONEY = {"overpayment": "$2,230", "denied": "$317", "at-risk": "$0", "underpayment": "$0"}
+AETNA_MONEY = {"overpayment": "$2,357", "denied": "$317", "at-risk": "$0", "underpayment": "$0"}
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 KERNEL_IDLE = """() => {
     const t = document.querySelector('#jp-main-statusbar')?.textContent ?? '';
@@ -65,7 +65,7 @@ def test_payer_filter_changes_a_kpi_tile_in_jupyterlab(
     status = app.locator(".telekit-dashboard-status")
     # the notebook's self-check cell chose a payer and reset: the tiles show the whole practice
     expect(denial).to_have_text("6.1%")
-    expect(net).to_have_text("80.6%")
+    expect(net).to_have_text("79.8%")
     expect(app.locator(".telekit-kpi-days-in-ar .telekit-kpi-value")).to_have_text("330.9")
     expect(app.locator(".telekit-kpi-pct-ar-over-90 .telekit-kpi-value")).to_have_text("96.6%")
     money = app.locator(".telekit-dashboard-money")
@@ -89,7 +89,7 @@ def test_payer_filter_changes_a_kpi_tile_in_jupyterlab(
     expect(app.locator(".telekit-chart-exposure-by-provider svg.marks")).to_have_count(1)
     app.locator(".telekit-filter-payer select").select_option("AETNA")
     expect(denial).to_have_text("7.5%")
-    expect(net).not_to_have_text("80.6%")
+    expect(net).not_to_have_text("79.8%")
     expect(status).to_have_text("175 of 1,537 claims · payer AETNA · as of 2026-10-30")
     for kind, text in AETNA_MONEY.items():
         expect(money.locator(f".telekit-kpi-{kind} .telekit-kpi-value")).to_have_text(text)

@@ -150,6 +150,9 @@ PROVIDER_TYPES = (
 )  # fmt: skip
 ADJUSTMENT_LEVELS = ("claim", "line")
 GROUP_CODES = ("CO", "PR", "OA", "PI", "CR")
+# what a patient-payments row is (DESIGN §6): a payment, a discount or a write-off (reduce the
+# patient's balance, not payments), a refund (reduces payments)
+PAYMENT_KINDS = ("payment", "discount", "write_off", "refund")
 
 # --- tables ----------------------------------------------------------------------------------
 
@@ -353,12 +356,15 @@ ADJUSTMENTS = TableSpec(
     aliases={"carc": REASON_CODE, "group": GROUP_CODE},
 )
 
+KIND = "kind"
+
 PATIENT_PAYMENTS = TableSpec(
     name="patient_payments",
     columns=(
         Column(CLAIM_ID, "id", required=True),
         Column(PAYMENT_DATE, "date", required=True),
         Column(AMOUNT, "money", required=True),
+        Column(KIND, "enum", values=PAYMENT_KINDS, default="payment"),
     ),
     key=(),
     aliases={"date": PAYMENT_DATE, "paid": AMOUNT, "payment": AMOUNT},

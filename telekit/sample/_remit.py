@@ -253,7 +253,10 @@ def build(
     return Remits(
         out_lines.select(pl.col(c).cast(t) for c, t in REMITTANCE_LINES.schema.items()),
         out_adj.select(pl.col(c).cast(t) for c, t in ADJUSTMENTS.schema.items()),
-        payments.select(pl.col(c).cast(t) for c, t in PATIENT_PAYMENTS.schema.items()),
+        payments.select(
+            pl.col(c).cast(t) if c in payments.columns else pl.lit("payment", t).alias(c)
+            for c, t in PATIENT_PAYMENTS.schema.items()
+        ),
     )
 
 

@@ -22,6 +22,10 @@ MONTH = "month"
 CLAIM_KEYS = (MONTH, c.PAYER, c.PAYER_TYPE)
 LINE_KEYS = (c.RENDERING_NPI, c.HCPCS_CODE, c.PLACE_OF_SERVICE_CODE, c.MODALITY)
 BY_KEYS = CLAIM_KEYS + LINE_KEYS
+# ``revenue_cycle`` also splits balances by financial class (DESIGN §6): payer balances under
+# the claim's payer_type, patient balances of insured claims under ``patient``
+FINANCIAL_CLASS = "financial_class"
+REVENUE_KEYS = (*BY_KEYS, FINANCIAL_CLASS)
 
 
 # The shims below keep ``telekit.dashboard``'s imports working until they read the one home of

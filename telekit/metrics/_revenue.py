@@ -1,4 +1,4 @@
-"""``revenue_cycle``: telekit's revenue-cycle figures per group of claims (or claim lines)."""
+"""``revenue_cycle``: revenue-cycle figures per group of claims (or claim lines), per MGMA/HFMA."""
 
 from __future__ import annotations
 
@@ -14,7 +14,10 @@ from telekit._engine import _ledger as lg
 from telekit._policies._model import Policies
 from telekit._read._arguments import as_frame, as_remittances
 from telekit.metrics import _units as u
+from telekit._policies._toml import load_policies
 from telekit.metrics._inputs import (
+    FINANCIAL_CLASS,
+    REVENUE_KEYS,
     RemittancesLike,
     TableLike,
     line_unit,
@@ -26,13 +29,23 @@ if TYPE_CHECKING:
 
 DAYS_IN_AR_WINDOW = 90
 ERROR = "error"
+DAYS_IN_AR_LABEL = "Days in A/R (gross, MGMA)"
 
 COUNT_COLUMNS = (
     "claims_submitted",
     "claims_missing_submitted_date",
     "claims_adjudicated",
 )
-MONEY_COLUMNS = ("ar_outstanding", "ar_0_30", "ar_31_60", "ar_61_90", "ar_91_120", "ar_over_120")
+MONEY_COLUMNS = (
+    "ar_outstanding",
+    "ar_payer",
+    "ar_patient",
+    "ar_0_30",
+    "ar_31_60",
+    "ar_61_90",
+    "ar_91_120",
+    "ar_over_120",
+)
 # (name, lowest age in days, highest age in days or None)
 AGING_BUCKETS = (
     ("ar_0_30", 0, 30),
@@ -54,7 +67,7 @@ RESULT_COLUMNS = (
     "days_in_ar",
     "median_submission_lag_days",
     "median_payment_lag_days",
-    "clean_claim_rate",
+    "audit_clean_rate",
 )
 
 
@@ -70,48 +83,47 @@ def ratio(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
 
 def _sums(as_of: dt.date) -> list[pl.Expr]:
     submitted = pl.col(lg.SUBMITTED).is_not_null()
-    adjudicated = submitted & pl.col(u.ADJUDICATED)
+    counted = submitted & pl.col(u.COUNTED)
+    adjudicated = counted & pl.col(u.ADJUDICATED)
     denied = adjudicated & pl.col(u.INITIALLY_DENIED)
     age = (pl.lit(as_of) - pl.col(lg.SUBMITTED)).dt.total_days()
-    recent = (
-        submitted
-        & (pl.col(u.UNIT_DOS) > pl.lit(as_of - dt.timedelta(days=DAYS_IN_AR_WINDOW)))
-        & (pl.col(u.UNIT_DOS) <= pl.lit(as_of))
-    )
+    first_day = as_of - dt.timedelta(days=DAYS_IN_AR_WINDOW - 1)
+    recent = counted & pl.col(u.UNIT_DOS).is_between(pl.lit(first_day), pl.lit(as_of))
     billed = pl.col(u.BILLED)
     buckets = []
     for name, low, high in AGING_BUCKETS:
         inside = submitted & (age >= low) if high is None else submitted & age.is_between(low, high)
         buckets.append(pl.col(u.AR).filter(inside).sum().alias(name))
     return [
-        submitted.sum().cast(pl.Int64).alias("claims_submitted"),
-        (~submitted).sum().cast(pl.Int64).alias("claims_missing_submitted_date"),
+        counted.sum().cast(pl.Int64).alias("claims_submitted"),
+        (pl.col(u.COUNTED) & ~submitted).sum().cast(pl.Int64).alias("claims_missing_submitted_date"),
         adjudicated.sum().cast(pl.Int64).alias("claims_adjudicated"),
         denied.sum().alias("_denied"),
         (adjudicated & pl.col(u.RESOLVED_FIRST)).sum().alias("_first_pass"),
         billed.filter(adjudicated).sum().alias("_billed_adjudicated"),
         billed.filter(denied).sum().alias("_billed_denied"),
-        billed.filter(submitted).sum().alias("_billed"),
-        pl.col(lg.PAID).filter(submitted).sum().alias("_paid"),
-        pl.col(lg.CO).filter(submitted).sum().alias("_co"),
-        pl.col(u.PATIENT_PAID).filter(submitted).sum().alias("_patient_paid"),
+        billed.filter(counted).sum().alias("_billed"),
+        (pl.col(lg.PAID) + pl.col(u.PATIENT_PAID)).filter(counted).sum().alias("_collected"),
+        pl.col(u.CONTRACTUAL).filter(counted).sum().alias("_contractual"),
         pl.col(u.AR).filter(submitted).sum().alias("ar_outstanding"),
+        pl.col(u.AR_PAYER).filter(submitted).sum().alias("ar_payer"),
+        pl.col(u.AR_PATIENT).filter(submitted).sum().alias("ar_patient"),
         *buckets,
         billed.filter(recent).sum().alias("_billed_recent"),
         (pl.col(lg.SUBMITTED) - pl.col(u.UNIT_DOS))
         .dt.total_days()
-        .filter(submitted)
+        .filter(counted)
         .median()
         .cast(pl.Float64)
         .alias("median_submission_lag_days"),
         (pl.col(u.PAY_DATE) - pl.col(lg.SUBMITTED))
         .dt.total_days()
-        .filter(submitted)
+        .filter(counted)
         .median()
         .cast(pl.Float64)
         .alias("median_payment_lag_days"),
-        (submitted & pl.col(u.CLEAN).is_not_null()).sum().alias("_audited"),
-        (submitted & pl.col(u.CLEAN).fill_null(False)).sum().alias("_clean"),
+        (counted & pl.col(u.CLEAN).is_not_null()).sum().alias("_audited"),
+        (counted & pl.col(u.CLEAN).fill_null(False)).sum().alias("_clean"),
     ]
 
 
@@ -125,8 +137,8 @@ def _figures() -> list[pl.Expr]:
         ratio(pl.col("_first_pass"), pl.col("claims_adjudicated")).alias(
             "first_pass_resolution_rate"
         ),
-        ratio(pl.col("_paid"), pl.col("_billed")).alias("gross_collection_rate"),
-        ratio(pl.col("_paid") + pl.col("_patient_paid"), pl.col("_billed") - pl.col("_co")).alias(
+        ratio(pl.col("_collected"), pl.col("_billed")).alias("gross_collection_rate"),
+        ratio(pl.col("_collected"), pl.col("_billed") - pl.col("_contractual")).alias(
             "net_collection_rate"
         ),
         ratio(pl.col("ar_91_120") + pl.col("ar_over_120"), pl.col("ar_outstanding")).alias(
@@ -137,12 +149,14 @@ def _figures() -> list[pl.Expr]:
         .then(pl.col("ar_outstanding").cast(pl.Float64) / recent_per_day)
         .otherwise(pl.lit(None, pl.Float64))
         .alias("days_in_ar"),
-        ratio(pl.col("_clean"), pl.col("_audited")).alias("clean_claim_rate"),
+        ratio(pl.col("_clean"), pl.col("_audited")).alias("audit_clean_rate"),
     ]
 
 
 def aggregate(units: pl.DataFrame, keys: list[str], as_of: dt.date) -> pl.DataFrame:
     """The figures per group of ``keys`` (one row when there are none)."""
+    if u.COUNTED not in units.columns:
+        units = units.with_columns(pl.lit(True).alias(u.COUNTED))
     sums = _sums(as_of)
     raw = units.group_by(keys).agg(sums).sort(keys, nulls_last=True) if keys else units.select(sums)
     return raw.with_columns(_figures()).select(
@@ -159,6 +173,16 @@ def _audit_frames(audit: AuditResult | None) -> tuple[pl.DataFrame | None, pl.Da
     return audit.claims.select(keys), errors
 
 
+def canonical_policies(policies: Policies | None, audit: AuditResult | None) -> Policies:
+    """The policies payers are made canonical through: ``policies``, else the audit's, else the
+    built-ins (trimmed and upper-cased, no aliases)."""
+    if policies is not None:
+        return policies
+    if audit is not None:
+        return audit.policies
+    return load_policies(None)
+
+
 def revenue_cycle(
     claims: TableLike,
     remittances: RemittancesLike,
@@ -170,91 +194,114 @@ def revenue_cycle(
     patient_payments: TableLike | None = None,
     policies: Policies | None = None,
 ) -> pl.DataFrame:
-    """Revenue-cycle figures from claim lines and remittances (835s), one row per group.
-
-    telekit's own definitions, close to HFMA/MGMA but computable from claims and 835s alone.
+    """Revenue-cycle figures from claim lines, remittances (835s) and patient payments, one row
+    per group, aligned with MGMA and HFMA where they define the measure (DESIGN §6).
 
     **Inputs.** ``claims``: a ``Table``, a frame or a path (read with ``telekit.read_claims``;
     a frame already in the canonical schema is used as is). ``remittances``: a
     ``telekit.Remittances`` (or a path for ``telekit.read_remittances``). ``patient_payments``
-    (claim_id, payment_date, amount) and ``encounters`` likewise. ``audit``: a
-    ``telekit.AuditResult`` of the same claims, for ``clean_claim_rate``. ``policies`` (a
-    ``telekit.Policies``): when given, ``payer`` is compared and grouped as its payer key
-    (trimmed, upper-cased, aliases mapped to their payer, DESIGN §3); otherwise as written.
+    (claim_id, payment_date, amount, optional ``kind``: ``payment`` by default, ``discount``,
+    ``write_off``, ``refund``) and ``encounters`` likewise. ``audit``: a ``telekit.AuditResult``
+    of the same claims, for ``audit_clean_rate``. Payers are always canonical: trimmed,
+    upper-cased and through the policy file's aliases — ``policies`` when given, else
+    ``audit.policies``, else no aliases. ``policies.settings.contractual_carcs`` (``[metrics]
+    contractual_carcs``) replaces the contractual CARCs (CO 45 and 253 by default).
 
     **Groups.** ``by`` is None (one row), a key or a list of keys among ``month`` (first day of
-    the unit's DOS month, a Date), ``payer``, ``payer_type`` (claim-level keys) and
-    ``rendering_npi``, ``hcpcs_code``, ``place_of_service_code``, ``modality`` (line-level keys;
-    ``modality`` is the line's encounter's, DESIGN §3, and needs ``encounters``). Rows are
-    sorted by the keys, nulls last.
+    the unit's DOS month, a Date), ``payer``, ``payer_type``, ``financial_class`` (claim-level
+    keys) and ``rendering_npi``, ``hcpcs_code``, ``place_of_service_code``, ``modality``
+    (line-level keys; ``modality`` is the line's encounter's, DESIGN §3, and needs
+    ``encounters``). Rows are sorted by the keys, nulls last.
+
+    ``financial_class``: a claim's payer balance, its counts and rates fall under its
+    payer_type (a self-pay claim's balance under ``self_pay``); the patient balance (PR not yet
+    paid) of an insured claim falls under ``patient``. The ``patient`` rows carry the A/R
+    columns only (ar_outstanding = ar_patient, its aging and pct_ar_over_90/120): their counts
+    are 0 and their rates, days in A/R and lags null.
+
+    **One receivable per service** (see ``telekit.metrics._units``): a void (frequency 8) and
+    the claim it voids leave A/R and every count; a replacement (frequency 7) supersedes the
+    claim it names (original_claim_id, or original_payer_claim_control_number = a CLP07 of the
+    original's remittances), whose lines leave A/R and every count. The original's remittances
+    are re-attributed to the replacement — line by line when a line has the same hcpcs_code and
+    DOS, else spread over the replacement's lines by charge — and so are its patient payments.
+    The service's first adjudication is the earliest in the chain; a service that replaced a
+    claim is never resolved on the first pass. Its submission date (for aging and lags) is the
+    earliest in the chain.
 
     **Unit.** The claim: its DOS is its earliest line's, its payer and payer_type its first
-    line's (lowest claim_line_number), its submission date its lines' earliest. When ``by`` has
-    a line-level key the unit is the claim line (its own DOS, payer, payer_type) and every
-    ``claims_*`` count counts lines. A unit is *submitted* when its claim_submitted_date is on
-    or before ``as_of``; units submitted after ``as_of`` are left out, units with no
-    claim_submitted_date are only counted in ``claims_missing_submitted_date``; every other
-    figure covers the submitted units of the group. Only remittances whose payment_date is on or
-    before ``as_of`` count.
+    line's (lowest claim_line_number). When ``by`` has a line-level key the unit is the claim
+    line (its own DOS, payer, payer_type) and every ``claims_*`` count counts lines. A unit is
+    *submitted* when its claim_submitted_date is on or before ``as_of``; units submitted after
+    ``as_of`` are left out, units with no claim_submitted_date are only counted in
+    ``claims_missing_submitted_date``; every other figure covers the submitted units. Only
+    remittances and patient payments dated on or before ``as_of`` count.
 
     **Matching.** See ``telekit._engine._ledger``: a remittance claim (CLP) belongs to the claim
     named by CLP01; a service line matches a claim line by line_control_number, else by
-    (hcpcs_code, modifiers, service date); claim-level amounts apply to the claim and are
-    spread over its lines by charge where a figure is per line.
+    (hcpcs_code, modifiers, service date); claim-level amounts are spread over the claim's lines
+    by charge. A claim's patient payments are spread over its lines by charge, the cents to the
+    largest line.
 
     **Definitions.**
 
-    - first adjudication of a claim: its remittance claim with the earliest payment_date, ties
-      broken by the lowest remit_id (then remit_claim_seq); reversals (CLP02 = 22) are never a
-      first adjudication;
-    - denied line (in a remittance): its paid amount is 0 and it has a line- or claim-level
-      adjustment other than PR 1, PR 2, PR 3, CO 45 or CO 253;
-    - initially denied claim: in its first adjudication CLP02 = 4, or CLP04 = 0 and every one
-      of its lines is denied. Initially denied line (line unit): its claim's first adjudication
-      has CLP02 = 4, or the line is denied in it;
-    - billed = Σ charge_amount; paid = Σ remittance paid amounts (all remittances on or before
-      as_of, reversals negative, every payer); CO adjustments = Σ CO adjustment amounts; patient
-      payments = Σ amounts paid on or before as_of (spread over a claim's lines by charge).
+    - first adjudication: the remittance claim with the earliest payment_date, ties broken by
+      the lowest remit_id (then remit_claim_seq); reversals (CLP02 = 22) never are;
+    - denied line (in a remittance): paid 0 with a line- or claim-level adjustment other than
+      PR 1, PR 2, PR 3, CO 45 or CO 253; initially denied claim: CLP02 = 4 in its first
+      adjudication, or CLP04 = 0 there and every line denied; initially denied line: its
+      claim's first adjudication has CLP02 = 4, or the line is denied in it;
+    - charges = Σ charge_amount; payer paid = Σ remittance paid amounts (reversals negative);
+      CO/OA/PI = Σ adjustments of every group but PR (the retired CR included); PR = Σ group PR
+      adjustments (deductible, coinsurance, copay: the patient's share); contractual = Σ CO
+      adjustments with a CARC in ``contractual_carcs`` (never denial write-offs such as CO 16,
+      29, 50, 96, 97, 167, 204); patient payments = payments − refunds; patient relief =
+      discounts + write-offs (reduce A/R, are not payments).
 
     **Figures.** Counts are Int64, rates Float64 in [0, 1] (clipped) and null when the
     denominator is 0, money Decimal(12, 2), days Float64.
 
     - ``claims_submitted`` = submitted units; ``claims_missing_submitted_date`` = units with no
-      claim_submitted_date; ``claims_adjudicated`` = submitted units whose claim has a first
-      adjudication;
-    - ``initial_denial_rate`` = initially denied ÷ adjudicated;
-    - ``initial_denial_rate_dollars`` = billed of the initially denied ÷ billed of the
-      adjudicated;
+      claim_submitted_date; ``claims_adjudicated`` = submitted units with a first adjudication;
+    - ``initial_denial_rate`` = initially denied ÷ adjudicated (HFMA MAP Key "initial denial
+      rate", by count); ``initial_denial_rate_dollars`` = charges of the initially denied ÷
+      charges of the adjudicated (the same key in dollars);
     - ``first_pass_resolution_rate`` = adjudicated units whose first adjudication paid more
-      than 0 (CLP04; the line's paid amount for a line unit) and whose claim has no reversal
-      (CLP02 = 22) dated on or after the first adjudication and no replacement (a frequency 7
-      claim naming it by original_claim_id, or by original_payer_claim_control_number = a CLP07
-      of its remittances) submitted on or after the first adjudication, both on or before
-      as_of ÷ adjudicated;
-    - ``gross_collection_rate`` = paid ÷ billed;
-    - ``net_collection_rate`` = (paid + patient payments) ÷ (billed − CO adjustments);
-    - ``ar_outstanding`` = Σ per line of max(0, billed − paid − all adjustments of every
-      group); ``ar_0_30``, ``ar_31_60``, ``ar_61_90``, ``ar_91_120``, ``ar_over_120`` split it
-      by the days from claim_submitted_date to as_of (0–30, 31–60, 61–90, 91–120, 121 and
-      more);
-    - ``pct_ar_over_90`` = (ar_91_120 + ar_over_120) ÷ ar_outstanding; ``pct_ar_over_120`` =
-      ar_over_120 ÷ ar_outstanding;
-    - ``days_in_ar`` = ar_outstanding ÷ (billed of units with a DOS after as_of − 90 days and on
-      or before as_of ÷ 90); null when that is 0;
+      than 0 (CLP04; the line's paid amount for a line unit), with no reversal dated on or after
+      it and no claim replaced ÷ adjudicated;
+    - ``gross_collection_rate`` = (payer paid + patient payments) ÷ charges (MGMA's gross
+      collection rate);
+    - ``net_collection_rate`` = (payer paid + patient payments) ÷ (charges − contractual
+      adjustments) (per MGMA's adjusted (net) collection rate; HFMA MAP Key "cash collection as
+      a % of net patient service revenue");
+    - per line, payer A/R = max(0, charge − payer paid − CO/OA/PI − PR) (0 for a self-pay
+      claim); patient A/R = max(0, PR − patient payments − patient relief), or for a self-pay
+      claim max(0, charge − patient payments − patient relief). ``ar_payer`` and ``ar_patient``
+      sum them, ``ar_outstanding`` = ar_payer + ar_patient (HFMA MAP Key AR-1's A/R): PR stays
+      in A/R until the patient pays or it is written off;
+    - ``ar_0_30`` … ``ar_over_120`` split ar_outstanding by the days from claim_submitted_date
+      to as_of (0–30, 31–60, 61–90, 91–120, 121 and more); ``pct_ar_over_90`` = (ar_91_120 +
+      ar_over_120) ÷ ar_outstanding, ``pct_ar_over_120`` = ar_over_120 ÷ ar_outstanding (HFMA
+      MAP Key AR-2, aged A/R as a % of billed A/R);
+    - ``days_in_ar`` ("Days in A/R (gross, MGMA)", HFMA MAP Key AR-1) = ar_outstanding ÷
+      (charges of units with a DOS from as_of − 89 through as_of, both included, ÷ 90); null
+      when those charges are 0;
     - ``median_submission_lag_days`` = median of claim_submitted_date − DOS per unit;
     - ``median_payment_lag_days`` = median of (payment_date of the first remittance that paid
-      more than 0 − claim_submitted_date) per unit that has one (CLP04 > 0 for a claim, the
-      line's paid amount > 0 for a line);
-    - ``clean_claim_rate`` (with ``audit``; null otherwise) = audited units with no error
-      finding ÷ audited units (units present in ``audit.claims``).
+      more than 0 − claim_submitted_date) per unit that has one;
+    - ``audit_clean_rate`` (with ``audit``; null otherwise) = audited units with no error
+      finding ÷ audited units (units present in ``audit.claims``). It is not HFMA's clean-claim
+      rate, which needs the clearinghouse's edits.
     """
     day = as_date(as_of)
-    keys = parse_by(by, encounters_given=encounters is not None)
+    keys = parse_by(by, allowed=REVENUE_KEYS, encounters_given=encounters is not None)
     frame = as_frame("claims", claims)
     remits = as_remittances(remittances)
     payments = None if patient_payments is None else as_frame("patient_payments", patient_payments)
-    ledger = lg.build(frame, remits, day, policies=policies)
-    lines = u.line_table(ledger, remits, patient_payments=payments)
+    canonical = canonical_policies(policies, audit)
+    carcs = canonical.settings.contractual_carcs or u.DEFAULT_CONTRACTUAL_CARCS
+    ledger = lg.build(frame, remits, day, policies=canonical)
+    lines = u.line_table(ledger, remits, patient_payments=payments, contractual_carcs=carcs)
     audited, errors = _audit_frames(audit)
     if line_unit(keys):
         enc = None
@@ -265,4 +312,6 @@ def revenue_cycle(
         claim_audited = None if audited is None else audited.select(c.CLAIM_ID)
         claim_errors = None if errors is None else errors.select(c.CLAIM_ID)
         units = u.claim_units(lines, audited=claim_audited, errors=claim_errors)
+    if FINANCIAL_CLASS in keys:
+        units = u.by_financial_class(units)
     return aggregate(units, keys, day)

@@ -203,7 +203,7 @@ def test_as_of_boundaries_and_missing_submission_dates() -> None:
     # submission lags 2, 2, 2 days; payment lag A4: 2025-06-30 − 2025-06-01 = 29 days
     assert row["median_submission_lag_days"] == 2.0
     assert row["median_payment_lag_days"] == 29.0
-    assert row["clean_claim_rate"] is None
+    assert row["audit_clean_rate"] is None
 
 
 def test_dtypes_and_columns() -> None:
@@ -219,7 +219,7 @@ def test_dtypes_and_columns() -> None:
         "initial_denial_rate", "initial_denial_rate_dollars", "first_pass_resolution_rate",
         "gross_collection_rate", "net_collection_rate", "pct_ar_over_90", "pct_ar_over_120",
         "days_in_ar", "median_submission_lag_days", "median_payment_lag_days",
-        "clean_claim_rate",
+        "audit_clean_rate",
     ):  # fmt: skip
         assert out.schema[name] == pl.Float64
 
@@ -581,7 +581,7 @@ def test_match_by_code_modifiers_in_any_order_and_by_position() -> None:
 # --- clean claim rate -------------------------------------------------------------------------
 
 
-def test_clean_claim_rate_from_an_audit() -> None:
+def test_audit_clean_rate_from_an_audit() -> None:
     c = claims(line("Q1", n=1), line("Q1", n=2, code="G2211"), line("Q2"), line("Q3"))
     r = remits([svc("R1", "Q3", "2025-05-20", paid="80.00")])
     audit = tk.audit(c)
@@ -596,10 +596,10 @@ def test_clean_claim_rate_from_an_audit() -> None:
     audit = dataclasses.replace(audit, findings=findings)
     # Q1 has an error (on line 2), Q2 only a warning, Q3 none: 2 clean of 3 audited
     row = one(metrics.revenue_cycle(c, r, as_of=AS_OF, audit=audit))
-    assert row["clean_claim_rate"] == pytest.approx(2 / 3)
+    assert row["audit_clean_rate"] == pytest.approx(2 / 3)
     # as line units: 99213 lines Q1-1, Q2-1, Q3-1 are clean (3 of 3); G2211 (Q1-2) is not
     by_code = metrics.revenue_cycle(c, r, as_of=AS_OF, audit=audit, by="hcpcs_code")
-    assert by_code["clean_claim_rate"].to_list() == [1.0, 0.0]
+    assert by_code["audit_clean_rate"].to_list() == [1.0, 0.0]
 
 
 # --- by= ---------------------------------------------------------------------------------------

@@ -220,7 +220,7 @@ def _rekey_entries(
         moved.rename({lg.LK: "_src"})
         .join(source, on="_src", how="left")
         .join(target, on=[CURRENT, *pair], how="left")
-        .drop(lg.CK, c.CLAIM_ID, c.CLAIM_LINE_NUMBER, *pair)
+        .drop(lg.CK, c.CLAIM_ID, c.CLAIM_LINE_NUMBER, lg.SHARE, lg.IS_LAST, *pair)
     )
     heads = slots.select(lg.LK, lg.CK, c.CLAIM_ID, c.CLAIM_LINE_NUMBER)
     matched = moved.filter(pl.col("_to").is_not_null()).join(

@@ -415,23 +415,33 @@ def test_first_pass_resolution_with_reversals_and_replacements() -> None:
         ],
     )
     row = one(metrics.revenue_cycle(c, r, as_of=AS_OF))
-    # submitted: F1–F7 and F4R, F6R (F5R is after as_of) = 9; adjudicated: F1–F7 = 7
-    assert row["claims_submitted"] == 9
+    # one receivable per service: F4R supersedes F4 and F6R F6 (F5R is after as_of, so F5
+    # stays): submitted F1, F2, F3, F4R, F5, F6R, F7 = 7; F4R and F6R carry their originals'
+    # remittances, so all 7 are adjudicated
+    assert row["claims_submitted"] == 7
     assert row["claims_adjudicated"] == 7
-    # first pass: F1, F3, F5 → 3 ÷ 7
+    # first pass: F1, F3, F5 → 3 ÷ 7 (F4R and F6R replaced a claim: never first pass)
     assert row["first_pass_resolution_rate"] == pytest.approx(3 / 7)
-    # paid: 6 × 80 (R1) − 80 (F2 reversed) + 80 (F7) = 480 of 900 billed
-    assert row["gross_collection_rate"] == pytest.approx(480 / 900)
-    # F2 is open again: 100 − (80 − 80) − (20 − 20) = 100; F4R and F6R are unpaid: 100 each
-    assert row["ar_outstanding"] == money("300.00")
+    # paid: 6 × 80 (R1) − 80 (F2 reversed) + 80 (F7) = 480 of 7 × 100 = 700 charged
+    assert row["gross_collection_rate"] == pytest.approx(480 / 700)
+    # F2 is open again: 100 − (80 − 80) − (20 − 20) = 100; F4R and F6R: 100 − 80 − 20 = 0
+    assert row["ar_outstanding"] == money("100.00")
 
 
-def test_replacement_submitted_before_the_first_adjudication_does_not_count() -> None:
-    # "later": a replacement submitted before the original's first adjudication is not after it
+def test_a_replaced_service_is_never_first_pass_and_keeps_its_first_submission() -> None:
+    # G1R (submitted 2025-05-10) replaces G1 (submitted 2025-05-05, DOS 2025-05-01) before
+    # G1's remittance: one service, carried by G1R, adjudicated by G1's remittance (paid 100)
     c = claims(line("G1"), line("G1R", freq="7", original="G1", submitted="2025-05-10"))
     r = remits([svc("R1", "G1", "2025-05-20", paid="100.00")])
-    by_claim = metrics.revenue_cycle(c, r, as_of=AS_OF)
-    assert one(by_claim)["first_pass_resolution_rate"] == 1.0
+    row = one(metrics.revenue_cycle(c, r, as_of=AS_OF))
+    assert row["claims_submitted"] == 1
+    assert row["claims_adjudicated"] == 1
+    assert row["first_pass_resolution_rate"] == 0.0  # it was replaced
+    assert row["ar_outstanding"] == money("0.00")  # 100 − 100
+    assert row["gross_collection_rate"] == 1.0
+    # lags from the chain's first submission (2025-05-05): 4 days after the DOS, paid 15 days
+    assert row["median_submission_lag_days"] == 4.0
+    assert row["median_payment_lag_days"] == 15.0
 
 
 # --- collection rates, patient payments -------------------------------------------------------
@@ -463,14 +473,20 @@ def collection_practice() -> tuple[tk.Table, tk.Remittances, pl.DataFrame]:
 def test_gross_and_net_collection_rates() -> None:
     c, r, payments = collection_practice()
     row = one(metrics.revenue_cycle(c, r, as_of=AS_OF, patient_payments=payments))
-    # billed 300, paid 120, CO 50 + 100 = 150, patient payments 30 (the 10 is after as_of)
-    assert row["gross_collection_rate"] == pytest.approx(120 / 300)
-    assert row["net_collection_rate"] == pytest.approx((120 + 30) / (300 - 150))
-    # A/R: H1 200 − 120 − 80 = 0, H2 100 − 0 − 100 = 0
+    # charges 300, payer paid 120, patient payments 30 (the 10 is after as_of); contractual
+    # adjustments: CO 45 50 only — H2's CO 50 (a denial write-off) is not deducted
+    assert row["gross_collection_rate"] == pytest.approx((120 + 30) / 300)
+    assert row["net_collection_rate"] == pytest.approx((120 + 30) / (300 - 50))
+    # A/R: H1 payer 200 − 120 − 50 − 30 (PR) = 0, patient 30 (PR) − 30 paid = 0;
+    # H2 payer 100 − 0 − 100 = 0
     assert row["ar_outstanding"] == money("0.00")
     assert row["pct_ar_over_90"] is None  # denominator 0
     without = one(metrics.revenue_cycle(c, r, as_of=AS_OF))
-    assert without["net_collection_rate"] == pytest.approx(120 / 150)
+    assert without["gross_collection_rate"] == pytest.approx(120 / 300)
+    assert without["net_collection_rate"] == pytest.approx(120 / 250)
+    # without the patient's payment H1's PR of 30 is still owed: patient A/R
+    assert (without["ar_payer"], without["ar_patient"]) == (money("0.00"), money("30.00"))
+    assert without["ar_outstanding"] == money("30.00")
 
 
 def test_patient_payments_as_table_or_path(tmp_path: Path) -> None:
@@ -509,7 +525,8 @@ def test_aging_bucket_edges_and_days_in_ar() -> None:
 
 
 def test_ar_is_summed_per_line_never_below_zero() -> None:
-    # line 1: 100 − 100 paid − 20 PR = −20 → 0; line 2: 50 unpaid → 50 (not 30)
+    # line 1: payer part 100 − 100 paid − 20 PR = −20 → 0 (it does not offset line 2), patient
+    # part 20 (PR unpaid); line 2: 50 unpaid → payer 50. A/R = 0 + 20 + 50 = 70
     c = claims(line("L1", n=1, charge="100.00"), line("L1", n=2, code="G2211", charge="50.00"))
     r = remits(
         [
@@ -518,7 +535,9 @@ def test_ar_is_summed_per_line_never_below_zero() -> None:
         ],
         [adj("R1", "PR", "2", "20.00")],
     )
-    assert one(metrics.revenue_cycle(c, r, as_of=AS_OF))["ar_outstanding"] == money("50.00")
+    row = one(metrics.revenue_cycle(c, r, as_of=AS_OF))
+    assert (row["ar_payer"], row["ar_patient"]) == (money("50.00"), money("20.00"))
+    assert row["ar_outstanding"] == money("70.00")
 
 
 def test_claim_level_amounts_are_spread_by_charge_to_the_cent() -> None:
@@ -726,8 +745,9 @@ def test_by_payer_through_policy_aliases() -> None:
         line("S3", payer="60054", payer_type="commercial"),
     )
     r = remits([svc("R1", "S1", "2025-05-20", paid="80.00")])
-    as_written = metrics.revenue_cycle(c, r, as_of=AS_OF, by="payer")
-    assert as_written.height == 3
+    # without a policy file payers are trimmed and upper-cased, aliases unknown
+    plain = metrics.revenue_cycle(c, r, as_of=AS_OF, by="payer")
+    assert plain["payer"].to_list() == ["60054", "AETNA", "AETNA BETTER HEALTH"]
     policies = tk.load_policies(
         {
             "payer": {
@@ -779,6 +799,7 @@ def test_sample_practice_figures_are_plausible() -> None:
     assert 10 <= row["median_payment_lag_days"] <= 45  # adjudicated 10–45 days after submission
     buckets = ("ar_0_30", "ar_31_60", "ar_61_90", "ar_91_120", "ar_over_120")
     assert sum(row[b] for b in buckets) == row["ar_outstanding"] > 0
+    assert row["ar_payer"] + row["ar_patient"] == row["ar_outstanding"]
     assert row["days_in_ar"] > 0
 
     # cross-check the initial denial count straight from the remittances: claims submitted by
@@ -789,16 +810,273 @@ def test_sample_practice_figures_are_plausible() -> None:
         .sort("claim_id", "payment_date", "remit_id", "remit_claim_seq")
         .unique("claim_id", keep="first", maintain_order=True)
     )
-    assert first.height == row["claims_adjudicated"]
+    # voids, the claims they void and replaced originals leave every count: the adjudicated
+    # services are the remitted claims less at most two per void or replacement claim
+    chained = claims_.data.filter(pl.col("claim_frequency_code").is_in(["7", "8"]))
+    assert (
+        first.height - 2 * chained["claim_id"].n_unique()
+        <= row["claims_adjudicated"]
+        <= first.height
+    )
     denied_by_status = first.filter(pl.col("claim_status_code") == "4").height
-    assert row["initial_denial_rate"] * row["claims_adjudicated"] == pytest.approx(
-        denied_by_status
-    )  # the generator marks every fully denied claim with CLP02 4
+    # the generator marks every fully denied claim with CLP02 4
+    assert row["initial_denial_rate"] * row["claims_adjudicated"] <= denied_by_status
 
-    by_payer = metrics.revenue_cycle(claims_, remits_, as_of=as_of, by=["month", "payer"])
+    by_payer = metrics.revenue_cycle(
+        claims_, remits_, as_of=as_of, by=["month", "payer"], patient_payments=payments
+    )
     assert by_payer["claims_submitted"].sum() == row["claims_submitted"]
     assert by_payer["ar_outstanding"].sum() == row["ar_outstanding"]
     self_pay = metrics.revenue_cycle(claims_, remits_, as_of=as_of, by="payer_type").filter(
         pl.col("payer_type") == "self_pay"
     )
     assert one(self_pay)["claims_adjudicated"] == 0  # self-pay is never sent to a payer
+
+
+# --- one receivable per service: voids and replacements -----------------------------------------
+
+
+def test_a_void_and_the_claim_it_voids_leave_ar_and_every_count() -> None:
+    c = claims(
+        line("V1"),  # voided by V1X (original_claim_id)
+        line("V1X", freq="8", original="V1", submitted="2025-05-20"),
+        line("V2"),  # paid 50, voided by V2X naming its payer claim control number
+        line("V2X", freq="8", original_icn="ICN-V2", submitted="2025-06-01"),
+        line("K1", charge="100.00"),  # the only receivable left
+        line("V3"),  # its void is submitted after as_of: V3 stays
+        line("V3X", freq="8", original="V3", submitted="2025-07-02"),
+    )
+    r = remits(
+        [svc("R1", "V2", "2025-05-20", paid="50.00", icn="ICN-V2")],
+        [adj("R1", "CO", "45", "20.00")],
+    )
+    row = one(metrics.revenue_cycle(c, r, as_of=AS_OF))
+    # left: K1 and V3, neither remitted
+    assert row["claims_submitted"] == 2
+    assert row["claims_adjudicated"] == 0
+    assert row["gross_collection_rate"] == 0.0  # 0 of 200: V2's 50 left with V2
+    assert row["ar_outstanding"] == money("200.00")
+    assert row["ar_payer"] == money("200.00")
+
+
+def test_a_replacement_carries_its_originals_remittances() -> None:
+    # O1: 99213 (100) paid 60, CO 45 20, PR 2 20; G2211 (50) paid 30, CO 45 20.
+    # O1R replaces O1 with 99213 (100, same DOS) and 99214 (80); it has no remittance yet.
+    c = claims(
+        line("O1", n=1, charge="100.00"),
+        line("O1", n=2, code="G2211", charge="50.00"),
+        line("O1R", n=1, freq="7", original="O1", submitted="2025-06-01", charge="100.00"),
+        line("O1R", n=2, freq="7", original="O1", submitted="2025-06-01", code="99214",
+             charge="80.00"),
+    )  # fmt: skip
+    r = remits(
+        [
+            svc("R1", "O1", "2025-05-20", paid="60.00"),
+            svc("R1", "O1", "2025-05-20", paid="30.00", charge="50.00", code="G2211", svc_seq=2),
+        ],
+        [
+            adj("R1", "CO", "45", "20.00"),
+            adj("R1", "PR", "2", "20.00"),
+            adj("R1", "CO", "45", "20.00", svc_seq=2),
+        ],
+    )
+    row = one(metrics.revenue_cycle(c, r, as_of=AS_OF))
+    assert row["claims_submitted"] == 1  # O1 left every count
+    assert row["claims_adjudicated"] == 1  # by O1's remittance
+    assert row["first_pass_resolution_rate"] == 0.0
+    # paid 60 + 30 = 90 of O1R's 180; contractual CO 45: 20 + 20 = 40
+    assert row["gross_collection_rate"] == pytest.approx(90 / 180)
+    assert row["net_collection_rate"] == pytest.approx(90 / (180 - 40))
+    # 99213 matches O1R-1 line by line: payer 100 − 60 − 20 − 20 = 0, patient PR 20.
+    # G2211 matches no line: its paid 30 and CO 20 are spread by charge over 100 and 80:
+    # 99214 gets 30 × 80/180 = 13.33 and 20 × 80/180 = 8.89 (99213, the largest line, the
+    # rest: 16.67 and 11.11). 99213 payer 100 − 76.67 − 31.11 − 20 < 0 → 0;
+    # 99214 payer 80 − 13.33 − 8.89 = 57.78
+    by_code = metrics.revenue_cycle(c, r, as_of=AS_OF, by="hcpcs_code")
+    assert by_code["hcpcs_code"].to_list() == ["99213", "99214"]
+    assert by_code["ar_payer"].to_list() == [money("0.00"), money("57.78")]
+    assert by_code["ar_patient"].to_list() == [money("20.00"), money("0.00")]
+    assert row["ar_outstanding"] == money("77.78")
+
+
+def test_a_chain_of_replacements_ends_at_the_last_one() -> None:
+    # C1 → C1R (replaces C1) → C1RR (replaces C1R): one service, carried by C1RR
+    c = claims(
+        line("C1"),
+        line("C1R", freq="7", original="C1", submitted="2025-05-10"),
+        line("C1RR", freq="7", original="C1R", submitted="2025-05-15"),
+    )
+    r = remits([svc("R1", "C1", "2025-05-20", paid="70.00")], [adj("R1", "CO", "45", "10.00")])
+    row = one(metrics.revenue_cycle(c, r, as_of=AS_OF))
+    assert row["claims_submitted"] == 1
+    assert row["ar_outstanding"] == money("20.00")  # 100 − 70 − 10
+
+
+# --- patient responsibility, patient payments and their kinds -----------------------------------
+
+
+def payments_frame(*rows: tuple[str, str, str, str | None]) -> pl.DataFrame:
+    return pl.DataFrame(
+        [dict(zip(("claim_id", "payment_date", "amount", "kind"), r, strict=True)) for r in rows],
+        schema=dict.fromkeys(("claim_id", "payment_date", "amount", "kind"), pl.String),
+    )
+
+
+def test_pr_stays_in_patient_ar_until_the_patient_pays() -> None:
+    # PR1 (100): paid 70, CO 45 10, PR 3 (copay) 20 → payer 0, patient 20
+    c = claims(line("PR1"))
+    r = remits(
+        [svc("R1", "PR1", "2025-05-20", paid="70.00")],
+        [adj("R1", "CO", "45", "10.00"), adj("R1", "PR", "3", "20.00")],
+    )
+    before = one(metrics.revenue_cycle(c, r, as_of=AS_OF))
+    assert (before["ar_payer"], before["ar_patient"]) == (money("0.00"), money("20.00"))
+    assert before["ar_outstanding"] == money("20.00")
+    # the patient pays 15 on 2025-06-10 (kind empty: a payment) and 5 after as_of
+    paid = payments_frame(("PR1", "2025-06-10", "15.00", None), ("PR1", "2025-07-02", "5.00", None))
+    after = one(metrics.revenue_cycle(c, r, as_of=AS_OF, patient_payments=paid))
+    assert after["ar_patient"] == money("5.00")  # 20 − 15
+    assert after["gross_collection_rate"] == pytest.approx((70 + 15) / 100)
+    assert after["net_collection_rate"] == pytest.approx((70 + 15) / (100 - 10))
+    # the rest written off: nothing left, and a write-off is not a payment
+    written = payments_frame(
+        ("PR1", "2025-06-10", "15.00", "payment"), ("PR1", "2025-06-20", "5.00", "write_off")
+    )
+    closed = one(metrics.revenue_cycle(c, r, as_of=AS_OF, patient_payments=written))
+    assert closed["ar_outstanding"] == money("0.00")
+    assert closed["gross_collection_rate"] == pytest.approx((70 + 15) / 100)
+
+
+def test_self_pay_balance_with_a_payment_a_discount_and_a_refund() -> None:
+    # SP1 self-pay 200: paid 80, refunded 20, discounted 30 → patient A/R 200 − 60 − 30 = 110
+    c = claims(line("SP1", payer="Self Pay", payer_type="self_pay", charge="200.00"))
+    r = remits([svc("R0", "NONE", "2025-05-01", paid="1.00")])
+    pays = payments_frame(
+        ("SP1", "2025-05-10", "80.00", "payment"),
+        ("SP1", "2025-05-12", "20.00", "refund"),
+        ("SP1", "2025-05-12", "30.00", "discount"),
+    )
+    row = one(metrics.revenue_cycle(c, r, as_of=AS_OF, patient_payments=tk.read_patient_payments(pays)))
+    assert row["claims_adjudicated"] == 0  # never sent to a payer
+    assert (row["ar_payer"], row["ar_patient"]) == (money("0.00"), money("110.00"))
+    assert row["ar_outstanding"] == money("110.00")
+    # collected 80 − 20 = 60 of 200; no contractual adjustment
+    assert row["gross_collection_rate"] == pytest.approx(60 / 200)
+    assert row["net_collection_rate"] == pytest.approx(60 / 200)
+
+
+def test_patient_payments_spread_by_charge_cents_to_the_largest_line() -> None:
+    # self-pay claim: lines 50 (n=1), 100 (n=2), 50 (n=3); a payment of 100.01:
+    # 25.00, 50.01 (the largest line takes the remainder), 25.00 → A/R 25.00, 49.99, 25.00
+    c = claims(
+        line("SP2", n=1, payer="SELF", payer_type="self_pay", charge="50.00", pos="02"),
+        line("SP2", n=2, payer="SELF", payer_type="self_pay", charge="100.00", pos="10"),
+        line("SP2", n=3, payer="SELF", payer_type="self_pay", charge="50.00", pos="11"),
+    )
+    r = remits([svc("R0", "NONE", "2025-05-01", paid="1.00")])
+    pays = payments_frame(("SP2", "2025-05-10", "100.01", None))
+    out = metrics.revenue_cycle(
+        c, r, as_of=AS_OF, patient_payments=pays, by="place_of_service_code"
+    )
+    assert out["ar_patient"].to_list() == [money("25.00"), money("49.99"), money("25.00")]
+
+
+# --- net collection: contractual adjustments only -----------------------------------------------
+
+
+def contract_practice() -> tuple[tk.Table, tk.Remittances]:
+    # N1 (100): paid 0, CO 16 100 (a denial write-off); N2 (100): paid 80, CO 45 20
+    c = claims(line("N1"), line("N2"))
+    r = remits(
+        [svc("R1", "N1", "2025-05-20", paid="0.00"), svc("R1", "N2", "2025-05-20", paid="80.00", seq=2)],
+        [adj("R1", "CO", "16", "100.00"), adj("R1", "CO", "45", "20.00", seq=2)],
+    )
+    return c, r
+
+
+def test_net_collection_deducts_contractual_co45_never_a_co16_denial() -> None:
+    c, r = contract_practice()
+    row = one(metrics.revenue_cycle(c, r, as_of=AS_OF))
+    assert row["gross_collection_rate"] == pytest.approx(80 / 200)
+    assert row["net_collection_rate"] == pytest.approx(80 / (200 - 20))
+
+
+def test_contractual_carcs_come_from_the_policies() -> None:
+    c, r = contract_practice()
+    policies = tk.load_policies({"metrics": {"contractual_carcs": ["45", "16"]}})
+    row = one(metrics.revenue_cycle(c, r, as_of=AS_OF, policies=policies))
+    assert row["net_collection_rate"] == pytest.approx(80 / (200 - 20 - 100))
+    only_253 = tk.load_policies({"metrics": {"contractual_carcs": ["253"]}})
+    row = one(metrics.revenue_cycle(c, r, as_of=AS_OF, policies=only_253))
+    assert row["net_collection_rate"] == pytest.approx(80 / 200)  # the list replaces 45, 253
+
+
+# --- days in A/R window, financial class, canonical payers --------------------------------------
+
+
+def test_days_in_ar_window_is_as_of_minus_89_through_as_of() -> None:
+    # W89 (DOS as_of − 89 = 2025-04-02, 90.00) is in the window; W90 (as_of − 90, 900.00) is
+    # out; both unpaid: A/R 990 ÷ (90 ÷ 90 per day) = 990 days
+    c = claims(
+        line("W89", dos="2025-04-02", submitted="2025-06-25", charge="90.00"),
+        line("W90", dos="2025-04-01", submitted="2025-06-25", charge="900.00"),
+    )
+    r = remits([svc("R0", "NONE", "2025-05-01", paid="1.00")])
+    row = one(metrics.revenue_cycle(c, r, as_of=AS_OF))
+    assert row["ar_outstanding"] == money("990.00")
+    assert row["ar_0_30"] == money("990.00")  # aged from submission: 5 days
+    assert row["days_in_ar"] == pytest.approx(990.0)
+
+
+def test_by_financial_class() -> None:
+    c = claims(
+        line("FC1", charge="100.00"),  # medicare: paid 50, CO 45 10, PR 2 15
+        line("FC2", payer="AETNA", payer_type="commercial", charge="100.00"),  # unpaid
+        line("FC3", payer="SELF", payer_type="self_pay", charge="80.00"),  # patient paid 30
+    )
+    r = remits(
+        [svc("R1", "FC1", "2025-05-20", paid="50.00")],
+        [adj("R1", "CO", "45", "10.00"), adj("R1", "PR", "2", "15.00")],
+    )
+    pays = payments_frame(("FC3", "2025-05-10", "30.00", None))
+    out = metrics.revenue_cycle(c, r, as_of=AS_OF, patient_payments=pays, by="financial_class")
+    rows = {r["financial_class"]: r for r in out.iter_rows(named=True)}
+    assert list(rows) == ["commercial", "medicare", "patient", "self_pay"]
+    # FC1: payer 100 − 50 − 10 − 15 = 25 under medicare; its PR 15 under patient
+    assert rows["medicare"]["ar_outstanding"] == money("25.00")
+    assert rows["medicare"]["ar_patient"] == money("0.00")
+    assert rows["commercial"]["ar_payer"] == money("100.00")
+    assert rows["self_pay"]["ar_patient"] == money("50.00")  # 80 − 30
+    patient = rows["patient"]
+    assert (patient["ar_outstanding"], patient["ar_patient"]) == (money("15.00"), money("15.00"))
+    assert patient["claims_submitted"] == patient["claims_adjudicated"] == 0
+    assert patient["net_collection_rate"] is None
+    assert patient["days_in_ar"] is None
+    assert patient["pct_ar_over_90"] == 0.0  # an A/R column: computed
+    # counts and A/R add up to the one-row total
+    total = one(metrics.revenue_cycle(c, r, as_of=AS_OF, patient_payments=pays))
+    assert total["claims_submitted"] == out["claims_submitted"].sum() == 3
+    assert total["ar_outstanding"] == out["ar_outstanding"].sum() == money("190.00")
+    assert total["net_collection_rate"] == pytest.approx((50 + 30) / (280 - 10))
+
+
+def test_payers_are_canonical_through_the_audits_policies() -> None:
+    c = claims(
+        line("S1", payer="AETNA", payer_type="commercial"),
+        line("S2", payer=" 60054", payer_type="commercial"),
+    )
+    r = remits([svc("R1", "S1", "2025-05-20", paid="80.00")])
+    policies = {"payer": {"AETNA": {"payer_type": "commercial", "aliases": ["60054"]}}}
+    audit = tk.audit(c, policies=policies)
+    out = metrics.revenue_cycle(c, r, as_of=AS_OF, by="payer", audit=audit)
+    assert out.select("payer", "claims_submitted").rows() == [("AETNA", 2)]
+    # policies= wins over the audit's
+    other = tk.load_policies({"payer": {"X": {"payer_type": "commercial", "aliases": ["AETNA"]}}})
+    out = metrics.revenue_cycle(c, r, as_of=AS_OF, by="payer", audit=audit, policies=other)
+    assert out["payer"].to_list() == ["60054", "X"]
+
+
+def test_by_keys_include_financial_class_only_for_revenue_cycle() -> None:
+    c, r = contract_practice()
+    with pytest.raises(ValueError, match="unknown key 'financial_class'"):
+        metrics.telehealth_mix(c, by="financial_class")

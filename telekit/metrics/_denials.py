@@ -18,6 +18,7 @@ from telekit.metrics._inputs import (
     MONTH,
     RemittancesLike,
     TableLike,
+    canonical_policies,
     line_unit,
     parse_by,
     with_modality,
@@ -97,13 +98,16 @@ def denials(
 
     ``by`` takes the keys of ``revenue_cycle`` (``modality`` needs ``encounters``); a claim-level
     key (month of the claim's DOS, its first line's payer or payer_type) groups claims, a
-    line-level key claim lines. ``policies``: payers compared and grouped through its aliases
-    (as in ``revenue_cycle``).
+    line-level key claim lines. Payers are always canonical: trimmed, upper-cased and, with
+    ``policies``, through its aliases (as in ``revenue_cycle``).
     """
     day = as_date(as_of)
     keys = parse_by(by, encounters_given=encounters is not None)
     ledger = lg.build(
-        as_frame("claims", claims), as_remittances(remittances), day, policies=policies
+        as_frame("claims", claims),
+        as_remittances(remittances),
+        day,
+        policies=canonical_policies(policies),
     )
     rows = denial_rows(ledger)
     if line_unit(keys):

@@ -5,12 +5,18 @@ through ``telekit._core._dates.as_date``."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from telekit._core import _columns as c
 from telekit._core._claims import link_encounters
+from telekit._policies._model import Policies
+from telekit._policies._toml import load_policies
 from telekit._read._arguments import RemittancesInput, TableInput
+
+if TYPE_CHECKING:
+    from telekit._engine._result import AuditResult
 
 # the names the metrics' signatures spell (the public API pins them)
 TableLike = TableInput
@@ -69,3 +75,14 @@ def with_modality(lines: pl.DataFrame, encounters: pl.DataFrame) -> pl.DataFrame
     lf = lines.lazy().with_row_index(row)
     linked = link_encounters(lf, encounters.lazy(), (c.MODALITY,), row=row)
     return linked.drop(row).collect()
+
+
+def canonical_policies(policies: Policies | None, audit: AuditResult | None = None) -> Policies:
+    """The policies payers are made canonical through (DESIGN §6 "Payers are always
+    canonical"): ``policies``, else the audit's, else the built-ins (trimmed and upper-cased,
+    no aliases)."""
+    if policies is not None:
+        return policies
+    if audit is not None:
+        return audit.policies
+    return load_policies(None)

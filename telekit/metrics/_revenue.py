@@ -14,12 +14,12 @@ from telekit._engine import _ledger as lg
 from telekit._policies._model import Policies
 from telekit._read._arguments import as_frame, as_remittances
 from telekit.metrics import _units as u
-from telekit._policies._toml import load_policies
 from telekit.metrics._inputs import (
     FINANCIAL_CLASS,
     REVENUE_KEYS,
     RemittancesLike,
     TableLike,
+    canonical_policies,
     line_unit,
     parse_by,
 )
@@ -96,7 +96,10 @@ def _sums(as_of: dt.date) -> list[pl.Expr]:
         buckets.append(pl.col(u.AR).filter(inside).sum().alias(name))
     return [
         counted.sum().cast(pl.Int64).alias("claims_submitted"),
-        (pl.col(u.COUNTED) & ~submitted).sum().cast(pl.Int64).alias("claims_missing_submitted_date"),
+        (pl.col(u.COUNTED) & ~submitted)
+        .sum()
+        .cast(pl.Int64)
+        .alias("claims_missing_submitted_date"),
         adjudicated.sum().cast(pl.Int64).alias("claims_adjudicated"),
         denied.sum().alias("_denied"),
         (adjudicated & pl.col(u.RESOLVED_FIRST)).sum().alias("_first_pass"),
@@ -171,16 +174,6 @@ def _audit_frames(audit: AuditResult | None) -> tuple[pl.DataFrame | None, pl.Da
     keys = [c.CLAIM_ID, c.CLAIM_LINE_NUMBER]
     errors = audit.findings.filter(pl.col("severity") == ERROR).select(keys)
     return audit.claims.select(keys), errors
-
-
-def canonical_policies(policies: Policies | None, audit: AuditResult | None) -> Policies:
-    """The policies payers are made canonical through: ``policies``, else the audit's, else the
-    built-ins (trimmed and upper-cased, no aliases)."""
-    if policies is not None:
-        return policies
-    if audit is not None:
-        return audit.policies
-    return load_policies(None)
 
 
 def revenue_cycle(
@@ -263,29 +256,36 @@ def revenue_cycle(
 
     - ``claims_submitted`` = submitted units; ``claims_missing_submitted_date`` = units with no
       claim_submitted_date; ``claims_adjudicated`` = submitted units with a first adjudication;
-    - ``initial_denial_rate`` = initially denied ÷ adjudicated (HFMA MAP Key "initial denial
-      rate", by count); ``initial_denial_rate_dollars`` = charges of the initially denied ÷
-      charges of the adjudicated (the same key in dollars);
+    - ``initial_denial_rate`` = initially denied ÷ adjudicated (the HFMA Claim Integrity Task
+      Force's initial denial rate by volume, over the units adjudicated rather than a 3-month
+      average of submissions); ``initial_denial_rate_dollars`` = charges of the initially
+      denied ÷ charges of the adjudicated (its rate in dollars);
     - ``first_pass_resolution_rate`` = adjudicated units whose first adjudication paid more
       than 0 (CLP04; the line's paid amount for a line unit), with no reversal dated on or after
       it and no claim replaced ÷ adjudicated;
     - ``gross_collection_rate`` = (payer paid + patient payments) ÷ charges (MGMA's gross
-      collection rate);
+      FFS collection rate: net FFS revenue ÷ gross FFS charges);
     - ``net_collection_rate`` = (payer paid + patient payments) ÷ (charges − contractual
-      adjustments) (per MGMA's adjusted (net) collection rate; HFMA MAP Key "cash collection as
-      a % of net patient service revenue");
+      adjustments) (per MGMA's adjusted (net) FFS collection rate: payments net of refunds ÷
+      charges less contractual adjustments; close to HFMA's "cash collection as a % of net
+      patient service revenue");
     - per line, payer A/R = max(0, charge − payer paid − CO/OA/PI − PR) (0 for a self-pay
       claim); patient A/R = max(0, PR − patient payments − patient relief), or for a self-pay
       claim max(0, charge − patient payments − patient relief). ``ar_payer`` and ``ar_patient``
-      sum them, ``ar_outstanding`` = ar_payer + ar_patient (HFMA MAP Key AR-1's A/R): PR stays
-      in A/R until the patient pays or it is written off;
+      sum them, ``ar_outstanding`` = ar_payer + ar_patient (billed A/R, credit balances left
+      out as HFMA advises): PR stays in A/R until the patient pays or it is written off. A
+      negative part (a payer's or a patient's overpayment) is a credit, not netted against the
+      other part or another line;
     - ``ar_0_30`` … ``ar_over_120`` split ar_outstanding by the days from claim_submitted_date
-      to as_of (0–30, 31–60, 61–90, 91–120, 121 and more); ``pct_ar_over_90`` = (ar_91_120 +
-      ar_over_120) ÷ ar_outstanding, ``pct_ar_over_120`` = ar_over_120 ÷ ar_outstanding (HFMA
-      MAP Key AR-2, aged A/R as a % of billed A/R);
-    - ``days_in_ar`` ("Days in A/R (gross, MGMA)", HFMA MAP Key AR-1) = ar_outstanding ÷
-      (charges of units with a DOS from as_of − 89 through as_of, both included, ÷ 90); null
-      when those charges are 0;
+      to as_of (MGMA's buckets, aged from the claim's submission; a replacement keeps its
+      chain's first submission); ``pct_ar_over_90`` = (ar_91_120 + ar_over_120) ÷
+      ar_outstanding (HFMA MAP Key "aged A/R as a % of total billed A/R", over 90 days; by
+      payer group with ``by="payer"``), ``pct_ar_over_120`` = ar_over_120 ÷ ar_outstanding
+      (MGMA's over-120 bucket);
+    - ``days_in_ar`` (shown as "Days in A/R (gross, MGMA)") = ar_outstanding ÷ (charges of
+      units with a DOS from as_of − 89 through as_of, both included, ÷ 90): MGMA's gross days
+      in A/R (total A/R ÷ average daily gross charges), the daily charges averaged over 90 days
+      (DESIGN §6) rather than a year; null when those charges are 0;
     - ``median_submission_lag_days`` = median of claim_submitted_date − DOS per unit;
     - ``median_payment_lag_days`` = median of (payment_date of the first remittance that paid
       more than 0 − claim_submitted_date) per unit that has one;

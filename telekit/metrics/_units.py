@@ -102,7 +102,9 @@ def relations(ledger: lg.Ledger) -> pl.DataFrame:
     by_icn = (
         ledger.remit_claims.filter(pl.col(c.PAYER_CLAIM_CONTROL_NUMBER).is_not_null())
         .unique(c.PAYER_CLAIM_CONTROL_NUMBER, keep="first", maintain_order=True)
-        .select(pl.col(c.PAYER_CLAIM_CONTROL_NUMBER).alias(_ORIG_ICN), pl.col(lg.CK).alias("_by_icn"))
+        .select(
+            pl.col(c.PAYER_CLAIM_CONTROL_NUMBER).alias(_ORIG_ICN), pl.col(lg.CK).alias("_by_icn")
+        )
     )
     links = (
         heads.filter(
@@ -131,11 +133,9 @@ def relations(ledger: lg.Ledger) -> pl.DataFrame:
     out = (
         current.join(heads.select(lg.CK, "_void"), on=lg.CK, how="left", maintain_order="left")
         .with_columns(
-            (
-                pl.col("_void")
-                | pl.col(lg.CK).is_in(voided)
-                | pl.col(CURRENT).is_in(voided)
-            ).alias(OUT)
+            (pl.col("_void") | pl.col(lg.CK).is_in(voided) | pl.col(CURRENT).is_in(voided)).alias(
+                OUT
+            )
         )
         .drop("_void")
     )
@@ -181,9 +181,7 @@ def _with_contractual(ledger: lg.Ledger, carcs: Sequence[str]) -> pl.DataFrame:
 MONEY = (lg.PAID, lg.ADJ, lg.CO, lg.PR, NON_PR, CONTRACTUAL)
 
 
-def _rekey_entries(
-    entries: pl.DataFrame, rel: pl.DataFrame, lines: pl.DataFrame
-) -> pl.DataFrame:
+def _rekey_entries(entries: pl.DataFrame, rel: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
     """Entries of the current claims, the superseded claims' entries moved onto them (line by
     line by hcpcs_code + DOS, else spread by charge); entries of claims out are dropped."""
     entries = entries.join(rel.select(lg.CK, CURRENT, OUT), on=lg.CK, how="left").filter(
@@ -195,8 +193,10 @@ def _rekey_entries(
             c.CLAIM_STATUS_CODE, lg.DENIED, *MONEY]  # fmt: skip
     if moved.height == 0:
         return own.select(keep)
-    rank = pl.col(c.CLAIM_LINE_NUMBER).rank("ordinal").over(
-        lg.CK, c.HCPCS_CODE, c.CLAIM_LINE_START_DATE
+    rank = (
+        pl.col(c.CLAIM_LINE_NUMBER)
+        .rank("ordinal")
+        .over(lg.CK, c.HCPCS_CODE, c.CLAIM_LINE_START_DATE)
     )
     slots = lines.select(
         lg.CK, lg.LK, c.CLAIM_ID, c.CLAIM_LINE_NUMBER, c.HCPCS_CODE, c.CLAIM_LINE_START_DATE,
@@ -223,27 +223,42 @@ def _rekey_entries(
         .drop(lg.CK, c.CLAIM_ID, c.CLAIM_LINE_NUMBER, lg.SHARE, lg.IS_LAST, *pair)
     )
     heads = slots.select(lg.LK, lg.CK, c.CLAIM_ID, c.CLAIM_LINE_NUMBER)
-    matched = moved.filter(pl.col("_to").is_not_null()).join(
-        heads.rename({lg.LK: "_to"}), on="_to", how="left"
-    ).with_columns(pl.col("_to").alias(lg.LK))
+    matched = (
+        moved.filter(pl.col("_to").is_not_null())
+        .join(heads.rename({lg.LK: "_to"}), on="_to", how="left")
+        .with_columns(pl.col("_to").alias(lg.LK))
+    )
     spread = (
         moved.filter(pl.col("_to").is_null())
         .drop("_to")
         .with_row_index("_entry")
         .join(
-            slots.select(pl.col(lg.CK).alias(CURRENT), lg.CK, lg.LK, c.CLAIM_ID,
-                         c.CLAIM_LINE_NUMBER, lg.SHARE, LARGEST),  # fmt: skip
+            slots.select(
+                pl.col(lg.CK).alias(CURRENT),
+                lg.CK,
+                lg.LK,
+                c.CLAIM_ID,
+                c.CLAIM_LINE_NUMBER,
+                lg.SHARE,
+                LARGEST,
+            ),
             on=CURRENT,
             how="inner",
         )
         .with_columns(*(_spread(pl.col(m), "_entry").alias(m) for m in MONEY))
     )
     together = pl.concat([own.select(keep), matched.select(keep), spread.select(keep)])
-    return together.group_by(lg.RC, lg.LK).agg(
-        pl.col(lg.CK, c.CLAIM_ID, c.CLAIM_LINE_NUMBER, c.PAYMENT_DATE, c.CLAIM_STATUS_CODE).first(),
-        pl.col(lg.DENIED).any(),
-        *(pl.col(m).sum() for m in MONEY),
-    ).with_columns((pl.col(lg.DENIED) & (pl.col(lg.PAID) == 0)).alias(lg.DENIED))
+    return (
+        together.group_by(lg.RC, lg.LK)
+        .agg(
+            pl.col(
+                lg.CK, c.CLAIM_ID, c.CLAIM_LINE_NUMBER, c.PAYMENT_DATE, c.CLAIM_STATUS_CODE
+            ).first(),
+            pl.col(lg.DENIED).any(),
+            *(pl.col(m).sum() for m in MONEY),
+        )
+        .with_columns((pl.col(lg.DENIED) & (pl.col(lg.PAID) == 0)).alias(lg.DENIED))
+    )
 
 
 def _claim_events(remit_claims: pl.DataFrame) -> pl.DataFrame:
@@ -280,9 +295,9 @@ def _patient_money(
     empty = lines.select(lg.LK, zero.alias(PATIENT_PAID), zero.alias(PATIENT_RELIEF))
     if payments is None or payments.height == 0:
         return empty
-    kind = (
-        pl.col(c.KIND) if c.KIND in payments.columns else pl.lit(None, pl.String)
-    ).fill_null("payment")
+    kind = (pl.col(c.KIND) if c.KIND in payments.columns else pl.lit(None, pl.String)).fill_null(
+        "payment"
+    )
     amount = pl.col(c.AMOUNT).cast(lg.WORK)
     signed = (
         pl.when(kind == "payment")
@@ -340,9 +355,9 @@ def line_table(
         .sort(lg.CK, c.PAYMENT_DATE, c.REMIT_ID, c.REMIT_CLAIM_SEQ)
         .with_row_index("_order")
     )
-    entries = entries.join(
-        remit_claims.select(lg.RC, "_order"), on=lg.RC, how="inner"
-    ).sort("_order")
+    entries = entries.join(remit_claims.select(lg.RC, "_order"), on=lg.RC, how="inner").sort(
+        "_order"
+    )
     adjudication = pl.col(c.CLAIM_STATUS_CODE) != lg.REVERSAL
     totals = entries.group_by(lg.LK).agg(
         *(pl.col(m).sum() for m in MONEY),

@@ -230,3 +230,28 @@ def test_sample_practice_pareto() -> None:
     assert shares[-1] == pytest.approx(1.0)
     assert (out["lines"] >= out["claims"]).all()
     assert out["reason_description"].null_count() == 0
+
+
+def test_payers_are_grouped_canonically_without_policies() -> None:
+    # " aetna " and "AETNA" are one payer (trimmed, upper-cased); "60054" is its alias only
+    # through a policy file
+    c = claims(
+        ("X1", 1, "AETNA", "99213", "100.00"),
+        ("X2", 1, " aetna ", "99213", "100.00"),
+        ("X3", 1, "60054", "99213", "100.00"),
+    )
+    r = remits(
+        [
+            {"remit": "R1", "claim": "X1", "paid": "0.00"},
+            {"remit": "R1", "claim": "X2", "paid": "0.00", "seq": 2},
+            {"remit": "R1", "claim": "X3", "paid": "0.00", "seq": 3},
+        ],
+        [("R1", s, 1, "CO", "50", "100.00") for s in (1, 2, 3)],
+    )
+    plain = metrics.denials(c, r, as_of=AS_OF, by="payer")
+    assert plain.select("payer", "claims").rows() == [("60054", 1), ("AETNA", 2)]
+    policies = tk.load_policies(
+        {"payer": {"AETNA": {"payer_type": "commercial", "aliases": ["60054"]}}}
+    )
+    keyed = metrics.denials(c, r, as_of=AS_OF, by="payer", policies=policies)
+    assert keyed.select("payer", "claims", "amount").rows() == [("AETNA", 3, Decimal("300.00"))]

@@ -956,7 +956,9 @@ def test_self_pay_balance_with_a_payment_a_discount_and_a_refund() -> None:
         ("SP1", "2025-05-12", "20.00", "refund"),
         ("SP1", "2025-05-12", "30.00", "discount"),
     )
-    row = one(metrics.revenue_cycle(c, r, as_of=AS_OF, patient_payments=tk.read_patient_payments(pays)))
+    row = one(
+        metrics.revenue_cycle(c, r, as_of=AS_OF, patient_payments=tk.read_patient_payments(pays))
+    )
     assert row["claims_adjudicated"] == 0  # never sent to a payer
     assert (row["ar_payer"], row["ar_patient"]) == (money("0.00"), money("110.00"))
     assert row["ar_outstanding"] == money("110.00")
@@ -988,7 +990,10 @@ def contract_practice() -> tuple[tk.Table, tk.Remittances]:
     # N1 (100): paid 0, CO 16 100 (a denial write-off); N2 (100): paid 80, CO 45 20
     c = claims(line("N1"), line("N2"))
     r = remits(
-        [svc("R1", "N1", "2025-05-20", paid="0.00"), svc("R1", "N2", "2025-05-20", paid="80.00", seq=2)],
+        [
+            svc("R1", "N1", "2025-05-20", paid="0.00"),
+            svc("R1", "N2", "2025-05-20", paid="80.00", seq=2),
+        ],
         [adj("R1", "CO", "16", "100.00"), adj("R1", "CO", "45", "20.00", seq=2)],
     )
     return c, r
@@ -1077,6 +1082,6 @@ def test_payers_are_canonical_through_the_audits_policies() -> None:
 
 
 def test_by_keys_include_financial_class_only_for_revenue_cycle() -> None:
-    c, r = contract_practice()
+    c, _ = contract_practice()
     with pytest.raises(ValueError, match="unknown key 'financial_class'"):
         metrics.telehealth_mix(c, by="financial_class")

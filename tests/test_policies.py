@@ -957,3 +957,21 @@ def test_practice_settings() -> None:
     ):
         with pytest.raises(PolicyError, match=match):
             load_policies(doc)
+
+
+def test_unlisted_payers_are_canonical_sorted_and_unique() -> None:
+    policies = load_policies(
+        {"payer": {"AETNA": {"payer_type": "commercial", "aliases": ["60054", "Aetna Better"]}}}
+    )
+    found = [" aetna", "60054", "aetna better ", "Cigna", "CIGNA ", "umr", None, "  "]
+    assert policies.unlisted_payers(found) == ["CIGNA", "UMR"]
+    assert policies.unlisted_payers(pl.Series(["AETNA", "60054"])) == []
+    assert policies.unlisted_payers([]) == []
+    # the built-in policies name no payer: every payer is unlisted, canonical
+    assert BUILTIN_POLICIES.unlisted_payers(found) == [
+        "60054",
+        "AETNA",
+        "AETNA BETTER",
+        "CIGNA",
+        "UMR",
+    ]

@@ -14,6 +14,7 @@ from typing import Final
 
 import polars as pl
 
+from telekit._core._columns import PAYER
 from telekit._policies._vocabulary import (
     PAYER_KEY,
     POLICY_ACCEPTS_CPT_TELEMEDICINE_CODES,
@@ -200,3 +201,21 @@ def ffs_severity(severity: str = "error") -> pl.Expr:
     """A line severity for rules marked "(MA: warning)": ``warning`` on a Medicare Advantage line
     whose payer does not ask for FFS errors, else ``severity`` (use as ``line_severity``)."""
     return pl.when(ma_ffs_warning).then(pl.lit("warning")).otherwise(pl.lit(severity))
+
+
+def shown_payer(key: pl.Expr, raw: pl.Expr) -> pl.Expr:
+    """A payer as messages show it (DESIGN §6): the canonical ``key``, then the raw value
+    (trimmed) in parentheses when the trimmed, upper-cased raw value differs from the key (an
+    alias): ``AETNA (60054)``; ``AETNA`` for `` aetna ``. The raw value when the key is null."""
+    trimmed = raw.cast(pl.String).str.strip_chars()
+    return (
+        pl.when(key.is_null())
+        .then(trimmed)
+        .when(trimmed.str.to_uppercase() == key)
+        .then(key)
+        .otherwise(pl.format("{} ({})", key, trimmed))
+    )
+
+
+# the line's payer in a message: its payer_key, with the raw payer in parentheses when an alias
+payer_shown: Final = shown_payer(payer_key, pl.col(PAYER)).fill_null("(none)")

@@ -31,7 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Final, NamedTuple, TypeAlias, TypeVar
@@ -297,6 +297,14 @@ class Policies:
         if self._aliases:
             expr = expr.replace(self._aliases)
         return expr
+
+    def unlisted_payers(self, payers: Iterable[str | None]) -> list[str]:
+        """The canonical payer values (trimmed, upper-cased, through the aliases) that have no
+        ``[payer.X]`` table in the policy file, sorted and unique (DESIGN §6 "Each report lists
+        the payer values found without a policy entry"). Blank and null values are left out; with
+        the built-in policies every payer is unlisted."""
+        keys = {self._aliases.get(k, k) for p in payers if p is not None and (k := _normalise(p))}
+        return sorted(keys.difference(self._payers))
 
     # ---- resolution ---------------------------------------------------------------------------
 

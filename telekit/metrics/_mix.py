@@ -1,5 +1,6 @@
-"""``telehealth_mix``: how much of the work is telehealth — shares of lines and charges by
-encounter modality and by place-of-service class (02, 10, other)."""
+"""``telehealth_mix``: how much of the work is telehealth — shares of lines and charges by the
+DESIGN §5 telehealth definition, by place-of-service class (02, 10, other) and by encounter
+modality."""
 
 from __future__ import annotations
 
@@ -9,13 +10,17 @@ import polars as pl
 
 from telekit._core import _columns as c
 from telekit._core._claims import current_lines
+from telekit._engine import _vocabulary as v
+from telekit._engine._annotate import annotate
+from telekit._engine._inputs import prepare
+from telekit._policies._model import Policies
+from telekit._policies._toml import load_policies
 from telekit._read._arguments import as_frame
 from telekit.metrics._inputs import (
     CLAIM_KEYS,
     MONTH,
     TableLike,
     parse_by,
-    with_modality,
 )
 
 MIX_KEYS = (*CLAIM_KEYS, c.RENDERING_NPI, c.HCPCS_CODE, c.PLACE_OF_SERVICE_CODE)
@@ -25,8 +30,27 @@ LINES = "lines"
 CHARGES = "charges"
 LINE_SHARE = "line_share"
 CHARGE_SHARE = "charge_share"
+TELEHEALTH_CLASS = "telehealth_class"
 POS_CLASS = "pos_class"
 UNKNOWN = "unknown"
+TELEHEALTH = "telehealth"
+NOT_TELEHEALTH = "not_telehealth"
+
+
+def telehealth_service() -> pl.Expr:
+    """DESIGN §6 "Telehealth mix": True where an annotated line (``_engine._annotate``) is
+    telehealth work — a §5 telehealth line (a telehealth indicator, POS 02/10 or modifier 95, 93,
+    GT, GQ, FQ or G0; not CTBS, not Q3014; its encounter, when known, not ``in_person``), or a line
+    without a telehealth indicator whose encounter's modality is ``audio_video``, ``audio_only``
+    or ``store_and_forward`` (a telehealth encounter), CTBS and Q3014 excepted (§5: never
+    telehealth lines).
+
+    Not by POS alone: Medicare telehealth from 2020-03 through 2023 was billed with the
+    in-person POS and modifier 95, and an audio-only visit may carry no indicator at all.
+    """
+    not_ctbs_q = ~v.is_ctbs & ~v.is_q3014
+    by_encounter = ~v.telehealth_indicator & not_ctbs_q & v.telehealth_encounter
+    return (v.telehealth_line | by_encounter).fill_null(value=False)
 
 
 def telehealth_mix(
@@ -34,13 +58,23 @@ def telehealth_mix(
     encounters: TableLike | None = None,
     *,
     by: str | Sequence[str] | None = MONTH,
+    policies: Policies | None = None,
 ) -> pl.DataFrame:
-    """Share of claim lines and of charges by modality and by POS class, per group.
+    """Share of claim lines and of charges that are telehealth, by POS class and by modality,
+    per group.
 
     One row per (group, ``dimension``, ``category``):
 
+    - ``dimension`` ``telehealth``: ``category`` ``telehealth`` or ``not_telehealth`` — a line is
+      telehealth when it is a DESIGN §5 telehealth line (a telehealth indicator, POS 02/10 or
+      modifier 95, 93, GT, GQ, FQ or G0; not CTBS, not Q3014; its encounter, when known, not
+      ``in_person``), or, without a telehealth indicator, when its encounter's modality is
+      ``audio_video``, ``audio_only`` or ``store_and_forward`` (CTBS and Q3014 never are). So a
+      2021 Medicare video visit billed POS 11 with modifier 95 is telehealth, and so is an
+      audio-only encounter billed without an indicator; a virtual check-in (G2012) is not;
     - ``dimension`` ``place_of_service``: ``category`` ``02`` (telehealth other than in the
-      patient's home), ``10`` (telehealth in the patient's home) or ``other``;
+      patient's home), ``10`` (telehealth in the patient's home) or ``other`` — the billing
+      convention, not the telehealth share (in-person POS + 95 falls under ``other``);
     - ``dimension`` ``modality`` (only when ``encounters`` are given): the line's encounter
       modality (DESIGN §3 linking: same encounter_id, else the single encounter of the person,
       rendering NPI and DOS), ``unknown`` when the line has no encounter or it has no modality.
@@ -53,21 +87,45 @@ def telehealth_mix(
     Lines counted: every claim line except those of voids (frequency 8) and of claims that a
     frequency 7 or 8 claim names as original_claim_id, so that a corrected service counts once.
     ``by`` (default ``month``, the first day of the line's DOS month) is None, a key or a list
-    among month, payer, payer_type, rendering_npi, hcpcs_code, place_of_service_code.
+    among month, payer, payer_type, rendering_npi, hcpcs_code, place_of_service_code. ``payer``
+    is the canonical payer: trimmed, upper-cased and through ``policies``' aliases (a
+    ``telekit.Policies``; the built-in ones when None). A policy file whose payer_type
+    contradicts the lines is refused (``PolicyError``), as by ``tk.audit``.
     """
     keys = parse_by(by, allowed=MIX_KEYS, encounters_given=encounters is not None)
-    lines = current_lines(as_frame("claims", claims)).with_columns(
+    policy = load_policies(policies)
+    claim_lines = current_lines(as_frame("claims", claims))
+    encounter_rows = None if encounters is None else as_frame("encounters", encounters)
+    annotated = annotate(
+        prepare(
+            claim_lines,
+            encounters=encounter_rows,
+            coverage=None,
+            providers=None,
+            policies=policy,
+            claim_columns=frozenset(claim_lines.columns),  # read by no column used here
+        )
+    )
+    lines = annotated.select(
         pl.col(c.CLAIM_LINE_START_DATE).dt.month_start().alias(MONTH),
+        v.payer_key.alias(c.PAYER),
+        c.PAYER_TYPE,
+        c.RENDERING_NPI,
+        c.HCPCS_CODE,
+        c.PLACE_OF_SERVICE_CODE,
+        c.CHARGE_AMOUNT,
+        pl.when(telehealth_service())
+        .then(pl.lit(TELEHEALTH))
+        .otherwise(pl.lit(NOT_TELEHEALTH))
+        .alias(TELEHEALTH_CLASS),
         pl.when(pl.col(c.PLACE_OF_SERVICE_CODE).is_in(["02", "10"]))
         .then(pl.col(c.PLACE_OF_SERVICE_CODE))
         .otherwise(pl.lit("other"))
         .alias(POS_CLASS),
-    )
-    dimensions = {"place_of_service": POS_CLASS}
+        v.enc_modality.cast(pl.String).fill_null(UNKNOWN).alias(c.MODALITY),
+    ).collect()
+    dimensions = {"telehealth": TELEHEALTH_CLASS, "place_of_service": POS_CLASS}
     if encounters is not None:
-        lines = with_modality(lines, as_frame("encounters", encounters)).with_columns(
-            pl.col(c.MODALITY).fill_null(UNKNOWN)
-        )
         dimensions["modality"] = c.MODALITY
     parts = []
     for dimension, column in dimensions.items():

@@ -361,9 +361,14 @@ def _cd003_fix() -> pl.Expr:
     code="CD003",
     suppresses=("TH001", "TM001", "TM002", "MD"),
     severity="error",
-    message="{hcpcs_code} (CPT telemedicine E/M 98000-98015) billed to {payer} "
-    "({payer_type}), whose policy on {claim_line_start_date} does not accept 98000-98015; "
-    "expected an office E/M 99202-99215",
+    message=lambda: pl.format(
+        "{} (CPT telemedicine E/M 98000-98015) billed to {} ({}), whose policy on {} does not "
+        "accept 98000-98015; expected an office E/M 99202-99215",
+        pl.col(c.HCPCS_CODE),
+        v.payer_shown,
+        pl.col(c.PAYER_TYPE).cast(pl.String).fill_null("(none)"),
+        pl.col(c.CLAIM_LINE_START_DATE).cast(pl.String),
+    ),
     fix=_cd003_fix,
 )
 def cpt_telemedicine_code_not_accepted() -> pl.Expr:

@@ -265,7 +265,13 @@ def coverage_on_dos(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
         joined.join(other_payer_rows, on=ROW, how="semi")
         .filter(pl.col("_covers"))
         .group_by(ROW)
-        .agg(pl.col(_COV_PAYER).unique().sort().str.join(", ").alias(COV_PAYERS_ON_DOS))
+        .agg(
+            v.shown_payer(pl.col(_COV_PAYER_KEY), pl.col(_COV_PAYER))
+            .unique()
+            .sort()
+            .str.join(", ")
+            .alias(COV_PAYERS_ON_DOS)
+        )
     )
     return (
         lf.join(per_line.lazy(), on=ROW, how="left")
@@ -334,7 +340,7 @@ def _el002_message() -> pl.Expr:
         "telehealth {} on {} billed to {}: {}; expected a plan that covers telehealth",
         pl.col(c.HCPCS_CODE),
         pl.col(DOS).cast(pl.String),
-        pl.col(c.PAYER),
+        v.payer_shown,
         what,
     )
 
@@ -344,10 +350,11 @@ def _el002_message() -> pl.Expr:
     skip_self_pay=True,
     severity="error",
     message=_el002_message,
-    fix=(
-        "do not bill {payer} for telehealth it does not cover; bill the patient only where the "
-        "plan allows it and the patient agreed in writing before the service; if the plan does "
-        "cover telehealth, correct telehealth_covered"
+    fix=lambda: pl.format(
+        "do not bill {} for telehealth it does not cover; bill the patient only where the plan "
+        "allows it and the patient agreed in writing before the service; if the plan does cover "
+        "telehealth, correct telehealth_covered",
+        v.payer_shown,
     ),
     partial_tables=(COVERAGE, ENCOUNTERS),
     prepare=(coverage_on_dos,),
@@ -461,9 +468,12 @@ def medicare_home_telehealth_outside_flexibilities() -> pl.Expr:
     code="EL004",
     skip_self_pay=True,
     severity="error",
-    message=(
-        "billed to {payer}, but the patient's coverage on {claim_line_start_date} is with "
-        "{cov_payers_on_dos}; expected the payer of a span covering the DOS"
+    message=lambda: pl.format(
+        "billed to {}, but the patient's coverage on {} is with {}; expected the payer of a span "
+        "covering the DOS",
+        v.payer_shown,
+        pl.col(DOS).cast(pl.String),
+        pl.col(COV_PAYERS_ON_DOS).fill_null("(none)"),
     ),
     fix="bill {cov_payers_on_dos} (the coverage in force on the DOS), or correct the coverage",
     tables=(COVERAGE,),

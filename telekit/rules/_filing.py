@@ -43,7 +43,7 @@ def _fl001_message() -> pl.Expr:
         "submission on or before {}",
         pl.col(c.CLAIM_SUBMITTED_DATE).cast(pl.String),
         pl.col(DOS).cast(pl.String),
-        pl.col(c.PAYER),
+        v.payer_shown,
         limit,
         filing_deadline().cast(pl.String),
         filing_deadline().cast(pl.String),

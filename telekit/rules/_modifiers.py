@@ -66,7 +66,7 @@ def _md001_message() -> pl.Expr:
         "audio-only telehealth line ({}) without modifier 93 or FQ; the policy of {} on {} "
         "requires modifier 93 {}",
         CODE,
-        pl.col(c.PAYER),
+        v.payer_shown,
         DOS,
         scope,
     )
@@ -263,7 +263,7 @@ def telehealth_modifier_contradicts_modality() -> pl.Expr:
         "audio-video telehealth line ({}) without a telehealth modifier; the policy of {} on {} "
         "requires one of its telehealth modifiers ({})",
         CODE,
-        pl.col(c.PAYER),
+        v.payer_shown,
         DOS,
         v.policy_telehealth_modifiers.list.join(", "),
     ),

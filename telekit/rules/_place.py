@@ -81,7 +81,7 @@ def _ps001_hospital_exception() -> pl.Expr:
         _indicators_found(),
         MODALITY,
         POS,
-        pl.col(c.PAYER),
+        v.payer_shown,
         DOS,
     ),
     fix=_pos_by_location,

@@ -92,7 +92,12 @@ def test_mix_overall_by_hand() -> None:
     assert rows["modality", "unknown"]["lines"] == 2
     assert rows["modality", "unknown"]["charges"] == Decimal("170.00")
     assert rows["modality", "audio_only"]["line_share"] == pytest.approx(1 / 5)
-    for dimension in ("place_of_service", "modality"):
+    # telehealth (DESIGN §5/§6): T1 (02, audio_video), T2 (10, audio_only), T5R (02, no
+    # encounter) are; T3 (POS 11, in_person) and T4 (POS 11, no encounter) are not
+    assert rows["telehealth", "telehealth"]["lines"] == 3
+    assert rows["telehealth", "telehealth"]["charges"] == Decimal("220.00")
+    assert rows["telehealth", "not_telehealth"]["charge_share"] == pytest.approx(250 / 470)
+    for dimension in ("telehealth", "place_of_service", "modality"):
         part = out.filter(pl.col("dimension") == dimension)
         assert part["line_share"].sum() == pytest.approx(1.0)
         assert part["charge_share"].sum() == pytest.approx(1.0)
@@ -112,10 +117,11 @@ def test_mix_by_month_and_without_encounters() -> None:
     assert june.select("dimension", "category", "line_share").rows() == [
         ("modality", "unknown", 1.0),
         ("place_of_service", "other", 1.0),
+        ("telehealth", "not_telehealth", 1.0),
     ]
     no_enc = metrics.telehealth_mix(c, by="payer")
-    assert set(no_enc["dimension"]) == {"place_of_service"}
-    assert no_enc["lines"].sum() == 5
+    assert set(no_enc["dimension"]) == {"telehealth", "place_of_service"}
+    assert no_enc.filter(pl.col("dimension") == "telehealth")["lines"].sum() == 5
     with pytest.raises(ValueError, match="unknown key 'modality'"):
         metrics.telehealth_mix(c, encounters, by="modality")
 
@@ -136,6 +142,110 @@ def test_mix_on_the_sample() -> None:
     modality = out.filter(pl.col("dimension") == "modality")
     assert modality["category"].to_list()[:2] == ["audio_only", "audio_video"]
     assert modality.filter(pl.col("category") == "unknown")["line_share"].sum() < 0.05
+    # the telehealth share counts in-person POS + 95 and indicator-less telehealth encounters,
+    # so it is above the POS 02/10 share; CTBS (remote monitoring, check-ins) on telehealth
+    # encounters are not telehealth lines, so it is below the telehealth modalities' share
+    telehealth = dict(
+        zip(
+            out.filter(pl.col("dimension") == "telehealth")["category"],
+            out.filter(pl.col("dimension") == "telehealth")["line_share"],
+            strict=True,
+        )
+    )
+    assert telehealth["telehealth"] + telehealth["not_telehealth"] == pytest.approx(1.0)
+    by_modality = modality.filter(
+        pl.col("category").is_in(["audio_video", "audio_only", "store_and_forward"])
+    )["line_share"].sum()
+    assert pos["02"] + pos["10"] < telehealth["telehealth"] < by_modality
+
+
+def telehealth_of(out: pl.DataFrame) -> dict[str, str]:
+    """hcpcs_code -> the line's category in the telehealth dimension (one line per code)."""
+    part = out.filter(pl.col("dimension") == "telehealth", pl.col("lines") > 0)
+    assert part["lines"].to_list() == [1] * part.height
+    return dict(zip(part["hcpcs_code"], part["category"], strict=True))
+
+
+def test_mix_telehealth_by_the_design_definition() -> None:
+    c = claims(
+        # 2021 Medicare video visit billed POS 11 + 95 (the PHE convention): telehealth
+        {"claim_id": "A", "hcpcs_code": "99213", "claim_line_start_date": "2021-06-01",
+         "place_of_service_code": "11", "hcpcs_modifier_1": "95", "encounter_id": "EA"},
+        # an audio-only encounter billed without any telehealth indicator: telehealth
+        {"claim_id": "B", "hcpcs_code": "99212", "place_of_service_code": "11",
+         "encounter_id": "EB"},
+        # a virtual check-in (CTBS) with POS 02: never a telehealth line
+        {"claim_id": "C", "hcpcs_code": "G2012", "place_of_service_code": "02",
+         "encounter_id": "EC"},
+        # an in-person encounter billed with 95: not telehealth
+        {"claim_id": "D", "hcpcs_code": "99214", "place_of_service_code": "11",
+         "hcpcs_modifier_1": "95", "encounter_id": "ED"},
+        # a CTBS line on an audio-only encounter, no indicator: still not telehealth
+        {"claim_id": "E", "hcpcs_code": "98966", "place_of_service_code": "11",
+         "encounter_id": "EE"},
+        # the originating-site fee Q3014 with POS 02: not a telehealth line
+        {"claim_id": "F", "hcpcs_code": "Q3014", "place_of_service_code": "02"},
+        # POS 10 without encounters known: telehealth by its indicator
+        {"claim_id": "G", "hcpcs_code": "99215", "place_of_service_code": "10"},
+        # in-person POS, no indicator, no encounter: not telehealth
+        {"claim_id": "H", "hcpcs_code": "99204", "place_of_service_code": "11"},
+    )  # fmt: skip
+    encounters = pl.DataFrame(
+        {
+            "encounter_id": ["EA", "EB", "EC", "ED", "EE"],
+            "modality": ["audio_video", "audio_only", "audio_video", "in_person", "audio_only"],
+        }
+    )
+    got = telehealth_of(metrics.telehealth_mix(c, encounters, by="hcpcs_code"))
+    assert got == {
+        "99213": "telehealth",
+        "99212": "telehealth",
+        "G2012": "not_telehealth",
+        "99214": "not_telehealth",
+        "98966": "not_telehealth",
+        "Q3014": "not_telehealth",
+        "99215": "telehealth",
+        "99204": "not_telehealth",
+    }
+    # POS stays the billing convention: the 2021 POS 11 + 95 visit is "other" there
+    pos = metrics.telehealth_mix(c, encounters, by="hcpcs_code").filter(
+        pl.col("dimension") == "place_of_service", pl.col("hcpcs_code") == "99213"
+    )
+    assert pos["category"].to_list() == ["other"]
+    # without encounters: by indicator alone (the audio-only visit without one is not counted,
+    # the 95 on the in-person encounter is)
+    alone = telehealth_of(metrics.telehealth_mix(c, by="hcpcs_code"))
+    assert alone["99212"] == "not_telehealth"
+    assert alone["99214"] == "telehealth"
+    assert alone["G2012"] == "not_telehealth"
+    overall = metrics.telehealth_mix(c, encounters, by=None).filter(
+        pl.col("dimension") == "telehealth", pl.col("category") == "telehealth"
+    )
+    assert overall["lines"].to_list() == [3]
+    assert overall["charges"].to_list() == [Decimal("300.00")]
+    assert overall["line_share"].to_list() == [pytest.approx(3 / 8)]
+
+
+def test_mix_groups_payers_canonically() -> None:
+    c = claims(
+        {"claim_id": "P1", "payer": "AETNA", "payer_type": "commercial"},
+        {"claim_id": "P2", "payer": " aetna ", "payer_type": "commercial"},
+        {"claim_id": "P3", "payer": "60054", "payer_type": "commercial",
+         "place_of_service_code": "11"},
+    )  # fmt: skip
+    plain = metrics.telehealth_mix(c, by="payer").filter(pl.col("dimension") == "telehealth")
+    # without policies: trimmed and upper-cased only, so the payer id stays apart
+    assert sorted(set(plain["payer"])) == ["60054", "AETNA"]
+    policies = tk.load_policies(
+        {"payer": {"AETNA": {"payer_type": "commercial", "aliases": ["60054"]}}}
+    )
+    out = metrics.telehealth_mix(c, by="payer", policies=policies)
+    telehealth = out.filter(pl.col("dimension") == "telehealth")
+    assert telehealth.select("payer", "category", "lines").rows() == [
+        ("AETNA", "not_telehealth", 1),
+        ("AETNA", "telehealth", 2),
+    ]
+    assert telehealth["line_share"].to_list() == [pytest.approx(1 / 3), pytest.approx(2 / 3)]
 
 
 # --- underpayment -----------------------------------------------------------------------------

@@ -38,7 +38,7 @@ LINE_DENIAL_SHARE = 0.04
 UNDERPAY_SHARE = 0.03
 # patient payments (DESIGN §6 ``kind``), by the share of balances (a uniform draw below each
 # bound). Insured patient responsibility: paid in full a statement cycle after the remittance, in
-# two instalments a month apart, partly (the rest paid late or written off), paid late after
+# two instalments a month apart, partly (the rest paid late, written off or open), paid late after
 # more statements, written off (collections / small balance), the rest left open.
 PR_FULL, PR_INSTALMENTS, PR_PARTLY, PR_LATE, PR_WRITTEN_OFF = 0.72, 0.85, 0.93, 0.98, 0.995
 # Self-pay visits: paid at the visit less a prompt-pay discount, paid in full on the statement, a
@@ -726,8 +726,8 @@ def _insured_rows(owed: pl.DataFrame, as_of: pl.Expr) -> list[pl.DataFrame]:
         _rows(instalments, "on", first, "payment"),
         _rows(instalments, pl.col("on") + pl.duration(days=30), pr - first, "payment"),
         _rows(partly, "on", pl.col("part"), "payment"),
-        _rows(partly.filter(pl.col("u_frac") < 0.6), "late", rest, "payment"),
-        _rows(partly.filter(pl.col("u_frac") >= 0.6), "off", rest, "write_off"),
+        _rows(partly.filter(pl.col("u_frac") < 0.5), "late", rest, "payment"),
+        _rows(partly.filter(pl.col("u_frac").is_between(0.5, 0.85)), "off", rest, "write_off"),
         _rows(late, "late", pr, "payment"),
         _rows(written_off, "off", pr, "write_off"),
         _rows(twice, pl.col("on") + pl.duration(days=5), pr, "payment"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import tomllib
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,7 +14,7 @@ from polars.testing import assert_frame_equal
 
 from telekit import codesets, sample
 from telekit._core import _columns as col
-from telekit.sample import _assemble, _write
+from telekit.sample import _assemble, _remit, _write
 from telekit.sample import _model as m
 
 TABLES = {
@@ -26,6 +26,11 @@ TABLES = {
     "adjustments": col.ADJUSTMENTS,
     "patient_payments": col.PATIENT_PAYMENTS,
 }
+# what the sample writes: the contract's columns, and patient payments' ``kind`` (DESIGN §6)
+SCHEMAS = {name: spec.schema for name, spec in TABLES.items()} | {
+    "patient_payments": _remit.PAYMENTS_SCHEMA
+}
+KINDS = {"payment", "discount", "write_off", "refund"}
 KEY = [col.CLAIM_ID, col.CLAIM_LINE_NUMBER]
 
 
@@ -57,7 +62,8 @@ def test_other_seed_other_practice(default: sample.Practice) -> None:
 @pytest.mark.parametrize("name", list(TABLES))
 def test_frames_have_the_contract_schema(default: sample.Practice, name: str) -> None:
     frame: pl.DataFrame = getattr(default, name)
-    assert frame.schema == TABLES[name].schema  # names, order and dtypes
+    assert frame.schema == SCHEMAS[name]  # names, order and dtypes
+    assert list(frame.columns[: len(TABLES[name].schema)]) == list(TABLES[name].schema)
     assert frame.height > 0
 
 
@@ -349,8 +355,134 @@ def test_self_pay_has_no_remittance_but_patient_payments(default: sample.Practic
     assert default.remittances.filter(pl.col(col.CLAIM_ID).is_in(self_pay.implode())).height == 0
     paid = default.patient_payments.filter(pl.col(col.CLAIM_ID).is_in(self_pay.implode()))
     assert paid.height > 0
-    assert (default.patient_payments[col.AMOUNT] > 0).all()
-    assert default.patient_payments[col.PAYMENT_DATE].max() <= default.as_of  # type: ignore[operator]
+
+
+# --- patient payments (DESIGN §6: kind payment, discount, write_off, refund) ---------------------
+
+
+def _signed(payments: pl.DataFrame) -> pl.DataFrame:
+    """Per claim: net patient payments (refunds negative), discounts + write-offs, first date."""
+    kind = pl.col("kind")
+    return payments.group_by(col.CLAIM_ID).agg(
+        pl.when(kind == "refund")
+        .then(-pl.col(col.AMOUNT))
+        .otherwise(pl.col(col.AMOUNT))
+        .filter(kind.is_in(["payment", "refund"]))
+        .sum()
+        .alias("paid"),
+        pl.col(col.AMOUNT).filter(kind.is_in(["discount", "write_off"])).sum().alias("reduced"),
+    )
+
+
+def _pr_balances(p: sample.Practice) -> pl.DataFrame:
+    """Net patient responsibility per insured claim (every remittance, reversals included), the
+    date of its latest remittance, and whether a secondary payer (CLP02 2) paid it."""
+    seqs = [col.REMIT_ID, col.REMIT_CLAIM_SEQ]
+    claims = p.remittances.group_by(seqs).agg(
+        pl.col(col.CLAIM_ID).first(),
+        pl.col(col.PAYMENT_DATE).first(),
+        pl.col(col.CLAIM_STATUS_CODE).first(),
+    )
+    pr = p.adjustments.filter(pl.col(col.GROUP_CODE) == "PR").join(claims, on=seqs)
+    crossed = claims.filter(pl.col(col.CLAIM_STATUS_CODE) == "2")[col.CLAIM_ID]
+    return (
+        pr.group_by(col.CLAIM_ID)
+        .agg(pl.col(col.AMOUNT).sum().alias("pr"), pl.col(col.PAYMENT_DATE).max().alias("billed"))
+        .filter(pl.col("pr") > 0, ~pl.col(col.CLAIM_ID).is_in(crossed.implode()))
+    )
+
+
+def test_patient_payments_kinds_and_exact_cents(default: sample.Practice) -> None:
+    pp = default.patient_payments
+    assert set(pp["kind"].unique().to_list()) == KINDS  # every kind appears, no other
+    assert (pp[col.AMOUNT] > 0).all()  # a refund is a positive amount of kind refund
+    assert pp.schema[col.AMOUNT] == pl.Decimal(12, 2)  # exact cents
+    assert pp.filter(pl.col("kind") == "refund").height in (1, 2)
+    assert pp.select(col.CLAIM_ID, col.PAYMENT_DATE, "kind").is_unique().all()
+    assert pp.equals(pp.sort(col.CLAIM_ID, col.PAYMENT_DATE, "kind"))
+
+
+def test_patient_payments_dated_from_the_visit_to_as_of(default: sample.Practice) -> None:
+    heads = default.claims.group_by(col.CLAIM_ID).agg(
+        pl.col(col.CLAIM_LINE_START_DATE).max().alias("dos"), pl.col(col.PAYER_TYPE).first()
+    )
+    pp = default.patient_payments.join(heads, on=col.CLAIM_ID, how="left")
+    assert pp["dos"].null_count() == 0  # every payment is for a claim of the practice
+    assert (pp[col.PAYMENT_DATE] >= pp["dos"]).all()  # self-pay: at the visit or later
+    insured = pp.filter(pl.col(col.PAYER_TYPE) != "self_pay")
+    assert (insured[col.PAYMENT_DATE] > insured["dos"]).all()
+    billed = _pr_balances(default).select(col.CLAIM_ID, "billed")
+    after = insured.join(billed, on=col.CLAIM_ID)
+    assert after.height == insured.height  # insured payments only for a patient responsibility
+    assert (after[col.PAYMENT_DATE] > after["billed"]).all()  # after the remittance
+    assert pp[col.PAYMENT_DATE].max() <= default.as_of  # type: ignore[operator]
+    late = pp[col.PAYMENT_DATE].max()
+    assert late is not None and late >= default.as_of - timedelta(days=31)  # payments up to as_of
+
+
+def test_most_patient_responsibility_is_paid(default: sample.Practice) -> None:
+    owed = _pr_balances(default).join(
+        _signed(default.patient_payments), on=col.CLAIM_ID, how="left"
+    )
+    owed = owed.with_columns(pl.col("paid", "reduced").fill_null(Decimal(0)))
+    assert owed.height > 500
+    assert (owed["paid"] + owed["reduced"] <= owed["pr"]).all()  # never more than owed
+    assert (owed["paid"] > 0).mean() > 0.85  # type: ignore[operator]
+    settled = owed["paid"] + owed["reduced"] == owed["pr"]
+    assert 0.85 < settled.mean() < 0.99  # type: ignore[operator]
+    partly = owed.filter(pl.col("paid") > 0, pl.col("paid") + pl.col("reduced") < pl.col("pr"))
+    assert partly.height > 0
+    still_open = owed.filter(pl.col("paid") + pl.col("reduced") < pl.col("pr"))
+    assert 0 < still_open.height < 0.1 * owed.height
+    # paid in full within 60 days of the remittance, among balances billed 60+ days before as_of
+    by_day = default.patient_payments.filter(pl.col("kind") == "payment").join(
+        owed.select(col.CLAIM_ID, "billed", "pr"), on=col.CLAIM_ID
+    )
+    in_60 = (
+        by_day.filter(pl.col(col.PAYMENT_DATE) <= pl.col("billed") + pl.duration(days=60))
+        .group_by(col.CLAIM_ID)
+        .agg(pl.col(col.AMOUNT).sum(), pl.col("pr").first())
+        .filter(pl.col(col.AMOUNT) >= pl.col("pr"))
+    )
+    mature = owed.filter(pl.col("billed") <= default.as_of - timedelta(days=60))
+    share = mature.join(in_60, on=col.CLAIM_ID).height / mature.height
+    assert 0.75 < share < 0.92
+
+
+def test_self_pay_visits_are_partly_paid(default: sample.Practice) -> None:
+    heads = (
+        default.claims.filter(
+            pl.col(col.PAYER_TYPE) == "self_pay", pl.col(col.CLAIM_FREQUENCY_CODE) == "1"
+        )
+        .group_by(col.CLAIM_ID)
+        .agg(pl.col(col.CHARGE_AMOUNT).sum().alias("charge"))
+        .join(_signed(default.patient_payments), on=col.CLAIM_ID, how="left")
+        .with_columns(pl.col("paid", "reduced").fill_null(Decimal(0)))
+    )
+    assert heads.height > 20
+    left = heads["charge"] - heads["paid"] - heads["reduced"]
+    assert (left >= 0).all()  # no credit balance: the refunds return the overpayments
+    assert (left == 0).mean() > 0.5  # type: ignore[operator]
+    assert ((heads["paid"] > 0) & (left > 0)).any()  # partly paid, the rest open
+    assert ((heads["paid"] == 0) & (left > 0)).any()  # unpaid
+    assert (heads["paid"] == 0).mean() < 0.25  # type: ignore[operator]
+    discounted = default.patient_payments.filter(pl.col("kind") == "discount")[col.CLAIM_ID]
+    assert discounted.is_in(heads[col.CLAIM_ID].implode()).all()  # prompt-pay: self-pay only
+    assert discounted.len() > 0
+
+
+def test_refunds_return_what_was_paid(default: sample.Practice) -> None:
+    pp = default.patient_payments
+    refunds = pp.filter(pl.col("kind") == "refund")
+    paid = pp.filter(pl.col("kind") == "payment").rename({col.PAYMENT_DATE: "paid_on"})
+    before = refunds.join(paid, on=col.CLAIM_ID, suffix="_paid").filter(
+        pl.col("paid_on") < pl.col(col.PAYMENT_DATE)
+    )
+    totals = before.group_by(col.CLAIM_ID).agg(
+        pl.col(col.AMOUNT).first(), pl.col(f"{col.AMOUNT}_paid").sum()
+    )
+    assert totals.height == refunds.height
+    assert (totals[f"{col.AMOUNT}_paid"] > totals[col.AMOUNT]).all()
 
 
 def test_some_claims_still_open(default: sample.Practice) -> None:
@@ -500,14 +632,10 @@ def test_100k_encounters_fast() -> None:
 # --- files ---------------------------------------------------------------------------------------
 
 
-def _read(path: Path, spec: col.TableSpec) -> pl.DataFrame:
-    return pl.read_csv(path, schema=spec.schema)
-
-
 def test_write_csv(tmp_path: Path, default: sample.Practice) -> None:
     rows = sample.write(tmp_path, seed=7, size=1500)
-    for name, spec in TABLES.items():
-        frame = _read(tmp_path / f"{name}.csv", spec)
+    for name, schema in SCHEMAS.items():
+        frame = pl.read_csv(tmp_path / f"{name}.csv", schema=schema)
         assert_frame_equal(frame, getattr(default, name))
         assert rows[name] == frame.height
     truth = pl.read_csv(tmp_path / "ground_truth.csv", schema=_assemble.GROUND_TRUTH_SCHEMA)
@@ -588,6 +716,8 @@ def test_chunked_generation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert gt.equals(gt.sort(col.CLAIM_ID, col.CLAIM_LINE_NUMBER, "rule_code"))
     assert set(big.claims[col.CLAIM_ID].str.slice(1, 1).unique().to_list()) == {"0", "1", "2", "3"}
     rows = sample.write(tmp_path, seed=5, size=3_500)
-    assert_frame_equal(_read(tmp_path / "claims.csv", col.CLAIMS), big.claims)
-    assert_frame_equal(_read(tmp_path / "remittances.csv", col.REMITTANCE_LINES), big.remittances)
+    assert_frame_equal(pl.read_csv(tmp_path / "claims.csv", schema=SCHEMAS["claims"]), big.claims)
+    assert_frame_equal(
+        pl.read_csv(tmp_path / "remittances.csv", schema=SCHEMAS["remittances"]), big.remittances
+    )
     assert rows["ground_truth"] == gt.height

@@ -11,6 +11,11 @@ A replacement (7) reverses its original's payment (CLP02 22, the original's amou
 the remittance that pays the replacement; a void (8) reverses its original; a few paid claims are
 reprocessed: reversed and adjudicated again. Claims whose payment would come after ``AS_OF`` are
 still open. One adjudication is moved to ``AS_OF`` so that the latest payment date is ``AS_OF``.
+
+Patients pay most of their responsibility a statement cycle or two after the remittance (some in
+instalments, some partly, some late); self-pay visits are paid at the visit less a prompt-pay
+discount, on the statement, or with a deposit; old unpaid balances are written off 120 days after
+billing, a few stay open, and two patients are refunded (``patient_payments`` ``kind``, DESIGN §6).
 """
 
 from __future__ import annotations
@@ -31,7 +36,30 @@ REPROCESS_SHARE = 0.015
 CLAIM_DENIAL_SHARE = 0.02
 LINE_DENIAL_SHARE = 0.04
 UNDERPAY_SHARE = 0.03
-PATIENT_PAY_SHARE = 0.45
+# patient payments (DESIGN §6 ``kind``), by the share of balances (a uniform draw below each
+# bound). Insured patient responsibility: paid in full a statement cycle after the remittance, in
+# two instalments a month apart, partly (the rest paid late, written off or open), paid late after
+# more statements, written off (collections / small balance), the rest left open.
+PR_FULL, PR_INSTALMENTS, PR_PARTLY, PR_LATE, PR_WRITTEN_OFF = 0.72, 0.85, 0.93, 0.98, 0.995
+# Self-pay visits: paid at the visit less a prompt-pay discount, paid in full on the statement, a
+# deposit at the visit (the rest paid later or written off, a small balance); the rest unpaid (most
+# written off to collections, a few left open).
+SP_PROMPT, SP_STATEMENT, SP_DEPOSIT = 0.35, 0.55, 0.80
+PROMPT_PAY_DISCOUNT_PCT, DEPOSIT_PCT = 20, 40
+STATEMENT_DAYS = 7  # first statement a week after the remittance (or the self-pay visit)
+LATE_DAYS = 60  # a late payment comes 60 to 120 days after billing
+WRITE_OFF_DAYS = 120  # unpaid balances are written off (collections) 120 days after billing
+
+
+def _payments_schema() -> pl.Schema:
+    """The patient payments the sample writes: the contract's columns, ``kind`` last unless the
+    contract has it (DESIGN §6)."""
+    schema = dict(PATIENT_PAYMENTS.schema)
+    schema.setdefault("kind", pl.String())
+    return pl.Schema(schema)
+
+
+PAYMENTS_SCHEMA = _payments_schema()
 ADD_ONS = ("G2211", "G2212", "99417", "90785", "90833", "90836", "90838", "99458", "98981")
 DENIAL_CARCS = ("50", "96", "167", "204")
 SEQUESTRATION_FULL = m.day(date(2022, 7, 1))  # Medicare 2% sequestration (CO 253) resumed
@@ -248,15 +276,11 @@ def build(
         _money("amount").alias("amount"),
         pl.lit(None, pl.Decimal(10, 3)).alias("quantity"),
     )
-    settled = pl.concat([reversal_events["claim_id"], crossed.claims["claim_id"]])
-    payments = _patient_payments(rng, heads, adjudicated, settled)
+    payments = _patient_payments(rng, heads, claims)
     return Remits(
         out_lines.select(pl.col(c).cast(t) for c, t in REMITTANCE_LINES.schema.items()),
         out_adj.select(pl.col(c).cast(t) for c, t in ADJUSTMENTS.schema.items()),
-        payments.select(
-            pl.col(c).cast(t) if c in payments.columns else pl.lit("payment", t).alias(c)
-            for c, t in PATIENT_PAYMENTS.schema.items()
-        ),
+        payments.select(pl.col(c).cast(t) for c, t in PAYMENTS_SCHEMA.items()),
     )
 
 
@@ -619,56 +643,118 @@ def _crossover(
 
 
 def _patient_payments(
-    rng: np.random.Generator,
-    heads: pl.DataFrame,
-    adj: _Adjudication,
-    settled: pl.Series,
+    rng: np.random.Generator, heads: pl.DataFrame, events: pl.DataFrame
 ) -> pl.DataFrame:
-    """Patients pay some of their responsibility after the remittance, and self-pay bills.
+    """What patients pay, and what the practice discounts, writes off and refunds (integer cents;
+    ``kind`` payment, discount, write_off, refund). Rows dated after ``AS_OF`` are left out, so
+    recent balances are still open.
 
-    ``settled``: claims whose responsibility a reversal or a secondary payer took over.
+    ``events``: every remittance claim event (claim_id, date, pr_total; reversals negative), so a
+    claim's patient responsibility is what its remittances leave it as of ``AS_OF``, billed on its
+    latest adjudication with responsibility. Claims of dual eligibles are left out (NY Medicaid,
+    their secondary payer, pays their responsibility).
     """
-    owed = adj.claims.filter(
-        pl.col("status") == "1",
-        pl.col("pr_total") > 0,
-        ~pl.col("claim_id").is_in(settled.implode()),
-    ).sort("claim_id")
-    u = rng.random((owed.height, 3))
-    insured = (
-        owed.with_columns(
-            pl.Series("u", u[:, 0]), pl.Series("u_half", u[:, 1]), pl.Series("u_days", u[:, 2])
+    as_of = pl.lit(m.AS_OF)
+    owed = (
+        events.group_by("claim_id")
+        .agg(
+            pl.col("pr_total").sum().alias("pr"),
+            pl.col("date").filter(pl.col("pr_total") > 0).max().alias("billed"),
         )
-        .filter(pl.col("u") < PATIENT_PAY_SHARE)
-        .select(
-            "claim_id",
-            (pl.col("date") + pl.duration(days=7 + (pl.col("u_days") * 53).cast(pl.Int64))).alias(
-                "payment_date"
-            ),
-            pl.when(pl.col("u_half") < 0.3)
-            .then((pl.col("pr_total") / 2).floor().cast(pl.Int64))
-            .otherwise("pr_total")
-            .alias("amount"),
-        )
+        .join(heads.select("claim_id", "secondary"), on="claim_id")
+        .filter(pl.col("pr") > 0, pl.col("secondary").is_null())
+        .sort("claim_id")
     )
-    self_pay = heads.filter(pl.col("payer_type") == "self_pay", pl.col("freq") == "1")
-    v = rng.random((self_pay.height, 2))
-    at_visit = (
-        self_pay.with_columns(pl.Series("u", v[:, 0]), pl.Series("u_days", v[:, 1]))
-        .filter(pl.col("u") < 0.8)
-        .select(
-            "claim_id",
-            (pl.col("dos") + pl.duration(days=(pl.col("u_days") * 20).cast(pl.Int64))).alias(
-                "payment_date"
-            ),
-            pl.when(pl.col("u") < 0.65)
-            .then(pl.col("total"))
-            .otherwise((pl.col("total") / 2).floor().cast(pl.Int64))
-            .alias("amount"),
-        )
+    sp = heads.filter(pl.col("payer_type") == "self_pay", pl.col("freq") == "1").sort("claim_id")
+    sp = _draws(rng, sp.rename({"dos": "billed"})).with_columns(
+        ((pl.col("total") * PROMPT_PAY_DISCOUNT_PCT) // 100).alias("discount"),
+        ((pl.col("total") * DEPOSIT_PCT) // 100).alias("deposit"),
     )
     return (
-        pl.concat([insured, at_visit])
-        .filter(pl.col("payment_date") <= pl.lit(m.AS_OF), pl.col("amount") > 0)
-        .sort("claim_id", "payment_date")
+        pl.concat([*_insured_rows(_draws(rng, owed), as_of), *_self_pay_rows(sp, as_of)])
+        .filter(pl.col("payment_date") <= as_of, pl.col("amount") > 0)
+        .sort("claim_id", "payment_date", "kind")
         .with_columns(_money("amount"))
     )
+
+
+def _draws(rng: np.random.Generator, frame: pl.DataFrame) -> pl.DataFrame:
+    """Four uniform draws per balance (u: its fate; u_days, u_late: delays; u_frac: a share) and
+    the dates that follow from ``billed``: ``on`` the first statement's payment, ``late`` a
+    payment after more statements, ``off`` the write-off."""
+    u = rng.random((frame.height, 4))
+    billed = pl.col("billed")
+    return frame.with_columns(
+        *(pl.Series(name, u[:, i]) for i, name in enumerate(("u", "u_days", "u_late", "u_frac")))
+    ).with_columns(
+        (billed + pl.duration(days=STATEMENT_DAYS + (pl.col("u_days") * 46).cast(pl.Int64))).alias(
+            "on"
+        ),
+        (billed + pl.duration(days=LATE_DAYS + (pl.col("u_late") * 60).cast(pl.Int64))).alias(
+            "late"
+        ),
+        (billed + pl.duration(days=WRITE_OFF_DAYS)).alias("off"),
+    )
+
+
+def _rows(frame: pl.DataFrame, when: str | pl.Expr, amount: pl.Expr, kind: str) -> pl.DataFrame:
+    return frame.select(
+        "claim_id",
+        (pl.col(when) if isinstance(when, str) else when).alias("payment_date"),
+        amount.cast(pl.Int64).alias("amount"),
+        pl.lit(kind).alias("kind"),
+    )
+
+
+def _insured_rows(owed: pl.DataFrame, as_of: pl.Expr) -> list[pl.DataFrame]:
+    """Patient responsibility after the remittance (the PR_* shares); one patient pays twice and
+    is refunded the second payment."""
+    pr, u = pl.col("pr"), pl.col("u")
+    full = owed.filter(u < PR_FULL)
+    instalments = owed.filter(u >= PR_FULL, u < PR_INSTALMENTS)
+    partly = owed.filter(u >= PR_INSTALMENTS, u < PR_PARTLY).with_columns(
+        (pr * (0.3 + 0.4 * pl.col("u_frac"))).floor().cast(pl.Int64).alias("part")
+    )
+    late = owed.filter(u >= PR_PARTLY, u < PR_LATE)
+    written_off = owed.filter(u >= PR_LATE, u < PR_WRITTEN_OFF)
+    twice = full.filter(pl.col("on") + pl.duration(days=35) <= as_of)
+    twice = twice.filter(pl.col("u_frac") == pl.col("u_frac").min())
+    first = pr // 2
+    rest = pr - pl.col("part")
+    return [
+        _rows(full, "on", pr, "payment"),
+        _rows(instalments, "on", first, "payment"),
+        _rows(instalments, pl.col("on") + pl.duration(days=30), pr - first, "payment"),
+        _rows(partly, "on", pl.col("part"), "payment"),
+        _rows(partly.filter(pl.col("u_frac") < 0.5), "late", rest, "payment"),
+        _rows(partly.filter(pl.col("u_frac").is_between(0.5, 0.85)), "off", rest, "write_off"),
+        _rows(late, "late", pr, "payment"),
+        _rows(written_off, "off", pr, "write_off"),
+        _rows(twice, pl.col("on") + pl.duration(days=5), pr, "payment"),
+        _rows(twice, pl.col("on") + pl.duration(days=35), pr, "refund"),
+    ]
+
+
+def _self_pay_rows(sp: pl.DataFrame, as_of: pl.Expr) -> list[pl.DataFrame]:
+    """Self-pay visits (the SP_* shares; ``billed`` is the date of service); one patient pays
+    full price at the visit and is refunded the prompt-pay discount."""
+    total, dos, u = pl.col("total"), pl.col("billed"), pl.col("u")
+    deposit, discount = pl.col("deposit"), pl.col("discount")
+    prompt = sp.filter(u < SP_PROMPT)
+    refunded = prompt.filter(dos + pl.duration(days=10) <= as_of)
+    refunded = refunded.filter(pl.col("u_frac") == pl.col("u_frac").min())
+    full_price = pl.col("claim_id").is_in(refunded["claim_id"].implode())
+    statement = sp.filter(u >= SP_PROMPT, u < SP_STATEMENT)
+    with_deposit = sp.filter(u >= SP_STATEMENT, u < SP_DEPOSIT)
+    rest_open = with_deposit.filter(pl.col("u_frac") >= 0.6)  # written off after 120 days
+    unpaid = sp.filter(u >= SP_DEPOSIT)
+    return [
+        _rows(prompt, dos, discount, "discount"),
+        _rows(prompt, dos, pl.when(full_price).then(total).otherwise(total - discount), "payment"),
+        _rows(refunded, dos + pl.duration(days=10), discount, "refund"),
+        _rows(statement, "on", total, "payment"),
+        _rows(with_deposit, dos, deposit, "payment"),
+        _rows(with_deposit.filter(pl.col("u_frac") < 0.6), "late", total - deposit, "payment"),
+        _rows(rest_open, "off", total - deposit, "write_off"),
+        _rows(unpaid.filter(pl.col("u_frac") < 0.8), "off", total, "write_off"),
+    ]

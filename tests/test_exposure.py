@@ -74,6 +74,7 @@ CLAIMS: dict[str, dict[str, Any]] = {
         "hcpcs_modifier_1": "95",
     },
     "MD004": {"place_of_service_code": "10", "hcpcs_modifier_1": "GT"},  # denied, CARC 4
+    "CROSS": {},  # Medicare paid 80 (PR 20), then Medicaid as secondary paid the 20
 }
 WITH_ENCOUNTER = ("PS002", "PS004", "MD004")
 
@@ -95,6 +96,10 @@ REMITS: dict[str, list[tuple[str, str, str, str, str, list[tuple[str, str, str]]
     "PS002": [("R10", "1", "2024-07-01", "76.96", "96.20", [("CO", "45", "53.80"),
                                                             ("PR", "2", "19.24")])],
     "MD004": [("R11", "4", "2024-07-01", "0.00", "0.00", [("CO", "4", "150.00")])],
+    "CROSS": [
+        ("R12", "1", "2024-07-01", "80.00", "100.00", [("CO", "45", "50.00"), ("PR", "2", "20.00")]),
+        ("R13", "2", "2024-07-15", "20.00", "20.00", [("OA", "23", "130.00")]),
+    ],
 }  # fmt: skip
 FEES = {"fee": [{"payer": "AETNA", "hcpcs_code": "99214", "expected_allowed": "120.00"}]}
 AS_OF = dt.date(2025, 6, 30)
@@ -195,6 +200,9 @@ def kind(row: dict[str, Any]) -> tuple[str, str, str, Decimal]:
         ("UNSENT", ("not_submitted", "at_risk", "fee_schedule", money("128.16"))),
         ("REVERSED", ("pending", "at_risk", "fee_schedule", money("128.16"))),
         ("REPL", ("paid", "overpayment", "paid", money("100.00"))),  # its own remittance
+        # a crossover: 80 + 20 paid by the two payers; the patient owes nothing (the secondary's
+        # adjudication leaves no PR), so not 80 + 20 + the primary's PR of 20
+        ("CROSS", ("paid", "overpayment", "paid", money("100.00"))),
     ],
 )
 def test_error_exposure_by_line_status(

@@ -48,7 +48,8 @@ LINE_UNPROCESSABLE = "line_unprocessable"
 LINE_DENIED_CARC_4 = "line_denied_carc_4"
 # the allowed amount (AMT*B6) of the line's latest standing adjudication, null when not given
 ALLOWED_AMOUNT = "allowed_amount"
-# the patient's responsibility on the line (group PR adjustments, reversals netted)
+# the patient's responsibility on the line: the group PR adjustments of its latest standing
+# adjudication (a crossover's secondary payer paid the coinsurance: none left)
 PATIENT_RESPONSIBILITY = "patient_responsibility"
 #: the columns ``line_status`` adds beside ``_row``
 STATUS_COLUMNS = (
@@ -169,7 +170,9 @@ def line_status(
                 _ADJUDICATED
             ),
             pl.col(lg.PAID).sum().alias(_NET_PAID),
-            pl.col(lg.PR).sum().alias(PATIENT_RESPONSIBILITY),
+            # what the patient owes now: the PR of the latest adjudication (a secondary payer
+            # that paid the coinsurance of a crossover claim leaves none)
+            pl.col(lg.PR).filter(~reversal).last().alias(PATIENT_RESPONSIBILITY),
             pl.col(lg.ALLOWED).filter(~reversal).last().alias(ALLOWED_AMOUNT),
             denied.filter(~reversal).last().alias(_LAST_DENIED),
             pl.col(lg.RC).filter(~reversal).last().alias(_LAST_RC),
@@ -217,7 +220,12 @@ def line_status(
         status.alias(LINE_STATUS),
         pl.col(_NET_PAID).fill_null(0).cast(c.MONEY).alias(PAID_AMOUNT),
         pl.when(adjudicated).then(pl.col(ALLOWED_AMOUNT)).cast(c.MONEY).alias(ALLOWED_AMOUNT),
-        pl.col(PATIENT_RESPONSIBILITY).fill_null(0).cast(c.MONEY).alias(PATIENT_RESPONSIBILITY),
+        pl.when(adjudicated)
+        .then(pl.col(PATIENT_RESPONSIBILITY))
+        .otherwise(0)
+        .fill_null(0)
+        .cast(c.MONEY)
+        .alias(PATIENT_RESPONSIBILITY),
         (pl.col(LINE_UNPROCESSABLE).fill_null(False) & (status == DENIED)).alias(
             LINE_UNPROCESSABLE
         ),

@@ -289,8 +289,12 @@ def _patient_money(
     payments: pl.DataFrame | None, lines: pl.DataFrame, rel: pl.DataFrame, as_of: dt.date
 ) -> pl.DataFrame:
     """Per current line (LK): patient payments net of refunds, and discounts + write-offs,
-    dated on or before ``as_of``; a claim's amounts spread over its lines by charge (cents to
-    the largest line); a superseded claim's go to its current claim."""
+    dated on or before ``as_of``; a superseded claim's go to its current claim. A claim's amounts
+    are spread over its lines in proportion to what the patient owes on each (``_owed``: the
+    line's patient responsibility, or its charge on a self-pay claim), or by charge when the
+    claim owes nothing yet; cents to the line owing the most. (DESIGN §6 says by charge; by
+    what is owed, a copay paid in full on a claim of two lines leaves no patient balance on
+    the line that carried no copay.)"""
     zero = pl.lit(0, lg.WORK)
     empty = lines.select(lg.LK, zero.alias(PATIENT_PAID), zero.alias(PATIENT_RELIEF))
     if payments is None or payments.height == 0:
@@ -307,29 +311,53 @@ def _patient_money(
         .otherwise(zero)
     )
     relief = pl.when(kind.is_in(["discount", "write_off"])).then(amount).otherwise(zero)
-    claim_ck = lines.select(c.CLAIM_ID, lg.CK).unique(c.CLAIM_ID)
-    all_ck = rel.select(lg.CK, CURRENT, OUT)
+    claim_ck = rel.join(
+        lines.select(c.CLAIM_ID, lg.CK).unique(c.CLAIM_ID), on=lg.CK, how="inner"
+    ).select(c.CLAIM_ID, CURRENT, OUT)
     per_claim = (
         payments.filter(pl.col(c.PAYMENT_DATE).is_not_null(), pl.col(c.PAYMENT_DATE) <= as_of)
         .select(c.CLAIM_ID, signed.alias("_paid"), relief.alias("_relief"))
         .join(claim_ck, on=c.CLAIM_ID, how="inner")
-        .join(all_ck, on=lg.CK, how="inner")
         .filter(~pl.col(OUT))
         .group_by(CURRENT)
         .agg(pl.col("_paid", "_relief").sum())
     )
-    spread = (
-        lines.select(pl.col(lg.CK).alias(CURRENT), lg.LK, lg.SHARE, LARGEST)
-        .join(per_claim, on=CURRENT, how="inner")
-        .select(
+    owed = pl.col("_owed").cast(pl.Float64)
+    by_owed = owed.sum().over(CURRENT) > 0
+    share = (
+        pl.when(by_owed).then(owed / owed.sum().over(CURRENT)).otherwise(pl.col(lg.SHARE))
+    ).alias("_share")
+    most = pl.col(c.CLAIM_LINE_NUMBER).sort_by(
+        [pl.when(by_owed).then(owed).otherwise(0.0), pl.col(c.CHARGE_AMOUNT), c.CLAIM_LINE_NUMBER],
+        descending=[True, True, False],
+    )
+    weighted = (
+        lines.select(
+            pl.col(lg.CK).alias(CURRENT),
             lg.LK,
-            _spread(pl.col("_paid"), CURRENT).alias(PATIENT_PAID),
-            _spread(pl.col("_relief"), CURRENT).alias(PATIENT_RELIEF),
+            c.CLAIM_LINE_NUMBER,
+            c.CHARGE_AMOUNT,
+            lg.SHARE,
+            "_owed",
         )
+        .join(per_claim, on=CURRENT, how="inner")
+        .with_columns(
+            share,
+            (pl.col(c.CLAIM_LINE_NUMBER) == most.first().over(CURRENT)).alias("_most"),
+        )
+    )
+
+    def spread(total: str) -> pl.Expr:
+        prov = (pl.col(total).cast(pl.Float64) * pl.col("_share")).round(2).cast(lg.WORK)
+        rest = pl.col(total).cast(lg.WORK) - (prov.sum().over(CURRENT) - prov)
+        return pl.when(pl.col("_most")).then(rest).otherwise(prov)
+
+    spread_out = weighted.select(
+        lg.LK, spread("_paid").alias(PATIENT_PAID), spread("_relief").alias(PATIENT_RELIEF)
     )
     return (
         empty.select(lg.LK)
-        .join(spread, on=lg.LK, how="left", maintain_order="left")
+        .join(spread_out, on=lg.LK, how="left", maintain_order="left")
         .with_columns(pl.col(PATIENT_PAID, PATIENT_RELIEF).fill_null(zero))
     )
 
@@ -359,8 +387,16 @@ def line_table(
         "_order"
     )
     adjudication = pl.col(c.CLAIM_STATUS_CODE) != lg.REVERSAL
+    reversal = ~adjudication
+    standing = (~reversal).sum().cast(pl.Int64) - reversal.sum().cast(pl.Int64) > 0
     totals = entries.group_by(lg.LK).agg(
-        *(pl.col(m).sum() for m in MONEY),
+        *(pl.col(m).sum() for m in MONEY if m != lg.PR),
+        # what the patient owes now: the PR of the latest standing adjudication (a secondary
+        # payer that paid the coinsurance leaves none; a reversal with no new adjudication none)
+        pl.when(standing)
+        .then(pl.col(lg.PR).filter(adjudication).last())
+        .otherwise(pl.lit(0, lg.WORK))
+        .alias(lg.PR),
         pl.col(c.PAYMENT_DATE).filter(pl.col(lg.PAID) > 0).min().alias(LINE_PAY_DATE),
         pl.col(lg.PAID).filter(adjudication).first().alias(FIRST_PAID),
         pl.col(lg.DENIED).filter(adjudication).first().alias(FIRST_DENIED),
@@ -380,14 +416,8 @@ def line_table(
         .join(totals, on=lg.LK, how="left", maintain_order="left")
         .join(events, on=lg.CK, how="left", maintain_order="left")
         .join(chain_submitted, on=lg.CK, how="left", maintain_order="left")
-        .join(
-            _patient_money(patient_payments, lines, rel, ledger.as_of),
-            on=lg.LK,
-            how="left",
-            maintain_order="left",
-        )
         .with_columns(
-            pl.col(*MONEY, PATIENT_PAID, PATIENT_RELIEF).fill_null(zero),
+            pl.col(*MONEY).fill_null(zero),
             pl.col(REVERSED).fill_null(False),
             pl.coalesce("_chain_submitted", lg.SUBMITTED).alias(lg.SUBMITTED),
             pl.col(c.CHARGE_AMOUNT).cast(lg.WORK).alias(BILLED),
@@ -395,15 +425,31 @@ def line_table(
         .drop("_chain_submitted")
     )
     self_pay = pl.col(lg.CLAIM_PAYER_TYPE) == SELF_PAY
+    out = out.with_columns(
+        pl.when(self_pay).then(pl.col(BILLED)).otherwise(pl.col(lg.PR)).alias("_owed")
+    )
+    out = out.join(
+        _patient_money(patient_payments, out, rel, ledger.as_of),
+        on=lg.LK,
+        how="left",
+        maintain_order="left",
+    ).with_columns(pl.col(PATIENT_PAID, PATIENT_RELIEF).fill_null(zero))
     billed, pr = pl.col(BILLED), pl.col(lg.PR)
     patient_rest = pl.col(PATIENT_PAID) + pl.col(PATIENT_RELIEF)
     payer_part = billed - pl.col(lg.PAID) - pl.col(NON_PR) - pr
     patient_part = pl.when(self_pay).then(billed - patient_rest).otherwise(pr - patient_rest)
-    return out.with_columns(
-        pl.when(self_pay).then(zero).otherwise(pl.max_horizontal(zero, payer_part)).alias(AR_PAYER),
-        pl.max_horizontal(zero, patient_part).alias(AR_PATIENT),
-        pl.col(FIRST_RC).is_not_null().alias(ADJUDICATED),
-    ).with_columns((pl.col(AR_PAYER) + pl.col(AR_PATIENT)).alias(AR))
+    return (
+        out.with_columns(
+            pl.when(self_pay)
+            .then(zero)
+            .otherwise(pl.max_horizontal(zero, payer_part))
+            .alias(AR_PAYER),
+            pl.max_horizontal(zero, patient_part).alias(AR_PATIENT),
+            pl.col(FIRST_RC).is_not_null().alias(ADJUDICATED),
+        )
+        .with_columns((pl.col(AR_PAYER) + pl.col(AR_PATIENT)).alias(AR))
+        .drop("_owed")
+    )
 
 
 def _clean_flags(

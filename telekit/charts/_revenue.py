@@ -272,13 +272,18 @@ def ar_aging(revenue_cycle: Frame, *, by: str | None = None) -> alt.Chart:
     )
     if parts:
         color = alt.Color(
-            f"{PART}:N", title=None, sort=list(AR_PARTS),
+            f"{PART}:N",
+            title=None,
+            sort=list(AR_PARTS),
             scale=alt.Scale(domain=list(AR_PARTS), range=[_BLUE, _PATIENT]),
             legend=alt.Legend(orient="bottom"),
         )
     elif by:
-        color = alt.Color(f"{by}:N", title=by.replace("_", " ").capitalize(),
-                          legend=alt.Legend(orient="right", labelLimit=_LABEL_LIMIT))
+        color = alt.Color(
+            f"{by}:N",
+            title=by.replace("_", " ").capitalize(),
+            legend=alt.Legend(orient="right", labelLimit=_LABEL_LIMIT),
+        )
     else:
         color = alt.Color(
             "age:N", title=None,

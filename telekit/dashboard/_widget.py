@@ -9,10 +9,11 @@ CSS classes for tests and styling: ``telekit-dashboard`` (the whole app),
 ``telekit-dashboard-reset``, ``telekit-dashboard-status``, ``telekit-dashboard-payers`` (the
 payer values found without a policy entry; empty when none), ``telekit-kpi`` and
 ``telekit-kpi-<name>`` on each tile (``ar-outstanding`` — payer and patient A/R in its note —,
-``days-in-ar``, ``net-collection-rate``, ``initial-denial-rate``, ``pct-ar-over-90``, and the audit's money in ``telekit-dashboard-money``:
-``overpayment``, ``denied``, ``at-risk``, ``underpayment``; the shown value in
-``.telekit-kpi-value``), ``telekit-chart`` and ``telekit-chart-<name>`` on each chart
-(``denial-rate-by-month``, ``ar-aging``, ..., ``exposure-by-provider``).
+``days-in-ar``, ``net-collection-rate``, ``initial-denial-rate``, ``pct-ar-over-90``, and
+the audit's money in ``telekit-dashboard-money``: ``overpayment``, ``denied``, ``at-risk``,
+``underpayment``; the shown value in ``.telekit-kpi-value``), ``telekit-chart`` and
+``telekit-chart-<name>`` on each chart (``denial-rate-by-month``, ``ar-aging``, ...,
+``exposure-by-provider``).
 """
 
 from __future__ import annotations

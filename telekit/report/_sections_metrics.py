@@ -66,14 +66,7 @@ def revenue(page: Page, frames: Mapping[str, pl.DataFrame]) -> str:
                 "collection-rates-by-payer", lambda: charts.collection_rates_by_payer(by_payer)
             )
         )
-    unlisted = frames.get("unlisted_payers")
-    if unlisted is not None and unlisted.height:
-        payers = unlisted.get_column(c.PAYER).to_list()
-        parts.append(
-            "<p class='note'>Payer values found without a policy entry "
-            f"({len(payers):,}): {page.t(', '.join(payers))}. Add a <code>[payer.X]</code> "
-            "table, or an alias of a payer it is, to the policy file.</p>"
-        )
+    parts.append(_unlisted_payers(page, frames.get("unlisted_payers")))
     mix_month = frames.get("telehealth_mix_by_month")
     if mix_month is not None:
         parts.append(
@@ -101,6 +94,18 @@ def revenue(page: Page, frames: Mapping[str, pl.DataFrame]) -> str:
             "(Safe Harbor keeps only the year of dates about patients).</p>"
         )
     return "".join(parts)
+
+
+def _unlisted_payers(page: Page, unlisted: pl.DataFrame | None) -> str:
+    """The note naming the payer values found without a policy entry ("" when none)."""
+    if unlisted is None or unlisted.height == 0:
+        return ""
+    payers = unlisted.get_column(c.PAYER).to_list()
+    return (
+        "<p class='note'>Payer values found without a policy entry "
+        f"({len(payers):,}): {page.t(', '.join(payers))}. Add a <code>[payer.X]</code> "
+        "table, or an alias of a payer it is, to the policy file.</p>"
+    )
 
 
 def oig(page: Page, oig: pl.DataFrame, providers: pl.DataFrame | None) -> str:

@@ -74,6 +74,7 @@ def sample() -> dict[str, Any]:
         "encounters": encounters,
         "by_month": metrics.revenue_cycle(claims, remits, as_of=AS_OF, by="month"),
         "by_payer": metrics.revenue_cycle(claims, remits, as_of=AS_OF, by="payer"),
+        "by_class": metrics.revenue_cycle(claims, remits, as_of=AS_OF, by="financial_class"),
         "overall": metrics.revenue_cycle(claims, remits, as_of=AS_OF),
         "denials": metrics.denials(claims, remits, as_of=AS_OF),
         "mix": metrics.telehealth_mix(claims, encounters, by="month"),
@@ -258,11 +259,60 @@ def test_ar_aging_sums_buckets_over_rows() -> None:
         "91–120 days": (25.0, "Over 90 days"),
         "Over 120 days": (210.0, "Over 90 days"),
     }
-    assert title(chart) == (
-        "Accounts receivable by age",
-        "Open balance $386: billed, not yet paid or adjusted",
-    )
+    assert title(chart) == ("Accounts receivable by age", "Open balance $386; 61% over 90 days")
     render(chart, "ar_aging_handmade")
+
+
+def class_frame() -> pl.DataFrame:
+    """A/R by financial class: two payer types, insured patients' balances, self-pay."""
+    values = {
+        "medicare": ("100.00", "0.00", "0.00", "40.00", "0.00"),
+        "commercial": ("20.00", "5.00", "0.00", "0.00", "0.00"),
+        "patient": ("7.50", "0.00", "12.50", "0.00", "30.00"),
+        "self_pay": ("0.00", "60.00", "0.00", "0.00", "15.00"),
+    }
+    frame = pl.DataFrame(
+        {
+            "financial_class": list(values),
+            **{col: [Decimal(v[i]) for v in values.values()] for i, col in enumerate(AR)},
+        },
+        schema_overrides=dict.fromkeys(AR, c.MONEY),
+    )
+    total = sum(pl.col(col) for col in AR)
+    patient = pl.col("financial_class").is_in(["patient", "self_pay"])
+    return frame.with_columns(
+        pl.when(patient).then(0).otherwise(total).cast(c.MONEY).alias("ar_payer"),
+        pl.when(patient).then(total).otherwise(0).cast(c.MONEY).alias("ar_patient"),
+    )
+
+
+def test_ar_aging_by_financial_class_draws_payer_and_patient_ar_apart() -> None:
+    chart = charts.ar_aging(class_frame())
+    enc = spec(chart)["encoding"]
+    assert enc["color"]["field"] == "owed_by"
+    assert enc["color"]["scale"]["domain"] == list(charts.AR_PARTS)
+    assert enc["y"]["aggregate"] == "sum"  # stacked: the parts add up to the bucket
+    parts = {(r["bucket"], r["owed_by"]): r["amount"] for r in rows(chart)}
+    assert parts == {
+        ("0–30 days", "Payer A/R"): 120.0,
+        ("0–30 days", "Patient A/R"): 7.5,
+        ("31–60 days", "Payer A/R"): 5.0,
+        ("31–60 days", "Patient A/R"): 60.0,
+        ("61–90 days", "Payer A/R"): 0.0,
+        ("61–90 days", "Patient A/R"): 12.5,
+        ("91–120 days", "Payer A/R"): 40.0,
+        ("91–120 days", "Patient A/R"): 0.0,
+        ("Over 120 days", "Payer A/R"): 0.0,
+        ("Over 120 days", "Patient A/R"): 45.0,
+    }
+    assert title(chart)[1] == "Open balance $290: payer $165 · patient $125; 29% over 90 days"
+    render(chart, "ar_aging_payer_patient")
+    # by= still stacks by the column itself; without the class, the one-row totals are named
+    assert len(rows(charts.ar_aging(class_frame(), by="financial_class"))) == 20
+    one_row = class_frame().drop("financial_class").sum()
+    assert title(charts.ar_aging(one_row))[1] == (
+        "Open balance $290: payer $165 · patient $125; 29% over 90 days"
+    )
 
 
 def test_ar_aging_stacked_by_payer(sample: dict[str, Any]) -> None:
@@ -275,6 +325,11 @@ def test_ar_aging_stacked_by_payer(sample: dict[str, Any]) -> None:
     assert sum(r["amount"] for r in rows(chart)) == pytest.approx(total)
     render(chart, "ar_aging")
     render(charts.ar_aging(sample["by_payer"], by="payer"), "ar_aging_by_payer")
+    # the sample by financial class: payer and patient parts add up to the practice's A/R
+    chart = charts.ar_aging(sample["by_class"])
+    assert {r["owed_by"] for r in rows(chart)} <= set(charts.AR_PARTS)
+    assert sum(r["amount"] for r in rows(chart)) == pytest.approx(total)
+    render(chart, "ar_aging_payer_patient_sample")
 
 
 # --- collection rates by payer ---------------------------------------------------------------

@@ -293,8 +293,22 @@ def test_revenue_cycle_and_oig_sections(out: Path, page: str) -> None:
     rate = metrics["revenue_cycle"]["initial_denial_rate"][0]
     text = _text(page)
     assert f"Initial denial rate {rate * 100:.1f}%" in text
-    ar = metrics["revenue_cycle"]["ar_outstanding"][0]
-    assert f"A/R outstanding ${ar:,.2f}" in text
+    row = metrics["revenue_cycle"].row(0, named=True)
+    # A/R with its payer and patient parts apart; the labels of the corrected definitions
+    assert f"A/R ${row['ar_outstanding']:,.2f}" in text
+    assert f"Payer A/R ${row['ar_payer']:,.2f}" in text
+    assert f"Patient A/R ${row['ar_patient']:,.2f}" in text
+    assert row["ar_payer"] + row["ar_patient"] == row["ar_outstanding"]
+    assert f"Days in A/R (gross, MGMA) {row['days_in_ar']:,.1f}" in text
+    assert "Audit clean rate" in text and "Clean claim rate" not in text
+    # the aging chart is drawn from the frame by financial class (payer vs patient A/R)
+    assert "revenue_cycle_by_financial_class" in metrics
+    revenue = page.split("id='revenue'", 1)[1].split("</section>", 1)[0]
+    aging = revenue.split("data-chart='ar-aging'", 1)[1]
+    assert "Payer A/R" in aging and "Patient A/R" in aging
+    unlisted = metrics["unlisted_payers"]["payer"].to_list()
+    if unlisted:
+        assert "Payer values found without a policy entry" in text
     oig = pl.read_parquet(out / "oig.parquet")
     exceeded = oig.filter(pl.col("measures_exceeded") > 0)
     section = page.split("id='oig'", 1)[1].split("</section>", 1)[0]
@@ -382,7 +396,7 @@ def test_metrics_may_be_one_frame_and_names_are_checked(result: tk.AuditResult) 
 
 def test_compute_metrics_without_remittances_gives_the_mix_only(result: tk.AuditResult) -> None:
     frames = report.compute_metrics(result)
-    assert set(frames) == {"telehealth_mix", "telehealth_mix_by_month"}
+    assert set(frames) == {"telehealth_mix", "telehealth_mix_by_month", "unlisted_payers"}
     html = report.render(result, metrics=frames)
     assert "No remittances were given" in html
     assert "data-chart='telehealth-mix'" in html
@@ -401,12 +415,37 @@ def test_metrics_parquet_round_trips_every_frame(tmp_path: Path) -> None:
             }
         ),
         "denials": pl.DataFrame(schema={"reason_code": pl.String, "amount": pl.Decimal(12, 2)}),
+        "unlisted_payers": pl.DataFrame(schema={"payer": pl.String}),
     }
     report.write_metrics(frames, tmp_path / "metrics.parquet")
     back = report.read_metrics(tmp_path / "metrics.parquet")
     assert set(back) == set(frames)
     for name, frame in frames.items():
         assert_frame_equal(back[name], frame)
+
+
+def test_payer_values_without_a_policy_entry_are_listed(result: tk.AuditResult) -> None:
+    # the sample's policies name AETNA (alias 60054) and others; an unknown payer is listed
+    claims = result.claims.with_columns(
+        pl.when(pl.col("payer") == "AETNA")
+        .then(pl.lit(" zz health plan "))
+        .when(pl.col("payer") == "60054")
+        .then(pl.lit("60054"))
+        .otherwise(pl.col("payer"))
+        .alias("payer")
+    )
+    changed = dataclasses.replace(result, claims=claims)
+    frames = report.compute_metrics(changed)
+    listed = frames["unlisted_payers"]["payer"].to_list()
+    assert "ZZ HEALTH PLAN" in listed  # canonical: trimmed, upper-cased
+    assert "60054" not in listed and "AETNA" not in listed  # an alias is an entry
+    assert listed == sorted(listed)
+    html = report.render(changed, metrics=frames)
+    assert "Payer values found without a policy entry" in html
+    assert "ZZ HEALTH PLAN" in html.split("id='revenue'", 1)[1]
+    # none without a policy entry: no note
+    none = {"unlisted_payers": pl.DataFrame(schema={"payer": pl.String})}
+    assert "without a policy entry" not in report.render(result, metrics=none)
 
 
 # --- reviewer decisions ---------------------------------------------------------------------------

@@ -10,7 +10,8 @@ and no network.
 
 - ``denial_rate_by_month(revenue_cycle)`` — ``metrics.revenue_cycle(..., by="month")``
 - ``denial_pareto(denials)`` — ``metrics.denials(...)``
-- ``ar_aging(revenue_cycle)`` — any ``metrics.revenue_cycle(...)`` frame
+- ``ar_aging(revenue_cycle)`` — ``metrics.revenue_cycle(..., by="financial_class")`` (payer
+  and patient A/R apart in each age bucket) or any ``metrics.revenue_cycle(...)`` frame
 - ``collection_rates_by_payer(revenue_cycle)`` — ``metrics.revenue_cycle(..., by="payer")``
 - ``telehealth_mix_over_time(mix)`` — ``metrics.telehealth_mix(..., by="month")``
 - ``findings_by_rule(result)`` — an ``AuditResult``, its ``.summary()`` or its ``.findings``
@@ -26,6 +27,9 @@ from telekit.charts._common import MONEY_FORMAT, PERCENT_FORMAT, SEVERITY_COLORS
 from telekit.charts._integrity import oig_measures_vs_thresholds
 from telekit.charts._revenue import (
     AR_BUCKETS as AR_BUCKETS,
+)
+from telekit.charts._revenue import (
+    AR_PARTS as AR_PARTS,
 )
 from telekit.charts._revenue import (
     MIX_LABELS,

@@ -35,6 +35,13 @@ AR_BUCKETS: Final = (
     ("ar_91_120", "91–120 days"),
     ("ar_over_120", "Over 120 days"),
 )
+#: The two parts of A/R (DESIGN §6): owed by payers, owed by patients.
+AR_PARTS: Final = ("Payer A/R", "Patient A/R")
+#: The ``financial_class`` values whose balance is the patient's; any other is a payer's.
+PATIENT_CLASSES: Final = ("patient", "self_pay")
+FINANCIAL_CLASS: Final = "financial_class"
+PART: Final = "owed_by"
+_PATIENT = "#e67e22"
 
 
 def denial_rate_by_month(revenue_cycle: Frame, *, by: str | None = None) -> alt.Chart:
@@ -214,20 +221,46 @@ def denial_pareto(denials: Frame, *, top: int = 12) -> alt.Chart:
 def ar_aging(revenue_cycle: Frame, *, by: str | None = None) -> alt.Chart:
     """Open accounts receivable by age bucket (days since the claim was submitted).
 
-    ``revenue_cycle``: any ``telekit.metrics.revenue_cycle(...)`` frame (columns ``ar_0_30``,
+    ``revenue_cycle``: a ``telekit.metrics.revenue_cycle(...)`` frame (columns ``ar_0_30``,
     ``ar_31_60``, ``ar_61_90``, ``ar_91_120``, ``ar_over_120``); rows are summed per bucket.
-    Without ``by``, balances over 90 days are drawn in red; with ``by`` (e.g. ``"payer"``) the
-    bars are stacked by that column.
+
+    - From ``revenue_cycle(..., by="financial_class")`` (the default drawing when the frame
+      has a ``financial_class`` column and ``by`` is not given) each bucket stacks payer A/R
+      and patient A/R: the classes ``patient`` (patient responsibility of insured claims) and
+      ``self_pay`` are the patient's, every other class (a payer type) a payer's. The two
+      parts add up to the bucket's open balance (DESIGN §6).
+    - With ``by`` (e.g. ``"payer"``) the bars are stacked by that column.
+    - Otherwise (e.g. the one-row frame) balances over 90 days are drawn in red.
+
+    The subtitle gives the open balance, its payer and patient parts when the frame has
+    ``ar_payer`` and ``ar_patient``, and the share over 90 days.
     """
     cols = [col for col, _ in AR_BUCKETS]
-    df = _frame(revenue_cycle, "ar_aging", [*cols, *([by] if by else [])])
+    columns = set(revenue_cycle.collect_schema().names())
+    parts = by is None and FINANCIAL_CLASS in columns
+    key = PART if parts else by
+    df = _frame(
+        revenue_cycle,
+        "ar_aging",
+        [*cols, *([FINANCIAL_CLASS] if parts else [by] if by else [])],
+    )
     labels = dict(AR_BUCKETS)
-    keys = [pl.col(by).cast(pl.String).fill_null("(none)").alias(by)] if by else []
+    if parts:
+        keys = [
+            pl.when(pl.col(FINANCIAL_CLASS).cast(pl.String).is_in(PATIENT_CLASSES))
+            .then(pl.lit(AR_PARTS[1]))
+            .otherwise(pl.lit(AR_PARTS[0]))
+            .alias(PART)
+        ]
+    elif by:
+        keys = [pl.col(by).cast(pl.String).fill_null("(none)").alias(by)]
+    else:
+        keys = []
     long = (
         df.select(*keys, *(_money(pl.col(col)).fill_null(0.0) for col in cols))
-        .unpivot(on=cols, index=[by] if by else None, variable_name="bucket", value_name="amount")
+        .unpivot(on=cols, index=[key] if key else None, variable_name="bucket", value_name="amount")
         .with_columns(pl.col("bucket").replace_strict(labels, return_dtype=pl.String))
-        .group_by(["bucket", *([by] if by else [])])
+        .group_by(["bucket", *([key] if key else [])])
         .agg(pl.col("amount").sum())
         .with_columns(
             pl.when(pl.col("bucket").is_in(["91–120 days", "Over 120 days"]))
@@ -235,19 +268,43 @@ def ar_aging(revenue_cycle: Frame, *, by: str | None = None) -> alt.Chart:
             .otherwise(pl.lit("90 days or less"))
             .alias("age")
         )
-        .sort("bucket", *([by] if by else []))
+        .sort("bucket", *([key] if key else []))
     )
-    color = (
-        alt.Color(f"{by}:N", title=by.replace("_", " ").capitalize(),
-                  legend=alt.Legend(orient="right", labelLimit=_LABEL_LIMIT))
-        if by
-        else alt.Color(
+    if parts:
+        color = alt.Color(
+            f"{PART}:N",
+            title=None,
+            sort=list(AR_PARTS),
+            scale=alt.Scale(domain=list(AR_PARTS), range=[_BLUE, _PATIENT]),
+            legend=alt.Legend(orient="bottom"),
+        )
+    elif by:
+        color = alt.Color(
+            f"{by}:N",
+            title=by.replace("_", " ").capitalize(),
+            legend=alt.Legend(orient="right", labelLimit=_LABEL_LIMIT),
+        )
+    else:
+        color = alt.Color(
             "age:N", title=None,
             scale=alt.Scale(domain=["90 days or less", "Over 90 days"], range=[_BLUE, _ALERT]),
             legend=alt.Legend(orient="bottom"),
+        )  # fmt: skip
+    total = float(long.get_column("amount").sum()) if long.height else 0.0
+    over_90 = float(long.filter(pl.col("age") == "Over 90 days").get_column("amount").sum())
+    subtitle = f"Open balance ${total:,.0f}"
+    if parts:
+        by_part = dict(long.group_by(PART).agg(pl.col("amount").sum()).iter_rows())
+        subtitle += (
+            f": payer ${by_part.get(AR_PARTS[0], 0.0):,.0f} · "
+            f"patient ${by_part.get(AR_PARTS[1], 0.0):,.0f}"
         )
-    )  # fmt: skip
-    total = long.get_column("amount").sum() if long.height else 0.0
+    elif {"ar_payer", "ar_patient"} <= columns:
+        payer = float(df.select(_money(pl.col("ar_payer")).fill_null(0.0).sum()).item())
+        patient = float(df.select(_money(pl.col("ar_patient")).fill_null(0.0).sum()).item())
+        subtitle += f": payer ${payer:,.0f} · patient ${patient:,.0f}"
+    if total:
+        subtitle += f"; {over_90 / total:.0%} over 90 days"
     chart: alt.Chart = (
         alt.Chart(long, width=_WIDTH, height=280)
         .mark_bar()
@@ -260,19 +317,17 @@ def ar_aging(revenue_cycle: Frame, *, by: str | None = None) -> alt.Chart:
             ),
             y=alt.Y("sum(amount):Q", title="Open balance", axis=alt.Axis(format=MONEY_FORMAT)),
             color=color,
+            **({"order": alt.Order("part_rank:Q")} if parts else {}),
             tooltip=[
                 alt.Tooltip("bucket:O", title="Age"),
-                *([alt.Tooltip(f"{by}:N")] if by else []),
+                *([alt.Tooltip(f"{key}:N", title="Owed by" if parts else None)] if key else []),
                 alt.Tooltip("sum(amount):Q", title="Open balance", format="$,.2f"),
             ],
         )
-        .properties(
-            title=_title(
-                "Accounts receivable by age",
-                f"Open balance ${total:,.0f}: billed, not yet paid or adjusted",
-            )
-        )
+        .properties(title=_title("Accounts receivable by age", subtitle))
     )
+    if parts:
+        chart = chart.transform_calculate(part_rank=f"indexof({list(AR_PARTS)!r}, datum.{PART})")
     return chart
 
 

@@ -11,10 +11,12 @@
     dash              # filters, KPI tiles and charts, updated in place
 
 Filters (date-of-service range, payer, provider, modality) select claims; the KPI tiles
-(initial denial rate, net collection rate, days in A/R, % of A/R over 90 days; with an audit,
+(A/R with payer and patient A/R apart, days in A/R (gross, MGMA), net collection rate,
+initial denial rate, % of A/R over 90 days; with an audit,
 its money kind by kind — overpaid, denied, at risk, underpaid, never added together) and the
 charts are ``telekit.metrics`` and ``telekit.charts`` over the selected claims (the
-money-by-provider chart counts clinician findings only).
+money-by-provider chart counts clinician findings only). Payer values found without a policy
+entry are named under the title.
 ``DashboardState`` is the same dashboard without widgets (every figure, for tests and scripts);
 charts are drawn as SVG in the kernel (``chart_svg``), so they render with no network.
 """

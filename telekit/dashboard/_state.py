@@ -49,9 +49,10 @@ __all__ = ["CHARTS", "FILTERS", "KPIS", "MONEY_KPIS", "DashboardState", "Filters
 MONEY_KPIS: Final = EXPOSURE_KINDS
 #: The KPI tiles, in display order: name -> label (the revenue cycle, then the audit's money).
 KPIS: Final = {
-    "initial_denial_rate": "Initial denial rate",
+    "ar_outstanding": "A/R",
+    "days_in_ar": "Days in A/R (gross, MGMA)",
     "net_collection_rate": "Net collection rate",
-    "days_in_ar": "Days in A/R",
+    "initial_denial_rate": "Initial denial rate",
     "pct_ar_over_90": "A/R over 90 days",
     "overpayment": "Overpaid",
     "denied": "Denied",
@@ -61,7 +62,7 @@ KPIS: Final = {
 #: The charts, in display order: name -> what it shows (``telekit.charts`` function names).
 CHARTS: Final = {
     "denial_rate_by_month": "Initial denial rate by month",
-    "ar_aging": "Open A/R by age",
+    "ar_aging": "Open A/R by age, payer and patient apart",
     "collection_rates_by_payer": "Collection rates by payer",
     "denial_pareto": "Denied dollars by reason",
     "telehealth_mix_over_time": "Telehealth mix by month",
@@ -71,12 +72,16 @@ CHARTS: Final = {
 FILTERS: Final = ("date_from", "date_to", "payer", "provider", "modality")
 
 _HELP: Final = {
+    "ar_outstanding": "Open balance of the current claim lines (one receivable per service): "
+    "owed by payers (payer A/R) and by patients — their responsibility and self-pay balances "
+    "(patient A/R) — shown apart (metrics.revenue_cycle: ar_outstanding, ar_payer, ar_patient)",
+    "days_in_ar": "Gross days in A/R, as MGMA defines it: open A/R ÷ average daily charges of "
+    "the 90 days ending on as_of (metrics.revenue_cycle: days_in_ar)",
+    "net_collection_rate": "(Payer paid + patient payments) ÷ (billed − contractual "
+    "adjustments only; denial write-offs are not deducted), per MGMA's adjusted collection "
+    "rate (metrics.revenue_cycle: net_collection_rate)",
     "initial_denial_rate": "Claims denied on their first adjudication ÷ claims adjudicated "
     "(metrics.revenue_cycle: initial_denial_rate)",
-    "net_collection_rate": "(Paid + patient payments) ÷ (billed − CO adjustments) "
-    "(metrics.revenue_cycle: net_collection_rate)",
-    "days_in_ar": "Open A/R ÷ average daily charges of the 90 days before as_of "
-    "(metrics.revenue_cycle: days_in_ar)",
     "pct_ar_over_90": "Open A/R on claims submitted more than 90 days before as_of ÷ open A/R "
     "(metrics.revenue_cycle: pct_ar_over_90)",
     **{
@@ -85,6 +90,8 @@ _HELP: Final = {
         for kind in EXPOSURE_KINDS
     },
 }
+#: How many payer values the "without a policy entry" note names before "and N more".
+UNLISTED_SHOWN: Final = 8
 _CACHE_SIZE = 32
 _T = TypeVar("_T")
 _CLAIM_DOS = "_claim_dos"
@@ -356,7 +363,31 @@ class DashboardState:
                 by=by,
                 encounters=self.encounters,
                 patient_payments=self.patient_payments,
+                policies=self.policies,
             ),
+        )
+
+    def unlisted_payers(self) -> list[str]:
+        """The payer values of the claims (canonical) that have no ``[payer.X]`` entry nor
+        alias in the policies, sorted (``Policies.unlisted_payers``); empty without policies.
+        """
+        if self.policies is None:
+            return []
+        return self.policies.unlisted_payers(self.options()["payer"])
+
+    def payer_note(self) -> str:
+        """One line naming the payer values found without a policy entry ("" when none)."""
+        unlisted = self.unlisted_payers()
+        if not unlisted:
+            return ""
+        shown = ", ".join(unlisted[:UNLISTED_SHOWN])
+        more = len(unlisted) - UNLISTED_SHOWN
+        if more > 0:
+            shown += f" and {more:,} more"
+        what = "value" if len(unlisted) == 1 else "values"
+        return (
+            f"Payer {what} found without a policy entry: {shown} (add a [payer.X] table, or "
+            "an alias of a payer it is, to the policy file)."
         )
 
     def findings(self) -> pl.DataFrame | None:
@@ -400,6 +431,12 @@ class DashboardState:
         adjudicated = int(row["claims_adjudicated"] or 0)
         ar = _optional_money(row["ar_outstanding"])
         ar_text = _dollars(ar)
+        parts = (
+            "—"
+            if ar is None
+            else f"payer {_dollars(_optional_money(row['ar_payer']))} · "
+            f"patient {_dollars(_optional_money(row['ar_patient']))}"
+        )
         denial = _optional_float(row["initial_denial_rate"])
         net = _optional_float(row["net_collection_rate"])
         days = _optional_float(row["days_in_ar"])
@@ -409,20 +446,21 @@ class DashboardState:
             {} if exposure is None else {row[0]: (row[1], row[2]) for row in exposure.iter_rows()}
         )
         shown: dict[str, tuple[float | Decimal | None, str, str]] = {
-            "initial_denial_rate": (
-                denial,
-                _percent(denial),
-                f"of {adjudicated:,} adjudicated claims",
+            "ar_outstanding": (ar, ar_text, parts),
+            "days_in_ar": (
+                days,
+                "—" if days is None else f"{days:,.1f}",
+                f"of open A/R {ar_text}",
             ),
             "net_collection_rate": (
                 net,
                 _percent(net),
                 f"of {int(row['claims_submitted'] or 0):,} submitted claims",
             ),
-            "days_in_ar": (
-                days,
-                "—" if days is None else f"{days:,.1f}",
-                f"open A/R {ar_text}",
+            "initial_denial_rate": (
+                denial,
+                _percent(denial),
+                f"of {adjudicated:,} adjudicated claims",
             ),
             "pct_ar_over_90": (over_90, _percent(over_90), f"of open A/R {ar_text}"),
         }
@@ -463,7 +501,7 @@ class DashboardState:
     def _build_chart(self, name: str) -> alt.Chart:
         builders: Mapping[str, Callable[[], alt.Chart]] = {
             "denial_rate_by_month": lambda: ch.denial_rate_by_month(self.revenue_cycle("month")),
-            "ar_aging": lambda: ch.ar_aging(self.revenue_cycle()),
+            "ar_aging": lambda: ch.ar_aging(self.revenue_cycle("financial_class")),
             "collection_rates_by_payer": lambda: ch.collection_rates_by_payer(
                 self.revenue_cycle(c.PAYER)
             ),

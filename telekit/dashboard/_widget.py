@@ -6,12 +6,14 @@ render with no network (no vega script from a CDN) and without changing altair's
 
 CSS classes for tests and styling: ``telekit-dashboard`` (the whole app),
 ``telekit-filter-<date-range|date-from|date-to|payer|provider|modality>``,
-``telekit-dashboard-reset``, ``telekit-dashboard-status``, ``telekit-kpi`` and
-``telekit-kpi-<name>`` on each tile (``initial-denial-rate``, ``net-collection-rate``,
-``days-in-ar``, ``pct-ar-over-90``, and the audit's money in ``telekit-dashboard-money``:
-``overpayment``, ``denied``, ``at-risk``, ``underpayment``; the shown value in
-``.telekit-kpi-value``), ``telekit-chart`` and ``telekit-chart-<name>`` on each chart
-(``denial-rate-by-month``, ``ar-aging``, ..., ``exposure-by-provider``).
+``telekit-dashboard-reset``, ``telekit-dashboard-status``, ``telekit-dashboard-payers`` (the
+payer values found without a policy entry; empty when none), ``telekit-kpi`` and
+``telekit-kpi-<name>`` on each tile (``ar-outstanding`` — payer and patient A/R in its note —,
+``days-in-ar``, ``net-collection-rate``, ``initial-denial-rate``, ``pct-ar-over-90``, and
+the audit's money in ``telekit-dashboard-money``: ``overpayment``, ``denied``, ``at-risk``,
+``underpayment``; the shown value in ``.telekit-kpi-value``), ``telekit-chart`` and
+``telekit-chart-<name>`` on each chart (``denial-rate-by-month``, ``ar-aging``, ...,
+``exposure-by-provider``).
 """
 
 from __future__ import annotations
@@ -75,8 +77,9 @@ def _tile_html(kpi: Kpi) -> str:
 
 class PerformanceDashboard:
     """A practice's billing performance in a notebook: filters (date of service range, payer,
-    provider, modality) driving KPI tiles (initial denial rate, net collection rate, days in
-    A/R, % of A/R over 90 days; with an audit, its money kind by kind: overpaid, denied, at
+    provider, modality) driving KPI tiles (A/R with payer and patient A/R apart, days in A/R
+    (gross, MGMA), net collection rate, initial denial rate, % of A/R over 90 days; with an
+    audit, its money kind by kind: overpaid, denied, at
     risk, underpaid, never added together) and the ``telekit.charts`` of ``telekit.metrics``,
     updated in place.
 
@@ -171,7 +174,14 @@ class PerformanceDashboard:
             "filters select claims (date of service of the claim's first line, its payer, "
             "any line's provider or encounter modality).</div>"
         )
-        self.widget = widgets.VBox([header, filter_bar, self.status, tiles, money, chart_box])
+        note = self.state.payer_note()
+        self.payer_note = widgets.HTML(
+            f"<div class='telekit-kpi-note'>{html.escape(note)}</div>" if note else ""
+        )
+        self.payer_note.add_class("telekit-dashboard-payers")
+        self.widget = widgets.VBox(
+            [header, self.payer_note, filter_bar, self.status, tiles, money, chart_box]
+        )
         self.widget.add_class("telekit-dashboard")
         self.refresh()
 

@@ -18,6 +18,8 @@ METRIC_FRAMES: Final = (
     "revenue_cycle",  # metrics.revenue_cycle(by=None): one row
     "revenue_cycle_by_month",  # by="month"
     "revenue_cycle_by_payer",  # by="payer"
+    "revenue_cycle_by_financial_class",  # by="financial_class": payer and patient A/R apart
+    "unlisted_payers",  # payer: the canonical payer values without a policy entry
     "denials",  # metrics.denials(by=None)
     "telehealth_mix",  # metrics.telehealth_mix(by=None)
     "telehealth_mix_by_month",  # by="month"
@@ -36,7 +38,9 @@ def compute_metrics(
 
     The telehealth mix needs only the claims (and encounters for the modality); the revenue
     cycle and denials need ``remittances`` and an as-of date (``as_of``, else the audit's).
-    Payers are grouped through the audit's policy aliases; ``clean_claim_rate`` uses the audit.
+    Payers are grouped through the audit's policy aliases; ``audit_clean_rate`` uses the
+    audit. ``unlisted_payers`` (one column, ``payer``) lists the claims' payer values that have
+    no entry nor alias in the audit's policies (``Policies.unlisted_payers``).
     """
     from telekit import metrics  # noqa: PLC0415 - keeps `import telekit.report` light
 
@@ -45,6 +49,7 @@ def compute_metrics(
         "telehealth_mix_by_month": metrics.telehealth_mix(
             result.claims, result.encounters, by="month"
         ),
+        "unlisted_payers": unlisted_payers(result),
     }
     day = as_of or result.as_of
     if remittances is None or day is None:
@@ -62,10 +67,22 @@ def compute_metrics(
     out["revenue_cycle_by_payer"] = metrics.revenue_cycle(
         result.claims, remittances, by="payer", **common
     )
+    out["revenue_cycle_by_financial_class"] = metrics.revenue_cycle(
+        result.claims, remittances, by="financial_class", **common
+    )
     out["denials"] = metrics.denials(
         result.claims, remittances, as_of=day, policies=result.policies
     )
     return {k: out[k] for k in METRIC_FRAMES if k in out}
+
+
+def unlisted_payers(result: AuditResult) -> pl.DataFrame:
+    """The audited claims' canonical payer values without a policy entry (column ``payer``)."""
+    payers = result.claims.select(result.policies.payer_key(c.PAYER).alias(c.PAYER)).drop_nulls()
+    found = payers.get_column(c.PAYER).unique().to_list()
+    return pl.DataFrame(
+        {c.PAYER: result.policies.unlisted_payers(found)}, schema={c.PAYER: pl.String}
+    )
 
 
 def _metric_frames(metrics: Mapping[str, pl.DataFrame] | pl.DataFrame | None) -> dict[str, Any]:
@@ -74,12 +91,16 @@ def _metric_frames(metrics: Mapping[str, pl.DataFrame] | pl.DataFrame | None) ->
         return {}
     if isinstance(metrics, pl.DataFrame):
         cols = set(metrics.columns)
-        if "dimension" in cols:
+        if cols == {c.PAYER}:
+            name = "unlisted_payers"
+        elif "dimension" in cols:
             name = "telehealth_mix_by_month" if "month" in cols else "telehealth_mix"
         elif "reason_code" in cols:
             name = "denials"
         elif "month" in cols:
             name = "revenue_cycle_by_month"
+        elif "financial_class" in cols:
+            name = "revenue_cycle_by_financial_class"
         elif c.PAYER in cols:
             name = "revenue_cycle_by_payer"
         else:

@@ -34,8 +34,14 @@ def revenue(page: Page, frames: Mapping[str, pl.DataFrame]) -> str:
         )
         parts.append(f"<div class='tiles'>{tiles}</div>")
         parts.append(
-            "<p class='note'>telekit's definitions, close to HFMA/MGMA but computable from "
-            "claims and 835s alone (<code>help(telekit.metrics.revenue_cycle)</code>).</p>"
+            "<p class='note'>telekit's definitions, aligned with HFMA's MAP Keys and MGMA "
+            "where those define the measure and computable from claims, 835s and patient "
+            "payments (<code>help(telekit.metrics.revenue_cycle)</code>): one receivable per "
+            "service (voided and replaced claims leave A/R), patient responsibility stays in "
+            "patient A/R until paid or written off, the net collection rate deducts "
+            "contractual adjustments only (never denial write-offs), and days in A/R are gross "
+            "(MGMA). The audit clean rate counts lines without an audit error; it is not "
+            "HFMA's clean-claim rate, which needs clearinghouse edits.</p>"
         )
     elif "telehealth_mix" in frames or "telehealth_mix_by_month" in frames:
         parts.append(
@@ -50,8 +56,9 @@ def revenue(page: Page, frames: Mapping[str, pl.DataFrame]) -> str:
     denials = frames.get("denials")
     if denials is not None:
         parts.append(page.chart("denial-pareto", lambda: charts.denial_pareto(denials)))
-    if overall is not None:
-        parts.append(page.chart("ar-aging", lambda: charts.ar_aging(overall)))
+    aging = frames.get("revenue_cycle_by_financial_class", overall)
+    if aging is not None:  # payer and patient A/R apart when by financial class
+        parts.append(page.chart("ar-aging", lambda: charts.ar_aging(aging)))
     by_payer = frames.get("revenue_cycle_by_payer")
     if by_payer is not None:
         parts.append(
@@ -59,6 +66,7 @@ def revenue(page: Page, frames: Mapping[str, pl.DataFrame]) -> str:
                 "collection-rates-by-payer", lambda: charts.collection_rates_by_payer(by_payer)
             )
         )
+    parts.append(_unlisted_payers(page, frames.get("unlisted_payers")))
     mix_month = frames.get("telehealth_mix_by_month")
     if mix_month is not None:
         parts.append(
@@ -86,6 +94,18 @@ def revenue(page: Page, frames: Mapping[str, pl.DataFrame]) -> str:
             "(Safe Harbor keeps only the year of dates about patients).</p>"
         )
     return "".join(parts)
+
+
+def _unlisted_payers(page: Page, unlisted: pl.DataFrame | None) -> str:
+    """The note naming the payer values found without a policy entry ("" when none)."""
+    if unlisted is None or unlisted.height == 0:
+        return ""
+    payers = unlisted.get_column(c.PAYER).to_list()
+    return (
+        "<p class='note'>Payer values found without a policy entry "
+        f"({len(payers):,}): {page.t(', '.join(payers))}. Add a <code>[payer.X]</code> "
+        "table, or an alias of a payer it is, to the policy file.</p>"
+    )
 
 
 def oig(page: Page, oig: pl.DataFrame, providers: pl.DataFrame | None) -> str:

@@ -18,6 +18,7 @@ import pytest
 import telekit as tk
 from telekit import metrics
 from telekit._engine._result import EXPOSURE_KINDS, EXPOSURE_MEANING
+from telekit.charts import AR_PARTS
 from telekit.dashboard import CHARTS, KPIS, DashboardState, Filters
 from telekit.dashboard import _state as dashboard_state
 
@@ -32,6 +33,17 @@ PINNED_MONEY = {
     "at_risk": "$117",
     "underpayment": "$73",
 }
+# the revenue-cycle tiles of the sample practice, as shown: to re-pin once the r12 metrics
+# (one receivable per service, PR as patient A/R, contractual-only net collection) are merged
+# and the sample regenerated
+PINNED_REVENUE = {
+    "ar_outstanding": "$12,225",
+    "days_in_ar": "330.9",
+    "net_collection_rate": "79.8%",
+    "initial_denial_rate": "6.1%",
+    "pct_ar_over_90": "96.6%",
+}
+REVENUE_KPIS = tuple(PINNED_REVENUE)
 
 
 @pytest.fixture(scope="module")
@@ -85,8 +97,13 @@ def _revenue_cycle(inputs: dict[str, Any], by: str | None = None) -> pl.DataFram
 
 def _assert_kpis_match(state: DashboardState, row: dict[str, Any]) -> None:
     kpis = state.kpis()
-    for name in ("initial_denial_rate", "net_collection_rate", "days_in_ar", "pct_ar_over_90"):
+    for name in REVENUE_KPIS:
         assert kpis[name].value == row[name], name
+    # A/R's tile names its payer and patient parts apart, which add up to it
+    payer, patient = row["ar_payer"], row["ar_patient"]
+    if row["ar_outstanding"] is not None:
+        assert payer + patient == row["ar_outstanding"]
+        assert kpis["ar_outstanding"].note == f"payer ${payer:,.0f} · patient ${patient:,.0f}"
 
 
 # --- the whole practice ------------------------------------------------------------------------
@@ -105,13 +122,9 @@ def test_unfiltered_kpis_are_the_practice_revenue_cycle(
         assert kpis[kind].note == f"{lines:,} claim line{'' if lines == 1 else 's'}"
         assert kpis[kind].help.startswith(EXPOSURE_MEANING[kind])
     # what the tiles show, pinned for the sample practice (the money figures: PINNED_MONEY)
-    assert {n: k.text for n, k in kpis.items()} == {
-        "initial_denial_rate": "6.1%",
-        "net_collection_rate": "79.8%",
-        "days_in_ar": "330.9",
-        "pct_ar_over_90": "96.6%",
-        **PINNED_MONEY,
-    }
+    assert {n: k.text for n, k in kpis.items()} == {**PINNED_REVENUE, **PINNED_MONEY}
+    assert kpis["days_in_ar"].label == "Days in A/R (gross, MGMA)"
+    assert "contractual" in kpis["net_collection_rate"].help
     assert kpis["initial_denial_rate"].note == "of 1,482 adjudicated claims"
     assert state.summary() == "1,537 of 1,537 claims · all claims · as of 2026-10-30"
 
@@ -325,6 +338,27 @@ def test_without_audit_or_encounters(inputs: dict[str, Any]) -> None:
     assert kpis["net_collection_rate"].value == no_payments.item(0, "net_collection_rate")
 
 
+def test_payer_values_without_a_policy_entry_are_noted(inputs: dict[str, Any]) -> None:
+    claims = inputs["claims"].data.with_columns(
+        pl.when(pl.col("payer") == "CIGNA")
+        .then(pl.lit(" zz health plan "))
+        .otherwise(pl.col("payer"))
+        .alias("payer")
+    )
+    policies = inputs["result"].policies
+    state = DashboardState(claims, inputs["remits"], as_of=AS_OF, policies=policies)
+    unlisted = state.unlisted_payers()
+    assert "ZZ HEALTH PLAN" in unlisted  # canonical: trimmed, upper-cased
+    assert "AETNA" not in unlisted and "60054" not in unlisted  # an alias is an entry
+    assert unlisted == sorted(unlisted)
+    note = state.payer_note()
+    assert note.startswith("Payer value")
+    assert "without a policy entry: " in note and "ZZ HEALTH PLAN" in note
+    # without policies there is no policy file to miss an entry in
+    bare = DashboardState(claims, inputs["remits"], as_of=AS_OF)
+    assert bare.unlisted_payers() == [] and bare.payer_note() == ""
+
+
 # --- charts ------------------------------------------------------------------------------------
 
 
@@ -341,10 +375,13 @@ def test_charts_follow_the_filters(state: DashboardState) -> None:
     payers = {v["payer"] for v in _chart_values(state.chart("collection_rates_by_payer"))}
     assert payers <= set(state.options()["payer"])
     assert len(payers) >= 5
+    # payer and patient A/R apart (the sample has self-pay claims and patient balances)
+    assert {v["owed_by"] for v in _chart_values(state.chart("ar_aging"))} == set(AR_PARTS)
     state.set_filters(payer="MEDICARE")
     payers = {v["payer"] for v in _chart_values(state.chart("collection_rates_by_payer"))}
     assert payers == {"MEDICARE"}
     aging = _chart_values(state.chart("ar_aging"))
+    assert {v["owed_by"] for v in aging} <= set(AR_PARTS)
     total = sum(Decimal(str(v["amount"])) for v in aging)
     ar = state.revenue_cycle().item(0, "ar_outstanding")
     assert abs(total - ar) < Decimal("0.01")

@@ -121,6 +121,7 @@ def test_css_classes_for_tests_and_styling(full: PerformanceDashboard) -> None:
     for name in CHARTS:
         assert f"telekit-chart-{css_name(name)}" in every, name
     assert {"telekit-dashboard-status", "telekit-dashboard-reset"} <= set(every)
+    assert "telekit-dashboard-payers" in every
     # every control, tile and chart is inside the displayed app
     shown = set(map(id, _tree(full.widget)))
     controls = [*full.filters.values(), *full.tiles.values(), *full.chart_views.values()]
@@ -135,11 +136,22 @@ def test_tiles_show_the_practice_figures(
         inputs["remittances"],
         as_of=AS_OF,
         patient_payments=inputs["patient_payments"],
+        policies=inputs["audit"].policies,  # its [metrics] contractual CARCs, as the dashboard
     ).row(0, named=True)
     assert _tile_value(full, "initial_denial_rate") == f"{row['initial_denial_rate']:.1%}"
     assert _tile_value(full, "net_collection_rate") == f"{row['net_collection_rate']:.1%}"
     assert _tile_value(full, "days_in_ar") == f"{row['days_in_ar']:,.1f}"
     assert _tile_value(full, "pct_ar_over_90") == f"{row['pct_ar_over_90']:.1%}"
+    # A/R with its payer and patient parts apart; days in A/R labelled gross (MGMA)
+    assert _tile_value(full, "ar_outstanding") == f"${row['ar_outstanding']:,.0f}"
+    parts = f"payer ${row['ar_payer']:,.0f} · patient ${row['ar_patient']:,.0f}"
+    assert f"<div class='telekit-kpi-note'>{parts}</div>" in full.tiles["ar_outstanding"].value
+    assert _tile_label(full, "days_in_ar") == "Days in A/R (gross, MGMA)"
+    # the payer values without a policy entry, when there are any
+    note = full.state.payer_note()
+    assert full.payer_note.value == (
+        f"<div class='telekit-kpi-note'>{html.escape(note)}</div>" if note else ""
+    )
     for kind, lines, amount in inputs["audit"].exposure().iter_rows():
         assert _tile_value(full, kind) == f"${amount:,.0f}", kind
         assert f"{lines:,} claim line" in full.tiles[kind].value

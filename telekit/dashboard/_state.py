@@ -30,6 +30,7 @@ from telekit import charts as ch
 from telekit import metrics
 from telekit._core import _columns as c
 from telekit._core._dates import as_date
+from telekit._engine import _ledger as lg
 from telekit._engine._result import EXPOSURE_KINDS, EXPOSURE_MEANING, exposure_totals
 from telekit._read._arguments import as_frame, as_remittances
 from telekit.metrics._inputs import (
@@ -37,6 +38,7 @@ from telekit.metrics._inputs import (
     TableLike,
     with_modality,
 )
+from telekit.metrics._units import current_claim_ids
 
 if TYPE_CHECKING:
     from telekit._core._remittances import Remittances
@@ -196,6 +198,9 @@ class DashboardState:
         )
         self.chart_names = self._chart_names(charts)
         self._claim_index = self._index_claims()
+        self._current_ids = current_claim_ids(
+            lg.build(self.claims, self.remittances, self.as_of, policies=self.policies)
+        )
         self._lines = self._index_lines()
         self._filters = Filters()
         self._cache: dict[Filters, dict[str, object]] = {}
@@ -478,10 +483,16 @@ class DashboardState:
             for name, label in KPIS.items()
         }
 
+    def selected_services(self) -> int:
+        """How many selected claims are current services (DESIGN §6 "one receivable per
+        service"): voids, the claims they void and replaced originals are not counted."""
+        return int(self.selected_claim_ids().is_in(self._current_ids.implode()).sum())
+
     def summary(self) -> str:
-        """``412 of 1,536 claims · payer MEDICARE · as of 2026-10-30``."""
-        selected = self.selected_claim_ids().len()
-        total = self._claim_index.height
+        """``412 of 1,509 claims · payer MEDICARE · as of 2026-10-30``: current claims (one per
+        service: no voids, no voided or replaced originals), selected of all."""
+        selected = self.selected_services()
+        total = self._current_ids.len()
         return (
             f"{selected:,} of {total:,} claims · {self._filters.describe()} · "
             f"as of {self.as_of.isoformat()}"

@@ -145,6 +145,16 @@ def relations(ledger: lg.Ledger) -> pl.DataFrame:
     )
 
 
+def current_claim_ids(ledger: lg.Ledger) -> pl.Series:
+    """The claim_id of every current claim of the ledger (one per service: not a void, not
+    voided, not superseded by a replacement), sorted — what every count of ``revenue_cycle``
+    counts (the submitted ones among them)."""
+    rel = relations(ledger)
+    current = rel.filter(~pl.col(OUT), pl.col(lg.CK) == pl.col(CURRENT)).select(lg.CK)
+    ids = ledger.lines.select(lg.CK, c.CLAIM_ID).unique(lg.CK)
+    return current.join(ids, on=lg.CK).get_column(c.CLAIM_ID).sort()
+
+
 def _with_contractual(ledger: lg.Ledger, carcs: Sequence[str]) -> pl.DataFrame:
     """The ledger's entries with ``contractual_adjusted``: CO adjustments whose CARC is in
     ``carcs`` (claim-level ones spread over the claim's lines as the ledger spreads them)."""

@@ -20,13 +20,13 @@ NOTEBOOK = "03_billing_performance.ipynb"
 # the tiles of the sample practice, whole and AETNA's (the one place pinned here); the revenue
 # cycle's to re-pin once the r12 metrics are merged and the sample regenerated
 REVENUE = {
-    "ar-outstanding": "$12,225",
-    "days-in-ar": "330.9",
-    "net-collection-rate": "79.8%",
-    "initial-denial-rate": "6.1%",
-    "pct-ar-over-90": "96.6%",
+    "ar-outstanding": "$1,558",
+    "days-in-ar": "42.2",
+    "net-collection-rate": "87.0%",
+    "initial-denial-rate": "6.2%",
+    "pct-ar-over-90": "60.4%",
 }
-AETNA_DENIAL = "7.5%"
+AETNA_DENIAL = "7.6%"
 MONEY = {"overpayment": "$14,878", "denied": "$1,632", "at-risk": "$117", "underpayment": "$73"}
 AETNA_MONEY = {"overpayment": "$2,357", "denied": "$317", "at-risk": "$0", "underpayment": "$0"}
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
@@ -87,7 +87,7 @@ def test_payer_filter_changes_a_kpi_tile_in_jupyterlab(
     for kind, text in MONEY.items():
         expect(money.locator(f".telekit-kpi-{kind} .telekit-kpi-value")).to_have_text(text)
     expect(app).not_to_contain_text("Dollars at risk")
-    expect(status).to_have_text("1,537 of 1,537 claims · all claims · as of 2026-10-30")
+    expect(status).to_have_text("1,509 of 1,509 claims · all claims · as of 2026-10-30")
 
     # every dashboard chart is an inline SVG with marks drawn, and so are the static charts
     charts = app.locator(".telekit-chart svg.marks")
@@ -104,7 +104,7 @@ def test_payer_filter_changes_a_kpi_tile_in_jupyterlab(
     app.locator(".telekit-filter-payer select").select_option("AETNA")
     expect(denial).to_have_text(AETNA_DENIAL)
     expect(net).not_to_have_text(REVENUE["net-collection-rate"])
-    expect(status).to_have_text("175 of 1,537 claims · payer AETNA · as of 2026-10-30")
+    expect(status).to_have_text("170 of 1,509 claims · payer AETNA · as of 2026-10-30")
     for kind, text in AETNA_MONEY.items():
         expect(money.locator(f".telekit-kpi-{kind} .telekit-kpi-value")).to_have_text(text)
     expect(charts).to_have_count(6)

@@ -37,11 +37,11 @@ PINNED_MONEY = {
 # (one receivable per service, PR as patient A/R, contractual-only net collection) are merged
 # and the sample regenerated
 PINNED_REVENUE = {
-    "ar_outstanding": "$12,225",
-    "days_in_ar": "330.9",
-    "net_collection_rate": "79.8%",
-    "initial_denial_rate": "6.1%",
-    "pct_ar_over_90": "96.6%",
+    "ar_outstanding": "$1,558",
+    "days_in_ar": "42.2",
+    "net_collection_rate": "87.0%",
+    "initial_denial_rate": "6.2%",
+    "pct_ar_over_90": "60.4%",
 }
 REVENUE_KPIS = tuple(PINNED_REVENUE)
 
@@ -125,8 +125,8 @@ def test_unfiltered_kpis_are_the_practice_revenue_cycle(
     assert {n: k.text for n, k in kpis.items()} == {**PINNED_REVENUE, **PINNED_MONEY}
     assert kpis["days_in_ar"].label == "Days in A/R (gross, MGMA)"
     assert "contractual" in kpis["net_collection_rate"].help
-    assert kpis["initial_denial_rate"].note == "of 1,482 adjudicated claims"
-    assert state.summary() == "1,537 of 1,537 claims · all claims · as of 2026-10-30"
+    assert kpis["initial_denial_rate"].note == "of 1,461 adjudicated claims"
+    assert state.summary() == "1,509 of 1,509 claims · all claims · as of 2026-10-30"
 
 
 def test_money_counts_each_line_once_per_kind_and_follows_the_filters(
@@ -185,7 +185,7 @@ def test_payer_filter_equals_the_payer_row_of_revenue_cycle(
     state.set_filters(payer=payer)
     row = _revenue_cycle(inputs, "payer").filter(pl.col("payer") == payer).row(0, named=True)
     _assert_kpis_match(state, row)
-    assert state.selected_claim_ids().len() == row["claims_submitted"]
+    assert state.selected_services() == row["claims_submitted"]
 
 
 def test_payer_options_merge_aliases_of_the_policies(state: DashboardState) -> None:
@@ -234,8 +234,10 @@ def test_provider_filter_selects_claims_with_a_line_of_that_npi(state: Dashboard
     state.set_filters(provider=npi)
     assert state.selected_claim_ids().to_list() == expected
     assert 0 < len(expected) < raw["claim_id"].n_unique()
+    # the status counts services: the selected claims that are not voids, voided or replaced
+    assert state.selected_services() < len(expected)
     assert state.summary() == (
-        f"{len(expected):,} of 1,537 claims · provider {npi} · as of 2026-10-30"
+        f"{state.selected_services():,} of 1,509 claims · provider {npi} · as of 2026-10-30"
     )
 
 

@@ -166,7 +166,7 @@ def test_tiles_show_the_practice_figures(
         "title='Claims denied on their first adjudication"
         in full.tiles["initial_denial_rate"].value
     )
-    assert full.status.value == "1,537 of 1,537 claims · all claims · as of 2026-10-30"
+    assert full.status.value == "1,509 of 1,509 claims · all claims · as of 2026-10-30"
 
 
 def test_charts_are_inline_svg_with_nothing_to_fetch(full: PerformanceDashboard) -> None:
@@ -186,7 +186,7 @@ def test_choosing_a_payer_updates_tiles_and_charts_in_place(
     tile = dash.tiles["initial_denial_rate"]
     chart = dash.chart_views["collection_rates_by_payer"]
     before_tile, before_chart = tile.value, chart.value
-    assert _tile_value(dash, "initial_denial_rate") == "6.1%"
+    assert _tile_value(dash, "initial_denial_rate") == "6.2%"
 
     dash.payer.value = "AETNA"  # what picking it in the dropdown does
 
@@ -201,12 +201,12 @@ def test_choosing_a_payer_updates_tiles_and_charts_in_place(
     aetna = by_payer.filter(pl.col("payer") == "AETNA").row(0, named=True)
     assert dash.tiles["initial_denial_rate"] is tile  # the same widget, redrawn
     assert _tile_value(dash, "initial_denial_rate") == f"{aetna['initial_denial_rate']:.1%}"
-    assert _tile_value(dash, "initial_denial_rate") == "7.5%"
+    assert _tile_value(dash, "initial_denial_rate") == "7.6%"
     assert _tile_value(dash, "net_collection_rate") == f"{aetna['net_collection_rate']:.1%}"
     assert tile.value != before_tile
     assert chart.value != before_chart and "<svg" in chart.value
     assert dash.status.value == (
-        f"{aetna['claims_submitted']:,} of 1,537 claims · payer AETNA · as of 2026-10-30"
+        f"{aetna['claims_submitted']:,} of 1,509 claims · payer AETNA · as of 2026-10-30"
     )
 
     dash.reset_button.click()
@@ -303,5 +303,5 @@ def test_displays_as_a_widget(full: PerformanceDashboard) -> None:
     bundle = full._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == full.widget.model_id
-    assert repr(full).startswith("PerformanceDashboard(1,537 of 1,537 claims")
+    assert repr(full).startswith("PerformanceDashboard(1,509 of 1,509 claims")
     assert bundle["text/plain"] == repr(full)

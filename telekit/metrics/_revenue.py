@@ -233,8 +233,12 @@ def revenue_cycle(
     **Matching.** See ``telekit._engine._ledger``: a remittance claim (CLP) belongs to the claim
     named by CLP01; a service line matches a claim line by line_control_number, else by
     (hcpcs_code, modifiers, service date); claim-level amounts are spread over the claim's lines
-    by charge. A claim's patient payments are spread over its lines by charge, the cents to the
-    largest line.
+    by charge. A claim's patient payments, discounts and write-offs are spread over its lines in
+    proportion to what the patient owes on each (its PR, or its charge on a self-pay claim; by
+    charge while nothing is owed), the cents to the line owing the most: a copay paid in full
+    leaves no balance on a line that carried none. PR is the patient responsibility of the
+    line's latest adjudication that no reversal cancelled: a secondary payer (a crossover) that
+    paid the coinsurance leaves the patient nothing to owe.
 
     **Definitions.**
 

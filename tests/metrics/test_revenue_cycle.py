@@ -1085,3 +1085,45 @@ def test_by_keys_include_financial_class_only_for_revenue_cycle() -> None:
     c, _ = contract_practice()
     with pytest.raises(ValueError, match="unknown key 'financial_class'"):
         metrics.telehealth_mix(c, by="financial_class")
+
+
+def test_a_crossover_secondary_payment_leaves_the_patient_nothing_to_owe() -> None:
+    # X1 (100): Medicare pays 64, CO 45 20, PR 2 (coinsurance) 16; then Medicaid as secondary
+    # (CLP02 2) pays the 16, OA 23 84. The patient owes what the latest adjudication leaves: 0.
+    # (Summing every adjudication's PR would leave 16 of patient A/R that nobody owes.)
+    c = claims(line("X1"))
+    r = remits(
+        [
+            svc("R1", "X1", "2025-05-20", paid="64.00"),
+            svc("R2", "X1", "2025-06-05", paid="16.00", status="2"),
+        ],
+        [
+            adj("R1", "CO", "45", "20.00"),
+            adj("R1", "PR", "2", "16.00"),
+            adj("R2", "OA", "23", "84.00"),
+        ],
+    )
+    row = one(metrics.revenue_cycle(c, r, as_of=AS_OF))
+    assert (row["ar_payer"], row["ar_patient"]) == (money("0.00"), money("0.00"))
+    # before the secondary answers, the coinsurance is the patient's
+    early = one(metrics.revenue_cycle(c, r, as_of=dt.date(2025, 5, 31)))
+    assert early["ar_patient"] == money("16.00")
+
+
+def test_patient_money_is_spread_by_what_each_line_owes() -> None:
+    # C2: line 1 (100) paid 80, PR 3 copay 20; line 2 G2211 (50) paid 40, CO 45 10, no PR.
+    # The patient pays the 20 copay at claim level. By what each line owes (20 and 0) it all
+    # goes to line 1: patient A/R 0. (By charge, 13.33 / 6.67 would leave 6.67 open on line 1
+    # and a credit on line 2.)
+    c = claims(line("C2", n=1, charge="100.00"), line("C2", n=2, code="G2211", charge="50.00"))
+    r = remits(
+        [
+            svc("R1", "C2", "2025-05-20", paid="80.00", charge="100.00"),
+            svc("R1", "C2", "2025-05-20", paid="40.00", charge="50.00", svc_seq=2, code="G2211"),
+        ],
+        [adj("R1", "PR", "3", "20.00"), adj("R1", "CO", "45", "10.00", svc_seq=2)],
+    )
+    paid = payments_frame(("C2", "2025-06-01", "20.00", None))
+    row = one(metrics.revenue_cycle(c, r, as_of=AS_OF, patient_payments=paid))
+    assert row["ar_patient"] == money("0.00")
+    assert row["ar_outstanding"] == money("0.00")

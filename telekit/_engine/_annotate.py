@@ -13,7 +13,8 @@ from telekit import codesets
 from telekit._core import _columns as c
 from telekit._core._claims import link_encounters, superseded
 from telekit._engine import _vocabulary as v
-from telekit._engine._inputs import Inputs
+from telekit._engine._inputs import Inputs, prepare
+from telekit._policies._model import Policies
 from telekit.codesets._cms_list import coerce_telehealth_list
 
 ROW = v.ROW
@@ -306,3 +307,20 @@ def annotate(inputs: Inputs, *, extra_list: pl.DataFrame | None = None) -> pl.La
         )
     )
     return lf
+
+
+def annotate_lines(
+    claims: pl.DataFrame, encounters: pl.DataFrame | None, policies: Policies
+) -> pl.LazyFrame:
+    """``annotate`` for claim lines and (optionally) encounters alone, as the metrics and the
+    integrity measures read them: no coverage, no providers, the lines' own columns."""
+    return annotate(
+        prepare(
+            claims,
+            encounters=encounters,
+            coverage=None,
+            providers=None,
+            policies=policies,
+            claim_columns=frozenset(claims.columns),  # read by no annotation
+        )
+    )

@@ -16,8 +16,7 @@ from telekit import codesets
 from telekit._core import _columns as c
 from telekit._core._exceptions import InputError, MissingColumnError
 from telekit._engine import _vocabulary as v
-from telekit._engine._annotate import annotate
-from telekit._engine._inputs import prepare
+from telekit._engine._annotate import annotate_lines
 from telekit._policies._model import BUILTIN_POLICIES
 from telekit._read._arguments import TableInput, as_frame
 from telekit.integrity._data import equipment_codes, highest_level_codes
@@ -225,16 +224,7 @@ def oig_measures(
     encounter_rows = None if encounters is None else as_frame("encounters", encounters)
     scope_types = None if payer_types is None else sorted(set(payer_types))
 
-    annotated = annotate(
-        prepare(
-            claim_lines,
-            encounters=encounter_rows,
-            coverage=None,
-            providers=None,
-            policies=BUILTIN_POLICIES,
-            claim_columns=frozenset(claim_lines.columns),  # read by no measure
-        )
-    )
+    annotated = annotate_lines(claim_lines, encounter_rows, BUILTIN_POLICIES)
     telehealth = v.telehealth_line
     if include_virtual_care:
         telehealth = telehealth | v.is_ctbs

@@ -11,8 +11,7 @@ import polars as pl
 from telekit._core import _columns as c
 from telekit._core._claims import current_lines
 from telekit._engine import _vocabulary as v
-from telekit._engine._annotate import annotate
-from telekit._engine._inputs import prepare
+from telekit._engine._annotate import annotate_lines
 from telekit._policies._model import Policies
 from telekit._policies._toml import load_policies
 from telekit._read._arguments import as_frame
@@ -96,16 +95,7 @@ def telehealth_mix(
     policy = load_policies(policies)
     claim_lines = current_lines(as_frame("claims", claims))
     encounter_rows = None if encounters is None else as_frame("encounters", encounters)
-    annotated = annotate(
-        prepare(
-            claim_lines,
-            encounters=encounter_rows,
-            coverage=None,
-            providers=None,
-            policies=policy,
-            claim_columns=frozenset(claim_lines.columns),  # read by no column used here
-        )
-    )
+    annotated = annotate_lines(claim_lines, encounter_rows, policy)
     lines = annotated.select(
         pl.col(c.CLAIM_LINE_START_DATE).dt.month_start().alias(MONTH),
         v.payer_key.alias(c.PAYER),

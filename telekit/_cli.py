@@ -113,12 +113,30 @@ def _add_pricing_options(a: argparse.ArgumentParser) -> None:
         "policies; without one, national amounts",
     )
     a.add_argument(
+        "--memory-budget",
+        type=_memory_budget,
+        metavar="SIZE",
+        help="the memory the audit may use (e.g. 2GB, 512MB): past what the single-process "
+        "audit fits in it, claims are audited bucket by bucket in bounded memory (default: "
+        "half the memory available)",
+    )
+    a.add_argument(
         "--expected-fees",
         type=Path,
         metavar="F",
         help="expected fees TOML ([[fee]] payer, hcpcs_code, modifier, expected_allowed, "
         "start, end; overrides DIR/expected_fees.toml)",
     )
+
+
+def _memory_budget(text: str) -> int:
+    """An argparse type reading ``--memory-budget SIZE`` into bytes."""
+    from telekit._scale._partitioned import parse_memory_budget  # noqa: PLC0415 - lazy
+
+    try:
+        return parse_memory_budget(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def _date_of(flag: str) -> Callable[[str], dt.date]:

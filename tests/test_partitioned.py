@@ -20,6 +20,7 @@ import telekit as tk
 from telekit import codesets, sample
 from telekit._cli import main
 from telekit._core import _columns as c
+from telekit._core._exceptions import TelekitError
 from telekit._core._progress import StatusLine
 from telekit._engine._result import EXPOSURE_KINDS, exposure_totals, money_phrase
 from telekit._io import _stream
@@ -29,6 +30,7 @@ from telekit._scale import _links, _partitioned, _split, _tally
 from telekit._scale._links import components
 from telekit._scale._partitioned import audit_partitioned, should_partition
 from telekit._scale._split import split_inputs
+from telekit.report import audit_folder
 
 K = 4  # buckets in these tests
 TABLES = ("claims", "encounters", "coverage", "providers")
@@ -904,3 +906,56 @@ def test_a_bad_locality_stops_the_run_before_the_split(
         )
     assert not [n for n in notes if n != "done"]
     assert not list((tmp_path / "work").rglob("*.parquet"))
+
+
+def test_memory_budget_sizes() -> None:
+    parse = _partitioned.parse_memory_budget
+    assert parse("2GB") == parse("2G") == parse("2gib") == 2 * 2**30
+    assert parse("512MB") == 512 * 2**20
+    assert parse("1.5G") == int(1.5 * 2**30)
+    assert parse("800000000") == 800_000_000
+    for bad in ("", "2 GBs", "-1GB", "0", "lots"):
+        with pytest.raises(ValueError, match="expected a size such as 2GB"):
+            parse(bad)
+    # the single path needs about SINGLE_BYTES_PER_LINE a line: a budget is that many lines
+    assert _partitioned.threshold_rows(40 * 2**20) == 40 * 2**20 // 4_000
+    assert _partitioned.threshold_rows(1) == 1
+
+
+def test_memory_budget_forces_the_bounded_path_on_a_small_practice(
+    practice: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    d = practice["parquet"]
+    calls: list[Path] = []
+    real: Callable[..., Any] = _partitioned.audit_partitioned
+
+    def spy(claims: Path, **kwargs: Any) -> Any:
+        calls.append(claims)
+        return real(claims, **kwargs)
+
+    monkeypatch.setattr("telekit._scale._partitioned.audit_partitioned", spy)
+    code_single, line_single = _cli(["audit", str(d), "--out", str(tmp_path / "single")])
+    assert calls == []  # the practice fits the default budget
+    # 1 MB holds about 262 claim lines of the single path: this practice's ~1,700 do not fit
+    code_split, line_split = _cli(
+        ["audit", str(d), "--memory-budget", "1MB", "--out", str(tmp_path / "split")]
+    )
+    assert len(calls) == 1
+    assert code_split == code_single == 1
+    assert line_split.replace("split", "single") == line_single
+    for name in ("findings.csv", "rejects.csv"):
+        assert (tmp_path / "single" / name).read_bytes() == (tmp_path / "split" / name).read_bytes()
+    options = json.loads((tmp_path / "split" / "inputs.json").read_text())["options"]
+    assert options["memory_budget"] == 2**20
+    # a budget that is not a size: exit 2 with the reason on one line
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = main(["audit", str(d), "--memory-budget", "lots", "--out", str(tmp_path / "bad")])
+    assert code == 2
+    assert (
+        "argument --memory-budget: 'lots' is not a size: expected a size such as 2GB, 512MB or "
+        "1.5G" in err.getvalue()
+    )
+    assert not (tmp_path / "bad").exists()
+    with pytest.raises(TelekitError, match="memory_budget: 'lots' is not a size"):
+        audit_folder(d, tmp_path / "bad", memory_budget="lots")

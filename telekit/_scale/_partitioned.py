@@ -80,6 +80,7 @@ are decoded). Only the link pass grows with the input: it holds 64-bit hashes of
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -108,6 +109,7 @@ __all__ = [
     "PartitionedAuditResult",
     "audit_partitioned",
     "available_memory",
+    "parse_memory_budget",
     "should_partition",
     "threshold_rows",
 ]
@@ -133,34 +135,55 @@ def available_memory() -> int | None:
         return None
 
 
-def threshold_rows() -> int:
-    """Claim rows past which ``telekit audit`` partitions: ``THRESHOLD_ROWS``, or fewer when the
-    single-process audit (about ``SINGLE_BYTES_PER_LINE`` per claim line with remittances,
-    metrics and OIG measures) would take more than half the memory available now."""
+_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([KMGT]?)(?:I?B)?", re.IGNORECASE)
+_UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+
+
+def parse_memory_budget(text: str) -> int:
+    """Bytes of a size such as ``2GB``, ``512MB``, ``1.5G`` or ``800000000`` (powers of 1024;
+    ``B`` and ``iB`` optional, any case). A ``ValueError`` saying what was expected otherwise."""
+    found = _SIZE.fullmatch(text.strip())
+    if found is None or float(found.group(1)) <= 0:
+        msg = f"{text!r} is not a size: expected a size such as 2GB, 512MB or 1.5G"
+        raise ValueError(msg)
+    return int(float(found.group(1)) * _UNITS[found.group(2).upper()])
+
+
+def threshold_rows(memory_budget: int | None = None) -> int:
+    """Claim rows past which ``telekit audit`` partitions. With ``memory_budget`` (bytes, the
+    user's ``--memory-budget``): the claim lines the single-process audit (about
+    ``SINGLE_BYTES_PER_LINE`` each, with remittances, metrics and OIG measures) fits in it.
+    Without: ``THRESHOLD_ROWS``, or fewer when that audit would take more than half the memory
+    available now."""
+    if memory_budget is not None:
+        return max(1, memory_budget // SINGLE_BYTES_PER_LINE)
     available = available_memory()
     if available is None:
         return THRESHOLD_ROWS
     return max(1, min(THRESHOLD_ROWS, available // 2 // SINGLE_BYTES_PER_LINE))
 
 
-def should_partition(claims: str | Path) -> bool:
+def should_partition(claims: str | Path, memory_budget: int | None = None) -> bool:
     """True when ``telekit audit`` should take the bounded-memory path: a Parquet claims input
-    of more rows than ``threshold_rows()`` (2,000,000, fewer on a machine with less than about
-    16 GB available; rows from the file metadata), or a delimited claims file over 300 MB or of
-    more lines than that, estimated at ``CSV_BYTES_PER_LINE`` bytes a line."""
+    of more rows than ``threshold_rows(memory_budget)`` (rows from the file metadata), or a
+    delimited claims file of more lines than that, estimated at ``CSV_BYTES_PER_LINE`` bytes a
+    line (without a budget, also any delimited file over 300 MB). Without a budget the
+    threshold is 2,000,000 rows, fewer on a machine with less than about 16 GB available."""
     path = Path(claims)
+    rows = threshold_rows(memory_budget)
+    size_cap = THRESHOLD_BYTES if memory_budget is None else None
     try:
         if path.is_dir():
             parts = sorted(p for p in path.rglob("*.parquet") if p.is_file())
-            return bool(parts) and _parquet_rows(parts) > threshold_rows()
+            return bool(parts) and _parquet_rows(parts) > rows
         if not path.is_file():
             return False
         with path.open("rb") as f:
             head = f.read(4)
         if head.startswith(_PARQUET_MAGIC):
-            return _parquet_rows([path]) > threshold_rows()
+            return _parquet_rows([path]) > rows
         size = path.stat().st_size
-        return size > THRESHOLD_BYTES or size // CSV_BYTES_PER_LINE > threshold_rows()
+        return (size_cap is not None and size > size_cap) or size // CSV_BYTES_PER_LINE > rows
     except (OSError, pl.exceptions.PolarsError):
         return False  # the single-process reader reports the problem
 

@@ -58,7 +58,9 @@ def run_audit(args: argparse.Namespace) -> AuditResult:
     mapping = _tables.load_map(map_path) if map_path is not None else None
     # >>> scale (S1): large claims are audited bucket by bucket with bounded memory (read there)
 
-    partitioned = _partitioned.should_partition(paths["claims"][0])
+    partitioned = _partitioned.should_partition(
+        paths["claims"][0], memory_budget=_arg(args, "memory_budget")
+    )
     # <<< scale (S1)
     # >>> report (R7): --review/--deidentify checked before reading; a progress bar on stderr
     input_paths = _given_paths(args, paths, policies_path, map_path, expected_fees)
@@ -183,6 +185,8 @@ def _pricing_options(args: argparse.Namespace) -> dict[str, Any]:
     options: dict[str, Any] = {}
     if _arg(args, "locality") is not None:
         options["locality"] = _arg(args, "locality")
+    if _arg(args, "memory_budget") is not None:
+        options["memory_budget"] = _arg(args, "memory_budget")
     starts = _arg(args, "fee_schedule_from") or []
     if starts:
         options["fee_schedule_from"] = [d.isoformat() for d in starts]
@@ -580,6 +584,7 @@ def audit_folder(
     gpci: str | Path | None = None,
     locality: str | None = None,
     expected_fees: str | Path | None = None,
+    memory_budget: str | int | None = None,
 ) -> AuditResult:
     """Audit the tables of ``directory`` and write every output to ``out``: exactly what
     ``telekit audit DIR --out OUT`` runs (DESIGN §4), without the stdout line and exit code.
@@ -595,7 +600,8 @@ def audit_folder(
     ``codesets.read_fee_schedule_release``), ``gpci`` the GPCI file of ``--gpci``,
     ``locality`` the MAC + locality of ``--locality`` (overrides ``[medicare] locality``) and
     ``expected_fees`` the file of ``--expected-fees`` (default: DIR/expected_fees.toml when
-    present).
+    present), ``memory_budget`` the ``--memory-budget`` (bytes, or a size such as ``"2GB"``):
+    past what the single-process audit fits in it, the audit takes the bounded-memory path.
     A run that audits no claim line raises ``TelekitError`` after writing OUT, as the CLI exits 2.
     """
     given = dict(tables or {})
@@ -630,10 +636,21 @@ def audit_folder(
         gpci=_path(gpci),
         locality=locality,
         expected_fees=_path(expected_fees),
+        memory_budget=_budget(memory_budget),
     )
     result = run_audit(args)
     no_claim_audited(result, claims_path(args), args.out)
     return result
+
+
+def _budget(value: str | int | None) -> int | None:
+    if value is None or isinstance(value, int):
+        return value
+    try:
+        return _partitioned.parse_memory_budget(value)
+    except ValueError as e:
+        msg = f"memory_budget: {e}"
+        raise TelekitError(msg) from None
 
 
 def _path(value: Any) -> Path | None:

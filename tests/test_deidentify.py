@@ -12,6 +12,7 @@ import re
 import shutil
 import stat
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import polars as pl
@@ -445,12 +446,21 @@ def test_a_partitioned_audit_is_deidentified_too(
     original claim) are still replaced."""
     from telekit._scale import _partitioned
 
-    monkeypatch.setattr(_partitioned, "should_partition", lambda claims: True)
+    calls: list[Path] = []
+    real = _partitioned.audit_partitioned
+
+    def spy(claims: Path, **kwargs: Any) -> Any:
+        calls.append(claims)
+        return real(claims, **kwargs)
+
+    monkeypatch.setattr(_partitioned, "audit_partitioned", spy)
     out, key = tmp_path / "out", tmp_path / "key.csv"
     with contextlib.redirect_stdout(io.StringIO()):
         code = main(
-            ["audit", str(practice), "--deidentify", "--key-file", str(key), "--out", str(out)]
-        )
+            ["audit", str(practice), "--deidentify", "--key-file", str(key), "--out", str(out),
+             "--memory-budget", "1KB"]  # a budget no claim line fits: the bounded path
+        )  # fmt: skip
+    assert len(calls) == 1
     assert code == 1
     findings = pl.read_parquet(out / "findings.parquet")
     assert findings.filter(pl.col("rule_code") == "FQ004").height > 0

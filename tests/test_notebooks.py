@@ -16,7 +16,6 @@ import re
 import shutil
 import subprocess
 import sys
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -84,20 +83,9 @@ def _finish(process: subprocess.Popen[str]) -> str:
     return output
 
 
-def _sample_exposure() -> dict[str, Decimal]:
-    """The four totals of the sample's audit (as the notebooks and ``telekit audit`` run it)."""
-    result = tk.audit(
-        SAMPLES / "claims.csv",
-        encounters=SAMPLES / "encounters.csv",
-        coverage=SAMPLES / "coverage.csv",
-        providers=SAMPLES / "providers.csv",
-        policies=SAMPLES / "policies.toml",
-        as_of=date(2026, 10, 30),
-        remittances=tk.read_remittances(
-            SAMPLES / "remittances.csv", adjustments=SAMPLES / "adjustments.csv"
-        ),
-        expected_fees=SAMPLES / "expected_fees.toml",
-    )
+def _sample_exposure(result: tk.AuditResult) -> dict[str, Decimal]:
+    """The four totals of the sample's audit (``sample_audit``: as the notebooks and
+    ``telekit audit`` run it)."""
     totals = result.exposure()
     return dict(zip(totals.get_column("exposure"), totals.get_column("amount"), strict=True))
 
@@ -153,7 +141,9 @@ def test_every_notebook_passes_nbval_and_04_writes_the_cli_report(tmp_path: Path
         assert ours_by_id[section] == theirs_by_id[section], section
 
 
-def test_report_notebook_takes_papermill_parameters(tmp_path: Path) -> None:
+def test_report_notebook_takes_papermill_parameters(
+    tmp_path: Path, sample_audit: tk.AuditResult
+) -> None:
     pytest.importorskip("papermill")
     practice = tmp_path / "acme"  # not data/samples: the sample's pinned checks are skipped
     shutil.copytree(SAMPLES, practice)
@@ -198,7 +188,7 @@ def test_report_notebook_takes_papermill_parameters(tmp_path: Path) -> None:
         "summary", "billing", "findings", "revenue", "oig", "inputs", "versions"
     ]  # fmt: skip
     # the executive summary shows the audit's four kinds of money, never "dollars at risk"
-    for kind, amount in _sample_exposure().items():
+    for kind, amount in _sample_exposure(sample_audit).items():
         assert amount == 0 or f"${amount:,.2f}" in sections["summary"], kind
     assert "dollars at risk" not in page.lower()
     assert "as of 2026-10-30" in page

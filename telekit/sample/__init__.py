@@ -24,7 +24,7 @@ import polars as pl
 
 import telekit
 from telekit._core import _columns as col
-from telekit.sample import _assemble, _remit, _write
+from telekit.sample import _assemble, _write
 from telekit.sample import _model as m
 from telekit.sample._planters import PLANTERS, RULE_CODES
 
@@ -114,7 +114,6 @@ def write(
         "patient_payments": col.PATIENT_PAYMENTS,
     }
     schemas = {name: spec.schema for name, spec in specs.items()}
-    schemas["patient_payments"] = _remit.PAYMENTS_SCHEMA  # with ``kind``
     writers = {name: _write.TableWriter(out, name, format, schemas[name]) for name in _write.TABLES}
     truth_rows = 0
     w = _assemble.widths(size)

@@ -51,15 +51,7 @@ LATE_DAYS = 60  # a late payment comes 60 to 120 days after billing
 WRITE_OFF_DAYS = 120  # unpaid balances are written off (collections) 120 days after billing
 
 
-def _payments_schema() -> pl.Schema:
-    """The patient payments the sample writes: the contract's columns, ``kind`` last unless the
-    contract has it (DESIGN §6)."""
-    schema = dict(PATIENT_PAYMENTS.schema)
-    schema.setdefault("kind", pl.String())
-    return pl.Schema(schema)
-
-
-PAYMENTS_SCHEMA = _payments_schema()
+PAYMENTS_SCHEMA = PATIENT_PAYMENTS.schema  # the contract, with ``kind`` (DESIGN §6)
 ADD_ONS = ("G2211", "G2212", "99417", "90785", "90833", "90836", "90838", "99458", "98981")
 DENIAL_CARCS = ("50", "96", "167", "204")
 SEQUESTRATION_FULL = m.day(date(2022, 7, 1))  # Medicare 2% sequestration (CO 253) resumed

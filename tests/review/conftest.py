@@ -4,7 +4,6 @@ sample's remittances, as ``telekit audit data/samples`` runs it: its findings ar
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -15,16 +14,5 @@ SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
 
 
 @pytest.fixture(scope="session")
-def result() -> tk.AuditResult:
-    return tk.audit(
-        SAMPLES / "claims.csv",
-        encounters=SAMPLES / "encounters.csv",
-        coverage=SAMPLES / "coverage.csv",
-        providers=SAMPLES / "providers.csv",
-        policies=SAMPLES / "policies.toml",
-        as_of=date(2026, 10, 30),
-        remittances=tk.read_remittances(
-            SAMPLES / "remittances.csv", adjustments=SAMPLES / "adjustments.csv"
-        ),
-        expected_fees=SAMPLES / "expected_fees.toml",
-    )
+def result(sample_audit: tk.AuditResult) -> tk.AuditResult:
+    return sample_audit  # tests/conftest.py

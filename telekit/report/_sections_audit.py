@@ -10,6 +10,7 @@ import polars as pl
 
 from telekit._core import _columns as c
 from telekit._engine._result import EXPOSURE_KINDS, EXPOSURE_MEANING, EXPOSURE_WORDS
+from telekit.report._coverage import catalog_coverage
 from telekit.report._decisions import REVIEW_DECISIONS
 from telekit.report._html import (
     _DECISION_LABELS,
@@ -85,7 +86,9 @@ def executive(page: Page, record: AuditRecord, decisions: pl.DataFrame | None) -
     share = f"{lines_err / audited * 100:.1f}% of lines audited; " if audited else ""
     charges = _error_charges(record.findings)
     rejected = sum(int(t.get("rows_rejected") or 0) for t in s.get("tables", {}).values())
+    coverage = catalog_coverage(record.summary(), set(s.get("tables", {})))
     tiles = [
+        ("Rules run", f"{coverage.run} of {coverage.total}", coverage.note()),
         ("Claim lines audited", f"{audited:,}", f"{_int(claims.get('rows_in'))} rows read"),
         (
             "Findings",

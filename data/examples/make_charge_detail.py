@@ -64,7 +64,9 @@ def visits() -> pl.DataFrame:
 def write(path: Path) -> None:
     lines = visits()
     book = xlsxwriter.Workbook(path)
-    book.set_properties({"created": dt.datetime(2026, 12, 1, 9, 14)})  # reproducible bytes
+    # a fixed creation time keeps the bytes reproducible (Excel stores it without a zone)
+    created = dt.datetime(2026, 12, 1, 9, 14)  # noqa: DTZ001
+    book.set_properties({"created": created})
     sheet = book.add_worksheet("Charge Detail")
     bold = book.add_format({"bold": True, "bottom": 1})
     date = book.add_format({"num_format": "mm/dd/yyyy"})

@@ -215,6 +215,14 @@ def _parser() -> argparse.ArgumentParser:
         help="CDC/NCHS ICD-10-CM order file of a fiscal year (the year is read from the file "
         "name, e.g. icd10cm_order_2027.txt); repeatable",
     )
+    a.add_argument(
+        "--encounters-sample",
+        action="store_true",
+        help="the encounters are a documentation sample (implied for a `telekit sample-visits` "
+        "workbook): rules that read an encounter judge only the lines whose encounter is in it "
+        "(no missing-encounter finding elsewhere) and are partial with the counts; nothing is "
+        "extrapolated",
+    )
     _add_pricing_options(a)
     _add_report_options(a)
     a.add_argument("--out", type=Path, required=True, help="output folder")

@@ -73,9 +73,7 @@ def sampled_statuses(
     return out
 
 
-def sample_record(
-    sample: EncounterSample | None, lines: pl.DataFrame
-) -> dict[str, Any]:
+def sample_record(sample: EncounterSample | None, lines: pl.DataFrame) -> dict[str, Any]:
     """summary.json's ``encounters_sample``: the sample's description (null fields when the
     encounters were declared a sample without one) and the lines in and not in it."""
     in_sample, not_in_sample = sample_counts(lines)

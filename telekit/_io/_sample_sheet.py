@@ -21,6 +21,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import fastexcel
+import polars as pl
 
 from telekit._core._exceptions import InputError
 from telekit._core._table import EncounterSample
@@ -36,29 +37,13 @@ def sample_of(path: Path) -> EncounterSample | None:
     """The sample an abstraction workbook records, or None when ``path`` is not one (not an
     XLSX file, no "sample" sheet, or a "sample" sheet telekit did not write). A sheet that
     starts with ``MARKER`` but lacks a field is an error naming the file and the field."""
-    try:
-        with path.open("rb") as f:
-            if f.read(4) != b"PK\x03\x04":
-                return None
-        data = path.read_bytes()
-    except OSError:
+    frame = _sheet(path)
+    if frame is None or frame.width < 2 or frame.height == 0 or frame.item(0, 0) != MARKER:
         return None
-    try:
-        reader = fastexcel.read_excel(data)
-    except Exception:  # not a workbook calamine reads: the reader has said so already
-        return None
-    if SHEET not in reader.sheet_names:
-        return None
-    check_workbook(data, path.name, SHEET)
-    try:
-        frame = reader.load_sheet(SHEET, header_row=None, dtypes="string").to_polars()
-    except Exception:  # an empty sheet
-        return None
-    if frame.width < 2 or frame.height == 0 or frame.item(0, 0) != MARKER:  # noqa: PLR2004
-        return None
+    keys, cells = frame.get_column(frame.columns[0]), frame.get_column(frame.columns[1])
     values = {
         str(k).strip(): "" if v is None else str(v).strip()
-        for k, v in zip(frame.get_column(frame.columns[0]), frame.get_column(frame.columns[1]))
+        for k, v in zip(keys, cells, strict=True)
         if k is not None
     }
     for field in FIELDS:
@@ -77,6 +62,28 @@ def sample_of(path: Path) -> EncounterSample | None:
     except ValueError:
         msg = f"{path.name}: sheet {SHEET!r}: frame_size, n and seed must be whole numbers"
         raise InputError(msg) from None
+
+
+def _sheet(path: Path) -> pl.DataFrame | None:
+    """The "sample" sheet of ``path`` as text cells, or None (not an XLSX file, no such sheet,
+    or an empty one)."""
+    try:
+        with path.open("rb") as f:
+            is_zip = f.read(4) == b"PK\x03\x04"
+        data = path.read_bytes() if is_zip else b""
+    except OSError:
+        return None
+    try:
+        reader = fastexcel.read_excel(data) if data else None
+    except Exception:  # not a workbook calamine reads: the reader has said so already
+        return None
+    if reader is None or SHEET not in reader.sheet_names:
+        return None
+    check_workbook(data, path.name, SHEET)
+    try:
+        return reader.load_sheet(SHEET, header_row=None, dtypes="string").to_polars()
+    except Exception:  # an empty sheet
+        return None
 
 
 def _whole(text: str) -> int:

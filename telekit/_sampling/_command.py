@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from telekit._core._exceptions import TelekitError
+
 __all__ = ["register", "run"]
 
 EPILOG = """examples:

@@ -124,7 +124,7 @@ def draw(size: int, n: int, seed: int) -> list[int]:
     is at least ``size``), in ascending order; see the module docstring."""
     if n >= size:
         return list(range(size))
-    rng = random.Random(seed)  # noqa: S311 - a statistical sample, not a secret
+    rng = random.Random(seed)  # a statistical sample, not a secret
     keys = [rng.random() for _ in range(size)]
     return sorted(sorted(range(size), key=keys.__getitem__)[:n])
 

@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -34,9 +34,63 @@ from telekit._sampling._draw import (
 
 # USPS codes of the states, DC and the territories (patient_state, provider_state)
 USPS = (
-    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH "
-    "NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR VI GU AS MP"
-).split()
+    "AL",
+    "AK",
+    "AZ",
+    "AR",
+    "CA",
+    "CO",
+    "CT",
+    "DE",
+    "DC",
+    "FL",
+    "GA",
+    "HI",
+    "ID",
+    "IL",
+    "IN",
+    "IA",
+    "KS",
+    "KY",
+    "LA",
+    "ME",
+    "MD",
+    "MA",
+    "MI",
+    "MN",
+    "MS",
+    "MO",
+    "MT",
+    "NE",
+    "NV",
+    "NH",
+    "NJ",
+    "NM",
+    "NY",
+    "NC",
+    "ND",
+    "OH",
+    "OK",
+    "OR",
+    "PA",
+    "RI",
+    "SC",
+    "SD",
+    "TN",
+    "TX",
+    "UT",
+    "VT",
+    "VA",
+    "WA",
+    "WV",
+    "WI",
+    "WY",
+    "PR",
+    "VI",
+    "GU",
+    "AS",
+    "MP",
+)
 KEYS = (c.ENCOUNTER_ID, c.PERSON_ID, c.RENDERING_NPI, c.ENCOUNTER_DATE)
 CLAIM_LINES = "claim_lines"
 #: the documentation columns the abstractor fills, in this order, and what each accepts
@@ -49,8 +103,8 @@ DOCUMENTATION: dict[str, tuple[str, ...] | str] = {
     c.PSYCHOTHERAPY_MINUTES: "whole",
     c.AUDIO_ONLY_REASON: "text",
     c.DEVICE_DAYS: "whole",
-    c.PATIENT_STATE: tuple(USPS),
-    c.PROVIDER_STATE: tuple(USPS),
+    c.PATIENT_STATE: USPS,
+    c.PROVIDER_STATE: USPS,
 }
 LINE_COLUMNS = (
     c.CLAIM_ID,
@@ -135,10 +189,8 @@ def write_workbook(
 def _cell(ws: Any, row: int, col: int, value: Any, fmt: dict[str, Any]) -> None:
     if value is None:
         return
-    if isinstance(value, datetime):
+    if isinstance(value, date):  # a date or a datetime
         ws.write_datetime(row, col, value, fmt["date"])
-    elif hasattr(value, "isoformat") and not isinstance(value, str):  # a date
-        ws.write_datetime(row, col, datetime(value.year, value.month, value.day), fmt["date"])
     elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
         ws.write_number(row, col, float(value))
     else:

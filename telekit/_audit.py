@@ -12,7 +12,8 @@ import polars as pl
 
 from telekit import codesets
 from telekit._core import _columns as c
-from telekit._core._table import Table
+from telekit._core._exceptions import InputError
+from telekit._core._table import EncounterSample, Table
 from telekit._engine import _vocabulary as v
 from telekit._engine._annotate import DOS, annotate
 from telekit._engine._inputs import prepare
@@ -23,6 +24,7 @@ from telekit._engine._reference import Reference, reference
 from telekit._engine._result import AuditResult
 from telekit._engine._run import findings as findings_of
 from telekit._engine._run import run
+from telekit._engine._sample import sample_record
 from telekit._engine._status import rules_frame
 from telekit._policies._model import Policies
 from telekit._policies._toml import load_policies
@@ -52,6 +54,7 @@ def audit(
     fee_schedules: Sequence[FeeScheduleRelease] = (),
     gpci: GpciFile | Sequence[GpciFile] | None = None,
     locality: str | None = None,
+    encounters_sample: bool | None = None,
 ) -> AuditResult:
     """Audit claim lines against every rule of the catalog.
 
@@ -72,6 +75,10 @@ def audit(
     schedule (the shipped releases plus ``fee_schedules``, see ``read_fee_schedule_release``;
     GPCIs of the practice's ``locality`` — else ``[medicare] locality`` of the policies — from
     the shipped CY2024 file plus ``gpci``, national without a locality), else the charge.
+
+    ``encounters_sample`` (DESIGN §5 "Sampled encounters"; default: True when the encounters
+    come from a ``telekit sample-visits`` workbook): the encounters are a documentation sample,
+    so the rules that read an encounter judge only the lines whose encounter is in it.
     """
     run_at = datetime.now(UTC).replace(microsecond=0)
     tables = {
@@ -91,7 +98,14 @@ def audit(
     )
     pricing = pricing_of(ref, pol, locality=locality, expected_fees=expected_fees)
     return audit_tables(
-        tables, pol, ref, pricing, remittances=remittances, as_of=as_of, run_at=run_at
+        tables,
+        pol,
+        ref,
+        pricing,
+        remittances=remittances,
+        as_of=as_of,
+        run_at=run_at,
+        encounters_sample=encounters_sample,
     )
 
 
@@ -126,6 +140,7 @@ def audit_tables(
     remittances: RemittancesInput | None,
     as_of: date | None,
     run_at: datetime,
+    encounters_sample: bool | None = None,
 ) -> AuditResult:
     """``audit`` of tables read (claims, encounters, coverage, providers; ``None``: not given)
     with the run's reference sets and ``Pricing``: the bounded-memory path audits each bucket
@@ -145,6 +160,7 @@ def audit_tables(
         policies=policies,
         claim_columns=frozenset(claim_table.columns_given),
         ref=ref,
+        encounters_sample=_sampled(tables.get("encounters"), encounters_sample),
     )
     remits = None if remittances is None else as_remittances(remittances)
     if as_of is None and remits is not None:
@@ -213,4 +229,24 @@ def audit_tables(
         reference=inputs.reference.used(),
         catalog_version=CATALOG_VERSION,
         remittances=remits,
+        encounters_sample=(
+            sample_record(_sample_of(tables.get("encounters")), annotated)
+            if inputs.encounters_sample
+            else None
+        ),
     )
+
+
+def _sampled(encounters: Table | None, declared: bool | None) -> bool:
+    """Whether the encounters are a documentation sample: as declared, else when they come
+    from a ``telekit sample-visits`` workbook. Declared without encounters is an error."""
+    if declared and encounters is None:
+        msg = "encounters_sample: no encounters given (the sample is the encounters table)"
+        raise InputError(msg)
+    if declared is None:
+        return encounters is not None and encounters.sample is not None
+    return declared
+
+
+def _sample_of(encounters: Table | None) -> EncounterSample | None:
+    return None if encounters is None else encounters.sample

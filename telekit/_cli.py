@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from telekit._core import _progress
 from telekit._core._exceptions import TelekitError
+from telekit._sampling._command import register as register_sample_visits
 
 if TYPE_CHECKING:
     pass
@@ -214,6 +215,14 @@ def _parser() -> argparse.ArgumentParser:
         help="CDC/NCHS ICD-10-CM order file of a fiscal year (the year is read from the file "
         "name, e.g. icd10cm_order_2027.txt); repeatable",
     )
+    a.add_argument(
+        "--encounters-sample",
+        action="store_true",
+        help="the encounters are a documentation sample (implied for a `telekit sample-visits` "
+        "workbook): rules that read an encounter judge only the lines whose encounter is in it "
+        "(no missing-encounter finding elsewhere) and are partial with the counts; nothing is "
+        "extrapolated",
+    )
     _add_pricing_options(a)
     _add_report_options(a)
     a.add_argument("--out", type=Path, required=True, help="output folder")
@@ -237,6 +246,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=7)
     s.add_argument("--size", type=int, default=1500, help="encounters (default 1,500)")
     s.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    register_sample_visits(sub)
     return p
 
 
@@ -357,7 +367,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as e:  # argparse prints its own usage line
         return 0 if e.code in (0, None) else 2
     try:
-        return COMMANDS[args.command](args)
+        command = getattr(args, "func", None) or COMMANDS[args.command]
+        return int(command(args))
     except TelekitError as e:
         _progress.close_active()
         print(f"telekit {args.command}: {e}", file=sys.stderr)

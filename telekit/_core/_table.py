@@ -19,6 +19,26 @@ def empty_issues() -> pl.DataFrame:
 
 
 @dataclass(frozen=True)
+class EncounterSample:
+    """What a documentation sample of encounters was drawn from (DESIGN §5 "Sampled
+    encounters"): the abstraction workbook of ``telekit sample-visits`` records it on its
+    "sample" sheet.
+
+    - ``frame``: the frame's definition, as text;
+    - ``frame_size``: visits in the frame;
+    - ``n``: visits drawn;
+    - ``seed``: the seed they were drawn with;
+    - ``method``: ``simple random`` or ``stratified by provider``.
+    """
+
+    frame: str
+    frame_size: int
+    n: int
+    seed: int
+    method: str
+
+
+@dataclass(frozen=True)
 class Table:
     """One canonical table read from a source.
 
@@ -31,7 +51,9 @@ class Table:
     - ``rows_skipped``: rows neither kept nor rejected because they hold nothing (empty rows);
     - ``source``: the path read (or ``"<frame>"``);
     - ``columns_given``: the canonical columns the source supplied (after maps and aliases);
-    - ``dropped_columns``: source headers that map to no canonical column (names only).
+    - ``dropped_columns``: source headers that map to no canonical column (names only);
+    - ``sample``: for encounters read from a ``telekit sample-visits`` workbook, the sample they
+      are (``EncounterSample``), else None.
 
     It unpacks as ``data, rejects = tk.read_claims(...)``.
     """
@@ -45,6 +67,7 @@ class Table:
     columns_given: tuple[str, ...] = ()
     dropped_columns: tuple[str, ...] = ()
     rows_skipped: int = 0
+    sample: EncounterSample | None = None
 
     def __iter__(self) -> Iterator[pl.DataFrame]:
         yield self.data

@@ -28,6 +28,8 @@ class Inputs:
     claim_columns: frozenset[str]  # canonical claim columns the source supplied
     lines: pl.LazyFrame
     reference: Reference = field(default_factory=reference)
+    # DESIGN §5 "Sampled encounters": the encounters are a documentation sample
+    encounters_sample: bool = False
 
     def given(self, table: str) -> bool:
         return getattr(self, table) is not None
@@ -42,6 +44,7 @@ def prepare(
     policies: Policies,
     claim_columns: frozenset[str],
     ref: Reference | None = None,
+    encounters_sample: bool = False,
 ) -> Inputs:
     """The inputs of a run: lines whose payer_type contradicts the policies are refused
     (``PolicyError``); each line gets its row and its payer's policy on its DOS."""
@@ -56,4 +59,5 @@ def prepare(
         claim_columns=claim_columns,
         lines=lines,
         reference=ref if ref is not None else reference(),
+        encounters_sample=encounters_sample and encounters is not None,
     )

@@ -216,6 +216,9 @@ class AuditResult:
     catalog_version: str = ""
     # the remittances the line statuses were read from (None: not given)
     remittances: Remittances | None = None
+    # DESIGN §5 "Sampled encounters": the documentation sample and the lines in and not in it
+    # (``telekit._engine._sample.sample_record``); None when the encounters are not a sample
+    encounters_sample: dict[str, Any] | None = None
 
     def summary(self) -> pl.DataFrame:
         """One row per rule: rule_code, rule_name, severity, responsibility, findings, lines,
@@ -276,6 +279,11 @@ class AuditResult:
             },
             "rules": rules,
             "unknown_codes": dict(sorted(self.unknown_codes.items())),
+            **(
+                {"encounters_sample": self.encounters_sample}
+                if self.encounters_sample is not None
+                else {}
+            ),
             "exit_code": self.exit_code,
         }
 

@@ -16,6 +16,7 @@ import polars as pl
 from telekit._core import _columns as c
 from telekit._engine import _line_status as ls
 from telekit._engine import _pricing as pr
+from telekit._engine import _sample
 from telekit._engine import _vocabulary as v
 from telekit._engine._inputs import Inputs
 from telekit._engine._registry import Rule
@@ -66,12 +67,18 @@ def prepare_windows(lines: pl.DataFrame, inputs: Inputs, active: list[Rule]) -> 
     return df
 
 
-def flag(lines: pl.DataFrame, active: list[Rule], rules: Mapping[str, Rule]) -> pl.DataFrame:
+def flag(
+    lines: pl.DataFrame, active: list[Rule], rules: Mapping[str, Rule], *, sampled: bool = False
+) -> pl.DataFrame:
     """``flag_{code}`` for every rule: its expression for an active rule (never on superseded
-    lines unless it judges them, never on self-pay lines when it skips them), else False."""
+    lines unless it judges them, never on self-pay lines when it skips them; with ``sampled``
+    encounters, never outside the sample when it reads encounters: ``_sample.restrict``), else
+    False."""
     flag_exprs = []
     for rule in active:
         expr = rule.expr().fill_null(False)
+        if sampled:
+            expr = _sample.restrict(rule, expr)
         if not rule.judges_superseded:
             expr = expr & ~v.superseded
         if rule.skip_self_pay:
@@ -113,7 +120,10 @@ def run(
     active = [rules[code] for code in sorted(rules) if given[code].active]
     prepared = prepare_windows(lines, inputs, active)
     status = statuses(prepared, inputs, rules)
-    return apply_precedence(flag(prepared, active, rules), rules), status
+    sampled = inputs.encounters_sample
+    if sampled:  # DESIGN §5 "Sampled encounters"
+        status = _sample.sampled_statuses(status, rules, prepared)
+    return apply_precedence(flag(prepared, active, rules, sampled=sampled), rules), status
 
 
 def _finding_id(s: pl.Series) -> pl.Series:

@@ -17,6 +17,7 @@ X12 content is recognised and handed to ``read_x12``: an 837P for claims, a 271 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from telekit._core._exceptions import InputError, UnsupportedFormatError
 from telekit._core._table import Table
 from telekit._io._build import build_table, resolve_map
 from telekit._io._maps import MapSpec, load_map
+from telekit._io._sample_sheet import sample_of
 from telekit._io._source import Source, load_source, source_name
 from telekit.x12 import _271, _837p
 
@@ -87,7 +89,13 @@ def read_table(
     raw = load_source(source, spec, entries.rename, entries.options)
     if isinstance(raw, bytes):
         return read_x12(table_name, raw, source_name(source))
-    return build_table(spec, raw, entries)
+    table = build_table(spec, raw, entries)
+    if table_name == ENCOUNTERS.name and isinstance(source, str | Path):
+        # a `telekit sample-visits` workbook: the encounters are a documentation sample
+        sample = sample_of(Path(source))
+        if sample is not None:
+            table = replace(table, sample=sample)
+    return table
 
 
 def read_claims(

@@ -112,6 +112,7 @@ def run_audit(args: argparse.Namespace) -> AuditResult:
         reference=reference,
         pricing=pricing,
         remittances=remits,
+        encounters_sample=True if _arg(args, "encounters_sample") else None,
     )
     out: Path = args.out
     rejects, extra_tables = _tally_tables(result, tallies, paths)
@@ -237,12 +238,15 @@ def _audit(
     reference: Mapping[str, Any],
     pricing: Mapping[str, Any],
     remittances: Any = None,
+    encounters_sample: bool | None = None,
 ) -> AuditResult:
     """The audit: in memory over the tables read, or bucket by bucket from the files, with the
     reference sets given (``reference_files``) and the pricing options (``locality``,
     ``expected_fees``), under the same keyword names on both paths."""
 
     result: AuditResult
+    if partitioned and "encounters" in paths:
+        _no_sample_when_partitioned(paths["encounters"][0], encounters_sample)
     if partitioned:
         given = {t: paths[t][0] for t in ("encounters", "coverage", "providers") if t in paths}
         result = _partitioned.audit_partitioned(
@@ -268,10 +272,24 @@ def _audit(
             policies=policies_path,
             as_of=as_of,
             remittances=remittances,
+            encounters_sample=encounters_sample,
             **reference,
             **pricing,
         )
     return result
+
+
+def _no_sample_when_partitioned(encounters: Path, declared: bool | None) -> None:
+    """The bounded-memory audit does not judge a documentation sample (DESIGN §5 "Sampled
+    encounters"): refused rather than read as complete encounters."""
+    from telekit._io._sample_sheet import sample_of  # noqa: PLC0415 - only on this path
+
+    if declared or sample_of(encounters) is not None:
+        msg = (
+            f"{encounters}: sampled encounters are not audited on the bounded-memory path; "
+            "raise --memory-budget so the claims are audited in one piece"
+        )
+        raise TelekitError(msg)
 
 
 def _given(options: Mapping[str, Any]) -> dict[str, Any]:

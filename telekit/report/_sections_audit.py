@@ -427,6 +427,35 @@ def _x12_issues(page: Page, s: Mapping[str, Any]) -> list[str]:
     return out
 
 
+def sample_sentence(sample: Mapping[str, Any]) -> str:
+    """DESIGN §5 "Sampled encounters" in one sentence (summary.json ``encounters_sample``)."""
+    if sample.get("n") is not None and sample.get("frame_size") is not None:
+        seed = f", seed {sample['seed']}" if sample.get("seed") is not None else ""
+        scope = (
+            f"{int(sample['n']):,} of {int(sample['frame_size']):,} telehealth visits "
+            f"({sample.get('method') or 'random'} sample{seed})"
+        )
+    else:
+        lines = int(sample.get("lines_in_sample") or 0)
+        total = lines + int(sample.get("lines_not_in_sample") or 0)
+        scope = f"the encounters given cover {lines:,} of {total:,} claim lines"
+    return f"Encounter rules judged a documentation sample: {scope}; nothing is extrapolated."
+
+
+def _encounters_sample(page: Page, s: Mapping[str, Any]) -> list[str]:
+    """The sample's sentence, with the lines in and not in it, when the encounters were one."""
+    sample = s.get("encounters_sample")
+    if not sample:
+        return []
+    lines = int(sample.get("lines_in_sample") or 0)
+    outside = int(sample.get("lines_not_in_sample") or 0)
+    return [
+        f"<p><b>{page.t(sample_sentence(sample))}</b> {lines:,} claim lines have a sampled "
+        f"encounter; the {outside:,} others are not judged by the rules that read an encounter "
+        "(they are partial, with these counts).</p>"
+    ]
+
+
 def inputs(page: Page, record: AuditRecord) -> str:
     s = record.summary_data
     rows = [
@@ -473,6 +502,7 @@ def inputs(page: Page, record: AuditRecord) -> str:
         ),
     ]
     parts.extend(_x12_issues(page, s))
+    parts.extend(_encounters_sample(page, s))
     rejects = record.rejects
     if rejects.height:
         by_reason = (

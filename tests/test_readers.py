@@ -666,7 +666,10 @@ def test_missing_column_suggests_closest_header(tmp_path: Path) -> None:
 
 
 def test_missing_column_in_a_frame() -> None:
-    with pytest.raises(MissingColumnError, match=r"^<frame>: column 'encounter_id' \(accepted: encounter_id, .*\) is missing"):
+    with pytest.raises(
+        MissingColumnError,
+        match=r"^<frame>: column 'encounter_id' \(accepted: encounter_id, .*\) is missing",
+    ):
         read_encounters(pl.DataFrame({"visit": ["x"]}))
 
 

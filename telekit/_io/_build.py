@@ -106,7 +106,11 @@ def closest_header(
 
 
 def missing_column_error(
-    spec: TableSpec, missing: Sequence[str], headers: Sequence[str], unmapped: Sequence[str], name: str
+    spec: TableSpec,
+    missing: Sequence[str],
+    headers: Sequence[str],
+    unmapped: Sequence[str],
+    name: str,
 ) -> MissingColumnError:
     """One line naming every missing required column, the spellings each accepts, the closest
     unmapped header, the headers found and the fix (headers only, never a cell value)."""

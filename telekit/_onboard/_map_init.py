@@ -32,7 +32,7 @@ from telekit._core._columns import (
 from telekit._core._exceptions import InputError
 from telekit._io._build import spellings
 from telekit._io._maps import OPTIONS, delimited_columns, load_map, normalize_header
-from telekit._io._source import ROW, ROW_REASON, RawSource, known_headers, load_source
+from telekit._io._source import ROW, RawSource, known_headers, load_source
 from telekit._onboard._contract import derived_columns, table_spec
 
 ENTRY_SCORE = 0.85  # a similarity from which a match is written as an entry
@@ -158,26 +158,25 @@ def _header_row(raw: RawSource) -> int | None:
 
 
 def _fill_down(raw: RawSource, entries: Sequence[Match]) -> list[str]:
-    """Key columns empty on most rows that hold something: a grouped export printing a key once
-    per group."""
-    cells = [c for c in raw.frame.columns if c not in (ROW, ROW_REASON)]
-    if not cells:
-        return []
-    frame = raw.frame.select(pl.col(c).cast(pl.String) for c in cells)
-    filled = [pl.col(c).is_not_null() & (pl.col(c).str.strip_chars() != "") for c in cells]
-    rows = frame.filter(pl.any_horizontal(filled))
-    if rows.height < 2:
-        return []
-    out = []
+    """Key columns empty on most data lines: a grouped export printing a key once per group.
+    A data line fills at least half the mapped columns (and 3), so totals, subtotals and
+    printed footers do not count."""
     position = {h: i for i, h in reversed(list(enumerate(raw.headers)))}
-    for match in entries:
-        if match.column not in FILL_DOWN_CANDIDATES:
-            continue
-        cell = pl.col(f"c{position[match.header]}")
-        empty = rows.select((cell.is_null() | (cell.str.strip_chars() == "")).mean()).item()
-        if empty is not None and float(empty) > FILL_DOWN_SHARE:
-            out.append(match.column)
-    return out
+    mapped = {m.column: f"c{position[m.header]}" for m in entries}
+    if not mapped:
+        return []
+
+    def is_filled(name: str) -> pl.Expr:
+        text = pl.col(name).cast(pl.String)
+        return text.is_not_null() & (text.str.strip_chars() != "")
+
+    count = pl.sum_horizontal([is_filled(c).cast(pl.Int32) for c in mapped.values()])
+    lines = raw.frame.filter(count >= max(3, len(mapped) // 2))
+    if lines.height < 2:
+        return []
+    keys = [column for column in FILL_DOWN_CANDIDATES if column in mapped]
+    empty = lines.select(is_filled(mapped[k]).not_().mean().alias(k) for k in keys).row(0)
+    return [k for k, share in zip(keys, empty, strict=True) if share > FILL_DOWN_SHARE]
 
 
 def draft_map(file: Path, table: str | None = None) -> MapDraft:

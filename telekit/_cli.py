@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from telekit._core import _progress
 from telekit._core._exceptions import TelekitError
+from telekit._onboard import _commands as onboard
 from telekit._sampling._command import register as register_sample_visits
 
 if TYPE_CHECKING:
@@ -247,6 +248,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--size", type=int, default=1500, help="encounters (default 1,500)")
     s.add_argument("--format", choices=("csv", "parquet"), default="csv")
     register_sample_visits(sub)
+    onboard.register(sub)
     return p
 
 

@@ -637,32 +637,39 @@ def test_no_header_row(tmp_path: Path) -> None:
     assert "SECRETVALUE" not in str(info.value)
 
 
-def test_missing_required_column_message(tmp_path: Path) -> None:
+def test_missing_required_columns_are_named_at_once(tmp_path: Path) -> None:
     text = "claim_id,dos_x,cpt,payer\nC1,2024-01-05,99213,SECRETVALUE\n"
-    expected = (
-        "c.csv: column 'claim_line_number' is missing (found: claim_id, dos_x, cpt, payer). "
-        'Map it with rename={"<a header>": "claim_line_number"} or --map.'
-    )
-    with pytest.raises(MissingColumnError, match=re.escape(expected)) as info:
+    with pytest.raises(MissingColumnError) as info:
         read_claims(write(tmp_path, "c.csv", text))
-    assert "SECRETVALUE" not in str(info.value)
+    message = str(info.value)
+    assert "\n" not in message and "SECRETVALUE" not in message
+    assert message.startswith("c.csv: columns 'claim_line_number' (accepted: claim_line_number, ")
+    missing = set(CLAIMS.required) - {"claim_id", "hcpcs_code", "payer"}
+    assert {m for m in missing if f"'{m}' (accepted: {m}" in message} == missing
+    assert "(found: claim_id, dos_x, cpt, payer)" in message
+    assert "closest header: 'dos_x'" in message
+    assert '[claims.rename] entry "dos_x" = "claim_line_start_date" in map.toml' in message
+    assert "`telekit map --init c.csv`" in message
 
 
 def test_missing_column_suggests_closest_header(tmp_path: Path) -> None:
     text = claims_csv([{}]).replace("claim_line_start_date", "claim_start_date")
     with pytest.raises(
         MissingColumnError,
-        match=re.escape(
-            "column 'claim_line_start_date' is missing (found: claim_id, claim_line_number, "
-        )
+        match=re.escape("c.csv: column 'claim_line_start_date' (accepted: claim_line_start_date, ")
         + r".*"
-        + re.escape('rename={"claim_start_date": "claim_line_start_date"} or --map.'),
+        + re.escape("closest header: 'claim_start_date') is missing (found: claim_id, ")
+        + r".*"
+        + re.escape('rename={"claim_start_date": "claim_line_start_date"})'),
     ):
         read_claims(write(tmp_path, "c.csv", text))
 
 
 def test_missing_column_in_a_frame() -> None:
-    with pytest.raises(MissingColumnError, match=r"^<frame>: column 'encounter_id' is missing"):
+    with pytest.raises(
+        MissingColumnError,
+        match=r"^<frame>: column 'encounter_id' \(accepted: encounter_id, .*\) is missing",
+    ):
         read_encounters(pl.DataFrame({"visit": ["x"]}))
 
 

@@ -32,7 +32,7 @@ from telekit._io._maps import (
     load_map,
     normalize_header,
 )
-from telekit._io._source import ROW, ROW_REASON, RawSource
+from telekit._io._source import FRAME, ROW, ROW_REASON, RawSource
 
 _DELIMITED_REASON = {
     MODIFIERS_DELIMITED: f"more than {len(MODIFIERS)} modifiers",
@@ -84,17 +84,57 @@ def map_headers(
     return mapped, tuple(dropped)
 
 
+def spellings(spec: TableSpec, column: str) -> list[str]:
+    """The headers that name ``column`` without a map: the canonical name, then its aliases
+    (shown with spaces; case, spaces, ``-``, ``.`` and ``/`` do not matter)."""
+    aliases = [k.replace("_", " ") for k, v in spec.aliases.items() if v == column]
+    return [column, *dict.fromkeys(aliases)]
+
+
+def closest_header(
+    spec: TableSpec, column: str, unmapped: Sequence[str], cutoff: float = 0.6
+) -> tuple[str, float] | None:
+    """The unmapped header most like one of ``column``'s spellings, and how alike (0–1)."""
+    best: tuple[str, float] | None = None
+    names = [normalize_header(s) for s in spellings(spec, column)]
+    for header in unmapped:
+        key = normalize_header(header)
+        score = max(difflib.SequenceMatcher(None, key, n).ratio() for n in names)
+        if score >= cutoff and (best is None or score > best[1]):
+            best = (header, score)
+    return best
+
+
 def missing_column_error(
-    spec: TableSpec, column: str, headers: Sequence[str], unmapped: Sequence[str], name: str
+    spec: TableSpec,
+    missing: Sequence[str],
+    headers: Sequence[str],
+    unmapped: Sequence[str],
+    name: str,
 ) -> MissingColumnError:
+    """One line naming every missing required column, the spellings each accepts, the closest
+    unmapped header, the headers found and the fix (headers only, never a cell value)."""
     found = ", ".join(h for h in headers if h.strip()) or "no columns"
-    by_key = {normalize_header(h): h for h in unmapped}
-    close = difflib.get_close_matches(column, list(by_key), n=1, cutoff=0.6)
-    suggestion = by_key[close[0]] if close else "<a header>"
-    msg = (
-        f"{name}: column {column!r} is missing (found: {found}). "
-        f'Map it with rename={{"{suggestion}": "{column}"}} or --map.'
-    )
+    left = list(unmapped)
+    parts: list[str] = []
+    example: tuple[str, str] | None = None
+    for column in missing:
+        part = f"{column!r} (accepted: {', '.join(spellings(spec, column))}"
+        close = closest_header(spec, column, left)
+        if close is not None:
+            left.remove(close[0])
+            part += f"; closest header: {close[0]!r}"
+            example = example or (close[0], column)
+        parts.append(part + ")")
+    header, target = example or ("<a header>", missing[0])
+    what = f"column {parts[0]} is" if len(parts) == 1 else f"columns {', '.join(parts)} are"
+    fix = f'rename={{"{header}": "{target}"}}'
+    if name != FRAME:
+        fix = (
+            f'a [{spec.name}.rename] entry "{header}" = "{target}" in map.toml (or --map, or '
+            f"{fix}); `telekit map --init {name}` writes such a map"
+        )
+    msg = f"{name}: {what} missing (found: {found}). Map with {fix}."
     return MissingColumnError(msg)
 
 
@@ -125,10 +165,10 @@ def given_columns(
     for dname, slots in delimited_columns(spec).items():
         if dname in given:
             given |= set(slots)
-    for required in spec.required:
-        if required not in given:
-            unmapped = [h for i, h in enumerate(raw.headers) if i not in mapped and h.strip()]
-            raise missing_column_error(spec, required, raw.headers, unmapped, raw.name)
+    missing = [c for c in spec.required if c not in given]
+    if missing:
+        unmapped = [h for i, h in enumerate(raw.headers) if i not in mapped and h.strip()]
+        raise missing_column_error(spec, missing, raw.headers, unmapped, raw.name)
     return given
 
 

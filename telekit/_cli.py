@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from telekit._core import _progress
 from telekit._core._exceptions import TelekitError
+from telekit._policies import _cli as policies_cli
 
 if TYPE_CHECKING:
     pass
@@ -237,6 +238,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=7)
     s.add_argument("--size", type=int, default=1500, help="encounters (default 1,500)")
     s.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    policies_cli.register(sub)
     return p
 
 
@@ -357,7 +359,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as e:  # argparse prints its own usage line
         return 0 if e.code in (0, None) else 2
     try:
-        return COMMANDS[args.command](args)
+        handler = getattr(args, "func", None) or COMMANDS[args.command]
+        return int(handler(args))
     except TelekitError as e:
         _progress.close_active()
         print(f"telekit {args.command}: {e}", file=sys.stderr)

@@ -48,9 +48,7 @@ def claims_file(directory: Path) -> Path | None:
     for name in CLAIMS_CANDIDATES:
         candidate = directory / name
         if candidate.is_symlink() or candidate.exists():
-            if name == "claims" and not (
-                candidate.is_dir() and any(candidate.rglob("*.parquet"))
-            ):
+            if name == "claims" and not (candidate.is_dir() and any(candidate.rglob("*.parquet"))):
                 continue
             return candidate
     return None
@@ -160,8 +158,7 @@ def policies_toml(payers: pl.DataFrame, *, source: str) -> str:
     out = [_HEADER.format(source=source, types=", ".join(PAYER_TYPES))]
     if payers.is_empty():
         out.append("# no payer found in the claims\n")
-    for row in payers.iter_rows(named=True):
-        out.append(_payer_table(row, defaults))
+    out.extend(_payer_table(row, defaults) for row in payers.iter_rows(named=True))
     return "\n".join(out)
 
 

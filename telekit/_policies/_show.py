@@ -149,9 +149,10 @@ def block(title: str, rows: Sequence[Row], width: int = WIDTH) -> list[str]:
             used += sizes[stop]
             stop += 1
         group = range(start, stop)
-        out.append(("  " + "period").ljust(label + 2) + "".join(
-            columns[i][0].ljust(sizes[i]) for i in group
-        ).rstrip())
+        out.append(
+            ("  " + "period").ljust(label + 2)
+            + "".join(columns[i][0].ljust(sizes[i]) for i in group).rstrip()
+        )
         for f, (name, _) in enumerate(FIELDS, start=1):
             cells = "".join(columns[i][f].ljust(sizes[i]) for i in group)
             out.append(("  " + name).ljust(label + 2) + cells.rstrip())
@@ -191,14 +192,14 @@ def show_text(
     table = policies.describe()
     declared = policies.payer_types()
     head = [f"policies: {policies.source}" + (f"; in force on {on}" if on else "")]
-    timelines = _timelines(table)
+    timelines: list[tuple[str | None, str]] = _timelines(table)
     if payer is not None:
         key = _payer_key(policies, payer)
         mine = [(k, t) for k, t in timelines if k == key]
         if mine:
             shown = key if key == payer.strip().upper() else f"{key} (alias {payer.strip()!r})"
             head.append(f"payer {shown}: its [payer] table in {policies.source}")
-            timelines = mine
+            timelines = [(k, t) for k, t in mine]
         else:
             named = builtin_payer_type(payer)
             where = "" if policies.source == "built-in" else f" in {policies.source}"

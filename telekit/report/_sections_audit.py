@@ -502,6 +502,7 @@ def inputs(page: Page, record: AuditRecord) -> str:
                     ("table", "Table", None),
                     ("source_file", "File", None),
                     ("row_number", "Row", _int),
+                    ("record_key", "Record", None),
                     ("column", "Column", None),
                     ("reason", "Reason", None),
                 ],

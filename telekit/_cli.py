@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from telekit._core import _progress
 from telekit._core._exceptions import TelekitError
 from telekit._onboard import _commands as onboard
+from telekit._policies import _cli as policies_cli
 from telekit._sampling._command import register as register_sample_visits
 
 if TYPE_CHECKING:
@@ -249,6 +250,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--format", choices=("csv", "parquet"), default="csv")
     register_sample_visits(sub)
     onboard.register(sub)
+    policies_cli.register(sub)
     return p
 
 

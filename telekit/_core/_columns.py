@@ -469,11 +469,28 @@ TABLES: dict[str, TableSpec] = {
     )
 }
 
+#: DESIGN §4 "Rejects name the record": the columns whose raw cells, trimmed and joined by
+#: ":", make a reject's ``record_key`` (null when a part is missing or empty)
+RECORD_KEYS: dict[str, tuple[str, ...]] = {
+    "claims": (CLAIM_ID, CLAIM_LINE_NUMBER),
+    "encounters": (ENCOUNTER_ID,),
+    "coverage": (PERSON_ID, PAYER, ENROLLMENT_START_DATE),
+    "providers": (NPI,),
+    "remittances": (REMIT_ID, REMIT_CLAIM_SEQ, SVC_SEQ),
+    "adjustments": (REMIT_ID, REMIT_CLAIM_SEQ, SVC_SEQ),
+    "patient_payments": (CLAIM_ID,),
+}
+#: key parts that are legitimately empty (a claim-level remittance row or adjustment has no
+#: svc_seq): kept empty in the key (``R1:2:``) rather than making it null
+RECORD_KEY_OPTIONAL: frozenset[str] = frozenset({SVC_SEQ})
+RECORD_KEY = "record_key"
+
 REJECTS_SCHEMA = pl.Schema(
     {
         "table": pl.String(),
         "source_file": pl.String(),
         "row_number": pl.Int64(),
+        RECORD_KEY: pl.String(),
         "column": pl.String(),
         "value": pl.String(),
         "reason": pl.String(),

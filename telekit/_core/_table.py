@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -12,6 +12,22 @@ from telekit._core._columns import ISSUES_SCHEMA, REJECTS_SCHEMA
 
 def empty_rejects() -> pl.DataFrame:
     return pl.DataFrame(schema=REJECTS_SCHEMA)
+
+
+def record_key(cells: Sequence[pl.Expr | None], optional: Sequence[bool] = ()) -> pl.Expr:
+    """A reject's ``record_key`` (DESIGN §4 "Rejects name the record"): the raw cells of the
+    table's ``RECORD_KEYS`` columns, trimmed and joined by ":"; null when a part is absent
+    (``None``), null or empty, unless ``optional`` says that part may be empty (it is then
+    left empty: ``R1:2:``)."""
+    if not cells or any(c is None for c in cells):
+        return pl.lit(None, pl.String)
+    parts = []
+    for i, cell in enumerate(cells):
+        assert cell is not None
+        text = cell.cast(pl.String).str.strip_chars()
+        part = pl.when(text.str.len_bytes() > 0).then(text)
+        parts.append(part.fill_null("") if i < len(optional) and optional[i] else part)
+    return pl.concat_str(parts, separator=":")
 
 
 def empty_issues() -> pl.DataFrame:
@@ -44,8 +60,8 @@ class Table:
 
     - ``data``: a ``pl.DataFrame`` with every canonical column of the table, in contract order
       (absent optional columns are all-null);
-    - ``rejects``: one row per rejected input row (table, source_file, row_number, column,
-      value, reason);
+    - ``rejects``: one row per rejected input row (table, source_file, row_number, record_key,
+      column, value, reason);
     - ``issues``: X12 problems kept as data (file, segment_number, segment_id, severity, message);
     - ``rows_in``: input rows seen, always ``data.height + rejects.height + rows_skipped``;
     - ``rows_skipped``: rows neither kept nor rejected because they hold nothing (empty rows);

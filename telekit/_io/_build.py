@@ -18,11 +18,14 @@ from telekit._core._columns import (
     DIAGNOSES_DELIMITED,
     MODIFIERS,
     MODIFIERS_DELIMITED,
+    RECORD_KEY,
+    RECORD_KEY_OPTIONAL,
+    RECORD_KEYS,
     REJECTS_SCHEMA,
     TableSpec,
 )
 from telekit._core._exceptions import InputError, MissingColumnError
-from telekit._core._table import Table, empty_issues
+from telekit._core._table import Table, empty_issues, record_key
 from telekit._io import _coerce
 from telekit._io._maps import (
     MapSpec,
@@ -233,10 +236,22 @@ def coercion_plan(spec: TableSpec, schema: pl.Schema, entries: TableMap) -> Coer
     return plan
 
 
-def _row_problems(raw: RawSource, table: str) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+def _record_key(table: str, columns: Mapping[str, str]) -> pl.Expr:
+    """The ``record_key`` of a reject from the raw cells: ``columns`` maps a canonical column
+    to the frame's column holding its cells."""
+    parts = RECORD_KEYS.get(table, ())
+    return record_key(
+        [pl.col(columns[k]) if k in columns else None for k in parts],
+        [k in RECORD_KEY_OPTIONAL for k in parts],
+    )
+
+
+def _row_problems(
+    raw: RawSource, table: str, record: pl.Expr
+) -> tuple[pl.DataFrame, pl.DataFrame, int]:
     """(the records to coerce, rejects of whole rows, rows skipped): an empty row of a text
     source is skipped (counted, never a reject); a row with a ``ROW_REASON`` is rejected whole
-    (column and value null)."""
+    (column and value null; ``record`` names the record)."""
     frame = raw.frame
     skipped = 0
     if raw.skip_empty and frame.height:
@@ -259,6 +274,7 @@ def _row_problems(raw: RawSource, table: str) -> tuple[pl.DataFrame, pl.DataFram
                 pl.lit(table).alias("table"),
                 pl.lit(raw.name).alias("source_file"),
                 pl.col(ROW).cast(pl.Int64).alias("row_number"),
+                record.alias(RECORD_KEY),
                 pl.lit(None, pl.String).alias("column"),
                 pl.lit(None, pl.String).alias("value"),
                 pl.col(ROW_REASON).alias("reason"),
@@ -273,7 +289,8 @@ def build_table(spec: TableSpec, raw: RawSource, entries: TableMap) -> Table:
     mapped, dropped = map_headers(spec, raw.headers, entries.rename, raw.name)
     given = given_columns(spec, raw, mapped)
     rows_in = raw.frame.height
-    records, row_rejects, skipped = _row_problems(raw, spec.name)
+    cells = {target: f"c{position}" for position, target in mapped.items()}
+    records, row_rejects, skipped = _row_problems(raw, spec.name, _record_key(spec.name, cells))
     for position, target in mapped.items():
         dtype = records.schema[f"c{position}"]
         if dtype.is_nested() or dtype == pl.Object():
@@ -294,8 +311,15 @@ def build_table(spec: TableSpec, raw: RawSource, entries: TableMap) -> Table:
         .collect()
     )
     key = [(k, f"__v{spec.names.index(k)}") for k in spec.key]
+    present = {name: name for name in mapped.values()}
     good, rejects = _coerce.split_rejects(
-        coerced, checks=plan.checks, key=key, table=spec.name, source_file=raw.name, row=ROW
+        coerced,
+        checks=plan.checks,
+        key=key,
+        table=spec.name,
+        source_file=raw.name,
+        row=ROW,
+        record=_record_key(spec.name, present),
     )
     if row_rejects.height:
         rejects = pl.concat([rejects, row_rejects]).sort("row_number", maintain_order=True)

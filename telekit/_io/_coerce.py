@@ -22,6 +22,7 @@ from telekit._core._columns import (
     CLAIM_LINE_START_DATE,
     MONEY,
     PLACE_OF_SERVICE_CODE,
+    RECORD_KEY,
     REJECTS_SCHEMA,
     UNITS,
     Column,
@@ -227,8 +228,12 @@ def split_rejects(
     table: str,
     source_file: str,
     row: str,
+    record: pl.Expr | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Split ``frame`` into its good rows and one reject row per bad row.
+
+    ``record`` gives each reject its ``record_key`` (``telekit._core._table.record_key`` over
+    the raw cells; null when not given).
 
     ``checks`` lists, in contract order, (canonical column, reason column, raw-text column);
     ``key`` lists (canonical column, value column) of the duplicate key; null parts never
@@ -254,8 +259,10 @@ def split_rejects(
     ).list.drop_nulls()
     first = problems.list.first()
     more = pl.col("__n_bad") - 1
+    key_of = (pl.lit(None, pl.String) if record is None else record).alias(RECORD_KEY)
     value_rejects = bad.select(
         pl.col(row).cast(pl.Int64).alias("row_number"),
+        key_of,
         first.struct.field("column").alias("column"),
         first.struct.field("value").alias("value"),
         pl.when(more > 0)
@@ -282,6 +289,7 @@ def split_rejects(
             )
             dup_rejects = dups.join(first_seen, on=values, how="left").select(
                 pl.col(row).cast(pl.Int64).alias("row_number"),
+                key_of,
                 pl.lit(names[0]).alias("column"),
                 pl.col(raw_key).cast(pl.String).alias("value"),
                 pl.format(
@@ -299,6 +307,7 @@ def split_rejects(
             pl.lit(table).alias("table"),
             pl.lit(source_file).alias("source_file"),
             "row_number",
+            RECORD_KEY,
             "column",
             "value",
             "reason",

@@ -63,6 +63,15 @@ PREFIXES: Final[dict[str, str]] = {
 #: free-text columns: identifiers replaced, dates reduced to the year
 TEXT_COLUMNS: Final = ("message", "suggested_fix", "reason", "record_key")
 
+#: a reject's record_key (DESIGN §4 "Rejects name the record") per table: the pattern whose
+#: group 1 is an identifier, and its pseudonym kind (NPIs and remittance ids are kept)
+RECORD_KEY_IDS: Final[dict[str, tuple[str, str]]] = {
+    "claims": (r"^(.*):[^:]*$", "claim"),  # claim_id:claim_line_number
+    "patient_payments": (r"^(.*)$", "claim"),  # claim_id
+    "encounters": (r"^(.*)$", "encounter"),  # encounter_id
+    "coverage": (r"^(.*):[^:]*:[^:]*$", "person"),  # person_id:payer:enrollment_start_date
+}
+
 #: columns whose values are dropped (set to null) in every output
 DROPPED_COLUMNS: Final = ("value", c.AUDIO_ONLY_REASON, "note")
 
@@ -251,9 +260,26 @@ class Deidentifier:
             .alias("source_file")
         )
 
+    def register_record_keys(self, frame: pl.DataFrame) -> None:
+        """Register the identifiers inside rejects' ``record_key`` (a rejected row's claim,
+        encounter or person may appear nowhere else), so the free-text pass replaces them."""
+        if "record_key" not in frame.columns or "table" not in frame.columns:
+            return
+        for table, (pattern, kind) in RECORD_KEY_IDS.items():
+            ids = (
+                frame.filter(pl.col("table") == table)
+                .get_column("record_key")
+                .cast(pl.String)
+                .str.extract(pattern, 1)
+                .drop_nulls()
+            )
+            if ids.len():
+                self.register(kind, ids.unique())
+
     def frame(self, frame: pl.DataFrame) -> pl.DataFrame:
         """Any output frame: identifiers → pseudonyms, dates → years, free text cleaned,
         dropped columns nulled (reject ``value``) or removed (``note``, ``audio_only_reason``)."""
+        self.register_record_keys(frame)
         frame = self.file_names(self._ids(frame))
         for col in TEXT_COLUMNS:
             if col in frame.columns:

@@ -85,6 +85,8 @@ def load_audit(
         if rejects_path.is_file()
         else pl.DataFrame(schema=c.REJECTS_SCHEMA)
     )
+    if c.RECORD_KEY not in rejects.columns:  # an OUT written before rejects named the record
+        rejects = rejects.with_columns(pl.lit(None, pl.String).alias(c.RECORD_KEY))
     inputs_path = folder / "inputs.json"
     inputs = json.loads(inputs_path.read_text(encoding="utf-8")) if inputs_path.is_file() else None
     metrics_path, oig_path = folder / "metrics.parquet", folder / "oig.parquet"

@@ -523,6 +523,9 @@ def inputs(page: Page, record: AuditRecord) -> str:
             )
         )
         parts.append("<h3>Rejected rows</h3>")
+        shown = rejects.head(_REJECT_ROWS)
+        if "record_key" not in shown.columns:  # a frame from before rejects named the record
+            shown = shown.with_columns(pl.lit(None, pl.String).alias("record_key"))
         if rejects.height > _REJECT_ROWS:
             parts.append(
                 f"<p class='note'>The first {_REJECT_ROWS} of {rejects.height:,}; all are in "
@@ -530,11 +533,12 @@ def inputs(page: Page, record: AuditRecord) -> str:
             )
         parts.append(
             page.table(
-                rejects.head(_REJECT_ROWS),
+                shown,
                 [
                     ("table", "Table", None),
                     ("source_file", "File", None),
                     ("row_number", "Row", _int),
+                    ("record_key", "Record", None),
                     ("column", "Column", None),
                     ("reason", "Reason", None),
                 ],

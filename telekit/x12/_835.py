@@ -203,7 +203,7 @@ def _build(parser: Parser, path: str) -> Remittances:
 def _cut_rejects(parser: Parser, path: str) -> pl.DataFrame:
     """The claims, service lines and adjustments the file ends inside, as rejects."""
     name = Path(path).name
-    rows = [(table, name, at, None, None, why) for table, at, why in parser.cut]
+    rows = [(table, name, at, None, None, None, why) for table, at, why in parser.cut]
     return pl.DataFrame(rows, schema=REJECTS_SCHEMA, orient="row")
 
 

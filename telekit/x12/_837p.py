@@ -662,7 +662,7 @@ def read_837p(source: Source, *, name: str | None = None) -> X837P:
 
 def _skipped_rejects(skipped: list[tuple[int, str]], label: str) -> pl.DataFrame:
     """Service lines that could not be read as rejects: ``row_number`` = the SV1's ordinal."""
-    rows = [(CLAIMS.name, label, at, None, None, why) for at, why in skipped]
+    rows = [(CLAIMS.name, label, at, None, None, None, why) for at, why in skipped]
     return pl.DataFrame(rows, schema=REJECTS_SCHEMA, orient="row")
 
 

@@ -153,7 +153,9 @@ def test_damaged_envelope_is_warnings_with_the_data_kept() -> None:
 def test_rejects_use_the_csv_reasons_and_segment_ordinals() -> None:
     result = read_837p(DATA / "telehealth_rejects.837")
     assert result.rejects.schema == REJECTS_SCHEMA
-    assert result.rejects.drop("table", "source_file").rows() == [
+    # CLM01:LX (claim_id:claim_line_number) names each rejected line
+    assert result.rejects["record_key"].to_list() == ["R1:2", "R1:3", "R2:1", "R3:1"]
+    assert result.rejects.drop("table", "source_file", "record_key").rows() == [
         (25, "claim_line_start_date", "20241340", "expected a date (YYYY-MM-DD or MM/DD/YYYY)"),
         (
             28,

@@ -216,8 +216,6 @@ def oig_measures(
        so this is a proxy computed only when the year's lines in scope hold DMEPOS codes; without
        them it is not computable. The time window is [unverified] (same calendar year here).
     """
-    limits = resolve_thresholds(thresholds)
-    scope_types = None if payer_types is None else sorted(set(payer_types))
     parts = oig_parts(
         claims,
         encounters,
@@ -226,7 +224,7 @@ def oig_measures(
         payer_types=payer_types,
         include_virtual_care=include_virtual_care,
     )
-    return oig_finish([parts], limits=limits, scope_types=scope_types)
+    return oig_finish([parts], thresholds=thresholds, payer_types=payer_types)
 
 
 #: The partial frames of ``oig_parts``: what is summed per (NPI, year) across parts, and the
@@ -373,13 +371,15 @@ def oig_parts(
 def oig_finish(
     parts: Sequence[Mapping[str, pl.DataFrame]],
     *,
-    limits: Mapping[str, Threshold],
-    scope_types: list[str] | None,
+    thresholds: Mapping[str, Threshold | float | int] | None = None,
+    payer_types: Collection[str] | None = OIG_PAYER_TYPES,
 ) -> pl.DataFrame:
     """``oig_measures``' result from the ``oig_parts`` of claim lines of disjoint persons (one
-    part: the whole claims): the summable counts summed per (NPI, year), distinct days counted
-    over every part's (NPI, year, DOS), per-year flags or-ed; then the measures, thresholds
-    and percentiles, once."""
+    part: the whole claims; ``payer_types`` the parts' own): the summable counts summed per
+    (NPI, year), distinct days counted over every part's (NPI, year, DOS), per-year flags
+    or-ed; then the measures, ``thresholds`` and percentiles, once."""
+    limits = resolve_thresholds(thresholds)
+    scope_types = None if payer_types is None else sorted(set(payer_types))
 
     def merged(name: str) -> pl.DataFrame:
         return pl.concat([p[name] for p in parts], how="vertical")

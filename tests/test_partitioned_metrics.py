@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +15,12 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+import telekit as tk
 from telekit import sample
 from telekit._core import _columns as c
+from telekit._core._exceptions import TelekitError
 from telekit._scale import _partitioned
-from telekit.report import METRIC_FRAMES, audit_folder
+from telekit.report import METRIC_FRAMES, audit_folder, compute_metrics
 from tests.test_partitioned import K, tangle
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
@@ -150,3 +153,44 @@ def test_without_remittances_the_mix_and_oig_are_still_measured(
         "telehealth_mix_by_month",
     }
     assert_same_outputs(tmp_path / "single", tmp_path / "bounded")
+
+
+def test_audit_takes_the_bounded_path_past_its_memory_budget(tangled: Path) -> None:
+    claims, policies = tangled / "claims.csv", tangled / "policies.toml"
+    others = {t: tangled / f"{t}.csv" for t in ("encounters", "coverage", "providers")}
+    single = tk.audit(claims, **others, policies=policies)
+    roomy = tk.audit(claims, **others, policies=policies, memory_budget="64GB")
+    bounded = tk.audit(claims, **others, policies=policies, memory_budget="1MB")
+    assert not isinstance(roomy, _partitioned.PartitionedAuditResult)
+    assert isinstance(bounded, _partitioned.PartitionedAuditResult)
+    assert bounded.claims.is_empty() and bounded.lines_audited == single.claims.height
+    assert_frame_equal(single.findings, bounded.findings)
+    assert_frame_equal(single.findings, roomy.findings)
+    # frames in memory are audited in memory, whatever the budget
+    frame = tk.read_claims(claims).data
+    in_memory = tk.audit(frame, **others, policies=policies, memory_budget=1)
+    assert not isinstance(in_memory, _partitioned.PartitionedAuditResult)
+    assert_frame_equal(single.findings, in_memory.findings)
+    with pytest.raises(TelekitError, match="memory_budget: 'lots' is not a size"):
+        tk.audit(claims, memory_budget="lots")
+    # a bounded audit holds no lines: compute_metrics says so instead of measuring nothing
+    with pytest.raises(TelekitError, match="bounded-memory path"):
+        compute_metrics(bounded)
+
+
+def test_audit_keeps_the_patient_payments_for_compute_metrics(tangled: Path) -> None:
+    remits = tk.read_remittances(
+        tangled / "remittances.csv", adjustments=tangled / "adjustments.csv"
+    )
+    payments = tk.read_patient_payments(tangled / "patient_payments.csv")
+    claims = tangled / "claims.csv"
+    kept = tk.audit(claims, remittances=remits, patient_payments=tangled / "patient_payments.csv")
+    assert kept.patient_payments is not None
+    assert_frame_equal(kept.patient_payments, payments.data)
+    assert tk.audit(claims, remittances=remits).patient_payments is None
+    with_kept = compute_metrics(kept, remits)
+    given = compute_metrics(kept, remits, patient_payments=payments)
+    without = compute_metrics(replace(kept, patient_payments=None), remits)
+    for name in ("revenue_cycle", "revenue_cycle_by_payer"):
+        assert_frame_equal(with_kept[name], given[name])
+    assert not with_kept["revenue_cycle"].equals(without["revenue_cycle"])

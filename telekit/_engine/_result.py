@@ -216,6 +216,8 @@ class AuditResult:
     catalog_version: str = ""
     # the remittances the line statuses were read from (None: not given)
     remittances: Remittances | None = None
+    # the patient payments given to ``tk.audit`` (for ``report.compute_metrics``; None: not given)
+    patient_payments: pl.DataFrame | None = None
 
     def summary(self) -> pl.DataFrame:
         """One row per rule: rule_code, rule_name, severity, responsibility, findings, lines,

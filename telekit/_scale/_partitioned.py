@@ -89,8 +89,9 @@ from typing import Any
 
 import polars as pl
 
-from telekit._audit import run_reference
+from telekit._audit import BOUNDED, run_reference
 from telekit._core import _columns as c
+from telekit._core._exceptions import InputError
 from telekit._core._progress import StatusLine, status_callback
 from telekit._engine._pricing_inputs import ExpectedFeesInput, pricing_of
 from telekit._io._maps import MapSpec
@@ -331,3 +332,22 @@ def audit_partitioned(
             note("done")
             if isinstance(note, StatusLine):
                 note.close()
+
+
+def _bounded_audit(
+    claims: str | Path, memory_budget: int | str, **options: Any
+) -> PartitionedAuditResult | None:
+    """``tk.audit(memory_budget=...)``'s bounded path: ``audit_partitioned`` when the claims
+    file exceeds what the single-process audit fits in the budget, else None."""
+    if isinstance(memory_budget, str):
+        try:
+            memory_budget = parse_memory_budget(memory_budget)
+        except ValueError as e:
+            msg = f"memory_budget: {e}"
+            raise InputError(msg) from None
+    if not should_partition(claims, memory_budget):
+        return None
+    return audit_partitioned(claims, **options)
+
+
+BOUNDED[:] = [_bounded_audit]

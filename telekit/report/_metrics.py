@@ -10,11 +10,12 @@ from typing import Any, Final
 import polars as pl
 
 from telekit._core import _columns as c
-from telekit._core._exceptions import InputError
+from telekit._core._exceptions import InputError, TelekitError
 from telekit._core._remittances import Remittances
 from telekit._core._table import Table
 from telekit._engine._result import AuditResult
 from telekit._policies._model import Policies
+from telekit._scale._merge import PartitionedAuditResult
 
 METRIC_FRAMES: Final = (
     "revenue_cycle",  # metrics.revenue_cycle(by=None): one row
@@ -43,7 +44,22 @@ def compute_metrics(
     Payers are grouped through the audit's policy aliases; ``audit_clean_rate`` uses the
     audit. ``unlisted_payers`` (one column, ``payer``) lists the claims' payer values that have
     no entry nor alias in the audit's policies (``Policies.unlisted_payers``).
+    ``patient_payments`` default to those given to ``tk.audit`` (``result.patient_payments``).
+
+    A bounded-memory audit holds no claim lines: its frames are those ``telekit audit`` (and
+    ``audit_folder``) measured bucket by bucket; one measured by none is an error.
     """
+    if isinstance(result, PartitionedAuditResult):
+        if result.metric_frames is None:
+            msg = (
+                "compute_metrics: this audit took the bounded-memory path and holds no claim "
+                "lines; telekit audit (or report.audit_folder) measures such an audit bucket "
+                "by bucket"
+            )
+            raise TelekitError(msg)
+        return dict(result.metric_frames)
+    if patient_payments is None:
+        patient_payments = result.patient_payments
     day = as_of or result.as_of
     parts = _metric_parts(result, remittances, as_of=day, patient_payments=patient_payments)
     units = parts.pop(_UNITS, None)

@@ -14,36 +14,19 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
 from telekit._core import _columns as c
-from telekit._core._columns import TABLES
 from telekit._core._remittances import Remittances
 from telekit._core._table import Table
 from telekit._io._maps import MapSpec
 from telekit._scale._links import _HC, _h
+from telekit._scale._remit_parts import PAYMENT_ORDER as _ORDER
+from telekit._scale._remit_parts import PaymentParts
 from telekit._scale._split import Split, _write_pieces
 from telekit._scale._tally import tally_patient_payments
-
-_ORDER = "__order"
-
-
-@dataclass(frozen=True)
-class PaymentParts:
-    """Patient payments cut into buckets under ``folder`` (``PaymentRouter``)."""
-
-    folder: Path
-
-    def bucket(self, k: int) -> pl.DataFrame:
-        """The patient payments of bucket ``k``'s claims, in input order (canonical columns)."""
-        files = sorted(self.folder.glob(f"*/{k:05d}/*.parquet"))
-        if not files:
-            return pl.DataFrame(schema=TABLES["patient_payments"].schema)
-        frames = [pl.read_parquet(f) for f in files]
-        return pl.concat(frames, how="diagonal_relaxed").sort(_ORDER).drop(_ORDER)
 
 
 class PaymentRouter:

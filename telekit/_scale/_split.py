@@ -36,8 +36,7 @@ from telekit._read._tables import read_table
 from telekit._scale._links import _HC, _HE, _HP, _KEYS, Links, _claim_hashes, _h, _links
 
 if TYPE_CHECKING:
-    from telekit._scale._payments import PaymentParts
-    from telekit._scale._remit_parts import RemitParts
+    from telekit._scale._remit_parts import PaymentParts, RemitParts
 
 BUCKET = "__bucket"
 POS = "__pos"  # order of a table read whole

@@ -3,7 +3,8 @@ frame (``telekit._engine._run``), reshape to one finding per (line, rule)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -28,13 +29,25 @@ from telekit._engine._sample import sample_record
 from telekit._engine._status import rules_frame
 from telekit._policies._model import Policies
 from telekit._policies._toml import load_policies
-from telekit._read._arguments import RemittancesInput, TableInput, as_remittances, as_table
+from telekit._read._arguments import (
+    RemittancesInput,
+    TableInput,
+    as_frame,
+    as_remittances,
+    as_table,
+)
 from telekit.codesets import FeeScheduleRelease, GpciFile, NcciEdition
 from telekit.rules import CATALOG_VERSION, REGISTRY
 
 # FINDINGS_SCHEMA, AuditResult and TableInput live in telekit._engine._result and
 # telekit._read._arguments; re-exported here for the modules that still import them from here.
 __all__ = ["audit"]
+
+#: The bounded-memory audit ``audit(memory_budget=...)`` hands a claims path to when the
+#: single-process estimate exceeds the budget: ``telekit._scale._partitioned`` (a layer above
+#: this one) registers it when imported, as ``import telekit`` does. It returns None when the
+#: claims fit the budget.
+BOUNDED: list[Callable[..., AuditResult | None]] = []
 
 
 def audit(
@@ -46,6 +59,7 @@ def audit(
     policies: Policies | str | Path | Mapping[str, Any] | None = None,
     as_of: date | None = None,
     remittances: RemittancesInput | None = None,
+    patient_payments: TableInput | None = None,
     telehealth_list: pl.DataFrame | None = None,
     telehealth_lists: Sequence[pl.DataFrame] = (),
     ncci: Sequence[NcciEdition] = (),
@@ -55,6 +69,7 @@ def audit(
     gpci: GpciFile | Sequence[GpciFile] | None = None,
     locality: str | None = None,
     encounters_sample: bool | None = None,
+    memory_budget: int | str | None = None,
 ) -> AuditResult:
     """Audit claim lines against every rule of the catalog.
 
@@ -79,7 +94,38 @@ def audit(
     ``encounters_sample`` (DESIGN §5 "Sampled encounters"; default: True when the encounters
     come from a ``telekit sample-visits`` workbook): the encounters are a documentation sample,
     so the rules that read an encounter judge only the lines whose encounter is in it.
+
+    ``patient_payments`` (a ``Table``, frame or path, read as ``read_patient_payments`` reads
+    it) are kept on the result (``.patient_payments``) for ``report.compute_metrics``.
+
+    ``memory_budget`` (bytes, or a size such as ``"2GB"``): when ``claims`` is a path and the
+    single-process audit would need more (estimated from the file, as ``telekit audit
+    --memory-budget`` does), the audit takes the bounded-memory path (``audit_partitioned``:
+    the same findings, rejects, accounting and summary; the lines are not held, so the result's
+    ``claims`` are empty and its ``patient_payments`` None). Frames and tables given in memory
+    are always audited in memory.
     """
+    if memory_budget is not None and isinstance(claims, str | Path) and BOUNDED:
+        bounded = BOUNDED[0](
+            claims,
+            memory_budget,
+            encounters=encounters,
+            coverage=coverage,
+            providers=providers,
+            policies=policies,
+            as_of=as_of,
+            remittances=remittances,
+            telehealth_list=telehealth_list,
+            telehealth_lists=telehealth_lists,
+            ncci=ncci,
+            icd10=icd10,
+            expected_fees=expected_fees,
+            fee_schedules=fee_schedules,
+            gpci=gpci,
+            locality=locality,
+        )
+        if bounded is not None:
+            return bounded
     run_at = datetime.now(UTC).replace(microsecond=0)
     tables = {
         "claims": as_table("claims", claims),
@@ -97,7 +143,7 @@ def audit(
         gpci=gpci,
     )
     pricing = pricing_of(ref, pol, locality=locality, expected_fees=expected_fees)
-    return audit_tables(
+    result = audit_tables(
         tables,
         pol,
         ref,
@@ -107,6 +153,9 @@ def audit(
         run_at=run_at,
         encounters_sample=encounters_sample,
     )
+    if patient_payments is None:
+        return result
+    return replace(result, patient_payments=as_frame("patient_payments", patient_payments))
 
 
 def run_reference(

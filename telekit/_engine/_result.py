@@ -219,6 +219,8 @@ class AuditResult:
     # DESIGN §5 "Sampled encounters": the documentation sample and the lines in and not in it
     # (``telekit._engine._sample.sample_record``); None when the encounters are not a sample
     encounters_sample: dict[str, Any] | None = None
+    # the patient payments given to ``tk.audit`` (for ``report.compute_metrics``; None: not given)
+    patient_payments: pl.DataFrame | None = None
 
     def summary(self) -> pl.DataFrame:
         """One row per rule: rule_code, rule_name, severity, responsibility, findings, lines,

@@ -8,7 +8,8 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 import polars as pl
 
@@ -43,6 +44,19 @@ class BucketResult:
     catalog_version: str = ""
 
 
+class BucketMeasures(Protocol):
+    """What measures each bucket's audit on the bounded-memory path (``telekit.report``'s
+    ``BucketMetrics``: the revenue-cycle metrics and OIG measures, a layer above): given each
+    bucket's ``AuditResult`` (its lines, findings and remittances) with the bucket's patient
+    payments and a work folder of its own, then asked for the run's frames once."""
+
+    def add(
+        self, result: AuditResult, patient_payments: pl.DataFrame | None, work: Path
+    ) -> None: ...
+
+    def finish(self) -> tuple[dict[str, pl.DataFrame], pl.DataFrame | None]: ...
+
+
 def audit_bucket(
     split: Split,
     k: int,
@@ -52,12 +66,14 @@ def audit_bucket(
     *,
     reference: Mapping[str, Any] | None = None,
     as_of: date | None = None,
+    measures: BucketMeasures | None = None,
 ) -> BucketResult:
     """Audit bucket ``k`` of ``split`` as ``telekit.audit`` does (``audit_tables``; also the Dask
     task) with the run's ``pricing`` (built once, ``pricing_of``) and reference sets
     (``reference``: ``run_reference``'s keywords), with the bucket's remittances when the split
     has them (then ``as_of`` is the run's: the latest payment date of every remittance, else the
-    latest DOS of every bucket)."""
+    latest DOS of every bucket). ``measures`` is given the bucket's result, with the bucket's
+    patient payments when the split has them."""
     tables = {name: part.bucket_table(k) for name, part in split.parts.items()}
     remittances = None if split.remittances is None else split.remittances.bucket(k)
     given: dict[str, Table | None] = {
@@ -75,6 +91,12 @@ def audit_bucket(
         as_of=as_of,
         run_at=datetime.now(UTC).replace(microsecond=0),
     )
+    if measures is not None:
+        payments = None if split.patient_payments is None else split.patient_payments.bucket(k)
+        folder = split.work / "measures" / f"{k:05d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        measures.add(result, payments, folder)
+        del payments
     out = BucketResult(
         bucket=k,
         findings=result.findings,
@@ -114,10 +136,14 @@ class PartitionedAuditResult(AuditResult):
     """An ``AuditResult`` whose lines were audited bucket by bucket and are not held in memory:
     ``claims``, ``encounters`` and ``coverage`` are empty frames with the canonical columns (read
     the inputs again to look at them); findings, rejects, accounting, rule statuses and the
-    summary are those of the single-process audit."""
+    summary are those of the single-process audit. Given ``measures``, ``metric_frames`` and
+    ``oig`` are the single-process ``compute_metrics`` and ``oig_measures`` frames."""
 
     lines_audited: int = 0
     buckets: int = 0
+    # the metric frames (report.METRIC_FRAMES) and OIG measures; None: not measured
+    metric_frames: dict[str, pl.DataFrame] | None = None
+    oig: pl.DataFrame | None = None
 
     def __repr__(self) -> str:
         n = self.counts()

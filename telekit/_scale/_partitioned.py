@@ -89,8 +89,9 @@ from typing import Any
 
 import polars as pl
 
-from telekit._audit import run_reference
+from telekit._audit import BOUNDED, run_reference
 from telekit._core import _columns as c
+from telekit._core._exceptions import InputError
 from telekit._core._progress import StatusLine, status_callback
 from telekit._engine._pricing_inputs import ExpectedFeesInput, pricing_of
 from telekit._io._maps import MapSpec
@@ -98,7 +99,8 @@ from telekit._io._source import PARQUET_MAGIC as _PARQUET_MAGIC
 from telekit._policies._model import Policies
 from telekit._policies._toml import load_policies
 from telekit._read._arguments import RemittancesInput, TableInput
-from telekit._scale._merge import PartitionedAuditResult, audit_bucket, merge
+from telekit._scale._merge import BucketMeasures, PartitionedAuditResult, audit_bucket, merge
+from telekit._scale._payments import split_patient_payments
 from telekit._scale._remits import split_remittances
 from telekit._scale._split import BUCKET_LINES, Split, split_inputs, work_folder
 from telekit.codesets import FeeScheduleRelease, GpciFile, NcciEdition
@@ -229,6 +231,8 @@ def audit_partitioned(
     bucket_lines: int = BUCKET_LINES,
     work_dir: str | Path | None = None,
     progress: bool | Callable[[str], None] = False,
+    patient_payments: str | Path | None = None,
+    measures: BucketMeasures | None = None,
 ) -> PartitionedAuditResult:
     """``telekit.audit`` with bounded memory: the same findings, rejects, accounting and summary.
 
@@ -249,6 +253,12 @@ def audit_partitioned(
     Money: ``expected_fees``, ``fee_schedules``, ``gpci`` and ``locality`` price the lines as
     ``audit`` does; the ``Pricing`` is built once, before the split (a bad locality or expected
     fees file stops the run there), and every bucket is priced with it.
+
+    ``measures`` (``telekit.report``'s ``BucketMetrics``) measures each bucket's audit: the
+    result's ``metric_frames`` and ``oig`` are then the single-process ``compute_metrics`` and
+    ``oig_measures`` frames. With remittances, ``patient_payments`` (a path, read as
+    ``read_patient_payments`` reads it) are cut into the buckets of their claims for the
+    revenue cycle (``telekit._scale._payments``).
     """
     run_at = datetime.now(UTC).replace(microsecond=0)
     note = status_callback(progress)
@@ -278,6 +288,10 @@ def audit_partitioned(
                 progress=note,
                 claim_buckets=remittances is not None,
             )
+            if remittances is not None and patient_payments is not None and measures is not None:
+                note("reading patient payments")
+                payments = split_patient_payments(patient_payments, split, map=map, progress=note)
+                split = replace(split, patient_payments=payments)
             if remittances is not None:
                 note("reading remittances")
                 remits = split_remittances(
@@ -292,17 +306,48 @@ def audit_partitioned(
             for k in range(split.buckets):
                 note(f"auditing bucket {k + 1} of {split.buckets} ({split.lines:,} claim lines)")
                 r = audit_bucket(
-                    split, k, split.providers, pol, pricing, reference=reference, as_of=as_of
+                    split,
+                    k,
+                    split.providers,
+                    pol,
+                    pricing,
+                    reference=reference,
+                    as_of=as_of,
+                    measures=measures,
                 )
                 r.findings.write_parquet(findings_dir / f"{k:05d}.parquet")
                 results.append(replace(r, findings=r.findings.clear()))  # the findings wait on disk
                 del r
             note("merging findings")
             findings = pl.scan_parquet(sorted(findings_dir.glob("*.parquet"))).collect()
-            return merge(
+            merged = merge(
                 split, results, policies=pol, as_of=as_of, run_at=run_at, findings=findings
             )
+            if measures is None:
+                return merged
+            note("revenue-cycle metrics and OIG measures")
+            frames, oig = measures.finish()
+            return replace(merged, metric_frames=frames, oig=oig)
         finally:
             note("done")
             if isinstance(note, StatusLine):
                 note.close()
+
+
+def _bounded_audit(
+    claims: str | Path, memory_budget: int | str, **options: Any
+) -> PartitionedAuditResult | None:
+    """``tk.audit(memory_budget=...)``'s bounded path: ``audit_partitioned`` when the claims
+    file exceeds what the single-process audit fits in the budget, else None."""
+    if isinstance(memory_budget, str):
+        try:
+            memory_budget = parse_memory_budget(memory_budget)
+        except ValueError as e:
+            msg = f"memory_budget: {e}"
+            raise InputError(msg) from None
+    if not should_partition(claims, memory_budget):
+        return None
+    return audit_partitioned(claims, **options)
+
+
+BOUNDED[:] = [_bounded_audit]

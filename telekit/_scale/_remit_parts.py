@@ -1,5 +1,6 @@
-"""A bucket's remittances as the bounded-memory audit reads them back (``RemitParts``); the
-routing that writes them is ``telekit._scale._remits``."""
+"""A bucket's remittances and patient payments as the bounded-memory audit reads them back
+(``RemitParts``, ``PaymentParts``); the routing that writes them is ``telekit._scale._remits``
+and ``telekit._scale._payments``."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
-from telekit._core._columns import ADJUSTMENTS, REMITTANCE_LINES
+from telekit._core._columns import ADJUSTMENTS, REMITTANCE_LINES, TABLES
 from telekit._core._remittances import (
     CLAIMS_SCHEMA,
     PAYMENTS_SCHEMA,
@@ -21,6 +22,7 @@ from telekit._core._remittances import (
 from telekit._core._table import empty_issues, empty_rejects
 
 ORDER = "__order"  # input order (sources in turn, rows within)
+PAYMENT_ORDER = "__order"  # a patient payment's input order
 GIVEN = "__given"  # a row of an 835 file or a Remittances given: its claims row is not derived
 SCHEMAS = {
     "lines": REMITTANCE_LINES.schema,
@@ -68,3 +70,18 @@ class RemitParts:
             rows_in=lines.height + adjustments.height,
             sources=(),
         )
+
+
+@dataclass(frozen=True)
+class PaymentParts:
+    """Patient payments cut into buckets under ``folder`` (``PaymentRouter``)."""
+
+    folder: Path
+
+    def bucket(self, k: int) -> pl.DataFrame:
+        """The patient payments of bucket ``k``'s claims, in input order (canonical columns)."""
+        files = sorted(self.folder.glob(f"*/{k:05d}/*.parquet"))
+        if not files:
+            return pl.DataFrame(schema=TABLES["patient_payments"].schema)
+        frames = [pl.read_parquet(f) for f in files]
+        return pl.concat(frames, how="diagonal_relaxed").sort(PAYMENT_ORDER).drop(PAYMENT_ORDER)

@@ -36,7 +36,7 @@ from telekit._read._tables import read_table
 from telekit._scale._links import _HC, _HE, _HP, _KEYS, Links, _claim_hashes, _h, _links
 
 if TYPE_CHECKING:
-    from telekit._scale._remit_parts import RemitParts
+    from telekit._scale._remit_parts import PaymentParts, RemitParts
 
 BUCKET = "__bucket"
 POS = "__pos"  # order of a table read whole
@@ -93,6 +93,7 @@ class Split:
     # claim_id hash (__hc) -> bucket, one row per claim and bucket: where remittances go
     claim_buckets: pl.DataFrame | None = None
     remittances: RemitParts | None = None  # the remittances cut into the buckets
+    patient_payments: PaymentParts | None = None  # the patient payments cut into the buckets
 
 
 def _write_pieces(frame: pl.DataFrame, folder: Path, batch: int) -> None:

@@ -216,15 +216,20 @@ def tally_patient_payments(
     map: str | Path | MapSpec | None = None,
     work_dir: str | Path | None = None,
     progress: bool | Callable[[str], None] = False,
+    sink: Sink | None = None,
 ) -> Tally:
-    """``read_patient_payments`` in bounded memory, for its accounting and rejects only."""
+    """``read_patient_payments`` in bounded memory, for its accounting and rejects only;
+    ``sink`` is also given the rows read (the bounded-memory audit routes them to its
+    buckets)."""
     note = status_callback(progress)
     entries = resolve_map(TABLES["patient_payments"], None, None, map, None)
     with work_folder(work_dir, "telekit-payments-") as work:
         stream = _stream_of("patient_payments", source, entries, work, note)
-        return _tally_or_whole(
-            stream,
-            lambda: Tally.of_table(read_table("patient_payments", source, map=map)),
-            work,
-            note,
-        )
+
+        def whole() -> Tally:
+            table = read_table("patient_payments", source, map=map)
+            if sink is not None:
+                sink.add(table)
+            return Tally.of_table(table)
+
+        return _tally_or_whole(stream, whole, work, note, sink)

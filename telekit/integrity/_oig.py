@@ -7,7 +7,7 @@ scope, and each measure is one group-by per (rendering NPI, calendar year).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Final
 
 import polars as pl
@@ -34,7 +34,7 @@ from telekit.integrity._measures import (
     resolve_thresholds,
 )
 
-__all__ = ["OIG_PAYER_TYPES", "YEAR", "oig_measures", "oig_schema"]
+__all__ = ["OIG_PAYER_TYPES", "YEAR", "oig_finish", "oig_measures", "oig_parts", "oig_schema"]
 
 YEAR = "year"
 TELEHEALTH_VISITS = "telehealth_visits"
@@ -216,7 +216,47 @@ def oig_measures(
        so this is a proxy computed only when the year's lines in scope hold DMEPOS codes; without
        them it is not computable. The time window is [unverified] (same calendar year here).
     """
-    limits = resolve_thresholds(thresholds)
+    parts = oig_parts(
+        claims,
+        encounters,
+        year=year,
+        minutes_per_code=minutes_per_code,
+        payer_types=payer_types,
+        include_virtual_care=include_virtual_care,
+    )
+    return oig_finish([parts], thresholds=thresholds, payer_types=payer_types)
+
+
+#: The partial frames of ``oig_parts``: what is summed per (NPI, year) across parts, and the
+#: two that are not summable (distinct DOS per NPI; per-year flags), merged by ``oig_finish``.
+_SUMMED: Final = (
+    TELEHEALTH_VISITS,
+    FACILITY_FEE_SHARE,
+    HIGHEST_LEVEL_SHARE,
+    BENEFICIARIES,
+    DUAL_FFS_MA_SHARE,
+    MINUTES_PER_VISIT,
+    EQUIPMENT_ORDER_SHARE,
+)
+_DAYS: Final = "_days"  # (NPI, year, DOS) with a telehealth service
+_YEARS: Final = "_years"  # per year: any Medicare FFS, any MA, any DMEPOS line in scope
+
+
+def oig_parts(
+    claims: TableInput,
+    encounters: TableInput | None = None,
+    *,
+    year: int | Iterable[int] | None = None,
+    minutes_per_code: pl.DataFrame | pl.LazyFrame | None = None,
+    payer_types: Collection[str] | None = OIG_PAYER_TYPES,
+    include_virtual_care: bool = False,
+) -> dict[str, pl.DataFrame]:
+    """The mergeable parts of ``oig_measures`` for claim lines of whole persons (the
+    bounded-memory audit gives each bucket's; ``oig_finish`` merges them): per (NPI, year) the
+    counts that sum across persons (visits, numerators and denominators of the shares,
+    beneficiaries, visit minutes), and the two that do not — the (NPI, year, DOS) of telehealth
+    services (distinct days) and per year whether any Medicare FFS, MA or DMEPOS line is in
+    scope."""
     years = _years(year)
     minutes = _minutes_table(minutes_per_code)
     # a canonical frame is taken as is; anything else is read (rejected rows left out)
@@ -251,15 +291,21 @@ def oig_measures(
         lines = lines.filter(pl.col(YEAR).is_in(years))
     scoped = lines.drop(v.SUPERSEDED).collect()
     tele = scoped.filter(pl.col(_TELEHEALTH))
-
-    if tele.is_empty():
-        return pl.DataFrame(schema=oig_schema())
+    ffs, ma = OIG_PAYER_TYPES
+    ptype = pl.col(c.PAYER_TYPE)
 
     visits = tele.select(VISIT).unique()
-    universe = tele.group_by(KEY).agg(
-        pl.struct(PERSON, DOS).n_unique().cast(pl.Int64).alias(TELEHEALTH_VISITS)
-    )
-    parts: dict[str, pl.DataFrame] = {}
+    parts: dict[str, pl.DataFrame] = {
+        TELEHEALTH_VISITS: tele.group_by(KEY).agg(
+            pl.struct(PERSON, DOS).n_unique().cast(pl.Int64).alias(_NUM)
+        ),
+        _DAYS: tele.select(NPI, YEAR, DOS).unique(),
+        _YEARS: scoped.group_by(YEAR).agg(
+            (ptype == ffs).any().alias("_year_ffs"),
+            (ptype == ma).any().alias("_year_ma"),
+            _is_equipment(pl.col(CODE)).any().alias("_year_has"),
+        ),
+    }
 
     # 1 facility fee: Q3014 by the same NPI for the same person and DOS
     fee = scoped.filter(pl.col("_q3014")).select(NPI, PERSON, DOS).unique()
@@ -268,36 +314,108 @@ def oig_measures(
             fee.with_columns(pl.lit(True).alias("_fee")), on=[NPI, PERSON, DOS], how="left"
         ).with_columns(pl.col("_fee").fill_null(False)),
         "_fee",
-    ).with_columns(pl.lit(None, dtype=pl.String).alias(_REASON))
+    )
 
     # 2 highest level: visits with a family E/M code, those with a top code
     levels = highest_level_codes().select(CODE, "highest")
     em_visits = tele.join(levels, on=CODE, how="inner").group_by(VISIT).agg(pl.col("highest").any())
-    parts[HIGHEST_LEVEL_SHARE] = _share(em_visits, "highest").with_columns(
-        pl.lit(None, dtype=pl.String).alias(_REASON)
+    parts[HIGHEST_LEVEL_SHARE] = _share(em_visits, "highest")
+
+    # 6 beneficiaries: persons never span parts, so their distinct count sums
+    parts[BENEFICIARIES] = tele.group_by(KEY).agg(
+        pl.col(PERSON).n_unique().cast(pl.Float64).alias(_NUM)
     )
 
-    # 3 days, 6 beneficiaries: counts
-    counts = tele.group_by(KEY).agg(
-        pl.col(DOS).n_unique().cast(pl.Float64).alias(TELEHEALTH_DAYS),
-        pl.col(PERSON).n_unique().cast(pl.Float64).alias(BENEFICIARIES),
+    # 4 services billed to both Medicare FFS and MA (a service is one person's)
+    services = (
+        tele.filter(ptype.is_in([ffs, ma]))
+        .group_by(NPI, YEAR, PERSON, DOS, CODE)
+        .agg((ptype == ffs).any().alias("_ffs"), (ptype == ma).any().alias("_ma"))
+        .with_columns((pl.col("_ffs") & pl.col("_ma")).alias("_both"))
     )
-    for name in (TELEHEALTH_DAYS, BENEFICIARIES):
-        parts[name] = counts.select(
-            *KEY,
-            pl.col(name).alias(_NUM),
-            pl.lit(None, dtype=pl.Int64).alias(_DEN),
-            pl.lit(None, dtype=pl.String).alias(_REASON),
+    parts[DUAL_FFS_MA_SHARE] = _share(services, "_both")
+
+    # 5 minutes per visit over visits with at least one timed line
+    parts[MINUTES_PER_VISIT] = (
+        tele.join(minutes, on=CODE, how="left")
+        .group_by(VISIT)
+        .agg(
+            pl.col(_MINUTES).is_not_null().any().alias("_timed"),
+            (pl.col(_MINUTES) * pl.col("_units")).sum().alias("_visit_minutes"),
         )
+        .filter(pl.col("_timed"))
+        .group_by(KEY)
+        .agg(
+            pl.col("_visit_minutes").sum().alias(_NUM),
+            pl.len().cast(pl.Int64).alias(_DEN),
+        )
+    )
 
-    parts[DUAL_FFS_MA_SHARE] = _dual(scoped, tele, scope_types)
-    parts[MINUTES_PER_VISIT] = _minutes(tele, minutes)
-    parts[EQUIPMENT_ORDER_SHARE] = _equipment(scoped, tele)
+    # 7 telehealth beneficiaries with a DMEPOS line of the same NPI
+    given = (
+        scoped.filter(_is_equipment(pl.col(CODE)))
+        .select(NPI, YEAR, PERSON)
+        .unique()
+        .with_columns(pl.lit(True).alias("_eq"))
+    )
+    benes = (
+        tele.select(NPI, YEAR, PERSON)
+        .unique()
+        .join(given, on=[NPI, YEAR, PERSON], how="left")
+        .with_columns(pl.col("_eq").fill_null(False))
+    )
+    parts[EQUIPMENT_ORDER_SHARE] = _share(benes, "_eq")
+    return parts
+
+
+def oig_finish(
+    parts: Sequence[Mapping[str, pl.DataFrame]],
+    *,
+    thresholds: Mapping[str, Threshold | float | int] | None = None,
+    payer_types: Collection[str] | None = OIG_PAYER_TYPES,
+) -> pl.DataFrame:
+    """``oig_measures``' result from the ``oig_parts`` of claim lines of disjoint persons (one
+    part: the whole claims; ``payer_types`` the parts' own): the summable counts summed per
+    (NPI, year), distinct days counted over every part's (NPI, year, DOS), per-year flags
+    or-ed; then the measures, ``thresholds`` and percentiles, once."""
+    limits = resolve_thresholds(thresholds)
+    scope_types = None if payer_types is None else sorted(set(payer_types))
+
+    def merged(name: str) -> pl.DataFrame:
+        return pl.concat([p[name] for p in parts], how="vertical")
+
+    universe = (
+        merged(TELEHEALTH_VISITS)
+        .group_by(KEY)
+        .agg(pl.col(_NUM).sum().cast(pl.Int64).alias(TELEHEALTH_VISITS))
+    )
+    if universe.is_empty():
+        return pl.DataFrame(schema=oig_schema())
+    summed = {
+        name: merged(name).group_by(KEY).agg(pl.all().sum())
+        for name in _SUMMED
+        if name != TELEHEALTH_VISITS
+    }
+    per_year = merged(_YEARS).group_by(YEAR).agg(pl.col("_year_ffs", "_year_ma", "_year_has").any())
+    days = merged(_DAYS).unique().group_by(KEY).agg(pl.len().cast(pl.Float64).alias(_NUM))
+    no_reason = pl.lit(None, dtype=pl.String).alias(_REASON)
+    measures: dict[str, pl.DataFrame] = {
+        FACILITY_FEE_SHARE: summed[FACILITY_FEE_SHARE].with_columns(no_reason),
+        HIGHEST_LEVEL_SHARE: summed[HIGHEST_LEVEL_SHARE].with_columns(no_reason),
+    }
+    for name, counted in ((TELEHEALTH_DAYS, days), (BENEFICIARIES, summed[BENEFICIARIES])):
+        measures[name] = counted.select(
+            *KEY, _NUM, pl.lit(None, dtype=pl.Int64).alias(_DEN), no_reason
+        )
+    keys = universe.select(KEY)
+    measures[DUAL_FFS_MA_SHARE] = _dual(keys, summed[DUAL_FFS_MA_SHARE], per_year, scope_types)
+    measures[MINUTES_PER_VISIT] = _minutes(keys, summed[MINUTES_PER_VISIT])
+    measures[EQUIPMENT_ORDER_SHARE] = _equipment(summed[EQUIPMENT_ORDER_SHARE], per_year)
 
     out = universe
     for m in MEASURES:
         out = out.join(
-            parts[m.name].select(
+            measures[m.name].select(
                 *KEY,
                 pl.col(_NUM).alias(f"{m.name}_numerator"),
                 pl.col(_DEN).alias(f"{m.name}_denominator"),
@@ -363,21 +481,14 @@ def _finish(name: str, is_count: bool, limit: Threshold) -> list[pl.Expr]:
     ]
 
 
-def _dual(scoped: pl.DataFrame, tele: pl.DataFrame, scope_types: list[str] | None) -> pl.DataFrame:
+def _dual(
+    keys: pl.DataFrame,
+    share: pl.DataFrame,
+    per_year: pl.DataFrame,
+    scope_types: list[str] | None,
+) -> pl.DataFrame:
     """Measure 4: services billed to both Medicare FFS and MA, with the reasons it cannot be."""
     ffs, ma = OIG_PAYER_TYPES
-    ptype = pl.col(c.PAYER_TYPE)
-    services = (
-        tele.filter(ptype.is_in([ffs, ma]))
-        .group_by(NPI, YEAR, PERSON, DOS, CODE)
-        .agg((ptype == ffs).any().alias("_ffs"), (ptype == ma).any().alias("_ma"))
-        .with_columns((pl.col("_ffs") & pl.col("_ma")).alias("_both"))
-    )
-    share = _share(services, "_both")
-    per_year = scoped.group_by(YEAR).agg(
-        (ptype == ffs).any().alias("_year_ffs"), (ptype == ma).any().alias("_year_ma")
-    )
-    keys = tele.select(KEY).unique()
     left_out = [t for t in (ffs, ma) if scope_types is not None and t not in scope_types]
     if left_out:
         why = (
@@ -415,58 +526,29 @@ def _dual(scoped: pl.DataFrame, tele: pl.DataFrame, scope_types: list[str] | Non
     )
 
 
-def _minutes(tele: pl.DataFrame, minutes: pl.DataFrame) -> pl.DataFrame:
+def _minutes(keys: pl.DataFrame, timed: pl.DataFrame) -> pl.DataFrame:
     """Measure 5: minutes per visit over visits with at least one timed line."""
-    timed = (
-        tele.join(minutes, on=CODE, how="left")
-        .group_by(VISIT)
-        .agg(
-            pl.col(_MINUTES).is_not_null().any().alias("_timed"),
-            (pl.col(_MINUTES) * pl.col("_units")).sum().alias("_visit_minutes"),
-        )
-        .filter(pl.col("_timed"))
-        .group_by(KEY)
-        .agg(
-            pl.col("_visit_minutes").sum().alias(_NUM),
-            pl.len().cast(pl.Int64).alias(_DEN),
-        )
-    )
-    return (
-        tele.select(KEY)
-        .unique()
-        .join(timed, on=list(KEY), how="left")
-        .with_columns(
-            pl.when(pl.col(_DEN).is_null())
-            .then(
-                pl.lit(
-                    "no telehealth visit has a code in the minutes-per-code table "
-                    "(pass minutes_per_code= for the codes billed)"
-                )
+    return keys.join(timed, on=list(KEY), how="left").with_columns(
+        pl.when(pl.col(_DEN).is_null())
+        .then(
+            pl.lit(
+                "no telehealth visit has a code in the minutes-per-code table "
+                "(pass minutes_per_code= for the codes billed)"
             )
-            .alias(_REASON)
         )
+        .alias(_REASON)
     )
 
 
-def _equipment(scoped: pl.DataFrame, tele: pl.DataFrame) -> pl.DataFrame:
+def _equipment(share: pl.DataFrame, per_year: pl.DataFrame) -> pl.DataFrame:
     """Measure 7 (proxy): telehealth beneficiaries with a DMEPOS line of the same NPI."""
-    equipment = scoped.filter(_is_equipment(pl.col(CODE)))
-    years_with = equipment.select(pl.col(YEAR).unique(), pl.lit(True).alias("_year_has"))
-    given = equipment.select(NPI, YEAR, PERSON).unique().with_columns(pl.lit(True).alias("_eq"))
-    benes = (
-        tele.select(NPI, YEAR, PERSON)
-        .unique()
-        .join(given, on=[NPI, YEAR, PERSON], how="left")
-        .with_columns(pl.col("_eq").fill_null(False))
-    )
     reason = pl.format(
         "the claims of {} hold no medical-equipment (DMEPOS) lines and claim lines name no "
         "ordering provider: equipment orders cannot be seen (they are billed on suppliers' claims)",
         pl.col(YEAR).cast(pl.String),
     )
     return (
-        _share(benes, "_eq")
-        .join(years_with, on=YEAR, how="left")
-        .with_columns(pl.when(pl.col("_year_has").is_null()).then(reason).alias(_REASON))
+        share.join(per_year, on=YEAR, how="left")
+        .with_columns(pl.when(~pl.col("_year_has").fill_null(False)).then(reason).alias(_REASON))
         .select(*KEY, _NUM, _DEN, _REASON)
     )

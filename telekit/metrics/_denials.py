@@ -101,8 +101,33 @@ def denials(
     line-level key claim lines. Payers are always canonical: trimmed, upper-cased and, with
     ``policies``, through its aliases (as in ``revenue_cycle``).
     """
-    day = as_date(as_of)
     keys = parse_by(by, encounters_given=encounters is not None)
+    return finish_denials(
+        [
+            denial_counts(
+                claims, remittances, as_of=as_of, keys=keys, encounters=encounters,
+                policies=policies,
+            )
+        ],
+        keys,
+    )  # fmt: skip
+
+
+def denial_counts(
+    claims: TableLike,
+    remittances: RemittancesLike,
+    *,
+    as_of: dt.date | str,
+    keys: Sequence[str] = (),
+    encounters: TableLike | None = None,
+    policies: Policies | None = None,
+) -> pl.DataFrame:
+    """The mergeable part of ``denials`` for claims of whole persons with their remittances (the
+    bounded-memory audit gives each bucket's; ``finish_denials`` sums them): per (keys,
+    group_code, reason_code) the distinct denied lines and claims and the amount. A claim lives
+    in one part, so the distinct counts of disjoint parts add up."""
+    keys = list(keys)
+    day = as_date(as_of)
     ledger = lg.build(
         as_frame("claims", claims),
         as_remittances(remittances),
@@ -133,10 +158,21 @@ def denials(
             .select(c.CLAIM_ID, *keys)
         )
         rows = rows.join(heads, on=c.CLAIM_ID, how="left")
-    grouped = rows.group_by(*keys, c.GROUP_CODE, c.REASON_CODE).agg(
+    return rows.group_by(*keys, c.GROUP_CODE, c.REASON_CODE).agg(
         pl.struct(c.CLAIM_ID, c.CLAIM_LINE_NUMBER).n_unique().cast(pl.Int64).alias(LINES),
         pl.col(c.CLAIM_ID).n_unique().cast(pl.Int64).alias(CLAIMS),
         pl.col(c.AMOUNT).sum().alias(c.AMOUNT),
+    )
+
+
+def finish_denials(parts: Sequence[pl.DataFrame], keys: Sequence[str] = ()) -> pl.DataFrame:
+    """``denials``' Pareto from the ``denial_counts`` of disjoint claims: counts and amounts
+    summed per (keys, group_code, reason_code), then sorted, shared and described once."""
+    keys = list(keys)
+    grouped = (
+        pl.concat(list(parts), how="vertical")
+        .group_by(*keys, c.GROUP_CODE, c.REASON_CODE)
+        .agg(pl.col(LINES, CLAIMS, c.AMOUNT).sum())
     )
     order = [*keys, c.AMOUNT, c.GROUP_CODE, c.REASON_CODE]
     descending = [False] * len(keys) + [True, False, False]

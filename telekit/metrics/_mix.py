@@ -92,6 +92,20 @@ def telehealth_mix(
     contradicts the lines is refused (``PolicyError``), as by ``tk.audit``.
     """
     keys = parse_by(by, allowed=MIX_KEYS, encounters_given=encounters is not None)
+    return finish_mix([mix_counts(claims, encounters, keys=keys, policies=policies)], keys)
+
+
+def mix_counts(
+    claims: TableLike,
+    encounters: TableLike | None = None,
+    *,
+    keys: Sequence[str] = (),
+    policies: Policies | None = None,
+) -> pl.DataFrame:
+    """The mergeable part of ``telehealth_mix`` for claims of whole persons (the bounded-memory
+    audit gives each bucket's; ``finish_mix`` sums them): per (keys, dimension, category) the
+    lines and Σ charges, the shares left to ``finish_mix``."""
+    keys = list(keys)
     policy = load_policies(policies)
     claim_lines = current_lines(as_frame("claims", claims))
     encounter_rows = None if encounters is None else as_frame("encounters", encounters)
@@ -117,28 +131,46 @@ def telehealth_mix(
     dimensions = {"telehealth": TELEHEALTH_CLASS, "place_of_service": POS_CLASS}
     if encounters is not None:
         dimensions["modality"] = c.MODALITY
-    parts = []
-    for dimension, column in dimensions.items():
-        counts = lines.group_by(*keys, column).agg(
-            pl.len().cast(pl.Int64).alias(LINES),
-            pl.col(c.CHARGE_AMOUNT).sum().alias(CHARGES),
-        )
-        all_lines = pl.col(LINES).sum().cast(pl.Float64)
-        all_charges = pl.col(CHARGES).sum().cast(pl.Float64)
-        if keys:
-            all_lines, all_charges = all_lines.over(keys), all_charges.over(keys)
-        parts.append(
-            counts.select(
+    return pl.concat(
+        [
+            lines.group_by(*keys, column)
+            .agg(
+                pl.len().cast(pl.Int64).alias(LINES),
+                pl.col(c.CHARGE_AMOUNT).sum().alias(CHARGES),
+            )
+            .select(
                 *keys,
                 pl.lit(dimension).alias(DIMENSION),
                 pl.col(column).alias(CATEGORY),
                 LINES,
-                pl.col(CHARGES).cast(c.MONEY),
-                (pl.col(LINES).cast(pl.Float64) / all_lines).alias(LINE_SHARE),
-                pl.when(all_charges != 0)
-                .then(pl.col(CHARGES).cast(pl.Float64) / all_charges)
-                .otherwise(None)
-                .alias(CHARGE_SHARE),
+                CHARGES,
             )
-        )
-    return pl.concat(parts).sort(*keys, DIMENSION, CATEGORY, nulls_last=True)
+            for dimension, column in dimensions.items()
+        ],
+        how="vertical",
+    )
+
+
+def finish_mix(parts: Sequence[pl.DataFrame], keys: Sequence[str] = ()) -> pl.DataFrame:
+    """``telehealth_mix``' frame from the ``mix_counts`` of disjoint claims: lines and charges
+    summed per (keys, dimension, category), then each share of its group and dimension."""
+    group = [*keys, DIMENSION]
+    counts = (
+        pl.concat(list(parts), how="vertical")
+        .group_by(*group, CATEGORY)
+        .agg(pl.col(LINES, CHARGES).sum())
+    )
+    all_lines = pl.col(LINES).sum().cast(pl.Float64).over(group)
+    all_charges = pl.col(CHARGES).sum().cast(pl.Float64).over(group)
+    return counts.select(
+        *keys,
+        DIMENSION,
+        CATEGORY,
+        LINES,
+        pl.col(CHARGES).cast(c.MONEY),
+        (pl.col(LINES).cast(pl.Float64) / all_lines).alias(LINE_SHARE),
+        pl.when(all_charges != 0)
+        .then(pl.col(CHARGES).cast(pl.Float64) / all_charges)
+        .otherwise(None)
+        .alias(CHARGE_SHARE),
+    ).sort(*keys, DIMENSION, CATEGORY, nulls_last=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -16,6 +16,7 @@ from telekit._read._arguments import as_frame, as_remittances
 from telekit.metrics import _units as u
 from telekit.metrics._inputs import (
     FINANCIAL_CLASS,
+    MONTH,
     REVENUE_KEYS,
     RemittancesLike,
     TableLike,
@@ -299,23 +300,102 @@ def revenue_cycle(
     """
     day = as_date(as_of)
     keys = parse_by(by, allowed=REVENUE_KEYS, encounters_given=encounters is not None)
+    common: dict[str, Any] = {
+        "as_of": day,
+        "audit": audit,
+        "patient_payments": patient_payments,
+        "policies": policies,
+    }
+    if line_unit(keys):
+        enc = None
+        if encounters is not None and c.MODALITY in keys:
+            enc = as_frame("encounters", encounters)
+        units = _units_of(claims, remittances, line_units=True, encounters=enc, **common)
+    else:
+        units = claim_units(claims, remittances, **common)
+    return finish_revenue(units, keys, day)
+
+
+#: The columns of a claim unit ``finish_revenue`` reads: the figures' inputs and the claim-level
+#: ``by`` keys (month, payer, payer_type; financial_class comes from payer_type).
+CLAIM_UNIT_COLUMNS = (
+    lg.SUBMITTED,
+    u.UNIT_DOS,
+    MONTH,
+    c.PAYER,
+    c.PAYER_TYPE,
+    u.BILLED,
+    lg.PAID,
+    u.PATIENT_PAID,
+    u.CONTRACTUAL,
+    u.AR,
+    u.AR_PAYER,
+    u.AR_PATIENT,
+    u.ADJUDICATED,
+    u.INITIALLY_DENIED,
+    u.RESOLVED_FIRST,
+    u.PAY_DATE,
+    u.CLEAN,
+)
+
+
+def claim_units(
+    claims: TableLike,
+    remittances: RemittancesLike,
+    *,
+    as_of: dt.date,
+    audit: AuditResult | None = None,
+    patient_payments: TableLike | None = None,
+    policies: Policies | None = None,
+) -> pl.DataFrame:
+    """The claim units of ``revenue_cycle`` (one row per service, ``CLAIM_UNIT_COLUMNS``) of
+    claims of whole persons with their remittances and patient payments: what the
+    bounded-memory audit keeps of each bucket, ``finish_revenue`` aggregating their
+    concatenation (medians are not mergeable, so the units are kept, not partial sums). A claim,
+    its replacements, voids, remittances and payments are one person's, so one receivable per
+    service holds within the part."""
+    units = _units_of(
+        claims,
+        remittances,
+        as_of=as_of,
+        audit=audit,
+        patient_payments=patient_payments,
+        policies=policies,
+    )
+    return units.select(CLAIM_UNIT_COLUMNS)
+
+
+def _units_of(
+    claims: TableLike,
+    remittances: RemittancesLike,
+    *,
+    as_of: dt.date,
+    audit: AuditResult | None,
+    patient_payments: TableLike | None,
+    policies: Policies | None,
+    line_units: bool = False,
+    encounters: pl.DataFrame | None = None,
+) -> pl.DataFrame:
     frame = as_frame("claims", claims)
     remits = as_remittances(remittances)
     payments = None if patient_payments is None else as_frame("patient_payments", patient_payments)
     canonical = canonical_policies(policies, audit)
     carcs = canonical.settings.contractual_carcs or u.DEFAULT_CONTRACTUAL_CARCS
-    ledger = lg.build(frame, remits, day, policies=canonical)
+    ledger = lg.build(frame, remits, as_of, policies=canonical)
     lines = u.line_table(ledger, remits, patient_payments=payments, contractual_carcs=carcs)
     audited, errors = _audit_frames(audit)
-    if line_unit(keys):
-        enc = None
-        if encounters is not None and c.MODALITY in keys:
-            enc = as_frame("encounters", encounters)
-        units = u.line_units(lines, encounters=enc, audited=audited, errors=errors)
-    else:
-        claim_audited = None if audited is None else audited.select(c.CLAIM_ID)
-        claim_errors = None if errors is None else errors.select(c.CLAIM_ID)
-        units = u.claim_units(lines, audited=claim_audited, errors=claim_errors)
+    if line_units:
+        return u.line_units(lines, encounters=encounters, audited=audited, errors=errors)
+    claim_audited = None if audited is None else audited.select(c.CLAIM_ID)
+    claim_errors = None if errors is None else errors.select(c.CLAIM_ID)
+    return u.claim_units(lines, audited=claim_audited, errors=claim_errors)
+
+
+def finish_revenue(units: pl.DataFrame, keys: Sequence[str], as_of: dt.date) -> pl.DataFrame:
+    """``revenue_cycle``'s figures per group of ``keys`` from its units (``claim_units`` of
+    disjoint claims concatenated, or the line units): split by financial class when asked,
+    then aggregated once."""
+    keys = list(keys)
     if FINANCIAL_CLASS in keys:
         units = u.by_financial_class(units)
-    return aggregate(units, keys, day)
+    return aggregate(units, keys, as_of)

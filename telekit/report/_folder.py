@@ -34,7 +34,7 @@ from telekit._scale import _tally as _tallies
 from telekit.report import _out
 from telekit.report._decisions import read_review
 from telekit.report._deidentify import Deidentifier, is_inside
-from telekit.report._metrics import compute_metrics
+from telekit.report._metrics import BucketMetrics, compute_metrics
 from telekit.report._reference_files import reference_files
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ def run_audit(args: argparse.Namespace) -> AuditResult:
         total=(0 if partitioned else len(read))
         + ("remittances" in paths)
         + ("patient_payments" in paths)
-        + (1 if partitioned else 3)  # auditing (+ metrics, OIG measures)
+        + (1 if partitioned else 3)  # auditing (+ metrics, OIG measures: in it when partitioned)
         + 3,  # writing findings, findings.xlsx, the report
     )
     # <<< report (R7)
@@ -120,8 +120,9 @@ def run_audit(args: argparse.Namespace) -> AuditResult:
     # >>> report (R7): metrics, OIG measures and every output (de-identified with --deidentify)
     from telekit import integrity  # noqa: PLC0415 - its measures load the code sets
 
-    metric_frames = oig = None
-    if not partitioned:  # the partitioned audit does not hold the lines in memory
+    if isinstance(result, _partitioned.PartitionedAuditResult):  # measured bucket by bucket
+        metric_frames, oig = result.metric_frames, result.oig
+    else:
         bar.step("revenue-cycle metrics")
         metric_frames = compute_metrics(
             result, remits, as_of=as_of or result.as_of, patient_payments=payments
@@ -137,9 +138,7 @@ def run_audit(args: argparse.Namespace) -> AuditResult:
         | ({"policies": [policies_path]} if policies_path else {})
         | ({"map": [map_path]} if map_path else {})
         | _reference_inputs(args, expected_fees),
-        options={"as_of": as_of.isoformat() if as_of else None}
-        | _pricing_options(args)
-        | ({"not_computed": _not_computed(result)} if partitioned else {}),
+        options={"as_of": as_of.isoformat() if as_of else None} | _pricing_options(args),
         metrics=metric_frames,
         oig=oig,
         decisions=decisions,
@@ -258,6 +257,8 @@ def _audit(
             as_of=as_of,
             remittances=paths.get("remittances"),
             adjustments=paths.get("adjustments", [None])[0],
+            patient_payments=paths.get("patient_payments", [None])[0],
+            measures=BucketMetrics(as_of=as_of),
             map=mapping,
             progress=sys.stderr.isatty(),
             **_given(reference),
@@ -494,27 +495,6 @@ def _given_paths(
     for ps in _reference_inputs(args, None).values():
         given += ps
     return given
-
-
-def _not_computed(result: Any) -> dict[str, str]:
-    """What the bounded-memory audit leaves out of the report, and why (inputs.json keeps it for
-    ``telekit report``)."""
-    lines = f"{result.lines_audited:,}"
-    why = (
-        f"not computed: this audit of {lines} claim lines took the bounded-memory path, which "
-        "never holds every line at once, and {what} need every line with its remittances in "
-        "memory (about 3.3 GB per million lines). For them, audit a slice under 2,000,000 "
-        "lines (e.g. one year or one payer) with telekit audit, or call {api} on a machine "
-        "with the memory."
-    )
-    return {
-        "Revenue cycle": why.format(
-            what="denial, A/R and collection metrics", api="telekit.metrics.revenue_cycle"
-        ),
-        "OIG integrity measures": why.format(
-            what="the provider measures", api="telekit.integrity.oig_measures"
-        ),
-    }
 
 
 def deidentifier(

@@ -85,13 +85,6 @@ def document(
         sections.append(
             ("review", "Reviewer decisions", _sections_audit.review(page, record, decisions))
         )
-    options = (record.inputs or {}).get("options") or {}
-    if options.get("not_computed"):  # what this run left out, and why (telekit audit)
-        items = "".join(
-            f"<li><b>{page.t(what)}</b>: {page.t(why)}</li>"
-            for what, why in options["not_computed"].items()
-        )
-        sections.append(("not-computed", "Not in this report", f"<ul>{items}</ul>"))
     sections.append(("inputs", "Input data", _sections_audit.inputs(page, record)))
     sections.append(("versions", "Versions and run", _sections_audit.versions(page, record)))
     toc = "".join(f"<a href='#{sid}'>{page.t(title)}</a>" for sid, title, _ in sections)

@@ -16,6 +16,7 @@ import polars as pl
 from telekit._core import _columns as c
 from telekit._engine import _line_status as ls
 from telekit._engine import _pricing as pr
+from telekit._engine import _timing as tm
 from telekit._engine import _vocabulary as v
 from telekit._engine._inputs import Inputs
 from telekit._engine._registry import Rule
@@ -56,9 +57,10 @@ def prepare_windows(lines: pl.DataFrame, inputs: Inputs, active: list[Rule]) -> 
     # lines, which are in `_row` order.
     df = lines.sort(ROW)
     for preparation in needed:
-        prepared = preparation(df.lazy(), inputs)
-        new_cols = [col for col in prepared.collect_schema().names() if col not in df.columns]
-        added = prepared.select(ROW, *new_cols).collect().sort(ROW)
+        with tm.timed(f"window {preparation.__name__}"):
+            prepared = preparation(df.lazy(), inputs)
+            new_cols = [col for col in prepared.collect_schema().names() if col not in df.columns]
+            added = prepared.select(ROW, *new_cols).collect().sort(ROW)
         if added.height != df.height or not added.get_column(ROW).equals(df.get_column(ROW)):
             msg = f"window preparation {preparation.__name__} changed the lines it was given"
             raise RuntimeError(msg)
@@ -70,6 +72,7 @@ def flag(lines: pl.DataFrame, active: list[Rule], rules: Mapping[str, Rule]) -> 
     """``flag_{code}`` for every rule: its expression for an active rule (never on superseded
     lines unless it judges them, never on self-pay lines when it skips them), else False."""
     flag_exprs = []
+    groups: dict[str, list[pl.Expr]] = {}
     for rule in active:
         expr = rule.expr().fill_null(False)
         if not rule.judges_superseded:
@@ -77,10 +80,18 @@ def flag(lines: pl.DataFrame, active: list[Rule], rules: Mapping[str, Rule]) -> 
         if rule.skip_self_pay:
             expr = expr & ~v.is_self_pay
         flag_exprs.append(expr.alias(_flag(rule.code)))
-    flag_exprs.extend(
+        groups.setdefault(rule.group, []).append(flag_exprs[-1])
+    absent = [
         pl.lit(False).alias(_flag(rule.code)) for rule in rules.values() if rule not in active
-    )
-    return lines.with_columns(flag_exprs)
+    ]
+    if tm.enabled():  # profiling: each rule group's flags on their own
+        out = lines
+        for group in sorted(groups):
+            with tm.timed(f"rules {group}"):
+                out = out.with_columns(groups[group])
+        order = [*lines.columns, *(e.meta.output_name() for e in (*flag_exprs, *absent))]
+        return out.with_columns(absent).select(order)
+    return lines.with_columns(*flag_exprs, *absent)
 
 
 def apply_precedence(flagged: pl.DataFrame, rules: Mapping[str, Rule]) -> pl.DataFrame:
@@ -112,8 +123,11 @@ def run(
     given = {code: given_status(rules[code], inputs) for code in sorted(rules)}
     active = [rules[code] for code in sorted(rules) if given[code].active]
     prepared = prepare_windows(lines, inputs, active)
-    status = statuses(prepared, inputs, rules)
-    return apply_precedence(flag(prepared, active, rules), rules), status
+    with tm.timed("rule statuses"):
+        status = statuses(prepared, inputs, rules)
+    flagged = flag(prepared, active, rules)
+    with tm.timed("precedence"):
+        return apply_precedence(flagged, rules), status
 
 
 def _finding_id(s: pl.Series) -> pl.Series:

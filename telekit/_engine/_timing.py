@@ -21,7 +21,7 @@ def enabled() -> bool:
     return _STATE["on"]
 
 
-def enable(on: bool = True) -> None:  # noqa: FBT001, FBT002 - a switch
+def enable(on: bool = True) -> None:
     _STATE["on"] = on
 
 

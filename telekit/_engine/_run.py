@@ -150,6 +150,9 @@ def findings(flagged: pl.DataFrame, rules: Mapping[str, Rule]) -> pl.DataFrame:
             pl.lit(None, dtype=c.MONEY if col != pr.PFS_RELEASE else pl.String).alias(col)
             for col in pr.PRICED_COLUMNS
         )
+    # the lines some rule flags, once: each rule then filters those few rows, not every line
+    flags = [pl.col(_flag(code)) for code in sorted(rules)]
+    flagged = flagged.filter(pl.any_horizontal(flags)) if flags else flagged.clear()
     parts = []
     for code in sorted(rules):
         rule = rules[code]

@@ -49,10 +49,59 @@ BUILTIN_PAYER_TYPES: Final[dict[str, str]] = {
 
 #: USPS codes of the states and DC: a state's Medicaid program named by its code ("NY MEDICAID",
 #: "MEDICAID NY") is Medicaid fee-for-service (a managed Medicaid plan carries its brand's name)
-_STATES: Final = (
-    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ "
-    "NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY"
-).split()
+_STATES: Final = [
+    "AL",
+    "AK",
+    "AZ",
+    "AR",
+    "CA",
+    "CO",
+    "CT",
+    "DE",
+    "DC",
+    "FL",
+    "GA",
+    "HI",
+    "ID",
+    "IL",
+    "IN",
+    "IA",
+    "KS",
+    "KY",
+    "LA",
+    "ME",
+    "MD",
+    "MA",
+    "MI",
+    "MN",
+    "MS",
+    "MO",
+    "MT",
+    "NE",
+    "NV",
+    "NH",
+    "NJ",
+    "NM",
+    "NY",
+    "NC",
+    "ND",
+    "OH",
+    "OK",
+    "OR",
+    "PA",
+    "RI",
+    "SC",
+    "SD",
+    "TN",
+    "TX",
+    "UT",
+    "VT",
+    "VA",
+    "WA",
+    "WV",
+    "WI",
+    "WY",
+]
 BUILTIN_PAYER_TYPES.update({f"{state} MEDICAID": "medicaid" for state in _STATES})
 BUILTIN_PAYER_TYPES.update({f"MEDICAID {state}": "medicaid" for state in _STATES})
 

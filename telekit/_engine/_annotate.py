@@ -7,11 +7,14 @@ each as one expression, so a rule reads like the catalog.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import polars as pl
 
 from telekit import codesets
 from telekit._core import _columns as c
 from telekit._core._claims import link_encounters, superseded
+from telekit._engine import _timing as tm
 from telekit._engine import _vocabulary as v
 from telekit._engine._inputs import Inputs, prepare
 from telekit._policies._model import Policies
@@ -240,14 +243,55 @@ def _providers(lf: pl.LazyFrame, providers: pl.DataFrame | None) -> pl.LazyFrame
     )
 
 
+def _beside(
+    df: pl.DataFrame,
+    columns: Sequence[str],
+    add: Callable[[pl.LazyFrame], pl.LazyFrame],
+    name: str,
+) -> pl.DataFrame:
+    """``add(df)`` computed on the few ``columns`` it reads and set beside ``df``.
+
+    ``add`` joins a lookup to the lines and appends its columns: run on the whole frame, every
+    join would copy each of the lines' columns; run on ``columns`` (which hold ``_row``), only
+    the new ones are made. Where ``add`` changed the rows (a lookup that repeats a line), it runs
+    on the whole frame as before."""
+    with tm.timed(f"annotate {name}"):
+        added = add(df.lazy().select(columns)).collect()
+    if added.height == df.height and not added.get_column(ROW).equals(df.get_column(ROW)):
+        added = added.sort(ROW)
+    if added.height != df.height or not added.get_column(ROW).equals(df.get_column(ROW)):
+        return add(df.lazy()).collect()
+    return df.hstack(added.select(n for n in added.columns if n not in columns))
+
+
 def annotate(inputs: Inputs, *, extra_list: pl.DataFrame | None = None) -> pl.LazyFrame:
     """The claim lines with every derived column the rules read, in input order (``_row``)."""
-    lf = _code_attributes(inputs.lines)
-    lf = _pos_attributes(lf)
-    lf = _telehealth_list(lf, extra_list)
-    lf = _encounters(lf, inputs.encounters)
-    lf = _providers(lf, inputs.providers)
-    lf = superseded(lf)
+    with tm.timed("annotate policies"):
+        df = inputs.lines.collect()
+    df = _beside(df, [ROW, c.HCPCS_CODE, DOS], _code_attributes, "codes")
+    df = _beside(df, [ROW, c.PLACE_OF_SERVICE_CODE, DOS], _pos_attributes, "place of service")
+    df = _beside(
+        df,
+        [ROW, c.HCPCS_CODE, DOS, v.CODE_KNOWN],
+        lambda lf: _telehealth_list(lf, extra_list),
+        "telehealth list",
+    )
+    df = _beside(
+        df,
+        [ROW, c.ENCOUNTER_ID, c.PERSON_ID, c.RENDERING_NPI, DOS],
+        lambda lf: _encounters(lf, inputs.encounters),
+        "encounters",
+    )
+    df = _beside(
+        df, [ROW, c.RENDERING_NPI], lambda lf: _providers(lf, inputs.providers), "providers"
+    )
+    df = _beside(
+        df,
+        [ROW, c.CLAIM_ID, c.CLAIM_FREQUENCY_CODE, c.ORIGINAL_CLAIM_ID],
+        superseded,
+        "superseded",
+    )
+    lf = df.lazy()
 
     code = pl.col(c.HCPCS_CODE)
     is_cpt_tm = code.is_in(CPT_TELEMEDICINE)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from telekit._core import _columns as c
 from telekit._engine import _vocabulary as v
 from telekit._engine._reference import Reference, reference
 from telekit._policies._model import Policies
@@ -49,7 +50,15 @@ def prepare(
     """The inputs of a run: lines whose payer_type contradicts the policies are refused
     (``PolicyError``); each line gets its row and its payer's policy on its DOS."""
     policies.check_lines(claims)
-    lines = policies.resolve(claims.lazy().with_row_index(v.ROW))
+    base = claims.with_row_index(v.ROW)
+    # the policy columns come from payer, payer_type and DOS alone: resolved on those columns and
+    # set beside the lines, so the resolving join copies none of the lines' other columns
+    read = [v.ROW, c.PAYER, c.PAYER_TYPE, c.CLAIM_LINE_START_DATE]
+    resolved = policies.resolve(base.select(read))
+    if resolved.height == base.height and resolved.get_column(v.ROW).equals(base.get_column(v.ROW)):
+        lines = base.hstack(resolved.drop(read)).lazy()
+    else:
+        lines = policies.resolve(base.lazy())
     return Inputs(
         claims=claims,
         encounters=encounters,

@@ -17,6 +17,7 @@ from telekit._core import _columns as c
 from telekit._engine import _line_status as ls
 from telekit._engine import _pricing as pr
 from telekit._engine import _sample
+from telekit._engine import _timing as tm
 from telekit._engine import _vocabulary as v
 from telekit._engine._inputs import Inputs
 from telekit._engine._registry import Rule
@@ -57,9 +58,10 @@ def prepare_windows(lines: pl.DataFrame, inputs: Inputs, active: list[Rule]) -> 
     # lines, which are in `_row` order.
     df = lines.sort(ROW)
     for preparation in needed:
-        prepared = preparation(df.lazy(), inputs)
-        new_cols = [col for col in prepared.collect_schema().names() if col not in df.columns]
-        added = prepared.select(ROW, *new_cols).collect().sort(ROW)
+        with tm.timed(f"window {preparation.__name__}"):
+            prepared = preparation(df.lazy(), inputs)
+            new_cols = [col for col in prepared.collect_schema().names() if col not in df.columns]
+            added = prepared.select(ROW, *new_cols).collect().sort(ROW)
         if added.height != df.height or not added.get_column(ROW).equals(df.get_column(ROW)):
             msg = f"window preparation {preparation.__name__} changed the lines it was given"
             raise RuntimeError(msg)
@@ -75,6 +77,7 @@ def flag(
     encounters, never outside the sample when it reads encounters: ``_sample.restrict``), else
     False."""
     flag_exprs = []
+    groups: dict[str, list[pl.Expr]] = {}
     for rule in active:
         expr = rule.expr().fill_null(False)
         if sampled:
@@ -84,10 +87,18 @@ def flag(
         if rule.skip_self_pay:
             expr = expr & ~v.is_self_pay
         flag_exprs.append(expr.alias(_flag(rule.code)))
-    flag_exprs.extend(
+        groups.setdefault(rule.group, []).append(flag_exprs[-1])
+    absent = [
         pl.lit(False).alias(_flag(rule.code)) for rule in rules.values() if rule not in active
-    )
-    return lines.with_columns(flag_exprs)
+    ]
+    if tm.enabled():  # profiling: each rule group's flags on their own
+        out = lines
+        for group in sorted(groups):
+            with tm.timed(f"rules {group}"):
+                out = out.with_columns(groups[group])
+        order = [*lines.columns, *(e.meta.output_name() for e in (*flag_exprs, *absent))]
+        return out.with_columns(absent).select(order)
+    return lines.with_columns(*flag_exprs, *absent)
 
 
 def apply_precedence(flagged: pl.DataFrame, rules: Mapping[str, Rule]) -> pl.DataFrame:
@@ -119,11 +130,14 @@ def run(
     given = {code: given_status(rules[code], inputs) for code in sorted(rules)}
     active = [rules[code] for code in sorted(rules) if given[code].active]
     prepared = prepare_windows(lines, inputs, active)
-    status = statuses(prepared, inputs, rules)
+    with tm.timed("rule statuses"):
+        status = statuses(prepared, inputs, rules)
     sampled = inputs.encounters_sample
     if sampled:  # DESIGN §5 "Sampled encounters"
         status = _sample.sampled_statuses(status, rules, prepared)
-    return apply_precedence(flag(prepared, active, rules, sampled=sampled), rules), status
+    flagged = flag(prepared, active, rules, sampled=sampled)
+    with tm.timed("precedence"):
+        return apply_precedence(flagged, rules), status
 
 
 def _finding_id(s: pl.Series) -> pl.Series:
@@ -146,6 +160,9 @@ def findings(flagged: pl.DataFrame, rules: Mapping[str, Rule]) -> pl.DataFrame:
             pl.lit(None, dtype=c.MONEY if col != pr.PFS_RELEASE else pl.String).alias(col)
             for col in pr.PRICED_COLUMNS
         )
+    # the lines some rule flags, once: each rule then filters those few rows, not every line
+    flags = [pl.col(_flag(code)) for code in sorted(rules)]
+    flagged = flagged.filter(pl.any_horizontal(flags)) if flags else flagged.clear()
     parts = []
     for code in sorted(rules):
         rule = rules[code]

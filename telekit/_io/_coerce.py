@@ -239,11 +239,17 @@ def split_rejects(
     ``key`` lists (canonical column, value column) of the duplicate key; null parts never
     duplicate, and only good rows take part.
     """
-    reasons = [pl.col(r).is_not_null() for _, r, _ in checks]
-    n_bad = pl.sum_horizontal(reasons) if reasons else pl.lit(0)
+    # only the reason columns that hold a reason somewhere are counted (a typed source often
+    # has none): a column of nulls adds nothing to a row's count
+    counts = frame.select(pl.col(r).null_count() for _, r, _ in checks).row(0) if checks else ()
+    live = [r for (_, r, _), nulls in zip(checks, counts, strict=True) if nulls < frame.height]
+    n_bad = pl.sum_horizontal([pl.col(r).is_not_null() for r in live]) if live else pl.lit(0)
     frame = frame.with_columns(n_bad.cast(pl.Int64).alias("__n_bad"))
-    bad = frame.filter(pl.col("__n_bad") > 0)
-    good = frame.filter(pl.col("__n_bad") == 0)
+    if live:
+        bad = frame.filter(pl.col("__n_bad") > 0)
+        good = frame.filter(pl.col("__n_bad") == 0)
+    else:
+        bad, good = frame.clear(), frame
 
     problems = pl.concat_list(
         [

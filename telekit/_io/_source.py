@@ -521,6 +521,17 @@ def check_regular(path: Path, name: str) -> None:
         raise InputError(msg)
 
 
+def read_head(path: Path, name: str, size: int) -> bytes:
+    """The first ``size`` bytes of a regular file (to recognise Parquet before reading it)."""
+    check_regular(path, name)
+    try:
+        with path.open("rb") as f:
+            return f.read(size)
+    except OSError as exc:
+        msg = f"{name}: cannot be read ({exc.strerror})"
+        raise InputError(msg) from None
+
+
 def read_bytes(path: Path, name: str) -> bytes:
     check_regular(path, name)
     try:
@@ -554,11 +565,11 @@ def load_source(
     name = path.name
     if path.is_dir():
         return read_typed(read_parquet_parts(path, name), name, str(path))
+    if read_head(path, name, len(PARQUET_MAGIC)) == PARQUET_MAGIC:  # read once, by polars
+        return read_typed(read_parquet_parts(path, name), name, str(path))
     data = read_bytes(path, name)
     if known is None:
         known = known_headers(spec, rename)
-    if data.startswith(PARQUET_MAGIC):
-        return read_typed(read_parquet_parts(path, name), name, str(path))
     if data.startswith((ZIP_MAGIC, OLE_MAGIC)):
         return read_xlsx(data, name=name, path=str(path), options=options, known=known, spec=spec)
     if is_x12(data):

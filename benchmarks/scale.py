@@ -303,12 +303,18 @@ def side_by_side(rows: list[Row]) -> None:
     for size, res, found, _ in rows:
         reference = found["single"] if found["single"].exists() else found["partitioned"]
         want = _five(reference) if reference.exists() else None
-        for mode, name in (("cli", "telekit audit"), ("single", "telekit read + tk.audit")):
-            r = res.get(mode)
+        engine = "single" if "single" in res else "partitioned"
+        names = {
+            "single": "telekit read + tk.audit",
+            "partitioned": "telekit audit_partitioned",
+            "cli": "`telekit audit DIR --out OUT`",
+        }
+        for mode in (engine, "cli"):
+            r, name = res.get(mode), names[mode]
             if r is None or "error" in r or not found[mode].exists():
                 continue
             mine = _five(found[mode])
-            wall = r["wall_s"] if mode == "cli" else r["read_s"] + r["audit_s"]
+            wall = r["read_s"] + r["audit_s"] if mode == "single" else r["wall_s"]
             if found[mode] == reference:
                 equal = "yes (the reference)"
             elif want is None:
@@ -323,7 +329,6 @@ def side_by_side(rows: list[Row]) -> None:
                  f"{r['peak_rss_mb']:,.0f}", f"{mine.height:,}", equal,
                  f"{r['load_before']:.1f} to {r['load_after']:.1f}"]
             )  # fmt: skip
-            break
         for peer in ("duckdb", "pandas"):
             r = res.get(peer)
             if r is None:
@@ -347,7 +352,8 @@ def side_by_side(rows: list[Row]) -> None:
     print()
     print(
         f"telekit, DuckDB and pandas side by side. telekit runs all {len(REGISTRY)} rules of the "
-        "catalog on every input table (the `telekit audit` row also writes every output); "
+        "catalog (`telekit audit` on every input table, and it writes every output: findings in "
+        "three formats, report.html, summary); "
         "DuckDB and pandas run the five rules CD001, PS002, MD001, TM001 and FQ004 on claims "
         "and encounters. "
         "Wall: from reading the inputs to the findings (interpreter start-up and imports left "

@@ -8,9 +8,9 @@ It reproduces what those five rules read from the annotation (DESIGN §5): super
 code and POS validity on the DOS, the payer policy on the DOS, the line's encounter (by
 encounter_id, else the single encounter of the same person, rendering NPI and date), the
 telehealth-line definitions, and the precedence that touches the five (CD001 suppresses
-PS/MD/TM/FQ, CD002 suppresses PS, CD003 suppresses TM001 and MD, MD002 for 95 on an audio-only
-line suppresses MD001; self-pay lines skip MD). The code sets and the payer policies' segment
-table come from telekit (configuration, not per-row work).
+PS/MD/TM/FQ, CD002 suppresses PS, CD003 suppresses TM001 and MD, MD002 for 95 or GT on an
+audio-only line suppresses MD001; self-pay lines skip MD). The code sets and the payer policies'
+segment table come from telekit (configuration, not per-row work).
 
     .uv/bin/uv run --frozen python benchmarks/pandas_rules.py DIR [--compare F.parquet]
 
@@ -95,6 +95,7 @@ def _policy(lines: pd.DataFrame, policies: tk.Policies) -> pd.DataFrame:
     cols = [
         "policy_telehealth_pos",
         "policy_requires_modifier_93",
+        "policy_requires_modifier_93_mental_health",
         "policy_accepts_cpt_telemedicine_codes",
     ]
     right = segments[["join_key", "payer_type", "start", *cols]].sort_values("start")
@@ -206,14 +207,16 @@ def rules(claims: pd.DataFrame, encounters: pd.DataFrame, policies: tk.Policies)
     )
     ps002 = ps002.astype(bool) & live & ~cd001 & ~cd002
 
-    md002_95 = has["95"] & audio_only & from_2022 & ~descriptor & ~cpt_tm & found & live
-    md001 = (
-        audio_only
-        & ~has["93"]
-        & ~has["FQ"]
-        & policy["policy_requires_modifier_93"].fillna(False).astype(bool)
-        & ~descriptor
+    md002_95 = (
+        (has["95"] | has["GT"]) & audio_only & from_2022 & ~descriptor & ~cpt_tm & found & live
     )
+    number = pd.to_numeric(code.str.strip(), errors="coerce")
+    mental_health = number.between(90785, 90899).fillna(False).astype(bool)
+    requires_93 = policy["policy_requires_modifier_93"].fillna(False).astype(bool) | (
+        policy["policy_requires_modifier_93_mental_health"].fillna(False).astype(bool)
+        & mental_health
+    )
+    md001 = audio_only & ~has["93"] & ~has["FQ"] & requires_93 & ~descriptor
     md001 = md001 & live & ~self_pay & ~cd001 & ~cd003 & ~md002_95
 
     minimum = code.map(EM_MIN_MINUTES)

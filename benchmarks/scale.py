@@ -14,7 +14,9 @@ adds its workers' peaks:
 - ``distributed``: ``telekit.distributed.audit_distributed`` on a LocalCluster of 2 worker
   processes;
 - ``pandas``: ``benchmarks/pandas_rules.py`` (five rules in vectorised pandas), compared with
-  telekit's findings for the same five rules.
+  telekit's findings for the same five rules;
+- ``duckdb``: ``benchmarks/duckdb_rules.py`` (the same five rules in DuckDB SQL, all cores),
+  compared the same way; a table puts telekit, DuckDB and pandas side by side.
 
 Findings are compared across engines (partitioned and distributed against single-process where
 it runs, distributed against partitioned at 10M). A run whose RSS passes ``--budget-gb`` is
@@ -42,6 +44,8 @@ from typing import Any
 
 import polars as pl
 from _practice import ensure_practice
+
+from telekit.rules import REGISTRY
 
 HERE = Path(__file__).resolve().parent
 LINES_PER_ENCOUNTER = 1.333  # a little under what the generator bills (9,997,807 lines for
@@ -245,22 +249,17 @@ def main() -> None:
                 [sys.executable, "-c", CHILD, str(d), mode, str(found.get(mode, "-"))], budget
             )
             print(f"  {size} {mode}: {json.dumps(res[mode])}", flush=True)
-        if "pandas" not in skip and (not only or "pandas" in only):
-            reference = found["single"] if found["single"].exists() else found["partitioned"]
-            res["pandas"] = run(
-                [
-                    sys.executable,
-                    str(HERE / "pandas_rules.py"),
-                    str(d),
-                    "--compare",
-                    str(reference),
-                ],
-                budget,
-            )
-            print(f"  {size} pandas: {json.dumps(res['pandas'])}", flush=True)
+        reference = found["single"] if found["single"].exists() else found["partitioned"]
+        for peer in ("pandas", "duckdb"):
+            if peer in skip or (only and peer not in only):
+                continue
+            script = str(HERE / f"{peer}_rules.py")
+            res[peer] = run([sys.executable, script, str(d), "--compare", str(reference)], budget)
+            print(f"  {size} {peer}: {json.dumps(res[peer])}", flush=True)
         rows.append((size, res, found, d))
 
     report(rows)
+    side_by_side(rows)
 
 
 def table(header: list[str], body: list[list[str]]) -> None:
@@ -285,6 +284,88 @@ def truth(found: Path, d: Path) -> str:
 
 
 Row = tuple[str, dict[str, dict[str, Any]], dict[str, Path], Path]
+
+
+def _five(found: Path) -> pl.DataFrame:
+    """The findings of the five rules the peers write (claim line, rule)."""
+    return (
+        pl.scan_parquet(found)
+        .filter(pl.col("rule_code").is_in(RULES))
+        .select("claim_id", "claim_line_number", "rule_code")
+        .unique()
+        .collect()
+    )
+
+
+def side_by_side(rows: list[Row]) -> None:
+    """telekit, DuckDB and pandas on the same inputs: wall, peak RSS, the five rules' findings."""
+    body = []
+    for size, res, found, _ in rows:
+        reference = found["single"] if found["single"].exists() else found["partitioned"]
+        want = _five(reference) if reference.exists() else None
+        engine = "single" if "single" in res else "partitioned"
+        names = {
+            "single": "telekit read + tk.audit",
+            "partitioned": "telekit audit_partitioned",
+            "cli": "`telekit audit DIR --out OUT`",
+        }
+        for mode in (engine, "cli"):
+            r, name = res.get(mode), names[mode]
+            if r is None or "error" in r or not found[mode].exists():
+                continue
+            mine = _five(found[mode])
+            wall = r["read_s"] + r["audit_s"] if mode == "single" else r["wall_s"]
+            if found[mode] == reference:
+                equal = "yes (the reference)"
+            elif want is None:
+                equal = "n/a"
+            else:
+                key = mine.columns
+                differ = mine.join(want, on=key, how="anti").height
+                differ += want.join(mine, on=key, how="anti").height
+                equal = "yes" if differ == 0 else f"NO ({differ} differ)"
+            body.append(
+                [size, f"{name} (all {len(REGISTRY)} rules)", f"{wall:,.1f}",
+                 f"{r['peak_rss_mb']:,.0f}", f"{mine.height:,}", equal,
+                 f"{r['load_before']:.1f} to {r['load_after']:.1f}"]
+            )  # fmt: skip
+        for peer in ("duckdb", "pandas"):
+            r = res.get(peer)
+            if r is None:
+                continue
+            name = "DuckDB" if peer == "duckdb" else "pandas"
+            if "error" in r:
+                body.append([size, name, r["error"], "", "", "", ""])
+                continue
+            if "threads" in r:
+                name = f"DuckDB {r['engine'].split()[-1]}, {r['threads']} threads"
+            wall = r.get("load_s", r.get("read_s", 0.0)) + r["rules_s"]
+            equal = "yes" if r.get("match") else "NO"
+            if not r.get("match"):
+                only = r.get(f"only_{peer}")
+                equal += f" (only {peer} {only}, only telekit {r.get('only_telekit')})"
+            body.append(
+                [size, name, f"{wall:,.1f}", f"{r['peak_rss_mb']:,.0f}",
+                 f"{sum(r['findings'].values()):,}", equal,
+                 f"{r['load_before']:.1f} to {r['load_after']:.1f}"]
+            )  # fmt: skip
+    print()
+    print(
+        f"telekit, DuckDB and pandas side by side. telekit runs all {len(REGISTRY)} rules of the "
+        "catalog (`telekit audit` on every input table, and it writes every output: findings in "
+        "three formats, report.html, summary); "
+        "DuckDB and pandas run the five rules CD001, PS002, MD001, TM001 and FQ004 on claims "
+        "and encounters. "
+        "Wall: from reading the inputs to the findings (interpreter start-up and imports left "
+        "out); peak RSS: the process's VmHWM; findings: the five rules' findings; equal: the same "
+        "set of (claim_id, claim_line_number, rule_code) as telekit's single-process audit "
+        "(partitioned where single does not run)."
+    )
+    table(
+        ["size", "engine", "wall s", "peak RSS MB", "findings (5 rules)",
+         "equal to telekit's", "load avg"],
+        body,
+    )  # fmt: skip
 
 
 def report(rows: list[Row]) -> None:

@@ -126,6 +126,12 @@ CHANGES: Final[tuple[tuple[str, str, str, str], ...]] = (
         "units above the NCCI practitioner MUE (non-Medicare payers: warning; a duplicate line is FQ004's)",
     ),
     ("2026-12-06", "EL005", "new", "lapse-period denials and ABNs to resubmit and refund"),
+    (
+        "2026-12-07",
+        "EL005",
+        "changed",
+        "not on a line MD004 flags: a GT line denied CARC 4 in a lapse is the modifier's denial",
+    ),
 )
 
 CATALOG_VERSION: Final = max(version for version, *_ in CHANGES)

@@ -593,6 +593,7 @@ def _el005_fix() -> pl.Expr:
     fix=_el005_fix,
     partial_when=lambda: _el005_scope() & (pl.col(LINE_STATUS) == "unknown") & ~_has_ga(),
     partial_reason="no remittances given: a denial in the restored lapse cannot be seen",
+    suppressed_where=("MD004",),
 )
 def lapse_period_denial_to_resubmit() -> pl.Expr:
     """Medicare telehealth line of a retroactively restored lapse, denied or billed under an ABN.
@@ -603,7 +604,10 @@ def lapse_period_denial_to_resubmit() -> pl.Expr:
     (its line_status is denied as of the audit's as_of: net payment 0 with a denial adjustment),
     or that carries modifier GA (an Advance Beneficiary Notice was collected). Without
     remittances the denial clause cannot be judged: the rule is partial for the lapse lines
-    without GA. Severity info: the line is money to recover, not an error.
+    without GA. Severity info: the line is money to recover, not an error. Not on a line MD004
+    flags (GT on a Medicare professional line): its denial (CARC 4) is the modifier's, not the
+    lapse's, and resubmitting it unchanged would be denied again; MD004's fix (correct the
+    modifier, then resubmit) is the one to follow.
 
     Why: during the lapses Medicare could not pay most telehealth (home, non-behavioral); MACs
     held claims, CMS suggested ABNs, and some claims were denied or returned. The Continuing

@@ -29,7 +29,7 @@ SNAPSHOT: dict[str, Effective] = {
     "EL002": ((), True, False, ("coverage_on_dos",)),
     "EL003": ((), True, False, ()),
     "EL004": ((), True, False, ("coverage_on_dos",)),
-    "EL005": ((), True, False, ()),
+    "EL005": ((("MD004", None),), True, False, ()),
     "FL001": ((), True, False, ()),
     "FL002": ((), True, True, ()),
     "FQ001": ((("CD001", None),), False, False, ("fq001_periods",)),

@@ -640,9 +640,9 @@ def test_no_header_row(tmp_path: Path) -> None:
 def test_missing_required_column_message(tmp_path: Path) -> None:
     text = "claim_id,dos_x,cpt,payer\nC1,2024-01-05,99213,SECRETVALUE\n"
     expected = (
-        "c.csv: column 'claim_line_number' is missing (found: claim_id, dos_x, cpt, payer). "
-        'Map it with rename={"<a header>": "claim_line_number"} or --map.'
-    )
+        "c.csv: column 'person_id' is missing (found: claim_id, dos_x, cpt, payer). "
+        'Map it with rename={"<a header>": "person_id"} or --map.'
+    )  # claim_line_number is derived when absent (DESIGN §3), so person_id is the first
     with pytest.raises(MissingColumnError, match=re.escape(expected)) as info:
         read_claims(write(tmp_path, "c.csv", text))
     assert "SECRETVALUE" not in str(info.value)

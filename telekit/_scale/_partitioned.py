@@ -277,6 +277,7 @@ def audit_partitioned(
                 bucket_lines=bucket_lines,
                 progress=note,
                 claim_buckets=remittances is not None,
+                payer_types=pol.payer_types_by_name(),
             )
             if remittances is not None:
                 note("reading remittances")

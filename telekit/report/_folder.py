@@ -27,6 +27,7 @@ import polars as pl
 from telekit import _audit as _auditing
 from telekit._core import _log, _progress
 from telekit._core._exceptions import TelekitError
+from telekit._policies._toml import load_policies
 from telekit._read import _remittances as _read_remittances
 from telekit._read import _tables
 from telekit._scale import _partitioned
@@ -87,10 +88,12 @@ def run_audit(args: argparse.Namespace) -> AuditResult:
     )
     pricing = {"locality": _arg(args, "locality"), "expected_fees": expected_fees}
     tables: dict[str, Any] = {}
+    # H8: an absent payer_type is derived from the policies' declared payer types
+    payer_types = load_policies(policies_path).payer_types_by_name()
     for t in ("claims", "encounters", "coverage", "providers"):
         if t in paths and not partitioned:
             bar.step(f"reading {t}")  # R7
-            tables[t] = _tables.read_table(t, paths[t][0], map=mapping)
+            tables[t] = _tables.read_table(t, paths[t][0], map=mapping, payer_types=payer_types)
     _check_x12_claims(tables.get("claims"), paths["claims"][0])  # H2: an 837 with no line is exit 2
     # >>> scale (S1): the partitioned path tallies remittances and patient payments (accounting,
     # rejects, the latest payment date) in bounded memory instead of holding them

@@ -15,7 +15,9 @@ from telekit._core._exceptions import MapError
 from telekit._core._payer_names import why_no_payer_type
 
 # a charge-detail export's headers (mapped with RENAME) and one grouped visit per claim
-HEADER = "Visit #,Patient,Svc Date,CPT/HCPCS,Mod 1,Billed Amt,Primary Ins,Rendering NPI,Place of Svc"
+HEADER = (
+    "Visit #,Patient,Svc Date,CPT/HCPCS,Mod 1,Billed Amt,Primary Ins,Rendering NPI,Place of Svc"
+)
 RENAME = {
     "Visit #": "claim_id",
     "Patient": "person_id",
@@ -275,7 +277,11 @@ def test_summary_json_and_report_list_derived_columns_and_skips(tmp_path: Path) 
         RENAME[h] if h != "Visit #" else "claim_id" for h in HEADER.split(",")
     )  # canonical headers: no map needed but fill_down
     write(folder, "claims.csv", "\n".join([header, *GROUPED]) + "\n")
-    write(folder, "map.toml", '[claims.options]\nfill_down = ["claim_id", "person_id", "payer", "rendering_npi"]\n')
+    write(
+        folder,
+        "map.toml",
+        '[claims.options]\nfill_down = ["claim_id", "person_id", "payer", "rendering_npi"]\n',
+    )
     write(folder, "policies.toml", '[payer.MEDICARE]\npayer_type = "medicare"\n')
     out = tmp_path / "out"
     tk.audit_folder(folder, out)

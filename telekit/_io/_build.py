@@ -246,7 +246,9 @@ def build_table(
     records, skipped_by = _derive.skip_report_rows(spec, records, mapped)
     skipped_by = {_derive.BLANK: blank, **skipped_by} if blank else skipped_by
     fill = entries.options.get("fill_down")
-    records, derived = _derive.fill_down(records, mapped, fill if isinstance(fill, list | tuple) else [])
+    records, derived = _derive.fill_down(
+        records, mapped, fill if isinstance(fill, list | tuple) else []
+    )
     for position, target in mapped.items():
         dtype = records.schema[f"c{position}"]
         if dtype.is_nested() or dtype == pl.Object():

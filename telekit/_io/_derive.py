@@ -207,9 +207,7 @@ def payer_type_note(good: pl.DataFrame, rejected: pl.DataFrame, spec: c.TableSpe
     ]
     if rejected.height:
         n_payers = rejected.get_column(_value(spec, c.PAYER)).n_unique()
-        parts.append(
-            f"{rejected.height:,} rejected (no payer_type for {_n(n_payers, 'payer')})"
-        )
+        parts.append(f"{rejected.height:,} rejected (no payer_type for {_n(n_payers, 'payer')})")
     return ", ".join(parts)
 
 

@@ -297,3 +297,16 @@ def test_summary_json_and_report_list_derived_columns_and_skips(tmp_path: Path) 
     report = (out / "report.html").read_text(encoding="utf-8")
     assert "claims.claim_line_number</b>: numbered within each claim" in report
     assert "rows skipped: 1 blank, 1 footer, 3 totals" in report
+
+
+def test_bounded_path_merges_the_buckets_sentences_and_skips() -> None:
+    from telekit._io._derive import merge_notes, merge_skipped
+
+    assert merge_skipped([{"totals": 1}, {"blank": 2, "totals": 3}]) == {"blank": 2, "totals": 4}
+    a = "1 line from the policy file, 0 from the built-in payer names"
+    b = "2 lines from the policy file, 5 from the built-in payer names"
+    got = merge_notes([{"payer_type": a, "claim_id": "filled down on 1 row"}, {"payer_type": b}])
+    assert got == {
+        "payer_type": "3 lines from the policy file, 5 from the built-in payer names",
+        "claim_id": "filled down on 1 row",
+    }

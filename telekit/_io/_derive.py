@@ -18,6 +18,7 @@ Each derivation is said out loud: one sentence per column in ``Table.derived``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 import polars as pl
@@ -273,3 +274,45 @@ def derived_notes(
             rejected = coerced.filter(pl.col(reason).is_not_null())
             notes[name] = payer_type_note(good, rejected, spec)
     return notes
+
+
+# --- the bounded path: one table read bucket by bucket -----------------------------------------
+
+_COUNTED = re.compile(r"([0-9][0-9,]*)(?: (line|row|payer)s?\b)?")
+
+
+def _count(n: int, noun: str | None) -> str:
+    return _n(n, noun) if noun else f"{n:,}"
+
+
+def merge_skipped(parts: Sequence[Mapping[str, int]]) -> dict[str, int]:
+    """Rows skipped per reason, summed over the buckets of one table."""
+    total: dict[str, int] = {}
+    for part in parts:
+        for reason, n in part.items():
+            total[reason] = total.get(reason, 0) + n
+    return dict(sorted(total.items()))
+
+
+def merge_notes(parts: Sequence[Mapping[str, str]]) -> dict[str, str]:
+    """The buckets' sentences of one table as one: the counts of sentences that read alike but
+    for them are summed (``2 lines`` + ``1 line`` → ``3 lines``); others are listed once each."""
+    merged: dict[str, list[str]] = {}
+    for part in parts:
+        for column, text in part.items():
+            merged.setdefault(column, []).append(text)
+    out: dict[str, str] = {}
+    for column, texts in merged.items():
+        shapes = {_COUNTED.sub(lambda m: _count(0, m.group(2)), t) for t in texts}
+        if len(shapes) != 1:
+            out[column] = "; ".join(dict.fromkeys(texts))
+            continue
+        counts = [[int(n.replace(",", "")) for n, _ in _COUNTED.findall(t)] for t in texts]
+        out[column] = _recount(texts[0], [sum(col) for col in zip(*counts, strict=True)])
+    return out
+
+
+def _recount(text: str, counts: Sequence[int]) -> str:
+    """``text`` with its counts replaced by ``counts``, in order."""
+    numbers = iter(counts)
+    return _COUNTED.sub(lambda m: _count(next(numbers), m.group(2)), text)

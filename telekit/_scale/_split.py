@@ -63,6 +63,8 @@ class Part:
     skip_empty: bool = False  # raw text pieces: empty rows are skipped (and counted) per bucket
     rows_skipped: int = 0  # coerced: the whole table's rows_skipped
     payer_types: Mapping[str, str] = field(default_factory=dict)  # raw: derive payer_type
+    skipped: dict[str, int] = field(default_factory=dict)  # coerced: the whole table's
+    derived: dict[str, str] = field(default_factory=dict)  # coerced: the whole table's
 
     def bucket_table(self, k: int) -> Table:
         """The table of bucket ``k``, in input order."""
@@ -166,6 +168,8 @@ def _split_whole(table: Table, links: Links, folder: Path) -> Part:
         rows_in=table.rows_in,
         rejects=table.rejects,
         rows_skipped=table.rows_skipped,
+        skipped=dict(table.skipped),
+        derived=dict(table.derived),
     )
 
 

@@ -127,13 +127,14 @@ def audit(
         if bounded is not None:
             return bounded
     run_at = datetime.now(UTC).replace(microsecond=0)
+    pol = policies if isinstance(policies, Policies) else load_policies(policies)
+    payer_types = pol.payer_types_by_name()  # an absent payer_type is derived from them
     tables = {
-        "claims": as_table("claims", claims),
+        "claims": as_table("claims", claims, payer_types=payer_types),
         "encounters": as_table("encounters", encounters),
-        "coverage": as_table("coverage", coverage),
+        "coverage": as_table("coverage", coverage, payer_types=payer_types),
         "providers": as_table("providers", providers),
     }
-    pol = policies if isinstance(policies, Policies) else load_policies(policies)
     ref = run_reference(
         telehealth_list=telehealth_list,
         telehealth_lists=telehealth_lists,
@@ -275,6 +276,8 @@ def audit_tables(
         unknown_codes={str(k): int(v) for k, v in unknown.iter_rows()},
         dropped_columns={n: list(t.dropped_columns) for n, t in tables.items() if t is not None},
         sources={n: t.source for n, t in tables.items() if t is not None},
+        derived={n: dict(t.derived) for n, t in tables.items() if t is not None and t.derived},
+        skipped={n: dict(t.skipped) for n, t in tables.items() if t is not None and t.skipped},
         reference=inputs.reference.used(),
         catalog_version=CATALOG_VERSION,
         remittances=remits,

@@ -643,7 +643,9 @@ def test_missing_required_columns_are_named_at_once(tmp_path: Path) -> None:
         read_claims(write(tmp_path, "c.csv", text))
     message = str(info.value)
     assert "\n" not in message and "SECRETVALUE" not in message
-    assert message.startswith("c.csv: columns 'claim_line_number' (accepted: claim_line_number, ")
+    # claim_line_number is derived when absent (DESIGN §3): person_id is the first missing
+    assert message.startswith("c.csv: columns 'person_id' (accepted: person_id, ")
+    assert "'claim_line_number'" not in message
     missing = set(CLAIMS.required) - {"claim_id", "hcpcs_code", "payer"}
     assert {m for m in missing if f"'{m}' (accepted: {m}" in message} == missing
     assert "(found: claim_id, dos_x, cpt, payer)" in message

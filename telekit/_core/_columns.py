@@ -45,13 +45,19 @@ DTYPES: dict[str, pl.DataType] = {
 
 @dataclass(frozen=True)
 class Column:
-    """One canonical column: its name, how it is read, and whether a row needs it."""
+    """One canonical column: its name, how it is read, and whether a row needs it.
+
+    ``derived`` says how telekit derives the column when the source has none (DESIGN §3
+    "Derived when absent"): such a column is not required in the source, but when the source
+    gives it, a row still needs its value.
+    """
 
     name: str
     kind: Kind
     required: bool = False
     values: tuple[str, ...] = ()  # allowed values of an ``enum``
     default: str | None = None  # raw text used when the value is empty
+    derived: str | None = None  # how the column is derived when the source has none
 
     @property
     def dtype(self) -> pl.DataType:
@@ -73,7 +79,13 @@ class TableSpec:
 
     @property
     def required(self) -> list[str]:
-        return [c.name for c in self.columns if c.required]
+        """The columns the source must give (a column derived when absent is not one)."""
+        return [c.name for c in self.columns if c.required and c.derived is None]
+
+    @property
+    def derived(self) -> dict[str, str]:
+        """Column -> how it is derived when the source has none."""
+        return {c.name: c.derived for c in self.columns if c.derived is not None}
 
     @property
     def schema(self) -> pl.Schema:
@@ -154,6 +166,16 @@ GROUP_CODES = ("CO", "PR", "OA", "PI", "CR")
 # patient's balance, not payments), a refund (reduces payments)
 PAYMENT_KINDS = ("payment", "discount", "write_off", "refund")
 
+# how a column absent from the source is derived (DESIGN §3 "Derived when absent")
+DERIVED_LINE_NUMBER = (
+    "numbered within each claim by DOS, code, modifiers, charge, file order "
+    "(the source has no line number)"
+)
+DERIVED_PAYER_TYPE = (
+    "from the policy file's [payer.X] payer_type, else the built-in payer names, "
+    "else the line is rejected"
+)
+
 # --- tables ----------------------------------------------------------------------------------
 
 # numbered diagnosis headers of practice-management exports: "ICD-10 1", "Dx 3", "Diag 12"
@@ -163,11 +185,11 @@ CLAIMS = TableSpec(
     name="claims",
     columns=(
         Column(CLAIM_ID, "id", required=True),
-        Column(CLAIM_LINE_NUMBER, "int", required=True),
+        Column(CLAIM_LINE_NUMBER, "int", required=True, derived=DERIVED_LINE_NUMBER),
         Column(PERSON_ID, "id", required=True),
         Column(MEMBER_ID, "id"),
         Column(PAYER, "id", required=True),
-        Column(PAYER_TYPE, "enum", required=True, values=PAYER_TYPES),
+        Column(PAYER_TYPE, "enum", required=True, values=PAYER_TYPES, derived=DERIVED_PAYER_TYPE),
         Column(CLAIM_FREQUENCY_CODE, "enum", values=FREQUENCY_CODES, default="1"),
         Column(ORIGINAL_CLAIM_ID, "id"),
         Column(ORIGINAL_PAYER_CLAIM_CONTROL_NUMBER, "id"),
@@ -322,7 +344,7 @@ COVERAGE = TableSpec(
     columns=(
         Column(PERSON_ID, "id", required=True),
         Column(PAYER, "id", required=True),
-        Column(PAYER_TYPE, "enum", required=True, values=PAYER_TYPES),
+        Column(PAYER_TYPE, "enum", required=True, values=PAYER_TYPES, derived=DERIVED_PAYER_TYPE),
         Column(MEMBER_ID, "id"),
         Column(PLAN_NAME, "text"),
         Column(ENROLLMENT_START_DATE, "date", required=True),

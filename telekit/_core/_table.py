@@ -64,7 +64,11 @@ class Table:
       column, value, reason);
     - ``issues``: X12 problems kept as data (file, segment_number, segment_id, severity, message);
     - ``rows_in``: input rows seen, always ``data.height + rejects.height + rows_skipped``;
-    - ``rows_skipped``: rows neither kept nor rejected because they hold nothing (empty rows);
+    - ``rows_skipped``: rows neither kept nor rejected because they hold no record (empty
+      rows, and the totals, subtotal and footer rows of report exports);
+    - ``skipped``: ``rows_skipped`` per reason (``blank``, ``totals``, ``footer``);
+    - ``derived``: each column telekit derived or filled and how, one sentence each (DESIGN §3
+      "Derived when absent"), e.g. ``{"claim_line_number": "numbered within each claim …"}``;
     - ``source``: the path read (or ``"<frame>"``);
     - ``columns_given``: the canonical columns the source supplied (after maps and aliases);
     - ``dropped_columns``: source headers that map to no canonical column (names only);
@@ -84,6 +88,8 @@ class Table:
     dropped_columns: tuple[str, ...] = ()
     rows_skipped: int = 0
     sample: EncounterSample | None = None
+    skipped: dict[str, int] = field(default_factory=dict)
+    derived: dict[str, str] = field(default_factory=dict)
 
     def __iter__(self) -> Iterator[pl.DataFrame]:
         yield self.data

@@ -221,6 +221,10 @@ class AuditResult:
     encounters_sample: dict[str, Any] | None = None
     # the patient payments given to ``tk.audit`` (for ``report.compute_metrics``; None: not given)
     patient_payments: pl.DataFrame | None = None
+    # per table: each derived or filled column and how (DESIGN §3 "Derived when absent")
+    derived: dict[str, dict[str, str]] = field(default_factory=dict)
+    # per table: rows skipped per reason (blank, totals, footer)
+    skipped: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def summary(self) -> pl.DataFrame:
         """One row per rule: rule_code, rule_name, severity, responsibility, findings, lines,
@@ -258,7 +262,9 @@ class AuditResult:
                 "rows_audited": row["rows_audited"],
                 "rows_rejected": row["rows_rejected"],
                 "rows_skipped": row.get("rows_skipped") or 0,
+                "skipped": self.skipped.get(row["table"], {}),
                 "dropped_columns": self.dropped_columns.get(row["table"], []),
+                "derived": self.derived.get(row["table"], {}),
             }
         rules = [
             {**r, **{k: f"{r[k]:.2f}" for k in EXPOSURE_KINDS}}

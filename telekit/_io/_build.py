@@ -26,7 +26,7 @@ from telekit._core._columns import (
 )
 from telekit._core._exceptions import InputError, MissingColumnError
 from telekit._core._table import Table, empty_issues, record_key
-from telekit._io import _coerce
+from telekit._io import _coerce, _derive
 from telekit._io._maps import (
     MapSpec,
     TableMap,
@@ -284,13 +284,28 @@ def _row_problems(
     return frame, rejects.cast(REJECTS_SCHEMA), skipped
 
 
-def build_table(spec: TableSpec, raw: RawSource, entries: TableMap) -> Table:
-    """Map, split, coerce and validate a raw source into the canonical table."""
+def build_table(
+    spec: TableSpec,
+    raw: RawSource,
+    entries: TableMap,
+    *,
+    payer_types: Mapping[str, str] | None = None,
+) -> Table:
+    """Map, split, coerce and validate a raw source into the canonical table.
+
+    ``payer_types`` (trimmed, upper-cased payer or alias -> payer_type: the policy file's
+    declared payer types) derive an absent payer_type (``telekit._io._derive``)."""
     mapped, dropped = map_headers(spec, raw.headers, entries.rename, raw.name)
     given = given_columns(spec, raw, mapped)
     rows_in = raw.frame.height
     cells = {target: f"c{position}" for position, target in mapped.items()}
-    records, row_rejects, skipped = _row_problems(raw, spec.name, _record_key(spec.name, cells))
+    records, row_rejects, blank = _row_problems(raw, spec.name, _record_key(spec.name, cells))
+    records, skipped_by = _derive.skip_report_rows(spec, records, mapped)
+    skipped_by = {_derive.BLANK: blank, **skipped_by} if blank else skipped_by
+    fill = entries.options.get("fill_down")
+    records, derived = _derive.fill_down(
+        records, mapped, fill if isinstance(fill, list | tuple) else []
+    )
     for position, target in mapped.items():
         dtype = records.schema[f"c{position}"]
         if dtype.is_nested() or dtype == pl.Object():
@@ -310,6 +325,7 @@ def build_table(spec: TableSpec, raw: RawSource, entries: TableMap) -> Table:
         .with_columns(plan.reasons)
         .collect()
     )
+    coerced = _derive.derive_columns(spec, coerced, given, plan.checks, payer_types or {})
     key = [(k, f"__v{spec.names.index(k)}") for k in spec.key]
     present = {name: name for name in mapped.values()}
     good, rejects = _coerce.split_rejects(
@@ -321,6 +337,7 @@ def build_table(spec: TableSpec, raw: RawSource, entries: TableMap) -> Table:
         row=ROW,
         record=_record_key(spec.name, present),
     )
+    derived |= _derive.derived_notes(spec, coerced, good, given)
     if row_rejects.height:
         rejects = pl.concat([rejects, row_rejects]).sort("row_number", maintain_order=True)
     return Table(
@@ -329,7 +346,9 @@ def build_table(spec: TableSpec, raw: RawSource, entries: TableMap) -> Table:
         rejects=rejects,
         issues=empty_issues(),
         rows_in=rows_in,
-        rows_skipped=skipped,
+        rows_skipped=sum(skipped_by.values()),
+        skipped=skipped_by,
+        derived=derived,
         source=raw.path,
         columns_given=tuple(n for n in spec.names if n in given),
         dropped_columns=dropped,

@@ -9,6 +9,7 @@ canonical column), ``values.<column>`` (source value → contract value) and ``o
     "Medicare Part B" = "medicare"
     [claims.options]
     date_format = "%m/%d/%Y"
+    fill_down = ["claim_id", "person_id"]   # grouped exports: empty cells take the row above
 
 Messages name the file, the section and the key; never a value-map key (a source value).
 """
@@ -33,7 +34,7 @@ from telekit._core._columns import (
 from telekit._core._exceptions import MapError
 
 SECTIONS = ("rename", "values", "options")
-OPTIONS = ("date_format", "sheet", "header_row", "encoding")
+OPTIONS = ("date_format", "sheet", "header_row", "encoding", "fill_down")
 
 # delimited source column -> the numbered canonical columns it fills
 DELIMITED: dict[str, tuple[str, ...]] = {
@@ -166,6 +167,15 @@ def check_options(spec: TableSpec, options: Mapping[str, object], origin: str) -
             raise MapError(msg)
         if key == "date_format" and isinstance(value, str) and "%" not in value:
             msg = f"{origin}: {section} date_format must be a strftime pattern such as %m/%d/%Y"
+            raise MapError(msg)
+        if key == "fill_down" and (
+            not isinstance(value, list | tuple)
+            or not all(isinstance(v, str) and v in spec.names for v in value)
+        ):
+            msg = (
+                f"{origin}: {section} fill_down must be a list of {spec.name} columns "
+                f"(allowed: {_allowed(spec.names)})"
+            )
             raise MapError(msg)
         if key == "encoding" and isinstance(value, str):
             try:

@@ -288,6 +288,13 @@ class Policies:
         """Payer key -> the payer_type its ``[payer.X]`` table declares (declared ones only)."""
         return {k: p.payer_type for k, p in sorted(self._payers.items()) if p.payer_type}
 
+    def payer_types_by_name(self) -> dict[str, str]:
+        """``payer_types`` with each alias too (trimmed, upper-cased): what the readers take to
+        derive an absent payer_type (DESIGN §3 "Derived when absent")."""
+        declared = self.payer_types()
+        by_alias = {a: declared[k] for a, k in self._aliases.items() if k in declared}
+        return by_alias | declared
+
     def payer_key(self, payer: str | pl.Expr = PAYER) -> pl.Expr:
         """An expression giving the payer key: trimmed, upper-cased, aliases mapped to their payer.
 

@@ -12,7 +12,7 @@ reconciliation accept for a table (DESIGN §4: a ``Table``, a ``pl.DataFrame``, 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import polars as pl
@@ -39,8 +39,11 @@ def _check_type(name: str, source: object) -> None:
         raise InputError(msg)
 
 
-def as_table(name: str, source: TableInput | None) -> Table | None:
-    """``source`` as the canonical table ``name`` (``None``: not given)."""
+def as_table(
+    name: str, source: TableInput | None, *, payer_types: Mapping[str, str] | None = None
+) -> Table | None:
+    """``source`` as the canonical table ``name`` (``None``: not given); ``payer_types`` (the
+    policies' declared payer types by name) derive a payer_type the source lacks."""
     if source is None:
         return None
     _check_type(name, source)
@@ -49,7 +52,7 @@ def as_table(name: str, source: TableInput | None) -> Table | None:
             msg = f"{name}: expected a {name} Table, found a {source.name} Table"
             raise InputError(msg)
         return source
-    return read_table(name, source)
+    return read_table(name, source, payer_types=payer_types)
 
 
 def _canonical(frame: pl.DataFrame | pl.LazyFrame, spec: c.TableSpec) -> pl.DataFrame | None:

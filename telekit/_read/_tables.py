@@ -72,14 +72,20 @@ def read_table(
     values: Mapping[str, Mapping[str, str]] | None = None,
     map: str | Path | MapSpec | None = None,
     options: Mapping[str, Any] | None = None,
+    payer_types: Mapping[str, str] | None = None,
 ) -> Table:
     """Read ``source`` as the canonical table ``table_name`` (``telekit._core._columns.TABLES``).
 
     ``source`` is a CSV/TSV/TXT, Parquet (file or directory of parts) or XLSX path, or a
     ``pl.DataFrame`` / ``pl.LazyFrame``; the format is recognised by content. ``rename`` maps
     source headers to canonical columns, ``values`` maps source values to contract values per
-    column, ``options`` takes ``date_format``, ``sheet``, ``header_row`` and ``encoding``;
-    each is merged over the ``map`` file's entries for the table.
+    column, ``options`` takes ``date_format``, ``sheet``, ``header_row``, ``encoding`` and
+    ``fill_down``; each is merged over the ``map`` file's entries for the table.
+
+    A source without ``payer_type`` (claims, coverage) has it derived from the payer:
+    ``payer_types`` (payer name or alias, trimmed and upper-cased -> payer_type: what a policy
+    file declares; ``tk.audit`` passes its policies'), then the built-in payer names, else the
+    row is rejected naming the payer. ``Table.derived`` says how each derived column was made.
     """
     if table_name not in TABLES:
         msg = f"unknown table {table_name!r} (tables: {', '.join(TABLES)})"
@@ -89,7 +95,7 @@ def read_table(
     raw = load_source(source, spec, entries.rename, entries.options)
     if isinstance(raw, bytes):
         return read_x12(table_name, raw, source_name(source))
-    table = build_table(spec, raw, entries)
+    table = build_table(spec, raw, entries, payer_types=payer_types)
     if table_name == ENCOUNTERS.name and isinstance(source, str | Path):
         # a `telekit sample-visits` workbook: the encounters are a documentation sample
         sample = sample_of(Path(source))
@@ -105,9 +111,18 @@ def read_claims(
     values: Mapping[str, Mapping[str, str]] | None = None,
     map: str | Path | MapSpec | None = None,
     options: Mapping[str, Any] | None = None,
+    payer_types: Mapping[str, str] | None = None,
 ) -> Table:
     """Read claim lines (``CLAIMS``); see ``read_table``."""
-    return read_table(CLAIMS.name, source, rename=rename, values=values, map=map, options=options)
+    return read_table(
+        CLAIMS.name,
+        source,
+        rename=rename,
+        values=values,
+        map=map,
+        options=options,
+        payer_types=payer_types,
+    )
 
 
 def read_encounters(
@@ -131,9 +146,18 @@ def read_coverage(
     values: Mapping[str, Mapping[str, str]] | None = None,
     map: str | Path | MapSpec | None = None,
     options: Mapping[str, Any] | None = None,
+    payer_types: Mapping[str, str] | None = None,
 ) -> Table:
     """Read coverage spans (``COVERAGE``); see ``read_table``."""
-    return read_table(COVERAGE.name, source, rename=rename, values=values, map=map, options=options)
+    return read_table(
+        COVERAGE.name,
+        source,
+        rename=rename,
+        values=values,
+        map=map,
+        options=options,
+        payer_types=payer_types,
+    )
 
 
 def read_providers(

@@ -22,6 +22,7 @@ from telekit._engine._pricing import Pricing
 from telekit._engine._reference import reference
 from telekit._engine._result import FINDINGS_SCHEMA, AuditResult, money_phrase
 from telekit._engine._status import RuleStatus, rules_frame
+from telekit._io import _derive
 from telekit._policies._model import Policies
 from telekit._scale._split import Split
 from telekit.rules import CATALOG_VERSION, REGISTRY
@@ -42,6 +43,8 @@ class BucketResult:
     sources: dict[str, str]
     reference: list[dict[str, Any]] = field(default_factory=list)
     catalog_version: str = ""
+    skipped: dict[str, dict[str, int]] = field(default_factory=dict)  # per table, per reason
+    derived: dict[str, dict[str, str]] = field(default_factory=dict)  # per table, per column
 
 
 class BucketMeasures(Protocol):
@@ -110,6 +113,8 @@ def audit_bucket(
         sources={n: t.source for n, t in tables.items()},
         reference=result.reference,
         catalog_version=result.catalog_version,
+        skipped={n: dict(t.skipped) for n, t in tables.items()},
+        derived={n: dict(t.derived) for n, t in tables.items()},
     )
     del result, tables, given, remittances
     gc.collect()
@@ -177,6 +182,8 @@ def merge(
     findings = findings.cast(FINDINGS_SCHEMA).sort(c.CLAIM_ID, c.CLAIM_LINE_NUMBER, "rule_code")
     accounting_rows = []
     rejects = []
+    skipped_by: dict[str, dict[str, int]] = {}
+    derived: dict[str, dict[str, str]] = {}
     for name, part in split.parts.items():
         per_bucket = [r.tables[name] for r in results]
         table_rejects = pl.concat([part.rejects, *(t[2] for t in per_bucket)]).sort(
@@ -187,6 +194,10 @@ def merge(
         audited = sum(t[1] for t in per_bucket)
         accounting_rows.append((name, rows_in, audited, table_rejects.height, skipped))
         rejects.append(table_rejects)
+        by_reason = [part.skipped] if part.coerced else [r.skipped.get(name, {}) for r in results]
+        notes = [part.derived] if part.coerced else [r.derived.get(name, {}) for r in results]
+        skipped_by[name] = _derive.merge_skipped(by_reason)
+        derived[name] = _derive.merge_notes(notes)
     sources = dict(results[0].sources)
     dropped = {n: results[0].dropped_columns[n] for n in split.parts}
     if split.providers is not None:
@@ -197,6 +208,7 @@ def merge(
         rejects.append(p.rejects)
         sources["providers"] = p.source
         dropped["providers"] = list(p.dropped_columns)
+        skipped_by["providers"], derived["providers"] = dict(p.skipped), dict(p.derived)
     accounting = pl.DataFrame(
         accounting_rows,
         schema={
@@ -238,6 +250,8 @@ def merge(
         sources=sources,
         reference=results[0].reference if results else reference().used(),
         catalog_version=CATALOG_VERSION,
+        derived={n: d for n, d in derived.items() if d},
+        skipped={n: d for n, d in skipped_by.items() if d},
         lines_audited=claims_audited,
         buckets=split.buckets,
     )

@@ -287,6 +287,7 @@ def audit_partitioned(
                 bucket_lines=bucket_lines,
                 progress=note,
                 claim_buckets=remittances is not None,
+                payer_types=pol.payer_types_by_name(),
             )
             if remittances is not None and patient_payments is not None and measures is not None:
                 note("reading patient payments")

@@ -8,9 +8,9 @@ import contextlib
 import math
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -62,6 +62,9 @@ class Part:
     rejects: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=REJECTS_SCHEMA))
     skip_empty: bool = False  # raw text pieces: empty rows are skipped (and counted) per bucket
     rows_skipped: int = 0  # coerced: the whole table's rows_skipped
+    payer_types: Mapping[str, str] = field(default_factory=dict)  # raw: derive payer_type
+    skipped: dict[str, int] = field(default_factory=dict)  # coerced: the whole table's
+    derived: dict[str, str] = field(default_factory=dict)  # coerced: the whole table's
 
     def bucket_table(self, k: int) -> Table:
         """The table of bucket ``k``, in input order."""
@@ -78,7 +81,7 @@ class Part:
                 dropped_columns=self.dropped_columns,
             )
         raw = RawSource(self.name, self.path, self.headers, frame.sort(ROW), self.skip_empty)
-        return build_table(TABLES[self.table], raw, self.entries)
+        return build_table(TABLES[self.table], raw, self.entries, payer_types=self.payer_types)
 
 
 @dataclass(frozen=True)
@@ -166,6 +169,8 @@ def _split_whole(table: Table, links: Links, folder: Path) -> Part:
         rows_in=table.rows_in,
         rejects=table.rejects,
         rows_skipped=table.rows_skipped,
+        skipped=dict(table.skipped),
+        derived=dict(table.derived),
     )
 
 
@@ -189,17 +194,24 @@ def work_folder(work_dir: str | Path | None, prefix: str) -> Iterator[Path]:
 
 
 def _open(
-    table: str, source: TableInput, mapping: str | Path | MapSpec | None, work: Path
+    table: str,
+    source: TableInput,
+    mapping: str | Path | MapSpec | None,
+    work: Path,
+    payer_types: Mapping[str, str],
 ) -> Opened:
     """A stream when the source can be streamed, else the reader's whole ``Table`` (XLSX, X12,
-    a missing file: the reader's own error)."""
+    a missing file: the reader's own error; a map's ``fill_down``, which needs each row's
+    neighbour in file order)."""
     if isinstance(source, Table):
         given = as_table(table, source)  # another table's Table is refused, as everywhere
         assert given is not None
         return given
     entries = resolve_map(TABLES[table], None, None, mapping, None)
-    stream = _stream_of(table, source, entries, work)
-    return read_table(table, source, map=mapping) if stream is None else stream
+    stream = None if entries.options.get("fill_down") else _stream_of(table, source, entries, work)
+    if stream is None:
+        return read_table(table, source, map=mapping, payer_types=payer_types)
+    return stream
 
 
 def _key_hashes(opened: Opened) -> pl.DataFrame:
@@ -246,6 +258,7 @@ def split_inputs(
     bucket_lines: int = BUCKET_LINES,
     progress: Callable[[str], None] = lambda _: None,
     claim_buckets: bool = False,
+    payer_types: Mapping[str, str] | None = None,
 ) -> Split:
     """Cut the inputs into buckets of whole persons under ``work`` (see the module doc); with
     ``claim_buckets`` the split keeps each claim's bucket (for ``split_remittances``)."""
@@ -254,7 +267,7 @@ def split_inputs(
     for table, source in given.items():
         if source is None:
             continue
-        one = _open(table, source, map, work)
+        one = _open(table, source, map, work, payer_types or {})
         if isinstance(one, _Stream):
             _check_columns(one)
         opened[table] = one
@@ -278,10 +291,13 @@ def split_inputs(
             parts[table] = _split_whole(one, links, folder)
             continue
         try:
-            parts[table] = _split_stream(one, _bucket_expr(table, links), folder, progress)
+            parts[table] = replace(
+                _split_stream(one, _bucket_expr(table, links), folder, progress),
+                payer_types=payer_types or {},
+            )
         except _MisalignedError:  # records the line scan cannot number: the reader reads it whole
             shutil.rmtree(folder, ignore_errors=True)
-            whole = read_table(table, Path(str(given[table])), map=map)
+            whole = read_table(table, Path(str(given[table])), map=map, payer_types=payer_types)
             parts[table] = _split_whole(whole, links, folder)
     provider_table = None
     if providers is not None:

@@ -27,6 +27,8 @@ import polars as pl
 from telekit import _audit as _auditing
 from telekit._core import _log, _progress
 from telekit._core._exceptions import TelekitError
+from telekit._policies._model import Policies
+from telekit._policies._toml import load_policies
 from telekit._read import _remittances as _read_remittances
 from telekit._read import _tables
 from telekit._scale import _partitioned
@@ -87,10 +89,13 @@ def run_audit(args: argparse.Namespace) -> AuditResult:
     )
     pricing = {"locality": _arg(args, "locality"), "expected_fees": expected_fees}
     tables: dict[str, Any] = {}
+    # H8: an absent payer_type is derived from the policies' declared payer types
+    policies = load_policies(policies_path)  # loaded once, for the readers and the audit
+    payer_types = policies.payer_types_by_name()
     for t in ("claims", "encounters", "coverage", "providers"):
         if t in paths and not partitioned:
             bar.step(f"reading {t}")  # R7
-            tables[t] = _tables.read_table(t, paths[t][0], map=mapping)
+            tables[t] = _tables.read_table(t, paths[t][0], map=mapping, payer_types=payer_types)
     _check_x12_claims(tables.get("claims"), paths["claims"][0])  # H2: an 837 with no line is exit 2
     # >>> scale (S1): the partitioned path tallies remittances and patient payments (accounting,
     # rejects, the latest payment date) in bounded memory instead of holding them
@@ -105,7 +110,7 @@ def run_audit(args: argparse.Namespace) -> AuditResult:
     result = _audit(
         paths,
         tables,
-        policies_path,
+        policies,
         as_of,
         mapping,
         partitioned=partitioned,
@@ -229,7 +234,7 @@ def _tally(
 def _audit(
     paths: Mapping[str, list[Path]],
     tables: Mapping[str, Any],
-    policies_path: Path | None,
+    policies: Policies,
     as_of: dt.date | None,
     mapping: Any,
     *,
@@ -253,7 +258,7 @@ def _audit(
             encounters=given.get("encounters"),
             coverage=given.get("coverage"),
             providers=given.get("providers"),
-            policies=policies_path,
+            policies=policies,
             as_of=as_of,
             remittances=paths.get("remittances"),
             adjustments=paths.get("adjustments", [None])[0],
@@ -270,7 +275,7 @@ def _audit(
             encounters=tables.get("encounters"),
             coverage=tables.get("coverage"),
             providers=tables.get("providers"),
-            policies=policies_path,
+            policies=policies,
             as_of=as_of,
             remittances=remittances,
             encounters_sample=encounters_sample,

@@ -456,6 +456,22 @@ def _encounters_sample(page: Page, s: Mapping[str, Any]) -> list[str]:
     ]
 
 
+def _derived(page: Page, s: Mapping[str, Any]) -> list[str]:
+    """One sentence per derived or filled column and per table's skipped rows (summary.json
+    ``tables.<name>.derived`` and ``.skipped``; DESIGN §3 "Derived when absent")."""
+    out = []
+    for name, t in s.get("tables", {}).items():
+        for column, how in (t.get("derived") or {}).items():
+            out.append(f"<li><b>{page.t(name)}.{page.t(column)}</b>: {page.t(str(how))}.</li>")
+        skipped = {k: int(n) for k, n in (t.get("skipped") or {}).items() if n}
+        if skipped:
+            kinds = ", ".join(f"{n:,} {k}" for k, n in skipped.items())
+            out.append(f"<li><b>{page.t(name)}</b>: rows skipped: {page.t(kinds)}.</li>")
+    if not out:
+        return []
+    return ["<h3>Derived columns and skipped rows</h3><ul>", *out, "</ul>"]
+
+
 def inputs(page: Page, record: AuditRecord) -> str:
     s = record.summary_data
     rows = [
@@ -487,7 +503,7 @@ def inputs(page: Page, record: AuditRecord) -> str:
         "skipped). A rejected row could not be represented (a missing required value, an "
         "unreadable date or amount, a value outside the contract, a duplicate key, more cells "
         "than the header); its value is in rejects.csv, never in this report. A skipped row "
-        "is empty.</p>",
+        "is empty, or a totals, subtotal or printed-footer row of a report export.</p>",
         page.table(
             accounting,
             [
@@ -503,6 +519,7 @@ def inputs(page: Page, record: AuditRecord) -> str:
     ]
     parts.extend(_x12_issues(page, s))
     parts.extend(_encounters_sample(page, s))
+    parts.extend(_derived(page, s))
     rejects = record.rejects
     if rejects.height:
         by_reason = (

@@ -200,7 +200,7 @@ def test_practice_management_headers_need_no_map(header: str, column: str) -> No
 
 
 def test_every_missing_required_column_in_one_line(tmp_path: Path) -> None:
-    frame = pl.DataFrame({"Visit #": ["V1"], "CPT/HCPCS": ["99213"], "Line Num": ["1"]})
+    frame = pl.DataFrame({"Visit #": ["V1"], "CPT/HCPCS": ["99213"], "Rendering NPIs": ["1"]})
     with pytest.raises(MissingColumnError) as info:
         read_claims(frame)
     message = str(info.value)
@@ -209,8 +209,9 @@ def test_every_missing_required_column_in_one_line(tmp_path: Path) -> None:
     for column in missing:
         assert f"'{column}' (accepted: {column}" in message
     assert "svc date" in message and "billed amt" in message
-    assert "closest header: 'Line Num'" in message
-    assert 'rename={"Line Num": "claim_line_number"}' in message
+    assert "closest header: 'Rendering NPIs'" in message
+    assert 'rename={"Rendering NPIs": "rendering_npi"}' in message
+    assert "'claim_line_number'" not in message  # derived when absent (DESIGN §3)
     assert "map --init" not in message  # a frame has no file to map
 
 

@@ -192,7 +192,7 @@ def test_init_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert code == 2 and "no claims found" in err
     (tmp_path / "claims.csv").write_text("claim_id,amount\nC1,10\n", encoding="utf-8")
     code, _, err = _run(["policies", "init", str(tmp_path), "--out", str(out)], capsys)
-    assert code == 2 and "column 'payer' is missing" in err
+    assert code == 2 and "column 'payer' (accepted: payer" in err
     assert len(err.strip().splitlines()) == 1 and not out.exists()
 
 

@@ -70,7 +70,7 @@ def claims_payers(source: str | Path, map: str | Path | MapSpec | None = None) -
         where = {target: position for position, target in mapped.items()}
         if PAYER not in where:
             unmapped = [h for i, h in enumerate(raw.headers) if i not in mapped and h.strip()]
-            raise missing_column_error(CLAIMS, PAYER, raw.headers, unmapped, raw.name)
+            raise missing_column_error(CLAIMS, [PAYER], raw.headers, unmapped, raw.name)
         records = raw.frame
         if ROW_REASON in records.columns:
             records = records.filter(pl.col(ROW_REASON).is_null())

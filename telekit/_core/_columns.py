@@ -275,6 +275,10 @@ CLAIMS = TableSpec(
         "account_#": PERSON_ID,
         "account_number": PERSON_ID,
         "acct_#": PERSON_ID,
+        "patient_acct": PERSON_ID,
+        "patient_acct_#": PERSON_ID,
+        "patient_account": PERSON_ID,
+        "patient_account_#": PERSON_ID,
         "mrn": PERSON_ID,
         "chart_#": PERSON_ID,
         "member_#": MEMBER_ID,
@@ -288,6 +292,10 @@ CLAIMS = TableSpec(
         "submitted_date": CLAIM_SUBMITTED_DATE,
         "bill_date": CLAIM_SUBMITTED_DATE,
         "billed_date": CLAIM_SUBMITTED_DATE,
+        "date_billed": CLAIM_SUBMITTED_DATE,
+        "first_billed": CLAIM_SUBMITTED_DATE,
+        "date_submitted": CLAIM_SUBMITTED_DATE,
+        "claim_sent_date": CLAIM_SUBMITTED_DATE,
     },
 )
 

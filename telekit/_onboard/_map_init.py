@@ -37,11 +37,21 @@ from telekit._onboard._contract import derived_columns, table_spec
 
 ENTRY_SCORE = 0.85  # a similarity from which a match is written as an entry
 SUGGEST_SCORE = 0.6  # from which it is written as a commented-out suggestion
-FILL_DOWN_SHARE = 0.5  # a key column empty on more than this share of rows: a grouped export
+FILL_DOWN_SHARE = 0.1  # a key column empty on more than this share of data rows: a grouped
+# export (a visit of 2 lines prints its keys once; a real export rarely lacks 1 claim id in 10)
 # a second choice when the first column is taken: a "Visit #" beside a "Claim #" is the visit
 SECOND_CHOICE = {CLAIM_ID: ENCOUNTER_ID}
 # key columns a grouped export prints once per group
-FILL_DOWN_CANDIDATES = (CLAIM_ID, PERSON_ID, CLAIM_LINE_START_DATE, "payer", "rendering_npi")
+FILL_DOWN_CANDIDATES = (
+    CLAIM_ID,
+    PERSON_ID,
+    CLAIM_LINE_START_DATE,
+    "payer",
+    "payer_type",
+    "rendering_npi",
+    "billing_npi",
+    "claim_submitted_date",
+)
 
 
 @dataclass(frozen=True)
@@ -159,8 +169,9 @@ def _header_row(raw: RawSource) -> int | None:
 
 def _fill_down(raw: RawSource, entries: Sequence[Match]) -> list[str]:
     """Key columns empty on most data lines: a grouped export printing a key once per group.
-    A data line fills at least half the mapped columns (and 3), so totals, subtotals and
-    printed footers do not count."""
+    A data line fills at least 3 mapped columns (a grouped export's later lines fill only the
+    line's own: code, units, place, charge, diagnoses), so totals rows (a label and an amount)
+    and printed footers do not count."""
     position = {h: i for i, h in reversed(list(enumerate(raw.headers)))}
     mapped = {m.column: f"c{position[m.header]}" for m in entries}
     if not mapped:
@@ -171,7 +182,7 @@ def _fill_down(raw: RawSource, entries: Sequence[Match]) -> list[str]:
         return text.is_not_null() & (text.str.strip_chars() != "")
 
     count = pl.sum_horizontal([is_filled(c).cast(pl.Int32) for c in mapped.values()])
-    lines = raw.frame.filter(count >= max(3, len(mapped) // 2))
+    lines = raw.frame.filter(count >= min(3, len(mapped)))
     if lines.height < 2:
         return []
     keys = [column for column in FILL_DOWN_CANDIDATES if column in mapped]

@@ -1,4 +1,4 @@
-"""Write ``charge_detail.xlsx``: a practice-management charge-detail export, as a consultant gets
+"""Write ``pm-export/claims.xlsx``: a practice-management charge-detail export, as a consultant gets
 one (the worked example of README "Bring your own data").
 
 Shaped like the real thing, not like telekit's contract: two title rows and a blank row above the
@@ -9,12 +9,18 @@ no payer type; a blank page-break row every 15 lines; a "Grand Total" row; a "Pr
 1" footer. The lines are 30 visits of the synthetic practice in ``data/samples`` (synthetic data
 only), with the payers spelled as a PM system spells them.
 
-    uv run python data/examples/make_charge_detail.py
+    uv run python data/examples/make_pm_export.py
+    uv run telekit sample-visits data/examples/pm-export --n 3 --seed 11 --out /tmp/visits.xlsx
+    uv run python data/examples/make_pm_export.py --visits /tmp/visits.xlsx
+
+The second and third commands write ``pm-export/encounters.xlsx``: the chart-abstraction
+workbook of a documentation sample of three visits, filled in as a consultant would (``CHARTS``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -43,17 +49,26 @@ PAGE_LINES = 15
 
 
 def visits() -> pl.DataFrame:
-    """30 original claims of the sample from 2024 with the payers above, multi-line ones first
-    (they carry add-on codes whose primary is on the visit's first line)."""
+    """30 original claims of the sample from 2024 with the payers above, telehealth visits
+    (POS 02/10 or a telehealth modifier) first, multi-line ones first among them (they carry
+    add-on codes whose primary is on the visit's first line)."""
     claims = pl.read_csv(SAMPLES / "claims.csv", infer_schema=False)
+    modifiers = pl.concat_list(f"hcpcs_modifier_{k}" for k in range(1, 5))
+    telehealth = (
+        pl.col("place_of_service_code").is_in(["02", "10"])
+        | modifiers.list.eval(pl.element().is_in(["95", "93", "GT", "FQ"])).list.any()
+    )
     chosen = (
         claims.filter(
             pl.col("payer").is_in(list(PAYER_NAMES))
             & pl.col("claim_line_start_date").str.starts_with("2024")
             & pl.col("claim_frequency_code").eq("1")
         )
-        .with_columns(pl.len().over("claim_id").alias("lines"))
-        .sort(["lines", "claim_id"], descending=[True, False])
+        .with_columns(
+            pl.len().over("claim_id").alias("lines"),
+            telehealth.any().over("claim_id").alias("telehealth"),
+        )
+        .sort(["telehealth", "lines", "claim_id"], descending=[True, True, False])
     )
     ids = chosen.get_column("claim_id").unique(maintain_order=True).head(VISITS)
     return claims.filter(pl.col("claim_id").is_in(ids.implode())).sort(
@@ -109,10 +124,43 @@ def write(path: Path) -> None:
     book.close()
 
 
+#: what the consultant abstracted from the three sampled charts (sample_number -> cells): a
+#: clean visit, a psychotherapy add-on with too few psychotherapy minutes, an audio-only visit
+#: billed with 95 and no consent on file
+CHARTS = {
+    1: ("audio_video", "home", "yes", 45, "low", 25, None, None, "NY", "NY"),
+    2: ("audio_video", "home", "yes", 40, "moderate", 12, None, None, "NY", "NY"),
+    3: ("audio_only", "home", "no", 30, None, 30, "patient has no video", None, "NJ", "NY"),
+}
+CHART_COLUMNS = (
+    "modality", "patient_location", "consent_documented", "total_minutes", "mdm_level",
+    "psychotherapy_minutes", "audio_only_reason", "device_days", "patient_state",
+    "provider_state",
+)  # fmt: skip
+
+
+def fill_visits(workbook: Path, out: Path) -> None:
+    """Fill the documentation columns of a `telekit sample-visits` workbook from ``CHARTS``."""
+    import openpyxl  # noqa: PLC0415 - a dev dependency, used only to write the example
+
+    book = openpyxl.load_workbook(workbook)
+    sheet = book["visits"]
+    header = [cell.value for cell in sheet[1]]
+    for row in sheet.iter_rows(min_row=2):
+        chart = CHARTS.get(int(row[header.index("sample_number")].value))
+        for name, value in zip(CHART_COLUMNS, chart or (), strict=False):
+            row[header.index(name)].value = value
+    book.save(out)
+
+
 def _day(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text)
 
 
 if __name__ == "__main__":
-    write(HERE / "charge_detail.xlsx")
-    print(HERE / "charge_detail.xlsx")
+    folder = HERE / "pm-export"
+    write(folder / "claims.xlsx")
+    print(folder / "claims.xlsx")
+    if "--visits" in sys.argv:  # after `telekit sample-visits pm-export --n 3 --seed 11 --out F`
+        fill_visits(Path(sys.argv[sys.argv.index("--visits") + 1]), folder / "encounters.xlsx")
+        print(folder / "encounters.xlsx")

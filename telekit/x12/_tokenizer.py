@@ -12,9 +12,13 @@ before the terminator as some 4010 senders write), and a file may hold several i
 with its own delimiters. Files are read in chunks, so hundreds of MB stream through one segment
 at a time; a segment is only its id and its elements as ``bytes``.
 
-What cannot be tokenised (no ``ISA``, a truncated ``ISA``) raises ``X12Error`` naming the file and
-the segment ordinal, never a value. A file that ends inside a segment (no terminator after the
-last one) yields that segment with ``terminated=False``; the envelope reports the truncation.
+A file without an interchange header, starting at ``ST`` (or ``GS``) as some clearinghouse
+exports do (``ST*837*0001*005010X222A1~BHT*...``), is read with the standard delimiters
+(``STANDARD``: ``*`` element, ``~`` segment, ``:`` component, ``^`` repetition); the envelope
+warns about it. What cannot be tokenised otherwise (no ``ISA``, a truncated ``ISA``) raises
+``X12Error`` naming the file and the segment ordinal, never a value. A file that ends inside a
+segment (no terminator after the last one) yields that segment with ``terminated=False``; the
+envelope reports the truncation.
 """
 
 from __future__ import annotations
@@ -25,8 +29,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from telekit._core._exceptions import X12Error
+from telekit._io._source import X12_WITHOUT_ISA
 
-__all__ = ["Delimiters", "Segment", "delimiter_mismatch", "iter_segments", "sniff", "source_label"]
+__all__ = [
+    "STANDARD",
+    "Delimiters",
+    "Segment",
+    "delimiter_mismatch",
+    "iter_segments",
+    "sniff",
+    "source_label",
+]
 
 _BLANK = b" \t\r\n\x00"
 _LINE_BREAKS = b"\r\n"
@@ -42,6 +55,10 @@ class Delimiters:
     repetition: bytes | None
     component: bytes
     segment: bytes
+
+
+STANDARD = Delimiters(element=b"*", repetition=b"^", component=b":", segment=b"~")
+"""The delimiters of a file without an ``ISA`` header (which would declare them)."""
 
 
 @dataclass(slots=True)
@@ -132,7 +149,8 @@ def _element_separator(buf: bytes, name: str, ordinal: int, eof: bool) -> bytes 
     if not buf.startswith(b"ISA"):
         msg = (
             f"{name}: segment {ordinal} is not an ISA interchange header; an X12 file starts "
-            "with ISA (found no ISA at the start)."
+            "with ISA, or with ST or GS when it has no interchange header (found none of them "
+            "at the start)."
         )
         raise X12Error(msg)
     element = buf[3:4]
@@ -254,6 +272,11 @@ def _next_header(stream: _Buffer, name: str, ordinal: int, first: bool) -> Delim
         buf = stream.data
         buf = _strip_lead(buf) if first or buf[:1] in _BLANK else buf
         stream.data = buf
+        if first and not buf.startswith(b"ISA"):
+            if X12_WITHOUT_ISA.match(buf):
+                return STANDARD  # no interchange header: the envelope warns
+            if buf and len(buf) < 8 and stream.more():  # 8: more than ``ST*837*``
+                continue
         found = _header(buf, name, ordinal + 1, stream.eof) if buf or stream.eof else None
         if found is not None:
             return found
@@ -358,7 +381,10 @@ def sniff(source: Source) -> str | None:
     """The transaction of an X12 source from its first GS08/ST01: ``"837P"``, ``"837I"``,
     ``"835"``, ``"271"``, ``"270"``... (ST01 as written when not an 837); ``None`` if not X12."""
     head = _head(source)
-    if head is None or not _strip_lead(head).startswith(b"ISA"):
+    if head is None:
+        return None
+    lead = _strip_lead(head)
+    if not lead.startswith(b"ISA") and X12_WITHOUT_ISA.match(lead) is None:
         return None
     try:
         return _transaction(head, source_label(source))

@@ -315,17 +315,21 @@ def _iter(chunks: Iterable[bytes], name: str) -> Iterator[Segment]:
         buf, eof = stream.data, stream.eof
         term = delims.segment
         element = delims.element
+        if term not in _BLANK:
+            # a line break after each terminator goes before the split (a piece would lose it
+            # to lstrip anyway): most pieces then need no stripping
+            buf = buf.replace(term + b"\r\n", term).replace(term + b"\n", term)
         pieces = buf.split(term)
         rest = b"" if eof else pieces.pop()
+        # only the file's last piece can be unterminated (the file ends inside it)
+        cut = len(pieces) - 1 if eof and not _ends_terminated(buf, term) else -1
         restart_at = -1
         for k, raw in enumerate(pieces):
-            piece = (
-                raw.lstrip(_BLANK).rstrip(_LINE_BREAKS)
-                if raw[:1] in _BLANK or raw[-1:] in _LINE_BREAKS
-                else raw
-            )
-            if not piece:
-                continue
+            piece = raw
+            if raw[:1] in _BLANK or raw[-1:] in _LINE_BREAKS:  # an empty piece too
+                piece = raw.lstrip(_BLANK).rstrip(_LINE_BREAKS)
+                if not piece:
+                    continue
             elements = piece.split(element)
             sid = elements[0]
             if (len(sid) > 3 or sid == b"ISA") and _new_interchange(
@@ -334,9 +338,7 @@ def _iter(chunks: Iterable[bytes], name: str) -> Iterator[Segment]:
                 restart_at = sum(len(p) for p in pieces[:k]) + k * len(term)
                 break
             ordinal += 1
-            # only the file's last piece can be unterminated (the file ends inside it)
-            terminated = not eof or k < len(pieces) - 1 or _ends_terminated(buf, term)
-            yield Segment(ordinal, sid.decode("latin-1"), elements, delims, terminated)
+            yield Segment(ordinal, sid.decode("latin-1"), elements, delims, k != cut)
         # --- what comes next: a new interchange, more bytes, or the end ---
         if restart_at == 0 and fresh_header:
             raise _no_progress(name, ordinal + 1)

@@ -60,7 +60,7 @@ __all__ = ["CLAIMS_SCHEMA", "X837P", "read_837p"]
 SUPPORTED = ("005010X222", "005010X222A1", "005010X222A2")
 DIAGNOSIS_QUALIFIERS = frozenset({b"ABK", b"ABF", b"BK", b"BF"})
 _VERSION_SHAPE = re.compile(r"[0-9]{6}X[0-9]{3}[A-Z0-9]{0,4}")
-BATCH_LINES = 1 << 17  # claim lines coerced at a time (whole claims: a batch may pass it)
+BATCH_LINES = 1 << 16  # claim lines coerced at a time (whole claims: a batch may pass it)
 
 
 @dataclass(frozen=True)
@@ -472,19 +472,19 @@ def _unsupported(name: str, ordinal: int, st01: str, version: str) -> Unsupporte
     return UnsupportedFormatError(msg)
 
 
-def read_837p(source: Source, *, name: str | None = None, _batch_lines: int = BATCH_LINES) -> X837P:
+def read_837p(source: Source, *, name: str | None = None) -> X837P:
     """Read an 837P file (a path or its bytes) into claims, claim lines, issues and rejects.
 
     Raises ``UnsupportedFormatError`` for any transaction other than 837P 5010 (X222, X222A1,
     X222A2) and ``X12Error`` when the data cannot be tokenised. ``name`` is how messages name a
-    ``bytes`` source (default: the file name). Lines are coerced ``_batch_lines`` at a time
-    (tests force small batches; the result does not depend on it).
+    ``bytes`` source (default: the file name). Lines are coerced ``BATCH_LINES`` at a time (a
+    module constant tests lower; the result does not depend on it).
     """
     label = name or source_label(source)
     path = label if isinstance(source, bytes | bytearray) else str(source)
     env = Envelope(label)
     batches = Batches(label, path, env)
-    parser = _Parser(label, env, batches, max(_batch_lines, 1))
+    parser = _Parser(label, env, batches, max(BATCH_LINES, 1))
     handlers = {
         "ST": parser.st,
         "SE": parser.se,

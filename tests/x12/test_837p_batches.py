@@ -8,7 +8,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from telekit._core._table import Table
-from telekit.x12 import read_837p
+from telekit.x12 import _837p, read_837p
 
 DUPLICATE = "duplicate key (claim_id, claim_line_number); first seen at row "
 HEAD = (
@@ -71,10 +71,11 @@ def _same_table(a: Table, b: Table) -> None:
 
 
 @pytest.mark.parametrize("batch_lines", [1, 2, 3, 5, 6])
-def test_many_batches_read_as_one(batch_lines: int) -> None:
+def test_many_batches_read_as_one(batch_lines: int, monkeypatch: pytest.MonkeyPatch) -> None:
     data = _file()
     whole = read_837p(data, name="dups.837")
-    parts = read_837p(data, name="dups.837", _batch_lines=batch_lines)
+    monkeypatch.setattr(_837p, "BATCH_LINES", batch_lines)
+    parts = read_837p(data, name="dups.837")
     assert_frame_equal(parts.claims, whole.claims)
     assert_frame_equal(parts.lines, whole.lines)
     assert_frame_equal(parts.rejects, whole.rejects)
@@ -83,10 +84,13 @@ def test_many_batches_read_as_one(batch_lines: int) -> None:
     _same_table(parts.table(), whole.table())
 
 
-def test_duplicates_across_batches_name_the_first_row_of_the_file() -> None:
+def test_duplicates_across_batches_name_the_first_row_of_the_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     # batches of 6 lines: D1, D2, BAD, EMPTY, D3 | OK, D2, D2, D1; the second batch sees D2
     # line 1 twice itself, and that first sighting repeats the first batch's D2
-    result = read_837p(_file(), name="dups.837", _batch_lines=6)
+    monkeypatch.setattr(_837p, "BATCH_LINES", 6)
+    result = read_837p(_file(), name="dups.837")
     duplicates = result.rejects.filter(pl.col("reason").str.starts_with("duplicate key"))
     first_d1, first_d2, first_d3 = 15, 23, 38  # the SV1 ordinals of the first lines
     assert duplicates.select("row_number", "value", "reason").rows() == [

@@ -179,7 +179,7 @@ class _Parser:
             claim[_C_RENDERING] = claim[_C_BILLING]
         claim[_C_DX] = DX_JOIN.join(claim[_C_DX])  # type: ignore[arg-type]
         self.claims.append(tuple(claim))
-        if len(self.lines) >= self.batch_lines and not self.ending:
+        if max(len(self.lines), len(self.claims)) >= self.batch_lines and not self.ending:
             self.flush()
 
     def flush(self) -> None:

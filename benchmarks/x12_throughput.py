@@ -1,15 +1,20 @@
 """X12 throughput: telekit's tokenizer and 837P reader beside pyx12's validation of the same file.
 
-Generates an 837P of about 5 MB (telehealth visits: POS 02/10, modifiers 95/93, dependants and
-corrected claims with REF*F8 mixed in; pyx12 finds it valid), then prints segments/s and MB/s for
+The compared file is a generated practice's 837P (``telekit.sample.write``: ``x12/claims.837``,
+about 5 MB at ``--size 11000`` encounters, unique claims; ``--synthetic`` uses the synthetic
+generator below instead: telehealth visits, POS 02/10, modifiers 95/93, dependants and corrected
+claims with REF*F8). It prints segments/s and MB/s for
 
 - ``telekit.x12.iter_segments`` (tokenizing only),
 - ``telekit.x12.read_837p`` (claim lines with the CSV reader's coercion and rejects),
+- ``telekit.read_claims`` (what a user calls: the file recognised by content, then read_837p),
 - pyx12's ``x12n_document`` validation (the ``bench`` dependency group),
 
-and the ratio pyx12 time / telekit time (target: at least 20; telekit's time is the best of
-``--repeat`` runs, pyx12's a single run). ``--big`` also writes an 837P of about 500 MB to a
-temporary directory and times telekit alone on it, with the process's peak memory.
+and the ratio pyx12 time / ``read_claims`` time (target: at least 100; telekit's time is the best
+of ``--repeat`` runs, pyx12's a single run), with the load average before and after (the machine
+is shared: figures taken under load are noisy). ``--big`` also writes a synthetic 837P of about
+500 MB to a temporary directory and reads it with ``read_837p`` and with ``read_claims``, each in
+a fresh process, printing its time and peak memory (the goal: under 2 GB).
 
     .uv/bin/uv run --frozen --group bench python benchmarks/x12_throughput.py [--big]
 """
@@ -19,14 +24,18 @@ from __future__ import annotations
 import argparse
 import io
 import logging
+import os
 import random
 import resource
+import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
+T = TypeVar("T")
 MB = 1 << 20
 ISA = (
     "ISA*00*          *00*          *ZZ*TELEKITBENCH   *ZZ*CLEARINGHOUSE  "
@@ -120,20 +129,25 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def time_telekit(path: Path, segments: int, repeat: int = 1) -> dict[str, float]:
-    """Best of ``repeat`` runs of the tokenizer alone and of ``read_837p``."""
+def _best(repeat: int, run: Callable[[], T]) -> tuple[float, T]:
+    """The best time of ``repeat`` (at least 1) calls of ``run`` and its last result."""
+    best = float("inf")
+    for _ in range(max(repeat, 1)):
+        t0 = time.perf_counter()
+        result = run()
+        best = min(best, time.perf_counter() - t0)
+    return best, result
+
+
+def time_telekit(path: Path, repeat: int = 1) -> dict[str, float]:
+    """Best of ``repeat`` runs of the tokenizer alone, of ``read_837p`` and of ``read_claims``."""
+    import telekit as tk
     from telekit.x12 import iter_segments, read_837p
 
     size_mb = path.stat().st_size / MB
-    tokenize_s = read_s = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        n = sum(1 for _ in iter_segments(path))
-        tokenize_s = min(tokenize_s, time.perf_counter() - t0)
-        assert n == segments, (n, segments)
-        t1 = time.perf_counter()
-        result = read_837p(path)
-        read_s = min(read_s, time.perf_counter() - t1)
+    tokenize_s, n = _best(repeat, lambda: sum(1 for _ in iter_segments(path)))
+    read_s, result = _best(repeat, lambda: read_837p(path))
+    claims_s, table = _best(repeat, lambda: tk.read_claims(path))
     best = f"best of {repeat}" if repeat > 1 else "one run"
     print(
         f"  telekit iter_segments: {tokenize_s:8.2f} s  {n / tokenize_s:>12,.0f} segments/s  "
@@ -145,7 +159,11 @@ def time_telekit(path: Path, segments: int, repeat: int = 1) -> dict[str, float]
         f"{result.lines.height:,} lines, {result.rejects.height} rejects, "
         f"{result.issues.height} issues; {best})"
     )
-    return {"tokenize_s": tokenize_s, "read_s": read_s}
+    print(
+        f"  telekit read_claims:   {claims_s:8.2f} s  {n / claims_s:>12,.0f} segments/s  "
+        f"{size_mb / claims_s:7.1f} MB/s  ({table.data.height:,} lines; {best})"
+    )
+    return {"tokenize_s": tokenize_s, "read_s": read_s, "claims_s": claims_s, "segments": n}
 
 
 def time_pyx12(path: Path, segments: int) -> float | None:
@@ -168,25 +186,75 @@ def time_pyx12(path: Path, segments: int) -> float | None:
     return seconds
 
 
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+_CHILD = """
+import resource, sys, time
+import telekit as tk
+from telekit.x12 import read_837p
+t0 = time.perf_counter()
+if sys.argv[2] == "read_837p":
+    n = read_837p(sys.argv[1]).lines.height
+else:
+    n = tk.read_claims(sys.argv[1]).data.height
+print(time.perf_counter() - t0, n, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def time_big(path: Path, how: str) -> None:
+    """``how`` (read_837p or read_claims) on ``path`` in a fresh process: time and peak RSS."""
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(path), how],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    seconds, lines, peak = float(out[0]), int(out[1]), float(out[2])
+    size_mb = path.stat().st_size / MB
+    print(
+        f"  telekit {how + ':':13} {seconds:8.1f} s  {size_mb / seconds:7.1f} MB/s  "
+        f"{lines:,} lines, peak RSS {peak:,.0f} MB (target < 2,048 MB), load {_load()}"
+    )
+
+
+def practice_837p(folder: Path, size: int) -> Path:
+    """The 837P of a generated practice of ``size`` encounters."""
+    import telekit.sample
+
+    telekit.sample.write(folder / "practice", seed=7, size=size, format="parquet")
+    return folder / "practice" / "x12" / "claims.837"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mb", type=float, default=5.0, help="size of the compared file")
+    parser.add_argument("--size", type=int, default=11000, help="encounters of the practice")
+    parser.add_argument("--synthetic", action="store_true", help="compare on the synthetic 837P")
+    parser.add_argument("--mb", type=float, default=5.0, help="size of the synthetic file")
     parser.add_argument("--big", action="store_true", help="also time telekit on about 500 MB")
     parser.add_argument("--big-mb", type=float, default=500.0)
     parser.add_argument("--repeat", type=int, default=3, help="telekit runs on the small file")
     parser.add_argument("--no-pyx12", action="store_true")
     args = parser.parse_args(argv)
+    print(f"load average at the start: {_load()}")
     with tempfile.TemporaryDirectory(prefix="telekit-x12-bench-") as tmp:
-        small = Path(tmp) / "claims_5mb.837"
-        segments = write_837p(small, int(args.mb * MB))
-        print(f"{small.name}: {small.stat().st_size / MB:.1f} MB, {segments:,} segments")
-        telekit = time_telekit(small, segments, repeat=args.repeat)
+        if args.synthetic:
+            small = Path(tmp) / "claims_5mb.837"
+            write_837p(small, int(args.mb * MB))
+        else:
+            small = practice_837p(Path(tmp), args.size)
+        print(f"{small.name}: {small.stat().st_size / MB:.1f} MB")
+        telekit = time_telekit(small, repeat=args.repeat)
+        segments = int(telekit["segments"])
         pyx12_s = None if args.no_pyx12 else time_pyx12(small, segments)
         if pyx12_s is not None:
             print(
-                f"  ratio pyx12 / telekit: {pyx12_s / telekit['read_s']:.1f}x (read_837p), "
-                f"{pyx12_s / telekit['tokenize_s']:.1f}x (iter_segments); target >= 20x"
+                f"  ratio pyx12 / telekit: {pyx12_s / telekit['claims_s']:.1f}x (read_claims; "
+                f"target >= 100x), {pyx12_s / telekit['read_s']:.1f}x (read_837p), "
+                f"{pyx12_s / telekit['tokenize_s']:.1f}x (iter_segments)"
             )
+        print(f"load average: {_load()}")
         if args.big:
             big = Path(tmp) / "claims_500mb.837"
             t0 = time.perf_counter()
@@ -195,8 +263,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"{big.name}: {big.stat().st_size / MB:.0f} MB, {segments:,} segments "
                 f"(written in {time.perf_counter() - t0:.0f} s)"
             )
-            time_telekit(big, segments)
-        print(f"peak RSS: {_peak_mb():,.0f} MB")
+            time_big(big, "read_837p")
+            time_big(big, "read_claims")
+        print(f"peak RSS of this process: {_peak_mb():,.0f} MB; load average: {_load()}")
     return 0
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -499,8 +500,16 @@ def read_parquet_parts(path: Path, name: str) -> pl.DataFrame:
 # --- dispatch ----------------------------------------------------------------------------------
 
 
+X12_WITHOUT_ISA = re.compile(rb"(?:ST\*[0-9]{3}|GS\*[A-Z0-9]{2})\*")
+"""The start of X12 without an interchange header (``ST*837*``, ``GS*HC*``), as some
+clearinghouse exports write it: read with the standard delimiters ``* ~ : ^``."""
+
+
 def is_x12(data: bytes) -> bool:
-    return data[:64].removeprefix(codecs.BOM_UTF8).lstrip().startswith(b"ISA")
+    """Whether ``data`` starts as X12: an ``ISA`` header, or an ``ST``/``GS`` segment with the
+    standard element separator (``X12_WITHOUT_ISA``)."""
+    head = data[:64].removeprefix(codecs.BOM_UTF8).lstrip()
+    return head.startswith(b"ISA") or X12_WITHOUT_ISA.match(head) is not None
 
 
 def check_regular(path: Path, name: str) -> None:

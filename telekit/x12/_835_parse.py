@@ -323,7 +323,8 @@ class Parser:
         self._reset_tx()
         self.tx += 1
         self.st_at = seg.ordinal
-        self.remit_id = f"{self.env.isa13}-{self.env.gs06}-{self.env.st02}"
+        # ISA13 (the file name in a file without ISA: Envelope.interchange_id)
+        self.remit_id = f"{self.env.interchange_id}-{self.env.gs06}-{self.env.st02}"
         self.level = "header"
 
     def _end_tx(self) -> None:

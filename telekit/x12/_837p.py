@@ -36,125 +36,31 @@ from dataclasses import dataclass
 import polars as pl
 
 from telekit._core._columns import (
-    BILLING_NPI,
-    CHARGE_AMOUNT,
-    CLAIM_FREQUENCY_CODE,
-    CLAIM_ID,
-    CLAIM_LINE_NUMBER,
-    CLAIM_LINE_START_DATE,
-    CLAIM_SUBMITTED_DATE,
     CLAIMS,
     DIAGNOSES,
-    DIAGNOSES_DELIMITED,
     ENCOUNTER_ID,
-    HCPCS_CODE,
-    LINE_CONTROL_NUMBER,
-    MEMBER_ID,
-    MODIFIERS,
-    MONEY,
     ORIGINAL_CLAIM_ID,
-    ORIGINAL_PAYER_CLAIM_CONTROL_NUMBER,
-    PAYER,
-    PAYER_TYPE,
-    PERSON_ID,
-    PLACE_OF_SERVICE_CODE,
     REJECTS_SCHEMA,
-    RENDERING_NPI,
-    SERVICE_UNIT_QUANTITY,
 )
 from telekit._core._exceptions import UnsupportedFormatError
 from telekit._core._table import Table
-from telekit._io import _coerce
-from telekit._io._build import build_table, resolve_map
-from telekit._io._source import RawSource
+from telekit.x12._837p_batches import (
+    CLAIM_FIELDS,
+    CLAIMS_SCHEMA,
+    DX_JOIN,
+    LINE_FIELDS,
+    Batches,
+    raw_frame,
+)
 from telekit.x12._envelope import Envelope
 from telekit.x12._tokenizer import Segment, Source, iter_segments, source_label
 
 __all__ = ["CLAIMS_SCHEMA", "X837P", "read_837p"]
 
-TOTAL_CHARGE_AMOUNT = "total_charge_amount"
-LINE_COUNT = "line_count"
-SEGMENT_NUMBER = "segment_number"
-FILING_INDICATOR_CODE = "claim_filing_indicator_code"
-PAYER_RESPONSIBILITY_CODE = "payer_responsibility_code"
-INTERCHANGE_CONTROL_NUMBER = "interchange_control_number"
-GROUP_CONTROL_NUMBER = "group_control_number"
-TRANSACTION_CONTROL_NUMBER = "transaction_control_number"
-
-CLAIMS_SCHEMA = pl.Schema(
-    {
-        CLAIM_ID: pl.String(),
-        PERSON_ID: pl.String(),
-        MEMBER_ID: pl.String(),
-        PAYER: pl.String(),
-        PAYER_TYPE: pl.String(),
-        FILING_INDICATOR_CODE: pl.String(),
-        PAYER_RESPONSIBILITY_CODE: pl.String(),
-        CLAIM_FREQUENCY_CODE: pl.String(),
-        ORIGINAL_PAYER_CLAIM_CONTROL_NUMBER: pl.String(),
-        BILLING_NPI: pl.String(),
-        RENDERING_NPI: pl.String(),
-        PLACE_OF_SERVICE_CODE: pl.String(),
-        CLAIM_SUBMITTED_DATE: pl.Date(),
-        TOTAL_CHARGE_AMOUNT: MONEY,
-        DIAGNOSES_DELIMITED: pl.List(pl.String()),
-        LINE_COUNT: pl.Int32(),
-        SEGMENT_NUMBER: pl.Int64(),
-        INTERCHANGE_CONTROL_NUMBER: pl.String(),
-        GROUP_CONTROL_NUMBER: pl.String(),
-        TRANSACTION_CONTROL_NUMBER: pl.String(),
-    }
-)
-"""The claim level of an 837P: one row per CLM, in file order."""
-
 SUPPORTED = ("005010X222", "005010X222A1", "005010X222A2")
-PAYER_TYPE_BY_SBR09 = {"MB": "medicare", "MA": "medicare", "16": "medicare_advantage"}
-PAYER_TYPE_BY_SBR09 |= {"MC": "medicaid", "ZZ": "other"}
 DIAGNOSIS_QUALIFIERS = frozenset({b"ABK", b"ABF", b"BK", b"BF"})
 _VERSION_SHAPE = re.compile(r"[0-9]{6}X[0-9]{3}[A-Z0-9]{0,4}")
-_BATCH = 1 << 16
-
-# raw text of a line, in the order a line tuple holds it; claim-level values are joined on in
-# polars through the CLM's segment ordinal (``_SEQ``)
-_LINE_FIELDS: tuple[str, ...] = (
-    _SEQ := "__clm_row",  # the CLM's segment ordinal: which claim a line belongs to
-    _ROW := "__row",  # the SV1's segment ordinal: the line's row_number
-    CLAIM_LINE_NUMBER,
-    "__line_rendering",
-    CLAIM_LINE_START_DATE,
-    "__line_pos",
-    HCPCS_CODE,
-    *MODIFIERS,
-    SERVICE_UNIT_QUANTITY,
-    CHARGE_AMOUNT,
-    "__pointers",
-    LINE_CONTROL_NUMBER,
-)
-_DX = "__dx"
-_DX_JOIN = "\x1f"  # joins a claim's diagnosis codes until polars splits them
-# raw claim fields, in the order a claim tuple holds them
-_CLAIM_FIELDS: tuple[str, ...] = (
-    SEGMENT_NUMBER,
-    LINE_COUNT,
-    CLAIM_ID,
-    PERSON_ID,
-    MEMBER_ID,
-    PAYER,
-    FILING_INDICATOR_CODE,
-    PAYER_RESPONSIBILITY_CODE,
-    CLAIM_FREQUENCY_CODE,
-    ORIGINAL_PAYER_CLAIM_CONTROL_NUMBER,
-    BILLING_NPI,
-    RENDERING_NPI,
-    PLACE_OF_SERVICE_CODE,
-    CLAIM_SUBMITTED_DATE,
-    TOTAL_CHARGE_AMOUNT,
-    INTERCHANGE_CONTROL_NUMBER,
-    GROUP_CONTROL_NUMBER,
-    TRANSACTION_CONTROL_NUMBER,
-    _DX,
-)
-_INTS = {_SEQ, _ROW, SEGMENT_NUMBER, LINE_COUNT}
+BATCH_LINES = 1 << 17  # claim lines coerced at a time (whole claims: a batch may pass it)
 
 
 @dataclass(frozen=True)
@@ -186,14 +92,16 @@ class X837P:
 
 
 class _Parser:
-    """The loop state of one file. Lines are buffered as tuples of raw text and turned into
-    string frames in batches, so memory stays flat on large files."""
+    """The loop state of one file. Claims and their lines are buffered as tuples of raw text
+    and handed to ``batches`` once ``batch_lines`` lines are held, after a claim closes (a batch
+    holds whole claims), so memory stays flat on large files."""
 
-    def __init__(self, name: str, env: Envelope) -> None:
+    def __init__(self, name: str, env: Envelope, batches: Batches, batch_lines: int) -> None:
         self.name = name
         self.env = env
-        self.line_frames: list[pl.DataFrame] = []
-        self.claim_frames: list[pl.DataFrame] = []
+        self.batches = batches
+        self.batch_lines = batch_lines
+        self.ending = False  # the file is read: the last batch waits for the envelope's issues
         self.lines: list[tuple[object, ...]] = []
         self.claims: list[tuple[object, ...]] = []
         self.dependants: dict[str, dict[bytes, int]] = {}
@@ -235,8 +143,6 @@ class _Parser:
         assert claim is not None  # a line is only opened inside a claim
         self.lines.append(tuple(line))
         claim[_C_LINES] += 1  # type: ignore[operator]
-        if len(self.lines) >= _BATCH:
-            self.flush()
 
     def drop_cut_line(self, seg: Segment) -> None:
         """The file ends inside ``seg``: the line it belongs to is incomplete and not read."""
@@ -271,26 +177,18 @@ class _Parser:
             )
         if not claim[_C_RENDERING]:
             claim[_C_RENDERING] = claim[_C_BILLING]
-        claim[_C_DX] = _DX_JOIN.join(claim[_C_DX])  # type: ignore[arg-type]
+        claim[_C_DX] = DX_JOIN.join(claim[_C_DX])  # type: ignore[arg-type]
         self.claims.append(tuple(claim))
+        if max(len(self.lines), len(self.claims)) >= self.batch_lines and not self.ending:
+            self.flush()
 
     def flush(self) -> None:
-        for rows, names, frames in (
-            (self.lines, _LINE_FIELDS, self.line_frames),
-            (self.claims, _CLAIM_FIELDS, self.claim_frames),
-        ):
-            if not rows:
-                continue
-            columns = zip(*rows, strict=True)
-            frames.append(
-                pl.DataFrame(
-                    [
-                        pl.Series(n, col, dtype=_raw_dtype(n))
-                        for n, col in zip(names, columns, strict=True)
-                    ]
-                )
-            )
-            rows.clear()
+        """Hand the claims closed so far and their lines to ``batches``."""
+        if self.claims or self.lines:
+            lines, claims = raw_frame(self.lines, LINE_FIELDS), raw_frame(self.claims, CLAIM_FIELDS)
+            self.lines.clear()
+            self.claims.clear()
+            self.batches.add(lines, claims)
 
     # --- segments --------------------------------------------------------------------------
 
@@ -535,7 +433,7 @@ def _name_key(nm1: Sequence[bytes]) -> list[bytes]:
     return [*names, *[b""] * (5 - len(names))]
 
 
-# claim list slots (the order of _CLAIM_FIELDS)
+# claim list slots (the order of CLAIM_FIELDS)
 (
     _C_ROW,
     _C_LINES,
@@ -557,15 +455,9 @@ def _name_key(nm1: Sequence[bytes]) -> list[bytes]:
     _C_ST02,
     _C_DX,
 ) = range(19)
-# line list slots (the order of _LINE_FIELDS)
+# line list slots (the order of LINE_FIELDS)
 _L_CLAIM, _L_ROW, _L_NUMBER, _L_RENDERING, _L_DOS, _L_POS, _L_CODE = range(7)
 _L_UNITS, _L_CHARGE, _L_POINTERS, _L_CONTROL = range(11, 15)
-
-
-def _raw_dtype(name: str) -> pl.DataType:
-    if name in _INTS:
-        return pl.Int64()
-    return pl.String()
 
 
 def _unsupported(name: str, ordinal: int, st01: str, version: str) -> UnsupportedFormatError:
@@ -580,27 +472,19 @@ def _unsupported(name: str, ordinal: int, st01: str, version: str) -> Unsupporte
     return UnsupportedFormatError(msg)
 
 
-def _payer_type(sbr09: pl.Expr) -> pl.Expr:
-    code = sbr09.str.strip_chars().str.to_uppercase()
-    return code.replace_strict(PAYER_TYPE_BY_SBR09, default="commercial", return_dtype=pl.String)
-
-
-def _concat(frames: list[pl.DataFrame], schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    if not frames:
-        return pl.DataFrame(schema=schema)
-    return pl.concat(frames, how="vertical") if len(frames) > 1 else frames[0]
-
-
 def read_837p(source: Source, *, name: str | None = None) -> X837P:
     """Read an 837P file (a path or its bytes) into claims, claim lines, issues and rejects.
 
     Raises ``UnsupportedFormatError`` for any transaction other than 837P 5010 (X222, X222A1,
     X222A2) and ``X12Error`` when the data cannot be tokenised. ``name`` is how messages name a
-    ``bytes`` source (default: the file name).
+    ``bytes`` source (default: the file name). Lines are coerced ``BATCH_LINES`` at a time (a
+    module constant tests lower; the result does not depend on it).
     """
     label = name or source_label(source)
+    path = label if isinstance(source, bytes | bytearray) else str(source)
     env = Envelope(label)
-    parser = _Parser(label, env)
+    batches = Batches(label, path, env)
+    parser = _Parser(label, env, batches, max(BATCH_LINES, 1))
     handlers = {
         "ST": parser.st,
         "SE": parser.se,
@@ -629,33 +513,18 @@ def read_837p(source: Source, *, name: str | None = None) -> X837P:
             handler(seg)
         if not seg.terminated:
             parser.drop_cut_line(seg)
+    parser.ending = True
     parser.close_claim()
     env.finish()
     parser.flush()
-
-    raw_lines = _concat(parser.line_frames, {n: _raw_dtype(n) for n in _LINE_FIELDS})
-    raw_claims = _concat(parser.claim_frames, {n: _raw_dtype(n) for n in _CLAIM_FIELDS})
-    texts = _line_texts(raw_lines, raw_claims)
-    names = [c for c in texts.columns if c != _ROW]
-    path = label if isinstance(source, bytes | bytearray) else str(source)
-    raw = RawSource(
-        name=label,
-        path=path,
-        headers=tuple(names),
-        frame=texts.select(
-            *(pl.col(c).alias(f"c{i}") for i, c in enumerate(names)), pl.col(_ROW).alias("__row")
-        ),
-    )
-    table = build_table(CLAIMS, raw, resolve_map(CLAIMS, None, None, None, None))
-    claims = _claims_frame(raw_claims, env)
-    _check_totals(raw_lines, claims, env)
+    claims, lines, rejects, rows_in = batches.finish()
     skipped = _skipped_rejects(parser.skipped, label)
     return X837P(
         claims=claims,
-        lines=table.data,
+        lines=lines,
         issues=env.issues_frame().sort("segment_number", maintain_order=True),
-        rejects=pl.concat([table.rejects, skipped]).sort("row_number", maintain_order=True),
-        rows_in=table.rows_in + skipped.height,
+        rejects=pl.concat([rejects, skipped]).sort("row_number", maintain_order=True),
+        rows_in=rows_in + skipped.height,
         source=path,
     )
 
@@ -664,125 +533,3 @@ def _skipped_rejects(skipped: list[tuple[int, str]], label: str) -> pl.DataFrame
     """Service lines that could not be read as rejects: ``row_number`` = the SV1's ordinal."""
     rows = [(CLAIMS.name, label, at, None, None, None, why) for at, why in skipped]
     return pl.DataFrame(rows, schema=REJECTS_SCHEMA, orient="row")
-
-
-def _given(name: str) -> pl.Expr:
-    text = pl.col(name)
-    return pl.when(text.str.len_bytes() > 0).then(text)
-
-
-def _line_texts(lines: pl.DataFrame, claims: pl.DataFrame) -> pl.DataFrame:
-    """The raw text of every ``CLAIMS`` column the 837P gives, one row per line: the line's own
-    values, its claim's joined on, POS and rendering NPI falling back to the claim's, and the
-    diagnoses ordered by the line's SV107 pointers first."""
-    claim_part = claims.select(
-        pl.col(SEGMENT_NUMBER).alias(_SEQ),
-        CLAIM_ID,
-        PERSON_ID,
-        MEMBER_ID,
-        PAYER,
-        _payer_type(pl.col(FILING_INDICATOR_CODE)).alias(PAYER_TYPE),
-        CLAIM_FREQUENCY_CODE,
-        ORIGINAL_PAYER_CLAIM_CONTROL_NUMBER,
-        pl.col(RENDERING_NPI).alias("__claim_rendering"),  # 2310B, else 2010AA
-        BILLING_NPI,
-        pl.col(PLACE_OF_SERVICE_CODE).alias("__claim_pos"),
-        CLAIM_SUBMITTED_DATE,
-        _DX,
-    )
-    claim_part = claim_part.with_columns(_dx_list())
-    pointers = (
-        pl.col("__pointers")
-        .str.extract_all("[0-9]+")
-        .cast(pl.List(pl.Int64))
-        .list.eval(pl.element() - 1)
-    )
-    ordered = (
-        pl.concat_list(pl.col(_DX).list.gather(pointers, null_on_oob=True), pl.col(_DX))
-        .list.drop_nulls()
-        .list.unique(maintain_order=True)
-    )
-    joined = lines.join(claim_part, on=_SEQ, how="left", maintain_order="left").with_columns(
-        ordered.alias(_DX)
-    )
-    derived = {
-        RENDERING_NPI: pl.coalesce(_given("__line_rendering"), _given("__claim_rendering")),
-        PLACE_OF_SERVICE_CODE: pl.coalesce(_given("__line_pos"), _given("__claim_pos")),
-        **{d: pl.col(_DX).list.get(i, null_on_oob=True) for i, d in enumerate(DIAGNOSES)},
-    }
-    absent = (ORIGINAL_CLAIM_ID, ENCOUNTER_ID)
-    return joined.select(
-        *(derived.get(c, pl.col(c)).alias(c) for c in CLAIMS.names if c not in absent), _ROW
-    )
-
-
-def _dx_list() -> pl.Expr:
-    """The claim's diagnosis codes (HI order), kept as one text joined by ``_DX_JOIN``."""
-    text = pl.col(_DX)
-    empty = pl.lit([], pl.List(pl.String()))
-    return pl.when(text.str.len_bytes() > 0).then(text.str.split(_DX_JOIN)).otherwise(empty)
-
-
-def _claims_frame(raw: pl.DataFrame, env: Envelope) -> pl.DataFrame:
-    money = _coerce.parse_decimal(
-        _coerce.prepare_text(pl.col(TOTAL_CHARGE_AMOUNT)), scale=2, dtype=MONEY
-    )
-    out = raw.with_columns(
-        _payer_type(pl.col(FILING_INDICATOR_CODE)).alias(PAYER_TYPE),
-        _coerce.parse_date(_coerce.prepare_text(pl.col(CLAIM_SUBMITTED_DATE))).alias("__date"),
-        money.alias("__money"),
-    )
-    unreadable = pl.col(TOTAL_CHARGE_AMOUNT).str.strip_chars().str.len_bytes().gt(0)
-    for ordinal in out.filter(unreadable & pl.col("__money").is_null())[SEGMENT_NUMBER]:
-        env.issue(
-            ordinal,
-            "CLM",
-            "warning",
-            "CLM02 (element 2) is not an amount; the claim's total charge is left empty.",
-        )
-    columns: list[pl.Expr] = []
-    for n, dtype in CLAIMS_SCHEMA.items():
-        if n == TOTAL_CHARGE_AMOUNT:
-            columns.append(pl.col("__money").alias(n))
-        elif n == CLAIM_SUBMITTED_DATE:
-            columns.append(pl.col("__date").alias(n))
-        elif n == DIAGNOSES_DELIMITED:
-            columns.append(_dx_list().alias(n))
-        elif dtype == pl.String():
-            text = pl.col(n).str.strip_chars()
-            columns.append(pl.when(text.str.len_bytes() > 0).then(text).alias(n))
-        else:
-            columns.append(pl.col(n).cast(dtype))
-    return out.select(columns)
-
-
-def _check_totals(lines: pl.DataFrame, claims: pl.DataFrame, env: Envelope) -> None:
-    """CLM02 should equal the sum of its lines' SV102: a difference is a warning (claims with
-    an unreadable SV102 or CLM02 are not compared)."""
-    if claims.is_empty():
-        return
-    money = _coerce.parse_decimal(_coerce.prepare_text(pl.col(CHARGE_AMOUNT)), scale=2, dtype=MONEY)
-    sums = (
-        lines.select(pl.col(_SEQ).alias(SEGMENT_NUMBER), money.alias("__charge"))
-        .group_by(SEGMENT_NUMBER)
-        .agg(
-            pl.col("__charge").sum().alias("__sum"), pl.col("__charge").null_count().alias("__bad")
-        )
-    )
-    checked = (
-        claims.select(SEGMENT_NUMBER, TOTAL_CHARGE_AMOUNT)
-        .join(sums, on=SEGMENT_NUMBER, how="inner")
-        .filter(
-            (pl.col("__bad") == 0)
-            & pl.col(TOTAL_CHARGE_AMOUNT).is_not_null()
-            & (pl.col("__sum") != pl.col(TOTAL_CHARGE_AMOUNT))
-        )
-        .sort(SEGMENT_NUMBER)
-    )
-    for ordinal in checked[SEGMENT_NUMBER]:
-        env.issue(
-            ordinal,
-            "CLM",
-            "warning",
-            "CLM02 (element 2) does not equal the sum of its lines' SV102 (element 2).",
-        )

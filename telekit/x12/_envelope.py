@@ -13,6 +13,12 @@ element's value (values can be patient data).
 The current control numbers (``isa13``, ``gs06``, ``st02``) and transaction identifiers (``gs08``,
 ``st01``) stay readable until the next header replaces them, so a parser handling ``SE`` after
 feeding it still sees its transaction's keys (``remit_id = ISA13-GS06-ST02``).
+
+A file that starts at ``ST`` or ``GS`` has no interchange header (the tokenizer reads it with
+the standard delimiters): one warning says so ("no ISA envelope"), the headers it lacks are taken
+as open (no "outside a functional group" per ST, no missing GE/IEA trailer at the end), and
+``interchange_id`` is the file name instead of ISA13, so the keys built on it (an 835's
+``remit_id`` = file name-GS06-ST02) stay distinct from one file to the next.
 """
 
 from __future__ import annotations
@@ -52,6 +58,7 @@ class Envelope:
         self._st_count = 0
         self._outside_reported = False
         self._cut: Segment | None = None  # a last segment the file ends inside
+        self._implicit: frozenset[str] = frozenset()  # trailers of headers the file lacks
         self._issues: list[tuple[str, int, str, str, str]] = []
 
     # --- issues ---------------------------------------------------------------------------
@@ -65,6 +72,11 @@ class Envelope:
             segment_id = "?"
         message = f"{self.file}: segment {ordinal} ({segment_id}): {text}"
         self._issues.append((self.file, ordinal, segment_id, severity, message))
+
+    @property
+    def interchange_id(self) -> str:
+        """ISA13, or the file name for a file without an ``ISA`` header."""
+        return self.file if "IEA" in self._implicit else self.isa13
 
     @property
     def issue_count(self) -> int:
@@ -102,7 +114,7 @@ class Envelope:
         """Report a file cut short: one that ends inside a segment or before its trailers
         ("interchange truncated after segment N")."""
         missing = [t for t, open_ in (("SE", self.in_st), ("GE", self.in_gs), ("IEA", self.in_isa))
-                   if open_]  # fmt: skip
+                   if open_ and t not in self._implicit]  # fmt: skip
         without = f"without the {', '.join(missing)} trailer{'s' * (len(missing) > 1)}"
         cut = self._cut
         if cut is not None:
@@ -132,9 +144,9 @@ class Envelope:
         at = self.last_ordinal
         if self.in_st:
             self.issue(at, "SE", "warning", "transaction set has no SE trailer.")
-        if self.in_gs:
+        if self.in_gs and "GE" not in self._implicit:
             self.issue(at, "GE", "warning", "functional group has no GE trailer.")
-        if self.in_isa:
+        if self.in_isa and "IEA" not in self._implicit:
             self.issue(at, "IEA", "warning", "interchange has no IEA trailer.")
         self.in_st = self.in_gs = self.in_isa = False
 
@@ -170,10 +182,27 @@ class Envelope:
             self._close_open()
         self.in_isa = True
         self.isa13 = seg.el(13).strip()
+        self._implicit = frozenset()
         self._gs_count = 0
         self._outside_reported = False
 
+    def _without_isa(self, seg: Segment) -> None:
+        """The file starts at ``seg`` (ST or GS), with no interchange header."""
+        self.issue(
+            seg.ordinal,
+            seg.id,
+            "warning",
+            "no ISA envelope: read with the standard delimiters * ~ : ^",
+        )
+        self.in_isa = True
+        self._implicit = frozenset({"IEA"})
+        if seg.id == "ST":
+            self.in_gs = True
+            self._implicit = frozenset({"IEA", "GE"})
+
     def _gs(self, seg: Segment) -> None:
+        if seg.ordinal == 1:  # the tokenizer reads no other first segment than ISA, ST or GS
+            self._without_isa(seg)
         if self.in_st:
             self.issue(seg.ordinal, "SE", "warning", "transaction set has no SE trailer.")
             self.in_st = False
@@ -188,6 +217,8 @@ class Envelope:
         self.gs08 = seg.el(8).strip()
 
     def _st(self, seg: Segment) -> None:
+        if seg.ordinal == 1:
+            self._without_isa(seg)
         if self.in_st:
             self.issue(seg.ordinal, "SE", "warning", "transaction set has no SE trailer.")
         if not self.in_gs:
@@ -215,7 +246,8 @@ class Envelope:
             self.issue(seg.ordinal, "GE", "warning", "GE without a matching GS.")
             return
         self._count(seg, 1, self._st_count, "transaction sets in the group")
-        self._control(seg, 2, self.gs06, "GS06")
+        if "GE" not in self._implicit:  # no GS: no control number to match
+            self._control(seg, 2, self.gs06, "GS06")
         self.in_gs = False
 
     def _iea(self, seg: Segment) -> None:
@@ -229,7 +261,8 @@ class Envelope:
             self.issue(seg.ordinal, "IEA", "warning", "IEA without a matching ISA.")
             return
         self._count(seg, 1, self._gs_count, "functional groups in the interchange")
-        self._control(seg, 2, self.isa13, "ISA13")
+        if "IEA" not in self._implicit:  # no ISA: no control number to match
+            self._control(seg, 2, self.isa13, "ISA13")
         self.in_isa = False
 
 

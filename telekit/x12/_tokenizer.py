@@ -12,9 +12,13 @@ before the terminator as some 4010 senders write), and a file may hold several i
 with its own delimiters. Files are read in chunks, so hundreds of MB stream through one segment
 at a time; a segment is only its id and its elements as ``bytes``.
 
-What cannot be tokenised (no ``ISA``, a truncated ``ISA``) raises ``X12Error`` naming the file and
-the segment ordinal, never a value. A file that ends inside a segment (no terminator after the
-last one) yields that segment with ``terminated=False``; the envelope reports the truncation.
+A file without an interchange header, starting at ``ST`` (or ``GS``) as some clearinghouse
+exports do (``ST*837*0001*005010X222A1~BHT*...``), is read with the standard delimiters
+(``STANDARD``: ``*`` element, ``~`` segment, ``:`` component, ``^`` repetition); the envelope
+warns about it. What cannot be tokenised otherwise (no ``ISA``, a truncated ``ISA``) raises
+``X12Error`` naming the file and the segment ordinal, never a value. A file that ends inside a
+segment (no terminator after the last one) yields that segment with ``terminated=False``; the
+envelope reports the truncation.
 """
 
 from __future__ import annotations
@@ -25,11 +29,24 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from telekit._core._exceptions import X12Error
+from telekit._io._source import X12_WITHOUT_ISA
 
-__all__ = ["Delimiters", "Segment", "delimiter_mismatch", "iter_segments", "sniff", "source_label"]
+__all__ = [
+    "STANDARD",
+    "Delimiters",
+    "Segment",
+    "delimiter_mismatch",
+    "iter_segments",
+    "sniff",
+    "source_label",
+]
 
 _BLANK = b" \t\r\n\x00"
 _LINE_BREAKS = b"\r\n"
+# the same as sets of 1-byte strings (and b"", an empty piece), for the per-segment checks: a set
+# lookup is several times faster than ``bytes in bytes``
+_BLANK_BYTES = frozenset({b"", *(bytes([b]) for b in _BLANK)})
+_LINE_BREAK_BYTES = frozenset(bytes([b]) for b in _LINE_BREAKS)
 _ISA_ELEMENTS = 16
 _SNIFF_BYTES = 1 << 16
 
@@ -42,6 +59,10 @@ class Delimiters:
     repetition: bytes | None
     component: bytes
     segment: bytes
+
+
+STANDARD = Delimiters(element=b"*", repetition=b"^", component=b":", segment=b"~")
+"""The delimiters of a file without an ``ISA`` header (which would declare them)."""
 
 
 @dataclass(slots=True)
@@ -132,7 +153,8 @@ def _element_separator(buf: bytes, name: str, ordinal: int, eof: bool) -> bytes 
     if not buf.startswith(b"ISA"):
         msg = (
             f"{name}: segment {ordinal} is not an ISA interchange header; an X12 file starts "
-            "with ISA (found no ISA at the start)."
+            "with ISA, or with ST or GS when it has no interchange header (found none of them "
+            "at the start)."
         )
         raise X12Error(msg)
     element = buf[3:4]
@@ -254,6 +276,11 @@ def _next_header(stream: _Buffer, name: str, ordinal: int, first: bool) -> Delim
         buf = stream.data
         buf = _strip_lead(buf) if first or buf[:1] in _BLANK else buf
         stream.data = buf
+        if first and not buf.startswith(b"ISA"):
+            if X12_WITHOUT_ISA.match(buf):
+                return STANDARD  # no interchange header: the envelope warns
+            if buf and len(buf) < 8 and stream.more():  # 8: more than ``ST*837*``
+                continue
         found = _header(buf, name, ordinal + 1, stream.eof) if buf or stream.eof else None
         if found is not None:
             return found
@@ -292,13 +319,12 @@ def _iter(chunks: Iterable[bytes], name: str) -> Iterator[Segment]:
         buf, eof = stream.data, stream.eof
         term = delims.segment
         element = delims.element
-        pieces = buf.split(term)
-        rest = b"" if eof else pieces.pop()
+        pieces, rest, cut = _pieces(buf, term, eof)
         restart_at = -1
         for k, raw in enumerate(pieces):
             piece = (
                 raw.lstrip(_BLANK).rstrip(_LINE_BREAKS)
-                if raw[:1] in _BLANK or raw[-1:] in _LINE_BREAKS
+                if raw[:1] in _BLANK_BYTES or raw[-1:] in _LINE_BREAK_BYTES
                 else raw
             )
             if not piece:
@@ -311,9 +337,7 @@ def _iter(chunks: Iterable[bytes], name: str) -> Iterator[Segment]:
                 restart_at = sum(len(p) for p in pieces[:k]) + k * len(term)
                 break
             ordinal += 1
-            # only the file's last piece can be unterminated (the file ends inside it)
-            terminated = not eof or k < len(pieces) - 1 or _ends_terminated(buf, term)
-            yield Segment(ordinal, sid.decode("latin-1"), elements, delims, terminated)
+            yield Segment(ordinal, sid.decode("latin-1"), elements, delims, k != cut)
         # --- what comes next: a new interchange, more bytes, or the end ---
         if restart_at == 0 and fresh_header:
             raise _no_progress(name, ordinal + 1)
@@ -326,6 +350,16 @@ def _iter(chunks: Iterable[bytes], name: str) -> Iterator[Segment]:
             return
         # without a further chunk, the last piece (no terminator) is the file's final segment
         stream.more()
+
+
+def _pieces(buf: bytes, term: bytes, eof: bool) -> tuple[list[bytes], bytes, int]:
+    """``buf`` split on the terminator: (the pieces, the unterminated rest to keep for the next
+    chunk, the index of the piece the file ends inside or -1)."""
+    pieces = buf.split(term)
+    rest = b"" if eof else pieces.pop()
+    # only the file's last piece can be unterminated (the file ends inside it)
+    cut = len(pieces) - 1 if eof and not _ends_terminated(buf, term) else -1
+    return pieces, rest, cut
 
 
 def _no_progress(name: str, ordinal: int) -> X12Error:
@@ -358,7 +392,10 @@ def sniff(source: Source) -> str | None:
     """The transaction of an X12 source from its first GS08/ST01: ``"837P"``, ``"837I"``,
     ``"835"``, ``"271"``, ``"270"``... (ST01 as written when not an 837); ``None`` if not X12."""
     head = _head(source)
-    if head is None or not _strip_lead(head).startswith(b"ISA"):
+    if head is None:
+        return None
+    lead = _strip_lead(head)
+    if not lead.startswith(b"ISA") and X12_WITHOUT_ISA.match(lead) is None:
         return None
     try:
         return _transaction(head, source_label(source))

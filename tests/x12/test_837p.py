@@ -467,6 +467,8 @@ EXPECTED: dict[str, tuple[int, int, int, int, str, str]] = {
     "imsweb-x12-parser/837_5010/x12_loop_errors3_missing_loops.txt": (1, 0, 1, 3, "0.00", "500.00"),
     "imsweb-x12-parser/837_5010/x12_many_claims.txt": (820, 2, 818, 1231, "24.50", "410000.00"),
     "imsweb-x12-parser/837_5010/x12_missing_elements.txt": (2, 2, 0, 5, "24.50", "1000.00"),
+    # starts at GS (no ISA): read with the standard delimiters, one warning more
+    "imsweb-x12-parser/837_5010/x12_no_isa_line.txt": (2, 1, 1, 6, "12.25", "1000.00"),
     "imsweb-x12-parser/837_5010/x12_missing_required_loop_in_one_repeat.txt": (
         2,
         1,
@@ -615,7 +617,14 @@ def test_corpus_4010_and_837i_are_unsupported(corpus: Path, rel: str) -> None:
         tk.read_claims(corpus / rel)
 
 
-def test_corpus_without_isa_is_an_x12_error(corpus: Path) -> None:
-    path = corpus / "imsweb-x12-parser/837_5010/x12_no_isa_line.txt"
-    with pytest.raises(X12Error, match=r"x12_no_isa_line\.txt: segment 1 is not an ISA"):
-        read_837p(path)
+def test_corpus_without_isa_is_read_with_the_standard_delimiters(corpus: Path) -> None:
+    result = read_837p(corpus / "imsweb-x12-parser/837_5010/x12_no_isa_line.txt")
+    assert result.issues.row(0)[1:] == (
+        1,
+        "GS",
+        "warning",
+        "x12_no_isa_line.txt: segment 1 (GS): no ISA envelope: read with the standard "
+        "delimiters * ~ : ^",
+    )
+    # its IEA is counted (one GS) but has no ISA13 to match
+    assert not result.issues["segment_id"].is_in(["IEA", "GE"]).any()

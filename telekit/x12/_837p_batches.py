@@ -1,0 +1,394 @@
+"""837P frames: batches of parsed claims and lines → typed claims and claim lines.
+
+The parser (``telekit.x12._837p``) hands over its claims and their lines as raw text, a batch at a
+time and always whole claims (a batch ends after a CLM's last line). Each batch is coerced on its
+own by the CSV reader's ``build_table`` (so coercion and rejects are the reader's; ``row_number`` is
+the SV1's segment ordinal), and only the typed result is kept: memory follows the batch, not the
+file. The claims' duplicate key (``claim_id`` + ``claim_line_number``) spans batches: the keys of
+the lines kept are held (small beside the lines) and, at the end, a line whose key an earlier batch
+already had is a duplicate reject worded as ``build_table`` words one, naming the first row seen in
+the whole file. One batch or many, the result is the same: data, rejects, issues, accounting.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from telekit._core._columns import (
+    BILLING_NPI,
+    CHARGE_AMOUNT,
+    CLAIM_FREQUENCY_CODE,
+    CLAIM_ID,
+    CLAIM_LINE_NUMBER,
+    CLAIM_LINE_START_DATE,
+    CLAIM_SUBMITTED_DATE,
+    CLAIMS,
+    DIAGNOSES,
+    DIAGNOSES_DELIMITED,
+    ENCOUNTER_ID,
+    HCPCS_CODE,
+    LINE_CONTROL_NUMBER,
+    MEMBER_ID,
+    MODIFIERS,
+    MONEY,
+    ORIGINAL_CLAIM_ID,
+    ORIGINAL_PAYER_CLAIM_CONTROL_NUMBER,
+    PAYER,
+    PAYER_TYPE,
+    PERSON_ID,
+    PLACE_OF_SERVICE_CODE,
+    REJECTS_SCHEMA,
+    RENDERING_NPI,
+    SERVICE_UNIT_QUANTITY,
+)
+from telekit._io import _coerce
+from telekit._io._build import build_table, resolve_map
+from telekit._io._source import RawSource
+from telekit.x12._envelope import Envelope
+
+__all__ = ["CLAIMS_SCHEMA", "CLAIM_FIELDS", "LINE_FIELDS", "Batches", "raw_dtype"]
+
+TOTAL_CHARGE_AMOUNT = "total_charge_amount"
+LINE_COUNT = "line_count"
+SEGMENT_NUMBER = "segment_number"
+FILING_INDICATOR_CODE = "claim_filing_indicator_code"
+PAYER_RESPONSIBILITY_CODE = "payer_responsibility_code"
+INTERCHANGE_CONTROL_NUMBER = "interchange_control_number"
+GROUP_CONTROL_NUMBER = "group_control_number"
+TRANSACTION_CONTROL_NUMBER = "transaction_control_number"
+
+CLAIMS_SCHEMA = pl.Schema(
+    {
+        CLAIM_ID: pl.String(),
+        PERSON_ID: pl.String(),
+        MEMBER_ID: pl.String(),
+        PAYER: pl.String(),
+        PAYER_TYPE: pl.String(),
+        FILING_INDICATOR_CODE: pl.String(),
+        PAYER_RESPONSIBILITY_CODE: pl.String(),
+        CLAIM_FREQUENCY_CODE: pl.String(),
+        ORIGINAL_PAYER_CLAIM_CONTROL_NUMBER: pl.String(),
+        BILLING_NPI: pl.String(),
+        RENDERING_NPI: pl.String(),
+        PLACE_OF_SERVICE_CODE: pl.String(),
+        CLAIM_SUBMITTED_DATE: pl.Date(),
+        TOTAL_CHARGE_AMOUNT: MONEY,
+        DIAGNOSES_DELIMITED: pl.List(pl.String()),
+        LINE_COUNT: pl.Int32(),
+        SEGMENT_NUMBER: pl.Int64(),
+        INTERCHANGE_CONTROL_NUMBER: pl.String(),
+        GROUP_CONTROL_NUMBER: pl.String(),
+        TRANSACTION_CONTROL_NUMBER: pl.String(),
+    }
+)
+"""The claim level of an 837P: one row per CLM, in file order."""
+
+PAYER_TYPE_BY_SBR09 = {"MB": "medicare", "MA": "medicare", "16": "medicare_advantage"}
+PAYER_TYPE_BY_SBR09 |= {"MC": "medicaid", "ZZ": "other"}
+
+# raw text of a line, in the order a line tuple holds it; claim-level values are joined on in
+# polars through the CLM's segment ordinal (``_SEQ``)
+LINE_FIELDS: tuple[str, ...] = (
+    SEQ := "__clm_row",  # the CLM's segment ordinal: which claim a line belongs to
+    ROW := "__row",  # the SV1's segment ordinal: the line's row_number
+    CLAIM_LINE_NUMBER,
+    "__line_rendering",
+    CLAIM_LINE_START_DATE,
+    "__line_pos",
+    HCPCS_CODE,
+    *MODIFIERS,
+    SERVICE_UNIT_QUANTITY,
+    CHARGE_AMOUNT,
+    "__pointers",
+    LINE_CONTROL_NUMBER,
+)
+DX = "__dx"
+DX_JOIN = "\x1f"  # joins a claim's diagnosis codes until polars splits them
+# raw claim fields, in the order a claim tuple holds them
+CLAIM_FIELDS: tuple[str, ...] = (
+    SEGMENT_NUMBER,
+    LINE_COUNT,
+    CLAIM_ID,
+    PERSON_ID,
+    MEMBER_ID,
+    PAYER,
+    FILING_INDICATOR_CODE,
+    PAYER_RESPONSIBILITY_CODE,
+    CLAIM_FREQUENCY_CODE,
+    ORIGINAL_PAYER_CLAIM_CONTROL_NUMBER,
+    BILLING_NPI,
+    RENDERING_NPI,
+    PLACE_OF_SERVICE_CODE,
+    CLAIM_SUBMITTED_DATE,
+    TOTAL_CHARGE_AMOUNT,
+    INTERCHANGE_CONTROL_NUMBER,
+    GROUP_CONTROL_NUMBER,
+    TRANSACTION_CONTROL_NUMBER,
+    DX,
+)
+_INTS = {SEQ, ROW, SEGMENT_NUMBER, LINE_COUNT}
+
+
+def raw_dtype(name: str) -> pl.DataType:
+    if name in _INTS:
+        return pl.Int64()
+    return pl.String()
+
+
+def _payer_type(sbr09: pl.Expr) -> pl.Expr:
+    code = sbr09.str.strip_chars().str.to_uppercase()
+    return code.replace_strict(PAYER_TYPE_BY_SBR09, default="commercial", return_dtype=pl.String)
+
+
+def _given(name: str) -> pl.Expr:
+    text = pl.col(name)
+    return pl.when(text.str.len_bytes() > 0).then(text)
+
+
+def _line_texts(lines: pl.DataFrame, claims: pl.DataFrame) -> pl.DataFrame:
+    """The raw text of every ``CLAIMS`` column the 837P gives, one row per line: the line's own
+    values, its claim's joined on, POS and rendering NPI falling back to the claim's, and the
+    diagnoses ordered by the line's SV107 pointers first."""
+    claim_part = claims.select(
+        pl.col(SEGMENT_NUMBER).alias(SEQ),
+        CLAIM_ID,
+        PERSON_ID,
+        MEMBER_ID,
+        PAYER,
+        _payer_type(pl.col(FILING_INDICATOR_CODE)).alias(PAYER_TYPE),
+        CLAIM_FREQUENCY_CODE,
+        ORIGINAL_PAYER_CLAIM_CONTROL_NUMBER,
+        pl.col(RENDERING_NPI).alias("__claim_rendering"),  # 2310B, else 2010AA
+        BILLING_NPI,
+        pl.col(PLACE_OF_SERVICE_CODE).alias("__claim_pos"),
+        CLAIM_SUBMITTED_DATE,
+        DX,
+    )
+    claim_part = claim_part.with_columns(_dx_list())
+    pointers = (
+        pl.col("__pointers")
+        .str.extract_all("[0-9]+")
+        .cast(pl.List(pl.Int64))
+        .list.eval(pl.element() - 1)
+    )
+    ordered = (
+        pl.concat_list(pl.col(DX).list.gather(pointers, null_on_oob=True), pl.col(DX))
+        .list.drop_nulls()
+        .list.unique(maintain_order=True)
+    )
+    joined = lines.join(claim_part, on=SEQ, how="left", maintain_order="left").with_columns(
+        ordered.alias(DX)
+    )
+    derived = {
+        RENDERING_NPI: pl.coalesce(_given("__line_rendering"), _given("__claim_rendering")),
+        PLACE_OF_SERVICE_CODE: pl.coalesce(_given("__line_pos"), _given("__claim_pos")),
+        **{d: pl.col(DX).list.get(i, null_on_oob=True) for i, d in enumerate(DIAGNOSES)},
+    }
+    absent = (ORIGINAL_CLAIM_ID, ENCOUNTER_ID)
+    return joined.select(
+        *(derived.get(c, pl.col(c)).alias(c) for c in CLAIMS.names if c not in absent), ROW
+    )
+
+
+def _dx_list() -> pl.Expr:
+    """The claim's diagnosis codes (HI order), kept as one text joined by ``DX_JOIN``."""
+    text = pl.col(DX)
+    empty = pl.lit([], pl.List(pl.String()))
+    return pl.when(text.str.len_bytes() > 0).then(text.str.split(DX_JOIN)).otherwise(empty)
+
+
+def _claims_frame(raw: pl.DataFrame, env: Envelope) -> pl.DataFrame:
+    money = _coerce.parse_decimal(
+        _coerce.prepare_text(pl.col(TOTAL_CHARGE_AMOUNT)), scale=2, dtype=MONEY
+    )
+    out = raw.with_columns(
+        _payer_type(pl.col(FILING_INDICATOR_CODE)).alias(PAYER_TYPE),
+        _coerce.parse_date(_coerce.prepare_text(pl.col(CLAIM_SUBMITTED_DATE))).alias("__date"),
+        money.alias("__money"),
+    )
+    unreadable = pl.col(TOTAL_CHARGE_AMOUNT).str.strip_chars().str.len_bytes().gt(0)
+    for ordinal in out.filter(unreadable & pl.col("__money").is_null())[SEGMENT_NUMBER]:
+        env.issue(
+            ordinal,
+            "CLM",
+            "warning",
+            "CLM02 (element 2) is not an amount; the claim's total charge is left empty.",
+        )
+    columns: list[pl.Expr] = []
+    for n, dtype in CLAIMS_SCHEMA.items():
+        if n == TOTAL_CHARGE_AMOUNT:
+            columns.append(pl.col("__money").alias(n))
+        elif n == CLAIM_SUBMITTED_DATE:
+            columns.append(pl.col("__date").alias(n))
+        elif n == DIAGNOSES_DELIMITED:
+            columns.append(_dx_list().alias(n))
+        elif dtype == pl.String():
+            text = pl.col(n).str.strip_chars()
+            columns.append(pl.when(text.str.len_bytes() > 0).then(text).alias(n))
+        else:
+            columns.append(pl.col(n).cast(dtype))
+    return out.select(columns)
+
+
+def _check_totals(lines: pl.DataFrame, claims: pl.DataFrame, env: Envelope) -> None:
+    """CLM02 should equal the sum of its lines' SV102: a difference is a warning (claims with
+    an unreadable SV102 or CLM02 are not compared)."""
+    if claims.is_empty():
+        return
+    money = _coerce.parse_decimal(_coerce.prepare_text(pl.col(CHARGE_AMOUNT)), scale=2, dtype=MONEY)
+    sums = (
+        lines.select(pl.col(SEQ).alias(SEGMENT_NUMBER), money.alias("__charge"))
+        .group_by(SEGMENT_NUMBER)
+        .agg(
+            pl.col("__charge").sum().alias("__sum"), pl.col("__charge").null_count().alias("__bad")
+        )
+    )
+    checked = (
+        claims.select(SEGMENT_NUMBER, TOTAL_CHARGE_AMOUNT)
+        .join(sums, on=SEGMENT_NUMBER, how="inner")
+        .filter(
+            (pl.col("__bad") == 0)
+            & pl.col(TOTAL_CHARGE_AMOUNT).is_not_null()
+            & (pl.col("__sum") != pl.col(TOTAL_CHARGE_AMOUNT))
+        )
+        .sort(SEGMENT_NUMBER)
+    )
+    for ordinal in checked[SEGMENT_NUMBER]:
+        env.issue(
+            ordinal,
+            "CLM",
+            "warning",
+            "CLM02 (element 2) does not equal the sum of its lines' SV102 (element 2).",
+        )
+
+
+def raw_frame(rows: list[tuple[object, ...]], names: tuple[str, ...]) -> pl.DataFrame:
+    """Tuples of raw values (``LINE_FIELDS`` or ``CLAIM_FIELDS`` order) as a frame."""
+    if not rows:
+        return pl.DataFrame(schema={n: raw_dtype(n) for n in names})
+    columns = zip(*rows, strict=True)
+    return pl.DataFrame(
+        [pl.Series(n, col, dtype=raw_dtype(n)) for n, col in zip(names, columns, strict=True)]
+    )
+
+
+_KEY_VALUES = ("__key_claim", "__key_line")  # the coerced duplicate key of a line kept
+_KEY_TEXT = "__key_text"  # its claim_id as given: the value a duplicate reject shows
+_FIRST = "__first_row"
+
+
+class Batches:
+    """The typed claims, claim lines and rejects of the batches read so far, with the keys of
+    the lines kept (for duplicates across batches)."""
+
+    def __init__(self, name: str, path: str, env: Envelope) -> None:
+        self.name = name
+        self.path = path
+        self.env = env
+        self.entries = resolve_map(CLAIMS, None, None, None, None)
+        self.claims: list[pl.DataFrame] = []
+        self.lines: list[pl.DataFrame] = []
+        self.keys: list[pl.DataFrame] = []  # per batch, aligned with its lines
+        self.rejects: list[pl.DataFrame] = []
+        self.rows_in = 0
+
+    def add(self, raw_lines: pl.DataFrame, raw_claims: pl.DataFrame) -> None:
+        """Coerce one batch of whole claims (``raw_frame``s) and keep the typed result."""
+        texts = _line_texts(raw_lines, raw_claims)
+        names = [c for c in texts.columns if c != ROW]
+        raw = RawSource(
+            name=self.name,
+            path=self.path,
+            headers=tuple(names),
+            frame=texts.select(
+                *(pl.col(c).alias(f"c{i}") for i, c in enumerate(names)), pl.col(ROW).alias(ROW)
+            ),
+        )
+        table = build_table(CLAIMS, raw, self.entries)
+        claims = _claims_frame(raw_claims, self.env)
+        _check_totals(raw_lines, claims, self.env)
+        # the lines kept are the batch's rows less its rejects, in row order
+        kept = texts.select(ROW, pl.col(CLAIM_ID).alias(_KEY_TEXT)).filter(
+            pl.col(ROW).is_in(table.rejects.get_column("row_number").implode()).not_()
+        )
+        keys = kept.with_columns(
+            table.data.get_column(CLAIM_ID).alias(_KEY_VALUES[0]),
+            table.data.get_column(CLAIM_LINE_NUMBER).alias(_KEY_VALUES[1]),
+        )
+        self.claims.append(claims)
+        self.lines.append(table.data)
+        self.keys.append(keys)
+        self.rejects.append(table.rejects)
+        self.rows_in += table.rows_in
+
+    def finish(self) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, int]:
+        """(claims, claim lines, rejects sorted by row, lines read) of the whole file."""
+        if not self.lines:
+            self.add(
+                raw_frame([], LINE_FIELDS),
+                raw_frame([], CLAIM_FIELDS),
+            )
+        rejects = pl.concat(self.rejects)
+        lines = self.lines
+        repeated = _repeated_keys(self.keys)
+        if repeated.height:
+            rows = repeated.get_column(ROW).implode()
+            lines = [
+                frame.filter(keys.get_column(ROW).is_in(rows).not_())
+                for frame, keys in zip(lines, self.keys, strict=True)
+            ]
+            rejects = pl.concat([_renumber(rejects, repeated), self._duplicates(repeated)]).sort(
+                "row_number", maintain_order=True
+            )
+        self.keys.clear()
+        claims = pl.concat(self.claims) if len(self.claims) > 1 else self.claims[0]
+        data = pl.concat(lines) if len(lines) > 1 else lines[0]
+        return claims, data, rejects, self.rows_in
+
+    def _duplicates(self, repeated: pl.DataFrame) -> pl.DataFrame:
+        """Lines whose key an earlier batch had, as ``build_table`` rejects a duplicate."""
+        return repeated.select(
+            pl.lit(CLAIMS.name).alias("table"),
+            pl.lit(self.name).alias("source_file"),
+            pl.col(ROW).cast(pl.Int64).alias("row_number"),
+            pl.lit(CLAIMS.key[0]).alias("column"),
+            pl.col(_KEY_TEXT).alias("value"),
+            pl.format(_DUPLICATE, pl.col(_FIRST)).alias("reason"),
+        ).cast(REJECTS_SCHEMA)
+
+
+_DUPLICATE = f"duplicate key ({', '.join(CLAIMS.key)}); first seen at row {{}}"
+_DUPLICATE_ROW = _DUPLICATE.replace("(", r"\(").replace(")", r"\)").replace("{}", "([0-9]+)$")
+
+
+def _repeated_keys(keys: list[pl.DataFrame]) -> pl.DataFrame:
+    """The lines kept whose complete key a line of an earlier batch had: ``ROW``, the key's
+    text and ``_FIRST``, the first row with that key in the file."""
+    if len(keys) < 2:
+        return pl.DataFrame(schema={ROW: pl.Int64, _KEY_TEXT: pl.String, _FIRST: pl.Int64})
+    every = pl.concat(keys, how="vertical")
+    complete = pl.all_horizontal([pl.col(k).is_not_null() for k in _KEY_VALUES])
+    first = pl.col(ROW).min().over(list(_KEY_VALUES))
+    return (
+        every.filter(complete)
+        .with_columns(first.alias(_FIRST))
+        .filter(pl.col(ROW) != pl.col(_FIRST))
+        .select(ROW, _KEY_TEXT, _FIRST)
+    )
+
+
+def _renumber(rejects: pl.DataFrame, repeated: pl.DataFrame) -> pl.DataFrame:
+    """A batch's duplicate reject names the first row seen in its batch; when that row repeats
+    a key of an earlier batch, name the earlier row."""
+    seen = pl.col("reason").str.extract(_DUPLICATE_ROW, 1).cast(pl.Int64, strict=False)
+    moved = repeated.select(pl.col(ROW).alias("__seen"), pl.col(_FIRST).alias("__to"))
+    out = rejects.with_columns(seen.alias("__seen")).join(
+        moved, on="__seen", how="left", maintain_order="left"
+    )
+    reason = pl.when(pl.col("__to").is_not_null()).then(pl.format(_DUPLICATE, pl.col("__to")))
+    return out.select(
+        *(
+            reason.otherwise(pl.col(c)).alias(c) if c == "reason" else pl.col(c)
+            for c in rejects.columns
+        )
+    )

@@ -1,0 +1,111 @@
+"""837P read in batches: one batch or many, the same claims, lines, rejects, issues and counts,
+including duplicate keys whose lines fall in different batches."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from telekit._core._table import Table
+from telekit.x12 import _837p, read_837p
+
+DUPLICATE = "duplicate key (claim_id, claim_line_number); first seen at row "
+HEAD = (
+    "ISA*00*          *00*          *ZZ*TELEKITCLINIC  *ZZ*CLEARINGHOUSE  *240110*0930*^*00501*"
+    "000000103*0*T*:~\nGS*HC*TELEKITCLINIC*CLEARINGHOUSE*20240110*0930*103*X*005010X222A1~\n"
+)
+ST_HEAD = (
+    "BHT*0019*00*BATCH0003*20240112*0930*CH~\nNM1*41*2*TELEKIT CLINIC*****46*TK0001~\n"
+    "HL*1**20*1~\nNM1*85*2*TELEKIT CLINIC*****XX*1234567893~\nHL*2*1*22*0~\n"
+    "SBR*P*18*******MC~\nNM1*IL*1*PATIENT*EPSILON****MI*MCD0000003~\n"
+    "NM1*PR*2*STATE MEDICAID*****PI*MCD01~\n"
+)
+
+
+def _claim(claim_id: str, lines: list[tuple[str, str, str]], total: str | None = None) -> str:
+    """A CLM with its lines: (LX01, SV102, DTP03) each."""
+    amount = total or str(sum(int(c) for _, c, _ in lines if c.isdigit()))
+    parts = [f"CLM*{claim_id}*{amount}***02:B:1*Y*A*Y*Y~\nHI*ABK:F329*ABF:Z733~\n"]
+    for lx, charge, dos in lines:
+        parts.append(f"LX*{lx}~\nSV1*HC:99213:95*{charge}*UN*1***2~\nDTP*472*D8*{dos}~\n")
+    return "".join(parts)
+
+
+def _file() -> bytes:
+    """Two transaction sets; D1 line 1 is repeated in the last claim (another batch), D2 line 1
+    three times (a first, then twice in a later batch), with value rejects and a claim without
+    lines among them."""
+    ok = "20240105"
+    first = [
+        _claim("D1", [("1", "100", ok), ("2", "50", ok)]),
+        _claim("D2", [("1", "80", ok)]),
+        _claim("BAD", [("1", "1O0", ok), ("2", "70", "20241340")]),
+        _claim("EMPTY", []),
+        _claim("D3", [("1", "60", ok), ("1", "60", ok)]),  # a duplicate within one claim
+    ]
+    second = [
+        _claim("OK", [("1", "90", ok)], total="95"),  # CLM02 differs: a warning
+        _claim("D2", [("1", "80", ok), ("2", "10", ok)]),
+        _claim("D2", [("1", "80", ok)]),
+        _claim("D1", [("1", "100", ok)]),
+    ]
+    sets = []
+    for n, claims in enumerate((first, second), 1):
+        body = ST_HEAD + "".join(claims)
+        count = body.count("~") + 2
+        sets.append(f"ST*837*000{n}*005010X222A1~\n{body}SE*{count}*000{n}~\n")
+    return (HEAD + "".join(sets) + "GE*2*103~\nIEA*1*000000103~\n").encode()
+
+
+def _same_table(a: Table, b: Table) -> None:
+    assert_frame_equal(a.data, b.data)
+    assert_frame_equal(a.rejects, b.rejects)
+    assert_frame_equal(a.issues, b.issues)
+    assert (a.rows_in, a.rows_skipped, a.source, a.columns_given) == (
+        b.rows_in,
+        b.rows_skipped,
+        b.source,
+        b.columns_given,
+    )
+
+
+@pytest.mark.parametrize("batch_lines", [1, 2, 3, 5, 6])
+def test_many_batches_read_as_one(batch_lines: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = _file()
+    whole = read_837p(data, name="dups.837")
+    monkeypatch.setattr(_837p, "BATCH_LINES", batch_lines)
+    parts = read_837p(data, name="dups.837")
+    assert_frame_equal(parts.claims, whole.claims)
+    assert_frame_equal(parts.lines, whole.lines)
+    assert_frame_equal(parts.rejects, whole.rejects)
+    assert_frame_equal(parts.issues, whole.issues)
+    assert parts.rows_in == whole.rows_in
+    _same_table(parts.table(), whole.table())
+
+
+def test_duplicates_across_batches_name_the_first_row_of_the_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # batches of 6 lines: D1, D2, BAD, EMPTY, D3 | OK, D2, D2, D1; the second batch sees D2
+    # line 1 twice itself, and that first sighting repeats the first batch's D2
+    monkeypatch.setattr(_837p, "BATCH_LINES", 6)
+    result = read_837p(_file(), name="dups.837")
+    duplicates = result.rejects.filter(pl.col("reason").str.starts_with("duplicate key"))
+    first_d1, first_d2, first_d3 = 15, 23, 38  # the SV1 ordinals of the first lines
+    assert duplicates.select("row_number", "value", "reason").rows() == [
+        (41, "D3", f"{DUPLICATE}{first_d3}"),
+        (61, "D2", f"{DUPLICATE}{first_d2}"),
+        (69, "D2", f"{DUPLICATE}{first_d2}"),
+        (74, "D1", f"{DUPLICATE}{first_d1}"),
+    ]
+    assert result.lines.select("claim_id", "claim_line_number").rows() == [
+        ("D1", 1),
+        ("D1", 2),
+        ("D2", 1),
+        ("D3", 1),
+        ("OK", 1),
+        ("D2", 2),
+    ]
+    assert result.rows_in == result.lines.height + result.rejects.height == 12
+    assert result.issues["segment_id"].to_list() == ["CLM", "CLM"]  # EMPTY; OK's CLM02

@@ -34,7 +34,7 @@ from telekit._core._table import Table
 from telekit._io._build import build_table, resolve_map
 from telekit._io._maps import MapSpec, load_map
 from telekit._io._sample_sheet import sample_of
-from telekit._io._source import Source, load_source, source_name
+from telekit._io._source import Source, is_x12, load_source, read_head, source_name
 from telekit.x12 import _271, _837p
 
 __all__ = [
@@ -49,12 +49,19 @@ __all__ = [
 ]
 
 
-def read_x12(table_name: str, data: bytes, name: str) -> Table:
+def _x12_file(source: str | Path) -> bool:
+    """Whether ``source`` is a path to a regular file that starts as X12."""
+    if not Path(source).is_file():
+        return False
+    return is_x12(read_head(Path(source), source_name(source), 64))
+
+
+def read_x12(table_name: str, data: bytes | Path, name: str) -> Table:
     """The hook for X12 input: an 837P for claims, a 271 for coverage (``telekit.x12``).
 
     Other tables have no X12 form (835 remittances go through ``read_remittances``)."""
-    if table_name == CLAIMS.name:
-        return _837p.read_837p(data, name=name).table()
+    if table_name == CLAIMS.name:  # Table.source is the file's name, as for bytes
+        return replace(_837p.read_837p(data, name=name).table(), source=name)
     if table_name == COVERAGE.name:
         return _271.read_271(data, name=name)
     msg = (
@@ -92,6 +99,8 @@ def read_table(
         raise InputError(msg)
     spec = TABLES[table_name]
     entries = resolve_map(spec, rename, values, map, options)
+    if isinstance(source, str | Path) and _x12_file(source):  # streamed in chunks (issue 13)
+        return read_x12(table_name, Path(source), source_name(source))
     raw = load_source(source, spec, entries.rename, entries.options)
     if isinstance(raw, bytes):
         return read_x12(table_name, raw, source_name(source))

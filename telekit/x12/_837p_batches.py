@@ -37,10 +37,12 @@ from telekit._core._columns import (
     PAYER_TYPE,
     PERSON_ID,
     PLACE_OF_SERVICE_CODE,
+    RECORD_KEY,
     REJECTS_SCHEMA,
     RENDERING_NPI,
     SERVICE_UNIT_QUANTITY,
 )
+from telekit._core._table import record_key
 from telekit._io import _coerce
 from telekit._io._build import build_table, resolve_map
 from telekit._io._source import RawSource
@@ -351,6 +353,7 @@ class Batches:
             pl.lit(CLAIMS.name).alias("table"),
             pl.lit(self.name).alias("source_file"),
             pl.col(ROW).cast(pl.Int64).alias("row_number"),
+            record_key([pl.col(k) for k in _KEY_VALUES]).alias(RECORD_KEY),
             pl.lit(CLAIMS.key[0]).alias("column"),
             pl.col(_KEY_TEXT).alias("value"),
             pl.format(_DUPLICATE, pl.col(_FIRST)).alias("reason"),
@@ -365,7 +368,10 @@ def _repeated_keys(keys: list[pl.DataFrame]) -> pl.DataFrame:
     """The lines kept whose complete key a line of an earlier batch had: ``ROW``, the key's
     text and ``_FIRST``, the first row with that key in the file."""
     if len(keys) < 2:
-        return pl.DataFrame(schema={ROW: pl.Int64, _KEY_TEXT: pl.String, _FIRST: pl.Int64})
+        return pl.DataFrame(
+            schema={ROW: pl.Int64, _KEY_TEXT: pl.String, _FIRST: pl.Int64}
+            | {_KEY_VALUES[0]: pl.String, _KEY_VALUES[1]: pl.Int32}
+        )
     every = pl.concat(keys, how="vertical")
     complete = pl.all_horizontal([pl.col(k).is_not_null() for k in _KEY_VALUES])
     first = pl.col(ROW).min().over(list(_KEY_VALUES))
@@ -373,7 +379,7 @@ def _repeated_keys(keys: list[pl.DataFrame]) -> pl.DataFrame:
         every.filter(complete)
         .with_columns(first.alias(_FIRST))
         .filter(pl.col(ROW) != pl.col(_FIRST))
-        .select(ROW, _KEY_TEXT, _FIRST)
+        .select(ROW, _KEY_TEXT, _FIRST, *_KEY_VALUES)
     )
 
 

@@ -5,7 +5,7 @@ back as encounters that carry their sample, and the audit judging only the sampl
 from __future__ import annotations
 
 import json
-from datetime import date
+from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
@@ -63,26 +63,9 @@ def filled(workbook: Path) -> Path:
     return out
 
 
-def _audit(encounters: object, **kwargs: object) -> tk.AuditResult:
-    """data/samples audited as the session's ``sample_audit`` is, with these encounters."""
-    return tk.audit(
-        SAMPLES / "claims.csv",
-        encounters=encounters,  # type: ignore[arg-type]
-        coverage=SAMPLES / "coverage.csv",
-        providers=SAMPLES / "providers.csv",
-        policies=SAMPLES / "policies.toml",
-        as_of=date(2026, 10, 30),
-        remittances=tk.read_remittances(
-            SAMPLES / "remittances.csv", adjustments=SAMPLES / "adjustments.csv"
-        ),
-        expected_fees=SAMPLES / "expected_fees.toml",
-        **kwargs,  # type: ignore[arg-type]
-    )
-
-
 @pytest.fixture(scope="module")
-def sampled(filled: Path) -> tk.AuditResult:
-    return _audit(tk.read_encounters(filled))
+def sampled(filled: Path, audit_sample: Callable[..., tk.AuditResult]) -> tk.AuditResult:
+    return audit_sample(encounters=tk.read_encounters(filled))
 
 
 # --- the draw ------------------------------------------------------------------------------------
@@ -212,13 +195,15 @@ def _lines_of(result: tk.AuditResult, encounter_ids: list[str]) -> pl.DataFrame:
     return result.claims.filter(pl.col("encounter_id").is_in(encounter_ids)).select(KEY)
 
 
-def test_dc003_does_not_fire_outside_the_sample(filled: Path, sampled: tk.AuditResult) -> None:
+def test_dc003_does_not_fire_outside_the_sample(
+    filled: Path, sampled: tk.AuditResult, audit_sample: Callable[..., tk.AuditResult]
+) -> None:
     ids = tk.read_encounters(filled).data["encounter_id"].to_list()
     in_sample = _lines_of(sampled, ids)
     dc003 = sampled.findings.filter(pl.col("rule_code") == "DC003").select(KEY)
     assert dc003.join(in_sample, on=KEY, how="anti").height == 0
     # the same encounters taken as complete: every other telehealth line is "missing" one
-    complete = _audit(tk.read_encounters(filled), encounters_sample=False)
+    complete = audit_sample(encounters=tk.read_encounters(filled), encounters_sample=False)
     assert complete.findings.filter(pl.col("rule_code") == "DC003").height > 100
     assert complete.to_summary_dict().get("encounters_sample") is None
 
@@ -281,9 +266,11 @@ def test_summary_json_and_report_state_the_sample(filled: Path, tmp_path: Path) 
     assert sentence in (out / "report.html").read_text()
 
 
-def test_encounters_declared_a_sample_without_a_workbook(filled: Path) -> None:
+def test_encounters_declared_a_sample_without_a_workbook(
+    filled: Path, audit_sample: Callable[..., tk.AuditResult]
+) -> None:
     plain = tk.read_encounters(filled).data  # a frame: no sample sheet
-    result = _audit(plain, encounters_sample=True)
+    result = audit_sample(encounters=plain, encounters_sample=True)
     record = result.to_summary_dict()["encounters_sample"]
     assert record["n"] is None and record["lines_in_sample"] >= N
     assert sample_sentence(record).startswith(

@@ -202,7 +202,32 @@ class CoercionPlan:
     outputs: list[pl.Expr]
 
 
-def coercion_plan(spec: TableSpec, schema: pl.Schema, entries: TableMap) -> CoercionPlan:
+def clean_text_columns(
+    spec: TableSpec, frame: pl.LazyFrame, names: set[str], entries: TableMap
+) -> set[str]:
+    """The String columns among ``names`` (no value map) whose every cell already reads as
+    itself (``_coerce.reads_as_itself``): a clean typed source skips their text coercion."""
+    schema = frame.collect_schema()
+    checks: dict[str, pl.Expr] = {}
+    for column in spec.columns:
+        if column.name not in names or entries.values.get(column.name):
+            continue
+        if schema.get(column.name) != pl.String() or column.dtype != pl.String():
+            continue
+        check = _coerce.reads_as_itself(column, pl.col(column.name))
+        if check is not None:
+            checks[column.name] = check.alias(column.name)
+    if not checks:
+        return set()
+    row = frame.select(checks.values()).collect().row(0, named=True)
+    return {name for name, ok in row.items() if ok}
+
+
+def coercion_plan(
+    spec: TableSpec, schema: pl.Schema, entries: TableMap, clean: set[str] | None = None
+) -> CoercionPlan:
+    """``clean`` names String columns known to read as themselves: kept as is, like a column
+    already in its canonical dtype."""
     date_format = entries.options.get("date_format")
     fmt = date_format if isinstance(date_format, str) else None
     over = {slots[0]: dname for dname, slots in delimited_columns(spec).items() if dname in schema}
@@ -215,7 +240,8 @@ def coercion_plan(spec: TableSpec, schema: pl.Schema, entries: TableMap) -> Coer
             continue
         source, dtype = pl.col(column.name), schema[column.name]
         values_map = entries.values.get(column.name)
-        if dtype == column.dtype and dtype != pl.String() and not values_map:
+        typed = dtype == column.dtype and dtype != pl.String() and not values_map
+        if typed or column.name in (clean or ()):
             value: pl.Expr = source  # already canonical: kept as is
             if column.default is not None:
                 value = value.fill_null(pl.lit(column.default).cast(column.dtype))
@@ -303,7 +329,8 @@ def build_table(spec: TableSpec, raw: RawSource, entries: TableMap) -> Table:
         ROW, *(pl.col(f"c{i}").alias(target) for i, target in mapped.items())
     )
     frame = split_delimited(frame, spec, set(mapped.values()))
-    plan = coercion_plan(spec, frame.collect_schema(), entries)
+    clean = clean_text_columns(spec, frame, set(mapped.values()), entries)
+    plan = coercion_plan(spec, frame.collect_schema(), entries, clean)
     coerced = (
         frame.with_columns(plan.texts)
         .with_columns(plan.values)

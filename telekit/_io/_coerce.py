@@ -217,7 +217,41 @@ def typed_reason(column: Column, value: pl.Expr) -> pl.Expr:
     return range_reason(column, value)
 
 
+def reads_as_itself(column: Column, source: pl.Expr) -> pl.Expr | None:
+    """One boolean over the whole String column ``source``: true when every cell would come
+    out of ``prepare_text`` and ``parse`` unchanged (no value map), so the column can skip
+    them and be kept as is (``typed_reason`` then gives the same reasons). None for a kind
+    that is not text.
+
+    Identifiers and free text need only no surrounding blanks and no empty cell; codes and
+    enumerations are read on the column's distinct values (a few thousand of a million)."""
+    if column.kind in ("id", "text") and column.default is None:
+        blank = (source.str.strip_chars() != source) | (source.str.len_bytes() == 0)
+        return blank.any().not_()
+    if column.kind not in ("code", "enum"):
+        return None
+    cells = source if column.default is None else source.fill_null(pl.lit(column.default))
+    distinct = cells.drop_nulls().unique(maintain_order=True)  # the same order both times
+    value = parse(column, prepare_text(distinct))
+    return value.eq_missing(distinct).all()
+
+
 # --- rejects -----------------------------------------------------------------------------------
+
+
+def _strictly_increasing(frame: pl.DataFrame, columns: Sequence[str]) -> bool:
+    """True when no key part is null and each row's key is greater than the row before's
+    (compared part by part): then no key repeats, and the hash of every key is not needed
+    (a source sorted by its key, as exports usually are, pays one comparison a row)."""
+    if frame.height < 2 or frame.select(pl.col(c).null_count() for c in columns).row(0) != (
+        0,
+    ) * len(columns):
+        return frame.height < 2
+    greater: pl.Expr = pl.lit(value=False)
+    for c in reversed(columns):
+        now, before = pl.col(c), pl.col(c).shift()
+        greater = (now > before) | ((now == before) & greater)
+    return bool(frame.select(greater.slice(1).all()).item())
 
 
 def split_rejects(
@@ -277,7 +311,7 @@ def split_rejects(
         .alias("reason"),
     )
 
-    if key:
+    if key and not _strictly_increasing(good, [v for _, v in key]):
         values = [v for _, v in key]
         complete = pl.all_horizontal([pl.col(v).is_not_null() for v in values])
         good = good.with_columns(

@@ -206,7 +206,8 @@ def clean_text_columns(
     spec: TableSpec, frame: pl.LazyFrame, names: set[str], entries: TableMap
 ) -> set[str]:
     """The String columns among ``names`` (no value map) whose every cell already reads as
-    itself (``_coerce.reads_as_itself``): a clean typed source skips their text coercion."""
+    itself (``_coerce.clean_check``): a clean typed source skips their text coercion. One
+    pass over the frame; codes and enumerations are then read on their distinct values."""
     schema = frame.collect_schema()
     checks: dict[str, pl.Expr] = {}
     for column in spec.columns:
@@ -214,13 +215,22 @@ def clean_text_columns(
             continue
         if schema.get(column.name) != pl.String() or column.dtype != pl.String():
             continue
-        check = _coerce.reads_as_itself(column, pl.col(column.name))
+        check = _coerce.clean_check(column, pl.col(column.name))
         if check is not None:
             checks[column.name] = check.alias(column.name)
     if not checks:
         return set()
-    row = frame.select(checks.values()).collect().row(0, named=True)
-    return {name for name, ok in row.items() if ok}
+    row = frame.select(checks.values()).collect()
+    clean: set[str] = set()
+    for name in checks:
+        cell = row.get_column(name)
+        if cell.dtype == pl.Boolean():
+            ok = bool(cell.item())
+        else:
+            ok = _coerce.reads_as_themselves(spec.column(name), cell.explode())
+        if ok:
+            clean.add(name)
+    return clean
 
 
 def coercion_plan(
@@ -331,11 +341,10 @@ def build_table(spec: TableSpec, raw: RawSource, entries: TableMap) -> Table:
     frame = split_delimited(frame, spec, set(mapped.values()))
     clean = clean_text_columns(spec, frame, set(mapped.values()), entries)
     plan = coercion_plan(spec, frame.collect_schema(), entries, clean)
+    # eager stages keep the source's chunks, so the kept columns are never copied (collected
+    # as one lazy query, the new columns come out chunked unlike the old and all are rechunked)
     coerced = (
-        frame.with_columns(plan.texts)
-        .with_columns(plan.values)
-        .with_columns(plan.reasons)
-        .collect()
+        frame.collect().with_columns(plan.texts).with_columns(plan.values).with_columns(plan.reasons)
     )
     key = [(k, f"__v{spec.names.index(k)}") for k in spec.key]
     present = {name: name for name in mapped.values()}

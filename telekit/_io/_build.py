@@ -344,7 +344,10 @@ def build_table(spec: TableSpec, raw: RawSource, entries: TableMap) -> Table:
     # eager stages keep the source's chunks, so the kept columns are never copied (collected
     # as one lazy query, the new columns come out chunked unlike the old and all are rechunked)
     coerced = (
-        frame.collect().with_columns(plan.texts).with_columns(plan.values).with_columns(plan.reasons)
+        frame.collect()
+        .with_columns(plan.texts)
+        .with_columns(plan.values)
+        .with_columns(plan.reasons)
     )
     key = [(k, f"__v{spec.names.index(k)}") for k in spec.key]
     present = {name: name for name in mapped.values()}

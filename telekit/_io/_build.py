@@ -202,7 +202,42 @@ class CoercionPlan:
     outputs: list[pl.Expr]
 
 
-def coercion_plan(spec: TableSpec, schema: pl.Schema, entries: TableMap) -> CoercionPlan:
+def clean_text_columns(
+    spec: TableSpec, frame: pl.LazyFrame, names: set[str], entries: TableMap
+) -> set[str]:
+    """The String columns among ``names`` (no value map) whose every cell already reads as
+    itself (``_coerce.clean_check``): a clean typed source skips their text coercion. One
+    pass over the frame; codes and enumerations are then read on their distinct values."""
+    schema = frame.collect_schema()
+    checks: dict[str, pl.Expr] = {}
+    for column in spec.columns:
+        if column.name not in names or entries.values.get(column.name):
+            continue
+        if schema.get(column.name) != pl.String() or column.dtype != pl.String():
+            continue
+        check = _coerce.clean_check(column, pl.col(column.name))
+        if check is not None:
+            checks[column.name] = check.alias(column.name)
+    if not checks:
+        return set()
+    row = frame.select(checks.values()).collect()
+    clean: set[str] = set()
+    for name in checks:
+        cell = row.get_column(name)
+        if cell.dtype == pl.Boolean():
+            ok = bool(cell.item())
+        else:
+            ok = _coerce.reads_as_themselves(spec.column(name), cell.explode())
+        if ok:
+            clean.add(name)
+    return clean
+
+
+def coercion_plan(
+    spec: TableSpec, schema: pl.Schema, entries: TableMap, clean: set[str] | None = None
+) -> CoercionPlan:
+    """``clean`` names String columns known to read as themselves: kept as is, like a column
+    already in its canonical dtype."""
     date_format = entries.options.get("date_format")
     fmt = date_format if isinstance(date_format, str) else None
     over = {slots[0]: dname for dname, slots in delimited_columns(spec).items() if dname in schema}
@@ -215,7 +250,8 @@ def coercion_plan(spec: TableSpec, schema: pl.Schema, entries: TableMap) -> Coer
             continue
         source, dtype = pl.col(column.name), schema[column.name]
         values_map = entries.values.get(column.name)
-        if dtype == column.dtype and dtype != pl.String() and not values_map:
+        typed = dtype == column.dtype and dtype != pl.String() and not values_map
+        if typed or column.name in (clean or ()):
             value: pl.Expr = source  # already canonical: kept as is
             if column.default is not None:
                 value = value.fill_null(pl.lit(column.default).cast(column.dtype))
@@ -318,12 +354,15 @@ def build_table(
         ROW, *(pl.col(f"c{i}").alias(target) for i, target in mapped.items())
     )
     frame = split_delimited(frame, spec, set(mapped.values()))
-    plan = coercion_plan(spec, frame.collect_schema(), entries)
+    clean = clean_text_columns(spec, frame, set(mapped.values()), entries)
+    plan = coercion_plan(spec, frame.collect_schema(), entries, clean)
+    # eager stages keep the source's chunks, so the kept columns are never copied (collected
+    # as one lazy query, the new columns come out chunked unlike the old and all are rechunked)
     coerced = (
-        frame.with_columns(plan.texts)
+        frame.collect()
+        .with_columns(plan.texts)
         .with_columns(plan.values)
         .with_columns(plan.reasons)
-        .collect()
     )
     coerced = _derive.derive_columns(spec, coerced, given, plan.checks, payer_types or {})
     key = [(k, f"__v{spec.names.index(k)}") for k in spec.key]

@@ -217,7 +217,46 @@ def typed_reason(column: Column, value: pl.Expr) -> pl.Expr:
     return range_reason(column, value)
 
 
+def clean_check(column: Column, source: pl.Expr) -> pl.Expr | None:
+    """One value over the whole String column ``source`` telling whether its cells could skip
+    ``prepare_text`` and ``parse`` (no value map); None for a kind that is not text.
+
+    Identifiers and free text: a boolean, true when no cell has surrounding blanks or is
+    empty. Codes and enumerations: the list of distinct cells (a few thousand of a million),
+    for ``reads_as_themselves``."""
+    if column.kind in ("id", "text") and column.default is None:
+        blank = (source.str.strip_chars() != source) | (source.str.len_bytes() == 0)
+        return blank.any().not_()
+    if column.kind not in ("code", "enum"):
+        return None
+    cells = source if column.default is None else source.fill_null(pl.lit(column.default))
+    return cells.drop_nulls().unique().implode()
+
+
+def reads_as_themselves(column: Column, distinct: pl.Series) -> bool:
+    """True when every value of ``distinct`` comes out of ``prepare_text`` and ``parse``
+    unchanged: the column is then kept as is and ``typed_reason`` gives the same reasons."""
+    u = pl.col(distinct.name)
+    value = parse(column, prepare_text(u))
+    return bool(distinct.to_frame().select(value.eq_missing(u).all()).item())
+
+
 # --- rejects -----------------------------------------------------------------------------------
+
+
+def _strictly_increasing(frame: pl.DataFrame, columns: Sequence[str]) -> bool:
+    """True when no key part is null and each row's key is greater than the row before's
+    (compared part by part): then no key repeats, and the hash of every key is not needed
+    (a source sorted by its key, as exports usually are, pays one comparison a row)."""
+    if frame.height < 2:
+        return True
+    if any(frame.select(pl.col(c).null_count() for c in columns).row(0)):
+        return False
+    greater: pl.Expr = pl.lit(value=False)
+    for c in reversed(columns):
+        now, before = pl.col(c), pl.col(c).shift()
+        greater = (now > before) | ((now == before) & greater)
+    return bool(frame.select(greater.slice(1).all()).item())
 
 
 def split_rejects(
@@ -243,13 +282,14 @@ def split_rejects(
     # has none): a column of nulls adds nothing to a row's count
     counts = frame.select(pl.col(r).null_count() for _, r, _ in checks).row(0) if checks else ()
     live = [r for (_, r, _), nulls in zip(checks, counts, strict=True) if nulls < frame.height]
-    n_bad = pl.sum_horizontal([pl.col(r).is_not_null() for r in live]) if live else pl.lit(0)
-    frame = frame.with_columns(n_bad.cast(pl.Int64).alias("__n_bad"))
     if live:
+        n_bad = pl.sum_horizontal([pl.col(r).is_not_null() for r in live])
+        frame = frame.with_columns(n_bad.cast(pl.Int64).alias("__n_bad"))
         bad = frame.filter(pl.col("__n_bad") > 0)
         good = frame.filter(pl.col("__n_bad") == 0)
-    else:
-        bad, good = frame.clear(), frame
+    else:  # no new column on the wide frame: its columns' chunks need not be aligned
+        bad = frame.clear().with_columns(pl.lit(0, pl.Int64).alias("__n_bad"))
+        good = frame
 
     problems = pl.concat_list(
         [
@@ -277,7 +317,7 @@ def split_rejects(
         .alias("reason"),
     )
 
-    if key:
+    if key and not _strictly_increasing(good, [v for _, v in key]):
         values = [v for _, v in key]
         complete = pl.all_horizontal([pl.col(v).is_not_null() for v in values])
         good = good.with_columns(

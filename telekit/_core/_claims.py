@@ -91,5 +91,9 @@ def link_encounters(
     matched = pl.concat([by_id, by_key], how="vertical")
     if found is not None:
         matched = matched.with_columns(pl.lit(True).alias(found))
-    linked = lines.join(matched, on=row, how="left", maintain_order="left")
-    return linked if found is None else linked.with_columns(pl.col(found).fill_null(False))
+    # the narrow row column is joined and the fields stacked beside the lines: a join of the wide
+    # lines would gather every one of their columns
+    fetched = lines.select(row).join(matched, on=row, how="left", maintain_order="left").drop(row)
+    if found is not None:
+        fetched = fetched.with_columns(pl.col(found).fill_null(False))
+    return pl.concat([lines, fetched], how="horizontal")

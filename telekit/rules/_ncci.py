@@ -345,18 +345,18 @@ def ncci_mue_units(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
         .join(chosen, on=ROW, how="inner")
         .filter(pl.col(MUE_EDITION_INDEX).is_not_null())
     )
-    parts = []
-    for index, edition in ncci_editions(inputs, "mue"):
-        assert edition.mue is not None
-        mue = edition.mue.lazy().select(
+    # one join on (edition, code) against every edition's MUE table stacked
+    tables = [
+        edition.mue.lazy().select(
+            pl.lit(index, dtype=pl.Int32).alias(MUE_EDITION_INDEX),
             c.HCPCS_CODE,
             pl.col(MUE_VALUE).alias(NC002_MUE),
             pl.col(MUE_ADJUDICATION_INDICATOR).alias(NC002_MAI),
         )
-        parts.append(
-            lines.filter(pl.col(MUE_EDITION_INDEX) == index).join(mue, on=c.HCPCS_CODE, how="inner")
-        )
-    if not parts:
+        for index, edition in ncci_editions(inputs, "mue")
+        if edition.mue is not None
+    ]
+    if not tables:
         return lf.join(chosen, on=ROW, how="left").with_columns(
             pl.lit(None, dtype=pl.Int32).alias(NC002_MUE),
             pl.lit(None, dtype=pl.String).alias(NC002_MAI),
@@ -364,13 +364,23 @@ def ncci_mue_units(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
             pl.lit(None, dtype=pl.Boolean).alias(NC002_OVER),
         )
     units = pl.col(c.SERVICE_UNIT_QUANTITY).fill_null(0)
+    # The frame is sorted by the day's group (person, NPI, code, DOS) then the sort keys, so a
+    # group starts where a key differs from the previous row's: the running sum within the group
+    # is the running sum of the frame less its value before the group's first row (exact:
+    # Decimal), without a window over many small groups.
+    group = [*DAY_KEY, c.HCPCS_CODE]
+    starts = pl.any_horizontal([pl.col(g).ne_missing(pl.col(g).shift(1)) for g in group]).fill_null(
+        True
+    )
+    running = units.cum_sum()
+    day_sum = running - pl.when(starts).then(running - units).forward_fill()
     judged = (
-        pl.concat(parts)
+        lines.join(pl.concat(tables), on=[MUE_EDITION_INDEX, c.HCPCS_CODE], how="inner")
         .sort([*DAY_KEY[:2], c.HCPCS_CODE, *SORT_KEYS], nulls_last=True)
         .with_columns(
             pl.when(pl.col(NC002_MAI) == "1")
             .then(units)
-            .otherwise(units.cum_sum().over([*DAY_KEY, c.HCPCS_CODE]))
+            .otherwise(day_sum)
             .cast(c.UNITS)
             .alias(NC002_UNITS)
         )

@@ -255,8 +255,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def find_table(directory: Path, table: str) -> Path | None:
-    """``telekit.report._folder.find_table`` (DESIGN §4 discovery), imported when used."""
-    from telekit.report._folder import find_table as find  # noqa: PLC0415 - keep the CLI light
+    """``telekit._io._discovery.find_table`` (DESIGN §4 discovery), imported when used."""
+    from telekit._io._discovery import find_table as find  # noqa: PLC0415 - keep the CLI light
 
     return find(directory, table)
 

@@ -27,6 +27,7 @@ from telekit._core._payer_names import builtin_payer_type
 from telekit._io import _derive
 from telekit._io._build import map_headers, missing_column_error, resolve_map
 from telekit._io._coerce import prepare_text
+from telekit._io._discovery import find_table
 from telekit._io._maps import MapSpec
 from telekit._io._source import ROW_REASON, load_source
 from telekit._policies._show import default_lines
@@ -34,25 +35,12 @@ from telekit._policies._toml import _key_path
 from telekit._read._tables import read_x12
 
 #: the tables ``telekit audit DIR`` takes as claims, in order (DESIGN §4)
-CLAIMS_CANDIDATES: Final = ("claims.parquet", "claims", "claims.csv", "claims.xlsx")
 TODO: Final = "TODO: " + " | ".join(PAYER_TYPES)
 
 #: columns of ``claims_payers``
 SPELLINGS = "spellings"
 ROWS = "rows"
 LINE_TYPES = "line_payer_types"
-
-
-def claims_file(directory: Path) -> Path | None:
-    """DIR's claims by the ``telekit audit DIR`` convention: the first of claims.parquet,
-    claims/ (Parquet parts), claims.csv, claims.xlsx (the reader refuses one it cannot read)."""
-    for name in CLAIMS_CANDIDATES:
-        candidate = directory / name
-        if candidate.is_symlink() or candidate.exists():
-            if name == "claims" and not (candidate.is_dir() and any(candidate.rglob("*.parquet"))):
-                continue
-            return candidate
-    return None
 
 
 def claims_payers(source: str | Path, map: str | Path | MapSpec | None = None) -> pl.DataFrame:
@@ -210,7 +198,7 @@ def init_policies(directory: Path, out: Path) -> pl.DataFrame:
     if not directory.is_dir():
         msg = f"{directory}: not a folder (give DIR holding claims.csv, .parquet or .xlsx)"
         raise InputError(msg)
-    claims = claims_file(directory)
+    claims = find_table(directory, "claims")
     if claims is None:
         msg = f"{directory}: no claims found (claims.parquet, claims/, claims.csv or claims.xlsx)"
         raise InputError(msg)

@@ -80,11 +80,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def run(args: argparse.Namespace) -> int:
     """``telekit sample-visits``: read DIR's claims, draw, write the workbook, print one line."""
+    from telekit._io._discovery import find_table  # noqa: PLC0415
     from telekit._policies._toml import load_policies  # noqa: PLC0415 - keep --help fast
     from telekit._read import _tables  # noqa: PLC0415
     from telekit._sampling._draw import sample_visits  # noqa: PLC0415
     from telekit._sampling._workbook import write_workbook  # noqa: PLC0415
-    from telekit.report._folder import find_table  # noqa: PLC0415
     from telekit.report._out import sha256_of  # noqa: PLC0415
 
     directory: Path = args.dir

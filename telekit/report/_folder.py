@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import stat
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -27,6 +25,7 @@ import polars as pl
 from telekit import _audit as _auditing
 from telekit._core import _log, _progress
 from telekit._core._exceptions import TelekitError
+from telekit._io._discovery import find_table, refuse, unreadable
 from telekit._policies._model import Policies
 from telekit._policies._toml import load_policies
 from telekit._read import _remittances as _read_remittances
@@ -325,56 +324,6 @@ def _tally_tables(
     return rejects, extra_tables
 
 
-def _unreadable(path: Path, *, folder_ok: bool = False) -> str | None:
-    """Why ``path`` (which exists, or is a link) cannot be read as an input, or None.
-
-    A regular file (or a link to one) is readable; with ``folder_ok``, so is a folder holding
-    ``.parquet`` parts. A broken link, a FIFO, a device or a socket is never opened."""
-    try:
-        mode = path.stat().st_mode
-    except FileNotFoundError:
-        return "a broken link (the file it names does not exist)"
-    except OSError as exc:
-        return f"cannot be read ({exc.strerror})"
-    why = None
-    if stat.S_ISDIR(mode):
-        if not (folder_ok and any(path.rglob("*.parquet"))):
-            why = "a folder, not a file" + (" (it holds no .parquet parts)" if folder_ok else "")
-    elif not stat.S_ISREG(mode):
-        why = "a device, FIFO or socket, not a file"
-    elif not os.access(path, os.R_OK):
-        why = "cannot be read (permission denied)"
-    return why
-
-
-def _refuse(path: Path, why: str) -> TelekitError:
-    return TelekitError(f"{path}: {why}; remove it or make it a readable file")
-
-
-def find_table(directory: Path, table: str) -> Path | None:
-    """DESIGN §4: the first of <table>.parquet, <table>/ (Parquet parts), <table>.csv,
-    <table>.xlsx in DIR. An entry with one of these names that cannot be read (a broken link, a
-    folder named like a file, a FIFO or device) is an error naming it, never taken as absent; a
-    folder <table>/ without .parquet parts is not a table."""
-    for candidate in (
-        directory / f"{table}.parquet",
-        directory / table,
-        directory / f"{table}.csv",
-        directory / f"{table}.xlsx",
-    ):
-        if not (candidate.exists() or candidate.is_symlink()):
-            continue
-        if candidate.name == table and candidate.is_dir():
-            if any(candidate.rglob("*.parquet")):
-                return candidate
-            continue
-        why = _unreadable(candidate, folder_ok=candidate.suffix == ".parquet")
-        if why is not None:
-            raise _refuse(candidate, why)
-        return candidate
-    return None
-
-
 def _dir_file(directory: Path | None, name: str) -> Path | None:
     """DIR/policies.toml or DIR/map.toml when present; one that cannot be read is an error."""
     if directory is None:
@@ -382,9 +331,9 @@ def _dir_file(directory: Path | None, name: str) -> Path | None:
     path = directory / name
     if not (path.exists() or path.is_symlink()):
         return None
-    why = _unreadable(path)
+    why = unreadable(path)
     if why is not None:
-        raise _refuse(path, why)
+        raise refuse(path, why)
     return path
 
 
@@ -439,7 +388,7 @@ def _check_given(path: Path, *, folder_ok: bool = False) -> None:
     if not (path.exists() or path.is_symlink()):
         msg = f"{path}: no such file"
         raise TelekitError(msg)
-    why = _unreadable(path, folder_ok=folder_ok)
+    why = unreadable(path, folder_ok=folder_ok)
     if why is not None:
         msg = f"{path}: {why}"
         raise TelekitError(msg)

@@ -1,0 +1,60 @@
+"""Where ``telekit audit DIR`` finds a table (DESIGN §4): the first of <table>.parquet, <table>/
+(Parquet parts), <table>.csv, <table>.xlsx. One home for every command that reads DIR."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from telekit._core._exceptions import TelekitError
+
+
+def unreadable(path: Path, *, folder_ok: bool = False) -> str | None:
+    """Why ``path`` (which exists, or is a link) cannot be read as an input, or None.
+
+    A regular file (or a link to one) is readable; with ``folder_ok``, so is a folder holding
+    ``.parquet`` parts. A broken link, a FIFO, a device or a socket is never opened."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "a broken link (the file it names does not exist)"
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
+    why = None
+    if stat.S_ISDIR(mode):
+        if not (folder_ok and any(path.rglob("*.parquet"))):
+            why = "a folder, not a file" + (" (it holds no .parquet parts)" if folder_ok else "")
+    elif not stat.S_ISREG(mode):
+        why = "a device, FIFO or socket, not a file"
+    elif not os.access(path, os.R_OK):
+        why = "cannot be read (permission denied)"
+    return why
+
+
+def refuse(path: Path, why: str) -> TelekitError:
+    return TelekitError(f"{path}: {why}; remove it or make it a readable file")
+
+
+def find_table(directory: Path, table: str) -> Path | None:
+    """DESIGN §4: the first of <table>.parquet, <table>/ (Parquet parts), <table>.csv,
+    <table>.xlsx in DIR. An entry with one of these names that cannot be read (a broken link, a
+    folder named like a file, a FIFO or device) is an error naming it, never taken as absent; a
+    folder <table>/ without .parquet parts is not a table."""
+    for candidate in (
+        directory / f"{table}.parquet",
+        directory / table,
+        directory / f"{table}.csv",
+        directory / f"{table}.xlsx",
+    ):
+        if not (candidate.exists() or candidate.is_symlink()):
+            continue
+        if candidate.name == table and candidate.is_dir():
+            if any(candidate.rglob("*.parquet")):
+                return candidate
+            continue
+        why = unreadable(candidate, folder_ok=candidate.suffix == ".parquet")
+        if why is not None:
+            raise refuse(candidate, why)
+        return candidate
+    return None

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime as dt
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from telekit._core import _progress
+from telekit._core._dates import date_argument
 from telekit._core._exceptions import TelekitError
 from telekit._onboard import _commands as onboard
 from telekit._policies import _cli as policies_cli
@@ -95,7 +95,7 @@ def _add_pricing_options(a: argparse.ArgumentParser) -> None:
     )
     a.add_argument(
         "--fee-schedule-from",
-        type=_date_of("--fee-schedule-from"),
+        type=date_argument("--fee-schedule-from"),
         action="append",
         metavar="DATE",
         help="first date of service the release of the same position among --fee-schedule "
@@ -142,19 +142,6 @@ def _memory_budget(text: str) -> int:
         raise argparse.ArgumentTypeError(str(e)) from None
 
 
-def _date_of(flag: str) -> Callable[[str], dt.date]:
-    """An argparse type reading a date YYYY-MM-DD; its error names ``flag``."""
-
-    def parse(text: str) -> dt.date:
-        try:
-            return dt.date.fromisoformat(text)
-        except ValueError:
-            msg = f"{flag}: expected a date YYYY-MM-DD, got {text!r}"
-            raise argparse.ArgumentTypeError(msg) from None
-
-    return parse
-
-
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="telekit",
@@ -192,7 +179,7 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--map", type=Path, help="header/value map TOML (overrides DIR/map.toml)")
     a.add_argument(
         "--as-of",
-        type=_date_of("--as-of"),
+        type=date_argument("--as-of"),
         help="audit date (default: latest remittance payment date, else latest DOS)",
     )
     a.add_argument(

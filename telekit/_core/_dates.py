@@ -6,7 +6,9 @@ for a value that is not a date nor a string, ``DateTypeError`` (an ``InputError`
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
+from collections.abc import Callable
 
 from telekit._core._exceptions import DateError, DateTypeError
 
@@ -32,3 +34,17 @@ def as_date(value: dt.date | str, name: str = "as_of") -> dt.date:
 def as_optional_date(value: dt.date | str | None, name: str = "as_of") -> dt.date | None:
     """``as_date``, with ``None`` (not given) kept."""
     return None if value is None else as_date(value, name)
+
+
+def date_argument(flag: str) -> Callable[[str], dt.date]:
+    """An argparse type reading a date YYYY-MM-DD; its error names ``flag`` (the CLI's one date
+    option parser)."""
+
+    def parse(text: str) -> dt.date:
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            msg = f"{flag}: expected a date YYYY-MM-DD, got {text!r}"
+            raise argparse.ArgumentTypeError(msg) from None
+
+    return parse

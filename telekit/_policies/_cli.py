@@ -4,9 +4,9 @@ policies (thin: ``telekit._policies._init`` and ``telekit._policies._show`` do t
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 from pathlib import Path
 
+from telekit._core._dates import date_argument
 from telekit._policies._init import init_policies
 from telekit._policies._show import show_text
 from telekit._policies._toml import load_policies
@@ -23,14 +23,6 @@ built-in table of unambiguous payer names, else payer_type = "" to fill) and, as
 built-in defaults it gets. show prints the policy in force per payer and period: what the audit
 applies (precedence: payer period > payer > payer_type period > payer_type > built-in).
 """
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        msg = f"expected a date YYYY-MM-DD, got {text!r}"
-        raise argparse.ArgumentTypeError(msg) from None
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -74,7 +66,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "the file does not name is told which default it gets",
     )
     show.add_argument(
-        "--on", type=_date, metavar="DATE", help="only the policy in force on DATE (YYYY-MM-DD)"
+        "--on",
+        type=date_argument("--on"),
+        metavar="DATE",
+        help="only the policy in force on DATE (YYYY-MM-DD)",
     )
     show.set_defaults(func=cmd_show)
 

@@ -282,6 +282,24 @@ def _record_key(table: str, columns: Mapping[str, str]) -> pl.Expr:
     )
 
 
+def source_records(
+    spec: TableSpec, raw: RawSource, entries: TableMap, mapped: Mapping[int, str]
+) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int], dict[str, str]]:
+    """The source's rows as the audit takes them, before coercion: (records, rejects of whole
+    rows, rows skipped per reason, columns filled down and how). Empty rows of a text source,
+    totals and footer rows are skipped; a row wider than its header is rejected whole; the
+    map's ``fill_down`` is applied to what is left."""
+    cells = {target: f"c{position}" for position, target in mapped.items()}
+    records, row_rejects, blank = _row_problems(raw, spec.name, _record_key(spec.name, cells))
+    records, skipped_by = _derive.skip_report_rows(spec, records, mapped)
+    skipped_by = {_derive.BLANK: blank, **skipped_by} if blank else skipped_by
+    fill = entries.options.get("fill_down")
+    records, derived = _derive.fill_down(
+        records, mapped, fill if isinstance(fill, list | tuple) else []
+    )
+    return records, row_rejects, skipped_by, derived
+
+
 def _row_problems(
     raw: RawSource, table: str, record: pl.Expr
 ) -> tuple[pl.DataFrame, pl.DataFrame, int]:
@@ -334,14 +352,7 @@ def build_table(
     mapped, dropped = map_headers(spec, raw.headers, entries.rename, raw.name)
     given = given_columns(spec, raw, mapped)
     rows_in = raw.frame.height
-    cells = {target: f"c{position}" for position, target in mapped.items()}
-    records, row_rejects, blank = _row_problems(raw, spec.name, _record_key(spec.name, cells))
-    records, skipped_by = _derive.skip_report_rows(spec, records, mapped)
-    skipped_by = {_derive.BLANK: blank, **skipped_by} if blank else skipped_by
-    fill = entries.options.get("fill_down")
-    records, derived = _derive.fill_down(
-        records, mapped, fill if isinstance(fill, list | tuple) else []
-    )
+    records, row_rejects, skipped_by, derived = source_records(spec, raw, entries, mapped)
     for position, target in mapped.items():
         dtype = records.schema[f"c{position}"]
         if dtype.is_nested() or dtype == pl.Object():

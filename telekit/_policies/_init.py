@@ -24,12 +24,11 @@ import polars as pl
 from telekit._core._columns import CLAIMS, PAYER, PAYER_TYPE, PAYER_TYPES
 from telekit._core._exceptions import InputError
 from telekit._core._payer_names import builtin_payer_type
-from telekit._io import _derive
-from telekit._io._build import map_headers, missing_column_error, resolve_map
+from telekit._io._build import map_headers, missing_column_error, resolve_map, source_records
 from telekit._io._coerce import prepare_text
 from telekit._io._discovery import find_table
 from telekit._io._maps import MapSpec
-from telekit._io._source import ROW_REASON, load_source
+from telekit._io._source import load_source
 from telekit._policies._show import default_lines
 from telekit._policies._toml import _key_path
 from telekit._read._tables import read_x12
@@ -60,21 +59,9 @@ def claims_payers(source: str | Path, map: str | Path | MapSpec | None = None) -
         if PAYER not in where:
             unmapped = [h for i, h in enumerate(raw.headers) if i not in mapped and h.strip()]
             raise missing_column_error(CLAIMS, [PAYER], raw.headers, unmapped, raw.name)
-        records = raw.frame
-        if ROW_REASON in records.columns:
-            records = records.filter(pl.col(ROW_REASON).is_null())
-        # a grouped export prints the payer on a visit's first line: count every line, as the
-        # audit does (blank, totals and footer rows left out, the map's fill_down applied)
-        cells = [f"c{i}" for i in mapped]
-        filled = pl.any_horizontal(
-            pl.col(x).cast(pl.String).str.strip_chars().str.len_chars() > 0 for x in cells
-        )
-        records = records.filter(filled) if cells else records
-        records, _ = _derive.skip_report_rows(CLAIMS, records, mapped)
-        fill = entries.options.get("fill_down")
-        records, _ = _derive.fill_down(
-            records, mapped, fill if isinstance(fill, list | tuple) else []
-        )
+        # count every line as the audit does: blank, totals and footer rows left out, a
+        # grouped export's payer (printed on a visit's first line) filled down by the map
+        records, *_ = source_records(CLAIMS, raw, entries, mapped)
         types = entries.values.get(PAYER_TYPE)
         line_type = (
             prepare_text(pl.col(f"c{where[PAYER_TYPE]}").cast(pl.String), types)

@@ -13,6 +13,7 @@ import polars as pl
 
 from telekit import codesets
 from telekit._core import _columns as c
+from telekit._core._dates import Period, PeriodInput, as_optional_period
 from telekit._core._exceptions import InputError
 from telekit._core._table import EncounterSample, Table
 from telekit._engine import _vocabulary as v
@@ -22,7 +23,7 @@ from telekit._engine._line_status import line_status
 from telekit._engine._pricing import Pricing, price_lines
 from telekit._engine._pricing_inputs import ExpectedFeesInput, pricing_of
 from telekit._engine._reference import Reference, reference
-from telekit._engine._result import AuditResult
+from telekit._engine._result import ACCOUNTING_SCHEMA, AuditResult
 from telekit._engine._run import findings as findings_of
 from telekit._engine._run import run
 from telekit._engine._sample import sample_record
@@ -70,6 +71,7 @@ def audit(
     locality: str | None = None,
     encounters_sample: bool | None = None,
     memory_budget: int | str | None = None,
+    period: PeriodInput | None = None,
 ) -> AuditResult:
     """Audit claim lines against every rule of the catalog.
 
@@ -104,7 +106,13 @@ def audit(
     the same findings, rejects, accounting and summary; the lines are not held, so the result's
     ``claims`` are empty and its ``patient_payments`` None). Frames and tables given in memory
     are always audited in memory.
+
+    ``period`` (``"FROM..TO"`` or a pair of dates, both inclusive): only the claim lines whose
+    DOS lies in it are audited and reported; every line still informs the rules that look at
+    other lines (frequency windows, duplicates), so a line just after FROM is judged as in a
+    full audit. The others are counted as ``rows_out_of_period`` in ``accounting``.
     """
+    span = as_optional_period(period)
     if memory_budget is not None and isinstance(claims, str | Path) and BOUNDED:
         bounded = BOUNDED[0](
             claims,
@@ -123,6 +131,7 @@ def audit(
             fee_schedules=fee_schedules,
             gpci=gpci,
             locality=locality,
+            **({"period": span} if span is not None else {}),
         )
         if bounded is not None:
             return bounded
@@ -153,6 +162,7 @@ def audit(
         as_of=as_of,
         run_at=run_at,
         encounters_sample=encounters_sample,
+        period=span,
     )
     if patient_payments is None:
         return result
@@ -191,10 +201,13 @@ def audit_tables(
     as_of: date | None,
     run_at: datetime,
     encounters_sample: bool | None = None,
+    period: Period | None = None,
 ) -> AuditResult:
     """``audit`` of tables read (claims, encounters, coverage, providers; ``None``: not given)
     with the run's reference sets and ``Pricing``: the bounded-memory path audits each bucket
-    with it, the pricing built once for every bucket."""
+    with it, the pricing built once for every bucket. With ``period`` every line is audited
+    (the context of the rules that look at other lines) and the result keeps the lines, the
+    findings and the unknown codes of the lines in the period (``in_period``)."""
     claim_table = tables["claims"]
     assert claim_table is not None
 
@@ -235,34 +248,36 @@ def audit_tables(
         )
     )
     flagged, statuses = run(annotated, inputs, REGISTRY)
-    findings = findings_of(flagged, REGISTRY)
-    unknown = annotated.filter(~v.code_known).group_by(c.HCPCS_CODE).len().sort(c.HCPCS_CODE)
+    findings = findings_of(flagged, REGISTRY).filter(in_period(period))
+    unknown = (
+        annotated.filter(~v.code_known, in_period(period))
+        .group_by(c.HCPCS_CODE)
+        .len()
+        .sort(c.HCPCS_CODE)
+    )
+    claims = claim_table.data.filter(in_period(period))
+    out_of_period = claim_table.data.height - claims.height
     rejects = pl.concat([t.rejects for t in tables.values() if t is not None], how="vertical")
     accounting = pl.DataFrame(
         [
             {
                 "table": name,
                 "rows_in": t.rows_in,
-                "rows_audited": t.data.height,
+                "rows_audited": claims.height if name == "claims" else t.data.height,
                 "rows_rejected": t.rejects.height,
                 "rows_skipped": t.rows_skipped,
+                "rows_out_of_period": out_of_period if name == "claims" else 0,
             }
             for name, t in tables.items()
             if t is not None
         ],
-        schema={
-            "table": pl.String,
-            "rows_in": pl.Int64,
-            "rows_audited": pl.Int64,
-            "rows_rejected": pl.Int64,
-            "rows_skipped": pl.Int64,
-        },
+        schema=ACCOUNTING_SCHEMA,
     )
     rules = rules_frame([statuses[code].row(REGISTRY[code]) for code in sorted(REGISTRY)])
     return AuditResult(
         findings=findings,
         rejects=rejects,
-        claims=claim_table.data,
+        claims=claims,
         encounters=data("encounters"),
         coverage=data("coverage"),
         providers=data("providers"),
@@ -287,6 +302,13 @@ def audit_tables(
             else None
         ),
     )
+
+
+def in_period(period: Period | None) -> pl.Expr:
+    """True where the line's DOS lies in ``period`` (both ends inclusive; always without)."""
+    if period is None:
+        return pl.lit(True)
+    return pl.col(DOS).is_between(period.start, period.end, closed="both")
 
 
 def _sampled(encounters: Table | None, declared: bool | None) -> bool:

@@ -18,6 +18,19 @@ from telekit._core._version import VERSION
 from telekit._engine._status import RuleStatus
 from telekit._policies._model import Policies
 
+#: ``AuditResult.accounting``: per table, rows_in = rows_audited + rows_rejected + rows_skipped
+#: + rows_out_of_period (claim lines outside ``--period``; 0 for the other tables)
+ACCOUNTING_SCHEMA = pl.Schema(
+    {
+        "table": pl.String(),
+        "rows_in": pl.Int64(),
+        "rows_audited": pl.Int64(),
+        "rows_rejected": pl.Int64(),
+        "rows_skipped": pl.Int64(),
+        "rows_out_of_period": pl.Int64(),
+    }
+)
+
 FINDINGS_SCHEMA = pl.Schema(
     {
         "finding_id": pl.String(),
@@ -262,6 +275,7 @@ class AuditResult:
                 "rows_audited": row["rows_audited"],
                 "rows_rejected": row["rows_rejected"],
                 "rows_skipped": row.get("rows_skipped") or 0,
+                "rows_out_of_period": row.get("rows_out_of_period") or 0,
                 "skipped": self.skipped.get(row["table"], {}),
                 "dropped_columns": self.dropped_columns.get(row["table"], []),
                 "derived": self.derived.get(row["table"], {}),
@@ -299,9 +313,11 @@ class AuditResult:
         claims = self.accounting.filter(pl.col("table") == "claims").row(0, named=True)
         n = self.counts()
         skipped = claims.get("rows_skipped") or 0
+        outside = claims.get("rows_out_of_period") or 0
         return (
             f"claims {claims['rows_in']} in, {claims['rows_audited']} audited, "
-            f"{claims['rows_rejected']} rejected{f', {skipped} skipped' if skipped else ''} | "
+            f"{claims['rows_rejected']} rejected{f', {skipped} skipped' if skipped else ''}"
+            f"{f', {outside} out of period' if outside else ''} | "
             f"{n['error']} error, {n['warning']} warning, "
             f"{n['info']} info{money_phrase(self.exposure(), prefix=' | ')}"
             f" | rules run {rules_run(self.rules)} of {self.rules.height} | {out}"

@@ -17,10 +17,16 @@ from telekit import codesets
 from telekit._audit import audit_tables, run_reference
 from telekit._core import _columns as c
 from telekit._core._columns import TABLES
+from telekit._core._dates import Period
 from telekit._core._table import Table
 from telekit._engine._pricing import Pricing
 from telekit._engine._reference import reference
-from telekit._engine._result import FINDINGS_SCHEMA, AuditResult, money_phrase
+from telekit._engine._result import (
+    ACCOUNTING_SCHEMA,
+    FINDINGS_SCHEMA,
+    AuditResult,
+    money_phrase,
+)
 from telekit._engine._status import RuleStatus, rules_frame
 from telekit._io import _derive
 from telekit._policies._model import Policies
@@ -45,6 +51,7 @@ class BucketResult:
     catalog_version: str = ""
     skipped: dict[str, dict[str, int]] = field(default_factory=dict)  # per table, per reason
     derived: dict[str, dict[str, str]] = field(default_factory=dict)  # per table, per column
+    out_of_period: int = 0  # claim lines outside the run's period (audited as context only)
 
 
 class BucketMeasures(Protocol):
@@ -70,13 +77,15 @@ def audit_bucket(
     reference: Mapping[str, Any] | None = None,
     as_of: date | None = None,
     measures: BucketMeasures | None = None,
+    period: Period | None = None,
 ) -> BucketResult:
     """Audit bucket ``k`` of ``split`` as ``telekit.audit`` does (``audit_tables``; also the Dask
     task) with the run's ``pricing`` (built once, ``pricing_of``) and reference sets
     (``reference``: ``run_reference``'s keywords), with the bucket's remittances when the split
     has them (then ``as_of`` is the run's: the latest payment date of every remittance, else the
     latest DOS of every bucket). ``measures`` is given the bucket's result, with the bucket's
-    patient payments when the split has them."""
+    patient payments when the split has them. ``period``: as ``audit_tables``'s (every line of
+    the bucket is context; its result keeps the lines in the period)."""
     tables = {name: part.bucket_table(k) for name, part in split.parts.items()}
     remittances = None if split.remittances is None else split.remittances.bucket(k)
     given: dict[str, Table | None] = {
@@ -93,7 +102,9 @@ def audit_bucket(
         remittances=remittances,
         as_of=as_of,
         run_at=datetime.now(UTC).replace(microsecond=0),
+        period=period,
     )
+    outside = result.accounting.filter(pl.col("table") == "claims")["rows_out_of_period"].sum()
     if measures is not None:
         payments = None if split.patient_payments is None else split.patient_payments.bucket(k)
         folder = split.work / "measures" / f"{k:05d}"
@@ -107,7 +118,13 @@ def audit_bucket(
         unknown_codes=result.unknown_codes,
         as_of=result.as_of if tables["claims"].data.height else None,
         tables={
-            n: (t.rows_in, t.data.height, t.rejects, t.rows_skipped) for n, t in tables.items()
+            n: (
+                t.rows_in,
+                t.data.height - (outside if n == "claims" else 0),
+                t.rejects,
+                t.rows_skipped,
+            )
+            for n, t in tables.items()
         },
         dropped_columns={n: list(t.dropped_columns) for n, t in tables.items()},
         sources={n: t.source for n, t in tables.items()},
@@ -115,6 +132,7 @@ def audit_bucket(
         catalog_version=result.catalog_version,
         skipped={n: dict(t.skipped) for n, t in tables.items()},
         derived={n: dict(t.derived) for n, t in tables.items()},
+        out_of_period=int(outside),
     )
     del result, tables, given, remittances
     gc.collect()
@@ -192,7 +210,8 @@ def merge(
         rows_in = part.rows_in if part.coerced else sum(t[0] for t in per_bucket)
         skipped = part.rows_skipped if part.coerced else sum(t[3] for t in per_bucket)
         audited = sum(t[1] for t in per_bucket)
-        accounting_rows.append((name, rows_in, audited, table_rejects.height, skipped))
+        outside = sum(r.out_of_period for r in results) if name == "claims" else 0
+        accounting_rows.append((name, rows_in, audited, table_rejects.height, skipped, outside))
         rejects.append(table_rejects)
         by_reason = [part.skipped] if part.coerced else [r.skipped.get(name, {}) for r in results]
         notes = [part.derived] if part.coerced else [r.derived.get(name, {}) for r in results]
@@ -203,7 +222,7 @@ def merge(
     if split.providers is not None:
         p = split.providers
         accounting_rows.append(
-            ("providers", p.rows_in, p.data.height, p.rejects.height, p.rows_skipped)
+            ("providers", p.rows_in, p.data.height, p.rejects.height, p.rows_skipped, 0)
         )
         rejects.append(p.rejects)
         sources["providers"] = p.source
@@ -211,13 +230,7 @@ def merge(
         skipped_by["providers"], derived["providers"] = dict(p.skipped), dict(p.derived)
     accounting = pl.DataFrame(
         accounting_rows,
-        schema={
-            "table": pl.String,
-            "rows_in": pl.Int64,
-            "rows_audited": pl.Int64,
-            "rows_rejected": pl.Int64,
-            "rows_skipped": pl.Int64,
-        },
+        schema=ACCOUNTING_SCHEMA,
         orient="row",
     )
     if as_of is None:

@@ -91,6 +91,7 @@ import polars as pl
 
 from telekit._audit import BOUNDED, run_reference
 from telekit._core import _columns as c
+from telekit._core._dates import Period
 from telekit._core._exceptions import InputError
 from telekit._core._progress import StatusLine, status_callback
 from telekit._engine._pricing_inputs import ExpectedFeesInput, pricing_of
@@ -233,6 +234,7 @@ def audit_partitioned(
     progress: bool | Callable[[str], None] = False,
     patient_payments: str | Path | None = None,
     measures: BucketMeasures | None = None,
+    period: Period | None = None,
 ) -> PartitionedAuditResult:
     """``telekit.audit`` with bounded memory: the same findings, rejects, accounting and summary.
 
@@ -259,6 +261,11 @@ def audit_partitioned(
     ``oig_measures`` frames. With remittances, ``patient_payments`` (a path, read as
     ``read_patient_payments`` reads it) are cut into the buckets of their claims for the
     revenue cycle (``telekit._scale._payments``).
+
+    ``period`` (a ``Period``, both ends inclusive): each bucket audits all its lines (the
+    context of the rules that look at other lines: a bucket holds whole persons) and keeps the
+    findings, lines and measures of those in the period, as ``audit(period=...)`` does; the
+    others are counted as ``rows_out_of_period``.
     """
     run_at = datetime.now(UTC).replace(microsecond=0)
     note = status_callback(progress)
@@ -315,6 +322,7 @@ def audit_partitioned(
                     reference=reference,
                     as_of=as_of,
                     measures=measures,
+                    period=period,
                 )
                 r.findings.write_parquet(findings_dir / f"{k:05d}.parquet")
                 results.append(replace(r, findings=r.findings.clear()))  # the findings wait on disk

@@ -295,6 +295,7 @@ def audit_tables(
         skipped={n: dict(t.skipped) for n, t in tables.items() if t is not None and t.skipped},
         reference=inputs.reference.used(),
         catalog_version=CATALOG_VERSION,
+        period=period,
         remittances=remits,
         encounters_sample=(
             sample_record(_sample_of(tables.get("encounters")), annotated)

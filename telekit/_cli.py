@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from telekit._core import _progress
-from telekit._core._dates import date_argument
+from telekit._core._dates import date_argument, period_argument
 from telekit._core._exceptions import TelekitError
 from telekit._onboard import _commands as onboard
 from telekit._policies import _cli as policies_cli
@@ -48,7 +49,10 @@ REPORT_EPILOG = """examples:
   telekit report --audit out/audit --deidentify --key-file keys/report-key.csv
 
 Re-renders OUT/report.html from what `telekit audit` wrote (no re-audit); with --review the
-decisions go into the report and a Decisions sheet of OUT/findings.xlsx.
+decisions go into the report and a Decisions sheet of OUT/findings.xlsx. --practice and
+--prepared-by relabel OUT (summary.json, report.html, findings.xlsx); --period must be the
+audit's own (a report cannot re-audit). Exit 0 when it renders: findings are reported through
+the exit code of `telekit audit` only.
 """
 
 
@@ -79,6 +83,26 @@ def _add_report_options(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="with --key-file: replace an existing key file (never an input or the review file)",
     )
+
+
+def _add_label_options(p: argparse.ArgumentParser, *, audit: bool) -> None:
+    """--practice, --period, --prepared-by (telekit audit and telekit report): the
+    engagement's labels in summary.json, report.html and findings.xlsx."""
+    p.add_argument("--practice", metavar="NAME", help="the practice's name, in every output")
+    p.add_argument(
+        "--period",
+        type=period_argument("--period"),
+        metavar="FROM..TO",
+        help="the service period, dates YYYY-MM-DD, both inclusive: "
+        + (
+            "only claim lines with a date of service in it are audited and reported (the "
+            "others are counted as out of period and still read as the history of the lines "
+            "in it)"
+            if audit
+            else "must be the audit's own (a report cannot re-audit)"
+        ),
+    )
+    p.add_argument("--prepared-by", metavar="NAME", help="who prepared the audit, in every output")
 
 
 def _add_pricing_options(a: argparse.ArgumentParser) -> None:
@@ -214,6 +238,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_pricing_options(a)
     _add_report_options(a)
+    _add_label_options(a, audit=True)
     a.add_argument("--out", type=Path, required=True, help="output folder")
 
     r = sub.add_parser(
@@ -224,6 +249,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     r.add_argument("--audit", type=Path, required=True, help="the OUT folder of `telekit audit`")
     _add_report_options(r)
+    _add_label_options(r, audit=False)
 
     rl = sub.add_parser("rules", help="list the rule catalog")
     rl.add_argument("--changes", action="store_true", help="what changed in which catalog version")
@@ -258,15 +284,18 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    """Re-render OUT; exit 0 when it renders (only `telekit audit` reports findings through
+    its exit code)."""
     from telekit import report  # noqa: PLC0415
     from telekit.report import _out, _workbook  # noqa: PLC0415
-    from telekit.report._folder import deidentifier, review_decisions  # noqa: PLC0415
+    from telekit.report._folder import deidentifier, relabelled, review_decisions  # noqa: PLC0415
 
     out: Path = args.audit
     inputs = [out / "summary.json", out / "findings.parquet"]
     inputs += [p for p in (args.review,) if p is not None]
     deid = deidentifier(args, out, inputs)
     record, metric_frames, oig = report.load_audit(out)
+    record, relabel = relabelled(record, args)
     decisions = review_decisions(args)
     if record.deidentified and (deid is not None or decisions is not None):
         msg = (
@@ -278,15 +307,23 @@ def cmd_report(args: argparse.Namespace) -> int:
         record, metrics=metric_frames, oig=oig, decisions=decisions, deidentify=deid or False
     )
     shown = sheet = None
-    if decisions is not None:
-        sheet = _workbook.decisions_sheet(decisions, record.findings)
+    if decisions is not None or relabel:
+        sheet = (
+            _workbook.decisions_sheet(decisions, record.findings)
+            if decisions is not None
+            else _workbook.read_decisions_sheet(out / "findings.xlsx")
+        )
         shown = record
         if deid is not None:
-            shown, sheet = record.deidentify(deid), deid.frame(sheet)
+            shown = record.deidentify(deid)
+            sheet = deid.frame(sheet) if sheet is not None else None
     # H3: the key first (every pseudonym is drawn by now), each file replaced atomically
     key_tmp = deid.stage_key(args.key_file) if deid is not None else None
     try:
         with contextlib.ExitStack() as files:  # each replaced on leaving, after the key
+            if relabel:  # the labels given: summary.json holds them for the next re-render
+                summary = files.enter_context(_out.replaced_file(out / "summary.json"))
+                summary.write_text(json.dumps(record.summary_data, indent=2) + "\n")
             if shown is not None:
                 xlsx = files.enter_context(_out.replaced_file(out / "findings.xlsx"))
                 _workbook.write_xlsx(shown, shown.rejects, out, decisions=sheet, name=xlsx.name)
@@ -299,7 +336,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         if key_tmp is not None:
             key_tmp.unlink(missing_ok=True)
     print(out / "report.html")
-    return int(record.summary_data.get("exit_code", 0))
+    return 0
 
 
 def cmd_rules(args: argparse.Namespace) -> int:

@@ -74,10 +74,14 @@ def parse_period(text: str, name: str = "period") -> Period:
     """``FROM..TO`` (ISO dates, inclusive, FROM <= TO) as a ``Period``; the error names
     ``name``, never the value."""
     start, sep, end = text.strip().partition("..")
-    if not sep:
-        msg = f"{name} must be FROM..TO, two dates YYYY-MM-DD (e.g. 2026-01-01..2026-03-31)"
+    try:
+        first, last = dt.date.fromisoformat(start.strip()), dt.date.fromisoformat(end.strip())
+    except ValueError:
+        first = last = None
+    if not sep or first is None or last is None:
+        msg = f"{name}: expected FROM..TO, two dates YYYY-MM-DD (e.g. 2026-01-01..2026-03-31)"
         raise DateError(msg)
-    return _checked(as_date(start, name), as_date(end, name), name)
+    return _checked(first, last, name)
 
 
 def as_period(value: PeriodInput, name: str = "period") -> Period:
@@ -108,7 +112,7 @@ def period_argument(flag: str) -> Callable[[str], Period]:
     def parse(text: str) -> Period:
         try:
             return parse_period(text, flag)
-        except DateError as e:
-            raise argparse.ArgumentTypeError(str(e)) from None
+        except DateError as e:  # argparse names the flag itself
+            raise argparse.ArgumentTypeError(str(e).removeprefix(f"{flag}: ")) from None
 
     return parse

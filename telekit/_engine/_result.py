@@ -13,6 +13,7 @@ from typing import Any
 import polars as pl
 
 from telekit._core import _columns as c
+from telekit._core._dates import Period
 from telekit._core._remittances import Remittances
 from telekit._core._version import VERSION
 from telekit._engine._status import RuleStatus
@@ -238,6 +239,8 @@ class AuditResult:
     derived: dict[str, dict[str, str]] = field(default_factory=dict)
     # per table: rows skipped per reason (blank, totals, footer)
     skipped: dict[str, dict[str, int]] = field(default_factory=dict)
+    # the service period audited (``audit(period=...)``); None: every date of service
+    period: Period | None = None
 
     def summary(self) -> pl.DataFrame:
         """One row per rule: rule_code, rule_name, severity, responsibility, findings, lines,
@@ -286,6 +289,11 @@ class AuditResult:
         ]
         return {
             "telekit_version": VERSION,
+            # the engagement's labels (DESIGN §4): ``telekit audit --practice/--prepared-by``
+            # fill the first two in summary.json
+            "practice": None,
+            "prepared_by": None,
+            "period": self.period.as_dict() if self.period is not None else None,
             "run_at": self.run_at.isoformat(),
             "as_of": self.as_of.isoformat() if self.as_of else None,
             "code_set_version": self.code_set_version,

@@ -104,7 +104,7 @@ def audit_bucket(
         run_at=datetime.now(UTC).replace(microsecond=0),
         period=period,
     )
-    outside = result.accounting.filter(pl.col("table") == "claims")["rows_out_of_period"].sum()
+    outside = int(result.accounting.filter(pl.col("table") == "claims")["rows_out_of_period"].sum())
     if measures is not None:
         payments = None if split.patient_payments is None else split.patient_payments.bucket(k)
         folder = split.work / "measures" / f"{k:05d}"
@@ -132,7 +132,7 @@ def audit_bucket(
         catalog_version=result.catalog_version,
         skipped={n: dict(t.skipped) for n, t in tables.items()},
         derived={n: dict(t.derived) for n, t in tables.items()},
-        out_of_period=int(outside),
+        out_of_period=outside,
     )
     del result, tables, given, remittances
     gc.collect()
@@ -191,6 +191,7 @@ def merge(
     as_of: date | None,
     run_at: datetime,
     findings: pl.DataFrame | None = None,
+    period: Period | None = None,
 ) -> PartitionedAuditResult:
     """The single-process ``AuditResult`` from the buckets' results."""
     results = sorted(results, key=lambda r: r.bucket)
@@ -267,4 +268,5 @@ def merge(
         skipped={n: d for n, d in skipped_by.items() if d},
         lines_audited=claims_audited,
         buckets=split.buckets,
+        period=period,
     )

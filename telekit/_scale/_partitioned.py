@@ -330,7 +330,13 @@ def audit_partitioned(
             note("merging findings")
             findings = pl.scan_parquet(sorted(findings_dir.glob("*.parquet"))).collect()
             merged = merge(
-                split, results, policies=pol, as_of=as_of, run_at=run_at, findings=findings
+                split,
+                results,
+                policies=pol,
+                as_of=as_of,
+                run_at=run_at,
+                findings=findings,
+                period=period,
             )
             if measures is None:
                 return merged

@@ -14,6 +14,7 @@ practice's locality (``--locality L``, else ``[medicare] locality`` of the polic
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import sys
 from collections.abc import Mapping, Sequence
@@ -24,6 +25,7 @@ import polars as pl
 
 from telekit import _audit as _auditing
 from telekit._core import _log, _progress
+from telekit._core._dates import Period, PeriodInput, as_optional_period
 from telekit._core._exceptions import TelekitError
 from telekit._io._discovery import find_table, refuse, unreadable
 from telekit._policies._model import Policies
@@ -35,11 +37,13 @@ from telekit._scale import _tally as _tallies
 from telekit.report import _out
 from telekit.report._decisions import read_review
 from telekit.report._deidentify import Deidentifier, is_inside
+from telekit.report._labels import Labels
 from telekit.report._metrics import BucketMetrics, compute_metrics
 from telekit.report._reference_files import reference_files
 
 if TYPE_CHECKING:
     from telekit._engine._result import AuditResult
+    from telekit.report._record import AuditRecord
 
 TABLES = (
     "claims",
@@ -117,6 +121,7 @@ def run_audit(args: argparse.Namespace) -> AuditResult:
         pricing=pricing,
         remittances=remits,
         encounters_sample=True if _arg(args, "encounters_sample") else None,
+        period=_arg(args, "period"),
     )
     out: Path = args.out
     rejects, extra_tables = _tally_tables(result, tallies, paths)
@@ -150,6 +155,8 @@ def run_audit(args: argparse.Namespace) -> AuditResult:
         key_file=args.key_file if deid is not None else None,
         step=bar.step,
         x12_issues=x12_issues,
+        practice=_arg(args, "practice"),
+        prepared_by=_arg(args, "prepared_by"),
     )
     bar.close()
     _warn_x12(x12_issues, all_rejects)  # H2
@@ -242,10 +249,12 @@ def _audit(
     pricing: Mapping[str, Any],
     remittances: Any = None,
     encounters_sample: bool | None = None,
+    period: Period | None = None,
 ) -> AuditResult:
     """The audit: in memory over the tables read, or bucket by bucket from the files, with the
     reference sets given (``reference_files``) and the pricing options (``locality``,
-    ``expected_fees``), under the same keyword names on both paths."""
+    ``expected_fees``), under the same keyword names on both paths; ``period`` restricts what
+    is reported to the lines in it (every line is the rules' context) on both."""
 
     result: AuditResult
     if partitioned and "encounters" in paths:
@@ -265,6 +274,7 @@ def _audit(
             measures=BucketMetrics(as_of=as_of),
             map=mapping,
             progress=sys.stderr.isatty(),
+            period=period,
             **_given(reference),
             **_given(pricing),
         )
@@ -278,6 +288,7 @@ def _audit(
             as_of=as_of,
             remittances=remittances,
             encounters_sample=encounters_sample,
+            period=period,
             **reference,
             **pricing,
         )
@@ -494,6 +505,22 @@ def deidentifier(
     return Deidentifier()
 
 
+def relabelled(record: AuditRecord, args: argparse.Namespace) -> tuple[AuditRecord, bool]:
+    """``telekit report``'s record with the labels given (``--practice``, ``--period``,
+    ``--prepared-by``) in its summary, and whether they changed it. A period other than the
+    audit's is refused (``check_period``: a report cannot re-audit)."""
+    before = Labels.of_summary(record.summary_data)
+    after = before.updated(
+        practice=_arg(args, "practice"),
+        period=_arg(args, "period"),
+        prepared_by=_arg(args, "prepared_by"),
+    )
+    if after == before:
+        return record, False
+    summary = {**record.summary_data, **after.summary_keys()}
+    return dataclasses.replace(record, summary_data=summary), True
+
+
 def review_decisions(args: argparse.Namespace) -> pl.DataFrame | None:
     """The current decisions of --review F (None without)."""
     if args.review is None:
@@ -537,6 +564,9 @@ def audit_folder(
     locality: str | None = None,
     expected_fees: str | Path | None = None,
     memory_budget: str | int | None = None,
+    practice: str | None = None,
+    period: PeriodInput | None = None,
+    prepared_by: str | None = None,
 ) -> AuditResult:
     """Audit the tables of ``directory`` and write every output to ``out``: exactly what
     ``telekit audit DIR --out OUT`` runs (DESIGN §4), without the stdout line and exit code.
@@ -554,6 +584,10 @@ def audit_folder(
     ``expected_fees`` the file of ``--expected-fees`` (default: DIR/expected_fees.toml when
     present), ``memory_budget`` the ``--memory-budget`` (bytes, or a size such as ``"2GB"``):
     past what the single-process audit fits in it, the audit takes the bounded-memory path.
+    ``practice``, ``period`` and ``prepared_by`` are ``--practice``, ``--period FROM..TO``
+    (``"FROM..TO"`` or a pair of dates, both inclusive: only the lines whose DOS lies in it are
+    reported, the others counted as ``rows_out_of_period``) and ``--prepared-by``; they label
+    summary.json, report.html and findings.xlsx.
     A run that audits no claim line raises ``TelekitError`` after writing OUT, as the CLI exits 2.
     """
     given = dict(tables or {})
@@ -589,6 +623,9 @@ def audit_folder(
         locality=locality,
         expected_fees=_path(expected_fees),
         memory_budget=_budget(memory_budget),
+        practice=practice,
+        period=as_optional_period(period),
+        prepared_by=prepared_by,
     )
     result = run_audit(args)
     no_claim_audited(result, claims_path(args), args.out)

@@ -266,13 +266,16 @@ def write_audit(
     key_file: Path | None = None,
     step: Callable[[str], None] | None = None,
     x12_issues: Mapping[str, pl.DataFrame] | None = None,
+    practice: str | None = None,
+    prepared_by: str | None = None,
 ) -> dict[str, Any]:
     """Every file of OUT, written into a temporary folder that then replaces OUT
     (``staged_folder``). With ``deid`` each one is de-identified, and with ``key_file`` the key
     is written before any output and put in place before OUT (without ``key_file`` the caller
     writes the key). ``step(label)`` is told each stage (the progress bar); ``x12_issues`` (per
-    table, the X12 problems of its files) go to each table's ``x12_issues`` in summary.json.
-    Returns what summary.json holds."""
+    table, the X12 problems of its files) go to each table's ``x12_issues`` in summary.json;
+    ``practice`` and ``prepared_by`` to its labels (the period is the result's). Returns
+    what summary.json holds."""
 
     def stage(label: str) -> None:
         if step is not None:
@@ -281,6 +284,7 @@ def write_audit(
     check_out(out, [p for ps in inputs.values() for p in ps])
     stage("writing findings")
     summary = _summary(result, extra_tables, x12_issues)
+    summary |= {"practice": practice or None, "prepared_by": prepared_by or None}
     record = AuditRecord.from_result(result, summary=summary, rejects=rejects)
     sheet = decisions_sheet(decisions, result.findings) if decisions is not None else None
     frames = dict(metrics or {})

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
 
+from telekit._core._dates import PeriodInput
 from telekit._engine._result import AuditResult
 from telekit.report import _sections_audit, _sections_metrics
 from telekit.report._cells import strip_controls_in
 from telekit.report._decisions import _decisions_frame
 from telekit.report._deidentify import Deidentifier
 from telekit.report._html import Page, _run_date, css
+from telekit.report._labels import Labels
 from telekit.report._metrics import _MONTHLY, _metric_frames
 from telekit.report._record import AuditRecord
 
@@ -25,6 +28,8 @@ def render(
     decisions: pl.DataFrame | str | Path | None = None,
     deidentify: bool | Deidentifier = False,
     practice: str | None = None,
+    period: PeriodInput | None = None,
+    prepared_by: str | None = None,
 ) -> str:
     """The audit report as one self-contained HTML page (a string).
 
@@ -34,7 +39,11 @@ def render(
     ``telekit.integrity.oig_measures(...)``. ``decisions``: the current decision per finding
     (``telekit.review.read_decisions(F)``) or the review file's path. ``deidentify``: Safe
     Harbor (True, or the ``Deidentifier`` whose pseudonyms the other outputs of the run use).
-    ``practice``: the practice's name, put in front of the title.
+    ``practice``, ``period`` (``"FROM..TO"`` or a pair of dates) and ``prepared_by`` label the
+    header (title "<practice> — Telehealth billing audit report", a line "Service period … ·
+    Prepared by … · Run …"); each defaults to the audit's (summary.json's ``practice``,
+    ``period``, ``prepared_by``). A ``period`` must be the audit's own: a report cannot
+    re-audit (``InputError`` otherwise).
     """
     deid: Deidentifier | None = None
     if isinstance(deidentify, Deidentifier):
@@ -48,6 +57,10 @@ def render(
         record = AuditRecord.from_result(result)
     else:
         record = result
+    labels = Labels.of_summary(record.summary_data).updated(
+        practice=practice, period=period, prepared_by=prepared_by
+    )
+    record = replace(record, summary_data={**record.summary_data, **labels.summary_keys()})
     frames = _metric_frames(metrics)
     review = _decisions_frame(decisions)
     if deid is not None and not record.deidentified:
@@ -57,7 +70,7 @@ def render(
     deidentified = record.deidentified
     if deidentified:
         frames = {k: v for k, v in frames.items() if k not in _MONTHLY}
-    page = Page(deidentified=deidentified, practice=practice)
+    page = Page(deidentified=deidentified, practice=labels.practice)
     # every text is escaped without control characters (``Page.t``); the charts' labels too
     return strip_controls_in(document(page, record, frames, oig, review))
 
@@ -100,8 +113,10 @@ def document(
     if page.practice:
         heading = f"{page.t(page.practice)} — {heading}"
     as_of = s.get("as_of")
+    labelled = Labels.of_summary(s).meta()
     meta = (
-        f"Run {_run_date(s.get('run_at'))} · as of {page.t(as_of or 'not set')} · "
+        (f"{page.t(labelled)} · " if labelled else "")
+        + f"Run {_run_date(s.get('run_at'))} · as of {page.t(as_of or 'not set')} · "
         f"telekit {page.t(s.get('telekit_version', ''))} · code sets "
         f"{page.t(s.get('code_set_version', ''))}"
     )

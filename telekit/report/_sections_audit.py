@@ -482,6 +482,7 @@ def inputs(page: Page, record: AuditRecord) -> str:
             "rows_audited": t.get("rows_audited"),
             "rows_rejected": t.get("rows_rejected"),
             "rows_skipped": t.get("rows_skipped") or 0,
+            "rows_out_of_period": t.get("rows_out_of_period") or 0,
             "dropped": ", ".join(t.get("dropped_columns") or []) or "—",
         }
         for name, t in s.get("tables", {}).items()
@@ -495,15 +496,27 @@ def inputs(page: Page, record: AuditRecord) -> str:
             "rows_audited": pl.Int64,
             "rows_rejected": pl.Int64,
             "rows_skipped": pl.Int64,
+            "rows_out_of_period": pl.Int64,
             "dropped": pl.String,
         },
     )
+    outside = int(accounting["rows_out_of_period"].sum())
     parts = [
         "<p>Every row read is audited, rejected or skipped (rows in = audited + rejected + "
-        "skipped). A rejected row could not be represented (a missing required value, an "
+        "skipped"
+        + (" + out of period" if outside else "")
+        + "). A rejected row could not be represented (a missing required value, an "
         "unreadable date or amount, a value outside the contract, a duplicate key, more cells "
         "than the header); its value is in rejects.csv, never in this report. A skipped row "
-        "is empty, or a totals, subtotal or printed-footer row of a report export.</p>",
+        "is empty, or a totals, subtotal or printed-footer row of a report export."
+        + (
+            " A claim line out of period has its date of service outside the service period "
+            "audited: it is not reported on, but it was read as the history of the lines in "
+            "the period (frequency and duplicate rules)."
+            if outside
+            else ""
+        )
+        + "</p>",
         page.table(
             accounting,
             [
@@ -513,6 +526,7 @@ def inputs(page: Page, record: AuditRecord) -> str:
                 ("rows_audited", "Audited", _int),
                 ("rows_rejected", "Rejected", _int),
                 ("rows_skipped", "Skipped", _int),
+                *([("rows_out_of_period", "Out of period", _int)] if outside else []),
                 ("dropped", "Columns not used", None),
             ],
         ),

@@ -13,6 +13,7 @@ import polars as pl
 from telekit._core import _columns as c
 from telekit._engine._result import EXPOSURE_KINDS, EXPOSURE_MEANING, EXPOSURE_WORDS
 from telekit.report._cells import excel_safe
+from telekit.report._labels import Labels
 
 
 class _Audited(Protocol):
@@ -121,13 +122,24 @@ def _summary_sheet(wb: Any, result: _Audited, formats: dict[str, Any]) -> None:
     kind = EXPOSURE_KINDS[0]
     first = rules.columns.index(kind) if kind in rules.columns else 1
     kinds = [(EXPOSURE_KINDS.index(r["exposure"]), r) for r in totals.iter_rows(named=True)]
-    # row by row (constant-memory mode writes each row once, in order)
+    # row by row (constant-memory mode writes each row once, in order); the labels in A:B of
+    # the top rows, left of the totals
+    labels = dict(enumerate(labels_of(result).rows() if first >= 3 else []))
+
+    def label(row: int) -> None:
+        if row in labels:
+            ws.write_string(row, 0, labels[row][0], formats["header"])
+            ws.write_string(row, 1, excel_safe(pl.DataFrame({"v": [labels[row][1]]})).item())
+
+    label(0)
     ws.write_string(0, first - 1, "Money, by kind", formats["header"])
     for i, r in kinds:
         ws.write_string(0, first + i, EXPOSURE_WORDS[r["exposure"]].capitalize(), formats["header"])
+    label(1)
     ws.write_string(1, first - 1, "Amount (each line once)", formats["header"])
     for i, r in kinds:
         ws.write_number(1, first + i, float(r["amount"]), formats["money"])
+    label(2)
     ws.write_string(2, first - 1, "Lines", formats["header"])
     for i, r in kinds:
         ws.write_number(2, first + i, int(r["lines"]))
@@ -141,6 +153,15 @@ def _summary_sheet(wb: Any, result: _Audited, formats: dict[str, Any]) -> None:
     ws.set_column(first - 1, first - 1, 24)  # the totals' labels
     for i in range(len(EXPOSURE_KINDS)):  # wide enough for what each total means
         ws.set_column(first + i, first + i, 30, formats["money"])
+
+
+def labels_of(result: object) -> Labels:
+    """The labels of an ``AuditRecord`` (its summary.json) or an ``AuditResult`` (its
+    period)."""
+    summary = getattr(result, "summary_data", None)
+    if isinstance(summary, dict):
+        return Labels.of_summary(summary)
+    return Labels(period=getattr(result, "period", None))
 
 
 def write_xlsx(
@@ -184,3 +205,19 @@ def decisions_sheet(decisions: pl.DataFrame, findings: pl.DataFrame) -> pl.DataF
     wanted += ["exposure", "exposure_amount", "amount_basis"]
     extra = findings.select([col for col in wanted if col in findings.columns])
     return decisions.join(extra, on="finding_id", how="inner", maintain_order="left")
+
+
+def read_decisions_sheet(path: Path) -> pl.DataFrame | None:
+    """The Decisions sheet of an existing findings.xlsx (None when it has none or cannot be
+    read), so that relabelling OUT (``telekit report --practice``) keeps it."""
+    if not path.is_file():
+        return None
+    try:
+        import fastexcel  # noqa: PLC0415 - only when relabelling
+
+        reader = fastexcel.read_excel(str(path))
+        if "Decisions" not in reader.sheet_names:
+            return None
+        return pl.read_excel(path, sheet_name="Decisions")
+    except Exception:  # an unreadable sheet is left out, as without a review
+        return None

@@ -172,7 +172,7 @@ def test_report_review_rewrites_the_workbook(out: Path, tmp_path: Path) -> None:
     copy = tmp_path / "out"
     shutil.copytree(out, copy)
     with contextlib.redirect_stdout(io.StringIO()):
-        assert main(["report", "--audit", str(copy)]) == 1
+        assert main(["report", "--audit", str(copy)]) == 0
     # without --review the workbook is left as it is
     assert "Decisions" in openpyxl.load_workbook(copy / "findings.xlsx").sheetnames
     (copy / "findings.xlsx").unlink()
@@ -181,7 +181,7 @@ def test_report_review_rewrites_the_workbook(out: Path, tmp_path: Path) -> None:
     with ReviewStore(review) as store:
         store.record(findings.head(2), "dismiss", reviewer="carol")
     with contextlib.redirect_stdout(io.StringIO()):
-        assert main(["report", "--audit", str(copy), "--review", str(review)]) == 1
+        assert main(["report", "--audit", str(copy), "--review", str(review)]) == 0
     wb = openpyxl.load_workbook(copy / "findings.xlsx")
     assert wb.sheetnames == ["Summary", "Findings", "Rejects", "Decisions"]
     assert wb["Decisions"].max_row == 3

@@ -74,13 +74,13 @@ def parse_period(text: str, name: str = "period") -> Period:
     """``FROM..TO`` (ISO dates, inclusive, FROM <= TO) as a ``Period``; the error names
     ``name``, never the value."""
     start, sep, end = text.strip().partition("..")
+    msg = f"{name}: expected FROM..TO, two dates YYYY-MM-DD (e.g. 2026-01-01..2026-03-31)"
+    if not sep:
+        raise DateError(msg)
     try:
         first, last = dt.date.fromisoformat(start.strip()), dt.date.fromisoformat(end.strip())
     except ValueError:
-        first = last = None
-    if not sep or first is None or last is None:
-        msg = f"{name}: expected FROM..TO, two dates YYYY-MM-DD (e.g. 2026-01-01..2026-03-31)"
-        raise DateError(msg)
+        raise DateError(msg) from None
     return _checked(first, last, name)
 
 

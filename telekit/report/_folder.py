@@ -150,6 +150,7 @@ def run_audit(args: argparse.Namespace) -> AuditResult:
         key_file=args.key_file if deid is not None else None,
         step=bar.step,
         x12_issues=x12_issues,
+        pdf=bool(_arg(args, "pdf")),
     )
     bar.close()
     _warn_x12(x12_issues, all_rejects)  # H2

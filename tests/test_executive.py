@@ -138,7 +138,8 @@ def test_clean_audit_says_no_action(record: AuditRecord) -> None:
          "underpayment": "0"}
         for r in record.summary_data["rules"]
     ]  # fmt: skip
-    text = _text(render_executive(dataclasses.replace(record, findings=empty, summary_data=summary)))
+    clean = dataclasses.replace(record, findings=empty, summary_data=summary)
+    text = _text(render_executive(clean))
     assert "No findings" in text
     assert "No action" in text
 

@@ -38,7 +38,8 @@ EPILOG = """examples:
   telekit rule PS002
 
 OUT receives findings.csv, findings.parquet, findings.xlsx, rejects.csv, summary.json,
-report.html, inputs.json, metrics.parquet and oig.parquet.
+report.html, executive.html (and executive.pdf with --pdf), inputs.json, metrics.parquet and
+oig.parquet.
 exit codes: 0 no error finding; 1 error findings; 2 the run failed (one-line reason on stderr).
 A progress bar is drawn on stderr when it is a terminal.
 """
@@ -48,11 +49,12 @@ REPORT_EPILOG = """examples:
   telekit report --audit out/audit --review review.sqlite
   telekit report --audit out/audit --deidentify --key-file keys/report-key.csv
 
-Re-renders OUT/report.html from what `telekit audit` wrote (no re-audit); with --review the
-decisions go into the report and a Decisions sheet of OUT/findings.xlsx. --practice and
---prepared-by relabel OUT (summary.json, report.html, findings.xlsx); --period must be the
-audit's own (a report cannot re-audit). Exit 0 when it renders: findings are reported through
-the exit code of `telekit audit` only.
+Re-renders OUT/report.html and OUT/executive.html (and executive.pdf with --pdf) from what
+`telekit audit` wrote (no re-audit); with --review the decisions go into the report and a
+Decisions sheet of OUT/findings.xlsx. --practice and --prepared-by relabel OUT (summary.json,
+report.html, executive.html, findings.xlsx); --period must be the audit's own (a report cannot
+re-audit). Exit 0 when it renders: findings are reported through the exit code of
+`telekit audit` only.
 """
 
 
@@ -82,6 +84,12 @@ def _add_report_options(p: argparse.ArgumentParser) -> None:
         "--overwrite-key",
         action="store_true",
         help="with --key-file: replace an existing key file (never an input or the review file)",
+    )
+    p.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also print the executive summary to OUT/executive.pdf (needs the extra "
+        "telekit[pdf]: WeasyPrint)",
     )
 
 
@@ -275,8 +283,10 @@ def find_table(directory: Path, table: str) -> Path | None:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from telekit.report import _folder  # noqa: PLC0415 - keep `telekit rules` fast
+    from telekit.report import _folder, _pdf  # noqa: PLC0415 - keep `telekit rules` fast
 
+    if args.pdf:
+        _pdf.require_pdf()  # before the audit, not after it
     result = _folder.run_audit(args)
     print(result.stdout_line(str(args.out)))
     _folder.no_claim_audited(result, _folder.claims_path(args), args.out)
@@ -287,10 +297,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     """Re-render OUT; exit 0 when it renders (only `telekit audit` reports findings through
     its exit code)."""
     from telekit import report  # noqa: PLC0415
-    from telekit.report import _out, _workbook  # noqa: PLC0415
+    from telekit.report import _executive, _out, _pdf, _workbook  # noqa: PLC0415
     from telekit.report._folder import deidentifier, relabelled, review_decisions  # noqa: PLC0415
 
     out: Path = args.audit
+    if args.pdf:
+        _pdf.require_pdf()
     inputs = [out / "summary.json", out / "findings.parquet"]
     inputs += [p for p in (args.review,) if p is not None]
     deid = deidentifier(args, out, inputs)
@@ -306,6 +318,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     html = report.render(
         record, metrics=metric_frames, oig=oig, decisions=decisions, deidentify=deid or False
     )
+    executive = _executive.render_executive(record, deidentify=deid or False)
     shown = sheet = None
     if decisions is not None or relabel:
         sheet = (
@@ -329,6 +342,12 @@ def cmd_report(args: argparse.Namespace) -> int:
                 _workbook.write_xlsx(shown, shown.rejects, out, decisions=sheet, name=xlsx.name)
             page = files.enter_context(_out.replaced_file(out / "report.html"))
             page.write_text(html, encoding="utf-8")
+            brief = files.enter_context(_out.replaced_file(out / "executive.html"))
+            brief.write_text(executive, encoding="utf-8")
+            if args.pdf:
+                _pdf.write_pdf(
+                    executive, files.enter_context(_out.replaced_file(out / "executive.pdf"))
+                )
             if key_tmp is not None:
                 key_tmp.replace(args.key_file)
                 key_tmp = None

@@ -27,6 +27,11 @@ pseudonyms, dates are years (monthly trends are left out), messages, reject valu
 reviewer notes are not shown. ``telekit audit --deidentify --key-file F`` applies the same
 to every file of OUT and keeps the key.
 
+``render_executive(result)`` is the client's short document (executive.html, at most three
+Letter pages printed: scope, coverage of the catalog, the four kinds of money, the top findings
+with their fixes, recommended actions); ``telekit audit --pdf`` prints it to executive.pdf
+(WeasyPrint, the optional extra ``pdf``).
+
 ``load_audit(out)`` reads what ``telekit audit`` wrote to OUT (summary.json, findings.parquet,
 rejects.csv, metrics.parquet, oig.parquet, inputs.json), so ``telekit report --audit OUT``
 re-renders without re-auditing (``render_audit_dir``).
@@ -34,6 +39,7 @@ re-renders without re-auditing (``render_audit_dir``).
 
 from telekit.report._decisions import REVIEW_DECISIONS as REVIEW_DECISIONS
 from telekit.report._decisions import read_review
+from telekit.report._executive import render_executive
 from telekit.report._folder import audit_folder
 from telekit.report._html import readable as readable
 from telekit.report._html import readable_expr as readable_expr
@@ -53,5 +59,6 @@ __all__ = [
     "read_review",
     "render",
     "render_audit_dir",
+    "render_executive",
     "write_metrics",
 ]

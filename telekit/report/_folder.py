@@ -157,6 +157,7 @@ def run_audit(args: argparse.Namespace) -> AuditResult:
         x12_issues=x12_issues,
         practice=_arg(args, "practice"),
         prepared_by=_arg(args, "prepared_by"),
+        pdf=bool(_arg(args, "pdf")),
     )
     bar.close()
     _warn_x12(x12_issues, all_rejects)  # H2

@@ -31,6 +31,7 @@ from telekit._engine._result import AuditResult
 from telekit._read._tables import read_providers
 from telekit.report._cells import write_csv
 from telekit.report._deidentify import Deidentifier, file_names, is_inside
+from telekit.report._executive import render_executive
 from telekit.report._metrics import deidentified_metrics
 from telekit.report._record import AuditRecord
 from telekit.report._render import render
@@ -129,6 +130,19 @@ def render_audit_dir(
     return render(
         record, metrics=metric_frames, oig=oig, decisions=decisions, deidentify=deidentify
     )
+
+
+def write_executive(record: AuditRecord, folder: Path, *, pdf: bool = False) -> None:
+    """executive.html in ``folder`` (each file replaced atomically), and executive.pdf from it
+    with ``pdf``."""
+    from telekit.report import _pdf  # noqa: PLC0415 - WeasyPrint loads only with --pdf
+
+    page = render_executive(record)
+    with replaced_file(folder / "executive.html") as tmp:
+        tmp.write_text(page, encoding="utf-8")
+    if pdf:
+        with replaced_file(folder / "executive.pdf") as tmp:
+            _pdf.write_pdf(page, tmp)
 
 
 # --- writing OUT ----------------------------------------------------------------------------------
@@ -268,14 +282,15 @@ def write_audit(
     x12_issues: Mapping[str, pl.DataFrame] | None = None,
     practice: str | None = None,
     prepared_by: str | None = None,
+    pdf: bool = False,
 ) -> dict[str, Any]:
     """Every file of OUT, written into a temporary folder that then replaces OUT
     (``staged_folder``). With ``deid`` each one is de-identified, and with ``key_file`` the key
     is written before any output and put in place before OUT (without ``key_file`` the caller
     writes the key). ``step(label)`` is told each stage (the progress bar); ``x12_issues`` (per
     table, the X12 problems of its files) go to each table's ``x12_issues`` in summary.json;
-    ``practice`` and ``prepared_by`` to its labels (the period is the result's). Returns
-    what summary.json holds."""
+    ``practice`` and ``prepared_by`` to its labels (the period is the result's); ``pdf`` adds
+    executive.pdf (``write_executive``). Returns what summary.json holds."""
 
     def stage(label: str) -> None:
         if step is not None:
@@ -320,6 +335,7 @@ def write_audit(
             stage("drawing the report")
             html = render(record, metrics=frames or None, oig=oig, decisions=decisions)
             (tmp / "report.html").write_text(html, encoding="utf-8")
+            write_executive(record, tmp, pdf=pdf)
             if key_tmp is not None and key_file is not None:
                 key_tmp.replace(key_file)  # the key in place before OUT
                 key_tmp = None

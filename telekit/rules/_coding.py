@@ -479,9 +479,9 @@ def _cd005_fix() -> pl.Expr:
 def npi_check_digit_invalid() -> pl.Expr:
     """Rendering or billing NPI that is not 10 digits or fails the NPI check digit.
 
-    Checks every non-null rendering_npi and billing_npi: an NPI is 10 digits whose last digit is
+    Checks every rendering and billing NPI given: an NPI is 10 digits whose last digit is
     the Luhn check digit computed over the prefix ``80840`` followed by its first 9 digits (the
-    card-issuer prefix of the ISO standard the NPI follows). A null NPI is not checked.
+    card-issuer prefix of the ISO standard the NPI follows). An empty NPI is not checked.
 
     Why: a mistyped NPI is rejected at the front end as an invalid provider identifier or, worse,
     pays another provider; the check digit catches every single-digit error and most

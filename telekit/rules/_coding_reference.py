@@ -231,10 +231,10 @@ def diagnosis_missing_or_malformed() -> pl.Expr:
 
     Three clauses. (1) A claim none of whose lines has a diagnosis (diagnosis_code_1 ...
     diagnosis_code_12 all empty on every line): every line of that claim fires. (2) A line one
-    of whose diagnosis codes, after removing the dot, does not match
-    ``^[A-Z][0-9][0-9A-Z][0-9A-Z]{0,4}$`` (a letter, a digit, a letter or digit, then up to four
-    letters or digits). (3) A line one of whose diagnosis codes (all 12 positions; dot removed,
-    upper case) is not a billable ICD-10-CM code in the code set in force on the DOS: fiscal
+    of whose diagnosis codes, after removing the dot, is not shaped as an ICD-10-CM code: a
+    letter, a digit, a letter or digit, then up to four letters or digits. (3) A line one of
+    whose diagnosis codes (all 12 positions; dot removed, upper case) is not a billable
+    ICD-10-CM code in the code set in force on the DOS: fiscal
     year N runs from 1 October of N-1 to 30 September of N, with the changes dated inside a
     year (U07.1, COVID-19, billable from 2020-04-01). A category that has codes below it (a
     header such as F41 or E11) is not billable; neither is a code deleted at an October update

@@ -60,7 +60,7 @@ READ_ONLY: Final[tuple[tuple[str, str, str, int], ...]] = (
     ("Encounter", KEY, "text", 16),
     ("Claim", c.CLAIM_ID, "text", 12),
     ("Line", c.CLAIM_LINE_NUMBER, "int", 6),
-    ("Date of service", c.CLAIM_LINE_START_DATE, "date", 12),
+    ("Date of service", "dos", "date", 12),  # the year in a de-identified OUT
     ("Payer", c.PAYER, "text", 16),
     ("Rendering NPI", c.RENDERING_NPI, "text", 13),
     ("HCPCS", c.HCPCS_CODE, "text", 8),
@@ -79,7 +79,8 @@ READ_ONLY: Final[tuple[tuple[str, str, str, int], ...]] = (
 EDITABLE: Final = (("Status", 13), ("Owner", 16), ("Note", 40))
 HEADERS: Final = (*(h for h, *_ in READ_ONLY), *(h for h, _ in EDITABLE))
 _WRAPPED: Final = frozenset({"Message", "Fix", "Rule name"})
-_DERIVED: Final = frozenset({KEY, "rule_label", "reviewer", "decided_text"})
+_DERIVED: Final = frozenset({KEY, "rule_label", "reviewer", "decided_text", "dos"})
+_YEAR: Final = "claim_line_start_year"  # a de-identified OUT's dates are years
 _NEEDED: Final = ("finding_id", "rule_code", c.CLAIM_ID, c.CLAIM_LINE_NUMBER, c.ENCOUNTER_ID)
 
 ABOUT_TEXT: Final = (
@@ -157,10 +158,10 @@ def _digest(*values: str) -> str:
     ).hexdigest()
 
 
-def _canonical_expr(column: str, kind: str) -> pl.Expr:
+def _canonical_expr(column: str, kind: str, dtype: pl.DataType) -> pl.Expr:
     """A read-only cell as the fingerprint reads it (export side)."""
     col = pl.col(column)
-    if kind == "date":
+    if kind == "date" and dtype == pl.Date:
         text = col.dt.strftime("%Y-%m-%d")
     elif kind == "money":
         text = col.cast(pl.Decimal(18, 2)).cast(pl.String)
@@ -197,7 +198,12 @@ def _audit_fingerprint(run_at: str, finding_ids: Sequence[str]) -> str:
 def _worklist_frame(findings: pl.DataFrame, current: pl.DataFrame) -> pl.DataFrame:
     """The findings with their current decision, in worklist order: the encounters in the
     widget's ``exposure`` order, each encounter's findings by claim, line and rule."""
-    keyed = findings.with_columns(worklist_key())
+    if c.CLAIM_LINE_START_DATE in findings.columns:
+        dos = pl.col(c.CLAIM_LINE_START_DATE)
+    else:  # de-identified: the year only, and no date to order by
+        dos = pl.col(_YEAR).cast(pl.String)
+        findings = findings.with_columns(pl.lit(None, pl.Date).alias(c.CLAIM_LINE_START_DATE))
+    keyed = findings.with_columns(worklist_key(), dos.alias("dos"))
     if keyed.is_empty():
         order = pl.DataFrame(schema={KEY: pl.String, "_entry": pl.UInt32})
     else:
@@ -239,7 +245,10 @@ def export_worklist(out: str | Path, db: str | Path, path: str | Path) -> Workli
         raise InputError(msg)
     record, _, _ = load_audit(out)
     findings = record.findings
-    needed = {*_NEEDED, "rule_name", *(src for _, src, *_ in READ_ONLY)} - _DERIVED
+    needed = {*_NEEDED, "rule_name", c.CLAIM_LINE_START_DATE}
+    needed |= {src for _, src, *_ in READ_ONLY} - _DERIVED
+    if _YEAR in findings.columns:
+        needed.discard(c.CLAIM_LINE_START_DATE)
     missing = sorted(needed - set(findings.columns))
     if missing:
         msg = f"{Path(out).name}/findings.parquet: no column {', '.join(missing)}; audit again"
@@ -252,7 +261,10 @@ def export_worklist(out: str | Path, db: str | Path, path: str | Path) -> Workli
 
     cells = excel_safe(frame)
     canon = frame.select(
-        [_canonical_expr(src, kind).alias(head) for head, src, kind, _ in READ_ONLY]
+        [
+            _canonical_expr(src, kind, frame.schema[src]).alias(head)
+            for head, src, kind, _ in READ_ONLY
+        ]
     )
     split = [split_note(n) for n in cells.get_column("note").to_list()]
     statuses = [
@@ -307,10 +319,10 @@ def _write_cells(ws: Any, j: int, kind: str, values: list[Any], fmt: dict[str, A
             ws.write_number(i, j, float(value), fmt["money"])
         elif kind == "int":
             ws.write_number(i, j, int(value), fmt["plain"])
-        elif kind == "date":
+        elif kind == "date" and isinstance(value, dt.date):
             ws.write_datetime(i, j, dt.datetime.combine(value, dt.time()), fmt["date"])
         else:
-            ws.write_string(i, j, str(value), fmt["plain"] if kind == "text" else fmt["wrap"])
+            ws.write_string(i, j, str(value), fmt["wrap"] if kind == "wrapped" else fmt["plain"])
 
 
 def _write_worklist(

@@ -13,11 +13,21 @@ made (append-only ``decisions`` table; the current decision is the latest per fi
 ``ReviewState`` is the same review without widgets; ``read_decisions(path)`` reads a review
 file's current decisions. The decisions are hash-chained: ``verify(path)`` says whether they are
 the ones written (``"decisions intact (N rows)"``) or names the first one altered since.
+
+Coders who do not use Jupyter review in Excel: ``export_worklist(out, db, path)`` writes the
+findings of an audit's OUT as a workbook with Status / Owner / Note to fill in;
+``import_worklist(path, db, reviewer)`` appends the changed rows as decisions to the same file.
 """
 
 from __future__ import annotations
 
 from telekit.report._decisions import DECISIONS, Verification, verify
+from telekit.review._excel import (
+    WorklistExport,
+    WorklistImport,
+    export_worklist,
+    import_worklist,
+)
 from telekit.review._state import SORTS, STATUSES, EncounterView, Filters, ReviewState
 from telekit.review._store import ReviewStore, read_decisions
 from telekit.review._widget import EncounterReview
@@ -32,6 +42,10 @@ __all__ = [
     "ReviewState",
     "ReviewStore",
     "Verification",
+    "WorklistExport",
+    "WorklistImport",
+    "export_worklist",
+    "import_worklist",
     "read_decisions",
     "verify",
 ]

@@ -13,11 +13,16 @@ made (append-only ``decisions`` table; the current decision is the latest per fi
 ``ReviewState`` is the same review without widgets; ``read_decisions(path)`` reads a review
 file's current decisions. The decisions are hash-chained: ``verify(path)`` says whether they are
 the ones written (``"decisions intact (N rows)"``) or names the first one altered since.
+
+``load_review(out)`` is the review of what ``telekit audit`` wrote to OUT, without re-auditing:
+``EncounterReview(load_review("out/audit"), db=..., reviewer=...)``; ``telekit review serve OUT
+--db review.sqlite`` serves that review in a browser (Voilà on 127.0.0.1), a name per session.
 """
 
 from __future__ import annotations
 
 from telekit.report._decisions import DECISIONS, Verification, verify
+from telekit.review._from_out import ReviewSource, load_review
 from telekit.review._state import SORTS, STATUSES, EncounterView, Filters, ReviewState
 from telekit.review._store import ReviewStore, read_decisions
 from telekit.review._widget import EncounterReview
@@ -29,9 +34,11 @@ __all__ = [
     "EncounterReview",
     "EncounterView",
     "Filters",
+    "ReviewSource",
     "ReviewState",
     "ReviewStore",
     "Verification",
+    "load_review",
     "read_decisions",
     "verify",
 ]

@@ -75,14 +75,16 @@ def check_db(db: Path) -> Path:
 
 def check_port(port: int) -> int:
     """``port`` when it is a port telekit can listen on at 127.0.0.1 now."""
-    if not 1 <= port <= 65535:  # noqa: PLR2004 - the TCP port range
+    if not 1 <= port <= 65535:
         msg = f"--port {port}: expected a port number from 1 to 65535"
         raise TelekitError(msg)
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         try:
             probe.bind((HOST, port))
         except OSError as exc:
-            why = "is in use" if exc.errno == errno.EADDRINUSE else f"cannot be used ({exc.strerror})"
+            why = (
+                "is in use" if exc.errno == errno.EADDRINUSE else f"cannot be used ({exc.strerror})"
+            )
             msg = f"--port {port} {why} on {HOST}; give another with --port"
             raise TelekitError(msg) from exc
     return port
@@ -118,7 +120,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     token = secrets.token_urlsafe(24)
     print(f"review of {out} on {db}")
     print(f"open http://{HOST}:{port}/?token={token}  (Ctrl-C stops the server)", flush=True)
-    proc = subprocess.Popen(voila_command(port, token), env=serve_environment(out, db))  # noqa: S603
+    proc = subprocess.Popen(voila_command(port, token), env=serve_environment(out, db))
     try:
         code = proc.wait()
     except KeyboardInterrupt:

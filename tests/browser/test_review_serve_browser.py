@@ -42,9 +42,7 @@ def _screenshot(page: Any, name: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def served(
-    tmp_path_factory: pytest.TempPathFactory, chromium: Any
-) -> Iterator[tuple[str, Path]]:
+def served(tmp_path_factory: pytest.TempPathFactory, chromium: Any) -> Iterator[tuple[str, Path]]:
     """``telekit review serve`` of the sample's audit on a free port: (URL, review file);
     ``chromium`` first, so that the test skips (or fails under CI) before any work."""
     base = tmp_path_factory.mktemp("serve")
@@ -62,8 +60,10 @@ def served(
     log = base / "serve.log"
     with log.open("wb") as err:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "telekit", "review", "serve", str(out), "--db", str(db)]
-            + ["--port", str(port)],
+            [
+                *(sys.executable, "-m", "telekit", "review", "serve", str(out)),
+                *("--db", str(db), "--port", str(port)),
+            ],
             env=env,
             stdout=subprocess.PIPE,
             stderr=err,

@@ -141,13 +141,13 @@ def test_refused_outs(out: Path, tmp_path: Path) -> None:
         load_review(tmp_path / "absent")
     copy = _copy(out, tmp_path)
     _edit_json(copy / "summary.json", {"deidentified": True})
-    with pytest.raises(InputError, match="is de-identified .* review the identified OUT"):
+    with pytest.raises(InputError, match=r"is de-identified .* review the identified OUT"):
         load_review(copy)
     (copy / "findings.parquet").unlink()
-    with pytest.raises(InputError, match="no findings.parquet"):
+    with pytest.raises(InputError, match=r"no findings\.parquet"):
         load_review(copy)
     (copy / "summary.json").write_text("{not json", encoding="utf-8")
-    with pytest.raises(InputError, match="no findings.parquet|not a telekit summary.json"):
+    with pytest.raises(InputError, match=r"no findings\.parquet|not a telekit summary\.json"):
         load_review(copy)
 
 
@@ -175,9 +175,7 @@ def test_the_app_asks_a_name_then_decides_under_it(out: Path, tmp_path: Path) ->
     m = other.decide("needs_query", note="which visit?")
     decided = read_decisions(db)
     assert decided.height == n + m
-    by = dict(
-        decided.group_by("reviewer").agg(pl.col("encounter_id").unique()).iter_rows()
-    )
+    by = dict(decided.group_by("reviewer").agg(pl.col("encounter_id").unique()).iter_rows())
     assert set(by) == {"alice", "bob"}
     assert by["alice"] == [first]
     assert by["bob"] == [other.state.keys[1]]

@@ -17,6 +17,10 @@ the ones written (``"decisions intact (N rows)"``) or names the first one altere
 Coders who do not use Jupyter review in Excel: ``export_worklist(out, db, path)`` writes the
 findings of an audit's OUT as a workbook with Status / Owner / Note to fill in;
 ``import_worklist(path, db, reviewer)`` appends the changed rows as decisions to the same file.
+
+``load_review(out)`` is the review of what ``telekit audit`` wrote to OUT, without re-auditing:
+``EncounterReview(load_review("out/audit"), db=..., reviewer=...)``; ``telekit review serve OUT
+--db review.sqlite`` serves that review in a browser (Voilà on 127.0.0.1), a name per session.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from telekit.review._excel import (
     export_worklist,
     import_worklist,
 )
+from telekit.review._from_out import ReviewSource, load_review
 from telekit.review._state import SORTS, STATUSES, EncounterView, Filters, ReviewState
 from telekit.review._store import ReviewStore, read_decisions
 from telekit.review._widget import EncounterReview
@@ -39,6 +44,7 @@ __all__ = [
     "EncounterReview",
     "EncounterView",
     "Filters",
+    "ReviewSource",
     "ReviewState",
     "ReviewStore",
     "Verification",
@@ -46,6 +52,7 @@ __all__ = [
     "WorklistImport",
     "export_worklist",
     "import_worklist",
+    "load_review",
     "read_decisions",
     "verify",
 ]

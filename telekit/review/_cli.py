@@ -7,17 +7,20 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from telekit.review._serve import add_serve
+
 REVIEW_EPILOG = """examples:
   telekit review export out/audit --db review.sqlite --out worklist.xlsx
   telekit review import worklist.xlsx --db review.sqlite --reviewer alice
+  telekit review serve out/audit --db review.sqlite --port 8866
 """
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``review`` (with ``export`` and ``import``) to ``telekit``'s sub-parsers."""
+    """Add ``review`` (with ``export``, ``import`` and ``serve``) to ``telekit``'s sub-parsers."""
     review = sub.add_parser(
         "review",
-        help="review findings outside Jupyter: an Excel worklist (export / import)",
+        help="review findings outside Jupyter: an Excel worklist (export / import), a browser (serve)",
         epilog=REVIEW_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -37,6 +40,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     i.add_argument("--db", type=Path, required=True, help="the review file")
     i.add_argument("--reviewer", required=True, help="who made the decisions")
     i.set_defaults(func=cmd_import)
+    add_serve(actions)
 
 
 def cmd_export(args: argparse.Namespace) -> int:

@@ -189,7 +189,7 @@ class _Reader:
                         f"{name}.{key}", f"unknown key (expected {', '.join(_KEYS[name])})"
                     )
         if "engagement" not in doc:
-            msg = f"{self.file}: no [engagement] table (expected one with practice = \"NAME\")"
+            msg = f'{self.file}: no [engagement] table (expected one with practice = "NAME")'
             raise EngagementError(msg)
         return {name: doc.get(name, {}) for name in _KEYS}
 

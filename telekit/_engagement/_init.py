@@ -129,8 +129,7 @@ def _drafts(directory: Path, source: Path, result: InitResult) -> None:
     result.has_policies = True
     todo = int((payers["payer_type"] == "").sum())
     result.lines.append(
-        f"wrote {policies_path}: {payers.height} payer(s); check each payer_type "
-        f"({todo} to decide)"
+        f"wrote {policies_path}: {payers.height} payer(s); check each payer_type ({todo} to decide)"
     )
 
 

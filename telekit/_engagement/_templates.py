@@ -213,6 +213,8 @@ env:
   TELEKIT_SPEC: "telekit==@VERSION@"
   # the drop asked for (workflow_dispatch); on a push, the latest folder under drops/
   INPUT_DROP: ${{ inputs.drop }}
+  # a drop's name: its month
+  DROP_NAME: "^[0-9]{4}-(0[1-9]|1[0-2])$"
 
 jobs:
   deidentified:
@@ -226,8 +228,8 @@ jobs:
         run: python -m pip install "$TELEKIT_SPEC"
       - name: Choose the drop
         run: |
-          drop="${INPUT_DROP:-$(ls drops | grep -E '^[0-9]{4}-(0[1-9]|1[0-2])$' | sort | tail -n 1)}"
-          echo "$drop" | grep -Eq '^[0-9]{4}-(0[1-9]|1[0-2])$' || { echo "no drop YYYY-MM to run"; exit 2; }
+          drop="${INPUT_DROP:-$(ls drops | grep -E "$DROP_NAME" | sort | tail -n 1)}"
+          echo "$drop" | grep -Eq "$DROP_NAME" || { echo "no drop YYYY-MM to run"; exit 2; }
           echo "DROP=$drop" >> "$GITHUB_ENV"
       - name: Run the engagement, de-identified
         run: telekit run . --drop "$DROP" --deidentify
@@ -258,8 +260,8 @@ jobs:
           .telekit-venv/bin/python -m pip install "$TELEKIT_SPEC"
       - name: Choose the drop
         run: |
-          drop="${INPUT_DROP:-$(ls drops | grep -E '^[0-9]{4}-(0[1-9]|1[0-2])$' | sort | tail -n 1)}"
-          echo "$drop" | grep -Eq '^[0-9]{4}-(0[1-9]|1[0-2])$' || { echo "no drop YYYY-MM to run"; exit 2; }
+          drop="${INPUT_DROP:-$(ls drops | grep -E "$DROP_NAME" | sort | tail -n 1)}"
+          echo "$drop" | grep -Eq "$DROP_NAME" || { echo "no drop YYYY-MM to run"; exit 2; }
           echo "DROP=$drop" >> "$GITHUB_ENV"
       - name: Run the engagement, identified
         run: .telekit-venv/bin/telekit run . --drop "$DROP" --no-deidentify
@@ -267,7 +269,7 @@ jobs:
         env:
           TELEKIT_PUBLISH_DIR: ${{ vars.TELEKIT_PUBLISH_DIR }}
         run: |
-          test -n "$TELEKIT_PUBLISH_DIR" || { echo "set the variable TELEKIT_PUBLISH_DIR"; exit 2; }
+          test -n "$TELEKIT_PUBLISH_DIR" || { echo "set TELEKIT_PUBLISH_DIR"; exit 2; }
           mkdir -p "$TELEKIT_PUBLISH_DIR/$DROP"
           for f in @PUBLISHED@; do
             if [ -f "out/$DROP/$f" ]; then cp "out/$DROP/$f" "$TELEKIT_PUBLISH_DIR/$DROP/"; fi
@@ -300,7 +302,9 @@ variables:
   TELEKIT_SPEC: "telekit==@VERSION@"
   DROP:
     value: ""
-    description: "The data drop to run: its month, YYYY-MM (a folder under drops/); empty: the latest"
+    description: "The data drop to run: its month, YYYY-MM (under drops/); empty: the latest"
+  # a drop's name: its month
+  DROP_NAME: "^[0-9]{4}-(0[1-9]|1[0-2])$"
 
 stages:
   - deliver
@@ -311,8 +315,8 @@ stages:
     - python3 -m venv .telekit-venv
     - .telekit-venv/bin/python -m pip install "$TELEKIT_SPEC"
     - |
-      DROP="${DROP:-$(ls drops | grep -E '^[0-9]{4}-(0[1-9]|1[0-2])$' | sort | tail -n 1)}"
-      echo "$DROP" | grep -Eq '^[0-9]{4}-(0[1-9]|1[0-2])$' || { echo "no drop YYYY-MM to run"; exit 2; }
+      DROP="${DROP:-$(ls drops | grep -E "$DROP_NAME" | sort | tail -n 1)}"
+      echo "$DROP" | grep -Eq "$DROP_NAME" || { echo "no drop YYYY-MM to run"; exit 2; }
 
 deidentified:
   extends: .telekit
@@ -349,7 +353,7 @@ identified:
   script:
     - .telekit-venv/bin/telekit run . --drop "$DROP" --no-deidentify
     - |
-      test -n "$TELEKIT_PUBLISH_DIR" || { echo "set the variable TELEKIT_PUBLISH_DIR"; exit 2; }
+      test -n "$TELEKIT_PUBLISH_DIR" || { echo "set TELEKIT_PUBLISH_DIR"; exit 2; }
       mkdir -p "$TELEKIT_PUBLISH_DIR/$DROP"
       for f in @PUBLISHED@; do
         if [ -f "out/$DROP/$f" ]; then cp "out/$DROP/$f" "$TELEKIT_PUBLISH_DIR/$DROP/"; fi

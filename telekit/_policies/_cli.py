@@ -18,10 +18,11 @@ EPILOG = """examples:
   telekit policies show --policies data/practice/policies.toml --on 2024-05-01
 
 init lists every payer of DIR's claims (claims.parquet, claims/, claims.csv or claims.xlsx; with
-DIR/map.toml when present), or of a claims file, with its row count, its payer_type (the claims' column, else the
-built-in table of unambiguous payer names, else payer_type = "" to fill) and, as comments, the
-built-in defaults it gets. show prints the policy in force per payer and period: what the audit
-applies (precedence: payer period > payer > payer_type period > payer_type > built-in).
+DIR/map.toml when present), or of a claims file (with the map.toml beside it), with its row
+count, its payer_type (the claims' column, else the built-in table of unambiguous payer names,
+else payer_type = "" to fill) and, as comments, the built-in defaults it gets. show prints the
+policy in force per payer and period: what the audit applies (precedence: payer period > payer
+> payer_type period > payer_type > built-in).
 """
 
 

@@ -183,15 +183,14 @@ def init_policies(source: Path, out: Path, *, map_file: Path | None = None) -> p
     or DIR holding claims as ``telekit audit DIR`` finds them) read through ``map_file`` (default:
     ``map.toml`` beside them when present); return ``claims_payers`` with the ``payer_type``
     written ("" to fill, null when left to the lines). Refuses to overwrite F."""
-    if source.is_file():
-        claims: Path | None = source
-    elif source.is_dir():
+    claims = source if source.is_file() else None
+    if source.is_dir():
         claims = find_table(source, "claims")
         if claims is None:
             msg = f"{source}: no claims found (claims.parquet, claims/, claims.csv or claims.xlsx)"
             raise InputError(msg)
-    else:
-        msg = f"{source}: not found (give a claims file, or DIR holding claims.csv, .parquet or .xlsx)"
+    if claims is None:
+        msg = f"{source}: not found (give a claims file, or DIR holding claims.csv|.parquet|.xlsx)"
         raise InputError(msg)
     if out.exists() or out.is_symlink():
         msg = f"{out}: already exists; telekit policies init never overwrites (remove it first)"

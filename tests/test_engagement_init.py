@@ -138,6 +138,7 @@ def test_the_gitlab_pipeline_parses_publishes_deidentified_and_gates_identified(
     assert "artifacts" not in own
     assert any("--no-deidentify" in line for line in own["script"])
     assert "pip install" in " ".join(doc[".telekit"]["before_script"])
+    assert doc["variables"]["DROP_NAME"] == {"value": "^[0-9]{4}-(0[1-9]|1[0-2])$", "expand": False}
     assert "BAA" in (tmp_path / "e" / ".gitlab-ci.yml").read_text(encoding="utf-8")
 
 
@@ -336,6 +337,8 @@ def _line_of(text: str, needle: str) -> int:
             "engagement.reviewers[2]: expected",
         ),
         ('drops = "exports/{drop}/data"', 'drops = "exports"', 'holding "{drop}" once'),
+        ('drops = "exports/{drop}/data"', 'drops = "/srv/{drop}"', "inside the engagement"),
+        ('drops = "exports/{drop}/data"', 'drops = "../x/{drop}"', "inside the engagement"),
         ('map = "map.toml"', 'map = "other.toml"', "other.toml not found next to telekit.toml"),
         ('locality = "1320201"', 'locality = "13202"', "data.locality: expected MAC + locality"),
         ("as_of = 2026-12-15", 'as_of = "end-of-month"', "audit.as_of: expected"),

@@ -16,7 +16,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, Final
 
 from telekit._core._exceptions import InputError
@@ -213,6 +213,11 @@ class _Reader:
         rest = value.replace(DROP_PLACEHOLDER, "", 1)
         if value.count(DROP_PLACEHOLDER) != 1 or "{" in rest or "}" in rest:
             raise self.fail(path, 'expected a folder holding "{drop}" once, e.g. "drops/{drop}"')
+        inside = PurePosixPath(value.replace("\\", "/"))
+        if inside.is_absolute() or PureWindowsPath(value).anchor or ".." in inside.parts:
+            raise self.fail(
+                path, "expected a folder inside the engagement folder (relative, no ..)"
+            )
         return value
 
     def input_file(self, table: Mapping[str, Any], path: str) -> Path | None:

@@ -303,8 +303,10 @@ variables:
   DROP:
     value: ""
     description: "The data drop to run: its month, YYYY-MM (under drops/); empty: the latest"
-  # a drop's name: its month
-  DROP_NAME: "^[0-9]{4}-(0[1-9]|1[0-2])$"
+  # a drop's name: its month (taken literally: no $VARIABLE expansion)
+  DROP_NAME:
+    value: "^[0-9]{4}-(0[1-9]|1[0-2])$"
+    expand: false
 
 stages:
   - deliver

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from telekit._core import _progress
 from telekit._core._dates import date_argument, period_argument
 from telekit._core._exceptions import TelekitError
+from telekit._engagement import _commands as engagement
 from telekit._onboard import _commands as onboard
 from telekit._policies import _cli as policies_cli
 from telekit._sampling._command import register as register_sample_visits
@@ -274,6 +275,7 @@ def _parser() -> argparse.ArgumentParser:
     onboard.register(sub)
     policies_cli.register(sub)
     review_cli.register(sub)
+    engagement.register(sub)
     return p
 
 

@@ -18,10 +18,11 @@ EPILOG = """examples:
   telekit policies show --policies data/practice/policies.toml --on 2024-05-01
 
 init lists every payer of DIR's claims (claims.parquet, claims/, claims.csv or claims.xlsx; with
-DIR/map.toml when present) with its row count, its payer_type (the claims' column, else the
-built-in table of unambiguous payer names, else payer_type = "" to fill) and, as comments, the
-built-in defaults it gets. show prints the policy in force per payer and period: what the audit
-applies (precedence: payer period > payer > payer_type period > payer_type > built-in).
+DIR/map.toml when present), or of a claims file (with the map.toml beside it), with its row
+count, its payer_type (the claims' column, else the built-in table of unambiguous payer names,
+else payer_type = "" to fill) and, as comments, the built-in defaults it gets. show prints the
+policy in force per payer and period: what the audit applies (precedence: payer period > payer
+> payer_type period > payer_type > built-in).
 """
 
 
@@ -43,7 +44,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "distinct payer (trimmed, upper-cased) with its spellings, row count, payer_type and, "
         "as comments, the built-in defaults it gets.",
     )
-    init.add_argument("dir", type=Path, help="folder holding claims (and map.toml if any)")
+    init.add_argument(
+        "dir",
+        type=Path,
+        metavar="DIR|FILE",
+        help="folder holding claims (and map.toml if any), or a claims file (map.toml beside it "
+        "read when present)",
+    )
     init.add_argument(
         "--out", type=Path, required=True, help="the policies.toml to write (never overwritten)"
     )

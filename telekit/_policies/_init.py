@@ -178,22 +178,27 @@ def _payer_table(row: Mapping[str, object], defaults: Mapping[str, list[str]]) -
     return "\n".join(lines) + "\n"
 
 
-def init_policies(directory: Path, out: Path) -> pl.DataFrame:
-    """``telekit policies init DIR --out F``: write F from DIR's claims (and DIR/map.toml when
-    present); return ``claims_payers`` with the ``payer_type`` written ("" to fill, null when left
-    to the lines). Refuses to overwrite F."""
-    if not directory.is_dir():
-        msg = f"{directory}: not a folder (give DIR holding claims.csv, .parquet or .xlsx)"
-        raise InputError(msg)
-    claims = find_table(directory, "claims")
+def init_policies(source: Path, out: Path, *, map_file: Path | None = None) -> pl.DataFrame:
+    """``telekit policies init DIR --out F``: write F from the claims (``source``: a claims file,
+    or DIR holding claims as ``telekit audit DIR`` finds them) read through ``map_file`` (default:
+    ``map.toml`` beside them when present); return ``claims_payers`` with the ``payer_type``
+    written ("" to fill, null when left to the lines). Refuses to overwrite F."""
+    claims = source if source.is_file() else None
+    if source.is_dir():
+        claims = find_table(source, "claims")
+        if claims is None:
+            msg = f"{source}: no claims found (claims.parquet, claims/, claims.csv or claims.xlsx)"
+            raise InputError(msg)
     if claims is None:
-        msg = f"{directory}: no claims found (claims.parquet, claims/, claims.csv or claims.xlsx)"
+        msg = f"{source}: not found (give a claims file, or DIR holding claims.csv|.parquet|.xlsx)"
         raise InputError(msg)
     if out.exists() or out.is_symlink():
         msg = f"{out}: already exists; telekit policies init never overwrites (remove it first)"
         raise InputError(msg)
-    map_file = directory / "map.toml"
-    payers = claims_payers(claims, map_file if map_file.is_file() else None)
+    if map_file is None:
+        beside = claims.parent / "map.toml"
+        map_file = beside if beside.is_file() else None
+    payers = claims_payers(claims, map_file)
     text = policies_toml(payers, source=claims.name)
     chosen = [_payer_type_of(k, t).payer_type for k, t in payers.select(PAYER, LINE_TYPES).rows()]
     try:

@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``review`` (with ``export``, ``import`` and ``serve``) to ``telekit``'s sub-parsers."""
     review = sub.add_parser(
         "review",
-        help="review findings outside Jupyter: an Excel worklist (export / import), a browser (serve)",
+        help="review findings outside Jupyter: Excel worklist (export/import), browser (serve)",
         epilog=REVIEW_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -25,6 +25,8 @@ findings of an audit's OUT as a workbook with Status / Owner / Note to fill in;
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from telekit.report._decisions import DECISIONS, Verification, verify
 from telekit.review._excel import (
     WorklistExport,
@@ -35,7 +37,20 @@ from telekit.review._excel import (
 from telekit.review._from_out import ReviewSource, load_review
 from telekit.review._state import SORTS, STATUSES, EncounterView, Filters, ReviewState
 from telekit.review._store import ReviewStore, read_decisions
-from telekit.review._widget import EncounterReview
+
+if TYPE_CHECKING:
+    from telekit.review._widget import EncounterReview
+
+
+def __getattr__(name: str) -> Any:
+    # the widget (ipywidgets) is imported when first used, so the CLI starts without it
+    if name == "EncounterReview":
+        from telekit.review._widget import EncounterReview  # noqa: PLC0415
+
+        return EncounterReview
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)
+
 
 __all__ = [
     "DECISIONS",

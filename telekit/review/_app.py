@@ -21,14 +21,12 @@ from typing import TYPE_CHECKING, Any, cast
 import ipywidgets as widgets
 
 from telekit._core._exceptions import TelekitError
-from telekit.review._from_out import ReviewSource, load_review
+from telekit.review._from_out import ENV_DB, ENV_OUT, ReviewSource, load_review
 from telekit.review._widget import EncounterReview
 
 if TYPE_CHECKING:
     from telekit._engine._result import AuditResult
 
-ENV_OUT = "TELEKIT_REVIEW_OUT"
-ENV_DB = "TELEKIT_REVIEW_DB"
 #: the longest reviewer name accepted (it is stored with every decision)
 NAME_MAX = 80
 

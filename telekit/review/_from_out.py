@@ -29,6 +29,10 @@ from telekit._policies._toml import load_policies
 from telekit._read._tables import read_table
 from telekit.report._out import load_audit, sha256_of
 
+# what `telekit review serve` passes to the app's notebook (telekit.review._app)
+ENV_OUT = "TELEKIT_REVIEW_OUT"
+ENV_DB = "TELEKIT_REVIEW_DB"
+
 #: the tables the review shows beside the findings, read again from inputs.json
 REVIEW_TABLES = ("claims", "encounters", "coverage", "providers")
 #: the tables whose payer_type may be derived from the policies' payer names (read_table)

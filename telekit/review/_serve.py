@@ -21,8 +21,7 @@ import sys
 from pathlib import Path
 
 from telekit._core._exceptions import TelekitError
-from telekit.review._app import ENV_DB, ENV_OUT
-from telekit.review._from_out import check_review_out
+from telekit.review._from_out import ENV_DB, ENV_OUT, check_review_out
 
 #: the notebook Voilà serves (package data)
 APP_NOTEBOOK = Path(__file__).resolve().parent / "app" / "review.ipynb"

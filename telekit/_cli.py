@@ -19,6 +19,7 @@ from telekit._core._exceptions import TelekitError
 from telekit._onboard import _commands as onboard
 from telekit._policies import _cli as policies_cli
 from telekit._sampling._command import register as register_sample_visits
+from telekit.report._compare_cli import register as register_compare
 
 if TYPE_CHECKING:
     pass
@@ -238,6 +239,7 @@ def _parser() -> argparse.ArgumentParser:
     register_sample_visits(sub)
     onboard.register(sub)
     policies_cli.register(sub)
+    register_compare(sub)
     return p
 
 

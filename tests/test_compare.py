@@ -110,11 +110,15 @@ def test_money_by_kind_and_group(outs: tuple[Path, Path]) -> None:
     for out, col in ((before, "before"), (after, "after")):
         summary = json.loads((out / "summary.json").read_text())
         got = {k: str(v) for k, v in whole.select("exposure", col).iter_rows()}
-        assert got == {k: str(v["amount"]) for k, v in summary["exposure"].items()}
+        assert got == {k: str(v["amount"]) for k, v in summary["findings"]["exposure"].items()}
     md004 = cmp.by_rule.filter(pl.col("rule_code") == "MD004").row(0, named=True)
-    # lines in both: FIXED resolved, REPLACED's exposure moves kind, BROKEN new
-    assert (md004["denied_before"], md004["denied_after"]) == (Decimal("420.00"), Decimal("140.00"))
-    assert md004["denied_change"] == Decimal("-280.00")
+    # lines in both: MD004 has an amount only where a remittance denied the line (CARC 4):
+    # REPLACED's; its replacement has no remittance yet, so no amount (FIXED, BROKEN: none)
+    assert (md004["denied_before"], md004["denied_after"]) == (Decimal("140.00"), Decimal(0))
+    assert md004["denied_change"] == Decimal("-140.00")
+    assert md004["overpayment_before"] == md004["overpayment_after"] == Decimal(0)
+    in_both = cmp.totals.filter(pl.col("scope") == "lines in both", pl.col("exposure") == "denied")
+    assert in_both.row(0, named=True)["change"] == Decimal("-140.00")
     assert set(cmp.by_payer.get_column("payer")) >= {"MEDICARE"}
     assert cmp.by_provider.columns[:2] == ["rendering_npi", "overpayment_before"]
     assert "provider" in cmp.by_provider.columns
@@ -162,7 +166,15 @@ def test_refusals(
     assert "--out" in capsys.readouterr().err
     assert main(["compare", str(before), str(tmp_path / "none"), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 0 and "no summary.json" in err
+    assert err.count("\n") == 1 and "no summary.json" in err
+    # AFTER older than BEFORE by as_of: compared as given, with a warning on stderr
+    older = tmp_path / "older"
+    shutil.copytree(after, older)
+    summary = json.loads((older / "summary.json").read_text())
+    summary["as_of"] = "2020-01-01"
+    (older / "summary.json").write_text(json.dumps(summary))
+    assert main(["compare", str(before), str(older), "--out", str(tmp_path / "o")]) == 0
+    assert "warning: AFTER's as-of date (2020-01-01) is before" in capsys.readouterr().err
 
 
 def test_older_out_falls_back_to_the_claims_file(outs: tuple[Path, Path], tmp_path: Path) -> None:
@@ -174,7 +186,7 @@ def test_older_out_falls_back_to_the_claims_file(outs: tuple[Path, Path], tmp_pa
     inputs = json.loads((old / "inputs.json").read_text())
     inputs["inputs"]["claims"][0]["sha256"] = "0" * 64  # the claims file changed since
     (old / "inputs.json").write_text(json.dumps(inputs))
-    with pytest.raises(InputError, match="no claim_lines.parquet .* re-run `telekit audit"):
+    with pytest.raises(InputError, match=r"no claim_lines\.parquet .* re-run `telekit audit"):
         report.compare(old, after)
 
 
@@ -188,7 +200,7 @@ def test_changed_rules_between_catalogs() -> None:
 def test_deidentified_claim_lines_and_refusals(
     outs: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    before, after = outs
+    before, _ = outs
     deid = tmp_path / "deid"
     key = tmp_path / "key.csv"
     src = SAMPLES

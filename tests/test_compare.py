@@ -230,3 +230,18 @@ def test_deidentified_claim_lines_and_refusals(
     assert "share no pseudonym" in capsys.readouterr().err
     same = report.compare(deid, deid)
     assert same.counts()["persisting"] == findings.height
+
+
+def test_bounded_path_gathers_claim_lines_from_its_buckets() -> None:
+    from telekit._read._tables import read_claims
+    from telekit._scale._merge import CLAIM_LINE_COLUMNS
+    from telekit._scale._partitioned import audit_partitioned
+    from telekit.report._out import claim_lines
+
+    result = audit_partitioned(SAMPLES / "claims.csv", buckets=3)
+    assert result.buckets == 3
+    got = claim_lines(result)
+    assert got is not None
+    keys = ["claim_id", "claim_line_number"]
+    expected = read_claims(SAMPLES / "claims.csv").data.select(CLAIM_LINE_COLUMNS).sort(keys)
+    assert got.sort(keys).equals(expected)

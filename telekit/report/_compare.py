@@ -240,12 +240,8 @@ def match(
 
     def tag(frame: pl.DataFrame, status: str, side: str) -> pl.DataFrame:
         cols = ["finding_id", *_shown(frame)]
-        extra = [
-            col
-            for col in ("before_finding_id", "before_claim_id", "before_exposure")
-            if col in frame.columns
-        ]
-        extra += ["before_exposure_amount"] if "before_exposure_amount" in frame.columns else []
+        before_cols = ("before_finding_id", "before_claim_id", "before_exposure")
+        extra = [col for col in (*before_cols, "before_exposure_amount") if col in frame.columns]
         return frame.select(
             pl.lit(status).alias("status"), pl.lit(side).alias("side"), *cols, *extra
         )

@@ -40,13 +40,13 @@ def _label(record: AuditRecord) -> dict[str, Any]:
 
 def _audits_table(page: Page, comparison: Comparison) -> str:
     b, a = _label(comparison.before), _label(comparison.after)
+    n_before, n_after = comparison.before.findings.height, comparison.after.findings.height
     rows = [
         ("Period", b["period"], a["period"]),
         ("As of", b["as_of"], a["as_of"]),
         ("Rule catalog", b["catalog_version"], a["catalog_version"]),
-        ("Findings", f"{comparison.before.findings.height:,}", None),
+        ("Findings", f"{n_before:,}", f"{n_after:,}"),
     ]
-    rows[-1] = (rows[-1][0], rows[-1][1], f"{comparison.after.findings.height:,}")
     frame = pl.DataFrame(
         [(k, v1 or "not given", v2 or "not given") for k, v1, v2 in rows],
         schema=["what", "before", "after"],

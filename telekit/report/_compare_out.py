@@ -14,7 +14,7 @@ from telekit._core import _columns as c
 from telekit._engine._result import EXPOSURE_KINDS, EXPOSURE_WORDS
 from telekit.report._cells import strip_controls_in
 from telekit.report._compare import Comparison
-from telekit.report._html import Page, _int, _money, css
+from telekit.report._html import Page, _int, _money, css, readable_expr
 from telekit.report._record import AuditRecord
 from telekit.report._workbook import _sheet
 
@@ -113,17 +113,28 @@ def _changes_section(page: Page, comparison: Comparison) -> str:
     )
 
 
-def _money_columns(key: str, header: str, extra: list[tuple[str, str]]) -> list[Any]:
+def _money_table(
+    page: Page, frame: pl.DataFrame, key: str, header: str, extra: list[tuple[str, str]]
+) -> str:
+    """Per group, each kind's amount before, after and the change; kinds no group has are left
+    out (never added together)."""
+    if frame.height == 0:
+        return "<p class='note'>No finding with an amount on the lines both audits hold.</p>"
+    if "rule_name" in frame.columns:
+        frame = frame.with_columns(readable_expr(pl.col("rule_name")))
     cols: list[tuple[str, str, Callable[[Any], str] | None]] = [(key, header, None)]
     cols += [(col, h, None) for col, h in extra]
     for kind in EXPOSURE_KINDS:
+        amounts = frame.select(pl.col(f"{kind}_before", f"{kind}_after").abs().sum())
+        if not any(amounts.row(0)):
+            continue
         word = EXPOSURE_WORDS[kind].capitalize()
         cols += [
             (f"{kind}_before", f"{word} before", _money),
             (f"{kind}_after", f"{word} after", _money),
             (f"{kind}_change", "Change", _money),
         ]
-    return cols
+    return page.table(frame, cols, cls="matrix")
 
 
 def _findings_list(page: Page, frame: pl.DataFrame) -> str:
@@ -146,7 +157,10 @@ def _findings_list(page: Page, frame: pl.DataFrame) -> str:
         ("suggested_fix", "Fix", None),
     ]  # fmt: skip
     cols = [col for col in cols if col[0] in frame.columns]
-    shown = frame.head(_LIST_ROWS)
+    words = {**EXPOSURE_WORDS, "none": "no amount"}
+    shown = frame.head(_LIST_ROWS).with_columns(
+        pl.col("exposure").replace_strict(words, default=pl.col("exposure"), return_dtype=pl.String)
+    )
     more = (
         f"<p class='note'>{frame.height - _LIST_ROWS:,} more in compare.xlsx.</p>"
         if frame.height > _LIST_ROWS
@@ -187,25 +201,23 @@ def render_comparison(comparison: Comparison) -> str:
         (
             "by-rule",
             "By rule",
-            page.table(
-                comparison.by_rule,
-                _money_columns("rule_code", "Rule", [("rule_name", "Name")]),
-                cls="matrix",
-            ),
+            _money_table(page, comparison.by_rule, "rule_code", "Rule", [("rule_name", "Name")]),
         ),
         (
             "by-provider",
             "By provider",
-            page.table(
+            _money_table(
+                page,
                 comparison.by_provider,
-                _money_columns(c.RENDERING_NPI, "Rendering NPI", [("provider", "Name")]),
-                cls="matrix",
+                c.RENDERING_NPI,
+                "Rendering NPI",
+                [("provider", "Name")],
             ),
         ),
         (
             "by-payer",
             "By payer",
-            page.table(comparison.by_payer, _money_columns(c.PAYER, "Payer", []), cls="matrix"),
+            _money_table(page, comparison.by_payer, c.PAYER, "Payer", []),
         ),
     ]
     if comparison.confirmed is not None:

@@ -21,6 +21,7 @@ from telekit._engagement import _commands as engagement
 from telekit._onboard import _commands as onboard
 from telekit._policies import _cli as policies_cli
 from telekit._sampling._command import register as register_sample_visits
+from telekit.report._compare_cli import register as register_compare
 from telekit.review import _cli as review_cli
 
 if TYPE_CHECKING:
@@ -276,6 +277,7 @@ def _parser() -> argparse.ArgumentParser:
     policies_cli.register(sub)
     review_cli.register(sub)
     engagement.register(sub)
+    register_compare(sub)
     return p
 
 

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 import polars as pl
 
@@ -67,6 +67,19 @@ class BucketMeasures(Protocol):
     def finish(self) -> tuple[dict[str, pl.DataFrame], pl.DataFrame | None]: ...
 
 
+#: what OUT's claim_lines.parquet holds of each audited claim line (``telekit compare``)
+CLAIM_LINE_COLUMNS: Final = (
+    c.CLAIM_ID,
+    c.CLAIM_LINE_NUMBER,
+    c.CLAIM_LINE_START_DATE,
+    c.CLAIM_FREQUENCY_CODE,
+    c.ORIGINAL_CLAIM_ID,
+    c.PAYER,
+    c.RENDERING_NPI,
+    c.BILLING_NPI,
+)
+
+
 def audit_bucket(
     split: Split,
     k: int,
@@ -111,6 +124,10 @@ def audit_bucket(
         folder.mkdir(parents=True, exist_ok=True)
         measures.add(result, payments, folder)
         del payments
+    if result.claims.height:  # OUT's claim_lines.parquet, gathered from the buckets
+        lines_dir = split.work / "claim_lines"
+        lines_dir.mkdir(parents=True, exist_ok=True)
+        result.claims.select(CLAIM_LINE_COLUMNS).write_parquet(lines_dir / f"{k:05d}.parquet")
     out = BucketResult(
         bucket=k,
         findings=result.findings,
@@ -167,6 +184,8 @@ class PartitionedAuditResult(AuditResult):
     # the metric frames (report.METRIC_FRAMES) and OIG measures; None: not measured
     metric_frames: dict[str, pl.DataFrame] | None = None
     oig: pl.DataFrame | None = None
+    # the audited claim lines' CLAIM_LINE_COLUMNS (OUT's claim_lines.parquet); None: not gathered
+    claim_lines: pl.DataFrame | None = None
 
     def __repr__(self) -> str:
         n = self.counts()

@@ -91,6 +91,7 @@ import polars as pl
 
 from telekit._audit import BOUNDED, run_reference
 from telekit._core import _columns as c
+from telekit._core._columns import TABLES
 from telekit._core._dates import Period
 from telekit._core._exceptions import InputError
 from telekit._core._progress import StatusLine, status_callback
@@ -100,7 +101,13 @@ from telekit._io._source import PARQUET_MAGIC as _PARQUET_MAGIC
 from telekit._policies._model import Policies
 from telekit._policies._toml import load_policies
 from telekit._read._arguments import RemittancesInput, TableInput
-from telekit._scale._merge import BucketMeasures, PartitionedAuditResult, audit_bucket, merge
+from telekit._scale._merge import (
+    CLAIM_LINE_COLUMNS,
+    BucketMeasures,
+    PartitionedAuditResult,
+    audit_bucket,
+    merge,
+)
 from telekit._scale._payments import split_patient_payments
 from telekit._scale._remits import split_remittances
 from telekit._scale._split import BUCKET_LINES, Split, split_inputs, work_folder
@@ -337,6 +344,15 @@ def audit_partitioned(
                 run_at=run_at,
                 findings=findings,
                 period=period,
+            )
+            lines = sorted((work / "claim_lines").glob("*.parquet"))
+            merged = replace(
+                merged,
+                claim_lines=pl.scan_parquet(lines).collect()
+                if lines
+                else pl.DataFrame(
+                    schema={k: TABLES["claims"].schema[k] for k in CLAIM_LINE_COLUMNS}
+                ),
             )
             if measures is None:
                 return merged

@@ -35,8 +35,12 @@ with their fixes, recommended actions); ``telekit audit --pdf`` prints it to exe
 ``load_audit(out)`` reads what ``telekit audit`` wrote to OUT (summary.json, findings.parquet,
 rejects.csv, metrics.parquet, oig.parquet, inputs.json), so ``telekit report --audit OUT``
 re-renders without re-auditing (``render_audit_dir``).
+
+``compare(before_out, after_out)`` compares two audits' OUT folders: findings new, persisting,
+resolved and out of scope, the money by rule, provider and payer (``telekit compare``).
 """
 
+from telekit.report._compare import Comparison, compare
 from telekit.report._decisions import REVIEW_DECISIONS as REVIEW_DECISIONS
 from telekit.report._decisions import read_review
 from telekit.report._executive import render_executive
@@ -52,7 +56,9 @@ from telekit.report._render import render
 __all__ = [
     "METRIC_FRAMES",
     "AuditRecord",
+    "Comparison",
     "audit_folder",
+    "compare",
     "compute_metrics",
     "load_audit",
     "read_metrics",

@@ -9,6 +9,8 @@ the previous OUT as it was. With ``--deidentify`` the key is written before any 
 renamed into place before OUT, so a de-identified OUT never exists without its key.
 ``check_out`` refuses an OUT that would destroy an input or a folder telekit did not write.
 
+claim_lines.parquet holds the audited claim lines' keys (``claim_lines``; ``telekit compare``).
+
 Read back: ``load_audit`` (what ``telekit report --audit OUT`` re-renders), ``read_metrics``."""
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from telekit._core import _columns as c
 from telekit._core._exceptions import InputError, TelekitError
 from telekit._engine._result import AuditResult
 from telekit._read._tables import read_providers
+from telekit._scale._merge import CLAIM_LINE_COLUMNS, PartitionedAuditResult
 from telekit.report._cells import write_csv
 from telekit.report._deidentify import Deidentifier, file_names, is_inside
 from telekit.report._executive import render_executive
@@ -265,6 +268,18 @@ def _summary(
     return summary
 
 
+def claim_lines(result: AuditResult, deid: Deidentifier | None = None) -> pl.DataFrame | None:
+    """OUT's claim_lines.parquet: ``CLAIM_LINE_COLUMNS`` of every audited claim line (what
+    ``telekit compare`` needs to tell a resolved finding from a line the other audit lacks),
+    de-identified with ``deid`` like the findings. The bounded path gathers them from its
+    buckets; None when a result has not (the Dask path)."""
+    if isinstance(result, PartitionedAuditResult):
+        lines = result.claim_lines
+    else:
+        lines = result.claims.select(CLAIM_LINE_COLUMNS)
+    return deid.frame(lines) if deid is not None and lines is not None else lines
+
+
 def write_audit(
     out: Path,
     result: AuditResult,
@@ -314,6 +329,7 @@ def write_audit(
         as_of = opts.get("as_of")
         opts["as_of"] = as_of[:4] if isinstance(as_of, str) else as_of
         opts["deidentified"] = True
+    lines = claim_lines(result, deid)  # under deid, before the key is written
     record = dataclasses.replace(
         record, inputs=inputs_record(inputs, opts, deidentified=deid is not None)
     )
@@ -323,6 +339,8 @@ def write_audit(
         with staged_folder(out) as tmp:
             write_csv(record.findings, tmp / "findings.csv")
             record.findings.write_parquet(tmp / "findings.parquet")
+            if lines is not None:
+                lines.write_parquet(tmp / "claim_lines.parquet")
             write_csv(record.rejects, tmp / "rejects.csv")
             (tmp / "summary.json").write_text(json.dumps(record.summary_data, indent=2) + "\n")
             if metrics is not None:

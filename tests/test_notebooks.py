@@ -6,6 +6,9 @@
   ``telekit audit data/samples`` runs, and the report notebook 04 wrote must be the CLI's.
 - ``04_audit_report.ipynb`` run through papermill takes its parameters (data folder, as_of,
   practice name, output path).
+
+01–03 take a ``data_dir`` too: ``test_notebooks_folder.py`` runs them on folders other than the
+sample (Parquet or Excel tables, optional tables absent), where the pinned checks are skipped.
 """
 
 from __future__ import annotations

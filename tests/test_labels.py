@@ -38,8 +38,12 @@ def _summary(folder: Path) -> dict[str, object]:
 
 
 def _labels_cells(folder: Path) -> list[tuple[object, object]]:
-    ws = openpyxl.load_workbook(folder / "findings.xlsx", read_only=True)["Summary"]
-    return [(r[0], r[1]) for r in ws.iter_rows(min_row=1, max_row=3, max_col=2, values_only=True)]
+    wb = openpyxl.load_workbook(folder / "findings.xlsx", read_only=True)
+    try:
+        rows = wb["Summary"].iter_rows(min_row=1, max_row=3, max_col=2, values_only=True)
+        return [(r[0], r[1]) for r in rows]
+    finally:
+        wb.close()
 
 
 def test_audit_labels_every_output(out: Path) -> None:

@@ -151,7 +151,7 @@ def _document(page: Page, record: AuditRecord, labels: Mapping[str, str]) -> str
     ]
     head = "".join(f"<tr><th>{k}</th><td>{page.t(v)}</td></tr>" for k, v in rows if v)
     head += f"<tr><th>Audit run</th><td>{_run_date(s.get('run_at'))}</td></tr>"
-    lead = f"{page.t(labels['practice'])}: " if labels.get("practice") else ""
+    lead = f"{page.t(labels['practice'])} — " if labels.get("practice") else ""
     body = [
         f"<header><h1>{lead}{title}{deid}</h1>",
         f"<table class='labels'><tbody>{head}</tbody></table></header>",
@@ -342,7 +342,9 @@ def _actions(page: Page, record: AuditRecord) -> str:
     ):
         n, amount = totals.get(kind, (0, Decimal(0)))
         if n:
-            items.append(text.format(lines=f"{n:,}", amount=page.t(_money(amount))))
+            # "1 paid line", "1 line not yet adjudicated"
+            said = re.sub(r"\{lines\} (\w+ )?lines", r"{lines} \1line", text) if n == 1 else text
+            items.append(said.format(lines=f"{n:,}", amount=page.t(_money(amount))))
     items += _training(page, record)
     items += _scrubber(page, record)
     s = record.summary_data

@@ -66,7 +66,7 @@ def test_labels_come_from_summary_json_and_are_left_out_when_absent(
     out: Path, record: AuditRecord
 ) -> None:
     text = _text(render_executive(record))
-    assert f"{PRACTICE}: Telehealth billing audit" in text
+    assert f"{PRACTICE} — Telehealth billing audit" in text
     assert "Service period 2024-01-01 to 2024-12-31" in text
     assert "Prepared by A. Consultant, CPC" in text
     bare = _text((out / "executive.html").read_text(encoding="utf-8"))  # no labels given

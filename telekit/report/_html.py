@@ -79,9 +79,11 @@ def readable_expr(rule_name: pl.Expr) -> pl.Expr:
 
 
 def _money(value: Any) -> str:
+    """``$1,234.50``; a negative amount (a change, a refund) ``−$92.74``, never ``$-92.74``."""
     if value is None:
         return "—"
-    return f"${Decimal(str(value)):,.2f}"
+    amount = Decimal(str(value))
+    return f"−${-amount:,.2f}" if amount < 0 else f"${amount:,.2f}"
 
 
 def _pct(value: Any) -> str:

@@ -173,7 +173,7 @@ def _worklist(out: Path, review: Path) -> str:
     from telekit.review._excel import export_worklist  # noqa: PLC0415 - xlsx only here
 
     exported = export_worklist(out, review, out / WORKLIST)
-    return f"worklist.xlsx: {exported} (review file {review})"
+    return f"{exported} (review file {review})"
 
 
 def _compare(eng: Engagement, previous: str, prev_out: Path, out: Path) -> str:

@@ -134,7 +134,7 @@ class Deidentifier:
         already taken), so an engagement's pseudonyms stay stable month after month. A file that
         is not such a key is an ``InputError`` naming it (never a value of it)."""
         try:
-            key = pl.read_csv(path, infer_schema=False, missing_utf8_is_empty_string=True)
+            key = pl.read_csv(path, infer_schema=False)
         except (pl.exceptions.PolarsError, UnicodeDecodeError) as e:
             msg = f"{path}: not a pseudonym key (CSV kind,pseudonym,original) ({type(e).__name__})"
             raise InputError(msg) from None
@@ -149,7 +149,9 @@ class Deidentifier:
         unquote = pl.when(pl.col("original").str.slice(1).str.contains(FORMULA_START)).then(
             pl.col("original").str.strip_prefix("'")
         )
-        key = key.with_columns(unquote.otherwise(pl.col("original")).alias("original"))
+        key = key.with_columns(  # an empty original ("") may read back as null
+            unquote.otherwise(pl.col("original")).fill_null("").alias("original")
+        )
         if key.select(pl.struct("kind", "original").is_duplicated().any()).item():
             msg = f"{path}: not a pseudonym key: a value has two pseudonyms of one kind"
             raise InputError(msg)

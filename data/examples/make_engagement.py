@@ -68,9 +68,7 @@ def _september(full: Path, drop: Path) -> None:
         "adjustments": _read(full, "adjustments").join(
             remits.select(keys).unique(), on=keys, how="semi", maintain_order="left"
         ),
-        "patient_payments": _read(full, "patient_payments").filter(
-            pl.col("payment_date") <= CUT
-        ),
+        "patient_payments": _read(full, "patient_payments").filter(pl.col("payment_date") <= CUT),
     }
     drop.mkdir(parents=True)
     for table, frame in frames.items():

@@ -1,5 +1,6 @@
-"""The engagement commands of the CLI: ``telekit init`` and ``telekit run`` (DESIGN §4). ``register`` adds them to
-``telekit``'s sub-parsers; each sets ``func``, the handler ``telekit._cli.main`` calls."""
+"""The engagement commands of the CLI: ``telekit init``, ``telekit run`` (DESIGN §4).
+``register`` adds them to ``telekit``'s sub-parsers; each sets ``func``, the handler
+``telekit._cli.main`` calls."""
 
 from __future__ import annotations
 

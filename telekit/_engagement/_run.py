@@ -213,7 +213,7 @@ def notebook_parameters(eng: Engagement, drop: str, out: Path) -> dict[str, str]
 def _notebook(eng: Engagement, drop: str, out: Path) -> str:
     if importlib.util.find_spec("papermill") is None:
         return "notebook 04: skipped (papermill is not installed: pip install papermill)"
-    import papermill  # type: ignore[import-untyped]  # noqa: PLC0415 - only for this step
+    import papermill  # noqa: PLC0415 - only for this step
 
     with _progress.Progress("run", total=1) as bar:
         bar.step("notebook 04")

@@ -373,9 +373,7 @@ identified:
 
 #: the CI step checking notebook 04 as `telekit run` executed it (with the engagement's
 #: parameters, from the drop's outputs): nbval runs it again, every cell must pass
-NBVAL: Final = (
-    'python -m pytest --nbval-lax -p no:cacheprovider "out/$DROP/04_audit_report.ipynb"'
-)
+NBVAL: Final = 'python -m pytest --nbval-lax -p no:cacheprovider "out/$DROP/04_audit_report.ipynb"'
 
 
 def ci_file(template: str, version: str) -> str:

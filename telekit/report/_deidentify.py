@@ -143,7 +143,8 @@ class Deidentifier:
             raise InputError(msg)
         bad = key.filter(~pl.col("kind").is_in(list(PREFIXES)))
         if bad.height:
-            msg = f"{path}: row {_first_row(key)}: unknown pseudonym kind (expected {', '.join(PREFIXES)})"
+            kinds = ", ".join(PREFIXES)
+            msg = f"{path}: row {_first_row(key)}: unknown pseudonym kind (expected {kinds})"
             raise InputError(msg)
         # write_csv put an apostrophe before a cell a spreadsheet would read as a formula
         unquote = pl.when(pl.col("original").str.slice(1).str.contains(FORMULA_START)).then(

@@ -498,13 +498,19 @@ def deidentifier(
                 "a new file name (e.g. --key-file keys/audit-key.csv)"
             )
             raise TelekitError(msg)
-    extend = bool(_arg(args, "extend_key"))
-    if extend and args.overwrite_key:
+    return _key_deidentifier(
+        key, extend=bool(_arg(args, "extend_key")), overwrite=args.overwrite_key
+    )
+
+
+def _key_deidentifier(key: Path, *, extend: bool, overwrite: bool) -> Deidentifier:
+    """A new ``Deidentifier``, or with --extend-key the one of the existing key file."""
+    if extend and overwrite:
         msg = "--extend-key and --overwrite-key exclude each other: keep the key, or replace it"
         raise TelekitError(msg)
     if extend and key.is_file():
         return Deidentifier.from_key_file(key)  # the same pseudonyms, new values added
-    if key.exists() and not (args.overwrite_key or extend):
+    if key.exists() and not (overwrite or extend):
         msg = (
             f"--key-file {key} exists: give a new file name, add --extend-key to reuse its "
             "pseudonyms and add the new ones, or --overwrite-key to replace it (the pseudonyms "

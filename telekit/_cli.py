@@ -249,6 +249,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_pricing_options(a)
     _add_report_options(a)
+    a.add_argument(
+        "--extend-key",
+        action="store_true",
+        help="with --key-file: read the key when it exists, reuse its pseudonyms and write it "
+        "back with the new ones (stable pseudonyms month after month; not with --overwrite-key)",
+    )
     _add_label_options(a, audit=True)
     a.add_argument("--out", type=Path, required=True, help="output folder")
 

@@ -108,6 +108,13 @@ def test_the_github_workflow_parses_publishes_deidentified_and_gates_identified(
     assert hosted["runs-on"] == "ubuntu-latest"
     runs = [s.get("run", "") for s in hosted["steps"]]
     assert any('telekit run . --drop "$DROP" --deidentify' in r for r in runs)
+    # notebook 04 as `telekit run` executed it is checked by nbval, after the run, in both jobs
+    nbval = 'pytest --nbval-lax -p no:cacheprovider "out/$DROP/04_audit_report.ipynb"'
+    for job in (hosted, own):
+        job_runs = [s.get("run", "") for s in job["steps"]]
+        at_run = next(i for i, r in enumerate(job_runs) if "telekit run ." in r)
+        assert nbval in job_runs[at_run + 1]
+        assert any("papermill nbval" in r for r in job_runs[:at_run])
     uploads = [s for s in hosted["steps"] if str(s.get("uses", "")).startswith("actions/upload")]
     assert len(uploads) == 1 and uploads[0]["with"]["path"] == "deliverables/"
     gather = next(r for r in runs if "deliverables" in r)
@@ -138,6 +145,11 @@ def test_the_gitlab_pipeline_parses_publishes_deidentified_and_gates_identified(
     assert "artifacts" not in own
     assert any("--no-deidentify" in line for line in own["script"])
     assert "pip install" in " ".join(doc[".telekit"]["before_script"])
+    assert "papermill nbval" in " ".join(doc[".telekit"]["before_script"])
+    nbval = 'pytest --nbval-lax -p no:cacheprovider "out/$DROP/04_audit_report.ipynb"'
+    for job in (hosted, own):
+        at_run = next(i for i, line in enumerate(job["script"]) if "telekit run ." in line)
+        assert nbval in job["script"][at_run + 1]
     assert doc["variables"]["DROP_NAME"] == {"value": "^[0-9]{4}-(0[1-9]|1[0-2])$", "expand": False}
     assert "BAA" in (tmp_path / "e" / ".gitlab-ci.yml").read_text(encoding="utf-8")
 

@@ -1,5 +1,6 @@
-"""The engagement commands of the CLI: ``telekit init`` (DESIGN §4). ``register`` adds them to
-``telekit``'s sub-parsers; each sets ``func``, the handler ``telekit._cli.main`` calls."""
+"""The engagement commands of the CLI: ``telekit init``, ``telekit run`` (DESIGN §4).
+``register`` adds them to ``telekit``'s sub-parsers; each sets ``func``, the handler
+``telekit._cli.main`` calls."""
 
 from __future__ import annotations
 
@@ -20,8 +21,25 @@ telekit.toml. DIR may exist; no file in it is ever overwritten.
 """
 
 
+RUN_EPILOG = """examples:
+  telekit run engagements/lakeside                  # the newest drop in drops/
+  telekit run engagements/lakeside --drop 2026-11
+  telekit run engagements/lakeside --drop 2026-11 --data /mnt/exports/lakeside-nov
+
+Into DIR/out/<drop>/ (telekit.toml's [outputs] out): the audit's outputs (findings.csv/.parquet/
+.xlsx, rejects.csv, summary.json, report.html, executive.html, executive.pdf, inputs.json),
+worklist.xlsx (review file DIR/review/<drop>.sqlite), compare.html/.xlsx against the previous
+drop's outputs when they exist, notebook-report.html and the executed 04_audit_report.ipynb
+(notebook 04 under papermill). De-identified runs reuse and extend [audit] key_file, so
+pseudonyms stay stable month after month.
+
+exit codes: 0 no error finding; 1 error findings; 2 the run (or a step after the audit, named
+on stderr; the outputs already written are kept) failed.
+"""
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``init`` to ``telekit``'s sub-parsers."""
+    """Add ``init`` and ``run`` to ``telekit``'s sub-parsers."""
     i = sub.add_parser(
         "init",
         help="create an engagement folder: telekit.toml, drops/, .gitignore, CI workflows",
@@ -41,6 +59,34 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     i.set_defaults(func=cmd_init)
 
+    r = sub.add_parser(
+        "run",
+        help="run an engagement's monthly data drop: audit, report, PDF, worklist, compare, "
+        "notebook",
+        description="Run one data drop of the engagement in DIR (see `telekit init`).",
+        epilog=RUN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    r.add_argument("dir", type=Path, help="the engagement folder (holding telekit.toml)")
+    r.add_argument(
+        "--drop",
+        metavar="YYYY-MM",
+        help="the month's drop (default: the newest drop folder by name)",
+    )
+    r.add_argument(
+        "--data",
+        type=Path,
+        metavar="FOLDER",
+        help="the drop's data folder (default: the one telekit.toml's [data] drops names)",
+    )
+    r.add_argument(
+        "--deidentify",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="override telekit.toml's [audit] deidentify (pseudonyms from [audit] key_file)",
+    )
+    r.set_defaults(func=cmd_run)
+
 
 def cmd_init(args: argparse.Namespace) -> int:
     from telekit._engagement._init import init_engagement  # noqa: PLC0415 - keep the CLI light
@@ -52,3 +98,10 @@ def cmd_init(args: argparse.Namespace) -> int:
     for step in result.next_steps():
         print(f"  {step}")
     return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from telekit._engagement._run import run_engagement  # noqa: PLC0415 - keep the CLI light
+
+    run = run_engagement(args.dir, args.drop, args.data, args.deidentify)
+    return run.exit_code

@@ -172,7 +172,7 @@ keys/
 
 _PUBLISHED: Final = (
     "report.html executive.html executive.pdf findings.xlsx worklist.xlsx compare.html "
-    "compare.xlsx summary.json"
+    "compare.xlsx summary.json notebook-report.html"
 )
 
 GITHUB_WORKFLOW: Final = """\
@@ -225,7 +225,8 @@ jobs:
         with:
           python-version: "3.12"
       - name: Install telekit
-        run: python -m pip install "$TELEKIT_SPEC"
+        # papermill executes notebook 04 (`telekit run`), nbval checks it
+        run: python -m pip install "$TELEKIT_SPEC" papermill nbval
       - name: Choose the drop
         run: |
           drop="${INPUT_DROP:-$(ls drops | grep -E "$DROP_NAME" | sort | tail -n 1)}"
@@ -233,6 +234,8 @@ jobs:
           echo "DROP=$drop" >> "$GITHUB_ENV"
       - name: Run the engagement, de-identified
         run: telekit run . --drop "$DROP" --deidentify
+      - name: Check notebook 04 as executed on this drop (nbval)
+        run: @NBVAL@
       - name: Gather the deliverables
         run: |
           mkdir -p deliverables
@@ -257,7 +260,7 @@ jobs:
       - name: Install telekit
         run: |
           python3 -m venv .telekit-venv
-          .telekit-venv/bin/python -m pip install "$TELEKIT_SPEC"
+          .telekit-venv/bin/python -m pip install "$TELEKIT_SPEC" papermill nbval
       - name: Choose the drop
         run: |
           drop="${INPUT_DROP:-$(ls drops | grep -E "$DROP_NAME" | sort | tail -n 1)}"
@@ -265,6 +268,8 @@ jobs:
           echo "DROP=$drop" >> "$GITHUB_ENV"
       - name: Run the engagement, identified
         run: .telekit-venv/bin/telekit run . --drop "$DROP" --no-deidentify
+      - name: Check notebook 04 as executed on this drop (nbval)
+        run: .telekit-venv/bin/@NBVAL@
       - name: Publish on this machine (never uploaded)
         env:
           TELEKIT_PUBLISH_DIR: ${{ vars.TELEKIT_PUBLISH_DIR }}
@@ -315,7 +320,8 @@ stages:
   stage: deliver
   before_script:
     - python3 -m venv .telekit-venv
-    - .telekit-venv/bin/python -m pip install "$TELEKIT_SPEC"
+    # papermill executes notebook 04 (`telekit run`), nbval checks it
+    - .telekit-venv/bin/python -m pip install "$TELEKIT_SPEC" papermill nbval
     - |
       DROP="${DROP:-$(ls drops | grep -E "$DROP_NAME" | sort | tail -n 1)}"
       echo "$DROP" | grep -Eq "$DROP_NAME" || { echo "no drop YYYY-MM to run"; exit 2; }
@@ -330,6 +336,7 @@ deidentified:
         - drops/**/*
   script:
     - .telekit-venv/bin/telekit run . --drop "$DROP" --deidentify
+    - .telekit-venv/bin/@NBVAL@
     - |
       mkdir -p deliverables
       for f in @PUBLISHED@; do
@@ -354,6 +361,7 @@ identified:
     - if: $TELEKIT_IDENTIFIED == "true"
   script:
     - .telekit-venv/bin/telekit run . --drop "$DROP" --no-deidentify
+    - .telekit-venv/bin/@NBVAL@
     - |
       test -n "$TELEKIT_PUBLISH_DIR" || { echo "set TELEKIT_PUBLISH_DIR"; exit 2; }
       mkdir -p "$TELEKIT_PUBLISH_DIR/$DROP"
@@ -363,6 +371,16 @@ identified:
 """
 
 
+#: the CI step checking notebook 04 as `telekit run` executed it (with the engagement's
+#: parameters, from the drop's outputs): nbval runs it again, every cell must pass
+NBVAL: Final = 'python -m pytest --nbval-lax -p no:cacheprovider "out/$DROP/04_audit_report.ipynb"'
+
+
 def ci_file(template: str, version: str) -> str:
-    """A CI file's text with telekit's version and the published file names filled in."""
-    return template.replace("@VERSION@", version).replace("@PUBLISHED@", _PUBLISHED)
+    """A CI file's text with telekit's version, the published file names and the nbval step
+    filled in."""
+    return (
+        template.replace("@VERSION@", version)
+        .replace("@PUBLISHED@", _PUBLISHED)
+        .replace("@NBVAL@", NBVAL)
+    )

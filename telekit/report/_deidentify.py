@@ -32,7 +32,8 @@ from typing import Any, Final
 import polars as pl
 
 from telekit._core import _columns as c
-from telekit.report._cells import write_csv
+from telekit._core._exceptions import InputError
+from telekit.report._cells import FORMULA_START, write_csv
 
 #: identifier column → pseudonym kind
 ID_COLUMNS: Final[dict[str, str]] = {
@@ -125,6 +126,41 @@ class Deidentifier:
         self._taken: set[str] = set()
         self._combined: pl.DataFrame | None = None
         self._longest_first: pl.DataFrame | None = None
+
+    @classmethod
+    def from_key_file(cls, path: Path) -> Deidentifier:
+        """A ``Deidentifier`` holding the key a previous run wrote to ``path`` (kind, pseudonym,
+        original): the same values get the same pseudonyms again, new values new ones (never one
+        already taken), so an engagement's pseudonyms stay stable month after month. A file that
+        is not such a key is an ``InputError`` naming it (never a value of it)."""
+        try:
+            key = pl.read_csv(path, infer_schema=False)
+        except (pl.exceptions.PolarsError, UnicodeDecodeError) as e:
+            msg = f"{path}: not a pseudonym key (CSV kind,pseudonym,original) ({type(e).__name__})"
+            raise InputError(msg) from None
+        if key.columns != ["kind", "pseudonym", "original"]:
+            msg = f"{path}: not a pseudonym key: expected the columns kind,pseudonym,original"
+            raise InputError(msg)
+        bad = key.filter(~pl.col("kind").is_in(list(PREFIXES)))
+        if bad.height:
+            kinds = ", ".join(PREFIXES)
+            msg = f"{path}: row {_first_row(key)}: unknown pseudonym kind (expected {kinds})"
+            raise InputError(msg)
+        # write_csv put an apostrophe before a cell a spreadsheet would read as a formula
+        unquote = pl.when(pl.col("original").str.slice(1).str.contains(FORMULA_START)).then(
+            pl.col("original").str.strip_prefix("'")
+        )
+        key = key.with_columns(  # an empty original ("") may read back as null
+            unquote.otherwise(pl.col("original")).fill_null("").alias("original")
+        )
+        if key.select(pl.struct("kind", "original").is_duplicated().any()).item():
+            msg = f"{path}: not a pseudonym key: a value has two pseudonyms of one kind"
+            raise InputError(msg)
+        made = cls()
+        for kind in PREFIXES:
+            made._maps[kind] = key.filter(pl.col("kind") == kind).select("original", "pseudonym")
+        made._taken.update(key.get_column("pseudonym").to_list())
+        return made
 
     # --- the key ----------------------------------------------------------------------------
 
@@ -371,6 +407,12 @@ def source_name(table: str, source: Any) -> Any:
     if not isinstance(source, str) or source in ("", "<frame>", "built-in"):
         return source
     return ", ".join(file_names(table, source.split(", ")))
+
+
+def _first_row(key: pl.DataFrame) -> int:
+    """The file row (header = 1) of the first unknown kind in ``key``."""
+    index = key.with_row_index().filter(~pl.col("kind").is_in(list(PREFIXES)))
+    return int(index.item(0, "index")) + 2
 
 
 def is_inside(path: Path, folder: Path) -> bool:

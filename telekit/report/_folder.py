@@ -467,7 +467,8 @@ def deidentifier(
     args: argparse.Namespace, out: Path, inputs: Sequence[Path] = ()
 ) -> Deidentifier | None:
     """A ``Deidentifier`` for --deidentify (None without), after checking --key-file: outside
-    OUT, not a folder, not an input nor the review file, and new unless --overwrite-key."""
+    OUT, not a folder, not an input nor the review file, and new unless --overwrite-key; with
+    --extend-key an existing key is read (its pseudonyms reused) and written back extended."""
     key: Path | None = args.key_file
     if not args.deidentify:
         if key is not None:
@@ -497,10 +498,23 @@ def deidentifier(
                 "a new file name (e.g. --key-file keys/audit-key.csv)"
             )
             raise TelekitError(msg)
-    if key.exists() and not args.overwrite_key:
+    return _key_deidentifier(
+        key, extend=bool(_arg(args, "extend_key")), overwrite=args.overwrite_key
+    )
+
+
+def _key_deidentifier(key: Path, *, extend: bool, overwrite: bool) -> Deidentifier:
+    """A new ``Deidentifier``, or with --extend-key the one of the existing key file."""
+    if extend and overwrite:
+        msg = "--extend-key and --overwrite-key exclude each other: keep the key, or replace it"
+        raise TelekitError(msg)
+    if extend and key.is_file():
+        return Deidentifier.from_key_file(key)  # the same pseudonyms, new values added
+    if key.exists() and not (overwrite or extend):
         msg = (
-            f"--key-file {key} exists: give a new file name, or add --overwrite-key to "
-            "replace it (the pseudonyms it holds will no longer be readable)"
+            f"--key-file {key} exists: give a new file name, add --extend-key to reuse its "
+            "pseudonyms and add the new ones, or --overwrite-key to replace it (the pseudonyms "
+            "it holds will no longer be readable)"
         )
         raise TelekitError(msg)
     return Deidentifier()
@@ -556,6 +570,7 @@ def audit_folder(
     deidentify: bool = False,
     key_file: str | Path | None = None,
     overwrite_key: bool = False,
+    extend_key: bool = False,
     telehealth_lists: Sequence[str | Path] = (),
     ncci: Sequence[str | Path] = (),
     icd10: Sequence[str | Path] = (),
@@ -568,6 +583,7 @@ def audit_folder(
     practice: str | None = None,
     period: PeriodInput | None = None,
     prepared_by: str | None = None,
+    pdf: bool = False,
 ) -> AuditResult:
     """Audit the tables of ``directory`` and write every output to ``out``: exactly what
     ``telekit audit DIR --out OUT`` runs (DESIGN §4), without the stdout line and exit code.
@@ -576,7 +592,9 @@ def audit_folder(
     ``coverage``, ``providers``, ``patient_payments``; ``remittances`` may be a list), as the
     ``--claims F`` … options do; ``directory`` may then be None. ``policies``/``map`` override
     DIR/policies.toml and DIR/map.toml. ``review``, ``deidentify``, ``key_file`` and
-    ``overwrite_key`` are ``--review``, ``--deidentify``, ``--key-file`` and ``--overwrite-key``;
+    ``overwrite_key`` are ``--review``, ``--deidentify``, ``--key-file`` and ``--overwrite-key``
+    (``extend_key``: ``--extend-key``, an existing key file read and written back extended, so
+    the same values keep their pseudonyms run after run);
     ``telehealth_lists``, ``ncci`` and ``icd10`` are the files of ``--telehealth-list``,
     ``--ncci`` and ``--icd10``; ``fee_schedules`` the CMS PPRRVU files of ``--fee-schedule``
     (the i-th dated from ``fee_schedule_from[i]`` when given, else by
@@ -588,7 +606,7 @@ def audit_folder(
     ``practice``, ``period`` and ``prepared_by`` are ``--practice``, ``--period FROM..TO``
     (``"FROM..TO"`` or a pair of dates, both inclusive: only the lines whose DOS lies in it are
     reported, the others counted as ``rows_out_of_period``) and ``--prepared-by``; they label
-    summary.json, report.html and findings.xlsx.
+    summary.json, report.html and findings.xlsx; ``pdf`` is ``--pdf`` (executive.pdf).
     A run that audits no claim line raises ``TelekitError`` after writing OUT, as the CLI exits 2.
     """
     given = dict(tables or {})
@@ -615,6 +633,7 @@ def audit_folder(
         deidentify=deidentify,
         key_file=_path(key_file),
         overwrite_key=overwrite_key,
+        extend_key=extend_key,
         telehealth_list=[Path(p) for p in telehealth_lists],
         ncci=[Path(p) for p in ncci],
         icd10=[Path(p) for p in icd10],
@@ -627,6 +646,7 @@ def audit_folder(
         practice=practice,
         period=as_optional_period(period),
         prepared_by=prepared_by,
+        pdf=pdf,
     )
     result = run_audit(args)
     no_claim_audited(result, claims_path(args), args.out)

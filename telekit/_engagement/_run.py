@@ -214,6 +214,15 @@ def _notebook(eng: Engagement, drop: str, out: Path) -> str:
     if importlib.util.find_spec("papermill") is None:
         return "notebook 04: skipped (papermill is not installed: pip install papermill)"
     import papermill  # noqa: PLC0415 - only for this step
+    from jupyter_client.manager import AsyncKernelManager  # noqa: PLC0415
+
+    class LocalKernelManager(AsyncKernelManager):
+        """The kernel talks to papermill over IPC sockets (files only this user can open),
+        not TCP on 127.0.0.1: nothing else on the machine can connect to it, and it does
+        not warn on stderr that its traffic is unencrypted."""
+
+        def __init__(self, **kwargs: object) -> None:
+            super().__init__(transport="ipc", **kwargs)
 
     with _progress.Progress("run", total=1) as bar:
         bar.step("notebook 04")
@@ -224,5 +233,6 @@ def _notebook(eng: Engagement, drop: str, out: Path) -> str:
             cwd=str(out),
             progress_bar=False,
             log_output=False,
+            kernel_manager_class=LocalKernelManager,
         )
     return f"notebook 04: {out / NOTEBOOK_REPORT} (executed: {out / NOTEBOOK})"

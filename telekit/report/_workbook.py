@@ -155,6 +155,24 @@ def _summary_sheet(wb: Any, result: _Audited, formats: dict[str, Any]) -> None:
         ws.set_column(first + i, first + i, 30, formats["money"])
 
 
+#: the workbook's "created" property when the audit has no as_of (xlsxwriter's own zip dates)
+_NO_DATE = dt.datetime(1980, 1, 1)  # noqa: DTZ001 - Excel's properties carry no time zone
+
+
+def created_date(result: object) -> dt.datetime:
+    """The workbook's "created" (and "modified") property: midnight of the audit's as_of date,
+    not the clock, so that two runs on the same inputs write byte-identical workbooks (the
+    run's time is summary.json's ``run_at``)."""
+    summary = getattr(result, "summary_data", None)
+    as_of = summary.get("as_of") if isinstance(summary, dict) else getattr(result, "as_of", None)
+    if isinstance(as_of, dt.date):
+        return dt.datetime.combine(as_of, dt.time())
+    try:
+        return dt.datetime.combine(dt.date.fromisoformat(str(as_of)), dt.time())
+    except ValueError:  # none, or a de-identified year
+        return _NO_DATE
+
+
 def labels_of(result: object) -> Labels:
     """The labels of an ``AuditRecord`` (its summary.json) or an ``AuditResult`` (its
     period)."""
@@ -183,6 +201,7 @@ def write_xlsx(
 
     options = {"strings_to_numbers": False, "constant_memory": True}
     with xlsxwriter.Workbook(str(out / name), options) as wb:
+        wb.set_properties({"created": created_date(result)})
         formats = {
             "header": wb.add_format({"bold": True, "bg_color": "#EDEDED", "border": 1}),
             "money": wb.add_format({"num_format": "$#,##0.00"}),

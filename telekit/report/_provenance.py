@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import platform
 from collections.abc import Mapping
 from pathlib import Path
@@ -70,7 +69,7 @@ def options_of(args: argparse.Namespace, as_of: dt.date | None) -> dict[str, Any
         "deidentified": bool(getattr(args, "deidentify", False)),
     }
     if not options["deidentified"]:  # a path may hold a patient's name
-        arguments: dict[str, Any] = {"cwd": os.getcwd()}
+        arguments: dict[str, Any] = {"cwd": str(Path.cwd())}
         for name in PATH_ARGUMENTS:
             value = getattr(args, name, None)
             if isinstance(value, list | tuple):

@@ -151,7 +151,5 @@ def test_a_folder_that_is_not_an_out_is_exit_2(
 ) -> None:
     assert main(["verify", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip()
-    assert (
-        err
-        == f"telekit verify: {tmp_path}: no inputs.json (not an OUT of `telekit audit`, or an older one)"
-    )
+    why = "not an OUT of `telekit audit`, or an older one"
+    assert err == f"telekit verify: {tmp_path}: no inputs.json ({why})"

@@ -75,6 +75,9 @@ def test_workbook_cell_values_and_created_date(two_runs: list[Path]) -> None:
     assert list(a) == ["Summary", "Findings", "Rejects"]
     for sheet, frame in a.items():
         assert frame.equals(b[sheet]), sheet
+    version = json.loads((two_runs[0] / "summary.json").read_text())["telekit_version"]
+    assert a["Summary"].row(4)[:2] == ("telekit", a["Summary"].item(4, 1))
+    assert a["Summary"].item(4, 1).startswith(f"{version} · rule catalog ")
     import zipfile
 
     with zipfile.ZipFile(two_runs[0] / "findings.xlsx") as z:

@@ -147,6 +147,9 @@ def _summary_sheet(wb: Any, result: _Audited, formats: dict[str, Any]) -> None:
     ws.write_string(3, first - 1, "What it means", formats["header"])
     for i, r in kinds:
         ws.write_string(3, first + i, EXPOSURE_MEANING[r["exposure"]], formats["wrap"])
+    if first >= 3:  # the versions that made it, in A:B under the labels
+        ws.write_string(4, 0, "telekit", formats["header"])
+        ws.write_string(4, 1, versions_of(result))
     ws.write_string(4, first - 1, "Never added together; a line may count in several rules.")
     ws.freeze_panes(TOTALS_ROWS + 1, 0)
     _table(ws, rules, formats, first=TOTALS_ROWS)
@@ -171,6 +174,19 @@ def created_date(result: object) -> dt.datetime:
         return dt.datetime.combine(dt.date.fromisoformat(str(as_of)), dt.time())
     except ValueError:  # none, or a de-identified year
         return _NO_DATE
+
+
+def versions_of(result: object) -> str:
+    """``0.1.0 · rule catalog 2026-12-07 · code sets 2026.12.07``: what made the workbook (an
+    ``AuditRecord``'s summary.json, or an ``AuditResult`` and this telekit)."""
+    from telekit._core._version import VERSION  # noqa: PLC0415
+
+    summary = getattr(result, "summary_data", None)
+    found = summary if isinstance(summary, dict) else {}
+    telekit = found.get("telekit_version") or VERSION
+    catalog = found.get("catalog_version") or getattr(result, "catalog_version", "")
+    code_sets = found.get("code_set_version") or getattr(result, "code_set_version", "")
+    return f"{telekit} · rule catalog {catalog} · code sets {code_sets}"
 
 
 def labels_of(result: object) -> Labels:

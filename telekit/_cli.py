@@ -22,6 +22,7 @@ from telekit._onboard import _commands as onboard
 from telekit._policies import _cli as policies_cli
 from telekit._sampling._command import register as register_sample_visits
 from telekit.report._compare_cli import register as register_compare
+from telekit.report._verify_cli import register as register_verify
 from telekit.review import _cli as review_cli
 
 if TYPE_CHECKING:
@@ -284,6 +285,7 @@ def _parser() -> argparse.ArgumentParser:
     review_cli.register(sub)
     engagement.register(sub)
     register_compare(sub)
+    register_verify(sub)
     return p
 
 

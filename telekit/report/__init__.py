@@ -38,6 +38,10 @@ re-renders without re-auditing (``render_audit_dir``).
 
 ``compare(before_out, after_out)`` compares two audits' OUT folders: findings new, persisting,
 resolved and out of scope, the money by rule, provider and payer (``telekit compare``).
+
+``verify_out(out)`` re-runs the audit an OUT records (inputs.json: every input's SHA-256, every
+option, the versions) and names the first difference, else says it reproduced
+(``telekit verify``).
 """
 
 from telekit.report._compare import Comparison, compare
@@ -52,11 +56,13 @@ from telekit.report._metrics import deidentified_metrics as deidentified_metrics
 from telekit.report._out import load_audit, read_metrics, render_audit_dir, write_metrics
 from telekit.report._record import AuditRecord
 from telekit.report._render import render
+from telekit.report._verify import OutVerification, verify_out
 
 __all__ = [
     "METRIC_FRAMES",
     "AuditRecord",
     "Comparison",
+    "OutVerification",
     "audit_folder",
     "compare",
     "compute_metrics",
@@ -66,5 +72,6 @@ __all__ = [
     "render",
     "render_audit_dir",
     "render_executive",
+    "verify_out",
     "write_metrics",
 ]

@@ -39,6 +39,7 @@ from telekit.report._decisions import read_review
 from telekit.report._deidentify import Deidentifier, is_inside
 from telekit.report._labels import Labels
 from telekit.report._metrics import BucketMetrics, compute_metrics
+from telekit.report._provenance import options_of
 from telekit.report._reference_files import reference_files
 
 if TYPE_CHECKING:
@@ -146,8 +147,9 @@ def run_audit(args: argparse.Namespace) -> AuditResult:
         inputs=paths
         | ({"policies": [policies_path]} if policies_path else {})
         | ({"map": [map_path]} if map_path else {})
-        | _reference_inputs(args, expected_fees),
-        options={"as_of": as_of.isoformat() if as_of else None} | _pricing_options(args),
+        | _reference_inputs(args, expected_fees)
+        | ({"review": [args.review]} if args.review else {}),
+        options=options_of(args, as_of),  # every option of the run (report._provenance)
         metrics=metric_frames,
         oig=oig,
         decisions=decisions,

@@ -36,6 +36,7 @@ from telekit.report._cells import write_csv
 from telekit.report._deidentify import Deidentifier, file_names, is_inside
 from telekit.report._executive import render_executive
 from telekit.report._metrics import deidentified_metrics
+from telekit.report._provenance import provenance_of
 from telekit.report._record import AuditRecord
 from telekit.report._render import render
 from telekit.report._workbook import decisions_sheet, write_xlsx
@@ -166,9 +167,14 @@ def sha256_of(path: Path) -> str:
 
 
 def inputs_record(
-    paths: Mapping[str, list[Path]], options: Mapping[str, Any], *, deidentified: bool = False
+    paths: Mapping[str, list[Path]],
+    options: Mapping[str, Any],
+    *,
+    deidentified: bool = False,
+    summary: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """What inputs.json holds: each table's files (resolved path and SHA-256) and the options.
+    """What inputs.json holds (``report._provenance``): each input's files (resolved path and
+    SHA-256), the options, and with ``summary`` the provenance (versions, reference releases).
     De-identified, a file keeps only its table name and extension (``claims.xlsx``): a file
     name may hold a patient's name."""
     inputs: dict[str, list[dict[str, str]]] = {}
@@ -181,7 +187,10 @@ def inputs_record(
         inputs[table] = [
             {"path": name, "sha256": sha256_of(p)} for name, p in zip(names, ps, strict=True)
         ]
-    return {"inputs": inputs, "options": dict(options)}
+    record: dict[str, Any] = {"inputs": inputs, "options": dict(options)}
+    if summary is not None:
+        record["provenance"] = provenance_of(summary)
+    return record
 
 
 # --- OUT as a whole -------------------------------------------------------------------------------
@@ -331,7 +340,10 @@ def write_audit(
         opts["deidentified"] = True
     lines = claim_lines(result, deid)  # under deid, before the key is written
     record = dataclasses.replace(
-        record, inputs=inputs_record(inputs, opts, deidentified=deid is not None)
+        record,
+        inputs=inputs_record(
+            inputs, opts, deidentified=deid is not None, summary=record.summary_data
+        ),
     )
     # every identifier now has its pseudonym: the key is complete, and written first
     key_tmp = deid.stage_key(key_file) if deid is not None and key_file is not None else None

@@ -91,6 +91,7 @@ def _deidentified_options(options: Any) -> dict[str, Any]:
     if isinstance(as_of, str) and len(as_of) >= 4:
         out["as_of"] = as_of[:4]
     out["deidentified"] = True
+    out.pop("arguments", None)  # the paths as typed: a file name may hold a patient's name
     return out
 
 

@@ -147,12 +147,46 @@ def _summary_sheet(wb: Any, result: _Audited, formats: dict[str, Any]) -> None:
     ws.write_string(3, first - 1, "What it means", formats["header"])
     for i, r in kinds:
         ws.write_string(3, first + i, EXPOSURE_MEANING[r["exposure"]], formats["wrap"])
+    if first >= 3:  # the versions that made it, in A:B under the labels
+        ws.write_string(4, 0, "telekit", formats["header"])
+        ws.write_string(4, 1, versions_of(result))
     ws.write_string(4, first - 1, "Never added together; a line may count in several rules.")
     ws.freeze_panes(TOTALS_ROWS + 1, 0)
     _table(ws, rules, formats, first=TOTALS_ROWS)
     ws.set_column(first - 1, first - 1, 24)  # the totals' labels
     for i in range(len(EXPOSURE_KINDS)):  # wide enough for what each total means
         ws.set_column(first + i, first + i, 30, formats["money"])
+
+
+#: the workbook's "created" property when the audit has no as_of (xlsxwriter's own zip dates)
+_NO_DATE = dt.datetime(1980, 1, 1)  # noqa: DTZ001 - Excel's properties carry no time zone
+
+
+def created_date(result: object) -> dt.datetime:
+    """The workbook's "created" (and "modified") property: midnight of the audit's as_of date,
+    not the clock, so that two runs on the same inputs write byte-identical workbooks (the
+    run's time is summary.json's ``run_at``)."""
+    summary = getattr(result, "summary_data", None)
+    as_of = summary.get("as_of") if isinstance(summary, dict) else getattr(result, "as_of", None)
+    if isinstance(as_of, dt.date):
+        return dt.datetime.combine(as_of, dt.time())
+    try:
+        return dt.datetime.combine(dt.date.fromisoformat(str(as_of)), dt.time())
+    except ValueError:  # none, or a de-identified year
+        return _NO_DATE
+
+
+def versions_of(result: object) -> str:
+    """``0.1.0 · rule catalog 2026-12-07 · code sets 2026.12.07``: what made the workbook (an
+    ``AuditRecord``'s summary.json, or an ``AuditResult`` and this telekit)."""
+    from telekit._core._version import VERSION  # noqa: PLC0415
+
+    summary = getattr(result, "summary_data", None)
+    found = summary if isinstance(summary, dict) else {}
+    telekit = found.get("telekit_version") or VERSION
+    catalog = found.get("catalog_version") or getattr(result, "catalog_version", "")
+    code_sets = found.get("code_set_version") or getattr(result, "code_set_version", "")
+    return f"{telekit} · rule catalog {catalog} · code sets {code_sets}"
 
 
 def labels_of(result: object) -> Labels:
@@ -183,6 +217,7 @@ def write_xlsx(
 
     options = {"strings_to_numbers": False, "constant_memory": True}
     with xlsxwriter.Workbook(str(out / name), options) as wb:
+        wb.set_properties({"created": created_date(result)})
         formats = {
             "header": wb.add_format({"bold": True, "bg_color": "#EDEDED", "border": 1}),
             "money": wb.add_format({"num_format": "$#,##0.00"}),

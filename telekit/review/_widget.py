@@ -78,6 +78,7 @@ _LABELS = {
     c.ENROLLMENT_START_DATE: "Enrolled from",
     c.ENROLLMENT_END_DATE: "Enrolled to",
     c.TELEHEALTH_COVERED: "Telehealth covered",
+    c.MDM_LEVEL: "MDM level",
     "rule_codes": "Rules",
     **{k: EXPOSURE_WORDS[k].capitalize() for k in EXPOSURE_KINDS},
 }

@@ -185,6 +185,7 @@ def test_tables_are_readable(review: EncounterReview, result: tk.AuditResult) ->
         assert f"<th>{label}</th>" in header
     assert "claim_line_start_date" not in details
     assert "<th>Total minutes</th>" in details  # documentation fields labelled too
+    assert "<th>MDM level</th>" in details
     assert "<th>Enrolled from</th>" in details
     dos = lines.get_column("claim_line_start_date").min()
     assert f"<td>{dos.isoformat()}</td>" in details

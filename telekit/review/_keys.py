@@ -8,8 +8,9 @@ key to Python, where ``on_key`` callbacks act on it.
 A key counts only when no modifier (Ctrl, Alt, Meta) is held, the focus is not in a text box
 (input, textarea, select, contenteditable), and the focus is inside the app (the nearest
 ``.telekit-review`` element, made focusable so a click anywhere in it gives it the focus) or, in
-a page without JupyterLab's shell (Voilà), on the page itself. A handled key stops there, so
-JupyterLab's command-mode shortcuts (``c`` copy cell, ``d d`` delete cell) never see it.
+a page without a notebook editor (Voilà: no command / edit mode), on the page itself. A handled
+key stops there, so JupyterLab's command-mode shortcuts (``c`` copy cell, ``d d`` delete cell)
+never see it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import traitlets
 
 _ESM = r"""
 const TEXT = "input, textarea, select, [contenteditable=''], [contenteditable='true']";
+// a notebook editor (JupyterLab, Notebook 7) has its own single-key shortcuts; Voila has none
+const EDITOR = ".jp-Notebook.jp-mod-commandMode, .jp-Notebook.jp-mod-editMode";
 
 function render({ model, el }) {
   el.classList.add("telekit-review-keys");
@@ -42,8 +45,8 @@ function render({ model, el }) {
     if (target instanceof Element && target.closest(TEXT)) return;
     const inside = target instanceof Node && r.contains(target);
     const page = target === document.body || target === document.documentElement;
-    const lab = document.querySelector(".jp-LabShell") !== null;
-    if (!inside && !(page && !lab)) return;
+    const editor = document.querySelector(EDITOR) !== null;
+    if (!inside && !(page && !editor)) return;
     event.preventDefault();
     event.stopPropagation();
     event.stopImmediatePropagation();

@@ -6,12 +6,17 @@ from __future__ import annotations
 
 import json
 import re
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from telekit.review import read_decisions
@@ -169,3 +174,88 @@ def test_save_and_next_and_keyboard_shortcuts_in_jupyterlab(
     assert decided.filter(pl.col("encounter_id") == first).get_column(
         "note"
     ).unique().to_list() == ["checked in the browser"]
+
+
+VOILA_APP = """\
+from pathlib import Path
+import telekit as tk
+from telekit.review import EncounterReview
+DATA = Path({data!r})
+result = tk.audit(DATA / "claims.csv", encounters=DATA / "encounters.csv",
+                  coverage=DATA / "coverage.csv", providers=DATA / "providers.csv")
+review = EncounterReview(result, db={db!r}, reviewer="voila")
+review"""
+
+
+def test_keyboard_shortcuts_in_voila(
+    tmp_path: Path,
+    jupyter_lab: Any,
+    browser_page: Any,
+    save_screenshot: Callable[[str], Path],
+) -> None:
+    """The same app served by Voilà (no notebook editor): keys work from the page itself."""
+    pytest.importorskip("voila", reason="voila is not installed (telekit review serve needs it)")
+    import nbformat
+
+    db = tmp_path / "voila.sqlite"
+    nb = nbformat.v4.new_notebook()
+    data = str(Path(__file__).resolve().parents[2] / "data" / "samples")
+    nb.cells = [nbformat.v4.new_code_cell(VOILA_APP.format(data=data, db=str(db)))]
+    nbformat.write(nb, tmp_path / "app.ipynb")
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    log = (tmp_path / "voila.log").open("wb")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "voila",
+            "app.ipynb",
+            "--no-browser",
+            f"--port={port}",
+            "--Voila.ip=127.0.0.1",
+            "--show_tracebacks=True",
+        ],
+        cwd=tmp_path,
+        env=jupyter_lab.env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        page = browser_page
+        page.set_default_timeout(180_000)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                page.goto(f"http://127.0.0.1:{port}/")
+                break
+            except PlaywrightError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+        app = page.locator(".telekit-review")
+        expect(app).to_have_count(1, timeout=180_000)
+        position = app.locator(".telekit-review-position")
+        progress = app.locator(".telekit-review-progress")
+        expect(position).to_have_text(re.compile(r"^1 of \d+: "))
+        page.locator("body").click(position={"x": 5, "y": 5})  # the page, not the app
+        page.keyboard.press("n")
+        expect(position).to_have_text(re.compile(r"^2 of \d+: "))
+        second = position.inner_text().split(": ")[1]
+        page.keyboard.press("d")
+        expect(progress).to_have_text(re.compile(r"^1 of \d+ encounters reviewed"))
+        expect(position).to_have_text(re.compile(r"^3 of \d+: "))
+        save_screenshot("review-04-voila-keys")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+        log.close()
+    decided = read_decisions(db)
+    assert set(decided.get_column("encounter_id")) == {second}
+    assert decided.get_column("decision").unique().to_list() == ["dismiss"]
+    assert decided.get_column("reviewer").unique().to_list() == ["voila"]

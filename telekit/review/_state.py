@@ -376,6 +376,25 @@ class ReviewState:
         """Move to the previous entry (stays on the first one). Returns the current key."""
         return self._move(self._index - 1)
 
+    def next_undecided(self) -> str | None:
+        """Move to the next entry of the filtered worklist that still has an undecided finding
+        (after the current one, then from the top). Stays when the current entry itself still
+        has one (a decision on some of its findings leaves the rest to decide) or when every
+        entry is reviewed. Returns the current key."""
+        if not self._keys:
+            return None
+        open_rows = (
+            self.worklist()
+            .with_row_index("_pos")
+            .filter(pl.col("status") != "reviewed")
+            .get_column("_pos")
+            .to_list()
+        )
+        if not open_rows or self._index in open_rows:
+            return self.current_key
+        later = [i for i in open_rows if i > self._index]
+        return self._move(later[0] if later else open_rows[0])
+
     def goto(self, key: str) -> str:
         """Move to worklist ``key`` (an encounter_id, ``claim:<claim_id>``, or a bare claim_id
         whose findings have no encounter)."""
@@ -432,6 +451,15 @@ class ReviewState:
         return self.store.record(
             chosen.select(_FINDING_KEYS), decision, note=note, reviewer=self.reviewer
         )
+
+    def decide_and_next(
+        self, decision: str, *, note: str = "", finding_ids: Iterable[str] | None = None
+    ) -> int:
+        """``decide`` and then ``next_undecided``: the "Save & next" of the review app.
+        Returns how many findings were decided; ``current_key`` tells where it moved."""
+        n = self.decide(decision, note=note, finding_ids=finding_ids)
+        self.next_undecided()
+        return n
 
     def decisions(self) -> pl.DataFrame:
         """The current decision of every decided finding of this audit (latest per finding,

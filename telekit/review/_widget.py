@@ -6,7 +6,15 @@ tests and stylesheets can find it: ``telekit-review`` (the whole app), ``-progre
 ``-next``, ``-goto``, ``-goto-key``, ``-position``, ``-confirm``, ``-dismiss``, ``-needs-query``,
 ``-note``, ``-status``, ``-scope``, ``-encounter``, ``-findings``, ``-finding``, ``-select``,
 ``-rule-doc``, ``-money`` (an entry's or a finding's money, its meaning on hover), ``-worklist``,
-``-sort`` and ``-filter-<rule|severity|provider|payer|status>``.
+``-sort``, ``-filter-<rule|severity|provider|payer|status>``, ``-bar`` (the decision bar, just
+above the findings and sticky), ``-move-on`` ("Move on after a decision"), ``-details`` (claim
+lines, documentation, coverage, below the findings), ``-keys`` (the keyboard shortcuts),
+``-table`` and ``-finding-table``.
+
+"Save & next": with *Move on after a decision* ticked (the default), a click on a decision saves
+it and moves to the next entry with an undecided finding (``ReviewState.next_undecided``).
+Keyboard shortcuts, when the focus is in the app and not in a text box: ``c`` / ``d`` / ``q``
+decide (as the buttons do), ``n`` / ``p`` next / previous (``telekit.review._keys``).
 
 Money is shown kind by kind (overpaid, denied, at risk, underpaid; DESIGN §4), never added
 together; a line's charge is shown only labelled as a charge.
@@ -27,6 +35,7 @@ import polars as pl
 from telekit._core import _columns as c
 from telekit._engine._annotate import ENCOUNTER_FIELDS
 from telekit._engine._result import EXPOSURE_KINDS, EXPOSURE_MEANING, EXPOSURE_WORDS
+from telekit.review._keys import KeyShortcuts
 from telekit.review._state import (
     KEY,
     EncounterView,
@@ -50,21 +59,28 @@ _COVERAGE_FIELDS = (
     c.ENROLLMENT_END_DATE,
     c.TELEHEALTH_COVERED,
 )
-# short headers for the claim-line table (display only; the state keeps the canonical names)
-_LINE_HEADERS = {
-    c.CLAIM_ID: "claim",
-    c.CLAIM_LINE_NUMBER: "line",
-    c.CLAIM_LINE_START_DATE: "DOS",
-    c.HCPCS_CODE: "code",
-    "modifiers": "modifiers",
+# readable column labels (display only; the state keeps the canonical names); a column not
+# named here is shown with its underscores as spaces, first letter capitalised
+_LABELS = {
+    KEY: "Entry",
+    c.ENCOUNTER_ID: "Encounter",
+    c.CLAIM_ID: "Claim",
+    c.CLAIM_LINE_NUMBER: "Line",
+    c.CLAIM_LINE_START_DATE: "Date of service",
+    c.HCPCS_CODE: "Code",
     c.PLACE_OF_SERVICE_CODE: "POS",
-    c.SERVICE_UNIT_QUANTITY: "units",
-    c.CHARGE_AMOUNT: "charge",
-    c.PAYER: "payer",
-    c.RENDERING_NPI: "rendering NPI",
-    c.CLAIM_FREQUENCY_CODE: "freq",
-    "diagnoses": "diagnoses",
-    "findings": "findings",
+    c.SERVICE_UNIT_QUANTITY: "Units",
+    c.CHARGE_AMOUNT: "Charge",
+    c.RENDERING_NPI: "Rendering NPI",
+    c.CLAIM_FREQUENCY_CODE: "Frequency",
+    c.PAYER_TYPE: "Payer type",
+    c.PLAN_NAME: "Plan",
+    c.ENROLLMENT_START_DATE: "Enrolled from",
+    c.ENROLLMENT_END_DATE: "Enrolled to",
+    c.TELEHEALTH_COVERED: "Telehealth covered",
+    c.MDM_LEVEL: "MDM level",
+    "rule_codes": "Rules",
+    **{k: EXPOSURE_WORDS[k].capitalize() for k in EXPOSURE_KINDS},
 }
 _DECISION_LABELS = {"confirm": "Confirm", "dismiss": "Dismiss", "needs_query": "Needs query"}
 _DECISION_CLASSES = {
@@ -72,34 +88,77 @@ _DECISION_CLASSES = {
     "dismiss": "telekit-review-dismiss",
     "needs_query": "telekit-review-needs-query",
 }
-_DECISION_STYLES = {"confirm": "danger", "dismiss": "success", "needs_query": "warning"}
+# Dismiss is neutral (the default grey): green would read as "approve"
+_DECISION_STYLES = {"confirm": "danger", "dismiss": "", "needs_query": "warning"}
+_DECISION_KEYS = {"confirm": "c", "dismiss": "d", "needs_query": "q"}
+_DECISION_HELP = {
+    "confirm": "the finding is right: the claim needs fixing",
+    "dismiss": "the finding does not apply here",
+    "needs_query": "ask the clinician or the payer before deciding",
+}
 _STYLE = """<style>
 .telekit-review table.telekit-review-table {border-collapse: collapse; font-size: 12px;
   margin: 2px 0 8px 0}
 .telekit-review table.telekit-review-table th, .telekit-review table.telekit-review-table td {
   border: 1px solid #ddd; padding: 2px 6px; text-align: left; vertical-align: top}
 .telekit-review table.telekit-review-table td {white-space: nowrap}
+.telekit-review table.telekit-review-table td.telekit-review-num {text-align: right}
+.telekit-review table.telekit-review-finding-table {width: 100%; max-width: 70em}
+.telekit-review table.telekit-review-finding-table th {width: 8em; background: #f6f6f6}
+.telekit-review table.telekit-review-finding-table td {white-space: normal;
+  overflow-wrap: anywhere}
 .telekit-review .telekit-review-muted {color: #666; margin: 2px 0 8px 0; font-style: italic}
+.telekit-review .telekit-review-bar {position: sticky; top: 0; z-index: 10; background: #fff;
+  border-bottom: 1px solid #ccc; padding: 4px 0}
+.telekit-review:focus {outline: none}
 </style>"""
 
 
-def _text(value: Any) -> str:
+def _label(column: str) -> str:
+    """A column's readable label: ``claim_line_start_date`` -> ``Date of service``."""
+    if column in _LABELS:
+        return _LABELS[column]
+    words = column.replace("_", " ")
+    return words[:1].upper() + words[1:]
+
+
+def _text(value: Any, *, money: bool = False) -> str:
+    """A value as a reviewer reads it: money as ``$1,234.50``, dates as ``YYYY-MM-DD``, times
+    to the minute, yes / no, quantities without trailing zeros."""
     if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return f"{value:,.2f}" if value.as_tuple().exponent == -2 else f"{value.normalize():f}"
-    return str(value)
+        text = ""
+    elif isinstance(value, bool):
+        text = "yes" if value else "no"
+    elif isinstance(value, datetime):
+        text = value.strftime("%Y-%m-%d %H:%M")
+    elif isinstance(value, date):
+        text = value.isoformat()
+    elif isinstance(value, Decimal) and money:
+        text = f"-${-value:,.2f}" if value < 0 else f"${value:,.2f}"
+    elif isinstance(value, Decimal):
+        text = f"{value.normalize():f}"
+    else:
+        text = str(value)
+    return text
+
+
+def _is_money(dtype: pl.DataType) -> bool:
+    return isinstance(dtype, pl.Decimal) and dtype.scale == 2
 
 
 def _table(df: pl.DataFrame, *, css: str = "") -> str:
-    """A small frame as an escaped HTML table (display only; a handful of rows)."""
-    head = "".join(f"<th>{html.escape(col)}</th>" for col in df.columns)
+    """A small frame as an escaped HTML table with readable column labels, money as
+    ``$1,234.50``, numbers right-aligned (display only; a handful of rows; no dtype row)."""
+    money = [_is_money(t) for t in df.dtypes]
+    numeric = [t.is_numeric() for t in df.dtypes]
+    head = "".join(f"<th>{html.escape(_label(col))}</th>" for col in df.columns)
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(_text(v))}</td>" for v in row) + "</tr>"
+        "<tr>"
+        + "".join(
+            f"<td{' class=telekit-review-num' if num else ''}>{html.escape(_text(v, money=m))}</td>"
+            for v, m, num in zip(row, money, numeric, strict=True)
+        )
+        + "</tr>"
         for row in df.rows()
     )
     return (
@@ -110,7 +169,7 @@ def _table(df: pl.DataFrame, *, css: str = "") -> str:
 
 def _record(fields: Iterable[str], row: dict[str, Any]) -> str:
     cells = "".join(
-        f"<tr><th>{html.escape(f)}</th><td>{html.escape(_text(row.get(f)))}</td></tr>"
+        f"<tr><th>{html.escape(_label(f))}</th><td>{html.escape(_text(row.get(f)))}</td></tr>"
         for f in fields
     )
     return f"<table class='telekit-review-table'><tbody>{cells}</tbody></table>"
@@ -163,23 +222,7 @@ class EncounterReview:
         self.progress.add_class("telekit-review-progress")
 
         self.filters: dict[str, widgets.Dropdown] = self._filter_dropdowns()
-        self.sort = widgets.Dropdown(
-            options=[
-                ("money: overpaid, denied, at risk, underpaid", "exposure"),
-                ("date", "date"),
-                ("key", "key"),
-            ],
-            value=self.state.sort,
-            description="sort",
-            layout=widgets.Layout(width="auto"),
-            style={"description_width": "initial"},
-        )
-        self.sort.tooltip = (
-            "money: entries with the largest overpaid amount first, then denied, at risk and "
-            "underpaid amounts (each kind on its own; never added together)"
-        )
-        self.sort.add_class("telekit-review-sort")
-        self.sort.observe(self._on_sort, names="value")
+        self.sort = self._sort_dropdown()
 
         self.worklist_html = widgets.HTML()
         self.worklist = widgets.Accordion(children=[self.worklist_html], titles=("Worklist",))
@@ -187,8 +230,12 @@ class EncounterReview:
         self.worklist.add_class("telekit-review-worklist")
         self.worklist.observe(lambda _: self._render_worklist(), names="selected_index")
 
-        self.prev_button = self._button("◀ Previous", "telekit-review-prev", self.previous)
-        self.next_button = self._button("Next ▶", "telekit-review-next", self.next)
+        self.prev_button = self._button(
+            "◀ Previous", "telekit-review-prev", self.previous, "Previous entry (p)"
+        )
+        self.next_button = self._button(
+            "Next ▶", "telekit-review-next", self.next, "Next entry (n)"
+        )
         self.position = widgets.Label()
         self.position.add_class("telekit-review-position")
         self.goto_key = widgets.Combobox(
@@ -201,6 +248,8 @@ class EncounterReview:
 
         self.encounter = widgets.HTML()
         self.encounter.add_class("telekit-review-encounter")
+        self.details = widgets.HTML()
+        self.details.add_class("telekit-review-details")
         self.findings_box = widgets.VBox()
         self.findings_box.add_class("telekit-review-findings")
 
@@ -213,6 +262,20 @@ class EncounterReview:
         self.confirm_button = self.decision_buttons["confirm"]
         self.dismiss_button = self.decision_buttons["dismiss"]
         self.needs_query_button = self.decision_buttons["needs_query"]
+        self.move_on = widgets.Checkbox(
+            value=True,
+            description="Move on after a decision",
+            indent=False,
+            layout=widgets.Layout(width="auto"),
+        )
+        self.move_on.tooltip = (
+            "On: a decision saves and moves to the next encounter with an undecided finding. "
+            "Off: stay on the encounter."
+        )
+        self.move_on.add_class("telekit-review-move-on")
+        self.shortcuts = KeyShortcuts([*_DECISION_KEYS.values(), "n", "p"])
+        self.shortcuts.add_class("telekit-review-keys")
+        self.shortcuts.on_key(self._on_key)
         self.scope = widgets.Label()
         self.scope.add_class("telekit-review-scope")
         self.status = widgets.Label()
@@ -222,6 +285,7 @@ class EncounterReview:
             f"{_STYLE}<b>Encounter review</b> — reviewer <code>{html.escape(reviewer)}</code>, "
             f"file <code>{html.escape(Path(db).name)}</code>"
         )
+        self.bar = self._decision_bar()
         self.widget = widgets.VBox(
             [
                 title,
@@ -231,6 +295,23 @@ class EncounterReview:
                     layout=widgets.Layout(flex_flow="row wrap"),
                 ),
                 self.worklist,
+                self.bar,
+                self.encounter,
+                self.findings_box,
+                self.details,
+            ]
+        )
+        self.widget.add_class("telekit-review")
+        self._render()
+
+    def _decision_bar(self) -> widgets.VBox:
+        """Navigation, decisions and the note, right above the findings (sticky)."""
+        keys_help = widgets.HTML(
+            "<span class='telekit-review-muted'>keys: c confirm · d dismiss · q needs query · "
+            "n next · p previous (click the app first; not while typing a note)</span>"
+        )
+        bar = widgets.VBox(
+            [
                 widgets.HBox(
                     [
                         self.prev_button,
@@ -238,17 +319,21 @@ class EncounterReview:
                         self.next_button,
                         self.goto_key,
                         self.goto_button,
-                    ]
+                    ],
+                    layout=widgets.Layout(flex_flow="row wrap"),
                 ),
-                self.encounter,
-                self.findings_box,
-                widgets.HBox([self.note, *self.decision_buttons.values()]),
-                self.scope,
-                self.status,
+                widgets.HBox(
+                    [*self.decision_buttons.values(), self.move_on, self.shortcuts],
+                    layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
+                ),
+                widgets.HBox(
+                    [self.note, widgets.VBox([self.scope, self.status, keys_help])],
+                    layout=widgets.Layout(flex_flow="row wrap"),
+                ),
             ]
         )
-        self.widget.add_class("telekit-review")
-        self._render()
+        bar.add_class("telekit-review-bar")
+        return bar
 
     # --- public API (the widget's buttons call these) ----------------------------------------
 
@@ -271,13 +356,23 @@ class EncounterReview:
         return target
 
     def decide(
-        self, decision: str, *, note: str = "", finding_ids: Iterable[str] | None = None
+        self,
+        decision: str,
+        *,
+        note: str = "",
+        finding_ids: Iterable[str] | None = None,
+        move_on: bool = False,
     ) -> int:
         """Record ``decision`` (confirm | dismiss | needs_query) for the current encounter's
-        findings, or only ``finding_ids``; written to the review file at once. Returns how many
-        findings were decided."""
+        findings, or only ``finding_ids``; written to the review file at once. With
+        ``move_on`` ("Save & next", what a click does while *Move on after a decision* is
+        ticked) it then moves to the next encounter with an undecided finding
+        (``ReviewState.next_undecided``). Returns how many findings were decided."""
         key = self.state.current_key
-        n = self.state.decide(decision, note=note, finding_ids=finding_ids)
+        if move_on:
+            n = self.state.decide_and_next(decision, note=note, finding_ids=finding_ids)
+        else:
+            n = self.state.decide(decision, note=note, finding_ids=finding_ids)
         label = _DECISION_LABELS[normalize_decision(decision)]
         self.status.value = f"{label}: {n} finding{'' if n == 1 else 's'} of {key} saved"
         self._render()
@@ -342,6 +437,27 @@ class EncounterReview:
             filters[name] = dropdown
         return filters
 
+    def _sort_dropdown(self) -> widgets.Dropdown:
+        """The worklist order (money kind by kind, date, key)."""
+        sort = widgets.Dropdown(
+            options=[
+                ("money: overpaid, denied, at risk, underpaid", "exposure"),
+                ("date", "date"),
+                ("key", "key"),
+            ],
+            value=self.state.sort,
+            description="sort",
+            layout=widgets.Layout(width="auto"),
+            style={"description_width": "initial"},
+        )
+        sort.tooltip = (
+            "money: entries with the largest overpaid amount first, then denied, at risk and "
+            "underpaid amounts (each kind on its own; never added together)"
+        )
+        sort.add_class("telekit-review-sort")
+        sort.observe(self._on_sort, names="value")
+        return sort
+
     def _decision_buttons(self) -> dict[str, widgets.Button]:
         """One button per decision (confirm, dismiss, needs_query)."""
         buttons: dict[str, widgets.Button] = {}
@@ -349,7 +465,10 @@ class EncounterReview:
             button = widgets.Button(
                 description=label,
                 button_style=_DECISION_STYLES[decision],
-                tooltip=f"{label}: the chosen findings, or every finding of the encounter",
+                tooltip=(
+                    f"{label} (key {_DECISION_KEYS[decision]}): {_DECISION_HELP[decision]}; "
+                    "applies to the ticked findings, or every finding of the encounter"
+                ),
             )
             button.add_class(_DECISION_CLASSES[decision])
             button.on_click(lambda _, d=decision: self._decide_clicked(d))
@@ -358,8 +477,8 @@ class EncounterReview:
 
     # --- events ---------------------------------------------------------------------------
 
-    def _button(self, label: str, css: str, action: Any) -> widgets.Button:
-        button = widgets.Button(description=label)
+    def _button(self, label: str, css: str, action: Any, tooltip: str) -> widgets.Button:
+        button = widgets.Button(description=label, tooltip=tooltip)
         button.add_class(css)
         button.on_click(lambda _: action())
         return button
@@ -370,11 +489,28 @@ class EncounterReview:
 
     def _decide_clicked(self, decision: str) -> None:
         try:
-            self.decide(decision, note=self.note.value, finding_ids=self._chosen())
+            self.decide(
+                decision,
+                note=self.note.value,
+                finding_ids=self._chosen(),
+                move_on=self.move_on.value,
+            )
         except (ValueError, KeyError) as exc:
             self.status.value = str(exc).strip("'\"")
             return
         self.note.value = ""
+
+    def _on_key(self, key: str) -> None:
+        """A shortcut pressed in the browser: c / d / q decide, n / p move."""
+        if self.state.current_key is None:
+            return
+        if key == "n":
+            self.next()
+        elif key == "p":
+            self.previous()
+        else:
+            decision = {v: k for k, v in _DECISION_KEYS.items()}[key]
+            self._decide_clicked(decision)
 
     def _goto_clicked(self) -> None:
         try:
@@ -408,6 +544,7 @@ class EncounterReview:
         if view is None:
             self.position.value = "0 of 0"
             self.encounter.value = _note("No encounter matches the filters.")
+            self.details.value = ""
             self._clear_findings()
             self._render_scope()
             return
@@ -415,6 +552,7 @@ class EncounterReview:
         self.next_button.disabled = view.position == view.total
         self.position.value = f"{view.position} of {view.total}: {view.key}"
         self.encounter.value = self._encounter_html(view)
+        self.details.value = self._details_html(view)
         self._render_findings(view)
         self._render_scope()
 
@@ -433,19 +571,15 @@ class EncounterReview:
     def _render_worklist(self) -> None:
         if self.worklist.selected_index is None:
             return
-        table = (
-            self.state.worklist()
-            .select(
-                KEY,
-                "status",
-                "findings",
-                "decided",
-                *EXPOSURE_KINDS,
-                c.CLAIM_LINE_START_DATE,
-                "rule_codes",
-                "payers",
-            )
-            .rename(EXPOSURE_WORDS)
+        table = self.state.worklist().select(
+            KEY,
+            "status",
+            "findings",
+            "decided",
+            *EXPOSURE_KINDS,
+            c.CLAIM_LINE_START_DATE,
+            "rule_codes",
+            "payers",
         )
         more = table.height - _WORKLIST_ROWS_SHOWN
         shown = _table(table.head(_WORKLIST_ROWS_SHOWN))
@@ -454,19 +588,21 @@ class EncounterReview:
         self.worklist_html.value = f"<div style='max-height:24em;overflow:auto'>{shown}</div>"
 
     def _encounter_html(self, view: EncounterView) -> str:
-        parts = [
-            f"<h3 style='margin:6px 0'>{html.escape(view.key)}</h3>",
+        """The entry's heading: key, findings, money, status, date of service."""
+        return (
+            f"<h3 style='margin:6px 0'>{html.escape(view.key)}</h3>"
             f"<p style='margin:2px 0 8px 0'>{view.findings.height} "
             f"finding{'' if view.findings.height == 1 else 's'} · "
             f"{_money_html(view.exposure)} · {html.escape(view.status)}"
-            f"{' · DOS ' + view.date_of_service.isoformat() if view.date_of_service else ''}</p>",
+            f"{' · DOS ' + view.date_of_service.isoformat() if view.date_of_service else ''}</p>"
+            "<b>Findings</b>"
+        )
+
+    def _details_html(self, view: EncounterView) -> str:
+        """Below the findings: the claim lines, the documentation and the coverage."""
+        parts = [
             "<b>Claim lines</b>",
-            _table(
-                view.lines.rename(
-                    {k: v for k, v in _LINE_HEADERS.items() if k in view.lines.columns}
-                ),
-                css="telekit-review-lines",
-            ),
+            _table(view.lines, css="telekit-review-lines"),
             "<b>Documentation</b>",
         ]
         if view.documentation is not None:
@@ -483,7 +619,6 @@ class EncounterReview:
             parts.append(_table(view.coverage.select(_COVERAGE_FIELDS)))
         else:
             parts.append(_note(view.coverage_note))
-        parts.append("<b>Findings</b>")
         return "".join(parts)
 
     def _clear_findings(self) -> None:
@@ -511,17 +646,32 @@ class EncounterReview:
                     + (f" — “{html.escape(f['note'])}”" if f["note"] else "")
                 )
             basis = f["amount_basis"]
-            body = widgets.HTML(
-                f"<div><b>{html.escape(f['rule_code'])}</b> {html.escape(f['rule_name'])} "
-                f"<span style='color:#a00'>[{html.escape(f['severity'])}]</span> · line "
-                f"{html.escape(f[c.CLAIM_ID])}/{f[c.CLAIM_LINE_NUMBER]} "
-                f"{html.escape(f[c.HCPCS_CODE])} · "
+            money = (
                 f"<span class='telekit-review-money' title='{_meaning(f['exposure'])}'>"
                 f"{html.escape(finding_money(f['exposure'], f['exposure_amount'], basis))}"
-                f"</span>{_charge(f[c.CHARGE_AMOUNT])}<br>"
-                f"{html.escape(f['message'])}<br>"
-                f"<i>Suggested fix:</i> {html.escape(f['suggested_fix'] or '')}<br>"
-                f"Decision: {decided}</div>"
+                f"</span>{_charge(f[c.CHARGE_AMOUNT])}"
+            )
+            line = (
+                f"{html.escape(f[c.CLAIM_ID])} line {f[c.CLAIM_LINE_NUMBER]} · "
+                f"{html.escape(f[c.HCPCS_CODE])}"
+                f"{' · ' + _text(f[c.CLAIM_LINE_START_DATE]) if f[c.CLAIM_LINE_START_DATE] else ''}"
+            )
+            rows_html = "".join(
+                f"<tr><th>{label}</th><td>{value}</td></tr>"
+                for label, value in (
+                    ("Claim line", line),
+                    ("Money", money),
+                    ("Finding", html.escape(f["message"])),
+                    ("Suggested fix", html.escape(f["suggested_fix"] or "")),
+                    ("Decision", decided),
+                )
+            )
+            body = widgets.HTML(
+                f"<div><b>{html.escape(f['rule_code'])}</b> {html.escape(f['rule_name'])} "
+                f"<span style='color:#a00'>[{html.escape(f['severity'])}]</span>"
+                "<table class='telekit-review-table telekit-review-finding-table'>"
+                f"<tbody>{rows_html}</tbody></table></div>",
+                layout=widgets.Layout(width="100%"),
             )
             doc = widgets.Accordion(
                 children=[

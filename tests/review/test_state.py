@@ -374,3 +374,49 @@ def test_an_audit_without_findings_gives_an_empty_worklist(
     assert state.progress_text() == "0 of 0 encounters reviewed"
     assert state.view() is None
     assert state.decisions().height == 0
+
+
+def test_next_undecided_skips_reviewed_entries_and_wraps_round(state: ReviewState) -> None:
+    keys = state.keys
+    # decide entries 2 and 3 from another position, then stand on entry 1
+    state.goto(keys[1])
+    state.decide("confirm")
+    state.goto(keys[2])
+    state.decide("dismiss")
+    state.goto(keys[0])
+    assert state.next_undecided() == keys[0]  # the current entry is still open: stay
+    state.decide("confirm")
+    assert state.next_undecided() == keys[3]  # 2 and 3 are reviewed
+    # from the last entry, the next open one is found from the top
+    state.goto(keys[-1])
+    state.decide("confirm")
+    assert state.next_undecided() == keys[3]
+    assert state.store.position("alice") == keys[3]  # the move is saved like any other
+
+
+def test_next_undecided_stays_when_everything_is_reviewed(state: ReviewState) -> None:
+    keys = state.set_filters(rule="DC003")
+    for key in keys:
+        state.goto(key)
+        state.decide("dismiss")
+    state.goto(keys[0])
+    assert state.next_undecided() == keys[0]
+    state.set_filters(rule=None, status="reviewed")
+    assert state.next_undecided() == state.current_key
+
+
+def test_decide_and_next_moves_only_once_the_entry_is_decided(state: ReviewState) -> None:
+    state.goto("E0000021")  # two findings on one line
+    first, second = state.current_findings().get_column("finding_id").to_list()
+    after = state.keys[state.index + 1]
+    assert state.decide_and_next("needs_query", finding_ids=[second]) == 1
+    assert state.current_key == "E0000021"  # one finding is still undecided: stay
+    assert state.decide_and_next("confirm", finding_ids=[first], note="seen") == 1
+    assert state.current_key == after
+    assert dict(state.decisions().select("finding_id", "decision").iter_rows()) == {
+        first: "confirm",
+        second: "needs_query",
+    }
+    # decide() alone never moves
+    assert state.decide("dismiss") >= 1
+    assert state.current_key == after

@@ -56,11 +56,18 @@ def test_css_classes_for_tests_and_styling(review: EncounterReview) -> None:
     assert isinstance(review.note, widgets.Textarea)
 
 
-def test_clicking_confirm_records_the_decision_and_updates_the_page(
+def _finding_texts(review: EncounterReview) -> list[str]:
+    return [w.value for w in _all_widgets(review.findings_box) if isinstance(w, widgets.HTML)]
+
+
+def test_clicking_confirm_saves_and_moves_to_the_next_encounter(
     review: EncounterReview, tmp_path: Path
 ) -> None:
+    assert review.move_on.value  # "Save & next" is the default
     assert review.progress.value == "0 of 300 encounters reviewed"
+    keys = review.state.keys
     key = review.current_key
+    assert key == keys[0]
     assert review.position.value == f"1 of 300: {key}"
     n = len(review.finding_checks)
     review.note.value = "modifier 95 missing on the claim"
@@ -68,14 +75,127 @@ def test_clicking_confirm_records_the_decision_and_updates_the_page(
     assert review.progress.value == "1 of 300 encounters reviewed"
     assert review.status.value == f"Confirm: {n} findings of {key} saved"
     assert review.note.value == ""  # the note went with the decision
+    assert review.current_key == keys[1]
+    assert review.position.value == f"2 of 300: {keys[1]}"
+    assert all("no decision yet" in t for t in _finding_texts(review) if "Suggested fix" in t)
     with ReviewStore(tmp_path / "review.sqlite") as store:
         saved = store.current()
     assert saved.height == n
     assert set(saved.get_column("encounter_id")) == {key}
     assert saved.get_column("note").unique().to_list() == ["modifier 95 missing on the claim"]
-    texts = [w.value for w in _all_widgets(review.findings_box) if isinstance(w, widgets.HTML)]
+    review.prev_button.click()
+    texts = _finding_texts(review)
     assert sum("<b>Confirm</b> by alice" in t for t in texts) == n
     assert sum("modifier 95 missing on the claim" in t for t in texts) == n
+
+
+def test_save_and_next_skips_reviewed_encounters(review: EncounterReview) -> None:
+    keys = review.state.keys
+    review.goto(keys[1])
+    review.decide("dismiss")  # the Python API does not move
+    assert review.current_key == keys[1]
+    review.goto(keys[0])
+    review.dismiss_button.click()
+    assert review.current_key == keys[2]  # keys[1] is already reviewed
+
+
+def test_unticking_move_on_stays_on_the_encounter(review: EncounterReview) -> None:
+    key = review.current_key
+    n = len(review.finding_checks)
+    review.move_on.value = False
+    review.confirm_button.click()
+    assert review.current_key == key
+    assert review.progress.value == "1 of 300 encounters reviewed"
+    assert sum("<b>Confirm</b> by alice" in t for t in _finding_texts(review)) == n
+    assert review.decide("dismiss", move_on=True) == n  # the keyword does what a click does
+    assert review.current_key == review.state.keys[1]
+
+
+def test_keyboard_shortcuts_decide_and_move(review: EncounterReview) -> None:
+    keys = review.state.keys
+    assert review.shortcuts.shortcuts == ["c", "d", "q", "n", "p"]
+    assert review.shortcuts in list(_all_widgets(review.bar))
+    assert "telekit-review-keys" in _classes(review.shortcuts)
+    review.shortcuts.press("n")
+    assert review.current_key == keys[1]
+    review.shortcuts.press("p")
+    assert review.current_key == keys[0]
+    review.note.value = "from the keyboard"
+    review.shortcuts.press("d")  # what the browser sends for the key d
+    assert review.current_key == keys[1]  # saved and moved on
+    decided = review.decisions()
+    assert set(decided.get_column("encounter_id")) == {keys[0]}
+    assert decided.get_column("decision").unique().to_list() == ["dismiss"]
+    assert decided.get_column("note").unique().to_list() == ["from the keyboard"]
+    review.shortcuts.press("q")
+    review.shortcuts.press("c")
+    decided = dict(
+        review.decisions().group_by("encounter_id").agg(pl.col("decision").first()).iter_rows()
+    )
+    assert decided == {keys[0]: "dismiss", keys[1]: "needs_query", keys[2]: "confirm"}
+    review.shortcuts.press("x")  # not a shortcut: nothing happens
+    assert review.current_key == keys[3]
+
+
+def test_buttons_colours_and_tooltips_name_the_shortcut(review: EncounterReview) -> None:
+    assert review.dismiss_button.button_style == ""  # neutral, not green "success"
+    assert review.confirm_button.button_style == "danger"
+    assert review.needs_query_button.button_style == "warning"
+    for button, key in (
+        (review.confirm_button, "c"),
+        (review.dismiss_button, "d"),
+        (review.needs_query_button, "q"),
+        (review.next_button, "n"),
+        (review.prev_button, "p"),
+    ):
+        assert f"({key})" in button.tooltip or f"(key {key})" in button.tooltip, button.tooltip
+
+
+def test_decision_bar_sits_right_above_the_findings(review: EncounterReview) -> None:
+    children = list(review.widget.children)
+    bar = children.index(review.bar)
+    assert children[bar + 1 : bar + 4] == [review.encounter, review.findings_box, review.details]
+    inside = list(_all_widgets(review.bar))
+    for w in (
+        review.prev_button,
+        review.next_button,
+        review.position,
+        review.note,
+        review.move_on,
+        review.status,
+        *review.decision_buttons.values(),
+    ):
+        assert w in inside
+    assert "telekit-review-bar" in _classes(review.bar)
+    assert "telekit-review-move-on" in _classes(review.move_on)
+    assert "telekit-review-details" in _classes(review.details)
+
+
+def test_tables_are_readable(review: EncounterReview, result: tk.AuditResult) -> None:
+    review.goto("E0000835")  # three lines, two of them FQ004 duplicates
+    details = review.details.value
+    lines = result.claims.filter(pl.col("encounter_id") == "E0000835")
+    for charge in lines.get_column("charge_amount"):
+        assert f"${charge:,.2f}</td>" in details
+    for dtype in ("decimal[", ">str<", ">date<", ">i64<", ">bool<"):
+        assert dtype not in details
+        assert all(dtype not in t for t in _finding_texts(review))
+    header = details.split("<b>Claim lines</b>")[1].split("</thead>")[0]
+    for label in ("Claim", "Line", "Date of service", "Code", "Units", "Charge", "Rendering NPI"):
+        assert f"<th>{label}</th>" in header
+    assert "claim_line_start_date" not in details
+    assert "<th>Total minutes</th>" in details  # documentation fields labelled too
+    assert "<th>MDM level</th>" in details
+    assert "<th>Enrolled from</th>" in details
+    dos = lines.get_column("claim_line_start_date").min()
+    assert f"<td>{dos.isoformat()}</td>" in details
+    bodies = [t for t in _finding_texts(review) if "Suggested fix" in t]
+    assert len(bodies) == 2
+    for body in bodies:
+        assert "telekit-review-finding-table" in body
+        assert "<th>Finding</th>" in body
+        assert "<th>Suggested fix</th>" in body
+    assert "white-space: normal" in review.widget.children[0].value  # messages wrap
 
 
 def test_next_previous_and_go_to(review: EncounterReview) -> None:
@@ -110,9 +230,11 @@ def test_chosen_findings_only(review: EncounterReview) -> None:
     decided = review.decisions()
     assert decided.select("finding_id", "decision").rows() == [(second, "needs_query")]
     assert review.progress.value == "0 of 300 encounters reviewed"
+    assert review.current_key == "E0000021"  # a finding is still undecided: stay
     assert not any(box.value for box in review.finding_checks.values())  # choice is reset
     review.dismiss_button.click()  # nothing chosen: the whole encounter
     assert review.progress.value == "1 of 300 encounters reviewed"
+    assert review.current_key != "E0000021"  # reviewed: moved on
     assert dict(review.decisions().select("finding_id", "decision").iter_rows()) == {
         first: "dismiss",
         second: "dismiss",
@@ -123,10 +245,10 @@ def test_encounter_panel_shows_lines_documentation_coverage_and_rule_docs(
     review: EncounterReview,
 ) -> None:
     review.goto("E0000835")  # three lines, two of them FQ004 duplicates
-    page = review.encounter.value
-    for text in ("C0000852", "90834", "in_person", "total_minutes", "AETNA", "Aetna Choice POS II"):
+    page = review.encounter.value + review.details.value
+    for text in ("C0000852", "90834", "in_person", "Total minutes", "AETNA", "Aetna Choice POS II"):
         assert html.escape(text) in page, text
-    assert "Coverage on 2024-11-13" in page
+    assert "Coverage on 2024-11-13" in review.details.value
     docs = [w for w in _all_widgets(review.findings_box) if isinstance(w, widgets.Accordion)]
     assert len(docs) == 2
     for accordion in docs:
@@ -229,10 +351,10 @@ def test_money_is_shown_kind_by_kind_with_its_basis(review: EncounterReview) -> 
     assert "dollars at risk" not in review.encounter.value.lower()
     review.worklist.selected_index = 0
     header = review.worklist_html.value.split("</thead>")[0]
-    assert [h for h in ("overpaid", "denied", "at risk", "underpaid") if h in header] == [
-        "overpaid",
-        "denied",
-        "at risk",
-        "underpaid",
+    assert [h for h in ("Overpaid", "Denied", "At risk", "Underpaid") if h in header] == [
+        "Overpaid",
+        "Denied",
+        "At risk",
+        "Underpaid",
     ]
     assert review.sort.value == "exposure"

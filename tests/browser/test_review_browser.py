@@ -4,7 +4,6 @@ both the page and the review file."""
 
 from __future__ import annotations
 
-import json
 import re
 import socket
 import subprocess
@@ -24,33 +23,6 @@ from telekit.review import read_decisions
 pytestmark = pytest.mark.browser
 
 NOTEBOOK = "02_encounter_review.ipynb"
-# The notebook's self-check cell as it reads with "Save & next" (a click on Confirm moves on).
-# Until notebooks/02 carries it, the served copy of the notebook gets it here.
-OLD_SELF_CHECK = (
-    "    check.next_button.click()\n    assert check.current_key == check.state.keys[1] != first"
-)
-SELF_CHECK_CELL = """\
-with tempfile.TemporaryDirectory() as scratch:
-    check = EncounterReview(result, db=Path(scratch) / "check.sqlite", reviewer="notebook-check")
-    assert check.progress.value == f"0 of {n_entries} encounters reviewed"
-    first = check.current_key
-    # the worklist opens on the entry with the largest overpaid amount (refunds may be owed)
-    worklist = check.state.worklist()
-    assert worklist.item(0, "worklist_key") == first
-    assert worklist.item(0, "overpayment") == worklist.get_column("overpayment").max() > 0
-    n_first = per_entry.filter(pl.col("worklist_key") == first).item(0, "findings")
-    check.note.value = "self-check"
-    check.confirm_button.click()  # Save & next: saves, then moves to the next undecided entry
-    assert check.progress.value == f"1 of {n_entries} encounters reviewed"
-    assert check.status.value == f"Confirm: {n_first} finding{'s' if n_first > 1 else ''} of {first} saved"
-    assert check.current_key == check.state.keys[1] != first
-    check.next_button.click()
-    assert check.current_key == check.state.keys[2]
-    saved = check.decisions()
-    assert saved.height == n_first
-    assert saved.get_column("decision").to_list() == ["confirm"] * n_first
-    check.close()
-saved.select("rule_code", "claim_id", "claim_line_number", "encounter_id", "decision", "note")"""  # noqa: E501
 
 
 @pytest.fixture(scope="module")
@@ -63,24 +35,11 @@ def jupyter_lab_env(review_db: Path) -> dict[str, str]:
     return {"TELEKIT_REVIEW_DB": str(review_db), "TELEKIT_REVIEWER": "browser"}
 
 
-@pytest.fixture(scope="module")
-def served_notebook(jupyter_lab: Any) -> Path:
-    """The server's copy of the notebook, its self-check cell brought up to Save & next."""
-    path = Path(jupyter_lab.root) / "notebooks" / NOTEBOOK
-    nb = json.loads(path.read_text())
-    for cell in nb["cells"]:
-        if OLD_SELF_CHECK in "".join(cell["source"]):
-            cell["source"] = SELF_CHECK_CELL.splitlines(keepends=True)
-    path.write_text(json.dumps(nb, indent=1))
-    return path
-
-
 def _background(locator: Any) -> str:
     return str(locator.evaluate("e => getComputedStyle(e).backgroundColor"))
 
 
 def test_save_and_next_and_keyboard_shortcuts_in_jupyterlab(
-    served_notebook: Path,
     run_notebook: Callable[[str], Any],
     save_screenshot: Callable[[str], Path],
     review_db: Path,

@@ -336,7 +336,9 @@ def write_audit(
         decisions = deid.frame(decisions) if decisions is not None else None
         frames = deidentified_metrics(frames)
         as_of = opts.get("as_of")
-        opts["as_of"] = as_of[:4] if isinstance(as_of, str) else as_of
+        if not opts.get("as_of_given"):  # from the data (a payment date): its year only; one
+            # given with --as-of is the audit's date, kept like --period so that verify re-runs it
+            opts["as_of"] = as_of[:4] if isinstance(as_of, str) else as_of
         opts["deidentified"] = True
     lines = claim_lines(result, deid)  # under deid, before the key is written
     record = dataclasses.replace(

@@ -266,6 +266,12 @@ def _verify_deidentified(
             folder, reproduced=False, difference=located, notes=tuple(notes), deidentified=True
         )
     options = record.get("options") or {}
+    if options.get("as_of_given") and len(str(options.get("as_of"))) < len("YYYY-MM-DD"):
+        msg = (
+            f"{folder}: inputs.json records the audit date given (as_of) as its year only (an "
+            "OUT of an older telekit): run the audit again to verify it"
+        )
+        raise InputError(msg)
     with _deidentified_rerun(folder, options, inputs, located, key_file) as (again, grown):
         difference, compared = _compare_outputs(folder, again)
     if difference is not None:

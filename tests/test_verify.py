@@ -15,8 +15,7 @@ import polars as pl
 import pytest
 
 from telekit._cli import main
-from telekit.report import verify_out
-from telekit.report import _verify
+from telekit.report import _verify, verify_out
 from telekit.report._verify import _sheets, compare_file
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -150,7 +149,7 @@ def test_a_folder_that_is_not_an_out_is_exit_2(
     assert err == f"telekit verify: {tmp_path}: no inputs.json ({why})"
 
 
-# --- a de-identified OUT ---------------------------------------------------------------------------
+# --- a de-identified OUT -------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -200,6 +199,8 @@ def test_a_deidentified_out_reproduces_with_its_key_and_data(
     assert capsys.readouterr().out.strip() == f"{out}: reproduced (11 files compared)"
     assert leaks == []  # no output of the re-run names its temporary folder
     assert key.read_bytes() == key_before  # K is only read
+    options = json.loads((out / "inputs.json").read_text())["options"]
+    assert options["as_of_given"] is False and len(options["as_of"]) == 4  # from the data: a year
 
 
 def test_a_deidentified_input_edited_is_named(deidentified: tuple[Path, Path, Path]) -> None:
@@ -271,7 +272,6 @@ def test_a_deidentified_out_without_key_or_data_is_exit_2(
         )
 
 
-@pytest.mark.slow
 def test_the_worked_engagements_drops_both_reproduce(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -290,3 +290,5 @@ def test_the_worked_engagements_drops_both_reproduce(
         argv = ["verify", f"out/{drop}", "--key-file", "keys/pseudonyms.key", "--data", "."]
         assert main(argv) == 0, capsys.readouterr().out
         assert capsys.readouterr().out.strip() == f"out/{drop}: reproduced (11 files compared)"
+    options = json.loads((eng / "out" / "2026-10" / "inputs.json").read_text())["options"]
+    assert options["as_of"] == "2026-10-31"  # given (end-of-drop-month): kept, to re-run it

@@ -172,9 +172,7 @@ def verify_out(
                 "and --data FOLDER (where its inputs are)"
             )
             raise InputError(msg)
-        return _verify_deidentified(
-            folder, record, notes, Path(key_file), [Path(d) for d in data]
-        )
+        return _verify_deidentified(folder, record, notes, Path(key_file), [Path(d) for d in data])
     if key_file is not None or data:
         notes.append("--key-file and --data ignored: OUT is identified (it records its inputs)")
     difference = _input_difference(record.get("inputs") or {})
@@ -328,9 +326,7 @@ class _DataIndex:
             for root, dirs, files in os.walk(top):
                 here = Path(root)
                 dirs[:] = sorted(
-                    d
-                    for d in dirs
-                    if not d.startswith(".") and (here / d).resolve() != left_out
+                    d for d in dirs if not d.startswith(".") and (here / d).resolve() != left_out
                 )
                 self.folders.append(here)
                 self.files.extend(here / f for f in sorted(files))

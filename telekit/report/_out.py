@@ -289,6 +289,18 @@ def claim_lines(result: AuditResult, deid: Deidentifier | None = None) -> pl.Dat
     return deid.frame(lines) if deid is not None and lines is not None else lines
 
 
+def deidentified_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """inputs.json's ``options`` of a de-identified run: an as_of taken from the data (a
+    payment date) reduced to its year; one given with --as-of is the audit's date, kept in
+    full like --period, so that ``telekit verify`` re-runs the audit with it."""
+    opts = dict(options)
+    as_of = opts.get("as_of")
+    if not opts.get("as_of_given"):
+        opts["as_of"] = as_of[:4] if isinstance(as_of, str) else as_of
+    opts["deidentified"] = True
+    return opts
+
+
 def write_audit(
     out: Path,
     result: AuditResult,
@@ -335,9 +347,7 @@ def write_audit(
         sheet = deid.frame(sheet) if sheet is not None else None
         decisions = deid.frame(decisions) if decisions is not None else None
         frames = deidentified_metrics(frames)
-        as_of = opts.get("as_of")
-        opts["as_of"] = as_of[:4] if isinstance(as_of, str) else as_of
-        opts["deidentified"] = True
+        opts = deidentified_options(opts)
     lines = claim_lines(result, deid)  # under deid, before the key is written
     record = dataclasses.replace(
         record,

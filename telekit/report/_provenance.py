@@ -10,7 +10,8 @@ inputs.json holds three objects:
   (given with ``--as-of``, or defaulted from the data), locality, fee-schedule start dates,
   memory budget, encounters sample, practice, period, prepared_by, pdf, deidentified; and,
   unless de-identified, ``arguments``: the run's arguments as given (paths as typed, the
-  working folder ``cwd``) so that ``telekit verify OUT`` re-runs exactly the same command.
+  working folder ``cwd``) so that ``telekit verify OUT`` re-runs exactly the same command (a
+  de-identified OUT is re-run from the files ``telekit verify --data`` locates by SHA-256).
 - ``provenance`` (``provenance_of``): telekit's version, the rule catalog and code-set
   versions, the release of every reference set used (as summary.json's ``reference``), and the
   Python and polars versions.
@@ -96,10 +97,20 @@ def provenance_of(summary: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def arguments_namespace(options: Mapping[str, Any], out: Path) -> argparse.Namespace:
+def arguments_namespace(
+    options: Mapping[str, Any],
+    out: Path,
+    *,
+    arguments: Mapping[str, Any] | None = None,
+    key_file: Path | None = None,
+) -> argparse.Namespace:
     """The ``telekit audit`` arguments recorded in ``options`` (``options_of``), writing to
-    ``out``, not de-identified: what ``telekit verify`` re-runs (in the recorded ``cwd``)."""
-    recorded = options.get("arguments") or {}
+    ``out``: what ``telekit verify`` re-runs (in the recorded ``cwd``). ``arguments`` replaces
+    the recorded ones (the same shape: a path, or a list for ``remittances`` and the reference
+    files): a de-identified OUT records none, ``telekit verify --key-file K --data FOLDER``
+    gives those of the files it located. With ``key_file`` the run is de-identified with that
+    key, read and extended (``--deidentify --key-file K --extend-key``), else not."""
+    recorded = (options.get("arguments") or {}) if arguments is None else arguments
     lists = {"remittances", "telehealth_list", "ncci", "icd10", "fee_schedule"}
     values: dict[str, Any] = {}
     for name in PATH_ARGUMENTS:
@@ -116,9 +127,10 @@ def arguments_namespace(options: Mapping[str, Any], out: Path) -> argparse.Names
         **values,
         out=out,
         as_of=dt.date.fromisoformat(as_of) if as_of else None,
-        deidentify=False,
-        key_file=None,
+        deidentify=key_file is not None,
+        key_file=key_file,
         overwrite_key=False,
+        extend_key=key_file is not None,
         fee_schedule_from=[dt.date.fromisoformat(d) for d in options.get("fee_schedule_from", [])],
         locality=options.get("locality"),
         memory_budget=options.get("memory_budget"),

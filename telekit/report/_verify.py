@@ -15,8 +15,14 @@
    ``run_at`` and the run time shown in report.html and executive.html (that exact text, as
    rendered from each run's ``run_at``). executive.pdf is not compared (WeasyPrint's bytes).
 
-A de-identified OUT records no paths: its versions are checked and its outputs are not
-re-computed (the pseudonyms need the key: the lead wires ``--key-file`` after the merge).
+A de-identified OUT records no paths, only each input's generic name (``claims.csv``,
+``remittances-1.835``) and SHA-256: ``verify_out(out, key_file=K, data=[FOLDER, ...])``
+(``telekit verify OUT --key-file K --data FOLDER``) finds each input by its SHA-256 under the
+data folders (``locate_inputs``: "claims: no file under FOLDER has the SHA-256 OUT records
+(claims.csv)" when one is not there), re-runs the audit from links to them named as in a DIR
+(``claims.csv``, ...), de-identified with a temporary copy of K read and extended (K itself is
+never written), and compares the outputs as above. A re-run that had to draw new pseudonyms, or
+an OUT whose pseudonyms K does not hold, names the key as the likely cause.
 """
 
 from __future__ import annotations
@@ -25,8 +31,9 @@ import contextlib
 import dataclasses
 import json
 import os
+import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -51,17 +58,26 @@ COMPARED = (
     "executive.html",
 )
 
-DEIDENTIFIED = (
-    "outputs not recomputed: de-identified OUT (the lead wires --key-file after the merge)"
+#: the tables found in a DIR by name (``find_table``: ``<table>.parquet``, ``<table>/``,
+#: ``<table>.csv``, ``<table>.xlsx``) and the suffixes it finds
+DIR_TABLES = (
+    "claims",
+    "encounters",
+    "coverage",
+    "providers",
+    "remittances",
+    "adjustments",
+    "patient_payments",
 )
+DIR_SUFFIXES = (".parquet", "", ".csv", ".xlsx")
 
 
 @dataclasses.dataclass(frozen=True)
 class OutVerification:
     """What ``verify_out`` found: ``reproduced`` (everything it could check matched),
-    ``difference`` (the first one, else None), ``notes`` (versions that differ, what was not
-    checked), ``compared`` (the files compared) and ``deidentified`` (a de-identified OUT: only
-    its versions were checked)."""
+    ``difference`` (the first one, else None), ``notes`` (versions that differ, what was
+    ignored), ``compared`` (the files compared) and ``deidentified`` (a de-identified OUT,
+    re-run from the inputs located by SHA-256 with its key)."""
 
     out: Path
     reproduced: bool
@@ -79,8 +95,6 @@ class OutVerification:
         """The one line ``telekit verify`` prints."""
         if self.difference is not None:
             return f"{self.out}: not reproduced: {self.difference}"
-        if self.deidentified:
-            return f"{self.out}: versions match; {DEIDENTIFIED}"
         what = f" ({len(self.compared)} files compared)" if self.compared else ""
         return f"{self.out}: reproduced{what}"
 
@@ -134,25 +148,33 @@ def _input_difference(inputs: Mapping[str, Any]) -> str | None:
     return None
 
 
-def verify_out(out: str | Path) -> OutVerification:
+def verify_out(
+    out: str | Path,
+    *,
+    key_file: str | Path | None = None,
+    data: Sequence[str | Path] = (),
+) -> OutVerification:
     """Check that ``out`` (an OUT of ``telekit audit``) reproduces: versions, inputs' SHA-256,
-    then the audit re-run into a temporary folder and its outputs compared (module doc).
-    Raises ``InputError`` when OUT cannot be verified (no inputs.json, an OUT recorded
-    before telekit recorded its arguments)."""
+    then the audit re-run into a temporary folder and its outputs compared (module doc). A
+    de-identified OUT needs ``key_file`` (its pseudonym key, only read) and ``data`` (the
+    folders where its inputs are, searched by SHA-256); an identified OUT ignores them (a
+    note). Raises ``InputError`` when OUT cannot be verified (no inputs.json, an OUT recorded
+    before telekit recorded its arguments, a de-identified OUT without key or data)."""
     folder = Path(out)
     record = _read_json(folder / "inputs.json")
     summary = _read_json(folder / "summary.json")
     options = record.get("options") or {}
     notes = _version_notes(record.get("provenance") or summary)
     if options.get("deidentified") or summary.get("deidentified"):
-        # the versions are all it can check: one that differs is then the difference
-        return OutVerification(
-            folder,
-            reproduced=not notes,
-            difference=notes[0] if notes else None,
-            notes=("inputs not checked: a de-identified OUT records file names, not paths",),
-            deidentified=True,
-        )
+        if key_file is None or not data:
+            msg = (
+                f"{folder} is de-identified: give --key-file K (the pseudonym key of the audit) "
+                "and --data FOLDER (where its inputs are)"
+            )
+            raise InputError(msg)
+        return _verify_deidentified(folder, record, notes, Path(key_file), [Path(d) for d in data])
+    if key_file is not None or data:
+        notes.append("--key-file and --data ignored: OUT is identified (it records its inputs)")
     difference = _input_difference(record.get("inputs") or {})
     if difference is not None:
         return OutVerification(folder, reproduced=False, difference=difference, notes=tuple(notes))
@@ -163,18 +185,29 @@ def verify_out(out: str | Path) -> OutVerification:
         )
         raise InputError(msg)
     with _rerun(folder, options) as again:
-        compared: list[str] = []
-        for name in COMPARED:
-            mine, theirs = folder / name, again / name
-            if not mine.exists() and not theirs.exists():
-                continue
-            compared.append(name)
-            difference = compare_file(mine, theirs)
-            if difference is not None:
-                return OutVerification(
-                    folder, reproduced=False, difference=difference, notes=tuple(notes)
-                )
-    return OutVerification(folder, reproduced=True, notes=tuple(notes), compared=tuple(compared))
+        difference, compared = _compare_outputs(folder, again)
+    return OutVerification(
+        folder,
+        reproduced=difference is None,
+        difference=difference,
+        notes=tuple(notes),
+        compared=compared if difference is None else (),
+    )
+
+
+def _compare_outputs(folder: Path, again: Path) -> tuple[str | None, tuple[str, ...]]:
+    """The first difference between OUT and the re-run (``COMPARED`` in order), and the files
+    compared."""
+    compared: list[str] = []
+    for name in COMPARED:
+        mine, theirs = folder / name, again / name
+        if not mine.exists() and not theirs.exists():
+            continue
+        compared.append(name)
+        difference = compare_file(mine, theirs)
+        if difference is not None:
+            return difference, tuple(compared)
+    return None, tuple(compared)
 
 
 @contextlib.contextmanager
@@ -202,6 +235,217 @@ def _rerun(folder: Path, options: Mapping[str, Any]) -> Iterator[Path]:
         finally:
             os.chdir(before)
         yield again
+
+
+# --- a de-identified OUT: inputs located by SHA-256, re-run with a copy of its key ----------------
+
+
+def _verify_deidentified(
+    folder: Path,
+    record: Mapping[str, Any],
+    notes: list[str],
+    key_file: Path,
+    data: list[Path],
+) -> OutVerification:
+    from telekit.report._deidentify import Deidentifier  # noqa: PLC0415
+
+    for where in data:
+        if not where.is_dir():
+            msg = f"--data {where}: not a folder (give the folder holding the audit's inputs)"
+            raise InputError(msg)
+    if not key_file.is_file():
+        msg = f"--key-file {key_file}: no such file (the pseudonym key of the audit)"
+        raise InputError(msg)
+    key = Deidentifier.from_key_file(key_file).key()  # a bad key: an InputError naming K
+    inputs = record.get("inputs") or {}
+    located = locate_inputs(inputs, data, skip=folder)
+    if isinstance(located, str):
+        return OutVerification(
+            folder, reproduced=False, difference=located, notes=tuple(notes), deidentified=True
+        )
+    options = record.get("options") or {}
+    if options.get("as_of_given") and len(str(options.get("as_of"))) < len("YYYY-MM-DD"):
+        msg = (
+            f"{folder}: inputs.json records the audit date given (as_of) as its year only (an "
+            "OUT of an older telekit): run the audit again to verify it"
+        )
+        raise InputError(msg)
+    with _deidentified_rerun(folder, options, inputs, located, key_file) as (again, grown):
+        difference, compared = _compare_outputs(folder, again)
+    if difference is not None:
+        if grown:
+            difference += (
+                f"; the key {key_file} lacks pseudonyms for {grown} values: was it the key of "
+                "this OUT?"
+            )
+        elif not _holds_pseudonyms(key, folder):
+            difference += (
+                f"; the key {key_file} does not hold OUT's pseudonyms: was it the key of this OUT?"
+            )
+    return OutVerification(
+        folder,
+        reproduced=difference is None,
+        difference=difference,
+        notes=tuple(notes),
+        compared=compared if difference is None else (),
+        deidentified=True,
+    )
+
+
+def locate_inputs(
+    inputs: Mapping[str, Any], data: Sequence[Path], *, skip: Path | None = None
+) -> dict[str, list[Path]] | str:
+    """Each input inputs.json records (role → entries of a generic ``path`` and a ``sha256``)
+    found by content under the ``data`` folders (recursively; hidden folders and ``skip``, the
+    OUT, left out; only files whose suffix is the recorded name's are hashed, and folders of
+    Parquet parts for a name without suffix or ending in .parquet), role → the files found in
+    the recorded order; or the first input not found, as a difference."""
+    index = _DataIndex(data, skip)
+    located: dict[str, list[Path]] = {}
+    for role, entries in inputs.items():
+        found: list[Path] = []
+        for entry in entries or []:
+            name = Path(str(entry.get("path"))).name
+            path = index.find(name, str(entry.get("sha256")))
+            if path is None:
+                where = " or ".join(str(d) for d in data)
+                return f"{role}: no file under {where} has the SHA-256 OUT records ({name})"
+            found.append(path)
+        located[role] = found
+    return located
+
+
+class _DataIndex:
+    """The files and folders under the data folders, each hashed at most once, when asked."""
+
+    def __init__(self, data: Sequence[Path], skip: Path | None) -> None:
+        left_out = skip.resolve() if skip is not None else None
+        self.files: list[Path] = []
+        self.folders: list[Path] = []
+        for top in data:
+            for root, dirs, files in os.walk(top):
+                here = Path(root)
+                dirs[:] = sorted(
+                    d for d in dirs if not d.startswith(".") and (here / d).resolve() != left_out
+                )
+                self.folders.append(here)
+                self.files.extend(here / f for f in sorted(files))
+        self._digests: dict[Path, str | None] = {}
+
+    def find(self, name: str, digest: str) -> Path | None:
+        """The first file (or folder of Parquet parts) named like ``name``'s suffix whose
+        SHA-256 is ``digest``: those named ``name`` first."""
+        suffix = Path(name).suffix
+        candidates = [f for f in self.files if f.suffix == suffix]
+        if suffix in ("", ".parquet"):
+            candidates += [
+                d for d in self.folders if d.suffix == suffix and any(d.rglob("*.parquet"))
+            ]
+        candidates.sort(key=lambda p: p.name != name)  # stable: the walk's order otherwise
+        for path in candidates:
+            if self._digest(path) == digest:
+                return path
+        return None
+
+    def _digest(self, path: Path) -> str | None:
+        if path not in self._digests:
+            try:
+                self._digests[path] = sha256_of(path)
+            except OSError:  # unreadable: not the input
+                self._digests[path] = None
+        return self._digests[path]
+
+
+@contextlib.contextmanager
+def _deidentified_rerun(
+    folder: Path,
+    options: Mapping[str, Any],
+    inputs: Mapping[str, Any],
+    located: Mapping[str, list[Path]],
+    key_file: Path,
+) -> Iterator[tuple[Path, int]]:
+    """The audit re-run de-identified on the ``located`` inputs, with a temporary copy of
+    ``key_file`` read and extended, into a temporary folder (removed): (that folder, how many
+    pseudonyms the copy gained)."""
+    from telekit.report import _folder  # noqa: PLC0415 - _folder imports the audit
+    from telekit.report._deidentify import Deidentifier  # noqa: PLC0415
+    from telekit.report._provenance import arguments_namespace  # noqa: PLC0415
+
+    with tempfile.TemporaryDirectory(prefix="telekit-verify-") as tmp:
+        base = Path(tmp)
+        key = base / "key" / "pseudonyms.key"
+        key.parent.mkdir()
+        shutil.copyfile(key_file, key)  # K itself is only read
+        before = Deidentifier.from_key_file(key).key().height
+        arguments = _staged_arguments(folder, base, inputs, located)
+        again = base / "out"
+        args = arguments_namespace(options, again, arguments=arguments, key_file=key)
+        try:
+            _folder.run_audit(args)
+        except TelekitError as e:
+            msg = f"{folder}: the re-run failed: {e}"
+            raise InputError(msg) from None
+        grown = Deidentifier.from_key_file(key).key().height - before
+        yield again, grown
+
+
+def _staged_arguments(
+    folder: Path, base: Path, inputs: Mapping[str, Any], located: Mapping[str, list[Path]]
+) -> dict[str, Any]:
+    """``telekit audit``'s path arguments for the located inputs, linked under ``base``: the
+    tables in a DIR by their recorded names (``claims.csv``; given by flag when a DIR would not
+    find them: ``remittances-1.835``, ...), every other file under its own name (a fee
+    schedule's release may be read from it) with its option."""
+    from telekit.report._provenance import PATH_ARGUMENTS  # noqa: PLC0415
+
+    directory = base / "in"
+    directory.mkdir()
+    arguments: dict[str, Any] = {"dir": str(directory)}
+    lists = {"remittances", "telehealth_list", "ncci", "icd10", "fee_schedule"}
+    for role, paths in located.items():
+        names = [Path(str(e.get("path"))).name for e in inputs.get(role) or []]
+        if role in DIR_TABLES:
+            links = [_link(directory / name, path) for name, path in zip(names, paths, strict=True)]
+            if len(links) == 1 and names[0] in {role + s for s in DIR_SUFFIXES}:
+                continue  # found in the DIR, as it was
+        elif role in PATH_ARGUMENTS:
+            links = []
+            for i, path in enumerate(paths, start=1):
+                place = base / "files" / role / str(i)
+                place.mkdir(parents=True)
+                links.append(_link(place / path.name, path))
+        else:
+            links = []
+        if role not in PATH_ARGUMENTS or role == "dir":
+            msg = f"{folder}: inputs.json records {role} input(s) this telekit cannot give again"
+            raise InputError(msg)
+        arguments[role] = [str(p) for p in links] if role in lists else str(links[0])
+    return arguments
+
+
+def _link(link: Path, target: Path) -> Path:
+    """``link`` pointing to ``target`` (a copy when the file system refuses symlinks)."""
+    try:
+        link.symlink_to(target.resolve(), target_is_directory=target.is_dir())
+    except OSError:
+        if target.is_dir():
+            shutil.copytree(target, link)
+        else:
+            shutil.copyfile(target, link)
+    return link
+
+
+def _holds_pseudonyms(key: pl.DataFrame, folder: Path) -> bool:
+    """Whether the key holds every finding_id pseudonym of OUT's findings.parquet (True when
+    there is nothing to tell)."""
+    findings = folder / "findings.parquet"
+    if not findings.is_file():
+        return True
+    frame = pl.read_parquet(findings)
+    if "finding_id" not in frame.columns:
+        return True
+    ids = frame.get_column("finding_id").drop_nulls()
+    return bool(ids.is_in(key.get_column("pseudonym")).all())
 
 
 # --- comparing one output -------------------------------------------------------------------------

@@ -62,3 +62,23 @@ def test_claim_has_no_diagnosis_equals_a_window_per_claim() -> None:
     got = df.select(cr._claim_has_no_diagnosis().alias("x")).to_series()
     assert got.to_list() == [False, False, True, True, True, False, False, False, False, False]
     assert got.equals(window)
+
+
+def test_modifier_list_as_concat_list_drop_nulls() -> None:
+    from telekit._engine import _annotate
+
+    slots = {
+        c.MODIFIERS[0]: ["95", None, "25", None, "A\x1fB"],
+        c.MODIFIERS[1]: [None, None, "59", "GT", None],
+        c.MODIFIERS[2]: [None, None, None, None, None],
+        c.MODIFIERS[3]: ["93", None, None, None, None],
+    }
+    df = pl.DataFrame(slots, schema=dict.fromkeys(slots, pl.String))
+    expected = [["95", "93"], [], ["25", "59"], ["GT"], ["A\x1fB"]]
+    # the last row holds the separator: the exact (slow) form is used
+    got = df.select(_annotate._modifier_list(df)).to_series().to_list()
+    assert got == expected
+    clean = df.head(4)
+    fast = clean.select(_annotate._modifier_list(clean).alias("m")).to_series()
+    assert fast.to_list() == expected[:4]
+    assert fast.dtype == pl.List(pl.String)

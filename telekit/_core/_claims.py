@@ -77,17 +77,19 @@ def link_encounters(
         .join(enc.select(c.ENCOUNTER_ID, *out), on=c.ENCOUNTER_ID, how="inner")
         .select(row, *out)
     )
+    keys = [c.PERSON_ID, c.RENDERING_NPI, date]
+    no_id = lines.filter(pl.col(c.ENCOUNTER_ID).is_null()).select(
+        row, c.PERSON_ID, c.RENDERING_NPI, pl.col(c.CLAIM_LINE_START_DATE).alias(date)
+    )
+    # only the encounters some line without an encounter_id could match are counted (a semi
+    # join keeps every encounter of a matching key, so the counts are the same)
     single = (
         enc.filter(pl.col(date).is_not_null())
-        .filter(pl.len().over(c.PERSON_ID, c.RENDERING_NPI, date) == 1)
-        .select(c.PERSON_ID, c.RENDERING_NPI, date, *out)
+        .join(no_id.select(keys), on=keys, how="semi")
+        .filter(pl.len().over(keys) == 1)
+        .select(*keys, *out)
     )
-    by_key = (
-        lines.filter(pl.col(c.ENCOUNTER_ID).is_null())
-        .select(row, c.PERSON_ID, c.RENDERING_NPI, pl.col(c.CLAIM_LINE_START_DATE).alias(date))
-        .join(single, on=[c.PERSON_ID, c.RENDERING_NPI, date], how="inner")
-        .select(row, *out)
-    )
+    by_key = no_id.join(single, on=keys, how="inner").select(row, *out)
     matched = pl.concat([by_id, by_key], how="vertical")
     if found is not None:
         matched = matched.with_columns(pl.lit(True).alias(found))

@@ -10,6 +10,7 @@ are here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Final
 
 import polars as pl
@@ -201,6 +202,15 @@ def ffs_severity(severity: str = "error") -> pl.Expr:
     """A line severity for rules marked "(MA: warning)": ``warning`` on a Medicare Advantage line
     whose payer does not ask for FFS errors, else ``severity`` (use as ``line_severity``)."""
     return pl.when(ma_ffs_warning).then(pl.lit("warning")).otherwise(pl.lit(severity))
+
+
+def on_distinct(expr: pl.Expr, test: Callable[[pl.Expr], pl.Expr]) -> pl.Expr:
+    """``test(expr).fill_null(False)``, computed once per distinct value of ``expr``: the
+    distinct values (a few NPIs or diagnosis codes among a million lines) are tested inside
+    ``list.eval`` and each value is looked up in those that pass (a null value counts as one
+    value). For a test costlier than a hash look-up; ``test`` must treat each value alone."""
+    passing = expr.unique().implode().list.eval(pl.element().filter(test(pl.element())))
+    return expr.is_in(passing, nulls_equal=True)
 
 
 def shown_payer(key: pl.Expr, raw: pl.Expr) -> pl.Expr:

@@ -186,10 +186,45 @@ def _billable(years: pl.DataFrame, *, shipped_years: pl.Series) -> pl.DataFrame:
     return _merge(pl.concat([fy, interim])).cast(BILLABLE_SCHEMA)
 
 
+def _billable_runs(runs: pl.DataFrame, *, shipped_years: pl.Series) -> pl.DataFrame:
+    """``_billable(_years(runs), ...)`` without one row per code and year: a run of
+    consecutive fiscal years is already one date range, so only the codes with a late start
+    go through the years, and only the codes with more than one range are merged."""
+    late = LATE_STARTS.filter(pl.col(FISCAL_YEAR).is_in(shipped_years.implode()))
+    interim = INTERIM_ADDITIONS.filter(
+        (pl.col(VALID_START_DATE).dt.offset_by("3mo").dt.year()).is_in(shipped_years.implode())
+    )
+    touched = pl.col(CODE).is_in(late.get_column(CODE).implode())
+    by_year = _years(runs.filter(touched)).join(late, on=[CODE, FISCAL_YEAR], how="left")
+    ranges = pl.concat(
+        [
+            runs.filter(~touched).select(
+                CODE,
+                fiscal_year_start(pl.col(FIRST_FISCAL_YEAR)).alias(VALID_START_DATE),
+                fiscal_year_end(pl.col(LAST_FISCAL_YEAR)).alias(VALID_END_DATE),
+            ),
+            by_year.select(
+                CODE,
+                pl.coalesce(VALID_START_DATE, fiscal_year_start(pl.col(FISCAL_YEAR))).alias(
+                    VALID_START_DATE
+                ),
+                fiscal_year_end(pl.col(FISCAL_YEAR)).alias(VALID_END_DATE),
+            ),
+            interim,
+        ]
+    )
+    several = pl.col(CODE).is_duplicated()
+    return (
+        pl.concat([ranges.filter(~several), _merge(ranges.filter(several))])
+        .sort(CODE, VALID_START_DATE)
+        .cast(BILLABLE_SCHEMA)
+    )
+
+
 @functools.cache
 def _shipped_billable() -> pl.DataFrame:
     shipped = pl.Series(list(SHIPPED_FISCAL_YEARS), dtype=pl.Int32)
-    return _billable(_years(_shipped_runs()), shipped_years=shipped)
+    return _billable_runs(_shipped_runs(), shipped_years=shipped)
 
 
 def _given_years(given: tuple[pl.DataFrame, ...]) -> pl.DataFrame:

@@ -143,8 +143,14 @@ def _malformed_diagnoses() -> pl.Expr:
 
 
 def _claim_has_no_diagnosis() -> pl.Expr:
+    """True on every line of a claim none of whose lines has a diagnosis. Not a window over
+    every claim: only the claims of lines without a diagnosis (few) are looked at, and a line
+    without one fires unless its claim has another line with one."""
+    claim = pl.col(c.CLAIM_ID)
     line_has = pl.any_horizontal([pl.col(d).is_not_null() for d in c.DIAGNOSES])
-    return ~line_has.any().over(c.CLAIM_ID)
+    in_doubt = claim.filter(~line_has).unique().implode()
+    answered = claim.filter(line_has & claim.is_in(in_doubt, nulls_equal=True)).implode()
+    return ~line_has & ~claim.is_in(answered, nulls_equal=True)
 
 
 def _fiscal_year_text() -> pl.Expr:
@@ -273,10 +279,13 @@ def diagnosis_missing_or_malformed() -> pl.Expr:
     # one vectorised regex pass per diagnosis column (the list form is used only for messages)
     malformed = pl.any_horizontal(
         [
-            ~pl.col(d).str.replace(".", "", literal=True, n=1).str.contains(_ICD10_SHAPE)
+            v.on_distinct(
+                pl.col(d),
+                lambda dx: ~dx.str.replace(".", "", literal=True, n=1).str.contains(_ICD10_SHAPE),
+            )
             for d in c.DIAGNOSES
         ]
-    ).fill_null(False)
+    )
     return _claim_has_no_diagnosis() | malformed | pl.col(UNBILLABLE).is_not_null()
 
 

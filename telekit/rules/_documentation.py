@@ -63,12 +63,18 @@ def dc001_consent_look_back(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
             pl.col(c.ENCOUNTER_DATE).alias(DOS),
             pl.col(c.ENCOUNTER_DATE).alias(LAST_CONSENT),
         )
-        .unique(subset=[c.PERSON_ID, c.RENDERING_NPI, DOS])
-        .sort(DOS)
     )
     ctbs = (
         lf.filter(v.is_ctbs & ~v.superseded)
         .select(ROW, c.PERSON_ID, c.RENDERING_NPI, DOS)
+        .sort(DOS)
+    )
+    # only the (person, NPI) pairs some CTBS line has can match: the others are dropped before
+    # the de-duplication and the sort
+    pairs = [c.PERSON_ID, c.RENDERING_NPI]
+    consented = (
+        consented.join(ctbs.select(pairs).unique(), on=pairs, how="semi")
+        .unique(subset=[c.PERSON_ID, c.RENDERING_NPI, DOS])
         .sort(DOS)
     )
     found = ctbs.join_asof(

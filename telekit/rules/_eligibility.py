@@ -186,9 +186,14 @@ def in_flexibility_window() -> pl.Expr:
 
 
 def _category_in(col: str, low: str, high: str) -> pl.Expr:
-    """The diagnosis's ICD-10 category (first 3 characters, dot removed) is within low..high."""
-    category = pl.col(col).str.replace_all(".", "", literal=True).str.slice(0, 3)
-    return (category.str.len_chars() == 3) & category.is_between(pl.lit(low), pl.lit(high))
+    """The diagnosis's ICD-10 category (first 3 characters, dot removed) is within low..high
+    (False for a null diagnosis). Tested once per distinct code, not per line."""
+
+    def test(dx: pl.Expr) -> pl.Expr:
+        category = dx.str.replace_all(".", "", literal=True).str.slice(0, 3)
+        return (category.str.len_chars() == 3) & category.is_between(pl.lit(low), pl.lit(high))
+
+    return v.on_distinct(pl.col(col), test)
 
 
 def _exception_applies(x: HomeException) -> pl.Expr:

@@ -29,20 +29,13 @@ import polars as pl
 
 from telekit import sample
 from telekit._engagement._init import init_engagement
+from telekit._io._discovery import DIR_TABLES
 
 HERE = Path(__file__).resolve().parent
 ENGAGEMENT = HERE / "engagement"
 SEED, SIZE = 11, 200
 CUT = "2026-08-31"  # the September drop: the practice as exported on this day
-TABLES = (
-    "claims",
-    "encounters",
-    "coverage",
-    "providers",
-    "remittances",
-    "adjustments",
-    "patient_payments",
-)
+TABLES = DIR_TABLES
 PRACTICE = "Lakeside Telehealth Partners"
 PREPARED_BY = "Example Consulting"
 

@@ -13,14 +13,13 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, Final
 
 from telekit._core._exceptions import InputError
-from telekit._policies._toml import _decode_error, _Lines, _toml_type
+from telekit._policies._toml import _Lines, _read_toml, _toml_type
 
 CONFIG_NAME: Final = "telekit.toml"
 DROP_PLACEHOLDER: Final = "{drop}"
@@ -297,19 +296,9 @@ def load_engagement(directory: str | Path) -> Engagement:
     """Read and validate ``DIR/telekit.toml`` (DIR may also name the file itself)."""
     path = Path(directory)
     file = path if path.suffix == ".toml" else path / CONFIG_NAME
-    try:
-        text = file.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        msg = f"{file}: not found (create the engagement with `telekit init {path}`)"
-        raise EngagementError(msg) from None
-    except IsADirectoryError:
-        msg = f"{file}: is a directory, expected the engagement's TOML file"
-        raise EngagementError(msg) from None
-    except UnicodeDecodeError:
-        msg = f"{file}: not valid TOML (not UTF-8 text)"
-        raise EngagementError(msg) from None
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise EngagementError(_decode_error(file, e)) from None
+    doc, text = _read_toml(
+        file,
+        error=EngagementError,
+        missing=f"not found (create the engagement with `telekit init {path}`)",
+    )
     return _Reader(file, text).read(doc)

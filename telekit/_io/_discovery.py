@@ -9,6 +9,19 @@ from pathlib import Path
 
 from telekit._core._exceptions import TelekitError
 
+#: the tables ``telekit audit DIR`` looks for, in this order
+DIR_TABLES = (
+    "claims",
+    "encounters",
+    "coverage",
+    "providers",
+    "remittances",
+    "adjustments",
+    "patient_payments",
+)
+#: what follows a table's name in DIR, in the order ``find_table`` tries them
+DIR_SUFFIXES = (".parquet", "", ".csv", ".xlsx")
+
 
 def unreadable(path: Path, *, folder_ok: bool = False) -> str | None:
     """Why ``path`` (which exists, or is a link) cannot be read as an input, or None.
@@ -41,12 +54,7 @@ def find_table(directory: Path, table: str) -> Path | None:
     <table>.xlsx in DIR. An entry with one of these names that cannot be read (a broken link, a
     folder named like a file, a FIFO or device) is an error naming it, never taken as absent; a
     folder <table>/ without .parquet parts is not a table."""
-    for candidate in (
-        directory / f"{table}.parquet",
-        directory / table,
-        directory / f"{table}.csv",
-        directory / f"{table}.xlsx",
-    ):
+    for candidate in (directory / f"{table}{suffix}" for suffix in DIR_SUFFIXES):
         if not (candidate.exists() or candidate.is_symlink()):
             continue
         if candidate.name == table and candidate.is_dir():

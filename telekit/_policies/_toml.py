@@ -16,7 +16,7 @@ from typing import Any, Final
 from telekit._core._columns import (
     PAYER_TYPES,
 )
-from telekit._core._exceptions import PolicyError
+from telekit._core._exceptions import InputError, PolicyError
 from telekit._policies._model import (
     _DICT_SOURCE,
     _MAX_DATE,
@@ -489,27 +489,33 @@ _TOML_WHERE = re.compile(
 )
 
 
-def _read_toml(source: str | os.PathLike[str]) -> tuple[dict[str, Any], str]:
-    """The parsed document and its text; every failure a one-line ``PolicyError``."""
+def _read_toml(
+    source: str | os.PathLike[str],
+    *,
+    error: type[InputError] = PolicyError,
+    missing: str = "file not found",
+) -> tuple[dict[str, Any], str]:
+    """The parsed document and its text; every failure a one-line ``error`` (``missing``: what
+    to say of a file that does not exist)."""
     path = Path(source)
     try:
         text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
-        msg = f"{source}: file not found"
-        raise PolicyError(msg) from None
+        msg = f"{source}: {missing}"
+        raise error(msg) from None
     except IsADirectoryError:
         msg = f"{source}: is a directory, expected a TOML file"
-        raise PolicyError(msg) from None
+        raise error(msg) from None
     except UnicodeDecodeError:
         msg = f"{source}: not valid TOML (not UTF-8 text)"
-        raise PolicyError(msg) from None
+        raise error(msg) from None
     try:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as e:
-        raise PolicyError(_decode_error(source, e)) from None
+        raise error(_decode_error(source, e)) from None
     except RecursionError:
         msg = f"{source}: not valid TOML (arrays or tables nested too deeply)"
-        raise PolicyError(msg) from None
+        raise error(msg) from None
 
 
 def _decode_error(source: str | os.PathLike[str], error: tomllib.TOMLDecodeError) -> str:

@@ -18,6 +18,7 @@ from typing import Any, Final
 import polars as pl
 
 from telekit._core import _columns as c
+from telekit._core._dates import PeriodInput
 from telekit._engine._result import (
     EXPOSURE_KINDS,
     EXPOSURE_MEANING,
@@ -28,7 +29,8 @@ from telekit.report._cells import strip_controls_in
 from telekit.report._coverage import catalog_coverage
 from telekit.report._deidentify import Deidentifier
 from telekit.report._html import Page, _money, _provider_names, _run_date, readable
-from telekit.report._record import AuditRecord
+from telekit.report._labels import Labels
+from telekit.report._record import AuditRecord, record_of
 
 #: rules shown per kind of money, and recommendations per provider concentration
 _TOP_PER_KIND: Final = 3
@@ -87,7 +89,7 @@ def render_executive(
     deidentify: bool | Deidentifier = False,
     practice: str | None = None,
     prepared_by: str | None = None,
-    period: tuple[Any, Any] | None = None,
+    period: PeriodInput | None = None,
 ) -> str:
     """The executive summary as one self-contained HTML page (a string), at most three Letter
     pages printed.
@@ -96,62 +98,24 @@ def render_executive(
     Harbor, as ``render``. ``practice``, ``prepared_by`` and ``period`` (from, to) override
     summary.json's ``practice``, ``prepared_by`` and ``period``.
     """
-    deid: Deidentifier | None = None
-    if isinstance(deidentify, Deidentifier):
-        deid = deidentify
-    elif deidentify:
-        deid = Deidentifier()
-    if isinstance(result, AuditResult):
-        if deid is not None:
-            for frame in (result.claims, result.encounters, result.coverage):
-                deid.register_frame(frame)
-        record = AuditRecord.from_result(result)
-    else:
-        record = result
+    record, deid = record_of(result, deidentify)
     if deid is not None and not record.deidentified:
         record = record.deidentify(deid)
-    labels = _labels(record.summary_data, practice, prepared_by, period)
-    page = Page(deidentified=record.deidentified, practice=labels.get("practice"))
+    labels = Labels.of_summary(record.summary_data).updated(
+        practice=practice, period=period, prepared_by=prepared_by
+    )
+    page = Page(deidentified=record.deidentified, practice=labels.practice)
     return strip_controls_in(_document(page, record, labels))
 
 
-def _labels(
-    summary: Mapping[str, Any],
-    practice: str | None,
-    prepared_by: str | None,
-    period: tuple[Any, Any] | None,
-) -> dict[str, str]:
-    """The engagement's labels: practice, prepared_by, period ("FROM to TO"), when given."""
-    out: dict[str, str] = {}
-    name = practice if practice is not None else summary.get("practice")
-    if name:
-        out["practice"] = str(name)
-    by = prepared_by if prepared_by is not None else summary.get("prepared_by")
-    if by:
-        out["prepared_by"] = str(by)
-    span: Any = period
-    if span is None:
-        given = summary.get("period")
-        if isinstance(given, Mapping) and given.get("from") and given.get("to"):
-            span = (given["from"], given["to"])
-    if span is not None:
-        out["period"] = f"{span[0]} to {span[1]}"
-    return out
-
-
-def _document(page: Page, record: AuditRecord, labels: Mapping[str, str]) -> str:
+def _document(page: Page, record: AuditRecord, labels: Labels) -> str:
     s = record.summary_data
     title = "Telehealth billing audit: executive summary"
     deid = " <span class='badge'>de-identified (Safe Harbor)</span>" if page.deidentified else ""
-    rows = [
-        ("Practice", labels.get("practice")),
-        ("Service period", labels.get("period")),
-        ("Prepared by", labels.get("prepared_by")),
-        ("Data as of", s.get("as_of")),
-    ]
+    rows = [*labels.rows(), ("Data as of", s.get("as_of"))]
     head = "".join(f"<tr><th>{k}</th><td>{page.t(v)}</td></tr>" for k, v in rows if v)
     head += f"<tr><th>Audit run</th><td>{_run_date(s.get('run_at'))}</td></tr>"
-    lead = f"{page.t(labels['practice'])} — " if labels.get("practice") else ""
+    lead = f"{page.t(labels.practice)} — " if labels.practice else ""
     body = [
         f"<header><h1>{lead}{title}{deid}</h1>",
         f"<table class='labels'><tbody>{head}</tbody></table></header>",

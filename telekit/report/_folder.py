@@ -27,7 +27,7 @@ from telekit import _audit as _auditing
 from telekit._core import _log, _progress
 from telekit._core._dates import Period, PeriodInput, as_optional_period
 from telekit._core._exceptions import TelekitError
-from telekit._io._discovery import find_table, refuse, unreadable
+from telekit._io._discovery import DIR_TABLES, find_table, refuse, unreadable
 from telekit._policies._model import Policies
 from telekit._policies._toml import load_policies
 from telekit._read import _remittances as _read_remittances
@@ -46,15 +46,7 @@ if TYPE_CHECKING:
     from telekit._engine._result import AuditResult
     from telekit.report._record import AuditRecord
 
-TABLES = (
-    "claims",
-    "encounters",
-    "coverage",
-    "providers",
-    "remittances",
-    "adjustments",
-    "patient_payments",
-)
+TABLES = DIR_TABLES
 
 
 def run_audit(args: argparse.Namespace) -> AuditResult:

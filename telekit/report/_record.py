@@ -163,3 +163,22 @@ def billing_findings(findings: pl.DataFrame) -> pl.DataFrame:
         .cast(BILLING_SCHEMA)
         .sort(groups, nulls_last=True)
     )
+
+
+def record_of(
+    result: AuditResult | AuditRecord, deidentify: bool | Deidentifier
+) -> tuple[AuditRecord, Deidentifier | None]:
+    """What a page renders: the ``AuditRecord`` of ``result`` (an ``AuditResult``, or a record
+    as is) and the ``Deidentifier`` for ``deidentify`` (True: a new one; False: None). An
+    ``AuditResult``'s identifiers are registered first, so every pseudonym is drawn."""
+    deid: Deidentifier | None = None
+    if isinstance(deidentify, Deidentifier):
+        deid = deidentify
+    elif deidentify:
+        deid = Deidentifier()
+    if not isinstance(result, AuditResult):
+        return result, deid
+    if deid is not None:
+        for frame in (result.claims, result.encounters, result.coverage):
+            deid.register_frame(frame)
+    return AuditRecord.from_result(result), deid

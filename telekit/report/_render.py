@@ -17,7 +17,7 @@ from telekit.report._deidentify import Deidentifier
 from telekit.report._html import Page, _run_date, css
 from telekit.report._labels import Labels
 from telekit.report._metrics import _MONTHLY, _metric_frames
-from telekit.report._record import AuditRecord
+from telekit.report._record import AuditRecord, record_of
 
 
 def render(
@@ -45,18 +45,7 @@ def render(
     ``period``, ``prepared_by``). A ``period`` must be the audit's own: a report cannot
     re-audit (``InputError`` otherwise).
     """
-    deid: Deidentifier | None = None
-    if isinstance(deidentify, Deidentifier):
-        deid = deidentify
-    elif deidentify:
-        deid = Deidentifier()
-    if isinstance(result, AuditResult):
-        if deid is not None:
-            for frame in (result.claims, result.encounters, result.coverage):
-                deid.register_frame(frame)
-        record = AuditRecord.from_result(result)
-    else:
-        record = result
+    record, deid = record_of(result, deidentify)
     labels = Labels.of_summary(record.summary_data).updated(
         practice=practice, period=period, prepared_by=prepared_by
     )

@@ -40,6 +40,7 @@ from typing import Any
 import polars as pl
 
 from telekit._core._exceptions import InputError, TelekitError
+from telekit._io._discovery import DIR_SUFFIXES, DIR_TABLES
 from telekit.report._html import _run_date
 from telekit.report._out import sha256_of
 
@@ -57,19 +58,6 @@ COMPARED = (
     "report.html",
     "executive.html",
 )
-
-#: the tables found in a DIR by name (``find_table``: ``<table>.parquet``, ``<table>/``,
-#: ``<table>.csv``, ``<table>.xlsx``) and the suffixes it finds
-DIR_TABLES = (
-    "claims",
-    "encounters",
-    "coverage",
-    "providers",
-    "remittances",
-    "adjustments",
-    "patient_payments",
-)
-DIR_SUFFIXES = (".parquet", "", ".csv", ".xlsx")
 
 
 @dataclasses.dataclass(frozen=True)

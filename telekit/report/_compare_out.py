@@ -16,7 +16,7 @@ from telekit.report._cells import strip_controls_in
 from telekit.report._compare import Comparison
 from telekit.report._html import Page, _int, _money, css, readable_expr
 from telekit.report._record import AuditRecord
-from telekit.report._workbook import _sheet
+from telekit.report._workbook import _sheet, cell_formats
 
 _LIST_ROWS: Final = 200  # findings listed per status in the page (all are in compare.xlsx)
 
@@ -298,13 +298,7 @@ def write_comparison(comparison: Comparison, out: Path) -> None:
     (out / "compare.html").write_text(render_comparison(comparison), encoding="utf-8")
     options = {"strings_to_numbers": False, "constant_memory": True}
     with xlsxwriter.Workbook(str(out / "compare.xlsx"), options) as wb:
-        formats = {
-            "header": wb.add_format({"bold": True, "bg_color": "#EDEDED", "border": 1}),
-            "money": wb.add_format({"num_format": "$#,##0.00"}),
-            "date": wb.add_format({"num_format": "yyyy-mm-dd"}),
-            "datetime": wb.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
-            "wrap": wb.add_format({"text_wrap": True, "valign": "top"}),
-        }
+        formats = cell_formats(wb)
         _sheet(wb, "Summary", _summary_frame(comparison), formats)
         for status, name in (
             ("new", "New"),

@@ -198,6 +198,18 @@ def labels_of(result: object) -> Labels:
     return Labels(period=getattr(result, "period", None))
 
 
+def cell_formats(wb: Any) -> dict[str, Any]:
+    """The cell formats of telekit's workbooks (``_sheet`` uses them): a grey bold header,
+    money ``$#,##0.00``, dates ``yyyy-mm-dd``, wrapped text."""
+    return {
+        "header": wb.add_format({"bold": True, "bg_color": "#EDEDED", "border": 1}),
+        "money": wb.add_format({"num_format": "$#,##0.00"}),
+        "date": wb.add_format({"num_format": "yyyy-mm-dd"}),
+        "datetime": wb.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
+        "wrap": wb.add_format({"text_wrap": True, "valign": "top"}),
+    }
+
+
 def write_xlsx(
     result: _Audited,
     rejects: pl.DataFrame,
@@ -218,13 +230,7 @@ def write_xlsx(
     options = {"strings_to_numbers": False, "constant_memory": True}
     with xlsxwriter.Workbook(str(out / name), options) as wb:
         wb.set_properties({"created": created_date(result)})
-        formats = {
-            "header": wb.add_format({"bold": True, "bg_color": "#EDEDED", "border": 1}),
-            "money": wb.add_format({"num_format": "$#,##0.00"}),
-            "date": wb.add_format({"num_format": "yyyy-mm-dd"}),
-            "datetime": wb.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
-            "wrap": wb.add_format({"text_wrap": True, "valign": "top"}),
-        }
+        formats = cell_formats(wb)
         _summary_sheet(wb, result, formats)
         _sheet(wb, "Findings", result.findings, formats)
         _sheet(wb, "Rejects", rejects, formats)

@@ -28,7 +28,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
 
@@ -87,6 +87,18 @@ def _require_chromium() -> None:
             f"{CHROMIUM} is missing under CI=true: install it with apt-get install chromium"
         )
     pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); browser tests skipped")
+
+
+def stop(proc: subprocess.Popen[Any], log: IO[bytes] | None = None) -> None:
+    """Stop a server the tests started (terminate, then kill after 20 s) and close its log."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+    if log is not None:
+        log.close()
 
 
 @pytest.fixture(scope="module")
@@ -172,13 +184,7 @@ def jupyter_lab(
             time.sleep(0.25)
         yield lab
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        log.close()
+        stop(proc, log)
 
 
 @pytest.fixture(scope="module")

@@ -19,6 +19,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from telekit.review import read_decisions
+from tests.browser.conftest import stop
 
 pytestmark = pytest.mark.browser
 
@@ -207,13 +208,7 @@ def test_keyboard_shortcuts_in_voila(
         expect(position).to_have_text(re.compile(r"^3 of \d+: "))
         save_screenshot("review-04-voila-keys")
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        log.close()
+        stop(proc, log)
     decided = read_decisions(db)
     assert set(decided.get_column("encounter_id")) == {second}
     assert decided.get_column("decision").unique().to_list() == ["dismiss"]

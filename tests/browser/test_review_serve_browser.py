@@ -22,6 +22,7 @@ from playwright.sync_api import expect
 
 from telekit._cli import main
 from telekit.review import read_decisions
+from tests.browser.conftest import stop
 
 pytestmark = pytest.mark.browser
 
@@ -85,14 +86,7 @@ def served(tmp_path_factory: pytest.TempPathFactory, chromium: Any) -> Iterator[
                 time.sleep(0.25)
             yield found.group(1), db
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
-            if proc.stdout is not None:
-                proc.stdout.close()
+            stop(proc, proc.stdout)
 
 
 def _open_as(chromium: Any, url: str, name: str) -> tuple[Any, Any]:

@@ -60,7 +60,7 @@ __all__ = ["CLAIMS_SCHEMA", "X837P", "read_837p"]
 SUPPORTED = ("005010X222", "005010X222A1", "005010X222A2")
 DIAGNOSIS_QUALIFIERS = frozenset({b"ABK", b"ABF", b"BK", b"BF"})
 _VERSION_SHAPE = re.compile(r"[0-9]{6}X[0-9]{3}[A-Z0-9]{0,4}")
-BATCH_LINES = 1 << 17  # claim lines coerced at a time (whole claims: a batch may pass it)
+BATCH_LINES = 1 << 15  # claim lines coerced at a time (whole claims: a batch may pass it)
 
 
 @dataclass(frozen=True)

@@ -313,9 +313,16 @@ class Batches:
         kept = texts.select(ROW, pl.col(CLAIM_ID).alias(_KEY_TEXT)).filter(
             pl.col(ROW).is_in(table.rejects.get_column("row_number").implode()).not_()
         )
+        key_claim = table.data.get_column(CLAIM_ID).alias(_KEY_VALUES[0])
         keys = kept.with_columns(
-            table.data.get_column(CLAIM_ID).alias(_KEY_VALUES[0]),
-            table.data.get_column(CLAIM_LINE_NUMBER).alias(_KEY_VALUES[1]),
+            key_claim, table.data.get_column(CLAIM_LINE_NUMBER).alias(_KEY_VALUES[1])
+        ).select(
+            ROW,
+            # the text as given only where it is not the coerced key (saves memory on big files)
+            pl.when(pl.col(_KEY_TEXT) != pl.col(_KEY_VALUES[0]))
+            .then(pl.col(_KEY_TEXT))
+            .alias(_KEY_TEXT),
+            *_KEY_VALUES,
         )
         self.claims.append(claims)
         self.lines.append(table.data)
@@ -372,14 +379,27 @@ def _repeated_keys(keys: list[pl.DataFrame]) -> pl.DataFrame:
             schema={ROW: pl.Int64, _KEY_TEXT: pl.String, _FIRST: pl.Int64}
             | {_KEY_VALUES[0]: pl.String, _KEY_VALUES[1]: pl.Int32}
         )
-    every = pl.concat(keys, how="vertical")
     complete = pl.all_horizontal([pl.col(k).is_not_null() for k in _KEY_VALUES])
+    # a 64-bit hash of each complete key first (16 bytes a line), then the exact comparison
+    # on the few lines whose hash repeats: a file of unique claims never builds the key table
+    hashed = pl.concat(
+        [
+            frame.lazy()
+            .filter(complete)
+            .select(ROW, pl.struct(*_KEY_VALUES).hash().alias("__hash"))
+            for frame in keys
+        ]
+    )
+    candidates = hashed.filter(pl.col("__hash").is_duplicated()).select(ROW).collect()
+    rows = candidates.get_column(ROW).implode()
+    every = pl.concat([frame.filter(pl.col(ROW).is_in(rows)) for frame in keys])
     first = pl.col(ROW).min().over(list(_KEY_VALUES))
     return (
-        every.filter(complete)
-        .with_columns(first.alias(_FIRST))
+        every.with_columns(first.alias(_FIRST))
         .filter(pl.col(ROW) != pl.col(_FIRST))
-        .select(ROW, _KEY_TEXT, _FIRST, *_KEY_VALUES)
+        .select(
+            ROW, pl.coalesce(_KEY_TEXT, _KEY_VALUES[0]).alias(_KEY_TEXT), _FIRST, *_KEY_VALUES
+        )
     )
 
 

@@ -322,8 +322,7 @@ class Batches:
         key_claim = table.data.get_column(CLAIM_ID).alias(_KEY_VALUES[0])
         at = pl.col(ROW) + ((len(self.files) - 1) << _FILE_SHIFT)  # the file and the row
         keys = kept.with_columns(
-            at,
-            key_claim, table.data.get_column(CLAIM_LINE_NUMBER).alias(_KEY_VALUES[1])
+            at, key_claim, table.data.get_column(CLAIM_LINE_NUMBER).alias(_KEY_VALUES[1])
         ).select(
             ROW,
             # the text as given only where it is not the coerced key (saves memory on big files)
@@ -428,9 +427,7 @@ def _repeated_keys(keys: list[pl.DataFrame]) -> pl.DataFrame:
     return (
         every.with_columns(first.alias(_FIRST))
         .filter(pl.col(ROW) != pl.col(_FIRST))
-        .select(
-            ROW, pl.coalesce(_KEY_TEXT, _KEY_VALUES[0]).alias(_KEY_TEXT), _FIRST, *_KEY_VALUES
-        )
+        .select(ROW, pl.coalesce(_KEY_TEXT, _KEY_VALUES[0]).alias(_KEY_TEXT), _FIRST, *_KEY_VALUES)
     )
 
 

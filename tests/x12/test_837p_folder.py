@@ -69,7 +69,15 @@ def test_a_folder_reads_as_one_file_holding_its_files(
     assert folder.rejects.is_empty() and one.rejects.is_empty()
     assert folder.rows_in == one.rows_in == 7
     assert folder.source == "claims"
-    assert folder.data.get_column("claim_id").to_list() == ["A1", "A1", "A2", "B1", "C1", "C1", "C2"]
+    assert folder.data.get_column("claim_id").to_list() == [
+        "A1",
+        "A1",
+        "A2",
+        "B1",
+        "C1",
+        "C1",
+        "C2",
+    ]
 
 
 def test_a_duplicate_across_files_is_rejected_naming_the_first_file(tmp_path: Path) -> None:

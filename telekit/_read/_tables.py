@@ -62,7 +62,7 @@ def read_x12(table_name: str, data: bytes | Path, name: str) -> Table:
 
     Other tables have no X12 form (835 remittances go through ``read_remittances``)."""
     if table_name == CLAIMS.name:  # Table.source is the file's name, as for bytes
-        return replace(_837p.read_837p(data, name=name).table(), source=name)
+        return replace(_837p.read_837p_lines(data, name=name).table(), source=name)
     if table_name == COVERAGE.name:
         return _271.read_271(data, name=name)
     msg = (
@@ -105,7 +105,7 @@ def read_table(
     if isinstance(source, str | Path) and table_name == CLAIMS.name:
         files = x12_folder_files(Path(source))  # a folder of 837Ps, read file by file
         if files is not None:
-            x837p = _837p.read_837p_folder(Path(source), files)
+            x837p = _837p.read_837p_folder(Path(source), files, keep_claims=False)
             return replace(x837p.table(), source=source_name(source))
     raw = load_source(source, spec, entries.rename, entries.options)
     if isinstance(raw, bytes):

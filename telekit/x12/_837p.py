@@ -56,7 +56,7 @@ from telekit.x12._837p_batches import (
 from telekit.x12._envelope import Envelope
 from telekit.x12._tokenizer import Segment, Source, iter_segments, source_label
 
-__all__ = ["CLAIMS_SCHEMA", "X837P", "read_837p", "read_837p_folder"]
+__all__ = ["CLAIMS_SCHEMA", "X837P", "read_837p", "read_837p_folder", "read_837p_lines"]
 
 SUPPORTED = ("005010X222", "005010X222A1", "005010X222A2")
 DIAGNOSIS_QUALIFIERS = frozenset({b"ABK", b"ABF", b"BK", b"BF"})
@@ -494,7 +494,16 @@ def read_837p(source: Source, *, name: str | None = None) -> X837P:
     return _read_files([(source, label, path)], path)
 
 
-def read_837p_folder(folder: Path, files: Sequence[Path]) -> X837P:
+def read_837p_lines(source: Source, *, name: str | None = None) -> X837P:
+    """``read_837p`` without the claim level: ``claims`` is empty (CLM-level warnings are still
+    in ``issues``). What ``read_claims`` uses: the claim frame is not held (a third of the
+    memory of a large file)."""
+    label = name or source_label(source)
+    path = label if isinstance(source, bytes | bytearray) else str(source)
+    return _read_files([(source, label, path)], path, keep_claims=False)
+
+
+def read_837p_folder(folder: Path, files: Sequence[Path], *, keep_claims: bool = True) -> X837P:
     """Read the 837P ``files`` of ``folder`` one after the other as one claims table.
 
     Each file is streamed through the same batches (memory follows a batch, not the folder);
@@ -502,14 +511,16 @@ def read_837p_folder(folder: Path, files: Sequence[Path]) -> X837P:
     (``claim_id`` + ``claim_line_number``) an earlier file had is a duplicate reject naming the
     first row and its file; dependants (``person_id``) are told apart across the files."""
     given = [(f, f.relative_to(folder).as_posix(), str(f)) for f in files]
-    return _read_files(given, str(folder))
+    return _read_files(given, str(folder), keep_claims=keep_claims)
 
 
-def _read_files(files: Sequence[tuple[Source, str, str]], source: str) -> X837P:
+def _read_files(
+    files: Sequence[tuple[Source, str, str]], source: str, *, keep_claims: bool = True
+) -> X837P:
     """(source, label, path) of each file, read in order into one ``X837P``."""
     _, label, path = files[0]
     env = Envelope(label)
-    batches = Batches(label, path, env)
+    batches = Batches(label, path, env, keep_claims=keep_claims)
     parser = _Parser(label, env, batches, max(BATCH_LINES, 1))
     issues: list[pl.DataFrame] = []
     for i, (data, label, path) in enumerate(files):

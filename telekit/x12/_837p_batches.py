@@ -283,8 +283,9 @@ class Batches:
     """The typed claims, claim lines and rejects of the batches read so far, with the keys of
     the lines kept (for duplicates across batches)."""
 
-    def __init__(self, name: str, path: str, env: Envelope) -> None:
+    def __init__(self, name: str, path: str, env: Envelope, *, keep_claims: bool = True) -> None:
         self.name = name
+        self.keep_claims = keep_claims  # False: the claim level is checked, then dropped
         self.path = path
         self.env = env
         self.entries = resolve_map(CLAIMS, None, None, None, None)
@@ -331,7 +332,7 @@ class Batches:
             .alias(_KEY_TEXT),
             *_KEY_VALUES,
         )
-        self.claims.append(claims)
+        self.claims.append(claims if self.keep_claims else claims.clear())
         self.lines.append(table.data)
         self.keys.append(keys)
         self.rejects.append(table.rejects)

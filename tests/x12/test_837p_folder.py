@@ -117,3 +117,23 @@ def test_audit_dir_finds_a_claims_folder_of_837s(tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
     assert unreadable(empty, folder_ok=True) is not None
+
+
+def test_cli_audits_a_claims_folder_and_refuses_a_stray_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from telekit._cli import main
+
+    folder = _folder(tmp_path, PARTS)
+    assert main(["audit", "--claims", str(folder), "--out", str(tmp_path / "out")]) == 0
+    findings = pl.read_parquet(tmp_path / "out" / "findings.parquet")
+    assert set(findings.get_column("claim_id").drop_nulls()) <= {"A1", "A2", "B1", "C1", "C2"}
+    assert "claims 7 in, 7 audited" in capsys.readouterr().out
+    (folder / "z.csv").write_text("x,y\n")
+    assert main(["audit", "--claims", str(folder), "--out", str(tmp_path / "out2")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith(
+        "z.csv: not an X12 file (a folder of X12 claims holds only 837P files; "
+        "move this file out of the folder)"
+    )
+    assert len(err.splitlines()) == 1

@@ -57,9 +57,7 @@ def unreadable(path: Path, *, folder_ok: bool = False) -> str | None:
     why = None
     if stat.S_ISDIR(mode):
         if not (folder_ok and (any(path.rglob("*.parquet")) or _any_x12(path))):
-            why = "a folder, not a file" + (
-                " (it holds no .parquet parts and no X12 file)" if folder_ok else ""
-            )
+            why = "a folder, not a file" + (" (it holds no .parquet parts)" if folder_ok else "")
     elif not stat.S_ISREG(mode):
         why = "a device, FIFO or socket, not a file"
     elif not os.access(path, os.R_OK):

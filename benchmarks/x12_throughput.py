@@ -14,7 +14,9 @@ and the ratio pyx12 time / ``read_claims`` time (target: at least 100; telekit's
 of ``--repeat`` runs, pyx12's a single run), with the load average before and after (the machine
 is shared: figures taken under load are noisy). ``--big`` also writes a synthetic 837P of about
 500 MB to a temporary directory and reads it with ``read_837p`` and with ``read_claims``, each in
-a fresh process, printing its time and peak memory (the goal: under 2 GB).
+a fresh process, printing its time and peak memory (the goal: under 2 GB); ``--big-files N``
+also splits the same volume into a folder of N 837Ps and reads the folder with ``read_claims``
+(file by file through the batch reader: the peak should not grow with the number of files).
 
     .uv/bin/uv run --frozen --group bench python benchmarks/x12_throughput.py [--big]
 """
@@ -89,12 +91,15 @@ def _claims(rng: random.Random, start: int, count: int) -> Iterator[str]:
         yield "".join(parts)
 
 
-def write_837p(path: Path, target_bytes: int, *, claims_per_st: int = 500) -> int:
-    """Write an 837P of about ``target_bytes``; return the number of segments."""
-    rng = random.Random(20240110)
+def write_837p(
+    path: Path, target_bytes: int, *, claims_per_st: int = 500, first_claim: int = 0
+) -> int:
+    """Write an 837P of about ``target_bytes``; return the number of segments. Claim ids
+    start at ``first_claim`` (the files of a folder hold distinct claims)."""
+    rng = random.Random(20240110 + first_claim)
     segments = 0
     written = 0
-    k = 0
+    k = first_claim
     st = 0
     with path.open("w", encoding="ascii", newline="") as fh:
         head = (
@@ -203,6 +208,10 @@ print(time.perf_counter() - t0, n, resource.getrusage(resource.RUSAGE_SELF).ru_m
 """
 
 
+def _folder_mb(folder: Path) -> float:
+    return sum(p.stat().st_size for p in folder.iterdir()) / MB
+
+
 def time_big(path: Path, how: str) -> None:
     """``how`` (read_837p or read_claims) on ``path`` in a fresh process: time and peak RSS."""
     out = subprocess.run(
@@ -212,7 +221,7 @@ def time_big(path: Path, how: str) -> None:
         text=True,
     ).stdout.split()
     seconds, lines, peak = float(out[0]), int(out[1]), float(out[2])
-    size_mb = path.stat().st_size / MB
+    size_mb = _folder_mb(path) if path.is_dir() else path.stat().st_size / MB
     print(
         f"  telekit {how + ':':13} {seconds:8.1f} s  {size_mb / seconds:7.1f} MB/s  "
         f"{lines:,} lines, peak RSS {peak:,.0f} MB (target < 2,048 MB), load {_load()}"
@@ -234,6 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mb", type=float, default=5.0, help="size of the synthetic file")
     parser.add_argument("--big", action="store_true", help="also time telekit on about 500 MB")
     parser.add_argument("--big-mb", type=float, default=500.0)
+    parser.add_argument("--big-files", type=int, default=0, help="--big also as N files")
     parser.add_argument("--repeat", type=int, default=3, help="telekit runs on the small file")
     parser.add_argument("--no-pyx12", action="store_true")
     args = parser.parse_args(argv)
@@ -265,6 +275,15 @@ def main(argv: list[str] | None = None) -> int:
             )
             time_big(big, "read_837p")
             time_big(big, "read_claims")
+            if args.big_files:
+                big.unlink()
+                folder = Path(tmp) / "claims"
+                folder.mkdir()
+                for i in range(args.big_files):  # 10M claim ids apart: never the same claim
+                    part = folder / f"part{i:03d}.837"
+                    write_837p(part, int(args.big_mb * MB / args.big_files), first_claim=i * 10**7)
+                print(f"{folder.name}/: {args.big_files} files, {_folder_mb(folder):.0f} MB")
+                time_big(folder, "read_claims")
         print(f"peak RSS of this process: {_peak_mb():,.0f} MB; load average: {_load()}")
     return 0
 

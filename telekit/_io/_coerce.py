@@ -244,6 +244,16 @@ def reads_as_themselves(column: Column, distinct: pl.Series) -> bool:
 # --- rejects -----------------------------------------------------------------------------------
 
 
+def _unique_keys(frame: pl.DataFrame, columns: Sequence[str]) -> bool:
+    """True when no key can repeat: sorted by the key (``_strictly_increasing``), or each
+    row's 64-bit hash of its key is distinct (distinct hashes mean distinct keys; when hashes
+    repeat, a collision or a duplicate, the caller compares the keys themselves)."""
+    if _strictly_increasing(frame, columns):
+        return True
+    hashes = pl.struct(columns).hash() if len(columns) > 1 else pl.col(columns[0]).hash()
+    return bool(frame.select(hashes.n_unique()).item() == frame.height)
+
+
 def _strictly_increasing(frame: pl.DataFrame, columns: Sequence[str]) -> bool:
     """True when no key part is null and each row's key is greater than the row before's
     (compared part by part): then no key repeats, and the hash of every key is not needed
@@ -317,7 +327,7 @@ def split_rejects(
         .alias("reason"),
     )
 
-    if key and not _strictly_increasing(good, [v for _, v in key]):
+    if key and not _unique_keys(good, [v for _, v in key]):
         values = [v for _, v in key]
         complete = pl.all_horizontal([pl.col(v).is_not_null() for v in values])
         good = good.with_columns(

@@ -36,6 +36,8 @@ BLANK, TOTALS, FOOTER = "blank", "totals", "footer"
 # "Total", "Totals:", "Grand total", "Subtotal", "Sub-total", "Total for Visit 1234"
 _TOTALS = r"(?i)^(?:grand[\s-]*|sub[\s-]*)?totals?(?:[\s:]|$)"
 # "Printed 12/01/2026 …", "Page 1 of 1", "Report generated …", "Run date …", "*** End of report"
+# a key cell that does not make a row data: empty or blanks, or ``_TOTALS`` after any blanks
+_NOT_A_KEY = r"(?i)^\s*(?:(?:grand[\s-]*|sub[\s-]*)?totals?(?:[\s:]|$)|$)"
 _FOOTER = (
     r"(?i)^(?:printed\b|page\s+[0-9]+\s+of\s+[0-9]+|report\s+(?:generated|printed|run)\b"
     r"|run\s+(?:date|time)\b|\*+\s*end\s+of\s+report)"
@@ -86,10 +88,14 @@ def skip_report_rows(
     keys = [k for k in keys if k in texts]
     if not texts or not keys or not frame.height:
         return frame, {}
-    real = [_text(k).is_not_null() & _text(k).str.contains(_TOTALS).not_() for k in keys]
-    candidates = frame.filter(pl.all_horizontal(real).fill_null(value=False).not_())
-    if not candidates.height:
+    # one pass over the key columns only, no copy: a row is a candidate when a key cell is
+    # empty (null, or blanks only) or says total (``_NOT_A_KEY``: ``_TOTALS`` after blanks)
+    maybe = pl.any_horizontal(
+        [pl.col(k).is_null() | pl.col(k).str.contains(_NOT_A_KEY) for k in keys]
+    )
+    if not frame.select(maybe.any()).item():
         return frame, {}
+    candidates = frame.filter(maybe)
     label = pl.coalesce([_text(n) for n in texts])
     no_key = pl.all_horizontal([_text(k).is_null() for k in keys])
     totals = (

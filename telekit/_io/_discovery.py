@@ -7,7 +7,40 @@ import os
 import stat
 from pathlib import Path
 
-from telekit._core._exceptions import TelekitError
+from telekit._core._exceptions import InputError, TelekitError
+
+_X12_START = (b"ISA", b"\xef\xbb\xbfISA", b"GS*", b"ST*")
+
+
+def _starts_x12(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(64).lstrip().startswith(_X12_START)
+    except OSError:
+        return False
+
+
+def x12_folder_files(folder: Path) -> list[Path] | None:
+    """The files of a folder of X12 files (e.g. 837Ps), in path order, or None when ``folder``
+    is not one (it holds ``.parquet`` parts, or no file that starts as X12). Hidden files are
+    skipped; any other file that is not X12 is an ``InputError`` naming it."""
+    if not folder.is_dir() or any(folder.rglob("*.parquet")):
+        return None
+    files = sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    )
+    if not any(_starts_x12(p) for p in files):
+        return None
+    for p in files:
+        if not _starts_x12(p):
+            msg = (
+                f"{p}: not an X12 file (a folder of X12 claims holds only 837P files; "
+                "move this file out of the folder)"
+            )
+            raise InputError(msg)
+    return files
 
 #: the tables ``telekit audit DIR`` looks for, in this order
 DIR_TABLES = (
@@ -36,7 +69,7 @@ def unreadable(path: Path, *, folder_ok: bool = False) -> str | None:
         return f"cannot be read ({exc.strerror})"
     why = None
     if stat.S_ISDIR(mode):
-        if not (folder_ok and any(path.rglob("*.parquet"))):
+        if not (folder_ok and (any(path.rglob("*.parquet")) or _any_x12(path))):
             why = "a folder, not a file" + (" (it holds no .parquet parts)" if folder_ok else "")
     elif not stat.S_ISREG(mode):
         why = "a device, FIFO or socket, not a file"
@@ -58,7 +91,7 @@ def find_table(directory: Path, table: str) -> Path | None:
         if not (candidate.exists() or candidate.is_symlink()):
             continue
         if candidate.name == table and candidate.is_dir():
-            if any(candidate.rglob("*.parquet")):
+            if any(candidate.rglob("*.parquet")) or (table == "claims" and _any_x12(candidate)):
                 return candidate
             continue
         why = unreadable(candidate, folder_ok=candidate.suffix == ".parquet")
@@ -66,3 +99,12 @@ def find_table(directory: Path, table: str) -> Path | None:
             raise refuse(candidate, why)
         return candidate
     return None
+
+
+def _any_x12(folder: Path) -> bool:
+    """Whether ``folder`` holds a (non-hidden) file that starts as X12."""
+    return any(
+        _starts_x12(p)
+        for p in folder.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    )

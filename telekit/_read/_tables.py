@@ -32,6 +32,7 @@ from telekit._core._columns import (
 from telekit._core._exceptions import InputError, UnsupportedFormatError
 from telekit._core._table import Table
 from telekit._io._build import build_table, resolve_map
+from telekit._io._discovery import x12_folder_files
 from telekit._io._maps import MapSpec, load_map
 from telekit._io._sample_sheet import sample_of
 from telekit._io._source import Source, is_x12, load_source, read_head, source_name
@@ -61,7 +62,7 @@ def read_x12(table_name: str, data: bytes | Path, name: str) -> Table:
 
     Other tables have no X12 form (835 remittances go through ``read_remittances``)."""
     if table_name == CLAIMS.name:  # Table.source is the file's name, as for bytes
-        return replace(_837p.read_837p(data, name=name).table(), source=name)
+        return replace(_837p.read_837p_lines(data, name=name).table(), source=name)
     if table_name == COVERAGE.name:
         return _271.read_271(data, name=name)
     msg = (
@@ -101,6 +102,11 @@ def read_table(
     entries = resolve_map(spec, rename, values, map, options)
     if isinstance(source, str | Path) and _x12_file(source):  # streamed in chunks (issue 13)
         return read_x12(table_name, Path(source), source_name(source))
+    if isinstance(source, str | Path) and table_name == CLAIMS.name:
+        files = x12_folder_files(Path(source))  # a folder of 837Ps, read file by file
+        if files is not None:
+            x837p = _837p.read_837p_folder(Path(source), files, keep_claims=False)
+            return replace(x837p.table(), source=source_name(source))
     raw = load_source(source, spec, entries.rename, entries.options)
     if isinstance(raw, bytes):
         return read_x12(table_name, raw, source_name(source))

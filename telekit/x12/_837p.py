@@ -32,6 +32,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import polars as pl
 
@@ -55,12 +56,12 @@ from telekit.x12._837p_batches import (
 from telekit.x12._envelope import Envelope
 from telekit.x12._tokenizer import Segment, Source, iter_segments, source_label
 
-__all__ = ["CLAIMS_SCHEMA", "X837P", "read_837p"]
+__all__ = ["CLAIMS_SCHEMA", "X837P", "read_837p", "read_837p_folder", "read_837p_lines"]
 
 SUPPORTED = ("005010X222", "005010X222A1", "005010X222A2")
 DIAGNOSIS_QUALIFIERS = frozenset({b"ABK", b"ABF", b"BK", b"BF"})
 _VERSION_SHAPE = re.compile(r"[0-9]{6}X[0-9]{3}[A-Z0-9]{0,4}")
-BATCH_LINES = 1 << 17  # claim lines coerced at a time (whole claims: a batch may pass it)
+BATCH_LINES = 1 << 15  # claim lines coerced at a time (whole claims: a batch may pass it)
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,14 @@ class _Parser:
         self.claims: list[tuple[object, ...]] = []
         self.dependants: dict[str, dict[bytes, int]] = {}
         self.skipped: list[tuple[int, str]] = []  # (SV1 ordinal, reason): lines not read
+        self.skipped_by_file = [(name, self.skipped)]
+        self._reset_transaction()
+
+    def start_file(self, name: str, env: Envelope) -> None:
+        """The next file of a folder (dependants stay known: one person across the files)."""
+        self.name, self.env, self.ending = name, env, False
+        self.skipped = []
+        self.skipped_by_file.append((name, self.skipped))
         self._reset_transaction()
 
     # --- state -----------------------------------------------------------------------------
@@ -482,9 +491,67 @@ def read_837p(source: Source, *, name: str | None = None) -> X837P:
     """
     label = name or source_label(source)
     path = label if isinstance(source, bytes | bytearray) else str(source)
+    return _read_files([(source, label, path)], path)
+
+
+def read_837p_lines(source: Source, *, name: str | None = None) -> X837P:
+    """``read_837p`` without the claim level: ``claims`` is empty (CLM-level warnings are still
+    in ``issues``). What ``read_claims`` uses: the claim frame is not held (a third of the
+    memory of a large file)."""
+    label = name or source_label(source)
+    path = label if isinstance(source, bytes | bytearray) else str(source)
+    return _read_files([(source, label, path)], path, keep_claims=False)
+
+
+def read_837p_folder(folder: Path, files: Sequence[Path], *, keep_claims: bool = True) -> X837P:
+    """Read the 837P ``files`` of ``folder`` one after the other as one claims table.
+
+    Each file is streamed through the same batches (memory follows a batch, not the folder);
+    messages and rejects name a file by its path inside ``folder``; a claim line whose key
+    (``claim_id`` + ``claim_line_number``) an earlier file had is a duplicate reject naming the
+    first row and its file; dependants (``person_id``) are told apart across the files."""
+    given = [(f, f.relative_to(folder).as_posix(), str(f)) for f in files]
+    return _read_files(given, str(folder), keep_claims=keep_claims)
+
+
+def _read_files(
+    files: Sequence[tuple[Source, str, str]], source: str, *, keep_claims: bool = True
+) -> X837P:
+    """(source, label, path) of each file, read in order into one ``X837P``."""
+    _, label, path = files[0]
     env = Envelope(label)
-    batches = Batches(label, path, env)
+    batches = Batches(label, path, env, keep_claims=keep_claims)
     parser = _Parser(label, env, batches, max(BATCH_LINES, 1))
+    issues: list[pl.DataFrame] = []
+    for i, (data, label, path) in enumerate(files):
+        if i:
+            env = Envelope(label)
+            batches.start_file(label, path, env)
+            parser.start_file(label, env)
+        _read_segments(parser, env, data, label)
+        issues.append(env.issues_frame().sort("segment_number", maintain_order=True))
+    claims, lines, rejects, rows_in = batches.finish()
+    skipped = pl.concat([_skipped_rejects(s, f) for f, s in parser.skipped_by_file])
+    return X837P(
+        claims=claims,
+        lines=lines,
+        issues=pl.concat(issues),
+        rejects=_sorted_rejects(pl.concat([rejects, skipped]), batches.files),
+        rows_in=rows_in + skipped.height,
+        source=source,
+    )
+
+
+def _sorted_rejects(rejects: pl.DataFrame, files: list[str]) -> pl.DataFrame:
+    """Rejects in file order, then by row (``row_number``: the SV1's segment ordinal)."""
+    if len(files) == 1:
+        return rejects.sort("row_number", maintain_order=True)
+    index = pl.col("source_file").replace_strict(files, range(len(files)), return_dtype=pl.Int64)
+    return rejects.sort(index, "row_number", maintain_order=True)
+
+
+def _read_segments(parser: _Parser, env: Envelope, source: Source, label: str) -> None:
+    """Feed one file's segments to ``parser``; its last claims are handed over at the end."""
     handlers = {
         "ST": parser.st,
         "SE": parser.se,
@@ -517,16 +584,6 @@ def read_837p(source: Source, *, name: str | None = None) -> X837P:
     parser.close_claim()
     env.finish()
     parser.flush()
-    claims, lines, rejects, rows_in = batches.finish()
-    skipped = _skipped_rejects(parser.skipped, label)
-    return X837P(
-        claims=claims,
-        lines=lines,
-        issues=env.issues_frame().sort("segment_number", maintain_order=True),
-        rejects=pl.concat([rejects, skipped]).sort("row_number", maintain_order=True),
-        rows_in=rows_in + skipped.height,
-        source=path,
-    )
 
 
 def _skipped_rejects(skipped: list[tuple[int, str]], label: str) -> pl.DataFrame:

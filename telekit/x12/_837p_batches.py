@@ -283,8 +283,9 @@ class Batches:
     """The typed claims, claim lines and rejects of the batches read so far, with the keys of
     the lines kept (for duplicates across batches)."""
 
-    def __init__(self, name: str, path: str, env: Envelope) -> None:
+    def __init__(self, name: str, path: str, env: Envelope, *, keep_claims: bool = True) -> None:
         self.name = name
+        self.keep_claims = keep_claims  # False: the claim level is checked, then dropped
         self.path = path
         self.env = env
         self.entries = resolve_map(CLAIMS, None, None, None, None)
@@ -293,6 +294,12 @@ class Batches:
         self.keys: list[pl.DataFrame] = []  # per batch, aligned with its lines
         self.rejects: list[pl.DataFrame] = []
         self.rows_in = 0
+        self.files = [name]  # a folder of 837s: the files read so far, in order
+
+    def start_file(self, name: str, path: str, env: Envelope) -> None:
+        """The next file of a folder: its lines share the duplicate check with the earlier ones."""
+        self.name, self.path, self.env = name, path, env
+        self.files.append(name)
 
     def add(self, raw_lines: pl.DataFrame, raw_claims: pl.DataFrame) -> None:
         """Coerce one batch of whole claims (``raw_frame``s) and keep the typed result."""
@@ -313,11 +320,19 @@ class Batches:
         kept = texts.select(ROW, pl.col(CLAIM_ID).alias(_KEY_TEXT)).filter(
             pl.col(ROW).is_in(table.rejects.get_column("row_number").implode()).not_()
         )
+        key_claim = table.data.get_column(CLAIM_ID).alias(_KEY_VALUES[0])
+        at = pl.col(ROW) + ((len(self.files) - 1) << _FILE_SHIFT)  # the file and the row
         keys = kept.with_columns(
-            table.data.get_column(CLAIM_ID).alias(_KEY_VALUES[0]),
-            table.data.get_column(CLAIM_LINE_NUMBER).alias(_KEY_VALUES[1]),
+            at, key_claim, table.data.get_column(CLAIM_LINE_NUMBER).alias(_KEY_VALUES[1])
+        ).select(
+            ROW,
+            # the text as given only where it is not the coerced key (saves memory on big files)
+            pl.when(pl.col(_KEY_TEXT) != pl.col(_KEY_VALUES[0]))
+            .then(pl.col(_KEY_TEXT))
+            .alias(_KEY_TEXT),
+            *_KEY_VALUES,
         )
-        self.claims.append(claims)
+        self.claims.append(claims if self.keep_claims else claims.clear())
         self.lines.append(table.data)
         self.keys.append(keys)
         self.rejects.append(table.rejects)
@@ -339,8 +354,15 @@ class Batches:
                 frame.filter(keys.get_column(ROW).is_in(rows).not_())
                 for frame, keys in zip(lines, self.keys, strict=True)
             ]
-            rejects = pl.concat([_renumber(rejects, repeated), self._duplicates(repeated)]).sort(
-                "row_number", maintain_order=True
+            rejects = pl.concat(
+                [_renumber(rejects, repeated, self.files), self._duplicates(repeated)]
+            )
+            rejects = rejects.sort(
+                pl.col("source_file").replace_strict(
+                    self.files, range(len(self.files)), return_dtype=pl.Int64
+                ),
+                "row_number",
+                maintain_order=True,
             )
         self.keys.clear()
         claims = pl.concat(self.claims) if len(self.claims) > 1 else self.claims[0]
@@ -351,13 +373,29 @@ class Batches:
         """Lines whose key an earlier batch had, as ``build_table`` rejects a duplicate."""
         return repeated.select(
             pl.lit(CLAIMS.name).alias("table"),
-            pl.lit(self.name).alias("source_file"),
-            pl.col(ROW).cast(pl.Int64).alias("row_number"),
+            _file_name(pl.col(ROW), self.files).alias("source_file"),
+            (pl.col(ROW) % (1 << _FILE_SHIFT)).cast(pl.Int64).alias("row_number"),
             record_key([pl.col(k) for k in _KEY_VALUES]).alias(RECORD_KEY),
             pl.lit(CLAIMS.key[0]).alias("column"),
             pl.col(_KEY_TEXT).alias("value"),
-            pl.format(_DUPLICATE, pl.col(_FIRST)).alias("reason"),
+            _reason(pl.col(_FIRST), pl.col(ROW), self.files).alias("reason"),
         ).cast(REJECTS_SCHEMA)
+
+
+_FILE_SHIFT = 40  # a key's ROW is its file's index << 40 plus its segment ordinal
+
+
+def _file_name(at: pl.Expr, files: list[str]) -> pl.Expr:
+    index = at // (1 << _FILE_SHIFT)
+    return index.replace_strict(range(len(files)), files, return_dtype=pl.String)
+
+
+def _reason(first: pl.Expr, at: pl.Expr, files: list[str]) -> pl.Expr:
+    """The duplicate reason naming ``first`` (its file too when it is not ``at``'s)."""
+    row = first % (1 << _FILE_SHIFT)
+    same = (first // (1 << _FILE_SHIFT)) == (at // (1 << _FILE_SHIFT))
+    other = pl.format(_DUPLICATE + " of {}", row, _file_name(first, files))
+    return pl.when(same).then(pl.format(_DUPLICATE, row)).otherwise(other)
 
 
 _DUPLICATE = f"duplicate key ({', '.join(CLAIMS.key)}); first seen at row {{}}"
@@ -372,26 +410,42 @@ def _repeated_keys(keys: list[pl.DataFrame]) -> pl.DataFrame:
             schema={ROW: pl.Int64, _KEY_TEXT: pl.String, _FIRST: pl.Int64}
             | {_KEY_VALUES[0]: pl.String, _KEY_VALUES[1]: pl.Int32}
         )
-    every = pl.concat(keys, how="vertical")
     complete = pl.all_horizontal([pl.col(k).is_not_null() for k in _KEY_VALUES])
+    # a 64-bit hash of each complete key first (16 bytes a line), then the exact comparison
+    # on the few lines whose hash repeats: a file of unique claims never builds the key table
+    hashed = pl.concat(
+        [
+            frame.lazy()
+            .filter(complete)
+            .select(ROW, pl.struct(*_KEY_VALUES).hash().alias("__hash"))
+            for frame in keys
+        ]
+    )
+    candidates = hashed.filter(pl.col("__hash").is_duplicated()).select(ROW).collect()
+    rows = candidates.get_column(ROW).implode()
+    every = pl.concat([frame.filter(pl.col(ROW).is_in(rows)) for frame in keys])
     first = pl.col(ROW).min().over(list(_KEY_VALUES))
     return (
-        every.filter(complete)
-        .with_columns(first.alias(_FIRST))
+        every.with_columns(first.alias(_FIRST))
         .filter(pl.col(ROW) != pl.col(_FIRST))
-        .select(ROW, _KEY_TEXT, _FIRST, *_KEY_VALUES)
+        .select(ROW, pl.coalesce(_KEY_TEXT, _KEY_VALUES[0]).alias(_KEY_TEXT), _FIRST, *_KEY_VALUES)
     )
 
 
-def _renumber(rejects: pl.DataFrame, repeated: pl.DataFrame) -> pl.DataFrame:
+def _renumber(rejects: pl.DataFrame, repeated: pl.DataFrame, files: list[str]) -> pl.DataFrame:
     """A batch's duplicate reject names the first row seen in its batch; when that row repeats
     a key of an earlier batch, name the earlier row."""
     seen = pl.col("reason").str.extract(_DUPLICATE_ROW, 1).cast(pl.Int64, strict=False)
+    index = pl.col("source_file").replace_strict(
+        files, range(len(files)), default=None, return_dtype=pl.Int64
+    )
     moved = repeated.select(pl.col(ROW).alias("__seen"), pl.col(_FIRST).alias("__to"))
-    out = rejects.with_columns(seen.alias("__seen")).join(
+    out = rejects.with_columns((seen + index * (1 << _FILE_SHIFT)).alias("__seen")).join(
         moved, on="__seen", how="left", maintain_order="left"
     )
-    reason = pl.when(pl.col("__to").is_not_null()).then(pl.format(_DUPLICATE, pl.col("__to")))
+    reason = pl.when(pl.col("__to").is_not_null()).then(
+        _reason(pl.col("__to"), pl.col("__seen"), files)
+    )
     return out.select(
         *(
             reason.otherwise(pl.col(c)).alias(c) if c == "reason" else pl.col(c)

@@ -109,3 +109,17 @@ def test_duplicates_across_batches_name_the_first_row_of_the_file(
     ]
     assert result.rows_in == result.lines.height + result.rejects.height == 12
     assert result.issues["segment_id"].to_list() == ["CLM", "CLM"]  # EMPTY; OK's CLM02
+
+
+@pytest.mark.parametrize("batch_lines", [1, 6, 1 << 15])
+def test_lines_only_read_is_read_837p_without_the_claim_level(
+    batch_lines: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_837p, "BATCH_LINES", batch_lines)
+    whole = read_837p(_file(), name="dups.837")
+    lines = _837p.read_837p_lines(_file(), name="dups.837")
+    assert whole.claims.height == 9
+    assert lines.claims.is_empty()
+    assert lines.claims.schema == whole.claims.schema
+    _same_table(lines.table(), whole.table())
+    assert lines.issues.height > 0  # the CLM02 warning of claim OK is still reported

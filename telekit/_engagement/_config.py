@@ -19,7 +19,8 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, Final
 
 from telekit._core._exceptions import InputError
-from telekit._policies._toml import _Lines, _read_toml, _toml_type
+from telekit._policies._toml import _read_toml, _toml_type
+from telekit._policies._toml import _Reader as _TomlReader
 
 CONFIG_NAME: Final = "telekit.toml"
 DROP_PLACEHOLDER: Final = "{drop}"
@@ -162,18 +163,10 @@ class _Reader:
 
     def __init__(self, file: Path, text: str) -> None:
         self.file = file
-        self._text = text
-        self._lines: _Lines | None = None
+        self._located = _TomlReader(str(file), text)  # "FILE: line N: " of a key
 
     def fail(self, path: str, problem: str) -> EngagementError:
-        if self._lines is None:
-            self._lines = _Lines(self._text)
-        try:
-            line = self._lines.line_of(path)
-        except RecursionError:
-            line = None
-        where = f"{self.file}: line {line}: " if line else f"{self.file}: "
-        return EngagementError(f"{where}{path}: {problem}")
+        return EngagementError(f"{self._located.where(path)}{path}: {problem}")
 
     def tables(self, doc: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
         for name, value in doc.items():

@@ -42,6 +42,7 @@ def x12_folder_files(folder: Path) -> list[Path] | None:
             raise InputError(msg)
     return files
 
+
 #: the tables ``telekit audit DIR`` looks for, in this order
 DIR_TABLES = (
     "claims",

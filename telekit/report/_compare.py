@@ -36,11 +36,10 @@ import polars as pl
 from telekit._core import _columns as c
 from telekit._core._exceptions import InputError
 from telekit._engine._result import EXPOSURE_KINDS, exposure_by
-from telekit._read._tables import read_claims
 from telekit._scale._merge import CLAIM_LINE_COLUMNS
 from telekit.report._decisions import read_current
 from telekit.report._html import _provider_names
-from telekit.report._out import load_audit, sha256_of
+from telekit.report._out import load_audit, reread_settings, reread_table
 from telekit.report._record import AuditRecord
 from telekit.rules._changes import CHANGES
 
@@ -137,15 +136,11 @@ def claim_lines_of(out: Path, record: AuditRecord) -> pl.DataFrame:
     path = out / "claim_lines.parquet"
     if path.is_file():
         return pl.read_parquet(path)
-    entries = ((record.inputs or {}).get("inputs") or {}).get("claims") or []
-    if len(entries) == 1 and not record.deidentified:
-        claims = Path(entries[0]["path"])
-        if claims.is_file() and sha256_of(claims) == entries[0].get("sha256"):
-            options = (record.inputs or {}).get("options") or {}
-            spec = options.get("map")
-            map_path = Path(spec) if isinstance(spec, str) and Path(spec).is_file() else None
-            data = read_claims(claims, map=map_path).data
-            return data.select(CLAIM_LINE_COLUMNS)
+    inputs: Mapping[str, Any] = (record.inputs or {}).get("inputs") or {}
+    mapping, payer_types, why = reread_settings(inputs)
+    claims = None if why else reread_table("claims", inputs, mapping, payer_types)[0]
+    if claims is not None:
+        return claims.select(CLAIM_LINE_COLUMNS)
     msg = (
         f"{out}: no claim_lines.parquet and its claims file is gone or changed; "
         f"re-run `telekit audit ... --out {out}` with this telekit"

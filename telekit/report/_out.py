@@ -30,7 +30,9 @@ import polars as pl
 from telekit._core import _columns as c
 from telekit._core._exceptions import InputError, TelekitError
 from telekit._engine._result import AuditResult
-from telekit._read._tables import read_providers
+from telekit._io._maps import MapSpec, load_map
+from telekit._policies._toml import load_policies
+from telekit._read._tables import read_table
 from telekit._scale._merge import CLAIM_LINE_COLUMNS, PartitionedAuditResult
 from telekit.report._cells import write_csv
 from telekit.report._deidentify import Deidentifier, file_names, is_inside
@@ -110,17 +112,71 @@ def load_audit(
 
 
 def _roster_from_inputs(inputs: Mapping[str, Any] | None) -> pl.DataFrame | None:
-    """The provider roster for names, read again from its path when its SHA-256 is unchanged
-    (inputs.json); otherwise the report shows NPIs only."""
-    if not inputs:
+    """The provider roster for names, read again as the audit read it when its file is
+    unchanged (``reread_table``); otherwise the report shows NPIs only."""
+    recorded: Mapping[str, Any] = (inputs or {}).get("inputs") or {}
+    mapping, payer_types, why = reread_settings(recorded)
+    if why:
         return None
-    entries = inputs.get("inputs", {}).get("providers") or []
+    roster, _ = reread_table("providers", recorded, mapping, payer_types)
+    return roster
+
+
+# --- an audit's inputs, read again from what inputs.json records ---------------------------------
+
+#: the tables whose payer_type may be derived from the policies' payer names (read_table)
+_PAYER_TYPED = ("claims", "coverage")
+
+
+def unchanged_input(entry: Mapping[str, Any]) -> Path | None:
+    """An inputs.json entry's path when it still exists with the SHA-256 the audit recorded
+    (a de-identified OUT records file names only: None)."""
+    path = Path(str(entry.get("path", "")))
+    if not path.is_absolute() or not path.exists():
+        return None
+    return path if sha256_of(path) == entry.get("sha256") else None
+
+
+def _side_file(inputs: Mapping[str, Any], name: str) -> tuple[Path | None, str]:
+    """(path, "") for an unchanged side file (map, policies) the audit read, (None, "") when it
+    read none, (None, why) when it changed since."""
+    entries = inputs.get(name) or []
+    if not entries:
+        return None, ""
+    path = unchanged_input(entries[0])
+    if path is None:
+        return None, f"the {name} file the audit read is missing or changed since"
+    return path, ""
+
+
+def reread_settings(inputs: Mapping[str, Any]) -> tuple[MapSpec | None, dict[str, str], str]:
+    """The column map and payer types the audit read its tables with (inputs.json's
+    ``inputs``), or a reason why they cannot be had again."""
+    map_path, map_why = _side_file(inputs, "map")
+    if map_why:
+        return None, {}, map_why
+    policies_path, policies_why = _side_file(inputs, "policies")
+    if policies_why:
+        return None, {}, policies_why
+    mapping = load_map(map_path) if map_path is not None else None
+    return mapping, load_policies(policies_path).payer_types_by_name(), ""
+
+
+def reread_table(
+    table: str, inputs: Mapping[str, Any], mapping: MapSpec | None, payer_types: dict[str, str]
+) -> tuple[pl.DataFrame | None, str]:
+    """(the table, "") read again from its recorded path as the audit read it, or (None, why);
+    (None, "") when the audit was not given it."""
+    entries = inputs.get(table) or []
+    if not entries:
+        return None, ""
     if len(entries) != 1:
-        return None
-    path = Path(entries[0]["path"])
-    if not path.exists() or sha256_of(path) != entries[0].get("sha256"):
-        return None
-    return read_providers(path).data
+        return None, "read from several files by the audit; not read again"
+    path = unchanged_input(entries[0])
+    if path is None:
+        return None, "its file is missing or changed since the audit"
+    types = payer_types if table in _PAYER_TYPED else None
+    return read_table(table, path, map=mapping, payer_types=types).data, ""
 
 
 def render_audit_dir(

@@ -24,10 +24,7 @@ import polars as pl
 
 from telekit._core import _columns as c
 from telekit._core._exceptions import InputError
-from telekit._io._maps import MapSpec, load_map
-from telekit._policies._toml import load_policies
-from telekit._read._tables import read_table
-from telekit.report._out import load_audit, sha256_of
+from telekit.report._out import load_audit, reread_settings, reread_table
 
 # what `telekit review serve` passes to the app's notebook (telekit.review._app)
 ENV_OUT = "TELEKIT_REVIEW_OUT"
@@ -35,8 +32,6 @@ ENV_DB = "TELEKIT_REVIEW_DB"
 
 #: the tables the review shows beside the findings, read again from inputs.json
 REVIEW_TABLES = ("claims", "encounters", "coverage", "providers")
-#: the tables whose payer_type may be derived from the policies' payer names (read_table)
-_PAYER_TYPED = ("claims", "coverage")
 
 
 @dataclass(frozen=True)
@@ -94,57 +89,6 @@ def check_review_out(out: str | Path) -> dict[str, Any]:
     return summary
 
 
-def _unchanged(entry: Mapping[str, Any]) -> Path | None:
-    """The entry's path when it still exists with the SHA-256 the audit recorded."""
-    path = Path(str(entry.get("path", "")))
-    if not path.is_absolute() or not path.exists():
-        return None
-    return path if sha256_of(path) == entry.get("sha256") else None
-
-
-def _side_file(inputs: Mapping[str, Any], name: str) -> tuple[Path | None, str]:
-    """(path, "") for an unchanged side file (map, policies) the audit read, (None, "") when it
-    read none, (None, why) when it changed since."""
-    entries = inputs.get(name) or []
-    if not entries:
-        return None, ""
-    path = _unchanged(entries[0])
-    if path is None:
-        return None, f"the {name} file the audit read is missing or changed since"
-    return path, ""
-
-
-def _reader_settings(
-    inputs: Mapping[str, Any],
-) -> tuple[MapSpec | None, dict[str, str], str]:
-    """The column map and payer types the audit read its tables with, or a reason why they
-    cannot be had again."""
-    map_path, map_why = _side_file(inputs, "map")
-    if map_why:
-        return None, {}, map_why
-    policies_path, policies_why = _side_file(inputs, "policies")
-    if policies_why:
-        return None, {}, policies_why
-    mapping = load_map(map_path) if map_path is not None else None
-    return mapping, load_policies(policies_path).payer_types_by_name(), ""
-
-
-def _reread(
-    table: str, inputs: Mapping[str, Any], mapping: MapSpec | None, payer_types: dict[str, str]
-) -> tuple[pl.DataFrame | None, str]:
-    """(the table, "") read again from its recorded path, or (None, why)."""
-    entries = inputs.get(table) or []
-    if not entries:
-        return None, ""  # not given to the audit: the review says so itself
-    if len(entries) != 1:
-        return None, "read from several files by the audit; not read again"
-    path = _unchanged(entries[0])
-    if path is None:
-        return None, "its file is missing or changed since the audit"
-    types = payer_types if table in _PAYER_TYPED else None
-    return read_table(table, path, map=mapping, payer_types=types).data, ""
-
-
 def _review_claims(claims: pl.DataFrame, findings: pl.DataFrame) -> pl.DataFrame:
     """The claim lines the review can show: those of a flagged claim or of a flagged encounter
     (the rest never appear in the review, and a large audit need not hold them)."""
@@ -168,12 +112,12 @@ def load_review(out: str | Path) -> ReviewSource:
     if not inputs:
         unavailable = dict.fromkeys(REVIEW_TABLES, "OUT has no inputs.json naming the files")
     else:
-        mapping, payer_types, why = _reader_settings(inputs)
+        mapping, payer_types, why = reread_settings(inputs)
         for table in REVIEW_TABLES:
             if why:
                 unavailable[table] = why
                 continue
-            tables[table], reason = _reread(table, inputs, mapping, payer_types)
+            tables[table], reason = reread_table(table, inputs, mapping, payer_types)
             if reason:
                 unavailable[table] = reason
     claims = tables["claims"]

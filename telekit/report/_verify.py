@@ -41,6 +41,7 @@ import polars as pl
 
 from telekit._core._exceptions import InputError, TelekitError
 from telekit._io._discovery import DIR_SUFFIXES, DIR_TABLES
+from telekit._io._xlsx import column_letters
 from telekit.report._html import _run_date
 from telekit.report._out import sha256_of
 
@@ -536,7 +537,7 @@ def _frame_difference(
     if first is None:
         return None if cell else f"{name}: same rows, different bytes (Parquet metadata)"
     if cell:
-        return f"{name}, cell {_column_letter(a.columns.index(first[1]))}{first[0] + 1} differs"
+        return f"{name}, cell {column_letters(a.columns.index(first[1]) + 1)}{first[0] + 1} differs"
     return f"{name}: row {first[0] + 1}, column {first[1]} differs"
 
 
@@ -564,12 +565,3 @@ def _sheets(path: Path) -> dict[str, pl.DataFrame]:
             {str(j): col.cast(pl.String) for j, col in enumerate(frame.get_columns())}
         )
     return frames
-
-
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters

@@ -129,14 +129,49 @@ elif mode == "distributed":
     res["workers_cpu_s"] = sum(client.run(cpu_s).values())
     client.close(); cluster.close()
 elif mode == "cli":  # the command a consultant runs, on the whole folder: every input table,
-    import contextlib, io, json as j, shutil, tempfile  # remittances and payments included
-    from telekit._scale import _partitioned
+    import contextlib, io, json as j, re, shutil, tempfile, threading  # remittances
+    from telekit._scale import _partitioned  # and payments included
     from telekit._cli import main
     folder = Path(tempfile.mkdtemp(prefix="telekit-cli-"))
-    res["path"] = "partitioned" if _partitioned.should_partition(path("claims")) else "single"
+    budget = os.environ.get("SCALE_MEMORY_BUDGET")  # --memory-budget of the run, if given
+    res["path"] = "partitioned" if _partitioned.should_partition(
+        path("claims"), memory_budget=_partitioned.parse_memory_budget(budget) if budget else None
+    ) else "single"
+    # per stage: the CLI's progress-bar stages and, inside the bounded audit, its progress texts
+    # (digits dropped: "auditing bucket 3 of 40 (...)" is one stage), each with its peak RSS
+    marks, peaks, done = [("start", 0.0)], {}, threading.Event()
+    def rss_mb():
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+    def sample():
+        while not done.wait(0.2):
+            peaks[marks[-1][0]] = max(peaks.get(marks[-1][0], 0), round(rss_mb()))
+    threading.Thread(target=sample, daemon=True).start()
+    def mark(label):
+        if marks[-1][0] != label:
+            marks.append((label, time.perf_counter() - t0))
+    def note(text):
+        label = re.sub(r" \(.*|\d[\d,]*( of \d+)?", "", text.split(":")[0]).strip()
+        mark("audit: " + label)
+    _partitioned.status_callback = lambda progress: note
+    from telekit._core import _progress
+    step = _progress.Progress.step
+    def stepped(self, label, **kw):  # the CLI's own stages (reading, auditing, writing ...)
+        mark(label)
+        return step(self, label, **kw)
+    _progress.Progress.step = stepped
     with contextlib.redirect_stdout(io.StringIO()):
-        res["exit"] = main(["audit", str(d), "--out", str(folder)])
+        res["exit"] = main(["audit", str(d), "--out", str(folder)]
+                           + (["--memory-budget", budget] if budget else []))
     res["wall_s"] = time.perf_counter() - t0
+    done.set()
+    marks.append(("end", res["wall_s"]))
+    stages = {}
+    for a, b in zip(marks, marks[1:]):  # a stage met twice (reading remittances) is summed
+        stages[a[0]] = round(stages.get(a[0], 0) + b[1] - a[1], 2)
+    res["stages"], res["stage_peak_rss_mb"] = stages, peaks
     res["peak_rss_mb"] = peak_mb()
     shutil.copy(folder / "findings.parquet", out)
     summary = j.loads((folder / "summary.json").read_text())
@@ -183,11 +218,17 @@ def _rss_mb(pid: int) -> float:
     return 0.0
 
 
-def run(argv: list[str], budget_mb: float) -> dict[str, Any]:
-    """Run a child; stop it (and report "did not fit") when its RSS passes the budget."""
+def run(argv: list[str], budget_mb: float, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run a child (``env`` added to this environment); stop it (and report "did not fit") when
+    its RSS passes the budget."""
     load_before = os.getloadavg()[0]
     proc = subprocess.Popen(
-        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+        argv,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        env={**os.environ, **env} if env else None,
     )
     over = False
     while proc.poll() is None:
@@ -223,9 +264,16 @@ def main() -> None:
     ap.add_argument("--only", default="", help="comma list of the only runs to do (e.g. read)")
     ap.add_argument("--budget-gb", type=float, default=16.0, help="RSS at which a run is stopped")
     ap.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "telekit-scale")
+    ap.add_argument(
+        "--cli-memory-budget",
+        default="",
+        help="SIZE=BUDGET,... : the cli run's --memory-budget per size (e.g. 1m=300MB forces the "
+        "bounded path at 1M, for per-stage growth against 10M)",
+    )
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     skip = set(filter(None, args.skip.split(",")))
+    cli_budgets = dict(b.split("=", 1) for b in filter(None, args.cli_memory_budget.split(",")))
     budget = args.budget_gb * 1024
     print(f"machine: {machine()}")
     rows = []
@@ -246,10 +294,15 @@ def main() -> None:
             if mode in found:
                 found[mode].unlink(missing_ok=True)
             res[mode] = run(
-                [sys.executable, "-c", CHILD, str(d), mode, str(found.get(mode, "-"))], budget
+                [sys.executable, "-c", CHILD, str(d), mode, str(found.get(mode, "-"))],
+                budget,
+                env={"SCALE_MEMORY_BUDGET": cli_budgets[size]} if size in cli_budgets else None,
             )
             print(f"  {size} {mode}: {json.dumps(res[mode])}", flush=True)
-        reference = found["single"] if found["single"].exists() else found["partitioned"]
+        reference = next(
+            (found[m] for m in ("single", "partitioned", "cli") if found[m].exists()),
+            found["partitioned"],
+        )  # the peers' findings are compared with telekit's
         for peer in ("pandas", "duckdb"):
             if peer in skip or (only and peer not in only):
                 continue
@@ -301,7 +354,10 @@ def side_by_side(rows: list[Row]) -> None:
     """telekit, DuckDB and pandas on the same inputs: wall, peak RSS, the five rules' findings."""
     body = []
     for size, res, found, _ in rows:
-        reference = found["single"] if found["single"].exists() else found["partitioned"]
+        reference = next(
+            (found[m] for m in ("single", "partitioned", "cli") if found[m].exists()),
+            found["partitioned"],
+        )
         want = _five(reference) if reference.exists() else None
         engine = "single" if "single" in res else "partitioned"
         names = {
@@ -456,6 +512,38 @@ def report(rows: list[Row]) -> None:
          "findings = the generator's ground truth"],
         cli,
     )  # fmt: skip
+    stages_growth(rows)
+
+
+def stages_growth(rows: list[Row]) -> None:
+    """The CLI runs' stages side by side: seconds and peak RSS per stage at each size, and each
+    stage's growth from the smallest size to the next (linear growth: about the lines' ratio)."""
+    runs = [(size, res["cli"]) for size, res, _, _ in rows if "stages" in res.get("cli", {})]
+    if not runs:
+        return
+    labels = list(dict.fromkeys(k for _, r in runs for k in r["stages"]))
+    header = ["stage"]
+    for size, r in runs:
+        header += [f"{size} ({r['path']}) s", f"{size} peak RSS MB"]
+    base_size, base = runs[0]
+    header += [f"growth vs {base_size} (lines x{r['lines'] / base['lines']:.1f})"
+               for _, r in runs[1:]]  # fmt: skip
+    body = []
+    for label in labels:
+        row = [label]
+        for _, r in runs:
+            row += [
+                _fmt(r["stages"].get(label, ""), ",.2f"),
+                _fmt(r["stage_peak_rss_mb"].get(label, ""), ",.0f"),
+            ]
+        for _, r in runs[1:]:
+            a, b = base["stages"].get(label), r["stages"].get(label)
+            row.append(f"x{b / a:.1f}" if a and b and a >= 0.05 else "")
+        body.append(row)
+    body.append(["total (wall)"] + [x for _, r in runs for x in (_fmt(r["wall_s"]),
+                _fmt(r["peak_rss_mb"], ",.0f"))] + [f"x{r['wall_s'] / base['wall_s']:.1f}"
+                for _, r in runs[1:]])  # fmt: skip
+    table(header, body)
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ __all__ = ["FAST_MAX_BYTES", "fast_frames"]
 FAST_MAX_BYTES = 64 << 20  # larger files stream through the parser (bounded memory)
 SUPPORTED = ("005010X222", "005010X222A1", "005010X222A2")
 MAX_DIAGNOSES = 12
-_UNPRINTABLE = re.compile(rb"[^\x20-\x7e\r\n]")
+_PRINTABLE = bytes(range(0x20, 0x7F)) + b"\r\n"
 _ENVELOPE = re.compile(r"I(?:G(?:TE)+g)+i")  # ISA GS (ST SE)+ GE ... IEA, one letter each
 _ENVELOPE_LETTER = {"ISA": "I", "GS": "G", "ST": "T", "SE": "E", "GE": "g", "IEA": "i"}
 _RESETS = ["ST", "SE", "GE", "IEA"]  # the transaction's state starts afresh (parser.st/se)
@@ -65,6 +65,13 @@ LINE_OPEN = pl.col("line_open") & IN_CLAIM  # the parser's ``line is not None``
 AREA = pl.col("area")  # the parser's loop area inside a claim
 
 
+def _within_block(flag: pl.Expr, start: pl.Expr) -> pl.Expr:
+    """How many rows of its HL block up to this one have ``flag`` (rows in file order, ``start``
+    the first row of each block): a running count without a window."""
+    running = flag.cast(pl.Int32).cum_sum()
+    return running - pl.when(start).then(running - flag.cast(pl.Int32)).forward_fill()
+
+
 def _read(source: Source) -> bytes | None:
     if isinstance(source, bytes | bytearray):
         return bytes(source)
@@ -84,7 +91,7 @@ def fast_frames(source: Source, label: str) -> tuple[pl.DataFrame, pl.DataFrame,
     data = _read(source)
     if data is None or len(data) > FAST_MAX_BYTES or not data.startswith(b"ISA"):
         return None
-    if _UNPRINTABLE.search(data) is not None:
+    if data.translate(None, _PRINTABLE):  # a control character or a byte beyond ASCII
         return None
     try:
         delims = _header(data, label, 1, True)
@@ -99,6 +106,8 @@ def fast_frames(source: Source, label: str) -> tuple[pl.DataFrame, pl.DataFrame,
 
 
 def _segments(text: str, term: str, element: str) -> pl.DataFrame | None:
+    """The segments (ordinal, elements, id) as the tokenizer yields them; ``None`` when a line
+    break is anywhere but right after a terminator."""
     pieces = (
         pl.Series("seg", [text])
         .str.split(term)
@@ -109,7 +118,7 @@ def _segments(text: str, term: str, element: str) -> pl.DataFrame | None:
     if pieces[-1] != "":  # the file ends inside a segment
         return None
     pieces = pieces.filter(pieces.str.len_bytes() > 0)
-    if pieces.str.contains("[\r\n]", literal=False).any():
+    if (pieces.str.contains("\n", literal=True) | pieces.str.contains("\r", literal=True)).any():
         return None
     segs = pl.DataFrame([pieces]).select(
         pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("ordinal"),
@@ -221,14 +230,21 @@ def _claims(segs: pl.DataFrame, component: str) -> tuple[pl.DataFrame, ...] | No
     lvl = pl.col("level")
     people = segs.filter(pre & ID.is_in(["NM1", "DMG"])).with_columns(entity.alias("entity"))
     ent = pl.col("entity")
-    other_before = (nm1 & ~ent.is_in(["IL", "PR"])).cast(pl.Int32).cum_sum().over(blk)
-    nm1_rank = nm1.cast(pl.Int32).cum_sum().over(blk)
+    start = (blk != blk.shift(1)).fill_null(
+        True
+    )  # the first NM1/DMG of an HL block (rows in file order)
     people = people.with_columns(
-        (nm1 & (lvl == "20") & (nm1_rank == 1) & (ent == "85")).alias("billing_at"),
+        _within_block(nm1 & ~ent.is_in(["IL", "PR"]), start).alias("other_before"),
+        _within_block(nm1, start).alias("nm1_rank"),
+    )
+    other_before = pl.col("other_before")
+    people = people.with_columns(
+        (nm1 & (lvl == "20") & (pl.col("nm1_rank") == 1) & (ent == "85")).alias("billing_at"),
         (nm1 & (lvl == "22") & (other_before == 0) & (ent == "IL")).alias("il_at"),
         (nm1 & (lvl == "22") & (other_before == 0) & (ent == "PR")).alias("pr_at"),
         (nm1 & (lvl == "23") & (ent == "QC")).alias("qc_at"),
     )
+    # the loop area a DMG is in: the last NM1 of its block before it (2010BA, 2010CA, other)
     kind = (
         pl.when(pl.col("il_at"))
         .then(pl.lit("BA"))
@@ -236,51 +252,66 @@ def _claims(segs: pl.DataFrame, component: str) -> tuple[pl.DataFrame, ...] | No
         .then(pl.lit("CA"))
         .when(nm1)
         .then(pl.lit("xx"))
+        .when(start)
+        .then(pl.lit(""))
     )
-    people = people.with_columns(kind.forward_fill().over(blk).alias("nm1_kind"))
+    people = people.with_columns(kind.forward_fill().alias("nm1_kind"))
     last_kind = pl.col("nm1_kind")
     names = pl.concat_str([_st(i).str.to_uppercase() for i in range(3, 8)], separator="\x1f")
-    resets = {
-        "tx": segs.filter(reset).select(ORD),
-        "20": segs.filter(is_hl & (lvl == "20")).select(ORD),
-        "22": segs.filter(is_hl & (lvl == "22")).select(ORD),
-        "hl": segs.filter(is_hl).select(ORD),
-    }
-    sub_reset = ("tx", "20", "22")
+    sub_state = ["sbr01", "sbr09", "member", "payer", "sub_key", "sub_birth"]
+    pat_state = ["pat_key", "pat_birth", "patient"]
     sbr = segs.filter((ID == "SBR") & pre)
     dmg = ID == "DMG"
-    state: list[tuple[str, pl.DataFrame, tuple[str, ...]]] = [
-        ("bht04", segs.filter(ID == "BHT").select(ORD, _el(4)), ("tx",)),
-        ("billing", people.filter("billing_at").select(ORD, _st(9)), ("tx", "20")),
-        ("sbr01", sbr.select(ORD, _el(1)), sub_reset),
-        ("sbr09", sbr.select(ORD, _st(9)), sub_reset),
-        ("member", people.filter("il_at").select(ORD, _st(9)), sub_reset),
-        ("payer", people.filter("pr_at").select(ORD, _st(9)), sub_reset),
-        ("sub_key", people.filter("il_at").select(ORD, names), sub_reset),
-        ("sub_birth", people.filter(dmg & (last_kind == "BA")).select(ORD, _st(2)), sub_reset),
-        ("pat_key", people.filter("qc_at").select(ORD, names), ("tx", "hl")),
-        ("pat_birth", people.filter(dmg & (last_kind == "CA")).select(ORD, _st(2)), ("tx", "hl")),
-        ("patient", people.filter("qc_at").select(ORD, pl.lit("1")), ("tx", "hl")),
-        ("isa13", segs.filter(ID == "ISA").select(ORD, _st(13)), ()),
-        ("gs06", segs.filter(ID == "GS").select(ORD, _st(6)), ()),
-        ("st02", segs.filter(ID == "ST").select(ORD, _st(2)), ()),
+    il = people.filter("il_at")
+    qc = people.filter("qc_at")
+    env = segs.filter(ID.is_in(["ISA", "GS", "ST"])).select(
+        ORD,
+        pl.when(ID == "ISA").then(_st(13)).forward_fill().alias("isa13"),
+        pl.when(ID == "GS").then(_st(6)).forward_fill().alias("gs06"),
+        pl.when(ID == "ST").then(_st(2)).alias("st02"),
+    )
+    events = [
+        # setters: the value a segment sets
+        segs.filter(ID == "BHT").select(ORD, _el(4).alias("bht04")),
+        people.filter("billing_at").select(ORD, _st(9).alias("billing")),
+        sbr.select(ORD, _el(1).alias("sbr01"), _st(9).alias("sbr09")),
+        il.select(ORD, _st(9).alias("member"), names.alias("sub_key")),
+        people.filter("pr_at").select(ORD, _st(9).alias("payer")),
+        people.filter(dmg & (last_kind == "BA")).select(ORD, _st(2).alias("sub_birth")),
+        qc.select(ORD, names.alias("pat_key"), pl.lit("1").alias("patient")),
+        people.filter(dmg & (last_kind == "CA")).select(ORD, _st(2).alias("pat_birth")),
+        env.filter(pl.col("st02").is_not_null()),
+        # resets: what a segment empties (ST/SE/GE/IEA the transaction, HL 20/22 the billing
+        # provider and the subscriber, any HL the patient)
+        segs.filter(reset).select(
+            ORD, *(pl.lit("").alias(n) for n in ["bht04", "billing", *sub_state, *pat_state])
+        ),
+        segs.filter(is_hl & (lvl == "20")).select(ORD, pl.lit("").alias("billing")),
+        segs.filter(is_hl & lvl.is_in(["20", "22"])).select(
+            ORD, *(pl.lit("").alias(n) for n in sub_state)
+        ),
+        segs.filter(is_hl).select(ORD, *(pl.lit("").alias(n) for n in pat_state)),
     ]
+    state = (
+        pl.concat(events, how="diagonal")
+        .sort("ordinal", maintain_order=True)
+        .select(ORD, pl.all().exclude("ordinal").forward_fill())
+        .unique("ordinal", keep="last", maintain_order=True)
+    )
     # --- claims --------------------------------------------------------------------------------
     clm05 = _el(5).str.split(component)
-    claims = segs.filter(ID == "CLM").select(
-        ORD,
-        _st(1).alias("id"),
-        clm05.list.get(0, null_on_oob=True).fill_null("").str.strip_chars(" ").alias("pos"),
-        clm05.list.get(2, null_on_oob=True).fill_null("").str.strip_chars(" ").alias("freq"),
-        _el(2).alias("charge"),
+    claims = (
+        segs.filter(ID == "CLM")
+        .select(
+            ORD,
+            _st(1).alias("id"),
+            clm05.list.get(0, null_on_oob=True).fill_null("").str.strip_chars(" ").alias("pos"),
+            clm05.list.get(2, null_on_oob=True).fill_null("").str.strip_chars(" ").alias("freq"),
+            _el(2).alias("charge"),
+        )
+        .join_asof(state, on="ordinal", strategy="backward")
     )
-    for name, setters, by in state:
-        events = pl.concat(
-            [setters.select(ORD, pl.all().exclude("ordinal").alias(name))]
-            + [resets[r].with_columns(pl.lit("").alias(name)) for r in by]
-        ).sort("ordinal")
-        claims = claims.join_asof(events, on="ordinal", strategy="backward")
-    claims = claims.with_columns(pl.col(n).fill_null("") for n, _, _ in state)
+    claims = claims.with_columns(pl.col(state.columns[1:]).fill_null(""))
     # dependants: a 2010CA patient other than the subscriber is member:NN, NN in order of first
     # appearance per member (the parser's digest of name and birth date)
     pat = pl.concat_str("pat_key", "pat_birth", separator="\x1f")

@@ -194,7 +194,7 @@ def _frames(
         pl.when(ID == "CLM").then(ORD).when(closer).then(pl.lit(0, pl.Int64)).forward_fill()
         .fill_null(0).alias("claim"),
     )  # fmt: skip
-    if segs.select((is_hl & ~hl_level.is_in(["20", "22", "23"])).any()).item():
+    if not segs.filter(is_hl).select(hl_level.is_in(["20", "22", "23"]).all()).item():
         return None
     if segs.select(((ID == "SBR") & in_claim).any() | ((ID == "SV1") & pre).any()).item():
         return None
@@ -329,12 +329,14 @@ def _claims(segs: pl.DataFrame, component: str) -> tuple[pl.DataFrame, ...] | No
     # claim-level segments inside claims: REF*F8, HI, NM1*82 (2310B)
     at_claim = in_claim & (area == "2300")
     f8 = (
-        segs.filter((ID == "REF") & at_claim & (_st(1) == "F8"))
+        segs.filter((ID == "REF") & at_claim)
+        .filter(_st(1) == "F8")
         .group_by("claim")
         .agg(_st(2).last().alias("f8"))
     )
     rendering = (
-        segs.filter(nm1 & in_claim & ~pl.col("line_open") & (entity == "82"))
+        segs.filter(nm1 & in_claim & ~pl.col("line_open"))
+        .filter(entity == "82")
         .group_by("claim")
         .agg(_st(9).last().alias("rendering"))
     )
@@ -370,24 +372,31 @@ def _lines(
     # --- lines ---------------------------------------------------------------------------------
     in_line = line_open & (pl.col("line") > 0)
     line_rendering = (
-        segs.filter(nm1 & in_line & (entity == "82"))
+        segs.filter(nm1 & in_line)
+        .filter(entity == "82")
         .group_by("line")
         .agg(_st(9).last().alias("l_rendering"))
     )
     control = (
-        segs.filter((ID == "REF") & in_line & (area == "2400") & (_st(1) == "6R"))
+        segs.filter((ID == "REF") & in_line & (area == "2400"))
+        .filter(_st(1) == "6R")
         .group_by("line")
         .agg(_st(2).last().alias("control"))
     )
     dos_value = pl.when(_st(2) == "RD8").then(_st(3).str.split("-").list.first()).otherwise(_st(3))
     dos = (
-        segs.filter((ID == "DTP") & in_line & (pl.col("el").list.len() >= 4) & (_st(1) == "472"))
+        segs.filter((ID == "DTP") & in_line)
+        .filter((pl.col("el").list.len() >= 4) & (_st(1) == "472"))
         .group_by("line")
         .agg(dos_value.last().alias("dos"))
     )
     lx = pl.when(ID == "LX").then(_st(1)).when(closer).then(pl.lit("")).forward_fill()
     sv101 = _el(1).str.split(component).list.eval(pl.element().str.strip_chars(" "))
-    sv1 = segs.with_columns(lx.fill_null("").alias("lx")).filter(ID == "SV1")
+    sv1 = (
+        segs.filter(ID.is_in(["LX", "SV1", *_CLOSERS]))
+        .with_columns(lx.fill_null("").alias("lx"))
+        .filter(ID == "SV1")
+    )
     sv1 = sv1.select(
         "claim",
         "ordinal",

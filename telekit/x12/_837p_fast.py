@@ -42,6 +42,9 @@ _ENVELOPE = re.compile(r"I(?:G(?:TE)+g)+i")  # ISA GS (ST SE)+ GE ... IEA, one l
 _ENVELOPE_LETTER = {"ISA": "I", "GS": "G", "ST": "T", "SE": "E", "GE": "g", "IEA": "i"}
 _RESETS = ["ST", "SE", "GE", "IEA"]  # the transaction's state starts afresh (parser.st/se)
 _CLOSERS = [*_RESETS, "HL", "CLM"]  # segments that close the open claim
+# the segments the parser has a handler for (LIN/SVD files fall back), with ISA/GS for their
+# control numbers
+_READ = ["ISA", "GS", *_CLOSERS, "BHT", "SBR", "NM1", "DMG", "REF", "HI", "LX", "SV1", "DTP"]
 
 ID = pl.col("id")
 ORD = pl.col("ordinal")
@@ -182,6 +185,7 @@ def _frames(
     segs = _segments(text, term, element)
     if segs is None or not _envelope_ok(segs):
         return None
+    segs = segs.filter(ID.is_in(_READ))  # the parser ignores the others (N3, N4, PER, PRV...)
     reset, closer, is_hl, nm1 = RESET, CLOSER, ID == "HL", ID == "NM1"
     in_claim, pre = IN_CLAIM, PRE
     hl_level = _st(3)
@@ -260,11 +264,12 @@ def _claims(segs: pl.DataFrame, component: str) -> tuple[pl.DataFrame, ...] | No
     names = pl.concat_str([_st(i).str.to_uppercase() for i in range(3, 8)], separator="\x1f")
     sub_state = ["sbr01", "sbr09", "member", "payer", "sub_key", "sub_birth"]
     pat_state = ["pat_key", "pat_birth", "patient"]
-    sbr = segs.filter((ID == "SBR") & pre)
+    lz, pz = segs.lazy(), people.lazy()  # one query: no element lists copied twice
+    sbr = lz.filter((ID == "SBR") & pre)
     dmg = ID == "DMG"
-    il = people.filter("il_at")
-    qc = people.filter("qc_at")
-    env = segs.filter(ID.is_in(["ISA", "GS", "ST"])).select(
+    il = pz.filter("il_at")
+    qc = pz.filter("qc_at")
+    env = lz.filter(ID.is_in(["ISA", "GS", "ST"])).select(
         ORD,
         pl.when(ID == "ISA").then(_st(13)).forward_fill().alias("isa13"),
         pl.when(ID == "GS").then(_st(6)).forward_fill().alias("gs06"),
@@ -272,25 +277,25 @@ def _claims(segs: pl.DataFrame, component: str) -> tuple[pl.DataFrame, ...] | No
     )
     events = [
         # setters: the value a segment sets
-        segs.filter(ID == "BHT").select(ORD, _el(4).alias("bht04")),
-        people.filter("billing_at").select(ORD, _st(9).alias("billing")),
+        lz.filter(ID == "BHT").select(ORD, _el(4).alias("bht04")),
+        pz.filter("billing_at").select(ORD, _st(9).alias("billing")),
         sbr.select(ORD, _el(1).alias("sbr01"), _st(9).alias("sbr09")),
         il.select(ORD, _st(9).alias("member"), names.alias("sub_key")),
-        people.filter("pr_at").select(ORD, _st(9).alias("payer")),
-        people.filter(dmg & (last_kind == "BA")).select(ORD, _st(2).alias("sub_birth")),
+        pz.filter("pr_at").select(ORD, _st(9).alias("payer")),
+        pz.filter(dmg & (last_kind == "BA")).select(ORD, _st(2).alias("sub_birth")),
         qc.select(ORD, names.alias("pat_key"), pl.lit("1").alias("patient")),
-        people.filter(dmg & (last_kind == "CA")).select(ORD, _st(2).alias("pat_birth")),
+        pz.filter(dmg & (last_kind == "CA")).select(ORD, _st(2).alias("pat_birth")),
         env.filter(pl.col("st02").is_not_null()),
         # resets: what a segment empties (ST/SE/GE/IEA the transaction, HL 20/22 the billing
         # provider and the subscriber, any HL the patient)
-        segs.filter(reset).select(
+        lz.filter(reset).select(
             ORD, *(pl.lit("").alias(n) for n in ["bht04", "billing", *sub_state, *pat_state])
         ),
-        segs.filter(is_hl & (lvl == "20")).select(ORD, pl.lit("").alias("billing")),
-        segs.filter(is_hl & lvl.is_in(["20", "22"])).select(
+        lz.filter(is_hl & (lvl == "20")).select(ORD, pl.lit("").alias("billing")),
+        lz.filter(is_hl & lvl.is_in(["20", "22"])).select(
             ORD, *(pl.lit("").alias(n) for n in sub_state)
         ),
-        segs.filter(is_hl).select(ORD, *(pl.lit("").alias(n) for n in pat_state)),
+        lz.filter(is_hl).select(ORD, *(pl.lit("").alias(n) for n in pat_state)),
     ]
     state = (
         pl.concat(events, how="diagonal")
@@ -301,7 +306,7 @@ def _claims(segs: pl.DataFrame, component: str) -> tuple[pl.DataFrame, ...] | No
     # --- claims --------------------------------------------------------------------------------
     clm05 = _el(5).str.split(component)
     claims = (
-        segs.filter(ID == "CLM")
+        lz.filter(ID == "CLM")
         .select(
             ORD,
             _st(1).alias("id"),
@@ -310,8 +315,13 @@ def _claims(segs: pl.DataFrame, component: str) -> tuple[pl.DataFrame, ...] | No
             _el(2).alias("charge"),
         )
         .join_asof(state, on="ordinal", strategy="backward")
+        .with_columns(
+            pl.col("bht04", "billing", *sub_state, *pat_state, "isa13", "gs06", "st02").fill_null(
+                ""
+            )
+        )
+        .collect()
     )
-    claims = claims.with_columns(pl.col(state.columns[1:]).fill_null(""))
     # dependants: a 2010CA patient other than the subscriber is member:NN, NN in order of first
     # appearance per member (the parser's digest of name and birth date)
     pat = pl.concat_str("pat_key", "pat_birth", separator="\x1f")

@@ -176,3 +176,11 @@ def test_public_corpus_reads_the_same_fast(monkeypatch: pytest.MonkeyPatch) -> N
         taken += fast_frames(path, path.name) is not None
         _same(path, monkeypatch)
     assert taken > 0
+
+
+def test_file_without_claims_reads_the_same_fast(monkeypatch: pytest.MonkeyPatch) -> None:
+    body = BILLING + SUBSCRIBER.format(hl=2, child=0, sbr09="MB", member="M1")
+    group = f"GS*HC*A*B*20240110*0930*7*X*005010X222A1~{_transaction('0001', body)}GE*1*7~"
+    data = (HEAD + group + "IEA*1*000000107~").encode()
+    assert fast_frames(data, "x") is not None
+    assert _same(data, monkeypatch).lines.is_empty()

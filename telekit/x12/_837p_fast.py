@@ -34,7 +34,7 @@ from telekit.x12._tokenizer import Source, _header
 
 __all__ = ["FAST_MAX_BYTES", "fast_frames"]
 
-FAST_MAX_BYTES = 64 << 20  # larger files stream through the parser (bounded memory)
+FAST_MAX_BYTES = 16 << 20  # larger files stream through the parser (memory follows a batch)
 SUPPORTED = ("005010X222", "005010X222A1", "005010X222A2")
 MAX_DIAGNOSES = 12
 _PRINTABLE = bytes(range(0x20, 0x7F)) + b"\r\n"

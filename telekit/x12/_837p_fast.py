@@ -13,12 +13,15 @@ file as polars columns when the file qualifies, and gives exactly what the parse
 - nothing the parser would warn about: every claim has a line, at most 12 diagnoses, every SV101
   with a component separator, every SV107 pointer pointing to a diagnosis of its claim.
 
-Anything else returns ``None`` and the file is read by the parser. The segments are the file split
-on the terminator (blanks before a segment and line breaks after it dropped, as the tokenizer
-does); each segment's loop context (the transaction's BHT04, 2010AA billing NPI, 2000B SBR and
-2010BA/BB subscriber and payer, 2010CA patient, the CLM, the line an SV1 opens) is carried by
-``forward_fill`` from the segment that sets it, with the segments that reset it (ST, HL, CLM...)
-setting an empty value, so every claim and line sees the value the parser's state would hold.
+Anything else returns ``None`` and the file is read by the parser, as are files over
+``FAST_MAX_BYTES`` (the fast path holds the whole file; the parser's memory follows a batch) and the
+files of a folder (dependants are numbered across its files). The segments are the file split on
+the terminator (blanks before a segment and line breaks after it dropped, as the tokenizer does);
+each segment's loop context (the open claim and line, the loop area inside a claim, the HL block)
+is carried by ``forward_fill`` from the segment that sets it, with the segments that reset it (ST,
+HL, CLM...) setting an empty value; the parser's state at each CLM (BHT04, 2010AA billing NPI,
+2000B SBR, 2010BA/BB subscriber and payer, 2010CA patient, control numbers) is the last event
+before it (``join_asof``), so every claim and line sees the value the parser's state would hold.
 """
 
 from __future__ import annotations

@@ -24,6 +24,10 @@ never kept. Lines are coerced by the same expressions as a CSV (``telekit._io._b
 with ``row_number`` = the SV1's segment ordinal, so a value that cannot be represented is a reject
 with the CSV reader's reason. Envelope problems, and CLM02 differing from the sum of its lines, are
 warnings in ``.issues``; a line that cannot be placed (SV1 before any CLM) is an error there.
+
+A well-formed file (``telekit.x12._837p_fast``: one clean envelope, the loops mapped here, nothing
+to warn about) is read as whole polars frames instead of segment by segment, with the same result;
+any other file is read by the loop parser below.
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ from telekit.x12._837p_batches import (
     Batches,
     raw_frame,
 )
+from telekit.x12._837p_fast import fast_frames
 from telekit.x12._envelope import Envelope
 from telekit.x12._tokenizer import Segment, Source, iter_segments, source_label
 
@@ -528,7 +533,11 @@ def _read_files(
             env = Envelope(label)
             batches.start_file(label, path, env)
             parser.start_file(label, env)
-        _read_segments(parser, env, data, label)
+        fast = fast_frames(data, label) if len(files) == 1 else None
+        if fast is not None:  # a well-formed file read as whole frames (the same result)
+            _add_fast(batches, *fast, max(BATCH_LINES, 1))
+        else:
+            _read_segments(parser, env, data, label)
         issues.append(env.issues_frame().sort("segment_number", maintain_order=True))
     claims, lines, rejects, rows_in = batches.finish()
     skipped = pl.concat([_skipped_rejects(s, f) for f, s in parser.skipped_by_file])
@@ -540,6 +549,20 @@ def _read_files(
         rows_in=rows_in + skipped.height,
         source=source,
     )
+
+
+def _add_fast(
+    batches: Batches, lines: pl.DataFrame, claims: pl.DataFrame, counts: list[int], size: int
+) -> None:
+    """Hand the fast path's frames to ``batches`` cut where the parser cuts them: after the
+    claim that brings the lines held to ``size`` (whole claims; the rest at the end)."""
+    held = start_line = start_claim = 0
+    for k, n in enumerate(counts, 1):
+        held += n
+        if held >= size and k < len(counts):
+            batches.add(lines.slice(start_line, held), claims.slice(start_claim, k - start_claim))
+            start_line, start_claim, held = start_line + held, k, 0
+    batches.add(lines.slice(start_line), claims.slice(start_claim))
 
 
 def _sorted_rejects(rejects: pl.DataFrame, files: list[str]) -> pl.DataFrame:

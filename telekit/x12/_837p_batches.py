@@ -199,15 +199,21 @@ def _dx_list() -> pl.Expr:
     return pl.when(text.str.len_bytes() > 0).then(text.str.split(DX_JOIN)).otherwise(empty)
 
 
-def _claims_frame(raw: pl.DataFrame, env: Envelope) -> pl.DataFrame:
+def _claims_frame(raw: pl.DataFrame, env: Envelope, *, whole: bool = True) -> pl.DataFrame:
+    """The typed claim level (``CLAIMS_SCHEMA``); CLM02 that is not an amount is a warning.
+    ``whole=False``: only ``SEGMENT_NUMBER`` and ``TOTAL_CHARGE_AMOUNT`` (all the totals check
+    needs, when the claim level is not kept)."""
     money = _coerce.parse_decimal(
         _coerce.prepare_text(pl.col(TOTAL_CHARGE_AMOUNT)), scale=2, dtype=MONEY
     )
-    out = raw.with_columns(
-        _payer_type(pl.col(FILING_INDICATOR_CODE)).alias(PAYER_TYPE),
-        _coerce.parse_date(_coerce.prepare_text(pl.col(CLAIM_SUBMITTED_DATE))).alias("__date"),
-        money.alias("__money"),
-    )
+    if whole:
+        out = raw.with_columns(
+            _payer_type(pl.col(FILING_INDICATOR_CODE)).alias(PAYER_TYPE),
+            _coerce.parse_date(_coerce.prepare_text(pl.col(CLAIM_SUBMITTED_DATE))).alias("__date"),
+            money.alias("__money"),
+        )
+    else:
+        out = raw.select(SEGMENT_NUMBER, TOTAL_CHARGE_AMOUNT, money.alias("__money"))
     unreadable = pl.col(TOTAL_CHARGE_AMOUNT).str.strip_chars().str.len_bytes().gt(0)
     for ordinal in out.filter(unreadable & pl.col("__money").is_null())[SEGMENT_NUMBER]:
         env.issue(
@@ -216,6 +222,8 @@ def _claims_frame(raw: pl.DataFrame, env: Envelope) -> pl.DataFrame:
             "warning",
             "CLM02 (element 2) is not an amount; the claim's total charge is left empty.",
         )
+    if not whole:
+        return out.select(SEGMENT_NUMBER, pl.col("__money").alias(TOTAL_CHARGE_AMOUNT))
     columns: list[pl.Expr] = []
     for n, dtype in CLAIMS_SCHEMA.items():
         if n == TOTAL_CHARGE_AMOUNT:
@@ -314,7 +322,7 @@ class Batches:
             ),
         )
         table = build_table(CLAIMS, raw, self.entries)
-        claims = _claims_frame(raw_claims, self.env)
+        claims = _claims_frame(raw_claims, self.env, whole=self.keep_claims)
         _check_totals(raw_lines, claims, self.env)
         # the lines kept are the batch's rows less its rejects, in row order
         kept = texts.select(ROW, pl.col(CLAIM_ID).alias(_KEY_TEXT)).filter(
@@ -332,7 +340,7 @@ class Batches:
             .alias(_KEY_TEXT),
             *_KEY_VALUES,
         )
-        self.claims.append(claims if self.keep_claims else claims.clear())
+        self.claims.append(claims if self.keep_claims else pl.DataFrame(schema=CLAIMS_SCHEMA))
         self.lines.append(table.data)
         self.keys.append(keys)
         self.rejects.append(table.rejects)

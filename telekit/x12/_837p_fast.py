@@ -1,0 +1,512 @@
+"""837P fast path: a well-formed 837P read as whole frames in polars instead of segment by segment.
+
+The loop parser (``telekit.x12._837p``) stays the full-fidelity reader. This module reads the same
+file as polars columns when the file qualifies, and gives exactly what the parser gives:
+
+- the bytes are printable ASCII (line breaks aside), one interchange (``ISA`` first, no other),
+  its terminator not a line break, the file ending on a terminator, no line break inside a
+  segment;
+- the envelope is clean: ``ISA GS (ST .. SE)+ GE ... IEA`` with every count and control number
+  matching (the envelope would record no issue), ST01 ``837`` in a supported version;
+- the loops are the ones mapped here: HL levels 20/22/23, no SBR inside a claim (2320 other
+  subscriber), no LIN/SVD (2410/2430), no SV1 outside a claim;
+- nothing the parser would warn about: every claim has a line, at most 12 diagnoses, every SV101
+  with a component separator, every SV107 pointer pointing to a diagnosis of its claim.
+
+Anything else returns ``None`` and the file is read by the parser, as are files over
+``FAST_MAX_BYTES`` (the fast path holds the whole file; the parser's memory follows a batch) and the
+files of a folder (dependants are numbered across its files). The segments are the file split on
+the terminator (blanks before a segment and line breaks after it dropped, as the tokenizer does);
+each segment's loop context (the open claim and line, the loop area inside a claim, the HL block)
+is carried by ``forward_fill`` from the segment that sets it, with the segments that reset it (ST,
+HL, CLM...) setting an empty value; the parser's state at each CLM (BHT04, 2010AA billing NPI,
+2000B SBR, 2010BA/BB subscriber and payer, 2010CA patient, control numbers) is the last event
+before it (``join_asof``), so every claim and line sees the value the parser's state would hold.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import polars as pl
+
+from telekit._core._exceptions import X12Error
+from telekit.x12._837p_batches import CLAIM_FIELDS, LINE_FIELDS, raw_dtype
+from telekit.x12._tokenizer import Source, _header
+
+__all__ = ["FAST_MAX_BYTES", "fast_frames"]
+
+FAST_MAX_BYTES = 16 << 20  # larger files stream through the parser (memory follows a batch)
+SUPPORTED = ("005010X222", "005010X222A1", "005010X222A2")
+MAX_DIAGNOSES = 12
+_PRINTABLE = bytes(range(0x20, 0x7F)) + b"\r\n"
+_ENVELOPE = re.compile(r"I(?:G(?:TE)+g)+i")  # ISA GS (ST SE)+ GE ... IEA, one letter each
+_ENVELOPE_LETTER = {"ISA": "I", "GS": "G", "ST": "T", "SE": "E", "GE": "g", "IEA": "i"}
+_RESETS = ["ST", "SE", "GE", "IEA"]  # the transaction's state starts afresh (parser.st/se)
+_CLOSERS = [*_RESETS, "HL", "CLM"]  # segments that close the open claim
+# the segments the parser has a handler for (LIN/SVD files fall back), with ISA/GS for their
+# control numbers
+_READ = ["ISA", "GS", *_CLOSERS, "BHT", "SBR", "NM1", "DMG", "REF", "HI", "LX", "SV1", "DTP"]
+
+ID = pl.col("id")
+ORD = pl.col("ordinal")
+
+
+def _el(i: int) -> pl.Expr:
+    """Element ``i`` as text, ``""`` when absent (``Segment.el``)."""
+    return pl.col("el").list.get(i, null_on_oob=True).fill_null("")
+
+
+def _st(i: int) -> pl.Expr:
+    """Element ``i`` stripped (printable ASCII: only spaces are blanks)."""
+    return _el(i).str.strip_chars(" ")
+
+
+RESET = ID.is_in(_RESETS)
+CLOSER = ID.is_in(_CLOSERS)
+IN_CLAIM = pl.col("in_claim") & (ID != "CLM")  # inside a claim, after its CLM
+PRE = ~pl.col("in_claim")  # before the HL block's first CLM
+LINE_OPEN = pl.col("line_open") & IN_CLAIM  # the parser's ``line is not None``
+AREA = pl.col("area")  # the parser's loop area inside a claim
+
+
+def _within_block(flag: pl.Expr, start: pl.Expr) -> pl.Expr:
+    """How many rows of its HL block up to this one have ``flag`` (rows in file order, ``start``
+    the first row of each block): a running count without a window."""
+    running = flag.cast(pl.Int32).cum_sum()
+    return running - pl.when(start).then(running - flag.cast(pl.Int32)).forward_fill()
+
+
+def _read(source: Source) -> bytes | None:
+    if isinstance(source, bytes | bytearray):
+        return bytes(source)
+    try:
+        path = Path(source)
+        if path.stat().st_size > FAST_MAX_BYTES:
+            return None
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def fast_frames(source: Source, label: str) -> tuple[pl.DataFrame, pl.DataFrame, list[int]] | None:
+    """(raw lines, raw claims, lines per claim) of a qualifying 837P as the parser would hand
+    them to ``Batches`` (``LINE_FIELDS`` / ``CLAIM_FIELDS`` frames); ``None`` when the file does
+    not qualify (the parser reads it)."""
+    data = _read(source)
+    if data is None or len(data) > FAST_MAX_BYTES or not data.startswith(b"ISA"):
+        return None
+    if data.translate(None, _PRINTABLE):  # a control character or a byte beyond ASCII
+        return None
+    try:
+        delims = _header(data, label, 1, True)
+    except X12Error:  # the parser raises it
+        return None
+    if delims is None or any(
+        d in b" \r\n" for d in (delims.segment, delims.element, delims.component)
+    ):
+        return None
+    return _frames(data.decode("ascii"), delims.segment.decode(), delims.element.decode(),
+                   delims.component.decode())  # fmt: skip
+
+
+def _segments(text: str, term: str, element: str) -> pl.DataFrame | None:
+    """The segments (ordinal, elements, id) as the tokenizer yields them; ``None`` when a line
+    break is anywhere but right after a terminator."""
+    pieces = (
+        pl.Series("seg", [text])
+        .str.split(term)
+        .explode()
+        .str.strip_chars_start(" \r\n")
+        .str.strip_chars_end("\r\n")
+    )
+    if pieces[-1] != "":  # the file ends inside a segment
+        return None
+    pieces = pieces.filter(pieces.str.len_bytes() > 0)
+    if (pieces.str.contains("\n", literal=True) | pieces.str.contains("\r", literal=True)).any():
+        return None
+    segs = pl.DataFrame([pieces]).select(
+        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("ordinal"),
+        pl.col("seg").str.split(element).alias("el"),
+    )
+    return segs.with_columns(pl.col("el").list.first().alias("id"))
+
+
+def _envelope_ok(segs: pl.DataFrame) -> bool:
+    """Whether the envelope is one the ``Envelope`` records no issue for, all 837P 5010."""
+    if segs.get_column("id").str.starts_with("ISA").sum() != 1:
+        return False
+    if segs.get_column("id").is_in(["LIN", "SVD", "TA1"]).any():
+        return False
+    env = segs.filter(ID.is_in(list(_ENVELOPE_LETTER)))
+    letters = "".join(env.get_column("id").replace_strict(_ENVELOPE_LETTER).to_list())
+    if _ENVELOPE.fullmatch(letters) is None or env.get_column("id")[0] != "ISA":
+        return False
+    # non-envelope segments only inside a transaction set
+    depth = pl.when(ID == "ST").then(1).when(ID == "SE").then(-1).otherwise(0).cum_sum() + (
+        ID == "SE"
+    ).cast(pl.Int64)
+    outside = segs.select(((depth != 1) & ~ID.is_in(list(_ENVELOPE_LETTER))).any()).item()
+    if outside:
+        return False
+    gs = pl.when(ID == "GS")
+    isa = pl.when(ID == "ISA")
+    st = pl.when(ID == "ST")
+    checked = env.with_columns(
+        st.then(ORD).forward_fill().alias("st_at"),
+        st.then(_st(2)).forward_fill().alias("st02"),
+        gs.then(_st(6)).forward_fill().alias("gs06"),
+        gs.then(_st(8)).forward_fill().alias("gs08"),
+        isa.then(_st(13)).forward_fill().alias("isa13"),
+        (ID == "ST").cast(pl.Int64).cum_sum().alias("sts"),
+        (ID == "GS").cast(pl.Int64).cum_sum().alias("gss"),
+    ).with_columns(
+        gs.then(pl.col("sts")).forward_fill().alias("sts_at_gs"),
+        pl.when(_st(1).str.contains("^[0-9]{1,18}$")).then(_st(1)).cast(pl.Int64).alias("n"),
+    )
+    version = pl.when(_st(3) != "").then(_st(3)).otherwise(pl.col("gs08"))
+    bad = checked.select(
+        (
+            (ID == "SE") & ((pl.col("n") != ORD - pl.col("st_at") + 1) | (_st(2) != pl.col("st02")))
+        ).fill_null(True)
+        | (
+            (ID == "GE")
+            & ((pl.col("n") != pl.col("sts") - pl.col("sts_at_gs")) | (_st(2) != pl.col("gs06")))
+        ).fill_null(True)
+        | (
+            (ID == "IEA") & ((pl.col("n") != pl.col("gss")) | (_st(2) != pl.col("isa13")))
+        ).fill_null(True)
+        | ((ID == "ST") & ((_st(1) != "837") | ~version.is_in(SUPPORTED))).fill_null(True)
+    )
+    return not bad.to_series().any()
+
+
+def _frames(
+    text: str, term: str, element: str, component: str
+) -> tuple[pl.DataFrame, pl.DataFrame, list[int]] | None:
+    segs = _segments(text, term, element)
+    if segs is None or not _envelope_ok(segs):
+        return None
+    segs = segs.filter(ID.is_in(_READ))  # the parser ignores the others (N3, N4, PER, PRV...)
+    reset, closer, is_hl, nm1 = RESET, CLOSER, ID == "HL", ID == "NM1"
+    in_claim, pre = IN_CLAIM, PRE
+    hl_level = _st(3)
+    # --- where each segment is: its HL block, whether a claim is open, the open line ---------
+    segs = segs.with_columns(
+        pl.when(is_hl | reset).then(ORD).forward_fill().fill_null(0).alias("block"),
+        pl.when(is_hl).then(hl_level).when(reset).then(pl.lit("")).forward_fill()
+        .fill_null("").alias("level"),
+        pl.when(closer).then(ID == "CLM").forward_fill().fill_null(False).alias("in_claim"),
+        pl.when(ID == "CLM").then(ORD).when(closer).then(pl.lit(0, pl.Int64)).forward_fill()
+        .fill_null(0).alias("claim"),
+    )  # fmt: skip
+    if not segs.filter(is_hl).select(hl_level.is_in(["20", "22", "23"]).all()).item():
+        return None
+    if segs.select(((ID == "SBR") & in_claim).any() | ((ID == "SV1") & pre).any()).item():
+        return None
+    # line open before a segment (the parser's ``line is not None``), and the loop area in claims
+    after = pl.when(ID == "SV1").then(True).when(ID.is_in([*_CLOSERS, "LX"])).then(False)
+    segs = segs.with_columns(after.forward_fill().shift(1).fill_null(False).alias("line_open"))
+    area_after = (
+        pl.when(ID == "CLM")
+        .then(pl.lit("2300"))
+        .when(nm1 & in_claim)
+        .then(pl.when(pl.col("line_open")).then(pl.lit("2420")).otherwise(pl.lit("2310")))
+        .when(ID.is_in(["LX", "SV1"]) & in_claim)
+        .then(pl.lit("2400"))
+    )
+    segs = segs.with_columns(
+        area_after.forward_fill().shift(1).fill_null("").alias("area"),
+        pl.when(ID == "SV1").then(ORD).when(closer | (ID == "LX")).then(pl.lit(0, pl.Int64))
+        .forward_fill().fill_null(0).alias("line"),
+    )  # fmt: skip
+    parts = _claims(segs, component)
+    if parts is None:
+        return None
+    return _lines(segs, component, parts)
+
+
+def _claims(segs: pl.DataFrame, component: str) -> tuple[pl.DataFrame, ...] | None:
+    """The raw claims (the parser's state at each CLM joined on), their REF*F8, 2310B rendering
+    NPI and diagnoses; ``None`` when a claim has more diagnoses than the parser keeps quiet."""
+    reset, is_hl, nm1, entity = RESET, ID == "HL", ID == "NM1", _st(1)
+    in_claim, pre, area = IN_CLAIM, PRE, AREA
+    # --- the state before each claim: transaction, billing provider, subscriber, patient -----
+    blk = pl.col("block")
+    lvl = pl.col("level")
+    people = segs.filter(pre & ID.is_in(["NM1", "DMG"])).with_columns(entity.alias("entity"))
+    ent = pl.col("entity")
+    start = (blk != blk.shift(1)).fill_null(
+        True
+    )  # the first NM1/DMG of an HL block (rows in file order)
+    people = people.with_columns(
+        _within_block(nm1 & ~ent.is_in(["IL", "PR"]), start).alias("other_before"),
+        _within_block(nm1, start).alias("nm1_rank"),
+    )
+    other_before = pl.col("other_before")
+    people = people.with_columns(
+        (nm1 & (lvl == "20") & (pl.col("nm1_rank") == 1) & (ent == "85")).alias("billing_at"),
+        (nm1 & (lvl == "22") & (other_before == 0) & (ent == "IL")).alias("il_at"),
+        (nm1 & (lvl == "22") & (other_before == 0) & (ent == "PR")).alias("pr_at"),
+        (nm1 & (lvl == "23") & (ent == "QC")).alias("qc_at"),
+    )
+    # the loop area a DMG is in: the last NM1 of its block before it (2010BA, 2010CA, other)
+    kind = (
+        pl.when(pl.col("il_at"))
+        .then(pl.lit("BA"))
+        .when(pl.col("qc_at"))
+        .then(pl.lit("CA"))
+        .when(nm1)
+        .then(pl.lit("xx"))
+        .when(start)
+        .then(pl.lit(""))
+    )
+    people = people.with_columns(kind.forward_fill().alias("nm1_kind"))
+    last_kind = pl.col("nm1_kind")
+    names = pl.concat_str([_st(i).str.to_uppercase() for i in range(3, 8)], separator="\x1f")
+    sub_state = ["sbr01", "sbr09", "member", "payer", "sub_key", "sub_birth"]
+    pat_state = ["pat_key", "pat_birth", "patient"]
+    lz, pz = segs.lazy(), people.lazy()  # one query: no element lists copied twice
+    sbr = lz.filter((ID == "SBR") & pre)
+    dmg = ID == "DMG"
+    il = pz.filter("il_at")
+    qc = pz.filter("qc_at")
+    env = lz.filter(ID.is_in(["ISA", "GS", "ST"])).select(
+        ORD,
+        pl.when(ID == "ISA").then(_st(13)).forward_fill().alias("isa13"),
+        pl.when(ID == "GS").then(_st(6)).forward_fill().alias("gs06"),
+        pl.when(ID == "ST").then(_st(2)).alias("st02"),
+    )
+    events = [
+        # setters: the value a segment sets
+        lz.filter(ID == "BHT").select(ORD, _el(4).alias("bht04")),
+        pz.filter("billing_at").select(ORD, _st(9).alias("billing")),
+        sbr.select(ORD, _el(1).alias("sbr01"), _st(9).alias("sbr09")),
+        il.select(ORD, _st(9).alias("member"), names.alias("sub_key")),
+        pz.filter("pr_at").select(ORD, _st(9).alias("payer")),
+        pz.filter(dmg & (last_kind == "BA")).select(ORD, _st(2).alias("sub_birth")),
+        qc.select(ORD, names.alias("pat_key"), pl.lit("1").alias("patient")),
+        pz.filter(dmg & (last_kind == "CA")).select(ORD, _st(2).alias("pat_birth")),
+        env.filter(pl.col("st02").is_not_null()),
+        # resets: what a segment empties (ST/SE/GE/IEA the transaction, HL 20/22 the billing
+        # provider and the subscriber, any HL the patient)
+        lz.filter(reset).select(
+            ORD, *(pl.lit("").alias(n) for n in ["bht04", "billing", *sub_state, *pat_state])
+        ),
+        lz.filter(is_hl & (lvl == "20")).select(ORD, pl.lit("").alias("billing")),
+        lz.filter(is_hl & lvl.is_in(["20", "22"])).select(
+            ORD, *(pl.lit("").alias(n) for n in sub_state)
+        ),
+        lz.filter(is_hl).select(ORD, *(pl.lit("").alias(n) for n in pat_state)),
+    ]
+    state = (
+        pl.concat(events, how="diagonal")
+        .sort("ordinal", maintain_order=True)
+        .select(ORD, pl.all().exclude("ordinal").forward_fill())
+        .unique("ordinal", keep="last", maintain_order=True)
+    )
+    # --- claims --------------------------------------------------------------------------------
+    clm05 = _el(5).str.split(component)
+    claims = (
+        lz.filter(ID == "CLM")
+        .select(
+            ORD,
+            _st(1).alias("id"),
+            clm05.list.get(0, null_on_oob=True).fill_null("").str.strip_chars(" ").alias("pos"),
+            clm05.list.get(2, null_on_oob=True).fill_null("").str.strip_chars(" ").alias("freq"),
+            _el(2).alias("charge"),
+        )
+        .join_asof(state, on="ordinal", strategy="backward")
+        .with_columns(
+            pl.col("bht04", "billing", *sub_state, *pat_state, "isa13", "gs06", "st02").fill_null(
+                ""
+            )
+        )
+        .collect()
+    )
+    # dependants: a 2010CA patient other than the subscriber is member:NN, NN in order of first
+    # appearance per member (the parser's digest of name and birth date)
+    pat = pl.concat_str("pat_key", "pat_birth", separator="\x1f")
+    sub = pl.concat_str("sub_key", "sub_birth", separator="\x1f")
+    numbered = (pl.col("patient") == "1") & (pl.col("member") != "") & (pat != sub)
+    first = pl.col("ordinal").min().over("member", "__pat")
+    seq = pl.col("__first").rank("dense").over("member").cast(pl.String).str.zfill(2)
+    people = (
+        claims.filter(numbered)
+        .with_columns(pat.alias("__pat"))
+        .with_columns(first.alias("__first"))
+        .select("ordinal", pl.format("{}:{}", "member", seq).alias("__person"))
+    )
+    claims = claims.join(people, on="ordinal", how="left", maintain_order="left")
+    # claim-level segments inside claims: REF*F8, HI, NM1*82 (2310B)
+    at_claim = in_claim & (area == "2300")
+    f8 = (
+        segs.filter((ID == "REF") & at_claim)
+        .filter(_st(1) == "F8")
+        .group_by("claim")
+        .agg(_st(2).last().alias("f8"))
+    )
+    rendering = (
+        segs.filter(nm1 & in_claim & ~pl.col("line_open"))
+        .filter(entity == "82")
+        .group_by("claim")
+        .agg(_st(9).last().alias("rendering"))
+    )
+    parts = pl.col("el").str.split(component)
+    dx = (
+        segs.filter((ID == "HI") & at_claim)
+        .select("claim", pl.col("el").list.slice(1))
+        .explode("el")
+        .filter(pl.col("el").is_not_null())
+        .with_columns(parts.alias("p"))
+        .filter(
+            (pl.col("p").list.len() > 1)
+            & pl.col("p").list.get(0).str.strip_chars(" ").is_in(["ABK", "ABF", "BK", "BF"])
+        )
+        .select("claim", pl.col("p").list.get(1).str.strip_chars(" ").alias("code"))
+        .filter(pl.col("code") != "")
+        .group_by("claim", maintain_order=True)
+        .agg(pl.col("code"))
+    )
+    if dx.select((pl.col("code").list.len() > MAX_DIAGNOSES).any()).item():
+        return None
+    return claims, f8, rendering, dx
+
+
+def _lines(
+    segs: pl.DataFrame, component: str, parts: tuple[pl.DataFrame, ...]
+) -> tuple[pl.DataFrame, pl.DataFrame, list[int]] | None:
+    """The raw lines (``LINE_FIELDS``) and claims (``CLAIM_FIELDS``) and the lines per claim;
+    ``None`` when the parser would warn about a line or a claim."""
+    claims, f8, rendering, dx = parts
+    closer, nm1, entity = CLOSER, ID == "NM1", _st(1)
+    line_open, area = LINE_OPEN, AREA
+    # --- lines ---------------------------------------------------------------------------------
+    in_line = line_open & (pl.col("line") > 0)
+    line_rendering = (
+        segs.filter(nm1 & in_line)
+        .filter(entity == "82")
+        .group_by("line")
+        .agg(_st(9).last().alias("l_rendering"))
+    )
+    control = (
+        segs.filter((ID == "REF") & in_line & (area == "2400"))
+        .filter(_st(1) == "6R")
+        .group_by("line")
+        .agg(_st(2).last().alias("control"))
+    )
+    dos_value = pl.when(_st(2) == "RD8").then(_st(3).str.split("-").list.first()).otherwise(_st(3))
+    dos = (
+        segs.filter((ID == "DTP") & in_line)
+        .filter((pl.col("el").list.len() >= 4) & (_st(1) == "472"))
+        .group_by("line")
+        .agg(dos_value.last().alias("dos"))
+    )
+    lx = pl.when(ID == "LX").then(_st(1)).when(closer).then(pl.lit("")).forward_fill()
+    sv101 = _el(1).str.split(component).list.eval(pl.element().str.strip_chars(" "))
+    sv1 = (
+        segs.filter(ID.is_in(["LX", "SV1", *_CLOSERS]))
+        .with_columns(lx.fill_null("").alias("lx"))
+        .filter(ID == "SV1")
+    )
+    sv1 = sv1.select(
+        "claim",
+        "ordinal",
+        pl.when(pl.col("line_open")).then(pl.lit("")).otherwise(pl.col("lx")).alias("lx"),
+        pl.int_range(1, pl.len() + 1).over("claim").cast(pl.String).alias("k"),
+        sv101.alias("sv101"),
+        _st(5).alias("pos"),
+        _el(4).alias("units"),
+        _el(2).alias("charge"),
+        _el(7)
+        .str.split(component)
+        .list.eval(pl.element().str.strip_chars(" "))
+        .list.eval(pl.element().filter(pl.element() != ""))
+        .alias("ptr"),
+    )
+    sv1 = sv1.join(
+        dx.select("claim", pl.col("code").list.len().alias("n_dx")),
+        on="claim",
+        how="left",
+        maintain_order="left",
+    )
+    ptr_ok = (
+        pl.col("ptr")
+        .list.eval(
+            pl.element().str.contains("^[0-9]{1,2}$")
+            & (pl.element().cast(pl.Int64, strict=False) > 0)
+        )
+        .list.all()
+    )
+    in_range = pl.col("ptr").list.eval(pl.element().cast(pl.Int64, strict=False)).list.max()
+    bad = sv1.select(
+        ((pl.col("sv101").list.len() == 1) & (pl.col("sv101").list.first() != "")).any()
+        | (~ptr_ok).any()
+        | (in_range > pl.col("n_dx").fill_null(0)).fill_null(False).any()
+    ).item()
+    if bad:
+        return None
+    code = [pl.col("sv101").list.get(i, null_on_oob=True).fill_null("") for i in range(1, 6)]
+    lines = (
+        sv1.select(
+            pl.col("claim").alias(LINE_FIELDS[0]),
+            pl.col("ordinal").alias(LINE_FIELDS[1]),
+            pl.when(pl.col("lx") != "").then("lx").otherwise("k").alias(LINE_FIELDS[2]),
+            "ordinal",
+            "pos",
+            *(c.alias(LINE_FIELDS[6 + i]) for i, c in enumerate(code)),
+            "units",
+            "charge",
+            pl.col("ptr").list.join(",").alias("__ptr"),
+        )
+        .join(line_rendering, left_on="ordinal", right_on="line", how="left", maintain_order="left")
+        .join(dos, left_on="ordinal", right_on="line", how="left", maintain_order="left")
+        .join(control, left_on="ordinal", right_on="line", how="left", maintain_order="left")
+    )
+    lines = lines.select(
+        *LINE_FIELDS[:3],
+        pl.col("l_rendering").fill_null("").alias(LINE_FIELDS[3]),
+        pl.col("dos").fill_null("").alias(LINE_FIELDS[4]),
+        pl.col("pos").alias(LINE_FIELDS[5]),
+        *LINE_FIELDS[6:11],
+        pl.col("units").alias(LINE_FIELDS[11]),
+        pl.col("charge").alias(LINE_FIELDS[12]),
+        pl.col("__ptr").alias(LINE_FIELDS[13]),
+        pl.col("control").fill_null("").alias(LINE_FIELDS[14]),
+    )
+    counts = lines.group_by(LINE_FIELDS[0]).len("n")
+    claims = (
+        claims.join(counts, left_on="ordinal", right_on=LINE_FIELDS[0], how="left")
+        .join(f8, left_on="ordinal", right_on="claim", how="left")
+        .join(rendering, left_on="ordinal", right_on="claim", how="left")
+        .join(dx, left_on="ordinal", right_on="claim", how="left")
+        .sort("ordinal")
+    )
+    if claims.select(pl.col("n").is_null().any()).item():
+        return None  # a claim without lines: the parser warns
+    given = pl.col("rendering").fill_null("")
+    claims = claims.select(
+        pl.col("ordinal").alias(CLAIM_FIELDS[0]),
+        pl.col("n").cast(pl.Int64).alias(CLAIM_FIELDS[1]),
+        pl.col("id").alias(CLAIM_FIELDS[2]),
+        pl.coalesce("__person", "member").alias(CLAIM_FIELDS[3]),
+        pl.col("member").alias(CLAIM_FIELDS[4]),
+        pl.col("payer").alias(CLAIM_FIELDS[5]),
+        pl.col("sbr09").alias(CLAIM_FIELDS[6]),
+        pl.col("sbr01").str.strip_chars(" ").alias(CLAIM_FIELDS[7]),
+        pl.col("freq").alias(CLAIM_FIELDS[8]),
+        pl.col("f8").fill_null("").alias(CLAIM_FIELDS[9]),
+        pl.col("billing").alias(CLAIM_FIELDS[10]),
+        pl.when(given != "").then(given).otherwise("billing").alias(CLAIM_FIELDS[11]),
+        pl.col("pos").alias(CLAIM_FIELDS[12]),
+        pl.col("bht04").alias(CLAIM_FIELDS[13]),
+        pl.col("charge").alias(CLAIM_FIELDS[14]),
+        pl.col("isa13").alias(CLAIM_FIELDS[15]),
+        pl.col("gs06").alias(CLAIM_FIELDS[16]),
+        pl.col("st02").alias(CLAIM_FIELDS[17]),
+        pl.col("code").list.join("\x1f").fill_null("").alias(CLAIM_FIELDS[18]),
+    )
+    lines = lines.cast({n: raw_dtype(n) for n in LINE_FIELDS})
+    claims = claims.cast({n: raw_dtype(n) for n in CLAIM_FIELDS})
+    return lines, claims, claims.get_column(CLAIM_FIELDS[1]).to_list()

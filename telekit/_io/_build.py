@@ -207,7 +207,8 @@ def clean_text_columns(
 ) -> set[str]:
     """The String columns among ``names`` (no value map) whose every cell already reads as
     itself (``_coerce.clean_check``): a clean typed source skips their text coercion. One
-    pass over the frame; codes and enumerations are then read on their distinct values."""
+    pass over the frame; codes and enumerations are then read on their distinct values, all
+    in one more query over that one row."""
     schema = frame.collect_schema()
     checks: dict[str, pl.Expr] = {}
     for column in spec.columns:
@@ -221,16 +222,14 @@ def clean_text_columns(
     if not checks:
         return set()
     row = frame.select(checks.values()).collect()
-    clean: set[str] = set()
-    for name in checks:
-        cell = row.get_column(name)
-        if cell.dtype == pl.Boolean():
-            ok = bool(cell.item())
-        else:
-            ok = _coerce.reads_as_themselves(spec.column(name), cell.explode())
-        if ok:
-            clean.add(name)
-    return clean
+    # codes and enumerations hold their distinct cells: read them all in one more query
+    verdicts = row.select(
+        pl.col(name)
+        if row.dtypes[i] == pl.Boolean()
+        else _coerce.read_as_themselves(spec.column(name), pl.col(name).explode()).alias(name)
+        for i, name in enumerate(checks)
+    )
+    return {name for name, ok in verdicts.row(0, named=True).items() if ok}
 
 
 def coercion_plan(
@@ -353,8 +352,9 @@ def build_table(
     given = given_columns(spec, raw, mapped)
     rows_in = raw.frame.height
     records, row_rejects, skipped_by, derived = source_records(spec, raw, entries, mapped)
+    schema = records.schema  # built once: each ``.schema`` makes a new Schema
     for position, target in mapped.items():
-        dtype = records.schema[f"c{position}"]
+        dtype = schema[f"c{position}"]
         if dtype.is_nested() or dtype == pl.Object():
             msg = (
                 f"{raw.name}: column {raw.headers[position]!r} holds {dtype}, which cannot be "

@@ -236,9 +236,13 @@ def clean_check(column: Column, source: pl.Expr) -> pl.Expr | None:
 def reads_as_themselves(column: Column, distinct: pl.Series) -> bool:
     """True when every value of ``distinct`` comes out of ``prepare_text`` and ``parse``
     unchanged: the column is then kept as is and ``typed_reason`` gives the same reasons."""
-    u = pl.col(distinct.name)
-    value = parse(column, prepare_text(u))
-    return bool(distinct.to_frame().select(value.eq_missing(u).all()).item())
+    check = read_as_themselves(column, pl.col(distinct.name))
+    return bool(distinct.to_frame().select(check).item())
+
+
+def read_as_themselves(column: Column, distinct: pl.Expr) -> pl.Expr:
+    """``reads_as_themselves`` as a boolean aggregate over the values of ``distinct``."""
+    return parse(column, prepare_text(distinct)).eq_missing(distinct).all()
 
 
 # --- rejects -----------------------------------------------------------------------------------

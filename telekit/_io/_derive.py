@@ -82,7 +82,8 @@ def skip_report_rows(
     any cell does and the row has no key. A row whose key cells (claims: claim_id and
     hcpcs_code) all hold a value that is not such a word is data, whatever its other cells say.
     """
-    texts = [n for n in frame.columns if not n.startswith("__") and frame.schema[n] == pl.String]
+    schema = frame.schema
+    texts = [n for n in frame.columns if not n.startswith("__") and schema[n] == pl.String]
     position = {target: i for i, target in mapped.items()}
     keys = [f"c{position[k]}" for k in _record_keys(spec) if k in position]
     keys = [k for k in keys if k in texts]

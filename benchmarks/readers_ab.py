@@ -2,7 +2,8 @@
 holding its ``telekit`` package, e.g. ``git archive BASE telekit | tar -x -C /tmp/base``)
 against this one, alternated, and a plain ``pl.read_parquet`` of the same table.
 
-Each round reads every table once plainly and once with each version (``tk.read_table``),
+Each round reads every table once plainly and once with each version (``tk.read_table``,
+and ``build_table`` alone on the raw read, which leaves out the Parquet read's own noise),
 in CPU seconds (``time.process_time``; a shared machine inflates wall time) with the load
 average beside each figure; the best of the rounds is kept per table and version, with its
 ratio to the best plain read of that table (issue 13 item 4: within 2x).
@@ -58,11 +59,20 @@ def main() -> None:
     for _ in range(args.rounds):
         for version in ("old", "new"):
             tk = _use(roots[version])
+            source = importlib.import_module("telekit._io._source")
+            build = importlib.import_module("telekit._io._build")
+            specs = importlib.import_module("telekit._core._columns").TABLES
             for t in tables:
                 p = args.dir / f"{t}.parquet"
+                spec, entries = specs[t], build.resolve_map(specs[t], None, None, None, None)
+                raw = source.load_source(p, spec, entries.rename, entries.options)
                 for key, fn in (
                     (("plain", t), lambda p=p: pl.read_parquet(p)),
                     ((version, t), lambda p=p, t=t, tk=tk: tk.read_table(t, p)),
+                    (
+                        (f"{version} build", t),
+                        lambda s=spec, r=raw, e=entries, b=build: b.build_table(s, r, e),
+                    ),
                 ):
                     got = _cpu(fn)
                     if key not in best or got[0] < best[key][0]:
@@ -83,6 +93,11 @@ def main() -> None:
         f"{'all':<12}{totals['plain']:>14.3f}{totals['old']:>14.3f}{totals['new']:>14.3f}"
         f"{totals['old'] / totals['plain']:>11.2f}{totals['new'] / totals['plain']:>11.2f}"
     )
+    print("\nbuild_table alone (the readers' work past the raw read), CPU seconds (load)")
+    print(f"{'table':<12}{'old':>14}{'new':>14}{'new/old':>9}")
+    for t in tables:
+        (o, lo), (n, ln) = best[("old build", t)], best[("new build", t)]
+        print(f"{t:<12}{o:>7.3f} ({lo:>4.1f}){n:>7.3f} ({ln:>4.1f}){n / o:>9.2f}")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from polars.testing import assert_frame_equal
 
 from telekit._core._columns import CLAIMS, MONEY
 from telekit._core._table import Table
-from telekit._io import _build, _coerce
+from telekit._io import _build, _coerce, _derive
 from telekit._io._maps import TableMap
 from telekit._read._tables import read_table
 
@@ -159,3 +159,103 @@ def test_reads_as_themselves_on_distinct_values() -> None:
     kind = CLAIMS.column("payer_type")
     assert _coerce.reads_as_themselves(kind, pl.Series("k", ["medicare", "self_pay"]))
     assert not _coerce.reads_as_themselves(kind, pl.Series("k", ["medicare", "Self Pay"]))
+
+
+# cells that need trimming, are empty or blank, or hold inner, Unicode or control blanks
+TANGLED = [
+    "C1",
+    " C2",
+    "C3 ",
+    "\tC4",
+    "C5\n",
+    "\u00a0C6",
+    "C7\u3000",
+    "C 8",
+    "",
+    "   ",
+    None,
+    "c9",
+    "Total",
+    "  total:",
+    "Grand Total",
+    "subtotal for visit 1",
+    "\u2003",
+]
+
+
+@pytest.mark.parametrize("cells", [[t] * 3 + ["C0"] for t in TANGLED] + [TANGLED, ["C1"], [None]])
+@pytest.mark.parametrize("column", ["claim_id", "person_id", "payer", "rendering_npi"])
+def test_ids_read_on_distinct_cells_or_cell_by_cell_agree(
+    monkeypatch: pytest.MonkeyPatch, column: str, cells: list[str | None]
+) -> None:
+    """An identifier with few distinct cells is checked on them (``_build._few_distinct``),
+    others cell by cell: both forms give the same verdict, and the same table."""
+    frame = claims(**{column: cells})
+    names = set(frame.columns)
+    verdicts, tables = [], []
+    for few in (True, False):
+        monkeypatch.setattr(
+            _build, "_few_distinct", lambda _f, n, few=few: set(n) if few else set()
+        )
+        verdicts.append(
+            column in _build.clean_text_columns(CLAIMS, frame.lazy(), names, TableMap())
+        )
+        tables.append(read_table("claims", frame))
+    assert verdicts[0] == verdicts[1]
+    assert_same(tables[0], tables[1])
+    assert_same(tables[0], read_table("claims", frame, values=FULL_PATH))
+
+
+def test_few_distinct_samples_the_whole_frame() -> None:
+    n = 20_000
+    frame = pl.LazyFrame(
+        {
+            "payer": ["Acme", "Zeta"] * (n // 2),
+            "claim_id": [f"C{i}" for i in range(n)],
+            # the same value through the first rows, then a new one each row
+            "late": ["X"] * 5_000 + [f"L{i}" for i in range(n - 5_000)],
+            "empty": pl.Series([None] * n, dtype=pl.String),
+        }
+    )
+    assert _build._few_distinct(frame, ["payer", "claim_id", "late", "empty"]) == {
+        "payer",
+        "empty",
+    }
+    assert _build._few_distinct(frame.head(3), ["payer", "empty"]) == {"empty"}
+    assert _build._few_distinct(frame, []) == set()
+
+
+@pytest.mark.parametrize("cells", [[t, "99213"] for t in TANGLED] + [TANGLED, ["99213", "G2012"]])
+@pytest.mark.parametrize("column", ["claim_id", "hcpcs_code"])
+def test_report_row_candidates_on_distinct_cells_match_cell_by_cell(
+    column: str, cells: list[str | None]
+) -> None:
+    """``_derive.any_candidate`` reads a code's key column on its distinct cells: the same
+    answer as the row test over every cell."""
+    frame = pl.DataFrame({"c0": cells}, schema={"c0": pl.String})
+    k = pl.col("c0")
+    by_cell = frame.select((k.is_null() | k.str.contains(_derive._NOT_A_KEY)).any()).item()
+    assert frame.select(_derive.any_candidate(CLAIMS, [(column, "c0")])).item() == by_cell
+
+
+@pytest.mark.parametrize(
+    ("late", "expected"),
+    [
+        (None, True),  # sorted throughout
+        ((9_000, "C08999"), False),  # a repeat after the first rows
+        ((9_000, "C00001"), False),  # out of order after the first rows
+        ((10, "C00001"), False),  # out of order within the first rows
+        ((0, None), False),  # a null part
+    ],
+)
+def test_strictly_increasing_past_the_first_rows(
+    late: tuple[int, str | None] | None, expected: bool
+) -> None:
+    ids: list[str | None] = [f"C{i:05d}" for i in range(10_000)]
+    if late is not None:
+        ids[late[0]] = late[1]
+    frame = pl.DataFrame({"a": ids, "b": [1] * len(ids)})
+    assert _coerce._strictly_increasing(frame, ["a", "b"]) is expected
+    assert _coerce._strictly_increasing(frame.head(_coerce._HEAD_ROWS + 1), ["a", "b"]) is (
+        expected or late is None or late[0] > _coerce._HEAD_ROWS
+    )

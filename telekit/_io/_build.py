@@ -37,6 +37,7 @@ from telekit._io._maps import (
 )
 from telekit._io._source import FRAME, ROW, ROW_REASON, RawSource
 
+FEW_SAMPLE, FEW_RATIO = 4096, 16  # see ``_few_distinct``
 _DELIMITED_REASON = {
     MODIFIERS_DELIMITED: f"more than {len(MODIFIERS)} modifiers",
     DIAGNOSES_DELIMITED: f"more than {len(DIAGNOSES)} diagnosis codes",
@@ -207,30 +208,51 @@ def clean_text_columns(
 ) -> set[str]:
     """The String columns among ``names`` (no value map) whose every cell already reads as
     itself (``_coerce.clean_check``): a clean typed source skips their text coercion. One
-    pass over the frame; codes and enumerations are then read on their distinct values."""
+    pass over the frame; codes and enumerations, and identifiers that repeat a few values
+    (a payer, an NPI: ``_few_distinct``), are then read on their distinct values, all in one more
+    query over that one row (which form is taken changes the cost, never the verdict)."""
     schema = frame.collect_schema()
+    columns = [
+        column
+        for column in spec.columns
+        if column.name in names
+        and not entries.values.get(column.name)
+        and schema.get(column.name) == pl.String()
+        and column.dtype == pl.String()
+    ]
+    few = _few_distinct(frame, [c.name for c in columns if c.kind in ("id", "text")])
     checks: dict[str, pl.Expr] = {}
-    for column in spec.columns:
-        if column.name not in names or entries.values.get(column.name):
-            continue
-        if schema.get(column.name) != pl.String() or column.dtype != pl.String():
-            continue
-        check = _coerce.clean_check(column, pl.col(column.name))
+    for column in columns:
+        check = _coerce.clean_check(column, pl.col(column.name), few=column.name in few)
         if check is not None:
             checks[column.name] = check.alias(column.name)
     if not checks:
         return set()
     row = frame.select(checks.values()).collect()
-    clean: set[str] = set()
-    for name in checks:
-        cell = row.get_column(name)
-        if cell.dtype == pl.Boolean():
-            ok = bool(cell.item())
-        else:
-            ok = _coerce.reads_as_themselves(spec.column(name), cell.explode())
-        if ok:
-            clean.add(name)
-    return clean
+    verdicts = row.select(
+        pl.col(name)
+        if row.dtypes[i] == pl.Boolean()
+        else _coerce.read_as_themselves(spec.column(name), pl.col(name).explode()).alias(name)
+        for i, name in enumerate(checks)
+    )
+    return {name for name, ok in verdicts.row(0, named=True).items() if ok}
+
+
+def _few_distinct(frame: pl.LazyFrame, names: list[str]) -> set[str]:
+    """The columns among ``names`` of which about ``FEW_SAMPLE`` rows spread over the frame
+    hold at most one distinct value in ``FEW_RATIO``: finding the distinct cells of such a
+    column (a payer, an NPI) costs less than trimming every cell."""
+    if not names:
+        return set()
+    height = frame.select(pl.len()).collect().item()
+    step = max(height // FEW_SAMPLE, 1)
+    sample = frame.select(
+        (pl.len() // step).alias("__rows"),
+        *(pl.col(n).gather_every(step).n_unique() for n in names),
+    )
+    counts = sample.collect().row(0, named=True)
+    limit = max(counts.pop("__rows") // FEW_RATIO, 1)
+    return {name for name, n in counts.items() if n <= limit}
 
 
 def coercion_plan(
@@ -353,8 +375,9 @@ def build_table(
     given = given_columns(spec, raw, mapped)
     rows_in = raw.frame.height
     records, row_rejects, skipped_by, derived = source_records(spec, raw, entries, mapped)
+    schema = records.schema  # built once: each ``.schema`` makes a new Schema
     for position, target in mapped.items():
-        dtype = records.schema[f"c{position}"]
+        dtype = schema[f"c{position}"]
         if dtype.is_nested() or dtype == pl.Object():
             msg = (
                 f"{raw.name}: column {raw.headers[position]!r} holds {dtype}, which cannot be "

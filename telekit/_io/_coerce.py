@@ -46,6 +46,7 @@ _TRUE = ("true", "t", "yes", "y", "1")
 _FALSE = ("false", "f", "no", "n", "0")
 _INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
 _MONEY_NOISE = ["$", ",", " ", "\u00a0"]
+_HEAD_ROWS = 4096  # a key not increasing in these first rows is not increasing at all
 
 
 # --- step 1: text ------------------------------------------------------------------------------
@@ -217,17 +218,19 @@ def typed_reason(column: Column, value: pl.Expr) -> pl.Expr:
     return range_reason(column, value)
 
 
-def clean_check(column: Column, source: pl.Expr) -> pl.Expr | None:
+def clean_check(column: Column, source: pl.Expr, *, few: bool = False) -> pl.Expr | None:
     """One value over the whole String column ``source`` telling whether its cells could skip
     ``prepare_text`` and ``parse`` (no value map); None for a kind that is not text.
 
-    Identifiers and free text: a boolean, true when no cell has surrounding blanks or is
-    empty. Codes and enumerations: the list of distinct cells (a few thousand of a million),
-    for ``reads_as_themselves``."""
-    if column.kind in ("id", "text") and column.default is None:
+    Codes and enumerations, and identifiers and free text said to hold ``few`` distinct cells:
+    the list of distinct cells (a few thousand of a million), for ``read_as_themselves``.
+    Other identifiers and free text: a boolean, true when no cell has surrounding blanks or is
+    empty (the same verdict, without finding the distinct cells of a column that has many)."""
+    text = column.kind in ("id", "text") and column.default is None
+    if text and not few:
         blank = (source.str.strip_chars() != source) | (source.str.len_bytes() == 0)
         return blank.any().not_()
-    if column.kind not in ("code", "enum"):
+    if not text and column.kind not in ("code", "enum"):
         return None
     cells = source if column.default is None else source.fill_null(pl.lit(column.default))
     return cells.drop_nulls().unique().implode()
@@ -236,9 +239,13 @@ def clean_check(column: Column, source: pl.Expr) -> pl.Expr | None:
 def reads_as_themselves(column: Column, distinct: pl.Series) -> bool:
     """True when every value of ``distinct`` comes out of ``prepare_text`` and ``parse``
     unchanged: the column is then kept as is and ``typed_reason`` gives the same reasons."""
-    u = pl.col(distinct.name)
-    value = parse(column, prepare_text(u))
-    return bool(distinct.to_frame().select(value.eq_missing(u).all()).item())
+    check = read_as_themselves(column, pl.col(distinct.name))
+    return bool(distinct.to_frame().select(check).item())
+
+
+def read_as_themselves(column: Column, distinct: pl.Expr) -> pl.Expr:
+    """``reads_as_themselves`` as a boolean aggregate over the values of ``distinct``."""
+    return parse(column, prepare_text(distinct)).eq_missing(distinct).all()
 
 
 # --- rejects -----------------------------------------------------------------------------------
@@ -260,6 +267,8 @@ def _strictly_increasing(frame: pl.DataFrame, columns: Sequence[str]) -> bool:
     (a source sorted by its key, as exports usually are, pays one comparison a row)."""
     if frame.height < 2:
         return True
+    if frame.height > _HEAD_ROWS and not _strictly_increasing(frame.head(_HEAD_ROWS), columns):
+        return False  # an unsorted source shows it in its first rows: no pass over them all
     if any(frame.select(pl.col(c).null_count() for c in columns).row(0)):
         return False
     greater: pl.Expr = pl.lit(value=False)

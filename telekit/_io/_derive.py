@@ -43,6 +43,7 @@ _FOOTER = (
     r"|run\s+(?:date|time)\b|\*+\s*end\s+of\s+report)"
 )
 
+_FEW = ("code", "enum")  # kinds whose columns hold few distinct cells
 _PT_SOURCE = "__payer_type_source"
 _FROM_POLICY, _FROM_BUILTIN = "policy", "builtin"
 _NAMES_SHOWN = 5
@@ -69,6 +70,22 @@ def _record_keys(spec: c.TableSpec) -> tuple[str, ...]:
 # --- 1. totals, subtotal and footer rows -------------------------------------------------------
 
 
+def any_candidate(spec: c.TableSpec, keys: Sequence[tuple[str, str]]) -> pl.Expr:
+    """Whether some row is a candidate report row (``skip_report_rows``): a cell of one of
+    ``keys`` ((canonical column, frame column)) null, empty, blanks only or saying total. A
+    code's key column (HCPCS) tells on its distinct cells (a few hundred), others cell by cell
+    (``.any()`` of the row test over the cells)."""
+    return pl.any_horizontal(
+        [
+            pl.col(cell).is_null().any()
+            | (pl.col(cell).unique() if spec.column(k).kind in _FEW else pl.col(cell))
+            .str.contains(_NOT_A_KEY)
+            .any()
+            for k, cell in keys
+        ]
+    )
+
+
 def skip_report_rows(
     spec: c.TableSpec, frame: pl.DataFrame, mapped: Mapping[int, str]
 ) -> tuple[pl.DataFrame, dict[str, int]]:
@@ -82,10 +99,12 @@ def skip_report_rows(
     any cell does and the row has no key. A row whose key cells (claims: claim_id and
     hcpcs_code) all hold a value that is not such a word is data, whatever its other cells say.
     """
-    texts = [n for n in frame.columns if not n.startswith("__") and frame.schema[n] == pl.String]
+    schema = frame.schema
+    texts = [n for n in frame.columns if not n.startswith("__") and schema[n] == pl.String]
     position = {target: i for i, target in mapped.items()}
-    keys = [f"c{position[k]}" for k in _record_keys(spec) if k in position]
-    keys = [k for k in keys if k in texts]
+    named = [(k, f"c{position[k]}") for k in _record_keys(spec) if k in position]
+    named = [(k, cell) for k, cell in named if cell in texts]
+    keys = [cell for _, cell in named]
     if not texts or not keys or not frame.height:
         return frame, {}
     # one pass over the key columns only, no copy: a row is a candidate when a key cell is
@@ -93,7 +112,7 @@ def skip_report_rows(
     maybe = pl.any_horizontal(
         [pl.col(k).is_null() | pl.col(k).str.contains(_NOT_A_KEY) for k in keys]
     )
-    if not frame.select(maybe.any()).item():
+    if not frame.select(any_candidate(spec, named)).item():
         return frame, {}
     candidates = frame.filter(maybe)
     label = pl.coalesce([_text(n) for n in texts])

@@ -57,19 +57,21 @@ def ncci_editions(inputs: Inputs, kind: str) -> list[tuple[int, NcciEdition]]:
     return [(i, e) for i, e in enumerate(inputs.reference.ncci) if getattr(e, kind) is not None]
 
 
-def edition_per_line(lf: pl.LazyFrame, inputs: Inputs, kind: str, prefix: str) -> pl.LazyFrame:
-    """``_row`` with the edition each line's DOS is judged with: ``{prefix}_edition_index`` (into
-    ``inputs.reference.ncci``; null when no loaded edition's quarter is within 365 days of the
-    DOS), ``{prefix}_edition`` (its first day), ``{prefix}_exact`` (the edition is the DOS's
-    quarter's). The edition of the DOS's quarter wins, else the nearest quarter; among equals the
-    one given last."""
+def edition_per_dos(lf: pl.LazyFrame, inputs: Inputs, kind: str, prefix: str) -> pl.LazyFrame:
+    """Per distinct non-null DOS of ``lf`` that some loaded edition judges, the edition it is
+    judged with: ``{prefix}_edition_index`` (into ``inputs.reference.ncci``), ``{prefix}_edition``
+    (its first day), ``{prefix}_exact`` (the edition is the DOS's quarter's). The edition of the
+    DOS's quarter wins, else the nearest quarter within 365 days; among equals the one given
+    last. A DOS no edition is near has no row."""
     editions = ncci_editions(inputs, kind)
     if not editions:
-        return lf.select(
-            ROW,
-            pl.lit(None, dtype=pl.Int32).alias(f"{prefix}_edition_index"),
-            pl.lit(None, dtype=pl.Date).alias(f"{prefix}_edition"),
-            pl.lit(value=False).alias(f"{prefix}_exact"),
+        return pl.LazyFrame(
+            schema={
+                DOS: pl.Date,
+                f"{prefix}_edition_index": pl.Int32,
+                f"{prefix}_edition": pl.Date,
+                f"{prefix}_exact": pl.Boolean,
+            }
         )
     table = pl.LazyFrame(
         {
@@ -88,7 +90,7 @@ def edition_per_line(lf: pl.LazyFrame, inputs: Inputs, kind: str, prefix: str) -
         .otherwise(0)
     )
     dates = lf.select(DOS).unique().filter(pl.col(DOS).is_not_null())
-    chosen = (
+    return (
         dates.join(table, how="cross")
         .with_columns(distance.alias("_distance"))
         .filter(pl.col("_distance") <= NEAREST_EDITION_DAYS)
@@ -102,15 +104,24 @@ def edition_per_line(lf: pl.LazyFrame, inputs: Inputs, kind: str, prefix: str) -
             (pl.col("_distance") == 0).alias(f"{prefix}_exact"),
         )
     )
-    return (
-        lf.select(ROW, DOS)
-        .join(chosen, on=DOS, how="left")
-        .select(
-            ROW,
-            f"{prefix}_edition_index",
-            f"{prefix}_edition",
-            pl.col(f"{prefix}_exact").fill_null(value=False),
-        )
+
+
+def with_edition(lf: pl.LazyFrame, inputs: Inputs, kind: str, prefix: str) -> pl.LazyFrame:
+    """``lf`` with the three columns of ``edition_per_dos`` (nulls and ``{prefix}_exact`` false
+    where no loaded edition judges the DOS), joined on the DOS (a few hundred dates), not per
+    line."""
+    return lf.join(
+        edition_per_dos(lf, inputs, kind, prefix), on=DOS, how="left", nulls_equal=False
+    ).with_columns(pl.col(f"{prefix}_exact").fill_null(value=False))
+
+
+def edition_per_line(lf: pl.LazyFrame, inputs: Inputs, kind: str, prefix: str) -> pl.LazyFrame:
+    """``_row`` with the edition each line's DOS is judged with: ``{prefix}_edition_index`` (into
+    ``inputs.reference.ncci``; null when no loaded edition's quarter is within 365 days of the
+    DOS), ``{prefix}_edition`` (its first day), ``{prefix}_exact`` (the edition is the DOS's
+    quarter's): ``edition_per_dos``, per line."""
+    return with_edition(lf.select(ROW, DOS), inputs, kind, prefix).select(
+        ROW, f"{prefix}_edition_index", f"{prefix}_edition", f"{prefix}_exact"
     )
 
 
@@ -338,12 +349,10 @@ def ncci_mue_units(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     (``nc002_units``: the line's for MAI 1, the running sum of the code's units for the person,
     rendering NPI and DOS in sort order for MAI 2 and 3) and whether they exceed the value
     (``nc002_over``)."""
-    chosen = edition_per_line(lf, inputs, "mue", "mue")
     lines = (
         _live(lf)
         .select(ROW, *DAY_KEY, *SORT_KEYS[1:], c.HCPCS_CODE, c.SERVICE_UNIT_QUANTITY)
-        .join(chosen, on=ROW, how="inner")
-        .filter(pl.col(MUE_EDITION_INDEX).is_not_null())
+        .join(edition_per_dos(lf, inputs, "mue", "mue"), on=DOS, how="inner")
     )
     # one join on (edition, code) against every edition's MUE table stacked
     tables = [
@@ -357,37 +366,54 @@ def ncci_mue_units(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
         if edition.mue is not None
     ]
     if not tables:
-        return lf.join(chosen, on=ROW, how="left").with_columns(
+        return with_edition(lf, inputs, "mue", "mue").with_columns(
             pl.lit(None, dtype=pl.Int32).alias(NC002_MUE),
             pl.lit(None, dtype=pl.String).alias(NC002_MAI),
             pl.lit(None, dtype=c.UNITS).alias(NC002_UNITS),
             pl.lit(None, dtype=pl.Boolean).alias(NC002_OVER),
         )
     units = pl.col(c.SERVICE_UNIT_QUANTITY).fill_null(0)
+    group = [*DAY_KEY, c.HCPCS_CODE]
+    matched = (
+        lines.join(pl.concat(tables), on=[MUE_EDITION_INDEX, c.HCPCS_CODE], how="inner")
+        # a line whose group's hash is unique is alone in its group (lines of one group share
+        # their hash): its day's units are its own. Only the other lines (a few thousand of a
+        # million) need the sort and the running sum.
+        .with_columns(pl.struct(group).hash().is_unique().alias("_alone"))
+        .collect()
+    )
+    alone = matched.filter(pl.col("_alone")).select(
+        ROW, NC002_MUE, NC002_MAI, units.cast(c.UNITS).alias(NC002_UNITS)
+    )
     # The frame is sorted by the day's group (person, NPI, code, DOS) then the sort keys, so a
     # group starts where a key differs from the previous row's: the running sum within the group
     # is the running sum of the frame less its value before the group's first row (exact:
     # Decimal), without a window over many small groups.
-    group = [*DAY_KEY, c.HCPCS_CODE]
     starts = pl.any_horizontal([pl.col(g).ne_missing(pl.col(g).shift(1)) for g in group]).fill_null(
         True
     )
     running = units.cum_sum()
     day_sum = running - pl.when(starts).then(running - units).forward_fill()
-    judged = (
-        lines.join(pl.concat(tables), on=[MUE_EDITION_INDEX, c.HCPCS_CODE], how="inner")
+    together = (
+        matched.filter(~pl.col("_alone"))
         .sort([*DAY_KEY[:2], c.HCPCS_CODE, *SORT_KEYS], nulls_last=True)
-        .with_columns(
+        .select(
+            ROW,
+            NC002_MUE,
+            NC002_MAI,
             pl.when(pl.col(NC002_MAI) == "1")
             .then(units)
             .otherwise(day_sum)
             .cast(c.UNITS)
-            .alias(NC002_UNITS)
+            .alias(NC002_UNITS),
         )
-        .with_columns((pl.col(NC002_UNITS) > pl.col(NC002_MUE).cast(c.UNITS)).alias(NC002_OVER))
-        .select(ROW, NC002_MUE, NC002_MAI, NC002_UNITS, NC002_OVER)
     )
-    return lf.join(chosen, on=ROW, how="left").join(judged, on=ROW, how="left")
+    judged = (
+        pl.concat([alone, together])
+        .lazy()
+        .with_columns((pl.col(NC002_UNITS) > pl.col(NC002_MUE).cast(c.UNITS)).alias(NC002_OVER))
+    )
+    return with_edition(lf, inputs, "mue", "mue").join(judged, on=ROW, how="left")
 
 
 def _nc002_message() -> pl.Expr:

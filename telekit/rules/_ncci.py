@@ -155,65 +155,91 @@ def ncci_ptp_pairs(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     ``ptp_edition_index``) and, on a column-2 line no modifier bypasses, the column-1 code it is
     paired with (``nc001_column_1``, the smallest when several) and the edit's modifier indicator
     (``nc001_indicator``). Other lines get nulls."""
-    chosen = edition_per_line(lf, inputs, "ptp", "ptp")
+    empty = pl.LazyFrame(
+        schema={ROW: pl.UInt32, NC001_COLUMN_1: pl.String, NC001_INDICATOR: pl.String}
+    )
+    # every edition's PTP table stacked with its index: one join for all editions
+    tables = [
+        edition.ptp.lazy().select(
+            pl.lit(index, dtype=pl.Int32).alias(PTP_EDITION_INDEX),
+            COLUMN_1_CODE,
+            COLUMN_2_CODE,
+            EFFECTIVE_DATE,
+            DELETION_DATE,
+            MODIFIER_INDICATOR,
+        )
+        for index, edition in ncci_editions(inputs, "ptp")
+        if edition.ptp is not None
+    ]
+    flagged = _ptp_flagged(lf, inputs, pl.concat(tables)) if tables else empty
+    row_type = lf.collect_schema()[ROW]
+    return with_edition(lf, inputs, "ptp", "ptp").join(
+        flagged.with_columns(pl.col(ROW).cast(row_type)), on=ROW, how="left"
+    )
+
+
+def _ptp_flagged(lf: pl.LazyFrame, inputs: Inputs, ptp: pl.LazyFrame) -> pl.LazyFrame:
+    """``_row``, ``nc001_column_1`` and ``nc001_indicator`` of the column-2 lines NC001 flags.
+
+    The pairs of lines of one day (person, rendering NPI, DOS; null keys never pair) are found
+    by a join on a 64-bit hash of the day's key with only the rows and codes (a day key's three
+    columns copied into every pair cost three times the join); the pairs whose codes are an edit
+    of the day's edition are then checked on the real key (a hash collision is no pair) and on
+    the edit's dates and modifier indicator."""
     lines = (
         _live(lf)
-        .select(
-            ROW,
-            *DAY_KEY,
-            c.HCPCS_CODE,
-            _any_modifier(BYPASS_MODIFIERS).alias("_bypass"),
-            (
-                CODE.str.contains(r"^99[2-4][0-9]{2}$")
-                & (CODE >= "99202")
-                & _any_modifier(EM_BYPASS_MODIFIERS)
-            ).alias("_em_bypass"),
+        .filter(pl.all_horizontal(pl.col(k).is_not_null() for k in [*DAY_KEY, c.HCPCS_CODE]))
+        .select(ROW, *DAY_KEY, c.HCPCS_CODE, pl.struct(DAY_KEY).hash().alias("_day"))
+        .join(
+            edition_per_dos(lf, inputs, "ptp", "ptp").select(DOS, PTP_EDITION_INDEX),
+            on=DOS,
+            how="inner",
         )
-        .join(chosen, on=ROW, how="inner")
-        .filter(pl.col(PTP_EDITION_INDEX).is_not_null() & pl.col(c.HCPCS_CODE).is_not_null())
+        .collect()
     )
-    hits = []
-    for index, edition in ncci_editions(inputs, "ptp"):
-        assert edition.ptp is not None
-        day = lines.filter(pl.col(PTP_EDITION_INDEX) == index)
-        pairs = (
-            day.select(
-                *DAY_KEY, pl.col(c.HCPCS_CODE).alias(COLUMN_1_CODE), pl.col(ROW).alias("_r1")
-            )
-            .join(day, on=DAY_KEY, how="inner", nulls_equal=False)
-            .filter(pl.col("_r1") != pl.col(ROW))
-            .join(
-                edition.ptp.lazy().select(
-                    COLUMN_1_CODE, COLUMN_2_CODE, EFFECTIVE_DATE, DELETION_DATE, MODIFIER_INDICATOR
-                ),
-                left_on=[COLUMN_1_CODE, c.HCPCS_CODE],
-                right_on=[COLUMN_1_CODE, COLUMN_2_CODE],
-                how="inner",
-            )
-            .filter(in_force(pl.col(DOS)))
-            .filter(
-                (pl.col(MODIFIER_INDICATOR) == "0")
-                | ((pl.col(MODIFIER_INDICATOR) == "1") & ~pl.col("_bypass") & ~pl.col("_em_bypass"))
-            )
+    # the edits between codes the lines hold (a few hundred of two million rows)
+    codes = lines.get_column(c.HCPCS_CODE).unique().implode()
+    edits = ptp.filter(pl.col(COLUMN_1_CODE).is_in(codes) & pl.col(COLUMN_2_CODE).is_in(codes))
+    keyed = lines.lazy()
+    pairs = (
+        keyed.select("_day", pl.col(c.HCPCS_CODE).alias(COLUMN_1_CODE), pl.col(ROW).alias("_r1"))
+        .join(keyed.select("_day", ROW, c.HCPCS_CODE, PTP_EDITION_INDEX), on="_day", how="inner")
+        .filter(pl.col("_r1") != pl.col(ROW))
+        .join(
+            edits,
+            left_on=[PTP_EDITION_INDEX, COLUMN_1_CODE, c.HCPCS_CODE],
+            right_on=[PTP_EDITION_INDEX, COLUMN_1_CODE, COLUMN_2_CODE],
+            how="inner",
         )
-        hits.append(
-            pairs.sort(COLUMN_1_CODE)
-            .group_by(ROW)
-            .agg(
-                pl.col(COLUMN_1_CODE).first().alias(NC001_COLUMN_1),
-                pl.col(MODIFIER_INDICATOR).first().alias(NC001_INDICATOR),
-            )
-        )
-    flagged = (
-        pl.concat(hits)
-        if hits
-        else pl.LazyFrame(
-            schema={ROW: pl.UInt32, NC001_COLUMN_1: pl.String, NC001_INDICATOR: pl.String}
-        )
+        .collect()
     )
-    row_type = lf.collect_schema()[ROW]
-    return lf.join(chosen, on=ROW, how="left").join(
-        flagged.with_columns(pl.col(ROW).cast(row_type)), on=ROW, how="left"
+    day_1 = keyed.select(pl.col(ROW).alias("_r1"), *(pl.col(k).alias(f"_1{k}") for k in DAY_KEY))
+    modifiers = lf.select(ROW, v.MODIFIERS)
+    return (
+        pairs.lazy()
+        .join(keyed.select(ROW, *DAY_KEY), on=ROW, how="inner")
+        .join(day_1, on="_r1", how="inner")
+        .filter(*(pl.col(f"_1{k}") == pl.col(k) for k in DAY_KEY))
+        .filter(in_force(pl.col(DOS)))
+        .join(modifiers, on=ROW, how="inner")
+        .filter(
+            (pl.col(MODIFIER_INDICATOR) == "0")
+            | (
+                (pl.col(MODIFIER_INDICATOR) == "1")
+                & ~_any_modifier(BYPASS_MODIFIERS)
+                & ~(
+                    CODE.str.contains(r"^99[2-4][0-9]{2}$")
+                    & (CODE >= "99202")
+                    & _any_modifier(EM_BYPASS_MODIFIERS)
+                )
+            )
+        )
+        .sort(COLUMN_1_CODE)
+        .group_by(ROW)
+        .agg(
+            pl.col(COLUMN_1_CODE).first().alias(NC001_COLUMN_1),
+            pl.col(MODIFIER_INDICATOR).first().alias(NC001_INDICATOR),
+        )
     )
 
 

@@ -13,6 +13,7 @@ group's flags are computed on the prepared frame, several times: the best CPU se
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import sys
@@ -25,8 +26,8 @@ TABLES = ("claims", "encounters", "coverage", "providers")
 _ROOTS: list[str] = []
 
 
-class _Captured(Exception):
-    pass
+class _CapturedError(Exception):
+    """Raised where ``run`` is called, once the lines and inputs are captured."""
 
 
 def _use(path: str) -> Any:
@@ -46,10 +47,10 @@ def _capture(root: str, d: Path) -> tuple[Any, Any, Any, Any]:
 
     def grab(lines: Any, inputs: Any, rules: Any) -> Any:
         box.update(lines=lines, inputs=inputs, rules=rules)
-        raise _Captured
+        raise _CapturedError
 
     audit_mod.run = grab
-    try:
+    with contextlib.suppress(_CapturedError):
         tk.audit(
             tables["claims"],
             encounters=tables["encounters"],
@@ -57,8 +58,6 @@ def _capture(root: str, d: Path) -> tuple[Any, Any, Any, Any]:
             providers=tables["providers"],
             policies=d / "policies.toml",
         )
-    except _Captured:
-        pass
     run_mod = importlib.import_module("telekit._engine._run")
     return box["lines"], box["inputs"], box["rules"], run_mod
 
@@ -73,8 +72,6 @@ def _cpu(fn: Any, repeat: int) -> float:
 
 
 def _measure(root: str, d: Path, repeat: int, only: str | None) -> dict[str, float]:
-    import polars as pl
-
     lines, inputs, rules, run_mod = _capture(root, d)
     given = run_mod.given_status
     active = [rules[code] for code in sorted(rules) if given(rules[code], inputs).active]
@@ -104,7 +101,6 @@ def _measure(root: str, d: Path, repeat: int, only: str | None) -> dict[str, flo
         name = f"rule {r.code}"
         if only is not None and only in name:
             out[name] = _cpu(lambda r=r: prepared.select(r.expr().fill_null(False)), repeat)
-    del pl
     return out
 
 

@@ -56,27 +56,31 @@ def cd004_icd10_billable(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     years = reference.icd10cm_fiscal_years().select(
         pl.col("fiscal_year").cast(pl.Int32).alias(FISCAL_YEAR), pl.lit(True).alias("_has_set")
     )
-    long = pl.concat(
-        [
-            lf.filter(pl.col(d).is_not_null() & ~v.superseded).select(
-                ROW,
-                DOS,
-                pl.lit(i, dtype=pl.Int8).alias("_position"),
-                pl.col(d).alias("_dx"),
-            )
-            for i, d in enumerate(c.DIAGNOSES, start=1)
-        ]
-    ).with_columns(_dx_code(pl.col("_dx")).alias("_code"))
-    # a malformed code is the second clause's; only well-shaped codes are looked up
     # collected once: the pairs, the findings and the unjudged lines all read it
     long = (
-        long.filter(pl.col("_code").str.contains(_ICD10_SHAPE) & pl.col(DOS).is_not_null())
+        pl.concat(
+            [
+                lf.filter(pl.col(d).is_not_null() & ~v.superseded).select(
+                    ROW,
+                    DOS,
+                    pl.lit(i, dtype=pl.Int8).alias("_position"),
+                    pl.col(d).alias("_dx"),
+                )
+                for i, d in enumerate(c.DIAGNOSES, start=1)
+            ]
+        )
+        .filter(pl.col(DOS).is_not_null())
         .collect()
-        .lazy()
     )
+    # the code and its shape are read per distinct (diagnosis as written, DOS) pair, not per
+    # stacked diagnosis (a code is a function of the text); a malformed code is the second
+    # clause's: only well-shaped codes are looked up
     pairs = (
-        long.select("_code", DOS)
+        long.lazy()
+        .select("_dx", DOS)
         .unique()
+        .with_columns(_dx_code(pl.col("_dx")).alias("_code"))
+        .filter(pl.col("_code").str.contains(_ICD10_SHAPE))
         .with_columns(_fiscal_year(pl.col(DOS)).alias(FISCAL_YEAR))
         .join(years.lazy(), on=FISCAL_YEAR, how="left")
         .with_columns(pl.col("_has_set").fill_null(False))
@@ -87,24 +91,26 @@ def cd004_icd10_billable(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
         .filter(
             (pl.col("valid_start_date") <= pl.col(DOS)) & (pl.col(DOS) <= pl.col("valid_end_date"))
         )
-        .select("_code", DOS)
+        .select("_dx", DOS)
         .unique()
     )
-    judged = (
-        pairs.join(
-            billable_pairs.with_columns(pl.lit(True).alias("_billable")),
-            on=["_code", DOS],
-            how="left",
+    judged = pairs.join(
+        billable_pairs.with_columns(pl.lit(True).alias("_billable")),
+        on=["_dx", DOS],
+        how="left",
+    ).collect()
+
+    def of_pairs(which: pl.Expr) -> pl.LazyFrame:
+        # the stacked diagnoses of these pairs (those of their texts first: a cheap look-up)
+        chosen = judged.filter(which).select("_dx", DOS)
+        return (
+            long.lazy()
+            .filter(pl.col("_dx").is_in(chosen.get_column("_dx").unique().implode()))
+            .join(chosen.lazy(), on=["_dx", DOS], how="semi")
         )
-        .collect()
-        .lazy()
-    )
+
     bad = (
-        long.join(
-            judged.filter(pl.col("_has_set") & pl.col("_billable").is_null()).select("_code", DOS),
-            on=["_code", DOS],
-            how="semi",
-        )
+        of_pairs(pl.col("_has_set") & pl.col("_billable").is_null())
         .group_by(ROW)
         .agg(
             # rows are in position order (stacked column by column), kept within each group
@@ -112,9 +118,7 @@ def cd004_icd10_billable(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
         )
     )
     unjudged = (
-        long.join(
-            judged.filter(~pl.col("_has_set")).select("_code", DOS), on=["_code", DOS], how="semi"
-        )
+        of_pairs(~pl.col("_has_set"))
         .select(ROW)
         .unique()
         .with_columns(pl.lit(True).alias(NO_ICD10_SET))

@@ -70,13 +70,10 @@ def dc001_consent_look_back(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
         .sort(DOS)
     )
     # only the (person, NPI) pairs some CTBS line has can match: the others are dropped before
-    # the de-duplication and the sort
+    # the sort. Encounters of one (person, NPI, date) are not de-duplicated: the as-of join
+    # takes one of them and each gives the same date.
     pairs = [c.PERSON_ID, c.RENDERING_NPI]
-    consented = (
-        consented.join(ctbs.select(pairs).unique(), on=pairs, how="semi")
-        .unique(subset=[c.PERSON_ID, c.RENDERING_NPI, DOS])
-        .sort(DOS)
-    )
+    consented = consented.join(ctbs.select(pairs), on=pairs, how="semi").sort(DOS)
     found = ctbs.join_asof(
         consented,
         on=DOS,

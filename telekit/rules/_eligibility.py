@@ -243,25 +243,41 @@ def coverage_on_dos(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
         c.ENROLLMENT_START_DATE,
         c.ENROLLMENT_END_DATE,
         c.TELEHEALTH_COVERED,
+        (pl.len().over(c.PERSON_ID) > 1).alias("_several"),
     )
     covers = (pl.col(DOS) >= pl.col(c.ENROLLMENT_START_DATE)) & (
         pl.col(c.ENROLLMENT_END_DATE).is_null() | (pl.col(DOS) <= pl.col(c.ENROLLMENT_END_DATE))
     )
     billed = covers & (pl.col(_COV_PAYER_KEY) == v.payer_key)
+    # a billed span that says telehealth is not covered (null is unknown)
+    telehealth_false = pl.col("_billed") & pl.col(c.TELEHEALTH_COVERED).eq_missing(False)
     joined = (
         lf.select(ROW, c.PERSON_ID, DOS, "payer_key")
         .join(spans, on=c.PERSON_ID, how="inner")
         .with_columns(covers.alias("_covers"), billed.alias("_billed"))
         .collect()
     )
-    per_line = joined.group_by(ROW).agg(
-        pl.lit(True).alias(COV_HAS_ROWS),
-        pl.col("_covers").any().alias(COV_COVERS_DOS),
-        pl.col("_billed").any().alias(COV_BILLED_COVERS_DOS),
-        (pl.col("_billed") & pl.col(c.TELEHEALTH_COVERED).eq_missing(False))  # null is unknown
-        .any()
-        .alias(COV_BILLED_TELEHEALTH_FALSE),
+    # A line of a person with one span has one joined row: its flags are that row's (no
+    # aggregation over a million groups); only the lines of persons with several spans are
+    # aggregated per line (`any` ignores nulls, as `fill_null(False)` does on one row).
+    one_span = joined.filter(~pl.col("_several")).select(
+        ROW,
+        pl.lit(value=True).alias(COV_HAS_ROWS),
+        pl.col("_covers").fill_null(value=False).alias(COV_COVERS_DOS),
+        pl.col("_billed").fill_null(value=False).alias(COV_BILLED_COVERS_DOS),
+        telehealth_false.fill_null(value=False).alias(COV_BILLED_TELEHEALTH_FALSE),
     )
+    several_spans = (
+        joined.filter(pl.col("_several"))
+        .group_by(ROW)
+        .agg(
+            pl.lit(value=True).alias(COV_HAS_ROWS),
+            pl.col("_covers").any().alias(COV_COVERS_DOS),
+            pl.col("_billed").any().alias(COV_BILLED_COVERS_DOS),
+            telehealth_false.any().alias(COV_BILLED_TELEHEALTH_FALSE),
+        )
+    )
+    per_line = pl.concat([one_span, several_spans])
     # the payers covering the DOS, as text, only where a message needs them (EL004's lines)
     other_payer_rows = per_line.filter(
         pl.col(COV_COVERS_DOS) & ~pl.col(COV_BILLED_COVERS_DOS)

@@ -57,19 +57,21 @@ def ncci_editions(inputs: Inputs, kind: str) -> list[tuple[int, NcciEdition]]:
     return [(i, e) for i, e in enumerate(inputs.reference.ncci) if getattr(e, kind) is not None]
 
 
-def edition_per_line(lf: pl.LazyFrame, inputs: Inputs, kind: str, prefix: str) -> pl.LazyFrame:
-    """``_row`` with the edition each line's DOS is judged with: ``{prefix}_edition_index`` (into
-    ``inputs.reference.ncci``; null when no loaded edition's quarter is within 365 days of the
-    DOS), ``{prefix}_edition`` (its first day), ``{prefix}_exact`` (the edition is the DOS's
-    quarter's). The edition of the DOS's quarter wins, else the nearest quarter; among equals the
-    one given last."""
+def edition_per_dos(lf: pl.LazyFrame, inputs: Inputs, kind: str, prefix: str) -> pl.LazyFrame:
+    """Per distinct non-null DOS of ``lf`` that some loaded edition judges, the edition it is
+    judged with: ``{prefix}_edition_index`` (into ``inputs.reference.ncci``), ``{prefix}_edition``
+    (its first day), ``{prefix}_exact`` (the edition is the DOS's quarter's). The edition of the
+    DOS's quarter wins, else the nearest quarter within 365 days; among equals the one given
+    last. A DOS no edition is near has no row."""
     editions = ncci_editions(inputs, kind)
     if not editions:
-        return lf.select(
-            ROW,
-            pl.lit(None, dtype=pl.Int32).alias(f"{prefix}_edition_index"),
-            pl.lit(None, dtype=pl.Date).alias(f"{prefix}_edition"),
-            pl.lit(value=False).alias(f"{prefix}_exact"),
+        return pl.LazyFrame(
+            schema={
+                DOS: pl.Date,
+                f"{prefix}_edition_index": pl.Int32,
+                f"{prefix}_edition": pl.Date,
+                f"{prefix}_exact": pl.Boolean,
+            }
         )
     table = pl.LazyFrame(
         {
@@ -88,7 +90,7 @@ def edition_per_line(lf: pl.LazyFrame, inputs: Inputs, kind: str, prefix: str) -
         .otherwise(0)
     )
     dates = lf.select(DOS).unique().filter(pl.col(DOS).is_not_null())
-    chosen = (
+    return (
         dates.join(table, how="cross")
         .with_columns(distance.alias("_distance"))
         .filter(pl.col("_distance") <= NEAREST_EDITION_DAYS)
@@ -102,15 +104,24 @@ def edition_per_line(lf: pl.LazyFrame, inputs: Inputs, kind: str, prefix: str) -
             (pl.col("_distance") == 0).alias(f"{prefix}_exact"),
         )
     )
-    return (
-        lf.select(ROW, DOS)
-        .join(chosen, on=DOS, how="left")
-        .select(
-            ROW,
-            f"{prefix}_edition_index",
-            f"{prefix}_edition",
-            pl.col(f"{prefix}_exact").fill_null(value=False),
-        )
+
+
+def with_edition(lf: pl.LazyFrame, inputs: Inputs, kind: str, prefix: str) -> pl.LazyFrame:
+    """``lf`` with the three columns of ``edition_per_dos`` (nulls and ``{prefix}_exact`` false
+    where no loaded edition judges the DOS), joined on the DOS (a few hundred dates), not per
+    line."""
+    return lf.join(
+        edition_per_dos(lf, inputs, kind, prefix), on=DOS, how="left", nulls_equal=False
+    ).with_columns(pl.col(f"{prefix}_exact").fill_null(value=False))
+
+
+def edition_per_line(lf: pl.LazyFrame, inputs: Inputs, kind: str, prefix: str) -> pl.LazyFrame:
+    """``_row`` with the edition each line's DOS is judged with: ``{prefix}_edition_index`` (into
+    ``inputs.reference.ncci``; null when no loaded edition's quarter is within 365 days of the
+    DOS), ``{prefix}_edition`` (its first day), ``{prefix}_exact`` (the edition is the DOS's
+    quarter's): ``edition_per_dos``, per line."""
+    return with_edition(lf.select(ROW, DOS), inputs, kind, prefix).select(
+        ROW, f"{prefix}_edition_index", f"{prefix}_edition", f"{prefix}_exact"
     )
 
 
@@ -144,65 +155,91 @@ def ncci_ptp_pairs(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     ``ptp_edition_index``) and, on a column-2 line no modifier bypasses, the column-1 code it is
     paired with (``nc001_column_1``, the smallest when several) and the edit's modifier indicator
     (``nc001_indicator``). Other lines get nulls."""
-    chosen = edition_per_line(lf, inputs, "ptp", "ptp")
+    empty = pl.LazyFrame(
+        schema={ROW: pl.UInt32, NC001_COLUMN_1: pl.String, NC001_INDICATOR: pl.String}
+    )
+    # every edition's PTP table stacked with its index: one join for all editions
+    tables = [
+        edition.ptp.lazy().select(
+            pl.lit(index, dtype=pl.Int32).alias(PTP_EDITION_INDEX),
+            COLUMN_1_CODE,
+            COLUMN_2_CODE,
+            EFFECTIVE_DATE,
+            DELETION_DATE,
+            MODIFIER_INDICATOR,
+        )
+        for index, edition in ncci_editions(inputs, "ptp")
+        if edition.ptp is not None
+    ]
+    flagged = _ptp_flagged(lf, inputs, pl.concat(tables)) if tables else empty
+    row_type = lf.collect_schema()[ROW]
+    return with_edition(lf, inputs, "ptp", "ptp").join(
+        flagged.with_columns(pl.col(ROW).cast(row_type)), on=ROW, how="left"
+    )
+
+
+def _ptp_flagged(lf: pl.LazyFrame, inputs: Inputs, ptp: pl.LazyFrame) -> pl.LazyFrame:
+    """``_row``, ``nc001_column_1`` and ``nc001_indicator`` of the column-2 lines NC001 flags.
+
+    The pairs of lines of one day (person, rendering NPI, DOS; null keys never pair) are found
+    by a join on a 64-bit hash of the day's key with only the rows and codes (a day key's three
+    columns copied into every pair cost three times the join); the pairs whose codes are an edit
+    of the day's edition are then checked on the real key (a hash collision is no pair) and on
+    the edit's dates and modifier indicator."""
     lines = (
         _live(lf)
-        .select(
-            ROW,
-            *DAY_KEY,
-            c.HCPCS_CODE,
-            _any_modifier(BYPASS_MODIFIERS).alias("_bypass"),
-            (
-                CODE.str.contains(r"^99[2-4][0-9]{2}$")
-                & (CODE >= "99202")
-                & _any_modifier(EM_BYPASS_MODIFIERS)
-            ).alias("_em_bypass"),
+        .filter(pl.all_horizontal(pl.col(k).is_not_null() for k in [*DAY_KEY, c.HCPCS_CODE]))
+        .select(ROW, *DAY_KEY, c.HCPCS_CODE, pl.struct(DAY_KEY).hash().alias("_day"))
+        .join(
+            edition_per_dos(lf, inputs, "ptp", "ptp").select(DOS, PTP_EDITION_INDEX),
+            on=DOS,
+            how="inner",
         )
-        .join(chosen, on=ROW, how="inner")
-        .filter(pl.col(PTP_EDITION_INDEX).is_not_null() & pl.col(c.HCPCS_CODE).is_not_null())
+        .collect()
     )
-    hits = []
-    for index, edition in ncci_editions(inputs, "ptp"):
-        assert edition.ptp is not None
-        day = lines.filter(pl.col(PTP_EDITION_INDEX) == index)
-        pairs = (
-            day.select(
-                *DAY_KEY, pl.col(c.HCPCS_CODE).alias(COLUMN_1_CODE), pl.col(ROW).alias("_r1")
-            )
-            .join(day, on=DAY_KEY, how="inner", nulls_equal=False)
-            .filter(pl.col("_r1") != pl.col(ROW))
-            .join(
-                edition.ptp.lazy().select(
-                    COLUMN_1_CODE, COLUMN_2_CODE, EFFECTIVE_DATE, DELETION_DATE, MODIFIER_INDICATOR
-                ),
-                left_on=[COLUMN_1_CODE, c.HCPCS_CODE],
-                right_on=[COLUMN_1_CODE, COLUMN_2_CODE],
-                how="inner",
-            )
-            .filter(in_force(pl.col(DOS)))
-            .filter(
-                (pl.col(MODIFIER_INDICATOR) == "0")
-                | ((pl.col(MODIFIER_INDICATOR) == "1") & ~pl.col("_bypass") & ~pl.col("_em_bypass"))
-            )
+    # the edits between codes the lines hold (a few hundred of two million rows)
+    codes = lines.get_column(c.HCPCS_CODE).unique().implode()
+    edits = ptp.filter(pl.col(COLUMN_1_CODE).is_in(codes) & pl.col(COLUMN_2_CODE).is_in(codes))
+    keyed = lines.lazy()
+    pairs = (
+        keyed.select("_day", pl.col(c.HCPCS_CODE).alias(COLUMN_1_CODE), pl.col(ROW).alias("_r1"))
+        .join(keyed.select("_day", ROW, c.HCPCS_CODE, PTP_EDITION_INDEX), on="_day", how="inner")
+        .filter(pl.col("_r1") != pl.col(ROW))
+        .join(
+            edits,
+            left_on=[PTP_EDITION_INDEX, COLUMN_1_CODE, c.HCPCS_CODE],
+            right_on=[PTP_EDITION_INDEX, COLUMN_1_CODE, COLUMN_2_CODE],
+            how="inner",
         )
-        hits.append(
-            pairs.sort(COLUMN_1_CODE)
-            .group_by(ROW)
-            .agg(
-                pl.col(COLUMN_1_CODE).first().alias(NC001_COLUMN_1),
-                pl.col(MODIFIER_INDICATOR).first().alias(NC001_INDICATOR),
-            )
-        )
-    flagged = (
-        pl.concat(hits)
-        if hits
-        else pl.LazyFrame(
-            schema={ROW: pl.UInt32, NC001_COLUMN_1: pl.String, NC001_INDICATOR: pl.String}
-        )
+        .collect()
     )
-    row_type = lf.collect_schema()[ROW]
-    return lf.join(chosen, on=ROW, how="left").join(
-        flagged.with_columns(pl.col(ROW).cast(row_type)), on=ROW, how="left"
+    day_1 = keyed.select(pl.col(ROW).alias("_r1"), *(pl.col(k).alias(f"_1{k}") for k in DAY_KEY))
+    modifiers = lf.select(ROW, v.MODIFIERS)
+    return (
+        pairs.lazy()
+        .join(keyed.select(ROW, *DAY_KEY), on=ROW, how="inner")
+        .join(day_1, on="_r1", how="inner")
+        .filter(*(pl.col(f"_1{k}") == pl.col(k) for k in DAY_KEY))
+        .filter(in_force(pl.col(DOS)))
+        .join(modifiers, on=ROW, how="inner")
+        .filter(
+            (pl.col(MODIFIER_INDICATOR) == "0")
+            | (
+                (pl.col(MODIFIER_INDICATOR) == "1")
+                & ~_any_modifier(BYPASS_MODIFIERS)
+                & ~(
+                    CODE.str.contains(r"^99[2-4][0-9]{2}$")
+                    & (CODE >= "99202")
+                    & _any_modifier(EM_BYPASS_MODIFIERS)
+                )
+            )
+        )
+        .sort(COLUMN_1_CODE)
+        .group_by(ROW)
+        .agg(
+            pl.col(COLUMN_1_CODE).first().alias(NC001_COLUMN_1),
+            pl.col(MODIFIER_INDICATOR).first().alias(NC001_INDICATOR),
+        )
     )
 
 
@@ -338,12 +375,10 @@ def ncci_mue_units(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     (``nc002_units``: the line's for MAI 1, the running sum of the code's units for the person,
     rendering NPI and DOS in sort order for MAI 2 and 3) and whether they exceed the value
     (``nc002_over``)."""
-    chosen = edition_per_line(lf, inputs, "mue", "mue")
     lines = (
         _live(lf)
         .select(ROW, *DAY_KEY, *SORT_KEYS[1:], c.HCPCS_CODE, c.SERVICE_UNIT_QUANTITY)
-        .join(chosen, on=ROW, how="inner")
-        .filter(pl.col(MUE_EDITION_INDEX).is_not_null())
+        .join(edition_per_dos(lf, inputs, "mue", "mue"), on=DOS, how="inner")
     )
     # one join on (edition, code) against every edition's MUE table stacked
     tables = [
@@ -357,37 +392,54 @@ def ncci_mue_units(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
         if edition.mue is not None
     ]
     if not tables:
-        return lf.join(chosen, on=ROW, how="left").with_columns(
+        return with_edition(lf, inputs, "mue", "mue").with_columns(
             pl.lit(None, dtype=pl.Int32).alias(NC002_MUE),
             pl.lit(None, dtype=pl.String).alias(NC002_MAI),
             pl.lit(None, dtype=c.UNITS).alias(NC002_UNITS),
             pl.lit(None, dtype=pl.Boolean).alias(NC002_OVER),
         )
     units = pl.col(c.SERVICE_UNIT_QUANTITY).fill_null(0)
+    group = [*DAY_KEY, c.HCPCS_CODE]
+    matched = (
+        lines.join(pl.concat(tables), on=[MUE_EDITION_INDEX, c.HCPCS_CODE], how="inner")
+        # a line whose group's hash is unique is alone in its group (lines of one group share
+        # their hash): its day's units are its own. Only the other lines (a few thousand of a
+        # million) need the sort and the running sum.
+        .with_columns(pl.struct(group).hash().is_unique().alias("_alone"))
+        .collect()
+    )
+    alone = matched.filter(pl.col("_alone")).select(
+        ROW, NC002_MUE, NC002_MAI, units.cast(c.UNITS).alias(NC002_UNITS)
+    )
     # The frame is sorted by the day's group (person, NPI, code, DOS) then the sort keys, so a
     # group starts where a key differs from the previous row's: the running sum within the group
     # is the running sum of the frame less its value before the group's first row (exact:
     # Decimal), without a window over many small groups.
-    group = [*DAY_KEY, c.HCPCS_CODE]
     starts = pl.any_horizontal([pl.col(g).ne_missing(pl.col(g).shift(1)) for g in group]).fill_null(
         True
     )
     running = units.cum_sum()
     day_sum = running - pl.when(starts).then(running - units).forward_fill()
-    judged = (
-        lines.join(pl.concat(tables), on=[MUE_EDITION_INDEX, c.HCPCS_CODE], how="inner")
+    together = (
+        matched.filter(~pl.col("_alone"))
         .sort([*DAY_KEY[:2], c.HCPCS_CODE, *SORT_KEYS], nulls_last=True)
-        .with_columns(
+        .select(
+            ROW,
+            NC002_MUE,
+            NC002_MAI,
             pl.when(pl.col(NC002_MAI) == "1")
             .then(units)
             .otherwise(day_sum)
             .cast(c.UNITS)
-            .alias(NC002_UNITS)
+            .alias(NC002_UNITS),
         )
-        .with_columns((pl.col(NC002_UNITS) > pl.col(NC002_MUE).cast(c.UNITS)).alias(NC002_OVER))
-        .select(ROW, NC002_MUE, NC002_MAI, NC002_UNITS, NC002_OVER)
     )
-    return lf.join(chosen, on=ROW, how="left").join(judged, on=ROW, how="left")
+    judged = (
+        pl.concat([alone, together])
+        .lazy()
+        .with_columns((pl.col(NC002_UNITS) > pl.col(NC002_MUE).cast(c.UNITS)).alias(NC002_OVER))
+    )
+    return with_edition(lf, inputs, "mue", "mue").join(judged, on=ROW, how="left")
 
 
 def _nc002_message() -> pl.Expr:

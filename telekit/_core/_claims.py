@@ -30,7 +30,7 @@ def superseded(frame: Frame, name: str = SUPERSEDED) -> Frame:
         .unique()
         .with_columns(pl.lit(True).alias(mark))
     )
-    joined = frame.join(originals, on=c.CLAIM_ID, how="left", maintain_order="left")
+    joined = frame.join(originals, on=c.CLAIM_ID, how="left")
     return joined.with_columns(
         (
             pl.col(mark).fill_null(False)

@@ -89,7 +89,7 @@ def _valid_on_dos(lf: pl.LazyFrame, periods: pl.DataFrame, key: str, out: str) -
     """``out`` is True where the line's ``key`` has a validity period covering the DOS."""
     if periods.get_column(key).is_unique().all():
         return (
-            lf.join(periods.lazy(), on=key, how="left", maintain_order="left")
+            lf.join(periods.lazy(), on=key, how="left")
             .with_columns(
                 pl.col(DOS)
                 .is_between(pl.col("valid_start_date"), pl.col("valid_end_date"))
@@ -106,9 +106,7 @@ def _valid_on_dos(lf: pl.LazyFrame, periods: pl.DataFrame, key: str, out: str) -
         .unique()
         .with_columns(pl.lit(True).alias(out))
     )
-    return lf.join(valid, on=ROW, how="left", maintain_order="left").with_columns(
-        pl.col(out).fill_null(False)
-    )
+    return lf.join(valid, on=ROW, how="left").with_columns(pl.col(out).fill_null(False))
 
 
 def _code_attributes(lf: pl.LazyFrame) -> pl.LazyFrame:
@@ -125,7 +123,7 @@ def _code_attributes(lf: pl.LazyFrame) -> pl.LazyFrame:
         .with_columns(pl.lit(True).alias(v.CODE_KNOWN))
         .rename({k: f"code_{k}" for k in static_cols if k != "hcpcs_code"})
     )
-    lf = lf.join(static.lazy(), on=c.HCPCS_CODE, how="left", maintain_order="left").with_columns(
+    lf = lf.join(static.lazy(), on=c.HCPCS_CODE, how="left").with_columns(
         v.code_known.fill_null(False)
     )
     return _valid_on_dos(lf, _periods(codes, c.HCPCS_CODE), c.HCPCS_CODE, v.CODE_VALID_ON_DOS)
@@ -136,9 +134,9 @@ def _pos_attributes(lf: pl.LazyFrame) -> pl.LazyFrame:
     known = pos.select(pl.col("place_of_service_code").unique()).with_columns(
         pl.lit(True).alias(v.POS_KNOWN)
     )
-    lf = lf.join(
-        known.lazy(), on=c.PLACE_OF_SERVICE_CODE, how="left", maintain_order="left"
-    ).with_columns(v.pos_known.fill_null(False))
+    lf = lf.join(known.lazy(), on=c.PLACE_OF_SERVICE_CODE, how="left").with_columns(
+        v.pos_known.fill_null(False)
+    )
     return _valid_on_dos(
         lf, _periods(pos, c.PLACE_OF_SERVICE_CODE), c.PLACE_OF_SERVICE_CODE, v.POS_VALID_ON_DOS
     )
@@ -261,7 +259,7 @@ def _providers(lf: pl.LazyFrame, providers: pl.DataFrame | None) -> pl.LazyFrame
         .alias(v.PROV_LICENSED_STATES),
         pl.lit(True).alias(v.PROV_LISTED),
     )
-    return lf.join(roster, on=c.RENDERING_NPI, how="left", maintain_order="left").with_columns(
+    return lf.join(roster, on=c.RENDERING_NPI, how="left").with_columns(
         v.prov_listed.fill_null(False)
     )
 

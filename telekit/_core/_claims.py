@@ -63,20 +63,11 @@ def link_encounters(
     Lines keep their order.
     """
     out = [prefix + f for f in fields]
-    date = "_link_date"
-    enc = encounters.select(
-        c.ENCOUNTER_ID,
-        c.PERSON_ID,
-        c.RENDERING_NPI,
-        pl.col(c.ENCOUNTER_DATE).alias(date),
-        *(pl.col(f).alias(o) for f, o in zip(fields, out, strict=True)),
-    )
-    by_id = (
-        lines.filter(pl.col(c.ENCOUNTER_ID).is_not_null())
-        .select(row, c.ENCOUNTER_ID)
-        .join(enc.select(c.ENCOUNTER_ID, *out), on=c.ENCOUNTER_ID, how="inner")
-        .select(row, *out)
-    )
+    date, index, by_key = "_link_date", "_link_encounter", "_link_by_key"
+    # each line is first linked to its encounter's position (joins of narrow keys), then the
+    # fields are gathered once by that position: joining the fields themselves, then joining
+    # them back onto the lines by row, gathered every field twice
+    enc = encounters.with_row_index(index)
     keys = [c.PERSON_ID, c.RENDERING_NPI, date]
     no_id = lines.filter(pl.col(c.ENCOUNTER_ID).is_null()).select(
         row, c.PERSON_ID, c.RENDERING_NPI, pl.col(c.CLAIM_LINE_START_DATE).alias(date)
@@ -84,18 +75,30 @@ def link_encounters(
     # only the encounters some line without an encounter_id could match are counted (a semi
     # join keeps every encounter of a matching key, so the counts are the same)
     single = (
-        enc.filter(pl.col(date).is_not_null())
+        enc.select(index, c.PERSON_ID, c.RENDERING_NPI, pl.col(c.ENCOUNTER_DATE).alias(date))
+        .filter(pl.col(date).is_not_null())
         .join(no_id.select(keys), on=keys, how="semi")
         .filter(pl.len().over(keys) == 1)
-        .select(*keys, *out)
+        .select(*keys, index)
     )
-    by_key = no_id.join(single, on=keys, how="inner").select(row, *out)
-    matched = pl.concat([by_id, by_key], how="vertical")
-    if found is not None:
-        matched = matched.with_columns(pl.lit(True).alias(found))
-    # the narrow row column is joined and the fields stacked beside the lines: a join of the wide
-    # lines would gather every one of their columns
-    fetched = lines.select(row).join(matched, on=row, how="left", maintain_order="left").drop(row)
-    if found is not None:
-        fetched = fetched.with_columns(pl.col(found).fill_null(False))
+    keyed = no_id.join(single, on=keys, how="inner").select(row, pl.col(index).alias(by_key))
+    # a line with an encounter_id takes the encounter of that id (a null id matches none), one
+    # without takes the single encounter of its key
+    linked = (
+        lines.select(row, c.ENCOUNTER_ID)
+        .join(
+            enc.select(c.ENCOUNTER_ID, index),
+            on=c.ENCOUNTER_ID,
+            how="left",
+            maintain_order="left",
+        )
+        .join(keyed, on=row, how="left", maintain_order="left")
+        .select(pl.coalesce(index, by_key).alias(index))
+    )
+    fetched = linked.join(
+        enc.select(index, *(pl.col(f).alias(o) for f, o in zip(fields, out, strict=True))),
+        on=index,
+        how="left",
+        maintain_order="left",
+    ).select(*out, *([] if found is None else [pl.col(index).is_not_null().alias(found)]))
     return pl.concat([lines, fetched], how="horizontal")

@@ -248,11 +248,11 @@ def price_lines(lines: pl.DataFrame, pricing: Pricing, payer_key: pl.Expr) -> pl
         c.PLACE_OF_SERVICE_CODE,
         *c.MODIFIERS,
         payer_key.alias("_payer"),
-        units.alias("_units"),
+        c.SERVICE_UNIT_QUANTITY,
     )
     out = base.select(ROW)
-    # --- the Medicare physician fee schedule
-    medicare = base.filter(pl.col(c.PAYER_TYPE) == "medicare")
+    # --- the Medicare physician fee schedule (the units scaled on the lines priced only)
+    medicare = base.filter(pl.col(c.PAYER_TYPE) == "medicare").with_columns(units.alias("_units"))
     rvu = _rvu_rows(pricing)
     releases = _release_of_dos(medicare.get_column(c.CLAIM_LINE_START_DATE), pricing)
     pricing_modifier = pl.coalesce(
@@ -292,12 +292,10 @@ def price_lines(lines: pl.DataFrame, pricing: Pricing, payer_key: pl.Expr) -> pl
         scaled = rvus * pl.col("_cf") * pl.col("_units")
         return _cents_to_money((scaled + _TO_CENTS // 2) // _TO_CENTS)
 
+    # each rate converted once; the line's amount is the one its place of service takes
     priced = priced.select(
         ROW,
-        pl.when(pl.col("_facility"))
-        .then(amount("_pe_fac"))
-        .otherwise(amount("_pe_nonfac"))
-        .alias(EXPECTED_ALLOWED),
+        "_facility",
         amount("_pe_fac").alias(PFS_FACILITY),
         amount("_pe_nonfac").alias(PFS_NON_FACILITY),
         pl.col("_release")
@@ -308,10 +306,20 @@ def price_lines(lines: pl.DataFrame, pricing: Pricing, payer_key: pl.Expr) -> pl
         )
         .alias(PFS_RELEASE),
     )
+    priced = priced.select(
+        ROW,
+        pl.when(pl.col("_facility"))
+        .then(pl.col(PFS_FACILITY))
+        .otherwise(pl.col(PFS_NON_FACILITY))
+        .alias(EXPECTED_ALLOWED),
+        PFS_FACILITY,
+        PFS_NON_FACILITY,
+        PFS_RELEASE,
+    )
     out = out.join(priced, on=ROW, how="left", maintain_order="left")
     # --- the payers' expected fees
     if pricing.expected_fees is not None and pricing.expected_fees.height:
-        fees = _expected_fees(base, pricing.expected_fees)
+        fees = _expected_fees(base.with_columns(units.alias("_units")), pricing.expected_fees)
         out = out.join(fees, on=ROW, how="left", maintain_order="left")
     else:
         out = out.with_columns(pl.lit(None, dtype=c.MONEY).alias(EXPECTED_FEE))

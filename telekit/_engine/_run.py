@@ -146,6 +146,30 @@ def _finding_id(s: pl.Series) -> pl.Series:
     )
 
 
+#: the line's columns a finding carries, and those its exposure amount and suggested fix read
+_FINDING_LINE_COLUMNS = (
+    c.CLAIM_ID,
+    c.CLAIM_LINE_NUMBER,
+    c.ENCOUNTER_ID,
+    c.PERSON_ID,
+    c.PAYER,
+    c.PAYER_TYPE,
+    c.RENDERING_NPI,
+    c.BILLING_NPI,
+    c.CLAIM_LINE_START_DATE,
+    c.HCPCS_CODE,
+    ls.LINE_STATUS,
+    c.CHARGE_AMOUNT,
+    ls.PAID_AMOUNT,
+    pr.EXPECTED_ALLOWED,
+    pr.EXPECTED_FEE,
+    pr.PFS_NON_FACILITY,
+    ls.ALLOWED_AMOUNT,
+    ls.PATIENT_RESPONSIBILITY,
+    ls.LINE_UNPROCESSABLE,
+)
+
+
 def findings(flagged: pl.DataFrame, rules: Mapping[str, Rule]) -> pl.DataFrame:
     """One row per (flagged line, rule), in ``FINDINGS_SCHEMA``, sorted by line then rule.
 
@@ -163,6 +187,11 @@ def findings(flagged: pl.DataFrame, rules: Mapping[str, Rule]) -> pl.DataFrame:
     # the lines some rule flags, once: each rule then filters those few rows, not every line
     flags = [pl.col(_flag(code)) for code in sorted(rules)]
     flagged = flagged.filter(pl.any_horizontal(flags)) if flags else flagged.clear()
+    # Per rule, on its flagged lines: what only the rule says (severity, message, its own fix)
+    # and the exposure, which reads the severity. Then once over every finding: the exposure's
+    # amount and the suggested fix (the same expressions for every rule, read off the columns;
+    # built per rule they made each rule's plan several times larger).
+    fix = "_rule_fix"
     parts = []
     for code in sorted(rules):
         rule = rules[code]
@@ -170,43 +199,32 @@ def findings(flagged: pl.DataFrame, rules: Mapping[str, Rule]) -> pl.DataFrame:
         if hits.height == 0:
             continue
         severity = rule.severity_expr()
-        exposure = ls.exposure(code, severity)
-        amount, basis = ls.exposure_amount(exposure)
         parts.append(
             hits.select(
                 pl.lit(code).alias("rule_code"),
                 pl.lit(rule.name).alias("rule_name"),
-                severity.alias("severity"),
-                c.CLAIM_ID,
-                c.CLAIM_LINE_NUMBER,
-                c.ENCOUNTER_ID,
-                c.PERSON_ID,
-                c.PAYER,
-                c.PAYER_TYPE,
-                c.RENDERING_NPI,
-                c.BILLING_NPI,
-                c.CLAIM_LINE_START_DATE,
-                c.HCPCS_CODE,
-                rule.message_expr().alias("message"),
+                severity.cast(pl.String).alias("severity"),
+                *_FINDING_LINE_COLUMNS,
+                rule.message_expr().cast(pl.String).alias("message"),
                 pl.lit(rule.responsibility).alias("responsibility"),
-                ls.LINE_STATUS,
-                pl.col(c.CHARGE_AMOUNT).cast(c.MONEY),
-                ls.PAID_AMOUNT,
-                pr.EXPECTED_ALLOWED,
-                exposure.alias(ls.EXPOSURE),
-                amount.alias(ls.EXPOSURE_AMOUNT),
-                basis.alias(ls.AMOUNT_BASIS),
-                ls.suggested_fix(exposure, rule.fix_expr()).alias("suggested_fix"),
+                rule.fix_expr().cast(pl.String).alias(fix),
+                ls.exposure(code, severity).alias(ls.EXPOSURE),
             )
         )
     if not parts:
         return pl.DataFrame(schema=FINDINGS_SCHEMA)
+    exposure = pl.col(ls.EXPOSURE)
+    amount, basis = ls.exposure_amount(exposure)
     out = pl.concat(parts, how="vertical").with_columns(
+        pl.col(c.CHARGE_AMOUNT).cast(c.MONEY),
+        amount.alias(ls.EXPOSURE_AMOUNT),
+        basis.alias(ls.AMOUNT_BASIS),
+        ls.suggested_fix(exposure, pl.col(fix)).alias("suggested_fix"),
         pl.concat_str(
             ["rule_code", c.CLAIM_ID, pl.col(c.CLAIM_LINE_NUMBER).cast(pl.String)], separator="|"
         )
         .map_batches(_finding_id, return_dtype=pl.String)
-        .alias("finding_id")
+        .alias("finding_id"),
     )
     return (
         out.select(FINDINGS_SCHEMA.names())

@@ -233,19 +233,21 @@ def _claims(segs: pl.DataFrame, component: str) -> tuple[pl.DataFrame, ...] | No
     reset, is_hl, nm1, entity = RESET, ID == "HL", ID == "NM1", _st(1)
     in_claim, pre, area = IN_CLAIM, PRE, AREA
     # --- the state before each claim: transaction, billing provider, subscriber, patient -----
+    # the rows that set or reset it (and the CLMs), each state column one forward fill
     blk = pl.col("block")
     lvl = pl.col("level")
-    people = segs.filter(pre & ID.is_in(["NM1", "DMG"])).with_columns(entity.alias("entity"))
+    rows = segs.filter(
+        ID.is_in(["ISA", "GS", *_RESETS, "HL", "BHT", "CLM"])
+        | (pre & ID.is_in(["SBR", "NM1", "DMG"]))
+    ).with_columns(entity.alias("entity"))
     ent = pl.col("entity")
-    start = (blk != blk.shift(1)).fill_null(
-        True
-    )  # the first NM1/DMG of an HL block (rows in file order)
-    people = people.with_columns(
+    start = (blk != blk.shift(1)).fill_null(True)  # the first row of an HL block (its HL)
+    rows = rows.with_columns(
         _within_block(nm1 & ~ent.is_in(["IL", "PR"]), start).alias("other_before"),
         _within_block(nm1, start).alias("nm1_rank"),
     )
     other_before = pl.col("other_before")
-    people = people.with_columns(
+    rows = rows.with_columns(
         (nm1 & (lvl == "20") & (pl.col("nm1_rank") == 1) & (ent == "85")).alias("billing_at"),
         (nm1 & (lvl == "22") & (other_before == 0) & (ent == "IL")).alias("il_at"),
         (nm1 & (lvl == "22") & (other_before == 0) & (ent == "PR")).alias("pr_at"),
@@ -262,68 +264,52 @@ def _claims(segs: pl.DataFrame, component: str) -> tuple[pl.DataFrame, ...] | No
         .when(start)
         .then(pl.lit(""))
     )
-    people = people.with_columns(kind.forward_fill().alias("nm1_kind"))
+    rows = rows.with_columns(kind.forward_fill().alias("nm1_kind"))
     last_kind = pl.col("nm1_kind")
     names = pl.concat_str([_st(i).str.to_uppercase() for i in range(3, 8)], separator="\x1f")
     sub_state = ["sbr01", "sbr09", "member", "payer", "sub_key", "sub_birth"]
     pat_state = ["pat_key", "pat_birth", "patient"]
-    lz, pz = segs.lazy(), people.lazy()  # one query: no element lists copied twice
-    sbr = lz.filter((ID == "SBR") & pre)
     dmg = ID == "DMG"
-    il = pz.filter("il_at")
-    qc = pz.filter("qc_at")
-    env = lz.filter(ID.is_in(["ISA", "GS", "ST"])).select(
-        ORD,
-        pl.when(ID == "ISA").then(_st(13)).forward_fill().alias("isa13"),
-        pl.when(ID == "GS").then(_st(6)).forward_fill().alias("gs06"),
-        pl.when(ID == "ST").then(_st(2)).alias("st02"),
-    )
-    events = [
-        # setters: the value a segment sets
-        lz.filter(ID == "BHT").select(ORD, _el(4).alias("bht04")),
-        pz.filter("billing_at").select(ORD, _st(9).alias("billing")),
-        sbr.select(ORD, _el(1).alias("sbr01"), _st(9).alias("sbr09")),
-        il.select(ORD, _st(9).alias("member"), names.alias("sub_key")),
-        pz.filter("pr_at").select(ORD, _st(9).alias("payer")),
-        pz.filter(dmg & (last_kind == "BA")).select(ORD, _st(2).alias("sub_birth")),
-        qc.select(ORD, names.alias("pat_key"), pl.lit("1").alias("patient")),
-        pz.filter(dmg & (last_kind == "CA")).select(ORD, _st(2).alias("pat_birth")),
-        env.filter(pl.col("st02").is_not_null()),
-        # resets: what a segment empties (ST/SE/GE/IEA the transaction, HL 20/22 the billing
-        # provider and the subscriber, any HL the patient)
-        lz.filter(reset).select(
-            ORD, *(pl.lit("").alias(n) for n in ["bht04", "billing", *sub_state, *pat_state])
-        ),
-        lz.filter(is_hl & (lvl == "20")).select(ORD, pl.lit("").alias("billing")),
-        lz.filter(is_hl & lvl.is_in(["20", "22"])).select(
-            ORD, *(pl.lit("").alias(n) for n in sub_state)
-        ),
-        lz.filter(is_hl).select(ORD, *(pl.lit("").alias(n) for n in pat_state)),
+    # what empties a state column: ST/SE/GE/IEA the transaction, HL 20/22 the billing provider
+    # and the subscriber, any HL the patient
+    billing_reset = reset | (is_hl & (lvl == "20"))
+    sub_reset = reset | (is_hl & lvl.is_in(["20", "22"]))
+    pat_reset = reset | is_hl
+    setters: list[tuple[str, pl.Expr, pl.Expr, pl.Expr]] = [
+        ("bht04", ID == "BHT", _el(4), reset),
+        ("billing", pl.col("billing_at"), _st(9), billing_reset),
+        ("sbr01", ID == "SBR", _el(1), sub_reset),
+        ("sbr09", ID == "SBR", _st(9), sub_reset),
+        ("member", pl.col("il_at"), _st(9), sub_reset),
+        ("sub_key", pl.col("il_at"), names, sub_reset),
+        ("payer", pl.col("pr_at"), _st(9), sub_reset),
+        ("sub_birth", dmg & (last_kind == "BA"), _st(2), sub_reset),
+        ("pat_key", pl.col("qc_at"), names, pat_reset),
+        ("patient", pl.col("qc_at"), pl.lit("1"), pat_reset),
+        ("pat_birth", dmg & (last_kind == "CA"), _st(2), pat_reset),
+        # the envelope's control numbers (one ISA; GS and ST before their claims)
+        ("isa13", ID == "ISA", _st(13), pl.lit(False)),
+        ("gs06", ID == "GS", _st(6), pl.lit(False)),
+        ("st02", ID == "ST", _st(2), pl.lit(False)),
     ]
-    state = (
-        pl.concat(events, how="diagonal")
-        .sort("ordinal", maintain_order=True)
-        .select(ORD, pl.all().exclude("ordinal").forward_fill())
-        .unique("ordinal", keep="last", maintain_order=True)
-    )
+    state = [
+        pl.when(setter).then(value).when(empties).then(pl.lit("")).forward_fill().fill_null("")
+        .alias(n)
+        for n, setter, value, empties in setters
+    ]  # fmt: skip
     # --- claims --------------------------------------------------------------------------------
     clm05 = _el(5).str.split(component)
     claims = (
-        lz.filter(ID == "CLM")
+        rows.with_columns(state)
+        .filter(ID == "CLM")
         .select(
             ORD,
             _st(1).alias("id"),
             clm05.list.get(0, null_on_oob=True).fill_null("").str.strip_chars(" ").alias("pos"),
             clm05.list.get(2, null_on_oob=True).fill_null("").str.strip_chars(" ").alias("freq"),
             _el(2).alias("charge"),
+            *(n for n, *_ in setters),
         )
-        .join_asof(state, on="ordinal", strategy="backward")
-        .with_columns(
-            pl.col("bht04", "billing", *sub_state, *pat_state, "isa13", "gs06", "st02").fill_null(
-                ""
-            )
-        )
-        .collect()
     )
     # dependants: a 2010CA patient other than the subscriber is member:NN, NN in order of first
     # appearance per member (the parser's digest of name and birth date)

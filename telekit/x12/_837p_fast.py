@@ -112,8 +112,9 @@ def fast_frames(source: Source, label: str) -> tuple[pl.DataFrame, pl.DataFrame,
 
 
 def _segments(text: str, term: str, element: str) -> pl.DataFrame | None:
-    """The segments (ordinal, elements, id) as the tokenizer yields them; ``None`` when a line
-    break is anywhere but right after a terminator."""
+    """The segments (ordinal, text, id) as the tokenizer yields them; ``None`` when a line
+    break is anywhere but right after a terminator. The elements are split later, on the
+    segments read only."""
     pieces = (
         pl.Series("seg", [text])
         .str.split(term)
@@ -124,22 +125,28 @@ def _segments(text: str, term: str, element: str) -> pl.DataFrame | None:
     if pieces[-1] != "":  # the file ends inside a segment
         return None
     pieces = pieces.filter(pieces.str.len_bytes() > 0)
-    if (pieces.str.contains("\n", literal=True) | pieces.str.contains("\r", literal=True)).any():
+    if pieces.str.contains("[\r\n]").any():
         return None
-    segs = pl.DataFrame([pieces]).select(
+    seg = pl.col("seg")
+    return pl.DataFrame([pieces]).select(
         pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("ordinal"),
-        pl.col("seg").str.split(element).alias("el"),
+        seg,
+        seg.str.slice(0, seg.str.find(element, literal=True)).alias("id"),
     )
-    return segs.with_columns(pl.col("el").list.first().alias("id"))
 
 
-def _envelope_ok(segs: pl.DataFrame) -> bool:
+def _split(segs: pl.DataFrame, element: str) -> pl.DataFrame:
+    """``segs`` with each segment's elements (``el``) in place of its text."""
+    return segs.with_columns(pl.col("seg").str.split(element).alias("el")).drop("seg")
+
+
+def _envelope_ok(segs: pl.DataFrame, element: str) -> bool:
     """Whether the envelope is one the ``Envelope`` records no issue for, all 837P 5010."""
     if segs.get_column("id").str.starts_with("ISA").sum() != 1:
         return False
     if segs.get_column("id").is_in(["LIN", "SVD", "TA1"]).any():
         return False
-    env = segs.filter(ID.is_in(list(_ENVELOPE_LETTER)))
+    env = _split(segs.filter(ID.is_in(list(_ENVELOPE_LETTER))), element)
     letters = "".join(env.get_column("id").replace_strict(_ENVELOPE_LETTER).to_list())
     if _ENVELOPE.fullmatch(letters) is None or env.get_column("id")[0] != "ISA":
         return False
@@ -186,9 +193,10 @@ def _frames(
     text: str, term: str, element: str, component: str
 ) -> tuple[pl.DataFrame, pl.DataFrame, list[int]] | None:
     segs = _segments(text, term, element)
-    if segs is None or not _envelope_ok(segs):
+    if segs is None or not _envelope_ok(segs, element):
         return None
-    segs = segs.filter(ID.is_in(_READ))  # the parser ignores the others (N3, N4, PER, PRV...)
+    # the parser ignores the others (N3, N4, PER, PRV...)
+    segs = _split(segs.filter(ID.is_in(_READ)), element)
     reset, closer, is_hl, nm1 = RESET, CLOSER, ID == "HL", ID == "NM1"
     in_claim, pre = IN_CLAIM, PRE
     hl_level = _st(3)
@@ -275,32 +283,37 @@ def _claims(segs: pl.DataFrame, component: str) -> tuple[pl.DataFrame, ...] | No
     billing_reset = reset | (is_hl & (lvl == "20"))
     sub_reset = reset | (is_hl & lvl.is_in(["20", "22"]))
     pat_reset = reset | is_hl
-    setters: list[tuple[str, pl.Expr, pl.Expr, pl.Expr]] = [
-        ("bht04", ID == "BHT", _el(4), reset),
-        ("billing", pl.col("billing_at"), _st(9), billing_reset),
-        ("sbr01", ID == "SBR", _el(1), sub_reset),
-        ("sbr09", ID == "SBR", _st(9), sub_reset),
-        ("member", pl.col("il_at"), _st(9), sub_reset),
-        ("sub_key", pl.col("il_at"), names, sub_reset),
-        ("payer", pl.col("pr_at"), _st(9), sub_reset),
-        ("sub_birth", dmg & (last_kind == "BA"), _st(2), sub_reset),
-        ("pat_key", pl.col("qc_at"), names, pat_reset),
-        ("patient", pl.col("qc_at"), pl.lit("1"), pat_reset),
-        ("pat_birth", dmg & (last_kind == "CA"), _st(2), pat_reset),
+    # each setter: the segments that set it, the columns it sets and what empties them; the
+    # state at a row is the setter's last row before it (its rank among the setter's rows, 0
+    # once emptied), so only the setters' own rows are ever turned into values
+    setters: list[tuple[pl.Expr, dict[str, pl.Expr], pl.Expr]] = [
+        (ID == "BHT", {"bht04": _el(4)}, reset),
+        (pl.col("billing_at"), {"billing": _st(9)}, billing_reset),
+        (ID == "SBR", {"sbr01": _el(1), "sbr09": _st(9)}, sub_reset),
+        (pl.col("il_at"), {"member": _st(9), "sub_key": names}, sub_reset),
+        (pl.col("pr_at"), {"payer": _st(9)}, sub_reset),
+        (dmg & (last_kind == "BA"), {"sub_birth": _st(2)}, sub_reset),
+        (pl.col("qc_at"), {"pat_key": names, "patient": pl.lit("1")}, pat_reset),
+        (dmg & (last_kind == "CA"), {"pat_birth": _st(2)}, pat_reset),
         # the envelope's control numbers (one ISA; GS and ST before their claims)
-        ("isa13", ID == "ISA", _st(13), pl.lit(False)),
-        ("gs06", ID == "GS", _st(6), pl.lit(False)),
-        ("st02", ID == "ST", _st(2), pl.lit(False)),
+        (ID == "ISA", {"isa13": _st(13)}, pl.lit(False)),
+        (ID == "GS", {"gs06": _st(6)}, pl.lit(False)),
+        (ID == "ST", {"st02": _st(2)}, pl.lit(False)),
     ]
-    state = [
-        pl.when(setter).then(value).when(empties).then(pl.lit("")).forward_fill().fill_null("")
-        .alias(n)
-        for n, setter, value, empties in setters
-    ]  # fmt: skip
+    rank = [
+        pl.when(setter)
+        .then(setter.cast(pl.UInt32).cum_sum())
+        .when(empties)
+        .then(pl.lit(0, pl.UInt32))
+        .forward_fill()
+        .fill_null(0)
+        .alias(f"__s{i}")
+        for i, (setter, _, empties) in enumerate(setters)
+    ]
     # --- claims --------------------------------------------------------------------------------
     clm05 = _el(5).str.split(component)
     claims = (
-        rows.with_columns(state)
+        rows.with_columns(rank)
         .filter(ID == "CLM")
         .select(
             ORD,
@@ -308,9 +321,18 @@ def _claims(segs: pl.DataFrame, component: str) -> tuple[pl.DataFrame, ...] | No
             clm05.list.get(0, null_on_oob=True).fill_null("").str.strip_chars(" ").alias("pos"),
             clm05.list.get(2, null_on_oob=True).fill_null("").str.strip_chars(" ").alias("freq"),
             _el(2).alias("charge"),
-            *(n for n, *_ in setters),
+            *(f"__s{i}" for i in range(len(setters))),
         )
     )
+    flags = [setter.alias(f"__f{i}") for i, (setter, _, _) in enumerate(setters)]
+    setting = rows.select("el", *flags).filter(pl.any_horizontal(pl.col("^__f.*$")))
+    state: list[pl.Series] = []
+    for i, (_, values, _) in enumerate(setters):
+        empty = pl.DataFrame({n: [""] for n in values})  # rank 0: emptied or never set
+        given = pl.concat([empty, setting.filter(f"__f{i}").select(**values)])
+        at = claims.get_column(f"__s{i}")
+        state.extend(given.get_column(n).gather(at) for n in values)
+    claims = claims.drop(f"__s{i}" for i in range(len(setters))).with_columns(state)
     # dependants: a 2010CA patient other than the subscriber is member:NN, NN in order of first
     # appearance per member (the parser's digest of name and birth date)
     pat = pl.concat_str("pat_key", "pat_birth", separator="\x1f")

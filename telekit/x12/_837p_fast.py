@@ -48,6 +48,7 @@ _CLOSERS = [*_RESETS, "HL", "CLM"]  # segments that close the open claim
 # the segments the parser has a handler for (LIN/SVD files fall back), with ISA/GS for their
 # control numbers
 _READ = ["ISA", "GS", *_CLOSERS, "BHT", "SBR", "NM1", "DMG", "REF", "HI", "LX", "SV1", "DTP"]
+_IDS = pl.Enum(_READ)
 
 ID = pl.col("id")
 ORD = pl.col("ordinal")
@@ -196,7 +197,8 @@ def _frames(
     if segs is None or not _envelope_ok(segs, element):
         return None
     # the parser ignores the others (N3, N4, PER, PRV...)
-    segs = _split(segs.filter(ID.is_in(_READ)), element)
+    # the ids as an enum: the many membership tests below compare integers
+    segs = _split(segs.filter(ID.is_in(_READ)), element).with_columns(ID.cast(_IDS))
     reset, closer, is_hl, nm1 = RESET, CLOSER, ID == "HL", ID == "NM1"
     in_claim, pre = IN_CLAIM, PRE
     hl_level = _st(3)
@@ -275,8 +277,6 @@ def _claims(segs: pl.DataFrame, component: str) -> tuple[pl.DataFrame, ...] | No
     rows = rows.with_columns(kind.forward_fill().alias("nm1_kind"))
     last_kind = pl.col("nm1_kind")
     names = pl.concat_str([_st(i).str.to_uppercase() for i in range(3, 8)], separator="\x1f")
-    sub_state = ["sbr01", "sbr09", "member", "payer", "sub_key", "sub_birth"]
-    pat_state = ["pat_key", "pat_birth", "patient"]
     dmg = ID == "DMG"
     # what empties a state column: ST/SE/GE/IEA the transaction, HL 20/22 the billing provider
     # and the subscriber, any HL the patient

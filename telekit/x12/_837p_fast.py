@@ -324,12 +324,18 @@ def _claims(segs: pl.DataFrame, component: str) -> tuple[pl.DataFrame, ...] | No
             *(f"__s{i}" for i in range(len(setters))),
         )
     )
-    flags = [setter.alias(f"__f{i}") for i, (setter, _, _) in enumerate(setters)]
-    setting = rows.select("el", *flags).filter(pl.any_horizontal(pl.col("^__f.*$")))
+    # the setters' rows cut by setter in one pass (no row sets two: their ids, HL levels or
+    # last NM1 differ)
+    setter_of = pl.coalesce(
+        pl.when(setter).then(pl.lit(i, pl.UInt8)) for i, (setter, _, _) in enumerate(setters)
+    )
+    setting = rows.select("el", setter_of.alias("__kind")).filter(pl.col("__kind").is_not_null())
+    by_kind = setting.partition_by("__kind", as_dict=True, include_key=False)
     state: list[pl.Series] = []
     for i, (_, values, _) in enumerate(setters):
         empty = pl.DataFrame({n: [""] for n in values})  # rank 0: emptied or never set
-        given = pl.concat([empty, setting.filter(f"__f{i}").select(**values)])
+        own = by_kind.get((i,), setting.clear().drop("__kind"))
+        given = pl.concat([empty, own.select(**values)])
         at = claims.get_column(f"__s{i}")
         state.extend(given.get_column(n).gather(at) for n in values)
     claims = claims.drop(f"__s{i}" for i in range(len(setters))).with_columns(state)

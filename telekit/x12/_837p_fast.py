@@ -20,8 +20,10 @@ the terminator (blanks before a segment and line breaks after it dropped, as the
 each segment's loop context (the open claim and line, the loop area inside a claim, the HL block)
 is carried by ``forward_fill`` from the segment that sets it, with the segments that reset it (ST,
 HL, CLM...) setting an empty value; the parser's state at each CLM (BHT04, 2010AA billing NPI,
-2000B SBR, 2010BA/BB subscriber and payer, 2010CA patient, control numbers) is the last event
-before it (``join_asof``), so every claim and line sees the value the parser's state would hold.
+2000B SBR, 2010BA/BB subscriber and payer, 2010CA patient, control numbers) is the value of the
+last segment before it that set it, unless a segment emptied it since (a forward-filled rank of
+the setting rows, their values gathered at each CLM), so every claim and line sees the value the
+parser's state would hold.
 """
 
 from __future__ import annotations

@@ -166,21 +166,18 @@ def _line_texts(lines: pl.DataFrame, claims: pl.DataFrame) -> pl.DataFrame:
         CLAIM_SUBMITTED_DATE,
         DX,
     )
-    claim_part = claim_part.with_columns(_dx_list())
-    pointers = (
-        pl.col("__pointers")
-        .str.extract_all("[0-9]+")
-        .cast(pl.List(pl.Int64))
-        .list.eval(pl.element() - 1)
+    claim_part = claim_part.with_columns(_dx_list()).with_columns(
+        pl.col(DX).list.unique(maintain_order=True).alias("__dx_unique")
     )
-    ordered = (
-        pl.concat_list(pl.col(DX).list.gather(pointers, null_on_oob=True), pl.col(DX))
-        .list.drop_nulls()
-        .list.unique(maintain_order=True)
-    )
-    joined = lines.join(claim_part, on=SEQ, how="left", maintain_order="left").with_columns(
-        ordered.alias(DX)
-    )
+    joined = lines.join(claim_part, on=SEQ, how="left", maintain_order="left")
+    # pointers "", "1", "1,2"... (nearly every line) put the claim's codes first in their own
+    # order: the ordered list is the claim's distinct codes, taken once per claim
+    plain = joined.get_column("__pointers").is_in(_PLAIN_POINTERS).fill_null(False)
+    if plain.all():
+        ordered = pl.col("__dx_unique")
+    else:  # other pointers: the whole list ordered on every line (the same on the plain ones)
+        ordered = pl.when(plain).then("__dx_unique").otherwise(_ordered_dx())
+    joined = joined.with_columns(ordered.alias(DX))
     derived = {
         RENDERING_NPI: pl.coalesce(_given("__line_rendering"), _given("__claim_rendering")),
         PLACE_OF_SERVICE_CODE: pl.coalesce(_given("__line_pos"), _given("__claim_pos")),
@@ -189,6 +186,24 @@ def _line_texts(lines: pl.DataFrame, claims: pl.DataFrame) -> pl.DataFrame:
     absent = (ORIGINAL_CLAIM_ID, ENCOUNTER_ID)
     return joined.select(
         *(derived.get(c, pl.col(c)).alias(c) for c in CLAIMS.names if c not in absent), ROW
+    )
+
+
+_PLAIN_POINTERS = ["", *(",".join(str(i) for i in range(1, n + 1)) for n in range(1, 13))]
+
+
+def _ordered_dx() -> pl.Expr:
+    """The claim's codes (``DX``) with the ones the line's SV107 pointers name first, each once."""
+    pointers = (
+        pl.col("__pointers")
+        .str.extract_all("[0-9]+")
+        .cast(pl.List(pl.Int64))
+        .list.eval(pl.element() - 1)
+    )
+    return (
+        pl.concat_list(pl.col(DX).list.gather(pointers, null_on_oob=True), pl.col(DX))
+        .list.drop_nulls()
+        .list.unique(maintain_order=True)
     )
 
 

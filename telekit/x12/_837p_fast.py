@@ -20,8 +20,10 @@ the terminator (blanks before a segment and line breaks after it dropped, as the
 each segment's loop context (the open claim and line, the loop area inside a claim, the HL block)
 is carried by ``forward_fill`` from the segment that sets it, with the segments that reset it (ST,
 HL, CLM...) setting an empty value; the parser's state at each CLM (BHT04, 2010AA billing NPI,
-2000B SBR, 2010BA/BB subscriber and payer, 2010CA patient, control numbers) is the last event
-before it (``join_asof``), so every claim and line sees the value the parser's state would hold.
+2000B SBR, 2010BA/BB subscriber and payer, 2010CA patient, control numbers) is the value of the
+last segment before it that set it, unless a segment emptied it since (a forward-filled rank of
+the setting rows, their values gathered at each CLM), so every claim and line sees the value the
+parser's state would hold.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ _CLOSERS = [*_RESETS, "HL", "CLM"]  # segments that close the open claim
 # the segments the parser has a handler for (LIN/SVD files fall back), with ISA/GS for their
 # control numbers
 _READ = ["ISA", "GS", *_CLOSERS, "BHT", "SBR", "NM1", "DMG", "REF", "HI", "LX", "SV1", "DTP"]
+_IDS = pl.Enum(_READ)
 
 ID = pl.col("id")
 ORD = pl.col("ordinal")
@@ -112,8 +115,9 @@ def fast_frames(source: Source, label: str) -> tuple[pl.DataFrame, pl.DataFrame,
 
 
 def _segments(text: str, term: str, element: str) -> pl.DataFrame | None:
-    """The segments (ordinal, elements, id) as the tokenizer yields them; ``None`` when a line
-    break is anywhere but right after a terminator."""
+    """The segments (ordinal, text, id) as the tokenizer yields them; ``None`` when a line
+    break is anywhere but right after a terminator. The elements are split later, on the
+    segments read only."""
     pieces = (
         pl.Series("seg", [text])
         .str.split(term)
@@ -124,22 +128,28 @@ def _segments(text: str, term: str, element: str) -> pl.DataFrame | None:
     if pieces[-1] != "":  # the file ends inside a segment
         return None
     pieces = pieces.filter(pieces.str.len_bytes() > 0)
-    if (pieces.str.contains("\n", literal=True) | pieces.str.contains("\r", literal=True)).any():
+    if pieces.str.contains("[\r\n]").any():
         return None
-    segs = pl.DataFrame([pieces]).select(
+    seg = pl.col("seg")
+    return pl.DataFrame([pieces]).select(
         pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("ordinal"),
-        pl.col("seg").str.split(element).alias("el"),
+        seg,
+        seg.str.slice(0, seg.str.find(element, literal=True)).alias("id"),
     )
-    return segs.with_columns(pl.col("el").list.first().alias("id"))
 
 
-def _envelope_ok(segs: pl.DataFrame) -> bool:
+def _split(segs: pl.DataFrame, element: str) -> pl.DataFrame:
+    """``segs`` with each segment's elements (``el``) in place of its text."""
+    return segs.with_columns(pl.col("seg").str.split(element).alias("el")).drop("seg")
+
+
+def _envelope_ok(segs: pl.DataFrame, element: str) -> bool:
     """Whether the envelope is one the ``Envelope`` records no issue for, all 837P 5010."""
     if segs.get_column("id").str.starts_with("ISA").sum() != 1:
         return False
     if segs.get_column("id").is_in(["LIN", "SVD", "TA1"]).any():
         return False
-    env = segs.filter(ID.is_in(list(_ENVELOPE_LETTER)))
+    env = _split(segs.filter(ID.is_in(list(_ENVELOPE_LETTER))), element)
     letters = "".join(env.get_column("id").replace_strict(_ENVELOPE_LETTER).to_list())
     if _ENVELOPE.fullmatch(letters) is None or env.get_column("id")[0] != "ISA":
         return False
@@ -186,9 +196,11 @@ def _frames(
     text: str, term: str, element: str, component: str
 ) -> tuple[pl.DataFrame, pl.DataFrame, list[int]] | None:
     segs = _segments(text, term, element)
-    if segs is None or not _envelope_ok(segs):
+    if segs is None or not _envelope_ok(segs, element):
         return None
-    segs = segs.filter(ID.is_in(_READ))  # the parser ignores the others (N3, N4, PER, PRV...)
+    # the parser ignores the others (N3, N4, PER, PRV...)
+    # the ids as an enum: the many membership tests below compare integers
+    segs = _split(segs.filter(ID.is_in(_READ)), element).with_columns(ID.cast(_IDS))
     reset, closer, is_hl, nm1 = RESET, CLOSER, ID == "HL", ID == "NM1"
     in_claim, pre = IN_CLAIM, PRE
     hl_level = _st(3)
@@ -233,19 +245,21 @@ def _claims(segs: pl.DataFrame, component: str) -> tuple[pl.DataFrame, ...] | No
     reset, is_hl, nm1, entity = RESET, ID == "HL", ID == "NM1", _st(1)
     in_claim, pre, area = IN_CLAIM, PRE, AREA
     # --- the state before each claim: transaction, billing provider, subscriber, patient -----
+    # the rows that set or reset it (and the CLMs), each state column one forward fill
     blk = pl.col("block")
     lvl = pl.col("level")
-    people = segs.filter(pre & ID.is_in(["NM1", "DMG"])).with_columns(entity.alias("entity"))
+    rows = segs.filter(
+        ID.is_in(["ISA", "GS", *_RESETS, "HL", "BHT", "CLM"])
+        | (pre & ID.is_in(["SBR", "NM1", "DMG"]))
+    ).with_columns(entity.alias("entity"))
     ent = pl.col("entity")
-    start = (blk != blk.shift(1)).fill_null(
-        True
-    )  # the first NM1/DMG of an HL block (rows in file order)
-    people = people.with_columns(
+    start = (blk != blk.shift(1)).fill_null(True)  # the first row of an HL block (its HL)
+    rows = rows.with_columns(
         _within_block(nm1 & ~ent.is_in(["IL", "PR"]), start).alias("other_before"),
         _within_block(nm1, start).alias("nm1_rank"),
     )
     other_before = pl.col("other_before")
-    people = people.with_columns(
+    rows = rows.with_columns(
         (nm1 & (lvl == "20") & (pl.col("nm1_rank") == 1) & (ent == "85")).alias("billing_at"),
         (nm1 & (lvl == "22") & (other_before == 0) & (ent == "IL")).alias("il_at"),
         (nm1 & (lvl == "22") & (other_before == 0) & (ent == "PR")).alias("pr_at"),
@@ -262,69 +276,71 @@ def _claims(segs: pl.DataFrame, component: str) -> tuple[pl.DataFrame, ...] | No
         .when(start)
         .then(pl.lit(""))
     )
-    people = people.with_columns(kind.forward_fill().alias("nm1_kind"))
+    rows = rows.with_columns(kind.forward_fill().alias("nm1_kind"))
     last_kind = pl.col("nm1_kind")
     names = pl.concat_str([_st(i).str.to_uppercase() for i in range(3, 8)], separator="\x1f")
-    sub_state = ["sbr01", "sbr09", "member", "payer", "sub_key", "sub_birth"]
-    pat_state = ["pat_key", "pat_birth", "patient"]
-    lz, pz = segs.lazy(), people.lazy()  # one query: no element lists copied twice
-    sbr = lz.filter((ID == "SBR") & pre)
     dmg = ID == "DMG"
-    il = pz.filter("il_at")
-    qc = pz.filter("qc_at")
-    env = lz.filter(ID.is_in(["ISA", "GS", "ST"])).select(
-        ORD,
-        pl.when(ID == "ISA").then(_st(13)).forward_fill().alias("isa13"),
-        pl.when(ID == "GS").then(_st(6)).forward_fill().alias("gs06"),
-        pl.when(ID == "ST").then(_st(2)).alias("st02"),
-    )
-    events = [
-        # setters: the value a segment sets
-        lz.filter(ID == "BHT").select(ORD, _el(4).alias("bht04")),
-        pz.filter("billing_at").select(ORD, _st(9).alias("billing")),
-        sbr.select(ORD, _el(1).alias("sbr01"), _st(9).alias("sbr09")),
-        il.select(ORD, _st(9).alias("member"), names.alias("sub_key")),
-        pz.filter("pr_at").select(ORD, _st(9).alias("payer")),
-        pz.filter(dmg & (last_kind == "BA")).select(ORD, _st(2).alias("sub_birth")),
-        qc.select(ORD, names.alias("pat_key"), pl.lit("1").alias("patient")),
-        pz.filter(dmg & (last_kind == "CA")).select(ORD, _st(2).alias("pat_birth")),
-        env.filter(pl.col("st02").is_not_null()),
-        # resets: what a segment empties (ST/SE/GE/IEA the transaction, HL 20/22 the billing
-        # provider and the subscriber, any HL the patient)
-        lz.filter(reset).select(
-            ORD, *(pl.lit("").alias(n) for n in ["bht04", "billing", *sub_state, *pat_state])
-        ),
-        lz.filter(is_hl & (lvl == "20")).select(ORD, pl.lit("").alias("billing")),
-        lz.filter(is_hl & lvl.is_in(["20", "22"])).select(
-            ORD, *(pl.lit("").alias(n) for n in sub_state)
-        ),
-        lz.filter(is_hl).select(ORD, *(pl.lit("").alias(n) for n in pat_state)),
+    # what empties a state column: ST/SE/GE/IEA the transaction, HL 20/22 the billing provider
+    # and the subscriber, any HL the patient
+    billing_reset = reset | (is_hl & (lvl == "20"))
+    sub_reset = reset | (is_hl & lvl.is_in(["20", "22"]))
+    pat_reset = reset | is_hl
+    # each setter: the segments that set it, the columns it sets and what empties them; the
+    # state at a row is the setter's last row before it (its rank among the setter's rows, 0
+    # once emptied), so only the setters' own rows are ever turned into values
+    setters: list[tuple[pl.Expr, dict[str, pl.Expr], pl.Expr]] = [
+        (ID == "BHT", {"bht04": _el(4)}, reset),
+        (pl.col("billing_at"), {"billing": _st(9)}, billing_reset),
+        (ID == "SBR", {"sbr01": _el(1), "sbr09": _st(9)}, sub_reset),
+        (pl.col("il_at"), {"member": _st(9), "sub_key": names}, sub_reset),
+        (pl.col("pr_at"), {"payer": _st(9)}, sub_reset),
+        (dmg & (last_kind == "BA"), {"sub_birth": _st(2)}, sub_reset),
+        (pl.col("qc_at"), {"pat_key": names, "patient": pl.lit("1")}, pat_reset),
+        (dmg & (last_kind == "CA"), {"pat_birth": _st(2)}, pat_reset),
+        # the envelope's control numbers (one ISA; GS and ST before their claims)
+        (ID == "ISA", {"isa13": _st(13)}, pl.lit(False)),
+        (ID == "GS", {"gs06": _st(6)}, pl.lit(False)),
+        (ID == "ST", {"st02": _st(2)}, pl.lit(False)),
     ]
-    state = (
-        pl.concat(events, how="diagonal")
-        .sort("ordinal", maintain_order=True)
-        .select(ORD, pl.all().exclude("ordinal").forward_fill())
-        .unique("ordinal", keep="last", maintain_order=True)
-    )
+    rank = [
+        pl.when(setter)
+        .then(setter.cast(pl.UInt32).cum_sum())
+        .when(empties)
+        .then(pl.lit(0, pl.UInt32))
+        .forward_fill()
+        .fill_null(0)
+        .alias(f"__s{i}")
+        for i, (setter, _, empties) in enumerate(setters)
+    ]
     # --- claims --------------------------------------------------------------------------------
     clm05 = _el(5).str.split(component)
     claims = (
-        lz.filter(ID == "CLM")
+        rows.with_columns(rank)
+        .filter(ID == "CLM")
         .select(
             ORD,
             _st(1).alias("id"),
             clm05.list.get(0, null_on_oob=True).fill_null("").str.strip_chars(" ").alias("pos"),
             clm05.list.get(2, null_on_oob=True).fill_null("").str.strip_chars(" ").alias("freq"),
             _el(2).alias("charge"),
+            *(f"__s{i}" for i in range(len(setters))),
         )
-        .join_asof(state, on="ordinal", strategy="backward")
-        .with_columns(
-            pl.col("bht04", "billing", *sub_state, *pat_state, "isa13", "gs06", "st02").fill_null(
-                ""
-            )
-        )
-        .collect()
     )
+    # the setters' rows cut by setter in one pass (no row sets two: their ids, HL levels or
+    # last NM1 differ)
+    setter_of = pl.coalesce(
+        pl.when(setter).then(pl.lit(i, pl.UInt8)) for i, (setter, _, _) in enumerate(setters)
+    )
+    setting = rows.select("el", setter_of.alias("__kind")).filter(pl.col("__kind").is_not_null())
+    by_kind = setting.partition_by("__kind", as_dict=True, include_key=False)
+    state: list[pl.Series] = []
+    for i, (_, values, _) in enumerate(setters):
+        empty = pl.DataFrame({n: [""] for n in values})  # rank 0: emptied or never set
+        own = by_kind.get((i,), setting.clear().drop("__kind"))
+        given = pl.concat([empty, own.select(**values)])
+        at = claims.get_column(f"__s{i}")
+        state.extend(given.get_column(n).gather(at) for n in values)
+    claims = claims.drop(f"__s{i}" for i in range(len(setters))).with_columns(state)
     # dependants: a 2010CA patient other than the subscriber is member:NN, NN in order of first
     # appearance per member (the parser's digest of name and birth date)
     pat = pl.concat_str("pat_key", "pat_birth", separator="\x1f")

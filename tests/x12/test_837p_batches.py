@@ -7,8 +7,10 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from telekit._core._columns import DIAGNOSES
 from telekit._core._table import Table
 from telekit.x12 import _837p, read_837p
+from telekit.x12 import _837p_batches as _b
 
 DUPLICATE = "duplicate key (claim_id, claim_line_number); first seen at row "
 HEAD = (
@@ -123,3 +125,43 @@ def test_lines_only_read_is_read_837p_without_the_claim_level(
     assert lines.claims.schema == whole.claims.schema
     _same_table(lines.table(), whole.table())
     assert lines.issues.height > 0  # the CLM02 warning of claim OK is still reported
+
+
+def _raw_line(seq: int, row: int, pointers: str | None) -> tuple[object, ...]:
+    values: dict[str, object] = {_b.SEQ: seq, _b.ROW: row, "__pointers": pointers}
+    return tuple(values.get(n, "") for n in _b.LINE_FIELDS)
+
+
+def _raw_claim(seq: int, dx: list[str]) -> tuple[object, ...]:
+    values: dict[str, object] = {_b.SEGMENT_NUMBER: seq, _b.LINE_COUNT: 1, _b.DX: "\x1f".join(dx)}
+    return tuple(values.get(n, "") for n in _b.CLAIM_FIELDS)
+
+
+@pytest.mark.parametrize("tangled", [False, True])
+def test_plain_pointers_order_the_diagnoses_as_the_whole_ordering_does(tangled: bool) -> None:
+    """Lines whose pointers are "", "1", "1,2"... take the claim's distinct codes (once per
+    claim); any other pointer makes every line go through the whole ordering: both agree."""
+    claims = [
+        _raw_claim(1, ["A", "B", "C"]),
+        _raw_claim(2, ["A", "A", "B"]),  # a code twice
+        _raw_claim(3, []),
+        _raw_claim(4, ["X"]),
+    ]
+    pointers: list[str | None] = ["", "1", "1,2", "1,2,3", "1,2,3,4", "1,2"]
+    if tangled:
+        pointers += ["2,1", "3", "01,2", "1,1", "9", "2", None]
+    seqs = [1, 2, 3, 4]
+    lines = [_raw_line(seqs[i % 4], 100 + i, p) for i, p in enumerate(pointers)]
+    lines.append(_raw_line(99, 500, "1"))  # a claim not read: no codes at all
+    raw_lines = _b.raw_frame(lines, _b.LINE_FIELDS)
+    raw_claims = _b.raw_frame(claims, _b.CLAIM_FIELDS)
+    got = _b._line_texts(raw_lines, raw_claims)
+    claim_dx = raw_claims.select(pl.col(_b.SEGMENT_NUMBER).alias(_b.SEQ), _b._dx_list())
+    whole = raw_lines.join(claim_dx, on=_b.SEQ, how="left", maintain_order="left").select(
+        _b._ordered_dx().alias(_b.DX)
+    )
+    want = whole.select(
+        pl.col(_b.DX).list.get(i, null_on_oob=True).alias(d) for i, d in enumerate(DIAGNOSES)
+    )
+    assert_frame_equal(got.select(DIAGNOSES), want)
+    assert got.get_column(DIAGNOSES[0]).to_list()[:4] == ["A", "A", None, "X"]

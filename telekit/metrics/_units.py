@@ -337,10 +337,9 @@ def _patient_money(
     share = (
         pl.when(by_owed).then(owed / owed.sum().over(CURRENT)).otherwise(pl.col(lg.SHARE))
     ).alias("_share")
-    most = pl.col(c.CLAIM_LINE_NUMBER).sort_by(
-        [pl.when(by_owed).then(owed).otherwise(0.0), pl.col(c.CHARGE_AMOUNT), c.CLAIM_LINE_NUMBER],
-        descending=[True, True, False],
-    )
+    # the line owing the most (then the largest charge, then the first line) takes the cents: the
+    # lines sorted once by claim and those keys, the first of each claim (a `sort_by` inside a
+    # window over ~700k claims took 13 s on a 1M-line practice; this sort, a fraction of one)
     weighted = (
         lines.select(
             pl.col(lg.CK).alias(CURRENT),
@@ -351,10 +350,13 @@ def _patient_money(
             "_owed",
         )
         .join(per_claim, on=CURRENT, how="inner")
-        .with_columns(
-            share,
-            (pl.col(c.CLAIM_LINE_NUMBER) == most.first().over(CURRENT)).alias("_most"),
+        .with_columns(share, pl.when(by_owed).then(owed).otherwise(0.0).alias("_most_owed"))
+        .sort(
+            [CURRENT, "_most_owed", c.CHARGE_AMOUNT, c.CLAIM_LINE_NUMBER],
+            descending=[False, True, True, False],
+            maintain_order=True,
         )
+        .with_columns(pl.col(CURRENT).is_first_distinct().alias("_most"))
     )
 
     def spread(total: str) -> pl.Expr:

@@ -121,19 +121,23 @@ def denial_counts(
     keys: Sequence[str] = (),
     encounters: TableLike | None = None,
     policies: Policies | None = None,
+    ledger: lg.Ledger | None = None,
 ) -> pl.DataFrame:
     """The mergeable part of ``denials`` for claims of whole persons with their remittances (the
     bounded-memory audit gives each bucket's; ``finish_denials`` sums them): per (keys,
     group_code, reason_code) the distinct denied lines and claims and the amount. A claim lives
-    in one part, so the distinct counts of disjoint parts add up."""
+    in one part, so the distinct counts of disjoint parts add up. ``ledger``: the ledger of these
+    claims and remittances as of ``as_of`` through the canonical policies, when the caller built
+    it already."""
     keys = list(keys)
     day = as_date(as_of)
-    ledger = lg.build(
-        as_frame("claims", claims),
-        as_remittances(remittances),
-        day,
-        policies=canonical_policies(policies),
-    )
+    if ledger is None:
+        ledger = lg.build(
+            as_frame("claims", claims),
+            as_remittances(remittances),
+            day,
+            policies=canonical_policies(policies),
+        )
     rows = denial_rows(ledger)
     if line_unit(keys):
         attrs = ledger.lines.with_columns(

@@ -105,7 +105,18 @@ def mix_counts(
     """The mergeable part of ``telehealth_mix`` for claims of whole persons (the bounded-memory
     audit gives each bucket's; ``finish_mix`` sums them): per (keys, dimension, category) the
     lines and Σ charges, the shares left to ``finish_mix``."""
-    keys = list(keys)
+    return mix_counts_by(claims, encounters, key_sets=[keys], policies=policies)[0]
+
+
+def mix_counts_by(
+    claims: TableLike,
+    encounters: TableLike | None = None,
+    *,
+    key_sets: Sequence[Sequence[str]],
+    policies: Policies | None = None,
+) -> list[pl.DataFrame]:
+    """``mix_counts`` for each of ``key_sets`` (e.g. none and the month), from one annotation
+    of the lines (annotating is most of the cost)."""
     policy = load_policies(policies)
     claim_lines = current_lines(as_frame("claims", claims))
     encounter_rows = None if encounters is None else as_frame("encounters", encounters)
@@ -131,6 +142,11 @@ def mix_counts(
     dimensions = {"telehealth": TELEHEALTH_CLASS, "place_of_service": POS_CLASS}
     if encounters is not None:
         dimensions["modality"] = c.MODALITY
+    return [_counts(lines, list(keys), dimensions) for keys in key_sets]
+
+
+def _counts(lines: pl.DataFrame, keys: list[str], dimensions: dict[str, str]) -> pl.DataFrame:
+    """Per (keys, dimension, category) of the annotated ``lines``: lines and Σ charges."""
     return pl.concat(
         [
             lines.group_by(*keys, column)

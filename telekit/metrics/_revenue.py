@@ -347,13 +347,16 @@ def claim_units(
     audit: AuditResult | None = None,
     patient_payments: TableLike | None = None,
     policies: Policies | None = None,
+    ledger: lg.Ledger | None = None,
 ) -> pl.DataFrame:
     """The claim units of ``revenue_cycle`` (one row per service, ``CLAIM_UNIT_COLUMNS``) of
     claims of whole persons with their remittances and patient payments: what the
     bounded-memory audit keeps of each bucket, ``finish_revenue`` aggregating their
     concatenation (medians are not mergeable, so the units are kept, not partial sums). A claim,
     its replacements, voids, remittances and payments are one person's, so one receivable per
-    service holds within the part."""
+    service holds within the part. ``ledger``: the ledger of these claims and remittances as of
+    ``as_of`` through the canonical policies, when the caller built it already (the report
+    shares one with ``denial_counts``)."""
     units = _units_of(
         claims,
         remittances,
@@ -361,6 +364,7 @@ def claim_units(
         audit=audit,
         patient_payments=patient_payments,
         policies=policies,
+        ledger=ledger,
     )
     return units.select(CLAIM_UNIT_COLUMNS)
 
@@ -375,13 +379,14 @@ def _units_of(
     policies: Policies | None,
     line_units: bool = False,
     encounters: pl.DataFrame | None = None,
+    ledger: lg.Ledger | None = None,
 ) -> pl.DataFrame:
-    frame = as_frame("claims", claims)
     remits = as_remittances(remittances)
     payments = None if patient_payments is None else as_frame("patient_payments", patient_payments)
     canonical = canonical_policies(policies, audit)
     carcs = canonical.settings.contractual_carcs or u.DEFAULT_CONTRACTUAL_CARCS
-    ledger = lg.build(frame, remits, as_of, policies=canonical)
+    if ledger is None:
+        ledger = lg.build(as_frame("claims", claims), remits, as_of, policies=canonical)
     lines = u.line_table(ledger, remits, patient_payments=payments, contractual_carcs=carcs)
     audited, errors = _audit_frames(audit)
     if line_units:

@@ -80,15 +80,29 @@ def _metric_parts(
     person: the whole audit, or one bucket of the bounded-memory audit): the telehealth-mix
     counts, the canonical payers, and with remittances and an as-of date the claim units of the
     revenue cycle and the denial counts."""
+    from telekit._engine import _ledger  # noqa: PLC0415 - a light import
+    from telekit._read._arguments import as_frame, as_remittances  # noqa: PLC0415
     from telekit.metrics import _denials, _mix, _revenue  # noqa: PLC0415 - a light import
+    from telekit.metrics._inputs import canonical_policies  # noqa: PLC0415
 
+    mix, mix_by_month = _mix.mix_counts_by(
+        result.claims, result.encounters, key_sets=[[], [_MONTH]]
+    )
     parts: dict[str, Any] = {
-        "telehealth_mix": _mix.mix_counts(result.claims, result.encounters),
-        "telehealth_mix_by_month": _mix.mix_counts(result.claims, result.encounters, keys=[_MONTH]),
+        "telehealth_mix": mix,
+        "telehealth_mix_by_month": mix_by_month,
         "payers": _payers(result),
     }
     if remittances is None or as_of is None:
         return parts
+    # one ledger for the revenue cycle and the denials (the same claims, remittances, day and
+    # canonical policies): building it is most of either's cost
+    ledger = _ledger.build(
+        as_frame("claims", result.claims),
+        as_remittances(remittances),
+        as_of,
+        policies=canonical_policies(result.policies, result),
+    )
     parts[_UNITS] = _revenue.claim_units(
         result.claims,
         remittances,
@@ -96,9 +110,10 @@ def _metric_parts(
         audit=result,
         patient_payments=patient_payments,
         policies=result.policies,
+        ledger=ledger,
     )
     parts["denials"] = _denials.denial_counts(
-        result.claims, remittances, as_of=as_of, policies=result.policies
+        result.claims, remittances, as_of=as_of, policies=result.policies, ledger=ledger
     )
     return parts
 

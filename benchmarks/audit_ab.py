@@ -16,11 +16,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
-import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from _ab import arguments, roots, use
 
 TABLES = ("claims", "encounters", "coverage", "providers")
 STAGES = (
@@ -31,16 +31,8 @@ STAGES = (
 )
 
 
-def _use(path: str) -> Any:
-    for name in [m for m in sys.modules if m == "telekit" or m.startswith("telekit.")]:
-        del sys.modules[name]
-    sys.path[:] = [path, *(p for p in sys.path if p not in _ROOTS)]
-    importlib.invalidate_caches()
-    return importlib.import_module("telekit")
-
-
 def _audit_once(root: str, d: Path, *, profile: bool) -> dict[str, Any]:
-    tk = _use(root)
+    tk = use(root)
     audit_mod = importlib.import_module("telekit._audit")
     tm = importlib.import_module("telekit._engine._timing")
     assert Path(tk.__file__).is_relative_to(root), tk.__file__
@@ -79,22 +71,14 @@ def _audit_once(root: str, d: Path, *, profile: bool) -> dict[str, Any]:
     }
 
 
-_ROOTS: list[str] = []
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--old", required=True, help="a directory holding the old telekit package")
-    ap.add_argument(
-        "--dir",
-        type=Path,
-        default=Path(tempfile.gettempdir()) / "telekit-bench-seed1-size769230",
-    )
+    arguments(ap)
     ap.add_argument("--rounds", type=int, default=2)
     args = ap.parse_args()
     new = str(Path(__file__).resolve().parents[1])
     old = str(Path(args.old).resolve())
-    _ROOTS.extend([old, new])
+    roots(old, new)
     runs: dict[str, list[dict[str, Any]]] = {"old": [], "new": []}
     profiled: dict[str, dict[str, float]] = {"old": {}, "new": {}}
     for i in range(args.rounds):

@@ -16,25 +16,15 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import polars as pl
+from _ab import roots as ab_roots
+from _ab import use
 
 TABLES = ("claims", "encounters", "coverage", "providers")
-_ROOTS: set[str] = set()
-
-
-def _use(path: str) -> Any:
-    for name in [m for m in sys.modules if m == "telekit" or m.startswith("telekit.")]:
-        del sys.modules[name]
-    sys.path[:] = [path, *(p for p in sys.path if p not in _ROOTS)]
-    importlib.invalidate_caches()
-    tk = importlib.import_module("telekit")
-    assert Path(tk.__file__).is_relative_to(path), tk.__file__
-    return tk
 
 
 def _cpu(fn: Any) -> tuple[float, float]:
@@ -53,12 +43,12 @@ def main() -> None:
     args = ap.parse_args()
     new = str(Path(__file__).resolve().parent.parent)
     roots = {"old": str(Path(args.old).resolve()), "new": new}
-    _ROOTS.update(roots.values())
+    ab_roots(*roots.values())
     tables = args.tables.split(",")
     best: dict[tuple[str, str], tuple[float, float]] = {}
     for _ in range(args.rounds):
         for version in ("old", "new"):
-            tk = _use(roots[version])
+            tk = use(roots[version])
             source = importlib.import_module("telekit._io._source")
             build = importlib.import_module("telekit._io._build")
             specs = importlib.import_module("telekit._core._columns").TABLES

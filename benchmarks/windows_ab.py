@@ -16,30 +16,21 @@ import argparse
 import contextlib
 import importlib
 import os
-import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from _ab import arguments, roots, use
+
 TABLES = ("claims", "encounters", "coverage", "providers")
-_ROOTS: list[str] = []
 
 
 class _CapturedError(Exception):
     """Raised where ``run`` is called, once the lines and inputs are captured."""
 
 
-def _use(path: str) -> Any:
-    for name in [m for m in sys.modules if m == "telekit" or m.startswith("telekit.")]:
-        del sys.modules[name]
-    sys.path[:] = [path, *(p for p in sys.path if p not in _ROOTS)]
-    importlib.invalidate_caches()
-    return importlib.import_module("telekit")
-
-
 def _capture(root: str, d: Path) -> tuple[Any, Any, Any, Any]:
-    tk = _use(root)
+    tk = use(root)
     audit_mod = importlib.import_module("telekit._audit")
     assert Path(tk.__file__).is_relative_to(root), tk.__file__
     tables = {t: tk.read_table(t, d / f"{t}.parquet") for t in TABLES}
@@ -106,12 +97,7 @@ def _measure(root: str, d: Path, repeat: int, only: str | None) -> dict[str, flo
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--old", required=True, help="a directory holding the old telekit package")
-    ap.add_argument(
-        "--dir",
-        type=Path,
-        default=Path(tempfile.gettempdir()) / "telekit-bench-seed1-size769230",
-    )
+    arguments(ap)
     ap.add_argument("--rounds", type=int, default=1, help="old/new alternations")
     ap.add_argument("--repeat", type=int, default=3, help="timings of each part per round")
     ap.add_argument("--only", help="time only the windows / rule groups whose name holds this")
@@ -119,7 +105,7 @@ def main() -> None:
     args = ap.parse_args()
     new = str(Path(__file__).resolve().parents[1])
     old = str(Path(args.old).resolve())
-    _ROOTS.extend([old, new])
+    roots(old, new)
     best: dict[str, dict[str, float]] = {"old": {}, "new": {}}
     versions = (("new", new),) if args.new_only else (("old", old), ("new", new))
     for i in range(args.rounds):

@@ -13,26 +13,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-_ROOTS: list[str] = []
-
-
-def _use(path: str) -> Any:
-    for name in [m for m in sys.modules if m == "telekit" or m.startswith("telekit.")]:
-        del sys.modules[name]
-    sys.path[:] = [path, *(p for p in sys.path if p not in _ROOTS)]
-    importlib.invalidate_caches()
-    return importlib.import_module("telekit")
-
-
-def _load() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+from _ab import load, roots, use
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,24 +30,24 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     new = str(Path(__file__).resolve().parents[1])
     old = str(Path(args.old).resolve())
-    _ROOTS.extend([old, new])
+    roots(old, new)
     with tempfile.TemporaryDirectory(prefix="telekit-x12-ab-") as tmp:
         sample = importlib.import_module("telekit.sample")
         sample.write(Path(tmp) / "practice", seed=7, size=args.size, format="parquet")
         path = Path(tmp) / "practice" / "x12" / "claims.837"
-        print(f"{path.name}: {path.stat().st_size / (1 << 20):.1f} MB; load {_load()}")
+        print(f"{path.name}: {path.stat().st_size / (1 << 20):.1f} MB; load {load()}")
         best: dict[str, tuple[float, float]] = {}
         tables: dict[str, Any] = {}
         for _ in range(args.rounds):
             for label, root in (("old", old), ("new", new)):
-                tk = _use(root)
+                tk = use(root)
                 tk.read_claims(path)  # warm: imports and first-call caches
                 cpu, wall = time.process_time(), time.perf_counter()
                 tables[label] = tk.read_claims(path)
                 cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
                 was = best.get(label, (float("inf"), float("inf")))
                 best[label] = (min(was[0], cpu), min(was[1], wall))
-                print(f"  {label}: {cpu:.3f} s CPU, {wall:.3f} s wall; load {_load()}")
+                print(f"  {label}: {cpu:.3f} s CPU, {wall:.3f} s wall; load {load()}")
         a, b = tables["old"], tables["new"]
         same = (
             a.data.equals(b.data)
@@ -72,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"best: old {oc:.3f} s CPU / {ow:.3f} s wall, new {nc:.3f} s CPU / {nw:.3f} s wall "
             f"({oc / nc:.2f}x CPU, {ow / nw:.2f}x wall); {b.data.height:,} lines, results "
-            f"{'identical' if same else 'DIFFERENT'}; load {_load()}"
+            f"{'identical' if same else 'DIFFERENT'}; load {load()}"
         )
     return 0 if same else 1
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import io
 import logging
-import os
 import random
 import resource
 import subprocess
@@ -36,6 +35,8 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
+
+from _ab import load
 
 T = TypeVar("T")
 MB = 1 << 20
@@ -191,10 +192,6 @@ def time_pyx12(path: Path, segments: int) -> float | None:
     return seconds
 
 
-def _load() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
 _CHILD = """
 import resource, sys, time
 import telekit as tk
@@ -224,7 +221,7 @@ def time_big(path: Path, how: str) -> None:
     size_mb = _folder_mb(path) if path.is_dir() else path.stat().st_size / MB
     print(
         f"  telekit {how + ':':13} {seconds:8.1f} s  {size_mb / seconds:7.1f} MB/s  "
-        f"{lines:,} lines, peak RSS {peak:,.0f} MB (target < 2,048 MB), load {_load()}"
+        f"{lines:,} lines, peak RSS {peak:,.0f} MB (target < 2,048 MB), load {load()}"
     )
 
 
@@ -247,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="telekit runs on the small file")
     parser.add_argument("--no-pyx12", action="store_true")
     args = parser.parse_args(argv)
-    print(f"load average at the start: {_load()}")
+    print(f"load average at the start: {load()}")
     with tempfile.TemporaryDirectory(prefix="telekit-x12-bench-") as tmp:
         if args.synthetic:
             small = Path(tmp) / "claims_5mb.837"
@@ -264,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"target >= 100x), {pyx12_s / telekit['read_s']:.1f}x (read_837p), "
                 f"{pyx12_s / telekit['tokenize_s']:.1f}x (iter_segments)"
             )
-        print(f"load average: {_load()}")
+        print(f"load average: {load()}")
         if args.big:
             big = Path(tmp) / "claims_500mb.837"
             t0 = time.perf_counter()
@@ -284,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
                     write_837p(part, int(args.big_mb * MB / args.big_files), first_claim=i * 10**7)
                 print(f"{folder.name}/: {args.big_files} files, {_folder_mb(folder):.0f} MB")
                 time_big(folder, "read_claims")
-        print(f"peak RSS of this process: {_peak_mb():,.0f} MB; load average: {_load()}")
+        print(f"peak RSS of this process: {_peak_mb():,.0f} MB; load average: {load()}")
     return 0
 
 

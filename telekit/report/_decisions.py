@@ -151,7 +151,20 @@ def _altered(rows: int, row_id: int, why: str) -> Verification:
 
 def verify_chain(conn: sqlite3.Connection) -> Verification:
     """Recompute the chain of the ``decisions`` table on ``conn`` in id order; stop at the first
-    break."""
+    break. Every read is made in one read transaction (one snapshot of the file): a reviewer
+    who commits a decision while the chain is read cannot look like a removal (the rows read
+    before the commit, the highest id read after it)."""
+    own = not conn.in_transaction
+    if own:
+        conn.execute("BEGIN")
+    try:
+        return _verify_snapshot(conn)
+    finally:
+        if own:
+            conn.execute("ROLLBACK")
+
+
+def _verify_snapshot(conn: sqlite3.Connection) -> Verification:
     found = {row[1] for row in conn.execute("PRAGMA table_info(decisions)")}
     rows = conn.execute("SELECT COUNT(*) FROM decisions").fetchone()[0]
     if not {"prev_hash", "row_hash"} <= found:

@@ -17,7 +17,7 @@ import pytest
 
 from telekit import InputError, TelekitError, report
 from telekit._cli import main
-from telekit.report._decisions import row_hash
+from telekit.report._decisions import row_hash, verify_chain
 from telekit.review import ReviewStore, Verification, read_decisions, verify
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
@@ -413,3 +413,35 @@ def test_the_report_and_the_review_read_the_same_current_decisions(tmp_path: Pat
     assert review["claim_id"].to_list() == ["C1", "C2"]
     assert report.sort("finding_id").equals(review.sort("finding_id"))
     assert review.filter(pl.col("finding_id") == "f2")["decision"].item() == "needs_query"
+
+
+class _CommitsBeforeTheSequence(sqlite3.Connection):
+    """A read connection during whose chain check another reviewer commits a decision: right
+    before the highest id ever written (``sqlite_sequence``) is read."""
+
+    other: Path
+
+    def execute(self, sql: str, *args: object) -> sqlite3.Cursor:  # type: ignore[override]
+        if "sqlite_sequence" in sql:
+            with ReviewStore(self.other) as store:
+                store.record(_findings(7).slice(6, 1), "dismiss", reviewer="bob")
+        return super().execute(sql, *args)
+
+
+def test_a_decision_committed_while_the_chain_is_read_is_not_a_removal(tmp_path: Path) -> None:
+    """Two reviewers on one file: the chain is read in one snapshot, so bob's commit between
+    the rows and the highest id is not taken for removed decisions (it was, before: "the file
+    had decisions up to 6, now up to 5"); the next check sees bob's decision, intact."""
+    path = _review(tmp_path / "review.sqlite")
+    _CommitsBeforeTheSequence.other = path
+    conn = sqlite3.connect(
+        f"{path.resolve().as_uri()}?mode=ro", uri=True, factory=_CommitsBeforeTheSequence
+    )
+    try:
+        found = verify_chain(conn)
+    finally:
+        conn.close()
+    assert found.intact, found.message
+    assert found.rows == 5
+    after = verify(path)
+    assert after.intact and after.rows == 6, after.message

@@ -220,7 +220,7 @@ def clean_text_columns(
         and schema.get(column.name) == pl.String()
         and column.dtype == pl.String()
     ]
-    few = _few_distinct(frame, [c.name for c in columns if c.kind in ("id", "text")])
+    few = _few_distinct(frame, [c.name for c in columns if c.kind in _coerce.TEXT_KINDS])
     checks: dict[str, pl.Expr] = {}
     for column in columns:
         check = _coerce.clean_check(column, pl.col(column.name), few=column.name in few)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
+from typing import Final
 
 import polars as pl
 
@@ -218,6 +219,12 @@ def typed_reason(column: Column, value: pl.Expr) -> pl.Expr:
     return range_reason(column, value)
 
 
+#: column kinds whose cells repeat a few values (read on their distinct cells), and kinds of free
+#: identifiers and text (read cell by cell unless a column is found to repeat few values)
+FEW_KINDS: Final = ("code", "enum")
+TEXT_KINDS: Final = ("id", "text")
+
+
 def clean_check(column: Column, source: pl.Expr, *, few: bool = False) -> pl.Expr | None:
     """One value over the whole String column ``source`` telling whether its cells could skip
     ``prepare_text`` and ``parse`` (no value map); None for a kind that is not text.
@@ -226,11 +233,11 @@ def clean_check(column: Column, source: pl.Expr, *, few: bool = False) -> pl.Exp
     the list of distinct cells (a few thousand of a million), for ``read_as_themselves``.
     Other identifiers and free text: a boolean, true when no cell has surrounding blanks or is
     empty (the same verdict, without finding the distinct cells of a column that has many)."""
-    text = column.kind in ("id", "text") and column.default is None
+    text = column.kind in TEXT_KINDS and column.default is None
     if text and not few:
         blank = (source.str.strip_chars() != source) | (source.str.len_bytes() == 0)
         return blank.any().not_()
-    if not text and column.kind not in ("code", "enum"):
+    if not text and column.kind not in FEW_KINDS:
         return None
     cells = source if column.default is None else source.fill_null(pl.lit(column.default))
     return cells.drop_nulls().unique().implode()

@@ -29,6 +29,7 @@ from telekit._core._payer_names import (
     normalised_payer_expr,
     why_no_payer_type,
 )
+from telekit._io._coerce import FEW_KINDS
 from telekit._io._source import ROW
 
 BLANK, TOTALS, FOOTER = "blank", "totals", "footer"
@@ -43,7 +44,6 @@ _FOOTER = (
     r"|run\s+(?:date|time)\b|\*+\s*end\s+of\s+report)"
 )
 
-_FEW = ("code", "enum")  # kinds whose columns hold few distinct cells
 _PT_SOURCE = "__payer_type_source"
 _FROM_POLICY, _FROM_BUILTIN = "policy", "builtin"
 _NAMES_SHOWN = 5
@@ -78,7 +78,7 @@ def any_candidate(spec: c.TableSpec, keys: Sequence[tuple[str, str]]) -> pl.Expr
     return pl.any_horizontal(
         [
             pl.col(cell).is_null().any()
-            | (pl.col(cell).unique() if spec.column(k).kind in _FEW else pl.col(cell))
+            | (pl.col(cell).unique() if spec.column(k).kind in FEW_KINDS else pl.col(cell))
             .str.contains(_NOT_A_KEY)
             .any()
             for k, cell in keys

@@ -231,13 +231,16 @@ def _key_hashes(opened: Opened) -> pl.DataFrame:
 
 def _claim_buckets(claim_keys: pl.DataFrame, links: Links) -> pl.DataFrame:
     """Each claim's bucket(s): __hc -> __bucket (its persons are linked, so one bucket unless a
-    line has no person)."""
+    line has no person), sorted by __hc: a batch joined to it (``Router``, ``PaymentRouter``)
+    costs the batch's rows, not the map's (polars joins on a sorted right key without
+    hashing it; unsorted, every batch paid for the whole map, which grows with the input)."""
     return (
         claim_keys.lazy()
         .filter(pl.col(_HC).is_not_null())
         .select(_HC, links.person_bucket(pl.col(_HP)).alias(BUCKET))
         .unique()
         .collect()
+        .sort(_HC, BUCKET)  # eager: a lazy sort's result does not carry the sorted flag
     )
 
 

@@ -51,7 +51,7 @@ from telekit._io._maps import MapSpec
 from telekit._read._arguments import RemittancesInput
 from telekit._scale._links import _HC, _h
 from telekit._scale._remit_parts import GIVEN, ORDER, SCHEMAS, RemitParts
-from telekit._scale._split import BUCKET, Split, _write_pieces
+from telekit._scale._split import BUCKET, Split, _write_pieces, write_work
 from telekit._scale._tally import tally_remittances
 
 RK = "__rk"  # hash of (remit_id, remit_claim_seq)
@@ -147,7 +147,7 @@ class Router:
         self.pieces += 1
         keys = routed.select(_remit_key().alias(RK), BUCKET).unique()
         (self._source() / "map").mkdir(parents=True, exist_ok=True)
-        keys.write_parquet(self._source() / "map" / f"{self.pieces:05d}.parquet")
+        write_work(keys, self._source() / "map" / f"{self.pieces:05d}.parquet")
         _write_pieces(routed.drop(_CLAIM, _HC), self._source() / kind, self.pieces)
 
     def _stage(self, frame: pl.DataFrame, kind: str) -> None:
@@ -157,8 +157,8 @@ class Router:
         self.pieces += 1
         folder = self._source() / f"stage-{kind}"
         folder.mkdir(parents=True, exist_ok=True)
-        frame.with_columns(_remit_key().alias(RK)).write_parquet(
-            folder / f"{self.pieces:05d}.parquet"
+        write_work(
+            frame.with_columns(_remit_key().alias(RK)), folder / f"{self.pieces:05d}.parquet"
         )
 
     def add(self, part: Table | Remittances) -> None:

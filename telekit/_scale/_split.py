@@ -41,6 +41,15 @@ if TYPE_CHECKING:
 BUCKET = "__bucket"
 POS = "__pos"  # order of a table read whole
 BUCKET_LINES = 500_000  # claim lines per bucket (about 2 GB of audit working memory)
+# the work files' compression: lz4 writes a batch of remittance lines in two thirds of zstd's
+# CPU time and reads it back faster, for files 1.5x larger (they live only as long as the run)
+WORK_COMPRESSION = "lz4"
+
+
+def write_work(frame: pl.DataFrame, path: Path) -> None:
+    """``frame`` as a work file (a piece, a map, a bucket's findings): read back whole by this
+    run only, so no statistics and a fast compression."""
+    frame.write_parquet(path, statistics=False, compression=WORK_COMPRESSION)
 
 
 @dataclass(frozen=True)
@@ -110,7 +119,7 @@ def _write_pieces(frame: pl.DataFrame, folder: Path, batch: int) -> None:
         target = folder / f"{k:05d}"
         target.mkdir(parents=True, exist_ok=True)
         piece = ordered.slice(offset, n).drop(BUCKET)
-        piece.write_parquet(target / f"{batch:05d}.parquet", statistics=False)
+        write_work(piece, target / f"{batch:05d}.parquet")
         offset += n
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import polars as pl
 
@@ -43,12 +43,12 @@ POS = "__pos"  # order of a table read whole
 BUCKET_LINES = 500_000  # claim lines per bucket (about 2 GB of audit working memory)
 # the work files' compression: lz4 writes a batch of remittance lines in two thirds of zstd's
 # CPU time and reads it back faster, for files 1.5x larger (they live only as long as the run)
-WORK_COMPRESSION = "lz4"
+WORK_COMPRESSION: Final = "lz4"
 
 
 def write_work(frame: pl.DataFrame, path: Path) -> None:
-    """``frame`` as a work file (a piece, a map, a bucket's findings): read back whole by this
-    run only, so no statistics and a fast compression."""
+    """``frame`` as a work file (a bucket's piece, a remittance map, staged rows): read back
+    whole by this run only, so no statistics and a fast compression."""
     frame.write_parquet(path, statistics=False, compression=WORK_COMPRESSION)
 
 

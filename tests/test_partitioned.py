@@ -26,7 +26,7 @@ from telekit._engine._result import EXPOSURE_KINDS, exposure_totals, money_phras
 from telekit._io import _stream
 from telekit._read import _remittances as _read_remittances
 from telekit._read import _tables
-from telekit._scale import _links, _partitioned, _split, _tally
+from telekit._scale import _links, _partitioned, _remits, _split, _tally
 from telekit._scale._links import components
 from telekit._scale._partitioned import audit_partitioned, should_partition
 from telekit._scale._split import split_inputs
@@ -745,6 +745,7 @@ def test_partitioned_audit_with_remittances_equals_single_process(
     tmp_path: Path,
 ) -> None:
     monkeypatch.setattr(_stream, "BATCH_ROWS", 500)  # several batches and remit_id buckets
+    monkeypatch.setattr(_remits, "ROUTE_ROWS", 1_200)  # staged batches routed a few together
     files = practice_remittances[kind]
     remits = tk.read_remittances(files["remittances"], adjustments=files["adjustments"])
     inputs = _inputs(practice[kind])
@@ -812,6 +813,31 @@ def test_partitioned_audit_with_remittances_equals_single_process(
     )
     assert not national.is_empty()
     assert (national["expected_allowed"] != national["expected_allowed_national"]).all()
+
+
+def test_staged_rows_are_routed_in_groups_of_whole_files(tmp_path: Path) -> None:
+    files = []
+    for i, n in enumerate([3, 4, 2, 6, 1]):
+        files.append(tmp_path / f"{i}.parquet")
+        pl.DataFrame({"i": [i] * n, "n": range(n)}).write_parquet(files[-1])
+    groups = list(_remits._groups(files, 5))
+    assert [g.height for g in groups] == [7, 8, 1]  # 3+4, 2+6, 1: each group ends past 5 rows
+    every = pl.concat([pl.read_parquet(f) for f in files])
+    assert_frame_equal(pl.concat(groups), every)  # every row once, in input order
+    assert [g.height for g in _remits._groups(files, 10**9)] == [16]
+    assert list(_remits._groups([], 5)) == []
+
+
+def test_the_claim_map_is_sorted_for_the_join(practice: dict[str, Path], tmp_path: Path) -> None:
+    # a batch joined to a map sorted on its key costs the batch's rows, not the map's: the
+    # sorted flag must be set (a lazy sort's result does not carry it)
+    inputs = _inputs(practice["parquet"])
+    split = split_inputs(
+        inputs["claims"], encounters=inputs["encounters"], work=tmp_path, claim_buckets=True
+    )
+    assert split.claim_buckets is not None
+    assert split.claim_buckets.get_column("__hc").flags["SORTED_ASC"]
+    assert split.claim_buckets.height == split.claim_buckets.unique().height
 
 
 def test_remittances_found_misaligned_are_routed_once(

@@ -28,8 +28,10 @@ and ``Remittances`` given are theirs. ``latest_payment_date`` is the latest remi
 payment date of every remittance (matched or not): the default ``as_of``, as ``audit`` takes it.
 
 Memory: one batch or one remit_id bucket of one source (about 1,000,000 rows), an 835 file
-whole, and the two maps, which grow with the input: 12 bytes per claim and per routed remittance
-claim (about 0.05 GB per million claims).
+whole, up to 5,000,000 staged adjustment or remark rows while they are routed (``ROUTE_ROWS``:
+about 0.4 GB), and the two maps, which grow with the input: 12 bytes per claim and per routed
+remittance claim (about 0.05 GB per million claims). Both maps are sorted by their key, so a
+batch joined to one costs the batch's rows, not the map's.
 """
 
 from __future__ import annotations
@@ -49,11 +51,15 @@ from telekit._io._maps import MapSpec
 from telekit._read._arguments import RemittancesInput
 from telekit._scale._links import _HC, _h
 from telekit._scale._remit_parts import GIVEN, ORDER, SCHEMAS, RemitParts
-from telekit._scale._split import BUCKET, Split, _write_pieces
+from telekit._scale._split import BUCKET, Split, _write_pieces, write_work
 from telekit._scale._tally import tally_remittances
 
 RK = "__rk"  # hash of (remit_id, remit_claim_seq)
 _CLAIM = "__claim"
+# staged adjustments and remarks (narrow: about 80 MB per million rows) routed together: a
+# bucket gets one piece per 4,000,000 staged rows rather than one per staged batch (a batches x
+# buckets count of small files, the one part of the routing that grew faster than its rows)
+ROUTE_ROWS = 4_000_000
 
 
 def _remit_key() -> pl.Expr:
@@ -73,6 +79,22 @@ def _canonical(frame: pl.DataFrame, schema: pl.Schema) -> pl.DataFrame:
 def _latest(dates: pl.Series) -> date | None:
     value = dates.max()
     return value if isinstance(value, date) else None
+
+
+def _groups(files: Sequence[Path], rows: int) -> Iterator[pl.DataFrame]:
+    """The staged ``files`` read in order and concatenated into frames of at least ``rows`` rows
+    (the last one fewer), each file whole: a bucket is given one piece per group, not one per
+    staged batch."""
+    pending: list[pl.DataFrame] = []
+    held = 0
+    for f in files:
+        pending.append(pl.read_parquet(f))
+        held += pending[-1].height
+        if held >= rows:
+            yield pl.concat(pending, how="diagonal")
+            pending, held = [], 0
+    if pending:
+        yield pl.concat(pending, how="diagonal")
 
 
 class Router:
@@ -125,7 +147,7 @@ class Router:
         self.pieces += 1
         keys = routed.select(_remit_key().alias(RK), BUCKET).unique()
         (self._source() / "map").mkdir(parents=True, exist_ok=True)
-        keys.write_parquet(self._source() / "map" / f"{self.pieces:05d}.parquet")
+        write_work(keys, self._source() / "map" / f"{self.pieces:05d}.parquet")
         _write_pieces(routed.drop(_CLAIM, _HC), self._source() / kind, self.pieces)
 
     def _stage(self, frame: pl.DataFrame, kind: str) -> None:
@@ -135,8 +157,8 @@ class Router:
         self.pieces += 1
         folder = self._source() / f"stage-{kind}"
         folder.mkdir(parents=True, exist_ok=True)
-        frame.with_columns(_remit_key().alias(RK)).write_parquet(
-            folder / f"{self.pieces:05d}.parquet"
+        write_work(
+            frame.with_columns(_remit_key().alias(RK)), folder / f"{self.pieces:05d}.parquet"
         )
 
     def add(self, part: Table | Remittances) -> None:
@@ -172,15 +194,16 @@ class Router:
         """Route the adjustments and remarks to the buckets of their remittance claims."""
         self.folder.mkdir(parents=True, exist_ok=True)
         maps = sorted(self.folder.glob("*/map/*.parquet"))
-        remit_buckets = (
-            pl.scan_parquet(maps).unique().collect()
+        remit_buckets = (  # sorted: each staged file's join costs its rows (see _claim_buckets)
+            pl.scan_parquet(maps).unique().collect().sort(RK, BUCKET)
             if maps
             else pl.DataFrame(schema={RK: pl.UInt64, BUCKET: pl.UInt32})
         )
         for source in self._sources():
             for kind in ("adjustments", "remarks"):
-                for i, staged in enumerate(sorted((source / f"stage-{kind}").glob("*.parquet"))):
-                    frame = pl.read_parquet(staged).join(remit_buckets, on=RK, how="inner")
+                staged = sorted((source / f"stage-{kind}").glob("*.parquet"))
+                for i, group in enumerate(_groups(staged, ROUTE_ROWS)):
+                    frame = group.join(remit_buckets, on=RK, how="inner")
                     if frame.height:
                         _write_pieces(frame.drop(RK), source / kind, i)
                 shutil.rmtree(source / f"stage-{kind}", ignore_errors=True)

@@ -214,6 +214,38 @@ def _dx_list() -> pl.Expr:
     return pl.when(text.str.len_bytes() > 0).then(text.str.split(DX_JOIN)).otherwise(empty)
 
 
+# read on their distinct cells before ``build_table`` (a file repeats a few hundred dates and
+# amounts over its lines; ``build_table`` would try every date format on every cell)
+_PRETYPED = (CLAIM_LINE_START_DATE, CLAIM_SUBMITTED_DATE, SERVICE_UNIT_QUANTITY, CHARGE_AMOUNT)
+
+
+def _pretyped(texts: pl.DataFrame) -> list[pl.Series]:
+    """The ``_PRETYPED`` columns of ``texts`` already in their canonical dtype, each read on its
+    distinct cells by the CSV reader's own expressions; a column any of whose cells would be
+    a reject stays text (``build_table`` then words the reject). Kept typed, ``build_table``
+    takes a column as is (its default filling nulls) and gives the same values and reasons:
+    every cell reads, so only a missing required value or an implausible date could be a
+    reason, and those are found on the distinct cells too."""
+    typed: list[pl.Series] = []
+    for name in _PRETYPED:
+        column = CLAIMS.column(name)
+        text = texts.get_column(name)
+        cells = text.unique()  # null too: a missing required value is a reason
+        t = pl.col("__t")
+        read = (
+            cells.to_frame("__cell")
+            .with_columns(_coerce.prepare_text(pl.col("__cell"), None, column.default).alias("__t"))
+            .with_columns(_coerce.parse(column, t).alias("__v"))
+            .with_columns(_coerce.reason(column, t, pl.col("__v"), None).alias("__r"))
+        )
+        if read.get_column("__r").is_not_null().any():
+            continue
+        read = read.filter(pl.col("__cell").is_not_null())
+        at = text.cast(pl.Enum(read.get_column("__cell"))).to_physical()
+        typed.append(read.get_column("__v").gather(at).alias(name))
+    return typed
+
+
 def _claims_frame(raw: pl.DataFrame, env: Envelope, *, whole: bool = True) -> pl.DataFrame:
     """The typed claim level (``CLAIMS_SCHEMA``); CLM02 that is not an amount is a warning.
     ``whole=False``: only ``SEGMENT_NUMBER`` and ``TOTAL_CHARGE_AMOUNT`` (all the totals check
@@ -327,6 +359,7 @@ class Batches:
     def add(self, raw_lines: pl.DataFrame, raw_claims: pl.DataFrame) -> None:
         """Coerce one batch of whole claims (``raw_frame``s) and keep the typed result."""
         texts = _line_texts(raw_lines, raw_claims)
+        texts = texts.with_columns(_pretyped(texts))
         names = [c for c in texts.columns if c != ROW]
         raw = RawSource(
             name=self.name,

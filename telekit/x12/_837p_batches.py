@@ -219,6 +219,29 @@ def _dx_list() -> pl.Expr:
 _PRETYPED = (CLAIM_LINE_START_DATE, CLAIM_SUBMITTED_DATE, SERVICE_UNIT_QUANTITY, CHARGE_AMOUNT)
 
 
+def _on_cells(text: pl.Series, *steps: pl.Expr) -> tuple[pl.DataFrame, pl.Series]:
+    """``steps`` (expressions of ``pl.col("__cell")`` and of the steps before) computed once
+    per distinct cell of ``text`` in one lazy query (shared sub-expressions computed once: an
+    eager select repeats them), and where each row's cell is in that frame (a null cell last)."""
+    cells = text.drop_nulls().unique()
+    frame = pl.concat([cells, pl.Series([None], dtype=pl.String)]).to_frame("__cell").lazy()
+    for step in steps:
+        frame = frame.with_columns(step)
+    values = frame.collect()
+    at = text.cast(pl.Enum(cells)).to_physical().fill_null(cells.len())
+    return values, at
+
+
+def _read_money(text: pl.Series) -> pl.Series:
+    """``text`` read as an amount (``MONEY``) as the CSV reader reads one, cell by distinct cell."""
+    values, at = _on_cells(
+        text,
+        _coerce.prepare_text(pl.col("__cell")).alias("__t"),
+        _coerce.parse_decimal(pl.col("__t"), scale=2, dtype=MONEY).alias("__v"),
+    )
+    return values.get_column("__v").gather(at).alias(text.name)
+
+
 def _pretyped(texts: pl.DataFrame) -> list[pl.Series]:
     """The ``_PRETYPED`` columns of ``texts`` already in their canonical dtype, each read on its
     distinct cells by the CSV reader's own expressions; a column any of whose cells would be
@@ -229,20 +252,16 @@ def _pretyped(texts: pl.DataFrame) -> list[pl.Series]:
     typed: list[pl.Series] = []
     for name in _PRETYPED:
         column = CLAIMS.column(name)
-        text = texts.get_column(name)
-        cells = text.unique()  # null too: a missing required value is a reason
-        t = pl.col("__t")
-        read = (
-            cells.to_frame("__cell")
-            .with_columns(_coerce.prepare_text(pl.col("__cell"), None, column.default).alias("__t"))
-            .with_columns(_coerce.parse(column, t).alias("__v"))
-            .with_columns(_coerce.reason(column, t, pl.col("__v"), None).alias("__r"))
+        t, v = pl.col("__t"), pl.col("__v")
+        values, at = _on_cells(
+            texts.get_column(name),
+            _coerce.prepare_text(pl.col("__cell"), None, column.default).alias("__t"),
+            _coerce.parse(column, t).alias("__v"),
+            _coerce.reason(column, t, v, None).alias("__r"),
         )
-        if read.get_column("__r").is_not_null().any():
+        if values.get_column("__r").gather(at).is_not_null().any():
             continue
-        read = read.filter(pl.col("__cell").is_not_null())
-        at = text.cast(pl.Enum(read.get_column("__cell"))).to_physical()
-        typed.append(read.get_column("__v").gather(at).alias(name))
+        typed.append(values.get_column("__v").gather(at).alias(name))
     return typed
 
 
@@ -250,17 +269,15 @@ def _claims_frame(raw: pl.DataFrame, env: Envelope, *, whole: bool = True) -> pl
     """The typed claim level (``CLAIMS_SCHEMA``); CLM02 that is not an amount is a warning.
     ``whole=False``: only ``SEGMENT_NUMBER`` and ``TOTAL_CHARGE_AMOUNT`` (all the totals check
     needs, when the claim level is not kept)."""
-    money = _coerce.parse_decimal(
-        _coerce.prepare_text(pl.col(TOTAL_CHARGE_AMOUNT)), scale=2, dtype=MONEY
-    )
+    money = _read_money(raw.get_column(TOTAL_CHARGE_AMOUNT)).alias("__money")
     if whole:
         out = raw.with_columns(
             _payer_type(pl.col(FILING_INDICATOR_CODE)).alias(PAYER_TYPE),
             _coerce.parse_date(_coerce.prepare_text(pl.col(CLAIM_SUBMITTED_DATE))).alias("__date"),
-            money.alias("__money"),
+            money,
         )
     else:
-        out = raw.select(SEGMENT_NUMBER, TOTAL_CHARGE_AMOUNT, money.alias("__money"))
+        out = raw.select(SEGMENT_NUMBER, TOTAL_CHARGE_AMOUNT).with_columns(money)
     unreadable = pl.col(TOTAL_CHARGE_AMOUNT).str.strip_chars().str.len_bytes().gt(0)
     for ordinal in out.filter(unreadable & pl.col("__money").is_null())[SEGMENT_NUMBER]:
         env.issue(
@@ -292,7 +309,7 @@ def _check_totals(lines: pl.DataFrame, claims: pl.DataFrame, env: Envelope) -> N
     an unreadable SV102 or CLM02 are not compared)."""
     if claims.is_empty():
         return
-    money = _coerce.parse_decimal(_coerce.prepare_text(pl.col(CHARGE_AMOUNT)), scale=2, dtype=MONEY)
+    money = _read_money(lines.get_column(CHARGE_AMOUNT))
     sums = (
         lines.select(pl.col(SEQ).alias(SEGMENT_NUMBER), money.alias("__charge"))
         .group_by(SEGMENT_NUMBER)

@@ -227,27 +227,26 @@ _PRETYPED = (
 )
 
 
-def _on_cells(text: pl.Series, *steps: pl.Expr) -> tuple[pl.DataFrame, pl.Series]:
-    """``steps`` (expressions of ``pl.col("__cell")`` and of the steps before) computed once
-    per distinct cell of ``text`` in one lazy query (shared sub-expressions computed once: an
-    eager select repeats them), and where each row's cell is in that frame (a null cell last)."""
+def _on_cells(text: pl.Series, *steps: pl.Expr) -> tuple[pl.LazyFrame, pl.Series]:
+    """A lazy query computing ``steps`` (expressions of ``pl.col("__cell")`` and of the steps
+    before) once per distinct cell of ``text`` (lazy: shared sub-expressions computed once, an
+    eager select repeats them), and where each row's cell is in its result (a null cell last)."""
     cells = text.drop_nulls().unique()
     frame = pl.concat([cells, pl.Series([None], dtype=pl.String)]).to_frame("__cell").lazy()
     for step in steps:
         frame = frame.with_columns(step)
-    values = frame.collect()
     at = text.cast(pl.Enum(cells)).to_physical().fill_null(cells.len())
-    return values, at
+    return frame, at
 
 
 def _read_cells(text: pl.Series, parse: Callable[[pl.Expr], pl.Expr]) -> pl.Series:
     """``text`` read by ``parse`` of its ``prepare_text``, distinct cell by distinct cell."""
-    values, at = _on_cells(
+    query, at = _on_cells(
         text,
         _coerce.prepare_text(pl.col("__cell")).alias("__t"),
         parse(pl.col("__t")).alias("__v"),
     )
-    return values.get_column("__v").gather(at).alias(text.name)
+    return query.collect().get_column("__v").gather(at).alias(text.name)
 
 
 def _read_money(text: pl.Series) -> pl.Series:
@@ -261,17 +260,22 @@ def _pretyped(texts: pl.DataFrame) -> list[pl.Series]:
     a reject stays text (``build_table`` then words the reject). Kept typed, ``build_table``
     takes a column as is (its default filling nulls) and gives the same values and reasons:
     every cell reads, so only a missing required value or an implausible date could be a
-    reason, and those are found on the distinct cells too."""
-    typed: list[pl.Series] = []
+    reason, and those are found on the distinct cells too. The columns' queries are collected
+    together (polars runs them side by side)."""
+    t, v = pl.col("__t"), pl.col("__v")
+    queries, where = [], []
     for name in _PRETYPED:
         column = CLAIMS.column(name)
-        t, v = pl.col("__t"), pl.col("__v")
-        values, at = _on_cells(
+        query, at = _on_cells(
             texts.get_column(name),
             _coerce.prepare_text(pl.col("__cell"), None, column.default).alias("__t"),
             _coerce.parse(column, t).alias("__v"),
             _coerce.reason(column, t, v, None).alias("__r"),
         )
+        queries.append(query)
+        where.append(at)
+    typed: list[pl.Series] = []
+    for name, values, at in zip(_PRETYPED, pl.collect_all(queries), where, strict=True):
         if values.get_column("__r").gather(at).is_not_null().any():
             continue
         typed.append(values.get_column("__v").gather(at).alias(name))

@@ -12,6 +12,8 @@ the whole file. One batch or many, the result is the same: data, rejects, issues
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import polars as pl
 
 from telekit._core._columns import (
@@ -214,21 +216,141 @@ def _dx_list() -> pl.Expr:
     return pl.when(text.str.len_bytes() > 0).then(text.str.split(DX_JOIN)).otherwise(empty)
 
 
+# read on their distinct cells before ``build_table`` (a file repeats a few hundred dates and
+# amounts over its lines; ``build_table`` would try every date format on every cell)
+_PRETYPED = (
+    CLAIM_LINE_NUMBER,
+    CLAIM_LINE_START_DATE,
+    CLAIM_SUBMITTED_DATE,
+    SERVICE_UNIT_QUANTITY,
+    CHARGE_AMOUNT,
+)
+
+
+def _on_cells(text: pl.Series, *steps: pl.Expr) -> tuple[pl.LazyFrame, pl.Series]:
+    """A lazy query computing ``steps`` (expressions of ``pl.col("__cell")`` and of the steps
+    before) once per distinct cell of ``text`` (lazy: shared sub-expressions computed once, an
+    eager select repeats them), and where each row's cell is in its result (a null cell last)."""
+    cells = text.drop_nulls().unique()
+    frame = pl.concat([cells, pl.Series([None], dtype=pl.String)]).to_frame("__cell").lazy()
+    for step in steps:
+        frame = frame.with_columns(step)
+    at = text.cast(pl.Enum(cells)).to_physical().fill_null(cells.len())
+    return frame, at
+
+
+def _read_cells(text: pl.Series, parse: Callable[[pl.Expr], pl.Expr]) -> pl.Series:
+    """``text`` read by ``parse`` of its ``prepare_text``, distinct cell by distinct cell."""
+    query, at = _on_cells(
+        text,
+        _coerce.prepare_text(pl.col("__cell")).alias("__t"),
+        parse(pl.col("__t")).alias("__v"),
+    )
+    return query.collect().get_column("__v").gather(at).alias(text.name)
+
+
+def _read_money(text: pl.Series) -> pl.Series:
+    """``text`` read as an amount (``MONEY``) as the CSV reader reads one."""
+    return _read_cells(text, lambda t: _coerce.parse_decimal(t, scale=2, dtype=MONEY))
+
+
+def _pretyped(texts: pl.DataFrame) -> list[pl.Series]:
+    """The ``_PRETYPED`` columns of ``texts`` already in their canonical dtype, each read on its
+    distinct cells by the CSV reader's own expressions; a column any of whose cells would be
+    a reject stays text (``build_table`` then words the reject). Kept typed, ``build_table``
+    takes a column as is (its default filling nulls) and gives the same values and reasons:
+    every cell reads, so only a missing required value or an implausible date could be a
+    reason, and those are found on the distinct cells too. The columns' queries are collected
+    together (polars runs them side by side)."""
+    t, v = pl.col("__t"), pl.col("__v")
+    queries, where = [], []
+    for name in _PRETYPED:
+        column = CLAIMS.column(name)
+        query, at = _on_cells(
+            texts.get_column(name),
+            _coerce.prepare_text(pl.col("__cell"), None, column.default).alias("__t"),
+            _coerce.parse(column, t).alias("__v"),
+            _coerce.reason(column, t, v, None).alias("__r"),
+        )
+        queries.append(query)
+        where.append(at)
+    typed: list[pl.Series] = []
+    for name, values, at in zip(_PRETYPED, pl.collect_all(queries), where, strict=True):
+        if values.get_column("__r").gather(at).is_not_null().any():
+            continue
+        typed.append(values.get_column("__v").gather(at).alias(name))
+    return typed
+
+
+def _clean_build(texts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+    """(data, rejects) as ``build_table`` makes them from ``texts`` when no line can be a
+    reject, else ``None`` (``build_table`` reads it). ``texts`` holds ``_PRETYPED`` typed: it
+    qualifies when every text column, its empty cells made null, reads as itself
+    (``build_table``'s own clean check: its value is the text as it is), no required column is
+    missing and no key repeats; ``build_table`` then has no reason to give, and reads each text
+    column either as it is or through ``prepare_text`` and ``parse``, which the clean check
+    found give the same values (an empty cell null either way)."""
+    # an empty cell is what ``build_table`` reads as null (``prepare_text``: a column holding
+    # one is not clean, so its text is read): null here, so the column can be found clean
+    text = [n for n in texts.columns if n != ROW and CLAIMS.column(n).dtype == pl.String()]
+    texts = texts.with_columns(pl.when(pl.col(n).str.len_bytes() > 0).then(pl.col(n)) for n in text)
+    checks: list[pl.Expr] = []
+    for name in text:
+        column = CLAIMS.column(name)
+        check = _coerce.clean_check(column, pl.col(name), few=column.kind in _coerce.FEW_KINDS)
+        if check is None:
+            return None
+        checks.append(check.alias(name))
+    required = [c.name for c in CLAIMS.columns if c.required and c.name in texts.columns]
+    row = (
+        texts.lazy()
+        .select(
+            *checks,
+            pl.sum_horizontal(pl.col(required).null_count()).alias("__missing"),
+            pl.struct(CLAIMS.key).is_duplicated().any().alias("__repeated"),
+        )
+        .collect()
+    )
+    if row.item(0, "__missing") or row.item(0, "__repeated"):
+        return None
+    verdicts = row.select(
+        pl.col(c.meta.output_name())
+        if row.schema[c.meta.output_name()] == pl.Boolean()
+        else _coerce.read_as_themselves(
+            CLAIMS.column(c.meta.output_name()), pl.col(c.meta.output_name()).explode()
+        )
+        for c in checks
+    )
+    if not all(verdicts.row(0)):
+        return None
+    data = texts.select(
+        (
+            pl.lit(None, c.dtype)
+            if c.name not in texts.columns
+            else pl.col(c.name)
+            if c.default is None
+            else pl.col(c.name).fill_null(pl.lit(c.default).cast(c.dtype))
+        )
+        .cast(c.dtype)
+        .alias(c.name)
+        for c in CLAIMS.columns
+    )
+    return data, pl.DataFrame(schema=REJECTS_SCHEMA)
+
+
 def _claims_frame(raw: pl.DataFrame, env: Envelope, *, whole: bool = True) -> pl.DataFrame:
     """The typed claim level (``CLAIMS_SCHEMA``); CLM02 that is not an amount is a warning.
     ``whole=False``: only ``SEGMENT_NUMBER`` and ``TOTAL_CHARGE_AMOUNT`` (all the totals check
     needs, when the claim level is not kept)."""
-    money = _coerce.parse_decimal(
-        _coerce.prepare_text(pl.col(TOTAL_CHARGE_AMOUNT)), scale=2, dtype=MONEY
-    )
+    money = _read_money(raw.get_column(TOTAL_CHARGE_AMOUNT)).alias("__money")
     if whole:
         out = raw.with_columns(
             _payer_type(pl.col(FILING_INDICATOR_CODE)).alias(PAYER_TYPE),
-            _coerce.parse_date(_coerce.prepare_text(pl.col(CLAIM_SUBMITTED_DATE))).alias("__date"),
-            money.alias("__money"),
+            _read_cells(raw.get_column(CLAIM_SUBMITTED_DATE), _coerce.parse_date).alias("__date"),
+            money,
         )
     else:
-        out = raw.select(SEGMENT_NUMBER, TOTAL_CHARGE_AMOUNT, money.alias("__money"))
+        out = raw.select(SEGMENT_NUMBER, TOTAL_CHARGE_AMOUNT).with_columns(money)
     unreadable = pl.col(TOTAL_CHARGE_AMOUNT).str.strip_chars().str.len_bytes().gt(0)
     for ordinal in out.filter(unreadable & pl.col("__money").is_null())[SEGMENT_NUMBER]:
         env.issue(
@@ -260,7 +382,7 @@ def _check_totals(lines: pl.DataFrame, claims: pl.DataFrame, env: Envelope) -> N
     an unreadable SV102 or CLM02 are not compared)."""
     if claims.is_empty():
         return
-    money = _coerce.parse_decimal(_coerce.prepare_text(pl.col(CHARGE_AMOUNT)), scale=2, dtype=MONEY)
+    money = _read_money(lines.get_column(CHARGE_AMOUNT))
     sums = (
         lines.select(pl.col(SEQ).alias(SEGMENT_NUMBER), money.alias("__charge"))
         .group_by(SEGMENT_NUMBER)
@@ -327,26 +449,35 @@ class Batches:
     def add(self, raw_lines: pl.DataFrame, raw_claims: pl.DataFrame) -> None:
         """Coerce one batch of whole claims (``raw_frame``s) and keep the typed result."""
         texts = _line_texts(raw_lines, raw_claims)
-        names = [c for c in texts.columns if c != ROW]
-        raw = RawSource(
-            name=self.name,
-            path=self.path,
-            headers=tuple(names),
-            frame=texts.select(
-                *(pl.col(c).alias(f"c{i}") for i, c in enumerate(names)), pl.col(ROW).alias(ROW)
-            ),
-        )
-        table = build_table(CLAIMS, raw, self.entries)
+        typed = _pretyped(texts)
+        texts = texts.with_columns(typed)
+        built = None
+        if len(typed) == len(_PRETYPED) and not (self.entries.values or self.entries.options):
+            built = _clean_build(texts)
+        if built is None:
+            names = [c for c in texts.columns if c != ROW]
+            raw = RawSource(
+                name=self.name,
+                path=self.path,
+                headers=tuple(names),
+                frame=texts.select(
+                    *(pl.col(c).alias(f"c{i}") for i, c in enumerate(names)),
+                    pl.col(ROW).alias(ROW),
+                ),
+            )
+            table = build_table(CLAIMS, raw, self.entries)
+            built = table.data, table.rejects
+        data, rejects = built
         claims = _claims_frame(raw_claims, self.env, whole=self.keep_claims)
         _check_totals(raw_lines, claims, self.env)
         # the lines kept are the batch's rows less its rejects, in row order
         kept = texts.select(ROW, pl.col(CLAIM_ID).alias(_KEY_TEXT)).filter(
-            pl.col(ROW).is_in(table.rejects.get_column("row_number").implode()).not_()
+            pl.col(ROW).is_in(rejects.get_column("row_number").implode()).not_()
         )
-        key_claim = table.data.get_column(CLAIM_ID).alias(_KEY_VALUES[0])
+        key_claim = data.get_column(CLAIM_ID).alias(_KEY_VALUES[0])
         at = pl.col(ROW) + ((len(self.files) - 1) << _FILE_SHIFT)  # the file and the row
         keys = kept.with_columns(
-            at, key_claim, table.data.get_column(CLAIM_LINE_NUMBER).alias(_KEY_VALUES[1])
+            at, key_claim, data.get_column(CLAIM_LINE_NUMBER).alias(_KEY_VALUES[1])
         ).select(
             ROW,
             # the text as given only where it is not the coerced key (saves memory on big files)
@@ -356,10 +487,10 @@ class Batches:
             *_KEY_VALUES,
         )
         self.claims.append(claims if self.keep_claims else pl.DataFrame(schema=CLAIMS_SCHEMA))
-        self.lines.append(table.data)
+        self.lines.append(data)
         self.keys.append(keys)
-        self.rejects.append(table.rejects)
-        self.rows_in += table.rows_in
+        self.rejects.append(rejects)
+        self.rows_in += texts.height
 
     def finish(self) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, int]:
         """(claims, claim lines, rejects sorted by row, lines read) of the whole file."""

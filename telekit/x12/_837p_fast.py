@@ -248,10 +248,14 @@ def _claims(segs: pl.DataFrame, component: str) -> tuple[pl.DataFrame, ...] | No
     # the rows that set or reset it (and the CLMs), each state column one forward fill
     blk = pl.col("block")
     lvl = pl.col("level")
-    rows = segs.filter(
-        ID.is_in(["ISA", "GS", *_RESETS, "HL", "BHT", "CLM"])
-        | (pre & ID.is_in(["SBR", "NM1", "DMG"]))
-    ).with_columns(entity.alias("entity"))
+    rows = (
+        segs.select(ORD, "el", ID, blk, lvl, "in_claim")
+        .filter(
+            ID.is_in(["ISA", "GS", *_RESETS, "HL", "BHT", "CLM"])
+            | (pre & ID.is_in(["SBR", "NM1", "DMG"]))
+        )
+        .with_columns(entity.alias("entity"))
+    )
     ent = pl.col("entity")
     start = (blk != blk.shift(1)).fill_null(True)  # the first row of an HL block (its HL)
     rows = rows.with_columns(
@@ -260,6 +264,11 @@ def _claims(segs: pl.DataFrame, component: str) -> tuple[pl.DataFrame, ...] | No
     )
     other_before = pl.col("other_before")
     rows = rows.with_columns(
+        # what empties a state column: ST/SE/GE/IEA the transaction, HL 20/22 the billing
+        # provider and the subscriber, any HL the patient
+        (reset | (is_hl & (lvl == "20"))).alias("__billing_reset"),
+        (reset | (is_hl & lvl.is_in(["20", "22"]))).alias("__sub_reset"),
+        (reset | is_hl).alias("__pat_reset"),
         (nm1 & (lvl == "20") & (pl.col("nm1_rank") == 1) & (ent == "85")).alias("billing_at"),
         (nm1 & (lvl == "22") & (other_before == 0) & (ent == "IL")).alias("il_at"),
         (nm1 & (lvl == "22") & (other_before == 0) & (ent == "PR")).alias("pr_at"),
@@ -280,11 +289,8 @@ def _claims(segs: pl.DataFrame, component: str) -> tuple[pl.DataFrame, ...] | No
     last_kind = pl.col("nm1_kind")
     names = pl.concat_str([_st(i).str.to_uppercase() for i in range(3, 8)], separator="\x1f")
     dmg = ID == "DMG"
-    # what empties a state column: ST/SE/GE/IEA the transaction, HL 20/22 the billing provider
-    # and the subscriber, any HL the patient
-    billing_reset = reset | (is_hl & (lvl == "20"))
-    sub_reset = reset | (is_hl & lvl.is_in(["20", "22"]))
-    pat_reset = reset | is_hl
+    billing_reset, sub_reset = pl.col("__billing_reset"), pl.col("__sub_reset")
+    pat_reset = pl.col("__pat_reset")
     # each setter: the segments that set it, the columns it sets and what empties them; the
     # state at a row is the setter's last row before it (its rank among the setter's rows, 0
     # once emptied), so only the setters' own rows are ever turned into values
@@ -358,20 +364,23 @@ def _claims(segs: pl.DataFrame, component: str) -> tuple[pl.DataFrame, ...] | No
     # claim-level segments inside claims: REF*F8, HI, NM1*82 (2310B)
     at_claim = in_claim & (area == "2300")
     f8 = (
-        segs.filter((ID == "REF") & at_claim)
+        segs.select("claim", "el", ID, "in_claim", AREA)
+        .filter((ID == "REF") & at_claim)
         .filter(_st(1) == "F8")
         .group_by("claim")
         .agg(_st(2).last().alias("f8"))
     )
     rendering = (
-        segs.filter(nm1 & in_claim & ~pl.col("line_open"))
+        segs.select("claim", "el", ID, "in_claim", "line_open")
+        .filter(nm1 & in_claim & ~pl.col("line_open"))
         .filter(entity == "82")
         .group_by("claim")
         .agg(_st(9).last().alias("rendering"))
     )
     parts = pl.col("el").str.split(component)
     dx = (
-        segs.filter((ID == "HI") & at_claim)
+        segs.select("claim", "el", ID, "in_claim", AREA)
+        .filter((ID == "HI") & at_claim)
         .select("claim", pl.col("el").list.slice(1))
         .explode("el")
         .filter(pl.col("el").is_not_null())
@@ -401,20 +410,23 @@ def _lines(
     # --- lines ---------------------------------------------------------------------------------
     in_line = line_open & (pl.col("line") > 0)
     line_rendering = (
-        segs.filter(nm1 & in_line)
+        segs.select("line", "el", ID, "in_claim", "line_open")
+        .filter(nm1 & in_line)
         .filter(entity == "82")
         .group_by("line")
         .agg(_st(9).last().alias("l_rendering"))
     )
     control = (
-        segs.filter((ID == "REF") & in_line & (area == "2400"))
+        segs.select("line", "el", ID, "in_claim", "line_open", AREA)
+        .filter((ID == "REF") & in_line & (area == "2400"))
         .filter(_st(1) == "6R")
         .group_by("line")
         .agg(_st(2).last().alias("control"))
     )
     dos_value = pl.when(_st(2) == "RD8").then(_st(3).str.split("-").list.first()).otherwise(_st(3))
     dos = (
-        segs.filter((ID == "DTP") & in_line)
+        segs.select("line", "el", ID, "in_claim", "line_open")
+        .filter((ID == "DTP") & in_line)
         .filter((pl.col("el").list.len() >= 4) & (_st(1) == "472"))
         .group_by("line")
         .agg(dos_value.last().alias("dos"))
@@ -422,7 +434,8 @@ def _lines(
     lx = pl.when(ID == "LX").then(_st(1)).when(closer).then(pl.lit("")).forward_fill()
     sv101 = _el(1).str.split(component).list.eval(pl.element().str.strip_chars(" "))
     sv1 = (
-        segs.filter(ID.is_in(["LX", "SV1", *_CLOSERS]))
+        segs.select("claim", ORD, "el", ID, "line_open")
+        .filter(ID.is_in(["LX", "SV1", *_CLOSERS]))
         .with_columns(lx.fill_null("").alias("lx"))
         .filter(ID == "SV1")
     )

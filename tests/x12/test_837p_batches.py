@@ -7,8 +7,10 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from telekit._core._columns import DIAGNOSES
+from telekit._core._columns import CLAIMS, DIAGNOSES
 from telekit._core._table import Table
+from telekit._io._build import build_table, resolve_map
+from telekit._io._source import RawSource
 from telekit.x12 import _837p, read_837p
 from telekit.x12 import _837p_batches as _b
 
@@ -165,3 +167,120 @@ def test_plain_pointers_order_the_diagnoses_as_the_whole_ordering_does(tangled: 
     )
     assert_frame_equal(got.select(DIAGNOSES), want)
     assert got.get_column(DIAGNOSES[0]).to_list()[:4] == ["A", "A", None, "X"]
+
+
+def _pretyped_file(
+    sv1: str, dtp: str, bht04: str = "20240112", sv101: str = "HC:99213:95"
+) -> bytes:
+    """``_file``'s envelope around clean claims and one claim whose line has SV1 elements 2-4
+    ``sv1`` and DTP ``dtp`` (no DTP when empty)."""
+    lines = [f"LX*1~\nSV1*{sv101}*{sv1}***2~\n" + (f"DTP*472*{dtp}~\n" if dtp else "")]
+    body = ST_HEAD.replace("20240112", bht04) + "".join(
+        [
+            _claim("A1", [("1", "100", "20240105"), ("2", "50", "20240106")]),
+            "CLM*T1*0***02:B:1*Y*A*Y*Y~\nHI*ABK:F329*ABF:Z733~\n" + "".join(lines),
+            _claim("A2", [("1", "80", "20240105")]),
+        ]
+    )
+    count = body.count("~") + 2
+    st = f"ST*837*0001*005010X222A1~\n{body}SE*{count}*0001~\n"
+    return (HEAD + st + "GE*1*103~\nIEA*1*000000103~\n").encode()
+
+
+@pytest.mark.parametrize(
+    ("segments", "text"),
+    [
+        (("90*UN*1", "D8*20240105", "20240112"), set()),  # every column read on its cells
+        (("90*UN*1", "RD8*20240101-20240103", "20240112"), set()),
+        (("90*UN*1", "D8*20241340", "20240112"), {"claim_line_start_date"}),  # not a date
+        (("90*UN*1", "D8*19890101", "20240112"), {"claim_line_start_date"}),  # implausible
+        (("90*UN*1", "", "20240112"), {"claim_line_start_date"}),  # missing
+        (("90*UN*1", "D8*2024-01-05", "20240112"), set()),  # ISO text reads too
+        (("90*UN*1", "D8*20240105", "2024011"), {"claim_submitted_date"}),
+        (("90*UN*1", "D8*20240105", ""), set()),  # not required: empty is null
+        (("90*UN*", "D8*20240105", "20240112"), set()),  # units default to 1
+        (("90*UN*1.5", "D8*20240105", "20240112"), set()),
+        (("90*UN*X", "D8*20240105", "20240112"), {"service_unit_quantity"}),
+        (("90*UN*1.0001", "D8*20240105", "20240112"), {"service_unit_quantity"}),
+        (("9O*UN*1", "D8*20240105", "20240112"), {"charge_amount"}),
+        (("*UN*1", "D8*20240105", "20240112"), {"charge_amount"}),  # missing
+        (("$90.00*UN*1", "D8*20240105", "20240112"), set()),
+        (("99999999999999*UN*1", "D8*20240105", "20240112"), {"charge_amount"}),  # too wide
+    ],
+)
+@pytest.mark.parametrize("batch_lines", [1, 1 << 15])
+def test_pretyped_columns_read_as_build_table_reads_them(
+    segments: tuple[str, str, str],
+    text: set[str],
+    batch_lines: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Line numbers, dates and amounts read on their distinct cells before ``build_table`` give
+    the values, rejects and issues of ``build_table`` reading the text; a column with a cell
+    that would be a reject is left as text for ``build_table`` to word it."""
+    data = _pretyped_file(*segments)
+    bht04 = segments[2]
+    monkeypatch.setattr(_837p, "BATCH_LINES", batch_lines)
+    typed: list[set[str]] = []
+    pretyped = _b._pretyped
+
+    def spy(texts: pl.DataFrame) -> list[pl.Series]:
+        out = pretyped(texts)
+        typed.append({s.name for s in out})
+        return out
+
+    monkeypatch.setattr(_b, "_pretyped", spy)
+    got = read_837p(data, name="typed.837")
+    monkeypatch.setattr(_b, "_pretyped", lambda texts: [])
+    want = read_837p(data, name="typed.837")
+    for part in ("claims", "lines", "issues", "rejects"):
+        assert_frame_equal(getattr(got, part), getattr(want, part))
+    assert got.rows_in == want.rows_in
+    assert (got.rejects.height > 0) == bool(text - {"claim_submitted_date"} or bht04 == "2024011")
+    # the batch holding the odd line reads the odd column as text, the others typed
+    assert set(_b._PRETYPED) - text in typed
+    if batch_lines == 1 and bht04 != "2024011":  # BHT04 is every claim's: all batches
+        assert set(_b._PRETYPED) in typed
+
+
+@pytest.mark.parametrize(
+    ("segments", "clean"),
+    [
+        (("90*UN*1", "D8*20240105", "20240112", "HC:99213:95"), True),
+        (("90*UN*", "RD8*20240101-20240103", "", "HC:99213:95"), True),
+        (("90*UN*1", "D8*20240105", "20240112", "HC:g2012:95"), False),  # read upper-cased
+        (("90*UN*1", "D8*20240105", "20240112", "HC:99213:gt"), False),
+        (("90*UN*1", "D8*20241340", "20240112", "HC:99213:95"), False),  # a reject
+        (("9O*UN*1", "D8*20240105", "20240112", "HC:99213:95"), False),
+        (("90*UN*1", "D8*20240105", "2024011", "HC:99213:95"), False),
+    ],
+)
+def test_clean_lines_are_built_as_build_table_builds_them(
+    segments: tuple[str, str, str, str], clean: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch no line of which can be a reject is built without ``build_table``, as
+    ``build_table`` builds it (data and rejects); any other batch goes to ``build_table``."""
+    seen: list[bool] = []
+    clean_build = _b._clean_build
+
+    def both(texts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+        got = clean_build(texts)
+        names = [c for c in texts.columns if c != _b.ROW]
+        frame = texts.select(*(pl.col(c).alias(f"c{i}") for i, c in enumerate(names)), _b.ROW)
+        raw = RawSource(name="x.837", path="x.837", headers=tuple(names), frame=frame)
+        table = build_table(CLAIMS, raw, resolve_map(CLAIMS, None, None, None, None))
+        if got is not None:
+            assert_frame_equal(got[0], table.data)
+            assert_frame_equal(got[1], table.rejects)
+        seen.append(got is not None)
+        return got
+
+    monkeypatch.setattr(_b, "_clean_build", both)
+    data = _pretyped_file(*segments)
+    got = read_837p(data, name="clean.837")
+    monkeypatch.setattr(_b, "_clean_build", lambda texts: None)
+    want = read_837p(data, name="clean.837")
+    for part in ("claims", "lines", "issues", "rejects"):
+        assert_frame_equal(getattr(got, part), getattr(want, part))
+    assert got.rows_in == want.rows_in
+    assert seen in ([True] if clean else [], [clean])

@@ -8,6 +8,10 @@ group's flags are computed on the prepared frame, several times: the best CPU se
 (``time.process_time``) of each, with the load average.
 
     .venv/bin/python benchmarks/windows_ab.py --old /tmp/base [--dir DIR] [--rounds 3] [--only NAME]
+        [--engine auto|in-memory|streaming]
+
+``--engine`` is the polars engine each preparation's plan is collected with (``prepare_windows``
+collects with the default, ``auto``; a preparation's own inner collects keep theirs).
 """
 
 from __future__ import annotations
@@ -62,7 +66,9 @@ def _cpu(fn: Any, repeat: int) -> float:
     return best
 
 
-def _measure(root: str, d: Path, repeat: int, only: str | None) -> dict[str, float]:
+def _measure(
+    root: str, d: Path, repeat: int, only: str | None, engine: str = "auto"
+) -> dict[str, float]:
     lines, inputs, rules, run_mod = _capture(root, d)
     given = run_mod.given_status
     active = [rules[code] for code in sorted(rules) if given(rules[code], inputs).active]
@@ -76,7 +82,7 @@ def _measure(root: str, d: Path, repeat: int, only: str | None) -> dict[str, flo
             def once(prep: Any = prep, df: Any = df) -> None:
                 prepared = prep(df.lazy(), inputs)
                 new = [col for col in prepared.collect_schema().names() if col not in df.columns]
-                prepared.select(run_mod.ROW, *new).collect().sort(run_mod.ROW)
+                prepared.select(run_mod.ROW, *new).collect(engine=engine).sort(run_mod.ROW)
 
             out[name] = _cpu(once, repeat)
     prepared = run_mod.prepare_windows(lines, inputs, active)
@@ -102,6 +108,12 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3, help="timings of each part per round")
     ap.add_argument("--only", help="time only the windows / rule groups whose name holds this")
     ap.add_argument("--new-only", action="store_true", help="skip the old version")
+    ap.add_argument(
+        "--engine",
+        default="auto",
+        choices=("auto", "in-memory", "streaming"),
+        help="the polars engine each preparation is collected with",
+    )
     args = ap.parse_args()
     new = str(Path(__file__).resolve().parents[1])
     old = str(Path(args.old).resolve())
@@ -111,7 +123,7 @@ def main() -> None:
     for i in range(args.rounds):
         for label, root in versions:
             load = os.getloadavg()[0]
-            got = _measure(root, args.dir, args.repeat, args.only)
+            got = _measure(root, args.dir, args.repeat, args.only, args.engine)
             for k, v in got.items():
                 best[label][k] = min(best[label].get(k, float("inf")), v)
             print(f"round {i + 1} {label} done (load {load:.1f})", flush=True)

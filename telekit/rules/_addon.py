@@ -12,7 +12,14 @@ from telekit._core import _columns as c
 from telekit._engine import _vocabulary as v
 from telekit._engine._registry import rule
 from telekit._engine._windows import DOS, ROW
-from telekit.codesets._ncci import ADD_ON_CODE, ANY_PRIMARY, PRIMARY_CODE
+from telekit.codesets._ncci import (
+    ADD_ON_CODE,
+    ANY_PRIMARY,
+    DELETION_DATE,
+    EFFECTIVE_DATE,
+    PRIMARY_CODE,
+)
+from telekit.rules._keys import join_on_key
 from telekit.rules._ncci import edition_per_line, in_force, ncci_editions
 
 if TYPE_CHECKING:
@@ -50,11 +57,13 @@ def same_day_codes(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     live = lf.filter(v.not_superseded)
     day_key = [c.PERSON_ID, DOS, c.RENDERING_NPI]
     day_addons = live.filter(CODE.is_in(SAME_DAY_ADDONS)).select(ROW, *day_key)
+    day_primaries = live.filter(
+        v.is_office_em | CODE.is_in(("99211", *INTERACTIVE_COMPLEXITY_PRIMARIES))
+    ).select(*day_key, c.HCPCS_CODE, v.IS_OFFICE_EM)
+    # per add-on line, over the primaries of its day (joined on the day key's hash)
     day_flags = (
-        live.filter(v.is_office_em | CODE.is_in(("99211", *INTERACTIVE_COMPLEXITY_PRIMARIES)))
-        .select(*day_key, c.HCPCS_CODE, v.IS_OFFICE_EM)
-        .join(day_addons.select(day_key).unique(), on=day_key, how="semi", nulls_equal=True)
-        .group_by(day_key)
+        join_on_key(day_addons, day_primaries, day_key)
+        .group_by(ROW)
         .agg(
             v.is_office_em.any().alias(SD_OFFICE_EM),
             (CODE == "99211").any().alias(SD_99211),
@@ -64,20 +73,26 @@ def same_day_codes(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
         )
     )
     day_cols = [SD_OFFICE_EM, SD_99211, SD_99205, SD_99215, SD_PSYCH_PRIMARY]
-    day = day_addons.join(day_flags, on=day_key, how="left", nulls_equal=True).select(
-        ROW, pl.col(day_cols).fill_null(value=False)
+    day = (
+        day_addons.select(ROW)
+        .join(day_flags, on=ROW, how="left")
+        .select(ROW, pl.col(day_cols).fill_null(value=False))
     )
     month_key = [c.PERSON_ID, "_month"]
     month = pl.col(DOS).dt.month_start().alias("_month")
     month_addons = live.filter(CODE.is_in(tuple(SAME_MONTH_PAIRS))).select(ROW, c.PERSON_ID, month)
+    month_primaries = live.filter(CODE.is_in(tuple(SAME_MONTH_PAIRS.values()))).select(
+        c.PERSON_ID, month, c.HCPCS_CODE
+    )
     month_flags = (
-        live.filter(CODE.is_in(tuple(SAME_MONTH_PAIRS.values())))
-        .select(c.PERSON_ID, month, c.HCPCS_CODE)
-        .group_by(month_key)
+        join_on_key(month_addons, month_primaries, month_key)
+        .group_by(ROW)
         .agg((CODE == "99457").any().alias(SM_99457), (CODE == "98980").any().alias(SM_98980))
     )
-    month_lines = month_addons.join(month_flags, on=month_key, how="left", nulls_equal=True).select(
-        ROW, pl.col(SM_99457, SM_98980).fill_null(value=False)
+    month_lines = (
+        month_addons.select(ROW)
+        .join(month_flags, on=ROW, how="left")
+        .select(ROW, pl.col(SM_99457, SM_98980).fill_null(value=False))
     )
     return lf.join(day, on=ROW, how="left").join(month_lines, on=ROW, how="left")
 
@@ -136,23 +151,39 @@ def add_on_primaries_found(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     live = lf.filter(v.not_superseded)
     day_key = [c.PERSON_ID, DOS, c.RENDERING_NPI]
     addons = live.filter(CODE.is_in(NCCI_CHECKED_ADDONS)).select(ROW, *day_key, c.HCPCS_CODE)
-    chosen = edition_per_line(addons, inputs, "add_on", "aoc")
-    listed = []
-    for index, edition in ncci_editions(inputs, "add_on"):
-        assert edition.add_on is not None
-        listed.append(
-            addons.join(chosen.filter(pl.col("aoc_edition_index") == index), on=ROW)
-            .join(edition.add_on.lazy(), left_on=c.HCPCS_CODE, right_on=ADD_ON_CODE)
-            .filter(in_force(pl.col(DOS)) & (pl.col(PRIMARY_CODE) != ANY_PRIMARY))
-            .select(ROW, pl.col(PRIMARY_CODE).alias(AD_PRIMARY), pl.lit(value=True).alias("_ncci"))
-            .unique()
-        )
     primaries = live.select(
         *day_key, CODE.alias(AD_PRIMARY), v.is_office_em.fill_null(value=False).alias("_ad_office")
     )
-    pairs = addons.join(primaries, on=day_key, how="inner", nulls_equal=True)
-    if listed:
-        pairs = pairs.join(pl.concat(listed), on=[ROW, AD_PRIMARY], how="left")
+    pairs = join_on_key(addons, primaries, day_key)
+    # every edition's add-on table stacked with its index; each (add-on line, same-day line) pair
+    # is looked up in its line's edition (not every primary an edit lists for each add-on line:
+    # 17 a line on average, 1.2M rows on the 1M practice)
+    tables = [
+        edition.add_on.lazy().select(
+            pl.lit(index, dtype=pl.Int32).alias("aoc_edition_index"),
+            ADD_ON_CODE,
+            PRIMARY_CODE,
+            EFFECTIVE_DATE,
+            DELETION_DATE,
+        )
+        for index, edition in ncci_editions(inputs, "add_on")
+        if edition.add_on is not None
+    ]
+    if tables:
+        chosen = edition_per_line(addons, inputs, "add_on", "aoc").select(ROW, "aoc_edition_index")
+        listed = (
+            pairs.select(ROW, DOS, c.HCPCS_CODE, AD_PRIMARY)
+            .join(chosen, on=ROW)
+            .join(
+                pl.concat(tables),
+                left_on=["aoc_edition_index", c.HCPCS_CODE, AD_PRIMARY],
+                right_on=["aoc_edition_index", ADD_ON_CODE, PRIMARY_CODE],
+            )
+            .filter(in_force(pl.col(DOS)) & (pl.col(AD_PRIMARY) != ANY_PRIMARY))
+            .select(ROW, AD_PRIMARY, pl.lit(value=True).alias("_ncci"))
+            .unique()
+        )
+        pairs = pairs.join(listed, on=[ROW, AD_PRIMARY], how="left")
         ncci_ok = pl.col("_ncci").fill_null(value=False)
     else:
         ncci_ok = pl.lit(value=False)
@@ -291,23 +322,29 @@ def g2211_same_day(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     live = lf.filter(v.not_superseded)
     day_key = [c.PERSON_ID, DOS, c.RENDERING_NPI]
     g2211 = live.filter(CODE == "G2211").select(ROW, *day_key)
+    # per G2211 line, over the lines of its day (joined on the day key's hash)
     em25 = (
-        live.filter(
-            (v.is_office_em.fill_null(value=False) | (CODE == "99211"))
-            & v.modifiers.list.contains("25").fill_null(value=False)
+        join_on_key(
+            g2211,
+            live.filter(
+                (v.is_office_em.fill_null(value=False) | (CODE == "99211"))
+                & v.modifiers.list.contains("25").fill_null(value=False)
+            ).select(*day_key, c.HCPCS_CODE),
+            day_key,
         )
-        .group_by(day_key)
+        .group_by(ROW)
         .agg(CODE.min().alias(AD002_EM_25))
     )
     companion = (
-        live.filter(CODE.is_in(G2211_25_COMPANIONS))
-        .select(day_key)
+        join_on_key(g2211, live.filter(CODE.is_in(G2211_25_COMPANIONS)).select(day_key), day_key)
+        .select(ROW)
         .unique()
         .with_columns(pl.lit(value=True).alias(AD002_COMPANION))
     )
     day = (
-        g2211.join(em25, on=day_key, how="left", nulls_equal=True)
-        .join(companion, on=day_key, how="left", nulls_equal=True)
+        g2211.select(ROW)
+        .join(em25, on=ROW, how="left")
+        .join(companion, on=ROW, how="left")
         .select(ROW, AD002_EM_25, pl.col(AD002_COMPANION).fill_null(value=False))
     )
     return lf.join(day, on=ROW, how="left")

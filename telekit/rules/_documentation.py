@@ -16,6 +16,7 @@ import polars as pl
 from telekit._core import _columns as c
 from telekit._engine import _vocabulary as v
 from telekit._engine._registry import rule
+from telekit.rules._keys import asof_on_key
 
 if TYPE_CHECKING:
     from telekit._engine._inputs import Inputs
@@ -68,19 +69,26 @@ def dc001_consent_look_back(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
         lf.filter(v.is_ctbs & ~v.superseded)
         .select(ROW, c.PERSON_ID, c.RENDERING_NPI, DOS)
         .sort(DOS)
+        .collect()
     )
     # only the (person, NPI) pairs some CTBS line has can match: the others are dropped before
     # the sort. Encounters of one (person, NPI, date) are not de-duplicated: the as-of join
     # takes one of them and each gives the same date.
     pairs = [c.PERSON_ID, c.RENDERING_NPI]
-    consented = consented.join(ctbs.select(pairs), on=pairs, how="semi").sort(DOS)
-    found = ctbs.join_asof(
-        consented,
-        on=DOS,
-        by=[c.PERSON_ID, c.RENDERING_NPI],
-        strategy="backward",
-        check_sortedness=False,  # both sides are sorted on the DOS just above
-    ).select(ROW, LAST_CONSENT)
+    consented = consented.join(ctbs.lazy().select(pairs), on=pairs, how="semi").sort(DOS)
+    # the (person, NPI) groups found by the pair's hash, exactly (`asof_on_key`)
+    found = (
+        asof_on_key(
+            ctbs.lazy(),
+            consented,
+            pairs,
+            on=DOS,
+            strategy="backward",
+            check_sortedness=False,  # both sides are sorted on the DOS just above
+        )
+        .lazy()
+        .select(ROW, LAST_CONSENT)
+    )
     return lf.join(found, on=ROW, how="left")
 
 

@@ -21,6 +21,7 @@ from telekit import codesets
 from telekit._core import _columns as c
 from telekit._engine import _vocabulary as v
 from telekit._engine._registry import rule
+from telekit.rules._keys import join_on_key
 
 if TYPE_CHECKING:
     from telekit._engine._inputs import Inputs
@@ -251,9 +252,13 @@ def coverage_on_dos(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     billed = covers & (pl.col(_COV_PAYER_KEY) == v.payer_key)
     # a billed span that says telehealth is not covered (null is unknown)
     telehealth_false = pl.col("_billed") & pl.col(c.TELEHEALTH_COVERED).eq_missing(False)
+    # joined on the person's 64-bit hash, checked on the person (`join_on_key`; a null person
+    # has no span)
+    persons = lf.select(ROW, c.PERSON_ID, DOS, "payer_key").filter(
+        pl.col(c.PERSON_ID).is_not_null()
+    )
     joined = (
-        lf.select(ROW, c.PERSON_ID, DOS, "payer_key")
-        .join(spans, on=c.PERSON_ID, how="inner")
+        join_on_key(persons, spans, [c.PERSON_ID])
         .with_columns(covers.alias("_covers"), billed.alias("_billed"))
         .collect()
     )

@@ -16,6 +16,7 @@ from telekit._core import _columns as c
 from telekit._engine import _vocabulary as v
 from telekit._engine._registry import rule
 from telekit._engine._windows import DOS, ROW, SORT_KEYS, greedy_periods
+from telekit.rules._keys import KEY_HASH, join_on_key, key_hash, repeated
 
 if TYPE_CHECKING:
     from telekit._engine._inputs import Inputs
@@ -140,7 +141,7 @@ def fq002_em_nearby(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     )
     em = (
         lf.filter(NOT_SUPERSEDED & v.is_office_em)
-        .join(ctbs.select(by).unique(), on=by, how="semi")  # only people/NPIs with CTBS lines
+        .join(ctbs.select(by), on=by, how="semi")  # only people/NPIs with CTBS lines
         .sort(SORT_KEYS, nulls_last=True)
         .select(*by, DOS, pl.col(c.HCPCS_CODE).alias("_em_code"), pl.col(DOS).alias("_em_dos"))
     )
@@ -314,14 +315,22 @@ def fq004_duplicates(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     key = list(_DUPLICATE_KEY)
     coarse = [k for k in key if k != "_modifier_set"]
     order = [c.CLAIM_SUBMITTED_DATE, c.CLAIM_ID, c.CLAIM_LINE_NUMBER]
-    lines = (
+    units = pl.col(c.SERVICE_UNIT_QUANTITY).fill_null(1)  # the contract's default
+    # cheap pre-filter on one hash of the other key columns (a collision only keeps a
+    # candidate: the exact key decides below): the lines whose hash is repeated (~1,000 of a
+    # million), found by a sort of the hashes (`repeated`), then picked by their `_row`
+    hashed = (
         lf.filter(NOT_SUPERSEDED & ~pl.col(c.CLAIM_FREQUENCY_CODE).fill_null("1").is_in(["7", "8"]))
-        .select(ROW, *coarse, *order, v.MODIFIERS)
-        .with_columns(pl.col(c.SERVICE_UNIT_QUANTITY).fill_null(1))  # the contract's default
+        .with_columns(units)
         .filter(pl.all_horizontal(pl.col(coarse).is_not_null()))
-        # cheap pre-filter on one hash of the other key columns (a collision only keeps a
-        # candidate: the exact key decides below)
-        .filter(pl.struct(coarse).hash().is_duplicated())
+        .select(ROW, key_hash(coarse))
+        .collect()
+    )
+    rows = hashed.filter(repeated(hashed.get_column(KEY_HASH))).get_column(ROW)
+    lines = (
+        lf.filter(pl.col(ROW).is_in(rows.implode()))
+        .select(ROW, *coarse, *order, v.MODIFIERS)
+        .with_columns(units)
         .with_columns(v.modifiers.list.unique().list.sort().list.join(" ").alias("_modifier_set"))
         .filter(pl.len().over(key) > 1)
         .sort(order, nulls_last=True)
@@ -416,14 +425,15 @@ def fq005_same_day_em(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     key = [c.PERSON_ID, c.RENDERING_NPI, DOS]
     em = lf.filter(NOT_SUPERSEDED & v.is_office_em)
     telehealth = em.filter(v.telehealth_line).select(ROW, *key)
-    in_person = (
-        em.filter(~v.telehealth_line)
-        .join(telehealth.select(key).unique(), on=key, how="semi", nulls_equal=True)
+    in_person = em.filter(~v.telehealth_line).select(*key, *SORT_KEYS[1:], c.HCPCS_CODE)
+    # each telehealth line's same-day in-person lines (joined on the key's hash), the first in
+    # sort order
+    found = (
+        join_on_key(telehealth, in_person, key)
         .sort(SORT_KEYS, nulls_last=True)
-        .group_by(key, maintain_order=True)
+        .group_by(ROW, maintain_order=True)
         .agg(CODE.first().alias("fq005_in_person_code"))
     )
-    found = telehealth.join(in_person, on=key, how="inner", nulls_equal=True)
     return lf.join(found.select(ROW, "fq005_in_person_code"), on=ROW, how="left")
 
 

@@ -29,6 +29,7 @@ from telekit.codesets._ncci import (
     MUE_VALUE,
     NcciEdition,
 )
+from telekit.rules._keys import KEY_HASH, key_hash, repeated
 
 if TYPE_CHECKING:
     from telekit._engine._inputs import Inputs
@@ -402,12 +403,13 @@ def ncci_mue_units(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     group = [*DAY_KEY, c.HCPCS_CODE]
     matched = (
         lines.join(pl.concat(tables), on=[MUE_EDITION_INDEX, c.HCPCS_CODE], how="inner")
-        # a line whose group's hash is unique is alone in its group (lines of one group share
-        # their hash): its day's units are its own. Only the other lines (a few thousand of a
-        # million) need the sort and the running sum.
-        .with_columns(pl.struct(group).hash().is_unique().alias("_alone"))
+        .with_columns(key_hash(group))
         .collect()
     )
+    # a line whose group's hash is unique is alone in its group (lines of one group share their
+    # hash): its day's units are its own. Only the other lines (a few thousand of a million)
+    # need the sort and the running sum. (`repeated`: one sort of the hashes, not a hash table.)
+    matched = matched.with_columns((~repeated(matched.get_column(KEY_HASH))).alias("_alone"))
     alone = matched.filter(pl.col("_alone")).select(
         ROW, NC002_MUE, NC002_MAI, units.cast(c.UNITS).alias(NC002_UNITS)
     )

@@ -14,6 +14,7 @@ from telekit._engine import _vocabulary as v
 from telekit._engine._registry import rule
 from telekit._engine._windows import DOS, ROW
 from telekit.rules._addon import SD_99205, SD_99215, same_day_codes
+from telekit.rules._keys import asof_on_key
 
 if TYPE_CHECKING:
     from telekit._engine._inputs import Inputs
@@ -684,25 +685,30 @@ def tm007_prior_em(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     line's code, the days between, and whether it was the same rendering NPI."""
     live = lf.filter(v.not_superseded)
     keys = [c.PERSON_ID, c.RENDERING_NPI, c.BILLING_NPI, v.PROV_TYPE]
-    targets = live.filter(CODE.is_in(NEW_PATIENT_CODES)).select(ROW, DOS, *keys).sort(DOS)
+    # collected once: both as-of joins read them
+    targets = live.filter(CODE.is_in(NEW_PATIENT_CODES)).select(ROW, DOS, *keys).sort(DOS).collect()
     anchors = (
         live.filter(CODE.is_in(FACE_TO_FACE_EM))
-        .join(targets.select(c.PERSON_ID).unique(), on=c.PERSON_ID, how="semi")
+        .join(targets.lazy().select(c.PERSON_ID), on=c.PERSON_ID, how="semi")
         .select(*keys, pl.col(DOS).alias("_prior_dos"), CODE.alias("_prior_code"))
         .sort("_prior_dos")
+        .collect()
     )
 
-    def latest(frame: pl.LazyFrame, by: list[str], tag: str) -> pl.LazyFrame:
+    def latest(frame: pl.DataFrame, by: list[str], tag: str) -> pl.LazyFrame:
+        # groups found by the key's hash, exactly (`asof_on_key`)
         return (
-            frame.join_asof(
-                anchors.select(*by, "_prior_dos", "_prior_code").drop_nulls(by),
+            asof_on_key(
+                frame.lazy(),
+                anchors.lazy().select(*by, "_prior_dos", "_prior_code"),
+                by,
                 left_on=DOS,
                 right_on="_prior_dos",
-                by=by,
                 strategy="backward",
                 allow_exact_matches=False,  # the same DOS does not count
                 check_sortedness=False,  # sorted by date above; polars cannot check in groups
             )
+            .lazy()
             .filter(pl.col("_prior_dos") > pl.col(DOS).dt.offset_by(f"-{LOOK_BACK}"))
             .select(
                 ROW,
@@ -715,7 +721,8 @@ def tm007_prior_em(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     group = [c.PERSON_ID, c.BILLING_NPI, v.PROV_TYPE]
     by_group = latest(targets.drop_nulls(group), group, "group")
     found = (
-        targets.select(ROW)
+        targets.lazy()
+        .select(ROW)
         .join(by_npi, on=ROW, how="left")
         .join(by_group, on=ROW, how="left")
         .select(

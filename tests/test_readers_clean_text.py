@@ -186,6 +186,12 @@ TANGLED = [
     "C13\u00e9",
     "C14\u200b",  # a zero-width space: not a blank strip_chars removes
     "\x7fC15",
+    "\u017fubtotal",  # a long s, which a case-insensitive s matches
+    "SUB-TOTAL",
+    "grand  total:",
+    "Totals",
+    "tC16",
+    "GC17",
 ]
 
 
@@ -315,3 +321,17 @@ def test_strictly_increasing_past_the_first_rows(
     assert _coerce._strictly_increasing(frame.head(_coerce._HEAD_ROWS + 1), ["a", "b"]) is (
         expected or late is None or late[0] > _coerce._HEAD_ROWS
     )
+
+
+@pytest.mark.parametrize("rest", ["otal", "OTALS:", "ubtotal", "ub-total", "rand total", "", " "])
+def test_could_say_total_covers_every_first_character_of_a_match(rest: str) -> None:
+    """Over all of Unicode as a cell's first character: every cell ``_NOT_A_KEY`` matches is
+    picked by ``_derive._could_say_total`` (a case-insensitive ``s`` also matches the long s)."""
+    chars = [chr(i) for i in range(0x110000) if not 0xD800 <= i <= 0xDFFF]
+    cell = pl.col("ch") + pl.lit(rest)
+    out = pl.DataFrame({"ch": chars}).select(
+        cell.str.contains(_derive._NOT_A_KEY).alias("match"),
+        _derive._could_say_total(cell).alias("picked"),
+    )
+    assert out.get_column("match").any()
+    assert out.filter(pl.col("match")).get_column("picked").all()

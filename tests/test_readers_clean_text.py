@@ -335,3 +335,35 @@ def test_could_say_total_covers_every_first_character_of_a_match(rest: str) -> N
     )
     assert out.get_column("match").any()
     assert out.filter(pl.col("match")).get_column("picked").all()
+
+
+def test_a_three_part_key_unsorted_finds_its_duplicates() -> None:
+    """Coverage's key (person_id, payer, enrollment_start_date), not sorted: the folded hash of
+    its parts sees a repeat, and the keys compared find the duplicates (a null part never
+    duplicates; the same parts in another order are another key)."""
+    start = [dt.date(2025, 1, 1), dt.date(2025, 2, 1)]
+    frame = pl.DataFrame(
+        {
+            "person_id": ["P2", "P1", "P2", "P1", None, None, "Acme"],
+            "payer": ["Acme", "Acme", "Acme", "Acme", "Acme", "Acme", "P2"],
+            "payer_type": ["commercial"] * 7,
+            "enrollment_start_date": [
+                start[0],
+                start[0],
+                start[0],
+                start[1],
+                start[0],
+                start[0],
+                start[0],
+            ],
+        }
+    )
+    table = read_table("coverage", frame)
+    dups = table.rejects.filter(pl.col("reason").str.starts_with("duplicate key"))
+    assert dups.get_column("row_number").to_list() == [3]
+    assert dups.get_column("reason").to_list() == [
+        "duplicate key (person_id, payer, enrollment_start_date); first seen at row 1"
+    ]
+    assert _coerce._unique_keys(frame, ["person_id", "payer"]) is False
+    assert _coerce._unique_keys(frame.slice(3), ["person_id", "payer"]) is False  # nulls
+    assert _coerce._unique_keys(frame.head(2), ["person_id", "payer"]) is True

@@ -2,7 +2,9 @@
 
 Prints, from one process run: a plain ``pl.read_parquet`` of the four input tables (claims,
 encounters, coverage, providers), telekit's readers on the same tables and their ratio to the
-plain read (target <= 2), the audit's wall time, read + audit against the plain read (target
+plain read (target <= 2: both sides' first read, cold, and the best of 3 warm reads alternated in
+the same process are printed, the target is judged on the warm ratio), the audit's wall time,
+read (the first, cold, as a CLI run pays it) + audit against the best plain read (target
 <= 15), the peak memory (RSS of the process), how many rules ran; then, from a second run with
 the private timing hook on (``TELEKIT_PROFILE=1``, ``telekit._engine._timing``), the seconds of
 each audit stage, each window preparation and each rule group (evaluated group by group, so the
@@ -35,17 +37,26 @@ import telekit as tk
 from telekit import _audit
 from telekit._engine import _timing as tm
 
-d = Path(sys.argv[1]); mode = sys.argv[2]
+d = Path(sys.argv[1]); mode = sys.argv[2]; WARM = 3
 TABLES = ("claims", "encounters", "coverage", "providers")
 def path(t):
     return d / f"{t}.parquet" if (d / f"{t}.parquet").exists() else d / t
 
 def plain_read():
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for t in TABLES:
         p = path(t)
         pl.read_parquet(p / "*.parquet" if p.is_dir() else p)
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, time.process_time() - c0
+
+def telekit_read():
+    t0, c0 = time.perf_counter(), time.process_time()
+    tables, each = {}, {}
+    for t in TABLES:
+        t1 = time.perf_counter()
+        tables[t] = tk.read_table(t, path(t))
+        each[t] = time.perf_counter() - t1
+    return (time.perf_counter() - t0, time.process_time() - c0), each, tables
 
 def stage(name, fn, collect=False):
     def wrapped(*args, **kwargs):
@@ -69,16 +80,23 @@ if mode == "profile":
     tm.enable()
 
 out = {"load_before": os.getloadavg()[0]}
-plain = [plain_read()]
-t0 = time.perf_counter()
-tables = {}
+# the first read of each side (cold: telekit's first-use imports and code sets), then the best
+# of WARM alternated warm reads of each: both printed, the target is judged on the warm ratio
+plain_cold = plain_read()
+read_cold, each, tables = telekit_read()
+plain_warm, read_warm, each_warm = [], [], []
+for _ in range(WARM):
+    plain_warm.append(plain_read())
+    tables = None  # the last read's tables are freed first: no second copy in the peak RSS
+    read, each, tables = telekit_read()
+    read_warm.append(read)
+    each_warm.append(each)
+for side, cold, warm in (("plain", plain_cold, plain_warm), ("read", read_cold, read_warm)):
+    out[f"{side}_cold_s"], out[f"{side}_cold_cpu"] = cold
+    out[f"{side}_s"], out[f"{side}_cpu"] = min(w[0] for w in warm), min(w[1] for w in warm)
+out["plain_best_s"] = min(out["plain_s"], out["plain_cold_s"])
 for t in TABLES:
-    t1 = time.perf_counter()
-    tables[t] = tk.read_table(t, path(t))
-    out[f"read {t}"] = time.perf_counter() - t1
-out["read_s"] = time.perf_counter() - t0
-plain.append(plain_read())
-out["plain_s"] = min(plain)
+    out[f"read {t}"] = min(e[t] for e in each_warm)
 out["lines"] = tables["claims"].data.height
 tm.reset()
 t1 = time.perf_counter()
@@ -132,14 +150,27 @@ def main() -> None:
         f"{prof['load_after']:.1f})"
     )
     print(f"claim lines               {b['lines']:>10,}")
-    print(f"plain read (s)            {plain:>10.2f}   pl.read_parquet of the 4 tables")
     print(
-        f"telekit read (s)          {read:>10.2f}   "
+        f"plain read (s)            {plain:>10.2f}   pl.read_parquet of the 4 tables, best of 3 "
+        f"warm (CPU {b['plain_cpu']:.2f}); first read {b['plain_cold_s']:.2f}"
+    )
+    print(
+        f"telekit read (s)          {read:>10.2f}   best of 3 warm (CPU {b['read_cpu']:.2f}): "
         + ", ".join(f"{t} {b[f'read {t}']:.2f}" for t in TABLES)
     )
-    print(f"read / plain read         {read / plain:>10.1f}   target <= 2")
+    print(
+        f"read / plain read         {read / plain:>10.1f}   target <= 2 (judged warm; "
+        f"CPU {b['read_cpu'] / b['plain_cpu']:.1f})"
+    )
+    print(
+        f"first read / first plain  {b['read_cold_s'] / b['plain_cold_s']:>10.1f}   cold: "
+        f"telekit {b['read_cold_s']:.2f} s (imports, code sets), plain {b['plain_cold_s']:.2f} s"
+    )
     print(f"audit (s)                 {audit:>10.2f}")
-    print(f"(read + audit) / plain    {(read + audit) / plain:>10.1f}   target <= 15")
+    print(
+        f"(read + audit) / plain    {(b['read_cold_s'] + audit) / b['plain_best_s']:>10.1f}   "
+        "target <= 15 (the first read, cold, over the best plain read)"
+    )
     print(f"peak RSS (MB)             {b['peak_rss_mb']:>10,.0f}   (read + audit)")
     print(f"rules run                 {b['rules_ran']:>10} of {b['rules']}")
     print(f"findings                  {b['findings']:>10,}")

@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from telekit._core._columns import CLAIMS, MONEY
+from telekit._core._columns import CLAIMS, MONEY, Column
 from telekit._core._table import Table
 from telekit._io import _build, _coerce, _derive
 from telekit._io._maps import TableMap
@@ -180,49 +180,111 @@ TANGLED = [
     "Grand Total",
     "subtotal for visit 1",
     "\u2003",
+    "\x85C10",  # NEL, a Unicode blank
+    "C11\x1f",  # a control character that is not a blank
+    "\u00c9C12",  # a non-ASCII letter first: suspect, not a blank
+    "C13\u00e9",
+    "C14\u200b",  # a zero-width space: not a blank strip_chars removes
+    "\x7fC15",
+    "\u017fubtotal",  # a long s, which a case-insensitive s matches
+    "SUB-TOTAL",
+    "grand  total:",
+    "Totals",
+    "tC16",
+    "GC17",
 ]
 
 
-@pytest.mark.parametrize("cells", [[t] * 3 + ["C0"] for t in TANGLED] + [TANGLED, ["C1"], [None]])
+def verdict(column: str, cells: pl.Series, form: str) -> bool:
+    check = _coerce.clean_check(CLAIMS.column(column), pl.col("c"), form=form)
+    assert check is not None
+    listed = cells.to_frame("c").select(check)
+    return bool(
+        listed.select(
+            _coerce.read_as_themselves(CLAIMS.column(column), pl.col("c").explode())
+        ).item()
+    )
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [[t] * 3 + ["C0"] for t in TANGLED]
+    + [TANGLED, ["C1"], [None], [None, None], ["", ""], [" ", "\t"], ["\u3000"] * 2],
+)
 @pytest.mark.parametrize("column", ["claim_id", "person_id", "payer", "rendering_npi"])
-def test_ids_read_on_distinct_cells_or_cell_by_cell_agree(
+def test_ids_read_on_edges_distinct_cells_or_every_cell_agree(
     monkeypatch: pytest.MonkeyPatch, column: str, cells: list[str | None]
 ) -> None:
-    """An identifier with few distinct cells is checked on them (``_build._few_distinct``),
-    others cell by cell: both forms give the same verdict, and the same table."""
-    frame = claims(**{column: cells})
-    names = set(frame.columns)
-    verdicts, tables = [], []
-    for few in (True, False):
-        monkeypatch.setattr(
-            _build, "_few_distinct", lambda _f, n, few=few: set(n) if few else set()
-        )
-        verdicts.append(
-            column in _build.clean_text_columns(CLAIMS, frame.lazy(), names, TableMap())
-        )
+    """An identifier is checked on the cells whose edge bytes could be blanks
+    (``_coerce.edge_suspect``), on its distinct cells (a mostly-null column) or on every cell:
+    the three forms give the verdict of a trim of every cell, and the same table."""
+    series = pl.Series("c", cells, dtype=pl.String)
+    c = pl.col("c")
+    trimmed = (c.str.strip_chars() != c) | (c.str.len_bytes() == 0)
+    by_trim = not series.to_frame().select(trimmed.any()).item()
+    assert [verdict(column, series, form) for form in _coerce.TEXT_FORMS] == [by_trim] * 3
+    frame = claims(**{column: series})
+    tables = []
+    original = _coerce.clean_check
+    for form in _coerce.TEXT_FORMS:
+
+        def forced(col: Column, source: pl.Expr, *, form: str = form, **_: object) -> object:
+            return original(col, source, form=form)
+
+        monkeypatch.setattr(_coerce, "clean_check", forced)
+        clean = _build.clean_text_columns(CLAIMS, frame.lazy(), set(frame.columns), TableMap())
+        assert (column in clean) is by_trim
         tables.append(read_table("claims", frame))
-    assert verdicts[0] == verdicts[1]
-    assert_same(tables[0], tables[1])
+        monkeypatch.setattr(_coerce, "clean_check", original)
+    for table in tables[1:]:
+        assert_same(tables[0], table)
     assert_same(tables[0], read_table("claims", frame, values=FULL_PATH))
 
 
-def test_few_distinct_samples_the_whole_frame() -> None:
-    n = 20_000
-    frame = pl.LazyFrame(
-        {
-            "payer": ["Acme", "Zeta"] * (n // 2),
-            "claim_id": [f"C{i}" for i in range(n)],
-            # the same value through the first rows, then a new one each row
-            "late": ["X"] * 5_000 + [f"L{i}" for i in range(n - 5_000)],
-            "empty": pl.Series([None] * n, dtype=pl.String),
-        }
+def test_edge_suspect_covers_every_blank_strip_chars_removes() -> None:
+    """Every character ``strip_chars`` removes, first or last in a cell, makes the cell
+    ``edge_suspect`` (checked over all of Unicode), and so do empty cells; nulls stay null."""
+    chars = [chr(i) for i in range(0x110000) if not 0xD800 <= i <= 0xDFFF]
+    frame = pl.DataFrame({"ch": chars}).with_columns(
+        (pl.lit("a") + pl.col("ch")).alias("last"), (pl.col("ch") + pl.lit("a")).alias("first")
     )
-    assert _build._few_distinct(frame, ["payer", "claim_id", "late", "empty"]) == {
-        "payer",
-        "empty",
-    }
-    assert _build._few_distinct(frame.head(3), ["payer", "empty"]) == {"empty"}
-    assert _build._few_distinct(frame, []) == set()
+    for cell in ("last", "first"):
+        c = pl.col(cell)
+        out = frame.select(
+            (c.str.strip_chars() != c).alias("blank"), _coerce.edge_suspect(c).alias("suspect")
+        )
+        blanks = out.filter(pl.col("blank"))
+        assert 20 <= blanks.height <= 40  # the Unicode White_Space characters
+        assert blanks.get_column("suspect").all()
+        # printable ASCII but space is never suspect: an id like C0001 costs no trim
+        ascii_ = out.slice(0x21, 0x7E - 0x21 + 1)
+        assert not ascii_.get_column("suspect").any()
+    cells = pl.Series(["", None, "a", " "], dtype=pl.String).to_frame("c")
+    assert cells.select(_coerce.edge_suspect(pl.col("c"))).to_series().to_list() == [
+        True,
+        None,
+        False,
+        True,
+    ]
+
+
+def test_a_mostly_null_column_is_read_on_its_distinct_cells(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``clean_text_columns`` takes the ``distinct`` form for a column more than half null and
+    ``edges`` for the others."""
+    seen: dict[str, str] = {}
+    original = _coerce.clean_check
+
+    def spy(col: Column, source: pl.Expr, *, form: str = "edges") -> pl.Expr | None:
+        seen[col.name] = form
+        return original(col, source, form=form)
+
+    monkeypatch.setattr(_coerce, "clean_check", spy)
+    frame = claims(person_id=["P1", None, None], payer=["A", "B", None])
+    clean = _build.clean_text_columns(CLAIMS, frame.lazy(), set(frame.columns), TableMap())
+    assert {"person_id", "payer", "claim_id"} <= clean
+    assert (seen["person_id"], seen["payer"], seen["claim_id"]) == ("distinct", "edges", "edges")
 
 
 @pytest.mark.parametrize("cells", [[t, "99213"] for t in TANGLED] + [TANGLED, ["99213", "G2012"]])
@@ -259,3 +321,49 @@ def test_strictly_increasing_past_the_first_rows(
     assert _coerce._strictly_increasing(frame.head(_coerce._HEAD_ROWS + 1), ["a", "b"]) is (
         expected or late is None or late[0] > _coerce._HEAD_ROWS
     )
+
+
+@pytest.mark.parametrize("rest", ["otal", "OTALS:", "ubtotal", "ub-total", "rand total", "", " "])
+def test_could_say_total_covers_every_first_character_of_a_match(rest: str) -> None:
+    """Over all of Unicode as a cell's first character: every cell ``_NOT_A_KEY`` matches is
+    picked by ``_derive._could_say_total`` (a case-insensitive ``s`` also matches the long s)."""
+    chars = [chr(i) for i in range(0x110000) if not 0xD800 <= i <= 0xDFFF]
+    cell = pl.col("ch") + pl.lit(rest)
+    out = pl.DataFrame({"ch": chars}).select(
+        cell.str.contains(_derive._NOT_A_KEY).alias("match"),
+        _derive._could_say_total(cell).alias("picked"),
+    )
+    assert out.get_column("match").any()
+    assert out.filter(pl.col("match")).get_column("picked").all()
+
+
+def test_a_three_part_key_unsorted_finds_its_duplicates() -> None:
+    """Coverage's key (person_id, payer, enrollment_start_date), not sorted: the folded hash of
+    its parts sees a repeat, and the keys compared find the duplicates (a null part never
+    duplicates; the same parts in another order are another key)."""
+    start = [dt.date(2025, 1, 1), dt.date(2025, 2, 1)]
+    frame = pl.DataFrame(
+        {
+            "person_id": ["P2", "P1", "P2", "P1", None, None, "Acme"],
+            "payer": ["Acme", "Acme", "Acme", "Acme", "Acme", "Acme", "P2"],
+            "payer_type": ["commercial"] * 7,
+            "enrollment_start_date": [
+                start[0],
+                start[0],
+                start[0],
+                start[1],
+                start[0],
+                start[0],
+                start[0],
+            ],
+        }
+    )
+    table = read_table("coverage", frame)
+    dups = table.rejects.filter(pl.col("reason").str.starts_with("duplicate key"))
+    assert dups.get_column("row_number").to_list() == [3]
+    assert dups.get_column("reason").to_list() == [
+        "duplicate key (person_id, payer, enrollment_start_date); first seen at row 1"
+    ]
+    assert _coerce._unique_keys(frame, ["person_id", "payer"]) is False
+    assert _coerce._unique_keys(frame.slice(3), ["person_id", "payer"]) is False  # nulls
+    assert _coerce._unique_keys(frame.head(2), ["person_id", "payer"]) is True

@@ -37,7 +37,6 @@ from telekit._io._maps import (
 )
 from telekit._io._source import FRAME, ROW, ROW_REASON, RawSource
 
-FEW_SAMPLE, FEW_RATIO = 4096, 16  # see ``_few_distinct``
 _DELIMITED_REASON = {
     MODIFIERS_DELIMITED: f"more than {len(MODIFIERS)} modifiers",
     DIAGNOSES_DELIMITED: f"more than {len(DIAGNOSES)} diagnosis codes",
@@ -208,51 +207,38 @@ def clean_text_columns(
 ) -> set[str]:
     """The String columns among ``names`` (no value map) whose every cell already reads as
     itself (``_coerce.clean_check``): a clean typed source skips their text coercion. One
-    pass over the frame; codes and enumerations, and identifiers that repeat a few values
-    (a payer, an NPI: ``_few_distinct``), are then read on their distinct values, all in one more
-    query over that one row (which form is taken changes the cost, never the verdict)."""
+    query over the frame finds, per column, the cells to read (codes and enumerations: their
+    distinct cells; identifiers and free text: the cells whose edge bytes could be blanks,
+    ``_coerce.edge_suspect``), and one more query over that one row reads them."""
     schema = frame.collect_schema()
     columns = [
-        column
+        column.name
         for column in spec.columns
         if column.name in names
         and not entries.values.get(column.name)
         and schema.get(column.name) == pl.String()
         and column.dtype == pl.String()
     ]
-    few = _few_distinct(frame, [c.name for c in columns if c.kind in _coerce.TEXT_KINDS])
+    if not columns:
+        return set()
+    # a column mostly null is read on its distinct cells, which skip the nulls
+    nulls = frame.select(pl.len().alias(ROW), *(pl.col(n).null_count() for n in columns))
+    counts = nulls.collect().row(0, named=True)
+    sparse = {n for n in columns if 2 * counts[n] > counts[ROW]}
     checks: dict[str, pl.Expr] = {}
-    for column in columns:
-        check = _coerce.clean_check(column, pl.col(column.name), few=column.name in few)
+    for name in columns:
+        form = "distinct" if name in sparse else "edges"
+        check = _coerce.clean_check(spec.column(name), pl.col(name), form=form)
         if check is not None:
-            checks[column.name] = check.alias(column.name)
+            checks[name] = check.alias(name)
     if not checks:
         return set()
     row = frame.select(checks.values()).collect()
     verdicts = row.select(
-        pl.col(name)
-        if row.dtypes[i] == pl.Boolean()
-        else _coerce.read_as_themselves(spec.column(name), pl.col(name).explode()).alias(name)
-        for i, name in enumerate(checks)
+        _coerce.read_as_themselves(spec.column(name), pl.col(name).explode()).alias(name)
+        for name in checks
     )
     return {name for name, ok in verdicts.row(0, named=True).items() if ok}
-
-
-def _few_distinct(frame: pl.LazyFrame, names: list[str]) -> set[str]:
-    """The columns among ``names`` of which about ``FEW_SAMPLE`` rows spread over the frame
-    hold at most one distinct value in ``FEW_RATIO``: finding the distinct cells of such a
-    column (a payer, an NPI) costs less than trimming every cell."""
-    if not names:
-        return set()
-    height = frame.select(pl.len()).collect().item()
-    step = max(height // FEW_SAMPLE, 1)
-    sample = frame.select(
-        (pl.len() // step).alias("__rows"),
-        *(pl.col(n).gather_every(step).n_unique() for n in names),
-    )
-    counts = sample.collect().row(0, named=True)
-    limit = max(counts.pop("__rows") // FEW_RATIO, 1)
-    return {name for name, n in counts.items() if n <= limit}
 
 
 def coercion_plan(
@@ -387,17 +373,14 @@ def build_table(
     frame = records.lazy().select(
         ROW, *(pl.col(f"c{i}").alias(target) for i, target in mapped.items())
     )
-    frame = split_delimited(frame, spec, set(mapped.values()))
-    clean = clean_text_columns(spec, frame, set(mapped.values()), entries)
-    plan = coercion_plan(spec, frame.collect_schema(), entries, clean)
-    # eager stages keep the source's chunks, so the kept columns are never copied (collected
-    # as one lazy query, the new columns come out chunked unlike the old and all are rechunked)
-    coerced = (
-        frame.collect()
-        .with_columns(plan.texts)
-        .with_columns(plan.values)
-        .with_columns(plan.reasons)
-    )
+    # collected once (the delimited columns split once), then read by the clean check and
+    # coerced; eager stages keep the source's chunks, so the kept columns are never copied
+    # (collected as one lazy query, the new columns come out chunked unlike the old and all
+    # are rechunked)
+    split = split_delimited(frame, spec, set(mapped.values())).collect()
+    clean = clean_text_columns(spec, split.lazy(), set(mapped.values()), entries)
+    plan = coercion_plan(spec, split.schema, entries, clean)
+    coerced = split.with_columns(plan.texts).with_columns(plan.values).with_columns(plan.reasons)
     coerced = _derive.derive_columns(spec, coerced, given, plan.checks, payer_types or {})
     key = [(k, f"__v{spec.names.index(k)}") for k in spec.key]
     present = {name: name for name in mapped.values()}

@@ -29,7 +29,7 @@ from telekit._core._payer_names import (
     normalised_payer_expr,
     why_no_payer_type,
 )
-from telekit._io._coerce import FEW_KINDS
+from telekit._io._coerce import FEW_KINDS, outside_graphic_ascii
 from telekit._io._source import ROW
 
 BLANK, TOTALS, FOOTER = "blank", "totals", "footer"
@@ -73,16 +73,32 @@ def _record_keys(spec: c.TableSpec) -> tuple[str, ...]:
 def any_candidate(spec: c.TableSpec, keys: Sequence[tuple[str, str]]) -> pl.Expr:
     """Whether some row is a candidate report row (``skip_report_rows``): a cell of one of
     ``keys`` ((canonical column, frame column)) null, empty, blanks only or saying total. A
-    code's key column (HCPCS) tells on its distinct cells (a few hundred), others cell by cell
-    (``.any()`` of the row test over the cells)."""
+    code's key column (HCPCS) tells on its distinct cells (a few hundred), others on the cells
+    whose first byte could start such a word (``_could_say_total``: none for ids like C0001)."""
     return pl.any_horizontal(
         [
-            pl.col(cell).is_null().any()
-            | (pl.col(cell).unique() if spec.column(k).kind in FEW_KINDS else pl.col(cell))
+            (pl.col(cell).null_count() > 0)
+            | (
+                pl.col(cell).unique()
+                if spec.column(k).kind in FEW_KINDS
+                else pl.col(cell).filter(_could_say_total(pl.col(cell)))
+            )
             .str.contains(_NOT_A_KEY)
             .any()
             for k, cell in keys
         ]
+    )
+
+
+def _could_say_total(cell: pl.Expr) -> pl.Expr:
+    """True where a String cell is empty or its first byte is a blank's, a non-ASCII byte or
+    g, s or t in either case: every cell ``_NOT_A_KEY`` matches is one of these (its words
+    start with those letters, a case-insensitive ``s`` also matches the non-ASCII long s)."""
+    first = cell.cast(pl.Binary).bin.get(0, null_on_oob=True)
+    return (
+        (cell.str.len_bytes() == 0)
+        | outside_graphic_ascii(first)
+        | (first | 0x20).is_in([ord("g"), ord("s"), ord("t")])
     )
 
 

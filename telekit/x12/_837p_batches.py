@@ -296,8 +296,7 @@ def _clean_build(texts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame] | Non
     texts = texts.with_columns(pl.when(pl.col(n).str.len_bytes() > 0).then(pl.col(n)) for n in text)
     checks: list[pl.Expr] = []
     for name in text:
-        column = CLAIMS.column(name)
-        check = _coerce.clean_check(column, pl.col(name), few=column.kind in _coerce.FEW_KINDS)
+        check = _coerce.clean_check(CLAIMS.column(name), pl.col(name))
         if check is None:
             return None
         checks.append(check.alias(name))
@@ -314,12 +313,8 @@ def _clean_build(texts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame] | Non
     if row.item(0, "__missing") or row.item(0, "__repeated"):
         return None
     verdicts = row.select(
-        pl.col(c.meta.output_name())
-        if row.schema[c.meta.output_name()] == pl.Boolean()
-        else _coerce.read_as_themselves(
-            CLAIMS.column(c.meta.output_name()), pl.col(c.meta.output_name()).explode()
-        )
-        for c in checks
+        _coerce.read_as_themselves(CLAIMS.column(name), pl.col(name).explode())
+        for name in (c.meta.output_name() for c in checks)
     )
     if not all(verdicts.row(0)):
         return None

@@ -20,7 +20,7 @@ from telekit.codesets._ncci import (
     PRIMARY_CODE,
 )
 from telekit.rules._keys import join_on_key
-from telekit.rules._ncci import edition_per_line, in_force, ncci_editions
+from telekit.rules._ncci import edition_per_line, in_force, stacked_editions
 
 if TYPE_CHECKING:
     from telekit._engine._inputs import Inputs
@@ -158,24 +158,22 @@ def add_on_primaries_found(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     # every edition's add-on table stacked with its index; each (add-on line, same-day line) pair
     # is looked up in its line's edition (not every primary an edit lists for each add-on line:
     # 17 a line on average, 1.2M rows on the 1M practice)
-    tables = [
-        edition.add_on.lazy().select(
-            pl.lit(index, dtype=pl.Int32).alias("aoc_edition_index"),
-            ADD_ON_CODE,
-            PRIMARY_CODE,
-            EFFECTIVE_DATE,
-            DELETION_DATE,
-        )
-        for index, edition in ncci_editions(inputs, "add_on")
-        if edition.add_on is not None
-    ]
-    if tables:
+    table = stacked_editions(
+        inputs,
+        "add_on",
+        "aoc_edition_index",
+        ADD_ON_CODE,
+        PRIMARY_CODE,
+        EFFECTIVE_DATE,
+        DELETION_DATE,
+    )
+    if table is not None:
         chosen = edition_per_line(addons, inputs, "add_on", "aoc").select(ROW, "aoc_edition_index")
         listed = (
             pairs.select(ROW, DOS, c.HCPCS_CODE, AD_PRIMARY)
             .join(chosen, on=ROW)
             .join(
-                pl.concat(tables),
+                table,
                 left_on=["aoc_edition_index", c.HCPCS_CODE, AD_PRIMARY],
                 right_on=["aoc_edition_index", ADD_ON_CODE, PRIMARY_CODE],
             )

@@ -58,6 +58,19 @@ def ncci_editions(inputs: Inputs, kind: str) -> list[tuple[int, NcciEdition]]:
     return [(i, e) for i, e in enumerate(inputs.reference.ncci) if getattr(e, kind) is not None]
 
 
+def stacked_editions(
+    inputs: Inputs, kind: str, index: str, *columns: str | pl.Expr
+) -> pl.LazyFrame | None:
+    """Every loaded edition's ``kind`` table (``ptp``, ``mue``, ``add_on``) as ``columns``, stacked
+    with the edition's index in ``inputs.reference.ncci`` as ``index`` (Int32): one join against
+    it looks each line up in its own edition. None when no loaded edition holds ``kind``."""
+    tables = [
+        getattr(edition, kind).lazy().select(pl.lit(i, dtype=pl.Int32).alias(index), *columns)
+        for i, edition in ncci_editions(inputs, kind)
+    ]
+    return pl.concat(tables) if tables else None
+
+
 def edition_per_dos(lf: pl.LazyFrame, inputs: Inputs, kind: str, prefix: str) -> pl.LazyFrame:
     """Per distinct non-null DOS of ``lf`` that some loaded edition judges, the edition it is
     judged with: ``{prefix}_edition_index`` (into ``inputs.reference.ncci``), ``{prefix}_edition``
@@ -160,19 +173,17 @@ def ncci_ptp_pairs(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
         schema={ROW: pl.UInt32, NC001_COLUMN_1: pl.String, NC001_INDICATOR: pl.String}
     )
     # every edition's PTP table stacked with its index: one join for all editions
-    tables = [
-        edition.ptp.lazy().select(
-            pl.lit(index, dtype=pl.Int32).alias(PTP_EDITION_INDEX),
-            COLUMN_1_CODE,
-            COLUMN_2_CODE,
-            EFFECTIVE_DATE,
-            DELETION_DATE,
-            MODIFIER_INDICATOR,
-        )
-        for index, edition in ncci_editions(inputs, "ptp")
-        if edition.ptp is not None
-    ]
-    flagged = _ptp_flagged(lf, inputs, pl.concat(tables)) if tables else empty
+    table = stacked_editions(
+        inputs,
+        "ptp",
+        PTP_EDITION_INDEX,
+        COLUMN_1_CODE,
+        COLUMN_2_CODE,
+        EFFECTIVE_DATE,
+        DELETION_DATE,
+        MODIFIER_INDICATOR,
+    )
+    flagged = empty if table is None else _ptp_flagged(lf, inputs, table)
     row_type = lf.collect_schema()[ROW]
     return with_edition(lf, inputs, "ptp", "ptp").join(
         flagged.with_columns(pl.col(ROW).cast(row_type)), on=ROW, how="left"
@@ -382,17 +393,15 @@ def ncci_mue_units(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
         .join(edition_per_dos(lf, inputs, "mue", "mue"), on=DOS, how="inner")
     )
     # one join on (edition, code) against every edition's MUE table stacked
-    tables = [
-        edition.mue.lazy().select(
-            pl.lit(index, dtype=pl.Int32).alias(MUE_EDITION_INDEX),
-            c.HCPCS_CODE,
-            pl.col(MUE_VALUE).alias(NC002_MUE),
-            pl.col(MUE_ADJUDICATION_INDICATOR).alias(NC002_MAI),
-        )
-        for index, edition in ncci_editions(inputs, "mue")
-        if edition.mue is not None
-    ]
-    if not tables:
+    table = stacked_editions(
+        inputs,
+        "mue",
+        MUE_EDITION_INDEX,
+        c.HCPCS_CODE,
+        pl.col(MUE_VALUE).alias(NC002_MUE),
+        pl.col(MUE_ADJUDICATION_INDICATOR).alias(NC002_MAI),
+    )
+    if table is None:
         return with_edition(lf, inputs, "mue", "mue").with_columns(
             pl.lit(None, dtype=pl.Int32).alias(NC002_MUE),
             pl.lit(None, dtype=pl.String).alias(NC002_MAI),
@@ -402,7 +411,7 @@ def ncci_mue_units(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     units = pl.col(c.SERVICE_UNIT_QUANTITY).fill_null(0)
     group = [*DAY_KEY, c.HCPCS_CODE]
     matched = (
-        lines.join(pl.concat(tables), on=[MUE_EDITION_INDEX, c.HCPCS_CODE], how="inner")
+        lines.join(table, on=[MUE_EDITION_INDEX, c.HCPCS_CODE], how="inner")
         .with_columns(key_hash(group))
         .collect()
     )

@@ -95,10 +95,15 @@ def link_encounters(
         .join(keyed, on=row, how="left", maintain_order="left")
         .select(pl.coalesce(index, by_key).alias(index))
     )
-    fetched = linked.join(
-        enc.select(index, *(pl.col(f).alias(o) for f, o in zip(fields, out, strict=True))),
-        on=index,
-        how="left",
-        maintain_order="left",
-    ).select(*out, *([] if found is None else [pl.col(index).is_not_null().alias(found)]))
-    return pl.concat([lines, fetched], how="horizontal")
+    # the fields gathered by that position from the encounters in one chunk (a gather across
+    # chunks, or a join on the position, costs several times more)
+    position = linked.collect().get_column(index)
+    fetched = (
+        encounters.select(*(pl.col(f).alias(o) for f, o in zip(fields, out, strict=True)))
+        .collect()
+        .rechunk()
+        .select(pl.all().gather(position))
+    )
+    if found is not None:
+        fetched = fetched.with_columns(position.is_not_null().alias(found))
+    return pl.concat([lines, fetched.lazy()], how="horizontal")

@@ -22,21 +22,21 @@ def superseded(frame: Frame, name: str = SUPERSEDED) -> Frame:
     """``frame`` plus a Boolean column ``name``: True for the lines of a claim that a frequency 7
     or 8 claim names as original_claim_id, and for the lines of a frequency 8 claim (a void).
     A null frequency is neither."""
-    mark = "_is_original"
+    # the originals are a few claims: a membership test keeps the lines' order (a join on
+    # claim_id reordered them, and the caller sorted them back)
     originals = (
-        frame.filter(pl.col(c.CLAIM_FREQUENCY_CODE).is_in(SUPERSEDING_FREQUENCIES))
-        .select(pl.col(c.ORIGINAL_CLAIM_ID).alias(c.CLAIM_ID))
+        pl.col(c.ORIGINAL_CLAIM_ID)
+        .filter(pl.col(c.CLAIM_FREQUENCY_CODE).is_in(SUPERSEDING_FREQUENCIES))
         .drop_nulls()
         .unique()
-        .with_columns(pl.lit(True).alias(mark))
+        .implode()
     )
-    joined = frame.join(originals, on=c.CLAIM_ID, how="left")
-    return joined.with_columns(
+    return frame.with_columns(
         (
-            pl.col(mark).fill_null(False)
+            pl.col(c.CLAIM_ID).is_in(originals).fill_null(False)
             | (pl.col(c.CLAIM_FREQUENCY_CODE) == VOID_FREQUENCY).fill_null(False)
         ).alias(name)
-    ).drop(mark)
+    )
 
 
 def current_lines(frame: Frame) -> Frame:

@@ -238,7 +238,8 @@ def audit_tables(
     annotated = _by_row(
         annotated,
         price_lines(claim_table.data.with_row_index(v.ROW), pricing, policies.payer_key()),
-    )
+    ).rechunk()  # one chunk per column: the annotation's are split, unevenly, and every window
+    # and rule then pays for it (the joins this replaced rechunked as a side effect)
     flagged, statuses = run(annotated, inputs, REGISTRY)
     findings = findings_of(flagged, REGISTRY).filter(in_period(period))
     unknown = (

@@ -231,22 +231,15 @@ def audit_tables(
     if as_of is None and claim_table.data.height:
         as_of = claim_table.data.get_column(DOS).max()  # type: ignore[assignment]
     # each line's status (paid, denied, pending ...) is a column every rule can read
-    annotated = (
-        annotate(inputs, extra_list=inputs.reference.telehealth_list)
-        .collect()
-        .join(
-            line_status(claim_table.data.with_row_index(v.ROW), remits, as_of),
-            on=v.ROW,
-            how="left",
-            maintain_order="left",
-        )
-        .join(
-            price_lines(claim_table.data.with_row_index(v.ROW), pricing, policies.payer_key()),
-            on=v.ROW,
-            how="left",
-            maintain_order="left",
-        )
+    annotated = annotate(inputs, extra_list=inputs.reference.telehealth_list).collect()
+    annotated = _by_row(
+        annotated, line_status(claim_table.data.with_row_index(v.ROW), remits, as_of)
     )
+    annotated = _by_row(
+        annotated,
+        price_lines(claim_table.data.with_row_index(v.ROW), pricing, policies.payer_key()),
+    ).rechunk()  # one chunk per column: the annotation's are split, unevenly, and every window
+    # and rule then pays for it (the joins this replaced rechunked as a side effect)
     flagged, statuses = run(annotated, inputs, REGISTRY)
     findings = findings_of(flagged, REGISTRY).filter(in_period(period))
     unknown = (
@@ -303,6 +296,15 @@ def audit_tables(
             else None
         ),
     )
+
+
+def _by_row(lines: pl.DataFrame, columns: pl.DataFrame) -> pl.DataFrame:
+    """``lines`` with ``columns``' other columns, matched on ``_row``: set beside the lines when
+    both hold the same rows in the same order (a join on ``_row`` gathers every one of the
+    lines' ~110 columns again), else joined."""
+    if columns.height == lines.height and columns.get_column(v.ROW).equals(lines.get_column(v.ROW)):
+        return lines.hstack(columns.drop(v.ROW))
+    return lines.join(columns, on=v.ROW, how="left", maintain_order="left")
 
 
 def in_period(period: Period | None) -> pl.Expr:

@@ -143,3 +143,19 @@ def test_superseded_by_hand() -> None:
     # A replaced by B, E voided by C, C itself a void; D's null frequency supersedes nothing
     assert superseded(frame)["superseded"].to_list() == [True, True, False, True, False, True]
     assert current_lines(frame)[c.CLAIM_ID].to_list() == ["B", "D"]
+
+
+def test_superseded_keeps_order_and_nulls() -> None:
+    frame = pl.DataFrame(
+        {
+            c.CLAIM_ID: ["Z", None, "A", "Q", "A", None, "M"],
+            c.CLAIM_FREQUENCY_CODE: ["1", "7", "1", "8", "7", "8", "7"],
+            c.ORIGINAL_CLAIM_ID: [None, "A", None, "Z", None, None, "MISSING"],
+        }
+    )
+    # A named by a line without claim_id; Z by a void; null claim ids match no original; a void
+    # without claim_id is still a void; lines keep their order, eager and lazy alike
+    expected = [True, False, True, True, True, True, False]
+    assert superseded(frame)["superseded"].to_list() == expected
+    assert superseded(frame.lazy()).collect()["superseded"].to_list() == expected
+    assert current_lines(frame)[c.CLAIM_ID].to_list() == [None, "M"]

@@ -82,3 +82,47 @@ def test_modifier_list_as_concat_list_drop_nulls() -> None:
     fast = clean.select(_annotate._modifier_list(clean).alias("m")).to_series()
     assert fast.to_list() == expected[:4]
     assert fast.dtype == pl.List(pl.String)
+
+
+def test_valid_on_dos_unique_keys_agree_with_the_join() -> None:
+    """``_valid_on_dos``: periods with one row per key (looked up by position) and the same
+    periods split in back-to-back rows (joined) give the same validity; null and unknown keys,
+    null DOS and the period's ends included."""
+    import datetime as dt
+
+    from telekit._engine import _annotate
+
+    d = dt.date
+    lines = pl.DataFrame(
+        {
+            "_row": [0, 1, 2, 3, 4, 5, 6, 7],
+            "k": ["A", "A", "A", None, "Z", "B", "B", "A"],
+            c.CLAIM_LINE_START_DATE: [
+                d(2020, 1, 1), d(2019, 12, 31), d(2024, 6, 30), d(2021, 1, 1),
+                d(2021, 1, 1), d(2021, 1, 1), None, d(2024, 7, 1),
+            ],
+        },
+        schema_overrides={"_row": pl.UInt32},
+    )  # fmt: skip
+    merged = pl.DataFrame(
+        {
+            "k": ["A", "B"],
+            "valid_start_date": [d(2020, 1, 1), d(1900, 1, 1)],
+            "valid_end_date": [d(2024, 6, 30), d(9999, 12, 31)],
+        }
+    )
+    split = pl.DataFrame(
+        {
+            "k": ["A", "A", "B"],
+            "valid_start_date": [d(2020, 1, 1), d(2022, 1, 1), d(1900, 1, 1)],
+            "valid_end_date": [d(2021, 12, 31), d(2024, 6, 30), d(9999, 12, 31)],
+        }
+    )
+
+    def valid(periods: pl.DataFrame) -> list[bool]:
+        got = _annotate._valid_on_dos(lines.lazy(), periods, "k", "ok").collect()
+        return got.sort("_row").get_column("ok").to_list()
+
+    expected = [True, False, True, False, False, True, False, False]
+    assert valid(merged) == expected
+    assert valid(split) == expected

@@ -22,21 +22,21 @@ def superseded(frame: Frame, name: str = SUPERSEDED) -> Frame:
     """``frame`` plus a Boolean column ``name``: True for the lines of a claim that a frequency 7
     or 8 claim names as original_claim_id, and for the lines of a frequency 8 claim (a void).
     A null frequency is neither."""
-    mark = "_is_original"
+    # the originals are a few claims: a membership test keeps the lines' order (a join on
+    # claim_id reordered them, and the caller sorted them back)
     originals = (
-        frame.filter(pl.col(c.CLAIM_FREQUENCY_CODE).is_in(SUPERSEDING_FREQUENCIES))
-        .select(pl.col(c.ORIGINAL_CLAIM_ID).alias(c.CLAIM_ID))
+        pl.col(c.ORIGINAL_CLAIM_ID)
+        .filter(pl.col(c.CLAIM_FREQUENCY_CODE).is_in(SUPERSEDING_FREQUENCIES))
         .drop_nulls()
         .unique()
-        .with_columns(pl.lit(True).alias(mark))
+        .implode()
     )
-    joined = frame.join(originals, on=c.CLAIM_ID, how="left")
-    return joined.with_columns(
+    return frame.with_columns(
         (
-            pl.col(mark).fill_null(False)
+            pl.col(c.CLAIM_ID).is_in(originals).fill_null(False)
             | (pl.col(c.CLAIM_FREQUENCY_CODE) == VOID_FREQUENCY).fill_null(False)
         ).alias(name)
-    ).drop(mark)
+    )
 
 
 def current_lines(frame: Frame) -> Frame:
@@ -95,10 +95,15 @@ def link_encounters(
         .join(keyed, on=row, how="left", maintain_order="left")
         .select(pl.coalesce(index, by_key).alias(index))
     )
-    fetched = linked.join(
-        enc.select(index, *(pl.col(f).alias(o) for f, o in zip(fields, out, strict=True))),
-        on=index,
-        how="left",
-        maintain_order="left",
-    ).select(*out, *([] if found is None else [pl.col(index).is_not_null().alias(found)]))
-    return pl.concat([lines, fetched], how="horizontal")
+    # the fields gathered by that position from the encounters in one chunk (a gather across
+    # chunks, or a join on the position, costs several times more)
+    position = linked.collect().get_column(index)
+    fetched = (
+        encounters.select(*(pl.col(f).alias(o) for f, o in zip(fields, out, strict=True)))
+        .collect()
+        .rechunk()
+        .select(pl.all().gather(position))
+    )
+    if found is not None:
+        fetched = fetched.with_columns(position.is_not_null().alias(found))
+    return pl.concat([lines, fetched.lazy()], how="horizontal")

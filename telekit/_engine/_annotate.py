@@ -85,18 +85,25 @@ def _periods(table: pl.DataFrame, key: str) -> pl.DataFrame:
     )
 
 
+_VALIDITY = ("valid_start_date", "valid_end_date")
+
+
+def _position(key: pl.Expr, keys: pl.Series) -> pl.Expr:
+    """The position of the line's ``key`` in ``keys`` (a small lookup table's unique keys; null
+    when absent): its columns are then gathered by it, in the lines' order (a join on the key
+    reorders the lines, which were then sorted back)."""
+    return key.replace_strict(keys, list(range(keys.len())), default=None, return_dtype=pl.UInt32)
+
+
 def _valid_on_dos(lf: pl.LazyFrame, periods: pl.DataFrame, key: str, out: str) -> pl.LazyFrame:
     """``out`` is True where the line's ``key`` has a validity period covering the DOS."""
     if periods.get_column(key).is_unique().all():
+        position = pl.col("_position")
+        start, end = (pl.lit(periods.get_column(b)).gather(position) for b in _VALIDITY)
         return (
-            lf.join(periods.lazy(), on=key, how="left")
-            .with_columns(
-                pl.col(DOS)
-                .is_between(pl.col("valid_start_date"), pl.col("valid_end_date"))
-                .fill_null(False)
-                .alias(out)
-            )
-            .drop("valid_start_date", "valid_end_date")
+            lf.with_columns(_position(pl.col(key), periods.get_column(key)).alias("_position"))
+            .with_columns(pl.col(DOS).is_between(start, end).fill_null(False).alias(out))
+            .drop("_position")
         )
     valid = (
         lf.select(ROW, key, DOS)
@@ -123,19 +130,29 @@ def _code_attributes(lf: pl.LazyFrame) -> pl.LazyFrame:
         .with_columns(pl.lit(True).alias(v.CODE_KNOWN))
         .rename({k: f"code_{k}" for k in static_cols if k != "hcpcs_code"})
     )
-    lf = lf.join(static.lazy(), on=c.HCPCS_CODE, how="left").with_columns(
-        v.code_known.fill_null(False)
+    position = pl.col("_position")
+    lf = (
+        lf.with_columns(
+            _position(pl.col(c.HCPCS_CODE), static.get_column(c.HCPCS_CODE)).alias("_position")
+        )
+        .with_columns(
+            *(
+                pl.lit(static.get_column(name)).gather(position).alias(name)
+                for name in static.columns
+                if name not in (c.HCPCS_CODE, v.CODE_KNOWN)
+            ),
+            position.is_not_null().alias(v.CODE_KNOWN),
+        )
+        .drop("_position")
     )
     return _valid_on_dos(lf, _periods(codes, c.HCPCS_CODE), c.HCPCS_CODE, v.CODE_VALID_ON_DOS)
 
 
 def _pos_attributes(lf: pl.LazyFrame) -> pl.LazyFrame:
     pos = codesets.place_of_service()
-    known = pos.select(pl.col("place_of_service_code").unique()).with_columns(
-        pl.lit(True).alias(v.POS_KNOWN)
-    )
-    lf = lf.join(known.lazy(), on=c.PLACE_OF_SERVICE_CODE, how="left").with_columns(
-        v.pos_known.fill_null(False)
+    known = pos.get_column("place_of_service_code").unique()
+    lf = lf.with_columns(
+        pl.col(c.PLACE_OF_SERVICE_CODE).is_in(known.implode()).fill_null(False).alias(v.POS_KNOWN)
     )
     return _valid_on_dos(
         lf, _periods(pos, c.PLACE_OF_SERVICE_CODE), c.PLACE_OF_SERVICE_CODE, v.POS_VALID_ON_DOS

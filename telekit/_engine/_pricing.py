@@ -247,12 +247,16 @@ def price_lines(lines: pl.DataFrame, pricing: Pricing, payer_key: pl.Expr) -> pl
         c.PAYER_TYPE,
         c.PLACE_OF_SERVICE_CODE,
         *c.MODIFIERS,
-        payer_key.alias("_payer"),
+        c.PAYER,
         c.SERVICE_UNIT_QUANTITY,
     )
     out = base.select(ROW)
     # --- the Medicare physician fee schedule (the units scaled on the lines priced only)
-    medicare = base.filter(pl.col(c.PAYER_TYPE) == "medicare").with_columns(units.alias("_units"))
+    medicare = (
+        base.filter(pl.col(c.PAYER_TYPE) == "medicare")
+        .drop(c.PAYER)
+        .with_columns(units.alias("_units"))
+    )
     rvu = _rvu_rows(pricing)
     releases = _release_of_dos(medicare.get_column(c.CLAIM_LINE_START_DATE), pricing)
     pricing_modifier = pl.coalesce(
@@ -319,7 +323,9 @@ def price_lines(lines: pl.DataFrame, pricing: Pricing, payer_key: pl.Expr) -> pl
     out = out.join(priced, on=ROW, how="left", maintain_order="left")
     # --- the payers' expected fees
     if pricing.expected_fees is not None and pricing.expected_fees.height:
-        fees = _expected_fees(base.with_columns(units.alias("_units")), pricing.expected_fees)
+        # the payer key (trimmed, upper-cased, aliased) only where expected fees are given
+        keyed_lines = base.with_columns(payer_key.alias("_payer"), units.alias("_units"))
+        fees = _expected_fees(keyed_lines, pricing.expected_fees)
         out = out.join(fees, on=ROW, how="left", maintain_order="left")
     else:
         out = out.with_columns(pl.lit(None, dtype=c.MONEY).alias(EXPECTED_FEE))

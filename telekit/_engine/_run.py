@@ -23,6 +23,7 @@ from telekit._engine._inputs import Inputs
 from telekit._engine._registry import Rule
 from telekit._engine._result import FINDINGS_SCHEMA
 from telekit._engine._status import RuleStatus, given_status
+from telekit._engine._windows import Preparation
 
 ROW = v.ROW
 
@@ -52,16 +53,27 @@ def prepare_windows(lines: pl.DataFrame, inputs: Inputs, active: list[Rule]) -> 
     """The lines, in ``_row`` order, with the columns of every preparation an active rule reads
     (each run once, in the order of their names)."""
     needed = sorted({p for r in active for p in r.prepare}, key=lambda p: p.__name__)
-    # Each preparation is collected on its own (one giant lazy plan costs more to optimise than to
-    # run on small inputs). Only its new columns are materialised (projection pushdown keeps the
-    # join back on `_row` from copying every annotated column), then they are stacked beside the
-    # lines, which are in `_row` order.
+    # Each preparation is its own plan (one giant lazy plan costs more to optimise than to run on
+    # small inputs), and the plans are collected together (`collect_all` runs them at once, so
+    # one's single-threaded stretches overlap another's). Only its new columns are materialised
+    # (projection pushdown keeps the join back on `_row` from copying every annotated column),
+    # then they are stacked beside the lines, which are in `_row` order.
     df = lines.sort(ROW)
-    for preparation in needed:
-        with tm.timed(f"window {preparation.__name__}"):
-            prepared = preparation(df.lazy(), inputs)
-            new_cols = [col for col in prepared.collect_schema().names() if col not in df.columns]
-            added = prepared.select(ROW, *new_cols).collect().sort(ROW)
+
+    def plan(preparation: Preparation) -> pl.LazyFrame:
+        prepared = preparation(df.lazy(), inputs)
+        new_cols = [col for col in prepared.collect_schema().names() if col not in df.columns]
+        return prepared.select(ROW, *new_cols)
+
+    if tm.enabled():  # profiling: each preparation collected on its own
+        collected = []
+        for preparation in needed:
+            with tm.timed(f"window {preparation.__name__}"):
+                collected.append(plan(preparation).collect().sort(ROW))
+    else:
+        collected = pl.collect_all([plan(preparation) for preparation in needed])
+    for preparation, one in zip(needed, collected, strict=True):
+        added = one.sort(ROW)
         if added.height != df.height or not added.get_column(ROW).equals(df.get_column(ROW)):
             msg = f"window preparation {preparation.__name__} changed the lines it was given"
             raise RuntimeError(msg)

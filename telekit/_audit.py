@@ -14,6 +14,7 @@ import polars as pl
 from telekit import codesets
 from telekit._core import _columns as c
 from telekit._core._dates import Period, PeriodInput, as_optional_period
+from telekit._core._engine import IN_MEMORY
 from telekit._core._exceptions import InputError
 from telekit._core._table import EncounterSample, Table
 from telekit._engine import _vocabulary as v
@@ -231,7 +232,9 @@ def audit_tables(
     if as_of is None and claim_table.data.height:
         as_of = claim_table.data.get_column(DOS).max()  # type: ignore[assignment]
     # each line's status (paid, denied, pending ...) is a column every rule can read
-    annotated = annotate(inputs, extra_list=inputs.reference.telehealth_list).collect()
+    annotated = annotate(inputs, extra_list=inputs.reference.telehealth_list).collect(
+        engine=IN_MEMORY
+    )
     annotated = _by_row(
         annotated, line_status(claim_table.data.with_row_index(v.ROW), remits, as_of)
     )

@@ -10,6 +10,7 @@ from typing import TypeVar
 import polars as pl
 
 from telekit._core import _columns as c
+from telekit._core._engine import IN_MEMORY
 
 SUPERSEDED = "superseded"
 SUPERSEDING_FREQUENCIES = ("7", "8")
@@ -97,10 +98,10 @@ def link_encounters(
     )
     # the fields gathered by that position from the encounters in one chunk (a gather across
     # chunks, or a join on the position, costs several times more)
-    position = linked.collect().get_column(index)
+    position = linked.collect(engine=IN_MEMORY).get_column(index)
     fetched = (
         encounters.select(*(pl.col(f).alias(o) for f, o in zip(fields, out, strict=True)))
-        .collect()
+        .collect(engine=IN_MEMORY)
         .rechunk()
         .select(pl.all().gather(position))
     )

@@ -14,6 +14,7 @@ import polars as pl
 from telekit import codesets
 from telekit._core import _columns as c
 from telekit._core._claims import link_encounters, superseded
+from telekit._core._engine import IN_MEMORY
 from telekit._engine import _timing as tm
 from telekit._engine import _vocabulary as v
 from telekit._engine._inputs import Inputs, prepare
@@ -294,18 +295,18 @@ def _beside(
     the new ones are made. Where ``add`` changed the rows (a lookup that repeats a line), it runs
     on the whole frame as before."""
     with tm.timed(f"annotate {name}"):
-        added = add(df.lazy().select(columns)).collect()
+        added = add(df.lazy().select(columns)).collect(engine=IN_MEMORY)
     if added.height == df.height and not added.get_column(ROW).equals(df.get_column(ROW)):
         added = added.sort(ROW)
     if added.height != df.height or not added.get_column(ROW).equals(df.get_column(ROW)):
-        return add(df.lazy()).collect()
+        return add(df.lazy()).collect(engine=IN_MEMORY)
     return df.hstack(added.select(n for n in added.columns if n not in columns))
 
 
 def annotate(inputs: Inputs, *, extra_list: pl.DataFrame | None = None) -> pl.LazyFrame:
     """The claim lines with every derived column the rules read, in input order (``_row``)."""
     with tm.timed("annotate policies"):
-        df = inputs.lines.collect()
+        df = inputs.lines.collect(engine=IN_MEMORY)
     df = _beside(df, [ROW, c.HCPCS_CODE, DOS], _code_attributes, "codes")
     df = _beside(df, [ROW, c.PLACE_OF_SERVICE_CODE, DOS], _pos_attributes, "place of service")
     df = _beside(

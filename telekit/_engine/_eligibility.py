@@ -15,6 +15,7 @@ from typing import Any, Final
 import polars as pl
 
 from telekit._core import _columns as c
+from telekit._core._engine import IN_MEMORY
 from telekit._core._exceptions import InputError, MissingColumnError
 from telekit._core._table import Table
 from telekit._policies._model import Policies
@@ -221,7 +222,7 @@ def eligibility(
                 )
             ),
         )
-        .collect()
+        .collect(engine=IN_MEMORY)
         .lazy()
     )
     cov = _coverage_frame(coverage)
@@ -251,7 +252,7 @@ def eligibility(
             .alias(_COVERS),
             (pl.col(_COV_KEY) == pl.col(_ROW_KEY)).fill_null(False).alias(_MATCH),
         )
-        .collect()
+        .collect(engine=IN_MEMORY)
         .lazy()
     )
     ended = pl.col(_COV_END) < date
@@ -304,7 +305,7 @@ def eligibility(
             )
         )
         .select(*triplets, pl.col(POLICY_TELEHEALTH_COVERED).alias(_POLICY_TH))
-        .collect()
+        .collect(engine=IN_MEMORY)
         .lazy()
     )
     chosen = chosen.join(policy, on=triplets, how="left", nulls_equal=True)
@@ -335,7 +336,11 @@ def eligibility(
     )
     # ``keys`` holds every row in input order and each join kept that order: the added columns
     # line up with the rows
-    return base.drop(_ROW).collect().hstack(added.cast(ELIGIBILITY_COLUMNS).collect())
+    return (
+        base.drop(_ROW)
+        .collect(engine=IN_MEMORY)
+        .hstack(added.cast(ELIGIBILITY_COLUMNS).collect(engine=IN_MEMORY))
+    )
 
 
 # --- expressions over the per-row result ------------------------------------------------------

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 import polars as pl
 
 from telekit._core import _columns as c
+from telekit._core._engine import IN_MEMORY
 from telekit._engine import _line_status as ls
 from telekit._engine import _pricing as pr
 from telekit._engine import _sample
@@ -69,9 +70,9 @@ def prepare_windows(lines: pl.DataFrame, inputs: Inputs, active: list[Rule]) -> 
         collected = []
         for preparation in needed:
             with tm.timed(f"window {preparation.__name__}"):
-                collected.append(plan(preparation).collect().sort(ROW))
+                collected.append(plan(preparation).collect(engine=IN_MEMORY).sort(ROW))
     else:
-        collected = pl.collect_all([plan(preparation) for preparation in needed])
+        collected = pl.collect_all([plan(preparation) for preparation in needed], engine=IN_MEMORY)
     for preparation, one in zip(needed, collected, strict=True):
         added = one.sort(ROW)
         if added.height != df.height or not added.get_column(ROW).equals(df.get_column(ROW)):

@@ -44,6 +44,7 @@ from telekit._core._columns import (
     PAYER_TYPE,
     PAYER_TYPES,
 )
+from telekit._core._engine import IN_MEMORY
 from telekit._core._exceptions import PolicyError
 from telekit._policies._vocabulary import (
     _ACCEPTS_CPT_TELEMEDICINE_CODES,
@@ -443,7 +444,7 @@ class Policies:
             .drop(_TIMELINE, _ROW)
         )
         if isinstance(lines, pl.DataFrame):
-            return out.collect()
+            return out.collect(engine=IN_MEMORY)
         return out
 
     def _timelines_of(self, pairs: pl.LazyFrame) -> pl.LazyFrame:
@@ -487,7 +488,7 @@ class Policies:
             .group_by(PAYER_KEY, PAYER_TYPE)
             .agg(pl.col("len").sum())
             .sort(PAYER_KEY, PAYER_TYPE)
-            .collect()
+            .collect(engine=IN_MEMORY)
         )
         if found.is_empty():
             return

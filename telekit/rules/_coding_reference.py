@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from telekit._core import _columns as c
+from telekit._core._engine import IN_MEMORY
 from telekit._engine import _vocabulary as v
 from telekit._engine._registry import rule
 from telekit.rules._coding import _lookup
@@ -70,7 +71,7 @@ def cd004_icd10_billable(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
             ]
         )
         .filter(pl.col(DOS).is_not_null())
-        .collect()
+        .collect(engine=IN_MEMORY)
     )
     # the code and its shape are read per distinct (diagnosis as written, DOS) pair, not per
     # stacked diagnosis (a code is a function of the text); a malformed code is the second
@@ -98,7 +99,7 @@ def cd004_icd10_billable(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
         billable_pairs.with_columns(pl.lit(True).alias("_billable")),
         on=["_dx", DOS],
         how="left",
-    ).collect()
+    ).collect(engine=IN_MEMORY)
 
     def of_pairs(which: pl.Expr) -> pl.LazyFrame:
         # the stacked diagnoses of these pairs (those of their texts first: a cheap look-up)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from telekit._core import _columns as c
+from telekit._core._engine import IN_MEMORY
 from telekit._engine import _vocabulary as v
 from telekit._engine._registry import rule
 from telekit.rules._keys import asof_on_key
@@ -69,7 +70,7 @@ def dc001_consent_look_back(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
         lf.filter(v.is_ctbs & ~v.superseded)
         .select(ROW, c.PERSON_ID, c.RENDERING_NPI, DOS)
         .sort(DOS)
-        .collect()
+        .collect(engine=IN_MEMORY)
     )
     # only the (person, NPI) pairs some CTBS line has can match: the others are dropped before
     # the sort. Encounters of one (person, NPI, date) are not de-duplicated: the as-of join

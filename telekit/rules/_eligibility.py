@@ -19,6 +19,7 @@ import polars as pl
 
 from telekit import codesets
 from telekit._core import _columns as c
+from telekit._core._engine import IN_MEMORY
 from telekit._engine import _vocabulary as v
 from telekit._engine._registry import rule
 from telekit.rules._keys import join_on_key
@@ -260,7 +261,7 @@ def coverage_on_dos(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     joined = (
         join_on_key(persons, spans, [c.PERSON_ID])
         .with_columns(covers.alias("_covers"), billed.alias("_billed"))
-        .collect()
+        .collect(engine=IN_MEMORY)
     )
     # A line of a person with one span has one joined row: its flags are that row's (no
     # aggregation over a million groups); only the lines of persons with several spans are

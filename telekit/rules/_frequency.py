@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Literal
 import polars as pl
 
 from telekit._core import _columns as c
+from telekit._core._engine import IN_MEMORY
 from telekit._engine import _vocabulary as v
 from telekit._engine._registry import rule
 from telekit._engine._windows import DOS, ROW, SORT_KEYS, greedy_periods
@@ -46,7 +47,7 @@ def _periods(
     subset = (
         lf.filter(lines & NOT_SUPERSEDED & pl.all_horizontal(pl.col(group).is_not_null()))
         .select(ROW, *dict.fromkeys([*group, *SORT_KEYS]), c.HCPCS_CODE)
-        .collect()
+        .collect(engine=IN_MEMORY)
     )
     flags = greedy_periods(subset.select(ROW, *dict.fromkeys([*group, *SORT_KEYS])), group, days)
     opened = pl.col("flagged").not_()
@@ -324,7 +325,7 @@ def fq004_duplicates(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
         .with_columns(units)
         .filter(pl.all_horizontal(pl.col(coarse).is_not_null()))
         .select(ROW, key_hash(coarse))
-        .collect()
+        .collect(engine=IN_MEMORY)
     )
     rows = hashed.filter(repeated(hashed.get_column(KEY_HASH))).get_column(ROW)
     lines = (

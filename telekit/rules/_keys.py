@@ -15,6 +15,8 @@ from typing import Any
 
 import polars as pl
 
+from telekit._core._engine import IN_MEMORY
+
 KEY_HASH = "_key_hash"
 
 
@@ -73,12 +75,12 @@ def asof_on_key(
     joined = (
         left.with_columns(key_hash(by))
         .join_asof(right.with_columns(key_hash(by)).rename(hidden), by=KEY_HASH, **asof)
-        .collect()
+        .collect(engine=IN_MEMORY)
     )
     # the right side's keys are never null: a null hidden key is a left row without a match
     collided = pl.any_horizontal(
         pl.col(hidden[k]).is_not_null() & pl.col(hidden[k]).ne_missing(pl.col(k)) for k in by
     )
     if joined.select(collided.any()).item():
-        return left.join_asof(right, by=by, **asof).collect()
+        return left.join_asof(right, by=by, **asof).collect(engine=IN_MEMORY)
     return joined.drop(KEY_HASH, *hidden.values())

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from telekit._core import _columns as c
+from telekit._core._engine import IN_MEMORY
 from telekit._engine import _vocabulary as v
 from telekit._engine._registry import rule
 from telekit._engine._windows import DOS, ROW, SORT_KEYS
@@ -207,7 +208,7 @@ def _ptp_flagged(lf: pl.LazyFrame, inputs: Inputs, ptp: pl.LazyFrame) -> pl.Lazy
             on=DOS,
             how="inner",
         )
-        .collect()
+        .collect(engine=IN_MEMORY)
     )
     # the edits between codes the lines hold (a few hundred of two million rows)
     codes = lines.get_column(c.HCPCS_CODE).unique().implode()
@@ -223,7 +224,7 @@ def _ptp_flagged(lf: pl.LazyFrame, inputs: Inputs, ptp: pl.LazyFrame) -> pl.Lazy
             right_on=[PTP_EDITION_INDEX, COLUMN_1_CODE, COLUMN_2_CODE],
             how="inner",
         )
-        .collect()
+        .collect(engine=IN_MEMORY)
     )
     day_1 = keyed.select(pl.col(ROW).alias("_r1"), *(pl.col(k).alias(f"_1{k}") for k in DAY_KEY))
     modifiers = lf.select(ROW, v.MODIFIERS)
@@ -413,7 +414,7 @@ def ncci_mue_units(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     matched = (
         lines.join(table, on=[MUE_EDITION_INDEX, c.HCPCS_CODE], how="inner")
         .with_columns(key_hash(group))
-        .collect()
+        .collect(engine=IN_MEMORY)
     )
     # a line whose group's hash is unique is alone in its group (lines of one group share their
     # hash): its day's units are its own. Only the other lines (a few thousand of a million)

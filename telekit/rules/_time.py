@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from telekit._core import _columns as c
+from telekit._core._engine import IN_MEMORY
 from telekit._engine import _vocabulary as v
 from telekit._engine._registry import rule
 from telekit._engine._windows import DOS, ROW
@@ -686,13 +687,18 @@ def tm007_prior_em(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     live = lf.filter(v.not_superseded)
     keys = [c.PERSON_ID, c.RENDERING_NPI, c.BILLING_NPI, v.PROV_TYPE]
     # collected once: both as-of joins read them
-    targets = live.filter(CODE.is_in(NEW_PATIENT_CODES)).select(ROW, DOS, *keys).sort(DOS).collect()
+    targets = (
+        live.filter(CODE.is_in(NEW_PATIENT_CODES))
+        .select(ROW, DOS, *keys)
+        .sort(DOS)
+        .collect(engine=IN_MEMORY)
+    )
     anchors = (
         live.filter(CODE.is_in(FACE_TO_FACE_EM))
         .join(targets.lazy().select(c.PERSON_ID), on=c.PERSON_ID, how="semi")
         .select(*keys, pl.col(DOS).alias("_prior_dos"), CODE.alias("_prior_code"))
         .sort("_prior_dos")
-        .collect()
+        .collect(engine=IN_MEMORY)
     )
 
     def latest(frame: pl.DataFrame, by: list[str], tag: str) -> pl.LazyFrame:

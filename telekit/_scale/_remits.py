@@ -51,7 +51,7 @@ from telekit._io._maps import MapSpec
 from telekit._read._arguments import RemittancesInput
 from telekit._scale._links import _HC, _h
 from telekit._scale._remit_parts import GIVEN, ORDER, SCHEMAS, RemitParts
-from telekit._scale._split import BUCKET, Split, _write_pieces, write_work
+from telekit._scale._split import BUCKET, Split, _write_pieces, sorted_distinct, write_work
 from telekit._scale._tally import tally_remittances
 
 RK = "__rk"  # hash of (remit_id, remit_claim_seq)
@@ -195,7 +195,7 @@ class Router:
         self.folder.mkdir(parents=True, exist_ok=True)
         maps = sorted(self.folder.glob("*/map/*.parquet"))
         remit_buckets = (  # sorted: each staged file's join costs its rows (see _claim_buckets)
-            pl.scan_parquet(maps).unique().collect().sort(RK, BUCKET)
+            sorted_distinct(pl.read_parquet(maps), RK, BUCKET)
             if maps
             else pl.DataFrame(schema={RK: pl.UInt64, BUCKET: pl.UInt32})
         )

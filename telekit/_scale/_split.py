@@ -238,19 +238,30 @@ def _key_hashes(opened: Opened) -> pl.DataFrame:
         )
 
 
+def sorted_distinct(frame: pl.DataFrame, first: str, second: str) -> pl.DataFrame:
+    """The distinct rows of the two-column ``frame`` sorted by (``first``, ``second``), with
+    ``first``'s sorted flag (a join against it then skips hashing it). Sorted first, then each
+    row equal to the one before dropped: on a map of ~9M rows, 0.5 s against 1.3-1.6 s for a
+    hash ``unique``, whose table outgrows the CPU caches (0.05 s either way at 0.9M rows)."""
+    ordered = frame.sort(first, second)  # eager: a lazy sort's result loses the sorted flag
+    repeat = pl.col(first).eq_missing(pl.col(first).shift(1)) & pl.col(second).eq_missing(
+        pl.col(second).shift(1)
+    )
+    return ordered.filter(~repeat).with_columns(pl.col(first).set_sorted())
+
+
 def _claim_buckets(claim_keys: pl.DataFrame, links: Links) -> pl.DataFrame:
     """Each claim's bucket(s): __hc -> __bucket (its persons are linked, so one bucket unless a
     line has no person), sorted by __hc: a batch joined to it (``Router``, ``PaymentRouter``)
     costs the batch's rows, not the map's (polars joins on a sorted right key without
     hashing it; unsorted, every batch paid for the whole map, which grows with the input)."""
-    return (
+    buckets = (
         claim_keys.lazy()
         .filter(pl.col(_HC).is_not_null())
         .select(_HC, links.person_bucket(pl.col(_HP)).alias(BUCKET))
-        .unique()
         .collect()
-        .sort(_HC, BUCKET)  # eager: a lazy sort's result does not carry the sorted flag
     )
+    return sorted_distinct(buckets, _HC, BUCKET)
 
 
 def opened_table(opened: Opened) -> str:

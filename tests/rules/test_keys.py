@@ -7,7 +7,7 @@ audit of the sample practice give what they give with the real hash."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import polars as pl
@@ -17,7 +17,6 @@ from polars.testing import assert_frame_equal
 import telekit as tk
 from telekit.rules import _frequency, _keys, _ncci
 
-SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
 KEYS = ["person", "npi", "dos"]
 D = dt.date(2024, 3, 1)
 
@@ -94,16 +93,10 @@ def test_asof_on_key_is_the_asof_join_by_the_keys(hashing: str, seed: int, strat
 
 
 def test_audit_of_the_sample_is_the_same_when_every_key_collides(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, audit_sample: Callable[..., tk.AuditResult]
 ) -> None:
     def audit() -> pl.DataFrame:
-        return tk.audit(
-            SAMPLES / "claims.csv",
-            encounters=SAMPLES / "encounters.csv",
-            coverage=SAMPLES / "coverage.csv",
-            providers=SAMPLES / "providers.csv",
-            policies=SAMPLES / "policies.toml",
-        ).findings.drop("finding_id")
+        return audit_sample().findings.drop("finding_id")
 
     hashed = audit()
     for module in (_keys, _frequency, _ncci):

@@ -20,6 +20,7 @@ from telekit.rules import (  # noqa: F401 - importing a module registers its rul
     _provider,
     _telehealth,
     _time,
+    _time_new_patient,
 )
 from telekit.rules._changes import CATALOG_VERSION, changes
 

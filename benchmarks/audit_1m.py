@@ -4,9 +4,10 @@ Prints, from one process run: a plain ``pl.read_parquet`` of the four input tabl
 encounters, coverage, providers), telekit's readers on the same tables and their ratio to the
 plain read (target <= 2: both sides' first read, cold, and the best of 3 warm reads alternated in
 the same process are printed, the target is judged on the warm ratio), the audit's wall time,
-read (the first, cold, as a CLI run pays it) + audit against the best plain read (target
-<= 15), the peak memory (RSS of the process), how many rules ran; then, from a second run with
-the private timing hook on (``TELEKIT_PROFILE=1``, ``telekit._engine._timing``), the seconds of
+read + audit against a plain read, both sides' first reads of the process (cold, as a CLI run
+pays them; the warm ratio is printed beside it; target <= 15), the peak memory (RSS of the
+process), how many rules ran; then, from a second run with the private timing hook on
+(``TELEKIT_PROFILE=1``, ``telekit._engine._timing``), the seconds of
 each audit stage, each window preparation and each rule group (evaluated group by group, so the
 groups' sum exceeds the flags' share of the unprofiled audit: polars runs them together).
 

@@ -51,6 +51,8 @@ _CLOSERS = [*_RESETS, "HL", "CLM"]  # segments that close the open claim
 # control numbers
 _READ = ["ISA", "GS", *_CLOSERS, "BHT", "SBR", "NM1", "DMG", "REF", "HI", "LX", "SV1", "DTP"]
 _IDS = pl.Enum(_READ)
+_LEVELS = pl.Enum(["20", "22", "23"])  # the HL levels read (HL03); any other falls back
+_L20, _L22, _L23, _NO_LEVEL = 0, 1, 2, 3  # their codes (_LEVELS' physical), and none (reset)
 
 ID = pl.col("id")
 ORD = pl.col("ordinal")
@@ -201,20 +203,15 @@ def _frames(
     # the parser ignores the others (N3, N4, PER, PRV...)
     # the ids as an enum: the many membership tests below compare integers
     segs = _split(segs.filter(ID.is_in(_READ)), element).with_columns(ID.cast(_IDS))
-    reset, closer, is_hl, nm1 = RESET, CLOSER, ID == "HL", ID == "NM1"
+    closer, nm1 = CLOSER, ID == "NM1"
     in_claim, pre = IN_CLAIM, PRE
-    hl_level = _st(3)
-    # --- where each segment is: its HL block, whether a claim is open, the open line ---------
+    # --- where each segment is: whether a claim is open, the open line (the HL block and its
+    # level are only read on the claim state's rows: ``_claims``) ----------------------------
     segs = segs.with_columns(
-        pl.when(is_hl | reset).then(ORD).forward_fill().fill_null(0).alias("block"),
-        pl.when(is_hl).then(hl_level).when(reset).then(pl.lit("")).forward_fill()
-        .fill_null("").alias("level"),
         pl.when(closer).then(ID == "CLM").forward_fill().fill_null(False).alias("in_claim"),
         pl.when(ID == "CLM").then(ORD).when(closer).then(pl.lit(0, pl.Int64)).forward_fill()
         .fill_null(0).alias("claim"),
     )  # fmt: skip
-    if not segs.filter(is_hl).select(hl_level.is_in(["20", "22", "23"]).all()).item():
-        return None
     if segs.select(((ID == "SBR") & in_claim).any() | ((ID == "SV1") & pre).any()).item():
         return None
     # line open before a segment (the parser's ``line is not None``), and the loop area in claims
@@ -245,17 +242,30 @@ def _claims(segs: pl.DataFrame, component: str) -> tuple[pl.DataFrame, ...] | No
     reset, is_hl, nm1, entity = RESET, ID == "HL", ID == "NM1", _st(1)
     in_claim, pre, area = IN_CLAIM, PRE, AREA
     # --- the state before each claim: transaction, billing provider, subscriber, patient -----
-    # the rows that set or reset it (and the CLMs), each state column one forward fill
-    blk = pl.col("block")
-    lvl = pl.col("level")
+    # the rows that set or reset it (and the CLMs), each state column one forward fill; every
+    # HL and reset is among them, so their HL block (the last HL or reset's ordinal) and its
+    # level (HL03 as a code of _LEVELS, _NO_LEVEL after a reset) are forward-filled here, on
+    # half the segments
     rows = (
-        segs.select(ORD, "el", ID, blk, lvl, "in_claim")
+        segs.select(ORD, "el", ID, "in_claim")
         .filter(
             ID.is_in(["ISA", "GS", *_RESETS, "HL", "BHT", "CLM"])
             | (pre & ID.is_in(["SBR", "NM1", "DMG"]))
         )
-        .with_columns(entity.alias("entity"))
+        .with_columns(
+            entity.alias("entity"),
+            pl.when(is_hl).then(_st(3).cast(_LEVELS, strict=False).to_physical()).alias("hl03"),
+        )
     )
+    if rows.select((is_hl & pl.col("hl03").is_null()).any()).item():
+        return None  # an HL level other than 20/22/23
+    level = pl.when(is_hl).then("hl03").when(reset).then(pl.lit(_NO_LEVEL, pl.UInt8))
+    rows = rows.with_columns(
+        pl.when(is_hl | reset).then(ORD).forward_fill().fill_null(0).alias("block"),
+        level.forward_fill().fill_null(_NO_LEVEL).alias("level"),
+    )
+    blk = pl.col("block")
+    lvl = pl.col("level")
     ent = pl.col("entity")
     start = (blk != blk.shift(1)).fill_null(True)  # the first row of an HL block (its HL)
     rows = rows.with_columns(
@@ -266,13 +276,13 @@ def _claims(segs: pl.DataFrame, component: str) -> tuple[pl.DataFrame, ...] | No
     rows = rows.with_columns(
         # what empties a state column: ST/SE/GE/IEA the transaction, HL 20/22 the billing
         # provider and the subscriber, any HL the patient
-        (reset | (is_hl & (lvl == "20"))).alias("__billing_reset"),
-        (reset | (is_hl & lvl.is_in(["20", "22"]))).alias("__sub_reset"),
+        (reset | (is_hl & (lvl == _L20))).alias("__billing_reset"),
+        (reset | (is_hl & (lvl <= _L22))).alias("__sub_reset"),
         (reset | is_hl).alias("__pat_reset"),
-        (nm1 & (lvl == "20") & (pl.col("nm1_rank") == 1) & (ent == "85")).alias("billing_at"),
-        (nm1 & (lvl == "22") & (other_before == 0) & (ent == "IL")).alias("il_at"),
-        (nm1 & (lvl == "22") & (other_before == 0) & (ent == "PR")).alias("pr_at"),
-        (nm1 & (lvl == "23") & (ent == "QC")).alias("qc_at"),
+        (nm1 & (lvl == _L20) & (pl.col("nm1_rank") == 1) & (ent == "85")).alias("billing_at"),
+        (nm1 & (lvl == _L22) & (other_before == 0) & (ent == "IL")).alias("il_at"),
+        (nm1 & (lvl == _L22) & (other_before == 0) & (ent == "PR")).alias("pr_at"),
+        (nm1 & (lvl == _L23) & (ent == "QC")).alias("qc_at"),
     )
     # the loop area a DMG is in: the last NM1 of its block before it (2010BA, 2010CA, other)
     kind = (
@@ -439,11 +449,16 @@ def _lines(
         .with_columns(lx.fill_null("").alias("lx"))
         .filter(ID == "SV1")
     )
+    # the SV1's number in its claim: a claim's SV1s are consecutive rows (file order), so it is
+    # the distance from the claim's first one (``int_range().over("claim")`` cost 8 ms)
+    row = pl.int_range(1, pl.len() + 1, dtype=pl.Int64)
+    first = (pl.col("claim") != pl.col("claim").shift(1)).fill_null(True)
+    k = row - pl.when(first).then(row - 1).forward_fill()
     sv1 = sv1.select(
         "claim",
         "ordinal",
         pl.when(pl.col("line_open")).then(pl.lit("")).otherwise(pl.col("lx")).alias("lx"),
-        pl.int_range(1, pl.len() + 1).over("claim").cast(pl.String).alias("k"),
+        k.cast(pl.String).alias("k"),
         sv101.alias("sv101"),
         _st(5).alias("pos"),
         _el(4).alias("units"),

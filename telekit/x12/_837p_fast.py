@@ -120,18 +120,17 @@ def _segments(text: str, term: str, element: str) -> pl.DataFrame | None:
     """The segments (ordinal, text, id) as the tokenizer yields them; ``None`` when a line
     break is anywhere but right after a terminator. The elements are split later, on the
     segments read only."""
-    pieces = (
-        pl.Series("seg", [text])
-        .str.split(term)
-        .explode()
-        .str.strip_chars_start(" \r\n")
-        .str.strip_chars_end("\r\n")
-    )
+    pieces = pl.Series("seg", [text]).str.split(term).explode().str.strip_chars_start(" \r\n")
+    if pieces.str.contains("[\r\n]").any():
+        # line breaks left before a terminator are dropped (others fall back, below); when
+        # none is left, stripping them would change nothing (the usual file: a terminator,
+        # then a line break)
+        pieces = pieces.str.strip_chars_end("\r\n")
+        if pieces.str.contains("[\r\n]").any():
+            return None
     if pieces[-1] != "":  # the file ends inside a segment
         return None
     pieces = pieces.filter(pieces.str.len_bytes() > 0)
-    if pieces.str.contains("[\r\n]").any():
-        return None
     seg = pl.col("seg")
     return pl.DataFrame([pieces]).select(
         pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("ordinal"),
@@ -142,7 +141,7 @@ def _segments(text: str, term: str, element: str) -> pl.DataFrame | None:
 
 def _split(segs: pl.DataFrame, element: str) -> pl.DataFrame:
     """``segs`` with each segment's elements (``el``) in place of its text."""
-    return segs.with_columns(pl.col("seg").str.split(element).alias("el")).drop("seg")
+    return segs.select(ORD, ID, pl.col("seg").str.split(element).alias("el"))
 
 
 def _envelope_ok(segs: pl.DataFrame, element: str) -> bool:
@@ -155,13 +154,13 @@ def _envelope_ok(segs: pl.DataFrame, element: str) -> bool:
     letters = "".join(env.get_column("id").replace_strict(_ENVELOPE_LETTER).to_list())
     if _ENVELOPE.fullmatch(letters) is None or env.get_column("id")[0] != "ISA":
         return False
-    # non-envelope segments only inside a transaction set
-    depth = pl.when(ID == "ST").then(1).when(ID == "SE").then(-1).otherwise(0).cum_sum() + (
-        ID == "SE"
-    ).cast(pl.Int64)
-    outside = segs.select(((depth != 1) & ~ID.is_in(list(_ENVELOPE_LETTER))).any()).item()
-    if outside:
-        return False
+    # non-envelope segments only inside a transaction set: a segment between two envelope
+    # segments (or after the last) is at the depth the envelope segment before it left (ST
+    # opens a set, SE closes it), so it is found on the envelope's rows, from the gaps in their
+    # ordinals (the segments' ordinals are 1..n), not on every segment
+    depth = pl.when(ID == "ST").then(1).when(ID == "SE").then(-1).otherwise(0).cum_sum()
+    gap_after = ORD.shift(-1).fill_null(segs.height + 1) - ORD > 1
+    outside = (gap_after & (depth != 1)).any() | (ORD.first() > 1)
     gs = pl.when(ID == "GS")
     isa = pl.when(ID == "ISA")
     st = pl.when(ID == "ST")
@@ -179,7 +178,8 @@ def _envelope_ok(segs: pl.DataFrame, element: str) -> bool:
     )
     version = pl.when(_st(3) != "").then(_st(3)).otherwise(pl.col("gs08"))
     bad = checked.select(
-        (
+        outside
+        | (
             (ID == "SE") & ((pl.col("n") != ORD - pl.col("st_at") + 1) | (_st(2) != pl.col("st02")))
         ).fill_null(True)
         | (
@@ -201,8 +201,9 @@ def _frames(
     if segs is None or not _envelope_ok(segs, element):
         return None
     # the parser ignores the others (N3, N4, PER, PRV...)
-    # the ids as an enum: the many membership tests below compare integers
-    segs = _split(segs.filter(ID.is_in(_READ)), element).with_columns(ID.cast(_IDS))
+    # the ids as an enum: the many membership tests below compare integers (and an id not
+    # read casts to null: the cast is the filter)
+    segs = _split(segs.with_columns(ID.cast(_IDS, strict=False)).filter(ID.is_not_null()), element)
     closer, nm1 = CLOSER, ID == "NM1"
     in_claim, pre = IN_CLAIM, PRE
     # --- where each segment is: whether a claim is open, the open line (the HL block and its

@@ -29,6 +29,7 @@ parser's state would hold.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -56,16 +57,30 @@ _L20, _L22, _L23, _NO_LEVEL = 0, 1, 2, 3  # their codes (_LEVELS' physical), and
 
 ID = pl.col("id")
 ORD = pl.col("ordinal")
+EL = pl.col("el")
 
 
-def _el(i: int) -> pl.Expr:
+def _el(i: int, el: pl.Expr = EL) -> pl.Expr:
     """Element ``i`` as text, ``""`` when absent (``Segment.el``)."""
-    return pl.col("el").list.get(i, null_on_oob=True).fill_null("")
+    return el.list.get(i, null_on_oob=True).fill_null("")
 
 
-def _st(i: int) -> pl.Expr:
+def _st(i: int, el: pl.Expr = EL) -> pl.Expr:
     """Element ``i`` stripped (printable ASCII: only spaces are blanks)."""
-    return _el(i).str.strip_chars(" ")
+    return _el(i, el).str.strip_chars(" ")
+
+
+_Value = Callable[[pl.Expr], pl.Expr]  # a state value, from the elements of its setter's rows
+
+
+def _at(i: int, *, strip: bool = False) -> _Value:
+    """Element ``i`` of a setter's rows (stripped)."""
+    return lambda el: _st(i, el) if strip else _el(i, el)
+
+
+def _names(el: pl.Expr) -> pl.Expr:
+    """NM103-NM107 upper-cased: the person's name as the parser's digest keys it."""
+    return pl.concat_str([_st(i, el).str.to_uppercase() for i in range(3, 8)], separator="\x1f")
 
 
 RESET = ID.is_in(_RESETS)
@@ -298,26 +313,26 @@ def _claims(segs: pl.DataFrame, component: str) -> tuple[pl.DataFrame, ...] | No
     )
     rows = rows.with_columns(kind.forward_fill().alias("nm1_kind"))
     last_kind = pl.col("nm1_kind")
-    names = pl.concat_str([_st(i).str.to_uppercase() for i in range(3, 8)], separator="\x1f")
     dmg = ID == "DMG"
     billing_reset, sub_reset = pl.col("__billing_reset"), pl.col("__sub_reset")
     pat_reset = pl.col("__pat_reset")
-    # each setter: the segments that set it, the columns it sets and what empties them; the
-    # state at a row is the setter's last row before it (its rank among the setter's rows, 0
-    # once emptied), so only the setters' own rows are ever turned into values
-    setters: list[tuple[pl.Expr, dict[str, pl.Expr], pl.Expr]] = [
-        (ID == "BHT", {"bht04": _el(4)}, reset),
-        (pl.col("billing_at"), {"billing": _st(9)}, billing_reset),
-        (ID == "SBR", {"sbr01": _el(1), "sbr09": _st(9)}, sub_reset),
-        (pl.col("il_at"), {"member": _st(9), "sub_key": names}, sub_reset),
-        (pl.col("pr_at"), {"payer": _st(9)}, sub_reset),
-        (dmg & (last_kind == "BA"), {"sub_birth": _st(2)}, sub_reset),
-        (pl.col("qc_at"), {"pat_key": names, "patient": pl.lit("1")}, pat_reset),
-        (dmg & (last_kind == "CA"), {"pat_birth": _st(2)}, pat_reset),
+    # each setter: the segments that set it, the columns it sets (functions of its rows'
+    # elements; None: "1" once set) and what empties them; the state at a row is the setter's
+    # last row before it (its rank among the setter's rows, 0 once emptied), so only the
+    # setters' own rows are ever turned into values
+    setters: list[_Setter] = [
+        (ID == "BHT", {"bht04": _at(4)}, reset),
+        (pl.col("billing_at"), {"billing": _at(9, strip=True)}, billing_reset),
+        (ID == "SBR", {"sbr01": _at(1), "sbr09": _at(9, strip=True)}, sub_reset),
+        (pl.col("il_at"), {"member": _at(9, strip=True), "sub_key": _names}, sub_reset),
+        (pl.col("pr_at"), {"payer": _at(9, strip=True)}, sub_reset),
+        (dmg & (last_kind == "BA"), {"sub_birth": _at(2, strip=True)}, sub_reset),
+        (pl.col("qc_at"), {"pat_key": _names, "patient": None}, pat_reset),
+        (dmg & (last_kind == "CA"), {"pat_birth": _at(2, strip=True)}, pat_reset),
         # the envelope's control numbers (one ISA; GS and ST before their claims)
-        (ID == "ISA", {"isa13": _st(13)}, pl.lit(False)),
-        (ID == "GS", {"gs06": _st(6)}, pl.lit(False)),
-        (ID == "ST", {"st02": _st(2)}, pl.lit(False)),
+        (ID == "ISA", {"isa13": _at(13, strip=True)}, pl.lit(False)),
+        (ID == "GS", {"gs06": _at(6, strip=True)}, pl.lit(False)),
+        (ID == "ST", {"st02": _at(2, strip=True)}, pl.lit(False)),
     ]
     rank = [
         pl.when(setter)
@@ -332,7 +347,7 @@ def _claims(segs: pl.DataFrame, component: str) -> tuple[pl.DataFrame, ...] | No
     # --- claims --------------------------------------------------------------------------------
     clm05 = _el(5).str.split(component)
     claims = (
-        rows.with_columns(rank)
+        rows.select(ORD, ID, EL, *rank)  # only what the claims read crosses the filter
         .filter(ID == "CLM")
         .select(
             ORD,
@@ -340,24 +355,13 @@ def _claims(segs: pl.DataFrame, component: str) -> tuple[pl.DataFrame, ...] | No
             clm05.list.get(0, null_on_oob=True).fill_null("").str.strip_chars(" ").alias("pos"),
             clm05.list.get(2, null_on_oob=True).fill_null("").str.strip_chars(" ").alias("freq"),
             _el(2).alias("charge"),
-            *(f"__s{i}" for i in range(len(setters))),
+            *(  # the setter's row at each claim, as an index in its rows (null: rank 0)
+                pl.when(pl.col(f"__s{i}") > 0).then(pl.col(f"__s{i}") - 1).alias(f"__s{i}")
+                for i in range(len(setters))
+            ),
         )
     )
-    # the setters' rows cut by setter in one pass (no row sets two: their ids, HL levels or
-    # last NM1 differ)
-    setter_of = pl.coalesce(
-        pl.when(setter).then(pl.lit(i, pl.UInt8)) for i, (setter, _, _) in enumerate(setters)
-    )
-    setting = rows.select("el", setter_of.alias("__kind")).filter(pl.col("__kind").is_not_null())
-    by_kind = setting.partition_by("__kind", as_dict=True, include_key=False)
-    state: list[pl.Series] = []
-    for i, (_, values, _) in enumerate(setters):
-        empty = pl.DataFrame({n: [""] for n in values})  # rank 0: emptied or never set
-        own = by_kind.get((i,), setting.clear().drop("__kind"))
-        given = pl.concat([empty, own.select(**values)])
-        at = claims.get_column(f"__s{i}")
-        state.extend(given.get_column(n).gather(at) for n in values)
-    claims = claims.drop(f"__s{i}" for i in range(len(setters))).with_columns(state)
+    claims = _with_state(claims, rows, setters)
     # dependants: a 2010CA patient other than the subscriber is member:NN, NN in order of first
     # appearance per member (the parser's digest of name and birth date)
     pat = pl.concat_str("pat_key", "pat_birth", separator="\x1f")
@@ -408,6 +412,42 @@ def _claims(segs: pl.DataFrame, component: str) -> tuple[pl.DataFrame, ...] | No
     if dx.select((pl.col("code").list.len() > MAX_DIAGNOSES).any()).item():
         return None
     return claims, f8, rendering, dx
+
+
+_Setter = tuple[pl.Expr, dict[str, _Value | None], pl.Expr]
+
+
+def _with_state(claims: pl.DataFrame, rows: pl.DataFrame, setters: list[_Setter]) -> pl.DataFrame:
+    """``claims`` with the state columns of each setter in place of its index (``__s{i}``)."""
+    # the setters' rows, cut by setter (no row sets two: their ids, HL levels or last NM1
+    # differ) and ordered by it, so a setter's rows are one slice of them: one query computes
+    # each state column on its setter's rows only and gathers it at the claims (null, then "",
+    # where the claim's index is null)
+    setter_of = pl.coalesce(
+        pl.when(setter).then(pl.lit(i, pl.UInt8)) for i, (setter, _, _) in enumerate(setters)
+    )
+    kind = pl.col("__kind")
+    setting = (
+        rows.select(EL, setter_of.alias("__kind"))
+        .filter(kind.is_not_null())
+        .sort(kind, maintain_order=True)
+    )
+    bounds = (
+        setting.get_column("__kind")
+        .search_sorted(pl.Series(range(len(setters) + 1), dtype=pl.UInt8))
+        .to_list()
+    )
+    state: list[pl.Expr] = []
+    for i, (_, values, _) in enumerate(setters):
+        at = claims.get_column(f"__s{i}")
+        own = EL.slice(bounds[i], bounds[i + 1] - bounds[i])
+        for name, value in values.items():
+            if value is None:
+                given = pl.when(pl.lit(at).is_not_null()).then(pl.lit("1"))
+            else:
+                given = value(own).gather(pl.lit(at))
+            state.append(given.fill_null("").alias(name))
+    return claims.drop(f"__s{i}" for i in range(len(setters))).hstack(setting.select(state))
 
 
 def _lines(

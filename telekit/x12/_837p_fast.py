@@ -442,10 +442,11 @@ def _with_state(claims: pl.DataFrame, rows: pl.DataFrame, setters: list[_Setter]
         at = claims.get_column(f"__s{i}")
         own = EL.slice(bounds[i], bounds[i + 1] - bounds[i])
         for name, value in values.items():
-            if value is None:
-                given = pl.when(pl.lit(at).is_not_null()).then(pl.lit("1"))
-            else:
-                given = value(own).gather(pl.lit(at))
+            given: pl.Expr = (
+                pl.when(pl.lit(at).is_not_null()).then(pl.lit("1"))
+                if value is None
+                else value(own).gather(pl.lit(at))
+            )
             state.append(given.fill_null("").alias(name))
     return claims.drop(f"__s{i}" for i in range(len(setters))).hstack(setting.select(state))
 

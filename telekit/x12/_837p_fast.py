@@ -88,7 +88,11 @@ CLOSER = ID.is_in(_CLOSERS)
 IN_CLAIM = pl.col("in_claim") & (ID != "CLM")  # inside a claim, after its CLM
 PRE = ~pl.col("in_claim")  # before the HL block's first CLM
 LINE_OPEN = pl.col("line_open") & IN_CLAIM  # the parser's ``line is not None``
-AREA = pl.col("area")  # the parser's loop area inside a claim
+AREA = pl.col("area")  # the parser's loop area inside a claim (a code: _A2300...)
+# integer codes, cheaper to forward-fill than text: the loop areas inside a claim, and the
+# loop of a block's last NM1 (2010BA subscriber, 2010CA patient, other); _NONE: none yet
+_NONE, _A2300, _A2310, _A2400, _A2420 = 0, 1, 2, 3, 4
+_BA, _CA, _OTHER = 1, 2, 3
 
 
 def _within_block(flag: pl.Expr, start: pl.Expr) -> pl.Expr:
@@ -235,14 +239,18 @@ def _frames(
     segs = segs.with_columns(after.forward_fill().shift(1).fill_null(False).alias("line_open"))
     area_after = (
         pl.when(ID == "CLM")
-        .then(pl.lit("2300"))
+        .then(pl.lit(_A2300, pl.UInt8))
         .when(nm1 & in_claim)
-        .then(pl.when(pl.col("line_open")).then(pl.lit("2420")).otherwise(pl.lit("2310")))
+        .then(
+            pl.when(pl.col("line_open"))
+            .then(pl.lit(_A2420, pl.UInt8))
+            .otherwise(pl.lit(_A2310, pl.UInt8))
+        )
         .when(ID.is_in(["LX", "SV1"]) & in_claim)
-        .then(pl.lit("2400"))
+        .then(pl.lit(_A2400, pl.UInt8))
     )
     segs = segs.with_columns(
-        area_after.forward_fill().shift(1).fill_null("").alias("area"),
+        area_after.forward_fill().shift(1).fill_null(_NONE).alias("area"),
         pl.when(ID == "SV1").then(ORD).when(closer | (ID == "LX")).then(pl.lit(0, pl.Int64))
         .forward_fill().fill_null(0).alias("line"),
     )  # fmt: skip
@@ -303,13 +311,13 @@ def _claims(segs: pl.DataFrame, component: str) -> tuple[pl.DataFrame, ...] | No
     # the loop area a DMG is in: the last NM1 of its block before it (2010BA, 2010CA, other)
     kind = (
         pl.when(pl.col("il_at"))
-        .then(pl.lit("BA"))
+        .then(pl.lit(_BA, pl.UInt8))
         .when(pl.col("qc_at"))
-        .then(pl.lit("CA"))
+        .then(pl.lit(_CA, pl.UInt8))
         .when(nm1)
-        .then(pl.lit("xx"))
+        .then(pl.lit(_OTHER, pl.UInt8))
         .when(start)
-        .then(pl.lit(""))
+        .then(pl.lit(_NONE, pl.UInt8))
     )
     rows = rows.with_columns(kind.forward_fill().alias("nm1_kind"))
     last_kind = pl.col("nm1_kind")
@@ -326,9 +334,9 @@ def _claims(segs: pl.DataFrame, component: str) -> tuple[pl.DataFrame, ...] | No
         (ID == "SBR", {"sbr01": _at(1), "sbr09": _at(9, strip=True)}, sub_reset),
         (pl.col("il_at"), {"member": _at(9, strip=True), "sub_key": _names}, sub_reset),
         (pl.col("pr_at"), {"payer": _at(9, strip=True)}, sub_reset),
-        (dmg & (last_kind == "BA"), {"sub_birth": _at(2, strip=True)}, sub_reset),
+        (dmg & (last_kind == _BA), {"sub_birth": _at(2, strip=True)}, sub_reset),
         (pl.col("qc_at"), {"pat_key": _names, "patient": None}, pat_reset),
-        (dmg & (last_kind == "CA"), {"pat_birth": _at(2, strip=True)}, pat_reset),
+        (dmg & (last_kind == _CA), {"pat_birth": _at(2, strip=True)}, pat_reset),
         # the envelope's control numbers (one ISA; GS and ST before their claims)
         (ID == "ISA", {"isa13": _at(13, strip=True)}, pl.lit(False)),
         (ID == "GS", {"gs06": _at(6, strip=True)}, pl.lit(False)),
@@ -377,7 +385,7 @@ def _claims(segs: pl.DataFrame, component: str) -> tuple[pl.DataFrame, ...] | No
     )
     claims = claims.join(people, on="ordinal", how="left", maintain_order="left")
     # claim-level segments inside claims: REF*F8, HI, NM1*82 (2310B)
-    at_claim = in_claim & (area == "2300")
+    at_claim = in_claim & (area == _A2300)
     f8 = (
         segs.select("claim", "el", ID, "in_claim", AREA)
         .filter((ID == "REF") & at_claim)
@@ -470,7 +478,7 @@ def _lines(
     )
     control = (
         segs.select("line", "el", ID, "in_claim", "line_open", AREA)
-        .filter((ID == "REF") & in_line & (area == "2400"))
+        .filter((ID == "REF") & in_line & (area == _A2400))
         .filter(_st(1) == "6R")
         .group_by("line")
         .agg(_st(2).last().alias("control"))

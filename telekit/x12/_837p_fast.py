@@ -491,14 +491,17 @@ def _lines(
         .group_by("line")
         .agg(dos_value.last().alias("dos"))
     )
-    lx = pl.when(ID == "LX").then(_st(1)).when(closer).then(pl.lit("")).forward_fill()
+    # the LX in force at an SV1 (set by LX, emptied by a closer): the rank of the last LX (0
+    # once emptied) is forward-filled, and the LX values read on the LX rows only
+    is_lx = ID == "LX"
+    lx_rank = pl.when(is_lx).then(is_lx.cast(pl.UInt32).cum_sum()).when(closer).then(0)
+    lx_values = segs.filter(is_lx).select(_st(1)).to_series()
+    lx_at = pl.col("__lx")
+    lx = pl.lit(lx_values).gather(pl.when(lx_at > 0).then(lx_at - 1)).fill_null("")
     sv101 = _el(1).str.split(component).list.eval(pl.element().str.strip_chars(" "))
-    sv1 = (
-        segs.select("claim", ORD, "el", ID, "line_open")
-        .filter(ID.is_in(["LX", "SV1", *_CLOSERS]))
-        .with_columns(lx.fill_null("").alias("lx"))
-        .filter(ID == "SV1")
-    )
+    sv1 = segs.select(
+        "claim", ORD, "el", ID, "line_open", lx_rank.forward_fill().alias("__lx")
+    ).filter(ID == "SV1")
     # the SV1's number in its claim: a claim's SV1s are consecutive rows (file order), so it is
     # the distance from the claim's first one (``int_range().over("claim")`` cost 8 ms)
     row = pl.int_range(1, pl.len() + 1, dtype=pl.Int64)
@@ -507,7 +510,7 @@ def _lines(
     sv1 = sv1.select(
         "claim",
         "ordinal",
-        pl.when(pl.col("line_open")).then(pl.lit("")).otherwise(pl.col("lx")).alias("lx"),
+        pl.when(pl.col("line_open")).then(pl.lit("")).otherwise(lx).alias("lx"),
         k.cast(pl.String).alias("k"),
         sv101.alias("sv101"),
         _st(5).alias("pos"),
@@ -570,12 +573,14 @@ def _lines(
         pl.col("control").fill_null("").alias(LINE_FIELDS[14]),
     )
     counts = lines.group_by(LINE_FIELDS[0]).len("n")
+    # in file order (the claims are, and each join keeps their order)
     claims = (
-        claims.join(counts, left_on="ordinal", right_on=LINE_FIELDS[0], how="left")
-        .join(f8, left_on="ordinal", right_on="claim", how="left")
-        .join(rendering, left_on="ordinal", right_on="claim", how="left")
-        .join(dx, left_on="ordinal", right_on="claim", how="left")
-        .sort("ordinal")
+        claims.join(
+            counts, left_on="ordinal", right_on=LINE_FIELDS[0], how="left", maintain_order="left"
+        )
+        .join(f8, left_on="ordinal", right_on="claim", how="left", maintain_order="left")
+        .join(rendering, left_on="ordinal", right_on="claim", how="left", maintain_order="left")
+        .join(dx, left_on="ordinal", right_on="claim", how="left", maintain_order="left")
     )
     if claims.select(pl.col("n").is_null().any()).item():
         return None  # a claim without lines: the parser warns

@@ -51,7 +51,8 @@ _CLOSERS = [*_RESETS, "HL", "CLM"]  # segments that close the open claim
 # the segments the parser has a handler for (LIN/SVD files fall back), with ISA/GS for their
 # control numbers
 _READ = ["ISA", "GS", *_CLOSERS, "BHT", "SBR", "NM1", "DMG", "REF", "HI", "LX", "SV1", "DTP"]
-_IDS = pl.Enum(_READ)
+_FALL_BACK = ["LIN", "SVD", "TA1"]  # 2410/2430 loops and an interchange acknowledgement
+_IDS = pl.Enum([*_READ, *_FALL_BACK])
 _LEVELS = pl.Enum(["20", "22", "23"])  # the HL levels read (HL03); any other falls back
 _L20, _L22, _L23, _NO_LEVEL = 0, 1, 2, 3  # their codes (_LEVELS' physical), and none (reset)
 
@@ -164,13 +165,14 @@ def _split(segs: pl.DataFrame, element: str) -> pl.DataFrame:
 
 
 def _envelope_ok(segs: pl.DataFrame, element: str) -> bool:
-    """Whether the envelope is one the ``Envelope`` records no issue for, all 837P 5010."""
-    if segs.get_column("id").str.starts_with("ISA").sum() != 1:
-        return False
-    if segs.get_column("id").is_in(["LIN", "SVD", "TA1"]).any():
+    """Whether the envelope is one the ``Envelope`` records no issue for, all 837P 5010
+    (``segs``: their ids as ``_IDS``, one ISA)."""
+    if segs.get_column("id").is_in(_FALL_BACK).any():
         return False
     env = _split(segs.filter(ID.is_in(list(_ENVELOPE_LETTER))), element)
-    letters = "".join(env.get_column("id").replace_strict(_ENVELOPE_LETTER).to_list())
+    letters = "".join(
+        env.get_column("id").cast(pl.String).replace_strict(_ENVELOPE_LETTER).to_list()
+    )
     if _ENVELOPE.fullmatch(letters) is None or env.get_column("id")[0] != "ISA":
         return False
     # non-envelope segments only inside a transaction set: a segment between two envelope
@@ -217,12 +219,14 @@ def _frames(
     text: str, term: str, element: str, component: str
 ) -> tuple[pl.DataFrame, pl.DataFrame, list[int]] | None:
     segs = _segments(text, term, element)
-    if segs is None or not _envelope_ok(segs, element):
+    if segs is None or segs.get_column("id").str.starts_with("ISA").sum() != 1:
         return None
-    # the parser ignores the others (N3, N4, PER, PRV...)
-    # the ids as an enum: the many membership tests below compare integers (and an id not
-    # read casts to null: the cast is the filter)
-    segs = _split(segs.with_columns(ID.cast(_IDS, strict=False)).filter(ID.is_not_null()), element)
+    # the ids as an enum: the many membership tests below compare integers (an id neither read
+    # nor falling back casts to null: the parser ignores N3, N4, PER, PRV...)
+    segs = segs.with_columns(ID.cast(_IDS, strict=False))
+    if not _envelope_ok(segs, element):
+        return None
+    segs = _split(segs.filter(ID.is_not_null()), element)  # no _FALL_BACK id is left
     closer, nm1 = CLOSER, ID == "NM1"
     in_claim, pre = IN_CLAIM, PRE
     # --- where each segment is: whether a claim is open, the open line (the HL block and its

@@ -34,6 +34,7 @@ from pathlib import Path
 
 import polars as pl
 
+from telekit._core._engine import IN_MEMORY
 from telekit._core._exceptions import X12Error
 from telekit.x12._837p_batches import CLAIM_FIELDS, LINE_FIELDS, raw_dtype
 from telekit.x12._tokenizer import Source, _header
@@ -272,33 +273,33 @@ def _claims(segs: pl.DataFrame, component: str) -> tuple[pl.DataFrame, ...] | No
     # --- the state before each claim: transaction, billing provider, subscriber, patient -----
     # the rows that set or reset it (and the CLMs), each state column one forward fill; every
     # HL and reset is among them, so their HL block (the last HL or reset's ordinal) and its
-    # level (HL03 as a code of _LEVELS, _NO_LEVEL after a reset) are forward-filled here, on
-    # half the segments
-    rows = (
-        segs.select(ORD, "el", ID, "in_claim")
-        .filter(
-            ID.is_in(["ISA", "GS", *_RESETS, "HL", "BHT", "CLM"])
-            | (pre & ID.is_in(["SBR", "NM1", "DMG"]))
-        )
-        .with_columns(
-            entity.alias("entity"),
-            pl.when(is_hl).then(_st(3).cast(_LEVELS, strict=False).to_physical()).alias("hl03"),
-        )
+    # level (HL03 as a code of _LEVELS, read on the HL rows and gathered at the rank of the
+    # last HL; _NO_LEVEL after a reset) are forward-filled here, on half the segments
+    rows = segs.select(ORD, "el", ID, "in_claim").filter(
+        ID.is_in(["ISA", "GS", *_RESETS, "HL", "BHT", "CLM"])
+        | (pre & ID.is_in(["SBR", "NM1", "DMG"]))
     )
-    if rows.select((is_hl & pl.col("hl03").is_null()).any()).item():
+    hl03 = rows.filter(is_hl).select(_st(3).cast(_LEVELS, strict=False).to_physical())
+    if hl03.null_count().item():
         return None  # an HL level other than 20/22/23
-    level = pl.when(is_hl).then("hl03").when(reset).then(pl.lit(_NO_LEVEL, pl.UInt8))
-    rows = rows.with_columns(
-        pl.when(is_hl | reset).then(ORD).forward_fill().fill_null(0).alias("block"),
-        level.forward_fill().fill_null(_NO_LEVEL).alias("level"),
-    )
+    hl_at = pl.when(is_hl).then(is_hl.cast(pl.UInt32).cum_sum()).when(reset).then(0).forward_fill()
+    level = pl.lit(hl03.to_series()).gather(pl.when(hl_at > 0).then(hl_at - 1))
     blk = pl.col("block")
     lvl = pl.col("level")
     ent = pl.col("entity")
     start = (blk != blk.shift(1)).fill_null(True)  # the first row of an HL block (its HL)
-    rows = rows.with_columns(
-        _within_block(nm1 & ~ent.is_in(["IL", "PR"]), start).alias("other_before"),
-        _within_block(nm1, start).alias("nm1_rank"),
+    rows = (
+        rows.lazy()  # lazy: the running counts' shared parts computed once
+        .with_columns(
+            entity.alias("entity"),
+            pl.when(is_hl | reset).then(ORD).forward_fill().fill_null(0).alias("block"),
+            level.fill_null(_NO_LEVEL).alias("level"),
+        )
+        .with_columns(
+            _within_block(nm1 & ~ent.is_in(["IL", "PR"]), start).alias("other_before"),
+            _within_block(nm1, start).alias("nm1_rank"),
+        )
+        .collect(engine=IN_MEMORY)
     )
     other_before = pl.col("other_before")
     rows = rows.with_columns(

@@ -343,19 +343,12 @@ def _claims(segs: pl.DataFrame, component: str) -> tuple[pl.DataFrame, ...] | No
         (pl.col("qc_at"), {"pat_key": _names, "patient": None}, pat_reset),
         (dmg & (last_kind == _CA), {"pat_birth": _at(2, strip=True)}, pat_reset),
         # the envelope's control numbers (one ISA; GS and ST before their claims)
-        (ID == "ISA", {"isa13": _at(13, strip=True)}, pl.lit(False)),
-        (ID == "GS", {"gs06": _at(6, strip=True)}, pl.lit(False)),
-        (ID == "ST", {"st02": _at(2, strip=True)}, pl.lit(False)),
+        (ID == "ISA", {"isa13": _at(13, strip=True)}, None),
+        (ID == "GS", {"gs06": _at(6, strip=True)}, None),
+        (ID == "ST", {"st02": _at(2, strip=True)}, None),
     ]
     rank = [
-        pl.when(setter)
-        .then(setter.cast(pl.UInt32).cum_sum())
-        .when(empties)
-        .then(pl.lit(0, pl.UInt32))
-        .forward_fill()
-        .fill_null(0)
-        .alias(f"__s{i}")
-        for i, (setter, _, empties) in enumerate(setters)
+        _rank(setter, empties).alias(f"__s{i}") for i, (setter, _, empties) in enumerate(setters)
     ]
     # --- claims --------------------------------------------------------------------------------
     clm05 = _el(5).str.split(component)
@@ -407,7 +400,8 @@ def _claims(segs: pl.DataFrame, component: str) -> tuple[pl.DataFrame, ...] | No
     )
     parts = pl.col("el").str.split(component)
     dx = (
-        segs.select("claim", "el", ID, "in_claim", AREA)
+        segs.lazy()  # lazy: 1.3 ms less than eager (fewer intermediate frames)
+        .select("claim", "el", ID, "in_claim", AREA)
         .filter((ID == "HI") & at_claim)
         .select("claim", pl.col("el").list.slice(1))
         .explode("el")
@@ -421,13 +415,31 @@ def _claims(segs: pl.DataFrame, component: str) -> tuple[pl.DataFrame, ...] | No
         .filter(pl.col("code") != "")
         .group_by("claim", maintain_order=True)
         .agg(pl.col("code"))
+        .collect(engine=IN_MEMORY)
     )
     if dx.select((pl.col("code").list.len() > MAX_DIAGNOSES).any()).item():
         return None
     return claims, f8, rendering, dx
 
 
-_Setter = tuple[pl.Expr, dict[str, _Value | None], pl.Expr]
+_Setter = tuple[pl.Expr, dict[str, _Value | None], pl.Expr | None]  # None: never emptied
+
+
+def _rank(setter: pl.Expr, empties: pl.Expr | None) -> pl.Expr:
+    """At each row, the rank of the setter's last row up to it among its rows; 0 before the
+    first, or once ``empties`` emptied it. A setter never emptied: its running count (which
+    only grows on its own rows: the forward fill would give the same)."""
+    count = setter.cast(pl.UInt32).cum_sum()
+    if empties is None:
+        return count
+    return (
+        pl.when(setter)
+        .then(count)
+        .when(empties)
+        .then(pl.lit(0, pl.UInt32))
+        .forward_fill()
+        .fill_null(0)
+    )
 
 
 def _with_state(claims: pl.DataFrame, rows: pl.DataFrame, setters: list[_Setter]) -> pl.DataFrame:

@@ -86,6 +86,10 @@ def _names(el: pl.Expr) -> pl.Expr:
 
 
 RESET = ID.is_in(_RESETS)
+# the rows of the parser's state before a claim: those that set or reset it, and the CLMs
+STATE_ROW = ID.is_in(["ISA", "GS", *_RESETS, "HL", "BHT", "CLM"]) | (
+    ~pl.col("in_claim") & ID.is_in(["SBR", "NM1", "DMG"])
+)
 CLOSER = ID.is_in(_CLOSERS)
 IN_CLAIM = pl.col("in_claim") & (ID != "CLM")  # inside a claim, after its CLM
 PRE = ~pl.col("in_claim")  # before the HL block's first CLM
@@ -162,7 +166,7 @@ def _segments(text: str, term: str, element: str) -> pl.DataFrame | None:
 
 def _split(segs: pl.DataFrame, element: str) -> pl.DataFrame:
     """``segs`` with each segment's elements (``el``) in place of its text."""
-    return segs.select(ORD, ID, pl.col("seg").str.split(element).alias("el"))
+    return segs.select(pl.exclude("seg"), pl.col("seg").str.split(element).alias("el"))
 
 
 def _envelope_ok(segs: pl.DataFrame, element: str) -> bool:
@@ -227,7 +231,9 @@ def _frames(
     segs = segs.with_columns(ID.cast(_IDS, strict=False))
     if not _envelope_ok(segs, element):
         return None
-    segs = _split(segs.filter(ID.is_not_null()), element)  # no _FALL_BACK id is left
+    # no _FALL_BACK id is left; the loop context is found on the ids, then the segments are
+    # split into elements (``_split``) in two parts read apart: the claim state's rows, the rest
+    segs = segs.filter(ID.is_not_null())
     closer, nm1 = CLOSER, ID == "NM1"
     in_claim, pre = IN_CLAIM, PRE
     # --- where each segment is: whether a claim is open, the open line (the HL block and its
@@ -254,31 +260,41 @@ def _frames(
         .when(ID.is_in(["LX", "SV1"]) & in_claim)
         .then(pl.lit(_A2400, pl.UInt8))
     )
+    # the LX in force (set by LX, emptied by a closer): the rank of the last LX, 0 once emptied
+    is_lx = ID == "LX"
+    lx_rank = pl.when(is_lx).then(is_lx.cast(pl.UInt32).cum_sum()).when(closer).then(0)
     segs = segs.with_columns(
         area_after.forward_fill().shift(1).fill_null(_NONE).alias("area"),
-        pl.when(ID == "SV1").then(ORD).when(closer | (ID == "LX")).then(pl.lit(0, pl.Int64))
+        pl.when(ID == "SV1").then(ORD).when(closer | is_lx).then(pl.lit(0, pl.Int64))
         .forward_fill().fill_null(0).alias("line"),
+        lx_rank.forward_fill().alias("__lx"),
+        STATE_ROW.alias("__state"),
     )  # fmt: skip
-    parts = _claims(segs, component)
+    # a list column costs far more to filter than text: each segment's elements are split once,
+    # in the part that reads them (the claims' and lines' segments are never state rows)
+    state = pl.col("__state")
+    rows = segs.select(ORD, ID, "in_claim", "seg", state).filter(state).drop("__state")
+    rest = segs.filter(~state).drop("__state")
+    parts = _claims(_split(rows, element), _split(rest, element), component)
     if parts is None:
         return None
-    return _lines(segs, component, parts)
+    return _lines(parts[-1], component, parts[:-1])
 
 
-def _claims(segs: pl.DataFrame, component: str) -> tuple[pl.DataFrame, ...] | None:
+def _claims(
+    rows: pl.DataFrame, segs: pl.DataFrame, component: str
+) -> tuple[pl.DataFrame, ...] | None:
     """The raw claims (the parser's state at each CLM joined on), their REF*F8, 2310B rendering
-    NPI and diagnoses; ``None`` when a claim has more diagnoses than the parser keeps quiet."""
+    NPI and diagnoses, and ``segs``; ``None`` when a claim has more diagnoses than the parser
+    keeps quiet. ``rows``: the state's rows (``STATE_ROW``), ``segs`` the other segments."""
     reset, is_hl, nm1, entity = RESET, ID == "HL", ID == "NM1", _st(1)
-    in_claim, pre, area = IN_CLAIM, PRE, AREA
+    in_claim, area = IN_CLAIM, AREA
     # --- the state before each claim: transaction, billing provider, subscriber, patient -----
-    # the rows that set or reset it (and the CLMs), each state column one forward fill; every
-    # HL and reset is among them, so their HL block (the last HL or reset's ordinal) and its
-    # level (HL03 as a code of _LEVELS, read on the HL rows and gathered at the rank of the
-    # last HL; _NO_LEVEL after a reset) are forward-filled here, on half the segments
-    rows = segs.select(ORD, "el", ID, "in_claim").filter(
-        ID.is_in(["ISA", "GS", *_RESETS, "HL", "BHT", "CLM"])
-        | (pre & ID.is_in(["SBR", "NM1", "DMG"]))
-    )
+    # the rows that set or reset it, and the CLMs (``rows``), each state column one forward
+    # fill; every HL and reset is among them, so their HL block (the last HL or reset's
+    # ordinal) and its level (HL03 as a code of _LEVELS, read on the HL rows and gathered at
+    # the rank of the last HL; _NO_LEVEL after a reset) are forward-filled here, on half the
+    # segments
     hl03 = rows.filter(is_hl).select(_st(3).cast(_LEVELS, strict=False).to_physical())
     if hl03.null_count().item():
         return None  # an HL level other than 20/22/23
@@ -419,7 +435,7 @@ def _claims(segs: pl.DataFrame, component: str) -> tuple[pl.DataFrame, ...] | No
     )
     if dx.select((pl.col("code").list.len() > MAX_DIAGNOSES).any()).item():
         return None
-    return claims, f8, rendering, dx
+    return claims, f8, rendering, dx, segs
 
 
 _Setter = tuple[pl.Expr, dict[str, _Value | None], pl.Expr | None]  # None: never emptied
@@ -482,7 +498,7 @@ def _lines(
     """The raw lines (``LINE_FIELDS``) and claims (``CLAIM_FIELDS``) and the lines per claim;
     ``None`` when the parser would warn about a line or a claim."""
     claims, f8, rendering, dx = parts
-    closer, nm1, entity = CLOSER, ID == "NM1", _st(1)
+    nm1, entity = ID == "NM1", _st(1)
     line_open, area = LINE_OPEN, AREA
     # --- lines ---------------------------------------------------------------------------------
     in_line = line_open & (pl.col("line") > 0)
@@ -508,17 +524,13 @@ def _lines(
         .group_by("line")
         .agg(dos_value.last().alias("dos"))
     )
-    # the LX in force at an SV1 (set by LX, emptied by a closer): the rank of the last LX (0
-    # once emptied) is forward-filled, and the LX values read on the LX rows only
-    is_lx = ID == "LX"
-    lx_rank = pl.when(is_lx).then(is_lx.cast(pl.UInt32).cum_sum()).when(closer).then(0)
-    lx_values = segs.filter(is_lx).select(_st(1)).to_series()
+    # the LX in force at an SV1: the rank of the last LX (``__lx``, 0 once emptied: ``_frames``),
+    # its value read on the LX rows only
+    lx_values = segs.filter(ID == "LX").select(_st(1)).to_series()
     lx_at = pl.col("__lx")
     lx = pl.lit(lx_values).gather(pl.when(lx_at > 0).then(lx_at - 1)).fill_null("")
     sv101 = _el(1).str.split(component).list.eval(pl.element().str.strip_chars(" "))
-    sv1 = segs.select(
-        "claim", ORD, "el", ID, "line_open", lx_rank.forward_fill().alias("__lx")
-    ).filter(ID == "SV1")
+    sv1 = segs.select("claim", ORD, "el", ID, "line_open", "__lx").filter(ID == "SV1")
     # the SV1's number in its claim: a claim's SV1s are consecutive rows (file order), so it is
     # the distance from the claim's first one (``int_range().over("claim")`` cost 8 ms)
     row = pl.int_range(1, pl.len() + 1, dtype=pl.Int64)

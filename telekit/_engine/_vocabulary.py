@@ -10,7 +10,7 @@ are here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Final
 
 import polars as pl
@@ -211,6 +211,27 @@ def on_distinct(expr: pl.Expr, test: Callable[[pl.Expr], pl.Expr]) -> pl.Expr:
     value). For a test costlier than a hash look-up; ``test`` must treat each value alone."""
     passing = expr.unique().implode().list.eval(pl.element().filter(test(pl.element())))
     return expr.is_in(passing, nulls_equal=True)
+
+
+def on_rows(
+    cond: pl.Expr, test: Callable[[Callable[[str], pl.Expr]], pl.Expr], columns: Sequence[str]
+) -> pl.Expr:
+    """``(cond & test(pl.col)).fill_null(False)``, with ``test`` computed only on the rows where
+    ``cond`` holds: for a costly test that matters on few lines (EL003's home exceptions on the
+    Medicare home lines outside the flexibility windows). Those rows' ``columns`` and positions
+    are taken out once, as a struct (the filter runs once, not once per column read);
+    ``test(col)`` reads them inside ``list.eval`` (``col(name)``: that column of those rows) and
+    each line is looked up by position among the rows that pass. ``test`` must treat each row
+    alone (no window, no aggregate) and read only ``columns``."""
+    position = pl.int_range(pl.len(), dtype=pl.get_index_type())
+    rows = pl.struct(position.alias(_POSITION), *columns).filter(cond)
+    passing = rows.implode().list.eval(
+        pl.element().filter(test(pl.element().struct.field)).struct.field(_POSITION)
+    )
+    return position.is_in(passing)
+
+
+_POSITION = "__on_rows_position"
 
 
 def shown_payer(key: pl.Expr, raw: pl.Expr) -> pl.Expr:

@@ -208,8 +208,13 @@ def on_distinct(expr: pl.Expr, test: Callable[[pl.Expr], pl.Expr]) -> pl.Expr:
     """``test(expr).fill_null(False)``, computed once per distinct value of ``expr``: the
     distinct values (a few NPIs or diagnosis codes among a million lines) are tested inside
     ``list.eval`` and each value is looked up in those that pass (a null value counts as one
-    value). For a test costlier than a hash look-up; ``test`` must treat each value alone."""
-    passing = expr.unique().implode().list.eval(pl.element().filter(test(pl.element())))
+    value). For a test costlier than a hash look-up; ``test`` must treat each value alone.
+
+    The nulls are dropped before the ``unique`` and one null is tested in their place (always:
+    it can only match a null): a mostly empty column (diagnosis_code_4 to _12) then costs the
+    hash of its few values, not of a million nulls."""
+    distinct = expr.drop_nulls().unique().extend_constant(None, 1)
+    passing = distinct.implode().list.eval(pl.element().filter(test(pl.element())))
     return expr.is_in(passing, nulls_equal=True)
 
 

@@ -218,9 +218,11 @@ def on_distinct(expr: pl.Expr, test: Callable[[pl.Expr], pl.Expr]) -> pl.Expr:
     return expr.is_in(passing, nulls_equal=True)
 
 
-def on_rows(
-    cond: pl.Expr, test: Callable[[Callable[[str], pl.Expr]], pl.Expr], columns: Sequence[str]
-) -> pl.Expr:
+#: how an expression reads a column by name: ``pl.col``, or ``on_rows``' accessor to a few rows'
+Column = Callable[[str], pl.Expr]
+
+
+def on_rows(cond: pl.Expr, test: Callable[[Column], pl.Expr], columns: Sequence[str]) -> pl.Expr:
     """``(cond & test(pl.col)).fill_null(False)``, with ``test`` computed only on the rows where
     ``cond`` holds: for a costly test that matters on few lines (EL003's home exceptions on the
     Medicare home lines outside the flexibility windows). Those rows' ``columns`` and positions

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -201,10 +200,7 @@ def _category_in(col: str, low: str, high: str) -> pl.Expr:
     return v.on_distinct(pl.col(col), lambda dx: _category_between(dx, low, high))
 
 
-Column = Callable[[str], pl.Expr]
-
-
-def _exception_applies(x: HomeException, col: Column | None) -> pl.Expr:
+def _exception_applies(x: HomeException, col: v.Column | None) -> pl.Expr:
     """The DOS is within the exception's dates and its code range holds the code, or its
     diagnosis category range holds a diagnosis in its position (the code sets' semantics).
     ``col``: how a column is read (``None``: the whole frame's, the categories tested once per
@@ -236,7 +232,7 @@ def _exception_applies(x: HomeException, col: Column | None) -> pl.Expr:
 _EXCEPTION_COLUMNS = (DOS, c.HCPCS_CODE, *c.DIAGNOSES)
 
 
-def home_exception(col: Column | None = None) -> pl.Expr:
+def home_exception(col: v.Column | None = None) -> pl.Expr:
     """EL003's exceptions (built-in: SUD diagnosis F10–F19 from 2019-07-01, mental-health
     principal diagnosis F01–F99 from 2028-01-01, home dialysis 90963–90970 from 2019-01-01),
     reading the columns through ``col`` (``_exception_applies``; only ``_EXCEPTION_COLUMNS``)."""

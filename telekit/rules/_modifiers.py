@@ -13,6 +13,7 @@ import polars as pl
 from telekit._core import _columns as c
 from telekit._engine import _vocabulary as v
 from telekit._engine._registry import rule
+from telekit._policies._vocabulary import POLICY_TELEHEALTH_MODIFIERS
 
 DOS = pl.col(c.CLAIM_LINE_START_DATE)
 CODE = pl.col(c.HCPCS_CODE)
@@ -303,9 +304,19 @@ def telehealth_modifier_missing() -> pl.Expr:
     Instead: the same code with the payer's telehealth modifier (95 unless the payer asks for
     GT).
     """
-    required = v.policy_telehealth_modifiers
-    has_one = v.modifiers.list.set_intersection(required).list.len() > 0
-    return v.audio_video_line & ~v.is_cpt_telemedicine & (required.list.len() > 0) & ~has_one
+    # the lists' intersection only on the lines the other clauses select (v.on_rows)
+    return v.on_rows(
+        v.audio_video_line
+        & ~v.is_cpt_telemedicine
+        & (v.policy_telehealth_modifiers.list.len() > 0),
+        lambda col: (
+            ~(
+                col(v.MODIFIERS).list.set_intersection(col(POLICY_TELEHEALTH_MODIFIERS)).list.len()
+                > 0
+            )
+        ),
+        (v.MODIFIERS, POLICY_TELEHEALTH_MODIFIERS),
+    )
 
 
 # --- MD004 -------------------------------------------------------------------------------------
@@ -458,6 +469,19 @@ def cpt_telemedicine_code_contradicts_modality() -> pl.Expr:
     Instead: the code of the same patient status and level for the documented modality
     (98000+n ↔ 98008+n: e.g. 98005 → 98013).
     """
-    return (CODE.is_in(CPT_TELEMEDICINE_AUDIO_VIDEO) & (MODALITY == "audio_only")) | (
-        CODE.is_in(CPT_TELEMEDICINE_AUDIO_ONLY) & (MODALITY == "audio_video")
+    # only a CPT telemedicine line (v.is_cpt_telemedicine: 98000-98015, the two lists) can
+    # fire: the code look-ups run on those lines alone (v.on_rows)
+    return v.on_rows(
+        v.is_cpt_telemedicine,
+        lambda col: (
+            (
+                col(c.HCPCS_CODE).is_in(CPT_TELEMEDICINE_AUDIO_VIDEO)
+                & (col(v.ENC_MODALITY) == "audio_only")
+            )
+            | (
+                col(c.HCPCS_CODE).is_in(CPT_TELEMEDICINE_AUDIO_ONLY)
+                & (col(v.ENC_MODALITY) == "audio_video")
+            )
+        ),
+        (c.HCPCS_CODE, v.ENC_MODALITY),
     )

@@ -439,12 +439,15 @@ _ALTERNATIVE = {
 _NEW_2026 = (*DEVICE_2_TO_15, *MANAGEMENT_10_TO_19)
 
 
-def _tm005_clauses() -> tuple[pl.Expr, pl.Expr, pl.Expr, pl.Expr]:
+def _tm005_clauses(col: v.Column = pl.col) -> tuple[pl.Expr, pl.Expr, pl.Expr, pl.Expr]:
+    code, device_days, minutes = (
+        col(c.HCPCS_CODE), col(v.ENC_DEVICE_DAYS), col(v.ENC_TOTAL_MINUTES)
+    )  # fmt: skip
     return (
-        CODE.is_in(DEVICE_16_PLUS) & (DEVICE_DAYS < 16),
-        CODE.is_in(DEVICE_2_TO_15) & ~DEVICE_DAYS.is_between(2, 15),
-        CODE.is_in(MANAGEMENT_20_PLUS) & (MINUTES < 20),
-        CODE.is_in(MANAGEMENT_10_TO_19) & ~MINUTES.is_between(10, 19),
+        code.is_in(DEVICE_16_PLUS) & (device_days < 16),
+        code.is_in(DEVICE_2_TO_15) & ~device_days.is_between(2, 15),
+        code.is_in(MANAGEMENT_20_PLUS) & (minutes < 20),
+        code.is_in(MANAGEMENT_10_TO_19) & ~minutes.is_between(10, 19),
     )
 
 
@@ -517,7 +520,13 @@ def remote_monitoring_threshold_not_met() -> pl.Expr:
     Instead: the code of the band the documentation supports (99445/98984–98986 for 2–15
     days, 99470/98979 for 10–19 min from 2026-01-01), or nothing for the period.
     """
-    return FOUND & pl.any_horizontal(_tm005_clauses())
+    # the four code look-ups only on the lines of the rule's codes (v.on_rows)
+    codes = (*DEVICE_16_PLUS, *DEVICE_2_TO_15, *MANAGEMENT_20_PLUS, *MANAGEMENT_10_TO_19)
+    return v.on_rows(
+        FOUND & CODE.is_in(codes),
+        lambda col: pl.any_horizontal(_tm005_clauses(col)),
+        (c.HCPCS_CODE, v.ENC_DEVICE_DAYS, v.ENC_TOTAL_MINUTES),
+    )
 
 
 # --- TM006 -------------------------------------------------------------------------------------

@@ -256,11 +256,11 @@ def em_level_above_documented_mdm() -> pl.Expr:
     Instead: the level the documentation supports, the higher of the MDM level and the time
     level (99213 above).
     """
+    # (a code outside the families has no level: the comparison with it is null, no finding)
     return v.on_rows(
-        _em_dated() & FOUND,
+        _em_dated() & FOUND & v.enc_mdm_rank.is_not_null(),
         lambda col: (
-            _level(col(c.HCPCS_CODE)).is_not_null()
-            & (col(v.ENC_MDM_RANK).cast(pl.Int32) < _level(col(c.HCPCS_CODE)))
+            (col(v.ENC_MDM_RANK).cast(pl.Int32) < _level(col(c.HCPCS_CODE)))
             & (
                 col(v.ENC_TOTAL_MINUTES).is_null()
                 | col(v.ENC_TOTAL_MINUTES).lt(_min_minutes(col(c.HCPCS_CODE)))

@@ -224,12 +224,15 @@ Column = Callable[[str], pl.Expr]
 
 def on_rows(cond: pl.Expr, test: Callable[[Column], pl.Expr], columns: Sequence[str]) -> pl.Expr:
     """``(cond & test(pl.col)).fill_null(False)``, with ``test`` computed only on the rows where
-    ``cond`` holds: for a costly test that matters on few lines (EL003's home exceptions on the
-    Medicare home lines outside the flexibility windows). Those rows' ``columns`` and positions
-    are taken out once, as a struct (the filter runs once, not once per column read);
-    ``test(col)`` reads them inside ``list.eval`` (``col(name)``: that column of those rows) and
-    each line is looked up by position among the rows that pass. ``test`` must treat each row
-    alone (no window, no aggregate) and read only ``columns``."""
+    ``cond`` holds: for a costly test (look-ups over the code text, list or date work) that
+    matters on few lines (EL003's home exceptions on the Medicare home lines outside the
+    flexibility windows). Those rows' ``columns`` and positions are taken out once, as a struct
+    (the filter runs once, not once per column read); ``test(col)`` reads them inside
+    ``list.eval`` (``col(name)``: that column of those rows) and each line is looked up by
+    position among the rows that pass. ``test`` must treat each row alone (no window, no
+    aggregate) and read only ``columns``. A rule never true where ``cond`` is not can be passed
+    whole as ``test`` (written with ``col``). The filter and the look-up cost a few milliseconds
+    per million lines: worth it when ``cond`` selects a small share of them."""
     position = pl.int_range(pl.len(), dtype=pl.get_index_type())
     rows = pl.struct(position.alias(_POSITION), *columns).filter(cond)
     passing = rows.implode().list.eval(

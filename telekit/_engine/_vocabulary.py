@@ -10,7 +10,7 @@ are here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Final
 
 import polars as pl
@@ -208,9 +208,40 @@ def on_distinct(expr: pl.Expr, test: Callable[[pl.Expr], pl.Expr]) -> pl.Expr:
     """``test(expr).fill_null(False)``, computed once per distinct value of ``expr``: the
     distinct values (a few NPIs or diagnosis codes among a million lines) are tested inside
     ``list.eval`` and each value is looked up in those that pass (a null value counts as one
-    value). For a test costlier than a hash look-up; ``test`` must treat each value alone."""
-    passing = expr.unique().implode().list.eval(pl.element().filter(test(pl.element())))
+    value). For a test costlier than a hash look-up; ``test`` must treat each value alone.
+
+    The nulls are dropped before the ``unique`` and one null is tested in their place (always:
+    it can only match a null): a mostly empty column (diagnosis_code_4 to _12) then costs the
+    hash of its few values, not of a million nulls."""
+    distinct = expr.drop_nulls().unique().extend_constant(None, 1)
+    passing = distinct.implode().list.eval(pl.element().filter(test(pl.element())))
     return expr.is_in(passing, nulls_equal=True)
+
+
+#: how an expression reads a column by name: ``pl.col``, or ``on_rows``' accessor to a few rows'
+Column = Callable[[str], pl.Expr]
+
+
+def on_rows(cond: pl.Expr, test: Callable[[Column], pl.Expr], columns: Sequence[str]) -> pl.Expr:
+    """``(cond & test(pl.col)).fill_null(False)``, with ``test`` computed only on the rows where
+    ``cond`` holds: for a costly test (look-ups over the code text, list or date work) that
+    matters on few lines (EL003's home exceptions on the Medicare home lines outside the
+    flexibility windows). Those rows' ``columns`` and positions are taken out once, as a struct
+    (the filter runs once, not once per column read); ``test(col)`` reads them inside
+    ``list.eval`` (``col(name)``: that column of those rows) and each line is looked up by
+    position among the rows that pass. ``test`` must treat each row alone (no window, no
+    aggregate) and read only ``columns``. A rule never true where ``cond`` is not can be passed
+    whole as ``test`` (written with ``col``). The filter and the look-up cost a few milliseconds
+    per million lines: worth it when ``cond`` selects a small share of them."""
+    position = pl.int_range(pl.len(), dtype=pl.get_index_type())
+    rows = pl.struct(position.alias(_POSITION), *columns).filter(cond)
+    passing = rows.implode().list.eval(
+        pl.element().filter(test(pl.element().struct.field)).struct.field(_POSITION)
+    )
+    return position.is_in(passing)
+
+
+_POSITION = "__on_rows_position"
 
 
 def shown_payer(key: pl.Expr, raw: pl.Expr) -> pl.Expr:

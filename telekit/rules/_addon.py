@@ -290,10 +290,22 @@ def add_on_code_without_primary() -> pl.Expr:
     Instead: bill the add-on with its primary, same date and NPI, where the primary was performed;
     otherwise remove the add-on.
     """
-    return (
-        (CODE.is_in(NCCI_CHECKED_ADDONS) & ~pl.col(AD_PRIMARY_FOUND).fill_null(value=True))
-        | ((CODE == "99458") & ~pl.col(SM_99457))
-        | ((CODE == "98981") & ~pl.col(SM_98980))
+    # a clause fires only where its window column says no primary: the code look-ups run on
+    # those lines alone (v.on_rows)
+    without_primary = (
+        ~pl.col(AD_PRIMARY_FOUND).fill_null(value=True) | ~pl.col(SM_99457) | ~pl.col(SM_98980)
+    )
+    return v.on_rows(
+        without_primary,
+        lambda col: (
+            (
+                col(c.HCPCS_CODE).is_in(NCCI_CHECKED_ADDONS)
+                & ~col(AD_PRIMARY_FOUND).fill_null(value=True)
+            )
+            | ((col(c.HCPCS_CODE) == "99458") & ~col(SM_99457))
+            | ((col(c.HCPCS_CODE) == "98981") & ~col(SM_98980))
+        ),
+        (c.HCPCS_CODE, AD_PRIMARY_FOUND, SM_99457, SM_98980),
     )
 
 

@@ -187,23 +187,28 @@ def in_flexibility_window() -> pl.Expr:
     return pl.any_horizontal(inside) if inside else pl.lit(False)
 
 
-def _category_in(col: str, low: str, high: str) -> pl.Expr:
+def _category_between(dx: pl.Expr, low: str, high: str) -> pl.Expr:
     """The diagnosis's ICD-10 category (first 3 characters, dot removed) is within low..high
-    (False for a null diagnosis). Tested once per distinct code, not per line."""
-
-    def test(dx: pl.Expr) -> pl.Expr:
-        category = dx.str.replace_all(".", "", literal=True).str.slice(0, 3)
-        return (category.str.len_chars() == 3) & category.is_between(pl.lit(low), pl.lit(high))
-
-    return v.on_distinct(pl.col(col), test)
+    (null for a null diagnosis)."""
+    category = dx.str.replace_all(".", "", literal=True).str.slice(0, 3)
+    return (category.str.len_chars() == 3) & category.is_between(pl.lit(low), pl.lit(high))
 
 
-def _exception_applies(x: HomeException) -> pl.Expr:
+def _category_in(col: str, low: str, high: str) -> pl.Expr:
+    """``_category_between`` of a whole column (False for a null diagnosis), tested once per
+    distinct code, not per line."""
+    return v.on_distinct(pl.col(col), lambda dx: _category_between(dx, low, high))
+
+
+def _exception_applies(x: HomeException, col: v.Column | None) -> pl.Expr:
     """The DOS is within the exception's dates and its code range holds the code, or its
-    diagnosis category range holds a diagnosis in its position (the code sets' semantics)."""
+    diagnosis category range holds a diagnosis in its position (the code sets' semantics).
+    ``col``: how a column is read (``None``: the whole frame's, the categories tested once per
+    distinct code; else a few rows', ``v.on_rows``, each tested as it is)."""
+    read = pl.col if col is None else col
     matches: list[pl.Expr] = []
     if x.code_from is not None:
-        code = pl.col(c.HCPCS_CODE)
+        code = read(c.HCPCS_CODE)
         matches.append(
             _between(code, x.code_from, x.code_to or x.code_from)
             & (code.str.len_chars() == len(x.code_from))
@@ -211,17 +216,27 @@ def _exception_applies(x: HomeException) -> pl.Expr:
     if x.diagnosis_from is not None:
         high = x.diagnosis_to or x.diagnosis_from
         columns = c.DIAGNOSES[:1] if x.diagnosis_position == "principal" else c.DIAGNOSES
-        matches.extend(_category_in(d, x.diagnosis_from, high) for d in columns)
+        matches.extend(
+            _category_in(d, x.diagnosis_from, high)
+            if col is None
+            else _category_between(col(d), x.diagnosis_from, high)
+            for d in columns
+        )
     if not matches:
         return pl.lit(False)
     found = pl.any_horizontal([m.fill_null(False) for m in matches])
-    return (_between(pl.col(DOS), x.start, x.end) & found).fill_null(False)
+    return (_between(read(DOS), x.start, x.end) & found).fill_null(False)
 
 
-def home_exception() -> pl.Expr:
+#: the columns the home exceptions read
+_EXCEPTION_COLUMNS = (DOS, c.HCPCS_CODE, *c.DIAGNOSES)
+
+
+def home_exception(col: v.Column | None = None) -> pl.Expr:
     """EL003's exceptions (built-in: SUD diagnosis F10–F19 from 2019-07-01, mental-health
-    principal diagnosis F01–F99 from 2028-01-01, home dialysis 90963–90970 from 2019-01-01)."""
-    found = [_exception_applies(x) for x in flexibilities().exceptions]
+    principal diagnosis F01–F99 from 2028-01-01, home dialysis 90963–90970 from 2019-01-01),
+    reading the columns through ``col`` (``_exception_applies``; only ``_EXCEPTION_COLUMNS``)."""
+    found = [_exception_applies(x, col) for x in flexibilities().exceptions]
     return pl.any_horizontal(found) if found else pl.lit(False)
 
 
@@ -479,12 +494,14 @@ def medicare_home_telehealth_outside_flexibilities() -> pl.Expr:
     what was treated, code it as documented; otherwise the visit is not payable as Medicare
     telehealth, and the patient may be billed only under an ABN signed before the service.
     """
-    return (
+    # the exceptions (12 diagnosis columns) are tested only on the few lines the rest selects
+    return v.on_rows(
         v.is_medicare
         & v.telehealth_line
         & (v.enc_patient_location == "home")
-        & ~in_flexibility_window()
-        & ~home_exception()
+        & ~in_flexibility_window(),
+        lambda col: ~home_exception(col),
+        _EXCEPTION_COLUMNS,
     )
 
 

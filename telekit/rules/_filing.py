@@ -92,9 +92,24 @@ def timely_filing_limit_exceeded() -> pl.Expr:
     submission (the clearinghouse acceptance report) or a filing-limit exception; otherwise write
     the line off — the patient cannot be billed for a payer's timely-filing denial.
     """
-    return (pl.col(c.CLAIM_FREQUENCY_CODE).fill_null("1") == "1") & (
-        pl.col(c.CLAIM_SUBMITTED_DATE) > filing_deadline()
+    # ``filing_deadline`` over every line costs most in its calendar year (an ``offset_by`` of
+    # every DOS): that deadline is read only on the lines submitted more than 365 days after the
+    # DOS (v.on_rows; a calendar year after a date is never fewer days: 29 February to 28
+    # February is 365), the days branch as ``filing_deadline`` writes it
+    original = pl.col(c.CLAIM_FREQUENCY_CODE).fill_null("1") == "1"
+    submitted = pl.col(c.CLAIM_SUBMITTED_DATE)
+    rule_ = v.policy_timely_filing_rule
+    # a date's physical value is its day number
+    days_late = submitted.cast(pl.Int64) - pl.col(DOS).cast(pl.Int64)
+    by_days = (rule_ == "days") & (
+        submitted > pl.col(DOS) + pl.duration(days=v.policy_timely_filing_days)
     )
+    by_year = v.on_rows(
+        original & (rule_ == "calendar_year") & (days_late > 365),
+        lambda col: col(c.CLAIM_SUBMITTED_DATE) > col(DOS).dt.offset_by("1y"),
+        (c.CLAIM_SUBMITTED_DATE, DOS),
+    )
+    return original & (by_days | by_year)
 
 
 @rule(

@@ -162,12 +162,16 @@ def fq002_em_nearby(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     return lf.join(before, on=ROW, how="left").join(after, on=ROW, how="left")
 
 
+# the days between two dates as the difference of their day numbers (a date's physical value):
+# what ``(a - b).dt.total_days()`` gives, without a duration over every line
+
+
 def _days_after_em() -> pl.Expr:
-    return (pl.col(DOS) - pl.col(_EM_BEFORE_DOS)).dt.total_days()
+    return pl.col(DOS).cast(pl.Int64) - pl.col(_EM_BEFORE_DOS).cast(pl.Int64)
 
 
-def _days_before_em() -> pl.Expr:
-    return (pl.col(_EM_AFTER_DOS) - pl.col(DOS)).dt.total_days()
+def _days_before_em(col: v.Column = pl.col) -> pl.Expr:
+    return col(_EM_AFTER_DOS).cast(pl.Int64) - col(DOS).cast(pl.Int64)
 
 
 def _fq002_after() -> pl.Expr:
@@ -175,11 +179,12 @@ def _fq002_after() -> pl.Expr:
     return _days_after_em().is_between(0, 7)
 
 
-def _fq002_before() -> pl.Expr:
+def _fq002_before(col: v.Column = pl.col) -> pl.Expr:
     """A virtual check-in 0–1 days before, or an online digital E/M 0–7 days before, an office
-    E/M."""
-    return (CODE.is_in(VIRTUAL_CHECK_IN) & _days_before_em().is_between(0, 1)) | (
-        CODE.is_in(ONLINE_DIGITAL_EM) & _days_before_em().is_between(0, 7)
+    E/M (reading the columns through ``col``)."""
+    code = col(c.HCPCS_CODE)
+    return (code.is_in(VIRTUAL_CHECK_IN) & _days_before_em(col).is_between(0, 1)) | (
+        code.is_in(ONLINE_DIGITAL_EM) & _days_before_em(col).is_between(0, 7)
     )
 
 
@@ -247,7 +252,11 @@ def ctbs_bundled_with_em() -> pl.Expr:
     Instead: the office E/M alone (its level may count the related CTBS work that
     its own record shows); bill the CTBS line only for a problem unrelated to that visit.
     """
-    return _fq002_after() | _fq002_before()
+    # the code look-ups of the second clause only on the lines with an office E/M 0-7 days
+    # after (v.on_rows)
+    return _fq002_after() | v.on_rows(
+        _days_before_em().is_between(0, 7), _fq002_before, (c.HCPCS_CODE, DOS, _EM_AFTER_DOS)
+    )
 
 
 # --- FQ003 -------------------------------------------------------------------------------------

@@ -13,6 +13,11 @@ import polars as pl
 from telekit._core import _columns as c
 from telekit._engine import _vocabulary as v
 from telekit._engine._registry import rule
+from telekit._policies._vocabulary import (
+    POLICY_REQUIRES_MODIFIER_93,
+    POLICY_REQUIRES_MODIFIER_93_MENTAL_HEALTH,
+    POLICY_TELEHEALTH_MODIFIERS,
+)
 
 DOS = pl.col(c.CLAIM_LINE_START_DATE)
 CODE = pl.col(c.HCPCS_CODE)
@@ -29,18 +34,26 @@ CPT_TELEMEDICINE_AUDIO_ONLY = tuple(str(n) for n in range(98008, 98016))
 MENTAL_HEALTH_CODES = (90785, 90899)
 
 
-def _mental_health_code() -> pl.Expr:
-    number = CODE.str.strip_chars().cast(pl.Int32, strict=False)
+def _mental_health_code(code: pl.Expr = CODE) -> pl.Expr:
+    number = code.str.strip_chars().cast(pl.Int32, strict=False)
     return number.is_between(*MENTAL_HEALTH_CODES).fill_null(value=False)
 
 
-def requires_modifier_93() -> pl.Expr:
+def requires_modifier_93(col: v.Column = pl.col) -> pl.Expr:
     """The payer's policy on the DOS requires 93 on this line's code when audio-only: every
     service (``requires_modifier_93``), or a mental-health one (90785-90899) where the policy
-    requires it for those alone (built-in Medicare in 2022)."""
-    every = v.policy_requires_modifier_93.fill_null(value=False)
-    mental = v.policy_requires_modifier_93_mental_health.fill_null(value=False)
-    return every | (mental & _mental_health_code())
+    requires it for those alone (built-in Medicare in 2022). ``col`` reads the columns
+    (``_MD001_COLUMNS``)."""
+    every = col(POLICY_REQUIRES_MODIFIER_93).fill_null(value=False)
+    mental = col(POLICY_REQUIRES_MODIFIER_93_MENTAL_HEALTH).fill_null(value=False)
+    return every | (mental & _mental_health_code(col(c.HCPCS_CODE)))
+
+
+_MD001_COLUMNS = (
+    c.HCPCS_CODE,
+    POLICY_REQUIRES_MODIFIER_93,
+    POLICY_REQUIRES_MODIFIER_93_MENTAL_HEALTH,
+)
 
 
 def _video_modifier() -> pl.Expr:
@@ -119,12 +132,12 @@ def audio_only_modifier_missing() -> pl.Expr:
 
     Instead: the same code with modifier 93 (FQ for an RHC/FQHC where the payer asks for it).
     """
-    return (
-        v.audio_only_line
-        & ~v.has_mod_93
-        & ~v.has_mod_fq
-        & requires_modifier_93()
-        & ~v.audio_only_by_descriptor
+    # the policy's clause (a parse of the code text) only on the lines the others select
+    # (v.on_rows)
+    return v.on_rows(
+        v.audio_only_line & ~v.has_mod_93 & ~v.has_mod_fq & ~v.audio_only_by_descriptor,
+        requires_modifier_93,
+        _MD001_COLUMNS,
     )
 
 
@@ -303,9 +316,19 @@ def telehealth_modifier_missing() -> pl.Expr:
     Instead: the same code with the payer's telehealth modifier (95 unless the payer asks for
     GT).
     """
-    required = v.policy_telehealth_modifiers
-    has_one = v.modifiers.list.set_intersection(required).list.len() > 0
-    return v.audio_video_line & ~v.is_cpt_telemedicine & (required.list.len() > 0) & ~has_one
+    # the lists' intersection only on the lines the other clauses select (v.on_rows)
+    return v.on_rows(
+        v.audio_video_line
+        & ~v.is_cpt_telemedicine
+        & (v.policy_telehealth_modifiers.list.len() > 0),
+        lambda col: (
+            ~(
+                col(v.MODIFIERS).list.set_intersection(col(POLICY_TELEHEALTH_MODIFIERS)).list.len()
+                > 0
+            )
+        ),
+        (v.MODIFIERS, POLICY_TELEHEALTH_MODIFIERS),
+    )
 
 
 # --- MD004 -------------------------------------------------------------------------------------
@@ -458,6 +481,19 @@ def cpt_telemedicine_code_contradicts_modality() -> pl.Expr:
     Instead: the code of the same patient status and level for the documented modality
     (98000+n ↔ 98008+n: e.g. 98005 → 98013).
     """
-    return (CODE.is_in(CPT_TELEMEDICINE_AUDIO_VIDEO) & (MODALITY == "audio_only")) | (
-        CODE.is_in(CPT_TELEMEDICINE_AUDIO_ONLY) & (MODALITY == "audio_video")
+    # only a CPT telemedicine line (v.is_cpt_telemedicine: 98000-98015, the two lists) can
+    # fire: the code look-ups run on those lines alone (v.on_rows)
+    return v.on_rows(
+        v.is_cpt_telemedicine,
+        lambda col: (
+            (
+                col(c.HCPCS_CODE).is_in(CPT_TELEMEDICINE_AUDIO_VIDEO)
+                & (col(v.ENC_MODALITY) == "audio_only")
+            )
+            | (
+                col(c.HCPCS_CODE).is_in(CPT_TELEMEDICINE_AUDIO_ONLY)
+                & (col(v.ENC_MODALITY) == "audio_video")
+            )
+        ),
+        (c.HCPCS_CODE, v.ENC_MODALITY),
     )

@@ -254,37 +254,52 @@ def ctbs_billed_as_telehealth() -> pl.Expr:
 # --- TH003 -------------------------------------------------------------------------------------
 
 
-def _before_2025_not_allowed() -> pl.Expr:
+def _before_2025_not_allowed(col: v.Column = pl.col) -> pl.Expr:
     """The list in force does not allow the code audio-only (DOS before 2025-01-01).
 
     Before 2020-03-01 Medicare allowed no audio-only telehealth; from 2020-03-01 to 2024-12-31
     DESIGN's named codes decide, then the list's audio-only flag (a code without a flag is not
     judged), and a code known absent from the list is not allowed; a code unknown to the list is
-    TH001's warning, not judged here.
+    TH001's warning, not judged here. (``col`` reads the columns: ``_TH003_COLUMNS``.)
     """
+    code = col(c.HCPCS_CODE)
     return (
-        pl.when(DOS < AUDIO_ONLY_PHE_START)
+        pl.when(col(c.CLAIM_LINE_START_DATE) < AUDIO_ONLY_PHE_START)
         .then(pl.lit(value=True))
-        .when(CODE.is_in(AUDIO_ONLY_ALLOWED))
+        .when(code.is_in(AUDIO_ONLY_ALLOWED))
         .then(pl.lit(value=False))
-        .when(CODE.is_in(AUDIO_ONLY_NOT_ALLOWED))
+        .when(code.is_in(AUDIO_ONLY_NOT_ALLOWED))
         .then(pl.lit(value=True))
-        .when(v.on_telehealth_list)
-        .then(~v.list_audio_only.fill_null(value=True))
-        .otherwise(v.list_known_absent)
+        .when(col(v.ON_TELEHEALTH_LIST))
+        .then(~col(v.LIST_AUDIO_ONLY).fill_null(value=True))
+        .otherwise(col(v.LIST_KNOWN_ABSENT))
     )
 
 
-def _th003_before_2025() -> pl.Expr:
+def _th003_before_2025(col: v.Column = pl.col) -> pl.Expr:
     return (
-        (DOS < AUDIO_ONLY_AT_HOME_FROM)
-        & v.list_year_used.is_not_null()
-        & _before_2025_not_allowed()
+        (col(c.CLAIM_LINE_START_DATE) < AUDIO_ONLY_AT_HOME_FROM)
+        & col(v.LIST_YEAR_USED).is_not_null()
+        & _before_2025_not_allowed(col)
     )
 
 
-def _th003_not_home() -> pl.Expr:
-    return (DOS >= AUDIO_ONLY_AT_HOME_FROM) & (v.enc_patient_location != "home")
+def _th003_not_home(col: v.Column = pl.col) -> pl.Expr:
+    return (col(c.CLAIM_LINE_START_DATE) >= AUDIO_ONLY_AT_HOME_FROM) & (
+        col(v.ENC_PATIENT_LOCATION) != "home"
+    )
+
+
+#: the columns TH003's clauses read
+_TH003_COLUMNS = (
+    c.CLAIM_LINE_START_DATE,
+    c.HCPCS_CODE,
+    v.ON_TELEHEALTH_LIST,
+    v.LIST_AUDIO_ONLY,
+    v.LIST_KNOWN_ABSENT,
+    v.LIST_YEAR_USED,
+    v.ENC_PATIENT_LOCATION,
+)
 
 
 def _th003_message() -> pl.Expr:
@@ -399,10 +414,11 @@ def audio_only_not_allowed_for_code() -> pl.Expr:
     Instead: furnish the visit by audio-video; for a telephone visit from 2020-03-01 to
     2024-12-31 bill the telephone E/M 99441-99443 by time.
     """
-    return (
-        v.is_medicare_or_ma
-        & v.audio_only_line
-        & (_th003_before_2025() | _th003_not_home()).fill_null(value=False)
+    # the clauses (two code look-ups) only on the Medicare audio-only lines (v.on_rows)
+    return v.on_rows(
+        v.is_medicare_or_ma & v.audio_only_line,
+        lambda col: (_th003_before_2025(col) | _th003_not_home(col)).fill_null(value=False),
+        _TH003_COLUMNS,
     )
 
 

@@ -57,12 +57,12 @@ ONLINE_DIGITAL_MIN: dict[str, int] = {
 }  # fmt: skip
 
 
-def _level() -> pl.Expr:
-    return CODE.replace_strict(EM_LEVEL, default=None, return_dtype=pl.Int32)
+def _level(code: pl.Expr = CODE) -> pl.Expr:
+    return code.replace_strict(EM_LEVEL, default=None, return_dtype=pl.Int32)
 
 
-def _min_minutes() -> pl.Expr:
-    return CODE.replace_strict(EM_MIN_MINUTES, default=None, return_dtype=pl.Int32)
+def _min_minutes(code: pl.Expr = CODE) -> pl.Expr:
+    return code.replace_strict(EM_MIN_MINUTES, default=None, return_dtype=pl.Int32)
 
 
 def _time_rank() -> pl.Expr:
@@ -93,8 +93,11 @@ def _minutes_text() -> pl.Expr:
     )
 
 
-def _em_in_scope() -> pl.Expr:
-    return v.is_office_em & (pl.col(DOS) >= EM_TIME_START) & _level().is_not_null()
+def _em_dated() -> pl.Expr:
+    """An office E/M line from 2021 (the rules' scope, with the code one of the families': that
+    look-up over the code's text costs more, so TM001 and TM002 make it only on the lines their
+    other clauses select, ``v.on_rows``)."""
+    return v.is_office_em & (pl.col(DOS) >= EM_TIME_START)
 
 
 # --- sources the pages cite -------------------------------------------------------------------
@@ -184,12 +187,13 @@ def em_time_below_code_minimum() -> pl.Expr:
     Instead: the level the documented time supports (99213 above), unless the MDM recorded
     at the visit supports the billed level.
     """
-    return (
-        _em_in_scope()
-        & FOUND
-        & MINUTES.is_not_null()
-        & v.enc_mdm_level.is_null()
-        & MINUTES.lt(_min_minutes())
+    return v.on_rows(
+        _em_dated() & FOUND & MINUTES.is_not_null() & v.enc_mdm_level.is_null(),
+        lambda col: (
+            _level(col(c.HCPCS_CODE)).is_not_null()
+            & col(v.ENC_TOTAL_MINUTES).lt(_min_minutes(col(c.HCPCS_CODE)))
+        ),
+        (c.HCPCS_CODE, v.ENC_TOTAL_MINUTES),
     )
 
 
@@ -252,11 +256,17 @@ def em_level_above_documented_mdm() -> pl.Expr:
     Instead: the level the documentation supports, the higher of the MDM level and the time
     level (99213 above).
     """
-    return (
-        _em_in_scope()
-        & FOUND
-        & (v.enc_mdm_rank.cast(pl.Int32) < _level())
-        & (MINUTES.is_null() | MINUTES.lt(_min_minutes()))
+    # (a code outside the families has no level: the comparison with it is null, no finding)
+    return v.on_rows(
+        _em_dated() & FOUND & v.enc_mdm_rank.is_not_null(),
+        lambda col: (
+            (col(v.ENC_MDM_RANK).cast(pl.Int32) < _level(col(c.HCPCS_CODE)))
+            & (
+                col(v.ENC_TOTAL_MINUTES).is_null()
+                | col(v.ENC_TOTAL_MINUTES).lt(_min_minutes(col(c.HCPCS_CODE)))
+            )
+        ),
+        (c.HCPCS_CODE, v.ENC_MDM_RANK, v.ENC_TOTAL_MINUTES),
     )
 
 
@@ -429,12 +439,15 @@ _ALTERNATIVE = {
 _NEW_2026 = (*DEVICE_2_TO_15, *MANAGEMENT_10_TO_19)
 
 
-def _tm005_clauses() -> tuple[pl.Expr, pl.Expr, pl.Expr, pl.Expr]:
+def _tm005_clauses(col: v.Column = pl.col) -> tuple[pl.Expr, pl.Expr, pl.Expr, pl.Expr]:
+    code, device_days, minutes = (
+        col(c.HCPCS_CODE), col(v.ENC_DEVICE_DAYS), col(v.ENC_TOTAL_MINUTES)
+    )  # fmt: skip
     return (
-        CODE.is_in(DEVICE_16_PLUS) & (DEVICE_DAYS < 16),
-        CODE.is_in(DEVICE_2_TO_15) & ~DEVICE_DAYS.is_between(2, 15),
-        CODE.is_in(MANAGEMENT_20_PLUS) & (MINUTES < 20),
-        CODE.is_in(MANAGEMENT_10_TO_19) & ~MINUTES.is_between(10, 19),
+        code.is_in(DEVICE_16_PLUS) & (device_days < 16),
+        code.is_in(DEVICE_2_TO_15) & ~device_days.is_between(2, 15),
+        code.is_in(MANAGEMENT_20_PLUS) & (minutes < 20),
+        code.is_in(MANAGEMENT_10_TO_19) & ~minutes.is_between(10, 19),
     )
 
 
@@ -507,7 +520,13 @@ def remote_monitoring_threshold_not_met() -> pl.Expr:
     Instead: the code of the band the documentation supports (99445/98984–98986 for 2–15
     days, 99470/98979 for 10–19 min from 2026-01-01), or nothing for the period.
     """
-    return FOUND & pl.any_horizontal(_tm005_clauses())
+    # the four code look-ups only on the lines of the rule's codes (v.on_rows)
+    codes = (*DEVICE_16_PLUS, *DEVICE_2_TO_15, *MANAGEMENT_20_PLUS, *MANAGEMENT_10_TO_19)
+    return v.on_rows(
+        FOUND & CODE.is_in(codes),
+        lambda col: pl.any_horizontal(_tm005_clauses(col)),
+        (c.HCPCS_CODE, v.ENC_DEVICE_DAYS, v.ENC_TOTAL_MINUTES),
+    )
 
 
 # --- TM006 -------------------------------------------------------------------------------------

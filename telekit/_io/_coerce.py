@@ -239,7 +239,7 @@ def edge_suspect(source: pl.Expr) -> pl.Expr:
     ``outside_graphic_ascii``): a cell that is not suspect reads as itself once trimmed. Null
     where the cell is null. Several times cheaper than a trim: the first byte is told by two
     comparisons with a literal (UTF-8 text orders as its bytes: a cell below ``"!"`` is empty
-    or starts with a control or a space, one from ``"\x7f"`` up starts with DEL or a byte of
+    or starts with a control or a space, one from ``"\\x7f"`` up starts with DEL or a byte of
     a multi-byte character), which read the view's inline prefix, and the last by one byte
     read."""
     last = source.cast(pl.Binary).bin.get(-1, null_on_oob=True)

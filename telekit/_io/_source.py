@@ -477,10 +477,25 @@ def read_typed(frame: pl.DataFrame, name: str, path: str) -> RawSource:
         msg = f"{name}: column names must be text"
         raise InputError(msg)
     headers = tuple(frame.columns)
-    frame = frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns)}).with_columns(
-        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(ROW)
-    )
-    return RawSource(name=name, path=path, headers=headers, frame=frame)
+    frame = frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns)})
+    return RawSource(name=name, path=path, headers=headers, frame=with_row_numbers(frame))
+
+
+def with_row_numbers(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with ``ROW`` (1..n), cut into the same chunks as its columns when they all
+    share one chunking (a Parquet read comes in a few chunks a column). A frame whose columns
+    are chunked unlike each other is rechunked whole by every in-memory query over it (~90 ms
+    for the 1M-line claims): ``pl.int_range`` alone would be one chunk against the file's 8."""
+    lengths = {
+        tuple(len(chunk) for chunk in frame.get_column(c).get_chunks()) for c in frame.columns
+    }
+    if len(lengths) != 1 or frame.height == 0:
+        return frame.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(ROW))
+    parts, start = [], 1
+    for length in lengths.pop():
+        parts.append(pl.int_range(start, start + length, dtype=pl.Int64, eager=True))
+        start += length
+    return frame.with_columns(pl.concat(parts, rechunk=False).alias(ROW))
 
 
 def read_parquet_parts(path: Path, name: str) -> pl.DataFrame:

@@ -223,6 +223,8 @@ def line_status(
         .with_columns(_line_keys(claims, ledger))
         .join(per_line, on=lg.LK, how="left", maintain_order="left")
         .with_columns(
+            # what the patient owes now: the PR of the latest adjudication (a secondary payer
+            # that paid the coinsurance of a crossover claim leaves none); its allowed amount
             *(
                 pl.lit(entries.get_column(name)).gather(latest).alias(name)
                 for name in (lg.PR, lg.ALLOWED, _LAST_DENIED)

@@ -55,8 +55,9 @@ def link_encounters(
     prefix: str = "",
     found: str | None = None,
 ) -> pl.LazyFrame:
-    """``lines`` (with a unique ``row`` index) plus each ``fields`` column of the line's encounter,
-    named ``prefix + field``, and, when ``found`` is given, a Boolean column of that name.
+    """``lines`` plus each ``fields`` column of the line's encounter, named ``prefix + field``,
+    and, when ``found`` is given, a Boolean column of that name. (``row``, the lines' unique row
+    index, is no longer read: the lines are linked by their position.)
 
     DESIGN §3: the encounter with the same encounter_id; when the line has no encounter_id, the
     single encounter of the same person_id and rendering_npi whose encounter_date is the line's
@@ -64,14 +65,18 @@ def link_encounters(
     Lines keep their order.
     """
     out = [prefix + f for f in fields]
-    date, index, by_key = "_link_date", "_link_encounter", "_link_by_key"
+    date, index, by_key, at = "_link_date", "_link_encounter", "_link_by_key", "_link_at"
     # each line is first linked to its encounter's position (joins of narrow keys), then the
     # fields are gathered once by that position: joining the fields themselves, then joining
     # them back onto the lines by row, gathered every field twice
     enc = encounters.with_row_index(index)
     keys = [c.PERSON_ID, c.RENDERING_NPI, date]
-    no_id = lines.filter(pl.col(c.ENCOUNTER_ID).is_null()).select(
-        row, c.PERSON_ID, c.RENDERING_NPI, pl.col(c.CLAIM_LINE_START_DATE).alias(date)
+    # the lines without an encounter_id, with their position among the lines (``at``)
+    no_id = (
+        lines.select(c.ENCOUNTER_ID, c.PERSON_ID, c.RENDERING_NPI, c.CLAIM_LINE_START_DATE)
+        .with_row_index(at)
+        .filter(pl.col(c.ENCOUNTER_ID).is_null())
+        .select(at, c.PERSON_ID, c.RENDERING_NPI, pl.col(c.CLAIM_LINE_START_DATE).alias(date))
     )
     # only the encounters some line without an encounter_id could match are counted (a semi
     # join keeps every encounter of a matching key, so the counts are the same)
@@ -82,29 +87,23 @@ def link_encounters(
         .filter(pl.len().over(keys) == 1)
         .select(*keys, index)
     )
-    keyed = no_id.join(single, on=keys, how="inner").select(row, pl.col(index).alias(by_key))
+    keyed = no_id.join(single, on=keys, how="inner").select(at, pl.col(index).alias(by_key))
     # a line with an encounter_id takes the encounter of that id (a null id matches none), one
-    # without takes the single encounter of its key
-    linked = (
-        lines.select(row, c.ENCOUNTER_ID)
-        .join(
-            enc.select(c.ENCOUNTER_ID, index),
-            on=c.ENCOUNTER_ID,
-            how="left",
-            maintain_order="left",
-        )
-        .join(keyed, on=row, how="left", maintain_order="left")
-        .select(pl.coalesce(index, by_key).alias(index))
+    # without takes the single encounter of its key: set at its position (``scatter``), not
+    # joined back onto every line by row
+    by_id = lines.select(c.ENCOUNTER_ID).join(
+        enc.select(c.ENCOUNTER_ID, index), on=c.ENCOUNTER_ID, how="left", maintain_order="left"
     )
+    fields_plan = encounters.select(*(pl.col(f).alias(o) for f, o in zip(fields, out, strict=True)))
+    by_id_frame, keyed_frame, enc_fields = pl.collect_all(
+        [by_id, keyed, fields_plan], engine=IN_MEMORY
+    )
+    position = by_id_frame.get_column(index)
+    if keyed_frame.height:
+        position = position.scatter(keyed_frame.get_column(at), keyed_frame.get_column(by_key))
     # the fields gathered by that position from the encounters in one chunk (a gather across
     # chunks, or a join on the position, costs several times more)
-    position = linked.collect(engine=IN_MEMORY).get_column(index)
-    fetched = (
-        encounters.select(*(pl.col(f).alias(o) for f, o in zip(fields, out, strict=True)))
-        .collect(engine=IN_MEMORY)
-        .rechunk()
-        .select(pl.all().gather(position))
-    )
+    fetched = enc_fields.rechunk().select(pl.all().gather(position))
     if found is not None:
         fetched = fetched.with_columns(position.is_not_null().alias(found))
     return pl.concat([lines, fetched.lazy()], how="horizontal")

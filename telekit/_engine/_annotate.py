@@ -36,9 +36,17 @@ CPT_TELEMEDICINE_START = pl.date(2025, 1, 1)
 _SLOT_SEPARATOR = "\x1f"
 
 
+def _present_slots(lines: pl.DataFrame) -> list[str]:
+    """The modifier slots that hold a value on some line: a slot null on every line (usually 3
+    and 4) adds nothing to the list or the flags, and is not read."""
+    return [m for m in c.MODIFIERS if lines.get_column(m).null_count() < lines.height]
+
+
 def _modifier_list(lines: pl.DataFrame) -> pl.Expr:
     """The line's modifiers (slots 1-4, nulls dropped) as a list."""
-    slots = [pl.col(m) for m in c.MODIFIERS]
+    slots = [pl.col(m) for m in _present_slots(lines)]
+    if not slots:
+        return pl.lit([], dtype=pl.List(pl.String))
     holds_separator = lines.select(
         pl.any_horizontal(s.str.contains(_SLOT_SEPARATOR, literal=True) for s in slots).any()
     ).item()
@@ -54,12 +62,14 @@ def _modifier_list(lines: pl.DataFrame) -> pl.Expr:
 
 def _modifier_flags(lines: pl.DataFrame) -> list[pl.Expr]:
     mods = _modifier_list(lines)
+    slots = _present_slots(lines)
+    # ``eq_missing``: a null slot is not the modifier (False, not null: no fill afterwards)
     return [
         mods.alias(v.MODIFIERS),
         *(
-            pl.any_horizontal([pl.col(slot) == m for slot in c.MODIFIERS])
-            .fill_null(False)
-            .alias(f"has_mod_{m}")
+            pl.any_horizontal(
+                [pl.col(slot).eq_missing(m) for slot in slots] or [pl.lit(False)]
+            ).alias(f"has_mod_{m}")
             for m in TELEHEALTH_MODIFIERS
         ),
     ]
@@ -132,6 +142,14 @@ def _code_attributes(lf: pl.LazyFrame) -> pl.LazyFrame:
         .rename({k: f"code_{k}" for k in static_cols if k != "hcpcs_code"})
     )
     position = pl.col("_position")
+    periods = _periods(codes, c.HCPCS_CODE)
+    # one period per code (the shipped table): the periods set in the static table's order, so
+    # that the code's one position gathers its validity too (not a second lookup of the code)
+    single = periods.get_column(c.HCPCS_CODE).is_unique().all()
+    aligned = static.select(c.HCPCS_CODE).join(
+        periods, on=c.HCPCS_CODE, how="left", maintain_order="left"
+    )
+    start, end = (pl.lit(aligned.get_column(b)).gather(position) for b in _VALIDITY)
     lf = (
         lf.with_columns(
             _position(pl.col(c.HCPCS_CODE), static.get_column(c.HCPCS_CODE)).alias("_position")
@@ -143,10 +161,17 @@ def _code_attributes(lf: pl.LazyFrame) -> pl.LazyFrame:
                 if name not in (c.HCPCS_CODE, v.CODE_KNOWN)
             ),
             position.is_not_null().alias(v.CODE_KNOWN),
+            *(
+                [pl.col(DOS).is_between(start, end).fill_null(False).alias(v.CODE_VALID_ON_DOS)]
+                if single
+                else []
+            ),
         )
         .drop("_position")
     )
-    return _valid_on_dos(lf, _periods(codes, c.HCPCS_CODE), c.HCPCS_CODE, v.CODE_VALID_ON_DOS)
+    if single:
+        return lf
+    return _valid_on_dos(lf, periods, c.HCPCS_CODE, v.CODE_VALID_ON_DOS)
 
 
 def _pos_attributes(lf: pl.LazyFrame) -> pl.LazyFrame:

@@ -81,6 +81,21 @@ _ADJUDICATED = "_adjudicated"
 _NET_PAID = "_net_paid"
 _LAST_DENIED = "_last_denied"
 _LAST_RC = "_last_rc"
+_LATEST = "_latest"
+
+
+def _line_keys(claims: pl.DataFrame, ledger: lg.Ledger) -> pl.Series:
+    """The ledger's key (``LK``) of each of ``claims``' lines, null for a line the ledger does
+    not hold (its claim submitted after as_of). The ledger's lines are the claims in their order,
+    less those claims: when none is left out and the two agree line by line on claim_id and
+    claim_line_number, the keys are the ledger's column as is; otherwise they are joined on
+    claim_id and claim_line_number (a string join of every line)."""
+    lines = ledger.lines
+    ids = [c.CLAIM_ID, c.CLAIM_LINE_NUMBER]
+    if lines.height == claims.height and lines.select(ids).equals(claims.select(ids)):
+        return lines.get_column(lg.LK)
+    keys = lines.select(*ids, lg.LK).unique(ids)
+    return claims.select(ids).join(keys, on=ids, how="left", maintain_order="left")[lg.LK]
 
 
 def _empty(claims: pl.DataFrame) -> pl.DataFrame:
@@ -116,11 +131,17 @@ def unknown_status(lines: pl.DataFrame) -> pl.DataFrame:
 def _adjustment_rows(ledger: lg.Ledger, which: pl.Expr) -> pl.DataFrame:
     """(rc, claim_line_number) of the ledger's adjustments where ``which`` holds;
     claim_line_number null at claim level (or for an unmatched service)."""
-    return (
-        ledger.adjustments.filter(which)
-        .join(ledger.matched, on=lg.SK, how="left")
-        .select(lg.RC, c.CLAIM_LINE_NUMBER)
+    rows = ledger.adjustments.filter(which)
+    return rows.join(_matched(ledger, rows), on=lg.SK, how="left").select(
+        lg.RC, c.CLAIM_LINE_NUMBER
     )
+
+
+def _matched(ledger: lg.Ledger, rows: pl.DataFrame) -> pl.DataFrame:
+    """The ledger's ``matched`` (one row per matched service line) narrowed to the service lines
+    of ``rows`` (a few): a left join of ``rows`` reads no other, and would otherwise hash every
+    matched service line."""
+    return ledger.matched.filter(pl.col(lg.SK).is_in(rows.get_column(lg.SK).drop_nulls().implode()))
 
 
 def _unprocessable_rows(ledger: lg.Ledger, remits: Remittances) -> pl.DataFrame:
@@ -137,8 +158,9 @@ def _unprocessable_rows(ledger: lg.Ledger, remits: Remittances) -> pl.DataFrame:
         )
         .join(keys, on=[c.REMIT_ID, c.REMIT_CLAIM_SEQ], how="inner")
         .with_columns(lg.pair_key(lg.RC, c.SVC_SEQ).alias(lg.SK))
-        .join(ledger.matched, on=lg.SK, how="left")
-        .select(lg.RC, c.CLAIM_LINE_NUMBER)
+    )
+    remarks = remarks.join(_matched(ledger, remarks), on=lg.SK, how="left").select(
+        lg.RC, c.CLAIM_LINE_NUMBER
     )
     return pl.concat([adjustments, remarks.cast(adjustments.schema)])
 
@@ -162,49 +184,56 @@ def line_status(
     denied = pl.col(lg.DENIED) | (
         (pl.col(c.CLAIM_STATUS_CODE) == lg.DENIED_STATUS) & (pl.col(lg.PAID) == 0)
     )
-    per_line = (
-        ledger.entries.sort(lg.RC)
-        .group_by(c.CLAIM_ID, c.CLAIM_LINE_NUMBER, maintain_order=True)
-        .agg(
-            ((~reversal).sum().cast(pl.Int64) - reversal.sum().cast(pl.Int64) > 0).alias(
-                _ADJUDICATED
-            ),
-            pl.col(lg.PAID).sum().alias(_NET_PAID),
-            # what the patient owes now: the PR of the latest adjudication (a secondary payer
-            # that paid the coinsurance of a crossover claim leaves none)
-            pl.col(lg.PR).filter(~reversal).last().alias(PATIENT_RESPONSIBILITY),
-            pl.col(lg.ALLOWED).filter(~reversal).last().alias(ALLOWED_AMOUNT),
-            denied.filter(~reversal).last().alias(_LAST_DENIED),
-            pl.col(lg.RC).filter(~reversal).last().alias(_LAST_RC),
-        )
+    # the entries in rc order (a remittance's adjudication after an earlier one); per line (its
+    # integer key ``LK``: one per claim_id and claim_line_number) the net count and payment,
+    # and the position of its latest entry that is not a reversal, whose values are gathered:
+    # sums and a max over one integer key, not a filter and ``last`` per group on the strings
+    entries = ledger.entries.sort(lg.RC).with_columns(
+        denied.alias(_LAST_DENIED),
+        pl.when(~reversal).then(pl.int_range(pl.len(), dtype=pl.UInt32)).alias(_LATEST),
     )
+    per_line = entries.group_by(lg.LK).agg(
+        ((~reversal).sum().cast(pl.Int64) - reversal.sum().cast(pl.Int64) > 0).alias(_ADJUDICATED),
+        pl.col(lg.PAID).sum().alias(_NET_PAID),
+        pl.col(_LATEST).max(),
+    )
+    latest = pl.col(_LATEST)
     adjudicated_lines = per_line.filter(pl.col(_ADJUDICATED)).select(
-        c.CLAIM_ID, c.CLAIM_LINE_NUMBER, _LAST_RC
+        lg.LK,
+        pl.lit(entries.get_column(lg.RC)).gather(latest).alias(_LAST_RC),
+        pl.lit(entries.get_column(c.CLAIM_LINE_NUMBER)).gather(latest).alias(c.CLAIM_LINE_NUMBER),
     )
 
-    def on_latest(rows: pl.DataFrame, name: str) -> pl.DataFrame:
-        # lines whose latest standing adjudication has one of ``rows`` (on the line or the claim)
+    def on_latest(rows: pl.DataFrame) -> pl.Series:
+        # the lines whose latest standing adjudication has one of ``rows`` (on the line or the
+        # claim), by their key
         return (
             adjudicated_lines.join(
                 rows.rename({c.CLAIM_LINE_NUMBER: "_at"}), left_on=_LAST_RC, right_on=lg.RC
             )
             .filter(pl.col("_at").is_null() | (pl.col("_at") == pl.col(c.CLAIM_LINE_NUMBER)))
-            .select(c.CLAIM_ID, c.CLAIM_LINE_NUMBER, pl.lit(True).alias(name))
+            .get_column(lg.LK)
             .unique()
         )
 
-    unprocessable = on_latest(_unprocessable_rows(ledger, remittances), LINE_UNPROCESSABLE)
-    carc_4 = on_latest(
-        _adjustment_rows(ledger, pl.col(c.REASON_CODE) == MODIFIER_DENIAL_REASON),
-        LINE_DENIED_CARC_4,
-    )
-    joined = claims.select(ROW, c.CLAIM_ID, c.CLAIM_LINE_NUMBER, c.CLAIM_SUBMITTED_DATE).join(
-        per_line, on=[c.CLAIM_ID, c.CLAIM_LINE_NUMBER], how="left", maintain_order="left"
-    )
-    for flags in (unprocessable, carc_4):
-        joined = joined.join(
-            flags, on=[c.CLAIM_ID, c.CLAIM_LINE_NUMBER], how="left", maintain_order="left"
+    unprocessable = on_latest(_unprocessable_rows(ledger, remittances))
+    carc_4 = on_latest(_adjustment_rows(ledger, pl.col(c.REASON_CODE) == MODIFIER_DENIAL_REASON))
+    joined = (
+        claims.select(ROW, c.CLAIM_SUBMITTED_DATE)
+        .with_columns(_line_keys(claims, ledger))
+        .join(per_line, on=lg.LK, how="left", maintain_order="left")
+        .with_columns(
+            # what the patient owes now: the PR of the latest adjudication (a secondary payer
+            # that paid the coinsurance of a crossover claim leaves none); its allowed amount
+            *(
+                pl.lit(entries.get_column(name)).gather(latest).alias(name)
+                for name in (lg.PR, lg.ALLOWED, _LAST_DENIED)
+            ),
+            pl.col(lg.LK).is_in(unprocessable.implode()).alias(LINE_UNPROCESSABLE),
+            pl.col(lg.LK).is_in(carc_4.implode()).alias(LINE_DENIED_CARC_4),
         )
+        .rename({lg.PR: PATIENT_RESPONSIBILITY, lg.ALLOWED: ALLOWED_AMOUNT})
+    )
     adjudicated = pl.col(_ADJUDICATED).fill_null(False)
     status = (
         pl.when(adjudicated & (pl.col(_NET_PAID) == 0) & pl.col(_LAST_DENIED).fill_null(False))

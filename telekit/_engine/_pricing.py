@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import polars as pl
@@ -87,13 +88,14 @@ def _scaled(col: str, scale: int) -> pl.Expr:
 
 
 def _cents_to_money(cents: pl.Expr) -> pl.Expr:
-    """Non-negative integer cents as ``Decimal(12, 2)``, exactly (through text)."""
+    """Integer cents as ``Decimal(12, 2)``, exactly: the cents times 0.01 (a product whose scale
+    is the operands', so nothing is rounded), then cast to money (an amount beyond it is an
+    error). A negative amount (which no line's price is) keeps the reading of the text this
+    replaced, ``f"{cents // 100}.{cents % 100:02}"`` (-1 cent: -1.99): its cents are
+    ``200 * (cents // 100) - cents``."""
+    as_text = pl.when(cents >= 0).then(cents).otherwise(200 * (cents // 100) - cents)
     return (
-        pl.concat_str(
-            (cents // 100).cast(pl.String),
-            pl.lit("."),
-            (cents % 100).cast(pl.String).str.zfill(2),
-        )
+        (as_text.cast(pl.Decimal(38, 0)) * pl.lit(Decimal("0.01"), dtype=pl.Decimal(38, 2)))
         .cast(c.MONEY)
         .alias("_money")
     )
@@ -202,15 +204,21 @@ def _expected_fees(lines: pl.DataFrame, fees: pl.DataFrame) -> pl.DataFrame:
     """``_row`` → the line's expected fee × units: the fee of its payer and code, dated to hold
     the DOS, whose modifier is one of the line's (the first in hcpcs_modifier_1..4 order), else
     the one with no modifier."""
-    candidates = lines.select(ROW, "_payer", c.HCPCS_CODE, c.CLAIM_LINE_START_DATE, "_units").join(
-        fees.rename({c.PAYER: "_payer"}), on=["_payer", c.HCPCS_CODE], how="inner"
+    # the candidates carry the line's modifiers (no join back to the lines on _row), in the
+    # lines' order
+    candidates = lines.select(
+        ROW, "_payer", c.HCPCS_CODE, c.CLAIM_LINE_START_DATE, "_units", *c.MODIFIERS
+    ).join(
+        fees.rename({c.PAYER: "_payer"}),
+        on=["_payer", c.HCPCS_CODE],
+        how="inner",
+        maintain_order="left",
     )
     dated = candidates.filter(
         (pl.col("start").is_null() | (pl.col(c.CLAIM_LINE_START_DATE) >= pl.col("start")))
         & (pl.col("end").is_null() | (pl.col(c.CLAIM_LINE_START_DATE) <= pl.col("end")))
     )
-    mods = lines.select(ROW, *c.MODIFIERS)
-    ranked = dated.join(mods, on=ROW, how="left").with_columns(
+    rank = (
         pl.when(pl.col("modifier").is_null())
         .then(pl.lit(9))
         .otherwise(
@@ -223,11 +231,29 @@ def _expected_fees(lines: pl.DataFrame, fees: pl.DataFrame) -> pl.DataFrame:
                 )
             )
         )
-        .alias("_rank")
     )
-    best = ranked.filter(pl.col("_rank").is_not_null()).sort(ROW, "_rank").unique(ROW, keep="first")
+    # each line's best fee: the lowest rank (one fee per payer, code, modifier and day: the
+    # loader refuses overlapping dates), first in (_row, rank) order; the candidates usually
+    # are in it already (one per line, lines in _row order), and then need no sort
+    ranked = dated.select(
+        ROW,
+        "_units",
+        "expected_allowed",
+        (pl.col(ROW).cast(pl.UInt64) * 16 + rank.cast(pl.UInt64)).alias("_rank"),
+    ).filter(pl.col("_rank").is_not_null())
+    if not ranked.get_column("_rank").is_sorted():
+        ranked = ranked.sort("_rank")
+    best = ranked.filter((pl.col(ROW) != pl.col(ROW).shift(1)).fill_null(True))
     cents = (_scaled("expected_allowed", 100) * pl.col("_units") + _UNIT_SCALE // 2) // _UNIT_SCALE
     return best.select(ROW, _cents_to_money(cents).alias(EXPECTED_FEE))
+
+
+def _per_payer(lines: pl.DataFrame, payer_key: pl.Expr) -> pl.Expr:
+    """``payer_key`` (an expression of the payer alone) computed once per distinct payer (a
+    few), then looked up for each line: not a trim, upper-case and alias mapping per line."""
+    payers = lines.get_column(c.PAYER).unique().drop_nulls()
+    keys = pl.DataFrame({c.PAYER: payers}).select(payer_key).to_series()
+    return pl.col(c.PAYER).replace_strict(payers, keys, default=None, return_dtype=keys.dtype)
 
 
 def price_lines(lines: pl.DataFrame, pricing: Pricing, payer_key: pl.Expr) -> pl.DataFrame:
@@ -235,8 +261,8 @@ def price_lines(lines: pl.DataFrame, pricing: Pricing, payer_key: pl.Expr) -> pl
     ``_row``), in ``lines``' order: expected_allowed (Medicare lines as billed), pfs_facility and
     pfs_non_facility (the same code at either rate), expected_fee, pfs_release.
 
-    ``payer_key`` turns the lines' payer into the key the expected fees use (the policies'
-    ``payer_key()``)."""
+    ``payer_key`` (an expression of the payer column alone) turns the lines' payer into the key
+    the expected fees use (the policies' ``payer_key()``)."""
     units = (
         pl.col(c.SERVICE_UNIT_QUANTITY).fill_null(1).cast(pl.Decimal(18, 3)) * _UNIT_SCALE
     ).cast(_INT)
@@ -324,7 +350,9 @@ def price_lines(lines: pl.DataFrame, pricing: Pricing, payer_key: pl.Expr) -> pl
     # --- the payers' expected fees
     if pricing.expected_fees is not None and pricing.expected_fees.height:
         # the payer key (trimmed, upper-cased, aliased) only where expected fees are given
-        keyed_lines = base.with_columns(payer_key.alias("_payer"), units.alias("_units"))
+        keyed_lines = base.with_columns(
+            _per_payer(base, payer_key).alias("_payer"), units.alias("_units")
+        )
         fees = _expected_fees(keyed_lines, pricing.expected_fees)
         out = out.join(fees, on=ROW, how="left", maintain_order="left")
     else:

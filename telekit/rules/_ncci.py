@@ -198,39 +198,53 @@ def _ptp_flagged(lf: pl.LazyFrame, inputs: Inputs, ptp: pl.LazyFrame) -> pl.Lazy
     by a join on a 64-bit hash of the day's key with only the rows and codes (a day key's three
     columns copied into every pair cost three times the join); the pairs whose codes are an edit
     of the day's edition are then checked on the real key (a hash collision is no pair) and on
-    the edit's dates and modifier indicator."""
+    the edit's dates and modifier indicator.
+
+    Only the lines of a day key whose hash is repeated can pair (`repeated`: a line alone in its
+    hash is alone in its day; 313k of 1M lines on the 1M practice), and of those only the lines
+    of a code some edit names as column 1 meet the lines of a code some edit names as column 2.
+    """
     lines = (
         _live(lf)
         .filter(pl.all_horizontal(pl.col(k).is_not_null() for k in [*DAY_KEY, c.HCPCS_CODE]))
-        .select(ROW, *DAY_KEY, c.HCPCS_CODE, pl.struct(DAY_KEY).hash().alias("_day"))
-        .join(
-            edition_per_dos(lf, inputs, "ptp", "ptp").select(DOS, PTP_EDITION_INDEX),
-            on=DOS,
-            how="inner",
-        )
+        .select(ROW, *DAY_KEY, c.HCPCS_CODE, key_hash(DAY_KEY).alias("_day"))
         .collect(engine=IN_MEMORY)
     )
+    lines = lines.filter(repeated(lines.get_column("_day")))
     # the edits between codes the lines hold (a few hundred of two million rows)
     codes = lines.get_column(c.HCPCS_CODE).unique().implode()
-    edits = ptp.filter(pl.col(COLUMN_1_CODE).is_in(codes) & pl.col(COLUMN_2_CODE).is_in(codes))
-    keyed = lines.lazy()
+    edits = ptp.filter(
+        pl.col(COLUMN_1_CODE).is_in(codes) & pl.col(COLUMN_2_CODE).is_in(codes)
+    ).collect(engine=IN_MEMORY)
+    editions = edition_per_dos(lf, inputs, "ptp", "ptp").select(DOS, PTP_EDITION_INDEX)
+    keyed = lines.lazy().join(editions, on=DOS, how="inner")
+    column_1 = edits.get_column(COLUMN_1_CODE).unique().implode()
+    column_2 = edits.get_column(COLUMN_2_CODE).unique().implode()
     pairs = (
-        keyed.select("_day", pl.col(c.HCPCS_CODE).alias(COLUMN_1_CODE), pl.col(ROW).alias("_r1"))
-        .join(keyed.select("_day", ROW, c.HCPCS_CODE, PTP_EDITION_INDEX), on="_day", how="inner")
+        keyed.filter(pl.col(c.HCPCS_CODE).is_in(column_1))
+        .select("_day", pl.col(c.HCPCS_CODE).alias(COLUMN_1_CODE), pl.col(ROW).alias("_r1"))
+        .join(
+            keyed.filter(pl.col(c.HCPCS_CODE).is_in(column_2)).select(
+                "_day", ROW, c.HCPCS_CODE, PTP_EDITION_INDEX
+            ),
+            on="_day",
+            how="inner",
+        )
         .filter(pl.col("_r1") != pl.col(ROW))
         .join(
-            edits,
+            edits.lazy(),
             left_on=[PTP_EDITION_INDEX, COLUMN_1_CODE, c.HCPCS_CODE],
             right_on=[PTP_EDITION_INDEX, COLUMN_1_CODE, COLUMN_2_CODE],
             how="inner",
         )
         .collect(engine=IN_MEMORY)
     )
-    day_1 = keyed.select(pl.col(ROW).alias("_r1"), *(pl.col(k).alias(f"_1{k}") for k in DAY_KEY))
+    day = lines.lazy()
+    day_1 = day.select(pl.col(ROW).alias("_r1"), *(pl.col(k).alias(f"_1{k}") for k in DAY_KEY))
     modifiers = lf.select(ROW, v.MODIFIERS)
     return (
         pairs.lazy()
-        .join(keyed.select(ROW, *DAY_KEY), on=ROW, how="inner")
+        .join(day.select(ROW, *DAY_KEY), on=ROW, how="inner")
         .join(day_1, on="_r1", how="inner")
         .filter(*(pl.col(f"_1{k}") == pl.col(k) for k in DAY_KEY))
         .filter(in_force(pl.col(DOS)))

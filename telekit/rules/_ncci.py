@@ -121,7 +121,7 @@ def edition_per_dos(lf: pl.LazyFrame, inputs: Inputs, kind: str, prefix: str) ->
     )
 
 
-def with_edition(lf: pl.LazyFrame, inputs: Inputs, kind: str, prefix: str) -> pl.LazyFrame:
+def _edition_join(lf: pl.LazyFrame, inputs: Inputs, kind: str, prefix: str) -> pl.LazyFrame:
     """``lf`` with the three columns of ``edition_per_dos`` (nulls and ``{prefix}_exact`` false
     where no loaded edition judges the DOS), joined on the DOS (a few hundred dates), not per
     line."""
@@ -130,12 +130,52 @@ def with_edition(lf: pl.LazyFrame, inputs: Inputs, kind: str, prefix: str) -> pl
     ).with_columns(pl.col(f"{prefix}_exact").fill_null(value=False))
 
 
+# the most days from the lines' first DOS to their last for which the editions are gathered by
+# the day's position (`Editions`); a wider span is joined on the DOS
+DAYS_GATHERED = 100_000
+
+
+class Editions:
+    """The edition every DOS of ``lf`` is judged with (``edition_per_dos``), set beside lines
+    by the day's position from the lines' first DOS: one edition per calendar day from the
+    first DOS to the last, so a line's columns are three gathers at ``DOS - first`` days (a
+    null DOS gathers nulls) instead of a join of every line on its DOS (0.005 against 0.03 s
+    on a million lines). When the span is wider than ``DAYS_GATHERED`` days the columns are
+    joined on the DOS (``edition_per_dos``), as they would be without it."""
+
+    def __init__(self, lf: pl.LazyFrame, inputs: Inputs, kind: str, prefix: str) -> None:
+        self.inputs, self.kind, self.prefix = inputs, kind, prefix
+        self.names = (f"{prefix}_edition_index", f"{prefix}_edition", f"{prefix}_exact")
+        bounds = lf.select(pl.col(DOS).min().alias("lo"), pl.col(DOS).max().alias("hi"))
+        lo, hi = bounds.collect(engine=IN_MEMORY).row(0)
+        self.first = lo
+        self.by_day: pl.DataFrame | None = None
+        if lo is not None and (hi - lo).days < DAYS_GATHERED:
+            days = pl.DataFrame({DOS: pl.date_range(lo, hi, eager=True)})
+            self.by_day = (
+                _edition_join(days.lazy(), inputs, kind, prefix).sort(DOS).collect(engine=IN_MEMORY)
+            )
+
+    def of(self, lf: pl.LazyFrame) -> pl.LazyFrame:
+        """``lf`` (whose DOS are among the lines') with the three columns, as ``_edition_join``
+        adds them."""
+        if self.by_day is None:
+            return _edition_join(lf, self.inputs, self.kind, self.prefix)
+        day = (pl.col(DOS) - pl.lit(self.first)).dt.total_days()
+        index, edition, exact = (self.by_day.get_column(n) for n in self.names)
+        return lf.with_columns(
+            pl.lit(index).gather(day).alias(index.name),
+            pl.lit(edition).gather(day).alias(edition.name),
+            pl.lit(exact).gather(day).fill_null(value=False).alias(exact.name),
+        )
+
+
 def edition_per_line(lf: pl.LazyFrame, inputs: Inputs, kind: str, prefix: str) -> pl.LazyFrame:
     """``_row`` with the edition each line's DOS is judged with: ``{prefix}_edition_index`` (into
     ``inputs.reference.ncci``; null when no loaded edition's quarter is within 365 days of the
     DOS), ``{prefix}_edition`` (its first day), ``{prefix}_exact`` (the edition is the DOS's
-    quarter's): ``edition_per_dos``, per line."""
-    return with_edition(lf.select(ROW, DOS), inputs, kind, prefix).select(
+    quarter's): ``edition_per_dos``, per line (joined on the DOS: ``lf`` stays lazy)."""
+    return _edition_join(lf.select(ROW, DOS), inputs, kind, prefix).select(
         ROW, f"{prefix}_edition_index", f"{prefix}_edition", f"{prefix}_exact"
     )
 
@@ -184,14 +224,15 @@ def ncci_ptp_pairs(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
         DELETION_DATE,
         MODIFIER_INDICATOR,
     )
-    flagged = empty if table is None else _ptp_flagged(lf, inputs, table)
+    editions = Editions(lf, inputs, "ptp", "ptp")
+    flagged = empty if table is None else _ptp_flagged(lf, editions, table)
     row_type = lf.collect_schema()[ROW]
-    return with_edition(lf, inputs, "ptp", "ptp").join(
+    return editions.of(lf).join(
         flagged.with_columns(pl.col(ROW).cast(row_type)), on=ROW, how="left"
     )
 
 
-def _ptp_flagged(lf: pl.LazyFrame, inputs: Inputs, ptp: pl.LazyFrame) -> pl.LazyFrame:
+def _ptp_flagged(lf: pl.LazyFrame, editions: Editions, ptp: pl.LazyFrame) -> pl.LazyFrame:
     """``_row``, ``nc001_column_1`` and ``nc001_indicator`` of the column-2 lines NC001 flags.
 
     The pairs of lines of one day (person, rendering NPI, DOS; null keys never pair) are found
@@ -216,8 +257,8 @@ def _ptp_flagged(lf: pl.LazyFrame, inputs: Inputs, ptp: pl.LazyFrame) -> pl.Lazy
     edits = ptp.filter(
         pl.col(COLUMN_1_CODE).is_in(codes) & pl.col(COLUMN_2_CODE).is_in(codes)
     ).collect(engine=IN_MEMORY)
-    editions = edition_per_dos(lf, inputs, "ptp", "ptp").select(DOS, PTP_EDITION_INDEX)
-    keyed = lines.lazy().join(editions, on=DOS, how="inner")
+    # the lines whose DOS some loaded edition judges, with its index
+    keyed = editions.of(lines.lazy()).filter(pl.col(PTP_EDITION_INDEX).is_not_null())
     column_1 = edits.get_column(COLUMN_1_CODE).unique().implode()
     column_2 = edits.get_column(COLUMN_2_CODE).unique().implode()
     pairs = (
@@ -402,11 +443,11 @@ def ncci_mue_units(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     (``nc002_units``: the line's for MAI 1, the running sum of the code's units for the person,
     rendering NPI and DOS in sort order for MAI 2 and 3) and whether they exceed the value
     (``nc002_over``)."""
-    lines = (
-        _live(lf)
-        .select(ROW, *DAY_KEY, *SORT_KEYS[1:], c.HCPCS_CODE, c.SERVICE_UNIT_QUANTITY)
-        .join(edition_per_dos(lf, inputs, "mue", "mue"), on=DOS, how="inner")
-    )
+    editions = Editions(lf, inputs, "mue", "mue")
+    # the live lines whose DOS some loaded edition judges
+    lines = editions.of(
+        _live(lf).select(ROW, *DAY_KEY, *SORT_KEYS[1:], c.HCPCS_CODE, c.SERVICE_UNIT_QUANTITY)
+    ).filter(pl.col(MUE_EDITION_INDEX).is_not_null())
     # one join on (edition, code) against every edition's MUE table stacked
     table = stacked_editions(
         inputs,
@@ -417,7 +458,7 @@ def ncci_mue_units(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
         pl.col(MUE_ADJUDICATION_INDICATOR).alias(NC002_MAI),
     )
     if table is None:
-        return with_edition(lf, inputs, "mue", "mue").with_columns(
+        return editions.of(lf).with_columns(
             pl.lit(None, dtype=pl.Int32).alias(NC002_MUE),
             pl.lit(None, dtype=pl.String).alias(NC002_MAI),
             pl.lit(None, dtype=c.UNITS).alias(NC002_UNITS),
@@ -465,7 +506,7 @@ def ncci_mue_units(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
         .lazy()
         .with_columns((pl.col(NC002_UNITS) > pl.col(NC002_MUE).cast(c.UNITS)).alias(NC002_OVER))
     )
-    return with_edition(lf, inputs, "mue", "mue").join(judged, on=ROW, how="left")
+    return editions.of(lf).join(judged, on=ROW, how="left")
 
 
 def _nc002_message() -> pl.Expr:

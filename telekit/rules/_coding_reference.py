@@ -5,6 +5,7 @@ release covering the DOS, each shipped or given, read through window preparation
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -75,18 +76,22 @@ def cd004_icd10_billable(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     )
     # the code and its shape are read per (diagnosis as written, DOS) pair, not per stacked
     # diagnosis (a code is a function of the text); a malformed code is the second clause's: only
-    # well-shaped codes are looked up. The pairs judged are every distinct text with every
-    # distinct DOS when that cross product is no longer than the stacked diagnoses (49 texts x
-    # 2,866 dates on the 1M practice: 0.02 s against 0.12 s for the `unique` of 1.8M (text, DOS)
-    # pairs), else the distinct pairs. Either holds every pair that occurs, and the judged pairs
-    # are only read through semi joins with the stacked diagnoses, so a pair that never occurs
-    # selects nothing.
+    # well-shaped codes are looked up. The pairs judged are every distinct text with every day
+    # from the first DOS to the last when that cross product is no longer than the stacked
+    # diagnoses (49 texts x ~2,900 days on the 1M practice: 0.02 s against 0.12 s for the
+    # `unique` of 1.8M (text, DOS) pairs), else the distinct pairs. Either holds every pair that
+    # occurs, and the judged pairs are only read through semi joins with the stacked diagnoses,
+    # so a pair that never occurs selects nothing.
     texts = long.get_column("_dx").unique()
-    dates = long.get_column(DOS).unique()
-    if texts.len() * dates.len() <= long.height:
-        candidates = texts.to_frame().lazy().join(dates.to_frame().lazy(), how="cross")
-    else:
-        candidates = long.lazy().select("_dx", DOS).unique()
+    first, last = long.get_column(DOS).min(), long.get_column(DOS).max()
+    candidates = long.lazy().select("_dx", DOS).unique()
+    if (
+        isinstance(first, dt.date)
+        and isinstance(last, dt.date)
+        and texts.len() * ((last - first).days + 1) <= long.height
+    ):
+        dates = pl.date_range(first, last, eager=True).alias(DOS).to_frame()
+        candidates = texts.to_frame().lazy().join(dates.lazy(), how="cross")
     pairs = (
         candidates.with_columns(_dx_code(pl.col("_dx")).alias("_code"))
         .filter(pl.col("_code").str.contains(_ICD10_SHAPE))

@@ -5,6 +5,7 @@ release covering the DOS, each shipped or given, read through window preparation
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -48,9 +49,9 @@ def cd004_icd10_billable(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     """Add ``cd004_unbillable``, ``cd004_fiscal_year`` and ``cd004_no_icd10_set``.
 
     Every non-null, well-shaped diagnosis of every line (the 12 columns stacked, nulls dropped
-    first), then its distinct (code, DOS) pairs judged against the billable ICD-10-CM runs in
-    force on the DOS (shipped or given): a join on the code and a range filter over the distinct
-    pairs only, not over every line.
+    first), then (diagnosis text, DOS) pairs judged against the billable ICD-10-CM runs in force
+    on the DOS (shipped or given): a join on the code and a range filter over the distinct texts
+    and dates only, not over every line.
     """
     reference = inputs.reference
     billable = reference.icd10cm_billable().lazy()
@@ -73,14 +74,26 @@ def cd004_icd10_billable(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
         .filter(pl.col(DOS).is_not_null())
         .collect(engine=IN_MEMORY)
     )
-    # the code and its shape are read per distinct (diagnosis as written, DOS) pair, not per
-    # stacked diagnosis (a code is a function of the text); a malformed code is the second
-    # clause's: only well-shaped codes are looked up
+    # the code and its shape are read per (diagnosis as written, DOS) pair, not per stacked
+    # diagnosis (a code is a function of the text); a malformed code is the second clause's: only
+    # well-shaped codes are looked up. The pairs judged are every distinct text with every day
+    # from the first DOS to the last when that cross product is no longer than the stacked
+    # diagnoses (49 texts x ~2,900 days on the 1M practice: 0.02 s against 0.12 s for the
+    # `unique` of 1.8M (text, DOS) pairs), else the distinct pairs. Either holds every pair that
+    # occurs, and the judged pairs are only read through semi joins with the stacked diagnoses,
+    # so a pair that never occurs selects nothing.
+    texts = long.get_column("_dx").unique()
+    first, last = long.get_column(DOS).min(), long.get_column(DOS).max()
+    candidates = long.lazy().select("_dx", DOS).unique()
+    if (
+        isinstance(first, dt.date)
+        and isinstance(last, dt.date)
+        and texts.len() * ((last - first).days + 1) <= long.height
+    ):
+        dates = pl.date_range(first, last, eager=True).alias(DOS).to_frame()
+        candidates = texts.to_frame().lazy().join(dates.lazy(), how="cross")
     pairs = (
-        long.lazy()
-        .select("_dx", DOS)
-        .unique()
-        .with_columns(_dx_code(pl.col("_dx")).alias("_code"))
+        candidates.with_columns(_dx_code(pl.col("_dx")).alias("_code"))
         .filter(pl.col("_code").str.contains(_ICD10_SHAPE))
         .with_columns(_fiscal_year(pl.col(DOS)).alias(FISCAL_YEAR))
         .join(years.lazy(), on=FISCAL_YEAR, how="left")
@@ -102,11 +115,15 @@ def cd004_icd10_billable(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     ).collect(engine=IN_MEMORY)
 
     def of_pairs(which: pl.Expr) -> pl.LazyFrame:
-        # the stacked diagnoses of these pairs (those of their texts first: a cheap look-up)
+        # the stacked diagnoses of these pairs (those of their dates and texts first: cheap
+        # look-ups)
         chosen = judged.filter(which).select("_dx", DOS)
         return (
             long.lazy()
-            .filter(pl.col("_dx").is_in(chosen.get_column("_dx").unique().implode()))
+            .filter(
+                pl.col(DOS).is_in(chosen.get_column(DOS).unique().implode())
+                & pl.col("_dx").is_in(chosen.get_column("_dx").unique().implode())
+            )
             .join(chosen.lazy(), on=["_dx", DOS], how="semi")
         )
 

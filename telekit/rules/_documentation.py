@@ -17,7 +17,7 @@ from telekit._core import _columns as c
 from telekit._core._engine import IN_MEMORY
 from telekit._engine import _vocabulary as v
 from telekit._engine._registry import rule
-from telekit.rules._keys import asof_on_key
+from telekit.rules._keys import KEY_HASH, asof_on_key, key_hash
 
 if TYPE_CHECKING:
     from telekit._engine._inputs import Inputs
@@ -73,10 +73,14 @@ def dc001_consent_look_back(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
         .collect(engine=IN_MEMORY)
     )
     # only the (person, NPI) pairs some CTBS line has can match: the others are dropped before
-    # the sort. Encounters of one (person, NPI, date) are not de-duplicated: the as-of join
-    # takes one of them and each gives the same date.
+    # the sort, by the pair's hash (an `is_in` of 64-bit values, half the semi join on the two
+    # strings; a collision keeps an encounter of another pair, which `asof_on_key` never takes:
+    # it falls back to the join by the keys when a matched key differs). Encounters of one
+    # (person, NPI, date) are not de-duplicated: the as-of join takes one of them and each gives
+    # the same date.
     pairs = [c.PERSON_ID, c.RENDERING_NPI]
-    consented = consented.join(ctbs.lazy().select(pairs), on=pairs, how="semi").sort(DOS)
+    wanted = ctbs.select(key_hash(pairs)).get_column(KEY_HASH).implode()
+    consented = consented.filter(key_hash(pairs).is_in(wanted)).sort(DOS)
     # the (person, NPI) groups found by the pair's hash, exactly (`asof_on_key`)
     found = (
         asof_on_key(

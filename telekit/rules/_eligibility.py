@@ -260,7 +260,8 @@ def coverage_on_dos(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
         c.ENROLLMENT_START_DATE,
         c.ENROLLMENT_END_DATE,
         c.TELEHEALTH_COVERED,
-        (pl.len().over(c.PERSON_ID) > 1).alias("_several"),
+        # a person with several spans (`is_duplicated`: half the cost of a window count)
+        pl.col(c.PERSON_ID).is_duplicated().alias("_several"),
     )
     covers = (pl.col(DOS) >= pl.col(c.ENROLLMENT_START_DATE)) & (
         pl.col(c.ENROLLMENT_END_DATE).is_null() | (pl.col(DOS) <= pl.col(c.ENROLLMENT_END_DATE))
@@ -303,9 +304,11 @@ def coverage_on_dos(lf: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
     other_payer_rows = per_line.filter(
         pl.col(COV_COVERS_DOS) & ~pl.col(COV_BILLED_COVERS_DOS)
     ).select(ROW)
+    # (a covering row of such a line is never billed: the rows that cover and are not billed,
+    # 67k of 1.16M joined rows, are taken before the semi join)
     payers = (
-        joined.join(other_payer_rows, on=ROW, how="semi")
-        .filter(pl.col("_covers"))
+        joined.filter(pl.col("_covers") & ~pl.col("_billed").fill_null(value=False))
+        .join(other_payer_rows, on=ROW, how="semi")
         .group_by(ROW)
         .agg(
             v.shown_payer(pl.col(_COV_PAYER_KEY), pl.col(_COV_PAYER))

@@ -25,11 +25,21 @@ def filing_deadline() -> pl.Expr:
     rule_ = v.policy_timely_filing_rule
     return (
         pl.when(rule_ == "calendar_year")
-        .then(pl.col(DOS).dt.offset_by("1y"))
+        .then(_year_after(pl.col(DOS)))
         .when(rule_ == "days")
-        .then(pl.col(DOS) + pl.duration(days=v.policy_timely_filing_days))
+        .then(_days_after(pl.col(DOS)))
         .otherwise(pl.lit(None, dtype=pl.Date))
     )
+
+
+def _year_after(dos: pl.Expr) -> pl.Expr:
+    """The ``calendar_year`` deadline: the same calendar date a year later (29 Feb → 28 Feb)."""
+    return dos.dt.offset_by("1y")
+
+
+def _days_after(dos: pl.Expr) -> pl.Expr:
+    """The ``days`` deadline: the DOS plus the policy's ``timely_filing_days``."""
+    return dos + pl.duration(days=v.policy_timely_filing_days)
 
 
 def _fl001_message() -> pl.Expr:
@@ -95,18 +105,16 @@ def timely_filing_limit_exceeded() -> pl.Expr:
     # ``filing_deadline`` over every line costs most in its calendar year (an ``offset_by`` of
     # every DOS): that deadline is read only on the lines submitted more than 365 days after the
     # DOS (v.on_rows; a calendar year after a date is never fewer days: 29 February to 28
-    # February is 365), the days branch as ``filing_deadline`` writes it
+    # February is 365); both deadlines are ``filing_deadline``'s (``_days_after``, ``_year_after``)
     original = pl.col(c.CLAIM_FREQUENCY_CODE).fill_null("1") == "1"
     submitted = pl.col(c.CLAIM_SUBMITTED_DATE)
     rule_ = v.policy_timely_filing_rule
     # a date's physical value is its day number
     days_late = submitted.cast(pl.Int64) - pl.col(DOS).cast(pl.Int64)
-    by_days = (rule_ == "days") & (
-        submitted > pl.col(DOS) + pl.duration(days=v.policy_timely_filing_days)
-    )
+    by_days = (rule_ == "days") & (submitted > _days_after(pl.col(DOS)))
     by_year = v.on_rows(
         original & (rule_ == "calendar_year") & (days_late > 365),
-        lambda col: col(c.CLAIM_SUBMITTED_DATE) > col(DOS).dt.offset_by("1y"),
+        lambda col: col(c.CLAIM_SUBMITTED_DATE) > _year_after(col(DOS)),
         (c.CLAIM_SUBMITTED_DATE, DOS),
     )
     return original & (by_days | by_year)

@@ -30,6 +30,7 @@ from telekit._engine._pricing import (
     PFS_RELEASE,
     ROW,
     Pricing,
+    _cents_to_money,
     price_lines,
 )
 from telekit._engine._reference import shipped_fee_schedules, shipped_gpci
@@ -263,3 +264,11 @@ def test_expected_fee_times_fractional_units_rounds_half_up() -> None:
          c.SERVICE_UNIT_QUANTITY: D("1.5")},
     )  # fmt: skip
     assert priced(frame, pricing, EXPECTED_FEE) == ["50.00"]  # 49.995 → 50.00
+
+
+def test_cents_to_money_reads_negative_cents_as_themselves() -> None:
+    # a line with negative units (a reversal) prices to a negative fee: -10001 cents is
+    # -100.01, not the -101.99 of a floor division and a remainder
+    cents = pl.DataFrame({"cents": [-10001, -1, 0, 1, 12345]})
+    money = cents.select(_cents_to_money(pl.col("cents"))).to_series().to_list()
+    assert money == [Decimal(v) for v in ("-100.01", "-0.01", "0.00", "0.01", "123.45")]

@@ -90,12 +90,9 @@ def _scaled(col: str, scale: int) -> pl.Expr:
 def _cents_to_money(cents: pl.Expr) -> pl.Expr:
     """Integer cents as ``Decimal(12, 2)``, exactly: the cents times 0.01 (a product whose scale
     is the operands', so nothing is rounded), then cast to money (an amount beyond it is an
-    error). A negative amount (which no line's price is) keeps the reading of the text this
-    replaced, ``f"{cents // 100}.{cents % 100:02}"`` (-1 cent: -1.99): its cents are
-    ``200 * (cents // 100) - cents``."""
-    as_text = pl.when(cents >= 0).then(cents).otherwise(200 * (cents // 100) - cents)
+    error). A negative amount (negative units) is read as itself: -10001 cents is -100.01."""
     return (
-        (as_text.cast(pl.Decimal(38, 0)) * pl.lit(Decimal("0.01"), dtype=pl.Decimal(38, 2)))
+        (cents.cast(pl.Decimal(38, 0)) * pl.lit(Decimal("0.01"), dtype=pl.Decimal(38, 2)))
         .cast(c.MONEY)
         .alias("_money")
     )

@@ -124,9 +124,7 @@ def test_link_rules_by_hand() -> None:
             c.MODALITY: ["audio_only", "audio_video", "in_person", "portal"],
         }
     )
-    got = link_encounters(
-        lines, encounters, (c.MODALITY,), row="_r", prefix="enc_", found="found"
-    ).collect()
+    got = link_encounters(lines, encounters, (c.MODALITY,), prefix="enc_", found="found").collect()
     # by id (even with another person); by key (single candidate); two candidates; unknown id
     assert got["enc_modality"].to_list() == ["audio_only", "audio_video", None, None]
     assert got["found"].to_list() == [True, True, False, False]

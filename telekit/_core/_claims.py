@@ -51,13 +51,12 @@ def link_encounters(
     encounters: pl.LazyFrame,
     fields: Sequence[str],
     *,
-    row: str,
     prefix: str = "",
     found: str | None = None,
 ) -> pl.LazyFrame:
     """``lines`` plus each ``fields`` column of the line's encounter, named ``prefix + field``,
-    and, when ``found`` is given, a Boolean column of that name. (``row``, the lines' unique row
-    index, is no longer read: the lines are linked by their position.)
+    and, when ``found`` is given, a Boolean column of that name (the lines are linked by their
+    position: no row index is needed).
 
     DESIGN §3: the encounter with the same encounter_id; when the line has no encounter_id, the
     single encounter of the same person_id and rendering_npi whose encounter_date is the line's

@@ -282,7 +282,7 @@ def _encounters(lf: pl.LazyFrame, encounters: pl.DataFrame | None) -> pl.LazyFra
             ),
         )
     return link_encounters(
-        lf, encounters.lazy(), ENCOUNTER_FIELDS, row=ROW, prefix="enc_", found=v.ENC_FOUND
+        lf, encounters.lazy(), ENCOUNTER_FIELDS, prefix="enc_", found=v.ENC_FOUND
     )
 
 

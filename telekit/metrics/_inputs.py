@@ -71,10 +71,7 @@ def with_modality(lines: pl.DataFrame, encounters: pl.DataFrame) -> pl.DataFrame
     """Add each claim line's encounter ``modality`` (DESIGN §3): the encounter with the same
     encounter_id; else the single encounter of the same person, rendering NPI and date = DOS.
     Zero or several candidates: the encounter is missing and the modality null."""
-    row = "_metrics_row"
-    lf = lines.lazy().with_row_index(row)
-    linked = link_encounters(lf, encounters.lazy(), (c.MODALITY,), row=row)
-    return linked.drop(row).collect()
+    return link_encounters(lines.lazy(), encounters.lazy(), (c.MODALITY,)).collect()
 
 
 def canonical_policies(policies: Policies | None, audit: AuditResult | None = None) -> Policies:

@@ -21,8 +21,8 @@ each segment's loop context (the open claim and line, the loop area inside a cla
 is carried by ``forward_fill`` from the segment that sets it, with the segments that reset it (ST,
 HL, CLM...) setting an empty value; the parser's state at each CLM (BHT04, 2010AA billing NPI,
 2000B SBR, 2010BA/BB subscriber and payer, 2010CA patient, control numbers) is the value of the
-last segment before it that set it, unless a segment emptied it since (a forward-filled rank of
-the setting rows, their values gathered at each CLM), so every claim and line sees the value the
+last segment before it that set it, unless a segment emptied it since (the setting row's position
+forward-filled, its elements gathered at each CLM), so every claim and line sees the value the
 parser's state would hold.
 """
 
@@ -347,8 +347,8 @@ def _claims(
     pat_reset = pl.col("__pat_reset")
     # each setter: the segments that set it, the columns it sets (functions of its rows'
     # elements; None: "1" once set) and what empties them; the state at a row is the setter's
-    # last row before it (its rank among the setter's rows, 0 once emptied), so only the
-    # setters' own rows are ever turned into values
+    # last row before it (its position among the rows, 0 once emptied), so only the rows in
+    # force at a claim are ever turned into values
     setters: list[_Setter] = [
         (ID == "BHT", {"bht04": _at(4)}, reset),
         (pl.col("billing_at"), {"billing": _at(9, strip=True)}, billing_reset),
@@ -367,23 +367,22 @@ def _claims(
         _rank(setter, empties).alias(f"__s{i}") for i, (setter, _, empties) in enumerate(setters)
     ]
     # --- claims --------------------------------------------------------------------------------
-    clm05 = _el(5).str.split(component)
-    claims = (
-        rows.select(ORD, ID, EL, *rank)  # only what the claims read crosses the filter
+    # the state's rows in force at each CLM (its position in ``rows``, null: none) and the
+    # CLM's own position; no list column crosses the filter
+    row = pl.int_range(pl.len(), dtype=pl.UInt32)
+    at = (
+        rows.select(ORD, ID, row.alias("__at"), *rank)
         .filter(ID == "CLM")
         .select(
             ORD,
-            _st(1).alias("id"),
-            clm05.list.get(0, null_on_oob=True).fill_null("").str.strip_chars(" ").alias("pos"),
-            clm05.list.get(2, null_on_oob=True).fill_null("").str.strip_chars(" ").alias("freq"),
-            _el(2).alias("charge"),
-            *(  # the setter's row at each claim, as an index in its rows (null: rank 0)
+            "__at",
+            *(  # the setter's row at each claim (null: none in force)
                 pl.when(pl.col(f"__s{i}") > 0).then(pl.col(f"__s{i}") - 1).alias(f"__s{i}")
                 for i in range(len(setters))
             ),
         )
     )
-    claims = _with_state(claims, rows, setters)
+    claims = _with_state(at, rows, setters, component)
     # dependants: a 2010CA patient other than the subscriber is member:NN, NN in order of first
     # appearance per member (the parser's digest of name and birth date)
     pat = pl.concat_str("pat_key", "pat_birth", separator="\x1f")
@@ -442,54 +441,39 @@ _Setter = tuple[pl.Expr, dict[str, _Value | None], pl.Expr | None]  # None: neve
 
 
 def _rank(setter: pl.Expr, empties: pl.Expr | None) -> pl.Expr:
-    """At each row, the rank of the setter's last row up to it among its rows; 0 before the
-    first, or once ``empties`` emptied it. A setter never emptied: its running count (which
-    only grows on its own rows: the forward fill would give the same)."""
-    count = setter.cast(pl.UInt32).cum_sum()
+    """At each row, the position (from 1) of the setter's last row up to it among all rows; 0
+    before the first, or once ``empties`` emptied it."""
+    position = pl.int_range(1, pl.len() + 1, dtype=pl.UInt32)
     if empties is None:
-        return count
-    return (
-        pl.when(setter)
-        .then(count)
-        .when(empties)
-        .then(pl.lit(0, pl.UInt32))
-        .forward_fill()
-        .fill_null(0)
-    )
+        at: pl.Expr = pl.when(setter).then(position)
+    else:
+        at = pl.when(setter).then(position).when(empties).then(pl.lit(0, pl.UInt32))
+    return at.forward_fill().fill_null(0)
 
 
-def _with_state(claims: pl.DataFrame, rows: pl.DataFrame, setters: list[_Setter]) -> pl.DataFrame:
-    """``claims`` with the state columns of each setter in place of its index (``__s{i}``)."""
-    # the setters' rows, cut by setter (no row sets two: their ids, HL levels or last NM1
-    # differ) and ordered by it, so a setter's rows are one slice of them: one query computes
-    # each state column on its setter's rows only and gathers it at the claims (null, then "",
-    # where the claim's index is null)
-    setter_of = pl.coalesce(
-        pl.when(setter).then(pl.lit(i, pl.UInt8)) for i, (setter, _, _) in enumerate(setters)
-    )
-    kind = pl.col("__kind")
-    setting = (
-        rows.select(EL, setter_of.alias("__kind"))
-        .filter(kind.is_not_null())
-        .sort(kind, maintain_order=True)
-    )
-    bounds = (
-        setting.get_column("__kind")
-        .search_sorted(pl.Series(range(len(setters) + 1), dtype=pl.UInt8))
-        .to_list()
-    )
-    state: list[pl.Expr] = []
+def _with_state(
+    at: pl.DataFrame, rows: pl.DataFrame, setters: list[_Setter], component: str
+) -> pl.DataFrame:
+    """The claims: each CLM's own values and the state columns of each setter, read from the
+    elements of the rows ``at`` gives (``__at`` the CLM's, ``__s{i}`` setter ``i``'s, null
+    where none is in force: its columns ``""``)."""
+    clm = EL.gather(pl.lit(at.get_column("__at")))
+    clm05 = _el(5, clm).str.split(component)
+    state: list[pl.Expr] = [
+        pl.lit(at.get_column("ordinal")),
+        _st(1, clm).alias("id"),
+        clm05.list.get(0, null_on_oob=True).fill_null("").str.strip_chars(" ").alias("pos"),
+        clm05.list.get(2, null_on_oob=True).fill_null("").str.strip_chars(" ").alias("freq"),
+        _el(2, clm).alias("charge"),
+    ]
     for i, (_, values, _) in enumerate(setters):
-        at = claims.get_column(f"__s{i}")
-        own = EL.slice(bounds[i], bounds[i + 1] - bounds[i])
+        index = at.get_column(f"__s{i}")
+        given = pl.when(pl.lit(index).is_not_null())
+        own = EL.gather(pl.lit(index))
         for name, value in values.items():
-            given: pl.Expr = (
-                pl.when(pl.lit(at).is_not_null()).then(pl.lit("1"))
-                if value is None
-                else value(own).gather(pl.lit(at))
-            )
-            state.append(given.fill_null("").alias(name))
-    return claims.drop(f"__s{i}" for i in range(len(setters))).hstack(setting.select(state))
+            column = given.then(pl.lit("1") if value is None else value(own))
+            state.append(column.fill_null("").alias(name))
+    return rows.select(state)
 
 
 def _lines(

@@ -312,11 +312,13 @@ def _clean_build(texts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame] | Non
     )
     if row.item(0, "__missing") or row.item(0, "__repeated"):
         return None
+    # a column with no cell to check reads as itself (most of them: identifiers, unused codes)
+    cells = row.select(text).row(0)
+    to_check = [name for name, given in zip(text, cells, strict=True) if given]
     verdicts = row.select(
-        _coerce.read_as_themselves(CLAIMS.column(name), pl.col(name).explode())
-        for name in (c.meta.output_name() for c in checks)
+        _coerce.read_as_themselves(CLAIMS.column(name), pl.col(name).explode()) for name in to_check
     )
-    if not all(verdicts.row(0)):
+    if to_check and not all(verdicts.row(0)):
         return None
     data = texts.select(
         (
@@ -372,12 +374,15 @@ def _claims_frame(raw: pl.DataFrame, env: Envelope, *, whole: bool = True) -> pl
     return out.select(columns)
 
 
-def _check_totals(lines: pl.DataFrame, claims: pl.DataFrame, env: Envelope) -> None:
+def _check_totals(
+    lines: pl.DataFrame, claims: pl.DataFrame, env: Envelope, charges: pl.Series | None
+) -> None:
     """CLM02 should equal the sum of its lines' SV102: a difference is a warning (claims with
-    an unreadable SV102 or CLM02 are not compared)."""
+    an unreadable SV102 or CLM02 are not compared). ``charges``: the lines' SV102 already read
+    as amounts (``_pretyped``), else ``None`` (read here)."""
     if claims.is_empty():
         return
-    money = _read_money(lines.get_column(CHARGE_AMOUNT))
+    money = _read_money(lines.get_column(CHARGE_AMOUNT)) if charges is None else charges
     sums = (
         lines.select(pl.col(SEQ).alias(SEGMENT_NUMBER), money.alias("__charge"))
         .group_by(SEGMENT_NUMBER)
@@ -464,7 +469,10 @@ class Batches:
             built = table.data, table.rejects
         data, rejects = built
         claims = _claims_frame(raw_claims, self.env, whole=self.keep_claims)
-        _check_totals(raw_lines, claims, self.env)
+        # the charges read by _pretyped are the lines' SV102 read as _read_money reads them
+        # (the CSV reader's money, no default), in the lines' order
+        charges = next((c for c in typed if c.name == CHARGE_AMOUNT), None)
+        _check_totals(raw_lines, claims, self.env, charges)
         # the lines kept are the batch's rows less its rejects, in row order
         kept = texts.select(ROW, pl.col(CLAIM_ID).alias(_KEY_TEXT)).filter(
             pl.col(ROW).is_in(rejects.get_column("row_number").implode()).not_()

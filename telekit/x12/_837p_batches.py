@@ -239,19 +239,43 @@ def _on_cells(text: pl.Series, *steps: pl.Expr) -> tuple[pl.LazyFrame, pl.Series
     return frame, at
 
 
-def _read_cells(text: pl.Series, parse: Callable[[pl.Expr], pl.Expr]) -> pl.Series:
-    """``text`` read by ``parse`` of its ``prepare_text``, distinct cell by distinct cell."""
-    query, at = _on_cells(
-        text,
+def _read_cells(text: pl.Series, steps: tuple[pl.Expr, ...]) -> pl.Series:
+    """``text`` read by ``steps`` (``_MONEY`` or ``_DATE``), distinct cell by distinct cell."""
+    query, at = _on_cells(text, *steps)
+    return query.collect().get_column("__v").gather(at).alias(text.name)
+
+
+def _read_steps(parse: Callable[[pl.Expr], pl.Expr]) -> tuple[pl.Expr, ...]:
+    """The steps reading a cell (``__cell``) as ``parse`` reads its ``prepare_text``."""
+    return (
         _coerce.prepare_text(pl.col("__cell")).alias("__t"),
         parse(pl.col("__t")).alias("__v"),
     )
-    return query.collect().get_column("__v").gather(at).alias(text.name)
+
+
+# built once (the expressions do not depend on the data: building them costs about as much as
+# running them on a batch's few hundred distinct cells)
+_MONEY = _read_steps(lambda t: _coerce.parse_decimal(t, scale=2, dtype=MONEY))
+_DATE = _read_steps(_coerce.parse_date)
 
 
 def _read_money(text: pl.Series) -> pl.Series:
     """``text`` read as an amount (``MONEY``) as the CSV reader reads one."""
-    return _read_cells(text, lambda t: _coerce.parse_decimal(t, scale=2, dtype=MONEY))
+    return _read_cells(text, _MONEY)
+
+
+def _pretype_steps(name: str) -> tuple[pl.Expr, ...]:
+    """How ``_pretyped`` reads a cell of column ``name``: its text, value and reason."""
+    column = CLAIMS.column(name)
+    t, v = pl.col("__t"), pl.col("__v")
+    return (
+        _coerce.prepare_text(pl.col("__cell"), None, column.default).alias("__t"),
+        _coerce.parse(column, t).alias("__v"),
+        _coerce.reason(column, t, v, None).alias("__r"),
+    )
+
+
+_PRETYPE_STEPS = {name: _pretype_steps(name) for name in _PRETYPED}
 
 
 def _pretyped(texts: pl.DataFrame) -> list[pl.Series]:
@@ -262,16 +286,9 @@ def _pretyped(texts: pl.DataFrame) -> list[pl.Series]:
     every cell reads, so only a missing required value or an implausible date could be a
     reason, and those are found on the distinct cells too. The columns' queries are collected
     together (polars runs them side by side)."""
-    t, v = pl.col("__t"), pl.col("__v")
     queries, where = [], []
     for name in _PRETYPED:
-        column = CLAIMS.column(name)
-        query, at = _on_cells(
-            texts.get_column(name),
-            _coerce.prepare_text(pl.col("__cell"), None, column.default).alias("__t"),
-            _coerce.parse(column, t).alias("__v"),
-            _coerce.reason(column, t, v, None).alias("__r"),
-        )
+        query, at = _on_cells(texts.get_column(name), *_PRETYPE_STEPS[name])
         queries.append(query)
         where.append(at)
     typed: list[pl.Series] = []
@@ -343,7 +360,7 @@ def _claims_frame(raw: pl.DataFrame, env: Envelope, *, whole: bool = True) -> pl
     if whole:
         out = raw.with_columns(
             _payer_type(pl.col(FILING_INDICATOR_CODE)).alias(PAYER_TYPE),
-            _read_cells(raw.get_column(CLAIM_SUBMITTED_DATE), _coerce.parse_date).alias("__date"),
+            _read_cells(raw.get_column(CLAIM_SUBMITTED_DATE), _DATE).alias("__date"),
             money,
         )
     else:

@@ -43,6 +43,7 @@ from telekit._core._columns import (
     REJECTS_SCHEMA,
     RENDERING_NPI,
     SERVICE_UNIT_QUANTITY,
+    Column,
 )
 from telekit._core._table import record_key
 from telekit._io import _coerce
@@ -299,6 +300,35 @@ def _pretyped(texts: pl.DataFrame) -> list[pl.Series]:
     return typed
 
 
+def _clean_steps(name: str) -> tuple[pl.Expr, pl.Expr | None, pl.Expr]:
+    """For the text column ``name`` of ``CLAIMS``: its empty cells as null, the cells its clean
+    check reads (``None``: not a kind it checks) and whether those read as themselves."""
+    column, text = CLAIMS.column(name), pl.col(name)
+    check = _coerce.clean_check(column, text)
+    return (
+        pl.when(text.str.len_bytes() > 0).then(text),
+        None if check is None else check.alias(name),
+        _coerce.read_as_themselves(column, text.explode()),
+    )
+
+
+def _data_column(column: Column, given: bool) -> pl.Expr:
+    """``column`` of the typed lines from its ``given`` cells (null when not ``given``)."""
+    if not given:
+        return pl.lit(None, column.dtype).alias(column.name)
+    value = pl.col(column.name)
+    if column.default is not None:
+        value = value.fill_null(pl.lit(column.default).cast(column.dtype))
+    return value.cast(column.dtype).alias(column.name)
+
+
+# built once (they do not depend on the data)
+_CLEAN_STEPS = {c.name: _clean_steps(c.name) for c in CLAIMS.columns if c.dtype == pl.String()}
+_DATA_COLUMNS = {
+    (c.name, given): _data_column(c, given) for c in CLAIMS.columns for given in (False, True)
+}
+
+
 def _clean_build(texts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame] | None:
     """(data, rejects) as ``build_table`` makes them from ``texts`` when no line can be a
     reject, else ``None`` (``build_table`` reads it). ``texts`` holds ``_PRETYPED`` typed: it
@@ -309,14 +339,14 @@ def _clean_build(texts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame] | Non
     found give the same values (an empty cell null either way)."""
     # an empty cell is what ``build_table`` reads as null (``prepare_text``: a column holding
     # one is not clean, so its text is read): null here, so the column can be found clean
-    text = [n for n in texts.columns if n != ROW and CLAIMS.column(n).dtype == pl.String()]
-    texts = texts.with_columns(pl.when(pl.col(n).str.len_bytes() > 0).then(pl.col(n)) for n in text)
+    text = [n for n in texts.columns if n in _CLEAN_STEPS]
+    texts = texts.with_columns(_CLEAN_STEPS[n][0] for n in text)
     checks: list[pl.Expr] = []
     for name in text:
-        check = _coerce.clean_check(CLAIMS.column(name), pl.col(name))
+        check = _CLEAN_STEPS[name][1]
         if check is None:
             return None
-        checks.append(check.alias(name))
+        checks.append(check)
     required = [c.name for c in CLAIMS.columns if c.required and c.name in texts.columns]
     row = (
         texts.lazy()
@@ -332,23 +362,11 @@ def _clean_build(texts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame] | Non
     # a column with no cell to check reads as itself (most of them: identifiers, unused codes)
     cells = row.select(text).row(0)
     to_check = [name for name, given in zip(text, cells, strict=True) if given]
-    verdicts = row.select(
-        _coerce.read_as_themselves(CLAIMS.column(name), pl.col(name).explode()) for name in to_check
-    )
+    verdicts = row.select(_CLEAN_STEPS[name][2] for name in to_check)
     if to_check and not all(verdicts.row(0)):
         return None
-    data = texts.select(
-        (
-            pl.lit(None, c.dtype)
-            if c.name not in texts.columns
-            else pl.col(c.name)
-            if c.default is None
-            else pl.col(c.name).fill_null(pl.lit(c.default).cast(c.dtype))
-        )
-        .cast(c.dtype)
-        .alias(c.name)
-        for c in CLAIMS.columns
-    )
+    given = set(texts.columns)
+    data = texts.select(_DATA_COLUMNS[c.name, c.name in given] for c in CLAIMS.columns)
     return data, pl.DataFrame(schema=REJECTS_SCHEMA)
 
 

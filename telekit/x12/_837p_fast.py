@@ -108,6 +108,14 @@ def _within_block(flag: pl.Expr, start: pl.Expr) -> pl.Expr:
     return running - pl.when(start).then(running - flag.cast(pl.Int32)).forward_fill()
 
 
+def _last(frame: pl.DataFrame, key: str, value: pl.Expr) -> pl.DataFrame:
+    """``key`` and ``value`` at the last of ``frame``'s rows with each ``key``: the rows are in
+    file order and a claim's or line's key (its CLM's or SV1's ordinal) only grows along the
+    file, so a key's rows are consecutive (no group-by)."""
+    last = (pl.col(key) != pl.col(key).shift(-1)).fill_null(True)
+    return frame.select(pl.col(key).filter(last), value.filter(last))
+
+
 def _read(source: Source) -> bytes | None:
     if isinstance(source, bytes | bytearray):
         return bytes(source)
@@ -403,15 +411,13 @@ def _claims(
         segs.select("claim", "el", ID, "in_claim", AREA)
         .filter((ID == "REF") & at_claim)
         .filter(_st(1) == "F8")
-        .group_by("claim")
-        .agg(_st(2).last().alias("f8"))
+        .pipe(_last, "claim", _st(2).alias("f8"))
     )
     rendering = (
         segs.select("claim", "el", ID, "in_claim", "line_open")
         .filter(nm1 & in_claim & ~pl.col("line_open"))
         .filter(entity == "82")
-        .group_by("claim")
-        .agg(_st(9).last().alias("rendering"))
+        .pipe(_last, "claim", _st(9).alias("rendering"))
     )
     parts = pl.col("el").str.split(component)
     dx = (
@@ -490,23 +496,20 @@ def _lines(
         segs.select("line", "el", ID, "in_claim", "line_open")
         .filter(nm1 & in_line)
         .filter(entity == "82")
-        .group_by("line")
-        .agg(_st(9).last().alias("l_rendering"))
+        .pipe(_last, "line", _st(9).alias("l_rendering"))
     )
     control = (
         segs.select("line", "el", ID, "in_claim", "line_open", AREA)
         .filter((ID == "REF") & in_line & (area == _A2400))
         .filter(_st(1) == "6R")
-        .group_by("line")
-        .agg(_st(2).last().alias("control"))
+        .pipe(_last, "line", _st(2).alias("control"))
     )
     dos_value = pl.when(_st(2) == "RD8").then(_st(3).str.split("-").list.first()).otherwise(_st(3))
     dos = (
         segs.select("line", "el", ID, "in_claim", "line_open")
         .filter((ID == "DTP") & in_line)
         .filter((pl.col("el").list.len() >= 4) & (_st(1) == "472"))
-        .group_by("line")
-        .agg(dos_value.last().alias("dos"))
+        .pipe(_last, "line", dos_value.alias("dos"))
     )
     # the LX in force at an SV1: the rank of the last LX (``__lx``, 0 once emptied: ``_frames``),
     # its value read on the LX rows only
@@ -585,7 +588,9 @@ def _lines(
         pl.col("__ptr").alias(LINE_FIELDS[13]),
         pl.col("control").fill_null("").alias(LINE_FIELDS[14]),
     )
-    counts = lines.group_by(LINE_FIELDS[0]).len("n")
+    # a claim's lines are consecutive: their count is the length of its run
+    counts = lines.get_column(LINE_FIELDS[0]).rle().struct.unnest()
+    counts = counts.select(pl.col("value").alias(LINE_FIELDS[0]), pl.col("len").alias("n"))
     # in file order (the claims are, and each join keeps their order)
     claims = (
         claims.join(

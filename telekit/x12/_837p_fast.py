@@ -392,14 +392,20 @@ def _claims(
     )
     claims = _with_state(at, rows, setters, component)
     # dependants: a 2010CA patient other than the subscriber is member:NN, NN in order of first
-    # appearance per member (the parser's digest of name and birth date)
+    # appearance per member (the parser's digest of name and birth date, read only for the
+    # claims with a 2010CA patient)
+    dependant = claims.get_column("patient") == "1"
+    keys = rows.select(_state(at.filter(dependant), setters, _PERSON_KEYS.__contains__))
     pat = pl.concat_str("pat_key", "pat_birth", separator="\x1f")
     sub = pl.concat_str("sub_key", "sub_birth", separator="\x1f")
-    numbered = (pl.col("patient") == "1") & (pl.col("member") != "") & (pat != sub)
+    numbered = (pl.col("member") != "") & (pat != sub)
     first = pl.col("ordinal").min().over("member", "__pat")
     seq = pl.col("__first").rank("dense").over("member").cast(pl.String).str.zfill(2)
     people = (
-        claims.filter(numbered)
+        claims.filter(dependant)
+        .select("ordinal", "member")
+        .hstack(keys)
+        .filter(numbered)
         .with_columns(pat.alias("__pat"))
         .with_columns(first.alias("__first"))
         .select("ordinal", pl.format("{}:{}", "member", seq).alias("__person"))
@@ -460,26 +466,39 @@ def _rank(setter: pl.Expr, empties: pl.Expr | None) -> pl.Expr:
 def _with_state(
     at: pl.DataFrame, rows: pl.DataFrame, setters: list[_Setter], component: str
 ) -> pl.DataFrame:
-    """The claims: each CLM's own values and the state columns of each setter, read from the
-    elements of the rows ``at`` gives (``__at`` the CLM's, ``__s{i}`` setter ``i``'s, null
-    where none is in force: its columns ``""``)."""
+    """The claims: each CLM's own values and the state columns of each setter but the person
+    keys, read from the elements of the rows ``at`` gives (``__at`` the CLM's)."""
     clm = EL.gather(pl.lit(at.get_column("__at")))
     clm05 = _el(5, clm).str.split(component)
-    state: list[pl.Expr] = [
+    return rows.select(
         pl.lit(at.get_column("ordinal")),
         _st(1, clm).alias("id"),
         clm05.list.get(0, null_on_oob=True).fill_null("").str.strip_chars(" ").alias("pos"),
         clm05.list.get(2, null_on_oob=True).fill_null("").str.strip_chars(" ").alias("freq"),
         _el(2, clm).alias("charge"),
-    ]
+        *_state(at, setters, lambda name: name not in _PERSON_KEYS),
+    )
+
+
+# the state columns only the dependants' numbering reads (names and birth dates)
+_PERSON_KEYS = frozenset({"sub_key", "sub_birth", "pat_key", "pat_birth"})
+
+
+def _state(
+    at: pl.DataFrame, setters: list[_Setter], wanted: Callable[[str], bool]
+) -> list[pl.Expr]:
+    """The ``wanted`` state columns at the claims of ``at``, over the state's rows: each read
+    from the elements of the setter's row in force (``__s{i}``), ``""`` where none is."""
+    state: list[pl.Expr] = []
     for i, (_, values, _) in enumerate(setters):
         index = at.get_column(f"__s{i}")
         given = pl.when(pl.lit(index).is_not_null())
         own = EL.gather(pl.lit(index))
         for name, value in values.items():
-            column = given.then(pl.lit("1") if value is None else value(own))
-            state.append(column.fill_null("").alias(name))
-    return rows.select(state)
+            if wanted(name):
+                column = given.then(pl.lit("1") if value is None else value(own))
+                state.append(column.fill_null("").alias(name))
+    return state
 
 
 def _lines(

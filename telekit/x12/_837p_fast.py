@@ -101,11 +101,12 @@ _NONE, _A2300, _A2310, _A2400, _A2420 = 0, 1, 2, 3, 4
 _BA, _CA, _OTHER = 1, 2, 3
 
 
-def _within_block(flag: pl.Expr, start: pl.Expr) -> pl.Expr:
-    """How many rows of its HL block up to this one have ``flag`` (rows in file order, ``start``
-    the first row of each block): a running count without a window."""
-    running = flag.cast(pl.Int32).cum_sum()
-    return running - pl.when(start).then(running - flag.cast(pl.Int32)).forward_fill()
+def _before_block(flag: pl.Expr, *, shift: int = 0) -> pl.Expr:
+    """Whether the last row with ``flag`` up to this one (``shift=1``: before it) is before
+    this row's HL block (``block``: the ordinal of the block's HL or reset), or there is none:
+    no row of the block there has ``flag``."""
+    last = pl.when(flag).then(ORD).forward_fill().shift(shift)
+    return (last < pl.col("block")).fill_null(True)
 
 
 def _last(frame: pl.DataFrame, key: str, value: pl.Expr) -> pl.DataFrame:
@@ -312,29 +313,25 @@ def _claims(
     lvl = pl.col("level")
     ent = pl.col("entity")
     start = (blk != blk.shift(1)).fill_null(True)  # the first row of an HL block (its HL)
-    rows = (
-        rows.lazy()  # lazy: the running counts' shared parts computed once
-        .with_columns(
-            entity.alias("entity"),
-            pl.when(is_hl | reset).then(ORD).forward_fill().fill_null(0).alias("block"),
-            level.fill_null(_NO_LEVEL).alias("level"),
-        )
-        .with_columns(
-            _within_block(nm1 & ~ent.is_in(["IL", "PR"]), start).alias("other_before"),
-            _within_block(nm1, start).alias("nm1_rank"),
-        )
-        .collect(engine=IN_MEMORY)
+    rows = rows.with_columns(
+        entity.alias("entity"),
+        pl.when(is_hl | reset).then(ORD).forward_fill().fill_null(0).alias("block"),
+        level.fill_null(_NO_LEVEL).alias("level"),
+    ).with_columns(
+        # no NM1 but IL/PR in the block up to this row, no NM1 in the block before it
+        _before_block(nm1 & ~ent.is_in(["IL", "PR"])).alias("__no_other"),
+        _before_block(nm1, shift=1).alias("__first_nm1"),
     )
-    other_before = pl.col("other_before")
+    no_other = pl.col("__no_other")
     rows = rows.with_columns(
         # what empties a state column: ST/SE/GE/IEA the transaction, HL 20/22 the billing
         # provider and the subscriber, any HL the patient
         (reset | (is_hl & (lvl == _L20))).alias("__billing_reset"),
         (reset | (is_hl & (lvl <= _L22))).alias("__sub_reset"),
         (reset | is_hl).alias("__pat_reset"),
-        (nm1 & (lvl == _L20) & (pl.col("nm1_rank") == 1) & (ent == "85")).alias("billing_at"),
-        (nm1 & (lvl == _L22) & (other_before == 0) & (ent == "IL")).alias("il_at"),
-        (nm1 & (lvl == _L22) & (other_before == 0) & (ent == "PR")).alias("pr_at"),
+        (nm1 & (lvl == _L20) & pl.col("__first_nm1") & (ent == "85")).alias("billing_at"),
+        (nm1 & (lvl == _L22) & no_other & (ent == "IL")).alias("il_at"),
+        (nm1 & (lvl == _L22) & no_other & (ent == "PR")).alias("pr_at"),
         (nm1 & (lvl == _L23) & (ent == "QC")).alias("qc_at"),
     )
     # the loop area a DMG is in: the last NM1 of its block before it (2010BA, 2010CA, other)

@@ -16,7 +16,7 @@ from telekit._core import _columns as c
 from telekit._core._dates import Period, PeriodInput, as_optional_period
 from telekit._core._engine import IN_MEMORY
 from telekit._core._exceptions import InputError
-from telekit._core._table import EncounterSample, Table
+from telekit._core._table import EncounterSample, Table, contiguous
 from telekit._engine import _vocabulary as v
 from telekit._engine._annotate import DOS, annotate
 from telekit._engine._inputs import prepare
@@ -209,6 +209,11 @@ def audit_tables(
     with it, the pricing built once for every bucket. With ``period`` every line is audited
     (the context of the rules that look at other lines) and the result keeps the lines, the
     findings and the unknown codes of the lines in the period (``in_period``)."""
+    # each table in one chunk a column (the readers keep a Parquet file's row groups as chunks)
+    tables = {
+        name: None if t is None else replace(t, data=contiguous(t.data))
+        for name, t in tables.items()
+    }
     claim_table = tables["claims"]
     assert claim_table is not None
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from telekit._io import _build, _coerce, _source
+from telekit._core._table import contiguous
+from telekit._io import _coerce, _source
 
 
 def _by_bytes(cell: pl.Expr) -> pl.Expr:
@@ -66,8 +67,8 @@ def test_contiguous_keeps_every_value_and_dtype() -> None:
         for _ in range(3)
     ]
     frame = pl.concat(parts, rechunk=False)
-    out = _build.contiguous(frame)
+    out = contiguous(frame)
     assert out.n_chunks("all") == [1, 1, 1, 1]
     assert out.schema == frame.schema
     assert out.equals(frame)
-    assert _build.contiguous(out) is out
+    assert contiguous(out) is out

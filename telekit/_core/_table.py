@@ -30,6 +30,24 @@ def record_key(cells: Sequence[pl.Expr | None], optional: Sequence[bool] = ()) -
     return pl.concat_str(parts, separator=":")
 
 
+def contiguous(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with each column in one chunk. A Parquet read comes in one chunk per row
+    group, and the readers keep them (a table only written out or filtered needs no copy); the
+    audit's windows and rules cost more over chunked columns than this one copy (~0.4 s CPU on
+    the 1M practice against ~0.1 s). A column of nulls only is made anew (nothing to copy)."""
+    chunked = [name for name, n in zip(frame.columns, frame.n_chunks("all"), strict=True) if n > 1]
+    if not chunked:
+        return frame
+    counts = frame.select(pl.col(chunked).null_count()).row(0)
+    schema = frame.schema
+    nulls = [
+        pl.Series(name, dtype=schema[name]).extend_constant(None, frame.height)
+        for name, count in zip(chunked, counts, strict=True)
+        if count == frame.height
+    ]
+    return frame.with_columns(nulls).rechunk() if nulls else frame.rechunk()
+
+
 def empty_issues() -> pl.DataFrame:
     return pl.DataFrame(schema=ISSUES_SCHEMA)
 

@@ -140,10 +140,10 @@ def audit(
     pol = policies if isinstance(policies, Policies) else load_policies(policies)
     payer_types = pol.payer_types_by_name()  # an absent payer_type is derived from them
     tables = {
-        "claims": as_table("claims", claims, payer_types=payer_types),
-        "encounters": as_table("encounters", encounters),
-        "coverage": as_table("coverage", coverage, payer_types=payer_types),
-        "providers": as_table("providers", providers),
+        "claims": _in_one_chunk(as_table("claims", claims, payer_types=payer_types)),
+        "encounters": _in_one_chunk(as_table("encounters", encounters)),
+        "coverage": _in_one_chunk(as_table("coverage", coverage, payer_types=payer_types)),
+        "providers": _in_one_chunk(as_table("providers", providers)),
     }
     ref = run_reference(
         telehealth_list=telehealth_list,
@@ -168,6 +168,14 @@ def audit(
     if patient_payments is None:
         return result
     return replace(result, patient_payments=as_frame("patient_payments", patient_payments))
+
+
+def _in_one_chunk(table: Table | None) -> Table | None:
+    """``table`` with each column in one chunk (``contiguous``): the readers keep a Parquet
+    file's row groups as chunks, and the windows and rules cost more over chunked columns than
+    this copy. A table read here from a path is copied as read, so its chunks are freed at once
+    (the bounded path's buckets come sorted, in one chunk already)."""
+    return None if table is None else replace(table, data=contiguous(table.data))
 
 
 def run_reference(
@@ -209,11 +217,6 @@ def audit_tables(
     with it, the pricing built once for every bucket. With ``period`` every line is audited
     (the context of the rules that look at other lines) and the result keeps the lines, the
     findings and the unknown codes of the lines in the period (``in_period``)."""
-    # each table in one chunk a column (the readers keep a Parquet file's row groups as chunks)
-    tables = {
-        name: None if t is None else replace(t, data=contiguous(t.data))
-        for name, t in tables.items()
-    }
     claim_table = tables["claims"]
     assert claim_table is not None
 

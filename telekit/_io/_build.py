@@ -26,7 +26,7 @@ from telekit._core._columns import (
 )
 from telekit._core._engine import IN_MEMORY
 from telekit._core._exceptions import InputError, MissingColumnError
-from telekit._core._table import Table, empty_issues, record_key
+from telekit._core._table import Table, contiguous, cut_alike, empty_issues, record_key
 from telekit._io import _coerce, _derive
 from telekit._io._maps import (
     MapSpec,
@@ -374,14 +374,17 @@ def build_table(
     # the Parquet read's chunks (one per row group) are kept: a copy into one chunk is made by
     # the audit, which needs it (``telekit._core._table.contiguous``), not by every read
     frame = records.select(ROW, *(pl.col(f"c{i}").alias(target) for i, target in mapped.items()))
-    # the delimited columns split once (collected before the clean check reads them)
+    # the delimited columns split once (collected before the clean check reads them; the
+    # collect cuts the new columns unlike the source's chunks, so the frame is made one chunk)
     split = frame
     if any(name in mapped.values() for name in delimited_columns(spec)):
-        split = split_delimited(frame.lazy(), spec, set(mapped.values())).collect(engine=IN_MEMORY)
+        lazy = split_delimited(frame.lazy(), spec, set(mapped.values()))
+        split = contiguous(lazy.collect(engine=IN_MEMORY))
     clean = clean_text_columns(spec, split.lazy(), set(mapped.values()), entries)
     plan = coercion_plan(spec, split.schema, entries, clean)
     coerced = split.with_columns(plan.texts).with_columns(plan.values).with_columns(plan.reasons)
     coerced = _derive.derive_columns(spec, coerced, given, plan.checks, payer_types or {})
+    coerced = cut_alike(coerced)  # an absent column, a literal, came in one chunk
     key = [(k, f"__v{spec.names.index(k)}") for k in spec.key]
     present = {name: name for name in mapped.values()}
     good, rejects = _coerce.split_rejects(

@@ -16,7 +16,7 @@ from telekit._core import _columns as c
 from telekit._core._dates import Period, PeriodInput, as_optional_period
 from telekit._core._engine import IN_MEMORY
 from telekit._core._exceptions import InputError
-from telekit._core._table import EncounterSample, Table
+from telekit._core._table import EncounterSample, Table, contiguous
 from telekit._engine import _vocabulary as v
 from telekit._engine._annotate import DOS, annotate
 from telekit._engine._inputs import prepare
@@ -140,10 +140,10 @@ def audit(
     pol = policies if isinstance(policies, Policies) else load_policies(policies)
     payer_types = pol.payer_types_by_name()  # an absent payer_type is derived from them
     tables = {
-        "claims": as_table("claims", claims, payer_types=payer_types),
-        "encounters": as_table("encounters", encounters),
-        "coverage": as_table("coverage", coverage, payer_types=payer_types),
-        "providers": as_table("providers", providers),
+        "claims": _in_one_chunk(as_table("claims", claims, payer_types=payer_types)),
+        "encounters": _in_one_chunk(as_table("encounters", encounters)),
+        "coverage": _in_one_chunk(as_table("coverage", coverage, payer_types=payer_types)),
+        "providers": _in_one_chunk(as_table("providers", providers)),
     }
     ref = run_reference(
         telehealth_list=telehealth_list,
@@ -168,6 +168,14 @@ def audit(
     if patient_payments is None:
         return result
     return replace(result, patient_payments=as_frame("patient_payments", patient_payments))
+
+
+def _in_one_chunk(table: Table | None) -> Table | None:
+    """``table`` with each column in one chunk (``contiguous``): the readers keep a Parquet
+    file's row groups as chunks, and the windows and rules cost more over chunked columns than
+    this copy. A table read here from a path is copied as read, so its chunks are freed at once
+    (the bounded path's buckets come sorted, in one chunk already)."""
+    return None if table is None else replace(table, data=contiguous(table.data))
 
 
 def run_reference(

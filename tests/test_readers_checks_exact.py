@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from telekit._io import _build, _coerce, _source
+from telekit._core._table import contiguous
+from telekit._io import _coerce, _source
+from telekit._read._tables import read_table
 
 
 def _by_bytes(cell: pl.Expr) -> pl.Expr:
@@ -66,8 +68,44 @@ def test_contiguous_keeps_every_value_and_dtype() -> None:
         for _ in range(3)
     ]
     frame = pl.concat(parts, rechunk=False)
-    out = _build.contiguous(frame)
+    out = contiguous(frame)
     assert out.n_chunks("all") == [1, 1, 1, 1]
     assert out.schema == frame.schema
     assert out.equals(frame)
-    assert _build.contiguous(out) is out
+    assert contiguous(out) is out
+
+
+def _chunked_claims() -> pl.DataFrame:
+    parts = [
+        pl.DataFrame(
+            {
+                "claim_id": [f"C{i}{j}" for j in range(3)],
+                "claim_line_number": [1, 2, 3],
+                "person_id": ["P1", "P2", "P3"],
+                "payer": ["Medicare"] * 3,
+                "payer_type": ["medicare"] * 3,
+                "claim_line_start_date": ["2024-01-02"] * 3,
+                "hcpcs_code": ["99213"] * 3,
+                "hcpcs_modifiers": ["95,GT", None, "95"],
+                "place_of_service_code": ["10"] * 3,
+                "rendering_npi": ["1234567893"] * 3,
+                "billing_npi": ["1234567893"] * 3,
+                "charge_amount": ["100.00"] * 3,
+            }
+        )
+        for i in range(3)
+    ]
+    return pl.concat(parts, rechunk=False)
+
+
+def test_a_table_keeps_its_source_chunks_cut_alike() -> None:
+    """The readers keep a chunked source's chunks (no copy), every column cut alike, so no
+    query over the table rechunks it; a delimited column's split is made one chunk."""
+    frame = _chunked_claims()
+    table = read_table("claims", frame.drop("hcpcs_modifiers"))
+    assert set(table.data.n_chunks("all")) == {3}
+    assert table.data.height == 9
+    split = read_table("claims", frame)
+    assert set(split.data.n_chunks("all")) == {1}
+    assert split.data.get_column("hcpcs_modifier_2").to_list() == ["GT", None, None] * 3
+    assert contiguous(table.data).equals(table.data)

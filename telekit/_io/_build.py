@@ -26,7 +26,7 @@ from telekit._core._columns import (
 )
 from telekit._core._engine import IN_MEMORY
 from telekit._core._exceptions import InputError, MissingColumnError
-from telekit._core._table import Table, empty_issues, record_key
+from telekit._core._table import Table, contiguous, cut_alike, empty_issues, record_key
 from telekit._io import _coerce, _derive
 from telekit._io._maps import (
     MapSpec,
@@ -174,24 +174,6 @@ def given_columns(
         unmapped = [h for i, h in enumerate(raw.headers) if i not in mapped and h.strip()]
         raise missing_column_error(spec, missing, raw.headers, unmapped, raw.name)
     return given
-
-
-def contiguous(frame: pl.DataFrame) -> pl.DataFrame:
-    """``frame`` with each column in one chunk. A Parquet read comes in one chunk per row
-    group; the audit's queries over a chunked table cost it more than the one copy made here
-    (~0.4 s CPU on the 1M practice against ~0.06 s), and the checks below run faster over one
-    chunk. A column of nulls only is made anew (nothing to copy: ~2 ms less per column)."""
-    chunked = [name for name, n in zip(frame.columns, frame.n_chunks("all"), strict=True) if n > 1]
-    if not chunked:
-        return frame
-    counts = frame.select(pl.col(chunked).null_count()).row(0)
-    schema = frame.schema
-    nulls = [
-        pl.Series(name, dtype=schema[name]).extend_constant(None, frame.height)
-        for name, count in zip(chunked, counts, strict=True)
-        if count == frame.height
-    ]
-    return frame.with_columns(nulls).rechunk() if nulls else frame.rechunk()
 
 
 def split_delimited(frame: pl.LazyFrame, spec: TableSpec, present: set[str]) -> pl.LazyFrame:
@@ -389,17 +371,20 @@ def build_table(
                 f"read as {target}; give it as text or as the contract's dtype"
             )
             raise InputError(msg)
-    frame = contiguous(
-        records.select(ROW, *(pl.col(f"c{i}").alias(target) for i, target in mapped.items()))
-    )
-    # the delimited columns split once (collected before the clean check reads them)
+    # the Parquet read's chunks (one per row group) are kept: a copy into one chunk is made by
+    # the audit, which needs it (``telekit._core._table.contiguous``), not by every read
+    frame = records.select(ROW, *(pl.col(f"c{i}").alias(target) for i, target in mapped.items()))
+    # the delimited columns split once (collected before the clean check reads them; the
+    # collect cuts the new columns unlike the source's chunks, so the frame is made one chunk)
     split = frame
     if any(name in mapped.values() for name in delimited_columns(spec)):
-        split = split_delimited(frame.lazy(), spec, set(mapped.values())).collect(engine=IN_MEMORY)
+        lazy = split_delimited(frame.lazy(), spec, set(mapped.values()))
+        split = contiguous(lazy.collect(engine=IN_MEMORY))
     clean = clean_text_columns(spec, split.lazy(), set(mapped.values()), entries)
     plan = coercion_plan(spec, split.schema, entries, clean)
     coerced = split.with_columns(plan.texts).with_columns(plan.values).with_columns(plan.reasons)
     coerced = _derive.derive_columns(spec, coerced, given, plan.checks, payer_types or {})
+    coerced = cut_alike(coerced)  # an absent column, a literal, came in one chunk
     key = [(k, f"__v{spec.names.index(k)}") for k in spec.key]
     present = {name: name for name in mapped.values()}
     good, rejects = _coerce.split_rejects(

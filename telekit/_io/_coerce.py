@@ -314,7 +314,9 @@ def _strictly_increasing(frame: pl.DataFrame, columns: Sequence[str]) -> bool:
     for c in reversed(columns):
         now, before = pl.col(c), pl.col(c).shift()
         greater = (now > before) | ((now == before) & greater)
-    return bool(frame.select(greater.slice(1).all()).item())
+    # the key's columns in one chunk first: a shifted column compared with its chunked self is
+    # cut unlike it (claims, 8 chunks: 34 ms as they are, 23 with this copy of two columns)
+    return bool(frame.select(columns).rechunk().select(greater.slice(1).all()).item())
 
 
 def split_rejects(

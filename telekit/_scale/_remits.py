@@ -30,8 +30,10 @@ payment date of every remittance (matched or not): the default ``as_of``, as ``a
 Memory: one batch or one remit_id bucket of one source (about 1,000,000 rows), an 835 file
 whole, up to 5,000,000 staged adjustment or remark rows while they are routed (``ROUTE_ROWS``:
 about 0.4 GB), and the two maps, which grow with the input: 12 bytes per claim and per routed
-remittance claim (about 0.05 GB per million claims). Both maps are sorted by their key, so a
-batch joined to one costs the batch's rows, not the map's.
+remittance claim (about 0.05 GB per million claims; 12 bytes per routed remittance line while
+the remittance map is made distinct). Both maps are sorted by their key, so a batch joined to
+one costs the batch's rows, not the map's; only a batch's keys are joined, and its rows are
+copied once, in bucket order (``write_routed``).
 """
 
 from __future__ import annotations
@@ -51,7 +53,14 @@ from telekit._io._maps import MapSpec
 from telekit._read._arguments import RemittancesInput
 from telekit._scale._links import _HC, _h
 from telekit._scale._remit_parts import GIVEN, ORDER, SCHEMAS, RemitParts
-from telekit._scale._split import BUCKET, Split, _write_pieces, sorted_distinct, write_work
+from telekit._scale._split import (
+    BUCKET,
+    ROW_INDEX,
+    Split,
+    sorted_distinct,
+    write_routed,
+    write_work,
+)
 from telekit._scale._tally import tally_remittances
 
 RK = "__rk"  # hash of (remit_id, remit_claim_seq)
@@ -136,19 +145,23 @@ class Router:
 
     def _route(self, frame: pl.DataFrame, kind: str, claim: pl.Expr) -> None:
         """Write ``frame``'s rows to the buckets of ``claim``, and their remittance claims to
-        the map."""
-        routed = (
-            frame.with_columns(claim.alias(_CLAIM))
-            .with_columns(_h(_CLAIM).alias(_HC))
+        the map (one row per routed row: the map is made distinct once, in ``finish``). Only
+        the keys are joined to the claim map; the rows are copied once, by ``write_routed``."""
+        routes = (
+            frame.select(
+                claim.alias(_CLAIM),
+                _remit_key().alias(RK),
+                pl.int_range(pl.len(), dtype=pl.get_index_type()).alias(ROW_INDEX),
+            )
+            .select(_h(_CLAIM).alias(_HC), RK, ROW_INDEX)
             .join(self.claim_buckets, on=_HC, how="inner")
         )
-        if not routed.height:
+        if not routes.height:
             return
         self.pieces += 1
-        keys = routed.select(_remit_key().alias(RK), BUCKET).unique()
         (self._source() / "map").mkdir(parents=True, exist_ok=True)
-        write_work(keys, self._source() / "map" / f"{self.pieces:05d}.parquet")
-        _write_pieces(routed.drop(_CLAIM, _HC), self._source() / kind, self.pieces)
+        write_work(routes.select(RK, BUCKET), self._source() / "map" / f"{self.pieces:05d}.parquet")
+        write_routed(frame, routes, self._source() / kind, self.pieces)
 
     def _stage(self, frame: pl.DataFrame, kind: str) -> None:
         """Rows that follow their remittance claim: kept until every source is routed."""
@@ -203,9 +216,11 @@ class Router:
             for kind in ("adjustments", "remarks"):
                 staged = sorted((source / f"stage-{kind}").glob("*.parquet"))
                 for i, group in enumerate(_groups(staged, ROUTE_ROWS)):
-                    frame = group.join(remit_buckets, on=RK, how="inner")
-                    if frame.height:
-                        _write_pieces(frame.drop(RK), source / kind, i)
+                    routes = group.select(
+                        RK, pl.int_range(pl.len(), dtype=pl.get_index_type()).alias(ROW_INDEX)
+                    ).join(remit_buckets, on=RK, how="inner")
+                    if routes.height:
+                        write_routed(group.drop(RK), routes, source / kind, i)
                 shutil.rmtree(source / f"stage-{kind}", ignore_errors=True)
         dates = [d for d in self.latest.values() if d is not None]
         return RemitParts(self.folder, max(dates) if dates else None)

@@ -57,6 +57,7 @@ from telekit._scale._split import (
     BUCKET,
     ROW_INDEX,
     Split,
+    join_sorted,
     sorted_distinct,
     write_routed,
     write_work,
@@ -147,15 +148,12 @@ class Router:
         """Write ``frame``'s rows to the buckets of ``claim``, and their remittance claims to
         the map (one row per routed row: the map is made distinct once, in ``finish``). Only
         the keys are joined to the claim map; the rows are copied once, by ``write_routed``."""
-        routes = (
-            frame.select(
-                claim.alias(_CLAIM),
-                _remit_key().alias(RK),
-                pl.int_range(pl.len(), dtype=pl.get_index_type()).alias(ROW_INDEX),
-            )
-            .select(_h(_CLAIM).alias(_HC), RK, ROW_INDEX)
-            .join(self.claim_buckets, on=_HC, how="inner")
-        )
+        keys = frame.select(
+            claim.alias(_CLAIM),
+            _remit_key().alias(RK),
+            pl.int_range(pl.len(), dtype=pl.get_index_type()).alias(ROW_INDEX),
+        ).select(_h(_CLAIM).alias(_HC), RK, ROW_INDEX)
+        routes = join_sorted(keys, _HC, self.claim_buckets)
         if not routes.height:
             return
         self.pieces += 1
@@ -216,9 +214,10 @@ class Router:
             for kind in ("adjustments", "remarks"):
                 staged = sorted((source / f"stage-{kind}").glob("*.parquet"))
                 for i, group in enumerate(_groups(staged, ROUTE_ROWS)):
-                    routes = group.select(
+                    keys = group.select(
                         RK, pl.int_range(pl.len(), dtype=pl.get_index_type()).alias(ROW_INDEX)
-                    ).join(remit_buckets, on=RK, how="inner")
+                    )
+                    routes = join_sorted(keys, RK, remit_buckets)
                     if routes.height:
                         write_routed(group.drop(RK), routes, source / kind, i)
                 shutil.rmtree(source / f"stage-{kind}", ignore_errors=True)

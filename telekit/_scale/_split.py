@@ -262,6 +262,16 @@ def sorted_distinct(frame: pl.DataFrame, first: str, second: str) -> pl.DataFram
     return ordered.filter(~repeat).with_columns(pl.col(first).set_sorted())
 
 
+def join_sorted(keys: pl.DataFrame, on: str, sorted_map: pl.DataFrame) -> pl.DataFrame:
+    """``keys`` (narrow: a key and row positions) inner-joined to ``sorted_map`` (sorted by
+    ``on``, with the flag). The keys are sorted first (eagerly: the result carries the flag), so
+    polars merges two sorted columns: at 2-4M keys and an 8M-row map, half the CPU of probing
+    the sorted map with unsorted keys, whose cost grows with the map (the cost of a 1M-row
+    practice's map, 0.8M rows). Null keys match nothing and are dropped first."""
+    ordered = keys.filter(pl.col(on).is_not_null()).sort(on)
+    return ordered.join(sorted_map, on=on, how="inner")
+
+
 def _claim_buckets(claim_keys: pl.DataFrame, links: Links) -> pl.DataFrame:
     """Each claim's bucket(s): __hc -> __bucket (its persons are linked, so one bucket unless a
     line has no person), sorted by __hc: a batch joined to it (``Router``, ``PaymentRouter``)

@@ -123,10 +123,13 @@ def write_routed(frame: pl.DataFrame, routes: pl.DataFrame, folder: Path, batch:
     once in that order and sliced: each piece keeps its rows in input order, so a bucket read
     back in input order sorts rows already sorted (4x faster than a shuffle), and the wide rows
     are copied once (a join to the map, then a sort by bucket, copied them twice, and the
-    join's copy cost more per row the larger the batch)."""
+    join's copy cost more per row the larger the batch). ``frame`` is made one chunk first (a
+    staged group is several files; a Parquet batch, several row groups): a gather across
+    chunks costs 1.6x, and more per row the more rows (2M-4M staged adjustments, gathered and
+    written: 0.46-0.51 s per million rows, one chunk 0.29-0.31 with the copy)."""
     key = pl.col(BUCKET).cast(pl.UInt64) * _ROW_SPAN + pl.col(ROW_INDEX).cast(pl.UInt64)
     order = routes.select(key.sort()).to_series()
-    ordered = frame[(order % _ROW_SPAN).cast(pl.get_index_type())]
+    ordered = frame.rechunk()[(order % _ROW_SPAN).cast(pl.get_index_type())]
     offset = 0
     for run in (order // _ROW_SPAN).rle().struct.unnest().iter_rows(named=True):  # per bucket
         target = folder / f"{run['value']:05d}"

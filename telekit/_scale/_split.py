@@ -257,11 +257,15 @@ def sorted_distinct(frame: pl.DataFrame, first: str, second: str) -> pl.DataFram
     """The distinct rows of the two-column ``frame`` sorted by (``first``, ``second``), with
     ``first``'s sorted flag (a join against it then skips hashing it). Sorted first, then each
     row equal to the one before dropped: on a map of ~9M rows, 0.5 s against 1.3-1.6 s for a
-    hash ``unique``, whose table outgrows the CPU caches (0.05 s either way at 0.9M rows)."""
-    ordered = frame.sort(first, second)  # eager: a lazy sort's result loses the sorted flag
-    repeat = pl.col(first).eq_missing(pl.col(first).shift(1)) & pl.col(second).eq_missing(
-        pl.col(second).shift(1)
-    )
+    hash ``unique``, whose table outgrows the CPU caches (0.05 s either way at 0.9M rows).
+    Sorted by ``first`` alone when every value of it has one ``second`` (a claim or a
+    remittance claim in one bucket: 1.3 s for 10.6M rows against 1.7 s on both columns),
+    else on both."""
+    same = pl.col(first).eq_missing(pl.col(first).shift(1))
+    ordered = frame.sort(first)  # eager: a lazy sort's result loses the sorted flag
+    if ordered.select((same & pl.col(second).ne_missing(pl.col(second).shift(1))).any()).item():
+        ordered = frame.sort(first, second)
+    repeat = same & pl.col(second).eq_missing(pl.col(second).shift(1))
     return ordered.filter(~repeat).with_columns(pl.col(first).set_sorted())
 
 

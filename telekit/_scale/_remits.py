@@ -66,6 +66,7 @@ from telekit._scale._tally import tally_remittances
 
 RK = "__rk"  # hash of (remit_id, remit_claim_seq)
 _CLAIM = "__claim"
+_PAID = "__paid"  # a remittance claim's payment date
 # staged adjustments and remarks (narrow: about 80 MB per million rows) routed together: a
 # bucket gets one piece per 4,000,000 staged rows rather than one per staged batch (a batches x
 # buckets count of small files, the one part of the routing that grew faster than its rows)
@@ -144,22 +145,32 @@ class Router:
         self.order += frame.height
         return out
 
-    def _route(self, frame: pl.DataFrame, kind: str, claim: pl.Expr) -> None:
+    def _route(
+        self, frame: pl.DataFrame, kind: str, claim: pl.Expr, paid: pl.Expr | None = None
+    ) -> date | None:
         """Write ``frame``'s rows to the buckets of ``claim``, and their remittance claims to
         the map (one row per routed row: the map is made distinct once, in ``finish``). Only
-        the keys are joined to the claim map; the rows are copied once, by ``write_routed``."""
+        the keys are joined to the claim map; the rows are copied once, by ``write_routed``.
+        The latest of ``paid`` over every row (routed or not), when given: computed with
+        ``claim``, so that windows over the same remittance claims group the rows once."""
         keys = frame.select(
             claim.alias(_CLAIM),
+            *([] if paid is None else [paid.alias(_PAID)]),
             _remit_key().alias(RK),
             pl.int_range(pl.len(), dtype=pl.get_index_type()).alias(ROW_INDEX),
-        ).select(_h(_CLAIM).alias(_HC), RK, ROW_INDEX)
-        routes = join_sorted(keys, _HC, self.claim_buckets)
-        if not routes.height:
-            return
-        self.pieces += 1
-        (self._source() / "map").mkdir(parents=True, exist_ok=True)
-        write_work(routes.select(RK, BUCKET), self._source() / "map" / f"{self.pieces:05d}.parquet")
-        write_routed(frame, routes, self._source() / kind, self.pieces)
+        )
+        latest = None if paid is None else _latest(keys.get_column(_PAID))
+        routes = join_sorted(
+            keys.select(_h(_CLAIM).alias(_HC), RK, ROW_INDEX), _HC, self.claim_buckets
+        )
+        if routes.height:
+            self.pieces += 1
+            (self._source() / "map").mkdir(parents=True, exist_ok=True)
+            write_work(
+                routes.select(RK, BUCKET), self._source() / "map" / f"{self.pieces:05d}.parquet"
+            )
+            write_routed(frame, routes, self._source() / kind, self.pieces)
+        return latest
 
     def _stage(self, frame: pl.DataFrame, kind: str) -> None:
         """Rows that follow their remittance claim: kept until every source is routed."""
@@ -192,11 +203,14 @@ class Router:
         # the remittance claim's claim and payment date as derive_claims takes them: its first
         # line's claim_id, its first payment date given (the lines of a remit_id are read
         # together)
-        self._route(lines, "lines", pl.col(c.CLAIM_ID).first().over(c.REMIT_ID, c.REMIT_CLAIM_SEQ))
-        paid = lines.group_by(c.REMIT_ID, c.REMIT_CLAIM_SEQ).agg(
-            pl.col(c.PAYMENT_DATE).drop_nulls().first()
+        remit_claim = (c.REMIT_ID, c.REMIT_CLAIM_SEQ)
+        latest = self._route(
+            lines,
+            "lines",
+            pl.col(c.CLAIM_ID).first().over(*remit_claim),
+            pl.col(c.PAYMENT_DATE).drop_nulls().first().over(*remit_claim),
         )
-        self._note_latest(_latest(paid.get_column(c.PAYMENT_DATE)))
+        self._note_latest(latest)
 
     def _sources(self) -> Iterator[Path]:
         return (p for p in sorted(self.folder.iterdir()) if p.is_dir())

@@ -55,6 +55,13 @@ def _padded(claim_buckets: Any, rows: int) -> Any:
     return padded
 
 
+def _table(d: Path, name: str) -> Path:
+    """``name``'s input in the practice folder ``d``: ``name.parquet``, else the folder of its
+    Parquet parts (as ``telekit audit DIR`` finds it; the 10M practice writes parts)."""
+    whole = d / f"{name}.parquet"
+    return whole if whole.exists() else d / name
+
+
 def _run(
     root: str, d: Path, buckets: int, batch_rows: int, *, split_only: bool, pad: int
 ) -> tuple[dict[str, float], float]:
@@ -83,14 +90,14 @@ def _run(
     c0 = time.process_time()
     try:
         partitioned.audit_partitioned(
-            d / "claims.parquet",
-            encounters=d / "encounters.parquet",
-            coverage=d / "coverage.parquet",
-            providers=d / "providers.parquet",
+            _table(d, "claims"),
+            encounters=_table(d, "encounters"),
+            coverage=_table(d, "coverage"),
+            providers=_table(d, "providers"),
             policies=d / "policies.toml",
-            remittances=[d / "remittances.parquet"],
-            adjustments=d / "adjustments",
-            patient_payments=d / "patient_payments.parquet",
+            remittances=[_table(d, "remittances")],
+            adjustments=_table(d, "adjustments"),
+            patient_payments=_table(d, "patient_payments"),
             expected_fees=d / "expected_fees.toml",
             measures=metrics.BucketMetrics(as_of=None),
             buckets=buckets,

@@ -998,3 +998,12 @@ def test_sorted_distinct_is_unique_sorted_with_the_flag() -> None:
     assert_frame_equal(got, frame.unique().sort("k", "b"))
     assert got.get_column("k").flags["SORTED_ASC"]
     assert got.height == 6
+    one_each = pl.DataFrame(  # one bucket per key: sorted by the key alone
+        {
+            "k": pl.Series([5, 9, 5, 1, 1], dtype=pl.UInt64),
+            "b": pl.Series([2, 0, 2, 4, 4], dtype=pl.UInt32),
+        }
+    )
+    got = _split.sorted_distinct(one_each, "k", "b")
+    assert_frame_equal(got, one_each.unique().sort("k", "b"))
+    assert got.get_column("k").flags["SORTED_ASC"]

@@ -30,8 +30,10 @@ payment date of every remittance (matched or not): the default ``as_of``, as ``a
 Memory: one batch or one remit_id bucket of one source (about 1,000,000 rows), an 835 file
 whole, up to 5,000,000 staged adjustment or remark rows while they are routed (``ROUTE_ROWS``:
 about 0.4 GB), and the two maps, which grow with the input: 12 bytes per claim and per routed
-remittance claim (about 0.05 GB per million claims). Both maps are sorted by their key, so a
-batch joined to one costs the batch's rows, not the map's.
+remittance claim (about 0.05 GB per million claims; 12 bytes per routed remittance line while
+the remittance map is made distinct). Both maps are sorted by their key, so a batch joined to
+one costs the batch's rows, not the map's; only a batch's keys are joined, and its rows are
+copied once, in bucket order (``write_routed``).
 """
 
 from __future__ import annotations
@@ -51,11 +53,20 @@ from telekit._io._maps import MapSpec
 from telekit._read._arguments import RemittancesInput
 from telekit._scale._links import _HC, _h
 from telekit._scale._remit_parts import GIVEN, ORDER, SCHEMAS, RemitParts
-from telekit._scale._split import BUCKET, Split, _write_pieces, sorted_distinct, write_work
+from telekit._scale._split import (
+    BUCKET,
+    ROW_INDEX,
+    Split,
+    join_sorted,
+    sorted_distinct,
+    write_routed,
+    write_work,
+)
 from telekit._scale._tally import tally_remittances
 
 RK = "__rk"  # hash of (remit_id, remit_claim_seq)
 _CLAIM = "__claim"
+_PAID = "__paid"  # a remittance claim's payment date
 # staged adjustments and remarks (narrow: about 80 MB per million rows) routed together: a
 # bucket gets one piece per 4,000,000 staged rows rather than one per staged batch (a batches x
 # buckets count of small files, the one part of the routing that grew faster than its rows)
@@ -134,21 +145,32 @@ class Router:
         self.order += frame.height
         return out
 
-    def _route(self, frame: pl.DataFrame, kind: str, claim: pl.Expr) -> None:
+    def _route(
+        self, frame: pl.DataFrame, kind: str, claim: pl.Expr, paid: pl.Expr | None = None
+    ) -> date | None:
         """Write ``frame``'s rows to the buckets of ``claim``, and their remittance claims to
-        the map."""
-        routed = (
-            frame.with_columns(claim.alias(_CLAIM))
-            .with_columns(_h(_CLAIM).alias(_HC))
-            .join(self.claim_buckets, on=_HC, how="inner")
+        the map (one row per routed row: the map is made distinct once, in ``finish``). Only
+        the keys are joined to the claim map; the rows are copied once, by ``write_routed``.
+        The latest of ``paid`` over every row (routed or not), when given: computed with
+        ``claim``, so that windows over the same remittance claims group the rows once."""
+        keys = frame.select(
+            claim.alias(_CLAIM),
+            *([] if paid is None else [paid.alias(_PAID)]),
+            _remit_key().alias(RK),
+            pl.int_range(pl.len(), dtype=pl.get_index_type()).alias(ROW_INDEX),
         )
-        if not routed.height:
-            return
-        self.pieces += 1
-        keys = routed.select(_remit_key().alias(RK), BUCKET).unique()
-        (self._source() / "map").mkdir(parents=True, exist_ok=True)
-        write_work(keys, self._source() / "map" / f"{self.pieces:05d}.parquet")
-        _write_pieces(routed.drop(_CLAIM, _HC), self._source() / kind, self.pieces)
+        latest = None if paid is None else _latest(keys.get_column(_PAID))
+        routes = join_sorted(
+            keys.select(_h(_CLAIM).alias(_HC), RK, ROW_INDEX), _HC, self.claim_buckets
+        )
+        if routes.height:
+            self.pieces += 1
+            (self._source() / "map").mkdir(parents=True, exist_ok=True)
+            write_work(
+                routes.select(RK, BUCKET), self._source() / "map" / f"{self.pieces:05d}.parquet"
+            )
+            write_routed(frame, routes, self._source() / kind, self.pieces)
+        return latest
 
     def _stage(self, frame: pl.DataFrame, kind: str) -> None:
         """Rows that follow their remittance claim: kept until every source is routed."""
@@ -181,11 +203,14 @@ class Router:
         # the remittance claim's claim and payment date as derive_claims takes them: its first
         # line's claim_id, its first payment date given (the lines of a remit_id are read
         # together)
-        self._route(lines, "lines", pl.col(c.CLAIM_ID).first().over(c.REMIT_ID, c.REMIT_CLAIM_SEQ))
-        paid = lines.group_by(c.REMIT_ID, c.REMIT_CLAIM_SEQ).agg(
-            pl.col(c.PAYMENT_DATE).drop_nulls().first()
+        remit_claim = (c.REMIT_ID, c.REMIT_CLAIM_SEQ)
+        latest = self._route(
+            lines,
+            "lines",
+            pl.col(c.CLAIM_ID).first().over(*remit_claim),
+            pl.col(c.PAYMENT_DATE).drop_nulls().first().over(*remit_claim),
         )
-        self._note_latest(_latest(paid.get_column(c.PAYMENT_DATE)))
+        self._note_latest(latest)
 
     def _sources(self) -> Iterator[Path]:
         return (p for p in sorted(self.folder.iterdir()) if p.is_dir())
@@ -203,9 +228,12 @@ class Router:
             for kind in ("adjustments", "remarks"):
                 staged = sorted((source / f"stage-{kind}").glob("*.parquet"))
                 for i, group in enumerate(_groups(staged, ROUTE_ROWS)):
-                    frame = group.join(remit_buckets, on=RK, how="inner")
-                    if frame.height:
-                        _write_pieces(frame.drop(RK), source / kind, i)
+                    keys = group.select(
+                        RK, pl.int_range(pl.len(), dtype=pl.get_index_type()).alias(ROW_INDEX)
+                    )
+                    routes = join_sorted(keys, RK, remit_buckets)
+                    if routes.height:
+                        write_routed(group.drop(RK), routes, source / kind, i)
                 shutil.rmtree(source / f"stage-{kind}", ignore_errors=True)
         dates = [d for d in self.latest.values() if d is not None]
         return RemitParts(self.folder, max(dates) if dates else None)

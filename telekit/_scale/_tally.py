@@ -124,6 +124,7 @@ def _tally_stream(
     spec = TABLES[stream.table]
     total = Tally()
     if not spec.key:
+        note(f"reading {stream.table}")  # each progress text is given before its work
         for batch in stream.batches():
             raw = RawSource(stream.name, stream.path, stream.headers, batch, stream.csv is not None)
             table = build_table(spec, raw, stream.entries)
@@ -138,12 +139,12 @@ def _tally_stream(
         bucket_of = (_h(spec.key[0]) % buckets).fill_null(0).cast(pl.UInt32)
         part = _split_stream(stream, bucket_of, folder, note)
         for k in range(buckets):
+            note(f"reading {stream.table}: bucket {k + 1} of {buckets}")
             table = part.bucket_table(k)
             if sink is not None:
                 sink.add(table)
             total += Tally.of_table(table)
             del table
-            note(f"reading {stream.table}: bucket {k + 1} of {buckets}")
             gc.collect()
     finally:
         shutil.rmtree(folder, ignore_errors=True)

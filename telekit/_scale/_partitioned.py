@@ -345,8 +345,15 @@ def audit_partitioned(
                 findings=findings,
                 period=period,
             )
+            if measures is not None:
+                # before the claim lines are read back: the measures' units (one per service)
+                # then have the memory the claim lines would hold (10M lines: 7.5M units)
+                note("revenue-cycle metrics and OIG measures")
+                frames, oig = measures.finish()
+                merged = replace(merged, metric_frames=frames, oig=oig)
+            note("reading back the claim lines")
             lines = sorted((work / "claim_lines").glob("*.parquet"))
-            merged = replace(
+            return replace(
                 merged,
                 claim_lines=pl.scan_parquet(lines).collect()
                 if lines
@@ -354,11 +361,6 @@ def audit_partitioned(
                     schema={k: TABLES["claims"].schema[k] for k in CLAIM_LINE_COLUMNS}
                 ),
             )
-            if measures is None:
-                return merged
-            note("revenue-cycle metrics and OIG measures")
-            frames, oig = measures.finish()
-            return replace(merged, metric_frames=frames, oig=oig)
         finally:
             note("done")
             if isinstance(note, StatusLine):

@@ -16,7 +16,7 @@ from telekit._core import _columns as c
 from telekit._core._dates import Period, PeriodInput, as_optional_period
 from telekit._core._engine import IN_MEMORY
 from telekit._core._exceptions import InputError
-from telekit._core._table import EncounterSample, Table, contiguous
+from telekit._core._table import EncounterSample, Table, in_one_chunk
 from telekit._engine import _vocabulary as v
 from telekit._engine._annotate import DOS, annotate
 from telekit._engine._inputs import prepare
@@ -171,11 +171,10 @@ def audit(
 
 
 def _in_one_chunk(table: Table | None) -> Table | None:
-    """``table`` with each column in one chunk (``contiguous``): the readers keep a Parquet
-    file's row groups as chunks, and the windows and rules cost more over chunked columns than
-    this copy. A table read here from a path is copied as read, so its chunks are freed at once
-    (the bounded path's buckets come sorted, in one chunk already)."""
-    return None if table is None else replace(table, data=contiguous(table.data))
+    """``table`` in one chunk a column (``in_one_chunk``): the readers keep a Parquet file's
+    row groups as chunks. A table read here from a path is copied as read, so its chunks are
+    freed at once (the bounded path's buckets come sorted, in one chunk already)."""
+    return None if table is None else in_one_chunk(table)
 
 
 def run_reference(

@@ -56,6 +56,7 @@ from telekit._scale._remit_parts import GIVEN, ORDER, SCHEMAS, RemitParts
 from telekit._scale._split import (
     BUCKET,
     ROW_INDEX,
+    ROW_POSITIONS,
     Split,
     join_sorted,
     sorted_distinct,
@@ -157,7 +158,7 @@ class Router:
             claim.alias(_CLAIM),
             *([] if paid is None else [paid.alias(_PAID)]),
             _remit_key().alias(RK),
-            pl.int_range(pl.len(), dtype=pl.get_index_type()).alias(ROW_INDEX),
+            ROW_POSITIONS,
         )
         latest = None if paid is None else _latest(keys.get_column(_PAID))
         routes = join_sorted(
@@ -228,9 +229,7 @@ class Router:
             for kind in ("adjustments", "remarks"):
                 staged = sorted((source / f"stage-{kind}").glob("*.parquet"))
                 for i, group in enumerate(_groups(staged, ROUTE_ROWS)):
-                    keys = group.select(
-                        RK, pl.int_range(pl.len(), dtype=pl.get_index_type()).alias(ROW_INDEX)
-                    )
+                    keys = group.select(RK, ROW_POSITIONS)
                     routes = join_sorted(keys, RK, remit_buckets)
                     if routes.height:
                         write_routed(group.drop(RK), routes, source / kind, i)

@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 BUCKET = "__bucket"
 POS = "__pos"  # order of a table read whole
 ROW_INDEX = "__index"  # a row's position in the frame being routed
+#: each row's position (``ROW_INDEX``), as ``write_routed`` takes it
+ROW_POSITIONS = pl.int_range(pl.len(), dtype=pl.get_index_type()).alias(ROW_INDEX)
 _ROW_SPAN = 2**32  # (bucket, row) as one key: bucket * _ROW_SPAN + row (a frame has < 2**32 rows)
 BUCKET_LINES = 500_000  # claim lines per bucket (about 2 GB of audit working memory)
 # the work files' compression: lz4 writes a batch of remittance lines in two thirds of zstd's
@@ -112,7 +114,7 @@ class Split:
 
 def _write_pieces(frame: pl.DataFrame, folder: Path, batch: int) -> None:
     """One Parquet piece per bucket present in ``frame`` (its ``BUCKET`` column)."""
-    rows = frame.select(pl.int_range(pl.len(), dtype=pl.get_index_type()).alias(ROW_INDEX), BUCKET)
+    rows = frame.select(ROW_POSITIONS, BUCKET)
     write_routed(frame.drop(BUCKET), rows, folder, batch)
 
 

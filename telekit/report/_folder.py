@@ -27,7 +27,7 @@ from telekit import _audit as _auditing
 from telekit._core import _log, _progress
 from telekit._core._dates import Period, PeriodInput, as_optional_period
 from telekit._core._exceptions import TelekitError
-from telekit._core._table import contiguous
+from telekit._core._table import in_one_chunk
 from telekit._io._discovery import DIR_TABLES, find_table, refuse, unreadable
 from telekit._policies._model import Policies
 from telekit._policies._toml import load_policies
@@ -95,7 +95,7 @@ def run_audit(args: argparse.Namespace) -> AuditResult:
             table = _tables.read_table(t, paths[t][0], map=mapping, payer_types=payer_types)
             # in one chunk a column now, as the audit takes it: the Parquet read's chunks are
             # freed here instead of being held beside the audit's copy (~0.6 GB at 1M lines)
-            tables[t] = dataclasses.replace(table, data=contiguous(table.data))
+            tables[t] = in_one_chunk(table)
     _check_x12_claims(tables.get("claims"), paths["claims"][0])  # H2: an 837 with no line is exit 2
     # >>> scale (S1): the partitioned path tallies remittances and patient payments (accounting,
     # rejects, the latest payment date) in bounded memory instead of holding them
